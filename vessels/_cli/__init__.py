@@ -1,0 +1,1 @@
+"""Subcommand modules of the ``vessels`` CLI (private). Each exposes ``command``."""

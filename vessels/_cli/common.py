@@ -1,0 +1,40 @@
+"""Shared CLI plumbing: console, progress bars, --quiet/--json handling (private)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+__all__ = ["emit_json", "get_console", "progress"]
+
+
+def get_console(quiet: bool = False) -> Console:
+    """A stderr console for human output; silent when ``quiet``."""
+    return Console(stderr=True, quiet=quiet, highlight=False)
+
+
+@contextmanager
+def progress(console: Console, *, disable: bool = False) -> Iterator[Progress]:
+    """A rich progress display on ``console`` (stages as tasks); disabled when quiet or not a tty."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=disable or console.quiet or not console.is_terminal,
+        transient=True,
+    ) as prog:
+        yield prog
+
+
+def emit_json(obj: Any) -> None:
+    """Print ``obj`` as JSON on stdout (for ``--json``)."""
+    sys.stdout.write(json.dumps(obj, indent=2, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.flush()

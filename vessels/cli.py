@@ -1,0 +1,98 @@
+"""The ``vessels`` command line: subcommands over the library.
+
+User mistakes (:class:`vessels.errors.UserError`, click usage errors) print one message and exit
+with code 2 and no traceback; anything else is a bug and keeps its traceback.
+
+Each subcommand lives in its own module under ``vessels/_cli/`` and is imported only when it is
+run (or listed by ``--help``), so ``vessels --help`` stays fast.
+
+Examples
+--------
+>>> main(["--version"])  # doctest: +ELLIPSIS
+vessels ...
+0
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+
+import click
+
+from vessels._version import __version__
+from vessels.errors import UserError
+
+__all__ = ["cli", "main"]
+
+#: subcommand name -> module under vessels._cli exposing ``command`` (a click command or group).
+SUBCOMMANDS: dict[str, str] = {
+    "ingest": "ingest",
+    "score": "score",
+    "map": "map",
+    "zones": "zones",
+    "simulate": "simulate",
+    "evaluate": "evaluate",
+}
+
+
+class _LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [
+            name
+            for name, mod in SUBCOMMANDS.items()
+            if importlib.util.find_spec(f"vessels._cli.{mod}") is not None
+        ]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        mod = SUBCOMMANDS.get(cmd_name)
+        if mod is None or importlib.util.find_spec(f"vessels._cli.{mod}") is None:
+            return None
+        command = importlib.import_module(f"vessels._cli.{mod}").command
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", prog_name="vessels", message="%(prog)s %(version)s")
+def cli() -> None:
+    """vessels: maritime vessel-risk analytics from AIS.
+
+    \b
+    Typical use:
+      vessels score ais_samples/gulf-of-california/ais.csv --out out/   # rank vessels, write a map
+      vessels ingest AIS_2022_01_03.zip --out clean/                    # clean + segment only
+      vessels zones list                                                # the default zone layers
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the exit code (0 ok, 2 user error, 1 other failure)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        rv = cli.main(args=args, prog_name="vessels", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if isinstance(exc, click.UsageError) else int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except UserError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        return 2
+    return rv if isinstance(rv, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,301 @@
+"""Canonical column names and dtypes: the one place that owns them.
+
+Every stage imports column names from here (``from vessels import schema as S`` then
+``pl.col(S.MMSI)``) so that no column-name string literal is scattered through the code.
+Units are part of every name that has one (``sog_kn``, ``dist_m``, ``shore_km``, ``duration_h``).
+
+Examples
+--------
+>>> from vessels import schema as S
+>>> S.POSITION_SCHEMA[S.MMSI]
+UInt32
+>>> empty = S.empty_positions()
+>>> S.validate(empty, S.POSITION_SCHEMA, what="positions")
+>>> sorted(S.EVENT_TYPES)[:3]
+['ais_gap', 'dark_rendezvous', 'eez_incursion']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from vessels.errors import SchemaError
+
+__all__ = [
+    "EVENT_BASE_SCHEMA",
+    "EVENT_SCHEMA",
+    "EVIDENCE_DTYPE",
+    "EVIDENCE_FIELDS",
+    "EVENT_TYPES",
+    "POSITION_SCHEMA",
+    "QUARANTINE_SCHEMA",
+    "SEGMENT_DERIVED_SCHEMA",
+    "TS_DTYPE",
+    "ZONE_LABEL_SCHEMA",
+    "ZONE_TABLE_COLUMNS",
+    "empty_events",
+    "empty_positions",
+    "validate",
+]
+
+TS_DTYPE = pl.Datetime("us", "UTC")
+
+# --- canonical position columns -------------------------------------------------------------
+MMSI = "mmsi"
+TS = "ts"
+LAT = "lat"
+LON = "lon"
+SOG_KN = "sog_kn"
+COG_DEG = "cog_deg"
+HEADING_DEG = "heading_deg"
+NAV_STATUS = "nav_status"
+VESSEL_NAME = "vessel_name"
+CALLSIGN = "callsign"
+IMO = "imo"
+SHIP_TYPE = "ship_type"
+LENGTH_M = "length_m"
+WIDTH_M = "width_m"
+DRAFT_M = "draft_m"
+DESTINATION = "destination"
+AIS_CLASS = "ais_class"
+FLAG = "flag"
+MMSI_VALID = "mmsi_valid"
+SOURCE_FILE = "source_file"
+SOURCE_ROW = "source_row"
+
+POSITION_SCHEMA: dict[str, pl.DataType] = {
+    MMSI: pl.UInt32(),
+    TS: TS_DTYPE,
+    LAT: pl.Float64(),
+    LON: pl.Float64(),
+    SOG_KN: pl.Float32(),
+    COG_DEG: pl.Float32(),
+    HEADING_DEG: pl.Float32(),
+    NAV_STATUS: pl.UInt8(),
+    VESSEL_NAME: pl.String(),
+    CALLSIGN: pl.String(),
+    IMO: pl.UInt32(),
+    SHIP_TYPE: pl.UInt8(),
+    LENGTH_M: pl.Float32(),
+    WIDTH_M: pl.Float32(),
+    DRAFT_M: pl.Float32(),
+    DESTINATION: pl.String(),
+    AIS_CLASS: pl.Enum(["A", "B"]),
+    FLAG: pl.String(),
+    MMSI_VALID: pl.Boolean(),
+    SOURCE_FILE: pl.String(),
+    SOURCE_ROW: pl.UInt64(),
+}
+
+# --- derived per position by vessels.tracks ---------------------------------------------------
+DT_S = "dt_s"
+DIST_M = "dist_m"
+IMPLIED_SPEED_KN = "implied_speed_kn"
+COURSE_CHANGE_DEG = "course_change_deg"
+SEGMENT_ID = "segment_id"
+
+SEGMENT_DERIVED_SCHEMA: dict[str, pl.DataType] = {
+    DT_S: pl.Float64(),
+    DIST_M: pl.Float64(),
+    IMPLIED_SPEED_KN: pl.Float64(),
+    COURSE_CHANGE_DEG: pl.Float64(),
+    SEGMENT_ID: pl.String(),
+}
+
+# --- derived per position by vessels.zones ----------------------------------------------------
+EEZ_ISO3 = "eez_iso3"
+ZONE_IDS = "zone_ids"
+SHORE_KM = "shore_km"
+
+ZONE_LABEL_SCHEMA: dict[str, pl.DataType] = {
+    EEZ_ISO3: pl.String(),
+    ZONE_IDS: pl.List(pl.String()),
+    SHORE_KM: pl.Float64(),
+}
+
+# --- zone layers (GeoDataFrame columns, EPSG:4326) --------------------------------------------
+ZONE_ID = "zone_id"
+ZONE_NAME = "name"
+ZONE_KIND = "kind"
+ZONE_ISO3 = "iso3"
+ZONE_SOURCE = "source"
+ZONE_LICENCE = "licence"
+ZONE_ACCURACY = "accuracy"
+ZONE_KINDS = ("eez", "protected_area", "no_take", "aoi")
+ZONE_TABLE_COLUMNS = (
+    ZONE_ID,
+    ZONE_NAME,
+    ZONE_KIND,
+    ZONE_ISO3,
+    ZONE_SOURCE,
+    ZONE_LICENCE,
+    ZONE_ACCURACY,
+    "geometry",
+)
+
+# --- quarantine -------------------------------------------------------------------------------
+RULE = "rule"
+RAW = "raw"
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    SOURCE_FILE: pl.String(),
+    SOURCE_ROW: pl.UInt64(),
+    RULE: pl.String(),
+    RAW: pl.String(),
+}
+
+# --- events (all detectors write these columns, then an ``evidence`` struct) -------------------
+EVENT_ID = "event_id"
+EVENT_TYPE = "event_type"
+OTHER_MMSI = "other_mmsi"
+START_TS = "start_ts"
+END_TS = "end_ts"
+DURATION_H = "duration_h"
+START_LAT = "start_lat"
+START_LON = "start_lon"
+END_LAT = "end_lat"
+END_LON = "end_lon"
+EVENT_ZONE_ID = "zone_id"
+EVENT_ZONE_NAME = "zone_name"
+EVIDENCE = "evidence"
+
+EVENT_TYPES = (
+    "ais_gap",
+    "zone_entry",
+    "eez_incursion",
+    "encounter",
+    "loitering",
+    "fishing",
+    "dark_rendezvous",
+    "identity_conflict",
+)
+
+EVENT_BASE_SCHEMA: dict[str, pl.DataType] = {
+    EVENT_ID: pl.String(),
+    EVENT_TYPE: pl.String(),
+    MMSI: pl.UInt32(),
+    OTHER_MMSI: pl.UInt32(),
+    SEGMENT_ID: pl.String(),
+    START_TS: TS_DTYPE,
+    END_TS: TS_DTYPE,
+    DURATION_H: pl.Float64(),
+    LAT: pl.Float64(),
+    LON: pl.Float64(),
+    START_LAT: pl.Float64(),
+    START_LON: pl.Float64(),
+    END_LAT: pl.Float64(),
+    END_LON: pl.Float64(),
+    EEZ_ISO3: pl.String(),
+    EVENT_ZONE_ID: pl.String(),
+    EVENT_ZONE_NAME: pl.String(),
+    SHORE_KM: pl.Float64(),
+}
+
+
+#: Evidence of an event: one typed struct for all event types (fields a type does not use are null).
+#: Owned by vessels.events; fields may be appended, never renamed (risk rules and maps read them).
+EVIDENCE_FIELDS: dict[str, pl.DataType] = {
+    # shared
+    "summary": pl.String(),  # one plain-language sentence, e.g. "dark 7.2 h, 80 nm offshore"
+    "n_positions": pl.UInt32(),
+    "mean_speed_kn": pl.Float64(),
+    # ais_gap
+    "gap_h": pl.Float64(),
+    "gap_dist_m": pl.Float64(),
+    "implied_speed_kn": pl.Float64(),
+    "start_shore_km": pl.Float64(),
+    "end_shore_km": pl.Float64(),
+    "start_eez_iso3": pl.String(),
+    "end_eez_iso3": pl.String(),
+    "positions_12h_before": pl.UInt32(),
+    "likely_intentional": pl.Boolean(),
+    "is_open": pl.Boolean(),
+    "in_zone_kind": pl.String(),  # kind of the protected area / AOI a gap starts or ends in
+    # zone_entry / eez_incursion
+    "zone_kind": pl.String(),
+    "time_inside_h": pl.Float64(),
+    "fishing_time_inside_h": pl.Float64(),
+    "max_speed_kn": pl.Float64(),
+    "flag": pl.String(),
+    "ship_type": pl.UInt8(),
+    "is_fishing_vessel": pl.Boolean(),
+    # encounter / dark_rendezvous
+    "other_segment_id": pl.String(),
+    "median_dist_m": pl.Float64(),
+    "min_dist_m": pl.Float64(),
+    "median_speed_kn": pl.Float64(),
+    "encounter_profile": pl.String(),
+    "start_sep_km": pl.Float64(),
+    "end_sep_km": pl.Float64(),
+    "overlap_h": pl.Float64(),
+    "rendezvous_kind": pl.String(),
+    # loitering / fishing
+    "is_carrier": pl.Boolean(),
+    "track_length_km": pl.Float64(),
+    "mean_fishing_score": pl.Float64(),
+    # identity_conflict
+    "conflict_kind": pl.String(),  # shared_mmsi | invalid_mmsi | non_ship_mid | static_change
+    "detail": pl.String(),
+}
+EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
+
+EVENT_SCHEMA: dict[str, pl.DataType] = {**EVENT_BASE_SCHEMA, EVIDENCE: EVIDENCE_DTYPE}
+
+
+def empty_positions(with_derived: bool = False) -> pl.DataFrame:
+    """An empty frame in the canonical position schema (optionally with track columns).
+
+    Examples
+    --------
+    >>> empty_positions().height
+    0
+    >>> "segment_id" in empty_positions(with_derived=True).columns
+    True
+    """
+    schema = dict(POSITION_SCHEMA)
+    if with_derived:
+        schema.update(SEGMENT_DERIVED_SCHEMA)
+    return pl.DataFrame(schema=schema)
+
+
+def empty_events() -> pl.DataFrame:
+    """An empty frame in the full event schema (base columns + evidence struct).
+
+    Examples
+    --------
+    >>> empty_events().columns[:3]
+    ['event_id', 'event_type', 'mmsi']
+    >>> empty_events().columns[-1]
+    'evidence'
+    """
+    return pl.DataFrame(schema=EVENT_SCHEMA)
+
+
+def validate(
+    frame: pl.DataFrame | pl.LazyFrame,
+    schema: Mapping[str, pl.DataType],
+    *,
+    what: str = "frame",
+) -> None:
+    """Raise :class:`~vessels.errors.SchemaError` if a column is missing or has the wrong dtype.
+
+    Extra columns are allowed. A LazyFrame is checked without being collected.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> validate(pl.DataFrame({"mmsi": [1]}), {"mmsi": pl.UInt32()}, what="positions")
+    Traceback (most recent call last):
+    ...
+    vessels.errors.SchemaError: positions: column 'mmsi' has dtype Int64, expected UInt32
+    """
+    actual = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
+    problems: list[str] = []
+    for name, dtype in schema.items():
+        if name not in actual:
+            problems.append(f"missing column {name!r} ({dtype})")
+        elif actual[name] != dtype:
+            problems.append(f"column {name!r} has dtype {actual[name]}, expected {dtype}")
+    if problems:
+        raise SchemaError(f"{what}: " + "; ".join(problems))
