@@ -24,6 +24,7 @@ import polars as pl
 from vessels.errors import SchemaError
 
 __all__ = [
+    "CONTRIBUTION_SCHEMA",
     "EVENT_BASE_SCHEMA",
     "EVENT_SCHEMA",
     "EVIDENCE_DTYPE",
@@ -33,10 +34,12 @@ __all__ = [
     "QUARANTINE_SCHEMA",
     "SEGMENT_DERIVED_SCHEMA",
     "TS_DTYPE",
+    "VESSEL_SCHEMA",
     "ZONE_LABEL_SCHEMA",
     "ZONE_TABLE_COLUMNS",
     "empty_events",
     "empty_positions",
+    "event_count_column",
     "validate",
 ]
 
@@ -241,6 +244,50 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
 EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
 
 EVENT_SCHEMA: dict[str, pl.DataType] = {**EVENT_BASE_SCHEMA, EVIDENCE: EVIDENCE_DTYPE}
+
+
+# --- risk outputs (owned by vessels.risk) ------------------------------------------------------
+RISK_SCORE = "risk_score"  # 0-100
+RISK_TIER = "risk_tier"  # low | medium | high | critical
+REASONS = "reasons"  # top contributions in plain words, e.g. "dark 4.0 h inside Alto Golfo AOI (+25)"
+N_POSITIONS = "n_positions"
+FIRST_TS = "first_ts"
+LAST_TS = "last_ts"
+RISK_TIERS = ("low", "medium", "high", "critical")
+
+
+def event_count_column(event_type: str) -> str:
+    """Name of the per-vessel count column of one event type, e.g. ``n_ais_gap``."""
+    return f"n_{event_type}"
+
+
+VESSEL_SCHEMA: dict[str, pl.DataType] = {
+    MMSI: pl.UInt32(),
+    VESSEL_NAME: pl.String(),
+    CALLSIGN: pl.String(),
+    FLAG: pl.String(),
+    SHIP_TYPE: pl.UInt8(),
+    MMSI_VALID: pl.Boolean(),
+    N_POSITIONS: pl.UInt32(),
+    FIRST_TS: TS_DTYPE,
+    LAST_TS: TS_DTYPE,
+    RISK_SCORE: pl.Float64(),
+    RISK_TIER: pl.String(),
+    REASONS: pl.List(pl.String()),
+    **{event_count_column(t): pl.UInt32() for t in EVENT_TYPES},
+}
+
+# One row per (vessel, rule, event): the score of a vessel is the sum of its points after caps.
+RULE_NAME = "rule"
+POINTS = "points"
+EXPLANATION = "explanation"
+CONTRIBUTION_SCHEMA: dict[str, pl.DataType] = {
+    MMSI: pl.UInt32(),
+    RULE_NAME: pl.String(),
+    EVENT_ID: pl.String(),
+    POINTS: pl.Float64(),
+    EXPLANATION: pl.String(),
+}
 
 
 def empty_positions(with_derived: bool = False) -> pl.DataFrame:
