@@ -57,7 +57,8 @@ def make_track(
     dlat = step_m * math.cos(math.radians(course_deg)) / 111_195.0
     for i in range(n):
         la = lat + i * dlat
-        dlon = step_m * math.sin(math.radians(course_deg)) / (111_195.0 * math.cos(math.radians(la)))
+        east_m = step_m * math.sin(math.radians(course_deg))
+        dlon = east_m / (111_195.0 * math.cos(math.radians(la)))
         rows.append(
             {
                 S.MMSI: mmsi,

@@ -15,8 +15,8 @@ import polars as pl
 
 __all__ = [
     "EARTH_RADIUS_M",
-    "M_PER_NM",
     "MPS_PER_KN",
+    "M_PER_NM",
     "haversine_m",
     "haversine_m_np",
     "initial_bearing_deg",

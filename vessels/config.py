@@ -116,7 +116,7 @@ def override(base: T, mapping: Mapping[str, Any], *, source: str) -> T:
         if isinstance(conv, int | float) and not isinstance(conv, bool) and conv < 0:
             raise ConfigError(f"{source}: key {key!r} must not be negative, got {value!r}")
         changes[key] = conv
-    return dataclasses.replace(base, **changes)  # type: ignore[type-var]
+    return dataclasses.replace(base, **changes)
 
 
 def _describe(tp: Any) -> str:

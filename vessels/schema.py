@@ -27,9 +27,9 @@ __all__ = [
     "CONTRIBUTION_SCHEMA",
     "EVENT_BASE_SCHEMA",
     "EVENT_SCHEMA",
+    "EVENT_TYPES",
     "EVIDENCE_DTYPE",
     "EVIDENCE_FIELDS",
-    "EVENT_TYPES",
     "POSITION_SCHEMA",
     "QUARANTINE_SCHEMA",
     "SEGMENT_DERIVED_SCHEMA",
@@ -249,7 +249,8 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {**EVENT_BASE_SCHEMA, EVIDENCE: EVIDENCE_
 # --- risk outputs (owned by vessels.risk) ------------------------------------------------------
 RISK_SCORE = "risk_score"  # 0-100
 RISK_TIER = "risk_tier"  # low | medium | high | critical
-REASONS = "reasons"  # top contributions in plain words, e.g. "dark 4.0 h inside Alto Golfo AOI (+25)"
+# top contributions in plain words, e.g. "dark 4.0 h inside Alto Golfo AOI (+25)"
+REASONS = "reasons"
 N_POSITIONS = "n_positions"
 FIRST_TS = "first_ts"
 LAST_TS = "last_ts"

@@ -21,7 +21,7 @@ def get_console(quiet: bool = False) -> Console:
 
 @contextmanager
 def progress(console: Console, *, disable: bool = False) -> Iterator[Progress]:
-    """A rich progress display on ``console`` (stages as tasks); disabled when quiet or not a tty."""
+    """A rich progress display on ``console``; disabled when quiet or not a terminal."""
     with Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
