@@ -1,0 +1,326 @@
+"""Cleaning: named rules as polars expressions, each one counted.
+
+Readers (``vessels.io``) turn every input line into one row of a *staged* frame: the canonical
+position columns (values parsed but not yet cleaned: sentinels still in place, numbers in any
+numeric dtype) plus two optional private columns:
+
+``_error``
+    a rule name the reader already decided (``unparseable_lat``, ``wrong_field_count``,
+    ``non_vessel_dma_base_station``...), or null;
+``_raw``
+    the raw text of the input line (kept for quarantined rows only).
+
+Cleaning then works in three steps, all lazy and vectorised:
+
+1. :func:`classify` gives every row a ``rule``: the **first** quarantine rule that matches it
+   (reader rules first, then :data:`QUARANTINE_RULES`, then any extra rules such as the filters of
+   :func:`vessels.io.read_ais`, then the non-vessel rules), or null when the row is a position.
+2. :func:`apply_corrections` nulls "not available" sentinels and out-of-range optional values and
+   repairs the negative-COG fault (:data:`CORRECTIONS`); corrections never remove a row, they are
+   counted separately (:func:`correction_counts`).
+3. :func:`drop_duplicates` removes exact duplicates (same values in every canonical column but
+   the provenance), keeping the one first in (source_file, source_row) order, so the result does
+   not depend on the input order.
+
+Examples
+--------
+>>> import polars as pl
+>>> from vessels import schema as S
+>>> staged = pl.LazyFrame({
+...     S.MMSI: [345000001, 345000001, 345000001, 3_450_000],
+...     S.TS: ["2024-01-01T00:00:00", "2024-01-01T00:00:00", "2024-01-01T00:01:00",
+...            "2024-01-01T00:00:00"],
+...     S.LAT: [25.0, 25.0, 91.0, 25.0], S.LON: [-110.0, -110.0, -110.0, -110.0],
+...     S.HEADING_DEG: [511.0, 511.0, 10.0, 10.0],
+... }).with_columns(pl.col(S.TS).str.to_datetime(time_zone="UTC"))
+>>> positions, quarantine = clean(staged)
+>>> positions.select(S.MMSI, S.HEADING_DEG, S.FLAG, S.MMSI_VALID).collect().rows()
+[(345000001, None, 'MEX', True)]
+>>> quarantine.select(S.SOURCE_ROW, S.RULE).collect().rows()
+[(3, 'position_not_available'), (4, 'non_vessel_base_station')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from vessels import schema as S
+from vessels.flags import flag_from_mmsi, mmsi_valid, non_vessel_reason
+
+__all__ = [
+    "CORRECTIONS",
+    "ERROR",
+    "QUARANTINE_EXTRA_COLUMNS",
+    "QUARANTINE_RULES",
+    "RAW_COL",
+    "Correction",
+    "apply_corrections",
+    "classify",
+    "clean",
+    "content_columns",
+    "correction_counts",
+    "drop_duplicates",
+    "quarantine_frame",
+    "stage_defaults",
+]
+
+#: Private staged-frame column: a rule decided by the reader.
+ERROR = "_error"
+#: Private staged-frame column: raw text of the input line.
+RAW_COL = "_raw"
+
+#: ITU-R M.1371 "not available" values (see ../shared/docs/data-formats.md).
+LAT_NA = 91.0
+LON_NA = 181.0
+SOG_NA_KN = 102.3
+COG_NA_DEG = 360.0
+HEADING_NA_DEG = 511.0
+#: The 2020 MarineCadastre negative-COG fault: COG x 10 written as a signed 12-bit number, so
+#: courses above 204.7 deg appear as ``cog - 409.6``. Checked on tracktable-data's
+#: NYHarbor_2020_06_30 file: for moving vessels (SOG > 3 kn) with a heading, ``cog + 409.6``
+#: differs from the heading by a median 2.4 deg, like the positive COGs (2.3 deg), while
+#: ``cog + 360`` differs by 49 deg and ``abs(cog)`` by 84 deg.
+COG_FAULT_OFFSET_DEG = 409.6
+COG_FAULT_MIN_DEG = -204.8
+
+#: Columns added to the quarantine table besides QUARANTINE_SCHEMA (for analysts).
+QUARANTINE_EXTRA_COLUMNS: dict[str, pl.DataType] = {
+    S.MMSI: pl.UInt32(),
+    S.TS: S.TS_DTYPE,
+    S.LAT: pl.Float64(),
+    S.LON: pl.Float64(),
+}
+
+
+def _f(name: str) -> pl.Expr:
+    return pl.col(name).cast(pl.Float64)
+
+
+#: Quarantine rules in priority order: (rule name, condition on the staged frame).
+QUARANTINE_RULES: tuple[tuple[str, pl.Expr], ...] = (
+    ("missing_mmsi", pl.col(S.MMSI).is_null()),
+    ("missing_ts", pl.col(S.TS).is_null()),
+    (
+        "position_not_available",
+        _f(S.LAT).is_null() | _f(S.LON).is_null() | (_f(S.LAT) == LAT_NA) | (_f(S.LON) == LON_NA),
+    ),
+    ("lat_out_of_range", _f(S.LAT).abs() > 90.0),
+    ("lon_out_of_range", _f(S.LON).abs() > 180.0),
+)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A value-level fix: where ``condition`` holds, ``column`` becomes ``value``."""
+
+    name: str
+    column: str
+    condition: pl.Expr
+    value: pl.Expr
+
+
+def _null() -> pl.Expr:
+    return pl.lit(None, pl.Float64)
+
+
+_COG_FIXED = _f(S.COG_DEG) + COG_FAULT_OFFSET_DEG
+
+#: Value corrections (applied in this order; the first that matches a value wins).
+CORRECTIONS: tuple[Correction, ...] = (
+    Correction("sog_not_available", S.SOG_KN, (_f(S.SOG_KN) - SOG_NA_KN).abs() < 1e-3, _null()),
+    Correction(
+        "sog_out_of_range", S.SOG_KN, (_f(S.SOG_KN) < 0) | (_f(S.SOG_KN) > SOG_NA_KN), _null()
+    ),
+    Correction(
+        "cog_negative_corrected",
+        S.COG_DEG,
+        (_f(S.COG_DEG) < 0) & (_f(S.COG_DEG) >= COG_FAULT_MIN_DEG - 1e-6),
+        pl.when(_COG_FIXED < COG_NA_DEG - 1e-6).then(_COG_FIXED).otherwise(None),
+    ),
+    Correction("cog_not_available", S.COG_DEG, (_f(S.COG_DEG) - COG_NA_DEG).abs() < 1e-3, _null()),
+    Correction(
+        "cog_out_of_range",
+        S.COG_DEG,
+        (_f(S.COG_DEG) < COG_FAULT_MIN_DEG) | (_f(S.COG_DEG) > COG_NA_DEG),
+        _null(),
+    ),
+    Correction(
+        "heading_not_available", S.HEADING_DEG, _f(S.HEADING_DEG) == HEADING_NA_DEG, _null()
+    ),
+    Correction(
+        "heading_out_of_range",
+        S.HEADING_DEG,
+        (_f(S.HEADING_DEG) < 0) | (_f(S.HEADING_DEG) >= 360.0),
+        _null(),
+    ),
+    *(
+        Correction(f"{col.removesuffix('_m')}_not_available", col, _f(col) == 0.0, _null())
+        for col in (S.LENGTH_M, S.WIDTH_M, S.DRAFT_M)
+    ),
+    *(
+        Correction(f"{col.removesuffix('_m')}_out_of_range", col, _f(col) < 0.0, _null())
+        for col in (S.LENGTH_M, S.WIDTH_M, S.DRAFT_M)
+    ),
+    Correction(
+        "ship_type_not_available",
+        S.SHIP_TYPE,
+        _f(S.SHIP_TYPE) == 0.0,
+        _null(),
+    ),
+    Correction(
+        "ship_type_out_of_range",
+        S.SHIP_TYPE,
+        (_f(S.SHIP_TYPE) < 0)
+        | (_f(S.SHIP_TYPE) > 255)
+        | (_f(S.SHIP_TYPE).floor() != _f(S.SHIP_TYPE)),
+        _null(),
+    ),
+    Correction(
+        "nav_status_out_of_range",
+        S.NAV_STATUS,
+        (_f(S.NAV_STATUS) < 0)
+        | (_f(S.NAV_STATUS) > 15)
+        | (_f(S.NAV_STATUS).floor() != _f(S.NAV_STATUS)),
+        _null(),
+    ),
+    Correction("imo_not_available", S.IMO, _f(S.IMO) == 0.0, _null()),
+    Correction(
+        "imo_out_of_range",
+        S.IMO,
+        (_f(S.IMO) < 0) | (_f(S.IMO) > 4_294_967_295) | (_f(S.IMO).floor() != _f(S.IMO)),
+        _null(),
+    ),
+)
+
+
+def stage_defaults(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Add any canonical or private column the staged frame lacks (as null / row number)."""
+    names = lf.collect_schema().names()
+    missing = []
+    for name, dtype in S.POSITION_SCHEMA.items():
+        if name in names:
+            continue
+        if name == S.SOURCE_ROW:
+            missing.append(pl.int_range(1, pl.len() + 1, dtype=pl.UInt64).alias(name))
+        else:
+            missing.append(pl.lit(None, dtype).alias(name))
+    if ERROR not in names:
+        missing.append(pl.lit(None, pl.String).alias(ERROR))
+    if RAW_COL not in names:
+        missing.append(pl.lit(None, pl.String).alias(RAW_COL))
+    return lf.with_columns(missing) if missing else lf
+
+
+def classify(lf: pl.LazyFrame, extra_rules: Sequence[tuple[str, pl.Expr]] = ()) -> pl.LazyFrame:
+    """Add the ``rule`` column: the first quarantine rule a row matches, or null.
+
+    Order: the reader's ``_error``, :data:`QUARANTINE_RULES`, ``extra_rules``, then the
+    non-vessel station rules of :func:`vessels.flags.non_vessel_reason`.
+    """
+    lf = stage_defaults(lf)
+    chain: Any = pl.when(pl.col(ERROR).is_not_null()).then(pl.col(ERROR))
+    for name, cond in (*QUARANTINE_RULES, *extra_rules):
+        chain = chain.when(cond).then(pl.lit(name))
+    rule = chain.otherwise(non_vessel_reason(pl.col(S.MMSI)))
+    return lf.with_columns(rule.alias(S.RULE))
+
+
+def apply_corrections(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Null sentinels and impossible values, repair negative COG, cast to the canonical schema.
+
+    ``flag`` and ``mmsi_valid`` are (re)computed from the MMSI. Only canonical columns remain.
+    """
+    lf = stage_defaults(lf)
+    by_col: dict[str, list[Correction]] = {}
+    for c in CORRECTIONS:
+        by_col.setdefault(c.column, []).append(c)
+    exprs = []
+    for col, fixes in by_col.items():
+        chain: Any = pl.when(fixes[0].condition).then(fixes[0].value)
+        for fx in fixes[1:]:
+            chain = chain.when(fx.condition).then(fx.value)
+        exprs.append(chain.otherwise(_f(col)).alias(col))
+    ais_class = pl.col(S.AIS_CLASS).cast(pl.String)
+    exprs.append(
+        pl.when(ais_class.is_in(["A", "B"])).then(ais_class).otherwise(None).alias(S.AIS_CLASS)
+    )
+    exprs.append(flag_from_mmsi(pl.col(S.MMSI)).alias(S.FLAG))
+    exprs.append(mmsi_valid(pl.col(S.MMSI)).alias(S.MMSI_VALID))
+    return lf.with_columns(exprs).select(
+        pl.col(name).cast(dtype) for name, dtype in S.POSITION_SCHEMA.items()
+    )
+
+
+def correction_counts(lf: pl.LazyFrame) -> list[pl.Expr]:
+    """Aggregations counting, per correction, the staged rows it changes (for summaries).
+
+    Mirrors the first-match-wins order of :func:`apply_corrections` within each column.
+    """
+    out = []
+    seen: dict[str, pl.Expr] = {}
+    for c in CORRECTIONS:
+        earlier = seen.get(c.column, pl.lit(False))
+        out.append((c.condition.fill_null(False) & ~earlier).sum().alias(c.name))
+        seen[c.column] = earlier | c.condition.fill_null(False)
+    return out
+
+
+def content_columns() -> list[str]:
+    """Canonical columns that define an exact duplicate (all but provenance)."""
+    return [c for c in S.POSITION_SCHEMA if c not in (S.SOURCE_FILE, S.SOURCE_ROW)]
+
+
+def drop_duplicates(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Sort by (mmsi, ts, source_file, source_row) and drop exact duplicates (keep the first).
+
+    The kept row is the same whatever the input order, so results are order-independent.
+    """
+    return lf.sort([S.MMSI, S.TS, S.SOURCE_FILE, S.SOURCE_ROW]).unique(
+        subset=content_columns(), keep="first", maintain_order=True
+    )
+
+
+def quarantine_frame(classified: pl.LazyFrame, *, exclude: Sequence[str] = ()) -> pl.LazyFrame:
+    """The quarantined rows of a classified frame in QUARANTINE_SCHEMA (+ mmsi, ts, lat, lon).
+
+    Rows whose rule is in ``exclude`` (e.g. ``filtered_out``) are left out. When the reader kept
+    no raw text, the row's values are written as JSON instead.
+    """
+    q = classified.filter(pl.col(S.RULE).is_not_null())
+    if exclude:
+        q = q.filter(~pl.col(S.RULE).is_in(list(exclude)))
+    values = pl.struct([pl.col(c) for c in S.POSITION_SCHEMA if c not in (S.FLAG, S.MMSI_VALID)])
+    raw = pl.coalesce(pl.col(RAW_COL), values.struct.json_encode())
+    return q.select(
+        pl.col(S.SOURCE_FILE).cast(pl.String),
+        pl.col(S.SOURCE_ROW).cast(pl.UInt64),
+        pl.col(S.RULE).cast(pl.String),
+        raw.alias(S.RAW),
+        *(pl.col(c).cast(d, strict=False) for c, d in QUARANTINE_EXTRA_COLUMNS.items()),
+    )
+
+
+def clean(
+    lf: pl.LazyFrame | pl.DataFrame, extra_rules: Sequence[tuple[str, pl.Expr]] = ()
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """Clean a staged or canonical frame: ``(positions, quarantine)``, both lazy.
+
+    ``positions`` is in POSITION_SCHEMA exactly, sorted by (mmsi, ts), without exact duplicates;
+    ``quarantine`` has one row per rejected input row with its rule (see :func:`classify`).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from vessels import schema as S
+    >>> lf = pl.LazyFrame({S.MMSI: [345000001], S.LAT: [95.0], S.LON: [0.0]})
+    >>> clean(lf)[1].select(S.RULE).collect().item()
+    'missing_ts'
+    """
+    lazy = lf.lazy()
+    classified = classify(lazy, extra_rules)
+    accepted = apply_corrections(classified.filter(pl.col(S.RULE).is_null()))
+    return drop_duplicates(accepted), quarantine_frame(classified)
