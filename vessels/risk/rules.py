@@ -1,0 +1,203 @@
+"""The rule registry: every way a vessel can earn risk points, as declarative records.
+
+A rule says *what* it reads (event types and a polars condition over the event table, with the
+``evidence`` struct unnested into plain columns), *which hours* it counts, whether a pair event
+also counts for the other vessel, and *how it explains itself* (a template). It says nothing about
+*how much*: the numbers (points per event, points per hour, caps, multipliers by zone kind and by
+specific zone) come from a profile (:mod:`vessels.risk.profile`, TOML files in
+``vessels/risk/profiles/``). One generic scorer (:func:`vessels.risk.score`) interprets both.
+
+Vessel rules read a per-vessel feature table instead of events (e.g. an invalid MMSI).
+
+Template fields: any event column or evidence field, plus ``hours`` (the hours the rule counts),
+``points`` (after multipliers and caps), ``where`` (" inside <zone>", " in the <ISO3> EEZ" or ""),
+``zone_kind`` and ``other`` (the other vessel of a pair event, as seen from the scored vessel).
+
+Examples
+--------
+>>> [r.name for r in EVENT_RULES][:3]
+['ais_gap', 'ais_gap_intentional', 'fishing_in_zone']
+>>> RULES_BY_NAME["dark_rendezvous"].pair
+True
+>>> sorted(VESSEL_RULES_BY_NAME)
+['invalid_mmsi']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from vessels import schema as S
+
+__all__ = [
+    "EVENT_RULES",
+    "MERCHANT_SHIP_TYPES",
+    "RULES_BY_NAME",
+    "VESSEL_RULES",
+    "VESSEL_RULES_BY_NAME",
+    "EventRule",
+    "VesselRule",
+]
+
+#: AIS ship type codes of merchant traffic (60-69 passenger, 70-79 cargo, 80-89 tanker): ships
+#: exercising freedom of navigation through zones, not suspects by being there.
+MERCHANT_SHIP_TYPES = tuple(range(60, 90))
+
+#: Name of the derived column holding the kind of the zone an event is tagged with.
+ZONE_KIND_COL = "zone_kind"
+#: Name of the derived column holding the hours a rule counts.
+HOURS_COL = "hours"
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """A rule that turns matching events into contributions.
+
+    Parameters
+    ----------
+    name
+        Rule name (also the key of its section in a profile, ``[rules.<name>]``).
+    event_types
+        Event types the rule reads.
+    condition
+        Extra polars condition over the event table (evidence fields unnested); ``None`` = all.
+    hours
+        Expression giving the hours the rule counts for ``points_per_h`` (default ``duration_h``).
+    pair
+        Pair event (``other_mmsi``): the other vessel gets the same contribution.
+    explanation
+        Template of the plain-words explanation (see module docstring for the fields).
+    description
+        One line for the documentation: what the rule means to an analyst.
+    """
+
+    name: str
+    event_types: tuple[str, ...]
+    explanation: str
+    description: str
+    condition: pl.Expr | None = None
+    hours: pl.Expr = field(default_factory=lambda: pl.col(S.DURATION_H))
+    pair: bool = False
+
+
+@dataclass(frozen=True)
+class VesselRule:
+    """A rule over the per-vessel feature table (one contribution per vessel at most).
+
+    Features available: ``mmsi``, ``mmsi_valid`` (false when any position or identity event says
+    the MMSI is invalid or not a ship's), ``n_positions``, ``ship_type``, ``flag``.
+    """
+
+    name: str
+    condition: pl.Expr
+    explanation: str
+    description: str
+
+
+def _ev(field: str) -> pl.Expr:
+    return pl.col(field)
+
+
+_in_named_zone = pl.col(ZONE_KIND_COL).is_in(["protected_area", "no_take", "aoi"])
+_not_merchant = _ev("ship_type").is_null() | ~_ev("ship_type").is_in(list(MERCHANT_SHIP_TYPES))
+
+EVENT_RULES: tuple[EventRule, ...] = (
+    EventRule(
+        name="ais_gap",
+        event_types=("ais_gap",),
+        hours=pl.coalesce(_ev("gap_h"), pl.col(S.DURATION_H)),
+        explanation="dark {hours:.1f} h{where} (+{points:.0f})",
+        description="AIS gap (vessel went dark); points per hour dark, more inside zones",
+    ),
+    EventRule(
+        name="ais_gap_intentional",
+        event_types=("ais_gap",),
+        condition=_ev("likely_intentional").fill_null(False),
+        explanation="gap meets GFW likely-disabling criteria (+{points:.0f})",
+        description="gap meets GFW's likely intentional disabling criteria (≥ 12 h, > 50 nm out, "
+        "≥ 14 positions in the 12 h before)",
+    ),
+    EventRule(
+        name="fishing_in_zone",
+        event_types=("fishing",),
+        condition=_in_named_zone,
+        explanation="fishing {hours:.1f} h{where} (+{points:.0f})",
+        description="fishing-like behaviour inside a protected area, no-take zone or AOI",
+    ),
+    EventRule(
+        name="zone_presence",
+        event_types=("zone_entry",),
+        condition=_in_named_zone & _not_merchant,
+        hours=pl.coalesce(_ev("time_inside_h"), pl.col(S.DURATION_H)),
+        explanation="{hours:.1f} h{where} (+{points:.0f})",
+        description="a non-merchant vessel inside a protected area, no-take zone or AOI",
+    ),
+    EventRule(
+        name="eez_incursion",
+        event_types=("eez_incursion",),
+        hours=pl.coalesce(_ev("time_inside_h"), pl.col(S.DURATION_H)),
+        explanation="foreign ({flag}) fishing vessel {hours:.1f} h in the {eez_iso3} EEZ "
+        "(+{points:.0f})",
+        description="a fishing vessel inside an EEZ other than its flag state's",
+    ),
+    EventRule(
+        name="eez_incursion_fishing",
+        event_types=("eez_incursion",),
+        condition=_ev("fishing_time_inside_h").fill_null(0.0) > 0,
+        hours=_ev("fishing_time_inside_h"),
+        explanation="fishing {hours:.1f} h in the {eez_iso3} EEZ under a foreign flag "
+        "(+{points:.0f})",
+        description="fishing time of a foreign fishing vessel inside another state's EEZ",
+    ),
+    EventRule(
+        name="encounter",
+        event_types=("encounter",),
+        pair=True,
+        explanation="met vessel {other} for {hours:.1f} h{where} (+{points:.0f})",
+        description="two vessels alongside at sea (possible transshipment); both vessels score",
+    ),
+    EventRule(
+        name="dark_rendezvous",
+        event_types=("dark_rendezvous",),
+        pair=True,
+        hours=pl.coalesce(_ev("overlap_h"), pl.col(S.DURATION_H)),
+        explanation="dark rendezvous with vessel {other} ({hours:.1f} h both dark){where} "
+        "(+{points:.0f})",
+        description="two vessels dark at the same time, disappearing/reappearing close together; "
+        "both vessels score",
+    ),
+    EventRule(
+        name="loitering",
+        event_types=("loitering",),
+        explanation="loitering {hours:.1f} h{where} (+{points:.0f})",
+        description="slow drifting far from shore (< 2 kn for hours)",
+    ),
+    EventRule(
+        name="loitering_carrier",
+        event_types=("loitering",),
+        condition=_ev("is_carrier").fill_null(False),
+        explanation="carrier/reefer loitering{where} (+{points:.0f})",
+        description="a carrier or reefer loitering: the classic transshipment signal",
+    ),
+    EventRule(
+        name="identity_conflict",
+        event_types=("identity_conflict",),
+        condition=~_ev("conflict_kind").is_in(["invalid_mmsi", "non_ship_mid"]).fill_null(False),
+        explanation="identity conflict: {conflict_kind} (+{points:.0f})",
+        description="one MMSI in two places at once, or name/call sign/IMO/type changes",
+    ),
+)
+
+VESSEL_RULES: tuple[VesselRule, ...] = (
+    VesselRule(
+        name="invalid_mmsi",
+        condition=~pl.col(S.MMSI_VALID).fill_null(True),
+        explanation="invalid or non-ship MMSI (+{points:.0f})",
+        description="MMSI that is not a valid ship identity (wrong length or MID)",
+    ),
+)
+
+RULES_BY_NAME: dict[str, EventRule] = {r.name: r for r in EVENT_RULES}
+VESSEL_RULES_BY_NAME: dict[str, VesselRule] = {r.name: r for r in VESSEL_RULES}

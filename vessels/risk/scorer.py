@@ -1,0 +1,440 @@
+"""The generic scorer: events + rules + profile -> per-vessel and per-vessel-day scores.
+
+How a score is made (the same for every rule; nothing rule-specific lives here):
+
+1. For each enabled rule, the events of its types that meet its condition are selected. Pair rules
+   (``encounter``, ``dark_rendezvous``) add a mirrored copy so the other vessel scores too.
+2. ``hours`` = the rule's hours expression, clipped to ``[0, max_hours]``; events below
+   ``min_hours`` and (outside named zones) nearer the shore than ``min_shore_km`` are dropped.
+3. ``raw = (points + points_per_h × hours) × zone-kind multiplier × specific-zone multiplier``,
+   rounded to 0.01.
+4. Per vessel (or vessel-day) and rule, events are taken by decreasing ``raw`` (ties by
+   ``event_id``) until the rule's ``cap`` is used up; each contribution is what fits under it.
+5. Vessel rules add one contribution each.
+6. The score is the sum of the contributions; above 100 a ``total_cap`` line with negative points
+   brings it to 100, so the listed contributions always add up to the score.
+
+Examples
+--------
+>>> import polars as pl
+>>> from datetime import datetime, UTC
+>>> from vessels import schema as S
+>>> t = datetime(2024, 3, 1, tzinfo=UTC)
+>>> ev = pl.DataFrame([{
+...     S.EVENT_ID: "g1", S.EVENT_TYPE: "ais_gap", S.MMSI: 345000001,
+...     S.START_TS: t, S.END_TS: t, S.DURATION_H: 4.0,
+...     S.EVENT_ZONE_ID: "aoi-x", S.EVENT_ZONE_NAME: "Alto Golfo AOI",
+...     S.EVIDENCE: {"gap_h": 4.0, "in_zone_kind": "aoi"},
+... }], schema=S.EVENT_SCHEMA)
+>>> res = score(ev, profile="default")
+>>> res.vessels.select(S.MMSI, S.RISK_SCORE, S.RISK_TIER).row(0)
+(345000001, 14.0, 'low')
+>>> res.contributions[S.EXPLANATION].to_list()
+['dark 4.0 h inside Alto Golfo AOI (+14)']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from vessels import schema as S
+from vessels.risk._template import compile_template
+from vessels.risk.profile import Profile, RuleWeights, load_profile
+from vessels.risk.rules import (
+    EVENT_RULES,
+    HOURS_COL,
+    VESSEL_RULES,
+    ZONE_KIND_COL,
+    EventRule,
+)
+
+__all__ = ["DAY", "DAY_SCHEMA", "TOTAL_CAP_RULE", "ScoreResult", "score"]
+
+#: Column of the UTC day in :attr:`ScoreResult.vessel_days`.
+DAY = "day"
+#: Rule name of the line that brings a total above 100 back to 100.
+TOTAL_CAP_RULE = "total_cap"
+#: Highest score.
+MAX_SCORE = 100.0
+_NAMED_ZONE_KINDS = ("protected_area", "no_take", "aoi")
+_RAW = "_raw_points"
+_OTHER = "other"
+_WHERE = "where"
+
+DAY_SCHEMA: dict[str, pl.DataType] = {
+    S.MMSI: pl.UInt32(),
+    DAY: pl.Date(),
+    S.RISK_SCORE: pl.Float64(),
+    S.RISK_TIER: pl.String(),
+    S.REASONS: pl.List(pl.String()),
+}
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """What :func:`score` returns.
+
+    Attributes
+    ----------
+    vessels
+        One row per vessel in :data:`vessels.schema.VESSEL_SCHEMA`, by risk (desc) then MMSI.
+    contributions
+        One row per (vessel, rule, event) in :data:`vessels.schema.CONTRIBUTION_SCHEMA`; the points
+        of a vessel add up to its ``risk_score``.
+    vessel_days
+        Per vessel and UTC day (of the event start): the same scoring with caps applied per day.
+    profile
+        The profile used.
+    """
+
+    vessels: pl.DataFrame
+    contributions: pl.DataFrame
+    vessel_days: pl.DataFrame
+    profile: Profile
+
+
+def _zone_kind_expr(fields: Sequence[str], zone_kinds: Mapping[str, str] | None) -> pl.Expr:
+    candidates = [pl.col(f) for f in ("zone_kind", "in_zone_kind") if f in fields]
+    if zone_kinds:
+        candidates.append(
+            pl.col(S.EVENT_ZONE_ID).replace_strict(
+                dict(zone_kinds), default=None, return_dtype=pl.String
+            )
+        )
+    if not candidates:
+        return pl.lit(None, dtype=pl.String)
+    return pl.coalesce(candidates) if len(candidates) > 1 else candidates[0]
+
+
+def _prepare_events(events: pl.DataFrame, zone_kinds: Mapping[str, str] | None) -> pl.DataFrame:
+    """Events with evidence unnested and the derived template columns added."""
+    ev = events
+    fields: list[str] = []
+    if S.EVIDENCE in ev.columns:
+        dtype = ev.schema[S.EVIDENCE]
+        assert isinstance(dtype, pl.Struct)
+        fields = [f.name for f in dtype.fields if f.name not in ev.columns]
+        ev = ev.with_columns(pl.col(S.EVIDENCE).struct.field(*fields)) if fields else ev
+    kind = _zone_kind_expr(fields, zone_kinds).alias(ZONE_KIND_COL)
+    ev = ev.with_columns(kind)
+    where = (
+        pl.when(pl.col(S.EVENT_ZONE_NAME).is_not_null() & (pl.col(ZONE_KIND_COL) != "eez"))
+        .then(pl.lit(" inside ") + pl.col(S.EVENT_ZONE_NAME))
+        .when(pl.col(S.EEZ_ISO3).is_not_null())
+        .then(pl.lit(" in the ") + pl.col(S.EEZ_ISO3) + pl.lit(" EEZ"))
+        .otherwise(pl.lit(""))
+    )
+    return ev.with_columns(
+        where.alias(_WHERE),
+        pl.col(S.OTHER_MMSI).alias(_OTHER),
+        pl.col(S.START_TS).dt.date().alias(DAY),
+    )
+
+
+def _multiplier(mapping: Mapping[str, float], column: str) -> pl.Expr:
+    if not mapping:
+        return pl.lit(1.0)
+    return pl.col(column).replace_strict(dict(mapping), default=1.0, return_dtype=pl.Float64)
+
+
+def _rule_contributions(
+    ev: pl.DataFrame, rule: EventRule, weights: RuleWeights, keys: list[str]
+) -> pl.DataFrame:
+    selected = pl.col(S.EVENT_TYPE).is_in(list(rule.event_types))
+    if rule.condition is not None:
+        selected = selected & rule.condition.fill_null(False)
+    hours = rule.hours.cast(pl.Float64).fill_null(0.0).clip(lower_bound=0.0)
+    if weights.max_hours is not None:
+        hours = hours.clip(upper_bound=weights.max_hours)
+    m = ev.filter(selected).with_columns(hours.alias(HOURS_COL))
+    in_zone = pl.col(ZONE_KIND_COL).is_in(list(_NAMED_ZONE_KINDS)).fill_null(False)
+    m = m.filter(
+        (pl.col(HOURS_COL) >= weights.min_hours)
+        & (in_zone | pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= weights.min_shore_km))
+    )
+    if rule.pair:
+        mirrored = m.filter(pl.col(S.OTHER_MMSI).is_not_null()).with_columns(
+            pl.col(S.OTHER_MMSI).alias(S.MMSI), pl.col(S.MMSI).alias(_OTHER)
+        )
+        lo = pl.min_horizontal(S.MMSI, _OTHER).alias("_lo")
+        hi = pl.max_horizontal(S.MMSI, _OTHER).alias("_hi")
+        # a detector may write one row per pair or one per vessel: count each pair once per vessel
+        m = (
+            pl.concat([m, mirrored])
+            .with_columns(lo, hi)
+            .sort(S.EVENT_ID)
+            .unique(subset=[S.MMSI, "_lo", "_hi", S.EVENT_TYPE, S.START_TS], keep="first")
+            .drop("_lo", "_hi")
+        )
+    raw = (
+        (weights.points + weights.points_per_h * pl.col(HOURS_COL))
+        * _multiplier(weights.zone_kind_multipliers, ZONE_KIND_COL)
+        * _multiplier(weights.zone_multipliers, S.EVENT_ZONE_ID)
+    ).round(2)
+    m = m.with_columns(raw.alias(_RAW)).filter(pl.col(_RAW) > 0)
+    m = m.sort([*keys, _RAW, S.EVENT_ID], descending=[False] * len(keys) + [True, False])
+    if weights.cap is None:
+        points = pl.col(_RAW)
+    else:
+        before = pl.col(_RAW).cum_sum().over(keys) - pl.col(_RAW)
+        room = (pl.lit(weights.cap) - before).clip(lower_bound=0.0)
+        points = pl.min_horizontal(pl.col(_RAW), room).round(2)
+    m = m.with_columns(points.alias(S.POINTS)).filter(pl.col(S.POINTS) > 0)
+    return m.select(
+        *keys,
+        pl.lit(rule.name).alias(S.RULE_NAME),
+        S.EVENT_ID,
+        S.POINTS,
+        compile_template(rule.explanation).alias(S.EXPLANATION),
+    )
+
+
+def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per-key vessel features for vessel rules and the static columns of the vessel table."""
+    invalid_kinds = ["invalid_mmsi", "non_ship_mid"]
+    if "conflict_kind" in ev.columns:
+        bad_ids = ev.filter(
+            (pl.col(S.EVENT_TYPE) == "identity_conflict")
+            & pl.col("conflict_kind").is_in(invalid_kinds).fill_null(False)
+        )
+    else:
+        bad_ids = ev.clear()
+    bad = bad_ids.select(*keys).unique().with_columns(pl.lit(False).alias("_ev_valid"))
+    if positions is None:
+        base = pl.concat(
+            [
+                ev.select(*keys),
+                ev.filter(pl.col(S.OTHER_MMSI).is_not_null()).select(
+                    pl.col(S.OTHER_MMSI).alias(S.MMSI), *[k for k in keys if k != S.MMSI]
+                ),
+            ]
+        ).unique()
+        feats = base.with_columns(
+            pl.lit(None, dtype=pl.String).alias(S.VESSEL_NAME),
+            pl.lit(None, dtype=pl.String).alias(S.CALLSIGN),
+            pl.lit(None, dtype=pl.String).alias(S.FLAG),
+            pl.lit(None, dtype=pl.UInt8).alias(S.SHIP_TYPE),
+            pl.lit(None, dtype=pl.Boolean).alias(S.MMSI_VALID),
+            pl.lit(0, dtype=pl.UInt32).alias(S.N_POSITIONS),
+            pl.lit(None, dtype=S.TS_DTYPE).alias(S.FIRST_TS),
+            pl.lit(None, dtype=S.TS_DTYPE).alias(S.LAST_TS),
+        )
+    else:
+        pos = positions
+        if DAY in keys:
+            pos = pos.with_columns(pl.col(S.TS).dt.date().alias(DAY))
+
+        def last_known(name: str) -> pl.Expr:
+            return pl.col(name).sort_by(S.TS).drop_nulls().last().alias(name)
+
+        feats = (
+            pos.group_by(keys)
+            .agg(
+                last_known(S.VESSEL_NAME),
+                last_known(S.CALLSIGN),
+                last_known(S.FLAG),
+                last_known(S.SHIP_TYPE),
+                pl.col(S.MMSI_VALID).all().alias(S.MMSI_VALID),
+                pl.len().cast(pl.UInt32).alias(S.N_POSITIONS),
+                pl.col(S.TS).min().alias(S.FIRST_TS),
+                pl.col(S.TS).max().alias(S.LAST_TS),
+            )
+            .collect()
+        )
+    feats = feats.join(bad, on=keys, how="left").with_columns(
+        pl.when(pl.col("_ev_valid").is_not_null())
+        .then(pl.lit(False))
+        .otherwise(pl.col(S.MMSI_VALID))
+        .alias(S.MMSI_VALID)
+    )
+    return feats.drop("_ev_valid")
+
+
+def _vessel_rule_contributions(
+    feats: pl.DataFrame, profile: Profile, keys: list[str]
+) -> list[pl.DataFrame]:
+    out = []
+    for rule in VESSEL_RULES:
+        weights = profile.vessel_rules.get(rule.name)
+        if weights is None or not weights.enabled or weights.points <= 0:
+            continue
+        out.append(
+            feats.filter(rule.condition.fill_null(False))
+            .with_columns(pl.lit(round(weights.points, 2)).alias(S.POINTS))
+            .select(
+                *keys,
+                pl.lit(rule.name).alias(S.RULE_NAME),
+                pl.lit(None, dtype=pl.String).alias(S.EVENT_ID),
+                S.POINTS,
+                compile_template(rule.explanation).alias(S.EXPLANATION),
+            )
+        )
+    return out
+
+
+def _score_by(
+    ev: pl.DataFrame,
+    feats: pl.DataFrame,
+    profile: Profile,
+    keys: list[str],
+) -> pl.DataFrame:
+    """All contributions per ``keys`` (mmsi, or mmsi + day), total-cap lines included."""
+    key_schema = {S.MMSI: pl.UInt32(), DAY: pl.Date()}
+    empty = pl.DataFrame(
+        schema={
+            **{k: key_schema[k] for k in keys},
+            **{c: t for c, t in S.CONTRIBUTION_SCHEMA.items() if c != S.MMSI},
+        }
+    )
+    parts = [empty]
+    for rule in EVENT_RULES:
+        weights = profile.rules.get(rule.name)
+        if weights is None or not weights.enabled:
+            continue
+        parts.append(_rule_contributions(ev, rule, weights, keys))
+    parts.extend(_vessel_rule_contributions(feats, profile, keys))
+    contrib = pl.concat([p.cast(empty.schema) for p in parts])
+    totals = contrib.group_by(keys).agg(pl.col(S.POINTS).sum().round(2).alias("_total"))
+    over = totals.filter(pl.col("_total") > MAX_SCORE).with_columns(
+        (pl.lit(MAX_SCORE) - pl.col("_total")).round(2).alias(S.POINTS)
+    )
+    caps = over.select(
+        *keys,
+        pl.lit(TOTAL_CAP_RULE).alias(S.RULE_NAME),
+        pl.lit(None, dtype=pl.String).alias(S.EVENT_ID),
+        S.POINTS,
+        compile_template("sum {_total:.1f} capped at 100 ({points:.1f})").alias(S.EXPLANATION),
+    )
+    order = [*keys, S.POINTS, S.RULE_NAME, S.EVENT_ID]
+    return pl.concat([contrib, caps.cast(empty.schema)]).sort(
+        order,
+        descending=[False] * len(keys) + [True, False, False],
+        nulls_last=True,
+    )
+
+
+def _tier_expr(profile: Profile, column: str) -> pl.Expr:
+    expr: Any = pl.lit(S.RISK_TIERS[0])
+    for tier in S.RISK_TIERS[1:]:
+        expr = pl.when(pl.col(column) >= profile.tiers[tier]).then(pl.lit(tier)).otherwise(expr)
+    return expr
+
+
+def _summarise(
+    contrib: pl.DataFrame, feats: pl.DataFrame, profile: Profile, keys: list[str]
+) -> pl.DataFrame:
+    totals = contrib.group_by(keys).agg(
+        pl.col(S.POINTS).sum().round(2).clip(upper_bound=MAX_SCORE).alias(S.RISK_SCORE)
+    )
+    reasons = (
+        contrib.filter(pl.col(S.RULE_NAME) != TOTAL_CAP_RULE)
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col(S.EXPLANATION).head(profile.max_reasons).alias(S.REASONS))
+    )
+    all_keys = pl.concat([feats.select(keys), totals.select(keys)]).unique()
+    return (
+        all_keys.join(totals, on=keys, how="left")
+        .join(reasons, on=keys, how="left")
+        .with_columns(
+            pl.col(S.RISK_SCORE).fill_null(0.0),
+            pl.col(S.REASONS).fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        )
+        .with_columns(_tier_expr(profile, S.RISK_SCORE).alias(S.RISK_TIER))
+    )
+
+
+def _event_counts(ev: pl.DataFrame) -> pl.DataFrame:
+    """Events per vessel and type; a pair event counts for both vessels, once each."""
+    cols = [S.EVENT_ID, S.EVENT_TYPE, S.MMSI, S.OTHER_MMSI, S.START_TS]
+    mirrored = ev.filter(pl.col(S.OTHER_MMSI).is_not_null()).with_columns(
+        pl.col(S.OTHER_MMSI).alias(S.MMSI), pl.col(S.MMSI).alias(S.OTHER_MMSI)
+    )
+    # a detector may write a pair once or once per vessel: key a pair event by the pair and time
+    pair_key = pl.concat_str(
+        [
+            pl.col(S.EVENT_TYPE),
+            pl.min_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.String),
+            pl.max_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.String),
+            pl.col(S.START_TS).cast(pl.String),
+        ],
+        separator="|",
+    )
+    key = pl.when(pl.col(S.OTHER_MMSI).is_null()).then(pl.col(S.EVENT_ID)).otherwise(pair_key)
+    both = (
+        pl.concat([ev.select(cols), mirrored.select(cols)])
+        .with_columns(key.alias("_key"))
+        .unique(subset=[S.MMSI, "_key"])
+    )
+    return both.group_by(S.MMSI).agg(
+        (pl.col(S.EVENT_TYPE) == t).sum().cast(pl.UInt32).alias(S.event_count_column(t))
+        for t in S.EVENT_TYPES
+    )
+
+
+def score(
+    events: pl.DataFrame | pl.LazyFrame,
+    positions: pl.DataFrame | pl.LazyFrame | None = None,
+    profile: str | Profile = "default",
+    *,
+    zone_kinds: Mapping[str, str] | None = None,
+) -> ScoreResult:
+    """Score every vessel from its events (and positions, for static data and vessel rules).
+
+    Parameters
+    ----------
+    events
+        Event table in :data:`vessels.schema.EVENT_SCHEMA`.
+    positions
+        Canonical positions (optional): vessels without events get a row with score 0, static
+        columns (name, call sign, flag, type) and ``n_positions``/``first_ts``/``last_ts`` are
+        filled from them, and vessel rules see ``mmsi_valid``.
+    profile
+        A shipped profile name, a path to a TOML file, or a :class:`Profile`.
+    zone_kinds
+        ``zone_id -> kind`` for events whose evidence does not carry the zone kind.
+
+    Returns
+    -------
+    ScoreResult
+        Deterministic: the same inputs give identical tables.
+    """
+    prof = load_profile(profile)
+    ev_in = events.collect() if isinstance(events, pl.LazyFrame) else events
+    S.validate(ev_in, S.EVENT_BASE_SCHEMA, what="events")
+    ev = _prepare_events(ev_in, zone_kinds)
+    lazy_pos = positions.lazy() if positions is not None else None
+
+    vkeys = [S.MMSI]
+    feats = _features(lazy_pos, ev, vkeys)
+    contrib = _score_by(ev, feats, prof, vkeys)
+    summary = _summarise(contrib, feats, prof, vkeys)
+    counts = _event_counts(ev)
+    static = [c for c in S.VESSEL_SCHEMA if c in feats.columns and c != S.MMSI]
+    vessels = (
+        summary.join(feats.select(S.MMSI, *static), on=S.MMSI, how="left")
+        .join(counts, on=S.MMSI, how="left")
+        .with_columns(pl.col(S.event_count_column(t)).fill_null(0) for t in S.EVENT_TYPES)
+        .with_columns(pl.col(S.N_POSITIONS).fill_null(0))
+        .select(list(S.VESSEL_SCHEMA))
+        .cast(pl.Schema(S.VESSEL_SCHEMA))
+        .sort([S.RISK_SCORE, S.MMSI], descending=[True, False])
+    )
+
+    dkeys = [S.MMSI, DAY]
+    dfeats = _features(lazy_pos, ev, dkeys)
+    dcontrib = _score_by(ev, dfeats, prof, dkeys)
+    days = (
+        _summarise(dcontrib, dfeats, prof, dkeys)
+        .filter(pl.col(S.MMSI).is_not_null() & pl.col(DAY).is_not_null())
+        .select(list(DAY_SCHEMA))
+        .cast(pl.Schema(DAY_SCHEMA))
+        .sort([S.MMSI, DAY])
+    )
+    contributions = contrib.select(list(S.CONTRIBUTION_SCHEMA)).cast(
+        pl.Schema(S.CONTRIBUTION_SCHEMA)
+    )
+    return ScoreResult(vessels=vessels, contributions=contributions, vessel_days=days, profile=prof)
