@@ -204,25 +204,27 @@ def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str])
     else:
         bad_ids = ev.clear()
     bad = bad_ids.select(*keys).unique().with_columns(pl.lit(False).alias("_ev_valid"))
+    # every vessel with an event (either side of a pair) or a position gets a row
+    from_events = pl.concat(
+        [
+            ev.select(*keys),
+            ev.filter(pl.col(S.OTHER_MMSI).is_not_null()).select(
+                pl.col(S.OTHER_MMSI).alias(S.MMSI), *[k for k in keys if k != S.MMSI]
+            ),
+        ]
+    )
+    static_schema = {
+        S.VESSEL_NAME: pl.String(),
+        S.CALLSIGN: pl.String(),
+        S.FLAG: pl.String(),
+        S.SHIP_TYPE: pl.UInt8(),
+        S.MMSI_VALID: pl.Boolean(),
+        S.N_POSITIONS: pl.UInt32(),
+        S.FIRST_TS: S.TS_DTYPE,
+        S.LAST_TS: S.TS_DTYPE,
+    }
     if positions is None:
-        base = pl.concat(
-            [
-                ev.select(*keys),
-                ev.filter(pl.col(S.OTHER_MMSI).is_not_null()).select(
-                    pl.col(S.OTHER_MMSI).alias(S.MMSI), *[k for k in keys if k != S.MMSI]
-                ),
-            ]
-        ).unique()
-        feats = base.with_columns(
-            pl.lit(None, dtype=pl.String).alias(S.VESSEL_NAME),
-            pl.lit(None, dtype=pl.String).alias(S.CALLSIGN),
-            pl.lit(None, dtype=pl.String).alias(S.FLAG),
-            pl.lit(None, dtype=pl.UInt8).alias(S.SHIP_TYPE),
-            pl.lit(None, dtype=pl.Boolean).alias(S.MMSI_VALID),
-            pl.lit(0, dtype=pl.UInt32).alias(S.N_POSITIONS),
-            pl.lit(None, dtype=S.TS_DTYPE).alias(S.FIRST_TS),
-            pl.lit(None, dtype=S.TS_DTYPE).alias(S.LAST_TS),
-        )
+        agg = pl.DataFrame(schema={**from_events.schema, **static_schema})
     else:
         pos = positions
         if DAY in keys:
@@ -231,7 +233,7 @@ def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str])
         def last_known(name: str) -> pl.Expr:
             return pl.col(name).sort_by(S.TS).drop_nulls().last().alias(name)
 
-        feats = (
+        agg = (
             pos.group_by(keys)
             .agg(
                 last_known(S.VESSEL_NAME),
@@ -245,6 +247,8 @@ def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str])
             )
             .collect()
         )
+    all_keys = pl.concat([agg.select(keys), from_events.cast(agg.select(keys).schema)]).unique()
+    feats = all_keys.join(agg, on=keys, how="left").with_columns(pl.col(S.N_POSITIONS).fill_null(0))
     feats = feats.join(bad, on=keys, how="left").with_columns(
         pl.when(pl.col("_ev_valid").is_not_null())
         .then(pl.lit(False))
