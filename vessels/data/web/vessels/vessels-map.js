@@ -1,0 +1,59 @@
+/* vessels map helpers (MIT). Every piece of data text (vessel names, call signs, reasons, zone
+ * names) is put into the page with textContent, never innerHTML: AIS text is hostile input. */
+(function () {
+  "use strict";
+  var V = (window.vesselsMap = window.vesselsMap || { counts: {}, layers: {} });
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  /* A card: title, a table of [label, value] rows, an optional list of reasons. */
+  V.card = function (p) {
+    var box = el("div", "vessels-card vessels-card-" + String(p.kind || "feature"));
+    box.appendChild(el("div", "vessels-card-title", p.title));
+    var rows = p.rows || [];
+    if (rows.length) {
+      var table = el("table");
+      rows.forEach(function (r) {
+        if (r[1] === null || r[1] === undefined || r[1] === "") return;
+        var tr = el("tr");
+        tr.appendChild(el("th", null, r[0]));
+        tr.appendChild(el("td", null, r[1]));
+        table.appendChild(tr);
+      });
+      box.appendChild(table);
+    }
+    var reasons = p.reasons || [];
+    if (reasons.length) {
+      box.appendChild(el("div", "vessels-card-sub", "Why this score"));
+      var ul = el("ul");
+      reasons.forEach(function (r) { ul.appendChild(el("li", null, r)); });
+      box.appendChild(ul);
+    }
+    return box;
+  };
+
+  /* onEachFeature of every vessels GeoJSON layer: popup card + plain-text tooltip. */
+  V.bind = function (feature, layer) {
+    var p = feature.properties || {};
+    var kind = p.kind || "feature";
+    V.counts[kind] = (V.counts[kind] || 0) + 1;
+    (V.layers[kind] = V.layers[kind] || []).push(layer);
+    if (p.title || p.rows) {
+      layer.bindPopup(function () { return V.card(p); }, { maxWidth: 380 });
+    }
+    if (p.tip) {
+      layer.bindTooltip(function () { return el("span", "vessels-tip", p.tip); }, { sticky: true });
+    }
+  };
+
+  /* pointToLayer: circle markers styled from feature.properties.style. */
+  V.point = function (feature, latlng) {
+    var style = (feature.properties && feature.properties.style) || {};
+    return L.circleMarker(latlng, style);
+  };
+})();

@@ -1,0 +1,488 @@
+"""folium assembly of the risk map (the outer layer; data preparation lives in ``_data``)."""
+
+from __future__ import annotations
+
+import html
+import importlib
+import importlib.util
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+import shapely
+
+from vessels import schema as S
+from vessels.maps import _data
+from vessels.maps._offline import asset_bytes, localise
+from vessels.outputs import write_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+
+__all__ = ["risk_map", "save_map"]
+
+log = logging.getLogger("vessels.maps")
+
+ZONE_STYLES: dict[str, dict[str, Any]] = {
+    "eez": {"color": "#33658a", "weight": 1.5, "dashArray": "4 4", "fill": False},
+    "protected_area": {
+        "color": "#2d6a4f",
+        "weight": 1,
+        "fillColor": "#52b788",
+        "fillOpacity": 0.18,
+    },
+    "no_take": {"color": "#9d0208", "weight": 1.2, "fillColor": "#e85d04", "fillOpacity": 0.2},
+    "aoi": {
+        "color": "#7b2cbf",
+        "weight": 1.2,
+        "dashArray": "2 4",
+        "fillColor": "#c77dff",
+        "fillOpacity": 0.15,
+    },
+}
+ZONE_LABELS = {
+    "eez": "EEZ",
+    "protected_area": "Protected area",
+    "no_take": "No-take zone",
+    "aoi": "Area of interest",
+}
+#: Light and dark alternatives that need no API key (CARTO's now do).
+_ESRI_CANVAS = {
+    "Light grey (Esri)": "https://server.arcgisonline.com/ArcGIS/rest/services/Canvas/"
+    "World_Light_Gray_Base/MapServer/tile/{z}/{y}/{x}",
+    "Dark grey (Esri)": "https://server.arcgisonline.com/ArcGIS/rest/services/Canvas/"
+    "World_Dark_Gray_Base/MapServer/tile/{z}/{y}/{x}",
+}
+_ESRI_ATTR = "Tiles &copy; Esri &mdash; Esri, HERE, Garmin, &copy; OpenStreetMap contributors"
+LAND_STYLE = {"color": "#8d8672", "weight": 0.6, "fillColor": "#e8e2cf", "fillOpacity": 1.0}
+SEA_COLOUR = "#c9dbe6"
+
+_CSS = """
+<style>
+.leaflet-container.vessels-map { background: __SEA__; }
+.vessels-card { font: 12px/1.35 system-ui, sans-serif; min-width: 220px; }
+.vessels-card-title { font-weight: 700; font-size: 14px; margin-bottom: 4px;
+  overflow-wrap: anywhere; }
+.vessels-card table { border-collapse: collapse; }
+.vessels-card th { text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: 600;
+  vertical-align: top; white-space: nowrap; }
+.vessels-card td { padding: 1px 0; overflow-wrap: anywhere; }
+.vessels-card-sub { margin-top: 6px; font-weight: 600; }
+.vessels-card ul { margin: 2px 0 0 16px; padding: 0; }
+.vessels-panel { position: absolute; z-index: 1000; background: rgba(255,255,255,.93);
+  border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,.35); padding: 8px 10px;
+  font: 12px/1.35 system-ui, sans-serif; color: #222; }
+.vessels-title { top: 10px; left: 54px; max-width: 46%; }
+.vessels-title h1 { font-size: 16px; margin: 0 0 2px 0; font-weight: 700; }
+.vessels-title .vessels-note { color: #8a4b00; }
+.vessels-legend { bottom: 24px; left: 10px; }
+.vessels-legend .row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
+.vessels-legend .sw { width: 22px; height: 0; border-top: 4px solid; }
+.vessels-legend .dot { width: 12px; height: 12px; border-radius: 50%; border: 2px solid;
+  margin: 0 5px; box-sizing: border-box; }
+.vessels-legend .box { width: 16px; height: 11px; border: 1px solid; margin: 0 3px; }
+</style>
+""".replace("__SEA__", SEA_COLOUR)
+
+
+def _js_helpers() -> str:
+    return asset_bytes("vessels/vessels-map.js").decode("utf-8")
+
+
+def _text_bounds(b: tuple[float, float, float, float], margin_deg: float) -> tuple[float, ...]:
+    return (b[0] - margin_deg, b[1] - margin_deg, b[2] + margin_deg, b[3] + margin_deg)
+
+
+def _land_geometry() -> Any | None:
+    """Natural Earth land from ``vessels.zones.load_land`` when that module is installed."""
+    if importlib.util.find_spec("vessels.zones") is None:
+        log.info("vessels.zones not available: map drawn without the land layer")
+        return None
+    zones_mod = importlib.import_module("vessels.zones")
+    loader = getattr(zones_mod, "load_land", None)
+    return None if loader is None else loader()
+
+
+def _default_zones() -> Any | None:
+    if importlib.util.find_spec("vessels.zones") is None:
+        return None
+    loader = getattr(importlib.import_module("vessels.zones"), "default_zones", None)
+    return None if loader is None else loader()
+
+
+def _clip_simplify(geoms: Any, bbox: tuple[float, ...], tol_deg: float) -> Any:
+    clipped = shapely.clip_by_rect(geoms, *bbox)
+    return shapely.make_valid(shapely.simplify(clipped, tol_deg, preserve_topology=True))
+
+
+def _geojson(geom: Any) -> dict[str, Any]:
+    return json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-5)))
+
+
+def _zone_features(
+    zones: Any, bbox: tuple[float, ...], tol_deg: float
+) -> dict[str, list[dict[str, Any]]]:
+    if zones is None or len(zones) == 0:
+        return {}
+    gdf = zones.to_crs(4326) if getattr(zones, "crs", None) not in (None, "EPSG:4326") else zones
+    geoms = _clip_simplify(np.asarray(gdf.geometry.values), bbox, tol_deg)
+    out: dict[str, list[dict[str, Any]]] = {}
+    cols = set(gdf.columns)
+
+    def val(row: Any, col: str) -> Any:
+        return row[col] if col in cols else None
+
+    for i, (_, row) in enumerate(gdf.iterrows()):  # zone layers are small (tens of rows)
+        geom = geoms[i]
+        if geom is None or shapely.is_empty(geom):
+            continue
+        kind = str(val(row, S.ZONE_KIND) or "aoi")
+        name = val(row, S.ZONE_NAME) or val(row, S.ZONE_ID) or kind
+        style = dict(ZONE_STYLES.get(kind, ZONE_STYLES["aoi"]))
+        style["className"] = f"vessels-zone vessels-zone-{kind}"
+        out.setdefault(kind, []).append(
+            {
+                "type": "Feature",
+                "geometry": _geojson(geom),
+                "properties": {
+                    "kind": f"zone_{kind}",
+                    "title": str(name),
+                    "tip": f"{ZONE_LABELS.get(kind, kind)}: {name}",
+                    "rows": [
+                        ["Kind", ZONE_LABELS.get(kind, kind)],
+                        ["Zone id", _str(val(row, S.ZONE_ID))],
+                        ["Country", _str(val(row, S.ZONE_ISO3))],
+                        ["Source", _str(val(row, S.ZONE_SOURCE))],
+                        ["Licence", _str(val(row, S.ZONE_LICENCE))],
+                        ["Accuracy", _str(val(row, S.ZONE_ACCURACY))],
+                    ],
+                    "style": style,
+                },
+            }
+        )
+    return out
+
+
+def _str(x: Any) -> str | None:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return None
+    return str(x)
+
+
+def _title_html(title: str, profile: str | None, data: _data.MapData, offline: bool) -> str:
+    e = html.escape
+    lines = [f"<h1>{e(title)}</h1>"]
+    if data.time_range is not None:
+        t0, t1 = data.time_range
+        lines.append(
+            f"<div>{e(t0.strftime('%Y-%m-%d %H:%M'))} – {e(t1.strftime('%Y-%m-%d %H:%M'))} UTC"
+            "</div>"
+        )
+    lines.append(
+        f"<div>profile: {e(profile or 'default')} · {data.selected.height:,} vessels drawn · "
+        f"{data.n_positions_in:,} positions → {data.n_points_drawn:,} points"
+        f"{' · offline' if offline else ''}</div>"
+    )
+    lines.extend(f'<div class="vessels-note">{e(n)}</div>' for n in data.notes)
+    return (
+        '<div class="vessels-panel vessels-title" id="vessels-title">' + "".join(lines) + "</div>"
+    )
+
+
+def _legend_html(data: _data.MapData, zone_kinds: Sequence[str]) -> str:
+    e = html.escape
+    parts = ['<div class="vessels-panel vessels-legend" id="vessels-legend"><b>Risk tier</b>']
+    for tier in reversed(S.RISK_TIERS):
+        parts.append(
+            f'<div class="row"><span class="sw" style="border-color:{_data.TIER_COLOURS[tier]}">'
+            f"</span>{e(tier)}</div>"
+        )
+    if data.events:
+        parts.append("<b>Events</b>")
+    for etype in S.EVENT_TYPES:
+        if etype not in data.events:
+            continue
+        st = _data.EVENT_STYLES[etype]
+        label = e(_data.EVENT_LABELS[etype])
+        if "radius" in st:
+            sym = (
+                f'<span class="dot" style="background:{st["fillColor"]};'
+                f'border-color:{st["color"]}"></span>'
+            )
+        else:
+            dash = "dashed" if st.get("dashArray") else "solid"
+            sym = (
+                f'<span class="sw" style="border-top:{min(st["weight"], 6)}px {dash} '
+                f'{st["color"]};opacity:{max(st["opacity"], 0.6)}"></span>'
+            )
+        parts.append(f'<div class="row">{sym}{label}</div>')
+    if zone_kinds:
+        parts.append("<b>Zones</b>")
+    for kind in zone_kinds:
+        st = ZONE_STYLES.get(kind, ZONE_STYLES["aoi"])
+        fill = st.get("fillColor", "transparent") if st.get("fill", True) else "transparent"
+        parts.append(
+            f'<div class="row"><span class="box" style="background:{fill};'
+            f"border-color:{st['color']};border-style:"
+            f'{"dashed" if st.get("dashArray") else "solid"}"></span>'
+            f"{e(ZONE_LABELS.get(kind, kind))}</div>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _timestamped(data: _data.MapData, events: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """FeatureCollection for folium's TimestampedGeoJson: track parts and event points."""
+    colours = dict(
+        zip(
+            data.selected[S.MMSI].to_list(),
+            data.selected[S.RISK_TIER]
+            .replace_strict(
+                _data.TIER_COLOURS, default=_data.UNKNOWN_TIER_COLOUR, return_dtype=pl.String
+            )
+            .to_list(),
+            strict=True,
+        )
+    )
+    parts = (
+        data.simplified.group_by([S.MMSI, S.SEGMENT_ID], maintain_order=True)
+        .agg(
+            pl.concat_list(
+                pl.col(S.LON).round(_data.COORD_DECIMALS), pl.col(S.LAT).round(_data.COORD_DECIMALS)
+            ).alias("xy"),
+            pl.col(S.TS).dt.strftime("%Y-%m-%dT%H:%M:%SZ").alias("times"),
+        )
+        .filter(pl.col("xy").list.len() >= 2)
+        .to_dicts()
+    )
+    feats: list[dict[str, Any]] = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": p["xy"]},
+            "properties": {
+                "times": p["times"],
+                "style": {"color": colours.get(p[S.MMSI], "#777"), "weight": 3},
+            },
+        }
+        for p in parts  # one per track segment of the drawn vessels
+    ]
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def risk_map(
+    tracks: pl.DataFrame | pl.LazyFrame,
+    events: pl.DataFrame | pl.LazyFrame | None,
+    vessels: pl.DataFrame | pl.LazyFrame,
+    zones: Any | None = None,
+    *,
+    top_n: int = 50,
+    mmsi: Sequence[int] | None = None,
+    title: str | None = None,
+    profile: str | None = None,
+    offline: bool = False,
+    time_slider: bool = False,
+    land: bool = True,
+    simplify_m: float = 30.0,
+    max_points_per_track: int = 2_000,
+    max_points_total: int = 400_000,
+    max_events_per_type: int = 5_000,
+    cluster_threshold: int = 200,
+) -> folium.Map:
+    """An interactive risk map of the highest-risk vessels (the caller saves it).
+
+    Layers: base maps (OpenStreetMap, light, dark; none when ``offline``), our own land polygons,
+    zones (EEZ outlines; protected areas, no-take zones and AOIs filled), the tracks of the drawn
+    vessels coloured by risk tier (click: vessel card with the reasons of its score) and one
+    toggleable layer per event type. A title panel shows the data's time range, the profile and
+    anything left out; a legend explains colours and symbols.
+
+    Parameters
+    ----------
+    tracks
+        Positions with ``mmsi, ts, lat, lon`` and, ideally, ``segment_id`` (from
+        ``vessels.segment``); a LazyFrame is filtered to the drawn vessels before collecting.
+    events
+        Events in :data:`vessels.schema.EVENT_SCHEMA` (or None).
+    vessels
+        The vessel table of ``vessels.score`` (:data:`vessels.schema.VESSEL_SCHEMA`).
+    zones
+        A GeoDataFrame with the zone table columns; None uses ``vessels.default_zones()`` when
+        the zones module is installed. Pass an empty GeoDataFrame for no zones.
+    top_n, mmsi
+        Draw the ``top_n`` highest scores, or exactly the vessels in ``mmsi``.
+    title, profile
+        Shown in the title panel (escaped: they are text).
+    offline
+        Embed Leaflet & co. in the page and use the land layer instead of tile servers.
+    time_slider
+        Add a time slider replaying the drawn tracks (folium ``TimestampedGeoJson``).
+    simplify_m, max_points_per_track, max_points_total
+        Douglas-Peucker tolerance and point budgets that keep the file small; when they bite,
+        the title panel and the log say so.
+    max_events_per_type, cluster_threshold
+        Longest events kept per type; point layers with more features are clustered.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, UTC
+    >>> from vessels import schema as S
+    >>> t = [datetime(2024, 3, 1, h, tzinfo=UTC) for h in range(3)]
+    >>> tracks = pl.DataFrame({"mmsi": [345000001] * 3, "segment_id": ["a"] * 3, "ts": t,
+    ...     "lat": [31.0, 31.1, 31.3], "lon": [-114.5, -114.4, -114.45]},
+    ...     schema_overrides={"mmsi": pl.UInt32})
+    >>> vessels = pl.DataFrame({"mmsi": [345000001], "vessel_name": ["<b>PANGA</b>"],
+    ...     "risk_score": [82.0], "risk_tier": ["critical"], "reasons": [["dark 7 h (+25)"]]},
+    ...     schema_overrides={"mmsi": pl.UInt32})
+    >>> m = risk_map(tracks, S.empty_events(), vessels, land=False, zones=None)
+    >>> page = m.get_root().render()
+    >>> "<b>PANGA</b>" in page  # the name is JSON data (\\u003c...), never markup
+    False
+    """
+    import folium
+    import folium.plugins as plugins
+    from branca.element import Element, MacroElement
+    from jinja2 import Template
+
+    data = _data.prepare(
+        tracks,
+        events,
+        vessels,
+        top_n=top_n,
+        mmsi=mmsi,
+        simplify_m=simplify_m,
+        max_points_per_track=max_points_per_track,
+        max_points_total=max_points_total,
+        max_events_per_type=max_events_per_type,
+    )
+    for note in data.notes:
+        log.warning("risk map: %s", note)
+
+    bounds = data.bounds
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_start=5)
+    root: Any = m.get_root()
+    root.header.add_child(Element(_CSS))
+    helpers = MacroElement()
+    helpers._template = Template(
+        "{% macro header(this, kwargs) %}<script>"
+        + _js_helpers()
+        + "</script>{% endmacro %}"
+        + "{% macro script(this, kwargs) %}"
+        + "{{ this._parent.get_name() }}.getContainer().classList.add('vessels-map');"
+        + "{% endmacro %}"
+    )
+    m.add_child(helpers)
+
+    if not offline:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
+        for name, url in _ESRI_CANVAS.items():
+            folium.TileLayer(url, name=name, attr=_ESRI_ATTR, max_zoom=16).add_to(m)
+
+    bind = folium.JsCode("vesselsMap.bind")
+    point = folium.JsCode("vesselsMap.point")
+
+    def geojson(features: list[dict[str, Any]], name: str, **kw: Any) -> folium.GeoJson:
+        return folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            name=name,
+            on_each_feature=bind,
+            point_to_layer=point,
+            **kw,
+        )
+
+    view = bounds if bounds is not None else (-118.0, 14.0, -86.0, 33.0)  # Mexico by default
+    span = max(view[2] - view[0], view[3] - view[1], 0.05)
+    bbox = _text_bounds(view, max(1.0, 0.5 * span))
+    tol_deg = span / 2_000.0  # ~1 pixel on a 2,000-pixel-wide view of the data
+
+    if land:
+        geom = _land_geometry()
+        if geom is not None:
+            g = _clip_simplify(geom, bbox, tol_deg)
+            if not shapely.is_empty(g):
+                folium.map.CustomPane("vessels-land", z_index=250, pointer_events=False).add_to(m)
+                folium.GeoJson(
+                    {
+                        "type": "FeatureCollection",
+                        "features": [
+                            {
+                                "type": "Feature",
+                                "geometry": _geojson(g),
+                                "properties": {"kind": "land", "style": LAND_STYLE},
+                            }
+                        ],
+                    },
+                    name="Land (Natural Earth)",
+                    interactive=False,
+                    pane="vessels-land",
+                    on_each_feature=bind,
+                ).add_to(m)
+
+    zone_gdf = _default_zones() if zones is None else zones
+    zone_feats = _zone_features(zone_gdf, bbox, tol_deg)
+    for kind in (*S.ZONE_KINDS, *sorted(set(zone_feats) - set(S.ZONE_KINDS))):
+        if kind in zone_feats:
+            label = ZONE_LABELS.get(kind, kind)
+            geojson(zone_feats[kind], f"Zones: {label} ({len(zone_feats[kind])})").add_to(m)
+
+    geojson(data.tracks, f"Tracks, top {len(data.tracks)} by risk").add_to(m)
+
+    for etype in S.EVENT_TYPES:
+        feats = data.events.get(etype)
+        if not feats:
+            continue
+        name = f"{_data.EVENT_LABELS[etype]} ({len(feats)})"
+        n_points = sum(f["geometry"]["type"] == "Point" for f in feats)
+        if n_points > cluster_threshold:
+            cluster = plugins.MarkerCluster(name=name + ", clustered").add_to(m)
+            geojson(feats, name, control=False).add_to(cluster)
+        else:
+            geojson(feats, name).add_to(m)
+
+    if time_slider and data.tracks:
+        plugins.TimestampedGeoJson(
+            _timestamped(data, data.events),
+            period="PT1H",
+            duration="PT6H",
+            add_last_point=False,
+            auto_play=False,
+            loop=False,
+            date_options="YYYY-MM-DD HH:mm",
+        ).add_to(m)
+
+    zone_kinds = [k for k in S.ZONE_KINDS if k in zone_feats]
+    root.html.add_child(Element(_title_html(title or "Vessel risk map", profile, data, offline)))
+    root.html.add_child(Element(_legend_html(data, zone_kinds)))
+    folium.LayerControl(collapsed=False).add_to(m)
+
+    if bounds is not None:
+        m.fit_bounds([[view[1], view[0]], [view[3], view[2]]], padding=(20, 20))
+    else:
+        m.fit_bounds([[view[1], view[0]], [view[3], view[2]]])
+    if offline:
+        n = localise(m)
+        log.info("offline map: %d JS/CSS files embedded", n)
+    m._vessels_offline = offline  # type: ignore[attr-defined]
+    m._vessels_notes = list(data.notes)  # type: ignore[attr-defined]
+    return m
+
+
+def save_map(m: folium.Map, path: str | Path, *, offline: bool | None = None) -> Path:
+    """Write a map atomically; ``offline`` (default: as built) embeds any CDN file added since.
+
+    Examples
+    --------
+    >>> import folium, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "m.html"
+    >>> save_map(folium.Map(tiles=None), out, offline=True).stat().st_size > 100_000
+    True
+    """
+    if offline is None:
+        offline = bool(getattr(m, "_vessels_offline", False))
+    if offline:
+        localise(m)
+    return write_text(m.get_root().render(), path)

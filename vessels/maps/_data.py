@@ -1,0 +1,683 @@
+"""Data preparation for the risk map, in polars and shapely (no folium here).
+
+Turns tracks, events and the vessel table into GeoJSON-ready feature dicts: which vessels to
+draw, their simplified tracks, one feature per event. Every text that came from AIS (names, call
+signs, reasons, summaries) is carried as *data*; the page writes it with ``textContent``.
+
+Examples
+--------
+>>> import polars as pl
+>>> from datetime import datetime, UTC
+>>> pos = pl.DataFrame({
+...     "mmsi": [1, 1, 1, 1], "segment_id": ["a"] * 4,
+...     "ts": [datetime(2024, 1, 1, h, tzinfo=UTC) for h in range(4)],
+...     "lat": [0.0, 0.0, 0.0, 0.0], "lon": [0.0, 0.1, 0.2, 0.3]})
+>>> simplify_tracks(pos, simplify_m=10.0, max_points_per_track=100).height  # straight: 2 ends
+2
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+import shapely
+
+from vessels import schema as S
+from vessels.errors import UserError
+
+__all__ = [
+    "EVENT_LABELS",
+    "EVENT_STYLES",
+    "TIER_COLOURS",
+    "MapData",
+    "event_features",
+    "prepare",
+    "select_vessels",
+    "simplify_tracks",
+    "track_features",
+]
+
+M_PER_DEG = 111_195.0
+COORD_DECIMALS = 5  # ~1 m: finer is invisible on a map and only costs bytes
+
+TIER_COLOURS: dict[str, str] = {
+    "low": "#4f7cac",
+    "medium": "#e9b000",
+    "high": "#e8590c",
+    "critical": "#b3001b",
+}
+UNKNOWN_TIER_COLOUR = "#7f7f7f"
+
+EVENT_LABELS: dict[str, str] = {
+    "ais_gap": "AIS gaps",
+    "zone_entry": "Zone entries",
+    "eez_incursion": "EEZ incursions",
+    "encounter": "Encounters",
+    "loitering": "Loitering",
+    "fishing": "Fishing",
+    "dark_rendezvous": "Dark rendezvous",
+    "identity_conflict": "Identity conflicts",
+}
+
+#: Leaflet path options per event type (lines for gaps / track parts, circle markers otherwise).
+EVENT_STYLES: dict[str, dict[str, Any]] = {
+    "ais_gap": {"color": "#111111", "weight": 2, "opacity": 0.9, "dashArray": "6 6"},
+    "loitering": {"color": "#00a6d6", "weight": 9, "opacity": 0.45, "lineCap": "round"},
+    "fishing": {"color": "#2bb673", "weight": 9, "opacity": 0.45, "lineCap": "round"},
+    "encounter": {
+        "radius": 8,
+        "color": "#ffffff",
+        "weight": 2,
+        "fillColor": "#7b2cbf",
+        "fillOpacity": 0.95,
+    },
+    "dark_rendezvous": {
+        "radius": 9,
+        "color": "#ff00ff",
+        "weight": 3,
+        "fillColor": "#000000",
+        "fillOpacity": 0.95,
+    },
+    "zone_entry": {
+        "radius": 6,
+        "color": "#ffffff",
+        "weight": 1,
+        "fillColor": "#1d3557",
+        "fillOpacity": 0.9,
+    },
+    "eez_incursion": {
+        "radius": 7,
+        "color": "#ffffff",
+        "weight": 2,
+        "fillColor": "#d62828",
+        "fillOpacity": 0.95,
+    },
+    "identity_conflict": {
+        "radius": 7,
+        "color": "#000000",
+        "weight": 2,
+        "fillColor": "#ffd60a",
+        "fillOpacity": 0.95,
+    },
+}
+LINE_EVENTS = ("ais_gap",)
+TRACK_PART_EVENTS = ("loitering", "fishing")
+
+_SHIP_TYPES: tuple[tuple[int, int, str], ...] = (
+    (30, 30, "fishing"),
+    (31, 32, "towing"),
+    (33, 33, "dredging"),
+    (34, 34, "diving"),
+    (35, 35, "military"),
+    (36, 36, "sailing"),
+    (37, 37, "pleasure craft"),
+    (40, 49, "high-speed craft"),
+    (50, 50, "pilot"),
+    (51, 51, "search and rescue"),
+    (52, 52, "tug"),
+    (53, 59, "port / law enforcement"),
+    (60, 69, "passenger"),
+    (70, 79, "cargo"),
+    (80, 89, "tanker"),
+    (90, 99, "other"),
+)
+
+_VESSEL_OPTIONAL: dict[str, pl.DataType] = {
+    S.VESSEL_NAME: pl.String(),
+    S.CALLSIGN: pl.String(),
+    S.FLAG: pl.String(),
+    S.SHIP_TYPE: pl.UInt8(),
+    S.REASONS: pl.List(pl.String()),
+    S.FIRST_TS: S.TS_DTYPE,
+    S.LAST_TS: S.TS_DTYPE,
+    S.N_POSITIONS: pl.UInt32(),
+}
+
+
+def _ship_type_label() -> pl.Expr:
+    code = pl.col(S.SHIP_TYPE)
+    expr: Any = pl.lit(None, dtype=pl.String)
+    for lo, hi, label in reversed(_SHIP_TYPES):
+        expr = pl.when(code.is_between(lo, hi)).then(pl.lit(label)).otherwise(expr)
+    return (
+        pl.when(code.is_null())
+        .then(pl.lit(None, dtype=pl.String))
+        .otherwise(code.cast(pl.String) + pl.lit(" ") + expr.fill_null("unknown"))
+    )
+
+
+def _fmt_num(expr: pl.Expr, decimals: int, unit: str = "") -> pl.Expr:
+    return expr.round(decimals).cast(pl.String) + pl.lit(unit)
+
+
+def _fmt_ts(expr: pl.Expr) -> pl.Expr:
+    return expr.dt.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def select_vessels(
+    vessels: pl.DataFrame, *, top_n: int, mmsi: Sequence[int] | None = None
+) -> tuple[pl.DataFrame, int]:
+    """Simplified positions and the number of vessels the point cap thinned."""
+    missing = [c for c in (S.MMSI, S.RISK_SCORE, S.RISK_TIER) if c not in vessels.columns]
+    if missing:
+        raise UserError(f"vessels table lacks column(s) {', '.join(missing)}")
+    v = vessels.with_columns(
+        [
+            pl.lit(None, dtype=dtype).alias(name)
+            for name, dtype in _VESSEL_OPTIONAL.items()
+            if name not in vessels.columns
+        ]
+    ).with_columns(pl.col(S.MMSI).cast(pl.UInt32))
+    total = v.height
+    ranked = v.sort([S.RISK_SCORE, S.MMSI], descending=[True, False], nulls_last=True)
+    if mmsi:
+        wanted = pl.Series(S.MMSI, list(mmsi), dtype=pl.UInt32)
+        unknown = sorted(set(wanted.to_list()) - set(ranked[S.MMSI].to_list()))
+        if unknown:
+            raise UserError(
+                f"MMSI not in the vessels table: {', '.join(map(str, unknown))}",
+                hint="check the number, or drop --mmsi to draw the top-ranked vessels",
+            )
+        return ranked.filter(pl.col(S.MMSI).is_in(wanted.implode())), total
+    if top_n < 1:
+        raise UserError(f"top_n must be at least 1, got {top_n}")
+    return ranked.head(top_n), total
+
+
+def simplify_tracks(
+    positions: pl.DataFrame,
+    *,
+    simplify_m: float,
+    max_points_per_track: int,
+    key: str = S.SEGMENT_ID,
+) -> pl.DataFrame:
+    """Douglas-Peucker simplification per (mmsi, ``key``) part, then a per-vessel point cap.
+
+    Input and output columns: ``mmsi, <key>, ts, lat, lon`` (sorted). The tolerance is applied in
+    degrees (``simplify_m`` / 111 195 m), which is conservative east-west away from the equator.
+    A vessel still above ``max_points_per_track`` keeps every k-th point plus the ends of each
+    part. Timestamps survive simplification (carried as the Z coordinate).
+    """
+    return _simplify(
+        positions, simplify_m=simplify_m, max_points_per_track=max_points_per_track, key=key
+    )[0]
+
+
+def _simplify(
+    positions: pl.DataFrame,
+    *,
+    simplify_m: float,
+    max_points_per_track: int,
+    key: str,
+) -> tuple[pl.DataFrame, int]:
+    """Douglas-Peucker simplification per (mmsi, ``key``) part, then a per-vessel point cap.
+
+    Input and output columns: ``mmsi, <key>, ts, lat, lon`` (sorted). The tolerance is applied in
+    degrees (``simplify_m`` / 111 195 m), which is conservative east-west away from the equator.
+    A vessel still above ``max_points_per_track`` keeps every k-th point plus the ends of each
+    part. Timestamps survive simplification (carried as the Z coordinate).
+    """
+    cols = [S.MMSI, key, S.TS, S.LAT, S.LON]
+    if positions.height == 0:
+        return positions.select(cols), 0
+    part = (
+        positions.select(cols)
+        .sort([S.MMSI, key, S.TS])
+        .with_columns(
+            ((pl.col(S.MMSI) != pl.col(S.MMSI).shift()) | (pl.col(key) != pl.col(key).shift()))
+            .fill_null(True)
+            .cum_sum()
+            .alias("_part")
+        )
+    )
+    sizes = part.group_by("_part").len()
+    part = part.join(sizes, on="_part", how="left")
+    single = part.filter(pl.col("len") < 2).select(cols)
+    multi = part.filter(pl.col("len") >= 2).with_columns(
+        (pl.col("_part").rank("dense") - 1).cast(pl.Int64).alias("_idx")
+    )
+    if multi.height:
+        epoch_s = multi[S.TS].dt.epoch("us").to_numpy().astype(np.float64) / 1e6
+        lines = shapely.linestrings(
+            multi[S.LON].to_numpy(),
+            multi[S.LAT].to_numpy(),
+            epoch_s,
+            indices=multi["_idx"].to_numpy(),
+        )
+        simplified = shapely.simplify(lines, simplify_m / M_PER_DEG, preserve_topology=False)
+        coords, idx = shapely.get_coordinates(simplified, include_z=True, return_index=True)
+        keys = multi.group_by("_idx").agg(pl.col(S.MMSI).first(), pl.col(key).first())
+        kept = (
+            pl.DataFrame(
+                {
+                    "_idx": idx.astype(np.int64),
+                    S.LON: coords[:, 0],
+                    S.LAT: coords[:, 1],
+                    "_us": np.round(coords[:, 2] * 1e6).astype(np.int64),
+                }
+            )
+            .join(keys, on="_idx", how="left")
+            .with_columns(
+                pl.from_epoch("_us", time_unit="us").dt.replace_time_zone("UTC").alias(S.TS)
+            )
+            .select(cols)
+        )
+    else:
+        kept = single.clear()
+    out = pl.concat([kept, single.cast(kept.schema)]).sort([S.MMSI, key, S.TS])
+    # per-vessel cap: every k-th point, always keeping the first and last point of each part
+    out = out.with_columns(
+        pl.len().over(S.MMSI).alias("_n"), pl.int_range(pl.len()).over(S.MMSI).alias("_i")
+    )
+    step = (pl.col("_n") / max(1, max_points_per_track)).ceil().cast(pl.Int64).clip(1)
+    ends = (pl.col(key) != pl.col(key).shift(1).over(S.MMSI)).fill_null(True) | (
+        pl.col(key) != pl.col(key).shift(-1).over(S.MMSI)
+    ).fill_null(True)
+    n_capped = out.filter(pl.col("_n") > max_points_per_track)[S.MMSI].n_unique()
+    return out.filter((pl.col("_i") % step == 0) | ends).select(cols), n_capped
+
+
+def _lines_by_vessel(simplified: pl.DataFrame, key: str) -> pl.DataFrame:
+    """mmsi -> list of lines (each a list of [lon, lat]) and single points, rounded."""
+    pts = simplified.with_columns(
+        pl.concat_list(
+            pl.col(S.LON).round(COORD_DECIMALS), pl.col(S.LAT).round(COORD_DECIMALS)
+        ).alias("_xy")
+    )
+    parts = pts.group_by([S.MMSI, key], maintain_order=True).agg(
+        pl.col("_xy"), pl.col(S.TS).min().alias("_t0")
+    )
+    return parts.group_by(S.MMSI, maintain_order=True).agg(pl.col("_xy").alias("_lines"))
+
+
+def _vessel_cards(selected: pl.DataFrame) -> pl.DataFrame:
+    """One row per vessel: title, tip, rows (label, value), reasons, style colour."""
+    counts = [
+        (pl.col(S.event_count_column(t)).fill_null(0).cast(pl.String) + pl.lit(f" {t}"))
+        for t in S.EVENT_TYPES
+        if S.event_count_column(t) in selected.columns
+    ]
+    counts_expr = (
+        pl.concat_list(
+            [
+                pl.when(pl.col(S.event_count_column(t)).fill_null(0) > 0).then(c)
+                for t, c in zip(
+                    [t for t in S.EVENT_TYPES if S.event_count_column(t) in selected.columns],
+                    counts,
+                    strict=True,
+                )
+            ]
+        )
+        .list.drop_nulls()
+        .list.join(", ")
+        if counts
+        else pl.lit(None, dtype=pl.String)
+    )
+    name = pl.col(S.VESSEL_NAME).str.strip_chars()
+    title = (
+        pl.when(name.is_null() | (name == ""))
+        .then(pl.lit("MMSI ") + pl.col(S.MMSI).cast(pl.String))
+        .otherwise(name)
+    )
+    score = pl.col(S.RISK_SCORE)
+    return selected.select(
+        S.MMSI,
+        S.RISK_SCORE,
+        S.RISK_TIER,
+        title.alias("title"),
+        (title + pl.lit(" · ") + _fmt_num(score, 0) + pl.lit(" (") + pl.col(S.RISK_TIER) + ")")
+        .fill_null(title)
+        .alias("tip"),
+        pl.concat_list(
+            [
+                pl.concat_list(pl.lit(label), value.cast(pl.String))
+                for label, value in (
+                    ("MMSI", pl.col(S.MMSI)),
+                    ("Name", pl.col(S.VESSEL_NAME)),
+                    ("Call sign", pl.col(S.CALLSIGN)),
+                    ("Flag", pl.col(S.FLAG)),
+                    ("Type", _ship_type_label()),
+                    (
+                        "Risk score",
+                        _fmt_num(score, 0, " / 100 (") + pl.col(S.RISK_TIER) + pl.lit(")"),
+                    ),
+                    ("Events", counts_expr),
+                    ("First seen", _fmt_ts(pl.col(S.FIRST_TS))),
+                    ("Last seen", _fmt_ts(pl.col(S.LAST_TS))),
+                )
+            ]
+        ).alias("rows"),
+        pl.col(S.REASONS).fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("reasons"),
+        pl.col(S.RISK_TIER)
+        .replace_strict(TIER_COLOURS, default=UNKNOWN_TIER_COLOUR, return_dtype=pl.String)
+        .alias("colour"),
+    )
+
+
+def track_features(selected: pl.DataFrame, simplified: pl.DataFrame) -> list[dict[str, Any]]:
+    """One GeoJSON feature per drawn vessel (MultiLineString, or Point if it has one fix).
+
+    Features come lowest risk first so the riskiest tracks are drawn on top.
+    """
+    cards = _vessel_cards(selected)
+    lines = _lines_by_vessel(simplified, S.SEGMENT_ID)
+    rows = (
+        cards.join(lines, on=S.MMSI, how="inner")
+        .sort([S.RISK_SCORE, S.MMSI], nulls_last=False)
+        .to_dicts()
+    )
+    features: list[dict[str, Any]] = []
+    for r in rows:  # one iteration per drawn vessel (<= top_n), not per position
+        multi = [ln for ln in r["_lines"] if len(ln) >= 2]
+        if multi:
+            geometry: dict[str, Any] = {"type": "MultiLineString", "coordinates": multi}
+        else:
+            geometry = {"type": "Point", "coordinates": r["_lines"][0][0]}
+        style: dict[str, Any] = {
+            "color": r["colour"],
+            "weight": 3,
+            "opacity": 0.9,
+            "className": f"vessels-track vessels-mmsi-{r[S.MMSI]}",
+        }
+        if not multi:
+            style.update(radius=5, fillColor=r["colour"], fillOpacity=0.9)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "kind": "track",
+                    "mmsi": r[S.MMSI],
+                    "tier": r[S.RISK_TIER],
+                    "title": r["title"],
+                    "tip": r["tip"],
+                    "rows": r["rows"],
+                    "reasons": r["reasons"],
+                    "style": style,
+                },
+            }
+        )
+    return features
+
+
+def _event_rows(events: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
+    """Events of the drawn vessels with card title/rows/tip prepared as text."""
+    names = selected.select(
+        S.MMSI,
+        pl.when(pl.col(S.VESSEL_NAME).str.strip_chars().fill_null("") == "")
+        .then(pl.lit("MMSI ") + pl.col(S.MMSI).cast(pl.String))
+        .otherwise(pl.col(S.VESSEL_NAME) + pl.lit(" (") + pl.col(S.MMSI).cast(pl.String) + ")")
+        .alias("_who"),
+    )
+    drawn = selected[S.MMSI].implode()
+    ev = events.filter(
+        pl.col(S.MMSI).is_in(drawn) | pl.col(S.OTHER_MMSI).is_in(drawn).fill_null(False)
+    )
+    ev = ev.join(names, on=S.MMSI, how="left").join(
+        names.rename({S.MMSI: S.OTHER_MMSI, "_who": "_other"}), on=S.OTHER_MMSI, how="left"
+    )
+    ev_type = pl.col(S.EVENT_TYPE)
+    label = ev_type.replace_strict(EVENT_LABELS, default=ev_type, return_dtype=pl.String)
+    who = pl.col("_who").fill_null(pl.lit("MMSI ") + pl.col(S.MMSI).cast(pl.String))
+    other = pl.col("_other").fill_null(pl.lit("MMSI ") + pl.col(S.OTHER_MMSI).cast(pl.String))
+    evidence = pl.col(S.EVIDENCE)
+    ev_dtype = ev.schema.get(S.EVIDENCE)
+    ev_fields = {f.name for f in ev_dtype.fields} if isinstance(ev_dtype, pl.Struct) else set()
+
+    def field(name: str) -> pl.Expr:
+        return evidence.struct.field(name) if name in ev_fields else pl.lit(None)
+
+    row_specs: list[tuple[str, pl.Expr]] = [
+        ("Vessel", who),
+        ("Other vessel", other),
+        ("Start", _fmt_ts(pl.col(S.START_TS))),
+        ("End", _fmt_ts(pl.col(S.END_TS))),
+        ("Duration", _fmt_num(pl.col(S.DURATION_H), 1, " h")),
+        ("Gap", _fmt_num(field("gap_h").cast(pl.Float64), 1, " h")),
+        ("Implied speed", _fmt_num(field("implied_speed_kn").cast(pl.Float64), 1, " kn")),
+        ("Gap distance", _fmt_num(field("gap_dist_m").cast(pl.Float64) / 1000.0, 1, " km")),
+        ("Median distance", _fmt_num(field("median_dist_m").cast(pl.Float64), 0, " m")),
+        ("Zone", pl.col(S.EVENT_ZONE_NAME)),
+        ("EEZ", pl.col(S.EEZ_ISO3)),
+        ("Shore distance", _fmt_num(pl.col(S.SHORE_KM), 1, " km")),
+        ("Detail", field("detail").cast(pl.String)),
+        ("Summary", field("summary").cast(pl.String)),
+        ("Event id", pl.col(S.EVENT_ID)),
+    ]
+    return ev.select(
+        S.EVENT_ID,
+        S.EVENT_TYPE,
+        S.MMSI,
+        S.START_TS,
+        S.END_TS,
+        S.LAT,
+        S.LON,
+        S.START_LAT,
+        S.START_LON,
+        S.END_LAT,
+        S.END_LON,
+        (label.str.strip_chars_end("s") + pl.lit(": ") + who).alias("title"),
+        (label.str.strip_chars_end("s") + pl.lit(" · ") + who).alias("tip"),
+        pl.concat_list(
+            [pl.concat_list(pl.lit(lbl), expr.cast(pl.String)) for lbl, expr in row_specs]
+        ).alias("rows"),
+    )
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(x, 5)
+
+
+def event_features(
+    events: pl.DataFrame,
+    selected: pl.DataFrame,
+    positions: pl.DataFrame,
+    *,
+    simplify_m: float,
+    max_events_per_type: int,
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """Features per event type for the drawn vessels, and how many events were left out.
+
+    Gaps become dashed lines from the last fix before to the first fix after; loitering and
+    fishing become the track slice between start and end (a straight line if no fix falls in
+    it); the other types become points at the event's representative position.
+    """
+    rows = _event_rows(events, selected)
+    # keep the longest events when a type has too many (longest are the most telling)
+    ranked = rows.with_columns(
+        pl.col(S.END_TS)
+        .sub(pl.col(S.START_TS))
+        .rank("ordinal", descending=True)
+        .over(S.EVENT_TYPE)
+        .alias("_rank")
+    )
+    dropped = ranked.filter(pl.col("_rank") > max_events_per_type).group_by(S.EVENT_TYPE).len()
+    left_out = dict(zip(dropped[S.EVENT_TYPE].to_list(), dropped["len"].to_list(), strict=True))
+    rows = ranked.filter(pl.col("_rank") <= max_events_per_type).drop("_rank")
+
+    # track slices of loitering / fishing events
+    slices: dict[str, list[list[float]]] = {}
+    parts = rows.filter(pl.col(S.EVENT_TYPE).is_in(TRACK_PART_EVENTS)).select(
+        S.EVENT_ID, S.MMSI, S.START_TS, S.END_TS
+    )
+    if parts.height and positions.height:
+        inside = (
+            positions.select(S.MMSI, S.TS, S.LAT, S.LON)
+            .join(parts, on=S.MMSI, how="inner")
+            .filter(pl.col(S.TS).is_between(pl.col(S.START_TS), pl.col(S.END_TS)))
+        )
+        if inside.height:
+            simp, _ = _simplify(
+                inside, simplify_m=simplify_m, max_points_per_track=10**9, key=S.EVENT_ID
+            )
+            by_event = simp.group_by(S.EVENT_ID).agg(
+                pl.concat_list(
+                    pl.col(S.LON).round(COORD_DECIMALS), pl.col(S.LAT).round(COORD_DECIMALS)
+                ).alias("_xy")
+            )
+            slices = dict(
+                zip(by_event[S.EVENT_ID].to_list(), by_event["_xy"].to_list(), strict=True)
+            )
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows.to_dicts():  # one iteration per drawn event (capped per type)
+        etype = r[S.EVENT_TYPE]
+        start = (_r(r[S.START_LON]), _r(r[S.START_LAT]))
+        end = (_r(r[S.END_LON]), _r(r[S.END_LAT]))
+        point = (_r(r[S.LON]), _r(r[S.LAT]))
+        geometry: dict[str, Any] | None = None
+        line = slices.get(r[S.EVENT_ID]) if etype in TRACK_PART_EVENTS else None
+        if line is not None and len(line) >= 2:
+            geometry = {"type": "LineString", "coordinates": line}
+        elif (etype in LINE_EVENTS or etype in TRACK_PART_EVENTS) and None not in (*start, *end):
+            geometry = {"type": "LineString", "coordinates": [list(start), list(end)]}
+        elif None not in point:
+            geometry = {"type": "Point", "coordinates": list(point)}
+        elif None not in start:
+            geometry = {"type": "Point", "coordinates": list(start)}
+        if geometry is None:
+            continue
+        style = dict(EVENT_STYLES.get(etype, EVENT_STYLES["zone_entry"]))
+        style["className"] = f"vessels-event vessels-{etype}"
+        if geometry["type"] == "Point" and "radius" not in style:
+            style.update(radius=6, fillColor=style.get("color", "#333"), fillOpacity=0.9)
+        out.setdefault(etype, []).append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "kind": etype,
+                    "mmsi": r[S.MMSI],
+                    "title": r["title"],
+                    "tip": r["tip"],
+                    "rows": r["rows"],
+                    "style": style,
+                },
+            }
+        )
+    return out, left_out
+
+
+@dataclass
+class MapData:
+    """Everything the folium layer needs, prepared from the frames."""
+
+    selected: pl.DataFrame
+    n_vessels_total: int
+    tracks: list[dict[str, Any]]
+    events: dict[str, list[dict[str, Any]]]
+    events_left_out: dict[str, int]
+    n_positions_in: int
+    n_points_drawn: int
+    time_range: tuple[datetime, datetime] | None
+    bounds: tuple[float, float, float, float] | None  # min lon, min lat, max lon, max lat
+    simplified: pl.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _bounds(features: list[dict[str, Any]]) -> tuple[float, float, float, float] | None:
+    coords = [shapely.get_coordinates(shapely.geometry.shape(f["geometry"])) for f in features]
+    if not coords:
+        return None
+    xy = np.concatenate(coords)
+    if xy.size == 0:
+        return None
+    return (
+        float(xy[:, 0].min()),
+        float(xy[:, 1].min()),
+        float(xy[:, 0].max()),
+        float(xy[:, 1].max()),
+    )
+
+
+def prepare(
+    tracks: pl.DataFrame | pl.LazyFrame,
+    events: pl.DataFrame | pl.LazyFrame | None,
+    vessels: pl.DataFrame | pl.LazyFrame,
+    *,
+    top_n: int,
+    mmsi: Sequence[int] | None,
+    simplify_m: float,
+    max_points_per_track: int,
+    max_points_total: int,
+    max_events_per_type: int,
+) -> MapData:
+    """Select, simplify and build features (see :func:`vessels.maps.risk_map`)."""
+    vtab = vessels.collect() if isinstance(vessels, pl.LazyFrame) else vessels
+    selected, total = select_vessels(vtab, top_n=top_n, mmsi=mmsi)
+    notes: list[str] = []
+    if not mmsi and total > selected.height:
+        notes.append(f"showing the top {selected.height:,} of {total:,} vessels by risk score")
+
+    lf = tracks.lazy()
+    tschema = lf.collect_schema()
+    missing = [c for c in (S.MMSI, S.TS, S.LAT, S.LON) if c not in tschema]
+    if missing:
+        raise UserError(f"tracks lack column(s) {', '.join(missing)}")
+    seg = (
+        pl.col(S.SEGMENT_ID).cast(pl.String)
+        if S.SEGMENT_ID in tschema
+        else pl.lit("0", dtype=pl.String).alias(S.SEGMENT_ID)
+    )
+    stats = lf.select(
+        pl.len().alias("n"), pl.col(S.TS).min().alias("t0"), pl.col(S.TS).max().alias("t1")
+    )
+    drawn = selected[S.MMSI].implode()
+    pos_lf = (
+        lf.filter(pl.col(S.MMSI).cast(pl.UInt32).is_in(drawn))
+        .select(pl.col(S.MMSI).cast(pl.UInt32), seg, S.TS, S.LAT, S.LON)
+        .drop_nulls([S.LAT, S.LON, S.TS])
+    )
+    stats_df, positions = pl.collect_all([stats, pos_lf])
+    n_in: int = stats_df.item(0, "n")
+    t0, t1 = stats_df["t0"][0], stats_df["t1"][0]
+
+    per_track = max_points_per_track
+    if selected.height:
+        per_track = max(2, min(max_points_per_track, max_points_total // selected.height))
+    simplified, n_capped = _simplify(
+        positions, simplify_m=simplify_m, max_points_per_track=per_track, key=S.SEGMENT_ID
+    )
+    if n_capped:
+        notes.append(
+            f"{n_capped:,} tracks thinned to at most ~{per_track:,} points each after "
+            f"Douglas-Peucker ({simplify_m:g} m) to keep the file small"
+        )
+    tracks_f = track_features(selected, simplified)
+
+    if events is None:
+        ev = S.empty_events()
+    else:
+        ev = events.collect() if isinstance(events, pl.LazyFrame) else events
+    ev_f, left_out = event_features(
+        ev,
+        selected,
+        positions,
+        simplify_m=simplify_m,
+        max_events_per_type=max_events_per_type,
+    )
+    for etype, n in sorted(left_out.items()):
+        notes.append(
+            f"{n:,} {EVENT_LABELS.get(etype, etype).lower()} not drawn "
+            f"(limit {max_events_per_type:,} per type, longest kept)"
+        )
+    all_f = tracks_f + [f for fs in ev_f.values() for f in fs]
+    return MapData(
+        selected=selected,
+        n_vessels_total=total,
+        tracks=tracks_f,
+        events=ev_f,
+        events_left_out=left_out,
+        n_positions_in=n_in,
+        n_points_drawn=simplified.height,
+        time_range=(t0, t1) if t0 is not None and t1 is not None else None,
+        bounds=_bounds(all_f),
+        simplified=simplified,
+        notes=notes,
+    )
