@@ -1,0 +1,502 @@
+"""The main job in one call: AIS files -> tracks -> zones -> events -> risk -> output files.
+
+:func:`run` chains the stages (``vessels.io.read_ais`` → ``vessels.tracks.segment`` →
+``vessels.zones.label_zones`` → ``vessels.events.detect_events`` → :func:`vessels.risk.score`),
+times each one, and (with ``out=``) writes every output file of ``vessels score``. It returns a
+:class:`PipelineResult` that shows itself as a small HTML card in a notebook.
+
+:class:`Pipeline` holds the options so one configuration can be run on many inputs.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "ais.csv").write_text(
+...     "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName\\n"
+...     "345070339,2023-06-01T00:00:00,24.0,-110.9,5.0,60.0,511,SEA STAR\\n"
+...     "345070339,2023-06-01T00:10:00,24.01,-110.88,5.0,60.0,511,SEA STAR\\n")
+>>> res = run(d / "ais.csv", no_default_zones=True)  # doctest: +SKIP
+>>> res.summary["accepted_rows"]  # doctest: +SKIP
+2
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import platform
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from vessels import schema as S
+from vessels._version import __version__
+from vessels.errors import ConfigError, UserError
+from vessels.outputs import prepare_out_dir, write_csv, write_json, write_parquet, write_text
+from vessels.risk import Profile, ScoreResult, load_profile, score
+
+__all__ = ["OUTPUT_FILES", "Pipeline", "PipelineResult", "events_geojson", "run"]
+
+#: Files written by :meth:`PipelineResult.write` (``map.html`` only when vessels.maps exists).
+OUTPUT_FILES = (
+    "vessels.parquet",
+    "vessels.csv",
+    "vessels_days.parquet",
+    "contributions.parquet",
+    "contributions.csv",
+    "events.parquet",
+    "events.csv",
+    "events.geojson",
+    "quarantine.parquet",
+    "summary.json",
+    "map.html",
+)
+
+Paths = str | Path | Iterable[str | Path]
+
+
+@dataclass
+class PipelineResult:
+    """Everything one run produced.
+
+    Attributes
+    ----------
+    tracks
+        Accepted positions with track (``segment_id``, ...) and zone columns.
+    quarantine
+        Rejected input rows with the rule that rejected them.
+    events
+        The event table (:data:`vessels.schema.EVENT_SCHEMA`).
+    vessels, contributions, vessel_days
+        From :func:`vessels.risk.score`.
+    zones
+        The zone layer used (GeoDataFrame), or None.
+    summary
+        Row accounting, counts per rule and event type, timings per stage, versions, profile.
+    profile
+        The risk profile used.
+    """
+
+    tracks: pl.DataFrame
+    quarantine: pl.DataFrame
+    events: pl.DataFrame
+    vessels: pl.DataFrame
+    contributions: pl.DataFrame
+    vessel_days: pl.DataFrame
+    zones: Any
+    summary: dict[str, Any]
+    profile: Profile
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def top(self, n: int = 10) -> pl.DataFrame:
+        """The ``n`` highest-risk vessels with their score, tier and first reason."""
+        return self.vessels.head(n).select(
+            S.MMSI,
+            S.VESSEL_NAME,
+            S.FLAG,
+            S.RISK_SCORE,
+            S.RISK_TIER,
+            pl.col(S.REASONS).list.first().alias("top_reason"),
+        )
+
+    def write(
+        self,
+        out: str | Path,
+        *,
+        overwrite: bool = False,
+        top_n: int = 50,
+        map: bool = True,
+        offline_map: bool = False,
+    ) -> dict[str, Path]:
+        """Write every output file into ``out`` (atomically); returns name -> path."""
+        timings = self.summary.setdefault("timings_s", {})
+        with _timed(timings, "outputs"):
+            d = prepare_out_dir(out, overwrite=overwrite)
+            files = {
+                "vessels.parquet": write_parquet(self.vessels, d / "vessels.parquet"),
+                "vessels.csv": write_csv(self.vessels, d / "vessels.csv"),
+                "vessels_days.parquet": write_parquet(self.vessel_days, d / "vessels_days.parquet"),
+                "contributions.parquet": write_parquet(
+                    self.contributions, d / "contributions.parquet"
+                ),
+                "contributions.csv": write_csv(self.contributions, d / "contributions.csv"),
+                "events.parquet": write_parquet(self.events, d / "events.parquet"),
+                "events.csv": write_csv(self.events, d / "events.csv"),
+                "events.geojson": write_text(events_geojson(self.events), d / "events.geojson"),
+                "quarantine.parquet": write_parquet(self.quarantine, d / "quarantine.parquet"),
+            }
+        if map:
+            with _timed(timings, "map"):
+                path = _write_map(self, d / "map.html", top_n=top_n, offline=offline_map)
+            if path is not None:
+                files["map.html"] = path
+        self.summary["outputs"] = sorted([*files, "summary.json"])
+        self.summary["map_written"] = "map.html" in files
+        files["summary.json"] = write_json(self.summary, d / "summary.json")
+        self.files = files
+        return files
+
+    def _repr_html_(self) -> str:
+        s = self.summary
+        t0, t1 = s.get("time_range", [None, None])
+        tiers = s.get("vessels_per_tier", {})
+        rows = "".join(
+            "<tr>"
+            + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
+            + "</tr>"
+            for row in self.top(10).with_columns(pl.col(S.RISK_SCORE).round(1)).iter_rows()
+        )
+        head = "".join(
+            f"<th>{html.escape(c)}</th>"
+            for c in ("mmsi", "name", "flag", "score", "tier", "top reason")
+        )
+        tier_text = ", ".join(f"{k}: {v}" for k, v in tiers.items())
+        return (
+            "<div class='vessels-result'>"
+            f"<b>vessels {html.escape(__version__)}</b> — profile "
+            f"<code>{html.escape(self.profile.name)}</code><br>"
+            f"{s.get('accepted_rows', 0):,} positions accepted of {s.get('input_rows', 0):,} "
+            f"({s.get('quarantined_rows', 0):,} quarantined, {s.get('duplicate_rows', 0):,} "
+            f"duplicates); {self.vessels.height:,} vessels, {self.events.height:,} events<br>"
+            f"time range: {html.escape(str(t0))} → {html.escape(str(t1))}<br>"
+            f"tiers: {html.escape(tier_text)}"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"PipelineResult(profile={self.profile.name!r}, positions={self.tracks.height}, "
+            f"events={self.events.height}, vessels={self.vessels.height})"
+        )
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = round(timings.get(stage, 0.0) + time.perf_counter() - t, 3)
+
+
+def events_geojson(events: pl.DataFrame) -> str:
+    """The event table as a GeoJSON FeatureCollection of points (``lat``/``lon``), text.
+
+    Every event column becomes a property (the evidence as a nested object). Built with polars
+    expressions, not a Python loop over events.
+
+    Examples
+    --------
+    >>> import json
+    >>> from vessels import schema as S
+    >>> json.loads(events_geojson(S.empty_events()))["features"]
+    []
+    """
+    props = [c for c in events.columns if c not in (S.LAT, S.LON)]
+    if events.height == 0:
+        return '{"type":"FeatureCollection","features":[]}\n'
+    lon = pl.col(S.LON).cast(pl.String)
+    lat = pl.col(S.LAT).cast(pl.String)
+    geometry = (
+        pl.when(pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null())
+        .then(pl.concat_str([pl.lit('{"type":"Point","coordinates":['), lon, pl.lit(","), lat]))
+        .otherwise(pl.lit("null"))
+    )
+    geometry = pl.when(geometry == "null").then(geometry).otherwise(geometry + pl.lit("]}"))
+    feature = pl.concat_str(
+        [
+            pl.lit('{"type":"Feature","geometry":'),
+            geometry,
+            pl.lit(',"properties":'),
+            pl.struct(props).struct.json_encode(),
+            pl.lit("}"),
+        ]
+    )
+    body = events.select(feature.str.join(",\n")).item()
+    return '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n"
+
+
+def _write_map(result: PipelineResult, path: Path, *, top_n: int, offline: bool) -> Path | None:
+    try:
+        maps = importlib.import_module("vessels.maps")
+    except ImportError:
+        return None
+    if not hasattr(maps, "risk_map"):
+        return None
+    m = maps.risk_map(
+        result.tracks,
+        result.events,
+        result.vessels,
+        result.zones,
+        top_n=top_n,
+        title=f"vessels risk map ({result.profile.name})",
+        profile=result.profile.name,
+        offline=offline,
+    )
+    saved = maps.save_map(m, path, offline=offline) if hasattr(maps, "save_map") else None
+    if saved is None:
+        write_text(m.get_root().render(), path)
+    return path
+
+
+def _load_zones(zones: Paths | Any | None, no_default_zones: bool) -> Any:
+    """The zone layer: user files (+ defaults unless ``no_default_zones``), a GeoDataFrame as is."""
+    if zones is not None and hasattr(zones, "geometry"):
+        return zones
+    zmod = importlib.import_module("vessels.zones")
+    paths: list[str | Path] = []
+    if zones is not None:
+        paths = [zones] if isinstance(zones, str | Path) else list(zones)
+    if paths:
+        return zmod.load_zones(paths, defaults=not no_default_zones)
+    if no_default_zones:
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {c: [] for c in S.ZONE_TABLE_COLUMNS if c != "geometry"},
+            geometry=[],
+            crs="EPSG:4326",
+        )
+    return zmod.default_zones()
+
+
+def _zone_kinds(zones: Any) -> dict[str, str]:
+    if zones is None or len(zones) == 0:
+        return {}
+    return {str(k): str(v) for k, v in zip(zones[S.ZONE_ID], zones[S.ZONE_KIND], strict=True)}
+
+
+def _detector_config(profile: Profile) -> Any:
+    """The detectors' config with the profile's ``[events]`` overrides applied."""
+    events_mod = importlib.import_module("vessels.events")
+    config_cls = getattr(events_mod, "DetectorConfig", None)
+    if config_cls is None:
+        return None
+    source = f"{profile.source} [events]"
+    if hasattr(config_cls, "from_mapping"):
+        return config_cls.from_mapping(profile.events, source=source)
+    if profile.events:
+        from vessels.config import override
+
+        return override(config_cls(), profile.events, source=source)
+    return config_cls()
+
+
+def _versions() -> dict[str, str]:
+    out = {"vessels": __version__, "python": platform.python_version()}
+    for name in ("polars", "shapely", "geopandas", "folium", "numpy"):
+        try:
+            out[name] = importlib.import_module(name).__version__
+        except ImportError:  # pragma: no cover - optional at run time
+            continue
+    return out
+
+
+def _check_bbox(bbox: Sequence[float] | None) -> tuple[float, float, float, float] | None:
+    if bbox is None:
+        return None
+    if len(bbox) != 4:
+        raise UserError("--bbox needs four numbers: min_lon,min_lat,max_lon,max_lat")
+    lo_lon, lo_lat, hi_lon, hi_lat = (float(v) for v in bbox)
+    if not (-180 <= lo_lon < hi_lon <= 180 and -90 <= lo_lat < hi_lat <= 90):
+        raise UserError(
+            f"--bbox {lo_lon},{lo_lat},{hi_lon},{hi_lat} is not a box",
+            hint="min_lon < max_lon within ±180 and min_lat < max_lat within ±90",
+        )
+    return lo_lon, lo_lat, hi_lon, hi_lat
+
+
+def run(
+    inputs: Paths,
+    *,
+    out: str | Path | None = None,
+    zones: Paths | Any | None = None,
+    no_default_zones: bool = False,
+    profile: str | Path | Profile = "default",
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    bbox: Sequence[float] | None = None,
+    mmsi: Iterable[int] | None = None,
+    format: str | None = None,
+    columns: str | Mapping[str, str] | None = None,
+    overwrite: bool = False,
+    top_n: int = 50,
+    map: bool = True,
+    offline_map: bool = False,
+) -> PipelineResult:
+    """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
+
+    Parameters
+    ----------
+    inputs
+        AIS files, globs or directories (any format ``vessels.read_ais`` reads).
+    out
+        Output directory; refused if it exists and is not empty, unless ``overwrite``.
+    zones, no_default_zones
+        Extra zone files (added to the shipped defaults unless ``no_default_zones``), or a
+        GeoDataFrame used as is.
+    profile
+        Risk profile: a shipped name, a TOML path or a :class:`vessels.risk.Profile`. Its
+        ``[events]`` section overrides detector parameters.
+    since, until, bbox, mmsi
+        Filters pushed down into the scan (``since <= ts < until``; bbox is
+        ``(min_lon, min_lat, max_lon, max_lat)``).
+    format, columns
+        Passed to ``vessels.read_ais`` for files whose format cannot be detected.
+    top_n
+        Vessels drawn on the map.
+    map, offline_map
+        Write ``map.html`` (with ``out``); embed its scripts for use without internet.
+    """
+    prof = load_profile(profile)
+    box = _check_bbox(bbox)
+    if out is not None:  # fail before hours of work, not after
+        prepare_out_dir(out, overwrite=overwrite)
+    timings: dict[str, float] = {}
+    io = importlib.import_module("vessels.io")
+    with tempfile.TemporaryDirectory(prefix="vessels-") as tmp:
+        with _timed(timings, "ingest"):
+            ingested = io.read_ais(
+                inputs,
+                format=format,
+                columns=columns,
+                since=since,
+                until=until,
+                bbox=box,
+                mmsi=list(mmsi) if mmsi is not None else None,
+            )
+            if hasattr(ingested, "materialize"):  # parse the input text once
+                ingested = ingested.materialize(Path(tmp) / "classified.parquet")
+            positions = ingested.positions
+            quarantine = ingested.quarantine.collect()
+            read_summary = ingested.summary()
+        with _timed(timings, "tracks"):
+            tracks_mod = importlib.import_module("vessels.tracks")
+            tracks = tracks_mod.segment(positions).collect()
+    with _timed(timings, "zones"):
+        zone_layer = _load_zones(zones, no_default_zones)
+        zones_mod = importlib.import_module("vessels.zones")
+        tracks = zones_mod.label_zones(tracks, zone_layer)
+        if isinstance(tracks, pl.LazyFrame):
+            tracks = tracks.collect()
+    with _timed(timings, "events"):
+        events_mod = importlib.import_module("vessels.events")
+        config = _detector_config(prof)
+        events = events_mod.detect_events(tracks, zone_layer, config)
+        if isinstance(events, pl.LazyFrame):
+            events = events.collect()
+    with _timed(timings, "risk"):
+        scored = score(events, tracks, prof, zone_kinds=_zone_kinds(zone_layer))
+    summary = _summary(read_summary, tracks, events, scored, prof, timings)
+    summary["inputs"] = [str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)]
+    summary["filters"] = {
+        "since": None if since is None else str(since),
+        "until": None if until is None else str(until),
+        "bbox": list(box) if box else None,
+        "mmsi": sorted(int(m) for m in mmsi) if mmsi is not None else None,
+    }
+    result = PipelineResult(
+        tracks=tracks,
+        quarantine=quarantine,
+        events=events,
+        vessels=scored.vessels,
+        contributions=scored.contributions,
+        vessel_days=scored.vessel_days,
+        zones=zone_layer,
+        summary=summary,
+        profile=prof,
+    )
+    if out is not None:
+        result.write(out, overwrite=True, top_n=top_n, map=map, offline_map=offline_map)
+    return result
+
+
+def _summary(
+    read_summary: Mapping[str, Any],
+    tracks: pl.DataFrame,
+    events: pl.DataFrame,
+    scored: ScoreResult,
+    profile: Profile,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    per_type = dict.fromkeys(S.EVENT_TYPES, 0)
+    per_type.update(dict(events.group_by(S.EVENT_TYPE).len().sort(S.EVENT_TYPE).iter_rows()))
+    risk_rules = {
+        rule: {"contributions": int(n), "points": round(float(p), 2)}
+        for rule, n, p in scored.contributions.group_by(S.RULE_NAME)
+        .agg(pl.len(), pl.col(S.POINTS).sum())
+        .sort(S.RULE_NAME)
+        .iter_rows()
+    }
+    tiers = dict.fromkeys(S.RISK_TIERS, 0)
+    tiers.update(dict(scored.vessels.group_by(S.RISK_TIER).len().iter_rows()))
+    t_range = (
+        tracks.select(pl.col(S.TS).min(), pl.col(S.TS).max()).row(0)
+        if tracks.height
+        else (
+            None,
+            None,
+        )
+    )
+    return {
+        **{
+            k: read_summary.get(k)
+            for k in (
+                "input_rows",
+                "accepted_rows",
+                "quarantined_rows",
+                "duplicate_rows",
+                "filtered_rows",
+                "balanced",
+            )
+        },
+        "per_rule": dict(read_summary.get("per_rule", {})),
+        "corrections": dict(read_summary.get("corrections", {})),
+        "per_file": dict(read_summary.get("per_file", {})),
+        "vessels": scored.vessels.height,
+        "vessels_per_tier": tiers,
+        "events": events.height,
+        "events_per_type": per_type,
+        "risk_rules": risk_rules,
+        "time_range": [None if t is None else t.isoformat() for t in t_range],
+        "timings_s": timings,
+        "versions": _versions(),
+        "profile": {
+            "name": profile.name,
+            "source": profile.source,
+            "description": profile.description,
+            "tiers": profile.tiers,
+        },
+    }
+
+
+class Pipeline:
+    """Options for :func:`run`, kept to run one configuration on many inputs.
+
+    Examples
+    --------
+    >>> p = Pipeline(profile="yucatan", no_default_zones=True)
+    >>> p.options["profile"]
+    'yucatan'
+    """
+
+    def __init__(self, **options: Any) -> None:
+        unknown = set(options) - set(run.__kwdefaults__ or {})
+        if unknown:
+            raise ConfigError(f"Pipeline: unknown option(s) {', '.join(sorted(unknown))}")
+        self.options = options
+
+    def run(self, inputs: Paths, **overrides: Any) -> PipelineResult:
+        """Run on ``inputs`` with the stored options (``overrides`` win)."""
+        return run(inputs, **{**self.options, **overrides})
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in sorted(self.options.items()))
+        return f"Pipeline({opts})"
