@@ -1,0 +1,182 @@
+"""Behaviour detectors: one event table for gaps, zone entries, EEZ incursions, encounters,
+loitering, fishing, dark rendezvous and identity conflicts.
+
+:func:`detect_events` runs them all over segmented, zone-labelled positions and returns one frame
+in :data:`vessels.schema.EVENT_SCHEMA`, sorted by ``start_ts, event_type, mmsi, other_mmsi,
+event_id``. Each detector is also callable alone (``detect_gaps(tracks, config)``, ...).
+The table, every evidence field and every default with its source are documented in
+``docs/events.md``.
+
+Examples
+--------
+>>> from datetime import timedelta
+>>> import polars as pl
+>>> from tests.factories import make_track
+>>> a = make_track(n=3, interval_s=600)
+>>> b = make_track(n=3, interval_s=600, start=a["ts"].max() + timedelta(hours=7))
+>>> ev = detect_events(pl.concat([a, b]), types=["ais_gap"])
+>>> ev["evidence"].struct.field("summary").to_list()
+['AIS off 7.0 h, went dark']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from vessels import schema as S
+from vessels.errors import ConfigError
+from vessels.events._common import Frameish, prepare, sort_events, zone_table
+from vessels.events.config import PROFILES_DIR, DetectorConfig, profile_path
+from vessels.events.dark_rendezvous import DarkRendezvousConfig, detect_dark_rendezvous
+from vessels.events.eez_incursion import EezIncursionConfig, detect_eez_incursions
+from vessels.events.encounter import EncounterConfig, detect_encounters
+from vessels.events.fishing import (
+    FISHING_SCORE,
+    FishingConfig,
+    detect_fishing,
+    fishing_score,
+    score_expr,
+)
+from vessels.events.gaps import GapConfig, detect_gaps
+from vessels.events.identity import IdentityConfig, detect_identity_conflicts
+from vessels.events.loitering import LoiteringConfig, detect_loitering
+from vessels.events.zone_entry import ZoneEntryConfig, detect_zone_entries
+
+__all__ = [
+    "FISHING_SCORE",
+    "PROFILES_DIR",
+    "DarkRendezvousConfig",
+    "DetectorConfig",
+    "EezIncursionConfig",
+    "EncounterConfig",
+    "FishingConfig",
+    "GapConfig",
+    "IdentityConfig",
+    "LoiteringConfig",
+    "ZoneEntryConfig",
+    "detect_dark_rendezvous",
+    "detect_eez_incursions",
+    "detect_encounters",
+    "detect_events",
+    "detect_fishing",
+    "detect_gaps",
+    "detect_identity_conflicts",
+    "detect_loitering",
+    "detect_zone_entries",
+    "events_by_vessel",
+    "fishing_score",
+    "prepare",
+    "profile_path",
+]
+
+
+def _config(config: DetectorConfig | str | Path | None) -> DetectorConfig:
+    if config is None:
+        return DetectorConfig()
+    if isinstance(config, DetectorConfig):
+        return config
+    return DetectorConfig.from_toml(config)
+
+
+def detect_events(
+    tracks: Frameish | Sequence[Frameish],
+    zones: Any = None,
+    config: DetectorConfig | str | Path | None = None,
+    *,
+    types: Iterable[str] | None = None,
+) -> pl.DataFrame:
+    """Run the detectors and return one event table (:data:`vessels.schema.EVENT_SCHEMA`).
+
+    Parameters
+    ----------
+    tracks : DataFrame, LazyFrame or a sequence of them
+        Positions (POSITION_SCHEMA) with ``vessels.tracks.segment`` columns and
+        ``vessels.zones.label_zones`` columns. Missing segment columns are computed (with
+        ``vessels.tracks.segment``); missing zone labels are treated as unknown (null), which
+        disables the shore and zone conditions rather than failing.
+    zones : GeoDataFrame or polars DataFrame, optional
+        Zone attributes ``zone_id, name, kind`` (only attribute columns are read), used to name
+        zones and to know their kind. Without it, kinds are guessed from id prefixes.
+    config : DetectorConfig, or path of a TOML profile, optional
+        Thresholds; defaults documented in ``docs/events.md``.
+    types : iterable of str, optional
+        Event types to run (default all of :data:`vessels.schema.EVENT_TYPES`).
+
+    Returns
+    -------
+    polars.DataFrame
+        Events sorted by ``start_ts, event_type, mmsi, other_mmsi, event_id``.
+    """
+    cfg = _config(config)
+    wanted = list(S.EVENT_TYPES) if types is None else list(types)
+    unknown = sorted(set(wanted) - set(S.EVENT_TYPES))
+    if unknown:
+        raise ConfigError(
+            f"unknown event type(s) {', '.join(unknown)} (known: {', '.join(S.EVENT_TYPES)})"
+        )
+    p = prepare(tracks)
+    if {"fishing", "zone_entry", "eez_incursion"} & set(wanted):
+        p = p.with_columns(score_expr(cfg.fishing).alias(FISHING_SCORE))
+    out: list[pl.DataFrame] = []
+    loiter: pl.DataFrame | None = None
+    if "loitering" in wanted or "dark_rendezvous" in wanted:
+        loiter = detect_loitering(p, cfg.loitering, prepared=p)
+    for t in wanted:
+        if t == "ais_gap":
+            out.append(detect_gaps(p, cfg.ais_gap, zones=zones, prepared=p))
+        elif t == "zone_entry":
+            out.append(detect_zone_entries(p, cfg.zone_entry, zones=zones, prepared=p))
+        elif t == "eez_incursion":
+            out.append(detect_eez_incursions(p, cfg.eez_incursion, prepared=p))
+        elif t == "encounter":
+            out.append(detect_encounters(p, cfg.encounter, prepared=p))
+        elif t == "loitering" and loiter is not None:
+            out.append(loiter)
+        elif t == "fishing":
+            out.append(detect_fishing(p, cfg.fishing, prepared=p))
+        elif t == "dark_rendezvous":
+            out.append(
+                detect_dark_rendezvous(p, cfg.dark_rendezvous, prepared=p, loitering_events=loiter)
+            )
+        elif t == "identity_conflict":
+            out.append(detect_identity_conflicts(p, cfg.identity_conflict, prepared=p))
+    events = pl.concat(out) if out else S.empty_events()
+    return sort_events(_name_zones(events, zones))
+
+
+def _name_zones(events: pl.DataFrame, zones: Any) -> pl.DataFrame:
+    """Fill ``zone_name`` from the zone table where a detector left it null."""
+    if events.height == 0:
+        return events
+    zt = zone_table(zones, events[S.EVENT_ZONE_ID] if zones is None else None)
+    names = zt.select(pl.col(S.ZONE_ID).alias(S.EVENT_ZONE_ID), pl.col(S.ZONE_NAME).alias("_zn"))
+    return (
+        events.join(names, on=S.EVENT_ZONE_ID, how="left", maintain_order="left")
+        .with_columns(pl.coalesce(S.EVENT_ZONE_NAME, "_zn").alias(S.EVENT_ZONE_NAME))
+        .drop("_zn")
+    )
+
+
+def events_by_vessel(events: pl.DataFrame) -> pl.DataFrame:
+    """One row per (vessel, event): pair events appear for both ``mmsi`` and ``other_mmsi``.
+
+    Adds ``vessel_mmsi`` and ``role`` (``"primary"`` for ``mmsi``, ``"other"`` for
+    ``other_mmsi``); risk scoring uses it to attribute an encounter to both vessels.
+
+    Examples
+    --------
+    >>> ev = S.empty_events().vstack(S.empty_events())
+    >>> events_by_vessel(ev).columns[-2:]
+    ['vessel_mmsi', 'role']
+    """
+    primary = events.with_columns(
+        pl.col(S.MMSI).alias("vessel_mmsi"), pl.lit("primary").alias("role")
+    )
+    other = events.filter(pl.col(S.OTHER_MMSI).is_not_null()).with_columns(
+        pl.col(S.OTHER_MMSI).alias("vessel_mmsi"), pl.lit("other").alias("role")
+    )
+    return pl.concat([primary, other]).sort("vessel_mmsi", S.START_TS, S.EVENT_ID)

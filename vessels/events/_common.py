@@ -1,0 +1,347 @@
+"""Shared machinery of the detectors: input preparation, zone table, event assembly, cells.
+
+Private module. Every detector takes the *prepared* positions frame produced by
+:func:`prepare` (canonical columns present, sorted by ``mmsi, segment_id, ts``) and returns an
+event frame built by :func:`finish` (exactly :data:`vessels.schema.EVENT_SCHEMA`).
+
+Examples
+--------
+>>> from vessels import schema as S
+>>> prepare(S.empty_positions()).height
+0
+>>> finish(pl.DataFrame(), "ais_gap").columns == list(S.EVENT_SCHEMA)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+
+from vessels import schema as S
+from vessels._geo import M_PER_NM, MPS_PER_KN, haversine_m
+
+__all__ = [
+    "DEG_M",
+    "KM_PER_NM",
+    "SEG_GAP_FALLBACK_H",
+    "Frameish",
+    "ZoneTable",
+    "cell_deg_for",
+    "finish",
+    "first_zone_expr",
+    "neighbour_join",
+    "prepare",
+    "runs_id",
+    "summary_hours",
+    "zone_table",
+]
+
+#: Metres per degree of latitude on the mean sphere used by :mod:`vessels._geo`.
+DEG_M = 111_195.08
+#: Kilometres per nautical mile.
+KM_PER_NM = M_PER_NM / 1000.0
+#: Fallback segmentation when ``segment_id`` is absent and ``vessels.tracks`` is not importable:
+#: a new segment after 24 h of silence (GFW segmenter's time rule).
+SEG_GAP_FALLBACK_H = 24.0
+
+Frameish = pl.DataFrame | pl.LazyFrame
+ZoneTable = pl.DataFrame
+
+_PREPARED_SCHEMA: dict[str, pl.DataType] = {
+    **S.POSITION_SCHEMA,
+    **S.SEGMENT_DERIVED_SCHEMA,
+    **S.ZONE_LABEL_SCHEMA,
+}
+# Sort keys: everything that can distinguish two rows, so that input order never matters.
+_SORT_KEYS = [
+    S.MMSI,
+    S.SEGMENT_ID,
+    S.TS,
+    S.LAT,
+    S.LON,
+    S.SOG_KN,
+    S.COG_DEG,
+    S.HEADING_DEG,
+    S.VESSEL_NAME,
+    S.CALLSIGN,
+    S.IMO,
+    S.SHIP_TYPE,
+]
+
+
+def _as_lazy(tracks: Frameish | Sequence[Frameish]) -> pl.LazyFrame:
+    if isinstance(tracks, pl.LazyFrame):
+        return tracks
+    if isinstance(tracks, pl.DataFrame):
+        return tracks.lazy()
+    parts = [t.lazy() if isinstance(t, pl.DataFrame) else t for t in tracks]
+    if not parts:
+        return pl.LazyFrame(schema=S.POSITION_SCHEMA)
+    return pl.concat(parts, how="diagonal_relaxed")
+
+
+def _fallback_segments(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Time-only segmentation (new segment after 24 h) used only when vessels.tracks is absent."""
+    lf = lf.sort(S.MMSI, S.TS, S.LAT, S.LON)
+    brk = (
+        pl.col(S.TS).diff().dt.total_seconds(fractional=True) > SEG_GAP_FALLBACK_H * 3600
+    ).fill_null(False)
+    return lf.with_columns(
+        pl.format("{}-{}", pl.col(S.MMSI), brk.cast(pl.UInt32).cum_sum().over(S.MMSI)).alias(
+            S.SEGMENT_ID
+        )
+    )
+
+
+def _kinematics(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """dt_s, dist_m, implied_speed_kn, course_change_deg within each segment (null at its start)."""
+    seg = S.SEGMENT_ID
+    dt = pl.col(S.TS).diff().dt.total_seconds(fractional=True).over(seg)
+    dist = haversine_m(
+        pl.col(S.LAT).shift().over(seg),
+        pl.col(S.LON).shift().over(seg),
+        pl.col(S.LAT),
+        pl.col(S.LON),
+    )
+    lf = lf.with_columns(dt.alias(S.DT_S), dist.alias(S.DIST_M))
+    spd = (
+        pl.when(pl.col(S.DT_S) > 0)
+        .then(pl.col(S.DIST_M) / pl.col(S.DT_S) / MPS_PER_KN)
+        .otherwise(None)
+    )
+    cc = ((pl.col(S.COG_DEG).cast(pl.Float64).diff().over(seg) + 540.0) % 360.0 - 180.0).abs()
+    return lf.with_columns(spd.alias(S.IMPLIED_SPEED_KN), cc.alias(S.COURSE_CHANGE_DEG))
+
+
+def prepare(tracks: Frameish | Sequence[Frameish]) -> pl.DataFrame:
+    """Collect ``tracks`` into the frame every detector reads.
+
+    Accepts a DataFrame, a LazyFrame or a sequence of them (e.g. two input files). Missing optional
+    columns are added as typed nulls; a missing ``segment_id`` is computed with
+    ``vessels.tracks.segment`` when that module exists (else a 24-h time split), missing kinematics
+    are computed per segment. Rows are sorted by ``mmsi, segment_id, ts`` (then by every value
+    column), so the result does not depend on input order; rows without a timestamp or position are
+    dropped. A ``_i`` column numbers rows within their segment.
+    """
+    lf = _as_lazy(tracks)
+    names = lf.collect_schema().names()
+    if S.SEGMENT_ID not in names:
+        lf = _segment(lf, names)
+        names = lf.collect_schema().names()
+    missing = {n: d for n, d in _PREPARED_SCHEMA.items() if n not in names}
+    if missing:
+        lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
+    lf = lf.filter(
+        pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
+    ).with_columns(pl.col(S.SEGMENT_ID).fill_null(pl.col(S.MMSI).cast(pl.String)))
+    lf = lf.sort(_SORT_KEYS, nulls_last=True)
+    kin = (S.DT_S, S.DIST_M, S.IMPLIED_SPEED_KN, S.COURSE_CHANGE_DEG)
+    if any(k in missing for k in kin):
+        lf = _kinematics(lf)
+    lf = lf.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over(S.SEGMENT_ID).alias("_i"))
+    return lf.collect()
+
+
+def _segment(lf: pl.LazyFrame, names: list[str]) -> pl.LazyFrame:
+    try:
+        from vessels.tracks import segment  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return _fallback_segments(lf)
+    missing = {n: d for n, d in S.POSITION_SCHEMA.items() if n not in names}
+    if missing:
+        lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
+    out = segment(lf)
+    return out.lazy() if isinstance(out, pl.DataFrame) else out
+
+
+def zone_table(zones: Any = None, zone_ids: pl.Series | None = None) -> pl.DataFrame:
+    """Normalise a zones table to polars columns ``zone_id, name, kind``.
+
+    ``zones`` may be a polars frame, a (Geo)pandas frame, or ``None``. Without a table, the kind
+    of an id is guessed from its prefix (``aoi-`` -> ``aoi``, ``eez-`` -> ``eez``, otherwise
+    ``protected_area``) and the name is the id.
+
+    Examples
+    --------
+    >>> zone_table(None, pl.Series(["aoi-upper-gulf", "mx-rb-alto-golfo"]))[S.ZONE_KIND].to_list()
+    ['aoi', 'protected_area']
+    """
+    cols = [S.ZONE_ID, S.ZONE_NAME, S.ZONE_KIND]
+    schema = {c: pl.String() for c in cols}
+    if zones is None:
+        ids = (
+            pl.Series(S.ZONE_ID, [], pl.String)
+            if zone_ids is None
+            else zone_ids.drop_nulls().unique().sort()
+        )
+        frame = pl.DataFrame({S.ZONE_ID: ids}, schema={S.ZONE_ID: pl.String()})
+        return frame.with_columns(
+            pl.col(S.ZONE_ID).alias(S.ZONE_NAME),
+            pl.when(pl.col(S.ZONE_ID).str.starts_with("aoi-"))
+            .then(pl.lit("aoi"))
+            .when(pl.col(S.ZONE_ID).str.starts_with("eez-"))
+            .then(pl.lit("eez"))
+            .otherwise(pl.lit("protected_area"))
+            .alias(S.ZONE_KIND),
+        ).select(cols)
+    if isinstance(zones, pl.LazyFrame):
+        zones = zones.collect()
+    if not isinstance(zones, pl.DataFrame):  # pandas / geopandas: attribute columns only
+        present = [c for c in cols if c in zones.columns]
+        zones = pl.from_pandas(zones[present].astype(object).where(zones[present].notna(), None))
+    for c in cols:
+        if c not in zones.columns:
+            zones = zones.with_columns(pl.lit(None, dtype=pl.String).alias(c))
+    return (
+        zones.select(pl.col(c).cast(pl.String) for c in cols)
+        .with_columns(pl.col(S.ZONE_NAME).fill_null(pl.col(S.ZONE_ID)))
+        .unique(S.ZONE_ID, keep="first", maintain_order=True)
+        .cast(schema)  # type: ignore[arg-type, unused-ignore]
+    )
+
+
+def first_zone_expr(col: str = S.ZONE_IDS) -> pl.Expr:
+    """The smallest zone id of a list column (deterministic pick of a representative zone)."""
+    return pl.col(col).list.sort().list.first()
+
+
+def runs_id(new_run: pl.Expr, over: str | list[str]) -> pl.Expr:
+    """Run number within ``over``, incremented where ``new_run`` is true (null counts as true)."""
+    return new_run.fill_null(True).cast(pl.UInt32).cum_sum().over(over)
+
+
+def summary_hours(expr: pl.Expr) -> pl.Expr:
+    """A float of hours rounded to one decimal, as a string (for evidence summaries)."""
+    return expr.round(1).cast(pl.String)
+
+
+def cell_deg_for(radius_m: float, cell_km: float, max_abs_lat: float | None) -> float:
+    """Cell size in degrees (same in lat and lon) such that a 3x3 neighbourhood covers ``radius_m``.
+
+    Cells are square in degrees, so their east-west width shrinks with cos(latitude): the size is
+    enlarged where needed so that a neighbour within ``radius_m`` is never more than one cell away.
+
+    Examples
+    --------
+    >>> round(cell_deg_for(500.0, 2.0, 25.0), 4)
+    0.018
+    """
+    lat = min(abs(max_abs_lat or 0.0), 85.0)
+    need_m = radius_m * 1.01 / math.cos(math.radians(lat))
+    return max(cell_km * 1000.0, need_m) / DEG_M
+
+
+def _cell_cols(lat: str, lon: str, cell_deg: float, prefix: str) -> list[pl.Expr]:
+    nx = math.ceil(360.0 / cell_deg)
+    return [
+        ((pl.col(lat) + 90.0) / cell_deg).floor().cast(pl.Int32).alias(f"{prefix}cy"),
+        (((pl.col(lon) + 180.0) / cell_deg).floor().cast(pl.Int32) % nx).alias(f"{prefix}cx"),
+    ]
+
+
+def neighbour_join(
+    left: pl.LazyFrame,
+    right: pl.LazyFrame,
+    *,
+    lat: tuple[str, str],
+    lon: tuple[str, str],
+    cell_deg: float,
+    on: Sequence[str] = (),
+) -> pl.LazyFrame:
+    """All (left, right) row pairs whose cells are equal or adjacent (3x3), plus equal ``on`` keys.
+
+    The right side is replicated into its 9 neighbour cells, so the work grows linearly with the
+    number of rows (times the local density), never with the square of the number of vessels.
+    Longitude cells wrap at the antimeridian. Columns of ``right`` must not clash with ``left``.
+    """
+    nx = math.ceil(360.0 / cell_deg)
+    lk = left.with_columns(_cell_cols(lat[0], lon[0], cell_deg, "_l"))
+    rk = right.with_columns(_cell_cols(lat[1], lon[1], cell_deg, "_r"))
+    offsets = pl.LazyFrame(
+        {"_dy": [dy for dy in (-1, 0, 1) for _ in range(3)], "_dx": [-1, 0, 1] * 3},
+        schema={"_dy": pl.Int32, "_dx": pl.Int32},
+    )
+    rk = (
+        rk.join(offsets, how="cross")
+        .with_columns(
+            (pl.col("_rcy") + pl.col("_dy")).alias("_lcy"),
+            ((pl.col("_rcx") + pl.col("_dx")) % nx).alias("_lcx"),
+        )
+        .drop("_dy", "_dx", "_rcy", "_rcx")
+    )
+    keys = ["_lcy", "_lcx", *on]
+    return lk.join(rk, left_on=keys, right_on=keys, how="inner").drop("_lcy", "_lcx")
+
+
+def finish(
+    frame: pl.DataFrame | pl.LazyFrame,
+    event_type: str,
+    *,
+    evidence: Mapping[str, pl.Expr] | None = None,
+    key: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """Assemble an event frame in exactly :data:`vessels.schema.EVENT_SCHEMA`.
+
+    ``frame`` holds any subset of the base event columns (missing ones become null);
+    ``evidence`` maps evidence field names to expressions over ``frame``; ``key`` is an optional
+    string expression appended to the deterministic ``event_id``
+    ``"<type>:<mmsi>:<other_mmsi>:<start_ts>[:<key>]"``. ``duration_h`` is computed from
+    ``start_ts``/``end_ts`` when absent.
+    """
+    lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+    names = lf.collect_schema().names()
+    evidence = dict(evidence or {})
+    unknown = set(evidence) - set(S.EVIDENCE_FIELDS)
+    if unknown:
+        raise KeyError(f"unknown evidence fields {sorted(unknown)}")
+    base: list[pl.Expr] = []
+    for name, dtype in S.EVENT_BASE_SCHEMA.items():
+        if name == S.EVENT_TYPE:
+            base.append(pl.lit(event_type, dtype=pl.String).alias(name))
+        elif name == S.EVENT_ID:
+            continue
+        elif name == S.DURATION_H and name not in names:
+            base.append(
+                ((pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_microseconds() / 3.6e9).alias(
+                    name
+                )
+                if S.START_TS in names and S.END_TS in names
+                else pl.lit(None, dtype=dtype).alias(name)
+            )
+        elif name in names:
+            base.append(pl.col(name).cast(dtype).alias(name))
+        else:
+            base.append(pl.lit(None, dtype=dtype).alias(name))
+    ev = pl.struct(
+        [
+            (evidence[f].cast(d) if f in evidence else pl.lit(None, dtype=d)).alias(f)
+            for f, d in S.EVIDENCE_FIELDS.items()
+        ]
+    ).alias(S.EVIDENCE)
+    parts = [
+        pl.lit(event_type),
+        pl.col(S.MMSI).cast(pl.String).fill_null(""),
+        pl.col(S.OTHER_MMSI).cast(pl.String).fill_null(""),
+        pl.col(S.START_TS).dt.strftime("%Y%m%dT%H%M%SZ").fill_null(""),
+    ]
+    if key is not None:
+        parts.append(pl.col("_key").fill_null(""))
+    if key is not None:
+        lf = lf.with_columns(key.cast(pl.String).alias("_key"))
+    out = (
+        lf.select([*base, ev, *([pl.col("_key")] if key is not None else [])])
+        .with_columns(pl.concat_str(parts, separator=":").alias(S.EVENT_ID))
+        .select(list(S.EVENT_SCHEMA))
+    )
+    return out.collect()
+
+
+def sort_events(events: pl.DataFrame) -> pl.DataFrame:
+    """Deterministic order: start time, type, vessel, other vessel, id."""
+    return events.sort(
+        [S.START_TS, S.EVENT_TYPE, S.MMSI, S.OTHER_MMSI, S.EVENT_ID], nulls_last=True
+    )

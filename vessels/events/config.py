@@ -1,0 +1,96 @@
+"""``DetectorConfig``: one frozen config per detector, overridable from TOML profiles.
+
+A profile is a TOML file with one section per detector (``[ais_gap]``, ``[zone_entry]``,
+``[eez_incursion]``, ``[encounter]``, ``[loitering]``, ``[fishing]``, ``[dark_rendezvous]``,
+``[identity_conflict]``); keys are the fields of that detector's config. Unknown sections or keys
+raise :class:`~vessels.errors.ConfigError` naming the key and the file. Bundled profiles live in
+``vessels/events/profiles/`` (:func:`profile_path`).
+
+Examples
+--------
+>>> cfg = DetectorConfig.from_mapping({"ais_gap": {"min_gap_h": 12}}, source="cli")
+>>> cfg.ais_gap.min_gap_h, cfg.encounter.max_dist_m
+(12.0, 500.0)
+>>> DetectorConfig.from_mapping({"ais_gap": {"min_gap": 12}}, source="my.toml")
+Traceback (most recent call last):
+...
+vessels.errors.ConfigError: my.toml [ais_gap]: unknown key 'min_gap' (known keys: ...)
+>>> DetectorConfig.from_toml(profile_path("upper_gulf")).ais_gap.min_gap_in_zone_h
+1.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vessels.config import load_toml, override
+from vessels.errors import ConfigError
+from vessels.events.dark_rendezvous import DarkRendezvousConfig
+from vessels.events.eez_incursion import EezIncursionConfig
+from vessels.events.encounter import EncounterConfig
+from vessels.events.fishing import FishingConfig
+from vessels.events.gaps import GapConfig
+from vessels.events.identity import IdentityConfig
+from vessels.events.loitering import LoiteringConfig
+from vessels.events.zone_entry import ZoneEntryConfig
+
+__all__ = ["PROFILES_DIR", "DetectorConfig", "profile_path"]
+
+#: Directory of the bundled TOML profiles.
+PROFILES_DIR = Path(__file__).parent / "profiles"
+
+
+def profile_path(name: str) -> Path:
+    """Path of a bundled profile (``default``, ``upper_gulf``, ``yucatan``).
+
+    Examples
+    --------
+    >>> profile_path("default").name
+    'default.toml'
+    """
+    path = PROFILES_DIR / f"{name}.toml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in PROFILES_DIR.glob("*.toml")))
+        raise ConfigError(f"unknown detector profile {name!r} (known: {known})")
+    return path
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """One frozen config per detector; the section names are the event types."""
+
+    ais_gap: GapConfig = field(default_factory=GapConfig)
+    zone_entry: ZoneEntryConfig = field(default_factory=ZoneEntryConfig)
+    eez_incursion: EezIncursionConfig = field(default_factory=EezIncursionConfig)
+    encounter: EncounterConfig = field(default_factory=EncounterConfig)
+    loitering: LoiteringConfig = field(default_factory=LoiteringConfig)
+    fishing: FishingConfig = field(default_factory=FishingConfig)
+    dark_rendezvous: DarkRendezvousConfig = field(default_factory=DarkRendezvousConfig)
+    identity_conflict: IdentityConfig = field(default_factory=IdentityConfig)
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any], *, source: str) -> DetectorConfig:
+        """Defaults overridden by ``{section: {key: value}}``, validated (unknown -> error)."""
+        base = cls()
+        sections = {f.name for f in dataclasses.fields(cls)}
+        changes: dict[str, Any] = {}
+        for section, values in mapping.items():
+            if section not in sections:
+                raise ConfigError(
+                    f"{source}: unknown section [{section}] (known: {', '.join(sorted(sections))})"
+                )
+            if not isinstance(values, Mapping):
+                raise ConfigError(f"{source}: [{section}] must be a table of key = value")
+            changes[section] = override(
+                getattr(base, section), values, source=f"{source} [{section}]"
+            )
+        return dataclasses.replace(base, **changes)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> DetectorConfig:
+        """Load a TOML profile (see module docstring)."""
+        return cls.from_mapping(load_toml(path), source=str(path))

@@ -1,0 +1,131 @@
+"""EEZ incursions: a fishing vessel inside an EEZ other than its flag state's.
+
+A *fishing vessel* is one with AIS ship type 30, or one that behaves like one: it spends at least
+``min_fishing_time_h`` with fishing-like positions (see :mod:`vessels.events.fishing`) inside the
+foreign EEZ. Merchant ships crossing an EEZ exercise freedom of navigation and are not reported.
+Visits to the foreign EEZ use the same hysteresis as zone entries. The flag is the ISO3 of the
+MMSI's MID (``flag`` column); the EEZ is its sovereign's ISO3 (``eez_iso3``).
+
+Examples
+--------
+>>> from tests.factories import make_track
+>>> t = make_track(n=30, interval_s=600, ship_type=30, flag="CHN").with_columns(
+...     pl.lit("MEX").alias("eez_iso3"))
+>>> detect_eez_incursions(t).select("eez_iso3", "duration_h").rows()
+[('MEX', 4.833333333333333)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from vessels import schema as S
+from vessels.events._common import Frameish, finish, prepare
+from vessels.events.fishing import FISHING_SCORE, speed_kn_expr
+from vessels.events.zone_entry import _with_score, visits
+
+__all__ = ["EezIncursionConfig", "detect_eez_incursions"]
+
+
+@dataclass(frozen=True)
+class EezIncursionConfig:
+    """Parameters of the EEZ-incursion detector.
+
+    Attributes
+    ----------
+    fishing_ship_types : tuple of int
+        AIS types that are fishing vessels. Default (30,) (ITU-R M.1371: 30 = fishing).
+    min_time_inside_h : float
+        A typed fishing vessel must stay at least this long. Default 1 h (ours: excludes corner
+        cuts; UNCLOS art. 17-19 allows innocent passage only in the territorial sea).
+    min_fishing_time_h : float
+        A vessel of another or unknown type counts when fishing-like at least this long inside.
+        Default 1 h (ours).
+    merge_gap_min : float
+        Hysteresis at the EEZ boundary, as for zone entries. Default 30 min.
+    min_fishing_score : float
+        Fishing-like positions score at least this. Default 0.5.
+    """
+
+    fishing_ship_types: tuple[int, ...] = (30,)
+    min_time_inside_h: float = 1.0
+    min_fishing_time_h: float = 1.0
+    merge_gap_min: float = 30.0
+    min_fishing_score: float = 0.5
+
+
+def detect_eez_incursions(
+    tracks: Frameish,
+    config: EezIncursionConfig | None = None,
+    *,
+    prepared: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Detect fishing vessels inside foreign EEZs; EVENT_SCHEMA rows."""
+    cfg = config or EezIncursionConfig()
+    p = _with_score(prepared if prepared is not None else prepare(tracks))
+    rows = (
+        p.lazy()
+        .filter(
+            pl.col(S.EEZ_ISO3).is_not_null()
+            & pl.col(S.FLAG).is_not_null()
+            & (pl.col(S.EEZ_ISO3) != pl.col(S.FLAG))
+        )
+        .select(
+            S.SEGMENT_ID,
+            S.MMSI,
+            "_i",
+            S.TS,
+            S.LAT,
+            S.LON,
+            S.DT_S,
+            S.SHORE_KM,
+            S.EEZ_ISO3,
+            S.FLAG,
+            S.SHIP_TYPE,
+            FISHING_SCORE,
+            speed_kn_expr().alias("_sp"),
+            pl.col(S.EEZ_ISO3).alias("_eez"),
+        )
+    )
+    typed = pl.col("_st").is_in(list(cfg.fishing_ship_types)).fill_null(False)
+    ev = (
+        visits(rows, "_eez", cfg.merge_gap_min, cfg.min_fishing_score)
+        .with_columns(pl.concat_str([pl.lit("eez-"), pl.col("_eez")]).alias(S.EVENT_ZONE_ID))
+        .filter(
+            (typed & (pl.col(S.DURATION_H) >= cfg.min_time_inside_h))
+            | (pl.col("_fish_h") >= cfg.min_fishing_time_h)
+        )
+    )
+    summary = pl.concat_str(
+        [
+            pl.when(typed).then(pl.lit("fishing vessel")).otherwise(pl.lit("vessel fishing-like")),
+            pl.lit(" flagged "),
+            pl.col("_flag"),
+            pl.lit(" inside "),
+            pl.col("_eez"),
+            pl.lit(" EEZ for "),
+            pl.col(S.DURATION_H).round(1).cast(pl.String),
+            pl.lit(" h ("),
+            pl.col("_fish_h").round(1).cast(pl.String),
+            pl.lit(" h fishing-like)"),
+        ]
+    )
+    return finish(
+        ev,
+        "eez_incursion",
+        evidence={
+            "summary": summary,
+            "n_positions": pl.col("_n"),
+            "mean_speed_kn": pl.col("_mean_sp"),
+            "max_speed_kn": pl.col("_max_sp"),
+            "zone_kind": pl.lit("eez"),
+            "time_inside_h": pl.col(S.DURATION_H),
+            "fishing_time_inside_h": pl.col("_fish_h"),
+            "flag": pl.col("_flag"),
+            "ship_type": pl.col("_st"),
+            "is_fishing_vessel": typed,
+        },
+        key=pl.concat_str([pl.col("_eez"), pl.col(S.SEGMENT_ID)], separator=":"),
+    )

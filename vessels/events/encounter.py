@@ -1,0 +1,384 @@
+"""Encounters (possible transshipment): two vessels close together, slow, for a while.
+
+Method (GFW, Miller et al. 2018, made day-boundary free):
+
+1. each segment is resampled onto a global ``grid_min`` grid of instants (multiples of 10 min
+   since the Unix epoch, so no UTC-day partition exists), interpolating linearly between the two
+   bracketing positions only when they are less than ``max_interp_gap_h`` apart;
+2. grid points are binned into (instant, ~``cell_km`` cell) and each is joined against the 9
+   neighbouring cells of the same instant (work grows with the number of positions, not with the
+   square of the number of vessels); the true great-circle distance is then checked;
+3. per pair of segments, consecutive instants within the radius form runs; runs of at least
+   ``min_duration_h`` are merged when less than ``merge_gap_h`` apart, and kept when both vessels'
+   median speed is below ``max_median_speed_kn`` and the mean position is at least
+   ``min_shore_km`` from shore (ships side by side in port are not an encounter).
+
+A second profile, ``short_transfer`` (Skylight's standard rendezvous: 250 m for 30 min), catches
+short transfers nearer to shore; it still needs ``short_min_shore_km`` (default 2 km) so that
+ships moored side by side at a berth are not reported, and it is not reported where a ``gfw``
+encounter of the same pair already covers the time.
+
+One row per pair: ``mmsi`` is the smaller MMSI and ``other_mmsi`` the larger; risk scoring must
+attribute the event to both (``vessels.events.events_by_vessel`` gives one row per vessel).
+
+Examples
+--------
+>>> from tests.factories import make_track
+>>> a = make_track(1, n=200, interval_s=60, speed_kn=0.5)
+>>> b = make_track(2, n=200, interval_s=60, speed_kn=0.5, lat=25.002)
+>>> detect_encounters(pl.concat([a, b])).select("mmsi", "other_mmsi", "duration_h").rows()
+[(1, 2, 3.1666666666666665)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from vessels import schema as S
+from vessels._geo import haversine_m
+from vessels.events._common import (
+    Frameish,
+    cell_deg_for,
+    finish,
+    first_zone_expr,
+    neighbour_join,
+    prepare,
+    runs_id,
+)
+
+__all__ = ["EncounterConfig", "detect_encounters", "encounter_pairs"]
+
+
+@dataclass(frozen=True)
+class EncounterConfig:
+    """Parameters of the encounter detector.
+
+    Attributes
+    ----------
+    max_dist_m : float
+        Distance between the two vessels at each grid instant. Default 500 m (GFW, Miller 2018).
+    min_duration_h : float
+        Minimum duration of a run. Default 2 h (GFW).
+    max_median_speed_kn : float
+        Each vessel's median speed during the encounter must be below this. Default 2 kn (GFW).
+    min_shore_km : float
+        Mean position at least this far from shore. Default 10 km (GFW: 10 km from a
+        port/anchorage; we use distance to shore, the anchorage list is not available).
+    grid_min : float
+        Resampling interval. Default 10 min (GFW).
+    max_interp_gap_h : float
+        Interpolate only between positions less than this apart. Default 1 h (GFW).
+    merge_gap_h : float
+        Merge encounters of the same pair less than this apart. Default 4 h (GFW).
+    cell_km : float
+        Spatial cell of the neighbour search. Default 2 km (GFW ~2 km cells + adjacent cells).
+    short_enabled : bool
+        Also run the ``short_transfer`` profile. Default true (issue 5).
+    short_max_dist_m : float
+        Default 250 m (Skylight standard rendezvous).
+    short_min_duration_h : float
+        Default 0.5 h (Skylight: > 30 min).
+    short_max_median_speed_kn : float
+        Default 2 kn (as GFW).
+    short_min_shore_km : float
+        Default 2 km (ours: excludes berths and harbour basins; Starboard uses 10 km).
+    short_merge_gap_h : float
+        Default 1 h (ours: repeated short contacts within an hour are one transfer).
+    """
+
+    max_dist_m: float = 500.0
+    min_duration_h: float = 2.0
+    max_median_speed_kn: float = 2.0
+    min_shore_km: float = 10.0
+    grid_min: float = 10.0
+    max_interp_gap_h: float = 1.0
+    merge_gap_h: float = 4.0
+    cell_km: float = 2.0
+    short_enabled: bool = True
+    short_max_dist_m: float = 250.0
+    short_min_duration_h: float = 0.5
+    short_max_median_speed_kn: float = 2.0
+    short_min_shore_km: float = 2.0
+    short_merge_gap_h: float = 1.0
+
+
+def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.LazyFrame:
+    """Positions resampled onto the global grid (one row per segment and grid instant)."""
+    step_us = int(cfg.grid_min * 60e6)
+    pos = (
+        p.lazy()
+        .with_columns(
+            pl.col(S.SEGMENT_ID).rank("dense").cast(pl.UInt32).alias("_sid"),
+            pl.col(S.TS).dt.epoch("us").alias("_t"),
+            pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64)).alias("_sp"),
+        )
+        .select(
+            "_sid",
+            S.SEGMENT_ID,
+            S.MMSI,
+            "_t",
+            S.LAT,
+            S.LON,
+            "_sp",
+            S.SHORE_KM,
+            S.EEZ_ISO3,
+            first_zone_expr().alias("_zone"),
+        )
+    )
+    slots = (
+        pos.group_by("_sid")
+        .agg(
+            pl.col(S.MMSI).first(),
+            ((pl.col("_t").min() + step_us - 1) // step_us).alias("_k0"),
+            (pl.col("_t").max() // step_us).alias("_k1"),
+        )
+        .filter(pl.col("_k1") >= pl.col("_k0"))
+        .with_columns(pl.int_ranges("_k0", pl.col("_k1") + 1).alias("_k"))
+        .select("_sid", S.MMSI, "_k")
+        .explode("_k")
+        .with_columns((pl.col("_k") * step_us).alias("_t"))
+        .sort("_sid", "_t")
+    )
+    prev = pos.select(
+        "_sid",
+        "_t",
+        pl.col("_t").alias("_t0"),
+        pl.col(S.LAT).alias("_lat0"),
+        pl.col(S.LON).alias("_lon0"),
+        pl.col(S.SEGMENT_ID),
+        pl.col(S.SHORE_KM),
+        pl.col(S.EEZ_ISO3),
+        pl.col("_zone"),
+        pl.col("_sp").alias("_sp0"),
+    )
+    nxt = pos.select(
+        "_sid",
+        "_t",
+        pl.col("_t").alias("_t1"),
+        pl.col(S.LAT).alias("_lat1"),
+        pl.col(S.LON).alias("_lon1"),
+        pl.col("_sp").alias("_sp1"),
+    )
+    g = slots.join_asof(
+        prev, on="_t", by="_sid", strategy="backward", check_sortedness=False
+    ).join_asof(nxt, on="_t", by="_sid", strategy="forward", check_sortedness=False)
+    span = pl.col("_t1") - pl.col("_t0")
+    frac = pl.when(span > 0).then((pl.col("_t") - pl.col("_t0")) / span).otherwise(0.0)
+    return g.filter(
+        (pl.col("_t0") == pl.col("_t")) | (span < int(cfg.max_interp_gap_h * 3.6e9))
+    ).select(
+        "_sid",
+        S.SEGMENT_ID,
+        S.MMSI,
+        "_k",
+        (pl.col("_lat0") + frac * (pl.col("_lat1") - pl.col("_lat0"))).alias(S.LAT),
+        (pl.col("_lon0") + frac * (pl.col("_lon1") - pl.col("_lon0"))).alias(S.LON),
+        pl.when(span > 0).then(pl.col("_sp1")).otherwise(pl.col("_sp0")).alias("_sp"),
+        S.SHORE_KM,
+        S.EEZ_ISO3,
+        "_zone",
+    )
+
+
+def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> pl.DataFrame:
+    """Grid instants at which two segments of different MMSIs are within ``radius_m``.
+
+    One row per (instant, segment pair) with ``mmsi < other_mmsi``; columns ``_k`` (grid index),
+    ``_sid``/``_sid_r`` (segment codes), positions, speeds, shore, EEZ and zone of both.
+    """
+    g = _grid(p, cfg).collect()
+    max_lat = float(g[S.LAT].abs().max() or 0.0) if g.height else 0.0  # type: ignore[arg-type]
+    cell = cell_deg_for(radius_m, cfg.cell_km, max_lat)
+    left = g.lazy()
+    right = g.lazy().select(
+        pl.col("_k"),
+        pl.col("_sid").alias("_sid_r"),
+        pl.col(S.SEGMENT_ID).alias("_seg_r"),
+        pl.col(S.MMSI).alias("_mmsi_r"),
+        pl.col(S.LAT).alias("_lat_r"),
+        pl.col(S.LON).alias("_lon_r"),
+        pl.col("_sp").alias("_sp_r"),
+        pl.col(S.SHORE_KM).alias("_shore_r"),
+    )
+    pairs = (
+        neighbour_join(
+            left, right, lat=(S.LAT, "_lat_r"), lon=(S.LON, "_lon_r"), cell_deg=cell, on=["_k"]
+        )
+        .filter(pl.col(S.MMSI) < pl.col("_mmsi_r"))
+        .with_columns(haversine_m(S.LAT, S.LON, "_lat_r", "_lon_r").alias("_d"))
+        .filter(pl.col("_d") <= radius_m)
+    )
+    return pairs.collect()
+
+
+def _runs(
+    pairs: pl.LazyFrame,
+    *,
+    radius_m: float,
+    min_duration_h: float,
+    merge_gap_h: float,
+    step_h: float,
+) -> pl.LazyFrame:
+    """Group pair instants into merged runs; returns pair rows with a ``_grp`` id per event."""
+    key = ["_sid", "_sid_r"]
+    rows = (
+        pairs.filter(pl.col("_d") <= radius_m)
+        .sort(*key, "_k")
+        .with_columns(runs_id(pl.col("_k").diff().over(key) != 1, key).alias("_run"))
+    )
+    runs = (
+        rows.group_by(*key, "_run")
+        .agg(pl.col("_k").min().alias("_k0"), pl.col("_k").max().alias("_k1"))
+        .filter((pl.col("_k1") - pl.col("_k0")) * step_h >= min_duration_h - 1e-9)
+        .sort(*key, "_k0")
+        .with_columns(
+            runs_id(
+                (pl.col("_k0") - pl.col("_k1").shift().over(key)) * step_h >= merge_gap_h, key
+            ).alias("_grp")
+        )
+        .select(*key, "_run", "_grp")
+    )
+    return rows.join(runs, on=[*key, "_run"], how="inner")
+
+
+def _aggregate(rows: pl.LazyFrame, step_us: int) -> pl.LazyFrame:
+    key = ["_sid", "_sid_r", "_grp"]
+    return (
+        rows.group_by(key)
+        .agg(
+            pl.col(S.MMSI).first(),
+            pl.col("_mmsi_r").first().alias(S.OTHER_MMSI),
+            pl.col(S.SEGMENT_ID).first(),
+            pl.col("_seg_r").first().alias("_other_seg"),
+            pl.col("_k").min().alias("_k0"),
+            pl.col("_k").max().alias("_k1"),
+            pl.len().alias("_n"),
+            pl.col("_d").median().alias("_med_d"),
+            pl.col("_d").min().alias("_min_d"),
+            pl.col("_sp").median().alias("_med_sp"),
+            pl.col("_sp_r").median().alias("_med_sp_r"),
+            ((pl.col(S.SHORE_KM) + pl.col("_shore_r")) / 2).mean().alias(S.SHORE_KM),
+            ((pl.col(S.LAT) + pl.col("_lat_r")) / 2).mean().alias(S.LAT),
+            ((pl.col(S.LON) + pl.col("_lon_r")) / 2).mean().alias(S.LON),
+            pl.col(S.LAT).sort_by("_k").first().alias(S.START_LAT),
+            pl.col(S.LON).sort_by("_k").first().alias(S.START_LON),
+            pl.col(S.LAT).sort_by("_k").last().alias(S.END_LAT),
+            pl.col(S.LON).sort_by("_k").last().alias(S.END_LON),
+            pl.col(S.EEZ_ISO3).drop_nulls().mode().sort().first().alias(S.EEZ_ISO3),
+            pl.col("_zone").drop_nulls().sort().first().alias(S.EVENT_ZONE_ID),
+        )
+        .with_columns(
+            pl.from_epoch(pl.col("_k0") * step_us, time_unit="us")
+            .dt.replace_time_zone("UTC")
+            .alias(S.START_TS),
+            pl.from_epoch(pl.col("_k1") * step_us, time_unit="us")
+            .dt.replace_time_zone("UTC")
+            .alias(S.END_TS),
+        )
+    )
+
+
+def detect_encounters(
+    tracks: Frameish,
+    config: EncounterConfig | None = None,
+    *,
+    prepared: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Detect encounters (profiles ``gfw`` and ``short_transfer``); EVENT_SCHEMA rows."""
+    cfg = config or EncounterConfig()
+    p = prepared if prepared is not None else prepare(tracks)
+    radius = max(cfg.max_dist_m, cfg.short_max_dist_m if cfg.short_enabled else 0.0)
+    pairs = encounter_pairs(p, cfg, radius).lazy()
+    step_h = cfg.grid_min / 60.0
+    step_us = int(cfg.grid_min * 60e6)
+    shore_ok = pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= cfg.min_shore_km)
+    main = (
+        _aggregate(
+            _runs(
+                pairs,
+                radius_m=cfg.max_dist_m,
+                min_duration_h=cfg.min_duration_h,
+                merge_gap_h=cfg.merge_gap_h,
+                step_h=step_h,
+            ),
+            step_us,
+        )
+        .filter((pl.max_horizontal("_med_sp", "_med_sp_r") < cfg.max_median_speed_kn) & shore_ok)
+        .with_columns(pl.lit("gfw").alias("_profile"))
+    )
+    parts = [main]
+    if cfg.short_enabled:
+        shore_ok_s = pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= cfg.short_min_shore_km)
+        short = (
+            _aggregate(
+                _runs(
+                    pairs,
+                    radius_m=cfg.short_max_dist_m,
+                    min_duration_h=cfg.short_min_duration_h,
+                    merge_gap_h=cfg.short_merge_gap_h,
+                    step_h=step_h,
+                ),
+                step_us,
+            )
+            .filter(
+                (pl.max_horizontal("_med_sp", "_med_sp_r") < cfg.short_max_median_speed_kn)
+                & shore_ok_s
+            )
+            .with_columns(pl.lit("short_transfer").alias("_profile"))
+        )
+        covered = main.select(
+            "_sid", "_sid_r", pl.col("_k0").alias("_mk0"), pl.col("_k1").alias("_mk1")
+        )
+        overlapping = (
+            short.join(covered, on=["_sid", "_sid_r"], how="inner")
+            .filter((pl.col("_k0") <= pl.col("_mk1")) & (pl.col("_k1") >= pl.col("_mk0")))
+            .select("_sid", "_sid_r", "_grp")
+            .unique()
+        )
+        parts.append(short.join(overlapping, on=["_sid", "_sid_r", "_grp"], how="anti"))
+    ev = pl.concat(parts)
+    summary = pl.concat_str(
+        [
+            pl.lit("within "),
+            pl.col("_med_d").round(0).cast(pl.Int64).cast(pl.String),
+            pl.lit(" m of MMSI "),
+            pl.col(S.OTHER_MMSI).cast(pl.String),
+            pl.lit(" for "),
+            ((pl.col("_k1") - pl.col("_k0")) * step_h).round(1).cast(pl.String),
+            pl.lit(" h at "),
+            pl.max_horizontal("_med_sp", "_med_sp_r").round(1).cast(pl.String),
+            pl.lit(" kn"),
+            pl.when(pl.col(S.SHORE_KM).is_not_null())
+            .then(
+                pl.concat_str(
+                    [
+                        pl.lit(", "),
+                        pl.col(S.SHORE_KM).round(0).cast(pl.Int64).cast(pl.String),
+                        pl.lit(" km from shore"),
+                    ]
+                )
+            )
+            .otherwise(pl.lit("")),
+            pl.when(pl.col("_profile") == "short_transfer")
+            .then(pl.lit(" (short transfer)"))
+            .otherwise(pl.lit("")),
+        ]
+    )
+    return finish(
+        ev,
+        "encounter",
+        evidence={
+            "summary": summary,
+            "n_positions": pl.col("_n"),
+            "other_segment_id": pl.col("_other_seg"),
+            "median_dist_m": pl.col("_med_d"),
+            "min_dist_m": pl.col("_min_d"),
+            "median_speed_kn": pl.max_horizontal("_med_sp", "_med_sp_r"),
+            "encounter_profile": pl.col("_profile"),
+        },
+        key=pl.concat_str(
+            [pl.col(S.SEGMENT_ID), pl.col("_other_seg"), pl.col("_profile")], separator=":"
+        ),
+    )

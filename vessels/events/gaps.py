@@ -1,0 +1,337 @@
+"""AIS gaps ("dark periods"), per identity-consistent segment.
+
+A gap is a silence between two consecutive positions of one *segment* (so two transmitters sharing
+an MMSI, which the segmenter splits into two overlapping segments, do not fake gaps) longer than
+``min_gap_h`` (GFW's naive gaps, 6 h), or longer than ``min_gap_in_zone_h`` (2 h) when it starts
+or ends inside a protected area or AOI.
+
+Segment boundaries: a vessel silent for more than the segmenter's 24 h comes back with a new
+``segment_id``. A boundary between two consecutive segments of one MMSI that do **not** overlap in
+time is a boundary created by time, so the silence between them is a real gap and is reported
+(``segment_id`` is the segment that went dark, ``evidence.other_segment_id`` the one that
+reappeared). Segments that overlap in time are two transmitters (see
+:mod:`vessels.events.identity`), never a gap.
+
+A gap with no later position of that MMSI is *open*: it lasts until the end of the data (the
+maximum ``ts`` of the whole input), ``end_ts`` is that instant and ``evidence.is_open`` is true.
+
+Examples
+--------
+>>> from datetime import timedelta
+>>> from tests.factories import make_track
+>>> a = make_track(n=3, interval_s=600)
+>>> b = make_track(n=3, interval_s=600, start=a["ts"].max() + timedelta(hours=7))
+>>> ev = detect_gaps(pl.concat([a, b]))
+>>> ev.select("event_type", "duration_h").rows()
+[('ais_gap', 7.0)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from vessels import schema as S
+from vessels._geo import haversine_m
+from vessels.events._common import (
+    KM_PER_NM,
+    Frameish,
+    finish,
+    first_zone_expr,
+    prepare,
+    zone_table,
+)
+
+__all__ = ["GapConfig", "detect_gaps", "gap_links"]
+
+
+@dataclass(frozen=True)
+class GapConfig:
+    """Parameters of the AIS-gap detector.
+
+    Attributes
+    ----------
+    min_gap_h : float
+        A gap is reported when strictly longer than this. Default 6 h: GFW's naive gap table
+        (GFW's core detector uses 12 h; Skylight "potential dark activity" 6 h; Starboard 4 h).
+    min_gap_in_zone_h : float
+        Shorter threshold when the gap starts or ends inside a protected area or AOI. Default 2 h
+        (issue 5: pangas poaching totoaba near shore go dark for hours, not days).
+    intentional_min_gap_h : float
+        ``likely_intentional`` needs a gap of at least this. Default 12 h (GFW, Welch et al. 2022).
+    intentional_min_shore_nm : float
+        ... and a gap starting strictly farther than this from shore. Default 50 nm (Welch 2022).
+    intentional_min_positions : int
+        ... and at least this many positions in the ``positions_window_h`` before the gap. Default
+        14 (Welch 2022). Welch's satellite-reception criterion (> 10 positions/day in the start
+        cell) is not reproduced: it needs a global reception map.
+    positions_window_h : float
+        Window for ``positions_12h_before``. Default 12 h (Welch 2022).
+    include_segment_boundaries : bool
+        Report silences between consecutive, non-overlapping segments of one MMSI. Default true
+        (see module docstring).
+    report_open : bool
+        Report gaps still open at the end of the data (GFW writes open gaps too). Default true.
+    """
+
+    min_gap_h: float = 6.0
+    min_gap_in_zone_h: float = 2.0
+    intentional_min_gap_h: float = 12.0
+    intentional_min_shore_nm: float = 50.0
+    intentional_min_positions: int = 14
+    positions_window_h: float = 12.0
+    include_segment_boundaries: bool = True
+    report_open: bool = True
+
+
+_SIDE_COLS = [S.TS, S.LAT, S.LON, S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS, "_n_before"]
+
+
+def gap_links(
+    prepared: pl.DataFrame,
+    *,
+    min_gap_h: float,
+    window_h: float = 12.0,
+    include_segment_boundaries: bool = True,
+    include_open: bool = True,
+) -> pl.DataFrame:
+    """Candidate silences longer than ``min_gap_h``: one row per (start position, end position).
+
+    Columns: ``mmsi, segment_id, other_segment_id, is_open``, then ``s_<col>`` / ``e_<col>`` for
+    the positions where the vessel went dark and reappeared (``e_`` null for open gaps), and
+    ``gap_s``. Used by :func:`detect_gaps` and by the dark-rendezvous detector.
+    """
+    p = prepared.lazy().with_columns(
+        pl.col(S.TS)
+        .is_not_null()
+        .cast(pl.UInt32)
+        .rolling_sum_by(S.TS, f"{int(window_h * 3600)}s", closed="right")
+        .over(S.SEGMENT_ID)
+        .alias("_n_before")
+    )
+    thr_us = int(min_gap_h * 3.6e9)
+    inner = (
+        p.select(
+            S.MMSI,
+            S.SEGMENT_ID,
+            "_i",
+            (pl.col(S.TS).shift(-1).over(S.SEGMENT_ID) - pl.col(S.TS))
+            .dt.total_microseconds()
+            .alias("_gap_us"),
+        )
+        .filter(pl.col("_gap_us") > thr_us)
+        .select(
+            S.MMSI,
+            pl.col(S.SEGMENT_ID).alias("_s_seg"),
+            pl.col("_i").alias("_s_i"),
+            pl.col(S.SEGMENT_ID).alias("_e_seg"),
+            (pl.col("_i") + 1).alias("_e_i"),
+        )
+    )
+    segs = p.group_by(S.SEGMENT_ID).agg(
+        pl.col(S.MMSI).first(),
+        pl.col(S.TS).min().alias("_first"),
+        pl.col(S.TS).max().alias("_last"),
+        pl.col("_i").max().alias("_last_i"),
+    )
+    parts = [inner]
+    if include_segment_boundaries:
+        starts = segs.sort(S.MMSI, "_first", S.SEGMENT_ID).with_columns(
+            pl.col("_last").cum_max().shift().over(S.MMSI).alias("_prev_max")
+        )
+        starts = starts.filter(pl.col("_first") > pl.col("_prev_max"))
+        ends = segs.select(
+            S.MMSI,
+            pl.col(S.SEGMENT_ID).alias("_s_seg"),
+            pl.col("_last").alias("_prev_max"),
+            pl.col("_last_i").alias("_s_i"),
+        ).sort("_prev_max", S.MMSI, "_s_seg")
+        cross = (
+            starts.sort("_prev_max")
+            .join_asof(ends, on="_prev_max", by=S.MMSI, strategy="backward", check_sortedness=False)
+            .filter((pl.col("_first") - pl.col("_prev_max")).dt.total_microseconds() > thr_us)
+            .select(
+                S.MMSI,
+                "_s_seg",
+                pl.col("_s_i").cast(pl.UInt32),
+                pl.col(S.SEGMENT_ID).alias("_e_seg"),
+                pl.lit(0, dtype=pl.UInt32).alias("_e_i"),
+            )
+        )
+        parts.append(cross)
+    if include_open:
+        data_end = p.select(pl.col(S.TS).max())
+        last = (
+            segs.sort(S.MMSI, "_last", S.SEGMENT_ID)
+            .group_by(S.MMSI)
+            .agg(pl.all().last())
+            .join(data_end.select(pl.col(S.TS).alias("_end")), how="cross")
+            .filter((pl.col("_end") - pl.col("_last")).dt.total_microseconds() > thr_us)
+            .select(
+                S.MMSI,
+                pl.col(S.SEGMENT_ID).alias("_s_seg"),
+                pl.col("_last_i").cast(pl.UInt32).alias("_s_i"),
+                pl.lit(None, dtype=pl.String).alias("_e_seg"),
+                pl.lit(None, dtype=pl.UInt32).alias("_e_i"),
+            )
+        )
+        parts.append(last)
+    links = pl.concat(
+        [
+            x.with_columns(pl.col("_s_i").cast(pl.UInt32), pl.col("_e_i").cast(pl.UInt32))
+            for x in parts
+        ]
+    )
+    side = p.select(S.SEGMENT_ID, "_i", *_SIDE_COLS)
+    s_side = side.rename({c: f"s_{c}" for c in _SIDE_COLS})
+    e_side = side.rename({c: f"e_{c}" for c in _SIDE_COLS})
+    data_end_expr = pl.col(S.TS).max()
+    out = (
+        links.join(s_side, left_on=["_s_seg", "_s_i"], right_on=[S.SEGMENT_ID, "_i"], how="left")
+        .join(e_side, left_on=["_e_seg", "_e_i"], right_on=[S.SEGMENT_ID, "_i"], how="left")
+        .join(p.select(data_end_expr.alias("_data_end")), how="cross")
+        .with_columns(
+            pl.col("_s_seg").alias(S.SEGMENT_ID),
+            pl.when(pl.col("_e_seg") != pl.col("_s_seg"))
+            .then(pl.col("_e_seg"))
+            .alias("other_segment_id"),
+            pl.col("_e_seg").is_null().alias("is_open"),
+        )
+        .with_columns(
+            (pl.coalesce(pl.col(f"e_{S.TS}"), pl.col("_data_end")) - pl.col(f"s_{S.TS}"))
+            .dt.total_seconds(fractional=True)
+            .alias("gap_s"),
+            pl.coalesce(pl.col(f"e_{S.TS}"), pl.col("_data_end")).alias("_end_ts"),
+        )
+        .drop("_s_seg", "_s_i", "_e_seg", "_e_i", "_data_end")
+    )
+    return out.collect()
+
+
+def detect_gaps(
+    tracks: Frameish,
+    config: GapConfig | None = None,
+    *,
+    zones: Any = None,
+    prepared: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Detect AIS gaps; returns events in :data:`vessels.schema.EVENT_SCHEMA`.
+
+    Parameters
+    ----------
+    tracks : polars.DataFrame or LazyFrame
+        Positions with segment and zone-label columns (missing ones are added, see
+        :func:`vessels.events._common.prepare`).
+    config : GapConfig, optional
+        Thresholds; defaults documented on :class:`GapConfig`.
+    zones : table, optional
+        Zone attributes (``zone_id, name, kind``) to name the zone a gap starts/ends in.
+    prepared : polars.DataFrame, optional
+        Already prepared positions (used by :func:`vessels.events.detect_events`).
+    """
+    cfg = config or GapConfig()
+    p = prepare(tracks) if prepared is None else prepared
+    lo = min(cfg.min_gap_h, cfg.min_gap_in_zone_h)
+    links = gap_links(
+        p,
+        min_gap_h=lo,
+        window_h=cfg.positions_window_h,
+        include_segment_boundaries=cfg.include_segment_boundaries,
+        include_open=cfg.report_open,
+    )
+    zt = zone_table(zones, p[S.ZONE_IDS].explode() if zones is None else None)
+    eez_ids = zt.filter(pl.col(S.ZONE_KIND) == "eez")[S.ZONE_ID].to_list()
+    not_eez = pl.lit(pl.Series("_eez", [eez_ids], dtype=pl.List(pl.String)))
+    zt = zt.filter(pl.col(S.ZONE_KIND) != "eez")
+    gap_h = pl.col("gap_s") / 3600.0
+    ev = (
+        links.lazy()
+        .with_columns(
+            pl.col(f"s_{S.ZONE_IDS}").list.set_difference(not_eez).alias("_sz"),
+            pl.col(f"e_{S.ZONE_IDS}").list.set_difference(not_eez).alias("_ez"),
+        )
+        .with_columns(
+            pl.coalesce(first_zone_expr("_sz"), first_zone_expr("_ez")).alias(S.EVENT_ZONE_ID)
+        )
+        .join(zt.lazy(), left_on=S.EVENT_ZONE_ID, right_on=S.ZONE_ID, how="left")
+        .filter(
+            (gap_h > cfg.min_gap_h)
+            | (pl.col(S.EVENT_ZONE_ID).is_not_null() & (gap_h > cfg.min_gap_in_zone_h))
+        )
+        .with_columns(
+            pl.col(f"s_{S.TS}").alias(S.START_TS),
+            pl.col("_end_ts").alias(S.END_TS),
+            gap_h.alias(S.DURATION_H),
+            pl.col(f"s_{S.LAT}").alias(S.LAT),
+            pl.col(f"s_{S.LON}").alias(S.LON),
+            pl.col(f"s_{S.LAT}").alias(S.START_LAT),
+            pl.col(f"s_{S.LON}").alias(S.START_LON),
+            pl.col(f"e_{S.LAT}").alias(S.END_LAT),
+            pl.col(f"e_{S.LON}").alias(S.END_LON),
+            pl.coalesce(pl.col(f"s_{S.EEZ_ISO3}"), pl.col(f"e_{S.EEZ_ISO3}")).alias(S.EEZ_ISO3),
+            pl.col(S.ZONE_NAME).alias(S.EVENT_ZONE_NAME),
+            pl.col(f"s_{S.SHORE_KM}").alias(S.SHORE_KM),
+            haversine_m(f"s_{S.LAT}", f"s_{S.LON}", f"e_{S.LAT}", f"e_{S.LON}").alias("_dist_m"),
+        )
+    )
+    dist = pl.col("_dist_m")
+    likely = (
+        (gap_h >= cfg.intentional_min_gap_h)
+        & (pl.col(f"s_{S.SHORE_KM}") > cfg.intentional_min_shore_nm * KM_PER_NM)
+        & (pl.col("s__n_before") >= cfg.intentional_min_positions)
+    ).fill_null(False)
+    shore_nm = (pl.col(f"s_{S.SHORE_KM}") / KM_PER_NM).round(0).cast(pl.Int64).cast(pl.String)
+    summary = pl.concat_str(
+        [
+            pl.when(pl.col("is_open"))
+            .then(pl.lit("AIS off for at least "))
+            .otherwise(pl.lit("AIS off ")),
+            gap_h.round(1).cast(pl.String),
+            pl.lit(" h"),
+            pl.when(pl.col("is_open"))
+            .then(pl.lit(" (still dark at end of data)"))
+            .otherwise(pl.lit("")),
+            pl.lit(", went dark"),
+            pl.when(pl.col(f"s_{S.SHORE_KM}").is_not_null())
+            .then(pl.concat_str([pl.lit(" "), shore_nm, pl.lit(" nm offshore")]))
+            .otherwise(pl.lit("")),
+            pl.when(pl.col(f"s_{S.EEZ_ISO3}").is_not_null())
+            .then(pl.concat_str([pl.lit(" in "), pl.col(f"s_{S.EEZ_ISO3}"), pl.lit(" EEZ")]))
+            .otherwise(pl.lit("")),
+            pl.when(pl.col(S.EVENT_ZONE_ID).is_not_null())
+            .then(pl.concat_str([pl.lit(" at "), pl.col(S.EVENT_ZONE_NAME)]))
+            .otherwise(pl.lit("")),
+            pl.when(
+                pl.col(f"e_{S.EEZ_ISO3}").is_not_null()
+                & (pl.col(f"e_{S.EEZ_ISO3}") != pl.col(f"s_{S.EEZ_ISO3}")).fill_null(True)
+            )
+            .then(
+                pl.concat_str(
+                    [pl.lit(", reappeared in "), pl.col(f"e_{S.EEZ_ISO3}"), pl.lit(" EEZ")]
+                )
+            )
+            .otherwise(pl.lit("")),
+            pl.when(likely).then(pl.lit(" (likely intentional)")).otherwise(pl.lit("")),
+        ]
+    )
+    evidence = {
+        "summary": summary,
+        "gap_h": gap_h,
+        "gap_dist_m": dist,
+        "implied_speed_kn": pl.when(pl.col("gap_s") > 0).then(
+            dist / pl.col("gap_s") / (1852.0 / 3600.0)
+        ),
+        "start_shore_km": pl.col(f"s_{S.SHORE_KM}"),
+        "end_shore_km": pl.col(f"e_{S.SHORE_KM}"),
+        "start_eez_iso3": pl.col(f"s_{S.EEZ_ISO3}"),
+        "end_eez_iso3": pl.col(f"e_{S.EEZ_ISO3}"),
+        "positions_12h_before": pl.col("s__n_before"),
+        "likely_intentional": likely,
+        "is_open": pl.col("is_open"),
+        "in_zone_kind": pl.col(S.ZONE_KIND),
+        "zone_kind": pl.col(S.ZONE_KIND),
+        "other_segment_id": pl.col("other_segment_id"),
+    }
+    return finish(ev, "ais_gap", evidence=evidence)

@@ -1,0 +1,277 @@
+"""Identity conflicts: one MMSI in two places at once, invalid or non-ship MMSIs, static changes.
+
+Kinds (``evidence.conflict_kind``):
+
+- ``shared_mmsi``: two or more segments of one MMSI open at the same time (the segmenter splits
+  positions that are physically inconsistent into separate segments). Overlapping segments are
+  clustered per MMSI; one event per cluster, from the first to the last instant at which two
+  segments were open (approximated by the second segment's start and the second-latest end).
+- ``invalid_mmsi``: positions flagged ``mmsi_valid = False`` by cleaning; one event per MMSI.
+- ``non_ship_mid``: an MMSI outside the ship range 2xxxxxxxx-7xxxxxxxx (ITU-R M.585: 0 = group
+  or coast station, 1 = SAR aircraft, 8 = handheld, 9 = AtoN, SART, MOB, EPIRB); one per MMSI.
+- ``static_change``: ``vessel_name``, ``callsign``, ``imo`` or ``ship_type`` took more than one
+  value (names compared trimmed and upper-case); one event per MMSI and field, from the first to
+  the last change.
+
+Examples
+--------
+>>> from tests.factories import make_track
+>>> t = pl.concat([make_track(n=2, vessel_name="A"),
+...                make_track(n=2, vessel_name="B", start=make_track()["ts"][5])])
+>>> detect_identity_conflicts(t)["evidence"].struct.field("detail").to_list()
+["vessel_name changed 1 time(s) among 2 values: 'A' -> 'B'"]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from vessels import schema as S
+from vessels._geo import haversine_m
+from vessels.events._common import Frameish, finish, prepare, runs_id
+
+__all__ = ["IdentityConfig", "detect_identity_conflicts"]
+
+_STATIC = (S.VESSEL_NAME, S.CALLSIGN, S.IMO, S.SHIP_TYPE)
+
+
+@dataclass(frozen=True)
+class IdentityConfig:
+    """Parameters of the identity-conflict detector.
+
+    Attributes
+    ----------
+    min_segment_positions : int
+        Segments with fewer positions are ignored for ``shared_mmsi`` (a lone GPS outlier becomes a
+        short segment inside its vessel's track). Default 3 (ours; vessels.tracks uses 2).
+    ship_mmsi_min, ship_mmsi_max : int
+        The ship MMSI range (MID 201-775 as first three digits, ITU-R M.585). Defaults
+        200000000 and 799999999.
+    report_static_changes, report_shared_mmsi, report_mmsi_validity : bool
+        Switch each kind on or off. Default all on.
+    """
+
+    min_segment_positions: int = 3
+    ship_mmsi_min: int = 200_000_000
+    ship_mmsi_max: int = 799_999_999
+    report_static_changes: bool = True
+    report_shared_mmsi: bool = True
+    report_mmsi_validity: bool = True
+
+
+def _shared(p: pl.DataFrame, cfg: IdentityConfig) -> pl.LazyFrame:
+    segs = (
+        p.lazy()
+        .group_by(S.SEGMENT_ID)
+        .agg(
+            pl.col(S.MMSI).first(),
+            pl.col(S.TS).min().alias("_a"),
+            pl.col(S.TS).max().alias("_b"),
+            pl.len().alias("_n"),
+            pl.col(S.LAT).mean().alias("_lat"),
+            pl.col(S.LON).mean().alias("_lon"),
+            pl.col(S.LAT).first().alias("_lat0"),
+            pl.col(S.LON).first().alias("_lon0"),
+            pl.col(S.EEZ_ISO3).drop_nulls().first().alias(S.EEZ_ISO3),
+        )
+        .filter((pl.col("_n") >= cfg.min_segment_positions) & (pl.col("_b") > pl.col("_a")))
+        .sort(S.MMSI, "_a", S.SEGMENT_ID)
+    )
+    new_cluster = pl.col("_a") >= pl.col("_b").cum_max().shift().over(S.MMSI)
+    sep = haversine_m(
+        pl.col("_lat").first(),
+        pl.col("_lon").first(),
+        pl.col("_lat").get(1, null_on_oob=True),
+        pl.col("_lon").get(1, null_on_oob=True),
+    )
+    clusters = (
+        segs.with_columns(runs_id(new_cluster, S.MMSI).alias("_c"))
+        .group_by(S.MMSI, "_c")
+        .agg(
+            pl.len().alias("_k"),
+            pl.col(S.SEGMENT_ID).first(),
+            pl.col(S.SEGMENT_ID).get(1, null_on_oob=True).alias("_other"),
+            pl.col("_a").get(1, null_on_oob=True).alias(S.START_TS),
+            pl.col("_b").sort(descending=True).get(1, null_on_oob=True).alias(S.END_TS),
+            pl.col("_n").sum().alias("_npos"),
+            pl.col("_lat0").get(1, null_on_oob=True).alias(S.LAT),
+            pl.col("_lon0").get(1, null_on_oob=True).alias(S.LON),
+            pl.col(S.EEZ_ISO3).drop_nulls().first(),
+            (sep / 1000.0).alias("_sep_km"),
+        )
+        .filter(pl.col("_k") >= 2)
+        .with_columns(pl.max_horizontal(S.START_TS, S.END_TS).alias(S.END_TS))
+    )
+    return clusters.select(
+        S.MMSI,
+        S.SEGMENT_ID,
+        S.START_TS,
+        S.END_TS,
+        S.LAT,
+        S.LON,
+        S.EEZ_ISO3,
+        pl.lit("shared_mmsi").alias("_kind"),
+        pl.format(
+            "{} simultaneous tracks on one MMSI, {} km apart on average",
+            pl.col("_k"),
+            pl.col("_sep_km").round(0).cast(pl.Int64),
+        ).alias("_detail"),
+        pl.col("_other"),
+        pl.col("_npos").cast(pl.UInt32),
+    )
+
+
+def _validity(p: pl.DataFrame, cfg: IdentityConfig) -> pl.LazyFrame:
+    m = pl.col(S.MMSI)
+    what = (
+        pl.when(m < 100_000_000)
+        .then(pl.lit("a coast station, group call or short MMSI"))
+        .when(m < 200_000_000)
+        .then(pl.lit("a SAR aircraft (MID 111)"))
+        .when(m >= 900_000_000)
+        .then(pl.lit("an AtoN, SART, MOB or EPIRB device"))
+        .otherwise(pl.lit("a handheld radio (8xx)"))
+    )
+    per = (
+        p.lazy()
+        .group_by(S.MMSI)
+        .agg(
+            pl.col(S.TS).min().alias(S.START_TS),
+            pl.col(S.TS).max().alias(S.END_TS),
+            pl.col(S.LAT).first().alias(S.LAT),
+            pl.col(S.LON).first().alias(S.LON),
+            pl.col(S.EEZ_ISO3).drop_nulls().first(),
+            pl.col(S.SEGMENT_ID).first(),
+            (pl.col(S.MMSI_VALID) == False).any().alias("_invalid"),  # noqa: E712
+            pl.len().cast(pl.UInt32).alias("_npos"),
+        )
+    )
+    invalid = per.filter(pl.col("_invalid")).with_columns(
+        pl.lit("invalid_mmsi").alias("_kind"),
+        pl.format("MMSI {} flagged invalid by cleaning", pl.col(S.MMSI)).alias("_detail"),
+    )
+    non_ship = per.filter(
+        ~pl.col("_invalid") & ~m.is_between(cfg.ship_mmsi_min, cfg.ship_mmsi_max)
+    ).with_columns(
+        pl.lit("non_ship_mid").alias("_kind"),
+        pl.concat_str([pl.lit("MMSI "), m.cast(pl.String), pl.lit(" belongs to "), what]).alias(
+            "_detail"
+        ),
+    )
+    cols = [
+        S.MMSI,
+        S.SEGMENT_ID,
+        S.START_TS,
+        S.END_TS,
+        S.LAT,
+        S.LON,
+        S.EEZ_ISO3,
+        "_kind",
+        "_detail",
+        pl.lit(None, dtype=pl.String).alias("_other"),
+        "_npos",
+    ]
+    return pl.concat([invalid.select(cols), non_ship.select(cols)])
+
+
+def _static(p: pl.DataFrame) -> pl.LazyFrame:
+    seg = S.SEGMENT_ID
+    norm = {
+        S.VESSEL_NAME: pl.col(S.VESSEL_NAME).str.strip_chars().str.to_uppercase(),
+        S.CALLSIGN: pl.col(S.CALLSIGN).str.strip_chars().str.to_uppercase(),
+        S.IMO: pl.col(S.IMO).cast(pl.String),
+        S.SHIP_TYPE: pl.col(S.SHIP_TYPE).cast(pl.String),
+    }
+    parts = []
+    for field, expr in norm.items():
+        v = expr.replace("", None)
+        prev = v.forward_fill().shift().over(seg)
+        parts.append(
+            p.lazy()
+            .select(S.MMSI, S.TS, seg, S.LAT, S.LON, S.EEZ_ISO3, v.alias("_v"), prev.alias("_prev"))
+            .filter(pl.col("_v").is_not_null() & (pl.col("_v") != pl.col("_prev")).fill_null(True))
+            .with_columns(pl.lit(field).alias("_field"))
+            .drop("_prev")
+        )
+    long = pl.concat(parts).sort(S.MMSI, "_field", S.TS, "_v")
+    prev_v = pl.col("_v").shift().over(S.MMSI, "_field")
+    changes = long.with_columns(prev_v.alias("_pv")).filter(
+        pl.col("_pv").is_not_null() & (pl.col("_v") != pl.col("_pv"))
+    )
+    n_values = long.group_by(S.MMSI, "_field").agg(pl.col("_v").n_unique().alias("_nv"))
+    return (
+        changes.group_by(S.MMSI, "_field")
+        .agg(
+            pl.col(seg).first(),
+            pl.col(S.TS).first().alias(S.START_TS),
+            pl.col(S.TS).last().alias(S.END_TS),
+            pl.col(S.LAT).first(),
+            pl.col(S.LON).first(),
+            pl.col(S.EEZ_ISO3).drop_nulls().first(),
+            pl.len().alias("_nch"),
+            pl.col("_pv").first().alias("_from"),
+            pl.col("_v").first().alias("_to"),
+        )
+        .join(n_values, on=[S.MMSI, "_field"])
+        .select(
+            S.MMSI,
+            seg,
+            S.START_TS,
+            S.END_TS,
+            S.LAT,
+            S.LON,
+            S.EEZ_ISO3,
+            pl.lit("static_change").alias("_kind"),
+            pl.format(
+                "{} changed {} time(s) among {} values: '{}' -> '{}'",
+                pl.col("_field"),
+                pl.col("_nch"),
+                pl.col("_nv"),
+                pl.col("_from"),
+                pl.col("_to"),
+            ).alias("_detail"),
+            pl.lit(None, dtype=pl.String).alias("_other"),
+            pl.col("_nch").cast(pl.UInt32).alias("_npos"),
+            pl.col("_field"),
+        )
+    )
+
+
+def detect_identity_conflicts(
+    tracks: Frameish,
+    config: IdentityConfig | None = None,
+    *,
+    prepared: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Detect identity conflicts of all kinds; EVENT_SCHEMA rows (``n_positions`` counts the
+    positions involved, or the number of changes for ``static_change``)."""
+    cfg = config or IdentityConfig()
+    p = prepared if prepared is not None else prepare(tracks)
+    parts: list[pl.LazyFrame] = []
+    if cfg.report_shared_mmsi:
+        parts.append(_shared(p, cfg).with_columns(pl.lit("").alias("_field")))
+    if cfg.report_mmsi_validity:
+        parts.append(_validity(p, cfg).with_columns(pl.lit("").alias("_field")))
+    if cfg.report_static_changes:
+        parts.append(_static(p))
+    if not parts:
+        return finish(pl.DataFrame(), "identity_conflict")
+    ev = pl.concat(parts, how="vertical_relaxed").with_columns(
+        pl.col(S.LAT).alias(S.START_LAT), pl.col(S.LON).alias(S.START_LON)
+    )
+    return finish(
+        ev,
+        "identity_conflict",
+        evidence={
+            "summary": pl.concat_str(
+                [pl.col("_kind").str.replace("_", " "), pl.lit(": "), pl.col("_detail")]
+            ),
+            "conflict_kind": pl.col("_kind"),
+            "detail": pl.col("_detail"),
+            "other_segment_id": pl.col("_other"),
+            "n_positions": pl.col("_npos"),
+        },
+        key=pl.concat_str([pl.col("_kind"), pl.col("_field")], separator=":"),
+    )

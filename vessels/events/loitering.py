@@ -1,0 +1,164 @@
+"""Loitering: a vessel moving slower than 2 kn for hours, far from shore.
+
+Per segment, positions whose implied speed (SOG where the implied speed is undefined) is below
+``max_speed_kn`` form runs; a run is broken by a silence longer than ``max_position_gap_h`` (that
+silence is an AIS gap, reported by :mod:`vessels.events.gaps`). Runs lasting at least
+``min_duration_h`` whose mean position is at least ``min_shore_nm`` from shore are events.
+``evidence.is_carrier`` flags reefers/carriers, since a loitering carrier is the transshipment
+signal.
+
+Examples
+--------
+>>> from tests.factories import make_track
+>>> t = make_track(n=60, interval_s=600, speed_kn=0.5, vessel_name="OCEAN REEFER", ship_type=70)
+>>> ev = detect_loitering(t)
+>>> ev["duration_h"].to_list(), ev["evidence"].struct.field("is_carrier").to_list()
+([9.833333333333334], [True])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from vessels import schema as S
+from vessels.events._common import (
+    KM_PER_NM,
+    Frameish,
+    finish,
+    first_zone_expr,
+    prepare,
+    runs_id,
+)
+
+__all__ = ["LoiteringConfig", "carrier_expr", "detect_loitering"]
+
+
+@dataclass(frozen=True)
+class LoiteringConfig:
+    """Parameters of the loitering detector.
+
+    Attributes
+    ----------
+    max_speed_kn : float
+        Implied speed below this is loitering. Default 2 kn (GFW, Starboard).
+    min_duration_h : float
+        Default 4 h (Pew / Welch 2022 carrier loitering, Starboard; Miller 2018 used 8 h).
+    min_shore_nm : float
+        Mean distance from shore at least this. Default 20 nm (GFW published loitering events).
+    max_position_gap_h : float
+        A silence longer than this breaks a run. Default 3 h (ours: GFW averages speed per hour;
+        longer silences are gaps, not evidence of slow movement).
+    carrier_name_pattern : str
+        Regular expression on the vessel name marking carriers. Default
+        ``(?i)REEFER|CARRIER|FRIGO|\\bREEF`` (ours; AIS has no reefer ship type).
+    carrier_ship_type_min, carrier_ship_type_max : int
+        A name match counts when the AIS type is in this range (cargo 70-79) or unknown.
+    """
+
+    max_speed_kn: float = 2.0
+    min_duration_h: float = 4.0
+    min_shore_nm: float = 20.0
+    max_position_gap_h: float = 3.0
+    carrier_name_pattern: str = r"(?i)REEFER|CARRIER|FRIGO|\bREEF"
+    carrier_ship_type_min: int = 70
+    carrier_ship_type_max: int = 79
+
+
+def carrier_expr(cfg: LoiteringConfig) -> pl.Expr:
+    """True for reefers/carriers: name matches and AIS type is cargo (70-79) or unknown."""
+    st = pl.col(S.SHIP_TYPE)
+    return pl.col(S.VESSEL_NAME).str.contains(cfg.carrier_name_pattern).fill_null(False) & (
+        st.is_null() | st.is_between(cfg.carrier_ship_type_min, cfg.carrier_ship_type_max)
+    )
+
+
+def detect_loitering(
+    tracks: Frameish,
+    config: LoiteringConfig | None = None,
+    *,
+    prepared: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Detect loitering events; EVENT_SCHEMA rows."""
+    cfg = config or LoiteringConfig()
+    p = prepared if prepared is not None else prepare(tracks)
+    seg = S.SEGMENT_ID
+    sp = pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64))
+    slow = (sp < cfg.max_speed_kn).fill_null(False)
+    new_run = (slow != slow.shift().over(seg)) | (pl.col(S.DT_S) > cfg.max_position_gap_h * 3600)
+    ev = (
+        p.lazy()
+        .with_columns(runs_id(new_run, seg).alias("_run"), slow.alias("_slow"), sp.alias("_sp"))
+        .filter(pl.col("_slow"))
+        .group_by(seg, "_run")
+        .agg(
+            pl.col(S.MMSI).first(),
+            pl.col(S.TS).first().alias(S.START_TS),
+            pl.col(S.TS).last().alias(S.END_TS),
+            pl.col(S.LAT).first().alias(S.START_LAT),
+            pl.col(S.LON).first().alias(S.START_LON),
+            pl.col(S.LAT).last().alias(S.END_LAT),
+            pl.col(S.LON).last().alias(S.END_LON),
+            pl.col(S.LAT).mean(),
+            pl.col(S.LON).mean(),
+            pl.col(S.SHORE_KM).mean(),
+            pl.len().alias("_n"),
+            pl.col("_sp").mean().alias("_mean_sp"),
+            pl.col("_sp").max().alias("_max_sp"),
+            (pl.col(S.DIST_M).slice(1).sum() / 1000.0).alias("_len_km"),
+            pl.col(S.EEZ_ISO3).drop_nulls().first(),
+            first_zone_expr().drop_nulls().first().alias(S.EVENT_ZONE_ID),
+            carrier_expr(cfg).any().alias("_carrier"),
+            pl.col(S.FLAG).drop_nulls().first().alias("_flag"),
+            pl.col(S.SHIP_TYPE).drop_nulls().first().alias("_st"),
+        )
+        .with_columns(
+            (
+                (pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_seconds(fractional=True) / 3600.0
+            ).alias(S.DURATION_H)
+        )
+        .filter(
+            (pl.col(S.DURATION_H) >= cfg.min_duration_h)
+            & (pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= cfg.min_shore_nm * KM_PER_NM))
+        )
+    )
+    summary = pl.concat_str(
+        [
+            pl.lit("loitered "),
+            pl.col(S.DURATION_H).round(1).cast(pl.String),
+            pl.lit(" h at "),
+            pl.col("_mean_sp").round(1).cast(pl.String),
+            pl.lit(" kn"),
+            pl.when(pl.col(S.SHORE_KM).is_not_null())
+            .then(
+                pl.concat_str(
+                    [
+                        pl.lit(", "),
+                        (pl.col(S.SHORE_KM) / KM_PER_NM).round(0).cast(pl.Int64).cast(pl.String),
+                        pl.lit(" nm offshore"),
+                    ]
+                )
+            )
+            .otherwise(pl.lit("")),
+            pl.when(pl.col(S.EEZ_ISO3).is_not_null())
+            .then(pl.concat_str([pl.lit(" in "), pl.col(S.EEZ_ISO3), pl.lit(" EEZ")]))
+            .otherwise(pl.lit("")),
+            pl.when(pl.col("_carrier")).then(pl.lit(" (reefer/carrier)")).otherwise(pl.lit("")),
+        ]
+    )
+    return finish(
+        ev,
+        "loitering",
+        evidence={
+            "summary": summary,
+            "n_positions": pl.col("_n"),
+            "mean_speed_kn": pl.col("_mean_sp"),
+            "max_speed_kn": pl.col("_max_sp"),
+            "track_length_km": pl.col("_len_km"),
+            "is_carrier": pl.col("_carrier"),
+            "flag": pl.col("_flag"),
+            "ship_type": pl.col("_st"),
+        },
+        key=pl.col(S.SEGMENT_ID),
+    )
