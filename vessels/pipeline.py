@@ -273,22 +273,6 @@ def _zone_kinds(zones: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in zip(zones[S.ZONE_ID], zones[S.ZONE_KIND], strict=True)}
 
 
-def _detector_config(profile: Profile) -> Any:
-    """The detectors' config with the profile's ``[events]`` overrides applied."""
-    events_mod = importlib.import_module("vessels.events")
-    config_cls = getattr(events_mod, "DetectorConfig", None)
-    if config_cls is None:
-        return None
-    source = f"{profile.source} [events]"
-    if hasattr(config_cls, "from_mapping"):
-        return config_cls.from_mapping(profile.events, source=source)
-    if profile.events:
-        from vessels.config import override
-
-        return override(config_cls(), profile.events, source=source)
-    return config_cls()
-
-
 def _versions() -> dict[str, str]:
     out = {"vessels": __version__, "python": platform.python_version()}
     for name in ("polars", "shapely", "geopandas", "folium", "numpy"):
@@ -388,7 +372,7 @@ def run(
             tracks = tracks.collect()
     with _timed(timings, "events"):
         events_mod = importlib.import_module("vessels.events")
-        config = _detector_config(prof)
+        config = prof.detector_config()
         events = events_mod.detect_events(tracks, zone_layer, config)
         if isinstance(events, pl.LazyFrame):
             events = events.collect()

@@ -70,6 +70,15 @@ BAD = [
     pytest.param("[profile]\nmax_reasons = 2.5\n", "'profile.max_reasons'", id="reasons-type"),
     pytest.param("[tiers]\nmedium = 80\n", "key 'tiers' must rise", id="tiers-out-of-order"),
     pytest.param("[rules\n", "not valid TOML", id="syntax-error"),
+    pytest.param(
+        "[events.ais_gap]\nmin_gap = 1\n", "unknown key 'min_gap'", id="unknown-detector-key"
+    ),
+    pytest.param(
+        "[events.ais_gap]\nmin_gap_h = -1\n", "must not be negative", id="negative-detector-value"
+    ),
+    pytest.param(
+        '[profile]\ndetectors = "atlantis"\n', "unknown detector profile", id="detectors-name"
+    ),
 ]
 
 
@@ -79,6 +88,22 @@ def test_bad_profile_names_key_and_file(tmp_path: Path, text: str, message: str)
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")) as info:
         load_profile(path)
     assert str(path) in str(info.value)
+
+
+def test_regional_profiles_carry_detector_overrides() -> None:
+    gulf = load_profile("gulf-of-california").detector_config()
+    default = load_profile("default").detector_config()
+    assert gulf.ais_gap.min_gap_in_zone_h < default.ais_gap.min_gap_in_zone_h
+
+
+def test_events_section_overrides_the_detector_profile(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[profile]\nextends = "gulf-of-california"\n[events.ais_gap]\nmin_gap_in_zone_h = 0.5\n',
+    )
+    cfg = load_profile(path).detector_config()
+    assert cfg.ais_gap.min_gap_in_zone_h == 0.5
+    assert cfg.loitering.min_shore_nm == 5.0  # still from upper_gulf.toml
 
 
 def test_unknown_profile_name_lists_the_shipped_ones() -> None:

@@ -7,6 +7,8 @@ A profile file has these sections (all optional except what you want switched on
     description = "one line"
     extends = "default"            # start from a shipped profile (or a path), then override
     max_reasons = 3                # how many contributions go into `reasons`
+    detectors = "upper_gulf"       # detector profile (vessels/events/profiles/) the [events]
+                                   # section is applied on top of (default: detector defaults)
 
     [tiers]                        # lowest score of each tier (low starts at 0)
     medium = 25
@@ -74,7 +76,7 @@ __all__ = [
 DEFAULT_TIERS: dict[str, float] = {"medium": 25.0, "high": 50.0, "critical": 75.0}
 
 _SECTIONS = ("profile", "tiers", "rules", "vessel_rules", "events")
-_PROFILE_KEYS = ("name", "description", "extends", "max_reasons")
+_PROFILE_KEYS = ("name", "description", "extends", "max_reasons", "detectors")
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,27 @@ class Profile:
     rules: dict[str, RuleWeights] = field(default_factory=dict)
     vessel_rules: dict[str, VesselRuleWeights] = field(default_factory=dict)
     events: dict[str, Any] = field(default_factory=dict)
+    detectors: str | None = None
+
+    def detector_mapping(self) -> dict[str, Any]:
+        """Detector overrides: the ``detectors`` profile's sections, then ``[events]`` on top."""
+        base: dict[str, Any] = {}
+        if self.detectors is not None:
+            base = load_toml(_detector_profile_path(self.detectors, self.source))
+        return _merge(base, self.events)
+
+    def detector_config(self) -> Any:
+        """``vessels.events.DetectorConfig`` with this profile's overrides (validated).
+
+        Returns None when the detectors are not installed.
+        """
+        try:
+            from vessels.events.config import DetectorConfig
+        except ImportError:
+            return None
+        return DetectorConfig.from_mapping(
+            self.detector_mapping(), source=f"{self.source} [events]"
+        )
 
     def tier_of(self, score: float) -> str:
         """Tier name of a score under this profile's thresholds.
@@ -287,8 +310,7 @@ def parse_profile(raw: Mapping[str, Any], *, source: str = "<memory>") -> Profil
             raise ConfigError(exc.message.replace("key '", f"key '{key}.", 1)) from None
 
     events = dict(_table(raw.get("events", {}), "events", source))
-    _check_events(events, source)
-    return Profile(
+    profile = Profile(
         name=str(meta.get("name", Path(source).stem)),
         description=str(meta.get("description", "")),
         source=source,
@@ -297,20 +319,29 @@ def parse_profile(raw: Mapping[str, Any], *, source: str = "<memory>") -> Profil
         rules=rules,
         vessel_rules=vessel_rules,
         events=events,
+        detectors=meta.get("detectors"),
     )
+    profile.detector_config()  # validate detector overrides now, naming this file
+    return profile
 
 
-def _check_events(events: Mapping[str, Any], source: str) -> None:
-    """Validate the ``[events]`` section against the detectors' config, when it exists."""
-    if not events:
-        return
+def _detector_profile_path(name: str, source: str) -> Path:
+    path = Path(name)
+    if path.suffix == ".toml":
+        if not path.is_absolute() and source not in ("<memory>",):
+            near = Path(source).parent / path
+            path = near if near.exists() else path
+        return path
     try:
-        from vessels.events import DetectorConfig  # type: ignore[attr-defined]
-    except ImportError:  # detectors not installed: checked again when the pipeline runs
-        return
-    from_mapping = getattr(DetectorConfig, "from_mapping", None)
-    if from_mapping is not None:
-        from_mapping(events, source=f"{source} [events]")
+        from vessels.events.config import profile_path
+    except ImportError as exc:
+        raise ConfigError(
+            f"{source}: key 'profile.detectors' needs vessels.events, which is not installed"
+        ) from exc
+    try:
+        return Path(profile_path(name))
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: key 'profile.detectors': {exc.message}") from None
 
 
 def load_profile(name_or_path: str | Path | Profile = "default") -> Profile:
