@@ -226,13 +226,16 @@ def classify(lf: pl.LazyFrame, extra_rules: Sequence[tuple[str, pl.Expr]] = ()) 
     for name, cond in (*QUARANTINE_RULES, *extra_rules):
         chain = chain.when(cond).then(pl.lit(name))
     rule = chain.otherwise(non_vessel_reason(pl.col(S.MMSI)))
-    return lf.with_columns(rule.alias(S.RULE))
+    return lf.with_columns(rule.alias(S.RULE)).with_columns(
+        pl.when(pl.col(S.RULE).is_not_null()).then(pl.col(RAW_COL)).alias(RAW_COL)
+    )
 
 
-def apply_corrections(lf: pl.LazyFrame) -> pl.LazyFrame:
+def apply_corrections(lf: pl.LazyFrame, keep: Sequence[str] = ()) -> pl.LazyFrame:
     """Null sentinels and impossible values, repair negative COG, cast to the canonical schema.
 
-    ``flag`` and ``mmsi_valid`` are (re)computed from the MMSI. Only canonical columns remain.
+    ``flag`` and ``mmsi_valid`` are (re)computed from the MMSI. Only canonical columns remain
+    (plus the columns named in ``keep``).
     """
     lf = stage_defaults(lf)
     by_col: dict[str, list[Correction]] = {}
@@ -251,7 +254,8 @@ def apply_corrections(lf: pl.LazyFrame) -> pl.LazyFrame:
     exprs.append(flag_from_mmsi(pl.col(S.MMSI)).alias(S.FLAG))
     exprs.append(mmsi_valid(pl.col(S.MMSI)).alias(S.MMSI_VALID))
     return lf.with_columns(exprs).select(
-        pl.col(name).cast(dtype) for name, dtype in S.POSITION_SCHEMA.items()
+        *(pl.col(name).cast(dtype) for name, dtype in S.POSITION_SCHEMA.items()),
+        *(pl.col(k) for k in keep),
     )
 
 

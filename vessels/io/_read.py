@@ -1,0 +1,394 @@
+"""read_ais: sniff formats, stage every file, classify, and account for every row (private)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from vessels import schema as S
+from vessels.clean import (
+    ERROR,
+    RAW_COL,
+    apply_corrections,
+    classify,
+    correction_counts,
+    drop_duplicates,
+    quarantine_frame,
+)
+from vessels.errors import FormatError, UserError
+from vessels.io._csvcore import KIND, REQUIRED, Layout, read_header, split_header, stage_csv
+from vessels.io._layouts import DMA, LAYOUTS, MARINECADASTRE, MARINECADASTRE_2024
+from vessels.io._other import stage_parquet, stage_traj
+from vessels.io._paths import Source, expand_paths, open_sources
+
+__all__ = ["FILTERED_OUT", "FORMATS", "Ingested", "parse_columns", "read_ais", "sniff_format"]
+
+#: Formats ``read_ais(format=...)`` / ``--format`` accept.
+FORMATS = ("marinecadastre", "marinecadastre2024", "dma", "nmea", "parquet", "traj", "csv")
+#: Rule name of rows dropped by the since/until/bbox/mmsi filters (counted, not quarantined).
+FILTERED_OUT = "filtered_out"
+#: Private column: the input file a row was read from (for per-file accounting).
+INPUT = "_input"
+
+#: Dtypes of the staged frame every reader produces (before cleaning).
+STAGE_SCHEMA: dict[str, pl.DataType] = {
+    S.MMSI: pl.UInt32(),
+    S.TS: S.TS_DTYPE,
+    **{
+        c: pl.Float64()
+        for c in (
+            S.LAT,
+            S.LON,
+            S.SOG_KN,
+            S.COG_DEG,
+            S.HEADING_DEG,
+            S.NAV_STATUS,
+            S.IMO,
+            S.SHIP_TYPE,
+            S.LENGTH_M,
+            S.WIDTH_M,
+            S.DRAFT_M,
+        )
+    },
+    **{c: pl.String() for c in (S.VESSEL_NAME, S.CALLSIGN, S.DESTINATION, S.AIS_CLASS)},
+    S.SOURCE_FILE: pl.String(),
+    S.SOURCE_ROW: pl.UInt64(),
+    ERROR: pl.String(),
+    RAW_COL: pl.String(),
+    INPUT: pl.String(),
+}
+
+#: Short names accepted by ``--columns`` besides the canonical ones.
+COLUMN_ALIASES = {
+    "sog": S.SOG_KN,
+    "cog": S.COG_DEG,
+    "heading": S.HEADING_DEG,
+    "length": S.LENGTH_M,
+    "width": S.WIDTH_M,
+    "draft": S.DRAFT_M,
+    "name": S.VESSEL_NAME,
+    "status": S.NAV_STATUS,
+    "class": S.AIS_CLASS,
+}
+
+
+def parse_columns(columns: str | Mapping[str, str]) -> dict[str, str]:
+    """Parse a ``mmsi=ShipId,ts=time,lat=y,lon=x`` mapping (canonical name -> header name).
+
+    Examples
+    --------
+    >>> parse_columns("mmsi=ShipId,ts=time,lat=y,lon=x,sog=speed")["sog_kn"]
+    'speed'
+    >>> parse_columns("mmsi=ShipId")
+    Traceback (most recent call last):
+    ...
+    vessels.errors.UserError: --columns: missing ts, lat, lon (mmsi, ts, lat, lon are required)
+    """
+    if isinstance(columns, str):
+        pairs: list[tuple[str, str]] = []
+        for item in filter(None, (p.strip() for p in columns.split(","))):
+            if "=" not in item:
+                raise UserError(
+                    f"--columns: {item!r} is not of the form name=HeaderColumn",
+                    hint="e.g. --columns mmsi=ShipId,ts=time,lat=y,lon=x",
+                )
+            key, _, value = item.partition("=")
+            pairs.append((key.strip(), value.strip()))
+    else:
+        pairs = list(columns.items())
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        canon = COLUMN_ALIASES.get(key, key)
+        if canon not in KIND:
+            raise UserError(
+                f"--columns: unknown column {key!r}",
+                hint=f"known names: {', '.join([*KIND, *COLUMN_ALIASES])}",
+            )
+        if not value:
+            raise UserError(f"--columns: no header column given for {key!r}")
+        out[canon] = value
+    missing = [r for r in REQUIRED if r not in out]
+    if missing:
+        raise UserError(
+            f"--columns: missing {', '.join(missing)} (mmsi, ts, lat, lon are required)"
+        )
+    return out
+
+
+def _nmea_like(first: str) -> bool:
+    return "!AIVDM" in first or "!AIVDO" in first or "!BSVDM" in first or first.startswith("\\")
+
+
+def sniff_format(src: Source) -> str:
+    """Detect the format of one (decompressed) file from its first bytes / header."""
+    low = src.path.name.lower()
+    with src.path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic == b"PAR1" or low.endswith((".parquet", ".geoparquet")):
+        return "parquet"
+    header = read_header(src.path)
+    if low.endswith(".traj") or header.startswith("*T*"):
+        return "traj"
+    if _nmea_like(header):
+        return "nmea"
+    cols = split_header(header)
+    for name in ("dma", "marinecadastre", "marinecadastre2024"):
+        if LAYOUTS[name].resolve(cols) is not None:
+            return name
+    if not header.strip():
+        raise FormatError(f"{src.name}: line 1 is empty; expected a CSV header or NMEA")
+    expected = "; ".join(
+        f"{lay.name}: {', '.join(lay.columns[c][0] for c in REQUIRED)}"
+        for lay in (MARINECADASTRE, MARINECADASTRE_2024, DMA)
+    )
+    raise FormatError(
+        f"{src.name}: line 1 header matches no known AIS layout "
+        f"(got {header[:160]!r}; expected at least these columns — {expected})",
+        hint="pass --format, or --columns mmsi=...,ts=...,lat=...,lon=... for another CSV",
+    )
+
+
+def _generic_layout(mapping: Mapping[str, str]) -> Layout:
+    return Layout(name="csv", columns={k: (v,) for k, v in mapping.items()}, ts_infer=True)
+
+
+def _stage_one(src: Source, fmt: str, mapping: dict[str, str] | None) -> pl.LazyFrame:
+    if fmt == "parquet":
+        lf = stage_parquet(src.path, src.name)
+    elif fmt == "traj":
+        lf = stage_traj(src.path, src.name)
+    elif fmt == "nmea":
+        from vessels.io._nmea import stage_nmea
+
+        lf = stage_nmea(src.path, src.name)
+    else:
+        if fmt == "csv" or mapping is not None:
+            if mapping is None:
+                raise UserError(
+                    f"{src.name}: --format csv needs a --columns mapping",
+                    hint="e.g. --columns mmsi=ShipId,ts=time,lat=y,lon=x",
+                )
+            layout = _generic_layout(mapping)
+        else:
+            layout = LAYOUTS[fmt]
+        header = split_header(read_header(src.path))
+        index = layout.resolve(header)
+        if index is None:
+            want = [layout.columns[c][0] for c in REQUIRED]
+            absent = [w for w in want if w.lower() not in {h.lower() for h in header}]
+            raise FormatError(
+                f"{src.name}: line 1 header lacks the columns {', '.join(absent)} "
+                f"expected for format {layout.name} (header has: {', '.join(header)[:300]})",
+                hint="check --format / --columns against the file's header",
+            )
+        lf = stage_csv(src.path, src.name, layout, header, index)
+    lf = lf.with_columns(pl.lit(src.name).alias(INPUT))
+    names = lf.collect_schema().names()
+    return lf.select(
+        (pl.col(c) if c in names else pl.lit(None)).cast(d).alias(c)
+        for c, d in STAGE_SCHEMA.items()
+    )
+
+
+def _to_utc(value: datetime | str) -> datetime:
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _filter_rule(
+    since: datetime | str | None,
+    until: datetime | str | None,
+    bbox: Sequence[float] | None,
+    mmsi: Iterable[int] | None,
+) -> list[tuple[str, pl.Expr]]:
+    keep: list[pl.Expr] = []
+    if since is not None:
+        keep.append(pl.col(S.TS) >= _to_utc(since))
+    if until is not None:
+        keep.append(pl.col(S.TS) < _to_utc(until))
+    if bbox is not None:
+        if len(bbox) != 4 or bbox[0] > bbox[2] or bbox[1] > bbox[3]:
+            raise UserError(
+                f"bbox {tuple(bbox)} is not (min_lon, min_lat, max_lon, max_lat)",
+                hint="e.g. bbox=(-115.5, 30.5, -113.5, 32.0)",
+            )
+        lon0, lat0, lon1, lat1 = (float(v) for v in bbox)
+        keep.append(pl.col(S.LON).is_between(lon0, lon1) & pl.col(S.LAT).is_between(lat0, lat1))
+    if mmsi is not None:
+        keep.append(pl.col(S.MMSI).is_in([int(m) for m in mmsi]))
+    if not keep:
+        return []
+    return [(FILTERED_OUT, ~pl.all_horizontal(keep))]
+
+
+@dataclass
+class Ingested:
+    """The result of :func:`read_ais`: cleaned positions, quarantine and row accounting.
+
+    Everything is lazy: ``positions`` and ``quarantine`` are LazyFrames over the input files;
+    :meth:`summary` runs the counting queries.
+    """
+
+    classified: pl.LazyFrame  #: staged rows of every input, with their ``rule`` (null = kept)
+    formats: dict[str, str] = field(default_factory=dict)  #: input file -> detected format
+
+    def _accepted(self) -> pl.LazyFrame:
+        rows = self.classified.filter(pl.col(S.RULE).is_null())
+        canon = apply_corrections(rows.with_columns(pl.col(INPUT)), keep=(INPUT,))
+        return drop_duplicates(canon)
+
+    @property
+    def positions(self) -> pl.LazyFrame:
+        """Cleaned, deduplicated positions in POSITION_SCHEMA, sorted by (mmsi, ts)."""
+        return self._accepted().select(list(S.POSITION_SCHEMA))
+
+    @property
+    def quarantine(self) -> pl.LazyFrame:
+        """Rejected rows: source_file, source_row, rule, raw (+ mmsi, ts, lat, lon)."""
+        return quarantine_frame(self.classified, exclude=[FILTERED_OUT])
+
+    def summary(self, accepted_per_file: Mapping[str, int] | None = None) -> dict[str, Any]:
+        """Row accounting: totals, counts per rule, per correction and per input file.
+
+        ``input_rows = accepted_rows + quarantined_rows + duplicate_rows + filtered_rows``
+        holds in total and for every file (``filtered_rows`` are the rows the since/until/bbox/
+        mmsi filters left out; they are counted under ``per_rule['filtered_out']`` too, but not
+        written to the quarantine).
+        """
+        by_rule_q = self.classified.group_by(INPUT, S.RULE).agg(pl.len().alias("n"))
+        corr_q = self.classified.filter(pl.col(S.RULE).is_null()).select(
+            correction_counts(self.classified)
+        )
+        queries = [by_rule_q, corr_q]
+        if accepted_per_file is None:
+            queries.append(self._accepted().group_by(INPUT).agg(pl.len().alias("n")))
+        frames = pl.collect_all(queries)
+        by_rule, corr = frames[0], frames[1]
+        if accepted_per_file is None:
+            accepted_per_file = dict(frames[2].iter_rows())
+        per_file: dict[str, dict[str, Any]] = {}
+        per_rule: dict[str, int] = {}
+        for name in sorted(set(by_rule[INPUT].to_list()) | set(self.formats)):
+            per_file[name] = {
+                "format": self.formats.get(name),
+                "input_rows": 0,
+                "accepted_rows": int(accepted_per_file.get(name, 0)),
+                "quarantined_rows": 0,
+                "duplicate_rows": 0,
+                "filtered_rows": 0,
+            }
+        for name, rule, n in by_rule.iter_rows():
+            f = per_file[name]
+            f["input_rows"] += n
+            if rule is None:
+                f["duplicate_rows"] += n
+            elif rule == FILTERED_OUT:
+                f["filtered_rows"] += n
+                per_rule[rule] = per_rule.get(rule, 0) + n
+            else:
+                f["quarantined_rows"] += n
+                per_rule[rule] = per_rule.get(rule, 0) + n
+        for f in per_file.values():
+            f["duplicate_rows"] -= f["accepted_rows"]
+        keys = (
+            "input_rows",
+            "accepted_rows",
+            "quarantined_rows",
+            "duplicate_rows",
+            "filtered_rows",
+        )
+        totals = {k: sum(f[k] for f in per_file.values()) for k in keys}
+        corrections = {k: int(v) for k, v in corr.row(0, named=True).items() if v}
+        balanced = all(
+            f["input_rows"]
+            == f["accepted_rows"] + f["quarantined_rows"] + f["duplicate_rows"] + f["filtered_rows"]
+            and f["duplicate_rows"] >= 0
+            for f in per_file.values()
+        )
+        return {
+            **totals,
+            "balanced": balanced,
+            "per_rule": dict(sorted(per_rule.items())),
+            "corrections": dict(sorted(corrections.items())),
+            "per_file": per_file,
+        }
+
+    def materialize(self, path: str | Path) -> Ingested:
+        """Write the classified rows once to ``path`` (Parquet) and read from it from now on.
+
+        Used by ``vessels ingest`` so that the input text is parsed once for positions,
+        quarantine and summary.
+        """
+        self.classified.sink_parquet(path)
+        return Ingested(pl.scan_parquet(path), dict(self.formats))
+
+
+def read_ais(
+    paths: str | Path | Iterable[str | Path],
+    *,
+    format: str | None = None,
+    columns: str | Mapping[str, str] | None = None,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    bbox: Sequence[float] | None = None,
+    mmsi: Iterable[int] | None = None,
+) -> Ingested:
+    """Read AIS files of any supported format into cleaned canonical positions.
+
+    Parameters
+    ----------
+    paths
+        A file, a glob (``"data/AIS_2023_*.zip"``), a directory (all AIS files inside) or a list.
+        ``.zip``, ``.gz`` and ``.zst`` are decompressed (to a temporary file, streamed).
+    format
+        One of :data:`FORMATS`; detected from the header / extension when omitted.
+    columns
+        For a CSV in another layout: canonical name -> header column, as a mapping or as text
+        ``"mmsi=ShipId,ts=time,lat=y,lon=x"``.
+    since, until
+        Keep positions with ``since <= ts < until`` (naive datetimes are UTC).
+    bbox
+        Keep positions inside ``(min_lon, min_lat, max_lon, max_lat)``.
+    mmsi
+        Keep only these MMSIs.
+
+    Rows the filters leave out are counted as ``filtered_rows`` (rule ``filtered_out``) so the
+    accounting still balances; they are not written to the quarantine.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "ais.csv").write_text(
+    ...     "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading\\n"
+    ...     "345070339,2023-06-01T00:00:00,31.0,-114.5,5.0,-60.6,511\\n"
+    ...     "345070339,2023-06-01T00:00:00,31.0,-114.5,5.0,-60.6,511\\n"
+    ...     "345070339,2023-06-01T00:01:00,95.0,-114.5,5.0,10.0,20\\n")
+    >>> ing = read_ais(d / "ais.csv")
+    >>> ing.positions.select("mmsi", "cog_deg", "heading_deg", "flag").collect().rows()
+    [(345070339, 349.0, None, 'MEX')]
+    >>> s = ing.summary()
+    >>> (s["input_rows"], s["accepted_rows"], s["quarantined_rows"], s["duplicate_rows"])
+    (3, 1, 1, 1)
+    >>> s["per_rule"]
+    {'lat_out_of_range': 1}
+    """
+    if format is not None and format not in FORMATS:
+        raise UserError(f"unknown format {format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
+    mapping = parse_columns(columns) if columns is not None else None
+    files = expand_paths(paths)
+    staged: list[pl.LazyFrame] = []
+    formats: dict[str, str] = {}
+    for f in files:
+        for src in open_sources(f):
+            fmt = format or ("csv" if mapping is not None else sniff_format(src))
+            formats[src.name] = fmt
+            staged.append(_stage_one(src, fmt, mapping))
+    lf = pl.concat(staged, how="vertical") if len(staged) > 1 else staged[0]
+    classified = classify(lf, _filter_rule(since, until, bbox, mmsi))
+    return Ingested(classified, formats)
