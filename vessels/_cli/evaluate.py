@@ -1,0 +1,94 @@
+"""``vessels evaluate``: precision, recall and F1 of detected events against simulated truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from vessels._cli.common import emit_json, get_console
+
+__all__ = ["command"]
+
+
+@click.command("evaluate")
+@click.option(
+    "--truth",
+    "truth_path",
+    required=True,
+    type=click.Path(),
+    help="truth.parquet (or truth.json) written by `vessels simulate`.",
+)
+@click.option(
+    "--events",
+    "events_path",
+    required=True,
+    type=click.Path(),
+    help="Detected events (events.parquet, .json or .csv).",
+)
+@click.option(
+    "--controls",
+    "controls_path",
+    type=click.Path(),
+    default=None,
+    help="controls.parquet (default: the one next to --truth, if any).",
+)
+@click.option(
+    "--tolerance-h",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Time slack when matching, hours (default 1).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON on stdout.")
+def command(
+    truth_path: str,
+    events_path: str,
+    controls_path: str | None,
+    tolerance_h: float | None,
+    as_json: bool,
+) -> int:
+    """Score events against truth: per event type TP, FP, FN, precision, recall, F1.
+
+    \b
+    Example:
+      vessels evaluate --truth ais_samples/yucatan/truth.parquet --events out/events.parquet
+    """
+    import polars as pl
+    from rich.table import Table
+
+    from vessels.errors import UserError
+    from vessels.simulate import MATCH_TOLERANCE_H, evaluate, read_events, read_truth
+
+    truth = read_truth(truth_path)
+    events = read_events(events_path)
+    cpath = Path(controls_path) if controls_path else Path(truth_path).with_name("controls.parquet")
+    controls = None
+    if cpath.exists():
+        try:
+            controls = pl.read_parquet(cpath)
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise UserError(f"controls file {cpath} cannot be read: {exc}") from None
+        if "mmsi" not in controls.columns:
+            raise UserError(f"controls file {cpath} has no mmsi column")
+    elif controls_path:
+        raise UserError(f"controls file {cpath} not found", hint="check the path")
+    tol = MATCH_TOLERANCE_H if tolerance_h is None else tolerance_h
+    result = evaluate(truth, events, controls=controls, tolerance_h=tol)
+    if as_json:
+        emit_json(
+            {
+                "tolerance_h": tol,
+                "controls": None if controls is None else controls.height,
+                "rows": result.to_dicts(),
+            }
+        )
+        return 0
+    table = Table(title=f"events vs truth (tolerance {tol:g} h)")
+    for c in result.columns:
+        table.add_column(c, justify="left" if c == "event_type" else "right")
+    for row in result.iter_rows():
+        table.add_row(
+            *["-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
+        )
+    get_console().print(table)
+    return 0

@@ -1,0 +1,249 @@
+"""Score an event table against simulated ground truth.
+
+A detected event **matches** a truth event when they have the same ``event_type``, the same
+vessel (``mmsi``) — or, for a truth event about a pair, the same pair in either order — and
+their time intervals overlap once each is widened by ``tolerance_h`` on both sides.
+
+Counting is event-based and many-to-many: a truth event is found (TP) if any detection matches
+it, otherwise it is missed (FN); a detection is correct if it matches any truth event,
+otherwise it is a false positive (FP). ``precision`` = correct detections / detections,
+``recall`` = found truth events / truth events, ``f1`` their harmonic mean. A detector that
+splits one planted event into two correct pieces is therefore not punished, and one that
+reports the same thing twice is not rewarded. ``fp_on_controls`` counts false positives that
+involve a clean control vessel (one with no planted behaviour at all).
+
+Examples
+--------
+>>> from datetime import datetime, UTC
+>>> import polars as pl
+>>> t0 = datetime(2024, 3, 1, tzinfo=UTC)
+>>> t1 = datetime(2024, 3, 1, 8, tzinfo=UTC)
+>>> truth = pl.DataFrame({"event_type": ["ais_gap"], "mmsi": [345000001],
+...                       "start_ts": [t0], "end_ts": [t1]})
+>>> events = pl.DataFrame({"event_type": ["ais_gap", "ais_gap"], "mmsi": [345000001, 1],
+...                        "start_ts": [t0, t0], "end_ts": [t1, t1]})
+>>> r = evaluate(truth, events, controls=[1])
+>>> r.select("event_type", "tp", "fp", "fn", "precision", "recall", "fp_on_controls").row(0)
+('ais_gap', 1, 1, 0, 0.5, 1.0, 1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from vessels import schema as S
+from vessels.errors import FormatError, UserError
+
+__all__ = ["EVALUATION_SCHEMA", "MATCH_TOLERANCE_H", "evaluate", "read_events", "read_truth"]
+
+#: Default slack when comparing event times, hours. One hour absorbs the reporting interval and
+#: reception thinning at the edges of an event (a detector can only see an event start at the
+#: first received message) without letting unrelated events of the same vessel match.
+MATCH_TOLERANCE_H = 1.0
+
+EVALUATION_SCHEMA: dict[str, pl.DataType] = {
+    S.EVENT_TYPE: pl.String(),
+    "n_truth": pl.UInt32(),
+    "n_detected": pl.UInt32(),
+    "tp": pl.UInt32(),
+    "fp": pl.UInt32(),
+    "fn": pl.UInt32(),
+    "precision": pl.Float64(),
+    "recall": pl.Float64(),
+    "f1": pl.Float64(),
+    "fp_on_controls": pl.UInt32(),
+}
+
+_REQUIRED = (S.EVENT_TYPE, S.MMSI, S.START_TS, S.END_TS)
+
+
+def _normalise(df: pl.DataFrame, what: str, id_col: str) -> pl.DataFrame:
+    missing = [c for c in _REQUIRED if c not in df.columns]
+    if missing:
+        raise FormatError(
+            f"{what}: missing column(s) {', '.join(missing)}",
+            hint=f"an {what} table needs {', '.join(_REQUIRED)} (and other_mmsi for pairs)",
+        )
+    if S.OTHER_MMSI not in df.columns:
+        df = df.with_columns(pl.lit(None, pl.UInt32).alias(S.OTHER_MMSI))
+    exprs = []
+    for c in (S.START_TS, S.END_TS):
+        dt = df.schema[c]
+        if dt == pl.String:
+            e = pl.col(c).str.to_datetime(time_zone="UTC", time_unit="us")
+        elif isinstance(dt, pl.Datetime):
+            e = pl.col(c).dt.replace_time_zone("UTC") if dt.time_zone is None else pl.col(c)
+            e = e.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+        else:
+            raise FormatError(f"{what}: column {c!r} must be a datetime, got {dt}")
+        exprs.append(e.alias(c))
+    try:
+        out = df.with_columns(
+            *exprs,
+            pl.col(S.MMSI).cast(pl.Int64),
+            pl.col(S.OTHER_MMSI).cast(pl.Int64),
+            pl.col(S.EVENT_TYPE).cast(pl.String),
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise FormatError(f"{what}: cannot read columns: {exc}") from None
+    return out.with_row_index("_row").with_columns(
+        (pl.col(id_col) if id_col in out.columns else pl.col("_row")).cast(pl.String).alias("_id")
+    )
+
+
+def evaluate(
+    truth: pl.DataFrame,
+    events: pl.DataFrame,
+    *,
+    controls: Iterable[int] | pl.DataFrame | None = None,
+    tolerance_h: float = MATCH_TOLERANCE_H,
+    event_types: Iterable[str] | None = None,
+) -> pl.DataFrame:
+    """Per event type: n_truth, n_detected, tp, fp, fn, precision, recall, f1, fp_on_controls.
+
+    Parameters
+    ----------
+    truth
+        A truth table (``Simulation.truth`` or ``truth.parquet``).
+    events
+        Detected events (the event schema; only event_type, mmsi, other_mmsi, start_ts,
+        end_ts are used).
+    controls
+        MMSIs of clean control vessels (a list, or a frame with an ``mmsi`` column).
+    tolerance_h
+        Slack added to both ends of both intervals before testing overlap.
+    event_types
+        Rows to report (default: every type in truth or events, in ``EVENT_TYPES`` order).
+        A last row ``all`` sums over the reported types.
+
+    Returns
+    -------
+    polars.DataFrame
+        :data:`EVALUATION_SCHEMA`; precision/recall/f1 are null when undefined (0/0).
+    """
+    if tolerance_h < 0:
+        raise UserError(f"tolerance must not be negative, got {tolerance_h}")
+    t = _normalise(truth, "truth", "truth_id")
+    e = _normalise(events, "events", S.EVENT_ID)
+    if isinstance(controls, pl.DataFrame):
+        control_set = set(controls[S.MMSI].cast(pl.Int64).to_list())
+    else:
+        control_set = {int(c) for c in (controls or [])}
+    tol = pl.duration(microseconds=int(tolerance_h * 3_600_000_000))
+
+    keep = [S.EVENT_TYPE, S.MMSI, S.OTHER_MMSI, S.START_TS, S.END_TS, "_id"]
+    tt = t.select(keep)
+    ee = e.select(keep).rename({c: f"{c}_e" for c in keep if c != S.EVENT_TYPE})
+    same = tt.join(ee, left_on=[S.EVENT_TYPE, S.MMSI], right_on=[S.EVENT_TYPE, f"{S.MMSI}_e"])
+    same = same.filter(
+        pl.col(S.OTHER_MMSI).is_null() | (pl.col(S.OTHER_MMSI) == pl.col(f"{S.OTHER_MMSI}_e"))
+    )
+    rev = tt.filter(pl.col(S.OTHER_MMSI).is_not_null()).join(
+        ee,
+        left_on=[S.EVENT_TYPE, S.MMSI, S.OTHER_MMSI],
+        right_on=[S.EVENT_TYPE, f"{S.OTHER_MMSI}_e", f"{S.MMSI}_e"],
+    )
+    cols = [S.EVENT_TYPE, "_id", "_id_e", S.START_TS, S.END_TS, f"{S.START_TS}_e", f"{S.END_TS}_e"]
+    cand = pl.concat([same.select(cols), rev.select(cols)])
+    matched = cand.filter(
+        (pl.col(f"{S.START_TS}_e") <= pl.col(S.END_TS) + tol)
+        & (pl.col(f"{S.END_TS}_e") >= pl.col(S.START_TS) - tol)
+    )
+    found = set(matched["_id"].to_list())
+    correct = set(matched["_id_e"].to_list())
+
+    types = (
+        list(event_types)
+        if event_types is not None
+        else [
+            x
+            for x in S.EVENT_TYPES
+            if x in set(t[S.EVENT_TYPE].to_list()) | set(e[S.EVENT_TYPE].to_list())
+        ]
+        + sorted(
+            (set(t[S.EVENT_TYPE].to_list()) | set(e[S.EVENT_TYPE].to_list())) - set(S.EVENT_TYPES)
+        )
+    )
+    e_fp = e.filter(~pl.col("_id").is_in(list(correct)))
+    e_fp_ctrl = e_fp.filter(
+        pl.col(S.MMSI).is_in(list(control_set)) | pl.col(S.OTHER_MMSI).is_in(list(control_set))
+    )
+    rows = []
+    for et in types:
+        ids_t = t.filter(pl.col(S.EVENT_TYPE) == et)["_id"].to_list()
+        ids_e = e.filter(pl.col(S.EVENT_TYPE) == et)["_id"].to_list()
+        tp = sum(1 for i in ids_t if i in found)
+        ok = sum(1 for i in ids_e if i in correct)
+        rows.append(
+            {
+                S.EVENT_TYPE: et,
+                "n_truth": len(ids_t),
+                "n_detected": len(ids_e),
+                "tp": tp,
+                "fp": len(ids_e) - ok,
+                "fn": len(ids_t) - tp,
+                "_ok": ok,
+                "fp_on_controls": e_fp_ctrl.filter(pl.col(S.EVENT_TYPE) == et).height,
+            }
+        )
+    if rows:
+        total = {k: sum(r[k] for r in rows) for k in rows[0] if k != S.EVENT_TYPE}
+        rows.append({S.EVENT_TYPE: "all", **total})
+    out = pl.DataFrame(
+        rows,
+        schema={
+            S.EVENT_TYPE: pl.String,
+            "n_truth": pl.UInt32,
+            "n_detected": pl.UInt32,
+            "tp": pl.UInt32,
+            "fp": pl.UInt32,
+            "fn": pl.UInt32,
+            "_ok": pl.UInt32,
+            "fp_on_controls": pl.UInt32,
+        },
+    )
+    p = pl.when(pl.col("n_detected") > 0).then(pl.col("_ok") / pl.col("n_detected"))
+    r = pl.when(pl.col("n_truth") > 0).then(pl.col("tp") / pl.col("n_truth"))
+    out = out.with_columns(p.alias("precision"), r.alias("recall"))
+    f1 = (
+        pl.when((pl.col("precision") + pl.col("recall")) > 0)
+        .then(2 * pl.col("precision") * pl.col("recall") / (pl.col("precision") + pl.col("recall")))
+        .when(pl.col("precision").is_not_null() & pl.col("recall").is_not_null())
+        .then(0.0)
+    )
+    return out.with_columns(f1.alias("f1")).select(list(EVALUATION_SCHEMA))
+
+
+def _read_table(path: str | Path, what: str) -> pl.DataFrame:
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"{what} file {p} not found", hint="check the path")
+    try:
+        if p.suffix == ".parquet":
+            return pl.read_parquet(p)
+        if p.suffix == ".json":
+            return pl.read_json(p)
+        if p.suffix == ".csv":
+            return pl.read_csv(p, try_parse_dates=True)
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise FormatError(f"{what} file {p} cannot be read: {exc}") from None
+    raise FormatError(f"{what} file {p}: unknown extension", hint="use .parquet, .json or .csv")
+
+
+def read_truth(path: str | Path) -> pl.DataFrame:
+    """Read a truth table (``truth.parquet`` / ``truth.json`` / CSV) with a clear error."""
+    df = _read_table(path, "truth")
+    _normalise(df, f"truth file {path}", "truth_id")
+    return df
+
+
+def read_events(path: str | Path) -> pl.DataFrame:
+    """Read a detected-event table with a clear error when a needed column is missing."""
+    df = _read_table(path, "events")
+    if S.EVIDENCE in df.columns and isinstance(df.schema[S.EVIDENCE], pl.Struct):
+        df = df.drop(S.EVIDENCE)
+    _normalise(df, f"events file {path}", S.EVENT_ID)
+    return df

@@ -1,0 +1,293 @@
+"""``simulate()``: scenario -> plans -> received positions -> truth, controls and roster.
+
+Examples
+--------
+>>> sim = simulate("pacific-eez", seed=1, hours=6)
+>>> sim.positions.height > 0, sim.positions.columns[:2]
+(True, ['mmsi', 'ts'])
+>>> sorted(set(sim.truth["event_type"]))
+['eez_incursion']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from vessels import schema as S
+from vessels.errors import UserError
+from vessels.simulate._background import background_vessels
+from vessels.simulate._params import SimConfig
+from vessels.simulate._regions import REGIONS
+from vessels.simulate._sample import Knots, sample_messages
+from vessels.simulate._scenarios import SCENARIO_REGIONS, SCENARIOS
+from vessels.simulate._track import STATUS_NA, VesselSpec
+from vessels.simulate._truth import build_truth
+
+__all__ = ["DEFAULT_START", "ROSTER_SCHEMA", "Simulation", "simulate"]
+
+DEFAULT_START = datetime(2024, 3, 1, tzinfo=UTC)
+
+ROSTER_SCHEMA: dict[str, pl.DataType] = {
+    "vessel_key": pl.String(),
+    S.MMSI: pl.UInt32(),
+    S.VESSEL_NAME: pl.String(),
+    "kind": pl.String(),
+    S.FLAG: pl.String(),
+    S.SHIP_TYPE: pl.UInt8(),
+    S.AIS_CLASS: pl.String(),
+    S.LENGTH_M: pl.Float32(),
+    "is_background": pl.Boolean(),
+    "is_control": pl.Boolean(),
+}
+
+
+@dataclass
+class Simulation:
+    """The result of :func:`simulate`.
+
+    ``positions`` is what an ideal reader would return for the valid position lines (canonical
+    schema, sorted by MMSI then time, no duplicates). ``truth`` has one row per planted (or, for
+    zone events, geometrically certain) behaviour; ``controls`` lists clean vessels with no truth
+    row at all; ``vessels`` is the roster (two rows share an MMSI in the identity scenario).
+    """
+
+    scenario: str
+    seed: int
+    start: datetime
+    hours: float
+    positions: pl.DataFrame
+    truth: pl.DataFrame
+    vessels: pl.DataFrame
+    config: SimConfig
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def controls(self) -> pl.DataFrame:
+        """Clean control vessels (mmsi, kind): no planted behaviour, no shared MMSI."""
+        return (
+            self.vessels.filter(pl.col("is_control"))
+            .select(S.MMSI, "kind", "vessel_key")
+            .sort(S.MMSI)
+        )
+
+
+def _knots(specs: list[VesselSpec]) -> Knots:
+    n = [len(s.plan.t) for s in specs]
+    return Knots(
+        v=np.repeat(np.arange(len(specs), dtype=np.int64), n),
+        t_s=np.concatenate([np.asarray(s.plan.t, dtype=np.float64) for s in specs]),
+        lat=np.concatenate([np.asarray(s.plan.lats, dtype=np.float64) for s in specs]),
+        lon=np.concatenate([np.asarray(s.plan.lons, dtype=np.float64) for s in specs]),
+        status=np.concatenate([np.asarray(s.plan.statuses, dtype=np.uint8) for s in specs]),
+    )
+
+
+def _static_table(specs: list[VesselSpec]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "_v": np.arange(len(specs), dtype=np.int64),
+            "_key": [s.key for s in specs],
+            "_kind": [s.kind for s in specs],
+            S.MMSI: [s.mmsi for s in specs],
+            S.VESSEL_NAME: [s.name for s in specs],
+            "_rename_s": [s.rename[0] if s.rename else None for s in specs],
+            "_rename_to": [s.rename[1] if s.rename else None for s in specs],
+            S.CALLSIGN: [s.callsign for s in specs],
+            S.IMO: [s.imo for s in specs],
+            S.SHIP_TYPE: [s.ship_type for s in specs],
+            S.LENGTH_M: [s.length_m for s in specs],
+            S.WIDTH_M: [s.width_m for s in specs],
+            S.DRAFT_M: [s.draft_m for s in specs],
+            S.DESTINATION: [s.destination for s in specs],
+            S.AIS_CLASS: [s.ais_class for s in specs],
+            S.FLAG: [s.flag for s in specs],
+        },
+        schema_overrides={
+            S.MMSI: pl.UInt32(),
+            S.IMO: pl.UInt32(),
+            S.SHIP_TYPE: pl.UInt8(),
+            S.LENGTH_M: pl.Float32(),
+            S.WIDTH_M: pl.Float32(),
+            S.DRAFT_M: pl.Float32(),
+            "_rename_s": pl.Float64(),
+        },
+    )
+
+
+def simulate(
+    scenario: str,
+    *,
+    seed: int = 0,
+    n_vessels: int | None = None,
+    hours: float | None = None,
+    start: datetime = DEFAULT_START,
+    config: SimConfig | None = None,
+) -> Simulation:
+    """Simulate AIS with ground truth for a named scenario.
+
+    Parameters
+    ----------
+    scenario
+        ``gulf-of-california``, ``yucatan``, ``pacific-eez`` or ``mixed``.
+    seed
+        Same seed, same everything (positions, truth, messy files).
+    n_vessels
+        Total number of vessels; vessels beyond the scenario's own are background traffic
+        (cargo and tankers on lanes, recreational boats near marinas): use it to scale ``mixed``
+        to millions of rows.
+    hours
+        Length of the simulated period (default 48). Planted behaviours after it are dropped.
+    start
+        UTC start time (default 2024-03-01 00:00).
+    config
+        Reporting, reception, noise and file-mess parameters (:class:`SimConfig`).
+
+    Examples
+    --------
+    >>> sim = simulate("gulf-of-california", seed=0, hours=12)
+    >>> sim.truth.filter(pl.col("event_type") == "ais_gap").height >= 1
+    True
+    >>> bool(sim.controls["kind"].is_in(["ferry", "cargo", "tanker"]).any())
+    True
+    """
+    if scenario not in SCENARIOS:
+        raise UserError(
+            f"unknown scenario {scenario!r}",
+            hint=f"choose one of: {', '.join(SCENARIOS)}",
+        )
+    if hours is not None and not hours > 0:
+        raise UserError(f"--hours must be positive, got {hours}")
+    if n_vessels is not None and n_vessels < 0:
+        raise UserError(f"--vessels must not be negative, got {n_vessels}")
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    cfg = config or SimConfig()
+    horizon_h = 48.0 if hours is None else float(hours)
+    horizon_s = horizon_h * 3600.0
+
+    build = SCENARIOS[scenario](seed)
+    specs = list(build.vessels)
+    regions = [REGIONS[r] for r in SCENARIO_REGIONS[scenario]]
+    n_bg = max(0, (n_vessels or 0) - len(specs))
+    bg_knots, bg_static = background_vessels(
+        n_bg, regions, horizon_s=horizon_s, seed=seed, first_index=len(specs)
+    )
+
+    sk = _knots(specs)
+    knots = Knots(
+        v=np.concatenate([sk.v, bg_knots.v]),
+        t_s=np.concatenate([sk.t_s, bg_knots.t_s]),
+        lat=np.concatenate([sk.lat, bg_knots.lat]),
+        lon=np.concatenate([sk.lon, bg_knots.lon]),
+        status=np.concatenate([sk.status, bg_knots.status]),
+    )
+    static = pl.concat([_static_table(specs), bg_static], how="vertical_relaxed")
+    is_b = (static[S.AIS_CLASS] == "B").to_numpy()
+    has_heading = np.concatenate(
+        [
+            np.array([s.has_heading for s in specs], dtype=bool),
+            np.ones(bg_static.height, dtype=bool),
+        ]
+    )
+    dark = [(i, a, z) for i, s in enumerate(specs) for a, z in s.plan.dark]
+    stations = np.array([st for r in regions for st in r.stations], dtype=np.float64)
+    rng = np.random.default_rng([seed, 4242])
+    msgs = sample_messages(
+        knots,
+        is_class_b=is_b,
+        has_heading=has_heading,
+        dark_v=np.array([d[0] for d in dark], dtype=np.int64),
+        dark_t0=np.array([d[1] for d in dark], dtype=np.float64),
+        dark_t1=np.array([d[2] for d in dark], dtype=np.float64),
+        stations=stations,
+        horizon_s=horizon_s,
+        cfg=cfg,
+        rng=rng,
+    )
+    frame = _positions_frame(msgs, static, start)
+    positions = frame.drop("_v", "_t_s", "_gps_jump")
+    roster_keys = static["_key"].to_list()
+    truth = build_truth(
+        build.planted,
+        frame,
+        static,
+        keys=roster_keys,
+        scenario=scenario,
+        start=start,
+        horizon_s=horizon_s,
+    )
+    in_truth = set(truth[S.MMSI].drop_nulls().to_list()) | set(
+        truth[S.OTHER_MMSI].drop_nulls().to_list()
+    )
+    roster = pl.DataFrame(
+        {
+            "vessel_key": roster_keys,
+            S.MMSI: static[S.MMSI],
+            S.VESSEL_NAME: static[S.VESSEL_NAME],
+            "kind": static["_kind"],
+            S.FLAG: static[S.FLAG],
+            S.SHIP_TYPE: static[S.SHIP_TYPE],
+            S.AIS_CLASS: static[S.AIS_CLASS],
+            S.LENGTH_M: static[S.LENGTH_M],
+            "is_background": [False] * len(specs) + [True] * bg_static.height,
+        }
+    ).with_columns(is_control=~pl.col(S.MMSI).is_in(list(in_truth)))
+    roster = roster.cast(ROSTER_SCHEMA)  # type: ignore[arg-type]
+    stats = {
+        "n_positions": positions.height,
+        "n_vessels": roster.height,
+        "n_gps_jumps": int(frame["_gps_jump"].sum()),
+        "n_dropped_on_land": int(msgs["n_dropped_on_land"][0]),
+        "n_truth": truth.height,
+    }
+    return Simulation(scenario, seed, start, horizon_h, positions, truth, roster, cfg, stats)
+
+
+def _positions_frame(
+    msgs: dict[str, np.ndarray], static: pl.DataFrame, start: datetime
+) -> pl.DataFrame:
+    start_us = int(start.timestamp() * 1_000_000)
+    m = pl.DataFrame(
+        {
+            "_v": msgs["v"],
+            "_t_s": msgs["t_s"],
+            S.LAT: np.round(msgs["lat"], 5),
+            S.LON: np.round(msgs["lon"], 5),
+            S.SOG_KN: np.round(msgs["sog_kn"], 1),
+            S.COG_DEG: np.round(msgs["cog_deg"], 1) % 360.0,
+            S.HEADING_DEG: msgs["heading_deg"],
+            S.NAV_STATUS: msgs["nav_status"],
+            "_gps_jump": msgs["gps_jump"],
+        },
+        nan_to_null=True,
+    )
+    ts = (pl.lit(start_us, pl.Int64) + (pl.col("_t_s") * 1_000_000).cast(pl.Int64)).cast(S.TS_DTYPE)
+    out = (
+        m.join(static, on="_v", how="left")
+        .with_columns(
+            ts.alias(S.TS),
+            pl.when(pl.col("_rename_s").is_not_null() & (pl.col("_t_s") >= pl.col("_rename_s")))
+            .then(pl.col("_rename_to"))
+            .otherwise(pl.col(S.VESSEL_NAME))
+            .alias(S.VESSEL_NAME),
+            pl.when(pl.col(S.NAV_STATUS) == STATUS_NA)
+            .then(None)
+            .otherwise(pl.col(S.NAV_STATUS))
+            .alias(S.NAV_STATUS),
+            pl.col(S.FLAG),
+            pl.lit(True).alias(S.MMSI_VALID),
+            pl.lit("simulated").alias(S.SOURCE_FILE),
+        )
+        .sort(S.MMSI, S.TS, "_v")
+        .unique([S.MMSI, S.TS], keep="first", maintain_order=True)
+        .with_row_index(S.SOURCE_ROW, offset=1)
+    )
+    cols = [*S.POSITION_SCHEMA, "_v", "_t_s", "_gps_jump"]
+    return out.select(cols).cast(
+        {k: v for k, v in S.POSITION_SCHEMA.items()}  # type: ignore[arg-type]
+    )
