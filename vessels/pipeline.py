@@ -364,12 +364,17 @@ def run(
         with _timed(timings, "tracks"):
             tracks_mod = importlib.import_module("vessels.tracks")
             tracks = tracks_mod.segment(positions).collect()
+    warnings: list[str] = []
     with _timed(timings, "zones"):
-        zone_layer = _load_zones(zones, no_default_zones)
         zones_mod = importlib.import_module("vessels.zones")
-        tracks = zones_mod.label_zones(tracks, zone_layer)
-        if isinstance(tracks, pl.LazyFrame):
-            tracks = tracks.collect()
+        if hasattr(zones_mod, "label_zones"):
+            zone_layer = _load_zones(zones, no_default_zones)
+            tracks = zones_mod.label_zones(tracks, zone_layer)
+            if isinstance(tracks, pl.LazyFrame):
+                tracks = tracks.collect()
+        else:  # zones stage not installed: detectors treat zone labels as unknown
+            zone_layer = None
+            warnings.append("positions not labelled with zones (vessels.zones.label_zones missing)")
     with _timed(timings, "events"):
         events_mod = importlib.import_module("vessels.events")
         config = prof.detector_config()
@@ -379,6 +384,7 @@ def run(
     with _timed(timings, "risk"):
         scored = score(events, tracks, prof, zone_kinds=_zone_kinds(zone_layer))
     summary = _summary(read_summary, tracks, events, scored, prof, timings)
+    summary["warnings"] = warnings
     summary["inputs"] = [str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)]
     summary["filters"] = {
         "since": None if since is None else str(since),
@@ -421,14 +427,11 @@ def _summary(
     }
     tiers = dict.fromkeys(S.RISK_TIERS, 0)
     tiers.update(dict(scored.vessels.group_by(S.RISK_TIER).len().iter_rows()))
-    t_range = (
-        tracks.select(pl.col(S.TS).min(), pl.col(S.TS).max()).row(0)
-        if tracks.height
-        else (
-            None,
-            None,
-        )
-    )
+    t_range: tuple[Any, Any] = (None, None)
+    if tracks.height:
+        t_range = tracks.select(
+            pl.col(S.TS).min().alias("t0"), pl.col(S.TS).max().alias("t1")
+        ).row(0)
     return {
         **{
             k: read_summary.get(k)

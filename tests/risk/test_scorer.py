@@ -276,3 +276,10 @@ def test_property_sum_equals_score_and_order_does_not_matter(
         assert again.vessels.equals(res.vessels)
         assert again.contributions.equals(res.contributions)
         assert again.vessel_days.equals(res.vessel_days)
+
+
+def test_open_gap_weighs_by_open_multiplier() -> None:
+    prof = parse_profile({"rules": {"ais_gap": {"points_per_h": 2, "open_multiplier": 0.25}}})
+    rows = [_gap(A, 4), {**_gap(B, 4), S.EVIDENCE: {"gap_h": 4.0, "is_open": True}}]
+    res = score(events(rows), profile=prof)
+    assert (_score_of(res, A), _score_of(res, B)) == (8.0, 2.0)

@@ -22,6 +22,7 @@ A profile file has these sections (all optional except what you want switched on
     min_hours = 0                  # shorter events are ignored
     min_shore_km = 0               # events nearer the shore are ignored, unless inside a zone
     cap = 40                       # most points this rule can give one vessel
+    open_multiplier = 0.5          # events still open at the end of the data (evidence.is_open)
     enabled = true
     [rules.ais_gap.zone_kind_multipliers]
     aoi = 1.5                      # protected_area, no_take, aoi, eez
@@ -89,6 +90,7 @@ class RuleWeights:
     min_hours: float = 0.0
     min_shore_km: float = 0.0
     cap: float | None = None
+    open_multiplier: float = 1.0
     enabled: bool = True
     zone_kind_multipliers: dict[str, float] = field(default_factory=dict)
     zone_multipliers: dict[str, float] = field(default_factory=dict)

@@ -6,8 +6,8 @@ How a score is made (the same for every rule; nothing rule-specific lives here):
    (``encounter``, ``dark_rendezvous``) add a mirrored copy so the other vessel scores too.
 2. ``hours`` = the rule's hours expression, clipped to ``[0, max_hours]``; events below
    ``min_hours`` and (outside named zones) nearer the shore than ``min_shore_km`` are dropped.
-3. ``raw = (points + points_per_h × hours) × zone-kind multiplier × specific-zone multiplier``,
-   rounded to 0.01.
+3. ``raw = (points + points_per_h × hours) × zone-kind multiplier × specific-zone multiplier``
+   (× ``open_multiplier`` for events still open at the end of the data), rounded to 0.01.
 4. Per vessel (or vessel-day) and rule, events are taken by decreasing ``raw`` (ties by
    ``event_id``) until the rule's ``cap`` is used up; each contribution is what fits under it.
 5. Vessel rules add one contribution each.
@@ -64,6 +64,7 @@ _NAMED_ZONE_KINDS = ("protected_area", "no_take", "aoi")
 _RAW = "_raw_points"
 _OTHER = "other"
 _WHERE = "where"
+_IS_OPEN = "_is_open"
 
 DAY_SCHEMA: dict[str, pl.DataType] = {
     S.MMSI: pl.UInt32(),
@@ -132,6 +133,9 @@ def _prepare_events(events: pl.DataFrame, zone_kinds: Mapping[str, str] | None) 
         where.alias(_WHERE),
         pl.col(S.OTHER_MMSI).alias(_OTHER),
         pl.col(S.START_TS).dt.date().alias(DAY),
+        (pl.col("is_open").fill_null(False) if "is_open" in fields else pl.lit(False)).alias(
+            _IS_OPEN
+        ),
     )
 
 
@@ -174,6 +178,7 @@ def _rule_contributions(
         (weights.points + weights.points_per_h * pl.col(HOURS_COL))
         * _multiplier(weights.zone_kind_multipliers, ZONE_KIND_COL)
         * _multiplier(weights.zone_multipliers, S.EVENT_ZONE_ID)
+        * pl.when(pl.col(_IS_OPEN)).then(weights.open_multiplier).otherwise(1.0)
     ).round(2)
     m = m.with_columns(raw.alias(_RAW)).filter(pl.col(_RAW) > 0)
     m = m.sort([*keys, _RAW, S.EVENT_ID], descending=[False] * len(keys) + [True, False])

@@ -1,0 +1,90 @@
+"""Tests of vessels.pipeline: the Python API of the main job, its result object and the map."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.test_cli_score import CARGO, DARK, write_sample
+from vessels import schema as S
+from vessels.errors import ConfigError, UserError
+from vessels.pipeline import Pipeline, events_geojson, run
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_sample(tmp_path_factory.mktemp("ais") / "ais.csv")
+
+
+@pytest.fixture(scope="module")
+def result(sample: Path):  # type: ignore[no-untyped-def]
+    return run(sample)
+
+
+def test_run_returns_every_table(result) -> None:  # type: ignore[no-untyped-def]
+    S.validate(result.vessels, S.VESSEL_SCHEMA)
+    S.validate(result.events, S.EVENT_SCHEMA)
+    S.validate(result.contributions, S.CONTRIBUTION_SCHEMA)
+    S.validate(result.tracks, {**S.POSITION_SCHEMA, S.SEGMENT_ID: pl.String()})
+    assert result.tracks.height == result.summary["accepted_rows"]
+    assert result.quarantine.height == result.summary["quarantined_rows"]
+    assert result.vessels[S.RISK_SCORE].is_sorted(descending=True)
+    assert result.vessel_days.height >= result.vessels.filter(pl.col(S.RISK_SCORE) > 0).height
+    assert result.files == {}  # nothing written without out=
+
+
+def test_repr_html_shows_counts_and_escapes_names(result) -> None:  # type: ignore[no-untyped-def]
+    hostile = result.vessels.with_columns(
+        pl.when(pl.col(S.MMSI) == DARK)
+        .then(pl.lit("<script>alert(1)</script>"))
+        .otherwise(pl.col(S.VESSEL_NAME))
+        .alias(S.VESSEL_NAME)
+    )
+    page = type(result)(**{**result.__dict__, "vessels": hostile})._repr_html_()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert f"{result.summary['accepted_rows']:,} positions" in page
+    assert "2024-03-01" in page  # time range
+    assert str(CARGO) in page
+
+
+def test_write_with_map(result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("folium")
+    files = result.write(tmp_path / "out", top_n=5)
+    assert (tmp_path / "out" / "map.html").stat().st_size > 1000
+    assert "map.html" in files
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["map_written"] is True and "map" in summary["timings_s"]
+    with pytest.raises(UserError, match="already exists"):
+        result.write(tmp_path / "out")
+
+
+def test_pipeline_keeps_options(sample: Path) -> None:
+    p = Pipeline(profile="gulf-of-california", mmsi=[DARK])
+    res = p.run(sample)
+    assert res.profile.name == "gulf-of-california"
+    assert res.vessels[S.MMSI].to_list() == [DARK]
+    assert "gulf-of-california" in repr(p)
+    with pytest.raises(ConfigError, match="unknown option"):
+        Pipeline(colour="red")
+
+
+def test_since_until_filter(sample: Path) -> None:
+    res = run(sample, since="2024-03-01T12:00:00", until="2024-03-02")
+    assert res.tracks[S.TS].min() >= datetime(2024, 3, 1, 12, tzinfo=UTC)
+    assert res.summary["filtered_rows"] > 0
+    assert res.summary["filters"]["since"] == "2024-03-01T12:00:00"
+
+
+def test_geojson_of_empty_and_null_positions() -> None:
+    assert json.loads(events_geojson(S.empty_events()))["features"] == []
+    ev = pl.DataFrame(
+        [{S.EVENT_ID: "x", S.EVENT_TYPE: "ais_gap", S.MMSI: 1, S.EVIDENCE: {"summary": 'a "b"'}}],
+        schema=S.EVENT_SCHEMA,
+    )
+    gj = json.loads(events_geojson(ev))
+    assert gj["features"][0]["geometry"] is None
+    assert gj["features"][0]["properties"]["evidence"]["summary"] == 'a "b"'
