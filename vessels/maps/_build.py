@@ -81,6 +81,7 @@ _CSS = """
 .vessels-title .vessels-note { color: #8a4b00; }
 .vessels-legend { bottom: 24px; left: 10px; }
 .vessels-legend .row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
+.vessels-legend .sw, .vessels-legend .dot, .vessels-legend .box { flex: none; }
 .vessels-legend .sw { width: 22px; height: 0; border-top: 4px solid; }
 .vessels-legend .dot { width: 12px; height: 12px; border-radius: 50%; border: 2px solid;
   margin: 0 5px; box-sizing: border-box; }
@@ -153,12 +154,12 @@ def _zone_features(
                     "title": str(name),
                     "tip": f"{ZONE_LABELS.get(kind, kind)}: {name}",
                     "rows": [
-                        ["Kind", ZONE_LABELS.get(kind, kind)],
-                        ["Zone id", _str(val(row, S.ZONE_ID))],
-                        ["Country", _str(val(row, S.ZONE_ISO3))],
-                        ["Source", _str(val(row, S.ZONE_SOURCE))],
-                        ["Licence", _str(val(row, S.ZONE_LICENCE))],
-                        ["Accuracy", _str(val(row, S.ZONE_ACCURACY))],
+                        {"l": "Kind", "v": ZONE_LABELS.get(kind, kind)},
+                        {"l": "Zone id", "v": _str(val(row, S.ZONE_ID))},
+                        {"l": "Country", "v": _str(val(row, S.ZONE_ISO3))},
+                        {"l": "Source", "v": _str(val(row, S.ZONE_SOURCE))},
+                        {"l": "Licence", "v": _str(val(row, S.ZONE_LICENCE))},
+                        {"l": "Accuracy", "v": _str(val(row, S.ZONE_ACCURACY))},
                     ],
                     "style": style,
                 },
@@ -380,7 +381,7 @@ def risk_map(
     if not offline:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
         for name, url in _ESRI_CANVAS.items():
-            folium.TileLayer(url, name=name, attr=_ESRI_ATTR, max_zoom=16).add_to(m)
+            folium.TileLayer(url, name=name, attr=_ESRI_ATTR, max_zoom=16, show=False).add_to(m)
 
     bind = folium.JsCode("vesselsMap.bind")
     point = folium.JsCode("vesselsMap.point")
@@ -388,7 +389,7 @@ def risk_map(
     def geojson(features: list[dict[str, Any]], name: str, **kw: Any) -> folium.GeoJson:
         return folium.GeoJson(
             {"type": "FeatureCollection", "features": features},
-            name=name,
+            name=html.escape(name),  # Leaflet's layer control writes names with innerHTML
             on_each_feature=bind,
             point_to_layer=point,
             **kw,
@@ -438,7 +439,7 @@ def risk_map(
         name = f"{_data.EVENT_LABELS[etype]} ({len(feats)})"
         n_points = sum(f["geometry"]["type"] == "Point" for f in feats)
         if n_points > cluster_threshold:
-            cluster = plugins.MarkerCluster(name=name + ", clustered").add_to(m)
+            cluster = plugins.MarkerCluster(name=html.escape(name) + ", clustered").add_to(m)
             geojson(feats, name, control=False).add_to(cluster)
         else:
             geojson(feats, name).add_to(m)

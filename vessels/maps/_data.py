@@ -153,7 +153,10 @@ def _ship_type_label() -> pl.Expr:
 
 
 def _fmt_num(expr: pl.Expr, decimals: int, unit: str = "") -> pl.Expr:
-    return expr.round(decimals).cast(pl.String) + pl.lit(unit)
+    rounded = expr.round(decimals)
+    if decimals == 0:
+        rounded = rounded.cast(pl.Int64)
+    return rounded.cast(pl.String) + pl.lit(unit)
 
 
 def _fmt_ts(expr: pl.Expr) -> pl.Expr:
@@ -336,7 +339,7 @@ def _vessel_cards(selected: pl.DataFrame) -> pl.DataFrame:
         .alias("tip"),
         pl.concat_list(
             [
-                pl.concat_list(pl.lit(label), value.cast(pl.String))
+                pl.struct(pl.lit(label).alias("l"), value.cast(pl.String).alias("v"))
                 for label, value in (
                     ("MMSI", pl.col(S.MMSI)),
                     ("Name", pl.col(S.VESSEL_NAME)),
@@ -465,7 +468,10 @@ def _event_rows(events: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
         (label.str.strip_chars_end("s") + pl.lit(": ") + who).alias("title"),
         (label.str.strip_chars_end("s") + pl.lit(" · ") + who).alias("tip"),
         pl.concat_list(
-            [pl.concat_list(pl.lit(lbl), expr.cast(pl.String)) for lbl, expr in row_specs]
+            [
+                pl.struct(pl.lit(lbl).alias("l"), expr.cast(pl.String).alias("v"))
+                for lbl, expr in row_specs
+            ]
         ).alias("rows"),
     )
 

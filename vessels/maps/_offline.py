@@ -46,7 +46,7 @@ ASSETS: tuple[tuple[str, str], ...] = (
     ),
     (r"/MarkerCluster\.css$", "leaflet.markercluster/MarkerCluster.css"),
     (r"/MarkerCluster\.Default\.css$", "leaflet.markercluster/MarkerCluster.Default.css"),
-    (r"jquery-ui(?:\.min)?\.js$", "jquery-ui/jquery-ui.js"),
+    (r"jquery-ui(?:\.min)?\.js$", "jquery-ui/jquery-ui.min.js"),
     (r"iso8601(?:\.min)?\.js$", "iso8601-js-period/iso8601.js"),
     (
         r"leaflet\.timedimension(?:\.min)?\.js$",

@@ -11,7 +11,7 @@
     return e;
   }
 
-  /* A card: title, a table of [label, value] rows, an optional list of reasons. */
+  /* A card: title, a table of {l: label, v: value} rows, an optional list of reasons. */
   V.card = function (p) {
     var box = el("div", "vessels-card vessels-card-" + String(p.kind || "feature"));
     box.appendChild(el("div", "vessels-card-title", p.title));
@@ -19,10 +19,10 @@
     if (rows.length) {
       var table = el("table");
       rows.forEach(function (r) {
-        if (r[1] === null || r[1] === undefined || r[1] === "") return;
+        if (!r || r.v === null || r.v === undefined || r.v === "") return;
         var tr = el("tr");
-        tr.appendChild(el("th", null, r[0]));
-        tr.appendChild(el("td", null, r[1]));
+        tr.appendChild(el("th", null, r.l));
+        tr.appendChild(el("td", null, r.v));
         table.appendChild(tr);
       });
       box.appendChild(table);
