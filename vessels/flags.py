@@ -8,7 +8,7 @@ vectorised ``replace_strict`` with no Python per row.
 
 Station kinds (ITU-R M.585; see ../shared/docs/data-formats.md, "MMSI"):
 
-* ``00MIDxxxx`` coast/base stations, ``111MIDxxx`` SAR aircraft, ``970xxxxxx``/``972xxxxxx``/
+* ``00MIDxxxx`` coast/base stations, ``111MIDxxx`` SAR aircraft (MID 2xx-7xx in both), ``970xxxxxx``/``972xxxxxx``/
   ``974xxxxxx`` AIS-SART, MOB and EPIRB, ``99MIDxxxx`` aids to navigation: **not vessels**;
   :func:`non_vessel_reason` names them so cleaning can exclude and count them.
 * ``98MIDxxxx`` craft associated with a parent ship: a vessel; its flag comes from digits 3-5.
@@ -394,7 +394,7 @@ def non_vessel_reason(mmsi: pl.Expr) -> pl.Expr:
     return (
         pl.when((m >= 2_000_000) & (m < 8_000_000))
         .then(pl.lit("non_vessel_base_station"))
-        .when((m >= 112_000_000) & (m < 118_000_000))
+        .when((m >= 111_200_000) & (m < 111_800_000))
         .then(pl.lit("non_vessel_sar_aircraft"))
         .when(
             ((m >= 970_000_000) & (m < 971_000_000))

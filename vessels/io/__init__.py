@@ -14,6 +14,6 @@ True
 
 from __future__ import annotations
 
-from vessels.io._read import FILTERED_OUT, FORMATS, Ingested, parse_columns, read_ais
+from vessels.io._read import FILTERED_OUT, FORMATS, INPUT, Ingested, parse_columns, read_ais
 
-__all__ = ["FILTERED_OUT", "FORMATS", "Ingested", "parse_columns", "read_ais"]
+__all__ = ["FILTERED_OUT", "FORMATS", "INPUT", "Ingested", "parse_columns", "read_ais"]

@@ -52,8 +52,6 @@ class Layout:
     columns: Mapping[str, tuple[str, ...]]
     #: None: ISO 8601 ``YYYY-MM-DD[T ]HH:MM:SS[.ffffff][Z]`` (fast path); else a strftime format
     ts_format: str | None = None
-    #: also try polars' format inference (slower; for the generic ``--columns`` CSV)
-    ts_infer: bool = False
     null_tokens: tuple[str, ...] = ()
     #: text -> code maps for columns written as words (DMA)
     text_codes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
@@ -135,8 +133,11 @@ def _num(raw: pl.Expr) -> pl.Expr:
     return raw.cast(pl.Float64, strict=False)
 
 
-def _parse_ts(raw: pl.Expr, fmt: str | None, infer: bool = False) -> pl.Expr:
+def _parse_ts(raw: pl.Expr, fmt: str | None) -> pl.Expr:
     """UTC timestamps from text: ISO 8601 (or ``fmt``), or Unix epoch seconds.
+
+    ISO times may end in ``Z`` or ``+00:00``; other UTC offsets are not accepted (the row is
+    quarantined as ``unparseable_ts``).
 
     The ISO path parses the first 19 characters with a fixed format and the optional fraction
     separately: polars' ``%.f`` is about 4x slower on a day of MarineCadastre rows.
@@ -146,7 +147,7 @@ def _parse_ts(raw: pl.Expr, fmt: str | None, infer: bool = False) -> pl.Expr:
         base = text.str.slice(0, 19).str.to_datetime(
             "%Y-%m-%d %H:%M:%S", strict=False, time_unit="us"
         )
-        rest = text.str.slice(19).str.strip_suffix("Z")
+        rest = text.str.slice(19).str.strip_suffix("Z").str.strip_suffix("+00:00")
         frac_us = (
             pl.when(rest == "")
             .then(pl.lit(0, pl.Int64))
@@ -159,8 +160,6 @@ def _parse_ts(raw: pl.Expr, fmt: str | None, infer: bool = False) -> pl.Expr:
     else:
         parsed = raw.str.to_datetime(fmt, strict=False, time_unit="us")
     candidates = [parsed]
-    if infer:
-        candidates.append(raw.str.to_datetime(strict=False, time_unit="us"))
     epoch_us = (_num(raw) * 1_000_000).cast(pl.Int64, strict=False)
     candidates.append(epoch_us.cast(pl.Datetime("us")))
     return pl.coalesce(candidates).dt.replace_time_zone("UTC")
@@ -227,7 +226,7 @@ def stage_csv(
                 .then(pl.lit("mmsi_out_of_range"))
             )
         elif kind == "ts":
-            parsed.append(_parse_ts(raw, layout.ts_format, layout.ts_infer).alias(canon))
+            parsed.append(_parse_ts(raw, layout.ts_format).alias(canon))
             errors.append(pl.when(failed).then(pl.lit("unparseable_ts")))
         elif kind == "imo":
             digits = raw.str.strip_prefix("IMO").str.strip_prefix("imo")

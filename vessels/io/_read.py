@@ -154,7 +154,7 @@ def sniff_format(src: Source) -> str:
 
 
 def _generic_layout(mapping: Mapping[str, str]) -> Layout:
-    return Layout(name="csv", columns={k: (v,) for k, v in mapping.items()}, ts_infer=True)
+    return Layout(name="csv", columns={k: (v,) for k, v in mapping.items()})
 
 
 def _stage_one(src: Source, fmt: str, mapping: dict[str, str] | None) -> pl.LazyFrame:

@@ -1,0 +1,239 @@
+"""``vessels ingest``: read AIS files, clean them, segment tracks, write Parquet + summary."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import polars as pl
+
+from vessels import schema as S
+from vessels._cli.common import emit_json, get_console, progress
+from vessels.errors import UserError
+
+__all__ = ["command", "run_ingest"]
+
+
+def _parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4:
+        raise UserError(
+            f"--bbox {text!r} is not four numbers min_lon,min_lat,max_lon,max_lat",
+            hint="e.g. --bbox=-115.5,30.5,-113.5,32.0 (with '=' when it starts with '-')",
+        )
+    return (values[0], values[1], values[2], values[3])
+
+
+def _parse_mmsi(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        return [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise UserError(
+            f"--mmsi {text!r} is not a comma-separated list of MMSI numbers",
+            hint="e.g. --mmsi 345070339,367000140",
+        ) from None
+
+
+def _segment(positions: pl.LazyFrame) -> tuple[pl.LazyFrame, bool]:
+    """Add track columns with vessels.tracks.segment when it is available."""
+    try:
+        from vessels.tracks import segment
+    except ImportError:  # pragma: no cover - tracks not in this tree
+        return positions, False
+    return segment(positions), True
+
+
+def run_ingest(
+    files: list[str],
+    out: str | Path,
+    *,
+    fmt: str | None = None,
+    columns: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    mmsi: list[int] | None = None,
+    overwrite: bool = False,
+    segment: bool = True,
+    quiet: bool = True,
+) -> dict[str, Any]:
+    """Ingest ``files`` into ``out`` (positions.parquet, quarantine.parquet, summary.json).
+
+    The input text is parsed once: classified rows go to a temporary Parquet file next to the
+    outputs, from which positions, quarantine and the row accounting are written.
+    """
+    from vessels.io import INPUT, read_ais
+    from vessels.outputs import prepare_out_dir, write_json, write_parquet
+
+    t0 = time.perf_counter()
+    out_dir = prepare_out_dir(out, overwrite=overwrite)
+    console = get_console(quiet)
+    ing = read_ais(
+        files, format=fmt, columns=columns, since=since, until=until, bbox=bbox, mmsi=mmsi
+    )
+    tmp = Path(tempfile.mkdtemp(prefix=".vessels-ingest-", dir=out_dir))
+    try:
+        with progress(console) as prog:
+            task = prog.add_task("reading and classifying rows", total=4)
+            ing = ing.materialize(tmp / "classified.parquet")
+            prog.update(task, advance=1, description="sorting and removing duplicates")
+            ing._accepted().sink_parquet(tmp / "accepted.parquet")
+            accepted = pl.scan_parquet(tmp / "accepted.parquet")
+            per_file = dict(accepted.group_by(INPUT).agg(pl.len()).collect().iter_rows())
+            prog.update(task, advance=1, description="segmenting tracks")
+            positions = accepted.select(list(S.POSITION_SCHEMA))
+            segmented = False
+            if segment:
+                positions, segmented = _segment(positions)
+            write_parquet(positions, out_dir / "positions.parquet")
+            prog.update(task, advance=1, description="writing quarantine and summary")
+            write_parquet(ing.quarantine, out_dir / "quarantine.parquet")
+            summary = ing.summary(accepted_per_file=per_file)
+            prog.update(task, advance=1)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    summary["segmented"] = segmented
+    summary["outputs"] = {
+        "positions": str(out_dir / "positions.parquet"),
+        "quarantine": str(out_dir / "quarantine.parquet"),
+        "summary": str(out_dir / "summary.json"),
+    }
+    summary["wall_s"] = round(time.perf_counter() - t0, 3)
+    write_json(summary, out_dir / "summary.json")
+    return summary
+
+
+def _print_table(summary: dict[str, Any], quiet: bool) -> None:
+    from rich.table import Table
+
+    console = get_console(quiet)
+    table = Table(title="vessels ingest", show_header=True, header_style="bold")
+    table.add_column("file")
+    for col in ("format", "input", "accepted", "quarantined", "duplicates", "filtered"):
+        table.add_column(col, justify="right")
+    for name, f in summary["per_file"].items():
+        table.add_row(
+            name,
+            str(f["format"]),
+            f"{f['input_rows']:,}",
+            f"{f['accepted_rows']:,}",
+            f"{f['quarantined_rows']:,}",
+            f"{f['duplicate_rows']:,}",
+            f"{f['filtered_rows']:,}",
+        )
+    if len(summary["per_file"]) > 1:
+        table.add_row(
+            "[bold]total[/bold]",
+            "",
+            f"{summary['input_rows']:,}",
+            f"{summary['accepted_rows']:,}",
+            f"{summary['quarantined_rows']:,}",
+            f"{summary['duplicate_rows']:,}",
+            f"{summary['filtered_rows']:,}",
+        )
+    console.print(table)
+    if summary["per_rule"]:
+        rules = ", ".join(f"{k} {v:,}" for k, v in summary["per_rule"].items())
+        console.print(f"quarantine rules: {rules}")
+    console.print(f"written to {Path(summary['outputs']['positions']).parent}/")
+
+
+@click.command(
+    "ingest",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="""\b
+Examples:
+  vessels ingest AIS_2023_06_01.zip --out clean/
+  vessels ingest 'data/AIS_2023_06_*.zip' --out june/ --bbox=-118,30,-105,33
+  vessels ingest aisdk-2024-03-01.csv --out dk/ --json
+  vessels ingest capture.nmea --out nmea/ --overwrite
+  vessels ingest tracks.csv --format csv --columns mmsi=ShipId,ts=time,lat=y,lon=x --out t/
+""",
+)
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Output directory (positions.parquet, quarantine.parquet, summary.json).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(
+        ["marinecadastre", "marinecadastre2024", "dma", "nmea", "parquet", "traj", "csv"]
+    ),
+    help="Input format; detected from the header or extension when omitted.",
+)
+@click.option(
+    "--columns",
+    help="Column mapping for another CSV layout, e.g. mmsi=ShipId,ts=time,lat=y,lon=x.",
+)
+@click.option("--since", help="Keep positions at or after this UTC time (ISO 8601).")
+@click.option("--until", help="Keep positions before this UTC time (ISO 8601).")
+@click.option("--bbox", help="Keep positions inside min_lon,min_lat,max_lon,max_lat.")
+@click.option("--mmsi", help="Keep only these MMSIs (comma-separated).")
+@click.option("--no-segment", is_flag=True, help="Do not add track/segment columns.")
+@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out directory.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+def command(
+    files: tuple[str, ...],
+    out: str,
+    fmt: str | None,
+    columns: str | None,
+    since: str | None,
+    until: str | None,
+    bbox: str | None,
+    mmsi: str | None,
+    no_segment: bool,
+    overwrite: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Read AIS files, clean them and write canonical positions with track segments.
+
+    FILE may be a file, a directory or a glob; .zip, .gz and .zst are read directly. Every
+    input row ends up accepted, quarantined (with its rule), a duplicate, or filtered out:
+    summary.json has the counts per file and per rule.
+    """
+    for label, value in (("--since", since), ("--until", until)):
+        if value is not None:
+            try:
+                from datetime import datetime
+
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise UserError(
+                    f"{label} {value!r} is not an ISO 8601 time", hint="e.g. 2024-06-01T00:00"
+                ) from None
+    summary = run_ingest(
+        list(files),
+        out,
+        fmt=fmt,
+        columns=columns,
+        since=since,
+        until=until,
+        bbox=_parse_bbox(bbox),
+        mmsi=_parse_mmsi(mmsi),
+        overwrite=overwrite,
+        segment=not no_segment,
+        quiet=quiet or as_json,
+    )
+    if as_json:
+        emit_json(summary)
+    else:
+        _print_table(summary, quiet)
