@@ -8,8 +8,9 @@ vectorised ``replace_strict`` with no Python per row.
 
 Station kinds (ITU-R M.585; see ../shared/docs/data-formats.md, "MMSI"):
 
-* ``00MIDxxxx`` coast/base stations, ``111MIDxxx`` SAR aircraft (MID 2xx-7xx in both), ``970xxxxxx``/``972xxxxxx``/
-  ``974xxxxxx`` AIS-SART, MOB and EPIRB, ``99MIDxxxx`` aids to navigation: **not vessels**;
+* ``00MIDxxxx`` coast/base stations, ``111MIDxxx`` SAR aircraft (MID 2xx-7xx in both),
+  ``970xxxxxx``/``972xxxxxx``/``974xxxxxx`` AIS-SART, MOB and EPIRB, ``99MIDxxxx`` aids to
+  navigation: **not vessels**;
   :func:`non_vessel_reason` names them so cleaning can exclude and count them.
 * ``98MIDxxxx`` craft associated with a parent ship: a vessel; its flag comes from digits 3-5.
 * Everything else is treated as a vessel. Wrong length, unknown MID, ``123456789`` and nine
