@@ -61,8 +61,11 @@ def read_score_dir(
                 summary = json.loads(p.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            if isinstance(summary, dict) and isinstance(summary.get("profile"), str):
-                profile = summary["profile"]
+            prof = summary.get("profile") if isinstance(summary, dict) else None
+            if isinstance(prof, dict):  # vessels score: {"name": ..., "source": ...}
+                prof = prof.get("name")
+            if isinstance(prof, str):
+                profile = prof
     return positions, events, vessels, profile
 
 

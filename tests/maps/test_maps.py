@@ -1,0 +1,348 @@
+"""risk_map data preparation, escaping, offline bundle and the `vessels map` CLI (no browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from tests.factories import T0, make_track
+from tests.maps.conftest import HOSTILE, event_row, events_frame, tracks_frame, vessels_frame
+from vessels import schema as S
+from vessels.cli import main
+from vessels.errors import UserError
+from vessels.maps import risk_map, save_map
+from vessels.maps._data import event_features, select_vessels, simplify_tracks
+from vessels.maps._offline import ASSETS, asset_bytes, local_asset, localise
+
+# --- which vessels are drawn ------------------------------------------------------------------
+
+SELECT_CASES = [
+    # id, top_n, mmsi, expected mmsi order
+    ("top-2-by-score", 2, None, [345000001, 345000002]),
+    ("top-more-than-table", 10, None, [345000001, 345000002, 345000003, 345000004]),
+    ("explicit-mmsi-keeps-risk-order", 50, [345000004, 345000002], [345000002, 345000004]),
+]
+
+
+@pytest.mark.parametrize(
+    ("top_n", "mmsi", "expected"), [c[1:] for c in SELECT_CASES], ids=[c[0] for c in SELECT_CASES]
+)
+def test_select_vessels(top_n: int, mmsi: list[int] | None, expected: list[int]) -> None:
+    selected, total = select_vessels(vessels_frame(), top_n=top_n, mmsi=mmsi)
+    assert selected[S.MMSI].to_list() == expected
+    assert total == 4
+
+
+def test_select_ties_broken_by_mmsi_and_null_scores_last() -> None:
+    v = pl.DataFrame(
+        {S.MMSI: [3, 2, 1, 4], S.RISK_SCORE: [50.0, 50.0, None, 60.0], S.RISK_TIER: ["m"] * 4},
+        schema_overrides={S.MMSI: pl.UInt32},
+    )
+    assert select_vessels(v, top_n=4)[0][S.MMSI].to_list() == [4, 2, 3, 1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"top_n": 5, "mmsi": [999]}, "MMSI not in the vessels table: 999"),
+        ({"top_n": 0}, "top_n must be at least 1"),
+    ],
+    ids=["unknown-mmsi", "zero-top"],
+)
+def test_select_user_errors(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        select_vessels(vessels_frame(), **kwargs)
+
+
+# --- simplification -----------------------------------------------------------------------------
+
+
+def _zigzag(n: int, amp_deg: float) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            S.MMSI: [1] * n,
+            S.SEGMENT_ID: ["a"] * n,
+            S.TS: [T0 + timedelta(minutes=i) for i in range(n)],
+            S.LAT: [amp_deg * (i % 2) for i in range(n)],
+            S.LON: [i * 0.01 for i in range(n)],
+        },
+        schema_overrides={S.MMSI: pl.UInt32},
+    )
+
+
+SIMPLIFY_CASES = [
+    # id, frame, simplify_m, cap, expected rows
+    ("straight-line-keeps-ends", _zigzag(50, 0.0), 30.0, 1000, 2),
+    ("zigzag-above-tolerance-kept", _zigzag(50, 0.01), 30.0, 1000, 50),
+    ("zigzag-below-tolerance-dropped", _zigzag(50, 0.0001), 30.0, 1000, 2),
+    ("cap-thins-to-every-kth-plus-end", _zigzag(100, 0.01), 30.0, 10, 11),
+]
+
+
+@pytest.mark.parametrize(
+    ("frame", "tol", "cap", "expected"),
+    [c[1:] for c in SIMPLIFY_CASES],
+    ids=[c[0] for c in SIMPLIFY_CASES],
+)
+def test_simplify_tracks(frame: pl.DataFrame, tol: float, cap: int, expected: int) -> None:
+    out = simplify_tracks(frame, simplify_m=tol, max_points_per_track=cap)
+    assert out.height == expected
+    # kept points are input points: same timestamps, same coordinates, ends preserved
+    joined = out.join(frame, on=[S.MMSI, S.TS], how="left", suffix="_in")
+    assert joined[S.LAT + "_in"].null_count() == 0
+    assert (joined[S.LAT] - joined[S.LAT + "_in"]).abs().max() < 1e-9  # type: ignore[operator]
+    assert out[S.TS].min() == frame[S.TS].min() and out[S.TS].max() == frame[S.TS].max()
+
+
+def test_simplify_keeps_segments_apart_and_single_fixes() -> None:
+    tr = tracks_frame()  # vessel 1 has two segments
+    single = (
+        tr.filter(pl.col(S.MMSI) == 345000002)
+        .head(1)
+        .with_columns(pl.lit("lonely").alias(S.SEGMENT_ID))
+    )
+    out = simplify_tracks(
+        pl.concat([tr, single]).select(S.MMSI, S.SEGMENT_ID, S.TS, S.LAT, S.LON),
+        simplify_m=30.0,
+        max_points_per_track=1000,
+    )
+    parts = out.group_by(S.MMSI, S.SEGMENT_ID).len().sort(S.MMSI, S.SEGMENT_ID)
+    assert parts.filter(pl.col(S.MMSI) == 345000001)["len"].to_list() == [2, 2]
+    assert parts.filter(pl.col(S.SEGMENT_ID) == "lonely")["len"].to_list() == [1]
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def _features(events: pl.DataFrame, **kw: Any) -> tuple[dict[str, Any], dict[str, int]]:
+    selected, _ = select_vessels(vessels_frame(), top_n=50)
+    positions = tracks_frame().select(S.MMSI, S.SEGMENT_ID, S.TS, S.LAT, S.LON)
+    return event_features(
+        events, selected, positions, simplify_m=1.0, max_events_per_type=kw.get("cap", 100)
+    )
+
+
+def test_event_geometries_by_type() -> None:
+    feats, left_out = _features(events_frame())
+    assert left_out == {}
+    gap = next(f for f in feats["ais_gap"] if f["properties"]["mmsi"] == 345000001)
+    assert gap["geometry"] == {
+        "type": "LineString",
+        "coordinates": [[-114.1, 31.0], [-114.0, 31.0]],
+    }
+    for etype in ("encounter", "dark_rendezvous", "zone_entry", "eez_incursion"):
+        assert [f["geometry"]["type"] for f in feats[etype]] == ["Point"]
+    # loitering of 345000003 from 1 h to 4 h: the track slice, its ends are fixes in the window
+    loiter = feats["loitering"][0]["geometry"]
+    assert loiter["type"] == "LineString"
+    lons = [c[0] for c in loiter["coordinates"]]
+    track = tracks_frame().filter(pl.col(S.MMSI) == 345000003)
+    inside = track.filter(pl.col(S.TS).is_between(T0 + timedelta(hours=1), T0 + timedelta(hours=4)))
+    assert min(lons) == pytest.approx(inside[S.LON].min(), abs=1e-5)
+    assert max(lons) == pytest.approx(inside[S.LON].max(), abs=1e-5)
+
+
+def test_event_rows_carry_evidence_and_both_vessels() -> None:
+    feats, _ = _features(events_frame())
+    gap = next(f for f in feats["ais_gap"] if f["properties"]["mmsi"] == 345000001)
+    rows = {r["l"]: r["v"] for r in gap["properties"]["rows"]}
+    assert rows["Gap"] == "7.2 h" or rows["Gap"] == "7.3 h"
+    assert rows["Implied speed"] == "3.4 kn"
+    assert rows["Vessel"] == f"{HOSTILE} (345000001)"
+    enc = {r["l"]: r["v"] for r in feats["encounter"][0]["properties"]["rows"]}
+    assert enc["Other vessel"] == "SEA STAR (345000002)"
+
+
+def test_events_capped_per_type_longest_kept() -> None:
+    rows = [
+        event_row("loitering", 345000003, hours=(0, h), lat=31.4, lon=-114.5, event_id=f"l{h}")
+        for h in (1, 2, 3, 4, 5)
+    ]
+    feats, left_out = _features(pl.DataFrame(rows, schema=S.EVENT_SCHEMA), cap=2)
+    assert left_out == {"loitering": 3}
+    assert len(feats["loitering"]) == 2
+
+
+def test_events_of_vessels_not_drawn_are_left_out() -> None:
+    other = event_row("encounter", 111111111, hours=(1, 2), lat=31, lon=-114, other=222222222)
+    feats, _ = _features(pl.DataFrame([other], schema=S.EVENT_SCHEMA))
+    assert feats == {}
+
+
+# --- the page: text stays text ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def page_html() -> str:
+    m = risk_map(
+        tracks_frame(),
+        events_frame(),
+        vessels_frame(),
+        land=False,
+        title="<script>alert('t')</script>",
+        profile="<i>p</i>",
+    )
+    return str(m.get_root().render())
+
+
+def test_ais_text_never_appears_as_markup(page_html: str) -> None:
+    assert "<img src=x" not in page_html
+    assert "<script>window.__pwned" not in page_html
+    assert "X<b>1</b>" not in page_html
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page_html  # present, as JSON data
+    assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in page_html
+    assert "<i>p</i>" not in page_html and "&lt;i&gt;p&lt;/i&gt;" in page_html
+
+
+def test_popups_never_use_innerhtml_or_folium_html_popups(page_html: str) -> None:
+    helper = asset_bytes("vessels/vessels-map.js").decode()
+    assert "innerHTML" not in re.sub(r"/\*.*?\*/", "", helper, flags=re.S)
+    assert "textContent" in helper
+    assert "GeoJsonPopup" not in page_html and "bindPopup(feature.properties" not in page_html
+
+
+def test_title_notes_when_vessels_are_left_out() -> None:
+    m = risk_map(tracks_frame(), None, vessels_frame(), land=False, top_n=2)
+    assert "showing the top 2 of 4 vessels by risk score" in m.get_root().render()
+
+
+def test_point_cap_is_announced(caplog: pytest.LogCaptureFixture) -> None:
+    zig = pl.concat(
+        [
+            make_track(345000001, n=400, course_deg=45.0 + 90 * (i % 2)).with_columns(
+                pl.lit(str(i)).alias(S.SEGMENT_ID)
+            )
+            for i in range(1)
+        ]
+    )
+    wiggly = zig.with_columns(pl.col(S.LAT) + (pl.int_range(pl.len()) % 2) * 0.01)
+    with caplog.at_level("WARNING", logger="vessels.maps"):
+        m = risk_map(wiggly, None, vessels_frame(), land=False, max_points_per_track=50)
+    assert "thinned to at most ~50 points" in m.get_root().render()
+    assert any("thinned" in r.getMessage() for r in caplog.records)
+
+
+# --- offline ------------------------------------------------------------------------------------
+
+
+def _remote_refs(page: str) -> list[str]:
+    return re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:[^"]+|//[^"]+)"', page)
+
+
+def test_offline_page_has_no_remote_script_or_style(tmp_path: Path) -> None:
+    m = risk_map(
+        tracks_frame(), events_frame(), vessels_frame(), land=False, offline=True, time_slider=True
+    )
+    page = save_map(m, tmp_path / "m.html").read_text()
+    assert _remote_refs(page) == []
+    assert "tile.openstreetmap.org" not in page
+    assert "fontawesome" not in page.lower()  # icon font left out: the map has no icons
+
+
+def test_online_page_refs_all_have_a_bundled_copy() -> None:
+    m = risk_map(tracks_frame(), events_frame(), vessels_frame(), land=False, time_slider=True)
+    refs = _remote_refs(m.get_root().render())
+    assert refs
+    from vessels.maps._offline import _dropped
+
+    assert [u for u in refs if local_asset(u) is None and not _dropped(u)] == []
+
+
+@pytest.mark.parametrize(("pattern", "rel"), ASSETS, ids=[r for _, r in ASSETS])
+def test_every_bundled_asset_exists_with_a_licence(pattern: str, rel: str) -> None:
+    assert len(asset_bytes(rel)) > 500
+    folder = Path(__file__).resolve().parents[2] / "vessels" / "data" / "web" / rel.split("/")[0]
+    assert any(p.name.upper().startswith(("LICEN", "NOTICE", "MIT")) for p in folder.iterdir())
+
+
+def test_unknown_cdn_file_is_a_user_error() -> None:
+    import folium
+
+    m = folium.Map(tiles=None)
+    m.default_js = [*m.default_js, ("x", "https://cdn.example.org/unknown-plugin.js")]
+    with pytest.raises(UserError, match=re.escape("no local copy of https://cdn.example.org")):
+        localise(m)
+
+
+def test_icons_bring_the_icon_font_offline(tmp_path: Path) -> None:
+    import base64
+
+    import folium
+
+    m = folium.Map(tiles=None)
+    folium.Marker([0, 0], icon=folium.Icon(icon="ship", prefix="fa")).add_to(m)
+    page = save_map(m, tmp_path / "icons.html", offline=True).read_text()
+    assert _remote_refs(page) == []
+    css = [
+        base64.b64decode(x).decode()
+        for x in re.findall(r'href="data:text/css;base64,([^"]+)"', page)
+    ]
+    assert any("Font Awesome" in c and "url(data:font/woff2;base64," in c for c in css)
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+
+def _score_dir(tmp_path: Path, *, positions: bool = True) -> Path:
+    d = tmp_path / "score"
+    d.mkdir()
+    vessels_frame().write_parquet(d / "vessels.parquet")
+    events_frame().write_parquet(d / "events.parquet")
+    if positions:
+        tracks_frame().write_parquet(d / "positions.parquet")
+    (d / "summary.json").write_text(json.dumps({"profile": {"name": "yucatan"}}))
+    return d
+
+
+def test_cli_writes_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = _score_dir(tmp_path)
+    out = tmp_path / "m.html"
+    assert main(["map", str(d), "--top", "2", "--out", str(out), "--offline"]) == 0
+    page = out.read_text()
+    assert "profile: yucatan" in page and "showing the top 2 of 4" in page
+    assert _remote_refs(page) == []
+    assert "wrote" in capsys.readouterr().err
+
+
+def test_cli_default_out_and_mmsi(tmp_path: Path) -> None:
+    d = _score_dir(tmp_path)
+    assert main(["map", str(d), "--mmsi", "345000004", "-q"]) == 0
+    page = (d / "map.html").read_text()
+    assert "vessels-mmsi-345000004" in page and "vessels-mmsi-345000001" not in page
+
+
+CLI_ERRORS = [
+    ("missing-dir", lambda p: p / "nope", "is not a directory"),
+    (
+        "no-positions",
+        lambda p: _score_dir(p, positions=False),
+        "lacks positions.parquet or tracks.parquet or positions",
+    ),
+    (
+        "no-vessels",
+        lambda p: (_score_dir(p) / "vessels.parquet").unlink() or p / "score",
+        "lacks vessels.parquet",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"), [c[1:] for c in CLI_ERRORS], ids=[c[0] for c in CLI_ERRORS]
+)
+def test_cli_user_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any, message: str
+) -> None:
+    assert main(["map", str(make(tmp_path))]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_cli_unknown_mmsi(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["map", str(_score_dir(tmp_path)), "--mmsi", "123"]) == 2
+    assert "MMSI not in the vessels table: 123" in capsys.readouterr().err
