@@ -10,6 +10,8 @@ Examples
 
 from __future__ import annotations
 
+from vessels.zones._eez import EEZConfig, build_eez
+from vessels.zones._label import ZONE_EDGE_KM, LabelConfig, ZoneIndex, label_zones
 from vessels.zones._land import (
     ShoreConfig,
     is_on_land,
@@ -17,10 +19,18 @@ from vessels.zones._land import (
     load_land,
     shore_distance_km,
 )
+from vessels.zones._layers import default_zones
 
 __all__ = [
+    "ZONE_EDGE_KM",
+    "EEZConfig",
+    "LabelConfig",
     "ShoreConfig",
+    "ZoneIndex",
+    "build_eez",
+    "default_zones",
     "is_on_land",
+    "label_zones",
     "load_countries",
     "load_land",
     "shore_distance_km",

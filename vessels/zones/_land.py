@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,8 +28,14 @@ from vessels._geo import EARTH_RADIUS_M
 from vessels.zones._grid import GridIndex
 from vessels.zones._naturalearth import COUNTRIES_FILE, DATA_BOUNDS, LAND_FILE, data_dir
 
+#: Signed distance to shore (0.1 km units, int16) at the nodes of a 0.1 deg grid over DATA_BOUNDS.
+SHORE_GRID_FILE = "shore_km_grid_0p1deg.npz"
+SHORE_GRID_RES_DEG = 0.1
+
 __all__ = [
+    "SHORE_GRID_FILE",
     "ShoreConfig",
+    "build_shore_grid",
     "is_on_land",
     "load_countries",
     "load_land",
@@ -49,10 +56,16 @@ class ShoreConfig:
         The coastline is densified to at most this vertex spacing (0.01 deg ~ 1.1 km) before the
         nearest-vertex search, so a distance overestimates the distance to the polyline by at most
         ~0.55 km at the coast and much less offshore (sqrt(d^2 + s^2/4) - d).
+    exact_within_km
+        Points whose interpolated distance from the shipped 0.1 deg grid (:data:`SHORE_GRID_FILE`)
+        is below this are measured exactly (k-d tree); farther points keep the bilinear
+        interpolation of exact node distances (measured error in ``docs/zones.md``). ``inf``
+        measures every point exactly (slower: far-from-shore queries cost ~10x more).
     """
 
     land_grid_res_deg: float = 0.05
     coast_spacing_deg: float = 0.01
+    exact_within_km: float = 30.0
 
 
 DEFAULT_SHORE = ShoreConfig()
@@ -173,14 +186,67 @@ def coast_distance_km(
     return out
 
 
+def _grid_nodes() -> tuple[np.ndarray, np.ndarray]:
+    x0, y0, x1, y1 = DATA_BOUNDS
+    r = SHORE_GRID_RES_DEG
+    xs = x0 + r * np.arange(round((x1 - x0) / r) + 1)
+    ys = y0 + r * np.arange(round((y1 - y0) / r) + 1)
+    return xs, ys
+
+
+def build_shore_grid(out_dir: str | Path | None = None) -> Path:
+    """Compute the shipped shore-distance grid from the shipped land (exact at every node).
+
+    Takes tens of seconds (far-from-shore nearest-vertex queries are the slow ones); run by
+    ``vessels zones build-land``.
+    """
+    xs, ys = _grid_nodes()
+    gx, gy = np.meshgrid(xs, ys)
+    km = coast_distance_km(gy.ravel(), gx.ravel())
+    land = is_on_land(gy.ravel(), gx.ravel())
+    signed = np.where(land, -km, km).reshape(gx.shape)
+    out = Path(out_dir) if out_dir is not None else data_dir()
+    path = out / SHORE_GRID_FILE
+    np.savez_compressed(path, km_x10=np.round(signed * 10).astype(np.int16))
+    return path
+
+
+@lru_cache(maxsize=1)
+def _shore_grid() -> np.ndarray:
+    with np.load(data_dir() / SHORE_GRID_FILE) as z:
+        return np.asarray(z["km_x10"], dtype=np.float32) / np.float32(10.0)
+
+
+def _interp_grid(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Bilinear interpolation of the node grid; NaN off the grid."""
+    grid = _shore_grid()
+    ny, nx = grid.shape
+    x0, y0 = DATA_BOUNDS[0], DATA_BOUNDS[1]
+    fx = (x - x0) / SHORE_GRID_RES_DEG
+    fy = (y - y0) / SHORE_GRID_RES_DEG
+    ok = (fx >= 0) & (fx <= nx - 1) & (fy >= 0) & (fy <= ny - 1)
+    out = np.full(x.shape, np.nan)
+    fx, fy = fx[ok], fy[ok]
+    i = np.minimum(fx.astype(np.int64), nx - 2)
+    j = np.minimum(fy.astype(np.int64), ny - 2)
+    tx = fx - i
+    ty = fy - j
+    out[ok] = (grid[j, i] * (1 - tx) + grid[j, i + 1] * tx) * (1 - ty) + (
+        grid[j + 1, i] * (1 - tx) + grid[j + 1, i + 1] * tx
+    ) * ty
+    return out
+
+
 def shore_distance_km(
     lat: ArrayLike, lon: ArrayLike, *, config: ShoreConfig = DEFAULT_SHORE
 ) -> np.ndarray:
     """Signed distance to the nearest coastline in km: positive at sea, negative on land.
 
-    Exact great-circle distance to the Natural Earth 1:10m coastline densified to
-    ``config.coast_spacing_deg`` (found with a k-d tree on unit vectors, so the nearest vertex is
-    the true great-circle nearest). NaN coordinates give NaN.
+    Near the coast (``|d| < config.exact_within_km``) and outside the grid: great-circle distance
+    to the Natural Earth 1:10m coastline densified to ``config.coast_spacing_deg`` (a k-d tree on
+    unit vectors, so the nearest vertex is the true great-circle nearest). Farther out: bilinear
+    interpolation of the same exact distance precomputed on a 0.1 deg grid. NaN coordinates give
+    NaN.
 
     Examples
     --------
@@ -190,7 +256,13 @@ def shore_distance_km(
     True
     """
     x, y = _as_xy(lat, lon)
+    shape = x.shape
     x, y = x.ravel(), y.ravel()
-    km = coast_distance_km(y, x, config=config)
-    land = is_on_land(y, x, config=config)
-    return np.where(land, -km, km).reshape(np.shape(np.asarray(lat)))
+    out = _interp_grid(x, y)
+    ok = np.isfinite(x) & np.isfinite(y)
+    need = ok & ~(np.abs(out) >= config.exact_within_km)  # near shore, or off the grid (NaN)
+    if need.any():
+        km = coast_distance_km(y[need], x[need], config=config)
+        land = is_on_land(y[need], x[need], config=config)
+        out[need] = np.where(land, -km, km)
+    return out.reshape(shape)
