@@ -9,6 +9,7 @@ import gzip
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +100,7 @@ def _copy_stream(src_open: Callable[[], Any], dest: Path, name: str, kind: str) 
     try:
         with src_open() as fin, dest.open("wb") as fout:
             shutil.copyfileobj(fin, fout, length=1 << 22)
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise FormatError(
             f"{name}: cannot decompress this {kind} file ({exc})",
             hint="check that the file is complete, or decompress it yourself",

@@ -1,0 +1,161 @@
+"""``vessels ingest`` through ``main([...])``: outputs, exit codes and user-error messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from vessels import schema as S
+from vessels.cli import main
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_ingest_writes_outputs_and_balanced_summary(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out"
+    code = main(["ingest", str(DATA / "mc_2015.csv"), str(DATA / "sample.nmea"), "--out", str(out)])
+    assert code == 0
+    positions = pl.read_parquet(out / "positions.parquet")
+    quarantine = pl.read_parquet(out / "quarantine.parquet")
+    summary = json.loads((out / "summary.json").read_text())
+    S.validate(positions, S.POSITION_SCHEMA, what="positions.parquet")
+    if summary["segmented"]:
+        S.validate(positions, S.SEGMENT_DERIVED_SCHEMA, what="positions.parquet")
+    S.validate(quarantine, S.QUARANTINE_SCHEMA, what="quarantine.parquet")
+    assert positions.height == summary["accepted_rows"] == 6 + 6
+    assert quarantine.height == summary["quarantined_rows"]
+    assert summary["balanced"]
+    for key in ("input_rows", "accepted_rows", "quarantined_rows", "duplicate_rows"):
+        assert key in summary
+    assert set(summary["per_file"]) == {str(DATA / "mc_2015.csv"), str(DATA / "sample.nmea")}
+    assert sum(summary["per_rule"].values()) == summary["quarantined_rows"]
+    err = capsys.readouterr().err
+    assert "accepted" in err and "written to" in err
+
+
+def test_json_and_quiet(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code = main(["ingest", str(DATA / "dma.csv"), "--out", str(tmp_path / "o"), "--json"])
+    assert code == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["accepted_rows"] == 2 and data["per_rule"]["non_vessel_dma_aton"] == 1
+    assert captured.err == ""
+    code = main(["ingest", str(DATA / "dma.csv"), "--out", str(tmp_path / "q"), "--quiet"])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_filters_and_mapping_options(tmp_path: Path) -> None:
+    out = tmp_path / "g"
+    code = main(
+        [
+            "ingest",
+            str(DATA / "generic.csv"),
+            "--format",
+            "csv",
+            "--columns",
+            "mmsi=ShipId,ts=time,lat=y,lon=x",
+            "--mmsi",
+            "345070339",
+            "--bbox=-115,30,-114,32",
+            "--since",
+            "2024-06-01T00:00:30",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["accepted_rows"], summary["filtered_rows"]) == (1, 2)
+
+
+def test_help_has_examples(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["ingest", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "Examples" in text and "--columns" in text and "--overwrite" in text
+
+
+def _gz_garbage(tmp: Path) -> str:
+    p = tmp / "broken.csv.gz"
+    p.write_bytes(b"\x1f\x8b\x08\x00 not gzip at all")
+    return str(p)
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        pytest.param(
+            lambda t: [str(t / "missing.csv")], ["missing.csv", "file not found"], id="missing-file"
+        ),
+        pytest.param(
+            lambda t: [str(DATA / "mc_2015.csv"), "--format", "excel"],
+            ["--format", "excel"],
+            id="unknown-format",
+        ),
+        pytest.param(
+            lambda t: [str(DATA / "generic.csv")],
+            ["generic.csv", "line 1", "BaseDateTime", "--columns"],
+            id="header-matches-no-layout",
+        ),
+        pytest.param(
+            lambda t: [_gz_garbage(t)], ["broken.csv.gz", "cannot decompress"], id="bad-compression"
+        ),
+        pytest.param(
+            lambda t: [str(DATA / "generic.csv"), "--columns", "mmsi=ShipId,ts=time"],
+            ["--columns", "lat", "lon"],
+            id="mapping-incomplete",
+        ),
+        pytest.param(
+            lambda t: [str(DATA / "generic.csv"), "--columns", "mmsi=ShipId,ts=time,lat=y,lon=X9"],
+            ["generic.csv", "X9", "header has"],
+            id="mapping-unknown-header",
+        ),
+        pytest.param(
+            lambda t: [str(DATA / "generic.csv"), "--columns", "boat=ShipId"],
+            ["--columns", "unknown column 'boat'"],
+            id="mapping-unknown-name",
+        ),
+        pytest.param(
+            lambda t: [str(DATA / "mc_2015.csv"), "--bbox", "1,2,3"], ["--bbox"], id="bad-bbox"
+        ),
+        pytest.param(
+            lambda t: [str(DATA / "mc_2015.csv"), "--since", "yesterday"],
+            ["--since", "ISO 8601"],
+            id="bad-since",
+        ),
+    ],
+)
+def test_user_errors_exit_2_without_traceback(tmp_path: Path, capsys, args, needles) -> None:  # type: ignore[no-untyped-def]
+    code = main(["ingest", *args(tmp_path), "--out", str(tmp_path / "out")])
+    assert code == 2
+    err = capsys.readouterr().err
+    for needle in needles:
+        assert needle in err
+    assert "Traceback" not in err
+
+
+def test_output_not_writable(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["ingest", str(DATA / "dma.csv"), "--out", str(blocker / "sub")]) == 2
+    assert "not writable" in capsys.readouterr().err
+    assert main(["ingest", str(DATA / "dma.csv"), "--out", str(blocker)]) == 2
+    assert "is a file" in capsys.readouterr().err  # click checks the path type
+
+
+def test_existing_output_needs_overwrite(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "o"
+    assert main(["ingest", str(DATA / "dma.csv"), "--out", str(out), "-q"]) == 0
+    assert main(["ingest", str(DATA / "dma.csv"), "--out", str(out), "-q"]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["ingest", str(DATA / "dma.csv"), "--out", str(out), "-q", "--overwrite"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "positions.parquet",
+        "quarantine.parquet",
+        "summary.json",
+    ]
