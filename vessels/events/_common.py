@@ -26,7 +26,9 @@ from vessels._geo import M_PER_NM, MPS_PER_KN, haversine_m
 
 __all__ = [
     "DEG_M",
+    "IDX",
     "KM_PER_NM",
+    "SEG",
     "SEG_GAP_FALLBACK_H",
     "Frameish",
     "ZoneTable",
@@ -34,8 +36,12 @@ __all__ = [
     "finish",
     "first_zone_expr",
     "neighbour_join",
+    "next_in",
     "prepare",
+    "prev_in",
     "runs_id",
+    "same_as_next",
+    "same_as_prev",
     "summary_hours",
     "zone_table",
 ]
@@ -56,21 +62,14 @@ _PREPARED_SCHEMA: dict[str, pl.DataType] = {
     **S.SEGMENT_DERIVED_SCHEMA,
     **S.ZONE_LABEL_SCHEMA,
 }
-# Sort keys: everything that can distinguish two rows, so that input order never matters.
-_SORT_KEYS = [
-    S.MMSI,
-    S.SEGMENT_ID,
-    S.TS,
-    S.LAT,
-    S.LON,
-    S.SOG_KN,
-    S.COG_DEG,
-    S.HEADING_DEG,
-    S.VESSEL_NAME,
-    S.CALLSIGN,
-    S.IMO,
-    S.SHIP_TYPE,
-]
+# Sort keys: the segment, time, then position, so that input order never matters (rows equal on
+# all of these are duplicates that cleaning removes; the detectors read no other column of them
+# in a way that depends on their order).
+_SORT_KEYS = [S.MMSI, S.SEGMENT_ID, S.TS, S.LAT, S.LON]
+#: Integer segment key added by :func:`prepare` (consecutive rows share it; cheaper than strings).
+SEG = "_seg"
+#: Row number within the segment, added by :func:`prepare`.
+IDX = "_i"
 
 
 def _as_lazy(tracks: Frameish | Sequence[Frameish]) -> pl.LazyFrame:
@@ -97,24 +96,50 @@ def _fallback_segments(lf: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def same_as_prev(*keys: str) -> pl.Expr:
+    """True where the row has the same ``keys`` as the previous row (frame sorted by them)."""
+    cond = [pl.col(k) == pl.col(k).shift() for k in keys or (SEG,)]
+    return pl.all_horizontal(cond).fill_null(False)
+
+
+def same_as_next(*keys: str) -> pl.Expr:
+    """True where the row has the same ``keys`` as the next row (frame sorted by them)."""
+    cond = [pl.col(k) == pl.col(k).shift(-1) for k in keys or (SEG,)]
+    return pl.all_horizontal(cond).fill_null(False)
+
+
+def prev_in(expr: pl.Expr, *keys: str) -> pl.Expr:
+    """``expr`` of the previous row within the same ``keys`` (default: segment), else null.
+
+    A masked shift instead of ``.shift().over(keys)``: no grouping, since frames are sorted.
+    """
+    return pl.when(same_as_prev(*keys)).then(expr.shift())
+
+
+def next_in(expr: pl.Expr, *keys: str) -> pl.Expr:
+    """``expr`` of the next row within the same ``keys`` (default: segment), else null."""
+    return pl.when(same_as_next(*keys)).then(expr.shift(-1))
+
+
 def _kinematics(lf: pl.LazyFrame) -> pl.LazyFrame:
     """dt_s, dist_m, implied_speed_kn, course_change_deg within each segment (null at its start)."""
-    seg = S.SEGMENT_ID
-    dt = pl.col(S.TS).diff().dt.total_seconds(fractional=True).over(seg)
-    dist = haversine_m(
-        pl.col(S.LAT).shift().over(seg),
-        pl.col(S.LON).shift().over(seg),
-        pl.col(S.LAT),
-        pl.col(S.LON),
-    )
+    lf = lf.with_columns(_seg_key())
+    dt = (pl.col(S.TS) - prev_in(pl.col(S.TS))).dt.total_seconds(fractional=True)
+    dist = haversine_m(prev_in(pl.col(S.LAT)), prev_in(pl.col(S.LON)), pl.col(S.LAT), pl.col(S.LON))
     lf = lf.with_columns(dt.alias(S.DT_S), dist.alias(S.DIST_M))
     spd = (
         pl.when(pl.col(S.DT_S) > 0)
         .then(pl.col(S.DIST_M) / pl.col(S.DT_S) / MPS_PER_KN)
         .otherwise(None)
     )
-    cc = ((pl.col(S.COG_DEG).cast(pl.Float64).diff().over(seg) + 540.0) % 360.0 - 180.0).abs()
+    cog = pl.col(S.COG_DEG).cast(pl.Float64)
+    cc = ((cog - prev_in(cog) + 540.0) % 360.0 - 180.0).abs()
     return lf.with_columns(spd.alias(S.IMPLIED_SPEED_KN), cc.alias(S.COURSE_CHANGE_DEG))
+
+
+def _seg_key() -> pl.Expr:
+    new = (pl.col(S.SEGMENT_ID) != pl.col(S.SEGMENT_ID).shift()).fill_null(True)
+    return new.cast(pl.UInt32).cum_sum().alias(SEG)
 
 
 def prepare(tracks: Frameish | Sequence[Frameish]) -> pl.DataFrame:
@@ -125,7 +150,7 @@ def prepare(tracks: Frameish | Sequence[Frameish]) -> pl.DataFrame:
     ``vessels.tracks.segment`` when that module exists (else a 24-h time split), missing kinematics
     are computed per segment. Rows are sorted by ``mmsi, segment_id, ts`` (then by every value
     column), so the result does not depend on input order; rows without a timestamp or position are
-    dropped. A ``_i`` column numbers rows within their segment.
+    dropped. ``_seg`` (UInt32) numbers the segments and ``_i`` the rows within their segment.
     """
     lf = _as_lazy(tracks)
     names = lf.collect_schema().names()
@@ -140,10 +165,10 @@ def prepare(tracks: Frameish | Sequence[Frameish]) -> pl.DataFrame:
     ).with_columns(pl.col(S.SEGMENT_ID).fill_null(pl.col(S.MMSI).cast(pl.String)))
     lf = lf.sort(_SORT_KEYS, nulls_last=True)
     kin = (S.DT_S, S.DIST_M, S.IMPLIED_SPEED_KN, S.COURSE_CHANGE_DEG)
-    if any(k in missing for k in kin):
-        lf = _kinematics(lf)
-    lf = lf.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over(S.SEGMENT_ID).alias("_i"))
-    return lf.collect()
+    lf = _kinematics(lf) if any(k in missing for k in kin) else lf.with_columns(_seg_key())
+    row = pl.int_range(pl.len(), dtype=pl.UInt32)
+    start = pl.when(~same_as_prev()).then(row).forward_fill()
+    return lf.with_columns((row - start).alias(IDX)).collect()
 
 
 def _segment(lf: pl.LazyFrame, names: list[str]) -> pl.LazyFrame:
@@ -209,9 +234,10 @@ def first_zone_expr(col: str = S.ZONE_IDS) -> pl.Expr:
     return pl.col(col).list.sort().list.first()
 
 
-def runs_id(new_run: pl.Expr, over: str | list[str]) -> pl.Expr:
-    """Run number within ``over``, incremented where ``new_run`` is true (null counts as true)."""
-    return new_run.fill_null(True).cast(pl.UInt32).cum_sum().over(over)
+def runs_id(new_run: pl.Expr, *keys: str) -> pl.Expr:
+    """Globally unique run number: increments where ``new_run`` is true (null counts as true) or
+    where ``keys`` (default: segment) change. The frame must be sorted by ``keys``."""
+    return (new_run.fill_null(True) | ~same_as_prev(*keys)).cast(pl.UInt32).cum_sum()
 
 
 def summary_hours(expr: pl.Expr) -> pl.Expr:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from vessels import schema as S
-from vessels.events._common import Frameish, finish, prepare
+from vessels.events._common import SEG, Frameish, finish, prepare
 from vessels.events.fishing import FISHING_SCORE, speed_kn_expr
 from vessels.events.zone_entry import _with_score, visits
 
@@ -72,7 +72,17 @@ def detect_eez_incursions(
             & pl.col(S.FLAG).is_not_null()
             & (pl.col(S.EEZ_ISO3) != pl.col(S.FLAG))
         )
+        # only segments that are typed fishing vessels or have fishing-like positions can qualify
+        .filter(
+            (
+                pl.col(S.SHIP_TYPE).is_in(list(cfg.fishing_ship_types)).fill_null(False)
+                | (pl.col(FISHING_SCORE) >= cfg.min_fishing_score)
+            )
+            .any()
+            .over(SEG)
+        )
         .select(
+            SEG,
             S.SEGMENT_ID,
             S.MMSI,
             "_i",

@@ -39,12 +39,14 @@ import polars as pl
 from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.events._common import (
+    SEG,
     Frameish,
     cell_deg_for,
     finish,
     first_zone_expr,
     neighbour_join,
     prepare,
+    prev_in,
     runs_id,
 )
 
@@ -110,7 +112,7 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.LazyFrame:
     pos = (
         p.lazy()
         .with_columns(
-            pl.col(S.SEGMENT_ID).rank("dense").cast(pl.UInt32).alias("_sid"),
+            pl.col(SEG).alias("_sid"),
             pl.col(S.TS).dt.epoch("us").alias("_t"),
             pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64)).alias("_sp"),
         )
@@ -226,7 +228,7 @@ def _runs(
     rows = (
         pairs.filter(pl.col("_d") <= radius_m)
         .sort(*key, "_k")
-        .with_columns(runs_id(pl.col("_k").diff().over(key) != 1, key).alias("_run"))
+        .with_columns(runs_id(pl.col("_k") - prev_in(pl.col("_k"), *key) != 1, *key).alias("_run"))
     )
     runs = (
         rows.group_by(*key, "_run")
@@ -235,7 +237,7 @@ def _runs(
         .sort(*key, "_k0")
         .with_columns(
             runs_id(
-                (pl.col("_k0") - pl.col("_k1").shift().over(key)) * step_h >= merge_gap_h, key
+                (pl.col("_k0") - prev_in(pl.col("_k1"), *key)) * step_h >= merge_gap_h, *key
             ).alias("_grp")
         )
         .select(*key, "_run", "_grp")

@@ -37,9 +37,11 @@ from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.events._common import (
     KM_PER_NM,
+    SEG,
     Frameish,
     finish,
     first_zone_expr,
+    next_in,
     prepare,
     zone_table,
 )
@@ -86,7 +88,7 @@ class GapConfig:
     report_open: bool = True
 
 
-_SIDE_COLS = [S.TS, S.LAT, S.LON, S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS, "_n_before"]
+_SIDE_COLS = [S.TS, S.LAT, S.LON, S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS]
 
 
 def gap_links(
@@ -103,111 +105,87 @@ def gap_links(
     the positions where the vessel went dark and reappeared (``e_`` null for open gaps), and
     ``gap_s``. Used by :func:`detect_gaps` and by the dark-rendezvous detector.
     """
-    p = prepared.lazy().with_columns(
-        pl.col(S.TS)
-        .is_not_null()
-        .cast(pl.UInt32)
-        .rolling_sum_by(S.TS, f"{int(window_h * 3600)}s", closed="right")
-        .over(S.SEGMENT_ID)
-        .alias("_n_before")
-    )
+    p = prepared
     thr_us = int(min_gap_h * 3.6e9)
-    inner = (
-        p.select(
-            S.MMSI,
-            S.SEGMENT_ID,
-            "_i",
-            (pl.col(S.TS).shift(-1).over(S.SEGMENT_ID) - pl.col(S.TS))
-            .dt.total_microseconds()
-            .alias("_gap_us"),
-        )
-        .filter(pl.col("_gap_us") > thr_us)
-        .select(
-            S.MMSI,
-            pl.col(S.SEGMENT_ID).alias("_s_seg"),
-            pl.col("_i").alias("_s_i"),
-            pl.col(S.SEGMENT_ID).alias("_e_seg"),
-            (pl.col("_i") + 1).alias("_e_i"),
-        )
-    )
-    segs = p.group_by(S.SEGMENT_ID).agg(
+    base = p.lazy().select(S.MMSI, SEG, S.TS, pl.int_range(pl.len(), dtype=pl.UInt32).alias("_r"))
+    inner = base.filter(
+        (next_in(pl.col(S.TS)) - pl.col(S.TS)).dt.total_microseconds() > thr_us
+    ).select(S.MMSI, pl.col("_r").alias("_s_r"), (pl.col("_r") + 1).alias("_e_r"))
+    segs = base.group_by(SEG).agg(
         pl.col(S.MMSI).first(),
-        pl.col(S.TS).min().alias("_first"),
-        pl.col(S.TS).max().alias("_last"),
-        pl.col("_i").max().alias("_last_i"),
+        pl.col(S.TS).first().alias("_first"),
+        pl.col(S.TS).last().alias("_last"),
+        pl.col("_r").first().alias("_r0"),
+        pl.col("_r").last().alias("_r1"),
     )
     parts = [inner]
     if include_segment_boundaries:
-        starts = segs.sort(S.MMSI, "_first", S.SEGMENT_ID).with_columns(
-            pl.col("_last").cum_max().shift().over(S.MMSI).alias("_prev_max")
+        starts = (
+            segs.sort(S.MMSI, "_first", SEG)
+            .with_columns(pl.col("_last").cum_max().shift().over(S.MMSI).alias("_prev_max"))
+            .filter(pl.col("_first") > pl.col("_prev_max"))
         )
-        starts = starts.filter(pl.col("_first") > pl.col("_prev_max"))
         ends = segs.select(
-            S.MMSI,
-            pl.col(S.SEGMENT_ID).alias("_s_seg"),
-            pl.col("_last").alias("_prev_max"),
-            pl.col("_last_i").alias("_s_i"),
-        ).sort("_prev_max", S.MMSI, "_s_seg")
+            S.MMSI, pl.col("_last").alias("_prev_max"), pl.col("_r1").alias("_s_r")
+        ).sort("_prev_max", S.MMSI, "_s_r")
         cross = (
             starts.sort("_prev_max")
             .join_asof(ends, on="_prev_max", by=S.MMSI, strategy="backward", check_sortedness=False)
             .filter((pl.col("_first") - pl.col("_prev_max")).dt.total_microseconds() > thr_us)
-            .select(
-                S.MMSI,
-                "_s_seg",
-                pl.col("_s_i").cast(pl.UInt32),
-                pl.col(S.SEGMENT_ID).alias("_e_seg"),
-                pl.lit(0, dtype=pl.UInt32).alias("_e_i"),
-            )
+            .select(S.MMSI, "_s_r", pl.col("_r0").alias("_e_r"))
         )
         parts.append(cross)
     if include_open:
-        data_end = p.select(pl.col(S.TS).max())
         last = (
-            segs.sort(S.MMSI, "_last", S.SEGMENT_ID)
+            segs.sort(S.MMSI, "_last", SEG)
             .group_by(S.MMSI)
             .agg(pl.all().last())
-            .join(data_end.select(pl.col(S.TS).alias("_end")), how="cross")
+            .join(base.select(pl.col(S.TS).max().alias("_end")), how="cross")
             .filter((pl.col("_end") - pl.col("_last")).dt.total_microseconds() > thr_us)
-            .select(
-                S.MMSI,
-                pl.col(S.SEGMENT_ID).alias("_s_seg"),
-                pl.col("_last_i").cast(pl.UInt32).alias("_s_i"),
-                pl.lit(None, dtype=pl.String).alias("_e_seg"),
-                pl.lit(None, dtype=pl.UInt32).alias("_e_i"),
-            )
+            .select(S.MMSI, pl.col("_r1").alias("_s_r"), pl.lit(None, pl.UInt32).alias("_e_r"))
         )
         parts.append(last)
     links = pl.concat(
+        [x.select(pl.col("_s_r").cast(pl.UInt32), pl.col("_e_r").cast(pl.UInt32)) for x in parts]
+    ).collect()
+    # positions in the window before each gap start: binary search on a (segment, second) key
+    t_s = p[S.TS].dt.epoch("s")
+    key = p[SEG].cast(pl.Int64) * (1 << 40) + (t_s - (t_s.min() or 0))
+    s_key = key.gather(links["_s_r"])
+    first = key.search_sorted(s_key - int(window_h * 3600), side="right")
+    n_before = (links["_s_r"].cast(pl.Int64) - first.cast(pl.Int64) + 1).cast(pl.UInt32)
+    cols = [S.SEGMENT_ID, *_SIDE_COLS]
+    s_side = p.select(cols).gather(links["_s_r"])
+    e_side = p.select(cols).gather(links["_e_r"])
+    data_end = p[S.TS].max()
+    out = pl.concat(
         [
-            x.with_columns(pl.col("_s_i").cast(pl.UInt32), pl.col("_e_i").cast(pl.UInt32))
-            for x in parts
-        ]
+            links,
+            s_side.rename({c: f"s_{c}" for c in cols}),
+            e_side.rename({c: f"e_{c}" for c in cols}),
+        ],
+        how="horizontal",
+    ).with_columns(
+        pl.Series("s__n_before", n_before, dtype=pl.UInt32),
+        pl.lit(data_end, dtype=S.TS_DTYPE).alias("_data_end"),
     )
-    side = p.select(S.SEGMENT_ID, "_i", *_SIDE_COLS)
-    s_side = side.rename({c: f"s_{c}" for c in _SIDE_COLS})
-    e_side = side.rename({c: f"e_{c}" for c in _SIDE_COLS})
-    data_end_expr = pl.col(S.TS).max()
-    out = (
-        links.join(s_side, left_on=["_s_seg", "_s_i"], right_on=[S.SEGMENT_ID, "_i"], how="left")
-        .join(e_side, left_on=["_e_seg", "_e_i"], right_on=[S.SEGMENT_ID, "_i"], how="left")
-        .join(p.select(data_end_expr.alias("_data_end")), how="cross")
+    return (
+        out.lazy()
         .with_columns(
-            pl.col("_s_seg").alias(S.SEGMENT_ID),
-            pl.when(pl.col("_e_seg") != pl.col("_s_seg"))
-            .then(pl.col("_e_seg"))
+            p[S.MMSI].gather(links["_s_r"]).alias(S.MMSI),
+            pl.col(f"s_{S.SEGMENT_ID}").alias(S.SEGMENT_ID),
+            pl.when(pl.col(f"e_{S.SEGMENT_ID}") != pl.col(f"s_{S.SEGMENT_ID}"))
+            .then(pl.col(f"e_{S.SEGMENT_ID}"))
             .alias("other_segment_id"),
-            pl.col("_e_seg").is_null().alias("is_open"),
-        )
-        .with_columns(
+            pl.col("_e_r").is_null().alias("is_open"),
             (pl.coalesce(pl.col(f"e_{S.TS}"), pl.col("_data_end")) - pl.col(f"s_{S.TS}"))
             .dt.total_seconds(fractional=True)
             .alias("gap_s"),
             pl.coalesce(pl.col(f"e_{S.TS}"), pl.col("_data_end")).alias("_end_ts"),
         )
-        .drop("_s_seg", "_s_i", "_e_seg", "_e_i", "_data_end")
+        .drop("_s_r", "_e_r", "_data_end")
+        .collect()
     )
-    return out.collect()
 
 
 def detect_gaps(

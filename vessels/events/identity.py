@@ -30,7 +30,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import haversine_m
-from vessels.events._common import Frameish, finish, prepare, runs_id
+from vessels.events._common import SEG, Frameish, finish, prepare, prev_in, runs_id
 
 __all__ = ["IdentityConfig", "detect_identity_conflicts"]
 
@@ -64,8 +64,9 @@ class IdentityConfig:
 def _shared(p: pl.DataFrame, cfg: IdentityConfig) -> pl.LazyFrame:
     segs = (
         p.lazy()
-        .group_by(S.SEGMENT_ID)
+        .group_by(SEG)
         .agg(
+            pl.col(S.SEGMENT_ID).first(),
             pl.col(S.MMSI).first(),
             pl.col(S.TS).min().alias("_a"),
             pl.col(S.TS).max().alias("_b"),
@@ -187,13 +188,14 @@ def _static(p: pl.DataFrame) -> pl.LazyFrame:
     parts = []
     for field, expr in norm.items():
         v = expr.replace("", None)
-        prev = v.forward_fill().shift().over(seg)
         parts.append(
             p.lazy()
-            .select(S.MMSI, S.TS, seg, S.LAT, S.LON, S.EEZ_ISO3, v.alias("_v"), prev.alias("_prev"))
-            .filter(pl.col("_v").is_not_null() & (pl.col("_v") != pl.col("_prev")).fill_null(True))
+            .select(S.MMSI, S.TS, SEG, seg, S.LAT, S.LON, S.EEZ_ISO3, v.alias("_v"))
+            .filter(pl.col("_v").is_not_null())
+            .with_columns(prev_in(pl.col("_v")).alias("_prev"))
+            .filter((pl.col("_v") != pl.col("_prev")).fill_null(True))
             .with_columns(pl.lit(field).alias("_field"))
-            .drop("_prev")
+            .drop("_prev", SEG)
         )
     long = pl.concat(parts).sort(S.MMSI, "_field", S.TS, "_v")
     prev_v = pl.col("_v").shift().over(S.MMSI, "_field")

@@ -25,10 +25,12 @@ import polars as pl
 from vessels import schema as S
 from vessels.events._common import (
     KM_PER_NM,
+    SEG,
     Frameish,
     finish,
     first_zone_expr,
     prepare,
+    prev_in,
     runs_id,
 )
 
@@ -83,16 +85,17 @@ def detect_loitering(
     """Detect loitering events; EVENT_SCHEMA rows."""
     cfg = config or LoiteringConfig()
     p = prepared if prepared is not None else prepare(tracks)
-    seg = S.SEGMENT_ID
     sp = pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64))
     slow = (sp < cfg.max_speed_kn).fill_null(False)
-    new_run = (slow != slow.shift().over(seg)) | (pl.col(S.DT_S) > cfg.max_position_gap_h * 3600)
+    new_run = (slow != prev_in(slow)) | (pl.col(S.DT_S) > cfg.max_position_gap_h * 3600)
     ev = (
         p.lazy()
-        .with_columns(runs_id(new_run, seg).alias("_run"), slow.alias("_slow"), sp.alias("_sp"))
+        .with_columns(runs_id(new_run).alias("_run"), slow.alias("_slow"), sp.alias("_sp"))
         .filter(pl.col("_slow"))
-        .group_by(seg, "_run")
+        .group_by("_run")
         .agg(
+            pl.col(S.SEGMENT_ID).first(),
+            pl.col(SEG).first(),
             pl.col(S.MMSI).first(),
             pl.col(S.TS).first().alias(S.START_TS),
             pl.col(S.TS).last().alias(S.END_TS),

@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
-from vessels.events._common import Frameish, finish, prepare, runs_id, zone_table
+from vessels.events._common import SEG, Frameish, finish, prepare, prev_in, runs_id, zone_table
 from vessels.events.fishing import FISHING_SCORE, FishingConfig, score_expr, speed_kn_expr
 
 __all__ = ["ZoneEntryConfig", "detect_zone_entries", "visits"]
@@ -38,8 +38,8 @@ class ZoneEntryConfig:
     ----------
     merge_gap_min : float
         Stretches inside one zone separated by less than this outside are one visit. Default
-        30 min (ours: three AIS class-B reporting intervals at anchor; hysteresis asked for by
-        issue 5; Skylight raises one entry per AOI visit).
+        30 min (ours: absorbs GPS jitter and drifting along a boundary, the hysteresis issue 5
+        asks for; an exit and return within half an hour is one visit for an analyst).
     min_dwell_min : float
         Drop visits shorter than this. Default 0 (report every entry, as Skylight does).
     min_fishing_score : float
@@ -55,19 +55,21 @@ class ZoneEntryConfig:
 def visits(rows: pl.LazyFrame, key: str, merge_gap_min: float, min_fishing: float) -> pl.LazyFrame:
     """Group rows (one per position inside ``key``) into visits per (segment, key).
 
-    ``rows`` needs ``segment_id, _i, ts, lat, lon, dt_s, _sp, fishing_score`` and ``key``.
+    ``rows`` needs ``_seg, segment_id, _i, ts, lat, lon, dt_s, _sp, fishing_score`` and ``key``.
     """
-    grp = [S.SEGMENT_ID, key]
-    prev_i = pl.col("_i").shift().over(grp)
-    prev_ts = pl.col(S.TS).shift().over(grp)
+    grp = [SEG, key]
+    prev_i = prev_in(pl.col("_i"), *grp)
+    prev_ts = prev_in(pl.col(S.TS), *grp)
     outside_s = (pl.col(S.TS) - prev_ts).dt.total_seconds(fractional=True)
     new_visit = (pl.col("_i") - prev_i > 1) & (outside_s >= merge_gap_min * 60.0)
     consecutive = (pl.col("_i") - prev_i == 1).fill_null(False)
     return (
-        rows.sort(*grp, S.TS)
-        .with_columns(runs_id(new_visit, grp).alias("_visit"), consecutive.alias("_cons"))
-        .group_by(*grp, "_visit")
+        rows.sort(*grp, "_i")
+        .with_columns(runs_id(new_visit, *grp).alias("_visit"), consecutive.alias("_cons"))
+        .group_by("_visit")
         .agg(
+            pl.col(key).first(),
+            pl.col(S.SEGMENT_ID).first(),
             pl.col(S.MMSI).first(),
             pl.col(S.TS).first().alias(S.START_TS),
             pl.col(S.TS).last().alias(S.END_TS),
@@ -121,6 +123,7 @@ def detect_zone_entries(
         p.lazy()
         .filter(pl.col(S.ZONE_IDS).list.len() > 0)
         .select(
+            SEG,
             S.SEGMENT_ID,
             S.MMSI,
             "_i",

@@ -1,0 +1,277 @@
+"""Benchmark of the behaviour detectors on a generated day of AIS.
+
+The generator is vectorised numpy (no per-row Python): ``vessels`` vessels over 24 h, each with
+``rows / vessels`` positions at jittered intervals, spread over an area that grows with the number
+of vessels (constant density, as when a national feed grows into a regional one). Behaviours:
+transit (8-16 kn), fishing (zig-zag 2-5 kn), drifting (< 1 kn), anchored in port groups (vessels
+within ~300 m of each other, near shore), encounter pairs (a vessel copying another's drifting
+track 200 m away), and dark periods (2-10 h silences in 10 % of the vessels). The input already
+carries ``segment_id`` (one per vessel), kinematics and zone labels, so the figures are the
+detectors' own cost (``prepare`` = sort + checks is timed separately).
+
+Each size runs in a fresh subprocess so that the peak RSS is the peak of that size alone.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_events.py --rows 1000000 --vessels 2000
+    .venv/bin/python benchmarks/bench_events.py --rows 10000000 --vessels 20000
+    .venv/bin/python benchmarks/bench_events.py --sizes 1000000:2000,10000000:20000  # both
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from vessels import schema as S  # noqa: E402
+from vessels._geo import MPS_PER_KN  # noqa: E402
+
+DATA = ROOT / "benchmarks" / "_data"
+T0_US = int(datetime(2024, 3, 1, tzinfo=UTC).timestamp() * 1e6)
+
+
+def generate(rows: int, vessels: int, seed: int = 11) -> pl.DataFrame:
+    """One day of positions for ``vessels`` vessels, about ``rows`` positions in total."""
+    rng = np.random.default_rng(seed)
+    per = max(rows // vessels, 2)
+    n = per * vessels
+    # area grows with the vessel count: 2000 vessels on ~4 x 4 deg
+    side = 4.0 * np.sqrt(vessels / 2000.0)
+    lat0 = rng.uniform(15.0, 15.0 + side, vessels)
+    lon0 = rng.uniform(-110.0, -110.0 + side, vessels)
+    kind = rng.choice(5, vessels, p=[0.45, 0.2, 0.15, 0.1, 0.1])  # transit fish drift port pair
+    # port groups: 10 vessels around one point
+    port_idx = np.flatnonzero(kind == 3)
+    anchor = port_idx - port_idx % 10
+    lat0[port_idx] = lat0[anchor] + rng.normal(0, 0.001, port_idx.size)
+    lon0[port_idx] = lon0[anchor] + rng.normal(0, 0.001, port_idx.size)
+    # pair vessels copy the previous vessel's origin, 200 m north
+    pair_idx = np.flatnonzero(kind == 4)
+    pair_idx = pair_idx[pair_idx > 0]
+    kind[pair_idx - 1] = 2
+    lat0[pair_idx] = lat0[pair_idx - 1] + 200 / 111_195
+    lon0[pair_idx] = lon0[pair_idx - 1]
+    speed = np.select(
+        [kind == 0, kind == 1, kind == 3],
+        [rng.uniform(8, 16, vessels), rng.uniform(2, 5, vessels), np.zeros(vessels)],
+        rng.uniform(0.1, 0.9, vessels),
+    )
+    course = rng.uniform(0, 360, vessels)
+    course[pair_idx] = course[pair_idx - 1]
+    speed[pair_idx] = speed[pair_idx - 1]
+
+    v = np.repeat(np.arange(vessels), per)
+    step = np.tile(np.arange(per), vessels)
+    dt_s = 86_400.0 / per
+    t_s = step * dt_s + rng.uniform(0, dt_s * 0.5, n)
+    # fishing: zig-zag every 6 positions
+    cog = course[v] + np.where((kind[v] == 1) & ((step // 6) % 2 == 1), 90.0, 0.0)
+    cog = cog + rng.normal(0, 3, n)
+    sog = np.maximum(speed[v] + rng.normal(0, 0.2, n) * (speed[v] > 0), 0)
+    d_m = sog * MPS_PER_KN * dt_s
+    north = d_m * np.cos(np.radians(cog))
+    east = d_m * np.sin(np.radians(cog))
+    # cumulative displacement per vessel (reset at each vessel start)
+    cn = np.cumsum(north)
+    ce = np.cumsum(east)
+    first = np.arange(vessels) * per
+    cn -= np.repeat(cn[first] - north[first], per)
+    ce -= np.repeat(ce[first] - east[first], per)
+    lat = lat0[v] + cn / 111_195.0
+    lon = lon0[v] + ce / (111_195.0 * np.cos(np.radians(lat0[v])))
+    lat += rng.normal(0, 0.00005, n)
+    lon += rng.normal(0, 0.00005, n)
+    # dark periods: 10 % of vessels lose a 2-10 h window
+    dark = rng.random(vessels) < 0.1
+    dstart = rng.uniform(0, 14 * 3600, vessels)
+    dlen = rng.uniform(2 * 3600, 10 * 3600, vessels)
+    keep = ~(dark[v] & (t_s >= dstart[v]) & (t_s < dstart[v] + dlen[v]))
+    mids = np.array([345, 366, 412, 416, 351, 538, 636])
+    mid = mids[rng.integers(0, len(mids), vessels)]
+    mmsi = (mid * 1_000_000 + np.arange(vessels) % 1_000_000).astype(np.uint32)
+    flag_of = {345: "MEX", 366: "USA", 412: "CHN", 416: "TWN", 351: "PAN", 538: "MHL", 636: "LBR"}
+    ship_type = np.select([kind == 1, kind == 0], [30, 70], 0).astype(np.uint8)
+    shore = np.abs(lat - 15.0 - side / 2) * 111.0  # a 'coast' along the middle latitude
+    shore[kind[v] == 3] = rng.uniform(0.1, 1.0, int((kind[v] == 3).sum()))
+    eez = np.where(lon < -110.0 + side / 2, "MEX", "GTM")
+    zone = (lat > 15.0 + side * 0.7) & (lon > -110.0 + side * 0.7)
+    df = pl.DataFrame(
+        {
+            S.MMSI: mmsi[v],
+            S.TS: (T0_US + (t_s * 1e6).astype(np.int64)),
+            S.LAT: lat,
+            S.LON: lon,
+            S.SOG_KN: sog.astype(np.float32),
+            S.COG_DEG: (cog % 360).astype(np.float32),
+            S.SHIP_TYPE: ship_type[v],
+            S.SHORE_KM: shore,
+            S.EEZ_ISO3: eez,
+            "_zone": zone,
+        }
+    )
+    flags = pl.DataFrame(
+        {"_mid": list(flag_of), S.FLAG: list(flag_of.values())},
+        schema={"_mid": pl.UInt32, S.FLAG: pl.String},
+    )
+    df = (
+        df.filter(pl.Series(keep))
+        .with_columns(
+            pl.col(S.TS).cast(S.TS_DTYPE),
+            (pl.col(S.MMSI) // 1_000_000).alias("_mid"),
+            pl.when(pl.col(S.SHIP_TYPE) == 0)
+            .then(None)
+            .otherwise(pl.col(S.SHIP_TYPE))
+            .alias(S.SHIP_TYPE),
+        )
+        .join(flags, on="_mid", how="left")
+        .drop("_mid")
+        .with_columns(
+            pl.when(pl.col("_zone"))
+            .then(pl.lit(["aoi-upper-gulf"]))
+            .otherwise(pl.lit([], dtype=pl.List(pl.String)))
+            .alias(S.ZONE_IDS),
+            pl.col(S.MMSI).cast(pl.String).alias(S.SEGMENT_ID),
+            pl.lit(True).alias(S.MMSI_VALID),
+        )
+        .drop("_zone")
+    )
+    missing = {c: d for c, d in S.POSITION_SCHEMA.items() if c not in df.columns}
+    df = df.with_columns(pl.lit(None, dtype=d).alias(c) for c, d in missing.items())
+    from vessels.events._common import _kinematics
+
+    df = _kinematics(df.lazy().sort(S.SEGMENT_ID, S.TS)).collect()
+    return df.select(*S.POSITION_SCHEMA, *S.SEGMENT_DERIVED_SCHEMA, *S.ZONE_LABEL_SCHEMA).cast(
+        {**S.POSITION_SCHEMA, **S.SEGMENT_DERIVED_SCHEMA, **S.ZONE_LABEL_SCHEMA}
+    )  # type: ignore[arg-type]
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_one(rows: int, vessels: int) -> dict[str, object]:
+    """Generate (or reuse) the data, time every detector, then detect_events end to end."""
+    from vessels.events import (
+        DetectorConfig,
+        detect_dark_rendezvous,
+        detect_eez_incursions,
+        detect_encounters,
+        detect_events,
+        detect_fishing,
+        detect_gaps,
+        detect_identity_conflicts,
+        detect_loitering,
+        detect_zone_entries,
+        prepare,
+    )
+    from vessels.events.fishing import FISHING_SCORE, score_expr
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"events_{rows}_{vessels}.parquet"
+    if not path.exists():
+        generate(rows, vessels).write_parquet(path)
+    frame = pl.read_parquet(path)
+    cfg = DetectorConfig()
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    p = prepare(frame)
+    times["prepare"] = time.perf_counter() - t
+    t = time.perf_counter()
+    p = p.with_columns(score_expr(cfg.fishing).alias(FISHING_SCORE))
+    times["fishing_score"] = time.perf_counter() - t
+    counts: dict[str, int] = {}
+    detectors: list[tuple[str, Callable[[pl.DataFrame, pl.DataFrame | None], pl.DataFrame]]] = [
+        ("ais_gap", lambda q, _: detect_gaps(q, cfg.ais_gap, prepared=q)),
+        ("zone_entry", lambda q, _: detect_zone_entries(q, cfg.zone_entry, prepared=q)),
+        ("eez_incursion", lambda q, _: detect_eez_incursions(q, cfg.eez_incursion, prepared=q)),
+        ("encounter", lambda q, _: detect_encounters(q, cfg.encounter, prepared=q)),
+        ("loitering", lambda q, _: detect_loitering(q, cfg.loitering, prepared=q)),
+        ("fishing", lambda q, _: detect_fishing(q, cfg.fishing, prepared=q)),
+        (
+            "dark_rendezvous",
+            lambda q, lo: detect_dark_rendezvous(
+                q, cfg.dark_rendezvous, prepared=q, loitering_events=lo
+            ),
+        ),
+        (
+            "identity_conflict",
+            lambda q, _: detect_identity_conflicts(q, cfg.identity_conflict, prepared=q),
+        ),
+    ]
+    loiter: pl.DataFrame | None = None
+    for name, fn in detectors:
+        t = time.perf_counter()
+        out = fn(p, loiter)
+        times[name] = time.perf_counter() - t
+        counts[name] = out.height
+        if name == "loitering":
+            loiter = out
+    del p
+    t = time.perf_counter()
+    total = detect_events(frame, config=cfg)
+    times["detect_events_total"] = time.perf_counter() - t
+    return {
+        "rows": frame.height,
+        "vessels": vessels,
+        "times_s": {k: round(v, 3) for k, v in times.items()},
+        "events": counts,
+        "events_total": total.height,
+        "gap_us_per_position": round(times["ais_gap"] / frame.height * 1e6, 4),
+        "peak_rss_mb": round(_rss_mb(), 0),
+        "polars_threads": pl.thread_pool_size(),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--vessels", type=int, default=2_000)
+    ap.add_argument("--sizes", help="rows:vessels,... run each in a fresh subprocess")
+    args = ap.parse_args(argv)
+    if args.sizes:
+        results = []
+        for item in args.sizes.split(","):
+            rows, vessels = (int(x) for x in item.split(":"))
+            load = os.getloadavg()[0]
+            out = subprocess.run(
+                [sys.executable, __file__, "--rows", str(rows), "--vessels", str(vessels)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            res = json.loads(out.stdout.strip().splitlines()[-1])
+            res["load_1min_before"] = round(load, 2)
+            results.append(res)
+        print(
+            json.dumps(
+                {
+                    "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "machine": f"{platform.processor() or platform.machine()}, "
+                    f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
+                    f"polars {pl.__version__}",
+                    "results": results,
+                },
+                indent=1,
+            )
+        )
+    else:
+        print(json.dumps(run_one(args.rows, args.vessels)))
+
+
+if __name__ == "__main__":
+    main()

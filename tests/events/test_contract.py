@@ -1,0 +1,222 @@
+"""Contract matrix: every detector on degenerate and bulk inputs returns EVENT_SCHEMA rows."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.events._helpers import T0, label, track
+from tests.factories import make_positions
+from vessels import schema as S
+from vessels.config import override
+from vessels.errors import ConfigError
+from vessels.events import (
+    PROFILES_DIR,
+    DetectorConfig,
+    detect_dark_rendezvous,
+    detect_eez_incursions,
+    detect_encounters,
+    detect_events,
+    detect_fishing,
+    detect_gaps,
+    detect_identity_conflicts,
+    detect_loitering,
+    detect_zone_entries,
+    events_by_vessel,
+    fishing_score,
+)
+
+DETECTORS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
+    "ais_gap": detect_gaps,
+    "zone_entry": detect_zone_entries,
+    "eez_incursion": detect_eez_incursions,
+    "encounter": detect_encounters,
+    "loitering": detect_loitering,
+    "fishing": detect_fishing,
+    "dark_rendezvous": detect_dark_rendezvous,
+    "identity_conflict": detect_identity_conflicts,
+    "all": detect_events,
+}
+
+
+def _empty() -> pl.DataFrame:
+    return S.empty_positions()
+
+
+def _one_position() -> pl.DataFrame:
+    return track(n=1)
+
+
+def _all_null_optional() -> pl.DataFrame:
+    """Only mmsi/ts/lat/lon set; every optional column null, no derived columns at all."""
+    return make_positions(
+        [
+            {S.MMSI: 345000001, S.TS: T0, S.LAT: 25.0, S.LON: -110.0},
+            {S.MMSI: 345000001, S.TS: T0.replace(hour=8), S.LAT: 25.0, S.LON: -110.0},
+        ]
+    ).with_columns(pl.lit(None, dtype=pl.Boolean).alias(S.MMSI_VALID))
+
+
+def _many_vessels() -> pl.DataFrame:
+    rng = np.random.default_rng(5)
+    n_v, n_p = 300, 30
+    mmsi = np.repeat(np.arange(345_000_000, 345_000_000 + n_v), n_p).astype(np.uint32)
+    t = np.tile(np.arange(n_p) * 600, n_v) + rng.integers(0, 60, n_v * n_p)
+    lat = 24.0 + np.repeat(rng.uniform(0, 0.2, n_v), n_p) + rng.normal(0, 0.0005, n_v * n_p)
+    lon = -110.0 + np.repeat(rng.uniform(0, 0.2, n_v), n_p) + rng.normal(0, 0.0005, n_v * n_p)
+    df = pl.DataFrame(
+        {
+            S.MMSI: mmsi,
+            S.TS: pl.Series(T0.timestamp() * 1e6 + t * 1e6).cast(pl.Int64).cast(S.TS_DTYPE),
+            S.LAT: lat,
+            S.LON: lon,
+        }
+    )
+    full = df.with_columns(
+        pl.lit(None, dtype=d).alias(c) for c, d in S.POSITION_SCHEMA.items() if c not in df.columns
+    ).select(list(S.POSITION_SCHEMA))
+    return label(full, segment_id=None).with_columns(
+        pl.col(S.MMSI).cast(pl.String).alias(S.SEGMENT_ID)
+    )
+
+
+INPUTS = {
+    "empty": _empty,
+    "one-position": _one_position,
+    "all-null-optional": _all_null_optional,
+    "many-vessels": _many_vessels,
+}
+
+
+@pytest.mark.parametrize("inp", list(INPUTS), ids=list(INPUTS))
+@pytest.mark.parametrize("det", list(DETECTORS), ids=list(DETECTORS))
+def test_contract_matrix(det: str, inp: str) -> None:
+    frame = INPUTS[inp]()
+    out = DETECTORS[det](frame)
+    assert out.schema == pl.Schema(S.EVENT_SCHEMA)
+    if det != "all":
+        assert (out[S.EVENT_TYPE] == det).all()
+    assert out[S.EVENT_ID].is_unique().all()
+    assert (out[S.DURATION_H].drop_nulls() >= 0).all()
+    if inp in ("empty", "one-position"):
+        assert out.filter(pl.col(S.EVENT_TYPE) != "identity_conflict").height == 0
+
+
+def test_lazy_input_equals_eager() -> None:
+    frame = _many_vessels()
+    assert detect_events(frame.lazy()).equals(detect_events(frame))
+
+
+def test_many_vessels_finds_pairs_without_self_pairs() -> None:
+    enc = detect_encounters(_many_vessels())
+    assert (enc[S.MMSI] < enc[S.OTHER_MMSI]).all()
+
+
+def test_events_by_vessel_attributes_pairs_to_both() -> None:
+    ev = detect_events(_many_vessels(), types=["encounter"])
+    by = events_by_vessel(ev)
+    assert by.height == 2 * ev.height
+    assert set(by["vessel_mmsi"]) == set(ev[S.MMSI]) | set(ev[S.OTHER_MMSI])
+
+
+def test_fishing_score_in_unit_interval() -> None:
+    sc = fishing_score(_many_vessels())["fishing_score"]
+    assert sc.null_count() == 0
+    assert sc.min() >= 0.0 and sc.max() <= 1.0  # type: ignore[operator]
+
+
+def test_unknown_type_is_refused() -> None:
+    with pytest.raises(ConfigError, match="gapz"):
+        detect_events(_one_position(), types=["gapz"])
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+UNIT_SUFFIXES = ("_h", "_m", "_km", "_kn", "_nm", "_deg", "_min")
+UNITLESS = {
+    "min_score",
+    "weight_speed",
+    "weight_turn",
+    "weight_night",
+    "weight_type",
+    "non_fishing_type_factor",
+    "min_fishing_score",
+}
+
+
+def _all_fields() -> list[tuple[str, dataclasses.Field[object], type]]:
+    out = []
+    for sec in dataclasses.fields(DetectorConfig):
+        cls = type(getattr(DetectorConfig(), sec.name))
+        for f in dataclasses.fields(cls):
+            out.append((sec.name, f, cls))
+    return out
+
+
+@pytest.mark.parametrize("sec,f,cls", _all_fields(), ids=lambda x: getattr(x, "name", str(x)))
+def test_every_parameter_has_unit_and_documented_source(
+    sec: str, f: dataclasses.Field[object], cls: type
+) -> None:
+    hint = typing.get_type_hints(cls)[f.name]
+    if hint is float and f.name not in UNITLESS:
+        assert f.name.endswith(UNIT_SUFFIXES), f"{sec}.{f.name} has no unit in its name"
+    assert f.name in (cls.__doc__ or ""), f"{sec}.{f.name} undocumented in {cls.__name__}"
+    docs = Path(__file__).parents[2] / "docs" / "events.md"
+    assert f"`{f.name}`" in docs.read_text(), f"{sec}.{f.name} missing from docs/events.md"
+
+
+@pytest.mark.parametrize("path", sorted(PROFILES_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_bundled_profiles_load(path: Path) -> None:
+    cfg = DetectorConfig.from_toml(path)
+    assert isinstance(cfg, DetectorConfig)
+
+
+def test_default_profile_equals_defaults() -> None:
+    assert DetectorConfig.from_toml(PROFILES_DIR / "default.toml") == DetectorConfig()
+
+
+def test_unknown_key_names_key_and_file(tmp_path: Path) -> None:
+    p = tmp_path / "mine.toml"
+    p.write_text("[encounter]\nmax_dist = 300\n")
+    with pytest.raises(ConfigError, match=r"mine\.toml \[encounter\]: unknown key 'max_dist'"):
+        DetectorConfig.from_toml(p)
+    p.write_text("[encounters]\nmax_dist_m = 300\n")
+    with pytest.raises(ConfigError, match=r"unknown section \[encounters\]"):
+        DetectorConfig.from_toml(p)
+
+
+def test_profile_changes_detection(tmp_path: Path) -> None:
+    a = track(n=3, interval_s=600)
+    b = track(n=3, interval_s=600, start=T0.replace(hour=5))
+    frame = pl.concat([a, b])
+    assert detect_gaps(frame).height == 0  # 4.7 h < 6 h
+    p = tmp_path / "p.toml"
+    p.write_text("[ais_gap]\nmin_gap_h = 4\n")
+    assert detect_events(frame, config=p, types=["ais_gap"]).height == 1
+
+
+def test_override_refuses_negative() -> None:
+    with pytest.raises(ConfigError):
+        override(DetectorConfig().encounter, {"max_dist_m": -1}, source="x")
+
+
+def test_end_to_end_with_the_segmenter() -> None:
+    """Raw positions -> vessels.tracks.segment -> detect_events, and the same without segment."""
+    tracks_mod = pytest.importorskip("vessels.tracks")
+    from tests.events import test_scenarios as sc
+
+    raw = pl.concat(
+        [sc.gap_7h_80nm(), sc.alongside_3h_offshore(), sc.reefer_loitering_offshore()],
+        how="diagonal_relaxed",
+    ).drop(S.SEGMENT_ID)
+    raw = raw.with_columns(pl.int_range(pl.len(), dtype=pl.UInt64).alias(S.SOURCE_ROW))
+    segmented = tracks_mod.segment(raw)
+    ev = detect_events(segmented)
+    assert ev.equals(detect_events(raw))
+    assert {"ais_gap", "encounter", "loitering"} <= set(ev[S.EVENT_TYPE])

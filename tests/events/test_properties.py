@@ -1,0 +1,62 @@
+"""Hypothesis: input order and splitting the input into two files never change the events."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.events import test_scenarios as sc
+from vessels import schema as S
+from vessels.events import detect_events
+
+_BASE = pl.concat(
+    [
+        sc.alongside_3h_offshore(),
+        sc.gap_7h_80nm(),
+        sc.panga_dark_3h_upper_gulf(),
+        sc.foreign_longliner_in_mex_eez(),
+        sc.two_transmitters_one_mmsi(),
+        sc.reefer_loitering_offshore(),
+        sc.two_go_dark_together(),
+        sc.renamed_vessel(),
+        sc.encounter_straddling_midnight(),
+    ],
+    how="diagonal_relaxed",
+)
+_EXPECTED = detect_events(_BASE)
+
+
+def test_fixture_is_rich() -> None:
+    assert set(_EXPECTED[S.EVENT_TYPE]) >= {
+        "ais_gap",
+        "encounter",
+        "eez_incursion",
+        "loitering",
+        "fishing",
+        "dark_rendezvous",
+        "identity_conflict",
+        "zone_entry",
+    }
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), cut=st.floats(0.0, 1.0))
+def test_shuffle_and_split_change_no_event(seed: int, cut: float) -> None:
+    shuffled = _BASE.sample(fraction=1.0, shuffle=True, seed=seed)
+    k = int(cut * shuffled.height)
+    parts = [
+        shuffled.head(k).with_columns(pl.lit("file_a.csv").alias(S.SOURCE_FILE)),
+        shuffled.tail(shuffled.height - k).with_columns(pl.lit("file_b.csv").alias(S.SOURCE_FILE)),
+    ]
+    assert detect_events(parts).equals(_EXPECTED)
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_distances_and_durations_non_negative(seed: int) -> None:
+    ev = detect_events(_BASE.sample(fraction=1.0, shuffle=True, seed=seed))
+    evidence = ev[S.EVIDENCE].struct.unnest()
+    for col in ("gap_dist_m", "median_dist_m", "min_dist_m", "track_length_km", "start_sep_km"):
+        assert (evidence[col].drop_nulls() >= 0).all()
+    assert (ev[S.END_TS] >= ev[S.START_TS]).all()
