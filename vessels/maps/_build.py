@@ -292,6 +292,7 @@ def risk_map(
     max_points_total: int = 400_000,
     max_events_per_type: int = 5_000,
     cluster_threshold: int = 200,
+    max_vessels: int = 2_000,
 ) -> folium.Map:
     """An interactive risk map of the highest-risk vessels (the caller saves it).
 
@@ -326,6 +327,8 @@ def risk_map(
         the title panel and the log say so.
     max_events_per_type, cluster_threshold
         Longest events kept per type; point layers with more features are clustered.
+    max_vessels
+        Hard limit on drawn vessels whatever ``top_n`` or ``mmsi`` ask (said in the map).
 
     Examples
     --------
@@ -359,6 +362,7 @@ def risk_map(
         max_points_per_track=max_points_per_track,
         max_points_total=max_points_total,
         max_events_per_type=max_events_per_type,
+        max_vessels=max_vessels,
     )
     for note in data.notes:
         log.warning("risk map: %s", note)

@@ -613,12 +613,19 @@ def prepare(
     max_points_per_track: int,
     max_points_total: int,
     max_events_per_type: int,
+    max_vessels: int = 2_000,
 ) -> MapData:
     """Select, simplify and build features (see :func:`vessels.maps.risk_map`)."""
     vtab = vessels.collect() if isinstance(vessels, pl.LazyFrame) else vessels
     selected, total = select_vessels(vtab, top_n=top_n, mmsi=mmsi)
     notes: list[str] = []
-    if not mmsi and total > selected.height:
+    if selected.height > max_vessels:
+        notes.append(
+            f"{selected.height:,} vessels asked for; only the {max_vessels:,} highest-risk drawn "
+            "to keep the file small"
+        )
+        selected = selected.head(max_vessels)
+    elif not mmsi and total > selected.height:
         notes.append(f"showing the top {selected.height:,} of {total:,} vessels by risk score")
 
     lf = tracks.lazy()
