@@ -108,6 +108,7 @@ def _case(name: str, path: Path, repeat: int) -> dict[str, float]:
     times: list[float] = []
     extra: dict[str, float] = {}
     for _ in range(repeat):
+        df: object = None
         if name == "baseline_read_sort":
             t = time.perf_counter()
             df = pl.read_parquet(path).sort(S.MMSI, S.TS)
@@ -164,11 +165,12 @@ def _mpd_collection(frame: pl.DataFrame):
 def run_case(name: str, path: Path, repeat: int) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--case", name, "--path", str(path), "--repeat", str(repeat)],
-        check=True,
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
+    if out.returncode != 0:
+        raise RuntimeError(f"case {name} failed:\n{out.stderr}")
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"  {name:<20} {path.name:<28} {json.dumps(result)}", flush=True)
     return result

@@ -97,6 +97,13 @@ _A_SEG = "_vs_a_seg"
 _A_FIRST_ROW = "_vs_a_first_row"
 _A_PREV_ROW = "_vs_a_prev_row"
 _BEARING = "_vs_bearing_deg"
+_ASSIGNED_SCHEMA: dict[str, pl.DataType] = {
+    _RUN: pl.Int64(),
+    _A_SEG: pl.Int64(),
+    _A_FIRST_ROW: pl.Int64(),
+    _A_PREV_ROW: pl.Int64(),
+    _SUFFIX: pl.UInt32(),
+}
 
 
 @dataclass(frozen=True)
@@ -259,13 +266,7 @@ def _assign_tracks(runs: pl.DataFrame, config: SegmentConfig) -> pl.DataFrame:
     run opens a new segment) and the id suffix of the segment (0 = none).
     """
     n = runs.height
-    out_schema = {
-        _RUN: pl.Int64(),
-        _A_SEG: pl.Int64(),
-        _A_FIRST_ROW: pl.Int64(),
-        _A_PREV_ROW: pl.Int64(),
-        _SUFFIX: pl.UInt32(),
-    }
+    out_schema = _ASSIGNED_SCHEMA
     if n == 0:
         return pl.DataFrame(schema=out_schema)
     k_max = config.max_open_tracks
@@ -374,7 +375,7 @@ def _conflicted_runs(lf_runs: pl.LazyFrame) -> pl.DataFrame:
             (pl.col(S.MMSI).rank("dense") - 1).cast(pl.Int64).alias("m_idx"),
             (pl.col(_RUN) - pl.col(_RUN).min().over(S.MMSI)).alias("rank"),
         )
-        .collect()
+        .collect(engine="in-memory")
     )
 
 
@@ -460,20 +461,27 @@ def segment(frame: F, config: SegmentConfig | None = None) -> F:
     config = config or SegmentConfig()
     needed = (*SORT_KEYS, S.LAT, S.LON)
     S.validate(frame, {c: S.POSITION_SCHEMA[c] for c in needed}, what="segment() input")
-    is_lazy = isinstance(frame, pl.LazyFrame)
-    lf: pl.LazyFrame = frame.lazy()
-    columns = [c for c in lf.collect_schema().names() if c not in S.SEGMENT_DERIVED_SCHEMA]
-    lf = lf.select(columns)
-    if is_lazy:
-        lf = lf.sort(list(SORT_KEYS), maintain_order=True)
-        lf_runs = _with_runs(lf, config)
-    else:  # sort and cut runs once, eagerly: both passes below then start from memory
-        ordered = frame.select(columns).sort(list(SORT_KEYS))
-        lf_runs = _with_runs(ordered.lazy(), config).collect(engine="in-memory").lazy()
+    if isinstance(frame, pl.DataFrame):
+        return _segment_frame(frame, config)
+    schema = {c: t for c, t in frame.collect_schema().items() if c not in S.SEGMENT_DERIVED_SCHEMA}
+    # Segmentation needs every row of an MMSI at once, so the lazy plan hands the whole input to
+    # the eager implementation when it runs (whatever engine collects it): same speed as eager,
+    # and filters written after segment() are not pushed before it (they would change segments).
+    return frame.map_batches(
+        lambda df: _segment_frame(df, config),
+        schema={**schema, **S.SEGMENT_DERIVED_SCHEMA},
+        streamable=False,
+    )
+
+
+def _segment_frame(frame: pl.DataFrame, config: SegmentConfig) -> pl.DataFrame:
+    columns = [c for c in frame.columns if c not in S.SEGMENT_DERIVED_SCHEMA]
+    # sort and cut runs once: the two passes below (conflicted runs, output) start from memory
+    ordered = frame.select(columns).sort(list(SORT_KEYS))
+    lf_runs = _with_runs(ordered.lazy(), config).collect(engine="in-memory").lazy()
     assigned = _assign_tracks(_conflicted_runs(lf_runs), config)
-    out = _finish(lf_runs, assigned, columns)
     # row-index gathers run faster on the in-memory engine than on the default streaming one
-    return out if is_lazy else out.collect(engine="in-memory")  # type: ignore[return-value]
+    return _finish(lf_runs, assigned, columns).collect(engine="in-memory")
 
 
 # --- identity conflicts ------------------------------------------------------------------------
