@@ -164,6 +164,25 @@ def test_event_popup_and_tooltip_are_text(scene_html: dict[str, Path], open_map:
     assert opened.dialogs == [] and opened.errors == []
 
 
+def test_encounter_card_names_both_vessels_and_highlights_their_tracks(
+    scene_html: dict[str, Path], open_map: Any
+) -> None:
+    opened = open_map(scene_html["offline"], allow_cdn=False)
+    page = opened.page
+    width = "() => [1, 2, 3].map(i => document.querySelector("
+    width += "'path.vessels-mmsi-34500000' + i).getAttribute('stroke-width'))"
+    assert page.evaluate(width) == ["3", "3", "3"]
+    page.locator("path.vessels-encounter").click()
+    card = page.locator(".leaflet-popup-content .vessels-card")
+    card.wait_for()
+    text = card.inner_text()
+    assert f"{HOSTILE} (345000001)" in text and "SEA STAR (345000002)" in text
+    assert page.evaluate(width) == ["7", "7", "3"]  # both vessels of the encounter, not the third
+    page.locator(".leaflet-popup-close-button").click()
+    assert page.evaluate(width) == ["3", "3", "3"]
+    assert opened.dialogs == [] and opened.errors == []
+
+
 def test_many_point_events_are_clustered(
     tmp_path: Path, open_map: Any, scene: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
 ) -> None:

@@ -457,6 +457,7 @@ def _event_rows(events: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
         S.EVENT_ID,
         S.EVENT_TYPE,
         S.MMSI,
+        S.OTHER_MMSI,
         S.START_TS,
         S.END_TS,
         S.LAT,
@@ -560,6 +561,7 @@ def event_features(
                 "properties": {
                     "kind": etype,
                     "mmsi": r[S.MMSI],
+                    "link": [m for m in (r[S.MMSI], r[S.OTHER_MMSI]) if m is not None],
                     "title": r["title"],
                     "tip": r["tip"],
                     "rows": r["rows"],

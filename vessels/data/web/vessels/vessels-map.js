@@ -46,6 +46,20 @@
     if (p.title || p.rows) {
       layer.bindPopup(function () { return V.card(p); }, { maxWidth: 380 });
     }
+    if (p.link && p.link.length) {
+      /* encounters / rendezvous: opening the card highlights the tracks of both vessels */
+      var emphasise = function (on) {
+        (V.layers.track || []).forEach(function (t) {
+          if (p.link.indexOf(t.feature.properties.mmsi) >= 0 && t.setStyle) {
+            var base = t.feature.properties.style || {};
+            t.setStyle({ weight: on ? 7 : base.weight || 3, opacity: on ? 1 : base.opacity || 0.9 });
+            if (on && t.bringToFront) t.bringToFront();
+          }
+        });
+      };
+      layer.on("popupopen", function () { emphasise(true); });
+      layer.on("popupclose", function () { emphasise(false); });
+    }
     if (p.tip) {
       layer.bindTooltip(function () { return el("span", "vessels-tip", p.tip); }, { sticky: true });
     }
