@@ -20,12 +20,14 @@ from vessels.zones._land import (
     shore_distance_km,
 )
 from vessels.zones._layers import default_zones
+from vessels.zones._load import ZoneGeometryWarning, load_zone_file, load_zones
 
 __all__ = [
     "ZONE_EDGE_KM",
     "EEZConfig",
     "LabelConfig",
     "ShoreConfig",
+    "ZoneGeometryWarning",
     "ZoneIndex",
     "build_eez",
     "default_zones",
@@ -33,5 +35,7 @@ __all__ = [
     "label_zones",
     "load_countries",
     "load_land",
+    "load_zone_file",
+    "load_zones",
     "shore_distance_km",
 ]

@@ -185,7 +185,7 @@ def eez_features(
     accuracy = (
         f"approximate, not a legal boundary: {config.limit_nm:g} nm from Natural Earth 1:10m land "
         f"split by the equidistance line on a {config.res_deg:g} deg grid; ignores baselines and "
-        "treaty lines (see zones/README.md)"
+        "treaty lines; the polygon includes the state's land (see zones/README.md)"
     )
     return [
         {
