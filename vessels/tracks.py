@@ -96,12 +96,20 @@ _SUFFIX = "_vs_suffix"
 _A_SEG = "_vs_a_seg"
 _A_FIRST_ROW = "_vs_a_first_row"
 _A_PREV_ROW = "_vs_a_prev_row"
+_A_DT = "_vs_a_dt_s"
+_A_DIST = "_vs_a_dist_m"
+_A_BEARING = "_vs_a_bearing_deg"
+_DT = "_vs_dt_s"
+_DIST = "_vs_dist_m"
 _BEARING = "_vs_bearing_deg"
 _ASSIGNED_SCHEMA: dict[str, pl.DataType] = {
     _RUN: pl.Int64(),
     _A_SEG: pl.Int64(),
     _A_FIRST_ROW: pl.Int64(),
     _A_PREV_ROW: pl.Int64(),
+    _A_DT: pl.Float64(),
+    _A_DIST: pl.Float64(),
+    _A_BEARING: pl.Float64(),
     _SUFFIX: pl.UInt32(),
 }
 
@@ -183,6 +191,18 @@ def _course_change(bearing: pl.Expr, prev_bearing: pl.Expr) -> pl.Expr:
     return (bearing - prev_bearing + 540.0) % 360.0 - 180.0
 
 
+def _bearing_deg_np(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
+    """NumPy twin of :func:`vessels._geo.initial_bearing_deg` (same formula)."""
+    p1 = np.radians(lat1)
+    p2 = np.radians(lat2)
+    dlmb = np.radians(lon2 - lon1)
+    y = np.sin(dlmb) * np.cos(p2)
+    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dlmb)
+    return (np.degrees(np.arctan2(y, x)) + 360.0) % 360.0
+
+
 def kinematics_exprs(partition_by: str | Sequence[str] = S.MMSI) -> list[pl.Expr]:
     """Per-position kinematics as polars expressions evaluated ``.over(partition_by)``.
 
@@ -232,10 +252,11 @@ def _with_runs(lf: pl.LazyFrame, config: SegmentConfig) -> pl.LazyFrame:
     )
     max_gap_s = config.max_gap_h * 3600.0
     max_speed_mps = config.max_speed_kn * MPS_PER_KN
-    gap = dt_s > max_gap_s
-    impossible = dist_m > dt_s * max_speed_mps + config.jump_tolerance_m
+    gap = pl.col(_DT) > max_gap_s
+    impossible = pl.col(_DIST) > pl.col(_DT) * max_speed_mps + config.jump_tolerance_m
     return (
         lf.with_row_index(_ROW)
+        .with_columns(dt_s.alias(_DT), dist_m.alias(_DIST))
         .with_columns(
             same_mmsi.fill_null(False).alias("_vs_same"),
             (same_mmsi & impossible).fill_null(False).alias("_vs_impossible"),
@@ -298,6 +319,9 @@ def _assign_tracks(runs: pl.DataFrame, config: SegmentConfig) -> pl.DataFrame:
     out_seg = np.empty(n, dtype=np.int64)
     out_first = np.empty(n, dtype=np.int64)
     out_prev = np.empty(n, dtype=np.int64)
+    out_dt = np.full(n, np.nan)
+    out_dist = np.full(n, np.nan)
+    out_bearing = np.full(n, np.nan)
 
     order = np.lexsort((m_idx, rank))  # by rank, then mmsi: one contiguous block per rank
     bounds = np.flatnonzero(np.diff(rank[order])) + 1
@@ -314,6 +338,15 @@ def _assign_tracks(runs: pl.DataFrame, config: SegmentConfig) -> pl.DataFrame:
         out_seg[sel] = np.where(joins, label[m, slot], run_id[sel])
         out_first[sel] = np.where(joins, first_row[m, slot], row0[sel])
         out_prev[sel] = np.where(joins, last_row[m, slot], -1)
+        # the leg into the run's first position, from the track's last one
+        picked = np.arange(sel.size), slot
+        out_dt[sel] = np.where(joins, dt_s[picked], np.nan)
+        out_dist[sel] = np.where(joins, dist_m[picked], np.nan)
+        out_bearing[sel] = np.where(
+            joins,
+            _bearing_deg_np(last_lat[m, slot], last_lon[m, slot], lat0[sel], lon0[sel]),
+            np.nan,
+        )
         label[m, slot] = out_seg[sel]
         first_row[m, slot] = out_first[sel]
         last_row[m, slot] = row1[sel]
@@ -329,6 +362,9 @@ def _assign_tracks(runs: pl.DataFrame, config: SegmentConfig) -> pl.DataFrame:
             _A_FIRST_ROW: out_first,
             _A_PREV_ROW: np.where(out_prev >= 0, out_prev, 0),
             "_vs_has_prev": out_prev >= 0,
+            _A_DT: out_dt,
+            _A_DIST: out_dist,
+            _A_BEARING: out_bearing,
             "m_idx": m_idx,
             "t0": t0,
             "_vs_new": out_seg == run_id,
@@ -349,7 +385,10 @@ def _assign_tracks(runs: pl.DataFrame, config: SegmentConfig) -> pl.DataFrame:
     )
     return (
         assigned.join(starts, on=_A_SEG, how="left", maintain_order="left")
-        .with_columns(pl.when(pl.col("_vs_has_prev")).then(pl.col(_A_PREV_ROW)).alias(_A_PREV_ROW))
+        .with_columns(
+            pl.when(pl.col("_vs_has_prev")).then(pl.col(c)).alias(c)
+            for c in (_A_PREV_ROW, _A_DT, _A_DIST, _A_BEARING)
+        )
         .select(pl.col(c).cast(t) for c, t in out_schema.items())
     )
 
@@ -380,17 +419,25 @@ def _conflicted_runs(lf_runs: pl.LazyFrame) -> pl.DataFrame:
 
 
 def _finish(lf_runs: pl.LazyFrame, assigned: pl.DataFrame, columns: list[str]) -> pl.LazyFrame:
-    """Join the assignment back, compute within-segment kinematics and the segment ids."""
-    prev_row = pl.col(_PREV_ROW)
-    dt_s, dist_m, speed_kn, bearing = _kinematics_from_prev(
-        pl.col(S.TS).gather(prev_row),
-        pl.col(S.LAT).gather(prev_row),
-        pl.col(S.LON).gather(prev_row),
+    """Join the assignment back, compute within-segment kinematics and the segment ids.
+
+    Inside a run the previous position of the segment is the previous row, whose leg the run
+    pass already measured; at a run that joins an open track, the assignment measured the leg
+    from the track's last position. A run that opens a segment has no leg.
+    """
+    brk = pl.col(_BRK)
+    dt_s = pl.when(brk).then(pl.col(_A_DT)).otherwise(pl.col(_DT))
+    dist_m = pl.when(brk).then(pl.col(_A_DIST)).otherwise(pl.col(_DIST))
+    consecutive_bearing = initial_bearing_deg(
+        pl.col(S.LAT).shift(1), pl.col(S.LON).shift(1), S.LAT, S.LON
+    )
+    bearing = pl.when(pl.col(S.DIST_M) > 0).then(
+        pl.when(brk).then(pl.col(_A_BEARING)).otherwise(consecutive_bearing)
     )
     base = lf_runs.join(assigned.lazy(), on=_RUN, how="left", maintain_order="left").with_columns(
         pl.coalesce(_A_SEG, _RUN).alias(_SEG),
         pl.coalesce(_A_FIRST_ROW, _RUN_START).alias(_FIRST_ROW),
-        pl.when(pl.col(_BRK))
+        pl.when(brk)
         .then(pl.col(_A_PREV_ROW))
         .otherwise(pl.col(_ROW).cast(pl.Int64) - 1)
         .alias(_PREV_ROW),
@@ -407,14 +454,15 @@ def _finish(lf_runs: pl.LazyFrame, assigned: pl.DataFrame, columns: list[str]) -
     )
     return (
         base.join(ids, on=_SEG, how="left", maintain_order="left")
+        .with_columns(dt_s.alias(S.DT_S), dist_m.alias(S.DIST_M))
         .with_columns(
-            dt_s.alias(S.DT_S),
-            dist_m.alias(S.DIST_M),
-            speed_kn.alias(S.IMPLIED_SPEED_KN),
+            pl.when(pl.col(S.DT_S) > 0)
+            .then(pl.col(S.DIST_M) / pl.col(S.DT_S) / MPS_PER_KN)
+            .alias(S.IMPLIED_SPEED_KN),
             bearing.alias(_BEARING),
         )
         .with_columns(
-            _course_change(pl.col(_BEARING), pl.col(_BEARING).gather(prev_row)).alias(
+            _course_change(pl.col(_BEARING), pl.col(_BEARING).gather(pl.col(_PREV_ROW))).alias(
                 S.COURSE_CHANGE_DEG
             )
         )
