@@ -7,7 +7,8 @@ duplicates and a few base-station / AtoN MMSIs.
 
 Usage::
 
-    .venv/bin/python benchmarks/gen_marinecadastre.py --rows 1000000 --out benchmarks/_data/mc_1m.csv
+    .venv/bin/python benchmarks/gen_marinecadastre.py --rows 1000000 \
+        --out benchmarks/_data/mc_1000000.csv
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ import polars as pl
 
 
 def generate(rows: int, vessels: int = 20_000, seed: int = 7) -> pl.DataFrame:
+    """``rows`` rows of which 0.1 % are exact duplicates of other rows."""
+    n_dup = rows // 1000
+    total = rows
+    rows = total - n_dup
     rng = np.random.default_rng(seed)
     mids = np.array([366, 367, 368, 338, 345, 351, 412, 636, 538, 229])
     mmsi = mids[rng.integers(0, len(mids), vessels)] * 1_000_000 + rng.integers(0, 999_999, vessels)
@@ -70,9 +75,9 @@ def generate(rows: int, vessels: int = 20_000, seed: int = 7) -> pl.DataFrame:
         pl.col("VesselType").fill_nan(None),
         pl.col("Cargo").fill_nan(None),
     )
-    # 0.1 % exact duplicates
-    dup = df.sample(n=max(rows // 1000, 1), seed=seed)
-    return pl.concat([df, dup]).head(rows)
+    # 0.1 % exact duplicates, appended then shuffled in
+    dup = df.sample(n=n_dup, seed=seed)
+    return pl.concat([df, dup]).sample(fraction=1.0, shuffle=True, seed=seed)
 
 
 def main() -> None:

@@ -278,13 +278,25 @@ def content_columns() -> list[str]:
     return [c for c in S.POSITION_SCHEMA if c not in (S.SOURCE_FILE, S.SOURCE_ROW)]
 
 
-def drop_duplicates(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Sort by (mmsi, ts, source_file, source_row) and drop exact duplicates (keep the first).
+def drop_duplicates(
+    lf: pl.LazyFrame, order_by: Sequence[str] = (S.SOURCE_FILE, S.SOURCE_ROW)
+) -> pl.LazyFrame:
+    """Drop exact duplicates (same values in every :func:`content_columns` column).
 
-    The kept row is the same whatever the input order, so results are order-independent.
+    Rows are sorted by (mmsi, ts, content hash, ``order_by``), which puts identical rows next to
+    each other; a row equal to the one before it in every content column (nulls equal) is a
+    duplicate. The kept row is the first in ``order_by`` (provenance) order, and the output
+    order depends only on the content, so the result is the same whatever the input order. A
+    hash collision can only make a duplicate survive, never drop a distinct row (the final test
+    compares the values themselves).
     """
-    return lf.sort([S.MMSI, S.TS, S.SOURCE_FILE, S.SOURCE_ROW]).unique(
-        subset=content_columns(), keep="first", maintain_order=True
+    content = content_columns()
+    same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(c).shift(1)) for c in content])
+    return (
+        lf.with_columns(pl.struct(content).hash(seed=0).alias("_content_hash"))
+        .sort([S.MMSI, S.TS, "_content_hash", *order_by])
+        .filter(~same.fill_null(False))
+        .drop("_content_hash")
     )
 
 

@@ -11,7 +11,6 @@ from typing import Any
 import click
 import polars as pl
 
-from vessels import schema as S
 from vessels._cli.common import emit_json, get_console, progress
 from vessels.errors import UserError
 
@@ -71,10 +70,11 @@ def run_ingest(
 ) -> dict[str, Any]:
     """Ingest ``files`` into ``out`` (positions.parquet, quarantine.parquet, summary.json).
 
-    The input text is parsed once: classified rows go to a temporary Parquet file next to the
-    outputs, from which positions, quarantine and the row accounting are written.
+    The input text is parsed once (streaming): classified rows go to a temporary Parquet file
+    next to the outputs, from which positions, quarantine and the row accounting are written.
+    Sorting, deduplication and segmentation of the accepted rows happen in memory.
     """
-    from vessels.io import INPUT, read_ais
+    from vessels.io import FILE_NO, read_ais
     from vessels.outputs import prepare_out_dir, write_json, write_parquet
 
     t0 = time.perf_counter()
@@ -88,16 +88,17 @@ def run_ingest(
         with progress(console) as prog:
             task = prog.add_task("reading and classifying rows", total=4)
             ing = ing.materialize(tmp / "classified.parquet")
-            prog.update(task, advance=1, description="sorting and removing duplicates")
-            ing._accepted().sink_parquet(tmp / "accepted.parquet")
-            accepted = pl.scan_parquet(tmp / "accepted.parquet")
-            per_file = dict(accepted.group_by(INPUT).agg(pl.len()).collect().iter_rows())
-            prog.update(task, advance=1, description="segmenting tracks")
-            positions = accepted.select(list(S.POSITION_SCHEMA))
+            prog.update(task, advance=1, description="cleaning, deduplicating, segmenting")
+            accepted = ing.accepted_with_file_no()
             segmented = False
             if segment:
-                positions, segmented = _segment(positions)
-            write_parquet(positions, out_dir / "positions.parquet")
+                accepted, segmented = _segment(accepted)
+            # segmentation needs each vessel's rows together, so this step runs in memory
+            frame = accepted.collect()
+            per_file = ing.accepted_counts(frame)
+            prog.update(task, advance=1, description="writing positions")
+            write_parquet(frame.drop(FILE_NO), out_dir / "positions.parquet")
+            del frame
             prog.update(task, advance=1, description="writing quarantine and summary")
             write_parquet(ing.quarantine, out_dir / "quarantine.parquet")
             summary = ing.summary(accepted_per_file=per_file)

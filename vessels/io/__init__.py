@@ -14,6 +14,14 @@ True
 
 from __future__ import annotations
 
-from vessels.io._read import FILTERED_OUT, FORMATS, INPUT, Ingested, parse_columns, read_ais
+from vessels.io._read import (
+    FILE_NO,
+    FILTERED_OUT,
+    FORMATS,
+    INPUT,
+    Ingested,
+    parse_columns,
+    read_ais,
+)
 
-__all__ = ["FILTERED_OUT", "FORMATS", "INPUT", "Ingested", "parse_columns", "read_ais"]
+__all__ = ["FILE_NO", "FILTERED_OUT", "FORMATS", "INPUT", "Ingested", "parse_columns", "read_ais"]

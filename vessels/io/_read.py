@@ -34,6 +34,8 @@ FORMATS = ("marinecadastre", "marinecadastre2024", "dma", "nmea", "parquet", "tr
 FILTERED_OUT = "filtered_out"
 #: Private column: the input file a row was read from (for per-file accounting).
 INPUT = "_input"
+#: Private column: rank of that input file's name (orders duplicates across files; cheap key).
+FILE_NO = "_file_no"
 
 #: Dtypes of the staged frame every reader produces (before cleaning).
 STAGE_SCHEMA: dict[str, pl.DataType] = {
@@ -61,6 +63,7 @@ STAGE_SCHEMA: dict[str, pl.DataType] = {
     ERROR: pl.String(),
     RAW_COL: pl.String(),
     INPUT: pl.String(),
+    FILE_NO: pl.UInt32(),
 }
 
 #: Short names accepted by ``--columns`` besides the canonical ones.
@@ -157,7 +160,7 @@ def _generic_layout(mapping: Mapping[str, str]) -> Layout:
     return Layout(name="csv", columns={k: (v,) for k, v in mapping.items()})
 
 
-def _stage_one(src: Source, fmt: str, mapping: dict[str, str] | None) -> pl.LazyFrame:
+def _stage_one(src: Source, fmt: str, mapping: dict[str, str] | None, file_no: int) -> pl.LazyFrame:
     if fmt == "parquet":
         lf = stage_parquet(src.path, src.name)
     elif fmt == "traj":
@@ -187,7 +190,7 @@ def _stage_one(src: Source, fmt: str, mapping: dict[str, str] | None) -> pl.Lazy
                 hint="check --format / --columns against the file's header",
             )
         lf = stage_csv(src.path, src.name, layout, header, index)
-    lf = lf.with_columns(pl.lit(src.name).alias(INPUT))
+    lf = lf.with_columns(pl.lit(src.name).alias(INPUT), pl.lit(file_no, pl.UInt32).alias(FILE_NO))
     names = lf.collect_schema().names()
     return lf.select(
         (pl.col(c) if c in names else pl.lit(None)).cast(d).alias(c)
@@ -237,15 +240,26 @@ class Ingested:
     classified: pl.LazyFrame  #: staged rows of every input, with their ``rule`` (null = kept)
     formats: dict[str, str] = field(default_factory=dict)  #: input file -> detected format
 
-    def _accepted(self) -> pl.LazyFrame:
+    @property
+    def files(self) -> list[str]:
+        """Input file names, sorted (``_file_no`` indexes this list)."""
+        return sorted(self.formats)
+
+    def accepted_with_file_no(self) -> pl.LazyFrame:
+        """Positions plus the private ``_file_no`` column (index into :attr:`files`)."""
         rows = self.classified.filter(pl.col(S.RULE).is_null())
-        canon = apply_corrections(rows.with_columns(pl.col(INPUT)), keep=(INPUT,))
-        return drop_duplicates(canon)
+        canon = apply_corrections(rows, keep=(FILE_NO,))
+        return drop_duplicates(canon, order_by=(FILE_NO, S.SOURCE_ROW))
+
+    def accepted_counts(self, frame: pl.DataFrame | pl.LazyFrame) -> dict[str, int]:
+        """Accepted rows per input file, from a frame that still has ``_file_no``."""
+        counts = frame.lazy().group_by(FILE_NO).agg(pl.len()).collect()
+        return {self.files[i]: int(n) for i, n in counts.iter_rows()}
 
     @property
     def positions(self) -> pl.LazyFrame:
         """Cleaned, deduplicated positions in POSITION_SCHEMA, sorted by (mmsi, ts)."""
-        return self._accepted().select(list(S.POSITION_SCHEMA))
+        return self.accepted_with_file_no().select(list(S.POSITION_SCHEMA))
 
     @property
     def quarantine(self) -> pl.LazyFrame:
@@ -266,11 +280,11 @@ class Ingested:
         )
         queries = [by_rule_q, corr_q]
         if accepted_per_file is None:
-            queries.append(self._accepted().group_by(INPUT).agg(pl.len().alias("n")))
+            queries.append(self.accepted_with_file_no().group_by(FILE_NO).agg(pl.len()))
         frames = pl.collect_all(queries)
         by_rule, corr = frames[0], frames[1]
         if accepted_per_file is None:
-            accepted_per_file = dict(frames[2].iter_rows())
+            accepted_per_file = {self.files[i]: int(n) for i, n in frames[2].iter_rows()}
         per_file: dict[str, dict[str, Any]] = {}
         per_rule: dict[str, int] = {}
         for name in sorted(set(by_rule[INPUT].to_list()) | set(self.formats)):
@@ -381,14 +395,16 @@ def read_ais(
     if format is not None and format not in FORMATS:
         raise UserError(f"unknown format {format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
     mapping = parse_columns(columns) if columns is not None else None
-    files = expand_paths(paths)
+    sources = [src for f in expand_paths(paths) for src in open_sources(f)]
+    rank = {name: i for i, name in enumerate(sorted({s.name for s in sources}))}
     staged: list[pl.LazyFrame] = []
     formats: dict[str, str] = {}
-    for f in files:
-        for src in open_sources(f):
-            fmt = format or ("csv" if mapping is not None else sniff_format(src))
-            formats[src.name] = fmt
-            staged.append(_stage_one(src, fmt, mapping))
+    for src in sources:
+        if src.name in formats:
+            continue
+        fmt = format or ("csv" if mapping is not None else sniff_format(src))
+        formats[src.name] = fmt
+        staged.append(_stage_one(src, fmt, mapping, rank[src.name]))
     lf = pl.concat(staged, how="vertical") if len(staged) > 1 else staged[0]
     classified = classify(lf, _filter_rule(since, until, bbox, mmsi))
     return Ingested(classified, formats)
