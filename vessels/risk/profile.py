@@ -20,7 +20,8 @@ A profile file has these sections (all optional except what you want switched on
     points_per_h = 1.5             # per hour the rule counts (gap hours, hours inside...)
     max_hours = 24                 # hours counted per event at most
     min_hours = 0                  # shorter events are ignored
-    min_shore_km = 0               # events nearer the shore are ignored, unless inside a zone
+    min_shore_km = 0               # events nearer the shore are ignored...
+    shore_exempt_in_zones = true   # ...unless inside a protected area / no-take zone / AOI
     cap = 40                       # most points this rule can give one vessel
     open_multiplier = 0.5          # events still open at the end of the data (evidence.is_open)
     enabled = true
@@ -89,6 +90,7 @@ class RuleWeights:
     max_hours: float | None = None
     min_hours: float = 0.0
     min_shore_km: float = 0.0
+    shore_exempt_in_zones: bool = True
     cap: float | None = None
     open_multiplier: float = 1.0
     enabled: bool = True

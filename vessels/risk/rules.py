@@ -11,7 +11,8 @@ Vessel rules read a per-vessel feature table instead of events (e.g. an invalid 
 
 Template fields: any event column or evidence field, plus ``hours`` (the hours the rule counts),
 ``points`` (after multipliers and caps), ``where`` (" inside <zone>", " in the <ISO3> EEZ" or ""),
-``zone_kind`` and ``other`` (the other vessel of a pair event, as seen from the scored vessel).
+``zone_kind``, ``other`` (the other vessel of a pair event, as seen from the scored vessel), and
+``own_ship_type`` / ``other_ship_type`` (last known AIS ship type of each vessel).
 
 Examples
 --------
@@ -49,6 +50,9 @@ MERCHANT_SHIP_TYPES = tuple(range(60, 90))
 ZONE_KIND_COL = "zone_kind"
 #: Name of the derived column holding the hours a rule counts.
 HOURS_COL = "hours"
+#: Derived columns: last known AIS ship type of the event's vessel and of the other vessel.
+OWN_SHIP_TYPE = "own_ship_type"
+OTHER_SHIP_TYPE = "other_ship_type"
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,14 @@ def _ev(field: str) -> pl.Expr:
 
 
 _in_named_zone = pl.col(ZONE_KIND_COL).is_in(["protected_area", "no_take", "aoi"])
-_not_merchant = _ev("ship_type").is_null() | ~_ev("ship_type").is_in(list(MERCHANT_SHIP_TYPES))
+
+
+def _merchant(column: str) -> pl.Expr:
+    return pl.col(column).is_in(list(MERCHANT_SHIP_TYPES)).fill_null(False)
+
+
+_not_merchant = ~_merchant(OWN_SHIP_TYPE)
+_carrier = _ev("is_carrier").fill_null(False)
 
 EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
@@ -154,9 +165,11 @@ EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
         name="encounter",
         event_types=("encounter",),
+        condition=~(_merchant(OWN_SHIP_TYPE) & _merchant(OTHER_SHIP_TYPE)),
         pair=True,
         explanation="met vessel {other} for {hours:.1f} h{where} (+{points:.0f})",
-        description="two vessels alongside at sea (possible transshipment); both vessels score",
+        description="two vessels alongside at sea (possible transshipment), not both merchant "
+        "ships; both vessels score",
     ),
     EventRule(
         name="dark_rendezvous",
@@ -171,22 +184,40 @@ EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
         name="loitering",
         event_types=("loitering",),
+        condition=_not_merchant | _carrier,
         explanation="loitering {hours:.1f} h{where} (+{points:.0f})",
-        description="slow drifting far from shore (< 2 kn for hours)",
+        description="a fishing, carrier or unknown vessel drifting slowly offshore for hours",
+    ),
+    EventRule(
+        name="loitering_merchant",
+        event_types=("loitering",),
+        condition=_merchant(OWN_SHIP_TYPE) & ~_carrier,
+        explanation="merchant ship loitering {hours:.1f} h{where} (+{points:.0f})",
+        description="a cargo/tanker/passenger ship drifting far out at sea (waiting at an "
+        "anchorage is excluded by the profile's min_shore_km)",
     ),
     EventRule(
         name="loitering_carrier",
         event_types=("loitering",),
-        condition=_ev("is_carrier").fill_null(False),
+        condition=_carrier,
         explanation="carrier/reefer loitering{where} (+{points:.0f})",
         description="a carrier or reefer loitering: the classic transshipment signal",
     ),
     EventRule(
         name="identity_conflict",
         event_types=("identity_conflict",),
-        condition=~_ev("conflict_kind").is_in(["invalid_mmsi", "non_ship_mid"]).fill_null(False),
+        condition=~_ev("conflict_kind")
+        .is_in(["invalid_mmsi", "non_ship_mid", "static_change"])
+        .fill_null(False),
         explanation="identity conflict: {conflict_kind} (+{points:.0f})",
-        description="one MMSI in two places at once, or name/call sign/IMO/type changes",
+        description="one MMSI in two places at once (two transmitters sharing an identity)",
+    ),
+    EventRule(
+        name="identity_change",
+        event_types=("identity_conflict",),
+        condition=(_ev("conflict_kind") == "static_change").fill_null(False),
+        explanation="identity changed: {detail} (+{points:.0f})",
+        description="name / call sign / IMO / ship type changed within the data (often typos)",
     ),
 )
 

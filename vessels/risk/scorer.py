@@ -5,7 +5,8 @@ How a score is made (the same for every rule; nothing rule-specific lives here):
 1. For each enabled rule, the events of its types that meet its condition are selected. Pair rules
    (``encounter``, ``dark_rendezvous``) add a mirrored copy so the other vessel scores too.
 2. ``hours`` = the rule's hours expression, clipped to ``[0, max_hours]``; events below
-   ``min_hours`` and (outside named zones) nearer the shore than ``min_shore_km`` are dropped.
+   ``min_hours`` and nearer the shore than ``min_shore_km`` are dropped (inside a protected area,
+   no-take zone or AOI only if ``shore_exempt_in_zones`` is false).
 3. ``raw = (points + points_per_h × hours) × zone-kind multiplier × specific-zone multiplier``
    (× ``open_multiplier`` for events still open at the end of the data), rounded to 0.01.
 4. Per vessel (or vessel-day) and rule, events are taken by decreasing ``raw`` (ties by
@@ -47,6 +48,8 @@ from vessels.risk.profile import Profile, RuleWeights, load_profile
 from vessels.risk.rules import (
     EVENT_RULES,
     HOURS_COL,
+    OTHER_SHIP_TYPE,
+    OWN_SHIP_TYPE,
     VESSEL_RULES,
     ZONE_KIND_COL,
     EventRule,
@@ -139,6 +142,21 @@ def _prepare_events(events: pl.DataFrame, zone_kinds: Mapping[str, str] | None) 
     )
 
 
+def _with_ship_types(ev: pl.DataFrame, feats: pl.DataFrame) -> pl.DataFrame:
+    """Add ``own_ship_type`` and ``other_ship_type`` (last known AIS type of each vessel)."""
+    types = feats.select(S.MMSI, S.SHIP_TYPE).filter(pl.col(S.SHIP_TYPE).is_not_null())
+    evidence_type = pl.col("ship_type") if "ship_type" in ev.columns else pl.lit(None)
+    return (
+        ev.join(types.rename({S.SHIP_TYPE: OWN_SHIP_TYPE}), on=S.MMSI, how="left")
+        .join(
+            types.rename({S.MMSI: S.OTHER_MMSI, S.SHIP_TYPE: OTHER_SHIP_TYPE}),
+            on=S.OTHER_MMSI,
+            how="left",
+        )
+        .with_columns(pl.coalesce(OWN_SHIP_TYPE, evidence_type.cast(pl.UInt8)).alias(OWN_SHIP_TYPE))
+    )
+
+
 def _multiplier(mapping: Mapping[str, float], column: str) -> pl.Expr:
     if not mapping:
         return pl.lit(1.0)
@@ -156,10 +174,10 @@ def _rule_contributions(
         hours = hours.clip(upper_bound=weights.max_hours)
     m = ev.filter(selected).with_columns(hours.alias(HOURS_COL))
     in_zone = pl.col(ZONE_KIND_COL).is_in(list(_NAMED_ZONE_KINDS)).fill_null(False)
-    m = m.filter(
-        (pl.col(HOURS_COL) >= weights.min_hours)
-        & (in_zone | pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= weights.min_shore_km))
-    )
+    far_enough = pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= weights.min_shore_km)
+    if weights.shore_exempt_in_zones:
+        far_enough = far_enough | in_zone
+    m = m.filter((pl.col(HOURS_COL) >= weights.min_hours) & far_enough)
     if rule.pair:
         mirrored = m.filter(pl.col(S.OTHER_MMSI).is_not_null()).with_columns(
             pl.col(S.OTHER_MMSI).alias(S.MMSI), pl.col(S.MMSI).alias(_OTHER)
@@ -419,6 +437,7 @@ def score(
 
     vkeys = [S.MMSI]
     feats = _features(lazy_pos, ev, vkeys)
+    ev = _with_ship_types(ev, feats)
     contrib = _score_by(ev, feats, prof, vkeys)
     summary = _summarise(contrib, feats, prof, vkeys)
     counts = _event_counts(ev)
