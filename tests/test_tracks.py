@@ -172,6 +172,20 @@ def test_no_identity_conflict_without_overlap(frame: pl.DataFrame) -> None:
     ]
 
 
+def _double_glitch() -> pl.DataFrame:
+    """Two consecutive bad fixes at the same wrong place, 50 km off."""
+    track = make_track(MMSI_A, n=30)
+    bad = pl.col(S.SOURCE_ROW).is_in([15, 16])
+    return track.with_columns(pl.when(bad).then(pl.col(S.LAT) + 0.45).otherwise(pl.col(S.LAT)))
+
+
+def test_double_glitch_is_a_short_segment_not_a_conflict() -> None:
+    out = segment(_double_glitch())
+    assert out.group_by(S.SEGMENT_ID).len()["len"].sort().to_list() == [2, 28]
+    assert identity_conflicts(out).height == 0
+    assert identity_conflicts(out, min_positions=2)[S.MMSI].to_list() == [MMSI_A]
+
+
 def test_three_transmitters_one_mmsi() -> None:
     tracks = [
         _renumber(

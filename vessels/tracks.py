@@ -536,7 +536,7 @@ def _segment_frame(frame: pl.DataFrame, config: SegmentConfig) -> pl.DataFrame:
 
 
 def identity_conflicts(
-    segmented: pl.DataFrame | pl.LazyFrame, *, min_positions: int = 2
+    segmented: pl.DataFrame | pl.LazyFrame, *, min_positions: int = 3
 ) -> pl.DataFrame:
     """MMSIs with two or more segments open at the same time: likely a shared or spoofed identity.
 
@@ -544,9 +544,10 @@ def identity_conflicts(
     ----------
     segmented : polars.DataFrame or polars.LazyFrame
         Output of :func:`segment` (needs ``mmsi, ts, segment_id``).
-    min_positions : int, default 2
-        Segments with fewer positions are ignored: a lone GPS outlier becomes a one-position
-        segment inside its vessel's track, and is not an identity conflict.
+    min_positions : int, default 3
+        Segments with fewer positions are ignored: a GPS glitch (one or two bad fixes in a row)
+        becomes a short segment inside its vessel's track and is not an identity conflict. Our
+        choice: a second transmitter is seen many times; false conflicts raise risk scores.
 
     Returns
     -------
