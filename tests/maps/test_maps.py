@@ -140,12 +140,42 @@ def test_event_geometries_by_type() -> None:
         assert [f["geometry"]["type"] for f in feats[etype]] == ["Point"]
     # loitering of 345000003 from 1 h to 4 h: the track slice, its ends are fixes in the window
     loiter = feats["loitering"][0]["geometry"]
-    assert loiter["type"] == "LineString"
-    lons = [c[0] for c in loiter["coordinates"]]
+    assert loiter["type"] == "MultiLineString" and len(loiter["coordinates"]) == 1
+    lons = [c[0] for c in loiter["coordinates"][0]]
     track = tracks_frame().filter(pl.col(S.MMSI) == 345000003)
     inside = track.filter(pl.col(S.TS).is_between(T0 + timedelta(hours=1), T0 + timedelta(hours=4)))
     assert min(lons) == pytest.approx(inside[S.LON].min(), abs=1e-5)
     assert max(lons) == pytest.approx(inside[S.LON].max(), abs=1e-5)
+
+
+def test_track_part_follows_the_event_segment_not_a_twin_transmitter() -> None:
+    """Two transmitters share MMSI 345000003 (segments a and z, 1 degree apart, same times)."""
+    selected, _ = select_vessels(vessels_frame(), top_n=50)
+    base = tracks_frame().filter(pl.col(S.MMSI) == 345000003)
+    twin = base.with_columns(pl.col(S.LAT) - 1.0, pl.lit("345000003-z").alias(S.SEGMENT_ID))
+    positions = pl.concat([base, twin]).select(S.MMSI, S.SEGMENT_ID, S.TS, S.LAT, S.LON)
+    ev = event_row("loitering", 345000003, hours=(1.0, 4.0), lat=31.4, lon=-114.5)
+    ev[S.SEGMENT_ID] = "345000003-a"
+    feats, _ = event_features(
+        pl.DataFrame([ev], schema=S.EVENT_SCHEMA),
+        selected,
+        positions,
+        simplify_m=1.0,
+        max_events_per_type=10,
+    )
+    lines = feats["loitering"][0]["geometry"]["coordinates"]
+    assert len(lines) == 1 and {c[1] for c in lines[0]} == {31.4}
+    # without a segment on the event: one part per segment, never a line jumping between them
+    ev[S.SEGMENT_ID] = None
+    feats, _ = event_features(
+        pl.DataFrame([ev], schema=S.EVENT_SCHEMA),
+        selected,
+        positions,
+        simplify_m=1.0,
+        max_events_per_type=10,
+    )
+    parts = feats["loitering"][0]["geometry"]["coordinates"]
+    assert sorted(tuple({c[1] for c in p}) for p in parts) == [(30.4,), (31.4,)]
 
 
 def test_event_rows_carry_evidence_and_both_vessels() -> None:

@@ -73,14 +73,14 @@ _CSS = """
 .vessels-card td { padding: 1px 0; overflow-wrap: anywhere; }
 .vessels-card-sub { margin-top: 6px; font-weight: 600; }
 .vessels-card ul { margin: 2px 0 0 16px; padding: 0; }
-.vessels-panel { position: absolute; z-index: 1000; background: rgba(255,255,255,.93);
+.vessels-panel { position: absolute; z-index: 690; background: rgba(255,255,255,.93);
   border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,.35); padding: 8px 10px;
   font: 12px/1.35 system-ui, sans-serif; color: #222; }
 .vessels-title { top: 10px; left: 54px; max-width: 46%; }
 .vessels-title h1 { font-size: 16px; margin: 0 0 2px 0; font-weight: 700; }
 .vessels-title .vessels-note { color: #8a4b00; }
-.vessels-legend { bottom: 24px; left: 10px; }
-.vessels-legend .row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
+.vessels-legend { bottom: 56px; left: 10px; }
+.vessels-legend .vessels-legend-row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
 .vessels-legend .sw, .vessels-legend .dot, .vessels-legend .box { flex: none; }
 .vessels-legend .sw { width: 22px; height: 0; border-top: 4px solid; }
 .vessels-legend .dot { width: 12px; height: 12px; border-radius: 50%; border: 2px solid;
@@ -199,7 +199,7 @@ def _legend_html(data: _data.MapData, zone_kinds: Sequence[str]) -> str:
     parts = ['<div class="vessels-panel vessels-legend" id="vessels-legend"><b>Risk tier</b>']
     for tier in reversed(S.RISK_TIERS):
         parts.append(
-            f'<div class="row"><span class="sw" style="border-color:{_data.TIER_COLOURS[tier]}">'
+            f'<div class="vessels-legend-row"><span class="sw" style="border-color:{_data.TIER_COLOURS[tier]}">'
             f"</span>{e(tier)}</div>"
         )
     if data.events:
@@ -220,14 +220,14 @@ def _legend_html(data: _data.MapData, zone_kinds: Sequence[str]) -> str:
                 f'<span class="sw" style="border-top:{min(st["weight"], 6)}px {dash} '
                 f'{st["color"]};opacity:{max(st["opacity"], 0.6)}"></span>'
             )
-        parts.append(f'<div class="row">{sym}{label}</div>')
+        parts.append(f'<div class="vessels-legend-row">{sym}{label}</div>')
     if zone_kinds:
         parts.append("<b>Zones</b>")
     for kind in zone_kinds:
         st = ZONE_STYLES.get(kind, ZONE_STYLES["aoi"])
         fill = st.get("fillColor", "transparent") if st.get("fill", True) else "transparent"
         parts.append(
-            f'<div class="row"><span class="box" style="background:{fill};'
+            f'<div class="vessels-legend-row"><span class="box" style="background:{fill};'
             f"border-color:{st['color']};border-style:"
             f'{"dashed" if st.get("dashArray") else "solid"}"></span>'
             f"{e(ZONE_LABELS.get(kind, kind))}</div>"

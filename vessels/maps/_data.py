@@ -458,6 +458,7 @@ def _event_rows(events: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
         S.EVENT_TYPE,
         S.MMSI,
         S.OTHER_MMSI,
+        S.SEGMENT_ID,
         S.START_TS,
         S.END_TS,
         S.LAT,
@@ -508,29 +509,45 @@ def event_features(
     left_out = dict(zip(dropped[S.EVENT_TYPE].to_list(), dropped["len"].to_list(), strict=True))
     rows = ranked.filter(pl.col("_rank") <= max_events_per_type).drop("_rank")
 
-    # track slices of loitering / fishing events
-    slices: dict[str, list[list[float]]] = {}
+    # track slices of loitering / fishing events: the event's own segment when it names one (an
+    # MMSI shared by two transmitters has two simultaneous segments far apart), one line per part
+    slices: dict[str, list[list[list[float]]]] = {}
     parts = rows.filter(pl.col(S.EVENT_TYPE).is_in(TRACK_PART_EVENTS)).select(
-        S.EVENT_ID, S.MMSI, S.START_TS, S.END_TS
+        S.EVENT_ID,
+        S.MMSI,
+        pl.col(S.SEGMENT_ID).alias("_ev_seg"),
+        S.START_TS,
+        S.END_TS,
     )
     if parts.height and positions.height:
         inside = (
-            positions.select(S.MMSI, S.TS, S.LAT, S.LON)
+            positions.select(S.MMSI, S.SEGMENT_ID, S.TS, S.LAT, S.LON)
             .join(parts, on=S.MMSI, how="inner")
-            .filter(pl.col(S.TS).is_between(pl.col(S.START_TS), pl.col(S.END_TS)))
+            .filter(
+                pl.col(S.TS).is_between(pl.col(S.START_TS), pl.col(S.END_TS))
+                & (pl.col("_ev_seg").is_null() | (pl.col("_ev_seg") == pl.col(S.SEGMENT_ID)))
+            )
+            .with_columns(
+                (pl.col(S.EVENT_ID) + pl.lit("\x1f") + pl.col(S.SEGMENT_ID)).alias("_part_key")
+            )
         )
         if inside.height:
             simp, _ = _simplify(
-                inside, simplify_m=simplify_m, max_points_per_track=10**9, key=S.EVENT_ID
+                inside, simplify_m=simplify_m, max_points_per_track=10**9, key="_part_key"
             )
-            by_event = simp.group_by(S.EVENT_ID).agg(
-                pl.concat_list(
-                    pl.col(S.LON).round(COORD_DECIMALS), pl.col(S.LAT).round(COORD_DECIMALS)
-                ).alias("_xy")
+            by_event = (
+                simp.with_columns(pl.col("_part_key").str.split("\x1f").list.first().alias("_eid"))
+                .group_by("_eid", "_part_key", maintain_order=True)
+                .agg(
+                    pl.concat_list(
+                        pl.col(S.LON).round(COORD_DECIMALS), pl.col(S.LAT).round(COORD_DECIMALS)
+                    ).alias("_xy")
+                )
+                .filter(pl.col("_xy").list.len() >= 2)
+                .group_by("_eid", maintain_order=True)
+                .agg(pl.col("_xy"))
             )
-            slices = dict(
-                zip(by_event[S.EVENT_ID].to_list(), by_event["_xy"].to_list(), strict=True)
-            )
+            slices = dict(zip(by_event["_eid"].to_list(), by_event["_xy"].to_list(), strict=True))
 
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows.to_dicts():  # one iteration per drawn event (capped per type)
@@ -539,9 +556,9 @@ def event_features(
         end = (_r(r[S.END_LON]), _r(r[S.END_LAT]))
         point = (_r(r[S.LON]), _r(r[S.LAT]))
         geometry: dict[str, Any] | None = None
-        line = slices.get(r[S.EVENT_ID]) if etype in TRACK_PART_EVENTS else None
-        if line is not None and len(line) >= 2:
-            geometry = {"type": "LineString", "coordinates": line}
+        lines = slices.get(r[S.EVENT_ID]) if etype in TRACK_PART_EVENTS else None
+        if lines:
+            geometry = {"type": "MultiLineString", "coordinates": lines}
         elif (etype in LINE_EVENTS or etype in TRACK_PART_EVENTS) and None not in (*start, *end):
             geometry = {"type": "LineString", "coordinates": [list(start), list(end)]}
         elif None not in point:

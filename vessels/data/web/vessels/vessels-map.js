@@ -37,6 +37,15 @@
     return box;
   };
 
+  /* popups pan clear of the title panel (which sits above the map panes) */
+  V.titleHeight = function () {
+    if (V._titleH === undefined) {
+      var t = document.getElementById("vessels-title");
+      V._titleH = t ? t.offsetHeight + t.offsetTop : 0;
+    }
+    return V._titleH;
+  };
+
   /* onEachFeature of every vessels GeoJSON layer: popup card + plain-text tooltip. */
   V.bind = function (feature, layer) {
     var p = feature.properties || {};
@@ -44,7 +53,10 @@
     V.counts[kind] = (V.counts[kind] || 0) + 1;
     (V.layers[kind] = V.layers[kind] || []).push(layer);
     if (p.title || p.rows) {
-      layer.bindPopup(function () { return V.card(p); }, { maxWidth: 380 });
+      layer.bindPopup(function () { return V.card(p); }, {
+        maxWidth: 380,
+        autoPanPaddingTopLeft: L.point(20, V.titleHeight() + 20)
+      });
     }
     if (p.link && p.link.length) {
       /* encounters / rendezvous: opening the card highlights the tracks of both vessels */
