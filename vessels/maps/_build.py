@@ -199,8 +199,8 @@ def _legend_html(data: _data.MapData, zone_kinds: Sequence[str]) -> str:
     parts = ['<div class="vessels-panel vessels-legend" id="vessels-legend"><b>Risk tier</b>']
     for tier in reversed(S.RISK_TIERS):
         parts.append(
-            f'<div class="vessels-legend-row"><span class="sw" style="border-color:{_data.TIER_COLOURS[tier]}">'
-            f"</span>{e(tier)}</div>"
+            f'<div class="vessels-legend-row"><span class="sw" '
+            f'style="border-color:{_data.TIER_COLOURS[tier]}"></span>{e(tier)}</div>'
         )
     if data.events:
         parts.append("<b>Events</b>")
