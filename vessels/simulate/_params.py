@@ -56,8 +56,8 @@ class ReceptionConfig:
     class_a_range_km: float = 74.0
     class_b_range_km: float = 37.0
     falloff_power: float = 6.0
-    satellite_p_class_a: float = 0.08
-    satellite_p_class_b: float = 0.03
+    satellite_p_class_a: float = 0.10
+    satellite_p_class_b: float = 0.08
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ REGIONS: dict[str, Region] = {
         stations=(
             (31.02, -114.84),  # San Felipe
             (31.31, -113.54),  # Puerto Peñasco
+            (31.69, -114.50),  # Golfo de Santa Clara
             (28.82, -111.94),  # Bahía de Kino
             (27.92, -110.90),  # Guaymas
             (27.34, -112.27),  # Santa Rosalía
@@ -90,7 +91,7 @@ REGIONS: dict[str, Region] = {
             ),
             ((21.40, -89.67), (23.0, -90.5), (25.5, -92.0)),
         ),
-        marinas=((21.35, -89.72), (21.13, -86.72), (20.55, -86.90)),
+        marinas=((21.35, -89.72), (21.13, -86.72), (20.55, -87.00)),
     ),
     "pacific-eez": Region(
         stations=(

@@ -119,11 +119,15 @@ def sample_messages(
 
     # reception: nearest coast station, class-dependent range, satellite floor
     rc = cfg.reception
-    d_km = np.full(n, np.inf)
+    # equirectangular distance: well within 1 % of the great-circle one at these ranges
+    km_per_deg = M_PER_DEG_LAT / 1000.0
+    coslat = np.cos(np.radians(lat))
+    d2 = np.full(n, np.inf)
     for s_lat, s_lon in stations:
-        d_km = np.minimum(
-            d_km, haversine_m_np(lat, lon, np.full(n, s_lat), np.full(n, s_lon)) / 1000.0
-        )
+        dy = (lat - s_lat) * km_per_deg
+        dx = (lon - s_lon) * (km_per_deg * coslat)
+        np.minimum(d2, dx * dx + dy * dy, out=d2)
+    d_km = np.sqrt(d2)
     mb = b[seg]
     rng_km = np.where(mb, rc.class_b_range_km, rc.class_a_range_km)
     p_terr = rc.terrestrial_p / (1.0 + (d_km / rng_km) ** rc.falloff_power)

@@ -97,7 +97,7 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
         dark1 = p.t_s - 300
         f1b0, f1 = p.gillnet(soak_h=1.0, set_heading_deg=r.uniform(0, 360))
         p.go(*port, speed_kn=r.uniform(18, 24))
-        p.stay(48 * H - p.t_s + 2 * H, drift_kn=0.0, status=5)
+        p.at(50 * H, status=5)
         v = sb.add(
             VesselSpec(
                 f"panga-{n + 1}",
@@ -139,7 +139,7 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
     p.go(*grounds[2], speed_kn=20.0)
     f0, f1 = p.gillnet(soak_h=4.0, set_heading_deg=60.0)
     p.go(31.22, -113.64, speed_kn=20.0)
-    p.stay(48 * H - p.t_s + 2 * H, drift_kn=0.0, status=5)
+    p.at(50 * H, status=5)
     v3 = sb.add(
         VesselSpec(
             "panga-3",
@@ -222,7 +222,7 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
     t_part = fb.t_s
     fb.go(27.36, -111.95, speed_kn=9.0)
     fb.go(27.33, -112.23, speed_kn=9.0)
-    fb.stay(48 * H - fb.t_s + 2 * H, drift_kn=0.0, status=5)
+    fb.at(50 * H, status=5)
     lv.route([(27.0, -111.0), (26.0, -110.3), (24.5, -109.6)], speed_kn=12.0)
     lv.stay(max(0.5, 48 - lv.t_s / H + 2), drift_kn=0.5, status=0)
     fbv = sb.add(
@@ -280,7 +280,7 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
         p.go(*g, speed_kn=9.0)
         f0, f1 = p.trawl(hours=r.uniform(10, 13), speed_kn=3.0, heading_deg=140 + 10 * n)
         p.go(27.83, -110.93, speed_kn=9.0)
-        p.stay(48 * H - p.t_s + 2 * H, drift_kn=0.0, status=5)
+        p.at(50 * H, status=5)
         v = sb.add(
             VesselSpec(
                 f"trawler-{n + 1}",
@@ -461,7 +461,7 @@ def yucatan(seed: int) -> ScenarioBuild:
         t_meet = p.t_s
         e0 = t_meet
         # follow the drifting reefer during the meeting: copy its knots with an offset
-        for tt in np.arange(t_meet + 900, t_meet + 3.0 * H + 1, 900):
+        for tt in np.arange(t_meet + 900, t_meet + 4.0 * H + 1, 900):
             la, lo = _pos_at(reefer, float(tt))
             p.go(
                 *offset_deg(la, lo, 60 + r.normal(0, 15), 30 + r.normal(0, 15)),
@@ -606,6 +606,50 @@ def yucatan(seed: int) -> ScenarioBuild:
                 destination=["DOS BOCAS", "PROGRESO"][n],
             )
         )
+    # a freighter at anchor off Progreso and a pleasure boat off Cancún (controls)
+    p = plan(60, 21.42, -89.70, status=1)
+    p.at(50 * H, status=1)
+    sb.add(
+        VesselSpec(
+            "anchored-cargo",
+            355004455,
+            "CARIBBEAN TRADER",
+            "cargo",
+            "PAN",
+            70,
+            "A",
+            120.0,
+            20.0,
+            7.5,
+            p,
+            callsign="3EKL5",
+            imo=9123457,
+            destination="PROGRESO",
+        )
+    )
+    p = plan(61, 21.13, -86.72, status=0)
+    for day in range(2):
+        p.at((15 + 24 * day) * H)
+        for k in range(25):
+            a = np.radians(30 * k)
+            p.go(*offset_deg(21.13, -86.72, 1800 * np.sin(a), 1800 * np.cos(a)), speed_kn=8.0)
+    p.at(50 * H, status=5)
+    sb.add(
+        VesselSpec(
+            "yacht-cancun",
+            367556677,
+            "BLUE MARLIN",
+            "recreational",
+            "USA",
+            37,
+            "B",
+            15.0,
+            4.0,
+            None,
+            p,
+            has_heading=False,
+        )
+    )
     return sb
 
 

@@ -100,8 +100,9 @@ def _static_table(specs: list[VesselSpec]) -> pl.DataFrame:
             S.CALLSIGN: [s.callsign for s in specs],
             S.IMO: [s.imo for s in specs],
             S.SHIP_TYPE: [s.ship_type for s in specs],
-            S.LENGTH_M: [s.length_m for s in specs],
-            S.WIDTH_M: [s.width_m for s in specs],
+            # AIS broadcasts dimensions in whole metres (ITU-R M.1371 types 5 and 24)
+            S.LENGTH_M: [float(round(s.length_m)) for s in specs],
+            S.WIDTH_M: [float(round(s.width_m)) for s in specs],
             S.DRAFT_M: [s.draft_m for s in specs],
             S.DESTINATION: [s.destination for s in specs],
             S.AIS_CLASS: [s.ais_class for s in specs],

@@ -64,9 +64,11 @@ class Plan:
         self.lons.append(self.lon)
         self.statuses.append(status)
 
-    def at(self, t_s: float) -> None:
-        """Jump the clock forward (the vessel stays where it is, e.g. before the scenario)."""
-        self.stay((t_s - self.t_s) / 3600.0, drift_kn=0.0, status=self.statuses[-1])
+    def at(self, t_s: float, status: int | None = None) -> None:
+        """Wait where the vessel is until ``t_s`` (no-op if that time has passed)."""
+        if t_s > self.t_s + 1.0:
+            st = self.statuses[-1] if status is None else status
+            self.stay((t_s - self.t_s) / 3600.0, drift_kn=0.0, status=st, step_min=30.0)
 
     def go(self, lat: float, lon: float, speed_kn: float, status: int = 0) -> None:
         """Steam in a straight line to (lat, lon) at ``speed_kn``."""

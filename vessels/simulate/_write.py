@@ -37,6 +37,8 @@ from vessels.simulate._simulate import Simulation
 __all__ = ["FORMATS", "MC_HEADER", "write"]
 
 FORMATS = ("marinecadastre", "nmea", "parquet")
+#: pyais truncates ``value * 10`` to an integer; a nudge keeps 10.2 from becoming 10.1
+_EPS = 0.004
 MC_HEADER = (
     "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,"
     "Status,Length,Width,Draft,Cargo,TransceiverClass"
@@ -44,18 +46,25 @@ MC_HEADER = (
 
 
 def _mess_order(
-    n: int, rng: np.random.Generator, sim: Simulation
+    n: int, rng: np.random.Generator, sim: Simulation, eligible: np.ndarray | None = None
 ) -> tuple[np.ndarray, dict[str, int]]:
-    """Row order with duplicates and swapped neighbours: indices into the clean rows."""
+    """Row order with duplicates and swapped neighbours: indices into the clean rows.
+
+    Only ``eligible`` rows are duplicated or swapped (NMEA keeps multi-fragment messages whole).
+    """
     m = sim.config.mess
-    dup = np.nonzero(rng.random(n) < m.duplicate_rate)[0]
+    ok = np.ones(n, dtype=bool) if eligible is None else eligible
+    dup = np.nonzero((rng.random(n) < m.duplicate_rate) & ok)[0]
     order = np.concatenate([np.arange(n), dup])
     key = np.concatenate([np.arange(n, dtype=np.float64), dup + 0.5])
     order = order[np.argsort(key, kind="stable")]
     swaps = (
         np.nonzero(rng.random(order.size - 1) < m.out_of_order_rate)[0] if order.size > 1 else []
     )
-    swaps = np.asarray(swaps)
+    swaps = np.asarray(swaps, dtype=np.int64)
+    if swaps.size:
+        ok_o = ok[order]
+        swaps = swaps[ok_o[swaps] & ok_o[swaps + 1]]
     if swaps.size:
         swaps = swaps[np.r_[True, np.diff(swaps) > 1]]  # non-overlapping pairs
         order[swaps], order[swaps + 1] = order[swaps + 1].copy(), order[swaps].copy()
@@ -220,7 +229,8 @@ def _nmea(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Series, dict[st
             last_static[key] = epoch
             bow = round((length or 0) * 0.6)
             stern = round(length or 0) - bow
-            half = round((width or 0) / 2)
+            port = int(width or 0) // 2
+            starboard = int(width or 0) - port
             if cls == "A":
                 seq = seq % 9 + 1
                 msg: dict[str, Any] = {
@@ -232,9 +242,9 @@ def _nmea(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Series, dict[st
                     "ship_type": st or 0,
                     "to_bow": bow,
                     "to_stern": stern,
-                    "to_port": half,
-                    "to_starboard": half,
-                    "draught": draft or 0.0,
+                    "to_port": port,
+                    "to_starboard": starboard,
+                    "draught": (draft or 0.0) + _EPS,
                     "destination": _six_bit(dest),
                     "ais_version": 2,
                 }
@@ -261,8 +271,8 @@ def _nmea(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Series, dict[st
                             "callsign": _six_bit(cs),
                             "to_bow": bow,
                             "to_stern": stern,
-                            "to_port": half,
-                            "to_starboard": half,
+                            "to_port": port,
+                            "to_starboard": starboard,
                         },
                         talker_id="AI",
                         sentence_type="VDM",
@@ -272,8 +282,8 @@ def _nmea(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Series, dict[st
             "mmsi": mmsi,
             "lat": lat,
             "lon": lon,
-            "speed": 102.3 if sog is None else sog,
-            "course": 360.0 if cog is None else cog,
+            "speed": 102.3 if sog is None else sog + _EPS,
+            "course": 360.0 if cog is None else cog + _EPS,
             "heading": 511 if hdg is None else int(hdg),
             "second": ts.second,
         }
@@ -291,7 +301,8 @@ def _nmea(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Series, dict[st
             )[0]
         )
     series = pl.Series(lines, dtype=pl.String)
-    order, stats = _mess_order(series.len(), rng, sim)
+    single = series.str.contains(r"!AIVDM,1,1,", literal=True).to_numpy()
+    order, stats = _mess_order(series.len(), rng, sim, single)
     series = series.gather(order)
     m = sim.config.mess
     extra: list[str] = []
@@ -304,13 +315,10 @@ def _nmea(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Series, dict[st
                 extra.append(line[:-2] + ("00" if line[-2:] != "00" else "11"))  # bad checksum
             elif kind == 1:
                 extra.append(line[: len(line) // 2])  # truncated
-            else:  # orphan first fragment of a type 5
-                head, _, body = line.rpartition("\\")
-                extra.append(
-                    head + "\\" + "!AIVDM,2,1,7,A,55NBn<01qP0000000000000000000000000"
-                    "0000000000000000,0*00"
-                )
-                del body
+            else:  # orphan: the first fragment of a type 5 whose second never arrives
+                head = line.rpartition("\\")[0]
+                body = "AIVDM,2,1,7,A,55NBn<01qP00000000000000000000000000000000000000000,0"
+                extra.append(f"{head}\\!{body}*{_checksum(body)}")
     stats["corrupt_lines"] = len(extra)
     stats["unavailable_position_lines"] = 0
     return _insert(series, extra, rng), stats
@@ -353,6 +361,8 @@ def write(
         "seed": sim.seed,
         "start": sim.start.isoformat(),
         "hours": sim.hours,
+        "min_interval_s": sim.config.min_interval_s,
+        "n_background_vessels": int(sim.vessels["is_background"].sum()),
         "format": format,
         "n_positions": sim.positions.height,
         "n_vessels": sim.vessels.height,
