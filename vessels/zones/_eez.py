@@ -31,9 +31,7 @@ Examples
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,7 +45,7 @@ from vessels.zones._grid import GridIndex
 from vessels.zones._land import _unit_xyz, is_on_land, load_countries
 from vessels.zones._naturalearth import DATA_BOUNDS, NE_SOURCE
 
-__all__ = ["EEZ_NAMES", "EEZConfig", "build_eez", "eez_features", "write_eez_geojson"]
+__all__ = ["EEZ_NAMES", "EEZConfig", "build_eez", "eez_features"]
 
 EEZ_NAMES = {
     "MEX": "Mexico",
@@ -200,20 +198,3 @@ def eez_features(
         }
         for s, g in eez.items()
     ]
-
-
-def write_eez_geojson(features: list[dict[str, Any]], path: str | Path) -> None:
-    """Write zone records as a GeoJSON FeatureCollection (deterministic, compact)."""
-    doc = {
-        "type": "FeatureCollection",
-        "name": Path(path).stem,
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {k: v for k, v in f.items() if k != "geometry"},
-                "geometry": json.loads(shapely.to_geojson(f["geometry"])),
-            }
-            for f in features
-        ],
-    }
-    Path(path).write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")

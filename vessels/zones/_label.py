@@ -182,15 +182,16 @@ def label_arrays(
     *,
     config: LabelConfig = DEFAULT_LABEL,
 ) -> dict[str, Any]:
-    """NumPy core of :func:`label_zones`: returns ``eez_iso3`` (object array), ``zone_mask``
-    (n, n_areas bool), ``area_ids``, ``shore_km`` and ``zone_edge_km``."""
+    """NumPy core of :func:`label_zones`: returns ``eez_code`` (int, -1 none) with
+    ``eez_names``, ``zone_mask`` (n, n_areas bool) with ``area_ids``, ``shore_km`` and
+    ``zone_edge_km``."""
     index = _index_for(zones, config)
     y = np.asarray(lat, dtype=np.float64)
     x = np.asarray(lon, dtype=np.float64)
     eez_k = index.eez(x, y)
-    names = np.array([*index.eez_iso3, None], dtype=object)
     return {
-        S.EEZ_ISO3: names[eez_k],  # -1 picks the trailing None
+        "eez_code": eez_k,  # index into eez_names, -1 for none
+        "eez_names": index.eez_iso3,
         "zone_mask": index.areas(x, y),
         "area_ids": index.area_ids,
         S.SHORE_KM: shore_distance_km(y, x, config=config.shore),
@@ -219,7 +220,12 @@ def _label_batch(s: pl.Series, index: ZoneIndex, with_edge: bool) -> pl.Series:
     lut = uniq.with_columns(pl.Series(S.ZONE_IDS, lists, dtype=pl.List(pl.String())))
     zone_ids = key.join(lut, on=key.columns, how="left", maintain_order="left")[S.ZONE_IDS]
     cols = [
-        pl.Series(S.EEZ_ISO3, res[S.EEZ_ISO3], dtype=pl.String()),
+        pl.Series(S.EEZ_ISO3, res["eez_code"]).replace_strict(
+            list(range(len(res["eez_names"]))),
+            res["eez_names"],
+            default=None,
+            return_dtype=pl.String(),
+        ),
         zone_ids,
         pl.Series(S.SHORE_KM, res[S.SHORE_KM], dtype=pl.Float64()).fill_nan(None),
     ]

@@ -279,7 +279,6 @@ def write_zone_geojson(records: list[dict[str, Any]], path: str | Path) -> None:
     """Write zone-table records as a GeoJSON FeatureCollection (deterministic, compact)."""
     doc = {
         "type": "FeatureCollection",
-        "name": Path(path).stem,
         "features": [
             {
                 "type": "Feature",
