@@ -106,13 +106,14 @@ def scored(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 EXPECTED_FILES = [
     "vessels.parquet",
     "vessels.csv",
-    "vessels_days.parquet",
+    "vessel_days.parquet",
     "contributions.parquet",
     "contributions.csv",
     "events.parquet",
     "events.csv",
     "events.geojson",
     "quarantine.parquet",
+    "tracks.parquet",
     "summary.json",
 ]
 
@@ -131,6 +132,8 @@ def test_schemas(scored: Path) -> None:
         pl.read_parquet(scored / "contributions.parquet"), S.CONTRIBUTION_SCHEMA, what="contrib"
     )
     S.validate(pl.read_parquet(scored / "quarantine.parquet"), S.QUARANTINE_SCHEMA, what="q")
+    tracks = pl.read_parquet(scored / "tracks.parquet")
+    S.validate(tracks, {**S.POSITION_SCHEMA, **S.SEGMENT_DERIVED_SCHEMA}, what="tracks")
 
 
 def test_counts_add_up(scored: Path) -> None:

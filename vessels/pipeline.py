@@ -48,13 +48,14 @@ __all__ = ["OUTPUT_FILES", "Pipeline", "PipelineResult", "events_geojson", "run"
 OUTPUT_FILES = (
     "vessels.parquet",
     "vessels.csv",
-    "vessels_days.parquet",
+    "vessel_days.parquet",
     "contributions.parquet",
     "contributions.csv",
     "events.parquet",
     "events.csv",
     "events.geojson",
     "quarantine.parquet",
+    "tracks.parquet",
     "summary.json",
     "map.html",
 )
@@ -114,15 +115,20 @@ class PipelineResult:
         top_n: int = 50,
         map: bool = True,
         offline_map: bool = False,
+        tracks: bool = True,
     ) -> dict[str, Path]:
-        """Write every output file into ``out`` (atomically); returns name -> path."""
+        """Write every output file into ``out`` (atomically); returns name -> path.
+
+        ``tracks=False`` leaves out ``tracks.parquet`` (the accepted positions with track and
+        zone columns: the biggest file, needed by ``vessels map DIR``).
+        """
         timings = self.summary.setdefault("timings_s", {})
         with _timed(timings, "outputs"):
             d = prepare_out_dir(out, overwrite=overwrite)
             files = {
                 "vessels.parquet": write_parquet(self.vessels, d / "vessels.parquet"),
                 "vessels.csv": write_csv(self.vessels, d / "vessels.csv"),
-                "vessels_days.parquet": write_parquet(self.vessel_days, d / "vessels_days.parquet"),
+                "vessel_days.parquet": write_parquet(self.vessel_days, d / "vessel_days.parquet"),
                 "contributions.parquet": write_parquet(
                     self.contributions, d / "contributions.parquet"
                 ),
@@ -132,6 +138,8 @@ class PipelineResult:
                 "events.geojson": write_text(events_geojson(self.events), d / "events.geojson"),
                 "quarantine.parquet": write_parquet(self.quarantine, d / "quarantine.parquet"),
             }
+            if tracks:  # positions with segment and zone columns: `vessels map DIR` reads them
+                files["tracks.parquet"] = write_parquet(self.tracks, d / "tracks.parquet")
         if map:
             with _timed(timings, "map"):
                 path = _write_map(self, d / "map.html", top_n=top_n, offline=offline_map)
@@ -314,6 +322,7 @@ def run(
     top_n: int = 50,
     map: bool = True,
     offline_map: bool = False,
+    write_tracks: bool = True,
 ) -> PipelineResult:
     """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
 
@@ -338,6 +347,8 @@ def run(
         Vessels drawn on the map.
     map, offline_map
         Write ``map.html`` (with ``out``); embed its scripts for use without internet.
+    write_tracks
+        Write ``tracks.parquet`` (with ``out``).
     """
     prof = load_profile(profile)
     box = _check_bbox(bbox)
@@ -404,7 +415,14 @@ def run(
         profile=prof,
     )
     if out is not None:
-        result.write(out, overwrite=True, top_n=top_n, map=map, offline_map=offline_map)
+        result.write(
+            out,
+            overwrite=True,
+            top_n=top_n,
+            map=map,
+            offline_map=offline_map,
+            tracks=write_tracks,
+        )
     return result
 
 
@@ -429,9 +447,9 @@ def _summary(
     tiers.update(dict(scored.vessels.group_by(S.RISK_TIER).len().iter_rows()))
     t_range: tuple[Any, Any] = (None, None)
     if tracks.height:
-        t_range = tracks.select(
-            pl.col(S.TS).min().alias("t0"), pl.col(S.TS).max().alias("t1")
-        ).row(0)
+        t_range = tracks.select(pl.col(S.TS).min().alias("t0"), pl.col(S.TS).max().alias("t1")).row(
+            0
+        )
     return {
         **{
             k: read_summary.get(k)

@@ -90,6 +90,7 @@ def _parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
     help="Vessels printed (the map draws max(top, 50)).",
 )
 @click.option("--no-map", is_flag=True, help="Do not write map.html.")
+@click.option("--no-tracks", is_flag=True, help="Do not write tracks.parquet (the positions).")
 @click.option("--offline-map", is_flag=True, help="Embed the map's scripts (no internet needed).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
@@ -107,6 +108,7 @@ def command(
     overwrite: bool,
     top_n: int,
     no_map: bool,
+    no_tracks: bool,
     offline_map: bool,
     quiet: bool,
     as_json: bool,
@@ -117,9 +119,10 @@ def command(
     Writes into --out:
       vessels.parquet / vessels.csv        one row per vessel: score 0-100, tier, reasons, counts
       contributions.parquet / .csv         every point of every score: rule, event, explanation
-      vessels_days.parquet                 score per vessel per UTC day
+      vessel_days.parquet                 score per vessel per UTC day
       events.parquet / .csv / .geojson     the detected events
       quarantine.parquet                   rejected input rows and why
+      tracks.parquet                       accepted positions with track and zone columns
       summary.json                         row accounting, counts, timings, versions, profile
       map.html                             the risk map of the top vessels
 
@@ -148,6 +151,7 @@ def command(
             top_n=max(top_n, 50),
             map=not no_map,
             offline_map=offline_map,
+            write_tracks=not no_tracks,
         )
     s = result.summary
     if as_json:

@@ -1,0 +1,96 @@
+"""Markdown tables of the rules and profiles, pasted into docs/scoring.md (private).
+
+A test checks that docs/scoring.md contains exactly these tables, so the documentation cannot
+drift from the shipped profiles. Regenerate with::
+
+    .venv/bin/python -m vessels.risk._docs
+
+Examples
+--------
+>>> print(rules_table().splitlines()[0])
+| rule | reads | counts hours of | pair | meaning |
+"""
+
+from __future__ import annotations
+
+from vessels.risk.profile import Profile, available_profiles, load_profile
+from vessels.risk.rules import EVENT_RULES, VESSEL_RULES
+
+__all__ = ["all_tables", "profile_table", "rules_table"]
+
+_HOURS = {
+    "ais_gap": "gap_h",
+    "zone_presence": "time_inside_h",
+    "eez_incursion": "time_inside_h",
+    "eez_incursion_fishing": "fishing_time_inside_h",
+    "dark_rendezvous": "overlap_h",
+}
+
+
+def rules_table() -> str:
+    """One row per rule of the registry."""
+    lines = [
+        "| rule | reads | counts hours of | pair | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for r in EVENT_RULES:
+        pair = "both vessels" if r.pair else ""
+        hours = _HOURS.get(r.name, "duration_h")
+        lines.append(
+            f"| `{r.name}` | {', '.join(r.event_types)} events | `{hours}` | {pair} "
+            f"| {r.description} |"
+        )
+    for v in VESSEL_RULES:
+        lines.append(f"| `{v.name}` | vessel | | | {v.description} |")
+    return "\n".join(lines)
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x:g}"
+
+
+def _mults(m: dict[str, float]) -> str:
+    return ", ".join(f"{k} ×{v:g}" for k, v in sorted(m.items())) or "—"
+
+
+def profile_table(profile: Profile) -> str:
+    """The numbers of one profile, one row per rule."""
+    lines = [
+        f"**`{profile.name}`** — {profile.description}. "
+        f"Tiers: medium ≥ {profile.tiers['medium']:g}, high ≥ {profile.tiers['high']:g}, "
+        f"critical ≥ {profile.tiers['critical']:g}. Detector profile: "
+        f"`{profile.detectors or 'built-in defaults'}`.",
+        "",
+        "| rule | points | points/h | max h | min h | min shore km | cap | open × "
+        "| zone-kind multipliers | zone multipliers |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in EVENT_RULES:
+        w = profile.rules.get(r.name)
+        if w is None or not w.enabled:
+            lines.append(f"| `{r.name}` | off | | | | | | | | |")
+            continue
+        shore = _num(w.min_shore_km) + ("" if w.shore_exempt_in_zones else " (also in zones)")
+        lines.append(
+            f"| `{r.name}` | {_num(w.points)} | {_num(w.points_per_h)} | {_num(w.max_hours)} "
+            f"| {_num(w.min_hours)} | {shore} | {_num(w.cap)} | {_num(w.open_multiplier)} "
+            f"| {_mults(w.zone_kind_multipliers)} | {_mults(w.zone_multipliers)} |"
+        )
+    for v in VESSEL_RULES:
+        vw = profile.vessel_rules.get(v.name)
+        pts = "off" if vw is None or not vw.enabled else _num(vw.points)
+        lines.append(f"| `{v.name}` | {pts} | | | | | | | | |")
+    return "\n".join(lines)
+
+
+def all_tables() -> str:
+    """The rules table and one table per shipped profile."""
+    parts = [rules_table()]
+    parts += [profile_table(load_profile(name)) for name in available_profiles()]
+    return "\n\n".join(parts)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(all_tables())
