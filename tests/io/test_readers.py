@@ -306,3 +306,31 @@ def test_unknown_header_message_lists_expected_columns() -> None:
         read_ais(DATA / "generic.csv")
     msg = str(info.value)
     assert "line 1" in msg and "BaseDateTime" in msg and "# Timestamp" in msg
+
+
+def test_nmea_detected_after_leading_noise(tmp_path: Path) -> None:
+    log = tmp_path / "capture.log"
+    log.write_text("receiver started\n" + (DATA / "sample.nmea").read_text())
+    ing = read_ais(log)
+    assert ing.formats[str(log)] == "nmea"
+    assert ing.summary()["per_rule"]["not_nmea"] == 2
+    # line numbers shift by one with the extra first line
+    q = ing.quarantine.collect()
+    assert q.filter(pl.col(S.RULE) == "static_report")[S.SOURCE_ROW].to_list() == [2, 8]
+
+
+def test_duplicates_across_files_keep_the_first_file_whatever_the_argument_order(
+    tmp_path: Path,
+) -> None:
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    shutil.copy(DATA / "mc_2024.csv", a)
+    shutil.copy(DATA / "mc_2024.csv", b)
+    one = read_ais([a, b])
+    two = read_ais([b, a])
+    p1, p2 = one.positions.collect(), two.positions.collect()
+    assert p1.equals(p2)
+    assert p1[S.SOURCE_FILE].unique().to_list() == [str(a)]
+    s = one.summary()
+    assert s["per_file"][str(b)]["duplicate_rows"] == 2
+    assert s["per_file"][str(a)]["accepted_rows"] == 2
+    _balanced(s)

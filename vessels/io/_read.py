@@ -143,6 +143,10 @@ def sniff_format(src: Source) -> str:
     for name in ("dma", "marinecadastre", "marinecadastre2024"):
         if LAYOUTS[name].resolve(cols) is not None:
             return name
+    with src.path.open("rb") as fh:
+        head = fh.read(1 << 16).decode("utf-8", errors="replace")
+    if any(_nmea_like(line) for line in head.splitlines()[:200]):
+        return "nmea"  # an NMEA log whose first lines are noise
     if not header.strip():
         raise FormatError(f"{src.name}: line 1 is empty; expected a CSV header or NMEA")
     expected = "; ".join(
