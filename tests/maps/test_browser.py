@@ -224,6 +224,12 @@ def test_time_slider_loads(
     page = opened.page
     page.locator(".leaflet-bar-timecontrol").wait_for()
     assert opened.errors == []
+    # step the slider forward: track pieces and event dots appear as time passes
+    page.locator(".timecontrol-forward").click()
+    page.locator(".timecontrol-forward").click()
+    slider_paths = "() => [...document.querySelectorAll('path.leaflet-interactive')]"
+    slider_paths += ".filter(p => !p.getAttribute('class').includes('vessels-')).length"
+    page.wait_for_function(f"({slider_paths})() > 0")  # drawn by the time layer, not ours
     if offline:
         assert opened.remote == []
 

@@ -271,6 +271,38 @@ def _timestamped(data: _data.MapData, events: dict[str, list[dict[str, Any]]]) -
         }
         for p in parts  # one per track segment of the drawn vessels
     ]
+    # event markers appear at their start time. NB: folium writes this data into the page
+    # without HTML escaping, so it carries no text at all (no names, no popups): times and styles
+    for etype, feats_of_type in events.items():
+        style = _data.EVENT_STYLES.get(etype, {})
+        for f in feats_of_type:  # events are capped per type
+            t = f["properties"].get("t0")
+            if t is None:
+                continue
+            geom = f["geometry"]
+            if geom["type"] == "Point":
+                xy = geom["coordinates"]
+            elif geom["type"] == "LineString":
+                xy = geom["coordinates"][0]
+            else:
+                xy = geom["coordinates"][0][0]
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": xy},
+                    "properties": {
+                        "times": [t],
+                        "icon": "circle",
+                        "iconstyle": {
+                            "radius": 6,
+                            "color": style.get("color", "#333"),
+                            "fillColor": style.get("fillColor", style.get("color", "#333")),
+                            "fillOpacity": 0.9,
+                            "weight": 1,
+                        },
+                    },
+                }
+            )
     return {"type": "FeatureCollection", "features": feats}
 
 

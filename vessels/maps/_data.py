@@ -579,6 +579,9 @@ def event_features(
                     "kind": etype,
                     "mmsi": r[S.MMSI],
                     "link": [m for m in (r[S.MMSI], r[S.OTHER_MMSI]) if m is not None],
+                    "t0": None
+                    if r[S.START_TS] is None
+                    else r[S.START_TS].strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "title": r["title"],
                     "tip": r["tip"],
                     "rows": r["rows"],
