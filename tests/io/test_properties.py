@@ -59,3 +59,33 @@ def test_shuffled_input_gives_identical_positions(lines: list[str]) -> None:
     assert {k: v for k, v in s1.items() if k != "per_file"} == {
         k: v for k, v in s0.items() if k != "per_file"
     }
+
+
+NMEA_LINES = (DATA / "sample.nmea").read_text().splitlines()
+nmea_garbage = st.one_of(
+    garbage,
+    st.sampled_from(NMEA_LINES).map(lambda s: s[: max(1, len(s) - 7)]),
+    st.tuples(
+        st.sampled_from(NMEA_LINES),
+        st.integers(0, 60),
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+    ).map(lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + 1 :]),
+    st.lists(
+        st.sampled_from(["!AIVDM", ",", "1", "2", "*", "\\", "c:", "A", "5"]), max_size=20
+    ).map("".join),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(NMEA_LINES), nmea_garbage), min_size=1, max_size=30))
+def test_nmea_garbage_never_crashes_and_accounting_balances(lines: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "log.nmea"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        ing = read_ais(path, format="nmea")
+        s = ing.summary()
+        positions = ing.positions.collect()
+    assert s["balanced"]
+    assert positions.height == s["accepted_rows"]
+    # a message is one row: never more rows than lines
+    assert s["input_rows"] <= len(lines)
