@@ -183,8 +183,12 @@ def test_encounter_card_names_both_vessels_and_highlights_their_tracks(
     assert opened.dialogs == [] and opened.errors == []
 
 
+@pytest.mark.parametrize("offline", [False, True], ids=["online", "offline"])
 def test_many_point_events_are_clustered(
-    tmp_path: Path, open_map: Any, scene: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
+    tmp_path: Path,
+    open_map: Any,
+    scene: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    offline: bool,
 ) -> None:
     tracks, _events, vessels = scene
     many = pl.DataFrame(
@@ -201,8 +205,8 @@ def test_many_point_events_are_clustered(
         ],
         schema=S.EVENT_SCHEMA,
     )
-    m = risk_map(tracks, many, vessels, land=False, cluster_threshold=200)
-    opened = open_map(save_map(m, tmp_path / "cluster.html"))
+    m = risk_map(tracks, many, vessels, land=False, cluster_threshold=200, offline=offline)
+    opened = open_map(save_map(m, tmp_path / "cluster.html"), allow_cdn=not offline)
     page = opened.page
     assert "Zone entries (300), clustered" in _layer_names(page)
     assert _count(page, ".marker-cluster") >= 1

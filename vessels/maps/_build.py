@@ -410,6 +410,8 @@ def risk_map(
         + "</script>{% endmacro %}"
         + "{% macro script(this, kwargs) %}"
         + "{{ this._parent.get_name() }}.getContainer().classList.add('vessels-map');"
+        # without tile layers Leaflet has no max zoom, which marker clustering needs
+        + ("{{ this._parent.get_name() }}.options.maxZoom = 18;" if offline else "")
         + "{% endmacro %}"
     )
     m.add_child(helpers)
