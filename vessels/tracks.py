@@ -66,7 +66,13 @@ import numpy as np
 import polars as pl
 
 from vessels import schema as S
-from vessels._geo import MPS_PER_KN, haversine_m, haversine_m_np, initial_bearing_deg
+from vessels._geo import (
+    EARTH_RADIUS_M,
+    MPS_PER_KN,
+    haversine_m,
+    haversine_m_np,
+    initial_bearing_deg,
+)
 from vessels.errors import ConfigError
 
 __all__ = [
@@ -307,53 +313,57 @@ def _assign_tracks(runs: pl.DataFrame, config: SegmentConfig) -> pl.DataFrame:
     lat1 = runs["lat1"].to_numpy()
     lon1 = runs["lon1"].to_numpy()
     n_mmsi = int(m_idx.max()) + 1
+    # radians and cosines once, so each step of the loop is a handful of NumPy calls
+    phi0, lmb0 = np.radians(lat0), np.radians(lon0)
+    phi1, lmb1 = np.radians(lat1), np.radians(lon1)
+    cos0, cos1 = np.cos(phi0), np.cos(phi1)
+    reach_tol_m = tol_m
+    max_gap_us = max_gap_s * _US_PER_S
+    speed_m_per_us = max_speed_mps / _US_PER_S
 
-    last_t = np.zeros((n_mmsi, k_max), dtype=np.int64)
-    last_lat = np.zeros((n_mmsi, k_max))
-    last_lon = np.zeros((n_mmsi, k_max))
-    last_row = np.full((n_mmsi, k_max), -1, dtype=np.int64)
-    is_open = np.zeros((n_mmsi, k_max), dtype=bool)
+    # per MMSI and track slot: index (into the run arrays) of the track's last run, -1 = closed
+    last_run = np.full((n_mmsi, k_max), -1, dtype=np.int64)
     label = np.full((n_mmsi, k_max), -1, dtype=np.int64)
     first_row = np.full((n_mmsi, k_max), -1, dtype=np.int64)
-
+    prev_run = np.full(n, -1, dtype=np.int64)
     out_seg = np.empty(n, dtype=np.int64)
     out_first = np.empty(n, dtype=np.int64)
-    out_prev = np.empty(n, dtype=np.int64)
-    out_dt = np.full(n, np.nan)
-    out_dist = np.full(n, np.nan)
-    out_bearing = np.full(n, np.nan)
 
     order = np.lexsort((m_idx, rank))  # by rank, then mmsi: one contiguous block per rank
     bounds = np.flatnonzero(np.diff(rank[order])) + 1
     never = np.iinfo(np.int64).min
     for sel in np.split(order, bounds):
         m = m_idx[sel]
-        dt_s = (t0[sel, None] - last_t[m]) / _US_PER_S
-        dist_m = haversine_m_np(lat0[sel, None], lon0[sel, None], last_lat[m], last_lon[m])
-        ok = is_open[m] & (dt_s <= max_gap_s) & (dist_m <= dt_s * max_speed_mps + tol_m)
-        best = np.argmin(np.where(ok, dist_m, np.inf), axis=1)
-        joins = ok[np.arange(sel.size), best]
-        fresh = np.argmin(np.where(is_open[m], last_t[m], never), axis=1)
+        last = last_run[m]  # (runs in this step, k_max); -1 entries are masked by is_open
+        is_open = last >= 0
+        t_last = t1[last]
+        dt_us = t0[sel, None] - t_last
+        half_dphi = (phi0[sel, None] - phi1[last]) * 0.5
+        half_dlmb = (lmb0[sel, None] - lmb1[last]) * 0.5
+        a = np.sin(half_dphi) ** 2 + cos0[sel, None] * cos1[last] * np.sin(half_dlmb) ** 2
+        dist_m = (2 * EARTH_RADIUS_M) * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+        ok = is_open & (dt_us <= max_gap_us) & (dist_m <= dt_us * speed_m_per_us + reach_tol_m)
+        score = np.where(ok, dist_m, np.inf)
+        best = score.argmin(axis=1)
+        steps = np.arange(sel.size)
+        joins = ok[steps, best]
+        fresh = np.where(is_open, t_last, never).argmin(axis=1)
         slot = np.where(joins, best, fresh)
-        out_seg[sel] = np.where(joins, label[m, slot], run_id[sel])
-        out_first[sel] = np.where(joins, first_row[m, slot], row0[sel])
-        out_prev[sel] = np.where(joins, last_row[m, slot], -1)
-        # the leg into the run's first position, from the track's last one
-        picked = np.arange(sel.size), slot
-        out_dt[sel] = np.where(joins, dt_s[picked], np.nan)
-        out_dist[sel] = np.where(joins, dist_m[picked], np.nan)
-        out_bearing[sel] = np.where(
-            joins,
-            _bearing_deg_np(last_lat[m, slot], last_lon[m, slot], lat0[sel], lon0[sel]),
-            np.nan,
-        )
-        label[m, slot] = out_seg[sel]
-        first_row[m, slot] = out_first[sel]
-        last_row[m, slot] = row1[sel]
-        last_t[m, slot] = t1[sel]
-        last_lat[m, slot] = lat1[sel]
-        last_lon[m, slot] = lon1[sel]
-        is_open[m, slot] = True
+        prev_run[sel] = np.where(joins, last[steps, slot], -1)
+        out_seg[sel] = seg = np.where(joins, label[m, slot], run_id[sel])
+        out_first[sel] = first = np.where(joins, first_row[m, slot], row0[sel])
+        label[m, slot] = seg
+        first_row[m, slot] = first
+        last_run[m, slot] = sel
+
+    # the leg into each joining run's first position, from its track's last position, with the
+    # same formulas as the polars expressions
+    joined = prev_run >= 0
+    p = np.where(joined, prev_run, 0)
+    out_prev = np.where(joined, row1[p], -1)
+    out_dt = np.where(joined, (t0 - t1[p]) / _US_PER_S, np.nan)
+    out_dist = np.where(joined, haversine_m_np(lat1[p], lon1[p], lat0, lon0), np.nan)
+    out_bearing = np.where(joined, _bearing_deg_np(lat1[p], lon1[p], lat0, lon0), np.nan)
 
     assigned = pl.DataFrame(
         {
