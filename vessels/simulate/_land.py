@@ -47,6 +47,12 @@ def land_geometry() -> Any:
 
 def on_land(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Boolean mask: which (lat, lon) points fall on land (vectorised)."""
+    try:
+        from vessels.zones import is_on_land
+
+        return np.asarray(is_on_land(lat, lon), dtype=bool)
+    except ImportError:
+        pass
     lat = np.asarray(lat, dtype=np.float64)
     lon = np.asarray(lon, dtype=np.float64)
     out = np.zeros(lat.shape, dtype=bool)

@@ -175,7 +175,8 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
         p.go(
             *offset_deg(27.87, -111.07, 1500 * np.sin(a), 1500 * np.cos(a)), speed_kn=7.0, status=0
         )
-    p.stay(10 * H, drift_kn=0.2, status=5)
+    p.stay(10.0, drift_kn=0.2, status=5)
+    p.at(50 * H, status=5)
     clone = sb.add(
         VesselSpec(
             "clone-of-panga-3",

@@ -252,11 +252,18 @@ def simulate(
 def _positions_frame(
     msgs: dict[str, np.ndarray], static: pl.DataFrame, start: datetime
 ) -> pl.DataFrame:
+    """Canonical positions: numeric columns sorted and de-duplicated first, static data gathered
+    by vessel index afterwards (no string column is ever sorted or joined)."""
     start_us = int(start.timestamp() * 1_000_000)
+    mmsi_of_v = np.zeros(int(static["_v"].max()) + 1 if static.height else 0, dtype=np.int64)
+    mmsi_of_v[static["_v"].to_numpy()] = static[S.MMSI].to_numpy()
+    ts_us = start_us + np.round(msgs["t_s"]).astype(np.int64) * 1_000_000
     m = pl.DataFrame(
         {
             "_v": msgs["v"],
             "_t_s": msgs["t_s"],
+            S.MMSI: mmsi_of_v[msgs["v"]],
+            "_ts_us": ts_us,
             S.LAT: np.round(msgs["lat"], 5),
             S.LON: np.round(msgs["lon"], 5),
             S.SOG_KN: np.round(msgs["sog_kn"], 1),
@@ -266,27 +273,28 @@ def _positions_frame(
             "_gps_jump": msgs["gps_jump"],
         },
         nan_to_null=True,
-    )
-    ts = (pl.lit(start_us, pl.Int64) + (pl.col("_t_s") * 1_000_000).cast(pl.Int64)).cast(S.TS_DTYPE)
-    out = (
-        m.join(static, on="_v", how="left")
-        .with_columns(
-            ts.alias(S.TS),
-            pl.when(pl.col("_rename_s").is_not_null() & (pl.col("_t_s") >= pl.col("_rename_s")))
-            .then(pl.col("_rename_to"))
-            .otherwise(pl.col(S.VESSEL_NAME))
-            .alias(S.VESSEL_NAME),
-            pl.when(pl.col(S.NAV_STATUS) == STATUS_NA)
-            .then(None)
-            .otherwise(pl.col(S.NAV_STATUS))
-            .alias(S.NAV_STATUS),
-            pl.col(S.FLAG),
-            pl.lit(True).alias(S.MMSI_VALID),
-            pl.lit("simulated").alias(S.SOURCE_FILE),
-        )
-        .sort(S.MMSI, S.TS, "_v")
-        .unique([S.MMSI, S.TS], keep="first", maintain_order=True)
-        .with_row_index(S.SOURCE_ROW, offset=1)
+    ).sort(S.MMSI, "_ts_us", "_v")
+    keep = ~(
+        (pl.col(S.MMSI) == pl.col(S.MMSI).shift()) & (pl.col("_ts_us") == pl.col("_ts_us").shift())
+    ).fill_null(False)
+    m = m.filter(keep)
+    st = static.sort("_v")
+    row_of_v = np.zeros(mmsi_of_v.size, dtype=np.int64)
+    row_of_v[st["_v"].to_numpy()] = np.arange(st.height)
+    stat = st.drop("_v", S.MMSI, "_key", "_kind").gather(row_of_v[m["_v"].to_numpy()])
+    out = pl.concat([m, stat], how="horizontal").with_columns(
+        pl.col("_ts_us").cast(S.TS_DTYPE).alias(S.TS),
+        pl.when(pl.col("_rename_s").is_not_null() & (pl.col("_t_s") >= pl.col("_rename_s")))
+        .then(pl.col("_rename_to"))
+        .otherwise(pl.col(S.VESSEL_NAME))
+        .alias(S.VESSEL_NAME),
+        pl.when(pl.col(S.NAV_STATUS) == STATUS_NA)
+        .then(None)
+        .otherwise(pl.col(S.NAV_STATUS))
+        .alias(S.NAV_STATUS),
+        pl.lit(True).alias(S.MMSI_VALID),
+        pl.lit("simulated").alias(S.SOURCE_FILE),
+        pl.int_range(1, pl.len() + 1, dtype=pl.UInt64).alias(S.SOURCE_ROW),
     )
     cols = [*S.POSITION_SCHEMA, "_v", "_t_s", "_gps_jump"]
     return out.select(cols).cast(

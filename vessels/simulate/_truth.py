@@ -177,6 +177,9 @@ def _zone_rows(frame: pl.DataFrame, static: pl.DataFrame) -> list[dict[str, Any]
             continue
         x0, y0, x1, y1 = shapely.bounds(geom)
         cand = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+        if kind == "eez":  # only foreign fishing vessels can make an incursion
+            foreign = np.array([fishing[i] and flag[i] != iso3 for i in range(len(fishing))])
+            cand &= foreign[v] if foreign.size else False
         if not cand.any():
             continue
         inside = np.zeros(v.size, dtype=bool)
@@ -254,12 +257,13 @@ def build_truth(
     """Truth rows (see :data:`TRUTH_SCHEMA`) for planted behaviours and zone events."""
     index = {k: i for i, k in enumerate(keys)}
     mmsi = static[S.MMSI].to_list()
-    times: dict[int, np.ndarray] = {}
+    by_v = frame.select("_v", "_t_s").sort("_v", "_t_s")
+    v_sorted = by_v["_v"].to_numpy()
+    t_sorted = by_v["_t_s"].to_numpy()
 
     def t_of(vi: int) -> np.ndarray:
-        if vi not in times:
-            times[vi] = np.sort(frame.filter(pl.col("_v") == vi)["_t_s"].to_numpy())
-        return times[vi]
+        lo, hi = np.searchsorted(v_sorted, [vi, vi + 1])
+        return t_sorted[lo:hi]
 
     def at(t_s: float) -> datetime:
         return start + timedelta(seconds=round(float(t_s)))
