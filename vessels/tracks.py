@@ -13,8 +13,9 @@ on the same MMSI never produces a fake 3000 kn leg.
 
 Algorithm
 ---------
-1. Sort by ``(mmsi, ts, source_file, source_row)`` (stable) and compare each position with the
-   previous position of the same MMSI (vectorised shift). A pair is a *gap* when
+1. Sort by ``(mmsi, ts, source_file, source_row)`` (``source_file, source_row`` identify an
+   input row, so the order is total) and compare each position with the previous position of the
+   same MMSI (vectorised shift). A pair is a *gap* when
    ``dt > max_gap_h`` and *impossible* when ``dist > max_speed_kn * dt + jump_tolerance_m``.
 2. Cut each MMSI into *runs* at gaps and impossible pairs (a cumulative sum). For an MMSI with no
    impossible pair -- nearly all of them -- every run is a segment and we are done: fully
@@ -27,8 +28,9 @@ Algorithm
    run within its MMSI and is vectorised across all conflicted MMSIs with NumPy, so its Python
    iterations equal the largest number of runs of one conflicted MMSI, never the number of rows or
    vessels.
-4. Kinematics are computed against the previous position of the same segment (a gather by row
-   index, no window function).
+4. Kinematics are computed against the previous position of the same segment: the previous row
+   inside a run (already measured in step 1), the track's last position where a run joins a
+   track (measured after the loop, vectorised). No window function over segments is needed.
 
 Limits: the consistency test uses the implied speed between positions, not a dead-reckoned
 position from SOG/COG as GFW's current segmenter does, hence the higher default speed (see
