@@ -47,7 +47,7 @@ from scipy.spatial import cKDTree
 from vessels import schema as S
 from vessels._geo import EARTH_RADIUS_M
 from vessels.errors import SchemaError
-from vessels.zones._grid import BOUNDARY, GridIndex
+from vessels.zones._grid import BOUNDARY, INSIDE, GridIndex
 from vessels.zones._land import DEFAULT_SHORE, ShoreConfig, _unit_xyz, shore_distance_km
 
 if TYPE_CHECKING:
@@ -103,10 +103,51 @@ class ZoneIndex:
         self.eez_grids = [GridIndex.build(g, config.grid_res_deg) for g in geoms[kinds == "eez"]]
         self.area_ids = [str(v) for v in zones[S.ZONE_ID].to_numpy()[kinds != "eez"]]
         self.area_grids = [GridIndex.build(g, config.grid_res_deg) for g in geoms[kinds != "eez"]]
-        self._near = [self._near_mask(g) for g in self.eez_grids + self.area_grids]
+        self._build_canvas()
         edges = shapely.segmentize(shapely.boundary(geoms), config.edge_spacing_deg)
         xy = shapely.get_coordinates(edges)
         self._edge_tree = cKDTree(_unit_xyz(xy[:, 1], xy[:, 0])) if len(xy) else None
+
+    def _build_canvas(self) -> None:
+        """One grid over all zones: the EEZ code of cells wholly inside one EEZ (-1 none,
+        -2 needs the exact test), and the cells that may lie within edge_cap_km of any edge."""
+        r = self.config.grid_res_deg
+        grids = self.eez_grids + self.area_grids
+        if not grids:
+            self._x0 = self._y0 = 0.0
+            self._eez_canvas = np.full((1, 1), -1, dtype=np.int16)
+            self._near_canvas = np.zeros((1, 1), dtype=bool)
+            return
+        x0 = min(g.x0 for g in grids)
+        y0 = min(g.y0 for g in grids)
+        nx = max(round((g.x0 - x0) / r) + g.state.shape[1] for g in grids)
+        ny = max(round((g.y0 - y0) / r) + g.state.shape[0] for g in grids)
+        eez = np.full((ny, nx), -1, dtype=np.int16)
+        near = np.zeros((ny, nx), dtype=bool)
+
+        def window(g: GridIndex) -> tuple[slice, slice]:
+            ox, oy = round((g.x0 - x0) / r), round((g.y0 - y0) / r)
+            return slice(oy, oy + g.state.shape[0]), slice(ox, ox + g.state.shape[1])
+
+        for k, g in enumerate(self.eez_grids):
+            win = eez[window(g)]  # a view: edits land in ``eez``
+            free = win == -1
+            win[free & (g.state == INSIDE)] = k
+            win[free & (g.state == BOUNDARY)] = -2
+        for g in grids:
+            near[window(g)] |= self._near_mask(g)
+        self._x0, self._y0 = float(x0), float(y0)
+        self._eez_canvas, self._near_canvas = eez, near
+
+    def _cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Flat canvas cell per point, -1 off the canvas (or NaN)."""
+        ny, nx = self._eez_canvas.shape
+        fx = (x - self._x0) / self.config.grid_res_deg
+        fy = (y - self._y0) / self.config.grid_res_deg
+        ok = (fx >= 0) & (fx < nx) & (fy >= 0) & (fy < ny)
+        out = np.full(x.shape, -1, dtype=np.int64)
+        out[ok] = fy[ok].astype(np.int64) * nx + fx[ok].astype(np.int64)
+        return out
 
     def _near_mask(self, grid: GridIndex) -> np.ndarray:
         """Cells that may lie within edge_cap_km of this zone's edge."""
@@ -115,14 +156,23 @@ class ZoneIndex:
         extra = int(np.ceil(self.config.edge_cap_km / km_per_cell)) + 1
         return ndimage.binary_dilation(grid.state == BOUNDARY, iterations=extra)
 
-    def eez(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Index into ``eez_iso3`` per point, -1 for none."""
+    def eez(self, x: np.ndarray, y: np.ndarray, cells: np.ndarray | None = None) -> np.ndarray:
+        """Index into ``eez_iso3`` per point, -1 for none (first zone in table order wins)."""
+        cells = self._cells(x, y) if cells is None else cells
+        on = cells >= 0
         out = np.full(x.shape, -1, dtype=np.int32)
-        for k, grid in enumerate(self.eez_grids):
-            free = out < 0
-            hit = np.zeros(x.shape, dtype=bool)
-            hit[free] = grid.contains(x[free], y[free])
-            out[hit] = k
+        out[on] = self._eez_canvas.ravel()[cells[on]]
+        todo = np.flatnonzero(out == -2)
+        if todo.size:
+            sub = np.full(todo.shape, -1, dtype=np.int32)
+            xs, ys = x[todo], y[todo]
+            for k, grid in enumerate(self.eez_grids):
+                free = np.flatnonzero(sub < 0)
+                if not free.size:
+                    break
+                hit = grid.contains(xs[free], ys[free])
+                sub[free[hit]] = k
+            out[todo] = sub
         return out
 
     def areas(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -132,20 +182,16 @@ class ZoneIndex:
             out[:, k] = grid.contains(x, y)
         return out
 
-    def edge_km(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def edge_km(self, x: np.ndarray, y: np.ndarray, cells: np.ndarray | None = None) -> np.ndarray:
         """Distance to the nearest zone edge, saturated at ``edge_cap_km``."""
         cap = self.config.edge_cap_km
         out = np.full(x.shape, cap)
         if self._edge_tree is None:
             return out
+        cells = self._cells(x, y) if cells is None else cells
         near = np.zeros(x.shape, dtype=bool)
-        for grid, mask in zip(self.eez_grids + self.area_grids, self._near, strict=True):
-            ny, nx = mask.shape
-            fx = (x - grid.x0) / grid.res_deg
-            fy = (y - grid.y0) / grid.res_deg
-            ok = (fx >= 0) & (fx < nx) & (fy >= 0) & (fy < ny)
-            idx = np.flatnonzero(ok)
-            near[idx] |= mask[fy[idx].astype(np.int64), fx[idx].astype(np.int64)]
+        on = cells >= 0
+        near[on] = self._near_canvas.ravel()[cells[on]]
         if near.any():
             chord_cap = 2.0 * np.sin(cap * 1000.0 / EARTH_RADIUS_M / 2.0)
             chord, _ = self._edge_tree.query(
@@ -188,14 +234,15 @@ def label_arrays(
     index = _index_for(zones, config)
     y = np.asarray(lat, dtype=np.float64)
     x = np.asarray(lon, dtype=np.float64)
-    eez_k = index.eez(x, y)
+    cells = index._cells(x, y)
+    eez_k = index.eez(x, y, cells)
     return {
         "eez_code": eez_k,  # index into eez_names, -1 for none
         "eez_names": index.eez_iso3,
         "zone_mask": index.areas(x, y),
         "area_ids": index.area_ids,
         S.SHORE_KM: shore_distance_km(y, x, config=config.shore),
-        ZONE_EDGE_KM: np.where(np.isfinite(x) & np.isfinite(y), index.edge_km(x, y), np.nan),
+        ZONE_EDGE_KM: np.where(np.isfinite(x) & np.isfinite(y), index.edge_km(x, y, cells), np.nan),
     }
 
 

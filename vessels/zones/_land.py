@@ -28,9 +28,10 @@ from vessels._geo import EARTH_RADIUS_M
 from vessels.zones._grid import GridIndex
 from vessels.zones._naturalearth import COUNTRIES_FILE, DATA_BOUNDS, LAND_FILE, data_dir
 
-#: Signed distance to shore (0.1 km units, int16) at the nodes of a 0.1 deg grid over DATA_BOUNDS.
-SHORE_GRID_FILE = "shore_km_grid_0p1deg.npz"
-SHORE_GRID_RES_DEG = 0.1
+#: Signed distance to shore (0.1 km units) at the nodes of a 0.05 deg grid over DATA_BOUNDS,
+#: stored as the first column (``first``, int16) and differences along longitude (``dx``, int16).
+SHORE_GRID_FILE = "shore_km_grid_0p05deg.npz"
+SHORE_GRID_RES_DEG = 0.05
 
 __all__ = [
     "SHORE_GRID_FILE",
@@ -57,7 +58,7 @@ class ShoreConfig:
         nearest-vertex search, so a distance overestimates the distance to the polyline by at most
         ~0.55 km at the coast and much less offshore (sqrt(d^2 + s^2/4) - d).
     exact_within_km
-        Points whose interpolated distance from the shipped 0.1 deg grid (:data:`SHORE_GRID_FILE`)
+        Points whose interpolated distance from the shipped 0.05 deg grid (:data:`SHORE_GRID_FILE`)
         is below this are measured exactly (k-d tree); farther points keep the bilinear
         interpolation of exact node distances (measured error in ``docs/zones.md``). ``inf``
         measures every point exactly (slower: far-from-shore queries cost ~10x more).
@@ -65,7 +66,7 @@ class ShoreConfig:
 
     land_grid_res_deg: float = 0.05
     coast_spacing_deg: float = 0.01
-    exact_within_km: float = 30.0
+    exact_within_km: float = 10.0
 
 
 DEFAULT_SHORE = ShoreConfig()
@@ -207,14 +208,17 @@ def build_shore_grid(out_dir: str | Path | None = None) -> Path:
     signed = np.where(land, -km, km).reshape(gx.shape)
     out = Path(out_dir) if out_dir is not None else data_dir()
     path = out / SHORE_GRID_FILE
-    np.savez_compressed(path, km_x10=np.round(signed * 10).astype(np.int16))
+    q = np.round(signed * 10).astype(np.int16)
+    np.savez_compressed(path, first=q[:, 0], dx=np.diff(q, axis=1).astype(np.int16))
     return path
 
 
 @lru_cache(maxsize=1)
 def _shore_grid() -> np.ndarray:
     with np.load(data_dir() / SHORE_GRID_FILE) as z:
-        return np.asarray(z["km_x10"], dtype=np.float32) / np.float32(10.0)
+        first, dx = z["first"].astype(np.int32), z["dx"].astype(np.int32)
+    q = np.concatenate([first[:, None], first[:, None] + np.cumsum(dx, axis=1)], axis=1)
+    return q.astype(np.float32) / np.float32(10.0)
 
 
 def _interp_grid(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -245,7 +249,7 @@ def shore_distance_km(
     Near the coast (``|d| < config.exact_within_km``) and outside the grid: great-circle distance
     to the Natural Earth 1:10m coastline densified to ``config.coast_spacing_deg`` (a k-d tree on
     unit vectors, so the nearest vertex is the true great-circle nearest). Farther out: bilinear
-    interpolation of the same exact distance precomputed on a 0.1 deg grid. NaN coordinates give
+    interpolation of the same exact distance precomputed on a 0.05 deg grid. NaN coordinates give
     NaN.
 
     Examples
