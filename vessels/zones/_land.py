@@ -51,8 +51,9 @@ class ShoreConfig:
     Attributes
     ----------
     land_grid_res_deg
-        Cell size of the point-on-land grid prefilter (0.05 deg ~ 5.5 km): measured trade-off
-        between build time (~1 s) and the share of points needing an exact test.
+        Cell size of the point-on-land grid prefilter (0.025 deg ~ 2.8 km): measured trade-off
+        between build time (~0.5 s once per process) and the share of near-coast points needing
+        the exact test (65 % at 0.025 deg, 95 % at 0.05 deg).
     coast_spacing_deg
         The coastline is densified to at most this vertex spacing (0.01 deg ~ 1.1 km) before the
         nearest-vertex search, so a distance overestimates the distance to the polyline by at most
@@ -64,7 +65,7 @@ class ShoreConfig:
         measures every point exactly (slower: far-from-shore queries cost ~10x more).
     """
 
-    land_grid_res_deg: float = 0.05
+    land_grid_res_deg: float = 0.025
     coast_spacing_deg: float = 0.01
     exact_within_km: float = 10.0
 
@@ -175,14 +176,23 @@ def _coast_tree(spacing_deg: float) -> cKDTree:
 
 
 def coast_distance_km(
-    lat: np.ndarray, lon: np.ndarray, *, config: ShoreConfig = DEFAULT_SHORE
+    lat: np.ndarray,
+    lon: np.ndarray,
+    *,
+    config: ShoreConfig = DEFAULT_SHORE,
+    max_km: float = np.inf,
 ) -> np.ndarray:
-    """Unsigned great-circle distance (km) to the nearest (densified) coastline vertex."""
+    """Unsigned great-circle distance (km) to the nearest (densified) coastline vertex.
+
+    With ``max_km``, points farther than that get ``inf`` (the search stops early: faster).
+    """
     tree = _coast_tree(config.coast_spacing_deg)
     out = np.full(lat.shape, np.nan)
     ok = np.isfinite(lat) & np.isfinite(lon)
     if ok.any():
-        chord, _ = tree.query(_unit_xyz(lat[ok], lon[ok]), workers=-1)
+        ub = 2.0 * np.sin(min(max_km * 1000.0 / EARTH_RADIUS_M, np.pi) / 2.0)
+        ub = np.inf if not np.isfinite(max_km) else ub
+        chord, _ = tree.query(_unit_xyz(lat[ok], lon[ok]), distance_upper_bound=ub, workers=-1)
         out[ok] = 2.0 * EARTH_RADIUS_M / 1000.0 * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
     return out
 
@@ -266,7 +276,12 @@ def shore_distance_km(
     ok = np.isfinite(x) & np.isfinite(y)
     need = ok & ~(np.abs(out) >= config.exact_within_km)  # near shore, or off the grid (NaN)
     if need.any():
-        km = coast_distance_km(y[need], x[need], config=config)
+        # the grid is within ~4 km of the truth near the coast: bound the search beyond that
+        bound = config.exact_within_km + 5.0 if np.isfinite(config.exact_within_km) else np.inf
+        km = coast_distance_km(y[need], x[need], config=config, max_km=bound)
+        lost = ~np.isfinite(km)  # farther than the bound after all: measure without it
+        if lost.any():
+            km[lost] = coast_distance_km(y[need][lost], x[need][lost], config=config)
         land = is_on_land(y[need], x[need], config=config)
         out[need] = np.where(land, -km, km)
     return out.reshape(shape)
