@@ -369,12 +369,23 @@ def run(
             )
             if hasattr(ingested, "materialize"):  # parse the input text once
                 ingested = ingested.materialize(Path(tmp) / "classified.parquet")
-            positions = ingested.positions
             quarantine = ingested.quarantine.collect()
-            read_summary = ingested.summary()
-        with _timed(timings, "tracks"):
-            tracks_mod = importlib.import_module("vessels.tracks")
-            tracks = tracks_mod.segment(positions).collect()
+        tracks_mod = importlib.import_module("vessels.tracks")
+        file_no = getattr(io, "FILE_NO", None)
+        if file_no is not None and hasattr(ingested, "accepted_with_file_no"):
+            # one in-memory pass: clean + deduplicate + segment (segments need a vessel's rows)
+            with _timed(timings, "tracks"):
+                frame = tracks_mod.segment(ingested.accepted_with_file_no()).collect()
+            with _timed(timings, "ingest"):
+                per_file = ingested.accepted_counts(frame)
+                read_summary = ingested.summary(accepted_per_file=per_file)
+                tracks = frame.drop(file_no)
+                del frame
+        else:
+            with _timed(timings, "ingest"):
+                read_summary = ingested.summary()
+            with _timed(timings, "tracks"):
+                tracks = tracks_mod.segment(ingested.positions).collect()
     warnings: list[str] = []
     with _timed(timings, "zones"):
         zones_mod = importlib.import_module("vessels.zones")
