@@ -130,7 +130,7 @@ def test_track_click_opens_vessel_card_with_hostile_name_as_text(
     assert card.locator(".vessels-card-title").inner_text() == HOSTILE
     text = card.inner_text()
     assert "345000001" in text and "MEX" in text and "30 fishing" in text
-    assert "92 / 100 (critical)" in text and "X<b>1</b>" in text
+    assert "92 / 100 (critical)" in text and "X<b>1</b>" in text and "AIS gaps: 2" in text
     assert card.locator("li").all_inner_texts()[0] == HOSTILE_REASON
     # nothing ran: no dialog, no injected element, no flag set by the script text
     assert opened.dialogs == []

@@ -205,6 +205,74 @@ def test_events_of_vessels_not_drawn_are_left_out() -> None:
     assert feats == {}
 
 
+# --- contract: odd but legal inputs ----------------------------------------------------------
+
+CONTRACT_CASES = [
+    # id, tracks, events, vessels
+    (
+        "all-empty",
+        S.empty_positions(with_derived=True),
+        S.empty_events(),
+        pl.DataFrame(schema=S.VESSEL_SCHEMA),
+    ),
+    ("no-events", tracks_frame(), None, vessels_frame()),
+    (
+        "vessels-minimal-columns-int64-mmsi",
+        tracks_frame(),
+        events_frame(),
+        vessels_frame().select(pl.col(S.MMSI).cast(pl.Int64), S.RISK_SCORE, S.RISK_TIER),
+    ),
+    (
+        "tracks-without-segment-id-lazy",
+        tracks_frame().drop(S.SEGMENT_ID).lazy(),
+        events_frame(),
+        vessels_frame(),
+    ),
+    (
+        "events-minimal-columns",
+        tracks_frame(),
+        events_frame().select(
+            S.EVENT_ID, S.EVENT_TYPE, pl.col(S.MMSI).cast(pl.Int64), S.LAT, S.LON
+        ),
+        vessels_frame(),
+    ),
+    (
+        "all-null-text-and-scores",
+        tracks_frame(),
+        events_frame(),
+        vessels_frame().with_columns(
+            pl.lit(None, dtype=pl.String).alias(S.VESSEL_NAME),
+            pl.lit(None, dtype=pl.Float64).alias(S.RISK_SCORE),
+            pl.lit(None, dtype=pl.String).alias(S.RISK_TIER),
+            pl.lit(None, dtype=pl.List(pl.String)).alias(S.REASONS),
+        ),
+    ),
+    ("vessel-with-one-fix", tracks_frame().group_by(S.MMSI).first(), None, vessels_frame()),
+]
+
+
+@pytest.mark.parametrize(
+    ("tracks", "events", "vessels"),
+    [c[1:] for c in CONTRACT_CASES],
+    ids=[c[0] for c in CONTRACT_CASES],
+)
+def test_contract_inputs_render(tracks: Any, events: Any, vessels: pl.DataFrame) -> None:
+    m = risk_map(tracks, events, vessels, land=False)
+    page = m.get_root().render()
+    assert "vesselsMap.bind" in page
+    n_tracks = len(re.findall(r'"kind": "track"', page))
+    assert n_tracks == min(vessels.height, 4)
+
+
+def test_missing_columns_are_user_errors() -> None:
+    with pytest.raises(UserError, match="tracks lack column"):
+        risk_map(tracks_frame().drop(S.LAT), None, vessels_frame(), land=False)
+    with pytest.raises(UserError, match="vessels table lacks column"):
+        risk_map(tracks_frame(), None, vessels_frame().drop(S.RISK_TIER), land=False)
+    with pytest.raises(UserError, match="events lack column"):
+        risk_map(tracks_frame(), events_frame().drop(S.EVENT_TYPE), vessels_frame(), land=False)
+
+
 # --- the page: text stays text ------------------------------------------------------------------
 
 

@@ -301,25 +301,22 @@ def _lines_by_vessel(simplified: pl.DataFrame, key: str) -> pl.DataFrame:
 
 def _vessel_cards(selected: pl.DataFrame) -> pl.DataFrame:
     """One row per vessel: title, tip, rows (label, value), reasons, style colour."""
-    counts = [
-        (pl.col(S.event_count_column(t)).fill_null(0).cast(pl.String) + pl.lit(f" {t}"))
-        for t in S.EVENT_TYPES
-        if S.event_count_column(t) in selected.columns
-    ]
+    present = [t for t in S.EVENT_TYPES if S.event_count_column(t) in selected.columns]
     counts_expr = (
         pl.concat_list(
             [
-                pl.when(pl.col(S.event_count_column(t)).fill_null(0) > 0).then(c)
-                for t, c in zip(
-                    [t for t in S.EVENT_TYPES if S.event_count_column(t) in selected.columns],
-                    counts,
-                    strict=True,
+                pl.when(pl.col(S.event_count_column(t)).fill_null(0) > 0).then(
+                    pl.lit(
+                        f"{EVENT_LABELS[t].lower().replace('ais', 'AIS').replace('eez', 'EEZ')}: "
+                    )
+                    + pl.col(S.event_count_column(t)).cast(pl.String)
                 )
+                for t in present
             ]
         )
         .list.drop_nulls()
         .list.join(", ")
-        if counts
+        if present
         else pl.lit(None, dtype=pl.String)
     )
     name = pl.col(S.VESSEL_NAME).str.strip_chars()
@@ -418,6 +415,17 @@ def _event_rows(events: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col(S.VESSEL_NAME) + pl.lit(" (") + pl.col(S.MMSI).cast(pl.String) + ")")
         .alias("_who"),
     )
+    missing = [c for c in (S.EVENT_ID, S.EVENT_TYPE, S.MMSI) if c not in events.columns]
+    if missing:
+        raise UserError(f"events lack column(s) {', '.join(missing)}")
+    # tolerate minimal event frames: absent base columns are null, MMSIs compared as UInt32
+    events = events.with_columns(
+        [
+            pl.lit(None, dtype=dtype).alias(name)
+            for name, dtype in S.EVENT_BASE_SCHEMA.items()
+            if name not in events.columns
+        ]
+    ).with_columns(pl.col(S.MMSI).cast(pl.UInt32), pl.col(S.OTHER_MMSI).cast(pl.UInt32))
     drawn = selected[S.MMSI].implode()
     ev = events.filter(
         pl.col(S.MMSI).is_in(drawn) | pl.col(S.OTHER_MMSI).is_in(drawn).fill_null(False)
