@@ -179,7 +179,7 @@ def run_one(rows: int, vessels: int) -> dict[str, object]:
         detect_zone_entries,
         prepare,
     )
-    from vessels.events.fishing import FISHING_SCORE, score_expr
+    from vessels.events.fishing import with_fishing_score
 
     DATA.mkdir(parents=True, exist_ok=True)
     path = DATA / f"events_{rows}_{vessels}.parquet"
@@ -188,12 +188,14 @@ def run_one(rows: int, vessels: int) -> dict[str, object]:
     frame = pl.read_parquet(path)
     cfg = DetectorConfig()
     times: dict[str, float] = {}
-    t = time.perf_counter()
+    cpu: dict[str, float] = {}
+    t, c = time.perf_counter(), time.process_time()
     p = prepare(frame)
-    times["prepare"] = time.perf_counter() - t
-    t = time.perf_counter()
-    p = p.with_columns(score_expr(cfg.fishing).alias(FISHING_SCORE))
+    times["prepare"], cpu["prepare"] = time.perf_counter() - t, time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
+    p = with_fishing_score(p, cfg.fishing)
     times["fishing_score"] = time.perf_counter() - t
+    cpu["fishing_score"] = time.process_time() - c
     counts: dict[str, int] = {}
     detectors: list[tuple[str, Callable[[pl.DataFrame, pl.DataFrame | None], pl.DataFrame]]] = [
         ("ais_gap", lambda q, _: detect_gaps(q, cfg.ais_gap, prepared=q)),
@@ -215,20 +217,23 @@ def run_one(rows: int, vessels: int) -> dict[str, object]:
     ]
     loiter: pl.DataFrame | None = None
     for name, fn in detectors:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         out = fn(p, loiter)
-        times[name] = time.perf_counter() - t
+        times[name], cpu[name] = time.perf_counter() - t, time.process_time() - c
         counts[name] = out.height
         if name == "loitering":
             loiter = out
     del p
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     total = detect_events(frame, config=cfg)
     times["detect_events_total"] = time.perf_counter() - t
+    cpu["detect_events_total"] = time.process_time() - c
     return {
         "rows": frame.height,
         "vessels": vessels,
         "times_s": {k: round(v, 3) for k, v in times.items()},
+        "cpu_s": {k: round(v, 3) for k, v in cpu.items()},
+        "load_1min_after": round(os.getloadavg()[0], 2),
         "events": counts,
         "events_total": total.height,
         "gap_us_per_position": round(times["ais_gap"] / frame.height * 1e6, 4),

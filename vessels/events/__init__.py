@@ -39,7 +39,7 @@ from vessels.events.fishing import (
     FishingConfig,
     detect_fishing,
     fishing_score,
-    score_expr,
+    with_fishing_score,
 )
 from vessels.events.gaps import GapConfig, detect_gaps
 from vessels.events.identity import IdentityConfig, detect_identity_conflicts
@@ -120,7 +120,7 @@ def detect_events(
         )
     p = prepare(tracks)
     if {"fishing", "zone_entry", "eez_incursion"} & set(wanted):
-        p = p.with_columns(score_expr(cfg.fishing).alias(FISHING_SCORE))
+        p = with_fishing_score(p, cfg.fishing)
     out: list[pl.DataFrame] = []
     loiter: pl.DataFrame | None = None
     if "loitering" in wanted or "dark_rendezvous" in wanted:

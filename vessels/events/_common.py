@@ -62,10 +62,23 @@ _PREPARED_SCHEMA: dict[str, pl.DataType] = {
     **S.SEGMENT_DERIVED_SCHEMA,
     **S.ZONE_LABEL_SCHEMA,
 }
-# Sort keys: the segment, time, then position, so that input order never matters (rows equal on
-# all of these are duplicates that cleaning removes; the detectors read no other column of them
-# in a way that depends on their order).
-_SORT_KEYS = [S.MMSI, S.SEGMENT_ID, S.TS, S.LAT, S.LON]
+# Columns the detectors read (the others are not carried, to keep the working set small).
+_USED = [
+    S.MMSI,
+    S.TS,
+    S.LAT,
+    S.LON,
+    S.SOG_KN,
+    S.COG_DEG,
+    S.VESSEL_NAME,
+    S.CALLSIGN,
+    S.IMO,
+    S.SHIP_TYPE,
+    S.FLAG,
+    S.MMSI_VALID,
+    *S.SEGMENT_DERIVED_SCHEMA,
+    *S.ZONE_LABEL_SCHEMA,
+]
 #: Integer segment key added by :func:`prepare` (consecutive rows share it; cheaper than strings).
 SEG = "_seg"
 #: Row number within the segment, added by :func:`prepare`.
@@ -148,9 +161,10 @@ def prepare(tracks: Frameish | Sequence[Frameish]) -> pl.DataFrame:
     Accepts a DataFrame, a LazyFrame or a sequence of them (e.g. two input files). Missing optional
     columns are added as typed nulls; a missing ``segment_id`` is computed with
     ``vessels.tracks.segment`` when that module exists (else a 24-h time split), missing kinematics
-    are computed per segment. Rows are sorted by ``mmsi, segment_id, ts`` (then by every value
-    column), so the result does not depend on input order; rows without a timestamp or position are
-    dropped. ``_seg`` (UInt32) numbers the segments and ``_i`` the rows within their segment.
+    are computed per segment. Only the columns the detectors read are kept. Rows are sorted by
+    ``mmsi``, segment, ``ts``, ``lat``, ``lon``, so that results do not depend on input order;
+    rows without a timestamp or position are dropped. ``_seg`` (UInt32, increasing in row order)
+    numbers the segments and ``_i`` the rows within their segment.
     """
     lf = _as_lazy(tracks)
     names = lf.collect_schema().names()
@@ -160,10 +174,17 @@ def prepare(tracks: Frameish | Sequence[Frameish]) -> pl.DataFrame:
     missing = {n: d for n, d in _PREPARED_SCHEMA.items() if n not in names}
     if missing:
         lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
-    lf = lf.filter(
-        pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
-    ).with_columns(pl.col(S.SEGMENT_ID).fill_null(pl.col(S.MMSI).cast(pl.String)))
-    lf = lf.sort(_SORT_KEYS, nulls_last=True)
+    lf = (
+        lf.select(_USED)
+        .filter(
+            pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
+        )
+        .with_columns(pl.col(S.SEGMENT_ID).fill_null(pl.col(S.MMSI).cast(pl.String)))
+    )
+    # Segments are made contiguous through a numeric code (sorting by the string is much slower);
+    # the order *between* segments of one MMSI is then arbitrary, and no detector depends on it.
+    seg_code = pl.col(S.SEGMENT_ID).cast(pl.Categorical).to_physical()
+    lf = lf.sort([S.MMSI, seg_code, S.TS, S.LAT, S.LON], nulls_last=True)
     kin = (S.DT_S, S.DIST_M, S.IMPLIED_SPEED_KN, S.COURSE_CHANGE_DEG)
     lf = _kinematics(lf) if any(k in missing for k in kin) else lf.with_columns(_seg_key())
     row = pl.int_range(pl.len(), dtype=pl.UInt32)

@@ -106,81 +106,96 @@ class EncounterConfig:
     short_merge_gap_h: float = 1.0
 
 
-def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.LazyFrame:
-    """Positions resampled onto the global grid (one row per segment and grid instant)."""
+def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
+    """Positions resampled onto the global grid (one row per segment and grid instant).
+
+    Each grid instant finds its bracketing positions by binary search on a monotone
+    (segment, millisecond) key of the prepared frame (sorted by segment, ts): no join.
+    """
     step_us = int(cfg.grid_min * 60e6)
-    pos = (
-        p.lazy()
-        .with_columns(
-            pl.col(SEG).alias("_sid"),
-            pl.col(S.TS).dt.epoch("us").alias("_t"),
-            pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64)).alias("_sp"),
-        )
-        .select(
-            "_sid",
-            S.SEGMENT_ID,
-            S.MMSI,
-            "_t",
-            S.LAT,
-            S.LON,
-            "_sp",
-            S.SHORE_KM,
-            S.EEZ_ISO3,
-            first_zone_expr().alias("_zone"),
-        )
-    )
+    out_schema = {
+        "_sid": pl.UInt32(),
+        S.MMSI: pl.UInt32(),
+        "_k": pl.Int64(),
+        S.LAT: pl.Float64(),
+        S.LON: pl.Float64(),
+        "_sp": pl.Float64(),
+        S.SHORE_KM: pl.Float64(),
+        S.EEZ_ISO3: pl.String(),
+        "_zone": pl.String(),
+    }
+    if p.height == 0:
+        return pl.DataFrame(schema=out_schema)
+    t_us = p[S.TS].dt.epoch("us")
+    t_ms = t_us // 1000
+    t0 = int(t_ms.min())  # type: ignore[arg-type]
+    span_bits = max(int(t_ms.max()) - t0, 1).bit_length()  # type: ignore[arg-type]
+    if span_bits + int(p[SEG].max()).bit_length() > 62:  # type: ignore[arg-type]
+        raise ValueError("encounter grid: too many segments x milliseconds for a 63-bit key")
+    mult = 1 << span_bits
+    key = p[SEG].cast(pl.Int64) * mult + (t_ms - t0)
     slots = (
-        pos.group_by("_sid")
+        p.lazy()
+        .select(SEG, S.MMSI, pl.col(S.TS).dt.epoch("us").alias("_t"))
+        .group_by(SEG)
         .agg(
             pl.col(S.MMSI).first(),
-            ((pl.col("_t").min() + step_us - 1) // step_us).alias("_k0"),
-            (pl.col("_t").max() // step_us).alias("_k1"),
+            ((pl.col("_t").first() + step_us - 1) // step_us).alias("_k0"),
+            (pl.col("_t").last() // step_us).alias("_k1"),
         )
         .filter(pl.col("_k1") >= pl.col("_k0"))
-        .with_columns(pl.int_ranges("_k0", pl.col("_k1") + 1).alias("_k"))
-        .select("_sid", S.MMSI, "_k")
+        .select(SEG, S.MMSI, pl.int_ranges("_k0", pl.col("_k1") + 1).alias("_k"))
         .explode("_k")
-        .with_columns((pl.col("_k") * step_us).alias("_t"))
-        .sort("_sid", "_t")
+        .collect()
     )
-    prev = pos.select(
-        "_sid",
-        "_t",
-        pl.col("_t").alias("_t0"),
-        pl.col(S.LAT).alias("_lat0"),
-        pl.col(S.LON).alias("_lon0"),
-        pl.col(S.SEGMENT_ID),
-        pl.col(S.SHORE_KM),
-        pl.col(S.EEZ_ISO3),
-        pl.col("_zone"),
-        pl.col("_sp").alias("_sp0"),
+    g_t_us = slots["_k"] * step_us
+    g_key = slots[SEG].cast(pl.Int64) * mult + (g_t_us // 1000 - t0)
+    i_prev = (key.search_sorted(g_key, side="right") - 1).cast(pl.UInt32)
+    i_next = key.search_sorted(g_key, side="left").cast(pl.UInt32)
+    sp = pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64))
+    side = p.select(
+        pl.col(S.TS).dt.epoch("us").alias("_t"),
+        S.LAT,
+        S.LON,
+        sp.alias("_sp"),
     )
-    nxt = pos.select(
-        "_sid",
-        "_t",
-        pl.col("_t").alias("_t1"),
-        pl.col(S.LAT).alias("_lat1"),
-        pl.col(S.LON).alias("_lon1"),
-        pl.col("_sp").alias("_sp1"),
-    )
-    g = slots.join_asof(
-        prev, on="_t", by="_sid", strategy="backward", check_sortedness=False
-    ).join_asof(nxt, on="_t", by="_sid", strategy="forward", check_sortedness=False)
+    a = side.gather(i_prev)
+    b = side.gather(i_next)
+    labels = p.select(S.SHORE_KM, S.EEZ_ISO3, first_zone_expr().alias("_zone")).gather(i_prev)
+    g = pl.DataFrame(
+        {
+            "_sid": slots[SEG],
+            S.MMSI: slots[S.MMSI],
+            "_k": slots["_k"],
+            "_t": g_t_us,
+            "_t0": a["_t"],
+            "_t1": b["_t"],
+            "_lat0": a[S.LAT],
+            "_lon0": a[S.LON],
+            "_lat1": b[S.LAT],
+            "_lon1": b[S.LON],
+            "_sp0": a["_sp"],
+            "_sp1": b["_sp"],
+        }
+    ).hstack(labels)
     span = pl.col("_t1") - pl.col("_t0")
     frac = pl.when(span > 0).then((pl.col("_t") - pl.col("_t0")) / span).otherwise(0.0)
-    return g.filter(
-        (pl.col("_t0") == pl.col("_t")) | (span < int(cfg.max_interp_gap_h * 3.6e9))
-    ).select(
-        "_sid",
-        S.SEGMENT_ID,
-        S.MMSI,
-        "_k",
-        (pl.col("_lat0") + frac * (pl.col("_lat1") - pl.col("_lat0"))).alias(S.LAT),
-        (pl.col("_lon0") + frac * (pl.col("_lon1") - pl.col("_lon0"))).alias(S.LON),
-        pl.when(span > 0).then(pl.col("_sp1")).otherwise(pl.col("_sp0")).alias("_sp"),
-        S.SHORE_KM,
-        S.EEZ_ISO3,
-        "_zone",
+    return (
+        g.lazy()
+        .filter((span <= 0) | (span < int(cfg.max_interp_gap_h * 3.6e9)))
+        .select(
+            "_sid",
+            S.MMSI,
+            "_k",
+            (pl.col("_lat0") + frac * (pl.col("_lat1") - pl.col("_lat0"))).alias(S.LAT),
+            (pl.col("_lon0") + frac * (pl.col("_lon1") - pl.col("_lon0"))).alias(S.LON),
+            pl.when(span > 0).then(pl.col("_sp1")).otherwise(pl.col("_sp0")).alias("_sp"),
+            S.SHORE_KM,
+            S.EEZ_ISO3,
+            "_zone",
+        )
+        .collect()
+        .cast(out_schema)  # type: ignore[arg-type]
     )
 
 
@@ -190,14 +205,23 @@ def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> p
     One row per (instant, segment pair) with ``mmsi < other_mmsi``; columns ``_k`` (grid index),
     ``_sid``/``_sid_r`` (segment codes), positions, speeds, shore, EEZ and zone of both.
     """
-    g = _grid(p, cfg).collect()
+    g = _grid(p, cfg)
     max_lat = float(g[S.LAT].abs().max() or 0.0) if g.height else 0.0  # type: ignore[arg-type]
     cell = cell_deg_for(radius_m, cfg.cell_km, max_lat)
-    left = g.lazy()
+    # only numeric columns go through the neighbour join; labels are gathered afterwards
+    left = g.lazy().select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_gi"),
+        "_k",
+        "_sid",
+        S.MMSI,
+        S.LAT,
+        S.LON,
+        "_sp",
+        S.SHORE_KM,
+    )
     right = g.lazy().select(
         pl.col("_k"),
         pl.col("_sid").alias("_sid_r"),
-        pl.col(S.SEGMENT_ID).alias("_seg_r"),
         pl.col(S.MMSI).alias("_mmsi_r"),
         pl.col(S.LAT).alias("_lat_r"),
         pl.col(S.LON).alias("_lon_r"),
@@ -211,8 +235,18 @@ def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> p
         .filter(pl.col(S.MMSI) < pl.col("_mmsi_r"))
         .with_columns(haversine_m(S.LAT, S.LON, "_lat_r", "_lon_r").alias("_d"))
         .filter(pl.col("_d") <= radius_m)
+        .collect()
     )
-    return pairs.collect()
+    seg_ids = p.lazy().group_by(SEG).agg(pl.col(S.SEGMENT_ID).first())
+    labels = g.select(S.EEZ_ISO3, "_zone").gather(pairs["_gi"])
+    return (
+        pairs.hstack(labels)
+        .lazy()
+        .join(seg_ids.rename({SEG: "_sid"}), on="_sid", how="left")
+        .join(seg_ids.rename({SEG: "_sid_r", S.SEGMENT_ID: "_seg_r"}), on="_sid_r", how="left")
+        .drop("_gi")
+        .collect()
+    )
 
 
 def _runs(

@@ -43,7 +43,14 @@ from vessels.events._common import (
     runs_id,
 )
 
-__all__ = ["FISHING_SCORE", "FishingConfig", "detect_fishing", "fishing_score"]
+__all__ = [
+    "FISHING_SCORE",
+    "FishingConfig",
+    "detect_fishing",
+    "fishing_score",
+    "speed_kn_expr",
+    "with_fishing_score",
+]
 
 #: Name of the per-position score column added by :func:`fishing_score`.
 FISHING_SCORE = "fishing_score"
@@ -116,8 +123,11 @@ def speed_kn_expr() -> pl.Expr:
     return pl.coalesce(pl.col(S.SOG_KN).cast(pl.Float64), pl.col(S.IMPLIED_SPEED_KN))
 
 
-def score_expr(cfg: FishingConfig) -> pl.Expr:
-    """The fishing score as one expression over a prepared frame (sorted by segment, ts)."""
+def with_fishing_score(frame: pl.DataFrame, cfg: FishingConfig) -> pl.DataFrame:
+    """Add the ``fishing_score`` column to a prepared frame (sorted by segment, ts).
+
+    Computed in stages of plain columnar expressions with masked shifts (no grouping).
+    """
     sp = speed_kn_expr()
     rise = ((sp - cfg.speed_low_kn) / max(cfg.speed_band_low_kn - cfg.speed_low_kn, 1e-9)).clip(
         0.0, 1.0
@@ -125,14 +135,31 @@ def score_expr(cfg: FishingConfig) -> pl.Expr:
     fall = ((cfg.speed_high_kn - sp) / max(cfg.speed_high_kn - cfg.speed_band_high_kn, 1e-9)).clip(
         0.0, 1.0
     )
-    speed_band = pl.min_horizontal(rise, fall).fill_null(0.0)
-    bearing = initial_bearing_deg(prev_in(pl.col(S.LAT)), prev_in(pl.col(S.LON)), S.LAT, S.LON)
-    bearing_change = ((bearing - prev_in(bearing) + 540.0) % 360.0 - 180.0).abs()
-    cc = pl.coalesce(pl.col(S.COURSE_CHANGE_DEG), bearing_change).fill_null(0.0)
-    turn = (
-        cc.rolling_mean(cfg.turn_window, min_samples=1, center=True).over(SEG) / cfg.turn_full_deg
-    ).clip(0.0, 1.0)
-    hour = pl.col(S.TS).dt.hour().cast(pl.Float64) + pl.col(S.TS).dt.minute() / 60.0
+    lf = frame.lazy().with_columns(
+        pl.min_horizontal(rise, fall).fill_null(0.0).alias("_band"),
+        initial_bearing_deg(prev_in(pl.col(S.LAT)), prev_in(pl.col(S.LON)), S.LAT, S.LON).alias(
+            "_brg"
+        ),
+    )
+    bearing_change = ((pl.col("_brg") - prev_in(pl.col("_brg")) + 540.0) % 360.0 - 180.0).abs()
+    lf = lf.with_columns(
+        pl.coalesce(pl.col(S.COURSE_CHANGE_DEG), bearing_change).fill_null(0.0).alias("_cc")
+    )
+    # centred mean over turn_window positions of the same segment (masked shifts, no grouping)
+    cc = pl.col("_cc")
+    half = cfg.turn_window // 2
+    total: pl.Expr = pl.lit(0.0)
+    count: pl.Expr = pl.lit(0.0)
+    for off in range(-half, max(cfg.turn_window, 1) - half):
+        if off == 0:
+            v = cc
+        else:
+            same = (pl.col(SEG) == pl.col(SEG).shift(off)).fill_null(False)
+            v = pl.when(same).then(cc.shift(off))
+        total = total + v.fill_null(0.0)
+        count = count + v.is_not_null().cast(pl.Float64)
+    turn = (total / count / cfg.turn_full_deg).clip(0.0, 1.0)
+    hour = (pl.col(S.TS).dt.epoch("s") % 86_400) / 3600.0
     local = (hour + pl.col(S.LON) / 15.0) % 24.0
     if cfg.night_start_h > cfg.night_end_h:
         night = (local >= cfg.night_start_h) | (local < cfg.night_end_h)
@@ -142,12 +169,16 @@ def score_expr(cfg: FishingConfig) -> pl.Expr:
     typ = pl.when(st == 30).then(1.0).when(st.is_null()).then(0.5).otherwise(0.0)
     factor = pl.when((st > 30) & (st <= 99)).then(cfg.non_fishing_type_factor).otherwise(1.0)
     raw = (
-        cfg.weight_speed * speed_band
+        cfg.weight_speed * pl.col("_band")
         + cfg.weight_turn * turn
         + cfg.weight_night * night.cast(pl.Float64)
         + cfg.weight_type * typ
     )
-    return (raw * factor).clip(0.0, 1.0)
+    return (
+        lf.with_columns((raw * factor).clip(0.0, 1.0).alias(FISHING_SCORE))
+        .drop("_band", "_brg", "_cc")
+        .collect()
+    )
 
 
 def fishing_score(tracks: Frameish, config: FishingConfig | None = None) -> pl.DataFrame:
@@ -161,7 +192,7 @@ def fishing_score(tracks: Frameish, config: FishingConfig | None = None) -> pl.D
     """
     cfg = config or FishingConfig()
     p = tracks if isinstance(tracks, pl.DataFrame) and "_i" in tracks.columns else prepare(tracks)
-    return p.with_columns(score_expr(cfg).alias(FISHING_SCORE))
+    return with_fishing_score(p, cfg)
 
 
 def detect_fishing(
@@ -182,7 +213,7 @@ def detect_fishing(
     cfg = config or FishingConfig()
     p = prepared if prepared is not None else prepare(tracks)
     if FISHING_SCORE not in p.columns:
-        p = p.with_columns(score_expr(cfg).alias(FISHING_SCORE))
+        p = with_fishing_score(p, cfg)
     is_f = pl.col(FISHING_SCORE) >= cfg.min_score
     new_run = (
         (is_f != prev_in(is_f))

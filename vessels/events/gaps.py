@@ -107,12 +107,15 @@ def gap_links(
     """
     p = prepared
     thr_us = int(min_gap_h * 3.6e9)
-    base = p.lazy().select(S.MMSI, SEG, S.TS, pl.int_range(pl.len(), dtype=pl.UInt32).alias("_r"))
+    base = p.lazy().select(
+        S.MMSI, SEG, S.SEGMENT_ID, S.TS, pl.int_range(pl.len(), dtype=pl.UInt32).alias("_r")
+    )
     inner = base.filter(
         (next_in(pl.col(S.TS)) - pl.col(S.TS)).dt.total_microseconds() > thr_us
     ).select(S.MMSI, pl.col("_r").alias("_s_r"), (pl.col("_r") + 1).alias("_e_r"))
     segs = base.group_by(SEG).agg(
         pl.col(S.MMSI).first(),
+        pl.col(S.SEGMENT_ID).first().alias("_sid"),
         pl.col(S.TS).first().alias("_first"),
         pl.col(S.TS).last().alias("_last"),
         pl.col("_r").first().alias("_r0"),
@@ -121,13 +124,13 @@ def gap_links(
     parts = [inner]
     if include_segment_boundaries:
         starts = (
-            segs.sort(S.MMSI, "_first", SEG)
+            segs.sort(S.MMSI, "_first", "_sid")
             .with_columns(pl.col("_last").cum_max().shift().over(S.MMSI).alias("_prev_max"))
             .filter(pl.col("_first") > pl.col("_prev_max"))
         )
         ends = segs.select(
-            S.MMSI, pl.col("_last").alias("_prev_max"), pl.col("_r1").alias("_s_r")
-        ).sort("_prev_max", S.MMSI, "_s_r")
+            S.MMSI, pl.col("_last").alias("_prev_max"), pl.col("_r1").alias("_s_r"), "_sid"
+        ).sort("_prev_max", S.MMSI, "_sid")
         cross = (
             starts.sort("_prev_max")
             .join_asof(ends, on="_prev_max", by=S.MMSI, strategy="backward", check_sortedness=False)
@@ -137,7 +140,7 @@ def gap_links(
         parts.append(cross)
     if include_open:
         last = (
-            segs.sort(S.MMSI, "_last", SEG)
+            segs.sort(S.MMSI, "_last", "_sid")
             .group_by(S.MMSI)
             .agg(pl.all().last())
             .join(base.select(pl.col(S.TS).max().alias("_end")), how="cross")

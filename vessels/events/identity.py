@@ -141,10 +141,10 @@ def _validity(p: pl.DataFrame, cfg: IdentityConfig) -> pl.LazyFrame:
         .agg(
             pl.col(S.TS).min().alias(S.START_TS),
             pl.col(S.TS).max().alias(S.END_TS),
-            pl.col(S.LAT).first().alias(S.LAT),
-            pl.col(S.LON).first().alias(S.LON),
-            pl.col(S.EEZ_ISO3).drop_nulls().first(),
-            pl.col(S.SEGMENT_ID).first(),
+            pl.col(S.LAT).sort_by(S.TS, S.SEGMENT_ID).first().alias(S.LAT),
+            pl.col(S.LON).sort_by(S.TS, S.SEGMENT_ID).first().alias(S.LON),
+            pl.col(S.EEZ_ISO3).sort_by(S.TS, S.SEGMENT_ID).drop_nulls().first(),
+            pl.col(S.SEGMENT_ID).sort_by(S.TS, S.SEGMENT_ID).first(),
             (pl.col(S.MMSI_VALID) == False).any().alias("_invalid"),  # noqa: E712
             pl.len().cast(pl.UInt32).alias("_npos"),
         )
@@ -197,7 +197,7 @@ def _static(p: pl.DataFrame) -> pl.LazyFrame:
             .with_columns(pl.lit(field).alias("_field"))
             .drop("_prev", SEG)
         )
-    long = pl.concat(parts).sort(S.MMSI, "_field", S.TS, "_v")
+    long = pl.concat(parts).sort(S.MMSI, "_field", S.TS, "_v", seg)
     prev_v = pl.col("_v").shift().over(S.MMSI, "_field")
     changes = long.with_columns(prev_v.alias("_pv")).filter(
         pl.col("_pv").is_not_null() & (pl.col("_v") != pl.col("_pv"))

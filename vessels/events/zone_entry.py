@@ -25,7 +25,12 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.events._common import SEG, Frameish, finish, prepare, prev_in, runs_id, zone_table
-from vessels.events.fishing import FISHING_SCORE, FishingConfig, score_expr, speed_kn_expr
+from vessels.events.fishing import (
+    FISHING_SCORE,
+    FishingConfig,
+    speed_kn_expr,
+    with_fishing_score,
+)
 
 __all__ = ["ZoneEntryConfig", "detect_zone_entries", "visits"]
 
@@ -104,7 +109,7 @@ def visits(rows: pl.LazyFrame, key: str, merge_gap_min: float, min_fishing: floa
 def _with_score(p: pl.DataFrame) -> pl.DataFrame:
     if FISHING_SCORE in p.columns:
         return p
-    return p.with_columns(score_expr(FishingConfig()).alias(FISHING_SCORE))
+    return with_fishing_score(p, FishingConfig())
 
 
 def detect_zone_entries(
