@@ -62,18 +62,21 @@ def main() -> None:
     label_zones(df.head(10))  # warm the land grid and shore trees
     setup_s = time.perf_counter() - t0
     t1 = time.perf_counter()
+    c1 = time.process_time()
     out = label_zones(df)
     wall_s = time.perf_counter() - t1
+    cpu_s = time.process_time() - c1
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load = os.getloadavg()
     print(
-        f"n={args.n:,} setup={setup_s:.1f}s label={wall_s:.1f}s "
+        f"n={args.n:,} setup={setup_s:.1f}s label={wall_s:.1f}s cpu={cpu_s:.1f}s "
         f"({args.n / wall_s / 1e6:.2f} M/s) peak_rss={rss_mb:,.0f} MB load={load[0]:.1f}"
     )
     print(out.select(pl.col("eez_iso3").value_counts(sort=True)).unnest("eez_iso3").head(4))
     print(
         f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} CPU | {args.n:,} | {setup_s:.1f} | {wall_s:.1f} | {rss_mb:,.0f} | "
+        f"{os.cpu_count()} CPU | {args.n:,} | {setup_s:.1f} | {wall_s:.1f} | {cpu_s:.1f} | "
+        f"{rss_mb:,.0f} | "
         f"{load[0]:.1f} |"
     )
 
