@@ -23,6 +23,7 @@ from vessels.maps._offline import asset_bytes, local_asset
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 HOSTILE_REASON = '<script>window.__pwned=1</script> dark 7.0 h inside "AOI" (+25)'
+HOSTILE_DEST = "</script><svg onload=alert(2)>"
 CHROMIUM = os.environ.get("VESSELS_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts" / "maps"
 CHROMIUM_ARGS = [
@@ -50,7 +51,14 @@ def tracks_frame(n: int = 60, interval_s: float = 600.0) -> pl.DataFrame:
     frames = []
     for mmsi, (name, _score, _tier, lat) in SCENE_VESSELS.items():
         t = make_track(
-            mmsi, lat=lat, lon=-114.6, n=n, interval_s=interval_s, speed_kn=6.0, vessel_name=name
+            mmsi,
+            lat=lat,
+            lon=-114.6,
+            n=n,
+            interval_s=interval_s,
+            speed_kn=6.0,
+            vessel_name=name,
+            destination=HOSTILE_DEST if mmsi == 345000001 else "ENSENADA",
         )
         seg = (
             pl.when(pl.int_range(pl.len()) < n // 2).then(pl.lit("a")).otherwise(pl.lit("b"))

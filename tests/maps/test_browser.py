@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from tests.maps.conftest import HOSTILE, HOSTILE_REASON, event_row, events_frame
+from tests.maps.conftest import HOSTILE, HOSTILE_DEST, HOSTILE_REASON, event_row, events_frame
 from vessels import schema as S
 from vessels.maps import risk_map, save_map
 
@@ -131,6 +131,7 @@ def test_track_click_opens_vessel_card_with_hostile_name_as_text(
     text = card.inner_text()
     assert "345000001" in text and "MEX" in text and "30 fishing" in text
     assert "92 / 100 (critical)" in text and "X<b>1</b>" in text and "AIS gaps: 2" in text
+    assert f"Destination\t{HOSTILE_DEST}" in text
     assert card.locator("li").all_inner_texts()[0] == HOSTILE_REASON
     # nothing ran: no dialog, no injected element, no flag set by the script text
     assert opened.dialogs == []

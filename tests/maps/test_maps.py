@@ -293,6 +293,7 @@ def test_ais_text_never_appears_as_markup(page_html: str) -> None:
     assert "<img src=x" not in page_html
     assert "<script>window.__pwned" not in page_html
     assert "X<b>1</b>" not in page_html
+    assert "</script><svg" not in page_html and "\\u003c/script\\u003e\\u003csvg" in page_html
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page_html  # present, as JSON data
     assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in page_html
     assert "<i>p</i>" not in page_html and "&lt;i&gt;p&lt;/i&gt;" in page_html

@@ -137,6 +137,7 @@ _VESSEL_OPTIONAL: dict[str, pl.DataType] = {
     S.FIRST_TS: S.TS_DTYPE,
     S.LAST_TS: S.TS_DTYPE,
     S.N_POSITIONS: pl.UInt32(),
+    S.DESTINATION: pl.String(),
 }
 
 
@@ -341,6 +342,7 @@ def _vessel_cards(selected: pl.DataFrame) -> pl.DataFrame:
                     ("MMSI", pl.col(S.MMSI)),
                     ("Name", pl.col(S.VESSEL_NAME)),
                     ("Call sign", pl.col(S.CALLSIGN)),
+                    ("Destination", pl.col(S.DESTINATION)),
                     ("Flag", pl.col(S.FLAG)),
                     ("Type", _ship_type_label()),
                     (
@@ -677,7 +679,19 @@ def prepare(
         .select(pl.col(S.MMSI).cast(pl.UInt32), seg, S.TS, S.LAT, S.LON)
         .drop_nulls([S.LAT, S.LON, S.TS])
     )
-    stats_df, positions = pl.collect_all([stats, pos_lf])
+    queries = [stats, pos_lf]
+    if S.DESTINATION in tschema and selected[S.DESTINATION].is_null().all():
+        queries.append(  # the last destination each drawn vessel broadcast (AIS text too)
+            lf.filter(pl.col(S.MMSI).cast(pl.UInt32).is_in(drawn))
+            .sort(S.TS)
+            .group_by(pl.col(S.MMSI).cast(pl.UInt32))
+            .agg(pl.col(S.DESTINATION).drop_nulls().last())
+        )
+    stats_df, positions, *dest = pl.collect_all(queries)
+    if dest:
+        selected = selected.drop(S.DESTINATION).join(
+            dest[0], on=S.MMSI, how="left", maintain_order="left"
+        )
     n_in: int = stats_df.item(0, "n")
     t0, t1 = stats_df["t0"][0], stats_df["t1"][0]
 
