@@ -390,13 +390,17 @@ def test_icons_bring_the_icon_font_offline(tmp_path: Path) -> None:
 # --- CLI ----------------------------------------------------------------------------------------
 
 
-def _score_dir(tmp_path: Path, *, positions: bool = True) -> Path:
+def _score_dir(tmp_path: Path, *, positions: bool = True, name: str = "tracks.parquet") -> Path:
     d = tmp_path / "score"
     d.mkdir()
     vessels_frame().write_parquet(d / "vessels.parquet")
     events_frame().write_parquet(d / "events.parquet")
-    if positions:
-        tracks_frame().write_parquet(d / "positions.parquet")
+    if positions and name.endswith(".parquet"):
+        tracks_frame().write_parquet(d / name)
+    elif positions:  # a folder of Parquet parts
+        (d / name).mkdir()
+        for i, part in enumerate(tracks_frame().partition_by(S.MMSI)):
+            part.write_parquet(d / name / f"part-{i}.parquet")
     (d / "summary.json").write_text(json.dumps({"profile": {"name": "yucatan"}}))
     return d
 
@@ -409,6 +413,13 @@ def test_cli_writes_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "profile: yucatan" in page and "showing the top 2 of 4" in page
     assert _remote_refs(page) == []
     assert "wrote" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["tracks.parquet", "positions.parquet", "positions"])
+def test_cli_reads_positions_by_any_known_name(tmp_path: Path, name: str) -> None:
+    d = _score_dir(tmp_path, name=name)
+    assert main(["map", str(d), "-q"]) == 0
+    assert len(re.findall(r'"kind": "track"', (d / "map.html").read_text())) == 4
 
 
 def test_cli_default_out_and_mmsi(tmp_path: Path) -> None:
