@@ -163,3 +163,32 @@ def test_shore_distance_is_exact_great_circle_near_a_vertex():
     lon, lat = xy[1000]
     km = shore_distance_km([lat + 0.0], [lon + 0.0])
     assert abs(km[0]) < 1e-6
+
+
+@pytest.mark.parametrize("dist_km", [0.5, 2.0, 3.9, 4.5], ids=lambda d: f"{d}km-west")
+def test_zone_edge_km_is_exact_just_outside_a_zone_at_high_latitude(dist_km):
+    import geopandas as gpd
+
+    box = gpd.GeoDataFrame(
+        {"zone_id": ["b"], "name": ["b"], "kind": ["aoi"], "iso3": [None], "source": ["t"],
+         "licence": ["t"], "accuracy": ["t"]},
+        geometry=[shapely.box(-60.0, 44.5, -59.0, 45.5)],
+        crs="EPSG:4326",
+    )  # fmt: skip
+    lon = -60.0 - dist_km / (111.195 * np.cos(np.radians(45.0)))
+    out = label_zones(pl.DataFrame({S.LAT: [45.0], S.LON: [lon]}), box)
+    assert out[ZONE_EDGE_KM].item() == pytest.approx(dist_km, abs=0.05)
+    assert out[S.ZONE_IDS].item().to_list() == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(5, 35), min_size=1, max_size=30),
+    st.lists(st.floats(-125, -65), min_size=1, max_size=30),
+)
+def test_shore_sign_agrees_with_is_on_land(lats, lons):
+    n = min(len(lats), len(lons))
+    lat, lon = np.array(lats[:n]), np.array(lons[:n])
+    km = shore_distance_km(lat, lon)
+    land = is_on_land(lat, lon)
+    assert np.all(km[land] <= 0) and np.all(km[~land] >= 0)

@@ -118,16 +118,19 @@ class ZoneIndex:
             self._eez_canvas = np.full((1, 1), -1, dtype=np.int16)
             self._near_canvas = np.zeros((1, 1), dtype=bool)
             return
-        x0 = min(g.x0 for g in grids)
-        y0 = min(g.y0 for g in grids)
-        nx = max(round((g.x0 - x0) / r) + g.state.shape[1] for g in grids)
-        ny = max(round((g.y0 - y0) / r) + g.state.shape[0] for g in grids)
+        # the near-edge mask reaches ``pad`` cells beyond each zone's own grid
+        pad = max(self._extra_cells(g) for g in grids)
+        x0 = min(g.x0 for g in grids) - pad * r
+        y0 = min(g.y0 for g in grids) - pad * r
+        nx = max(round((g.x0 - x0) / r) + g.state.shape[1] for g in grids) + pad
+        ny = max(round((g.y0 - y0) / r) + g.state.shape[0] for g in grids) + pad
         eez = np.full((ny, nx), -1, dtype=np.int16)
         near = np.zeros((ny, nx), dtype=bool)
 
-        def window(g: GridIndex) -> tuple[slice, slice]:
-            ox, oy = round((g.x0 - x0) / r), round((g.y0 - y0) / r)
-            return slice(oy, oy + g.state.shape[0]), slice(ox, ox + g.state.shape[1])
+        def window(g: GridIndex, grow: int = 0) -> tuple[slice, slice]:
+            ox, oy = round((g.x0 - x0) / r) - grow, round((g.y0 - y0) / r) - grow
+            h, w = g.state.shape
+            return slice(oy, oy + h + 2 * grow), slice(ox, ox + w + 2 * grow)
 
         for k, g in enumerate(self.eez_grids):
             win = eez[window(g)]  # a view: edits land in ``eez``
@@ -135,7 +138,7 @@ class ZoneIndex:
             win[free & (g.state == INSIDE)] = k
             win[free & (g.state == BOUNDARY)] = -2
         for g in grids:
-            near[window(g)] |= self._near_mask(g)
+            near[window(g, pad)] |= self._near_mask(g, pad)
         self._x0, self._y0 = float(x0), float(y0)
         self._eez_canvas, self._near_canvas = eez, near
 
@@ -149,12 +152,17 @@ class ZoneIndex:
         out[ok] = fy[ok].astype(np.int64) * nx + fx[ok].astype(np.int64)
         return out
 
-    def _near_mask(self, grid: GridIndex) -> np.ndarray:
-        """Cells that may lie within edge_cap_km of this zone's edge."""
+    def _extra_cells(self, grid: GridIndex) -> int:
+        """Cells of dilation that cover edge_cap_km at the zone's highest latitude."""
         y_max = max(abs(grid.y0), abs(grid.y0 + grid.state.shape[0] * grid.res_deg), 1.0)
         km_per_cell = grid.res_deg * 111.0 * np.cos(np.radians(min(y_max, 85.0)))
-        extra = int(np.ceil(self.config.edge_cap_km / km_per_cell)) + 1
-        return ndimage.binary_dilation(grid.state == BOUNDARY, iterations=extra)
+        return int(np.ceil(self.config.edge_cap_km / km_per_cell)) + 1
+
+    def _near_mask(self, grid: GridIndex, pad: int) -> np.ndarray:
+        """Cells that may lie within edge_cap_km of this zone's edge, on the grid padded by
+        ``pad`` cells on every side."""
+        boundary = np.pad(grid.state == BOUNDARY, pad, constant_values=False)
+        return ndimage.binary_dilation(boundary, iterations=self._extra_cells(grid))
 
     def eez(self, x: np.ndarray, y: np.ndarray, cells: np.ndarray | None = None) -> np.ndarray:
         """Index into ``eez_iso3`` per point, -1 for none (first zone in table order wins)."""
