@@ -98,6 +98,20 @@ def test_rates_and_all_row() -> None:
     assert (total["n_truth"], total["n_detected"], total["tp"]) == (2, 2, 1)
 
 
+def test_zone_entry_must_name_the_same_zone() -> None:
+    truth = _frame([("zone_entry", A, None, 1.0, 5.0)]).with_columns(
+        zone_id=pl.lit("mx-rb-alto-golfo")
+    )
+    right = _frame([("zone_entry", A, None, 1.0, 5.0)]).with_columns(
+        zone_id=pl.lit("mx-rb-alto-golfo")
+    )
+    wrong = right.with_columns(zone_id=pl.lit("aoi-upper-gulf"))
+    unnamed = right.drop("zone_id")
+    assert evaluate(truth, right)["tp"][0] == 1
+    assert evaluate(truth, wrong)["tp"][0] == 0
+    assert evaluate(truth, unnamed)["tp"][0] == 1
+
+
 def test_undefined_rates_are_null() -> None:
     r = evaluate(TRUTH, _frame([])).filter(pl.col("event_type") == "ais_gap").row(0, named=True)
     assert r["precision"] is None and r["recall"] == 0.0 and r["f1"] is None

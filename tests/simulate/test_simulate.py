@@ -104,7 +104,13 @@ def test_each_scenario_plants_its_behaviours(sim) -> None:
 def test_controls_are_clean(sim) -> None:
     c = sim.controls
     assert c.height >= 1
-    assert not set(c[S.MMSI]) & (set(sim.truth[S.MMSI]) | set(sim.truth[S.OTHER_MMSI].drop_nulls()))
+    planted = sim.truth.filter(pl.col("basis") == "planted")
+    involved = set(planted[S.MMSI]) | set(planted[S.OTHER_MMSI].drop_nulls())
+    assert not set(c[S.MMSI]) & involved
+    # whatever truth a control has is geometry (zone visits), never a staged behaviour
+    on_controls = sim.truth.filter(pl.col(S.MMSI).is_in(c[S.MMSI].implode()))
+    assert set(on_controls["basis"]) <= {"geometry"}
+    assert set(on_controls["event_type"]) <= {"zone_entry"}
 
 
 def _track(sim, key: str) -> pl.DataFrame:

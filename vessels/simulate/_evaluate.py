@@ -2,7 +2,8 @@
 
 A detected event **matches** a truth event when they have the same ``event_type``, the same
 vessel (``mmsi``) — or, for a truth event about a pair, the same pair in either order — and
-their time intervals overlap once each is widened by ``tolerance_h`` on both sides.
+their time intervals overlap once each is widened by ``tolerance_h`` on both sides. Zone entries
+and EEZ incursions must also name the same ``zone_id`` when both tables give one.
 
 Counting is event-based and many-to-many: a truth event is found (TP) if any detection matches
 it, otherwise it is missed (FN); a detection is correct if it matches any truth event,
@@ -59,6 +60,9 @@ EVALUATION_SCHEMA: dict[str, pl.DataType] = {
 
 _REQUIRED = (S.EVENT_TYPE, S.MMSI, S.START_TS, S.END_TS)
 
+#: event types whose match also needs the same ``zone_id`` (when truth and event both name one)
+ZONE_MATCH_TYPES = ("zone_entry", "eez_incursion")
+
 
 def _normalise(df: pl.DataFrame, what: str, id_col: str) -> pl.DataFrame:
     missing = [c for c in _REQUIRED if c not in df.columns]
@@ -69,6 +73,8 @@ def _normalise(df: pl.DataFrame, what: str, id_col: str) -> pl.DataFrame:
         )
     if S.OTHER_MMSI not in df.columns:
         df = df.with_columns(pl.lit(None, pl.UInt32).alias(S.OTHER_MMSI))
+    if S.EVENT_ZONE_ID not in df.columns:
+        df = df.with_columns(pl.lit(None, pl.String).alias(S.EVENT_ZONE_ID))
     exprs = []
     for c in (S.START_TS, S.END_TS):
         dt = df.schema[c]
@@ -134,7 +140,7 @@ def evaluate(
         control_set = {int(c) for c in (controls or [])}
     tol = pl.duration(microseconds=int(tolerance_h * 3_600_000_000))
 
-    keep = [S.EVENT_TYPE, S.MMSI, S.OTHER_MMSI, S.START_TS, S.END_TS, "_id"]
+    keep = [S.EVENT_TYPE, S.MMSI, S.OTHER_MMSI, S.START_TS, S.END_TS, S.EVENT_ZONE_ID, "_id"]
     tt = t.select(keep)
     ee = e.select(keep).rename({c: f"{c}_e" for c in keep if c != S.EVENT_TYPE})
     same = tt.join(ee, left_on=[S.EVENT_TYPE, S.MMSI], right_on=[S.EVENT_TYPE, f"{S.MMSI}_e"])
@@ -146,11 +152,29 @@ def evaluate(
         left_on=[S.EVENT_TYPE, S.MMSI, S.OTHER_MMSI],
         right_on=[S.EVENT_TYPE, f"{S.OTHER_MMSI}_e", f"{S.MMSI}_e"],
     )
-    cols = [S.EVENT_TYPE, "_id", "_id_e", S.START_TS, S.END_TS, f"{S.START_TS}_e", f"{S.END_TS}_e"]
+    z, ze = S.EVENT_ZONE_ID, f"{S.EVENT_ZONE_ID}_e"
+    cols = [
+        S.EVENT_TYPE,
+        "_id",
+        "_id_e",
+        S.START_TS,
+        S.END_TS,
+        f"{S.START_TS}_e",
+        f"{S.END_TS}_e",
+        z,
+        ze,
+    ]
     cand = pl.concat([same.select(cols), rev.select(cols)])
+    same_zone = (
+        ~pl.col(S.EVENT_TYPE).is_in(ZONE_MATCH_TYPES)
+        | pl.col(z).is_null()
+        | pl.col(ze).is_null()
+        | (pl.col(z) == pl.col(ze))
+    )
     matched = cand.filter(
         (pl.col(f"{S.START_TS}_e") <= pl.col(S.END_TS) + tol)
         & (pl.col(f"{S.END_TS}_e") >= pl.col(S.START_TS) - tol)
+        & same_zone
     )
     found = set(matched["_id"].to_list())
     correct = set(matched["_id_e"].to_list())

@@ -204,27 +204,29 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
         "shared_mmsi",
     )
 
-    # --- dark rendezvous offshore: a fishing boat and a larger vessel, both dark
-    meet = (27.40, -111.60)
+    # --- dark rendezvous offshore: a fishing boat and a larger vessel switch off a few minutes
+    # before they meet, stay together 4.5 h, part, and switch back on 2 h later, far apart
+    meet = (27.55, -111.95)
     fb = plan(14, 27.33, -112.23)
     fb.at(4.0 * H)
-    fb.go(27.36, -111.95, speed_kn=9.0)
+    fb.go(27.42, -112.10, speed_kn=9.0)
     fb.go(*meet, speed_kn=9.0)
     fb_arrive = fb.t_s
     lv = plan(15, 26.3, -110.6, status=0)
     lv.go(27.1, -111.2, speed_kn=11.0)
-    lv.at(max(lv.t_s, fb_arrive - 3.5 * H))
+    lv.at(max(lv.t_s, fb_arrive - 5.0 * H))
     lv.go(*offset_deg(*meet, 60, 0), speed_kn=10.0)
+    lv_arrive = lv.t_s
     t_meet = max(fb.t_s, lv.t_s) + 600
     fb.at(t_meet)
     lv.at(t_meet)
-    fb.stay(2.5, drift_kn=0.3, status=7)
-    lv.stay(2.5, drift_kn=0.3, status=0)
+    fb.stay(4.5, drift_kn=0.3, status=7)
+    lv.stay(4.5, drift_kn=0.3, status=0)
     t_part = fb.t_s
-    fb.go(27.36, -111.95, speed_kn=9.0)
+    fb.go(27.42, -112.10, speed_kn=9.0)
     fb.go(27.33, -112.23, speed_kn=9.0)
     fb.at(50 * H, status=5)
-    lv.route([(27.0, -111.0), (26.0, -110.3), (24.5, -109.6)], speed_kn=12.0)
+    lv.route([(27.1, -111.2), (26.0, -110.3), (24.5, -109.6)], speed_kn=12.0)
     lv.stay(max(0.5, 48 - lv.t_s / H + 2), drift_kn=0.5, status=0)
     fbv = sb.add(
         VesselSpec(
@@ -260,9 +262,9 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
             destination="LA PAZ",
         )
     )
-    a0, a1 = t_meet - 3.5 * H, t_part + 3.0 * H
-    b0, b1 = t_meet - 3.0 * H, t_part + 3.5 * H
-    sb.dark(fbv, a0, a1, "fishing boat dark on its way to and from an offshore meeting")
+    a0, a1 = fb_arrive - 480, t_part + 2.0 * H
+    b0, b1 = lv_arrive - 480, t_part + 2.1 * H
+    sb.dark(fbv, a0, a1, "fishing boat dark from just before an offshore meeting until 2 h after")
     sb.dark(lvv, b0, b1, "motor vessel dark around the same offshore meeting")
     sb.plant(
         "dark_rendezvous",
@@ -270,7 +272,8 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
         min(a0, b0),
         max(a1, b1),
         True,
-        "both vessels dark, their gaps start and end near each other 45 km offshore",
+        "both vessels go dark within a few km of each other 40 km off Santa Rosalía and "
+        "stay dark through a 4.5 h meeting",
     )
 
     # --- legal shrimp trawlers out of Guaymas

@@ -68,7 +68,11 @@ class Simulation:
 
     @property
     def controls(self) -> pl.DataFrame:
-        """Clean control vessels (mmsi, kind): no planted behaviour, no shared MMSI."""
+        """Clean control vessels (mmsi, kind): no planted behaviour, no shared MMSI.
+
+        A control may still have ``basis == "geometry"`` truth rows (a cargo ship's visit to an
+        area of interest is a fact, not a planted behaviour); detections matching those are
+        true positives, anything else on a control counts in ``fp_on_controls``."""
         return (
             self.vessels.filter(pl.col("is_control"))
             .select(S.MMSI, "kind", "vessel_key")
@@ -222,8 +226,9 @@ def simulate(
         start=start,
         horizon_s=horizon_s,
     )
-    in_truth = set(truth[S.MMSI].drop_nulls().to_list()) | set(
-        truth[S.OTHER_MMSI].drop_nulls().to_list()
+    planted = truth.filter(pl.col("basis") == "planted")
+    in_truth = set(planted[S.MMSI].drop_nulls().to_list()) | set(
+        planted[S.OTHER_MMSI].drop_nulls().to_list()
     )
     roster = pl.DataFrame(
         {

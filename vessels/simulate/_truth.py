@@ -40,6 +40,9 @@ TRUTH_SCHEMA: dict[str, pl.DataType] = {
     "subtype": pl.String(),
     "vessel_key": pl.String(),
     "other_vessel_key": pl.String(),
+    #: "planted" (a behaviour the scenario staged) or "geometry" (a zone visit or EEZ incursion
+    #: read off the received positions); controls are vessels without planted rows
+    "basis": pl.String(),
 }
 
 #: Alto Golfo de California y Delta del Río Colorado biosphere reserve (1993), outer boundary
@@ -141,7 +144,7 @@ BUILTIN_ZONES: list[tuple[str, str, str, Any]] = [
 ]
 
 #: outside-the-zone time that still counts as the same visit (boundary flicker from GPS noise)
-MERGE_GAP_H = 2.0
+MERGE_GAP_H = 0.5
 
 
 def zone_layers() -> list[tuple[str, str, str, Any]]:
@@ -228,7 +231,7 @@ def _zone_rows(frame: pl.DataFrame, static: pl.DataFrame) -> list[dict[str, Any]
                         desc=f"{flag[vi]}-flagged fishing vessel inside {zid}",
                     )
                 )
-            elif not r["from_start"]:
+            else:  # a visit: also when the vessel is inside from its first position
                 rows.append(
                     dict(
                         event_type="zone_entry",
@@ -238,7 +241,7 @@ def _zone_rows(frame: pl.DataFrame, static: pl.DataFrame) -> list[dict[str, Any]
                         zone=zid,
                         illegal=bool(fishing[vi] and kind != "aoi"),
                         subtype=kind,
-                        desc=f"enters {zid} ({kind})",
+                        desc=f"inside {zid} ({kind})",
                     )
                 )
     return rows
@@ -276,11 +279,14 @@ def build_truth(
         if ev.event_type == "eez_incursion" and ev.zone_id in zone_layer_ids:
             continue  # derived from the zone layer below
         if ev.event_type == "ais_gap" or ev.subtype == "static_change":
+            # the two consecutive received positions around the dark period (or the rename);
+            # message times carry +-2 s clock jitter, hence the slack
             t = t_of(vis[0])
-            before, after = t[t < a], t[t >= b] if ev.event_type == "ais_gap" else t[t >= a]
-            if ev.event_type == "ais_gap":
-                before = t[t <= a]
-            if before.size == 0 or after.size == 0:
+            after = t[t >= b - 2.5] if ev.event_type == "ais_gap" else t[t >= a]
+            if after.size == 0:
+                continue
+            before = t[t < after[0]]
+            if before.size == 0:
                 continue
             a, b = float(before[-1]), float(after[0])
         elif ev.subtype == "shared_mmsi":
@@ -309,6 +315,7 @@ def build_truth(
                 "subtype": ev.subtype,
                 "vessel_key": ev.keys[0],
                 "other_vessel_key": ev.keys[1] if len(ev.keys) > 1 else None,
+                "basis": "planted",
             }
         )
     for r in _zone_rows(frame, static):
@@ -326,6 +333,7 @@ def build_truth(
                 "subtype": r["subtype"],
                 "vessel_key": keys[r["v"]],
                 "other_vessel_key": None,
+                "basis": "geometry",
             }
         )
     schema = {k: v for k, v in TRUTH_SCHEMA.items() if k != "truth_id"}
