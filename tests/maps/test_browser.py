@@ -246,3 +246,18 @@ def test_screenshot_of_offline_scene(
     shot = artifacts / "scene-offline.png"
     opened.page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
+
+
+DEMO = Path(__file__).resolve().parents[2] / "maps" / "demo.html"
+
+
+@pytest.mark.skipif(not DEMO.exists(), reason="maps/demo.html not generated yet")
+def test_demo_map_opens_with_no_network(open_map: Any, artifacts: Path) -> None:
+    """The committed demo (an offline map) works air-gapped; its screenshot is left for people."""
+    opened = open_map(DEMO, allow_cdn=False)
+    page = opened.page
+    assert opened.errors == [] and opened.remote == []
+    names = _layer_names(page)
+    assert any(n.startswith("Tracks, top") for n in names)
+    assert page.evaluate("() => window.vesselsMap.counts.track") >= 1
+    page.screenshot(path=str(artifacts / "demo.png"))

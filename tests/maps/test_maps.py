@@ -10,6 +10,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.factories import T0, make_track
 from tests.maps.conftest import HOSTILE, event_row, events_frame, tracks_frame, vessels_frame
@@ -458,3 +460,55 @@ def test_cli_user_errors(
 def test_cli_unknown_mmsi(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["map", str(_score_dir(tmp_path)), "--mmsi", "123"]) == 2
     assert "MMSI not in the vessels table: 123" in capsys.readouterr().err
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+
+@st.composite
+def _walks(draw: Any) -> pl.DataFrame:
+    n_vessels = draw(st.integers(1, 4))
+    frames = []
+    for v in range(n_vessels):
+        n = draw(st.integers(1, 40))
+        steps = draw(st.lists(st.floats(-0.01, 0.01), min_size=2 * n, max_size=2 * n))
+        segs = draw(st.lists(st.sampled_from(["a", "b"]), min_size=n, max_size=n))
+        frames.append(
+            pl.DataFrame(
+                {
+                    S.MMSI: [v + 1] * n,
+                    S.SEGMENT_ID: sorted(segs),
+                    S.TS: [T0 + timedelta(minutes=i) for i in range(n)],
+                    S.LAT: list(pl.Series(steps[:n]).cum_sum() + 30.0),
+                    S.LON: list(pl.Series(steps[n:]).cum_sum() - 110.0),
+                },
+                schema_overrides={S.MMSI: pl.UInt32},
+            )
+        )
+    return pl.concat(frames)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    walks=_walks(),
+    cap=st.integers(2, 30),
+    tol=st.sampled_from([0.0, 10.0, 300.0]),
+    seed=st.integers(0, 1000),
+)
+def test_simplify_properties(walks: pl.DataFrame, cap: int, tol: float, seed: int) -> None:
+    out = simplify_tracks(walks, simplify_m=tol, max_points_per_track=cap)
+    # input order does not matter
+    shuffled = walks.sample(fraction=1.0, shuffle=True, seed=seed)
+    assert out.equals(simplify_tracks(shuffled, simplify_m=tol, max_points_per_track=cap))
+    # every kept point is an input point, and the first/last fix of every part is kept
+    key = [S.MMSI, S.SEGMENT_ID, S.TS]
+    assert out.join(walks, on=[*key, S.LAT, S.LON], how="anti").height == 0
+    ends = walks.group_by(S.MMSI, S.SEGMENT_ID).agg(
+        pl.col(S.TS).min().alias("a"), pl.col(S.TS).max().alias("b")
+    )
+    kept = out.group_by(S.MMSI, S.SEGMENT_ID).agg(
+        pl.col(S.TS).min().alias("a"), pl.col(S.TS).max().alias("b")
+    )
+    assert ends.sort(S.MMSI, S.SEGMENT_ID).equals(kept.sort(S.MMSI, S.SEGMENT_ID))
+    # the cap holds up to the kept part ends (at most 2 parts here: <= cap + 4 points)
+    assert out.group_by(S.MMSI).len()["len"].max() <= cap + 4  # type: ignore[operator]
