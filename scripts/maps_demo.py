@@ -1,8 +1,9 @@
 """Regenerate the demo map ``maps/demo.html`` and its screenshot ``maps/demo.png``.
 
-Simulates the Gulf of California scenario (seed 0), runs the whole pipeline with the
-``gulf-of-california`` profile, draws the top 50 vessels offline (self-contained HTML, land layer
-instead of tiles) and screenshots it with the highest-risk vessel's card open.
+Takes the shipped sample ``ais_samples/gulf-of-california/ais.csv`` (or, without it, simulates
+the same scenario with seed 0), runs the whole pipeline with the ``gulf-of-california``
+profile, draws the top 50 vessels offline (self-contained HTML, land layer instead of tiles)
+and screenshots it with the highest-risk vessel's card open.
 
 Usage: ``.venv/bin/python scripts/maps_demo.py [--out maps/] [--seed 0] [--input AIS_FILE]``
 """
@@ -28,7 +29,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, default=ROOT / "maps")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--input", type=Path, default=None, help="AIS file instead of a simulation")
+    sample = ROOT / "ais_samples" / "gulf-of-california" / "ais.csv"
+    ap.add_argument(
+        "--input",
+        type=Path,
+        default=sample if sample.exists() else None,
+        help="AIS file (default: the shipped Gulf of California sample)",
+    )
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         source = a.input
@@ -56,7 +63,7 @@ def main() -> None:
             res.vessels,
             res.zones,
             top_n=50,
-            title="vessels demo: simulated Gulf of California, 48 h",
+            title="vessels demo: Gulf of California sample (simulated), 48 h",
             profile=res.profile.name,
             offline=True,
         )
