@@ -94,7 +94,7 @@ def _js_helpers() -> str:
     return asset_bytes("vessels/vessels-map.js").decode("utf-8")
 
 
-def _text_bounds(b: tuple[float, float, float, float], margin_deg: float) -> tuple[float, ...]:
+def _expand(b: tuple[float, float, float, float], margin_deg: float) -> tuple[float, ...]:
     return (b[0] - margin_deg, b[1] - margin_deg, b[2] + margin_deg, b[3] + margin_deg)
 
 
@@ -435,7 +435,7 @@ def risk_map(
 
     view = bounds if bounds is not None else (-118.0, 14.0, -86.0, 33.0)  # Mexico by default
     span = max(view[2] - view[0], view[3] - view[1], 0.05)
-    bbox = _text_bounds(view, max(1.0, 0.5 * span))
+    bbox = _expand(view, max(1.0, 0.5 * span))
     tol_deg = span / 2_000.0  # ~1 pixel on a 2,000-pixel-wide view of the data
 
     if land:
