@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from vessels._cli.common import emit_json, get_console
+from vessels._cli.common import emit_json
 
 __all__ = ["command"]
 
@@ -54,6 +54,7 @@ def command(
       vessels evaluate --truth ais_samples/yucatan/truth.parquet --events out/events.parquet
     """
     import polars as pl
+    from rich.console import Console
     from rich.table import Table
 
     from vessels.errors import UserError
@@ -83,12 +84,24 @@ def command(
             }
         )
         return 0
+    headers = {
+        "event_type": "event type",
+        "n_truth": "truth",
+        "n_detected": "detected",
+        "tp": "TP",
+        "fp": "FP",
+        "fn": "FN",
+        "precision": "precision",
+        "recall": "recall",
+        "f1": "F1",
+        "fp_on_controls": "FP on controls",
+    }
     table = Table(title=f"events vs truth (tolerance {tol:g} h)")
     for c in result.columns:
-        table.add_column(c, justify="left" if c == "event_type" else "right")
+        table.add_column(headers.get(c, c), justify="left" if c == "event_type" else "right")
     for row in result.iter_rows():
         table.add_row(
             *["-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
         )
-    get_console().print(table)
+    Console(width=max(110, Console().width), highlight=False).print(table)
     return 0

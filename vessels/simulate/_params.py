@@ -73,7 +73,7 @@ class NoiseConfig:
     sog_rel_sd: float = 0.03
     sog_abs_sd_kn: float = 0.1
     cog_sd_deg: float = 2.0
-    gps_jump_rate: float = 1.0 / 20_000
+    gps_jump_rate: float = 1.0 / 5_000
     gps_jump_km: tuple[float, float] = (3.0, 25.0)
     sog_unavailable_rate: float = 0.003
     cog_unavailable_rate: float = 0.003
