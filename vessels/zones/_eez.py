@@ -72,7 +72,8 @@ class EEZConfig:
     coast_spacing_deg
         Coastline densification before the nearest-vertex search (0.01 deg ~ 1.1 km).
     simplify_deg
-        ``shapely.coverage_simplify`` tolerance that removes the grid's staircase (0.03 deg).
+        ``shapely.coverage_simplify`` tolerance (Visvalingam-Whyatt) that removes the grid's
+        staircase (0.1 deg: steps of a few cells go, the line stays within ~1 cell of the grid).
     bounds_deg
         (min lon, min lat, max lon, max lat) of the grid: the study region lon -130..-60,
         lat 0..40 plus 5 deg; EEZs are clipped here (the US EEZ continues north of 45 N).
@@ -83,7 +84,7 @@ class EEZConfig:
     limit_nm: float = 200.0
     res_deg: float = 0.05
     coast_spacing_deg: float = 0.01
-    simplify_deg: float = 0.03
+    simplify_deg: float = 0.1
     bounds_deg: tuple[float, float, float, float] = (-135.0, -5.0, -55.0, 45.0)
     states: tuple[str, ...] = ("MEX", "USA", "GTM", "BLZ", "HND", "SLV", "CUB")
 
