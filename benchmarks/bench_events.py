@@ -242,12 +242,60 @@ def run_one(rows: int, vessels: int) -> dict[str, object]:
     }
 
 
+def evaluate_on_simulator(seeds: list[int], hours: float = 24.0) -> pl.DataFrame:
+    """Detect events on every simulator scenario and score them against its truth table.
+
+    Pipeline: ``simulate`` -> ``vessels.tracks.segment`` -> ``vessels.zones.label_zones`` ->
+    ``detect_events``; ``vessels.simulate.evaluate`` matches events to planted behaviours.
+    """
+    import vessels.simulate as vsim
+    from vessels.events import detect_events
+    from vessels.tracks import segment
+    from vessels.zones import default_zones, label_zones
+
+    zones = default_zones()
+    rows = []
+    for scenario in sorted(vsim.SCENARIOS):
+        for seed in seeds:
+            sim = vsim.simulate(scenario, seed=seed, hours=hours)
+            tracks = label_zones(segment(sim.positions), zones)
+            events = detect_events(tracks, zones)
+            ev = vsim.evaluate(sim.truth, events, controls=sim.controls)
+            rows.append(
+                ev.with_columns(pl.lit(scenario).alias("scenario"), pl.lit(seed).alias("seed"))
+            )
+    allrows = pl.concat(rows).filter(pl.col(S.EVENT_TYPE) != "all")
+    tot = allrows.group_by(S.EVENT_TYPE).agg(
+        pl.col("n_truth", "n_detected", "tp", "fp", "fn", "fp_on_controls").sum()
+    )
+    return (
+        tot.with_columns(
+            (pl.col("n_detected") - pl.col("fp")).alias("_ok"),
+        )
+        .with_columns(
+            pl.when(pl.col("n_detected") > 0)
+            .then(pl.col("_ok") / pl.col("n_detected"))
+            .alias("precision"),
+            pl.when(pl.col("n_truth") > 0).then(pl.col("tp") / pl.col("n_truth")).alias("recall"),
+        )
+        .drop("_ok")
+        .sort(S.EVENT_TYPE)
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--vessels", type=int, default=2_000)
     ap.add_argument("--sizes", help="rows:vessels,... run each in a fresh subprocess")
+    ap.add_argument(
+        "--evaluate", type=int, default=0, metavar="N", help="score on N simulator seeds instead"
+    )
     args = ap.parse_args(argv)
+    if args.evaluate:
+        with pl.Config(tbl_rows=20, tbl_width_chars=160):
+            print(evaluate_on_simulator(list(range(args.evaluate))))
+        return
     if args.sizes:
         results = []
         for item in args.sizes.split(","):

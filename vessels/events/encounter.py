@@ -85,7 +85,16 @@ class EncounterConfig:
     short_max_median_speed_kn : float
         Default 2 kn (as GFW).
     short_min_shore_km : float
-        Default 2 km (ours: excludes berths and harbour basins; Starboard uses 10 km).
+        Default 5 km (ours: excludes berths, harbour basins and anchorages as the shore layer
+        places them - measured on the simulator, moored boats sit 3.5-4.5 km from its coastline;
+        Starboard uses 10 km).
+    short_max_duration_h : float
+        Default 3 h (ours: a near-shore transfer is short; vessels rafted or moored together for
+        longer are not a transfer. Long offshore meetings are the ``gfw`` profile's).
+    short_moored_max_sog_kn : float
+        Default 0.1 kn (ours): when both vessels' median *reported* SOG is below this they are
+        moored or at anchor together (vessels drifting at sea report 0.2-1 kn), not transferring.
+        Measured on the simulator: moored boats report 0.0 kn, a drifting reefer 0.2 kn.
     short_merge_gap_h : float
         Default 1 h (ours: repeated short contacts within an hour are one transfer).
     """
@@ -102,7 +111,9 @@ class EncounterConfig:
     short_max_dist_m: float = 250.0
     short_min_duration_h: float = 0.5
     short_max_median_speed_kn: float = 2.0
-    short_min_shore_km: float = 2.0
+    short_min_shore_km: float = 5.0
+    short_max_duration_h: float = 3.0
+    short_moored_max_sog_kn: float = 0.1
     short_merge_gap_h: float = 1.0
 
 
@@ -120,6 +131,7 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
         S.LAT: pl.Float64(),
         S.LON: pl.Float64(),
         "_sp": pl.Float64(),
+        "_sog": pl.Float64(),
         S.SHORE_KM: pl.Float64(),
         S.EEZ_ISO3: pl.String(),
         "_zone": pl.String(),
@@ -158,6 +170,7 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
         S.LAT,
         S.LON,
         sp.alias("_sp"),
+        pl.col(S.SOG_KN).cast(pl.Float64).alias("_sog"),
     )
     a = side.gather(i_prev)
     b = side.gather(i_next)
@@ -176,6 +189,7 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
             "_lon1": b[S.LON],
             "_sp0": a["_sp"],
             "_sp1": b["_sp"],
+            "_sog": a["_sog"],
         }
     ).hstack(labels)
     span = pl.col("_t1") - pl.col("_t0")
@@ -190,6 +204,7 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
             (pl.col("_lat0") + frac * (pl.col("_lat1") - pl.col("_lat0"))).alias(S.LAT),
             (pl.col("_lon0") + frac * (pl.col("_lon1") - pl.col("_lon0"))).alias(S.LON),
             pl.when(span > 0).then(pl.col("_sp1")).otherwise(pl.col("_sp0")).alias("_sp"),
+            "_sog",
             S.SHORE_KM,
             S.EEZ_ISO3,
             "_zone",
@@ -217,6 +232,7 @@ def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> p
         S.LAT,
         S.LON,
         "_sp",
+        "_sog",
         S.SHORE_KM,
     )
     right = g.lazy().select(
@@ -226,6 +242,7 @@ def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> p
         pl.col(S.LAT).alias("_lat_r"),
         pl.col(S.LON).alias("_lon_r"),
         pl.col("_sp").alias("_sp_r"),
+        pl.col("_sog").alias("_sog_r"),
         pl.col(S.SHORE_KM).alias("_shore_r"),
     )
     pairs = (
@@ -294,6 +311,8 @@ def _aggregate(rows: pl.LazyFrame, step_us: int) -> pl.LazyFrame:
             pl.col("_d").median().alias("_med_d"),
             pl.col("_d").min().alias("_min_d"),
             pl.col("_sp").median().alias("_med_sp"),
+            pl.col("_sog").median().alias("_med_sog"),
+            pl.col("_sog_r").median().alias("_med_sog_r"),
             pl.col("_sp_r").median().alias("_med_sp_r"),
             ((pl.col(S.SHORE_KM) + pl.col("_shore_r")) / 2).mean().alias(S.SHORE_KM),
             ((pl.col(S.LAT) + pl.col("_lat_r")) / 2).mean().alias(S.LAT),
@@ -361,6 +380,11 @@ def detect_encounters(
             .filter(
                 (pl.max_horizontal("_med_sp", "_med_sp_r") < cfg.short_max_median_speed_kn)
                 & shore_ok_s
+                & ((pl.col("_k1") - pl.col("_k0")) * step_h <= cfg.short_max_duration_h)
+                # both reporting a speed of (almost) zero: moored or at anchor, not a transfer
+                & ~(
+                    pl.max_horizontal("_med_sog", "_med_sog_r") < cfg.short_moored_max_sog_kn
+                ).fill_null(False)
             )
             .with_columns(pl.lit("short_transfer").alias("_profile"))
         )

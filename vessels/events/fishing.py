@@ -8,7 +8,8 @@ The score is a transparent kinematic heuristic in [0, 1], not GFW's neural netwo
 - ``speed_band``: 1 inside the fishing speed band (default 1-5 kn: trawling, hauling, drifting
   gillnets), falling linearly to 0 at ``speed_low_kn`` and ``speed_high_kn``;
 - ``turning``: mean absolute course change over ``turn_window`` positions, saturating at
-  ``turn_full_deg`` (course from COG, else from the bearing between positions);
+  ``turn_full_deg`` (course from COG, else from the bearing between positions), multiplied by
+  the rising edge of the speed band (GPS jitter of a vessel at rest is not turning);
 - ``night``: 1 between ``night_start_h`` and ``night_end_h`` local solar time (lon / 15);
 - ``type``: 1 for AIS ship type 30 (fishing), 0.5 unknown, 0 other; ``type_factor`` damps
   ship types that are not fishing vessels (31-99: tugs, passenger, cargo, tankers, ...).
@@ -137,6 +138,7 @@ def with_fishing_score(frame: pl.DataFrame, cfg: FishingConfig) -> pl.DataFrame:
     )
     lf = frame.lazy().with_columns(
         pl.min_horizontal(rise, fall).fill_null(0.0).alias("_band"),
+        rise.fill_null(0.0).alias("_moving"),
         initial_bearing_deg(prev_in(pl.col(S.LAT)), prev_in(pl.col(S.LON)), S.LAT, S.LON).alias(
             "_brg"
         ),
@@ -158,7 +160,8 @@ def with_fishing_score(frame: pl.DataFrame, cfg: FishingConfig) -> pl.DataFrame:
             v = pl.when(same).then(cc.shift(off))
         total = total + v.fill_null(0.0)
         count = count + v.is_not_null().cast(pl.Float64)
-    turn = (total / count / cfg.turn_full_deg).clip(0.0, 1.0)
+    # GPS jitter of a vessel at rest gives random bearings: turning only counts when moving
+    turn = (total / count / cfg.turn_full_deg).clip(0.0, 1.0) * pl.col("_moving")
     hour = (pl.col(S.TS).dt.epoch("s") % 86_400) / 3600.0
     local = (hour + pl.col(S.LON) / 15.0) % 24.0
     if cfg.night_start_h > cfg.night_end_h:
@@ -176,7 +179,7 @@ def with_fishing_score(frame: pl.DataFrame, cfg: FishingConfig) -> pl.DataFrame:
     )
     return (
         lf.with_columns((raw * factor).clip(0.0, 1.0).alias(FISHING_SCORE))
-        .drop("_band", "_brg", "_cc")
+        .drop("_band", "_moving", "_brg", "_cc")
         .collect()
     )
 
