@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ import shapely
 from vessels import schema as S
 from vessels.simulate._scenarios import PlantedEvent
 
-__all__ = ["BUILTIN_ZONES", "TRUTH_SCHEMA", "build_truth", "zone_layers"]
+__all__ = ["BUILTIN_ZONES", "TRUTH_SCHEMA", "build_truth", "zone_layers", "zones_fingerprint"]
 
 TRUTH_SCHEMA: dict[str, pl.DataType] = {
     "truth_id": pl.String(),
@@ -161,6 +162,19 @@ def zone_layers() -> list[tuple[str, str, str, Any]]:
             gdf[S.ZONE_ID], gdf[S.ZONE_KIND], gdf[S.ZONE_ISO3], gdf.geometry, strict=True
         )
     ]
+
+
+def zones_fingerprint() -> str:
+    """Short SHA-256 of the zone layers the geometric truth was derived from.
+
+    Written to ``manifest.json`` so a test can tell "the simulator changed" from "the default
+    zones changed" when a committed sample no longer reproduces.
+    """
+    h = hashlib.sha256()
+    for zid, kind, iso3, geom in sorted(zone_layers(), key=lambda z: z[0]):
+        h.update(f"{zid}|{kind}|{iso3}|".encode())
+        h.update(shapely.to_wkb(geom))
+    return h.hexdigest()[:16]
 
 
 def _zone_rows(frame: pl.DataFrame, static: pl.DataFrame) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from vessels import schema as S
 from vessels.errors import UserError
 from vessels.outputs import atomic_path, prepare_out_dir, write_json, write_parquet
 from vessels.simulate._simulate import Simulation
+from vessels.simulate._truth import zones_fingerprint
 
 __all__ = ["FORMATS", "MC_HEADER", "write"]
 
@@ -370,6 +371,7 @@ def write(
         "n_controls": sim.controls.height,
         "n_gps_jumps": sim.stats.get("n_gps_jumps", 0),
         **stats,
+        "zones_sha256": zones_fingerprint(),
         "synthetic": True,
         "generator": "vessels simulate",
     }
