@@ -192,3 +192,34 @@ def test_shore_sign_agrees_with_is_on_land(lats, lons):
     km = shore_distance_km(lat, lon)
     land = is_on_land(lat, lon)
     assert np.all(km[land] <= 0) and np.all(km[~land] >= 0)
+
+
+def test_many_zones_take_the_bucketed_path_and_stay_exact():
+    """A national WDPA file has hundreds of areas: points are bucketed by cell, same answers."""
+    import geopandas as gpd
+
+    rng = np.random.default_rng(13)
+    n_zones = 3 * ZoneIndex.SMALL_LAYER
+    cx, cy = rng.uniform(-100, -90, n_zones), rng.uniform(18, 25, n_zones)
+    radii = rng.uniform(0.2, 2, n_zones)
+    geoms = [shapely.Point(x, y).buffer(r) for x, y, r in zip(cx, cy, radii, strict=True)]
+    zones = gpd.GeoDataFrame(
+        {
+            "zone_id": [f"z{i:02d}" for i in range(n_zones)],
+            "name": "z",
+            "kind": "protected_area",
+            "iso3": None,
+            "source": "t",
+            "licence": "t",
+            "accuracy": "t",
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
+    lat, lon = rng.uniform(16, 27, 30_000), rng.uniform(-103, -87, 30_000)
+    out = label_zones(pl.DataFrame({S.LAT: lat, S.LON: lon}), zones)
+    expected = [[] for _ in lat]
+    for i, g in enumerate(geoms):
+        for j in np.flatnonzero(shapely.contains_xy(g, lon, lat)):
+            expected[j].append(f"z{i:02d}")
+    assert out[S.ZONE_IDS].to_list() == expected

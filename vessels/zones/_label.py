@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import shapely
 from scipy import ndimage
 from scipy.spatial import cKDTree
@@ -89,8 +90,21 @@ class LabelConfig:
 DEFAULT_LABEL = LabelConfig()
 
 
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(lo[i], hi[i])`` for all i, without a Python loop."""
+    lens = np.maximum(hi - lo, 0)
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = lo - np.concatenate([[0], np.cumsum(lens)[:-1]])
+    return np.repeat(shift, lens) + np.arange(total, dtype=np.int64)
+
+
 class ZoneIndex:
     """Per-zone grid indexes of one zone table, plus a k-d tree of zone edges (reusable)."""
+
+    #: up to this many non-EEZ zones, each zone tests every point; above, points are bucketed
+    SMALL_LAYER = 8
 
     def __init__(self, zones: gpd.GeoDataFrame, config: LabelConfig = DEFAULT_LABEL) -> None:
         missing = [c for c in S.ZONE_TABLE_COLUMNS if c not in zones.columns]
@@ -183,12 +197,42 @@ class ZoneIndex:
             out[todo] = sub
         return out
 
-    def areas(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """(n, n_areas) boolean membership of the non-EEZ zones."""
-        out = np.zeros((x.shape[0], len(self.area_grids)), dtype=bool)
-        for k, grid in enumerate(self.area_grids):
-            out[:, k] = grid.contains(x, y)
-        return out
+    def areas(
+        self, x: np.ndarray, y: np.ndarray, cells: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Memberships of the non-EEZ zones as (point index, zone index) pairs.
+
+        With a few zones every zone tests every point (a grid lookup each). With many (e.g. a
+        national WDPA file) points are bucketed by canvas cell once, and each zone tests only the
+        points inside its own bounding window.
+        """
+        rows: list[np.ndarray] = []
+        ks: list[np.ndarray] = []
+        if len(self.area_grids) <= self.SMALL_LAYER:
+            for k, grid in enumerate(self.area_grids):
+                hit = np.flatnonzero(grid.contains(x, y))
+                rows.append(hit)
+                ks.append(np.full(hit.shape, k, dtype=np.int32))
+        else:
+            cells = self._cells(x, y) if cells is None else cells
+            order = np.argsort(cells, kind="stable")
+            sorted_cells = cells[order]
+            r = self.config.grid_res_deg
+            nx = self._eez_canvas.shape[1]
+            for k, grid in enumerate(self.area_grids):  # a loop over zones, not points
+                ox = round((grid.x0 - self._x0) / r)
+                oy = round((grid.y0 - self._y0) / r)
+                h, w = grid.state.shape
+                starts = (oy + np.arange(h, dtype=np.int64)) * nx + ox
+                lo = np.searchsorted(sorted_cells, starts, side="left")
+                hi = np.searchsorted(sorted_cells, starts + w, side="left")
+                idx = order[_ranges(lo, hi)]
+                hit = idx[grid.contains(x[idx], y[idx])]
+                rows.append(hit)
+                ks.append(np.full(hit.shape, k, dtype=np.int32))
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        return np.concatenate(rows).astype(np.int64), np.concatenate(ks)
 
     def edge_km(self, x: np.ndarray, y: np.ndarray, cells: np.ndarray | None = None) -> np.ndarray:
         """Distance to the nearest zone edge, saturated at ``edge_cap_km``."""
@@ -237,8 +281,8 @@ def label_arrays(
     config: LabelConfig = DEFAULT_LABEL,
 ) -> dict[str, Any]:
     """NumPy core of :func:`label_zones`: returns ``eez_code`` (int, -1 none) with
-    ``eez_names``, ``zone_mask`` (n, n_areas bool) with ``area_ids``, ``shore_km`` and
-    ``zone_edge_km``."""
+    ``eez_names``, ``area_rows``/``area_ks`` (membership pairs: point index, index into
+    ``area_ids``), ``shore_km`` and ``zone_edge_km``."""
     index = _index_for(zones, config)
     y = np.asarray(lat, dtype=np.float64)
     x = np.asarray(lon, dtype=np.float64)
@@ -247,7 +291,7 @@ def label_arrays(
     return {
         "eez_code": eez_k,  # index into eez_names, -1 for none
         "eez_names": index.eez_iso3,
-        "zone_mask": index.areas(x, y),
+        **dict(zip(("area_rows", "area_ks"), index.areas(x, y, cells), strict=True)),
         "area_ids": index.area_ids,
         S.SHORE_KM: shore_distance_km(y, x, config=config.shore),
         ZONE_EDGE_KM: np.where(np.isfinite(x) & np.isfinite(y), index.edge_km(x, y, cells), np.nan),
@@ -258,22 +302,17 @@ def _label_batch(s: pl.Series, index: ZoneIndex, with_edge: bool) -> pl.Series:
     lat = s.struct.field(S.LAT).cast(pl.Float64).fill_null(np.nan).to_numpy()
     lon = s.struct.field(S.LON).cast(pl.Float64).fill_null(np.nan).to_numpy()
     res = label_arrays(lat, lon, index, config=index.config)
-    mask: np.ndarray = res["zone_mask"]
     ids: list[str] = res["area_ids"]
     n = lat.shape[0]
-    # encode each point's set of areas as integer words, then map the (few) distinct words to lists
-    n_words = max(1, (len(ids) + 62) // 63)
-    words = np.zeros((n_words, n), dtype=np.int64)
-    for k in range(len(ids)):
-        words[k // 63] |= mask[:, k].astype(np.int64) << (k % 63)
-    key = pl.DataFrame({f"w{i}": words[i] for i in range(n_words)})
-    uniq = key.unique(maintain_order=True)
-    umask = np.zeros((uniq.height, len(ids)), dtype=bool)
-    for k in range(len(ids)):
-        umask[:, k] = (uniq[f"w{k // 63}"].to_numpy() >> (k % 63)) & 1 == 1
-    lists = [[ids[k] for k in np.flatnonzero(row)] for row in umask]  # one per distinct set
-    lut = uniq.with_columns(pl.Series(S.ZONE_IDS, lists, dtype=pl.List(pl.String())))
-    zone_ids = key.join(lut, on=key.columns, how="left", maintain_order="left")[S.ZONE_IDS]
+    # zone_ids as a list column built straight from offsets: pairs sorted by (point, zone order)
+    rows, ks = res["area_rows"], res["area_ks"]
+    order = np.lexsort((ks, rows))
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
+    values = pl.Series(ks[order]).replace_strict(
+        list(range(len(ids))), ids, return_dtype=pl.String()
+    )
+    arr = pa.LargeListArray.from_arrays(pa.array(offsets), values.to_arrow())
+    zone_ids = pl.Series(S.ZONE_IDS, arr).cast(pl.List(pl.String()))
     cols = [
         pl.Series(S.EEZ_ISO3, res["eez_code"]).replace_strict(
             list(range(len(res["eez_names"]))),
