@@ -159,3 +159,35 @@ def test_existing_output_needs_overwrite(tmp_path: Path, capsys) -> None:  # typ
         "quarantine.parquet",
         "summary.json",
     ]
+
+
+@pytest.mark.parametrize("segment", [True, False], ids=["segmented", "no-segment"])
+def test_cli_positions_match_the_lazy_api(tmp_path: Path, segment: bool) -> None:
+    """The CLI's two-pass duplicate removal gives the same rows as read_ais().positions."""
+    from vessels.io import read_ais
+
+    files = [DATA / "mc_2015.csv", DATA / "mc_variant.csv", DATA / "sample.nmea"]
+    args = ["ingest", *map(str, files), "--out", str(tmp_path / "o"), "-q"]
+    assert main(args if segment else [*args, "--no-segment"]) == 0
+    written = pl.read_parquet(tmp_path / "o" / "positions.parquet")
+    expected = read_ais(files).positions.collect()
+    keys = [S.SOURCE_FILE, S.SOURCE_ROW]
+    got = written.select(list(S.POSITION_SCHEMA)).sort(keys)
+    assert got.equals(expected.sort(keys))
+    if not segment:
+        assert written.columns == list(S.POSITION_SCHEMA)
+        assert written.select(S.MMSI, S.TS).equals(written.select(S.MMSI, S.TS).sort(S.MMSI, S.TS))
+
+
+def test_cli_removes_duplicates_exactly(tmp_path: Path) -> None:
+    src = (DATA / "mc_2024.csv").read_text().splitlines()
+    # two exact copies of row 2, and a near-copy (different SOG) that must be kept
+    near = src[1].replace(",4.0,", ",4.1,", 1)
+    (tmp_path / "d.csv").write_text(
+        "\n".join([src[0], src[1], src[2], src[1], src[1], near]) + "\n"
+    )
+    assert main(["ingest", str(tmp_path / "d.csv"), "--out", str(tmp_path / "o"), "-q"]) == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert (summary["accepted_rows"], summary["duplicate_rows"]) == (3, 2)
+    written = pl.read_parquet(tmp_path / "o" / "positions.parquet")
+    assert sorted(written[S.SOURCE_ROW].to_list()) == [2, 3, 6]

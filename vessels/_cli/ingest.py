@@ -11,6 +11,7 @@ from typing import Any
 import click
 import polars as pl
 
+from vessels import schema as S
 from vessels._cli.common import emit_json, get_console, progress
 from vessels.errors import UserError
 
@@ -74,6 +75,7 @@ def run_ingest(
     next to the outputs, from which positions, quarantine and the row accounting are written.
     Sorting, deduplication and segmentation of the accepted rows happen in memory.
     """
+    from vessels.clean import content_columns
     from vessels.io import FILE_NO, read_ais
     from vessels.outputs import prepare_out_dir, write_json, write_parquet
 
@@ -93,6 +95,9 @@ def run_ingest(
             segmented = False
             if segment:
                 accepted, segmented = _segment(accepted)
+            if not segmented:
+                content_hash = pl.struct(content_columns()).hash(seed=0)
+                accepted = accepted.sort([S.MMSI, S.TS, content_hash, FILE_NO, S.SOURCE_ROW])
             # segmentation needs each vessel's rows together, so this step runs in memory
             frame = accepted.collect()
             per_file = ing.accepted_counts(frame)

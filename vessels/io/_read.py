@@ -16,6 +16,7 @@ from vessels.clean import (
     RAW_COL,
     apply_corrections,
     classify,
+    content_columns,
     correction_counts,
     drop_duplicates,
     quarantine_frame,
@@ -36,6 +37,8 @@ FILTERED_OUT = "filtered_out"
 INPUT = "_input"
 #: Private column: rank of that input file's name (orders duplicates across files; cheap key).
 FILE_NO = "_file_no"
+#: Private column: row number in a materialized classified file (exact duplicate bookkeeping).
+ROW_ID = "_row_id"
 
 #: Dtypes of the staged frame every reader produces (before cleaning).
 STAGE_SCHEMA: dict[str, pl.DataType] = {
@@ -250,10 +253,32 @@ class Ingested:
         return sorted(self.formats)
 
     def accepted_with_file_no(self) -> pl.LazyFrame:
-        """Positions plus the private ``_file_no`` column (index into :attr:`files`)."""
+        """Positions plus the private ``_file_no`` column (index into :attr:`files`).
+
+        Lazy path: corrections, then :func:`vessels.clean.drop_duplicates` (sorted by mmsi, ts).
+        After :meth:`materialize` the rows carry a row id and duplicates are found without
+        sorting the whole table: only rows sharing (mmsi, ts, content hash) with another row are
+        candidates; the exact comparison runs on those few and their ids are filtered out of the
+        stream. That result is not sorted (``vessels.tracks.segment`` sorts it; otherwise use
+        :meth:`positions`).
+        """
         rows = self.classified.filter(pl.col(S.RULE).is_null())
-        canon = apply_corrections(rows, keep=(FILE_NO,))
-        return drop_duplicates(canon, order_by=(FILE_NO, S.SOURCE_ROW))
+        if ROW_ID not in self.classified.collect_schema().names():
+            canon = apply_corrections(rows, keep=(FILE_NO,))
+            return drop_duplicates(canon, order_by=(FILE_NO, S.SOURCE_ROW))
+        canon = apply_corrections(rows, keep=(FILE_NO, ROW_ID))
+        content_hash = pl.struct(content_columns()).hash(seed=0).alias("_content_hash")
+        keys = canon.select(S.MMSI, S.TS, content_hash, ROW_ID).collect()
+        shared = pl.struct(S.MMSI, S.TS, "_content_hash").is_duplicated()
+        candidate_ids = keys.filter(shared)[ROW_ID]
+        del keys
+        if candidate_ids.is_empty():
+            return canon.drop(ROW_ID)
+        candidates = canon.filter(pl.col(ROW_ID).is_in(candidate_ids.implode())).collect()
+        kept = drop_duplicates(candidates.lazy(), order_by=(FILE_NO, S.SOURCE_ROW, ROW_ID))
+        kept_ids = kept.select(ROW_ID).collect()[ROW_ID]
+        drop_ids = candidate_ids.filter(~candidate_ids.is_in(kept_ids.implode()))
+        return canon.filter(~pl.col(ROW_ID).is_in(drop_ids.implode())).drop(ROW_ID)
 
     def accepted_counts(self, frame: pl.DataFrame | pl.LazyFrame) -> dict[str, int]:
         """Accepted rows per input file, from a frame that still has ``_file_no``."""
@@ -263,7 +288,11 @@ class Ingested:
     @property
     def positions(self) -> pl.LazyFrame:
         """Cleaned, deduplicated positions in POSITION_SCHEMA, sorted by (mmsi, ts)."""
-        return self.accepted_with_file_no().select(list(S.POSITION_SCHEMA))
+        accepted = self.accepted_with_file_no()
+        if ROW_ID in self.classified.collect_schema().names():
+            content_hash = pl.struct(content_columns()).hash(seed=0)
+            accepted = accepted.sort([S.MMSI, S.TS, content_hash, FILE_NO, S.SOURCE_ROW])
+        return accepted.select(list(S.POSITION_SCHEMA))
 
     @property
     def quarantine(self) -> pl.LazyFrame:
@@ -342,8 +371,8 @@ class Ingested:
         Used by ``vessels ingest`` so that the input text is parsed once for positions,
         quarantine and summary.
         """
-        # lz4: this file is read back once; zstd costs ~2x the CPU for the same pass
-        self.classified.sink_parquet(path, compression="lz4")
+        # lz4: this file is read back a few times; zstd costs ~2x the CPU for the same pass
+        self.classified.with_row_index(ROW_ID).sink_parquet(path, compression="lz4")
         return Ingested(pl.scan_parquet(path), dict(self.formats))
 
 
