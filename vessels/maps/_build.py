@@ -507,6 +507,7 @@ def risk_map(
         log.info("offline map: %d JS/CSS files embedded", n)
     m._vessels_offline = offline  # type: ignore[attr-defined]
     m._vessels_notes = list(data.notes)  # type: ignore[attr-defined]
+    m._vessels_drawn = data.selected.height  # type: ignore[attr-defined]
     return m
 
 

@@ -354,7 +354,9 @@ def _vessel_cards(selected: pl.DataFrame) -> pl.DataFrame:
                     ("Last seen", _fmt_ts(pl.col(S.LAST_TS))),
                 )
             ]
-        ).alias("rows"),
+        )
+        .list.eval(pl.element().filter(pl.element().struct.field("v").is_not_null()))
+        .alias("rows"),
         pl.col(S.REASONS).fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("reasons"),
         pl.col(S.RISK_TIER)
         .replace_strict(TIER_COLOURS, default=UNKNOWN_TIER_COLOUR, return_dtype=pl.String)
@@ -484,7 +486,9 @@ def _event_rows(events: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
                 pl.struct(pl.lit(lbl).alias("l"), expr.cast(pl.String).alias("v"))
                 for lbl, expr in row_specs
             ]
-        ).alias("rows"),
+        )
+        .list.eval(pl.element().filter(pl.element().struct.field("v").is_not_null()))
+        .alias("rows"),
     )
 
 
