@@ -58,3 +58,23 @@ def test_on_land_has_non_positive_shore_km(case, lat, lon):
     out = label_zones(pl.DataFrame({S.LAT: [lat], S.LON: [lon]}))
     assert out[S.SHORE_KM].item() <= 0, case
     assert out[S.EEZ_ISO3].item() in ("MEX", "USA")  # EEZ polygons include their state's land
+
+
+def test_gulf_of_california_everywhere_is_mex():
+    """Every sea point of a 0.1-degree grid over the Gulf (a hand-drawn hull) is in eez-MEX."""
+    import numpy as np
+    import shapely
+
+    from vessels.zones import is_on_land
+
+    hull = shapely.Polygon(
+        [(-109.6, 23.0), (-106.5, 23.3), (-112.5, 29.5), (-114.0, 31.9), (-115.0, 31.8),
+         (-113.3, 28.5), (-110.3, 24.2)]
+    )  # fmt: skip
+    gx, gy = np.meshgrid(np.arange(-115.5, -105.5, 0.1), np.arange(22.5, 32.0, 0.1))
+    x, y = gx.ravel(), gy.ravel()
+    keep = shapely.contains_xy(hull, x, y) & ~is_on_land(y, x)
+    assert keep.sum() > 1000
+    out = label_zones(pl.DataFrame({S.LAT: y[keep], S.LON: x[keep]}))
+    assert out[S.EEZ_ISO3].unique().to_list() == ["MEX"]
+    assert (out[S.SHORE_KM] > 0).all()
