@@ -305,7 +305,7 @@ def build_static_layers(out_dir: str | Path | None = None) -> list[Path]:
 def copy_to_repo(paths: list[Path]) -> None:
     """Mirror freshly built layers into the checkout's ``zones/`` directory, if there is one."""
     repo = repo_zones_dir()
-    if repo.is_dir():
+    if repo.is_dir() and (repo.parent / "pyproject.toml").is_file():  # a source checkout only
         for p in paths:
             shutil.copyfile(p, repo / p.name)
 
