@@ -28,8 +28,9 @@ def main() -> None:
     a = ap.parse_args()
     load = os.getloadavg()
     print(
-        f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} CPUs, load average {load[0]:.1f}, polars {pl.__version__}"
+        f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {load[0]:.1f}, polars {pl.__version__}"
     )
     t = time.perf_counter()
     sim = simulate("mixed", seed=a.seed, n_vessels=a.vessels, hours=a.hours)
@@ -38,7 +39,8 @@ def main() -> None:
     print("| step | vessels | hours | rows | seconds | rows/s |")
     print("|---|---:|---:|---:|---:|---:|")
     print(
-        f"| simulate mixed | {sim.vessels.height:,} | {a.hours:g} | {n:,} | {dt:.1f} | {n / dt:,.0f} |"
+        f"| simulate mixed | {sim.vessels.height:,} | {a.hours:g} | {n:,} | {dt:.1f} "
+        f"| {n / dt:,.0f} |"
     )
     if a.write:
         with tempfile.TemporaryDirectory() as d:

@@ -1,4 +1,4 @@
-"""The simulator: determinism, schema, land, reporting intervals, planted behaviour is really there."""
+"""The simulator: determinism, schema, land, reporting intervals, planted behaviour is there."""
 
 from __future__ import annotations
 

@@ -214,7 +214,7 @@ def evaluate(
             }
         )
     if rows:
-        total = {k: sum(r[k] for r in rows) for k in rows[0] if k != S.EVENT_TYPE}
+        total = {k: sum(int(r[k]) for r in rows) for k in rows[0] if k != S.EVENT_TYPE}
         rows.append({S.EVENT_TYPE: "all", **total})
     out = pl.DataFrame(
         rows,

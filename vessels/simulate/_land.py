@@ -31,7 +31,7 @@ def land_geometry() -> Any:
     """The land polygons as one prepared shapely geometry."""
     geom: Any = None
     try:
-        from vessels.zones import load_land  # type: ignore[attr-defined]
+        from vessels.zones import load_land
 
         geom = load_land()
     except (ImportError, AttributeError):

@@ -2,11 +2,11 @@
 
 Examples
 --------
->>> sim = simulate("pacific-eez", seed=1, hours=6)
+>>> sim = simulate("pacific-eez", seed=1, hours=24)
 >>> sim.positions.height > 0, sim.positions.columns[:2]
 (True, ['mmsi', 'ts'])
 >>> sorted(set(sim.truth["event_type"]))
-['eez_incursion']
+['eez_incursion', 'fishing']
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def simulate(
 
     Examples
     --------
-    >>> sim = simulate("gulf-of-california", seed=0, hours=12)
+    >>> sim = simulate("gulf-of-california", seed=0, hours=18)
     >>> sim.truth.filter(pl.col("event_type") == "ais_gap").height >= 1
     True
     >>> bool(sim.controls["kind"].is_in(["ferry", "cargo", "tanker"]).any())
@@ -260,7 +260,8 @@ def _positions_frame(
     """Canonical positions: numeric columns sorted and de-duplicated first, static data gathered
     by vessel index afterwards (no string column is ever sorted or joined)."""
     start_us = int(start.timestamp() * 1_000_000)
-    mmsi_of_v = np.zeros(int(static["_v"].max()) + 1 if static.height else 0, dtype=np.int64)
+    n_v = int(static["_v"].to_numpy().max()) + 1 if static.height else 0
+    mmsi_of_v = np.zeros(n_v, dtype=np.int64)
     mmsi_of_v[static["_v"].to_numpy()] = static[S.MMSI].to_numpy()
     ts_us = start_us + np.round(msgs["t_s"]).astype(np.int64) * 1_000_000
     m = pl.DataFrame(
@@ -302,6 +303,4 @@ def _positions_frame(
         pl.int_range(1, pl.len() + 1, dtype=pl.UInt64).alias(S.SOURCE_ROW),
     )
     cols = [*S.POSITION_SCHEMA, "_v", "_t_s", "_gps_jump"]
-    return out.select(cols).cast(
-        {k: v for k, v in S.POSITION_SCHEMA.items()}  # type: ignore[arg-type]
-    )
+    return out.select(cols).cast(pl.Schema(S.POSITION_SCHEMA))

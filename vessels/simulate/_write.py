@@ -59,10 +59,9 @@ def _mess_order(
     order = np.concatenate([np.arange(n), dup])
     key = np.concatenate([np.arange(n, dtype=np.float64), dup + 0.5])
     order = order[np.argsort(key, kind="stable")]
-    swaps = (
-        np.nonzero(rng.random(order.size - 1) < m.out_of_order_rate)[0] if order.size > 1 else []
-    )
-    swaps = np.asarray(swaps, dtype=np.int64)
+    swaps: np.ndarray = np.zeros(0, dtype=np.int64)
+    if order.size > 1:
+        swaps = np.nonzero(rng.random(order.size - 1) < m.out_of_order_rate)[0]
     if swaps.size:
         ok_o = ok[order]
         swaps = swaps[ok_o[swaps] & ok_o[swaps + 1]]
