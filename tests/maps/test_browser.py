@@ -94,6 +94,8 @@ def test_map_initialises_with_expected_layers_and_features(
     for layer in EXPECTED_LAYERS:
         assert layer in names
     assert "Zones: Area of interest (1)" in names and "Zones: Protected area (1)" in names
+    assert "Land (Natural Earth)" in names  # the map reads without tiles
+    assert _count(page, "path.vessels-land") == 1
     bases = page.locator(".leaflet-control-layers-base label span span").all_inner_texts()
     if mode == "online":
         assert [b.strip() for b in bases] == [

@@ -58,7 +58,13 @@ _ESRI_CANVAS = {
     "World_Dark_Gray_Base/MapServer/tile/{z}/{y}/{x}",
 }
 _ESRI_ATTR = "Tiles &copy; Esri &mdash; Esri, HERE, Garmin, &copy; OpenStreetMap contributors"
-LAND_STYLE = {"color": "#8d8672", "weight": 0.6, "fillColor": "#e8e2cf", "fillOpacity": 1.0}
+LAND_STYLE = {
+    "color": "#8d8672",
+    "weight": 0.6,
+    "fillColor": "#e8e2cf",
+    "fillOpacity": 1.0,
+    "className": "vessels-land",
+}
 SEA_COLOUR = "#c9dbe6"
 
 _CSS = """
@@ -451,7 +457,14 @@ def risk_map(
                             {
                                 "type": "Feature",
                                 "geometry": _geojson(g),
-                                "properties": {"kind": "land", "style": LAND_STYLE},
+                                "properties": {
+                                    "kind": "land",
+                                    # over web tiles the land is a light wash (the tiles show
+                                    # through); offline it is the base map
+                                    "style": LAND_STYLE
+                                    if offline
+                                    else {**LAND_STYLE, "fillOpacity": 0.35},
+                                },
                             }
                         ],
                     },
