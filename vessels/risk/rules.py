@@ -176,8 +176,7 @@ EVENT_RULES: tuple[EventRule, ...] = (
         event_types=("dark_rendezvous",),
         pair=True,
         hours=pl.coalesce(_ev("overlap_h"), pl.col(S.DURATION_H)),
-        explanation="dark rendezvous with vessel {other} ({hours:.1f} h both dark){where} "
-        "(+{points:.0f})",
+        explanation="dark rendezvous with vessel {other} over {hours:.1f} h{where} (+{points:.0f})",
         description="two vessels dark at the same time, disappearing/reappearing close together; "
         "both vessels score",
     ),

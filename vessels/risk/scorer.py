@@ -165,14 +165,15 @@ def _multiplier(mapping: Mapping[str, float], column: str) -> pl.Expr:
 
 def _rule_contributions(
     ev: pl.DataFrame, rule: EventRule, weights: RuleWeights, keys: list[str]
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
+    """The contributions of one rule, as a lazy query (all rules are collected together)."""
     selected = pl.col(S.EVENT_TYPE).is_in(list(rule.event_types))
     if rule.condition is not None:
         selected = selected & rule.condition.fill_null(False)
     hours = rule.hours.cast(pl.Float64).fill_null(0.0).clip(lower_bound=0.0)
     if weights.max_hours is not None:
         hours = hours.clip(upper_bound=weights.max_hours)
-    m = ev.filter(selected).with_columns(hours.alias(HOURS_COL))
+    m = ev.lazy().filter(selected).with_columns(hours.alias(HOURS_COL))
     in_zone = pl.col(ZONE_KIND_COL).is_in(list(_NAMED_ZONE_KINDS)).fill_null(False)
     far_enough = pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= weights.min_shore_km)
     if weights.shore_exempt_in_zones:
@@ -189,7 +190,11 @@ def _rule_contributions(
             pl.concat([m, mirrored])
             .with_columns(lo, hi)
             .sort(S.EVENT_ID)
-            .unique(subset=[S.MMSI, "_lo", "_hi", S.EVENT_TYPE, S.START_TS], keep="first")
+            .unique(
+                subset=[S.MMSI, "_lo", "_hi", S.EVENT_TYPE, S.START_TS],
+                keep="first",
+                maintain_order=True,
+            )
             .drop("_lo", "_hi")
         )
     raw = (
@@ -283,14 +288,15 @@ def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str])
 
 def _vessel_rule_contributions(
     feats: pl.DataFrame, profile: Profile, keys: list[str]
-) -> list[pl.DataFrame]:
+) -> list[pl.LazyFrame]:
     out = []
     for rule in VESSEL_RULES:
         weights = profile.vessel_rules.get(rule.name)
         if weights is None or not weights.enabled or weights.points <= 0:
             continue
         out.append(
-            feats.filter(rule.condition.fill_null(False))
+            feats.lazy()
+            .filter(rule.condition.fill_null(False))
             .with_columns(pl.lit(round(weights.points, 2)).alias(S.POINTS))
             .select(
                 *keys,
@@ -317,14 +323,14 @@ def _score_by(
             **{c: t for c, t in S.CONTRIBUTION_SCHEMA.items() if c != S.MMSI},
         }
     )
-    parts = [empty]
+    parts = [empty.lazy()]
     for rule in EVENT_RULES:
         weights = profile.rules.get(rule.name)
         if weights is None or not weights.enabled:
             continue
         parts.append(_rule_contributions(ev, rule, weights, keys))
     parts.extend(_vessel_rule_contributions(feats, profile, keys))
-    contrib = pl.concat([p.cast(empty.schema) for p in parts])
+    contrib = pl.concat([p.cast(empty.schema) for p in parts]).collect()
     totals = contrib.group_by(keys).agg(pl.col(S.POINTS).sum().round(2).alias("_total"))
     over = totals.filter(pl.col("_total") > MAX_SCORE).with_columns(
         (pl.lit(MAX_SCORE) - pl.col("_total")).round(2).alias(S.POINTS)
