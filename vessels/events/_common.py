@@ -34,6 +34,7 @@ __all__ = [
     "ZoneTable",
     "cell_deg_for",
     "finish",
+    "first_zone_agg",
     "first_zone_expr",
     "neighbour_join",
     "next_in",
@@ -253,6 +254,14 @@ def zone_table(zones: Any = None, zone_ids: pl.Series | None = None) -> pl.DataF
 def first_zone_expr(col: str = S.ZONE_IDS) -> pl.Expr:
     """The smallest zone id of a list column (deterministic pick of a representative zone)."""
     return pl.col(col).list.sort().list.first()
+
+
+def first_zone_agg(col: str = S.ZONE_IDS) -> pl.Expr:
+    """In a group aggregation: the smallest zone id of the first row that is in a zone.
+
+    Sorts only that row's list (cheap), not every row's.
+    """
+    return pl.col(col).filter(pl.col(col).list.len() > 0).first().list.sort().list.first()
 
 
 def runs_id(new_run: pl.Expr, *keys: str) -> pl.Expr:

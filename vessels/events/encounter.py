@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import polars as pl
@@ -44,10 +45,10 @@ from vessels.events._common import (
     cell_deg_for,
     finish,
     first_zone_expr,
-    neighbour_join,
     prepare,
     prev_in,
     runs_id,
+    same_as_prev,
 )
 
 __all__ = ["EncounterConfig", "detect_encounters", "encounter_pairs"]
@@ -132,9 +133,7 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
         S.LON: pl.Float64(),
         "_sp": pl.Float64(),
         "_sog": pl.Float64(),
-        S.SHORE_KM: pl.Float64(),
-        S.EEZ_ISO3: pl.String(),
-        "_zone": pl.String(),
+        "_pi": pl.UInt32(),
     }
     if p.height == 0:
         return pl.DataFrame(schema=out_schema)
@@ -174,7 +173,6 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
     )
     a = side.gather(i_prev)
     b = side.gather(i_next)
-    labels = p.select(S.SHORE_KM, S.EEZ_ISO3, first_zone_expr().alias("_zone")).gather(i_prev)
     g = pl.DataFrame(
         {
             "_sid": slots[SEG],
@@ -190,8 +188,9 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
             "_sp0": a["_sp"],
             "_sp1": b["_sp"],
             "_sog": a["_sog"],
+            "_pi": i_prev,
         }
-    ).hstack(labels)
+    )
     span = pl.col("_t1") - pl.col("_t0")
     frac = pl.when(span > 0).then((pl.col("_t") - pl.col("_t0")) / span).otherwise(0.0)
     return (
@@ -205,9 +204,7 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
             (pl.col("_lon0") + frac * (pl.col("_lon1") - pl.col("_lon0"))).alias(S.LON),
             pl.when(span > 0).then(pl.col("_sp1")).otherwise(pl.col("_sp0")).alias("_sp"),
             "_sog",
-            S.SHORE_KM,
-            S.EEZ_ISO3,
-            "_zone",
+            "_pi",
         )
         .collect()
         .cast(out_schema)  # type: ignore[arg-type]
@@ -223,45 +220,80 @@ def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> p
     g = _grid(p, cfg)
     max_lat = float(g[S.LAT].abs().max() or 0.0) if g.height else 0.0  # type: ignore[arg-type]
     cell = cell_deg_for(radius_m, cfg.cell_km, max_lat)
-    # only numeric columns go through the neighbour join; labels are gathered afterwards
-    left = g.lazy().select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_gi"),
-        "_k",
-        "_sid",
-        S.MMSI,
-        S.LAT,
-        S.LON,
-        "_sp",
-        "_sog",
-        S.SHORE_KM,
+    nx = math.ceil(360.0 / cell)
+    ny = math.ceil(180.0 / cell) + 3
+    k0 = int(g["_k"].min() or 0) if g.height else 0  # type: ignore[arg-type]
+    # one Int64 key per (instant, cell): a single-column hash join
+    cy = ((pl.col(S.LAT) + 90.0) / cell).floor().cast(pl.Int64) + 1
+    cx = ((pl.col(S.LON) + 180.0) / cell).floor().cast(pl.Int64) % nx
+
+    def key(dy: pl.Expr | int, dx: pl.Expr | int) -> pl.Expr:
+        return ((pl.col("_k") - k0) * ny + cy + dy) * nx + (cx + dx) % nx
+
+    base = g.lazy().select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_gi"), "_k", S.MMSI, S.LAT, S.LON
     )
-    right = g.lazy().select(
-        pl.col("_k"),
-        pl.col("_sid").alias("_sid_r"),
+    left = base.select("_gi", S.MMSI, S.LAT, S.LON, key(0, 0).alias("_key"))
+    # half stencil: each unordered pair of neighbouring cells is visited once; within one cell both
+    # orders meet, so there the pair is kept only with mmsi < other mmsi
+    offsets = pl.LazyFrame(
+        {"_dy": [0, 0, 1, 1, 1], "_dx": [0, 1, -1, 0, 1]},
+        schema={"_dy": pl.Int64, "_dx": pl.Int64},
+    )
+    right = base.join(offsets, how="cross").select(
+        pl.col("_gi").alias("_gi_r"),
         pl.col(S.MMSI).alias("_mmsi_r"),
         pl.col(S.LAT).alias("_lat_r"),
         pl.col(S.LON).alias("_lon_r"),
-        pl.col("_sp").alias("_sp_r"),
-        pl.col("_sog").alias("_sog_r"),
-        pl.col(S.SHORE_KM).alias("_shore_r"),
+        ((pl.col("_dy") != 0) | (pl.col("_dx") != 0)).alias("_moved"),
+        key(pl.col("_dy"), pl.col("_dx")).alias("_key"),
     )
-    pairs = (
-        neighbour_join(
-            left, right, lat=(S.LAT, "_lat_r"), lon=(S.LON, "_lon_r"), cell_deg=cell, on=["_k"]
+    found = (
+        left.join(right, on="_key", how="inner")
+        .filter(
+            (pl.col(S.MMSI) != pl.col("_mmsi_r"))
+            & (pl.col("_moved") | (pl.col(S.MMSI) < pl.col("_mmsi_r")))
         )
-        .filter(pl.col(S.MMSI) < pl.col("_mmsi_r"))
         .with_columns(haversine_m(S.LAT, S.LON, "_lat_r", "_lon_r").alias("_d"))
         .filter(pl.col("_d") <= radius_m)
+        .select(
+            # orient every pair as mmsi < other mmsi
+            pl.when(pl.col(S.MMSI) < pl.col("_mmsi_r"))
+            .then(pl.col("_gi"))
+            .otherwise(pl.col("_gi_r"))
+            .alias("_a"),
+            pl.when(pl.col(S.MMSI) < pl.col("_mmsi_r"))
+            .then(pl.col("_gi_r"))
+            .otherwise(pl.col("_gi"))
+            .alias("_b"),
+            "_d",
+        )
         .collect()
     )
-    seg_ids = p.lazy().group_by(SEG).agg(pl.col(S.SEGMENT_ID).first())
-    labels = g.select(S.EEZ_ISO3, "_zone").gather(pairs["_gi"])
+    cols = ["_k", "_sid", S.MMSI, S.LAT, S.LON, "_sp", "_sog", "_pi"]
+    a = g.select(cols).gather(found["_a"])
+    b = g.select(cols).gather(found["_b"]).drop("_k")
+    b = b.rename({c: f"{c}_r" for c in b.columns}).rename(
+        {f"{S.MMSI}_r": "_mmsi_r", f"{S.LAT}_r": "_lat_r", f"{S.LON}_r": "_lon_r"}
+    )
+    # labels only for the pair instants (gathering lists for every grid point is costly)
+    la = p.select(S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS).gather(a["_pi"])
+    lb = p.select(pl.col(S.SHORE_KM).alias("_shore_r")).gather(b["_pi_r"])
+    pairs = pl.concat(
+        [
+            a.drop("_pi"),
+            b.drop("_pi_r"),
+            la.with_columns(first_zone_expr().alias("_zone")).drop(S.ZONE_IDS),
+            lb,
+            found.select("_d"),
+        ],
+        how="horizontal",
+    )
+    seg_ids = p.lazy().filter(~same_as_prev()).select(SEG, S.SEGMENT_ID)
     return (
-        pairs.hstack(labels)
-        .lazy()
+        pairs.lazy()
         .join(seg_ids.rename({SEG: "_sid"}), on="_sid", how="left")
         .join(seg_ids.rename({SEG: "_sid_r", S.SEGMENT_ID: "_seg_r"}), on="_sid_r", how="left")
-        .drop("_gi")
         .collect()
     )
 

@@ -38,7 +38,7 @@ from vessels.events._common import (
     SEG,
     Frameish,
     finish,
-    first_zone_expr,
+    first_zone_agg,
     prepare,
     prev_in,
     runs_id,
@@ -248,7 +248,7 @@ def detect_fishing(
             pl.col(FISHING_SCORE).sum().alias("_sscore"),
             pl.col(S.DIST_M).slice(1).sum().alias("_len_m"),
             pl.col(S.EEZ_ISO3).drop_nulls().first().alias(S.EEZ_ISO3),
-            first_zone_expr().drop_nulls().first().alias(S.EVENT_ZONE_ID),
+            first_zone_agg().alias(S.EVENT_ZONE_ID),
             pl.col(S.FLAG).drop_nulls().first().alias("_flag"),
             pl.col(S.SHIP_TYPE).drop_nulls().first().alias("_st"),
         )
