@@ -32,6 +32,9 @@ from vessels.zones._naturalearth import COUNTRIES_FILE, DATA_BOUNDS, LAND_FILE, 
 #: stored as the first column (``first``, int16) and differences along longitude (``dx``, int16).
 SHORE_GRID_FILE = "shore_km_grid_0p05deg.npz"
 SHORE_GRID_RES_DEG = 0.05
+#: |interpolated grid distance| beyond which its sign is certain: half the diagonal of a 0.05 deg
+#: cell (3.9 km at the equator) plus the grid's 0.05 km rounding and ~0.55 km coast densification.
+_SIGN_SAFE_KM = 4.5
 
 __all__ = [
     "SHORE_GRID_FILE",
@@ -282,6 +285,13 @@ def shore_distance_km(
         lost = ~np.isfinite(km)  # farther than the bound after all: measure without it
         if lost.any():
             km[lost] = coast_distance_km(y[need][lost], x[need][lost], config=config)
-        land = is_on_land(y[need], x[need], config=config)
+        # The sign: a bilinear interpolation of a 1-Lipschitz function is within half a cell
+        # diagonal (< 4 km at 0.05 deg) of it, so |grid| above that already tells land from sea;
+        # only the rest need the point-on-land test.
+        grid_km = out[need]
+        land = grid_km < 0
+        unsure = ~(np.abs(grid_km) >= _SIGN_SAFE_KM)
+        if unsure.any():
+            land[unsure] = is_on_land(y[need][unsure], x[need][unsure], config=config)
         out[need] = np.where(land, -km, km)
     return out.reshape(shape)
