@@ -18,10 +18,9 @@ from vessels.io._read import (
     FILE_NO,
     FILTERED_OUT,
     FORMATS,
-    INPUT,
     Ingested,
     parse_columns,
     read_ais,
 )
 
-__all__ = ["FILE_NO", "FILTERED_OUT", "FORMATS", "INPUT", "Ingested", "parse_columns", "read_ais"]
+__all__ = ["FILE_NO", "FILTERED_OUT", "FORMATS", "Ingested", "parse_columns", "read_ais"]

@@ -33,9 +33,8 @@ __all__ = ["FILTERED_OUT", "FORMATS", "Ingested", "parse_columns", "read_ais", "
 FORMATS = ("marinecadastre", "marinecadastre2024", "dma", "nmea", "parquet", "traj", "csv")
 #: Rule name of rows dropped by the since/until/bbox/mmsi filters (counted, not quarantined).
 FILTERED_OUT = "filtered_out"
-#: Private column: the input file a row was read from (for per-file accounting).
-INPUT = "_input"
-#: Private column: rank of that input file's name (orders duplicates across files; cheap key).
+#: Private column: rank of the name of the input file a row was read from (index into
+#: ``Ingested.files``): per-file accounting, and the order of duplicates across files.
 FILE_NO = "_file_no"
 #: Private column: row number in a materialized classified file (exact duplicate bookkeeping).
 ROW_ID = "_row_id"
@@ -65,7 +64,6 @@ STAGE_SCHEMA: dict[str, pl.DataType] = {
     S.SOURCE_ROW: pl.UInt64(),
     ERROR: pl.String(),
     RAW_COL: pl.String(),
-    INPUT: pl.String(),
     FILE_NO: pl.UInt32(),
 }
 
@@ -197,7 +195,7 @@ def _stage_one(src: Source, fmt: str, mapping: dict[str, str] | None, file_no: i
                 hint="check --format / --columns against the file's header",
             )
         lf = stage_csv(src.path, src.name, layout, header, index)
-    lf = lf.with_columns(pl.lit(src.name).alias(INPUT), pl.lit(file_no, pl.UInt32).alias(FILE_NO))
+    lf = lf.with_columns(pl.lit(file_no, pl.UInt32).alias(FILE_NO))
     names = lf.collect_schema().names()
     return lf.select(
         (pl.col(c) if c in names else pl.lit(None)).cast(d).alias(c)
@@ -307,7 +305,7 @@ class Ingested:
         mmsi filters left out; they are counted under ``per_rule['filtered_out']`` too, but not
         written to the quarantine).
         """
-        by_rule_q = self.classified.group_by(INPUT, S.RULE).agg(pl.len().alias("n"))
+        by_rule_q = self.classified.group_by(FILE_NO, S.RULE).agg(pl.len().alias("n"))
         corr_q = self.classified.filter(pl.col(S.RULE).is_null()).select(
             correction_counts(self.classified)
         )
@@ -320,7 +318,7 @@ class Ingested:
             accepted_per_file = {self.files[i]: int(n) for i, n in frames[2].iter_rows()}
         per_file: dict[str, dict[str, Any]] = {}
         per_rule: dict[str, int] = {}
-        for name in sorted(set(by_rule[INPUT].to_list()) | set(self.formats)):
+        for name in self.files:
             per_file[name] = {
                 "format": self.formats.get(name),
                 "input_rows": 0,
@@ -329,8 +327,8 @@ class Ingested:
                 "duplicate_rows": 0,
                 "filtered_rows": 0,
             }
-        for name, rule, n in by_rule.iter_rows():
-            f = per_file[name]
+        for file_no, rule, n in by_rule.iter_rows():
+            f = per_file[self.files[file_no]]
             f["input_rows"] += n
             if rule is None:
                 f["duplicate_rows"] += n
