@@ -50,6 +50,7 @@ def list_cmd(
 ) -> int:
     """Show the zone layers with kind, source, licence, accuracy and area."""
     from pyproj import Geod
+    from rich.markup import escape
     from rich.table import Table
 
     from vessels import schema as S
@@ -74,15 +75,20 @@ def list_cmd(
     table = Table(title=f"{len(rows)} zones", show_lines=True)
     for col in ("zone_id", "kind", "iso3", "area_km2", "name", "source", "accuracy"):
         table.add_column(col, overflow="fold")
-    for r in rows:
+    for r in rows:  # escape: "[...]" in a licence would otherwise be read as rich markup
         table.add_row(
-            r["zone_id"],
-            r["kind"],
-            r["iso3"] or "",
-            f"{r['area_km2']:,.0f}",
-            r["name"],
-            f"{r['source']} [{r['licence']}]",
-            r["accuracy"],
+            *(
+                escape(str(v))
+                for v in (
+                    r["zone_id"],
+                    r["kind"],
+                    r["iso3"] or "",
+                    f"{r['area_km2']:,.0f}",
+                    r["name"],
+                    f"{r['source']} [licence: {r['licence']}]",
+                    r["accuracy"],
+                )
+            )
         )
     get_console().print(table)
     return 0
