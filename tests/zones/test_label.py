@@ -35,6 +35,7 @@ def test_lazyframe_stays_lazy_and_matches_eager():
     lazy = label_zones(df.lazy())
     assert isinstance(lazy, pl.LazyFrame)
     assert lazy.collect().equals(label_zones(df))
+    assert lazy.collect(engine="streaming").equals(label_zones(df))
 
 
 def test_null_and_nan_coordinates_give_null_labels():
