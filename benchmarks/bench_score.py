@@ -196,27 +196,37 @@ def main() -> None:
     if args.calibrate:
         text = calibrate(args.seeds, args.scenarios)
         print(text)
-        _append(text)
+        _store("calibration", text)
         return
     path = ensure_input(args.rows)
     out = DATA / f"score_out_{args.rows}"
     res = run_score(path, out, args.profile)
     text = report(args.rows, res, args.profile)
     print(text)
-    _append(text)
+    _store(f"speed-{args.rows}", text)
 
 
-def _append(text: str) -> None:
+HEADER = (
+    "# `vessels score` benchmark and calibration\n\n"
+    "Produced by `benchmarks/bench_score.py` (speed of the whole command) and "
+    "`benchmarks/bench_score.py --calibrate` (ranking AUC on the simulator's scenarios). "
+    "Each section is replaced by the latest run of the same kind.\n"
+)
+
+
+def _store(key: str, text: str) -> None:
+    """Replace (or add) the section ``key`` of the results file with ``text``."""
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    if not RESULTS.exists():
-        RESULTS.write_text(
-            "# `vessels score` benchmark and calibration\n\n"
-            "Produced by `benchmarks/bench_score.py` (speed) and "
-            "`benchmarks/bench_score.py --calibrate` (ranking AUC).\n\n",
-            encoding="utf-8",
-        )
-    with RESULTS.open("a", encoding="utf-8") as fh:
-        fh.write(text + "\n")
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
+    begin, end = f"<!-- {key} -->", f"<!-- /{key} -->"
+    block = f"{begin}\n{text.rstrip()}\n{end}\n"
+    if begin in old and end in old:
+        head, rest = old.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        new = head + block + tail.lstrip("\n")
+    else:
+        new = old.rstrip() + "\n\n" + block
+    RESULTS.write_text(new, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,13 @@ def test_write_with_map(result, tmp_path: Path) -> None:  # type: ignore[no-unty
     assert summary["map_written"] is True and "map" in summary["timings_s"]
     with pytest.raises(UserError, match="already exists"):
         result.write(tmp_path / "out")
+    # overwriting without a map removes the old map (it would not belong to this run);
+    # files that are not ours stay
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    result.write(tmp_path / "out", overwrite=True, map=False, tracks=False)
+    assert not (tmp_path / "out" / "map.html").exists()
+    assert not (tmp_path / "out" / "tracks.parquet").exists()
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
 
 
 def test_pipeline_keeps_options(sample: Path) -> None:

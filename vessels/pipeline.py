@@ -145,6 +145,10 @@ class PipelineResult:
                 path = _write_map(self, d / "map.html", top_n=top_n, offline=offline_map)
             if path is not None:
                 files["map.html"] = path
+        for stale in set(OUTPUT_FILES) - set(files) - {"summary.json"}:
+            # a file of an earlier run that this run did not write (e.g. map.html with --no-map)
+            # would be read as this run's: remove it (only our own file names, nothing else)
+            (d / stale).unlink(missing_ok=True)
         self.summary["outputs"] = sorted([*files, "summary.json"])
         self.summary["map_written"] = "map.html" in files
         files["summary.json"] = write_json(self.summary, d / "summary.json")

@@ -119,7 +119,7 @@ def command(
     Writes into --out:
       vessels.parquet / vessels.csv        one row per vessel: score 0-100, tier, reasons, counts
       contributions.parquet / .csv         every point of every score: rule, event, explanation
-      vessel_days.parquet                 score per vessel per UTC day
+      vessel_days.parquet                  score per vessel per UTC day
       events.parquet / .csv / .geojson     the detected events
       quarantine.parquet                   rejected input rows and why
       tracks.parquet                       accepted positions with track and zone columns
