@@ -93,11 +93,15 @@ def generate(n_rows: int, seed: int = 1) -> pl.DataFrame:
     ).with_columns(pl.col(S.TS).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
 
 
-def dataset(n_rows: int) -> Path:
-    path = DATA / f"segment_{n_rows}.parquet"
+def dataset(n_rows: int, *, presorted: bool = False) -> Path:
+    """Shuffled rows, or rows already in segment()'s output order (as ingest writes them)."""
+    path = DATA / f"segment_{n_rows}{'_sorted' if presorted else ''}.parquet"
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
-        generate(n_rows).sample(fraction=1.0, shuffle=True, seed=2).write_parquet(path)
+        frame = generate(n_rows).sample(fraction=1.0, shuffle=True, seed=2)
+        if presorted:
+            frame = frame.sort(S.MMSI, S.TS, S.SOURCE_FILE, S.SOURCE_ROW)
+        frame.write_parquet(path)
     return path
 
 
@@ -108,47 +112,60 @@ def _case(name: str, path: Path, repeat: int) -> dict[str, float]:
     from vessels.tracks import segment
 
     times: list[float] = []
+    cpu: list[float] = []  # CPU seconds of all threads: less sensitive to a shared CPU than wall
     extra: dict[str, float] = {}
     for _ in range(repeat):
         df: object = None
         if name == "baseline_read_sort":
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             df = pl.read_parquet(path).sort(S.MMSI, S.TS)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         elif name == "segment_eager":  # read + segment, eager DataFrame
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             df = segment(pl.read_parquet(path))
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
             extra["n_segments"] = df[S.SEGMENT_ID].n_unique()
         elif name == "segment_lazy":  # scan + segment + collect
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             df = segment(pl.scan_parquet(path)).collect()
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         elif name == "segment_in_memory":  # segment only, frame already in memory
             frame = pl.read_parquet(path)
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             df = segment(frame)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         elif name == "mpd_build":
             frame = pl.read_parquet(path)
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             _mpd_collection(frame)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         elif name == "mpd_split":
             from datetime import timedelta
 
             import movingpandas as mpd
 
             tc = _mpd_collection(pl.read_parquet(path))
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             split = mpd.ObservationGapSplitter(tc).split(gap=timedelta(hours=24))
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
             extra["n_segments"] = len(split.trajectories)
         else:
             raise ValueError(name)
         del df
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"wall_s": statistics.median(times), "min_s": min(times), "peak_rss_mb": rss_mb, **extra}
+    return {
+        "wall_s": statistics.median(times),
+        "min_s": min(times),
+        "cpu_s": min(cpu),
+        "peak_rss_mb": rss_mb,
+        **extra,
+    }
 
 
 def _mpd_collection(frame: pl.DataFrame):
@@ -223,58 +240,117 @@ def main() -> None:
         "",
         "| step | wall s (min) | peak RSS MB | segments |",
         "|---|---:|---:|---:|",
-        f"| vessels `segment()` (frame in memory) | {cell(ours, 3)} | "
+        f"| vessels `segment()` (frame in memory), CPU {ours['cpu_s']:.3f} s | {cell(ours, 3)} | "
         f"{ours['peak_rss_mb']:.0f} | |",
         f"| vessels read Parquet + `segment()` | {cell(ours_eager, 3)} | "
         f"{ours_eager['peak_rss_mb']:.0f} | {ours_eager.get('n_segments', 0):.0f} |",
         f"| movingpandas TrajectoryCollection build | {cell(build)} | "
         f"{build['peak_rss_mb']:.0f} | |",
-        f"| movingpandas ObservationGapSplitter(24 h).split | {cell(split)} | "
+        f"| movingpandas ObservationGapSplitter(24 h).split, CPU {split['cpu_s']:.1f} s | "
+        f"{cell(split)} | "
         f"{split['peak_rss_mb']:.0f} | {split.get('n_segments', 0):.0f} |",
         "",
         f"- speed-up vs split alone: **{split['min_s'] / ours['min_s']:.0f}x** (target >= 100x)",
         "- speed-up vs build + split: "
         f"**{(split['min_s'] + build['min_s']) / ours['min_s']:.0f}x**",
+        f"- speed-up in CPU seconds (split alone): **{split['cpu_s'] / ours['cpu_s']:.0f}x** "
+        "(polars uses both cores, movingpandas one: the CPU ratio is the conservative one)",
         "- `segment()` does more than the splitter: speed-consistency test, multi-track assignment "
         "of conflicted MMSIs and four kinematic columns; the splitter only cuts at time gaps "
         "(so its segment count differs: it keeps two-transmitter zig-zags whole).",
         "",
         "## Throughput per message vs GFW pipe-gaps (3.62 s per 10 M messages, published)",
         "",
-        "| rows | case | wall s (min) | peak RSS MB | s per 10 M rows (min) | vs GFW 3.62 s | "
-        "vs read+sort baseline (min/min) |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| rows | case | wall s (min) | CPU s | peak RSS MB | wall s per 10 M (min) | "
+        "CPU s per 10 M | vs GFW 3.62 s (CPU) | vs read+sort baseline (min/min) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     sizes = [n for n in (1_000_000, 10_000_000) if n <= args.max_rows]
+    cpu_per_10m: dict[tuple[int, str], float] = {}
     for n in sizes:
         print(f"throughput {n:,} rows", flush=True)
         path = dataset(n)
-        repeat = 3 if n <= 1_000_000 else 2
+        repeat = 3 if n <= 1_000_000 else 1
         base = run_case("baseline_read_sort", path, repeat)
-        for case in ("segment_in_memory", "segment_eager", "segment_lazy"):
-            r = run_case(case, path, repeat)
+        cases = [(c, path) for c in ("segment_in_memory", "segment_eager", "segment_lazy")]
+        cases.append(("segment_in_memory", dataset(n, presorted=True)))
+        for case, case_path in cases:
+            r = run_case(case, case_path, repeat)
+            if case_path != path:
+                case = f"{case}, input already sorted"
             per10m = r["min_s"] * 10_000_000 / n
-            verdict = "faster" if per10m < GFW_S_PER_10M else "slower"
-            ratio = max(per10m, GFW_S_PER_10M) / min(per10m, GFW_S_PER_10M)
+            cpu10m = r["cpu_s"] * 10_000_000 / n
+            cpu_per_10m[(n, case)] = cpu10m
+            verdict = "faster" if cpu10m < GFW_S_PER_10M else "slower"
+            ratio = max(cpu10m, GFW_S_PER_10M) / min(cpu10m, GFW_S_PER_10M)
             lines.append(
-                f"| {n:,} | {case} | {cell(r)} | {r['peak_rss_mb']:.0f} | {per10m:.2f} | "
-                f"{ratio:.2f}x {verdict} | {r['min_s'] / base['min_s']:.1f}x |"
+                f"| {n:,} | {case} | {cell(r)} | {r['cpu_s']:.2f} | {r['peak_rss_mb']:.0f} | "
+                f"{per10m:.2f} | {cpu10m:.2f} | {ratio:.2f}x {verdict} | "
+                f"{r['min_s'] / base['min_s']:.1f}x |"
             )
+        cpu_per_10m[(n, "baseline")] = base["cpu_s"] * 10_000_000 / n
         lines.append(
             f"| {n:,} | baseline: read Parquet + sort(mmsi, ts) | {cell(base)} | "
-            f"{base['peak_rss_mb']:.0f} | {base['min_s'] * 10_000_000 / n:.2f} | | 1.0x |"
+            f"{base['cpu_s']:.2f} | {base['peak_rss_mb']:.0f} | "
+            f"{base['min_s'] * 10_000_000 / n:.2f} | "
+            f"{base['cpu_s'] * 10_000_000 / n:.2f} | | 1.0x |"
         )
     lines += [
         "",
         "Cases: `segment_in_memory` times `segment()` on a DataFrame already in memory (sort "
-        "included: the input is shuffled); `segment_eager` adds `read_parquet`; `segment_lazy` "
-        "is `segment(scan_parquet(...)).collect()`. GFW's figure is for its pure-Python gap "
-        "detector on a laptop i7-1355U, a different machine: the comparison is indicative only.",
+        "included: the input is shuffled; the 'already sorted' row feeds rows in output order, "
+        "as `vessels ingest` writes positions.parquet, and polars' sort then costs ~nothing); "
+        "`segment_eager` adds `read_parquet`; `segment_lazy` "
+        "is `segment(scan_parquet(...)).collect()`. GFW's figure is for its pure-Python (single "
+        "thread) gap detector on a laptop i7-1355U, a different and unloaded machine: we compare "
+        "it with our CPU seconds (all threads summed), which a loaded machine inflates less than "
+        "wall time; the comparison is indicative only. CPU s = `time.process_time()` around the "
+        "timed call (min over repeats).",
         "",
     ]
+    lines += _verdict(ours, split, build, cpu_per_10m, load)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines))
     print(f"wrote {RESULTS}")
+
+
+def _verdict(
+    ours: dict[str, float],
+    split: dict[str, float],
+    build: dict[str, float],
+    cpu_per_10m: dict[tuple[int, str], float],
+    load: tuple[float, float, float],
+) -> list[str]:
+    """Plain-words verdict on the two targets, from the figures of this run."""
+    wall_x = split["min_s"] / ours["min_s"]
+    cpu_x = split["cpu_s"] / ours["cpu_s"]
+    met = "met" if min(wall_x, cpu_x) >= 100 else "NOT met"
+    out = [
+        "",
+        "## Verdict (this run)",
+        "",
+        f"- segmentation >= 100x faster than movingpandas' ObservationGapSplitter on 200k points: "
+        f"**{met}** ({wall_x:.0f}x in wall time, {cpu_x:.0f}x in CPU time; "
+        f"{(split['min_s'] + build['min_s']) / ours['min_s']:.0f}x with the collection build).",
+    ]
+    for n in sorted({n for n, _ in cpu_per_10m}):
+        shuffled = cpu_per_10m[(n, "segment_in_memory")]
+        ordered = cpu_per_10m.get((n, "segment_in_memory, input already sorted"), float("nan"))
+        base = cpu_per_10m[(n, "baseline")]
+        verdicts = ["met" if v < GFW_S_PER_10M else "NOT met" for v in (shuffled, ordered)]
+        out.append(
+            f"- {n:,} rows, CPU s per 10 M messages vs GFW pipe-gaps' {GFW_S_PER_10M} s: "
+            f"shuffled input {shuffled:.2f} s (**{verdicts[0]}**; a bare read + sort of the same "
+            f"rows costs {base:.2f} s), input already in order {ordered:.2f} s "
+            f"(**{verdicts[1]}**)."
+        )
+    out += [
+        f"- The machine was shared (load average {load[0]:.0f} on {os.cpu_count()} cores at the "
+        "start); contention inflates CPU seconds too (caches, memory bandwidth), so the per-"
+        "message figures are upper bounds, and GFW's figure comes from an unloaded laptop.",
+        "",
+    ]
+    return out
 
 
 def _cpu() -> str:
