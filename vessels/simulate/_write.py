@@ -32,6 +32,7 @@ import polars as pl
 from vessels import schema as S
 from vessels.errors import UserError
 from vessels.outputs import atomic_path, prepare_out_dir, write_json, write_parquet
+from vessels.simulate._nmea import position_sentences, tag_blocks
 from vessels.simulate._simulate import Simulation
 from vessels.simulate._truth import zones_fingerprint
 
@@ -170,137 +171,101 @@ def _checksum(s: str) -> str:
     return f"{c:02X}"
 
 
-def _tag(station: str, epoch: int) -> str:
-    body = f"s:{station},c:{epoch}"
-    return f"\\{body}*{_checksum(body)}\\"
+def _static_lines(row: dict[str, Any], tag: str, seq: int) -> list[str]:
+    """Type 5 (class A, two fragments) or type 24 parts A and B (class B), encoded with pyais."""
+    enc = _encoder()
+    length, width = row[S.LENGTH_M] or 0, row[S.WIDTH_M] or 0
+    bow = round(length * 0.6)
+    dims = {
+        "to_bow": bow,
+        "to_stern": round(length) - bow,
+        "to_port": int(width) // 2,
+        "to_starboard": int(width) - int(width) // 2,
+    }
+    kw: dict[str, Any] = {"talker_id": "AI", "sentence_type": "VDM"}
+    if row[S.AIS_CLASS] == "A":
+        msg: dict[str, Any] = {
+            "type": 5,
+            "mmsi": row[S.MMSI],
+            "shipname": _six_bit(row[S.VESSEL_NAME]),
+            "callsign": _six_bit(row[S.CALLSIGN]),
+            "imo": row[S.IMO] or 0,
+            "ship_type": row[S.SHIP_TYPE] or 0,
+            "draught": (row[S.DRAFT_M] or 0.0) + _EPS,
+            "destination": _six_bit(row[S.DESTINATION]),
+            "ais_version": 2,
+            **dims,
+        }
+        return [tag + x for x in enc(msg, seq_id=seq, **kw)]
+    part_a = {
+        "type": 24,
+        "mmsi": row[S.MMSI],
+        "partno": 0,
+        "shipname": _six_bit(row[S.VESSEL_NAME]),
+    }
+    part_b = {
+        "type": 24,
+        "mmsi": row[S.MMSI],
+        "partno": 1,
+        "ship_type": row[S.SHIP_TYPE] or 0,
+        "callsign": _six_bit(row[S.CALLSIGN]),
+        **dims,
+    }
+    return [tag + enc(part_a, **kw)[0], tag + enc(part_b, **kw)[0]]
 
 
 def _nmea(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Series, dict[str, int]]:
-    """NMEA 0183 with IEC 61162-450 tag blocks, encoded with pyais (about 20 k msg/s)."""
-    enc = _encoder()
+    """NMEA 0183 with IEC 61162-450 tag blocks.
+
+    Position reports are bit-packed with numpy (:mod:`vessels.simulate._nmea`); the static
+    report of each vessel (and of each broadcast name) is sent before its first position of
+    every ``static_every_s`` clock slot and encoded with pyais.
+    """
     df = _by_time(sim)
-    every = sim.config.reporting.static_every_s
-    lines: list[str] = []
-    last_static: dict[tuple[int, str], float] = {}
-    seq = 0
-    rows = df.select(
-        S.MMSI,
-        S.TS,
-        S.LAT,
-        S.LON,
-        S.SOG_KN,
-        S.COG_DEG,
-        S.HEADING_DEG,
-        S.NAV_STATUS,
-        S.AIS_CLASS,
-        S.VESSEL_NAME,
-        S.CALLSIGN,
-        S.IMO,
-        S.SHIP_TYPE,
-        S.LENGTH_M,
-        S.WIDTH_M,
-        S.DRAFT_M,
-        S.DESTINATION,
-    ).iter_rows()
-    stations = ("rx-coast", "rx-sat")
-    for (
-        mmsi,
-        ts,
-        lat,
-        lon,
-        sog,
-        cog,
-        hdg,
-        status,
-        cls,
-        name,
-        cs,
-        imo,
-        st,
-        length,
-        width,
-        draft,
-        dest,
-    ) in rows:
-        epoch = int(ts.timestamp())
-        tag = _tag(stations[int(rng.random() < 0.2)], epoch)
-        key = (mmsi, name or "")
-        if epoch - last_static.get(key, -1e18) >= every:
-            last_static[key] = epoch
-            bow = round((length or 0) * 0.6)
-            stern = round(length or 0) - bow
-            port = int(width or 0) // 2
-            starboard = int(width or 0) - port
-            if cls == "A":
-                seq = seq % 9 + 1
-                msg: dict[str, Any] = {
-                    "type": 5,
-                    "mmsi": mmsi,
-                    "shipname": _six_bit(name),
-                    "callsign": _six_bit(cs),
-                    "imo": imo or 0,
-                    "ship_type": st or 0,
-                    "to_bow": bow,
-                    "to_stern": stern,
-                    "to_port": port,
-                    "to_starboard": starboard,
-                    "draught": (draft or 0.0) + _EPS,
-                    "destination": _six_bit(dest),
-                    "ais_version": 2,
-                }
-                lines += [
-                    tag + s for s in enc(msg, talker_id="AI", sentence_type="VDM", seq_id=seq)
-                ]
-            else:
-                lines.append(
-                    tag
-                    + enc(
-                        {"type": 24, "mmsi": mmsi, "partno": 0, "shipname": _six_bit(name)},
-                        talker_id="AI",
-                        sentence_type="VDM",
-                    )[0]
-                )
-                lines.append(
-                    tag
-                    + enc(
-                        {
-                            "type": 24,
-                            "mmsi": mmsi,
-                            "partno": 1,
-                            "ship_type": st or 0,
-                            "callsign": _six_bit(cs),
-                            "to_bow": bow,
-                            "to_stern": stern,
-                            "to_port": port,
-                            "to_starboard": starboard,
-                        },
-                        talker_id="AI",
-                        sentence_type="VDM",
-                    )[0]
-                )
-        pos: dict[str, Any] = {
-            "mmsi": mmsi,
-            "lat": lat,
-            "lon": lon,
-            "speed": 102.3 if sog is None else sog + _EPS,
-            "course": 360.0 if cog is None else cog + _EPS,
-            "heading": 511 if hdg is None else int(hdg),
-            "second": ts.second,
-        }
-        if cls == "A":
-            pos.update(type=1, status=15 if status is None else status)
-        else:
-            pos.update(type=18, cs=1)
-        lines.append(
-            tag
-            + enc(
-                pos,
-                talker_id="AI",
-                sentence_type="VDM",
-                radio_channel="AB"[int(rng.random() < 0.5)],
-            )[0]
+    n = df.height
+    epoch = (df[S.TS].dt.epoch("s")).to_numpy().astype(np.int64)
+    station = (rng.random(n) < 0.2).astype(np.int64)
+    channel_b = rng.random(n) < 0.5
+    tags = tag_blocks(("rx-coast", "rx-sat"), station, epoch)
+
+    def f64(col: str) -> np.ndarray:
+        return df[col].cast(pl.Float64).fill_null(np.nan).to_numpy()
+
+    pos = position_sentences(
+        df[S.MMSI].to_numpy().astype(np.int64),
+        (df[S.AIS_CLASS] == "A").to_numpy(),
+        df[S.LAT].to_numpy(),
+        df[S.LON].to_numpy(),
+        f64(S.SOG_KN),
+        f64(S.COG_DEG),
+        f64(S.HEADING_DEG),
+        df[S.NAV_STATUS].fill_null(15).to_numpy().astype(np.int64),
+        df[S.TS].dt.second().to_numpy().astype(np.int64),
+        channel_b,
+    )
+    every = int(sim.config.reporting.static_every_s)
+    first = (
+        df.select(
+            pl.struct(
+                S.MMSI, pl.col(S.VESSEL_NAME).fill_null(""), pl.lit(epoch // every)
+            ).is_first_distinct()
         )
-    series = pl.Series(lines, dtype=pl.String)
+        .to_series()
+        .to_numpy()
+    )
+    keys: list[int] = []
+    static: list[str] = []
+    seq = 0
+    tag_list = tags.to_list()
+    for i in np.nonzero(first)[0].tolist():
+        seq = seq % 9 + 1
+        lines_i = _static_lines(df.row(i, named=True), tag_list[i], seq)
+        keys += [4 * i + k for k in range(len(lines_i))]
+        static += lines_i
+    all_keys = np.concatenate([4 * np.arange(n, dtype=np.int64) + 3, np.asarray(keys, np.int64)])
+    all_lines = pl.concat([tags + pos, pl.Series(static, dtype=pl.String)])
+    lines = all_lines.gather(np.argsort(all_keys, kind="stable"))
+    series = lines
     single = series.str.contains(r"!AIVDM,1,1,", literal=True).to_numpy()
     order, stats = _mess_order(series.len(), rng, sim, single)
     series = series.gather(order)
