@@ -24,7 +24,7 @@ def main() -> None:
     ap.add_argument("--vessels", type=int, default=7000)
     ap.add_argument("--hours", type=float, default=48.0)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--write", action="store_true", help="also time the CSV and Parquet writers")
+    ap.add_argument("--write", action="store_true", help="also time the Parquet, CSV and NMEA writers")
     a = ap.parse_args()
     load = os.getloadavg()
     print(
@@ -44,7 +44,7 @@ def main() -> None:
     )
     if a.write:
         with tempfile.TemporaryDirectory() as d:
-            for fmt in ("parquet", "marinecadastre"):
+            for fmt in ("parquet", "marinecadastre", "nmea"):
                 t = time.perf_counter()
                 write(sim, f"{d}/{fmt}", format=fmt)
                 dt = time.perf_counter() - t

@@ -119,7 +119,7 @@ def position_sentences(
     nav_status: np.ndarray,
     second: np.ndarray,
     channel_b: np.ndarray,
-) -> np.ndarray:
+) -> pl.Series:
     """``!AIVDM`` sentences (type 1 for class A, type 18 for class B); NaN = not available."""
     n = mmsi.size
     if n == 0:
