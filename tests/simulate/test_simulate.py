@@ -7,6 +7,8 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vessels import schema as S
 from vessels._geo import haversine_m
@@ -277,3 +279,22 @@ def test_user_errors(kwargs: dict, message: str) -> None:
     args = {"scenario": "yucatan", **kwargs}
     with pytest.raises(UserError, match=message):
         simulate(args.pop("scenario"), **args)
+
+
+@settings(max_examples=4, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_any_seed_keeps_the_invariants(seed: int) -> None:
+    from vessels.zones import is_on_land
+
+    sim = simulate("yucatan", seed=seed, hours=16)
+    p = sim.positions
+    assert not is_on_land(p[S.LAT].to_numpy(), p[S.LON].to_numpy()).any()
+    assert not p.select(S.MMSI, S.TS).is_duplicated().any()
+    gaps = sim.truth.filter(pl.col("event_type") == "ais_gap")
+    assert gaps.height == 1  # the go-fast's dark crossing
+    g = gaps.row(0, named=True)
+    inside = _track(sim, g["vessel_key"]).filter(
+        pl.col(S.TS).is_between(g[S.START_TS], g[S.END_TS], closed="none")
+    )
+    assert inside.height == 0
+    assert set(sim.truth["vessel_key"]) <= set(sim.vessels["vessel_key"])
