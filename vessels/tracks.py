@@ -60,7 +60,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar, overload
 
@@ -71,9 +71,7 @@ from vessels import schema as S
 from vessels._geo import (
     EARTH_RADIUS_M,
     MPS_PER_KN,
-    haversine_m,
     haversine_m_np,
-    initial_bearing_deg,
 )
 from vessels.errors import ConfigError
 
@@ -109,6 +107,7 @@ _A_DIST = "_vs_a_dist_m"
 _A_BEARING = "_vs_a_bearing_deg"
 _DT = "_vs_dt_s"
 _DIST = "_vs_dist_m"
+_BEARING_C = "_vs_bearing_c_deg"
 _BEARING = "_vs_bearing_deg"
 _ASSIGNED_SCHEMA: dict[str, pl.DataType] = {
     _RUN: pl.Int64(),
@@ -183,15 +182,33 @@ class SegmentConfig:
 # --- expression building blocks ----------------------------------------------------------------
 
 
-def _kinematics_from_prev(
-    prev_ts: pl.Expr, prev_lat: pl.Expr, prev_lon: pl.Expr
-) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
-    """dt_s, dist_m, implied_speed_kn and the bearing of the leg into each position."""
-    dt_s = (pl.col(S.TS) - prev_ts).dt.total_microseconds().cast(pl.Float64) / _US_PER_S
-    dist_m = haversine_m(prev_lat, prev_lon, S.LAT, S.LON)
-    speed_kn = pl.when(dt_s > 0).then(dist_m / dt_s / MPS_PER_KN)
-    bearing = pl.when(dist_m > 0).then(initial_bearing_deg(prev_lat, prev_lon, S.LAT, S.LON))
-    return dt_s, dist_m, speed_kn, bearing
+def _shift(expr: pl.Expr) -> pl.Expr:
+    return expr.shift(1)
+
+
+def _consecutive_legs(
+    prev: Callable[[pl.Expr], pl.Expr] = _shift,
+) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """dt_s, haversine dist_m and initial bearing from the previous row (``prev``: a shift).
+
+    The same formulas as :func:`vessels._geo.haversine_m` and
+    :func:`vessels._geo.initial_bearing_deg`, written so that the per-row sines and cosines are
+    computed once and shared by both (polars evaluates each repeated sub-expression once): the
+    trigonometry is the bulk of :func:`segment`'s work after the sort.
+    """
+    phi = pl.col(S.LAT).radians()
+    lmb = pl.col(S.LON).radians()
+    cos_phi = phi.cos()
+    sin_phi = phi.sin()
+    phi_prev, cos_phi_prev, sin_phi_prev = prev(phi), prev(cos_phi), prev(sin_phi)
+    dlmb = lmb - prev(lmb)
+    a = ((phi - phi_prev) / 2).sin().pow(2) + cos_phi_prev * cos_phi * (dlmb / 2).sin().pow(2)
+    dist_m = 2 * EARTH_RADIUS_M * a.sqrt().clip(0.0, 1.0).arcsin()
+    y = dlmb.sin() * cos_phi
+    x = cos_phi_prev * sin_phi - sin_phi_prev * cos_phi * dlmb.cos()
+    bearing = (pl.arctan2(y, x).degrees() + 360.0) % 360.0
+    dt_s = (pl.col(S.TS) - prev(pl.col(S.TS))).dt.total_microseconds().cast(pl.Float64) / _US_PER_S
+    return dt_s, dist_m, bearing
 
 
 def _course_change(bearing: pl.Expr, prev_bearing: pl.Expr) -> pl.Expr:
@@ -234,11 +251,13 @@ def kinematics_exprs(partition_by: str | Sequence[str] = S.MMSI) -> list[pl.Expr
     """
     keys = [partition_by] if isinstance(partition_by, str) else list(partition_by)
 
-    def prev(name: str) -> pl.Expr:
-        return pl.col(name).shift(1).over(keys)
+    def prev(expr: pl.Expr) -> pl.Expr:
+        return expr.shift(1).over(keys)
 
-    dt_s, dist_m, speed_kn, bearing = _kinematics_from_prev(prev(S.TS), prev(S.LAT), prev(S.LON))
-    change = _course_change(bearing, bearing.shift(1).over(keys))
+    dt_s, dist_m, bearing = _consecutive_legs(prev)
+    speed_kn = pl.when(dt_s > 0).then(dist_m / dt_s / MPS_PER_KN)
+    bearing = pl.when(dist_m > 0).then(bearing)
+    change = _course_change(bearing, prev(bearing))
     return [
         dt_s.alias(S.DT_S),
         dist_m.alias(S.DIST_M),
@@ -255,16 +274,14 @@ F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
 def _with_runs(lf: pl.LazyFrame, config: SegmentConfig) -> pl.LazyFrame:
     """Add row index, run ids and the conflicted flag to positions sorted by SORT_KEYS."""
     same_mmsi = pl.col(S.MMSI) == pl.col(S.MMSI).shift(1)
-    dt_s, dist_m, _, _ = _kinematics_from_prev(
-        pl.col(S.TS).shift(1), pl.col(S.LAT).shift(1), pl.col(S.LON).shift(1)
-    )
+    dt_s, dist_m, bearing = _consecutive_legs()
     max_gap_s = config.max_gap_h * 3600.0
     max_speed_mps = config.max_speed_kn * MPS_PER_KN
     gap = pl.col(_DT) > max_gap_s
     impossible = pl.col(_DIST) > pl.col(_DT) * max_speed_mps + config.jump_tolerance_m
     return (
         lf.with_row_index(_ROW)
-        .with_columns(dt_s.alias(_DT), dist_m.alias(_DIST))
+        .with_columns(dt_s.alias(_DT), dist_m.alias(_DIST), bearing.alias(_BEARING_C))
         .with_columns(
             same_mmsi.fill_null(False).alias("_vs_same"),
             (same_mmsi & impossible).fill_null(False).alias("_vs_impossible"),
@@ -440,11 +457,8 @@ def _finish(lf_runs: pl.LazyFrame, assigned: pl.DataFrame, columns: list[str]) -
     brk = pl.col(_BRK)
     dt_s = pl.when(brk).then(pl.col(_A_DT)).otherwise(pl.col(_DT))
     dist_m = pl.when(brk).then(pl.col(_A_DIST)).otherwise(pl.col(_DIST))
-    consecutive_bearing = initial_bearing_deg(
-        pl.col(S.LAT).shift(1), pl.col(S.LON).shift(1), S.LAT, S.LON
-    )
     bearing = pl.when(pl.col(S.DIST_M) > 0).then(
-        pl.when(brk).then(pl.col(_A_BEARING)).otherwise(consecutive_bearing)
+        pl.when(brk).then(pl.col(_A_BEARING)).otherwise(pl.col(_BEARING_C))
     )
     base = lf_runs.join(assigned.lazy(), on=_RUN, how="left", maintain_order="left").with_columns(
         pl.coalesce(_A_SEG, _RUN).alias(_SEG),
