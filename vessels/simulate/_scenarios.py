@@ -1,7 +1,9 @@
 """The named scenarios: which vessels, what each does, and what is planted.
 
-Times are seconds after the scenario start (default 2024-03-01 00:00 UTC, i.e. 17:00 local
-time in Sonora and Yucatán-adjacent waters; night falls about 2 h into the scenario). Every
+Times are seconds after the scenario start (default 2024-03-01 00:00 UTC: 17:00 in Sonora and
+Baja California Sur (UTC-7), 18:00 in Yucatán (UTC-6); night falls about 1-2 h into the
+scenario — the staging assumes that default start). Plans are staged for 50 h and stretched to
+the requested period (vessels wait in port or drift at the end). Every
 scenario vessel is built from a few plan verbs (see :mod:`vessels.simulate._track`); each planted
 behaviour is recorded as a :class:`PlantedEvent` and turned into truth rows after sampling.
 
@@ -74,7 +76,7 @@ def _rng(seed: int, name: str, i: int) -> np.random.Generator:
 
 
 # ---------------------------------------------------------------------------------------------
-def gulf_of_california(seed: int) -> ScenarioBuild:
+def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     """Pangas poaching in the upper Gulf, a dark rendezvous, trawlers, ferry, cargo."""
     sb = ScenarioBuild("gulf-of-california")
     r = _rng(seed, sb.name, 0)
@@ -97,7 +99,7 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
         dark1 = p.t_s - 300
         f1b0, f1 = p.gillnet(soak_h=1.0, set_heading_deg=r.uniform(0, 360))
         p.go(*port, speed_kn=r.uniform(18, 24))
-        p.at(50 * H, status=5)
+        p.at(end_h * H, status=5)
         v = sb.add(
             VesselSpec(
                 f"panga-{n + 1}",
@@ -139,7 +141,7 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
     p.go(*grounds[2], speed_kn=20.0)
     f0, f1 = p.gillnet(soak_h=4.0, set_heading_deg=60.0)
     p.go(31.22, -113.64, speed_kn=20.0)
-    p.at(50 * H, status=5)
+    p.at(end_h * H, status=5)
     v3 = sb.add(
         VesselSpec(
             "panga-3",
@@ -176,7 +178,7 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
             *offset_deg(27.87, -111.07, 1500 * np.sin(a), 1500 * np.cos(a)), speed_kn=7.0, status=0
         )
     p.stay(10.0, drift_kn=0.2, status=5)
-    p.at(50 * H, status=5)
+    p.at(end_h * H, status=5)
     clone = sb.add(
         VesselSpec(
             "clone-of-panga-3",
@@ -225,9 +227,9 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
     t_part = fb.t_s
     fb.go(27.42, -112.10, speed_kn=9.0)
     fb.go(27.33, -112.23, speed_kn=9.0)
-    fb.at(50 * H, status=5)
+    fb.at(end_h * H, status=5)
     lv.route([(27.1, -111.2), (26.0, -110.3), (24.5, -109.6)], speed_kn=12.0)
-    lv.stay(max(0.5, 48 - lv.t_s / H + 2), drift_kn=0.5, status=0)
+    lv.stay(max(0.5, end_h - lv.t_s / H), drift_kn=0.5, status=0)
     fbv = sb.add(
         VesselSpec(
             "fishing-boat-sr",
@@ -284,7 +286,7 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
         p.go(*g, speed_kn=9.0)
         f0, f1 = p.trawl(hours=r.uniform(10, 13), speed_kn=3.0, heading_deg=140 + 10 * n)
         p.go(27.83, -110.93, speed_kn=9.0)
-        p.at(50 * H, status=5)
+        p.at(end_h * H, status=5)
         v = sb.add(
             VesselSpec(
                 f"trawler-{n + 1}",
@@ -360,7 +362,7 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
             [(24.5, -109.6), (26.0, -110.3), (27.0, -110.75), (27.80, -110.96)],
             speed_kn=r.uniform(11, 14),
         )
-        p.stay(48 - p.t_s / H + 2, drift_kn=0.05, status=1)
+        p.stay(end_h - p.t_s / H, drift_kn=0.05, status=1)
         sb.add(
             VesselSpec(
                 f"cargo-{n + 1}",
@@ -385,7 +387,7 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
     p.route([(27.85, -111.12), (27.80, -111.02), (27.88, -110.98)], speed_kn=15.0)
     p.stay(2.0, drift_kn=0.5, status=0)
     p.go(27.90, -111.00, speed_kn=15.0)
-    p.stay(48 - p.t_s / H + 2, drift_kn=0.0, status=5)
+    p.stay(end_h - p.t_s / H, drift_kn=0.0, status=5)
     sb.add(
         VesselSpec(
             "yacht",
@@ -406,7 +408,7 @@ def gulf_of_california(seed: int) -> ScenarioBuild:
 
 
 # ---------------------------------------------------------------------------------------------
-def yucatan(seed: int) -> ScenarioBuild:
+def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     """A reefer loitering on the Campeche Bank met by fishing boats, a go-fast, legal fishing."""
     sb = ScenarioBuild("yucatan")
     r = _rng(seed, sb.name, 0)
@@ -419,7 +421,7 @@ def yucatan(seed: int) -> ScenarioBuild:
     reefer.route([(23.1, -89.0), bank], speed_kn=12.0)
     lo0, lo1 = reefer.stay(28.0, drift_kn=0.4, status=0, step_min=15)
     reefer.route([(23.1, -89.0), (22.4, -87.3)], speed_kn=12.0)
-    reefer.stay(max(0.5, 50 - reefer.t_s / H), drift_kn=0.3, status=0)
+    reefer.stay(max(0.5, end_h - reefer.t_s / H), drift_kn=0.3, status=0)
     rv = sb.add(
         VesselSpec(
             "reefer",
@@ -476,7 +478,7 @@ def yucatan(seed: int) -> ScenarioBuild:
             p.t[-1] = p.t_s
         e1 = p.t_s
         p.go(*progreso, speed_kn=14.0)
-        p.stay(max(0.5, 50 - p.t_s / H), drift_kn=0.0, status=5)
+        p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.0, status=5)
         v = sb.add(
             VesselSpec(
                 f"lancha-{n + 1}",
@@ -526,7 +528,7 @@ def yucatan(seed: int) -> ScenarioBuild:
     p.go(23.0, -88.3, speed_kn=30.0)
     d1 = d0 + 7.5 * H
     p.route([(22.9, -88.6), (21.75, -88.4)], speed_kn=28.0)
-    p.stay(max(0.5, 50 - p.t_s / H), drift_kn=0.3, status=0)
+    p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.3, status=0)
     gf = sb.add(
         VesselSpec(
             "go-fast",
@@ -553,7 +555,7 @@ def yucatan(seed: int) -> ScenarioBuild:
         p.go(*g, speed_kn=8.0)
         f0, f1 = p.longline(set_h=1.5, soak_h=3.0, heading_deg=90.0 + 15 * n)
         p.go(21.36 + 0.01 * n, -89.66, speed_kn=8.0)
-        p.stay(max(0.5, 50 - p.t_s / H), drift_kn=0.0, status=5)
+        p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.0, status=5)
         v = sb.add(
             VesselSpec(
                 f"progreso-{n + 1}",
@@ -591,7 +593,7 @@ def yucatan(seed: int) -> ScenarioBuild:
     for n, lane in enumerate(lanes):
         p = plan(50 + n, *lane[0], status=0)
         p.route(lane[1:], speed_kn=13.0)
-        p.stay(max(0.5, 50 - p.t_s / H), drift_kn=0.05, status=1)
+        p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.05, status=1)
         sb.add(
             VesselSpec(
                 f"tanker-{n + 1}",
@@ -612,7 +614,7 @@ def yucatan(seed: int) -> ScenarioBuild:
         )
     # a freighter at anchor off Progreso and a pleasure boat off Cancún (controls)
     p = plan(60, 21.42, -89.70, status=1)
-    p.at(50 * H, status=1)
+    p.at(end_h * H, status=1)
     sb.add(
         VesselSpec(
             "anchored-cargo",
@@ -637,7 +639,7 @@ def yucatan(seed: int) -> ScenarioBuild:
         for k in range(25):
             a = np.radians(30 * k)
             p.go(*offset_deg(21.13, -86.72, 1800 * np.sin(a), 1800 * np.cos(a)), speed_kn=8.0)
-    p.at(50 * H, status=5)
+    p.at(end_h * H, status=5)
     sb.add(
         VesselSpec(
             "yacht-cancun",
@@ -668,7 +670,7 @@ def _pos_at(plan: Plan, t_s: float) -> tuple[float, float]:
 PACIFIC_EEZ_LON = -115.7
 
 
-def pacific_eez(seed: int) -> ScenarioBuild:
+def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     """A Chinese-flagged longliner fishing inside Mexico's Pacific EEZ; legal fishing around."""
     sb = ScenarioBuild("pacific-eez")
 
@@ -679,7 +681,7 @@ def pacific_eez(seed: int) -> ScenarioBuild:
     p.go(24.35, -115.0, speed_kn=9.5)
     f0, f1 = p.longline(set_h=3.0, soak_h=3.0, heading_deg=105.0)
     p.go(24.5, -117.6, speed_kn=9.5)
-    p.stay(max(0.5, 50 - p.t_s / H), drift_kn=0.5, status=0)
+    p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.5, status=0)
     ll = sb.add(
         VesselSpec(
             "longliner-cn",
@@ -723,7 +725,7 @@ def pacific_eez(seed: int) -> ScenarioBuild:
     p = plan(11, 22.5, -121.0)
     p.go(22.3, -120.0, speed_kn=9.0)
     f0, f1 = p.longline(set_h=4.0, soak_h=4.0, heading_deg=80.0)
-    p.stay(max(0.5, 50 - p.t_s / H), drift_kn=0.6, status=7)
+    p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.6, status=7)
     v = sb.add(
         VesselSpec(
             "longliner-cn-2",
@@ -751,7 +753,7 @@ def pacific_eez(seed: int) -> ScenarioBuild:
         p.go(*offset_deg(p.lat, p.lon, 9000 * (k + 1), -4000), speed_kn=13.0)
         fish.append(p.purse_seine(radius_m=450.0))
     p.go(23.3, -112.6, speed_kn=13.0)
-    p.stay(max(0.5, 50 - p.t_s / H), drift_kn=0.3, status=0)
+    p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.3, status=0)
     ps = sb.add(
         VesselSpec(
             "purse-seiner",
@@ -795,7 +797,7 @@ def pacific_eez(seed: int) -> ScenarioBuild:
         start = offset_deg(*pts[1], 0, 0) if n == 2 else pts[0]
         p = plan(20 + n, *start)
         p.route(pts[2:] if n == 2 else pts[1:], speed_kn=14.0 + n)
-        p.stay(max(0.5, 50 - p.t_s / H), drift_kn=0.05, status=1)
+        p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.05, status=1)
         sb.add(
             VesselSpec(
                 f"cargo-{n + 1}",
@@ -826,11 +828,11 @@ def _crossing_time(plan: Plan, lon_limit: float, *, inbound: bool) -> float:
     return float(tt[idx[0]] if inbound else tt[idx[-1]])
 
 
-def mixed(seed: int) -> ScenarioBuild:
+def mixed(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     """All three regional scenarios together (background traffic is added by the caller)."""
     sb = ScenarioBuild("mixed")
     for f in (gulf_of_california, yucatan, pacific_eez):
-        part = f(seed)
+        part = f(seed, end_h)
         for v in part.vessels:
             v.key = f"{part.name}/{v.key}"
         sb.vessels += part.vessels
@@ -850,7 +852,7 @@ def mixed(seed: int) -> ScenarioBuild:
     return sb
 
 
-SCENARIOS: dict[str, Callable[[int], ScenarioBuild]] = {
+SCENARIOS: dict[str, Callable[[int, float], ScenarioBuild]] = {
     "gulf-of-california": gulf_of_california,
     "yucatan": yucatan,
     "pacific-eez": pacific_eez,

@@ -175,7 +175,8 @@ def simulate(
     horizon_h = 48.0 if hours is None else float(hours)
     horizon_s = horizon_h * 3600.0
 
-    build = SCENARIOS[scenario](seed)
+    # scenario vessels' plans run to 2 h past the period (at least the 50 h they are staged in)
+    build = SCENARIOS[scenario](seed, max(50.0, horizon_h + 2.0))
     specs = list(build.vessels)
     regions = [REGIONS[r] for r in SCENARIO_REGIONS[scenario]]
     n_bg = max(0, (n_vessels or 0) - len(specs))
