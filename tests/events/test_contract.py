@@ -167,8 +167,10 @@ def test_every_parameter_has_unit_and_documented_source(
     if hint is float and f.name not in UNITLESS:
         assert f.name.endswith(UNIT_SUFFIXES), f"{sec}.{f.name} has no unit in its name"
     assert f.name in (cls.__doc__ or ""), f"{sec}.{f.name} undocumented in {cls.__name__}"
-    docs = Path(__file__).parents[2] / "docs" / "events.md"
-    assert f"`{f.name}`" in docs.read_text(), f"{sec}.{f.name} missing from docs/events.md"
+    docs = (Path(__file__).parents[2] / "docs" / "events.md").read_text()
+    default = getattr(getattr(DetectorConfig(), sec), f.name)
+    row = f"| `{f.name}` | `{default!r}` |"
+    assert row in docs, f"{sec}.{f.name} (default {default!r}) missing or stale in docs/events.md"
 
 
 @pytest.mark.parametrize("path", sorted(PROFILES_DIR.glob("*.toml")), ids=lambda p: p.stem)

@@ -135,8 +135,12 @@ def _validity(p: pl.DataFrame, cfg: IdentityConfig) -> pl.LazyFrame:
         .then(pl.lit("an AtoN, SART, MOB or EPIRB device"))
         .otherwise(pl.lit("a handheld radio (8xx)"))
     )
+    suspect = (pl.col(S.MMSI_VALID) == False) | ~m.is_between(  # noqa: E712
+        cfg.ship_mmsi_min, cfg.ship_mmsi_max
+    )
     per = (
         p.lazy()
+        .filter(suspect.any().over(S.MMSI))  # few rows: sort within groups only for those
         .group_by(S.MMSI)
         .agg(
             pl.col(S.TS).min().alias(S.START_TS),
@@ -180,22 +184,25 @@ def _validity(p: pl.DataFrame, cfg: IdentityConfig) -> pl.LazyFrame:
 def _static(p: pl.DataFrame) -> pl.LazyFrame:
     seg = S.SEGMENT_ID
     norm = {
-        S.VESSEL_NAME: pl.col(S.VESSEL_NAME).str.strip_chars().str.to_uppercase(),
-        S.CALLSIGN: pl.col(S.CALLSIGN).str.strip_chars().str.to_uppercase(),
-        S.IMO: pl.col(S.IMO).cast(pl.String),
-        S.SHIP_TYPE: pl.col(S.SHIP_TYPE).cast(pl.String),
+        S.VESSEL_NAME: pl.col(S.VESSEL_NAME).str.strip_chars().str.to_uppercase().replace("", None),
+        S.CALLSIGN: pl.col(S.CALLSIGN).str.strip_chars().str.to_uppercase().replace("", None),
+        S.IMO: pl.col(S.IMO),
+        S.SHIP_TYPE: pl.col(S.SHIP_TYPE),
     }
     parts = []
     for field, expr in norm.items():
-        v = expr.replace("", None)
+        # values compared in their own dtype; only the few rows where a value starts or changes
+        # within a segment are kept and cast to text
         parts.append(
             p.lazy()
-            .select(S.MMSI, S.TS, SEG, seg, S.LAT, S.LON, S.EEZ_ISO3, v.alias("_v"))
+            .select(S.MMSI, S.TS, SEG, seg, S.LAT, S.LON, S.EEZ_ISO3, pl.col(field))
+            .filter(pl.col(field).is_not_null())
+            .with_columns(expr.alias("_v"))
             .filter(pl.col("_v").is_not_null())
             .with_columns(prev_in(pl.col("_v")).alias("_prev"))
             .filter((pl.col("_v") != pl.col("_prev")).fill_null(True))
-            .with_columns(pl.lit(field).alias("_field"))
-            .drop("_prev", SEG)
+            .with_columns(pl.lit(field).alias("_field"), pl.col("_v").cast(pl.String))
+            .drop("_prev", SEG, field)
         )
     long = pl.concat(parts).sort(S.MMSI, "_field", S.TS, "_v", seg)
     prev_v = pl.col("_v").shift().over(S.MMSI, "_field")
