@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -24,7 +25,9 @@ def main() -> None:
     ap.add_argument("--vessels", type=int, default=7000)
     ap.add_argument("--hours", type=float, default=48.0)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--write", action="store_true", help="also time the Parquet, CSV and NMEA writers")
+    ap.add_argument(
+        "--write", action="store_true", help="also time the Parquet, CSV and NMEA writers"
+    )
     a = ap.parse_args()
     load = os.getloadavg()
     print(
@@ -52,6 +55,9 @@ def main() -> None:
                     f"| write {fmt} | {sim.vessels.height:,} | {a.hours:g} | {n:,} | {dt:.1f} "
                     f"| {n / dt:,.0f} |"
                 )
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak_mb:,.0f} MB")
 
 
 if __name__ == "__main__":
