@@ -96,6 +96,7 @@ def report(rows: int, res: dict[str, object], profile: str) -> str:
     s = res["summary"]
     assert isinstance(s, dict)
     timings = s.get("timings_s", {})
+    memory = s.get("peak_rss_gb_after_stage", {})
     wall = float(res["wall_s"])  # type: ignore[arg-type]
     rss = float(res["peak_rss_gb"])  # type: ignore[arg-type]
     ok_wall = "✅" if wall <= TARGET_WALL_S else "❌"
@@ -124,6 +125,12 @@ def report(rows: int, res: dict[str, object], profile: str) -> str:
         "| " + " | ".join(timings) + " |",
         "|" + "---|" * len(timings),
         "| " + " | ".join(f"{v:.1f}" for v in timings.values()) + " |",
+        "",
+        "Peak RSS of the process after each stage (GB, from summary.json):",
+        "",
+        "| " + " | ".join(memory) + " |",
+        "|" + "---|" * len(memory),
+        "| " + " | ".join(f"{v:.2f}" for v in memory.values()) + " |",
         "",
         "Events per type: "
         + ", ".join(f"{k} {v:,}" for k, v in s.get("events_per_type", {}).items()),

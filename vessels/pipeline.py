@@ -123,7 +123,8 @@ class PipelineResult:
         zone columns: the biggest file, needed by ``vessels map DIR``).
         """
         timings = self.summary.setdefault("timings_s", {})
-        with _timed(timings, "outputs"):
+        memory = self.summary.setdefault("peak_rss_gb_after_stage", {})
+        with _timed(timings, "outputs", memory):
             d = prepare_out_dir(out, overwrite=overwrite)
             files = {
                 "vessels.parquet": write_parquet(self.vessels, d / "vessels.parquet"),
@@ -141,7 +142,7 @@ class PipelineResult:
             if tracks:  # positions with segment and zone columns: `vessels map DIR` reads them
                 files["tracks.parquet"] = write_parquet(self.tracks, d / "tracks.parquet")
         if map:
-            with _timed(timings, "map"):
+            with _timed(timings, "map", memory):
                 path = _write_map(self, d / "map.html", top_n=top_n, offline=offline_map)
             if path is not None:
                 files["map.html"] = path
@@ -190,12 +191,28 @@ class PipelineResult:
 
 
 @contextmanager
-def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+def _timed(
+    timings: dict[str, float], stage: str, memory: dict[str, float] | None = None
+) -> Iterator[None]:
+    """Add the stage's wall seconds to ``timings`` (and the process's peak RSS to ``memory``)."""
     t = time.perf_counter()
     try:
         yield
     finally:
         timings[stage] = round(timings.get(stage, 0.0) + time.perf_counter() - t, 3)
+        if memory is not None:
+            memory[stage] = _peak_rss_gb()
+
+
+def _peak_rss_gb() -> float:
+    """Peak resident memory of this process so far, in GB (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # kilobytes on Linux, bytes on macOS
+    return round(peak / (1024**3 if platform.system() == "Darwin" else 1024**2), 3)
 
 
 def events_geojson(events: pl.DataFrame) -> str:
@@ -359,9 +376,10 @@ def run(
     if out is not None:  # fail before hours of work, not after
         prepare_out_dir(out, overwrite=overwrite)
     timings: dict[str, float] = {}
+    memory: dict[str, float] = {}
     io = importlib.import_module("vessels.io")
     with tempfile.TemporaryDirectory(prefix="vessels-") as tmp:
-        with _timed(timings, "ingest"):
+        with _timed(timings, "ingest", memory):
             ingested = io.read_ais(
                 inputs,
                 format=format,
@@ -378,20 +396,20 @@ def run(
         file_no = getattr(io, "FILE_NO", None)
         if file_no is not None and hasattr(ingested, "accepted_with_file_no"):
             # one in-memory pass: clean + deduplicate + segment (segments need a vessel's rows)
-            with _timed(timings, "tracks"):
+            with _timed(timings, "tracks", memory):
                 frame = tracks_mod.segment(ingested.accepted_with_file_no()).collect()
-            with _timed(timings, "ingest"):
+            with _timed(timings, "ingest", memory):
                 per_file = ingested.accepted_counts(frame)
                 read_summary = ingested.summary(accepted_per_file=per_file)
                 tracks = frame.drop(file_no)
                 del frame
         else:
-            with _timed(timings, "ingest"):
+            with _timed(timings, "ingest", memory):
                 read_summary = ingested.summary()
-            with _timed(timings, "tracks"):
+            with _timed(timings, "tracks", memory):
                 tracks = tracks_mod.segment(ingested.positions).collect()
     warnings: list[str] = []
-    with _timed(timings, "zones"):
+    with _timed(timings, "zones", memory):
         zones_mod = importlib.import_module("vessels.zones")
         if hasattr(zones_mod, "label_zones"):
             zone_layer = _load_zones(zones, no_default_zones)
@@ -401,15 +419,16 @@ def run(
         else:  # zones stage not installed: detectors treat zone labels as unknown
             zone_layer = None
             warnings.append("positions not labelled with zones (vessels.zones.label_zones missing)")
-    with _timed(timings, "events"):
+    with _timed(timings, "events", memory):
         events_mod = importlib.import_module("vessels.events")
         config = prof.detector_config()
         events = events_mod.detect_events(tracks, zone_layer, config)
         if isinstance(events, pl.LazyFrame):
             events = events.collect()
-    with _timed(timings, "risk"):
+    with _timed(timings, "risk", memory):
         scored = score(events, tracks, prof, zone_kinds=_zone_kinds(zone_layer))
     summary = _summary(read_summary, tracks, events, scored, prof, timings)
+    summary["peak_rss_gb_after_stage"] = memory
     summary["warnings"] = warnings
     summary["inputs"] = [str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)]
     summary["filters"] = {
