@@ -256,10 +256,12 @@ def _nmea(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Series, dict[st
     keys: list[int] = []
     static: list[str] = []
     seq = 0
-    tag_list = tags.to_list()
-    for i in np.nonzero(first)[0].tolist():
+    idx = np.nonzero(first)[0]
+    static_rows = df[idx].iter_rows(named=True)
+    static_tags = tags.gather(idx).to_list()
+    for i, row, tag in zip(idx.tolist(), static_rows, static_tags, strict=True):
         seq = seq % 9 + 1
-        lines_i = _static_lines(df.row(i, named=True), tag_list[i], seq)
+        lines_i = _static_lines(row, tag, seq)
         keys += [4 * i + k for k in range(len(lines_i))]
         static += lines_i
     all_keys = np.concatenate([4 * np.arange(n, dtype=np.int64) + 3, np.asarray(keys, np.int64)])
