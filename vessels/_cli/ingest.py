@@ -93,13 +93,32 @@ def run_ingest(
             prog.update(task, advance=1, description="cleaning, deduplicating, segmenting")
             accepted = ing.accepted_with_file_no()
             segmented = False
+            names: list[str] = []
             if segment:
+                # segmentation holds every row in memory and sorts by source_file: a short,
+                # order-preserving stand-in for the file name saves ~40 bytes a row there
+                names = sorted(
+                    ing.classified.filter(pl.col(S.RULE).is_null())
+                    .select(pl.col(S.SOURCE_FILE).unique())
+                    .collect()[S.SOURCE_FILE]
+                    .to_list()
+                )
+                width = len(str(len(names)))
+                short = {name: f"{i:0{width}d}" for i, name in enumerate(names)}
+                accepted = accepted.with_columns(
+                    pl.col(S.SOURCE_FILE).replace_strict(short, return_dtype=pl.String)
+                )
                 accepted, segmented = _segment(accepted)
             if not segmented:
                 content_hash = pl.struct(content_columns()).hash(seed=0)
                 accepted = accepted.sort([S.MMSI, S.TS, content_hash, FILE_NO, S.SOURCE_ROW])
             # segmentation needs each vessel's rows together, so this step runs in memory
             frame = accepted.collect()
+            if names:
+                back = {f"{i:0{len(str(len(names)))}d}": name for i, name in enumerate(names)}
+                frame = frame.with_columns(
+                    pl.col(S.SOURCE_FILE).replace_strict(back, return_dtype=pl.String)
+                )
             per_file = ing.accepted_counts(frame)
             prog.update(task, advance=1, description="writing positions")
             write_parquet(frame.drop(FILE_NO), out_dir / "positions.parquet")
