@@ -182,9 +182,10 @@ def prepare(tracks: Frameish | Sequence[Frameish]) -> pl.DataFrame:
         )
         .with_columns(pl.col(S.SEGMENT_ID).fill_null(pl.col(S.MMSI).cast(pl.String)))
     )
-    # Segments are made contiguous through a numeric code (sorting by the string is much slower);
-    # the order *between* segments of one MMSI is then arbitrary, and no detector depends on it.
-    seg_code = pl.col(S.SEGMENT_ID).cast(pl.Categorical).to_physical()
+    # Segments are made contiguous through a 64-bit hash of the id (sorting by the string is much
+    # slower; a collision between two segments of one MMSI is ~1e-18 likely). The order *between*
+    # segments of one MMSI is then arbitrary, and no detector depends on it.
+    seg_code = pl.col(S.SEGMENT_ID).hash(seed=0)
     lf = lf.sort([S.MMSI, seg_code, S.TS, S.LAT, S.LON], nulls_last=True)
     kin = (S.DT_S, S.DIST_M, S.IMPLIED_SPEED_KN, S.COURSE_CHANGE_DEG)
     lf = _kinematics(lf) if any(k in missing for k in kin) else lf.with_columns(_seg_key())
