@@ -283,3 +283,37 @@ def test_open_gap_weighs_by_open_multiplier() -> None:
     rows = [_gap(A, 4), {**_gap(B, 4), S.EVIDENCE: {"gap_h": 4.0, "is_open": True}}]
     res = score(events(rows), profile=prof)
     assert (_score_of(res, A), _score_of(res, B)) == (8.0, 2.0)
+
+
+def test_events_on_noise_tracks_are_ignored() -> None:
+    """A 'track' of 3 stray fixes does not make gaps or a shared MMSI count."""
+    prof = parse_profile(
+        {
+            "rules": {
+                "ais_gap": {"points": 10, "min_track_positions": 10},
+                "identity_conflict": {"points": 20, "min_track_positions": 10},
+            }
+        }
+    )
+    real = make_track(A, n=30).with_columns(pl.lit("a-real").alias(S.SEGMENT_ID))
+    noise = make_track(A, n=3, lat=26.0).with_columns(pl.lit("a-noise").alias(S.SEGMENT_ID))
+    pos = pl.concat([real, noise])
+    rows = [
+        {**_gap(A, 8, i=0), S.SEGMENT_ID: "a-real"},
+        {**_gap(A, 8, i=1), S.SEGMENT_ID: "a-noise"},
+        {
+            **event(
+                "identity_conflict",
+                A,
+                conflict_kind="shared_mmsi",
+                other_segment_id="a-noise",
+                event_id="id-1",
+            ),
+            S.SEGMENT_ID: "a-real",
+        },
+    ]
+    res = score(events(rows), pos, prof)
+    assert res.contributions[S.RULE_NAME].to_list() == ["ais_gap"]
+    assert _score_of(res, A) == 10.0
+    # without positions the track length is unknown and nothing is dropped
+    assert _score_of(score(events(rows), profile=prof), A) == 40.0

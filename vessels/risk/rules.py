@@ -12,7 +12,8 @@ Vessel rules read a per-vessel feature table instead of events (e.g. an invalid 
 Template fields: any event column or evidence field, plus ``hours`` (the hours the rule counts),
 ``points`` (after multipliers and caps), ``where`` (" inside <zone>", " in the <ISO3> EEZ" or ""),
 ``zone_kind``, ``other`` (the other vessel of a pair event, as seen from the scored vessel), and
-``own_ship_type`` / ``other_ship_type`` (last known AIS ship type of each vessel).
+``own_ship_type`` / ``other_ship_type`` (last known AIS ship type of each vessel) and
+``track_positions`` (positions in the event's track, when positions are given).
 
 Examples
 --------
@@ -53,6 +54,8 @@ HOURS_COL = "hours"
 #: Derived columns: last known AIS ship type of the event's vessel and of the other vessel.
 OWN_SHIP_TYPE = "own_ship_type"
 OTHER_SHIP_TYPE = "other_ship_type"
+#: Derived column: positions in the event's track (the smaller track of a two-track event).
+TRACK_POSITIONS = "track_positions"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ How a score is made (the same for every rule; nothing rule-specific lives here):
    (``encounter``, ``dark_rendezvous``) add a mirrored copy so the other vessel scores too.
 2. ``hours`` = the rule's hours expression, clipped to ``[0, max_hours]``; events below
    ``min_hours`` and nearer the shore than ``min_shore_km`` are dropped (inside a protected area,
-   no-take zone or AOI only if ``shore_exempt_in_zones`` is false).
+   no-take zone or AOI only if ``shore_exempt_in_zones`` is false), and so are events on a track
+   of fewer than ``min_track_positions`` positions (noise tracks: corrupt lines, GPS jumps).
 3. ``raw = (points + points_per_h × hours) × zone-kind multiplier × specific-zone multiplier``
    (× ``open_multiplier`` for events still open at the end of the data), rounded to 0.01.
 4. Per vessel (or vessel-day) and rule, events are taken by decreasing ``raw`` (ties by
@@ -50,6 +51,7 @@ from vessels.risk.rules import (
     HOURS_COL,
     OTHER_SHIP_TYPE,
     OWN_SHIP_TYPE,
+    TRACK_POSITIONS,
     VESSEL_RULES,
     ZONE_KIND_COL,
     EventRule,
@@ -142,6 +144,33 @@ def _prepare_events(events: pl.DataFrame, zone_kinds: Mapping[str, str] | None) 
     )
 
 
+def _with_track_positions(ev: pl.DataFrame, positions: pl.LazyFrame | None) -> pl.DataFrame:
+    """Add ``track_positions``: positions in the event's track (the smaller of the two tracks
+    of an event naming ``other_segment_id``); null when unknown."""
+    has_segments = positions is not None and S.SEGMENT_ID in positions.collect_schema()
+    if positions is None or not has_segments or S.SEGMENT_ID not in ev.columns:
+        return ev.with_columns(pl.lit(None, dtype=pl.UInt32).alias(TRACK_POSITIONS))
+    wanted = ev.select(pl.col(S.SEGMENT_ID)).to_series().drop_nulls()
+    if "other_segment_id" in ev.columns:
+        wanted = pl.concat([wanted, ev["other_segment_id"].drop_nulls()])
+    counts = (
+        positions.filter(pl.col(S.SEGMENT_ID).is_in(wanted.unique().implode()))
+        .group_by(S.SEGMENT_ID)
+        .agg(pl.len().cast(pl.UInt32).alias("_n"))
+        .collect()
+    )
+    out = ev.join(counts, on=S.SEGMENT_ID, how="left")
+    if "other_segment_id" in ev.columns:
+        out = out.join(
+            counts.rename({S.SEGMENT_ID: "other_segment_id", "_n": "_n_other"}),
+            on="other_segment_id",
+            how="left",
+        )
+        n = pl.min_horizontal("_n", "_n_other")
+        return out.with_columns(n.alias(TRACK_POSITIONS)).drop("_n", "_n_other")
+    return out.rename({"_n": TRACK_POSITIONS})
+
+
 def _with_ship_types(ev: pl.DataFrame, feats: pl.DataFrame) -> pl.DataFrame:
     """Add ``own_ship_type`` and ``other_ship_type`` (last known AIS type of each vessel)."""
     types = feats.select(S.MMSI, S.SHIP_TYPE).filter(pl.col(S.SHIP_TYPE).is_not_null())
@@ -178,7 +207,10 @@ def _rule_contributions(
     far_enough = pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= weights.min_shore_km)
     if weights.shore_exempt_in_zones:
         far_enough = far_enough | in_zone
-    m = m.filter((pl.col(HOURS_COL) >= weights.min_hours) & far_enough)
+    long_enough = pl.col(TRACK_POSITIONS).is_null() | (
+        pl.col(TRACK_POSITIONS) >= weights.min_track_positions
+    )
+    m = m.filter((pl.col(HOURS_COL) >= weights.min_hours) & far_enough & long_enough)
     if rule.pair:
         mirrored = m.filter(pl.col(S.OTHER_MMSI).is_not_null()).with_columns(
             pl.col(S.OTHER_MMSI).alias(S.MMSI), pl.col(S.MMSI).alias(_OTHER)
@@ -444,6 +476,7 @@ def score(
     vkeys = [S.MMSI]
     feats = _features(lazy_pos, ev, vkeys)
     ev = _with_ship_types(ev, feats)
+    ev = _with_track_positions(ev, lazy_pos)
     contrib = _score_by(ev, feats, prof, vkeys)
     summary = _summarise(contrib, feats, prof, vkeys)
     counts = _event_counts(ev)
