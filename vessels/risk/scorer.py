@@ -456,7 +456,9 @@ def score(
     positions
         Canonical positions (optional): vessels without events get a row with score 0, static
         columns (name, call sign, flag, type) and ``n_positions``/``first_ts``/``last_ts`` are
-        filled from them, and vessel rules see ``mmsi_valid``.
+        filled from them, vessel rules see ``mmsi_valid``, the last known ship types of both
+        vessels of a pair reach the rule conditions, and (with ``segment_id``) each event's track
+        length is known for ``min_track_positions``.
     profile
         A shipped profile name, a path to a TOML file, or a :class:`Profile`.
     zone_kinds
