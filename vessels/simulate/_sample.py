@@ -82,6 +82,22 @@ def _station_distance_km(lat: np.ndarray, lon: np.ndarray, stations: np.ndarray)
     return np.sqrt(d2[i, j])
 
 
+def _empty_messages() -> dict[str, np.ndarray]:
+    f = np.zeros(0, dtype=np.float64)
+    return {
+        "v": np.zeros(0, dtype=np.int64),
+        "t_s": f,
+        "lat": f,
+        "lon": f,
+        "sog_kn": f,
+        "cog_deg": f,
+        "heading_deg": f,
+        "nav_status": np.zeros(0, dtype=np.uint8),
+        "gps_jump": np.zeros(0, dtype=bool),
+        "n_dropped_on_land": np.array([0]),
+    }
+
+
 def _group_arange(counts: np.ndarray) -> np.ndarray:
     """0..n-1 for each group of the given sizes, concatenated."""
     total = int(counts.sum())
@@ -104,6 +120,8 @@ def sample_messages(
 ) -> dict[str, np.ndarray]:
     """Received position messages of all vessels as arrays (see the module docstring)."""
     v = knots.v
+    if v.size == 0:
+        return _empty_messages()
     same = v[1:] == v[:-1]
     i0 = np.nonzero(same)[0]
     i1 = i0 + 1
@@ -123,7 +141,8 @@ def sample_messages(
     eff = np.maximum(nominal, cfg.min_interval_s)
     k_msgs = eff / nominal
     # per-vessel phase so that message grids are stable across segments of the same interval
-    phase_v = rng.uniform(0.0, 1.0, size=int(v.max()) + 1 if v.size else 0)
+    phase_v = np.zeros(int(v.max()) + 1)
+    phase_v[int(v.min()) :] = rng.uniform(0.0, 1.0, size=int(v.max()) + 1 - int(v.min()))
     s0 = np.maximum(t0, 0.0)
     s1 = np.minimum(t1, horizon_s)
     ph = phase_v[sv] * eff

@@ -31,6 +31,8 @@ from vessels.simulate._truth import build_truth
 __all__ = ["DEFAULT_START", "ROSTER_SCHEMA", "Simulation", "simulate"]
 
 DEFAULT_START = datetime(2024, 3, 1, tzinfo=UTC)
+#: vessels sampled together (bounds the memory of the bulk path; part of the random stream)
+SAMPLE_CHUNK_VESSELS = 1000
 
 ROSTER_SCHEMA: dict[str, pl.DataType] = {
     "vessel_key": pl.String(),
@@ -202,19 +204,39 @@ def simulate(
     )
     dark = [(i, a, z) for i, s in enumerate(specs) for a, z in s.plan.dark]
     stations = np.array([st for r in regions for st in r.stations], dtype=np.float64)
-    rng = np.random.default_rng([seed, 4242])
-    msgs = sample_messages(
-        knots,
-        is_class_b=is_b,
-        has_heading=has_heading,
-        dark_v=np.array([d[0] for d in dark], dtype=np.int64),
-        dark_t0=np.array([d[1] for d in dark], dtype=np.float64),
-        dark_t1=np.array([d[2] for d in dark], dtype=np.float64),
-        stations=stations,
-        horizon_s=horizon_s,
-        cfg=cfg,
-        rng=rng,
-    )
+    dark_v = np.array([d[0] for d in dark], dtype=np.int64)
+    dark_t0 = np.array([d[1] for d in dark], dtype=np.float64)
+    dark_t1 = np.array([d[2] for d in dark], dtype=np.float64)
+    # vessels are sampled in fixed-size chunks (each with its own random stream) so memory stays
+    # bounded by the chunk, not by the fleet; the result does not depend on anything but seed
+    parts: list[dict[str, np.ndarray]] = []
+    n_v = static.height
+    for ci, v0 in enumerate(range(0, max(n_v, 1), SAMPLE_CHUNK_VESSELS)):
+        v1 = v0 + SAMPLE_CHUNK_VESSELS
+        k0, k1 = np.searchsorted(knots.v, [v0, v1])
+        d = (dark_v >= v0) & (dark_v < v1)
+        parts.append(
+            sample_messages(
+                Knots(
+                    knots.v[k0:k1],
+                    knots.t_s[k0:k1],
+                    knots.lat[k0:k1],
+                    knots.lon[k0:k1],
+                    knots.status[k0:k1],
+                ),
+                is_class_b=is_b,
+                has_heading=has_heading,
+                dark_v=dark_v[d],
+                dark_t0=dark_t0[d],
+                dark_t1=dark_t1[d],
+                stations=stations,
+                horizon_s=horizon_s,
+                cfg=cfg,
+                rng=np.random.default_rng([seed, 4242, ci]),
+            )
+        )
+    msgs = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "n_dropped_on_land"}
+    msgs["n_dropped_on_land"] = np.array([sum(int(p["n_dropped_on_land"][0]) for p in parts)])
     frame = _positions_frame(msgs, static, start)
     positions = frame.drop("_v", "_t_s", "_gps_jump")
     roster_keys = static["_key"].to_list()
