@@ -238,6 +238,10 @@ def test_quiet_prints_nothing(
         pytest.param(["--bbox=-100,30,-110,31"], "not a box", id="bbox-inverted"),
         pytest.param(["--profile", "atlantis"], "unknown profile", id="unknown-profile"),
         pytest.param(["--mmsi", "12ab"], "not an MMSI", id="bad-mmsi"),
+        pytest.param(["--since", "yesterday"], "not a date/time", id="bad-since"),
+        pytest.param(
+            ["--since", "2024-03-02", "--until", "2024-03-01"], "is not before", id="since-after"
+        ),
     ],
 )
 def test_user_errors_exit_2(

@@ -83,7 +83,7 @@ def test_since_until_filter(sample: Path) -> None:
     res = run(sample, since="2024-03-01T12:00:00", until="2024-03-02")
     assert res.tracks[S.TS].min() >= datetime(2024, 3, 1, 12, tzinfo=UTC)
     assert res.summary["filtered_rows"] > 0
-    assert res.summary["filters"]["since"] == "2024-03-01T12:00:00"
+    assert res.summary["filters"]["since"] == "2024-03-01T12:00:00+00:00"
 
 
 def test_geojson_of_empty_and_null_positions() -> None:

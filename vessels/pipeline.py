@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -327,6 +327,29 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _check_time(value: datetime | str | None, option: str) -> datetime | None:
+    """An ISO 8601 time (naive = UTC) as an aware datetime; a clear error otherwise.
+
+    Examples
+    --------
+    >>> _check_time("2024-03-01", "--since").isoformat()
+    '2024-03-01T00:00:00+00:00'
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise UserError(
+                f"{option} {value!r} is not a date/time",
+                hint="use ISO 8601, e.g. 2024-03-01 or 2024-03-01T06:00:00 (UTC)",
+            ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
 def _check_bbox(bbox: Sequence[float] | None) -> tuple[float, float, float, float] | None:
     if bbox is None:
         return None
@@ -388,6 +411,10 @@ def run(
     """
     prof = load_profile(profile)
     box = _check_bbox(bbox)
+    since = _check_time(since, "--since")
+    until = _check_time(until, "--until")
+    if since is not None and until is not None and since >= until:
+        raise UserError(f"--since {since.isoformat()} is not before --until {until.isoformat()}")
     if out is not None:  # fail before hours of work, not after
         prepare_out_dir(out, overwrite=overwrite)
     timings: dict[str, float] = {}
@@ -447,8 +474,8 @@ def run(
     summary["warnings"] = warnings
     summary["inputs"] = [str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)]
     summary["filters"] = {
-        "since": None if since is None else str(since),
-        "until": None if until is None else str(until),
+        "since": None if since is None else since.isoformat(),
+        "until": None if until is None else until.isoformat(),
         "bbox": list(box) if box else None,
         "mmsi": sorted(int(m) for m in mmsi) if mmsi is not None else None,
     }
