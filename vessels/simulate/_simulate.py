@@ -237,7 +237,9 @@ def simulate(
         )
     msgs = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "n_dropped_on_land"}
     msgs["n_dropped_on_land"] = np.array([sum(int(p["n_dropped_on_land"][0]) for p in parts)])
+    n_dropped_on_land = int(msgs["n_dropped_on_land"][0])
     frame = _positions_frame(msgs, static, start)
+    del msgs, parts  # free the raw message arrays before the truth is built
     positions = frame.drop("_v", "_t_s", "_gps_jump")
     roster_keys = static["_key"].to_list()
     truth = build_truth(
@@ -271,7 +273,7 @@ def simulate(
         "n_positions": positions.height,
         "n_vessels": roster.height,
         "n_gps_jumps": int(frame["_gps_jump"].sum()),
-        "n_dropped_on_land": int(msgs["n_dropped_on_land"][0]),
+        "n_dropped_on_land": n_dropped_on_land,
         "n_truth": truth.height,
     }
     return Simulation(scenario, seed, start, horizon_h, positions, truth, roster, cfg, stats)
