@@ -55,13 +55,23 @@ def _mults(m: dict[str, float]) -> str:
     return ", ".join(f"{k} ×{v:g}" for k, v in sorted(m.items())) or "—"
 
 
+def _overrides(profile: Profile) -> str:
+    items = [
+        f"`{section}.{key} = {value}`"
+        for section, table in sorted(profile.events.items())
+        if isinstance(table, dict)
+        for key, value in sorted(table.items())
+    ]
+    return f", with {', '.join(items)}" if items else ""
+
+
 def profile_table(profile: Profile) -> str:
     """The numbers of one profile, one row per rule."""
     lines = [
         f"**`{profile.name}`** — {profile.description}. "
         f"Tiers: medium ≥ {profile.tiers['medium']:g}, high ≥ {profile.tiers['high']:g}, "
         f"critical ≥ {profile.tiers['critical']:g}. Detector profile: "
-        f"`{profile.detectors or 'built-in defaults'}`.",
+        f"`{profile.detectors or 'built-in defaults'}`{_overrides(profile)}.",
         "",
         "| rule | points | points/h | max h | min h | min shore km | min track positions | cap "
         "| open × | zone-kind multipliers | zone multipliers |",
