@@ -77,7 +77,9 @@ class PipelineResult:
     Attributes
     ----------
     tracks
-        Accepted positions with track (``segment_id``, ...) and zone columns.
+        Accepted positions with track (``segment_id``, ...) and zone columns: a DataFrame, or,
+        when the run wrote ``tracks.parquet`` into ``out``, a LazyFrame over that file (so the
+        positions are not held in memory twice).
     quarantine
         Rejected input rows with the rule that rejected them.
     events
@@ -92,7 +94,7 @@ class PipelineResult:
         The risk profile used.
     """
 
-    tracks: pl.DataFrame
+    tracks: pl.DataFrame | pl.LazyFrame
     quarantine: pl.DataFrame
     events: pl.DataFrame
     vessels: pl.DataFrame
@@ -123,11 +125,13 @@ class PipelineResult:
         map: bool = True,
         offline_map: bool = False,
         tracks: bool = True,
+        already_written: Mapping[str, Path] | None = None,
     ) -> dict[str, Path]:
         """Write every output file into ``out`` (atomically); returns name -> path.
 
         ``tracks=False`` leaves out ``tracks.parquet`` (the accepted positions with track and
-        zone columns: the biggest file, needed by ``vessels map DIR``).
+        zone columns: the biggest file, needed by ``vessels map DIR``). ``already_written``
+        names output files the run wrote into ``out`` before (kept and listed).
         """
         timings = self.summary.setdefault("timings_s", {})
         memory = self.summary.setdefault("peak_rss_gb_after_stage", {})
@@ -147,12 +151,16 @@ class PipelineResult:
                 "quarantine.parquet": write_parquet(self.quarantine, d / "quarantine.parquet"),
             }
             if tracks:  # positions with segment and zone columns: `vessels map DIR` reads them
-                files["tracks.parquet"] = _write_tracks(self.tracks, d / "tracks.parquet")
+                frame = self.tracks
+                if isinstance(frame, pl.LazyFrame):
+                    frame = frame.collect()
+                files["tracks.parquet"] = _write_tracks(frame, d / "tracks.parquet")
         if map:
             with _timed(timings, "map", memory):
                 path = _write_map(self, d / "map.html", top_n=top_n, offline=offline_map)
             if path is not None:
                 files["map.html"] = path
+        files.update(already_written or {})
         for stale in set(OUTPUT_FILES) - set(files) - {"summary.json"}:
             # a file of an earlier run that this run did not write (e.g. map.html with --no-map)
             # would be read as this run's: remove it (only our own file names, nothing else)
@@ -192,7 +200,8 @@ class PipelineResult:
 
     def __repr__(self) -> str:
         return (
-            f"PipelineResult(profile={self.profile.name!r}, positions={self.tracks.height}, "
+            f"PipelineResult(profile={self.profile.name!r}, "
+            f"positions={self.summary.get('positions')}, "
             f"events={self.events.height}, vessels={self.vessels.height})"
         )
 
@@ -461,6 +470,17 @@ def run(
         else:  # zones stage not installed: detectors treat zone labels as unknown
             zone_layer = None
             warnings.append("positions not labelled with zones (vessels.zones.label_zones missing)")
+    n_positions = tracks.height
+    t_range = _time_range(tracks)
+    spilled: Path | None = None
+    if out is not None and write_tracks:
+        # write the positions now (an output anyway) and read them lazily from the file from here
+        # on: the detectors, the scorer and the map read only the columns and rows they need, and
+        # the full frame (GBs at 10 M rows) is not held while the detectors work
+        with _timed(timings, "outputs", memory):
+            spilled = _write_tracks(tracks, Path(out) / "tracks.parquet")
+        del tracks
+        tracks = pl.scan_parquet(spilled)
     with _timed(timings, "events", memory):
         events_mod = importlib.import_module("vessels.events")
         config = prof.detector_config()
@@ -469,7 +489,7 @@ def run(
             events = events.collect()
     with _timed(timings, "risk", memory):
         scored = score(events, tracks, prof, zone_kinds=_zone_kinds(zone_layer))
-    summary = _summary(read_summary, tracks, events, scored, prof, timings)
+    summary = _summary(read_summary, n_positions, t_range, events, scored, prof, timings)
     summary["peak_rss_gb_after_stage"] = memory
     summary["warnings"] = warnings
     summary["inputs"] = [str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)]
@@ -497,14 +517,23 @@ def run(
             top_n=top_n,
             map=map,
             offline_map=offline_map,
-            tracks=write_tracks,
+            tracks=write_tracks and spilled is None,
+            already_written={"tracks.parquet": spilled} if spilled is not None else None,
         )
     return result
 
 
+def _time_range(tracks: pl.DataFrame) -> tuple[Any, Any]:
+    if tracks.height == 0:
+        return (None, None)
+    row = tracks.select(pl.col(S.TS).min().alias("t0"), pl.col(S.TS).max().alias("t1")).row(0)
+    return row[0], row[1]
+
+
 def _summary(
     read_summary: Mapping[str, Any],
-    tracks: pl.DataFrame,
+    n_positions: int,
+    t_range: tuple[Any, Any],
     events: pl.DataFrame,
     scored: ScoreResult,
     profile: Profile,
@@ -521,11 +550,6 @@ def _summary(
     }
     tiers = dict.fromkeys(S.RISK_TIERS, 0)
     tiers.update(dict(scored.vessels.group_by(S.RISK_TIER).len().iter_rows()))
-    t_range: tuple[Any, Any] = (None, None)
-    if tracks.height:
-        t_range = tracks.select(pl.col(S.TS).min().alias("t0"), pl.col(S.TS).max().alias("t1")).row(
-            0
-        )
     return {
         **{
             k: read_summary.get(k)
@@ -541,6 +565,7 @@ def _summary(
         "per_rule": dict(read_summary.get("per_rule", {})),
         "corrections": dict(read_summary.get("corrections", {})),
         "per_file": dict(read_summary.get("per_file", {})),
+        "positions": n_positions,
         "vessels": scored.vessels.height,
         "vessels_per_tier": tiers,
         "events": events.height,
