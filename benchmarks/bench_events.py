@@ -316,10 +316,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--evaluate", type=int, default=0, metavar="N", help="score on N simulator seeds instead"
     )
+    ap.add_argument("--hours", type=float, default=24.0, help="with --evaluate: simulated hours")
     args = ap.parse_args(argv)
     if args.evaluate:
         with pl.Config(tbl_rows=20, tbl_width_chars=160):
-            print(evaluate_on_simulator(list(range(args.evaluate))))
+            print(evaluate_on_simulator(list(range(args.evaluate)), hours=args.hours))
         return
     if args.sizes:
         results = []
