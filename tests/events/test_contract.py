@@ -222,3 +222,27 @@ def test_end_to_end_with_the_segmenter() -> None:
     ev = detect_events(segmented)
     assert ev.equals(detect_events(raw))
     assert {"ais_gap", "encounter", "loitering"} <= set(ev[S.EVENT_TYPE])
+
+
+def test_end_to_end_with_segmenter_and_zone_labeller() -> None:
+    """A panga dark 3 h in the upper Gulf, through segment -> label_zones -> detect_events."""
+    tracks_mod = pytest.importorskip("vessels.tracks")
+    zones_mod = pytest.importorskip("vessels.zones")
+    if not hasattr(zones_mod, "label_zones"):
+        pytest.skip("vessels.zones.label_zones not available")
+    from tests.factories import make_track
+
+    kw = {"speed_kn": 4.0, "lat": 31.0, "lon": -114.2, "interval_s": 300, "n": 12}
+    raw = pl.concat(
+        [make_track(345000050, **kw), make_track(345000050, start=T0.replace(hour=4), **kw)]
+    ).with_columns(pl.int_range(pl.len(), dtype=pl.UInt64).alias(S.SOURCE_ROW))
+    zones = zones_mod.default_zones()
+    labelled = zones_mod.label_zones(tracks_mod.segment(raw), zones)
+    gaps = detect_events(labelled, zones, types=["ais_gap", "zone_entry"])
+    gap = gaps.filter(pl.col(S.EVENT_TYPE) == "ais_gap").row(0, named=True)
+    assert gap[S.EVENT_ZONE_ID] == "aoi-upper-gulf"
+    assert gap[S.EVENT_ZONE_NAME].startswith("Upper Gulf of California")
+    assert gap[S.EVIDENCE]["in_zone_kind"] == "aoi"
+    assert "Upper Gulf" in gap[S.EVIDENCE]["summary"]
+    entries = gaps.filter(pl.col(S.EVENT_TYPE) == "zone_entry")
+    assert entries[S.EVENT_ZONE_ID].to_list() == ["aoi-upper-gulf"]  # one visit across the gap
