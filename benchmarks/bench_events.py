@@ -155,9 +155,8 @@ def generate(rows: int, vessels: int, seed: int = 11) -> pl.DataFrame:
     from vessels.events._common import _kinematics
 
     df = _kinematics(df.lazy().sort(S.SEGMENT_ID, S.TS)).collect()
-    return df.select(*S.POSITION_SCHEMA, *S.SEGMENT_DERIVED_SCHEMA, *S.ZONE_LABEL_SCHEMA).cast(
-        {**S.POSITION_SCHEMA, **S.SEGMENT_DERIVED_SCHEMA, **S.ZONE_LABEL_SCHEMA}
-    )  # type: ignore[arg-type]
+    schema = pl.Schema({**S.POSITION_SCHEMA, **S.SEGMENT_DERIVED_SCHEMA, **S.ZONE_LABEL_SCHEMA})
+    return df.select(list(schema)).cast(schema)
 
 
 def _rss_mb() -> float:
@@ -287,9 +286,8 @@ def run_total(rows: int, vessels: int, eager: bool = False) -> dict[str, object]
         generate(rows, vessels).write_parquet(path)
     # lazy input, as stages hand LazyFrames to each other: only the columns the detectors read
     # are ever materialised (pass --eager to hold the whole input frame in memory first)
-    frame: pl.DataFrame | pl.LazyFrame = pl.scan_parquet(path)
-    if eager:
-        frame = frame.collect()
+    lazy = pl.scan_parquet(path)
+    frame: pl.DataFrame | pl.LazyFrame = lazy.collect() if eager else lazy
     rss_input = _rss_mb()
     t, c = time.perf_counter(), time.process_time()
     total = detect_events(frame)

@@ -6,6 +6,7 @@ import dataclasses
 import typing
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -232,7 +233,7 @@ def test_end_to_end_with_segmenter_and_zone_labeller() -> None:
         pytest.skip("vessels.zones.label_zones not available")
     from tests.factories import make_track
 
-    kw = {"speed_kn": 4.0, "lat": 31.0, "lon": -114.2, "interval_s": 300, "n": 12}
+    kw: dict[str, Any] = {"speed_kn": 4.0, "lat": 31.0, "lon": -114.2, "interval_s": 300, "n": 12}
     raw = pl.concat(
         [make_track(345000050, **kw), make_track(345000050, start=T0.replace(hour=4), **kw)]
     ).with_columns(pl.int_range(pl.len(), dtype=pl.UInt64).alias(S.SOURCE_ROW))

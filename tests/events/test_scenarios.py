@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 import pytest
@@ -22,7 +23,7 @@ class Scenario:
     build: Callable[[], pl.DataFrame]
     event_type: str
     expected: int  # number of events of event_type
-    check: Callable[[pl.DataFrame], None] | None = None
+    check: Callable[[pl.DataFrame], object] | None = None
 
 
 # --- positives ---------------------------------------------------------------------------------
@@ -66,7 +67,13 @@ def gap_13h_80nm() -> pl.DataFrame:
 
 
 def panga_dark_3h_upper_gulf() -> pl.DataFrame:
-    kw = {"speed_kn": 4.0, "lat": 31.2, "lon": -114.6, "shore_km": 8.0, "zones": [UPPER_GULF]}
+    kw: dict[str, Any] = {
+        "speed_kn": 4.0,
+        "lat": 31.2,
+        "lon": -114.6,
+        "shore_km": 8.0,
+        "zones": [UPPER_GULF],
+    }
     a = track(345000013, n=12, interval_s=300, **kw)
     b = track(345000013, n=12, interval_s=300, start=at(1.0 + 3.0), **kw)
     return pl.concat([a, b])
@@ -80,7 +87,7 @@ def _check_panga(ev: pl.DataFrame) -> None:
 
 
 def panga_dark_3h_outside_zone() -> pl.DataFrame:
-    kw = {"speed_kn": 4.0, "shore_km": 8.0}
+    kw: dict[str, Any] = {"speed_kn": 4.0, "shore_km": 8.0}
     a = track(345000014, n=12, interval_s=300, **kw)
     b = track(345000014, n=12, interval_s=300, start=at(4.0), **kw)
     return pl.concat([a, b])
@@ -140,7 +147,7 @@ def zigzag_fisher() -> pl.DataFrame:
 
 def two_go_dark_together() -> pl.DataFrame:
     def dark(mmsi: int, lat: float) -> pl.DataFrame:
-        kw = {"lat": lat, "speed_kn": 1.0, "shore_km": 40.0}
+        kw: dict[str, Any] = {"lat": lat, "speed_kn": 1.0, "shore_km": 40.0}
         return pl.concat(
             [
                 track(mmsi, n=6, interval_s=600, **kw),
@@ -196,7 +203,13 @@ def still_dark_at_end() -> pl.DataFrame:
 
 
 def anchored_side_by_side_in_port() -> pl.DataFrame:
-    kw = {"n": 24 * 6, "interval_s": 600, "speed_kn": 0.0, "shore_km": 0.4, "lon": -109.9}
+    kw: dict[str, Any] = {
+        "n": 24 * 6,
+        "interval_s": 600,
+        "speed_kn": 0.0,
+        "shore_km": 0.4,
+        "lon": -109.9,
+    }
     return pl.concat([track(345000030, lat=24.16, **kw), track(345000031, lat=24.1605, **kw)])
 
 
@@ -240,7 +253,7 @@ def on_zone_boundary() -> pl.DataFrame:
 
 def encounter_straddling_midnight() -> pl.DataFrame:
     start = at(-1.0)  # 23:00 UTC the day before T0
-    kw = {"start": start, "n": 181, "interval_s": 60, "speed_kn": 0.3, "lon": -94.0}
+    kw: dict[str, Any] = {"start": start, "n": 181, "interval_s": 60, "speed_kn": 0.3, "lon": -94.0}
     return pl.concat([track(345000035, lat=20.0, **kw), track(345000036, lat=20.002, **kw)])
 
 
