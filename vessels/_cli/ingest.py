@@ -77,7 +77,7 @@ def run_ingest(
     """
     from vessels.clean import content_columns
     from vessels.io import FILE_NO, read_ais
-    from vessels.outputs import prepare_out_dir, write_json, write_parquet
+    from vessels.outputs import atomic_path, prepare_out_dir, write_json, write_parquet
 
     t0 = time.perf_counter()
     out_dir = prepare_out_dir(out, overwrite=overwrite)
@@ -121,7 +121,9 @@ def run_ingest(
                 )
             per_file = ing.accepted_counts(frame)
             prog.update(task, advance=1, description="writing positions")
-            write_parquet(frame.drop(FILE_NO), out_dir / "positions.parquet")
+            # zstd level 1: ~30 % less CPU than the default level for a ~15 % larger file
+            with atomic_path(out_dir / "positions.parquet") as target:
+                frame.drop(FILE_NO).write_parquet(target, compression_level=1)
             del frame
             prog.update(task, advance=1, description="writing quarantine and summary")
             write_parquet(ing.quarantine, out_dir / "quarantine.parquet")
