@@ -129,6 +129,14 @@ def evaluate(
     -------
     polars.DataFrame
         :data:`EVALUATION_SCHEMA`; precision/recall/f1 are null when undefined (0/0).
+
+    Examples
+    --------
+    >>> from vessels.simulate import simulate
+    >>> sim = simulate("pacific-eez", seed=0, hours=24)
+    >>> table = evaluate(sim.truth, sim.truth, controls=sim.controls)  # a perfect detector
+    >>> table.filter(pl.col("event_type") == "all").select("precision", "recall").row(0)
+    (1.0, 1.0)
     """
     if tolerance_h < 0:
         raise UserError(f"tolerance must not be negative, got {tolerance_h}")
