@@ -461,7 +461,7 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
             f0, f1 = p.trawl(hours=4.0, speed_kn=2.5, heading_deg=30.0, tow_h=1.0)
         # position alongside the reefer at the meeting time
         t_meet = lo0 + (6 + 10 * n) * H
-        alongside = (reefer_pos := _pos_at(reefer, t_meet))
+        alongside = _pos_at(reefer, t_meet)
         p.go(*offset_deg(*alongside, 80, 40), speed_kn=14.0)
         p.at(max(p.t_s, t_meet))
         t_meet = p.t_s
@@ -516,7 +516,6 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
                 "mx-pn-arrecife-alacranes",
                 "trawl",
             )
-        del reefer_pos
 
     # a go-fast with a dark period through the Yucatán Channel approaches
     p = plan(30, 19.5, -85.5, status=0)

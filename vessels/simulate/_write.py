@@ -129,11 +129,10 @@ def _marinecadastre(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Serie
     if df.height:
         picks = rng.integers(0, df.height, m.unavailable_position_lines + m.corrupt_lines)
         base = lines.gather(picks).to_list()
-        for i, line in enumerate(base[: m.unavailable_position_lines]):
+        for line in base[: m.unavailable_position_lines]:
             f = line.split(",")
-            f[2], f[3] = "91.0", "181.0"
+            f[2], f[3] = "91.0", "181.0"  # ITU "latitude / longitude not available"
             extra.append(",".join(f))
-            del i
         for i, line in enumerate(base[m.unavailable_position_lines :]):
             kind = i % 3
             if kind == 0:
