@@ -61,7 +61,20 @@ def profile_path(name: str) -> Path:
 
 @dataclass(frozen=True)
 class DetectorConfig:
-    """One frozen config per detector; the section names are the event types."""
+    """One frozen config per detector; the attribute (and TOML section) names are the event types.
+
+    Build it with :meth:`from_toml` (a profile file) or :meth:`from_mapping`; every key is
+    validated by :func:`vessels.config.override` (unknown keys, wrong types and negative numbers
+    are a :class:`~vessels.errors.ConfigError` naming the key and the source).
+
+    Examples
+    --------
+    >>> cfg = DetectorConfig()
+    >>> cfg.ais_gap.min_gap_h, cfg.loitering.min_shore_nm
+    (6.0, 20.0)
+    >>> DetectorConfig.from_mapping({"loitering": {"min_duration_h": 8}}, source="x").loitering
+    LoiteringConfig(max_speed_kn=2.0, min_duration_h=8.0, min_shore_nm=20.0, ...)
+    """
 
     ais_gap: GapConfig = field(default_factory=GapConfig)
     zone_entry: ZoneEntryConfig = field(default_factory=ZoneEntryConfig)
