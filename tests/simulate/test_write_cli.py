@@ -180,3 +180,40 @@ def test_cli_user_errors_exit_2(
     assert code == 2
     assert message in err
     assert "Traceback" not in err
+
+
+def test_cli_nmea_with_background_vessels(tmp_path: Path) -> None:
+    out = tmp_path / "n"
+    args = [
+        "simulate",
+        "--scenario",
+        "mixed",
+        "--seed",
+        "1",
+        "--hours",
+        "3",
+        "--vessels",
+        "80",
+        "--format",
+        "nmea",
+        "--out",
+        str(out),
+        "-q",
+    ]
+    assert main(args) == 0
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["n_vessels"] == 80 and man["n_background_vessels"] == 80 - 31
+    assert (out / "ais.nmea").stat().st_size > 0
+
+
+def test_evaluate_sample_with_a_real_detector_run() -> None:
+    """The shipped sample, read and run through the detectors, scored in one call."""
+    pipeline = pytest.importorskip("vessels.pipeline")
+    from vessels.simulate import evaluate_sample
+
+    sample = Path(__file__).resolve().parents[2] / "ais_samples" / "pacific-eez"
+    events = pipeline.run(sample / "ais.csv", map=False).events
+    r = evaluate_sample(sample, events)
+    assert set(r["event_type"]) >= {"eez_incursion", "fishing", "all"}
+    # a sanity floor, not a quality bar (the lead sets those): the planted incursion is found
+    assert r.filter(pl.col("event_type") == "eez_incursion")["recall"].item() == 1.0

@@ -25,7 +25,13 @@ import sys
 import types
 from typing import Any
 
-from vessels.simulate._evaluate import MATCH_TOLERANCE_H, evaluate, read_events, read_truth
+from vessels.simulate._evaluate import (
+    MATCH_TOLERANCE_H,
+    evaluate,
+    evaluate_sample,
+    read_events,
+    read_truth,
+)
 from vessels.simulate._params import (
     MessConfig,
     NoiseConfig,
@@ -52,6 +58,7 @@ __all__ = [
     "SimConfig",
     "Simulation",
     "evaluate",
+    "evaluate_sample",
     "read_events",
     "read_truth",
     "simulate",

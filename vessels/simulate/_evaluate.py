@@ -38,7 +38,14 @@ import polars as pl
 from vessels import schema as S
 from vessels.errors import FormatError, UserError
 
-__all__ = ["EVALUATION_SCHEMA", "MATCH_TOLERANCE_H", "evaluate", "read_events", "read_truth"]
+__all__ = [
+    "EVALUATION_SCHEMA",
+    "MATCH_TOLERANCE_H",
+    "evaluate",
+    "evaluate_sample",
+    "read_events",
+    "read_truth",
+]
 
 #: Default slack when comparing event times, hours. One hour absorbs the reporting interval and
 #: reception thinning at the edges of an event (a detector can only see an event start at the
@@ -279,3 +286,32 @@ def read_events(path: str | Path) -> pl.DataFrame:
         df = df.drop(S.EVIDENCE)
     _normalise(df, f"events file {path}", S.EVENT_ID)
     return df
+
+
+def evaluate_sample(
+    sample_dir: str | Path,
+    events: pl.DataFrame | pl.LazyFrame,
+    *,
+    tolerance_h: float = MATCH_TOLERANCE_H,
+) -> pl.DataFrame:
+    """Score ``events`` against a simulation folder's ``truth.parquet`` and ``controls.parquet``.
+
+    The one-liner for tests that hold detectors to recall/precision floors on ``ais_samples/``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> sample = Path(__file__).resolve().parents[2] / "ais_samples" / "pacific-eez"
+    >>> truth = read_truth(sample / "truth.parquet")
+    >>> r = evaluate_sample(sample, truth)  # the truth itself is a perfect detector
+    >>> r.filter(pl.col("event_type") == "eez_incursion")["recall"].item()
+    1.0
+    """
+    d = Path(sample_dir)
+    truth = read_truth(d / "truth.parquet")
+    controls_path = d / "controls.parquet"
+    controls = pl.read_parquet(controls_path) if controls_path.exists() else None
+    ev = events.collect() if isinstance(events, pl.LazyFrame) else events
+    if S.EVIDENCE in ev.columns:
+        ev = ev.drop(S.EVIDENCE)
+    return evaluate(truth, ev, controls=controls, tolerance_h=tolerance_h)
