@@ -247,3 +247,11 @@ def test_end_to_end_with_segmenter_and_zone_labeller() -> None:
     assert "Upper Gulf" in gap[S.EVIDENCE]["summary"]
     entries = gaps.filter(pl.col(S.EVENT_TYPE) == "zone_entry")
     assert entries[S.EVENT_ZONE_ID].to_list() == ["aoi-upper-gulf"]  # one visit across the gap
+
+
+def test_fishing_score_keeps_input_columns_and_hides_internals() -> None:
+    frame = _many_vessels()
+    out = fishing_score(frame)
+    assert out.height == frame.height
+    assert set(frame.columns) <= set(out.columns)
+    assert not [c for c in out.columns if c.startswith("_")]

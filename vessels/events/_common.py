@@ -156,13 +156,14 @@ def _seg_key() -> pl.Expr:
     return new.cast(pl.UInt32).cum_sum().alias(SEG)
 
 
-def prepare(tracks: Frameish | Sequence[Frameish]) -> pl.DataFrame:
+def prepare(tracks: Frameish | Sequence[Frameish], *, keep_all: bool = False) -> pl.DataFrame:
     """Collect ``tracks`` into the frame every detector reads.
 
     Accepts a DataFrame, a LazyFrame or a sequence of them (e.g. two input files). Missing optional
     columns are added as typed nulls; a missing ``segment_id`` is computed with
     ``vessels.tracks.segment`` when that module exists (else a 24-h time split), missing kinematics
-    are computed per segment. Only the columns the detectors read are kept. Rows are sorted by
+    are computed per segment. Only the columns the detectors read are kept (all columns with
+    ``keep_all=True``). Rows are sorted by
     ``mmsi``, segment, ``ts``, ``lat``, ``lon``, so that results do not depend on input order;
     rows without a timestamp or position are dropped. ``_seg`` (UInt32, increasing in row order)
     numbers the segments and ``_i`` the rows within their segment.
@@ -176,7 +177,7 @@ def prepare(tracks: Frameish | Sequence[Frameish]) -> pl.DataFrame:
     if missing:
         lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
     lf = (
-        lf.select(_USED)
+        (lf if keep_all else lf.select(_USED))
         .filter(
             pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
         )

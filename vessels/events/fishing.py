@@ -185,7 +185,10 @@ def with_fishing_score(frame: pl.DataFrame, cfg: FishingConfig) -> pl.DataFrame:
 
 
 def fishing_score(tracks: Frameish, config: FishingConfig | None = None) -> pl.DataFrame:
-    """Return the prepared positions with a ``fishing_score`` column in [0, 1].
+    """Return the positions (all their columns) with a ``fishing_score`` column in [0, 1].
+
+    Rows come back sorted by ``mmsi``, segment and ``ts``; missing segment/kinematic columns are
+    added as :func:`vessels.events.prepare` does.
 
     Examples
     --------
@@ -194,8 +197,8 @@ def fishing_score(tracks: Frameish, config: FishingConfig | None = None) -> pl.D
     0.0
     """
     cfg = config or FishingConfig()
-    p = tracks if isinstance(tracks, pl.DataFrame) and "_i" in tracks.columns else prepare(tracks)
-    return with_fishing_score(p, cfg)
+    p = prepare(tracks, keep_all=True)
+    return with_fishing_score(p, cfg).drop(SEG, "_i")
 
 
 def detect_fishing(
