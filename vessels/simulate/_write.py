@@ -94,6 +94,14 @@ def _fmt_num(col: str, decimals: int, na: str | None) -> pl.Expr:
     return e.fill_null(na) if na is not None else e.fill_null("")
 
 
+def _int_as_float(col: str) -> pl.Expr:
+    """Whole-number fields written as ``57.0`` for some vessels, as real MarineCadastre files do
+    (one vessel in ten, chosen by MMSI so a vessel is consistent)."""
+    as_int = _fmt_num(col, 0, None)
+    as_float = pl.col(col).cast(pl.Float64).round(0).cast(pl.String).fill_null("")
+    return pl.when(pl.col(S.MMSI) % 10 == 3).then(as_float).otherwise(as_int)
+
+
 def _marinecadastre(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Series, dict[str, int]]:
     df = _by_time(sim)
     lines = df.select(
@@ -111,10 +119,10 @@ def _marinecadastre(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Serie
                 .then(pl.lit("IMO") + pl.col(S.IMO).cast(pl.String))
                 .otherwise(pl.lit("")),
                 pl.col(S.CALLSIGN).fill_null(""),
-                _fmt_num(S.SHIP_TYPE, 0, None),
+                _int_as_float(S.SHIP_TYPE),
                 _fmt_num(S.NAV_STATUS, 0, None),
-                _fmt_num(S.LENGTH_M, 0, None),
-                _fmt_num(S.WIDTH_M, 0, None),
+                _int_as_float(S.LENGTH_M),
+                _int_as_float(S.WIDTH_M),
                 pl.col(S.DRAFT_M).round(1).cast(pl.String).fill_null(""),
                 pl.lit(""),
                 pl.col(S.AIS_CLASS).cast(pl.String),
