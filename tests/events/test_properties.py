@@ -60,3 +60,13 @@ def test_distances_and_durations_non_negative(seed: int) -> None:
     for col in ("gap_dist_m", "median_dist_m", "min_dist_m", "track_length_km", "start_sep_km"):
         assert (evidence[col].drop_nulls() >= 0).all()
     assert (ev[S.END_TS] >= ev[S.START_TS]).all()
+
+
+def test_every_event_has_the_core_columns_filled() -> None:
+    core = [S.EVENT_ID, S.EVENT_TYPE, S.MMSI, S.SEGMENT_ID, S.START_TS, S.END_TS, S.DURATION_H]
+    core += [S.LAT, S.LON]
+    assert _EXPECTED.select(pl.col(core).null_count()).row(0) == (0,) * len(core)
+    summaries = _EXPECTED[S.EVIDENCE].struct.field("summary")
+    assert summaries.null_count() == 0
+    pairs = _EXPECTED.filter(pl.col(S.EVENT_TYPE).is_in(["encounter", "dark_rendezvous"]))
+    assert pairs[S.OTHER_MMSI].null_count() == 0
