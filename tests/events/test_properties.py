@@ -70,3 +70,26 @@ def test_every_event_has_the_core_columns_filled() -> None:
     assert summaries.null_count() == 0
     pairs = _EXPECTED.filter(pl.col(S.EVENT_TYPE).is_in(["encounter", "dark_rendezvous"]))
     assert pairs[S.OTHER_MMSI].null_count() == 0
+
+
+_RAW = (
+    pl.concat(
+        [sc.gap_7h_80nm(), sc.two_transmitters_one_mmsi(), sc.alongside_3h_offshore()],
+        how="diagonal_relaxed",
+    )
+    .drop(S.SEGMENT_ID)
+    .with_columns(pl.int_range(pl.len(), dtype=pl.UInt64).alias(S.SOURCE_ROW))
+)
+_RAW_EXPECTED = detect_events(_RAW)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), cut=st.floats(0.0, 1.0))
+def test_shuffle_and_split_with_the_segmenter_change_no_event(seed: int, cut: float) -> None:
+    """Without segment ids, detect_events segments the input itself; order still does not matter."""
+    shuffled = _RAW.sample(fraction=1.0, shuffle=True, seed=seed)
+    k = int(cut * shuffled.height)
+    assert detect_events([shuffled.head(k), shuffled.tail(shuffled.height - k)]).equals(
+        _RAW_EXPECTED
+    )
+    assert {"ais_gap", "encounter", "identity_conflict"} <= set(_RAW_EXPECTED[S.EVENT_TYPE])
