@@ -228,7 +228,11 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     fb.go(27.42, -112.10, speed_kn=9.0)
     fb.go(27.33, -112.23, speed_kn=9.0)
     fb.at(end_h * H, status=5)
-    lv.route([(27.1, -111.2), (26.0, -110.3), (24.5, -109.6)], speed_kn=12.0)
+    # then it leaves the Gulf (steaming on, not idling offshore: no unplanned loitering)
+    lv.route(
+        [(27.1, -111.2), (26.0, -110.3), (24.5, -109.6), (23.0, -109.0), (21.0, -107.0)],
+        speed_kn=12.0,
+    )
     lv.stay(max(0.5, end_h - lv.t_s / H), drift_kn=0.5, status=0)
     fbv = sb.add(
         VesselSpec(
@@ -679,7 +683,7 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     p = plan(10, 24.45, -117.6)
     p.go(24.35, -115.0, speed_kn=9.5)
     f0, f1 = p.longline(set_h=3.0, soak_h=3.0, heading_deg=105.0)
-    p.go(24.5, -117.6, speed_kn=9.5)
+    p.route([(24.5, -117.6), (25.5, -125.0)], speed_kn=9.5)  # back out to sea, not idling
     p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.5, status=0)
     ll = sb.add(
         VesselSpec(
@@ -724,7 +728,8 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     p = plan(11, 22.5, -121.0)
     p.go(22.3, -120.0, speed_kn=9.0)
     f0, f1 = p.longline(set_h=4.0, soak_h=4.0, heading_deg=80.0)
-    p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.6, status=7)
+    p.go(21.5, -128.0, speed_kn=9.0)  # on to the next ground
+    p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.6, status=0)
     v = sb.add(
         VesselSpec(
             "longliner-cn-2",
@@ -751,8 +756,8 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     for k in range(3):
         p.go(*offset_deg(p.lat, p.lon, 9000 * (k + 1), -4000), speed_kn=13.0)
         fish.append(p.purse_seine(radius_m=450.0))
-    p.go(23.3, -112.6, speed_kn=13.0)
-    p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.3, status=0)
+    p.route([(22.6, -110.0), (23.15, -106.55)], speed_kn=13.0)  # home to Mazatlán
+    p.at(end_h * H, status=5)
     ps = sb.add(
         VesselSpec(
             "purse-seiner",
