@@ -51,8 +51,12 @@ print(n, time.perf_counter() - t)
 """
 
 
-def timed(code: str, *args: str) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, stdout) of ``python -c code args`` in a fresh process."""
+def timed(code: str, *args: str) -> tuple[float, float, str, float]:
+    """(wall s, peak RSS MB, stdout, CPU s = user + sys) of ``python -c code args``, fresh process.
+
+    CPU seconds are reported too because the machine is shared: wall time and the wall ratio move
+    with the other jobs' load, CPU time much less.
+    """
     proc = subprocess.run(
         ["/usr/bin/time", "-v", PY, "-c", textwrap.dedent(code), *args],
         capture_output=True,
@@ -60,12 +64,15 @@ def timed(code: str, *args: str) -> tuple[float, float, str]:
         check=True,
         cwd=HERE.parent,
     )
+    user = re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr)
     wall = re.search(r"Elapsed \(wall clock\) time.*: (.+)", proc.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    assert wall and rss, proc.stderr
+    assert wall and rss and user and system, proc.stderr
     parts = [float(p) for p in wall.group(1).split(":")]
     seconds = sum(p * 60 ** (len(parts) - 1 - i) for i, p in enumerate(parts))
-    return seconds, int(rss.group(1)) / 1024, proc.stdout.strip()
+    cpu = float(user.group(1)) + float(system.group(1))
+    return seconds, int(rss.group(1)) / 1024, proc.stdout.strip(), cpu
 
 
 def ensure_csv(rows: int) -> Path:
@@ -123,31 +130,33 @@ def main() -> None:
         f"Python {platform.python_version()}, load average at start "
         f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} (CPU shared with other jobs).",
         "",
-        "| input | rows | step | wall s | peak RSS MB | rows/s | ratio vs read_csv+sort |",
-        "|---|---:|---|---:|---:|---:|---:|",
+        "| input | rows | step | wall s | CPU s | peak RSS MB | rows/s | wall ratio | CPU ratio |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for rows in args.rows or [1_000_000]:
         csv = ensure_csv(rows)
         out = DATA / f"out_{rows}"
-        base_s, base_mb, _ = timed(BASELINE, str(csv))
-        measures = [("CSV", "polars.read_csv + sort (baseline)", base_s, base_mb)]
+        base_s, base_mb, _, base_cpu = timed(BASELINE, str(csv))
+        measures = [("CSV", "polars.read_csv + sort (baseline)", base_s, base_mb, base_cpu)]
         for seg in ("0", "1"):
-            wall, mb, stdout = timed(INGEST, str(csv), str(out), seg)
+            wall, mb, stdout, cpu = timed(INGEST, str(csv), str(out), seg)
             label = "ingest + clean" + (" + segment" if seg == "1" else "")
-            measures.append(("CSV", f"{label} -> Parquet ({stdout})", wall, mb))
+            measures.append(("CSV", f"{label} -> Parquet ({stdout})", wall, mb, cpu))
         pq = DATA / f"mc_{rows}.parquet"
         (out / "positions.parquet").replace(pq)
-        wall, mb, stdout = timed(INGEST, str(pq), str(out) + "_pq", "1")
-        measures.append(("Parquet", f"ingest + clean + segment -> Parquet ({stdout})", wall, mb))
-        for kind, step, wall, mb in measures:
+        wall, mb, stdout, cpu = timed(INGEST, str(pq), str(out) + "_pq", "1")
+        measures.append(
+            ("Parquet", f"ingest + clean + segment -> Parquet ({stdout})", wall, mb, cpu)
+        )
+        for kind, step, wall, mb, cpu in measures:
             lines.append(
-                f"| {kind} | {rows:,} | {step} | {wall:.1f} | {mb:,.0f} | "
-                f"{rows / wall:,.0f} | {wall / base_s:.2f} |"
+                f"| {kind} | {rows:,} | {step} | {wall:.1f} | {cpu:.1f} | {mb:,.0f} | "
+                f"{rows / wall:,.0f} | {wall / base_s:.2f} | {cpu / base_cpu:.2f} |"
             )
         print("\n".join(lines[-len(measures) :]), flush=True)
     if args.nmea:
         nmea = ensure_nmea(args.nmea)
-        wall, mb, stdout = timed(NMEA, str(nmea))
+        wall, mb, stdout, _ = timed(NMEA, str(nmea))
         n, decode_s = stdout.split()
         lines += [
             "",
