@@ -23,6 +23,7 @@ each position from the latest static report of the same MMSI at or before the po
 
 from __future__ import annotations
 
+import operator
 import re
 from functools import reduce
 from pathlib import Path
@@ -71,7 +72,7 @@ STATIC_FIELDS = (
 
 
 def _xor(text: str) -> int:
-    return reduce(lambda acc, ch: acc ^ ord(ch), text, 0)
+    return reduce(operator.xor, text.encode("latin-1", errors="replace"), 0)
 
 
 def _epoch_s(value: str) -> float | None:
@@ -118,6 +119,21 @@ def _parse_line(text: str) -> tuple[str | None, str | None, float | None]:
     return sentence, None, ts
 
 
+class _Fields:
+    """Dict-like read access to a decoded pyais message (``asdict()`` copies every field)."""
+
+    __slots__ = ("_msg",)
+
+    def __init__(self, msg: Any) -> None:
+        self._msg = msg
+
+    def get(self, name: str) -> Any:
+        return getattr(self._msg, name, None)
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self._msg, name)
+
+
 def _enum(v: Any) -> Any:
     return int(v) if v is not None else None
 
@@ -159,12 +175,12 @@ def stage_nmea(path: Path, name: str) -> pl.LazyFrame:
         except (AISBaseException, ValueError, TypeError):
             reject(row, "undecodable", raw)
             return
-        bits = sum(len(p) for p in [msg.payload]) * 6 - int(msg.fill_bits or 0)
+        bits = len(msg.payload) * 6 - int(msg.fill_bits or 0)
         if bits < MIN_BITS.get(mtype, 38):
             reject(row, "bad_bit_count", raw)
             return
         try:
-            d = msg.decode().asdict()
+            d = _Fields(msg.decode())
         except (AISBaseException, ValueError, TypeError, IndexError):
             reject(row, "undecodable", raw)
             return
@@ -251,7 +267,7 @@ def stage_nmea(path: Path, name: str) -> pl.LazyFrame:
     return _assemble(pos, static, rejected, name)
 
 
-def _static_row(static: dict[str, list[Any]], mmsi: Any, ts: float, d: dict[str, Any]) -> None:
+def _static_row(static: dict[str, list[Any]], mmsi: Any, ts: float, d: _Fields) -> None:
     def dim(a: str, b: str) -> float | None:
         if d.get(a) is None or d.get(b) is None:
             return None
