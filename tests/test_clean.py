@@ -146,3 +146,12 @@ def test_clean_is_order_independent(rnd: Any) -> None:
     b = clean(shuffled.lazy())[0].collect()
     assert a.equals(b)  # same kept row (lowest source_row) whatever the order
     assert a.select(content).equals(b.select(content))
+
+
+def test_public_clean_survives_importing_the_submodule() -> None:
+    import vessels
+    import vessels.io  # imports vessels.clean, binding the module to vessels.clean
+
+    lf = make_track(n=2).lazy()
+    positions, _ = vessels.clean(lf)
+    assert positions.collect().height == 2
