@@ -159,8 +159,9 @@ def command(
         return 0
     if top_n:
         table = Table(title=f"top {min(top_n, result.vessels.height)} vessels by risk")
-        for name in ("#", "mmsi", "name", "flag", "score", "tier", "top reason"):
-            table.add_column(name, overflow="fold")
+        for name in ("#", "mmsi", "name", "flag", "score", "tier"):
+            table.add_column(name, overflow="fold", no_wrap=name != "name")
+        table.add_column("top reason", overflow="fold", ratio=1, min_width=30)
         for i, row in enumerate(result.top(top_n).iter_rows(named=True), start=1):
             cells = (
                 str(i),
