@@ -147,7 +147,7 @@ def _print_table(summary: dict[str, Any], quiet: bool) -> None:
 
     console = get_console(quiet)
     table = Table(title="vessels ingest", show_header=True, header_style="bold")
-    table.add_column("file")
+    table.add_column("file", overflow="fold")
     for col in ("format", "input", "accepted", "quarantined", "duplicates", "filtered"):
         table.add_column(col, justify="right")
     for name, f in summary["per_file"].items():
