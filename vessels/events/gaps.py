@@ -41,7 +41,6 @@ from vessels.events._common import (
     Frameish,
     finish,
     first_zone_expr,
-    next_in,
     prepare,
     zone_table,
 )
@@ -107,20 +106,29 @@ def gap_links(
     """
     p = prepared
     thr_us = int(min_gap_h * 3.6e9)
-    base = p.lazy().select(
-        S.MMSI, SEG, S.SEGMENT_ID, S.TS, pl.int_range(pl.len(), dtype=pl.UInt32).alias("_r")
+    # eager column operations (no multi-branch lazy plan caching a copy of the frame)
+    seg = p[SEG]
+    ts_us = p[S.TS].dt.epoch("us")
+    first_row = (seg != seg.shift(1)).fill_null(True)
+    last_row = (seg != seg.shift(-1)).fill_null(True)
+    gap_after = ~last_row & ((ts_us.shift(-1) - ts_us) > thr_us).fill_null(False)
+    s_rows = gap_after.arg_true().cast(pl.UInt32)
+    inner = pl.LazyFrame({"_s_r": s_rows, "_e_r": s_rows + 1})
+    r0 = first_row.arg_true().cast(pl.UInt32)
+    r1 = last_row.arg_true().cast(pl.UInt32)
+    segs = pl.LazyFrame(
+        {
+            SEG: seg.gather(r0),
+            S.MMSI: p[S.MMSI].gather(r0),
+            "_sid": p[S.SEGMENT_ID].gather(r0),
+            "_first": p[S.TS].gather(r0),
+            "_last": p[S.TS].gather(r1),
+            "_r0": r0,
+            "_r1": r1,
+        }
     )
-    inner = base.filter(
-        (next_in(pl.col(S.TS)) - pl.col(S.TS)).dt.total_microseconds() > thr_us
-    ).select(S.MMSI, pl.col("_r").alias("_s_r"), (pl.col("_r") + 1).alias("_e_r"))
-    segs = base.group_by(SEG).agg(
-        pl.col(S.MMSI).first(),
-        pl.col(S.SEGMENT_ID).first().alias("_sid"),
-        pl.col(S.TS).first().alias("_first"),
-        pl.col(S.TS).last().alias("_last"),
-        pl.col("_r").first().alias("_r0"),
-        pl.col("_r").last().alias("_r1"),
-    )
+    del first_row, last_row, gap_after
+    base = pl.LazyFrame({S.TS: [p[S.TS].max()]}, schema={S.TS: S.TS_DTYPE})
     parts = [inner]
     if include_segment_boundaries:
         starts = (
@@ -143,7 +151,7 @@ def gap_links(
             segs.sort(S.MMSI, "_last", "_sid")
             .group_by(S.MMSI)
             .agg(pl.all().last())
-            .join(base.select(pl.col(S.TS).max().alias("_end")), how="cross")
+            .join(base.select(pl.col(S.TS).alias("_end")), how="cross")
             .filter((pl.col("_end") - pl.col("_last")).dt.total_microseconds() > thr_us)
             .select(S.MMSI, pl.col("_r1").alias("_s_r"), pl.lit(None, pl.UInt32).alias("_e_r"))
         )
