@@ -9,15 +9,11 @@ times each one, and (with ``out=``) writes every output file of ``vessels score`
 
 Examples
 --------
->>> import tempfile, pathlib
->>> d = pathlib.Path(tempfile.mkdtemp())
->>> _ = (d / "ais.csv").write_text(
-...     "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName\\n"
-...     "345070339,2023-06-01T00:00:00,24.0,-110.9,5.0,60.0,511,SEA STAR\\n"
-...     "345070339,2023-06-01T00:10:00,24.01,-110.88,5.0,60.0,511,SEA STAR\\n")
->>> res = run(d / "ais.csv", no_default_zones=True)  # doctest: +SKIP
->>> res.summary["accepted_rows"]  # doctest: +SKIP
-2
+>>> p = Pipeline(profile="gulf-of-california")
+>>> p
+Pipeline(profile='gulf-of-california')
+
+See :func:`run` for a complete run.
 """
 
 from __future__ import annotations
@@ -417,6 +413,27 @@ def run(
         Write ``map.html`` (with ``out``); embed its scripts for use without internet.
     write_tracks
         Write ``tracks.parquet`` (with ``out``).
+
+    Returns
+    -------
+    PipelineResult
+        Tables, zone layer, summary (row accounting, counts, timings, memory) and profile; in a
+        notebook it shows a summary card.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "ais.csv").write_text(
+    ...     "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName\\n"
+    ...     "345070339,2023-06-01T00:00:00,24.0,-110.9,5.0,60.0,511,SEA STAR\\n"
+    ...     "345070339,2023-06-01T00:10:00,24.01,-110.88,5.0,60.0,511,SEA STAR\\n"
+    ...     "345070339,2023-06-01T00:10:00,24.01,-110.88,5.0,60.0,511,SEA STAR\\n")
+    >>> res = run(d / "ais.csv", no_default_zones=True)
+    >>> res.summary["accepted_rows"], res.summary["duplicate_rows"]
+    (2, 1)
+    >>> res.vessels.select("mmsi", "vessel_name", "risk_score").row(0)
+    (345070339, 'SEA STAR', 0.0)
     """
     prof = load_profile(profile)
     box = _check_bbox(bbox)

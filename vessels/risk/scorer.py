@@ -468,6 +468,23 @@ def score(
     -------
     ScoreResult
         Deterministic: the same inputs give identical tables.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, UTC
+    >>> from vessels import schema as S
+    >>> t = datetime(2024, 3, 1, 5, tzinfo=UTC)
+    >>> ev = pl.DataFrame([{
+    ...     S.EVENT_ID: "e1", S.EVENT_TYPE: "encounter", S.MMSI: 345000001,
+    ...     S.OTHER_MMSI: 345000002, S.START_TS: t, S.END_TS: t, S.DURATION_H: 3.0,
+    ...     S.SHORE_KM: 40.0,
+    ... }], schema=S.EVENT_SCHEMA)
+    >>> res = score(ev, profile="default")
+    >>> res.vessels.select(S.MMSI, S.RISK_SCORE, S.event_count_column("encounter")).rows()
+    [(345000001, 18.0, 1), (345000002, 18.0, 1)]
+    >>> res.vessels[S.REASONS][0].to_list()
+    ['met vessel 345000002 for 3.0 h (+18)']
     """
     prof = load_profile(profile)
     ev_in = events.collect() if isinstance(events, pl.LazyFrame) else events
