@@ -184,7 +184,7 @@ class PipelineResult:
         tier_text = ", ".join(f"{k}: {v}" for k, v in tiers.items())
         return (
             "<div class='vessels-result'>"
-            f"<b>vessels {html.escape(__version__)}</b> — profile "
+            f"<b>vessels {html.escape(__version__)} risk run</b> (PipelineResult) — profile "
             f"<code>{html.escape(self.profile.name)}</code><br>"
             f"{s.get('accepted_rows', 0):,} positions accepted of {s.get('input_rows', 0):,} "
             f"({s.get('quarantined_rows', 0):,} quarantined, {s.get('duplicate_rows', 0):,} "
