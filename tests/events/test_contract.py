@@ -255,3 +255,14 @@ def test_fishing_score_keeps_input_columns_and_hides_internals() -> None:
     assert out.height == frame.height
     assert set(frame.columns) <= set(out.columns)
     assert not [c for c in out.columns if c.startswith("_")]
+
+
+def test_docs_parameter_tables_are_the_generated_ones() -> None:
+    from vessels.events.config import parameters_markdown
+
+    docs = (Path(__file__).parents[2] / "docs" / "events.md").read_text()
+    start = docs.index("<!-- params:start")
+    block = docs[docs.index("\n", start) + 1 : docs.index("<!-- params:end -->")]
+    assert block.strip() == parameters_markdown().strip(), (
+        "docs/events.md parameter tables are stale: paste parameters_markdown() between the markers"
+    )

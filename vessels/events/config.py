@@ -22,6 +22,7 @@ vessels.errors.ConfigError: my.toml [ais_gap]: unknown key 'min_gap' (known keys
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,7 @@ from vessels.events.identity import IdentityConfig
 from vessels.events.loitering import LoiteringConfig
 from vessels.events.zone_entry import ZoneEntryConfig
 
-__all__ = ["PROFILES_DIR", "DetectorConfig", "profile_path"]
+__all__ = ["PROFILES_DIR", "DetectorConfig", "parameters_markdown", "profile_path"]
 
 #: Directory of the bundled TOML profiles.
 PROFILES_DIR = Path(__file__).parent / "profiles"
@@ -107,3 +108,49 @@ class DetectorConfig:
     def from_toml(cls, path: str | Path) -> DetectorConfig:
         """Load a TOML profile (see module docstring)."""
         return cls.from_mapping(load_toml(path), source=str(path))
+
+
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """Field name -> description, from the numpydoc ``Attributes`` section of ``cls``."""
+    doc = (cls.__doc__ or "").split("Attributes\n    ----------\n", 1)
+    out: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in doc[1].splitlines() if len(doc) == 2 else []:
+        if re.match(r"^    \S", line):
+            current = [n.strip() for n in line.strip().split(":")[0].split(",")]
+            for name in current:
+                out[name] = []
+        elif current and line.strip():
+            for name in current:
+                out[name].append(line.strip())
+    return {k: " ".join(v) for k, v in out.items()}
+
+
+def parameters_markdown() -> str:
+    """The parameter tables of ``docs/events.md``: every detector parameter, default and source.
+
+    Generated from the config classes' docstrings, so the documentation cannot drift from the
+    code (a test compares the two).
+
+    Examples
+    --------
+    >>> print(parameters_markdown().splitlines()[1])
+    ### `[ais_gap]` — `GapConfig`
+    """
+    lines: list[str] = []
+    base = DetectorConfig()
+    for section in dataclasses.fields(DetectorConfig):
+        cfg = getattr(base, section.name)
+        cls = type(cfg)
+        docs = _attribute_docs(cls)
+        lines += [
+            "",
+            f"### `[{section.name}]` — `{cls.__name__}`",
+            "",
+            "| parameter | default | meaning and source |",
+            "|---|---|---|",
+        ]
+        for f in dataclasses.fields(cls):
+            text = docs.get(f.name, "").replace("|", "\\|")
+            lines.append(f"| `{f.name}` | `{getattr(cfg, f.name)!r}` | {text} |")
+    return "\n".join(lines)
