@@ -494,7 +494,7 @@ def run(
         # write the positions now (an output anyway) and read them lazily from the file from here
         # on: the detectors, the scorer and the map read only the columns and rows they need, and
         # the full frame (GBs at 10 M rows) is not held while the detectors work
-        with _timed(timings, "outputs", memory):
+        with _timed(timings, "write_tracks", memory):
             spilled = _write_tracks(tracks, Path(out) / "tracks.parquet")
         del tracks
         tracks = pl.scan_parquet(spilled)
