@@ -155,7 +155,7 @@ def calibrate(seeds: list[int], scenarios: list[str]) -> str:
     sys.path.insert(0, str(ROOT))
     from vessels.pipeline import run
     from vessels.risk.calibration import calibration_table
-    from vessels.simulate import simulate, write
+    from vessels.simulation import simulate, write
 
     rows = []
     for scenario in scenarios:
