@@ -239,9 +239,9 @@ def evaluate_on_simulator(seeds: list[int], hours: float = 24.0) -> pl.DataFrame
     """Detect events on every simulator scenario and score them against its truth table.
 
     Pipeline: ``simulate`` -> ``vessels.tracks.segment`` -> ``vessels.zones.label_zones`` ->
-    ``detect_events``; ``vessels.simulate.evaluate`` matches events to planted behaviours.
+    ``detect_events``; ``vessels.simulation.evaluate`` matches events to planted behaviours.
     """
-    import vessels.simulate as vsim
+    import vessels.simulation as vsim
     from vessels.events import detect_events
     from vessels.tracks import segment
     from vessels.zones import default_zones, label_zones

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from vessels.simulate import simulate, write
+from vessels.simulation import simulate, write
 
 
 def main() -> None:

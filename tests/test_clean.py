@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.factories import make_positions, make_track
 from vessels import schema as S
-from vessels.clean import (
+from vessels.cleaning import (
     CORRECTIONS,
     apply_corrections,
     classify,
@@ -150,7 +150,7 @@ def test_clean_is_order_independent(rnd: Any) -> None:
 
 def test_public_clean_survives_importing_the_submodule() -> None:
     import vessels
-    import vessels.io  # imports vessels.clean, binding the module to vessels.clean
+    import vessels.io  # imports vessels.cleaning: must not shadow the public vessels.clean
 
     lf = make_track(n=2).lazy()
     positions, _ = vessels.clean(lf)

@@ -20,7 +20,7 @@ from vessels._version import __version__
 #: public name -> "module:attribute"
 _EXPORTS: dict[str, str] = {
     "read_ais": "vessels.io:read_ais",
-    "clean": "vessels.clean:clean",
+    "clean": "vessels.cleaning:clean",
     "segment": "vessels.tracks:segment",
     "SegmentConfig": "vessels.tracks:SegmentConfig",
     "to_trajectories": "vessels.interop:to_trajectories",
@@ -33,8 +33,8 @@ _EXPORTS: dict[str, str] = {
     "score": "vessels.risk:score",
     "load_profile": "vessels.risk:load_profile",
     "risk_map": "vessels.maps:risk_map",
-    "simulate": "vessels.simulate:simulate",
-    "evaluate": "vessels.simulate:evaluate",
+    "simulate": "vessels.simulation:simulate",
+    "evaluate": "vessels.simulation:evaluate",
     "run": "vessels.pipeline:run",
     "Pipeline": "vessels.pipeline:Pipeline",
 }

@@ -42,8 +42,6 @@ Examples
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -342,20 +340,3 @@ def clean(
     classified = classify(lazy, extra_rules)
     accepted = apply_corrections(classified.filter(pl.col(S.RULE).is_null()))
     return drop_duplicates(accepted), quarantine_frame(classified)
-
-
-class _CallableModule(types.ModuleType):
-    """``vessels.clean`` is both this module and the public function ``vessels.clean``.
-
-    Importing the submodule (``from vessels.clean import ...``, done by ``vessels.io``) makes
-    Python bind the *module* to the package attribute ``vessels.clean``, shadowing the public
-    function. Making the module callable keeps ``vessels.clean(frame)`` working either way.
-    """
-
-    def __call__(
-        self, lf: pl.LazyFrame | pl.DataFrame, extra_rules: Sequence[tuple[str, pl.Expr]] = ()
-    ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-        return clean(lf, extra_rules)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -6,7 +6,7 @@ import functools
 
 import pytest
 
-from vessels.simulate import Simulation, simulate
+from vessels.simulation import Simulation, simulate
 
 SCENARIOS = ("gulf-of-california", "yucatan", "pacific-eez")
 

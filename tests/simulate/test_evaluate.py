@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vessels.errors import FormatError, UserError
-from vessels.simulate import evaluate
+from vessels.simulation import evaluate
 
 from .conftest import cached
 

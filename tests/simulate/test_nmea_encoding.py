@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyais import decode
 
-from vessels.simulate._nmea import nmea_checksum, position_sentences, tag_blocks
+from vessels.simulation._nmea import nmea_checksum, position_sentences, tag_blocks
 
 reports = st.tuples(
     st.integers(200_000_000, 799_999_999),

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.errors import UserError
-from vessels.simulate import ROSTER_SCHEMA, TRUTH_SCHEMA, SimConfig, simulate
-from vessels.simulate._regions import REGIONS
+from vessels.simulation import ROSTER_SCHEMA, TRUTH_SCHEMA, SimConfig, simulate
+from vessels.simulation._regions import REGIONS
 
 from .conftest import SCENARIOS, cached
 

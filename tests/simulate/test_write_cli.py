@@ -10,8 +10,8 @@ import pytest
 
 from vessels import schema as S
 from vessels.cli import main
-from vessels.simulate import write
-from vessels.simulate._write import MC_HEADER
+from vessels.simulation import write
+from vessels.simulation._write import MC_HEADER
 
 from .conftest import cached
 
@@ -209,7 +209,7 @@ def test_cli_nmea_with_background_vessels(tmp_path: Path) -> None:
 def test_evaluate_sample_with_a_real_detector_run() -> None:
     """The shipped sample, read and run through the detectors, scored in one call."""
     pipeline = pytest.importorskip("vessels.pipeline")
-    from vessels.simulate import evaluate_sample
+    from vessels.simulation import evaluate_sample
 
     sample = Path(__file__).resolve().parents[2] / "ais_samples" / "pacific-eez"
     events = pipeline.run(sample / "ais.csv", map=False).events

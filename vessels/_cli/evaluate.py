@@ -58,7 +58,7 @@ def command(
     from rich.table import Table
 
     from vessels.errors import UserError
-    from vessels.simulate import MATCH_TOLERANCE_H, evaluate, read_events, read_truth
+    from vessels.simulation import MATCH_TOLERANCE_H, evaluate, read_events, read_truth
 
     truth = read_truth(truth_path)
     events = read_events(events_path)

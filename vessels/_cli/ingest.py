@@ -75,7 +75,7 @@ def run_ingest(
     next to the outputs, from which positions, quarantine and the row accounting are written.
     Sorting, deduplication and segmentation of the accepted rows happen in memory.
     """
-    from vessels.clean import content_columns
+    from vessels.cleaning import content_columns
     from vessels.io import FILE_NO, read_ais
     from vessels.outputs import atomic_path, prepare_out_dir, write_json, write_parquet
 

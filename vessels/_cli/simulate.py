@@ -67,7 +67,7 @@ def command(
     from dataclasses import replace
 
     from vessels.outputs import prepare_out_dir
-    from vessels.simulate import SimConfig, simulate, write
+    from vessels.simulation import SimConfig, simulate, write
 
     prepare_out_dir(out_dir, overwrite=overwrite)
     cfg = (

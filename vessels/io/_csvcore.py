@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from vessels import schema as S
-from vessels.clean import ERROR, RAW_COL
+from vessels.cleaning import ERROR, RAW_COL
 
 __all__ = ["Layout", "read_header", "stage_csv"]
 
@@ -172,7 +172,7 @@ def stage_csv(
     header: list[str],
     index: Mapping[str, int],
 ) -> pl.LazyFrame:
-    """The staged frame (see :mod:`vessels.clean`) of one CSV file in ``layout``."""
+    """The staged frame (see :mod:`vessels.cleaning`) of one CSV file in ``layout``."""
     n = len(header)
     lines = pl.scan_lines(path, name="line", row_index_name="_line", row_index_offset=1).filter(
         pl.col("_line") > 1

@@ -32,7 +32,7 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
-from vessels.clean import ERROR, RAW_COL
+from vessels.cleaning import ERROR, RAW_COL
 
 __all__ = ["stage_nmea"]
 
@@ -139,7 +139,7 @@ def _enum(v: Any) -> Any:
 
 
 def stage_nmea(path: Path, name: str) -> pl.LazyFrame:
-    """Staged frame (see :mod:`vessels.clean`) of an NMEA log; static data joined by MMSI."""
+    """Staged frame (see :mod:`vessels.cleaning`) of an NMEA log; static data joined by MMSI."""
     from pyais.exceptions import AISBaseException
     from pyais.messages import NMEAMessage
 

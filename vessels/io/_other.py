@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from vessels import schema as S
-from vessels.clean import ERROR, RAW_COL
+from vessels.cleaning import ERROR, RAW_COL
 from vessels.errors import FormatError
 
 __all__ = ["stage_parquet", "stage_traj"]

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
-from vessels.clean import (
+from vessels.cleaning import (
     ERROR,
     RAW_COL,
     apply_corrections,
@@ -253,7 +253,7 @@ class Ingested:
     def accepted_with_file_no(self) -> pl.LazyFrame:
         """Positions plus the private ``_file_no`` column (index into :attr:`files`).
 
-        Lazy path: corrections, then :func:`vessels.clean.drop_duplicates` (sorted by mmsi, ts).
+        Lazy path: corrections, then :func:`vessels.cleaning.drop_duplicates` (sorted by mmsi, ts).
         After :meth:`materialize` the rows carry a row id and duplicates are found without
         sorting the whole table: only rows sharing (mmsi, ts, content hash) with another row are
         candidates; the exact comparison runs on those few and their ids are filtered out of the

@@ -7,7 +7,7 @@ around a point off a marina. Background vessels carry no planted behaviour.
 
 Examples
 --------
->>> from vessels.simulate._regions import REGIONS
+>>> from vessels.simulation._regions import REGIONS
 >>> knots, static = background_vessels(10, [REGIONS["yucatan"]], horizon_s=3600.0, seed=0,
 ...                                    first_index=5)
 >>> static.height, int(knots.v.min())
@@ -21,9 +21,9 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import MPS_PER_KN, haversine_m_np
-from vessels.simulate._regions import MID_FLAG, Region
-from vessels.simulate._sample import Knots
-from vessels.simulate._track import M_PER_DEG_LAT
+from vessels.simulation._regions import MID_FLAG, Region
+from vessels.simulation._sample import Knots
+from vessels.simulation._track import M_PER_DEG_LAT
 
 __all__ = ["background_vessels"]
 

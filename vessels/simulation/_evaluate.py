@@ -139,7 +139,7 @@ def evaluate(
 
     Examples
     --------
-    >>> from vessels.simulate import simulate
+    >>> from vessels.simulation import simulate
     >>> sim = simulate("pacific-eez", seed=0, hours=24)
     >>> table = evaluate(sim.truth, sim.truth, controls=sim.controls)  # a perfect detector
     >>> table.filter(pl.col("event_type") == "all").select("precision", "recall").row(0)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from vessels._geo import MPS_PER_KN, haversine_m_np
-from vessels.simulate._land import on_land
-from vessels.simulate._params import SimConfig
-from vessels.simulate._track import M_PER_DEG_LAT, STATUS_NA
+from vessels.simulation._land import on_land
+from vessels.simulation._params import SimConfig
+from vessels.simulation._track import M_PER_DEG_LAT, STATUS_NA
 
 __all__ = ["Knots", "sample_messages"]
 

@@ -4,7 +4,7 @@ Times are seconds after the scenario start (default 2024-03-01 00:00 UTC: 17:00 
 Baja California Sur (UTC-7), 18:00 in Yucatán (UTC-6); night falls about 1-2 h into the
 scenario — the staging assumes that default start). Plans are staged for 50 h and stretched to
 the requested period (vessels wait in port or drift at the end). Every
-scenario vessel is built from a few plan verbs (see :mod:`vessels.simulate._track`); each planted
+scenario vessel is built from a few plan verbs (see :mod:`vessels.simulation._track`); each planted
 behaviour is recorded as a :class:`PlantedEvent` and turned into truth rows after sampling.
 
 Examples
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vessels.simulate._track import Plan, VesselSpec, offset_deg
+from vessels.simulation._track import Plan, VesselSpec, offset_deg
 
 __all__ = ["SCENARIOS", "SCENARIO_REGIONS", "PlantedEvent", "ScenarioBuild"]
 

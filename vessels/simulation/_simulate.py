@@ -20,13 +20,13 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.errors import UserError
-from vessels.simulate._background import background_vessels
-from vessels.simulate._params import SimConfig
-from vessels.simulate._regions import REGIONS
-from vessels.simulate._sample import Knots, sample_messages
-from vessels.simulate._scenarios import SCENARIO_REGIONS, SCENARIOS
-from vessels.simulate._track import STATUS_NA, VesselSpec
-from vessels.simulate._truth import build_truth
+from vessels.simulation._background import background_vessels
+from vessels.simulation._params import SimConfig
+from vessels.simulation._regions import REGIONS
+from vessels.simulation._sample import Knots, sample_messages
+from vessels.simulation._scenarios import SCENARIO_REGIONS, SCENARIOS
+from vessels.simulation._track import STATUS_NA, VesselSpec
+from vessels.simulation._truth import build_truth
 
 __all__ = ["DEFAULT_START", "ROSTER_SCHEMA", "Simulation", "simulate"]
 

@@ -2,7 +2,7 @@
 
 A plan is built with a few verbs (``go``, ``stay``, ``trawl``, ``gillnet``, ``longline``,
 ``purse_seine``) that append knots; the bulk sampling of the plans into AIS messages is
-vectorised in :mod:`vessels.simulate._sample`. Plans hold tens to hundreds of knots per vessel,
+vectorised in :mod:`vessels.simulation._sample`. Plans hold tens to hundreds of knots per vessel,
 never one per message.
 
 Examples

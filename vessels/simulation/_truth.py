@@ -23,7 +23,7 @@ import polars as pl
 import shapely
 
 from vessels import schema as S
-from vessels.simulate._scenarios import PlantedEvent
+from vessels.simulation._scenarios import PlantedEvent
 
 __all__ = ["BUILTIN_ZONES", "TRUTH_SCHEMA", "build_truth", "zone_layers", "zones_fingerprint"]
 

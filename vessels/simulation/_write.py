@@ -11,7 +11,7 @@ Parquet is the canonical clean table (no mess).
 Examples
 --------
 >>> import tempfile
->>> from vessels.simulate import simulate
+>>> from vessels.simulation import simulate
 >>> sim = simulate("pacific-eez", seed=0, hours=3)
 >>> with tempfile.TemporaryDirectory() as d:
 ...     paths = write(sim, d, format="marinecadastre")
@@ -32,9 +32,9 @@ import polars as pl
 from vessels import schema as S
 from vessels.errors import UserError
 from vessels.outputs import atomic_path, prepare_out_dir, write_json, write_parquet
-from vessels.simulate._nmea import position_sentences, tag_blocks
-from vessels.simulate._simulate import Simulation
-from vessels.simulate._truth import zones_fingerprint
+from vessels.simulation._nmea import position_sentences, tag_blocks
+from vessels.simulation._simulate import Simulation
+from vessels.simulation._truth import zones_fingerprint
 
 __all__ = ["FORMATS", "MC_HEADER", "write"]
 
@@ -224,7 +224,7 @@ def _static_lines(row: dict[str, Any], tag: str, seq: int) -> list[str]:
 def _nmea(sim: Simulation, rng: np.random.Generator) -> tuple[pl.Series, dict[str, int]]:
     """NMEA 0183 with IEC 61162-450 tag blocks.
 
-    Position reports are bit-packed with numpy (:mod:`vessels.simulate._nmea`); the static
+    Position reports are bit-packed with numpy (:mod:`vessels.simulation._nmea`); the static
     report of each vessel (and of each broadcast name) is sent before its first position of
     every ``static_every_s`` clock slot and encoded with pyais.
     """

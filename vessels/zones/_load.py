@@ -292,6 +292,26 @@ def load_zones(
     A GeoDataFrame with ``vessels.schema.ZONE_TABLE_COLUMNS`` in EPSG:4326. A user ``eez`` zone
     replaces the default approximate EEZ with the same ``iso3``; a user zone replaces any zone
     with the same ``zone_id``.
+
+    Examples
+    --------
+    The default layers, then the same plus an analyst's own area drawn as GeoJSON:
+
+    >>> import json, tempfile, pathlib
+    >>> zones = load_zones()
+    >>> sorted(set(zones["kind"]))
+    ['aoi', 'eez', 'protected_area']
+    >>> square = {"type": "Polygon", "coordinates": [[[-114.9, 31.0], [-114.6, 31.0],
+    ...           [-114.6, 31.3], [-114.9, 31.3], [-114.9, 31.0]]]}
+    >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature",
+    ...       "properties": {"zona": "Patrol box"}, "geometry": square}]}
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "patrol.geojson"
+    >>> _ = path.write_text(json.dumps(fc))
+    >>> mine = load_zones(path, name_field="zona", kind="aoi")
+    >>> mine[mine["kind"] == "aoi"]["name"].tolist()[-1]
+    'Patrol box'
+    >>> len(mine) == len(zones) + 1
+    True
     """
     import geopandas as gpd
     import pandas as pd
