@@ -1,0 +1,34 @@
+"""Shared fixtures: one pipeline run per (sample, profile) for the whole session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[1] / "ais_samples"
+
+#: sample folder -> its AIS file name
+SAMPLE_FILES = {
+    "gulf-of-california": "ais.csv",
+    "gulf-of-california-nmea": "ais.nmea",
+    "yucatan": "ais.csv",
+    "pacific-eez": "ais.csv",
+}
+
+
+@cache
+def _run_sample(folder: str, profile: str):  # type: ignore[no-untyped-def]
+    from vessels.pipeline import run
+
+    path = SAMPLES / folder / SAMPLE_FILES[folder]
+    assert path.exists(), f"shipped sample {path} is missing"
+    return run(path, profile=profile, map=False)
+
+
+@pytest.fixture(scope="session")
+def sample_run() -> Callable[[str, str], object]:
+    """``sample_run(folder, profile)`` -> PipelineResult, computed once per session."""
+    return _run_sample
