@@ -182,7 +182,7 @@ def to_trajectories(
     described: list[str] = []
     if mmsi is not None:
         wanted = [mmsi] if isinstance(mmsi, int) else list(mmsi)
-        lf = lf.filter(pl.col(S.MMSI).is_in(pl.Series(wanted, dtype=pl.UInt32)))
+        lf = lf.filter(pl.col(S.MMSI).is_in(pl.Series(wanted, dtype=pl.UInt32).implode()))
         described.append(f"mmsi={wanted if len(wanted) > 1 else wanted[0]}")
     lf = _ensure_segmented(lf)
     try:
