@@ -295,7 +295,12 @@ def _write_map(result: PipelineResult, path: Path, *, top_n: int, offline: bool)
     return path
 
 
-def _load_zones(zones: Paths | Any | None, no_default_zones: bool) -> Any:
+def _load_zones(
+    zones: Paths | Any | None,
+    no_default_zones: bool,
+    name_field: str | None = None,
+    kind: str | None = None,
+) -> Any:
     """The zone layer: user files (+ defaults unless ``no_default_zones``), a GeoDataFrame as is."""
     if zones is not None and hasattr(zones, "geometry"):
         return zones
@@ -304,7 +309,9 @@ def _load_zones(zones: Paths | Any | None, no_default_zones: bool) -> Any:
     if zones is not None:
         paths = [zones] if isinstance(zones, str | Path) else list(zones)
     if paths:
-        return zmod.load_zones(paths, defaults=not no_default_zones)
+        return zmod.load_zones(
+            paths, defaults=not no_default_zones, name_field=name_field, kind=kind
+        )
     if no_default_zones:
         import geopandas as gpd
 
@@ -375,6 +382,8 @@ def run(
     out: str | Path | None = None,
     zones: Paths | Any | None = None,
     no_default_zones: bool = False,
+    zones_name_field: str | None = None,
+    zones_kind: str | None = None,
     profile: str | Path | Profile = "default",
     since: datetime | str | None = None,
     until: datetime | str | None = None,
@@ -399,6 +408,10 @@ def run(
     zones, no_default_zones
         Extra zone files (added to the shipped defaults unless ``no_default_zones``), or a
         GeoDataFrame used as is.
+    zones_name_field, zones_kind
+        For zone files in no known schema (neither Marine Regions nor WDPA): the attribute that
+        names a feature, and the kind of every feature (``eez``, ``protected_area``, ``no_take``,
+        ``aoi``); see :func:`vessels.zones.load_zones`.
     profile
         Risk profile: a shipped name, a TOML path or a :class:`vessels.risk.Profile`. Its
         ``[events]`` section overrides detector parameters.
@@ -480,7 +493,7 @@ def run(
     with _timed(timings, "zones", memory):
         zones_mod = importlib.import_module("vessels.zones")
         if hasattr(zones_mod, "label_zones"):
-            zone_layer = _load_zones(zones, no_default_zones)
+            zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
             tracks = zones_mod.label_zones(tracks, zone_layer)
             if isinstance(tracks, pl.LazyFrame):
                 tracks = tracks.collect()

@@ -70,6 +70,17 @@ def _parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
 )
 @click.option("--no-default-zones", is_flag=True, help="Use only the --zones files.")
 @click.option(
+    "--zones-name-field",
+    default=None,
+    help="Name attribute of --zones files in no known schema (not Marine Regions/WDPA).",
+)
+@click.option(
+    "--zones-kind",
+    type=click.Choice(["eez", "protected_area", "no_take", "aoi"]),
+    default=None,
+    help="Kind of the features of --zones files in no known schema.",
+)
+@click.option(
     "--profile",
     default="default",
     show_default=True,
@@ -99,6 +110,8 @@ def command(
     out: Path,
     zone_files: tuple[Path, ...],
     no_default_zones: bool,
+    zones_name_field: str | None,
+    zones_kind: str | None,
     profile: str,
     since: str | None,
     until: str | None,
@@ -141,6 +154,8 @@ def command(
             out=out,
             zones=list(zone_files) or None,
             no_default_zones=no_default_zones,
+            zones_name_field=zones_name_field,
+            zones_kind=zones_kind,
             profile=profile,
             since=since,
             until=until,
