@@ -5,5 +5,6 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"
-.venv/bin/vessels score ais_samples/gulf-of-california/ais.csv --out out/gulf-of-california --overwrite
+.venv/bin/vessels score ais_samples/gulf-of-california/ais.csv --out out/gulf-of-california \
+    --profile gulf-of-california --overwrite
 echo "open out/gulf-of-california/map.html in a browser to see the risk map"
