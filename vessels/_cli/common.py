@@ -15,8 +15,13 @@ __all__ = ["emit_json", "get_console", "progress"]
 
 
 def get_console(quiet: bool = False) -> Console:
-    """A stderr console for human output; silent when ``quiet``."""
-    return Console(stderr=True, quiet=quiet, highlight=False)
+    """A stderr console for human output; silent when ``quiet``.
+
+    When stderr is not a terminal (a log file, CI), rich would assume 80 columns and crop wide
+    tables; 140 columns keep every reason readable there.
+    """
+    width = None if sys.stderr.isatty() else 140
+    return Console(stderr=True, quiet=quiet, highlight=False, width=width)
 
 
 @contextmanager
