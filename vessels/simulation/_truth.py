@@ -3,8 +3,7 @@
 Gaps are timed from the received messages (start = last position before the transmitter went
 off, end = first position after). Zone entries and EEZ incursions are derived geometrically
 from the received clean positions (GPS jumps excluded) against the default zone layers
-(:func:`vessels.zones.default_zones`) when available, else against two built-in polygons whose
-vertices are published facts (cited below).
+(:func:`vessels.zones.default_zones`), so the truth and the detectors use the same boundaries.
 
 Examples
 --------
@@ -25,7 +24,7 @@ import shapely
 from vessels import schema as S
 from vessels.simulation._scenarios import PlantedEvent
 
-__all__ = ["BUILTIN_ZONES", "TRUTH_SCHEMA", "build_truth", "zone_layers", "zones_fingerprint"]
+__all__ = ["TRUTH_SCHEMA", "build_truth", "zone_layers", "zones_fingerprint"]
 
 TRUTH_SCHEMA: dict[str, pl.DataType] = {
     "truth_id": pl.String(),
@@ -46,116 +45,15 @@ TRUTH_SCHEMA: dict[str, pl.DataType] = {
     "basis": pl.String(),
 }
 
-#: Alto Golfo de California y Delta del Río Colorado biosphere reserve (1993), outer boundary
-#: as digitised in CONANP's protected-area layer (53 vertices, lat lon).
-_ALTO_GOLFO = [
-    (31.74468, -114.26471),
-    (31.74075, -114.25005),
-    (31.73176, -114.08889),
-    (31.72224, -114.06703),
-    (31.70665, -113.94096),
-    (31.68975, -113.91304),
-    (31.63811, -113.86627),
-    (31.63008, -113.79699),
-    (31.62129, -113.77042),
-    (31.53803, -113.6875),
-    (31.49986, -113.6415),
-    (31.47614, -113.63078),
-    (31.41017, -113.62473),
-    (31.36832, -113.61047),
-    (31.33947, -113.61045),
-    (31.3448, -113.64177),
-    (31.04108, -114.82141),
-    (31.03089, -114.85935),
-    (31.04277, -114.86851),
-    (31.05999, -114.87337),
-    (31.47078, -115.0683),
-    (31.55473, -115.07289),
-    (31.56377, -115.07376),
-    (31.67827, -115.07033),
-    (31.69427, -115.05523),
-    (31.70506, -115.0529),
-    (31.71775, -115.05685),
-    (31.76681, -115.08011),
-    (31.77948, -115.08301),
-    (31.8059, -115.10042),
-    (31.82551, -115.14545),
-    (31.84853, -115.17775),
-    (31.93463, -115.20672),
-    (31.96906, -115.21769),
-    (31.9711, -114.99226),
-    (32.00496, -114.96612),
-    (32.03742, -114.9654),
-    (32.08612, -114.96538),
-    (32.08784, -114.96004),
-    (32.11878, -114.97737),
-    (32.15888, -114.94679),
-    (32.09079, -114.86568),
-    (32.01285, -114.79128),
-    (31.9413, -114.72319),
-    (31.92109, -114.70254),
-    (31.89782, -114.66294),
-    (31.8911, -114.64091),
-    (31.87896, -114.61903),
-    (31.85759, -114.58576),
-    (31.83914, -114.56406),
-    (31.80526, -114.53749),
-    (31.75943, -114.45426),
-    (31.75087, -114.43233),
-]
-#: Parque Nacional Arrecife Alacranes, decree of 6 June 1994: 20 outer-boundary vertices as
-#: distributed in CONANP's protected-area layer (lat lon).
-_ALACRANES = [
-    (22.18361, -89.55333),
-    (22.15028, -89.64639),
-    (22.16667, -89.74694),
-    (22.21833, -89.83333),
-    (22.28917, -89.90222),
-    (22.37333, -89.95167),
-    (22.46056, -90.00167),
-    (22.56472, -90.00778),
-    (22.65417, -89.97139),
-    (22.72944, -89.90417),
-    (22.78278, -89.82222),
-    (22.79889, -89.72111),
-    (22.79222, -89.67833),
-    (22.75611, -89.58667),
-    (22.69861, -89.50611),
-    (22.61722, -89.45),
-    (22.52556, -89.40778),
-    (22.4275, -89.40111),
-    (22.32694, -89.42389),
-    (22.24111, -89.47417),
-]
-
-#: (zone_id, kind, iso3, polygon) used when vessels.zones.default_zones() is not available.
-BUILTIN_ZONES: list[tuple[str, str, str, Any]] = [
-    (
-        "mx-rb-alto-golfo",
-        "protected_area",
-        "MEX",
-        shapely.Polygon([(lo, la) for la, lo in _ALTO_GOLFO]),
-    ),
-    (
-        "mx-pn-arrecife-alacranes",
-        "protected_area",
-        "MEX",
-        shapely.Polygon([(lo, la) for la, lo in _ALACRANES]),
-    ),
-]
-
 #: outside-the-zone time that still counts as the same visit (boundary flicker from GPS noise)
 MERGE_GAP_H = 0.5
 
 
 def zone_layers() -> list[tuple[str, str, str, Any]]:
-    """(zone_id, kind, iso3, geometry) of the default zones, or the built-in fallback."""
-    try:
-        from vessels.zones import default_zones
+    """(zone_id, kind, iso3, geometry) of :func:`vessels.zones.default_zones`."""
+    from vessels.zones import default_zones
 
-        gdf = default_zones()
-    except (ImportError, AttributeError):
-        return list(BUILTIN_ZONES)
+    gdf = default_zones()
     return [
         (str(zid), str(kind), str(iso3) if iso3 is not None else "", geom)
         for zid, kind, iso3, geom in zip(
