@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -26,6 +26,7 @@ from vessels._geo import M_PER_NM, MPS_PER_KN, haversine_m
 
 __all__ = [
     "DEG_M",
+    "ENGINE",
     "IDX",
     "KM_PER_NM",
     "SEG",
@@ -33,9 +34,12 @@ __all__ = [
     "Frameish",
     "ZoneTable",
     "cell_deg_for",
+    "exact_mean",
+    "exact_sum",
     "finish",
     "first_zone_agg",
     "first_zone_expr",
+    "fixed_point",
     "neighbour_join",
     "next_in",
     "prepare",
@@ -57,6 +61,16 @@ SEG_GAP_FALLBACK_H = 24.0
 
 Frameish = pl.DataFrame | pl.LazyFrame
 ZoneTable = pl.DataFrame
+
+#: Engine of every ``collect`` in the detectors: the in-memory engine, whose results are
+#: reproducible. The streaming engine (polars' default since 2.0) is not bit-reproducible from run
+#: to run: it cuts frames into batches whose sizes depend on thread timing, adds the partial sums
+#: of a group's batches in whatever order they finish, and a batch of one row takes another
+#: arithmetic kernel (on longer columns ``x / c`` is computed as ``x * (1 / c)``). Float results
+#: then differ in their last bits between runs, enough to flip a threshold (``gap_h > 6``) or a
+#: rounded summary, i.e. to add or drop events. The detectors work on the prepared frame, which
+#: is in memory anyway.
+ENGINE: Final = "in-memory"
 
 _PREPARED_SCHEMA: dict[str, pl.DataType] = {
     **S.POSITION_SCHEMA,
@@ -163,8 +177,8 @@ def prepare(tracks: Frameish | Sequence[Frameish], *, keep_all: bool = False) ->
     columns are added as typed nulls; a missing ``segment_id`` is computed with
     ``vessels.tracks.segment`` when that module exists (else a 24-h time split), missing kinematics
     are computed per segment. Only the columns the detectors read are kept (all columns with
-    ``keep_all=True``). Rows are sorted by
-    ``mmsi``, segment, ``ts``, ``lat``, ``lon``, so that results do not depend on input order;
+    ``keep_all=True``). Rows are sorted by ``mmsi``, segment, ``ts``, then tie-breakers that make
+    the order total (see :func:`_total_order`), so that results do not depend on input order;
     rows without a timestamp or position are dropped. ``_seg`` (UInt32, increasing in row order)
     numbers the segments and ``_i`` the rows within their segment.
     """
@@ -186,13 +200,46 @@ def prepare(tracks: Frameish | Sequence[Frameish], *, keep_all: bool = False) ->
     # Segments are made contiguous through a 64-bit hash of the id (sorting by the string is much
     # slower; a collision between two segments of one MMSI is ~1e-18 likely). The order *between*
     # segments of one MMSI is then arbitrary, and no detector depends on it.
-    seg_code = pl.col(S.SEGMENT_ID).hash(seed=0)
-    lf = lf.sort([S.MMSI, seg_code, S.TS, S.LAT, S.LON], nulls_last=True)
+    keys, options = _total_order(lf.collect_schema().names())
+    lf = lf.sort(keys, **options)
     kin = (S.DT_S, S.DIST_M, S.IMPLIED_SPEED_KN, S.COURSE_CHANGE_DEG)
     lf = _kinematics(lf) if any(k in missing for k in kin) else lf.with_columns(_seg_key())
     row = pl.int_range(pl.len(), dtype=pl.UInt32)
     start = pl.when(~same_as_prev()).then(row).forward_fill()
-    return lf.with_columns((row - start).alias(IDX)).collect()
+    return lf.with_columns((row - start).alias(IDX)).collect(engine=ENGINE)
+
+
+def _total_order(names: Sequence[str]) -> tuple[list[pl.Expr], dict[str, Any]]:
+    """Sort keys (and ``sort`` options) giving prepared rows one order whatever the input order.
+
+    ``mmsi``, segment, ``ts`` order the track. Duplicate reports of one instant (the same position
+    from two receivers or files, common in real feeds) tie on those: they are ordered by ``dt_s``
+    descending with nulls first, which is the order the segmenter computed their kinematics in
+    (the first report carries the time since the previous position, its repeats 0 s), then by
+    position, then by a hash of every other carried column. Rows that still tie are equal in every
+    column the detectors read, so their order cannot change an event. A sort that is not total
+    lets the (multi-threaded, streaming) sort break ties differently from run to run, and the
+    masked shifts, runs and ``first``/``last`` of the detectors then see different rows.
+    Provenance (``source_file``/``source_row``) is deliberately not a key: splitting the same
+    positions into other files must not change an event either.
+    """
+    keys = [S.MMSI, S.SEGMENT_ID, S.TS, S.DT_S, S.LAT, S.LON]
+    rest = [n for n in names if n not in keys]
+    exprs = [
+        pl.col(S.MMSI),
+        pl.col(S.SEGMENT_ID).hash(seed=0),
+        pl.col(S.TS),
+        pl.col(S.DT_S),
+        pl.col(S.LAT),
+        pl.col(S.LON),
+    ]
+    descending = [False, False, False, True, False, False]
+    nulls_last = [True, True, True, False, True, True]
+    if rest:
+        exprs.append(pl.struct(rest).hash(seed=0))
+        descending.append(False)
+        nulls_last.append(True)
+    return exprs, {"descending": descending, "nulls_last": nulls_last}
 
 
 def _segment(lf: pl.LazyFrame, names: list[str]) -> pl.LazyFrame:
@@ -238,7 +285,7 @@ def zone_table(zones: Any = None, zone_ids: pl.Series | None = None) -> pl.DataF
             .alias(S.ZONE_KIND),
         ).select(cols)
     if isinstance(zones, pl.LazyFrame):
-        zones = zones.collect()
+        zones = zones.collect(engine=ENGINE)
     if not isinstance(zones, pl.DataFrame):  # pandas / geopandas: attribute columns only
         present = [c for c in cols if c in zones.columns]
         zones = pl.from_pandas(zones[present].astype(object).where(zones[present].notna(), None))
@@ -264,6 +311,43 @@ def first_zone_agg(col: str = S.ZONE_IDS) -> pl.Expr:
     Sorts only that row's list (cheap), not every row's.
     """
     return pl.col(col).filter(pl.col(col).list.len() > 0).first().list.sort().list.first()
+
+
+def fixed_point(expr: pl.Expr, digits: int) -> pl.Expr:
+    """``expr`` (float) as an Int64 count of ``10**-digits`` units (NaN and out-of-range -> null).
+
+    Integer addition is exact and associative, so sums of these do not depend on the order in
+    which the values are added (see :func:`exact_sum`).
+    """
+    return (expr * float(10**digits)).round().cast(pl.Int64, strict=False)
+
+
+def exact_sum(expr: pl.Expr, digits: int) -> pl.Expr:
+    """In an aggregation: the sum of a float expression, rounded to ``digits`` decimals per value,
+    that is the same whatever the summation order.
+
+    Floating-point addition is not associative. An engine that aggregates a group in parts (the
+    streaming engine, polars' default, or a partitioned one) adds the partial sums in whatever
+    order its workers finish, so a plain ``sum``/``mean`` of floats can differ in its last bits
+    from run to run, and a threshold on it (or a rounded summary) flips now and then. The
+    detectors collect with :data:`ENGINE` anyway; summing fixed-point integers keeps the
+    aggregates exact under any execution. ``digits`` is chosen per unit well below the data's
+    precision (9 for degrees, ~0.1 mm; 6 for km, 1 mm; 3 for metres).
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"g": [1, 1, 1], "x": [0.1, 0.2, 0.3]})
+    >>> df.group_by("g").agg(exact_sum(pl.col("x"), 9))["x"].item()
+    0.6
+    """
+    return fixed_point(expr, digits).sum() / float(10**digits)
+
+
+def exact_mean(expr: pl.Expr, digits: int) -> pl.Expr:
+    """In an aggregation: the mean of the non-null values of ``expr`` (null if none), computed with
+    :func:`exact_sum` so that it does not depend on the summation order."""
+    q = fixed_point(expr, digits)
+    return pl.when(q.count() > 0).then(q.sum() / q.count() / float(10**digits))
 
 
 def runs_id(new_run: pl.Expr, *keys: str) -> pl.Expr:
@@ -395,7 +479,7 @@ def finish(
         .with_columns(pl.concat_str(parts, separator=":").alias(S.EVENT_ID))
         .select(list(S.EVENT_SCHEMA))
     )
-    return out.collect()
+    return out.collect(engine=ENGINE)
 
 
 def sort_events(events: pl.DataFrame) -> pl.DataFrame:

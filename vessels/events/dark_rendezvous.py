@@ -35,7 +35,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import haversine_m
-from vessels.events._common import Frameish, cell_deg_for, finish, neighbour_join, prepare
+from vessels.events._common import ENGINE, Frameish, cell_deg_for, finish, neighbour_join, prepare
 from vessels.events.gaps import gap_links
 from vessels.events.loitering import LoiteringConfig, detect_loitering
 
@@ -99,7 +99,7 @@ def detect_dark_rendezvous(
     """Detect dark rendezvous (``gap_gap`` and ``gap_loitering``); EVENT_SCHEMA rows."""
     cfg = config or DarkRendezvousConfig()
     p = prepared if prepared is not None else prepare(tracks)
-    gaps = _gaps(p, cfg).collect()
+    gaps = _gaps(p, cfg).collect(engine=ENGINE)
     max_lat = float(p[S.LAT].abs().max() or 0.0) if p.height else 0.0  # type: ignore[arg-type]
     cell = cell_deg_for(cfg.max_sep_km * 1000.0, cfg.max_sep_km, max_lat)
     sep_m = cfg.max_sep_km * 1000.0

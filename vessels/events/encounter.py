@@ -40,9 +40,11 @@ import polars as pl
 from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.events._common import (
+    ENGINE,
     SEG,
     Frameish,
     cell_deg_for,
+    exact_mean,
     finish,
     first_zone_expr,
     prepare,
@@ -157,7 +159,7 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
         .filter(pl.col("_k1") >= pl.col("_k0"))
         .select(SEG, S.MMSI, pl.int_ranges("_k0", pl.col("_k1") + 1).alias("_k"))
         .explode("_k")
-        .collect()
+        .collect(engine=ENGINE)
     )
     g_t_us = slots["_k"] * step_us
     g_key = slots[SEG].cast(pl.Int64) * mult + (g_t_us // 1000 - t0)
@@ -206,7 +208,7 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
             "_sog",
             "_pi",
         )
-        .collect()
+        .collect(engine=ENGINE)
         .cast(out_schema)  # type: ignore[arg-type]
     )
 
@@ -268,7 +270,7 @@ def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> p
             .alias("_b"),
             "_d",
         )
-        .collect()
+        .collect(engine=ENGINE)
     )
     cols = ["_k", "_sid", S.MMSI, S.LAT, S.LON, "_sp", "_sog", "_pi"]
     a = g.select(cols).gather(found["_a"])
@@ -294,7 +296,7 @@ def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> p
         pairs.lazy()
         .join(seg_ids.rename({SEG: "_sid"}), on="_sid", how="left")
         .join(seg_ids.rename({SEG: "_sid_r", S.SEGMENT_ID: "_seg_r"}), on="_sid_r", how="left")
-        .collect()
+        .collect(engine=ENGINE)
     )
 
 
@@ -346,9 +348,10 @@ def _aggregate(rows: pl.LazyFrame, step_us: int) -> pl.LazyFrame:
             pl.col("_sog").median().alias("_med_sog"),
             pl.col("_sog_r").median().alias("_med_sog_r"),
             pl.col("_sp_r").median().alias("_med_sp_r"),
-            ((pl.col(S.SHORE_KM) + pl.col("_shore_r")) / 2).mean().alias(S.SHORE_KM),
-            ((pl.col(S.LAT) + pl.col("_lat_r")) / 2).mean().alias(S.LAT),
-            ((pl.col(S.LON) + pl.col("_lon_r")) / 2).mean().alias(S.LON),
+            # exact whatever order the rows of a group are added in (see _common.exact_sum)
+            exact_mean((pl.col(S.SHORE_KM) + pl.col("_shore_r")) / 2, 6).alias(S.SHORE_KM),
+            exact_mean((pl.col(S.LAT) + pl.col("_lat_r")) / 2, 9).alias(S.LAT),
+            exact_mean((pl.col(S.LON) + pl.col("_lon_r")) / 2, 9).alias(S.LON),
             pl.col(S.LAT).sort_by("_k").first().alias(S.START_LAT),
             pl.col(S.LON).sort_by("_k").first().alias(S.START_LON),
             pl.col(S.LAT).sort_by("_k").last().alias(S.END_LAT),

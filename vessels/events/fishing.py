@@ -35,10 +35,12 @@ import polars as pl
 from vessels import schema as S
 from vessels._geo import haversine_m, initial_bearing_deg
 from vessels.events._common import (
+    ENGINE,
     SEG,
     Frameish,
     finish,
     first_zone_agg,
+    fixed_point,
     prepare,
     prev_in,
     runs_id,
@@ -180,7 +182,7 @@ def with_fishing_score(frame: pl.DataFrame, cfg: FishingConfig) -> pl.DataFrame:
     return (
         lf.with_columns((raw * factor).clip(0.0, 1.0).alias(FISHING_SCORE))
         .drop("_band", "_moving", "_brg", "_cc")
-        .collect()
+        .collect(engine=ENGINE)
     )
 
 
@@ -199,6 +201,20 @@ def fishing_score(tracks: Frameish, config: FishingConfig | None = None) -> pl.D
     cfg = config or FishingConfig()
     p = prepare(tracks, keep_all=True)
     return with_fishing_score(p, cfg).drop(SEG, "_i")
+
+
+# decimals kept by the fixed-point sums of fishing events (far below the data's precision)
+_DEG_DIGITS = 9  # ~0.1 mm
+_KM_DIGITS = 6  # 1 mm
+_KN_DIGITS = 6
+_SCORE_DIGITS = 9
+_M_DIGITS = 3  # 1 mm
+
+
+def _ratio(total: str, count: str, digits: int) -> pl.Expr:
+    """In an aggregation: sum of fixed-point ``total`` over sum of ``count`` (null if 0)."""
+    n = pl.col(count).sum()
+    return pl.when(n > 0).then(pl.col(total).sum() / n / float(10**digits))
 
 
 def detect_fishing(
@@ -241,21 +257,23 @@ def detect_fishing(
             pl.col(S.LON).first().alias(S.START_LON),
             pl.col(S.LAT).last().alias(S.END_LAT),
             pl.col(S.LON).last().alias(S.END_LON),
-            pl.col(S.LAT).sum().alias("_slat"),
-            pl.col(S.LON).sum().alias("_slon"),
-            pl.col(S.SHORE_KM).sum().alias("_sshore"),
-            pl.col(S.SHORE_KM).count().alias("_nshore"),
+            # fixed-point integer sums: exact whatever order the rows of a group are added in
+            # (see _common.exact_sum)
+            fixed_point(pl.col(S.LAT), _DEG_DIGITS).sum().alias("_slat"),
+            fixed_point(pl.col(S.LON), _DEG_DIGITS).sum().alias("_slon"),
+            fixed_point(pl.col(S.SHORE_KM), _KM_DIGITS).sum().alias("_sshore"),
+            fixed_point(pl.col(S.SHORE_KM), _KM_DIGITS).count().alias("_nshore"),
             pl.len().alias("_n"),
-            pl.col("_sp").sum().alias("_ssp"),
-            pl.col("_sp").count().alias("_nsp"),
-            pl.col(FISHING_SCORE).sum().alias("_sscore"),
-            pl.col(S.DIST_M).slice(1).sum().alias("_len_m"),
+            fixed_point(pl.col("_sp"), _KN_DIGITS).sum().alias("_ssp"),
+            fixed_point(pl.col("_sp"), _KN_DIGITS).count().alias("_nsp"),
+            fixed_point(pl.col(FISHING_SCORE), _SCORE_DIGITS).sum().alias("_sscore"),
+            fixed_point(pl.col(S.DIST_M).slice(1), _M_DIGITS).sum().alias("_len_m"),
             pl.col(S.EEZ_ISO3).drop_nulls().first().alias(S.EEZ_ISO3),
             first_zone_agg().alias(S.EVENT_ZONE_ID),
             pl.col(S.FLAG).drop_nulls().first().alias("_flag"),
             pl.col(S.SHIP_TYPE).drop_nulls().first().alias("_st"),
         )
-        .sort(SEG, S.START_TS)
+        .sort(SEG, S.START_TS, "_run")  # _run breaks ties: a total order
     )
     gap_h = (pl.col(S.START_TS) - prev_in(pl.col(S.END_TS))).dt.total_seconds(
         fractional=True
@@ -270,7 +288,7 @@ def detect_fishing(
     ev = (
         runs.with_columns(
             runs_id(~join).alias("_grp"),
-            pl.when(join).then(jump_m).otherwise(0.0).alias("_jump"),
+            fixed_point(pl.when(join).then(jump_m).otherwise(0.0), _M_DIGITS).alias("_jump"),
         )
         .group_by("_grp")
         .agg(
@@ -282,13 +300,15 @@ def detect_fishing(
             pl.col(S.START_LON).first(),
             pl.col(S.END_LAT).last(),
             pl.col(S.END_LON).last(),
-            (pl.col("_slat").sum() / pl.col("_n").sum()).alias(S.LAT),
-            (pl.col("_slon").sum() / pl.col("_n").sum()).alias(S.LON),
-            (pl.col("_sshore").sum() / pl.col("_nshore").sum()).alias(S.SHORE_KM),
+            _ratio("_slat", "_n", _DEG_DIGITS).alias(S.LAT),
+            _ratio("_slon", "_n", _DEG_DIGITS).alias(S.LON),
+            _ratio("_sshore", "_nshore", _KM_DIGITS).alias(S.SHORE_KM),
             pl.col("_n").sum().alias("_n"),
-            (pl.col("_ssp").sum() / pl.col("_nsp").sum()).alias("_mean_sp"),
-            (pl.col("_sscore").sum() / pl.col("_n").sum()).alias("_mean_score"),
-            ((pl.col("_len_m").sum() + pl.col("_jump").sum()) / 1000.0).alias("_len_km"),
+            _ratio("_ssp", "_nsp", _KN_DIGITS).alias("_mean_sp"),
+            _ratio("_sscore", "_n", _SCORE_DIGITS).alias("_mean_score"),
+            (
+                (pl.col("_len_m").sum() + pl.col("_jump").sum()) / float(10**_M_DIGITS) / 1000.0
+            ).alias("_len_km"),
             pl.col(S.EEZ_ISO3).drop_nulls().first(),
             pl.col(S.EVENT_ZONE_ID).drop_nulls().first(),
             pl.col("_flag").drop_nulls().first(),

@@ -36,6 +36,7 @@ import polars as pl
 from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.events._common import (
+    ENGINE,
     KM_PER_NM,
     SEG,
     Frameish,
@@ -158,7 +159,7 @@ def gap_links(
         parts.append(last)
     links = pl.concat(
         [x.select(pl.col("_s_r").cast(pl.UInt32), pl.col("_e_r").cast(pl.UInt32)) for x in parts]
-    ).collect()
+    ).collect(engine=ENGINE)
     # positions in the window before each gap start: binary search on a (segment, second) key
     t_s = p[S.TS].dt.epoch("s")
     key = p[SEG].cast(pl.Int64) * (1 << 40) + (t_s - (t_s.min() or 0))
@@ -195,7 +196,7 @@ def gap_links(
             pl.coalesce(pl.col(f"e_{S.TS}"), pl.col("_data_end")).alias("_end_ts"),
         )
         .drop("_s_r", "_e_r", "_data_end")
-        .collect()
+        .collect(engine=ENGINE)
     )
 
 

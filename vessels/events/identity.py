@@ -30,7 +30,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import haversine_m
-from vessels.events._common import SEG, Frameish, finish, prepare, prev_in, runs_id
+from vessels.events._common import SEG, Frameish, exact_mean, finish, prepare, prev_in, runs_id
 
 __all__ = ["IdentityConfig", "detect_identity_conflicts"]
 
@@ -71,8 +71,9 @@ def _shared(p: pl.DataFrame, cfg: IdentityConfig) -> pl.LazyFrame:
             pl.col(S.TS).min().alias("_a"),
             pl.col(S.TS).max().alias("_b"),
             pl.len().alias("_n"),
-            pl.col(S.LAT).mean().alias("_lat"),
-            pl.col(S.LON).mean().alias("_lon"),
+            # exact whatever order the rows of a group are added in (see _common.exact_sum)
+            exact_mean(pl.col(S.LAT), 9).alias("_lat"),
+            exact_mean(pl.col(S.LON), 9).alias("_lon"),
             pl.col(S.LAT).first().alias("_lat0"),
             pl.col(S.LON).first().alias("_lon0"),
             pl.col(S.EEZ_ISO3).drop_nulls().first().alias(S.EEZ_ISO3),
@@ -204,7 +205,9 @@ def _static(p: pl.DataFrame) -> pl.LazyFrame:
             .with_columns(pl.lit(field).alias("_field"), pl.col("_v").cast(pl.String))
             .drop("_prev", SEG, field)
         )
-    long = pl.concat(parts).sort(S.MMSI, "_field", S.TS, "_v", seg)
+    # stable: rows tying on every key (one value reported twice at one instant) keep the prepared
+    # order, which is total, so ``first`` below picks the same row whatever the input order
+    long = pl.concat(parts).sort(S.MMSI, "_field", S.TS, "_v", seg, maintain_order=True)
     prev_v = pl.col("_v").shift().over(S.MMSI, "_field")
     changes = long.with_columns(prev_v.alias("_pv")).filter(
         pl.col("_pv").is_not_null() & (pl.col("_v") != pl.col("_pv"))

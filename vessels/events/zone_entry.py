@@ -24,7 +24,17 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
-from vessels.events._common import SEG, Frameish, finish, prepare, prev_in, runs_id, zone_table
+from vessels.events._common import (
+    SEG,
+    Frameish,
+    exact_mean,
+    exact_sum,
+    finish,
+    prepare,
+    prev_in,
+    runs_id,
+    zone_table,
+)
 from vessels.events.fishing import (
     FISHING_SCORE,
     FishingConfig,
@@ -82,17 +92,19 @@ def visits(rows: pl.LazyFrame, key: str, merge_gap_min: float, min_fishing: floa
             pl.col(S.LON).first().alias(S.START_LON),
             pl.col(S.LAT).last().alias(S.END_LAT),
             pl.col(S.LON).last().alias(S.END_LON),
-            pl.col(S.LAT).mean(),
-            pl.col(S.LON).mean(),
-            pl.col(S.SHORE_KM).mean(),
+            # exact whatever order the rows of a group are added in (see _common.exact_sum)
+            exact_mean(pl.col(S.LAT), 9).alias(S.LAT),
+            exact_mean(pl.col(S.LON), 9).alias(S.LON),
+            exact_mean(pl.col(S.SHORE_KM), 6).alias(S.SHORE_KM),
             pl.col(S.EEZ_ISO3).drop_nulls().first(),
             pl.len().alias("_n"),
-            pl.col("_sp").mean().alias("_mean_sp"),
+            exact_mean(pl.col("_sp"), 6).alias("_mean_sp"),
             pl.col("_sp").max().alias("_max_sp"),
             (
-                pl.col(S.DT_S)
-                .filter(pl.col("_cons") & (pl.col(FISHING_SCORE) >= min_fishing))
-                .sum()
+                exact_sum(
+                    pl.col(S.DT_S).filter(pl.col("_cons") & (pl.col(FISHING_SCORE) >= min_fishing)),
+                    6,
+                )
                 / 3600.0
             ).alias("_fish_h"),
             pl.col(S.FLAG).drop_nulls().first().alias("_flag"),
