@@ -120,106 +120,148 @@ class EncounterConfig:
     short_merge_gap_h: float = 1.0
 
 
-def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
-    """Positions resampled onto the global grid (one row per segment and grid instant).
+#: Grid instants per block of the neighbour search (2 h at the default 10 min): the grid and the
+#: join are built one block at a time, so memory follows a block, not the whole day (measured at
+#: 10 M positions: the command's peak fell from 7.5-9.2 GB to 4.6 GB, and the step got faster).
+BLOCK_INSTANTS = 12
+
+_GRID_SCHEMA = {
+    "_sid": pl.UInt32(),
+    S.MMSI: pl.UInt32(),
+    "_k": pl.Int64(),
+    S.LAT: pl.Float64(),
+    S.LON: pl.Float64(),
+    "_sp": pl.Float64(),
+    "_sog": pl.Float64(),
+    "_pi": pl.UInt32(),
+}
+
+
+class _Grid:
+    """Positions resampled onto the global grid, built for one block of instants at a time.
 
     Each grid instant finds its bracketing positions by binary search on a monotone
     (segment, millisecond) key of the prepared frame (sorted by segment, ts): no join.
     """
-    step_us = int(cfg.grid_min * 60e6)
-    out_schema = {
-        "_sid": pl.UInt32(),
-        S.MMSI: pl.UInt32(),
-        "_k": pl.Int64(),
-        S.LAT: pl.Float64(),
-        S.LON: pl.Float64(),
-        "_sp": pl.Float64(),
-        "_sog": pl.Float64(),
-        "_pi": pl.UInt32(),
-    }
-    if p.height == 0:
-        return pl.DataFrame(schema=out_schema)
-    t_us = p[S.TS].dt.epoch("us")
-    t_ms = t_us // 1000
-    t0 = int(t_ms.min())  # type: ignore[arg-type]
-    span_bits = max(int(t_ms.max()) - t0, 1).bit_length()  # type: ignore[arg-type]
-    if span_bits + int(p[SEG].max()).bit_length() > 62:  # type: ignore[arg-type]
-        raise ValueError("encounter grid: too many segments x milliseconds for a 63-bit key")
-    mult = 1 << span_bits
-    key = p[SEG].cast(pl.Int64) * mult + (t_ms - t0)
-    slots = (
-        p.lazy()
-        .select(SEG, S.MMSI, pl.col(S.TS).dt.epoch("us").alias("_t"))
-        .group_by(SEG)
-        .agg(
-            pl.col(S.MMSI).first(),
-            ((pl.col("_t").first() + step_us - 1) // step_us).alias("_k0"),
-            (pl.col("_t").last() // step_us).alias("_k1"),
+
+    def __init__(self, p: pl.DataFrame, cfg: EncounterConfig) -> None:
+        self.cfg = cfg
+        self.step_us = int(cfg.grid_min * 60e6)
+        self.empty = p.height == 0
+        if self.empty:
+            return
+        t_ms = p[S.TS].dt.epoch("us") // 1000
+        self.t0 = int(t_ms.min())  # type: ignore[arg-type]
+        span_bits = max(int(t_ms.max()) - self.t0, 1).bit_length()  # type: ignore[arg-type]
+        if span_bits + int(p[SEG].max()).bit_length() > 62:  # type: ignore[arg-type]
+            raise ValueError("encounter grid: too many segments x milliseconds for a 63-bit key")
+        self.mult = 1 << span_bits
+        self.key = p[SEG].cast(pl.Int64) * self.mult + (t_ms - self.t0)
+        sp = pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64))
+        self.side = p.select(
+            pl.col(S.TS).dt.epoch("us").alias("_t"),
+            S.LAT,
+            S.LON,
+            sp.alias("_sp"),
+            pl.col(S.SOG_KN).cast(pl.Float64).alias("_sog"),
         )
-        .filter(pl.col("_k1") >= pl.col("_k0"))
-        .select(SEG, S.MMSI, pl.int_ranges("_k0", pl.col("_k1") + 1).alias("_k"))
-        .explode("_k")
-        .collect(engine=ENGINE)
-    )
-    g_t_us = slots["_k"] * step_us
-    g_key = slots[SEG].cast(pl.Int64) * mult + (g_t_us // 1000 - t0)
-    i_prev = (key.search_sorted(g_key, side="right") - 1).cast(pl.UInt32)
-    i_next = key.search_sorted(g_key, side="left").cast(pl.UInt32)
-    sp = pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64))
-    side = p.select(
-        pl.col(S.TS).dt.epoch("us").alias("_t"),
-        S.LAT,
-        S.LON,
-        sp.alias("_sp"),
-        pl.col(S.SOG_KN).cast(pl.Float64).alias("_sog"),
-    )
-    a = side.gather(i_prev)
-    b = side.gather(i_next)
-    g = pl.DataFrame(
-        {
-            "_sid": slots[SEG],
-            S.MMSI: slots[S.MMSI],
-            "_k": slots["_k"],
-            "_t": g_t_us,
-            "_t0": a["_t"],
-            "_t1": b["_t"],
-            "_lat0": a[S.LAT],
-            "_lon0": a[S.LON],
-            "_lat1": b[S.LAT],
-            "_lon1": b[S.LON],
-            "_sp0": a["_sp"],
-            "_sp1": b["_sp"],
-            "_sog": a["_sog"],
-            "_pi": i_prev,
-        }
-    )
-    span = pl.col("_t1") - pl.col("_t0")
-    frac = pl.when(span > 0).then((pl.col("_t") - pl.col("_t0")) / span).otherwise(0.0)
-    return (
-        g.lazy()
-        .filter((span <= 0) | (span < int(cfg.max_interp_gap_h * 3.6e9)))
-        .select(
-            "_sid",
-            S.MMSI,
-            "_k",
-            (pl.col("_lat0") + frac * (pl.col("_lat1") - pl.col("_lat0"))).alias(S.LAT),
-            (pl.col("_lon0") + frac * (pl.col("_lon1") - pl.col("_lon0"))).alias(S.LON),
-            pl.when(span > 0).then(pl.col("_sp1")).otherwise(pl.col("_sp0")).alias("_sp"),
-            "_sog",
-            "_pi",
+        # first and last grid instant of each segment
+        self.spans = (
+            p.lazy()
+            .select(SEG, S.MMSI, pl.col(S.TS).dt.epoch("us").alias("_t"))
+            .group_by(SEG)
+            .agg(
+                pl.col(S.MMSI).first(),
+                ((pl.col("_t").first() + self.step_us - 1) // self.step_us).alias("_k0"),
+                (pl.col("_t").last() // self.step_us).alias("_k1"),
+            )
+            .filter(pl.col("_k1") >= pl.col("_k0"))
+            .collect(engine=ENGINE)
         )
-        .collect(engine=ENGINE)
-        .cast(out_schema)  # type: ignore[arg-type]
-    )
+
+    def blocks(self, size: int) -> list[tuple[int, int]]:
+        """``(first, last)`` grid instants of consecutive blocks of ``size`` instants."""
+        if self.empty or self.spans.height == 0:
+            return []
+        k0 = int(self.spans["_k0"].min())  # type: ignore[arg-type]
+        k1 = int(self.spans["_k1"].max())  # type: ignore[arg-type]
+        return [(lo, min(lo + size - 1, k1)) for lo in range(k0, k1 + 1, size)]
+
+    def build(self, lo: int, hi: int) -> pl.DataFrame:
+        """Grid points of instants ``lo..hi`` (one row per segment and instant)."""
+        if self.empty:
+            return pl.DataFrame(schema=_GRID_SCHEMA)
+        slots = (
+            self.spans.lazy()
+            .filter((pl.col("_k0") <= hi) & (pl.col("_k1") >= lo))
+            .select(
+                SEG,
+                S.MMSI,
+                pl.int_ranges(
+                    pl.max_horizontal("_k0", pl.lit(lo)), pl.min_horizontal("_k1", pl.lit(hi)) + 1
+                ).alias("_k"),
+            )
+            .explode("_k")
+            .collect(engine=ENGINE)
+        )
+        g_t_us = slots["_k"] * self.step_us
+        g_key = slots[SEG].cast(pl.Int64) * self.mult + (g_t_us // 1000 - self.t0)
+        i_prev = (self.key.search_sorted(g_key, side="right") - 1).cast(pl.UInt32)
+        i_next = self.key.search_sorted(g_key, side="left").cast(pl.UInt32)
+        a = self.side.gather(i_prev)
+        b = self.side.gather(i_next)
+        g = pl.DataFrame(
+            {
+                "_sid": slots[SEG],
+                S.MMSI: slots[S.MMSI],
+                "_k": slots["_k"],
+                "_t": g_t_us,
+                "_t0": a["_t"],
+                "_t1": b["_t"],
+                "_lat0": a[S.LAT],
+                "_lon0": a[S.LON],
+                "_lat1": b[S.LAT],
+                "_lon1": b[S.LON],
+                "_sp0": a["_sp"],
+                "_sp1": b["_sp"],
+                "_sog": a["_sog"],
+                "_pi": i_prev,
+            }
+        )
+        span = pl.col("_t1") - pl.col("_t0")
+        frac = pl.when(span > 0).then((pl.col("_t") - pl.col("_t0")) / span).otherwise(0.0)
+        return (
+            g.lazy()
+            .filter((span <= 0) | (span < int(self.cfg.max_interp_gap_h * 3.6e9)))
+            .select(
+                "_sid",
+                S.MMSI,
+                "_k",
+                (pl.col("_lat0") + frac * (pl.col("_lat1") - pl.col("_lat0"))).alias(S.LAT),
+                (pl.col("_lon0") + frac * (pl.col("_lon1") - pl.col("_lon0"))).alias(S.LON),
+                pl.when(span > 0).then(pl.col("_sp1")).otherwise(pl.col("_sp0")).alias("_sp"),
+                "_sog",
+                "_pi",
+            )
+            .collect(engine=ENGINE)
+            .cast(_GRID_SCHEMA)  # type: ignore[arg-type]
+        )
 
 
-def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> pl.DataFrame:
-    """Grid instants at which two segments of different MMSIs are within ``radius_m``.
+def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
+    """Positions resampled onto the global grid (one row per segment and grid instant)."""
+    grid = _Grid(p, cfg)
+    parts = [grid.build(lo, hi) for lo, hi in grid.blocks(1 << 62)]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=_GRID_SCHEMA)
 
-    One row per (instant, segment pair) with ``mmsi < other_mmsi``; columns ``_k`` (grid index),
-    ``_sid``/``_sid_r`` (segment codes), positions, speeds, shore, EEZ and zone of both.
+
+def _close_in_block(g: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> pl.DataFrame:
+    """Pairs of grid points of ``g`` (same instant, different MMSIs) within ``radius_m``.
+
+    Columns of both points (``_r`` for the other vessel's) and ``_d``; ``mmsi < other mmsi``.
+    The cell size only indexes the search (each candidate's true distance is checked), so it may
+    differ between blocks: any cell covering ``radius_m`` finds the same pairs.
     """
-    g = _grid(p, cfg)
     max_lat = float(g[S.LAT].abs().max() or 0.0) if g.height else 0.0  # type: ignore[arg-type]
     cell = cell_deg_for(radius_m, cfg.cell_km, max_lat)
     nx = math.ceil(360.0 / cell)
@@ -278,16 +320,36 @@ def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> p
     b = b.rename({c: f"{c}_r" for c in b.columns}).rename(
         {f"{S.MMSI}_r": "_mmsi_r", f"{S.LAT}_r": "_lat_r", f"{S.LON}_r": "_lon_r"}
     )
+    return pl.concat([a, b, found.select("_d")], how="horizontal")
+
+
+def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> pl.DataFrame:
+    """Grid instants at which two segments of different MMSIs are within ``radius_m``.
+
+    One row per (instant, segment pair) with ``mmsi < other_mmsi``; columns ``_k`` (grid index),
+    ``_sid``/``_sid_r`` (segment codes), positions, speeds, shore, EEZ and zone of both.
+    Instants never meet each other, so the grid is built and searched one block of
+    :data:`BLOCK_INSTANTS` instants at a time (the whole day's grid and join are never held).
+    """
+    grid = _Grid(p, cfg)
+    parts = [
+        _close_in_block(grid.build(lo, hi), cfg, radius_m) for lo, hi in grid.blocks(BLOCK_INSTANTS)
+    ]
+    close = (
+        pl.concat(parts)
+        if parts
+        else _close_in_block(pl.DataFrame(schema=_GRID_SCHEMA), cfg, radius_m)
+    )
+    del parts
     # labels only for the pair instants (gathering lists for every grid point is costly)
-    la = p.select(S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS).gather(a["_pi"])
-    lb = p.select(pl.col(S.SHORE_KM).alias("_shore_r")).gather(b["_pi_r"])
+    la = p.select(S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS).gather(close["_pi"])
+    lb = p.select(pl.col(S.SHORE_KM).alias("_shore_r")).gather(close["_pi_r"])
     pairs = pl.concat(
         [
-            a.drop("_pi"),
-            b.drop("_pi_r"),
+            close.drop("_pi", "_pi_r", "_d"),
             la.with_columns(first_zone_expr().alias("_zone")).drop(S.ZONE_IDS),
             lb,
-            found.select("_d"),
+            close.select("_d"),
         ],
         how="horizontal",
     )
