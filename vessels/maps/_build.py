@@ -136,7 +136,13 @@ def _zone_features(
     if zones is None or len(zones) == 0:
         return {}
     gdf = zones.to_crs(4326) if getattr(zones, "crs", None) not in (None, "EPSG:4326") else zones
-    geoms = _clip_simplify(np.asarray(gdf.geometry.values), bbox, tol_deg)
+    raw = np.asarray(gdf.geometry.values)
+    geoms = _clip_simplify(raw, bbox, tol_deg)
+    # EEZs are drawn as outlines: clip their boundary *lines*, so the edge of the map's box is not
+    # drawn as if it were a maritime boundary (clipping the polygon would add the box's sides)
+    outlines = shapely.clip_by_rect(
+        shapely.simplify(shapely.boundary(raw), tol_deg, preserve_topology=True), *bbox
+    )
     out: dict[str, list[dict[str, Any]]] = {}
     cols = set(gdf.columns)
 
@@ -144,10 +150,10 @@ def _zone_features(
         return row[col] if col in cols else None
 
     for i, (_, row) in enumerate(gdf.iterrows()):  # zone layers are small (tens of rows)
-        geom = geoms[i]
+        kind = str(val(row, S.ZONE_KIND) or "aoi")
+        geom = outlines[i] if kind == "eez" else geoms[i]
         if geom is None or shapely.is_empty(geom):
             continue
-        kind = str(val(row, S.ZONE_KIND) or "aoi")
         name = val(row, S.ZONE_NAME) or val(row, S.ZONE_ID) or kind
         style = dict(ZONE_STYLES.get(kind, ZONE_STYLES["aoi"]))
         style["className"] = f"vessels-zone vessels-zone-{kind}"
