@@ -250,7 +250,7 @@ class Ingested:
         """Input file names, sorted (``_file_no`` indexes this list)."""
         return sorted(self.formats)
 
-    def accepted_with_file_no(self) -> pl.LazyFrame:
+    def accepted_with_file_no(self, drop_ids: pl.Series | None = None) -> pl.LazyFrame:
         """Positions plus the private ``_file_no`` column (index into :attr:`files`).
 
         Lazy path: corrections, then :func:`vessels.cleaning.drop_duplicates` (sorted by mmsi, ts).
@@ -258,12 +258,27 @@ class Ingested:
         sorting the whole table: only rows sharing (mmsi, ts, content hash) with another row are
         candidates; the exact comparison runs on those few and their ids are filtered out of the
         stream. That result is not sorted (``vessels.tracks.segment`` sorts it; otherwise use
-        :meth:`positions`).
+        :meth:`positions`). ``drop_ids`` (from :meth:`duplicate_row_ids` of a frame holding
+        these rows) skips that search, e.g. when the rows are processed in MMSI ranges.
         """
         rows = self.classified.filter(pl.col(S.RULE).is_null())
         if ROW_ID not in self.classified.collect_schema().names():
             canon = apply_corrections(rows, keep=(FILE_NO,))
             return drop_duplicates(canon, order_by=(FILE_NO, S.SOURCE_ROW))
+        canon = apply_corrections(rows, keep=(FILE_NO, ROW_ID))
+        if drop_ids is None:
+            drop_ids = self.duplicate_row_ids()
+        if drop_ids.is_empty():
+            return canon.drop(ROW_ID)
+        return canon.filter(~pl.col(ROW_ID).is_in(drop_ids.implode())).drop(ROW_ID)
+
+    def duplicate_row_ids(self) -> pl.Series:
+        """Row ids of the accepted rows that are exact duplicates of a kept row (materialized).
+
+        Only rows sharing (mmsi, ts, content hash) with another row are candidates; the exact
+        comparison of :func:`vessels.cleaning.drop_duplicates` runs on those few.
+        """
+        rows = self.classified.filter(pl.col(S.RULE).is_null())
         canon = apply_corrections(rows, keep=(FILE_NO, ROW_ID))
         content_hash = pl.struct(content_columns()).hash(seed=0).alias("_content_hash")
         keys = canon.select(S.MMSI, S.TS, content_hash, ROW_ID).collect()
@@ -271,12 +286,11 @@ class Ingested:
         candidate_ids = keys.filter(shared)[ROW_ID]
         del keys
         if candidate_ids.is_empty():
-            return canon.drop(ROW_ID)
+            return candidate_ids
         candidates = canon.filter(pl.col(ROW_ID).is_in(candidate_ids.implode())).collect()
         kept = drop_duplicates(candidates.lazy(), order_by=(FILE_NO, S.SOURCE_ROW, ROW_ID))
         kept_ids = kept.select(ROW_ID).collect()[ROW_ID]
-        drop_ids = candidate_ids.filter(~candidate_ids.is_in(kept_ids.implode()))
-        return canon.filter(~pl.col(ROW_ID).is_in(drop_ids.implode())).drop(ROW_ID)
+        return candidate_ids.filter(~candidate_ids.is_in(kept_ids.implode()))
 
     def accepted_counts(self, frame: pl.DataFrame | pl.LazyFrame) -> dict[str, int]:
         """Accepted rows per input file, from a frame that still has ``_file_no``."""
