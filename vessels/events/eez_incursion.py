@@ -23,8 +23,8 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.events._common import SEG, Frameish, finish, prepare
-from vessels.events.fishing import FISHING_SCORE, speed_kn_expr
-from vessels.events.zone_entry import _with_score, visits
+from vessels.events.fishing import FISHING_SCORE
+from vessels.events.zone_entry import _with_score, visit_columns, visits
 
 __all__ = ["EezIncursionConfig", "detect_eez_incursions"]
 
@@ -82,20 +82,7 @@ def detect_eez_incursions(
             .over(SEG)
         )
         .select(
-            SEG,
-            S.SEGMENT_ID,
-            S.MMSI,
-            "_i",
-            S.TS,
-            S.LAT,
-            S.LON,
-            S.DT_S,
-            S.SHORE_KM,
-            S.EEZ_ISO3,
-            S.FLAG,
-            S.SHIP_TYPE,
-            FISHING_SCORE,
-            speed_kn_expr().alias("_sp"),
+            *visit_columns(),
             pl.col(S.EEZ_ISO3).alias("_eez"),
         )
     )

@@ -42,7 +42,7 @@ from vessels.events.fishing import (
     with_fishing_score,
 )
 
-__all__ = ["ZoneEntryConfig", "detect_zone_entries", "visits"]
+__all__ = ["ZoneEntryConfig", "detect_zone_entries", "visit_columns", "visits"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,26 @@ class ZoneEntryConfig:
     merge_gap_min: float = 30.0
     min_dwell_min: float = 0.0
     min_fishing_score: float = 0.5
+
+
+def visit_columns() -> list[str | pl.Expr]:
+    """The per-position columns a visit (zone entry or EEZ incursion) is built from."""
+    return [
+        SEG,
+        S.SEGMENT_ID,
+        S.MMSI,
+        "_i",
+        S.TS,
+        S.LAT,
+        S.LON,
+        S.DT_S,
+        S.SHORE_KM,
+        S.EEZ_ISO3,
+        S.FLAG,
+        S.SHIP_TYPE,
+        FISHING_SCORE,
+        speed_kn_expr().alias("_sp"),
+    ]
 
 
 def visits(rows: pl.LazyFrame, key: str, merge_gap_min: float, min_fishing: float) -> pl.LazyFrame:
@@ -140,20 +160,7 @@ def detect_zone_entries(
         p.lazy()
         .filter(pl.col(S.ZONE_IDS).list.len() > 0)
         .select(
-            SEG,
-            S.SEGMENT_ID,
-            S.MMSI,
-            "_i",
-            S.TS,
-            S.LAT,
-            S.LON,
-            S.DT_S,
-            S.SHORE_KM,
-            S.EEZ_ISO3,
-            S.FLAG,
-            S.SHIP_TYPE,
-            FISHING_SCORE,
-            speed_kn_expr().alias("_sp"),
+            *visit_columns(),
             pl.col(S.ZONE_IDS).list.unique().alias(S.EVENT_ZONE_ID),
         )
         .explode(S.EVENT_ZONE_ID)
