@@ -52,7 +52,6 @@ def test_repr_html_shows_counts_and_escapes_names(result) -> None:  # type: igno
 
 
 def test_write_with_map(result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    pytest.importorskip("folium")
     files = result.write(tmp_path / "out", top_n=5)
     assert (tmp_path / "out" / "map.html").stat().st_size > 1000
     assert "map.html" in files

@@ -211,7 +211,7 @@ def test_override_refuses_negative() -> None:
 
 def test_end_to_end_with_the_segmenter() -> None:
     """Raw positions -> vessels.tracks.segment -> detect_events, and the same without segment."""
-    tracks_mod = pytest.importorskip("vessels.tracks")
+    import vessels.tracks as tracks_mod
     from tests.events import test_scenarios as sc
 
     raw = pl.concat(
@@ -227,10 +227,8 @@ def test_end_to_end_with_the_segmenter() -> None:
 
 def test_end_to_end_with_segmenter_and_zone_labeller() -> None:
     """A panga dark 3 h in the upper Gulf, through segment -> label_zones -> detect_events."""
-    tracks_mod = pytest.importorskip("vessels.tracks")
-    zones_mod = pytest.importorskip("vessels.zones")
-    if not hasattr(zones_mod, "label_zones"):
-        pytest.skip("vessels.zones.label_zones not available")
+    import vessels.tracks as tracks_mod
+    import vessels.zones as zones_mod
     from tests.factories import make_track
 
     kw: dict[str, Any] = {"speed_kn": 4.0, "lat": 31.0, "lon": -114.2, "interval_s": 300, "n": 12}

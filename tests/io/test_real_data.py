@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-import pytest
+import tracktable_data  # dev extra: real NOAA MarineCadastre AIS (public domain)
 
 from vessels import schema as S
 from vessels.io import read_ais
 
-tracktable_data = pytest.importorskip("tracktable_data")
 EXAMPLES = Path(tracktable_data.__file__).parent / "python_example_data"
 NY_CSV = EXAMPLES / "NYHarbor_2020_06_30_first_hour.csv"
 NY_TRAJ = EXAMPLES / "NYHarbor_2020_12_08.traj"

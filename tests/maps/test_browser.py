@@ -253,7 +253,6 @@ def test_screenshot_of_offline_scene(
 DEMO = Path(__file__).resolve().parents[2] / "maps" / "demo.html"
 
 
-@pytest.mark.skipif(not DEMO.exists(), reason="maps/demo.html not generated yet")
 def test_demo_map_opens_with_no_network(open_map: Any, artifacts: Path) -> None:
     """The committed demo (an offline map) works air-gapped; its screenshot is left for people."""
     opened = open_map(DEMO, allow_cdn=False)

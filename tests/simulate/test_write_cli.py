@@ -91,7 +91,8 @@ def test_truth_files_agree(small, tmp_path: Path) -> None:
 def test_reader_recovers_the_clean_positions(
     small, tmp_path: Path, fmt: str, name: str, tol: float
 ) -> None:
-    io = pytest.importorskip("vessels.io")
+    import vessels.io as io
+
     write(small, tmp_path, format=fmt)
     ing = io.read_ais(tmp_path / name)
     got = ing.positions
@@ -208,7 +209,7 @@ def test_cli_nmea_with_background_vessels(tmp_path: Path) -> None:
 
 def test_evaluate_sample_with_a_real_detector_run() -> None:
     """The shipped sample, read and run through the detectors, scored in one call."""
-    pipeline = pytest.importorskip("vessels.pipeline")
+    import vessels.pipeline as pipeline
     from vessels.simulation import evaluate_sample
 
     sample = Path(__file__).resolve().parents[2] / "ais_samples" / "pacific-eez"
