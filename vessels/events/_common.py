@@ -36,6 +36,7 @@ __all__ = [
     "cell_deg_for",
     "exact_mean",
     "exact_sum",
+    "extent_aggs",
     "finish",
     "first_zone_agg",
     "first_zone_expr",
@@ -348,6 +349,18 @@ def exact_mean(expr: pl.Expr, digits: int) -> pl.Expr:
     :func:`exact_sum` so that it does not depend on the summation order."""
     q = fixed_point(expr, digits)
     return pl.when(q.count() > 0).then(q.sum() / q.count() / float(10**digits))
+
+
+def extent_aggs() -> list[pl.Expr]:
+    """Aggregations of a time-ordered group: start/end time and start/end position of a run."""
+    return [
+        pl.col(S.TS).first().alias(S.START_TS),
+        pl.col(S.TS).last().alias(S.END_TS),
+        pl.col(S.LAT).first().alias(S.START_LAT),
+        pl.col(S.LON).first().alias(S.START_LON),
+        pl.col(S.LAT).last().alias(S.END_LAT),
+        pl.col(S.LON).last().alias(S.END_LON),
+    ]
 
 
 def runs_id(new_run: pl.Expr, *keys: str) -> pl.Expr:

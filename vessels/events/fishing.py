@@ -38,6 +38,7 @@ from vessels.events._common import (
     ENGINE,
     SEG,
     Frameish,
+    extent_aggs,
     finish,
     first_zone_agg,
     fixed_point,
@@ -251,12 +252,7 @@ def detect_fishing(
             pl.col(SEG).first(),
             pl.col(S.SEGMENT_ID).first(),
             pl.col(S.MMSI).first(),
-            pl.col(S.TS).first().alias(S.START_TS),
-            pl.col(S.TS).last().alias(S.END_TS),
-            pl.col(S.LAT).first().alias(S.START_LAT),
-            pl.col(S.LON).first().alias(S.START_LON),
-            pl.col(S.LAT).last().alias(S.END_LAT),
-            pl.col(S.LON).last().alias(S.END_LON),
+            *extent_aggs(),
             # fixed-point integer sums: exact whatever order the rows of a group are added in
             # (see _common.exact_sum)
             fixed_point(pl.col(S.LAT), _DEG_DIGITS).sum().alias("_slat"),
