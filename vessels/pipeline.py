@@ -19,22 +19,27 @@ See :func:`run` for a complete run.
 from __future__ import annotations
 
 import html
-import importlib
+import importlib.metadata
 import platform
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import polars as pl
 
 from vessels import schema as S
 from vessels._version import __version__
-from vessels.errors import ConfigError, UserError
+from vessels.errors import ConfigError
+from vessels.events import detect_events
+from vessels.filters import BBox, TimeWindow, mmsi_list
+from vessels.ingestion import ingest
+from vessels.maps import risk_map, save_map
 from vessels.outputs import (
     atomic_path,
     prepare_out_dir,
@@ -44,23 +49,24 @@ from vessels.outputs import (
     write_text,
 )
 from vessels.risk import Profile, ScoreResult, load_profile, score
+from vessels.zones import default_zones, label_zones, load_zones
 
 __all__ = ["OUTPUT_FILES", "Pipeline", "PipelineResult", "events_geojson", "run"]
 
-#: Files written by :meth:`PipelineResult.write` (``map.html`` only when vessels.maps exists).
+#: Files written by :meth:`PipelineResult.write` (``map.html`` unless ``map=False``).
 OUTPUT_FILES = (
-    "vessels.parquet",
-    "vessels.csv",
-    "vessel_days.parquet",
-    "contributions.parquet",
-    "contributions.csv",
-    "events.parquet",
-    "events.csv",
-    "events.geojson",
-    "quarantine.parquet",
-    "tracks.parquet",
-    "summary.json",
-    "map.html",
+    S.VESSELS_FILE,
+    S.VESSELS_CSV_FILE,
+    S.VESSEL_DAYS_FILE,
+    S.CONTRIBUTIONS_FILE,
+    S.CONTRIBUTIONS_CSV_FILE,
+    S.EVENTS_FILE,
+    S.EVENTS_CSV_FILE,
+    S.EVENTS_GEOJSON_FILE,
+    S.QUARANTINE_FILE,
+    S.TRACKS_FILE,
+    S.SUMMARY_FILE,
+    S.MAP_FILE,
 )
 
 Paths = str | Path | Iterable[str | Path]
@@ -153,9 +159,9 @@ class PipelineResult:
                 files["tracks.parquet"] = _write_tracks(frame, d / "tracks.parquet")
         if map:
             with _timed(timings, "map", memory):
-                path = _write_map(self, d / "map.html", top_n=top_n, offline=offline_map)
-            if path is not None:
-                files["map.html"] = path
+                files[S.MAP_FILE] = _write_map(
+                    self, d / S.MAP_FILE, top_n=top_n, offline=offline_map
+                )
         files.update(already_written or {})
         for stale in set(OUTPUT_FILES) - set(files) - {"summary.json"}:
             # a file of an earlier run that this run did not write (e.g. map.html with --no-map)
@@ -272,14 +278,8 @@ def events_geojson(events: pl.DataFrame) -> str:
     return '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n"
 
 
-def _write_map(result: PipelineResult, path: Path, *, top_n: int, offline: bool) -> Path | None:
-    try:
-        maps = importlib.import_module("vessels.maps")
-    except ImportError:
-        return None
-    if not hasattr(maps, "risk_map"):
-        return None
-    m = maps.risk_map(
+def _write_map(result: PipelineResult, path: Path, *, top_n: int, offline: bool) -> Path:
+    m = risk_map(
         result.tracks,
         result.events,
         result.vessels,
@@ -289,91 +289,38 @@ def _write_map(result: PipelineResult, path: Path, *, top_n: int, offline: bool)
         profile=result.profile.name,
         offline=offline,
     )
-    saved = maps.save_map(m, path, offline=offline) if hasattr(maps, "save_map") else None
-    if saved is None:
-        write_text(m.get_root().render(), path)
+    save_map(m, path, offline=offline)
     return path
 
 
 def _load_zones(
-    zones: Paths | Any | None,
+    zones: Paths | gpd.GeoDataFrame | None,
     no_default_zones: bool,
     name_field: str | None = None,
     kind: str | None = None,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """The zone layer: user files (+ defaults unless ``no_default_zones``), a GeoDataFrame as is."""
-    if zones is not None and hasattr(zones, "geometry"):
+    if isinstance(zones, gpd.GeoDataFrame):
         return zones
-    zmod = importlib.import_module("vessels.zones")
     paths: list[str | Path] = []
     if zones is not None:
         paths = [zones] if isinstance(zones, str | Path) else list(zones)
     if paths:
-        return zmod.load_zones(
-            paths, defaults=not no_default_zones, name_field=name_field, kind=kind
-        )
+        return load_zones(paths, defaults=not no_default_zones, name_field=name_field, kind=kind)
     if no_default_zones:
-        import geopandas as gpd
-
         return gpd.GeoDataFrame(
             {c: [] for c in S.ZONE_TABLE_COLUMNS if c != "geometry"},
             geometry=[],
             crs="EPSG:4326",
         )
-    return zmod.default_zones()
-
-
-def _zone_kinds(zones: Any) -> dict[str, str]:
-    if zones is None or len(zones) == 0:
-        return {}
-    return {str(k): str(v) for k, v in zip(zones[S.ZONE_ID], zones[S.ZONE_KIND], strict=True)}
+    return default_zones()
 
 
 def _versions() -> dict[str, str]:
     out = {"vessels": __version__, "python": platform.python_version()}
     for name in ("polars", "shapely", "geopandas", "folium", "numpy"):
-        try:
-            out[name] = importlib.import_module(name).__version__
-        except ImportError:  # pragma: no cover - optional at run time
-            continue
+        out[name] = importlib.metadata.version(name)
     return out
-
-
-def _check_time(value: datetime | str | None, option: str) -> datetime | None:
-    """An ISO 8601 time (naive = UTC) as an aware datetime; a clear error otherwise.
-
-    Examples
-    --------
-    >>> _check_time("2024-03-01", "--since").isoformat()
-    '2024-03-01T00:00:00+00:00'
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise UserError(
-                f"{option} {value!r} is not a date/time",
-                hint="use ISO 8601, e.g. 2024-03-01 or 2024-03-01T06:00:00 (UTC)",
-            ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
-
-
-def _check_bbox(bbox: Sequence[float] | None) -> tuple[float, float, float, float] | None:
-    if bbox is None:
-        return None
-    if len(bbox) != 4:
-        raise UserError("--bbox needs four numbers: min_lon,min_lat,max_lon,max_lat")
-    lo_lon, lo_lat, hi_lon, hi_lat = (float(v) for v in bbox)
-    if not (-180 <= lo_lon < hi_lon <= 180 and -90 <= lo_lat < hi_lat <= 90):
-        raise UserError(
-            f"--bbox {lo_lon},{lo_lat},{hi_lon},{hi_lat} is not a box",
-            hint="min_lon < max_lon within ±180 and min_lat < max_lat within ±90",
-        )
-    return lo_lon, lo_lat, hi_lon, hi_lat
 
 
 def run(
@@ -387,8 +334,8 @@ def run(
     profile: str | Path | Profile = "default",
     since: datetime | str | None = None,
     until: datetime | str | None = None,
-    bbox: Sequence[float] | None = None,
-    mmsi: Iterable[int] | None = None,
+    bbox: BBox | Sequence[float] | str | None = None,
+    mmsi: int | Iterable[int] | None = None,
     format: str | None = None,
     columns: str | Mapping[str, str] | None = None,
     overwrite: bool = False,
@@ -396,6 +343,7 @@ def run(
     map: bool = True,
     offline_map: bool = False,
     write_tracks: bool = True,
+    partition_rows: int | None = None,
 ) -> PipelineResult:
     """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
 
@@ -426,6 +374,9 @@ def run(
         Write ``map.html`` (with ``out``); embed its scripts for use without internet.
     write_tracks
         Write ``tracks.parquet`` (with ``out``).
+    partition_rows
+        Rows per in-memory cleaning pass of :func:`vessels.ingestion.ingest` (memory, not
+        results).
 
     Returns
     -------
@@ -449,57 +400,37 @@ def run(
     (345070339, 'SEA STAR', 0.0)
     """
     prof = load_profile(profile)
-    box = _check_bbox(bbox)
-    since = _check_time(since, "--since")
-    until = _check_time(until, "--until")
-    if since is not None and until is not None and since >= until:
-        raise UserError(f"--since {since.isoformat()} is not before --until {until.isoformat()}")
+    box = BBox.of(bbox)
+    window = TimeWindow.of(since, until)
+    since, until = window.since, window.until
+    mmsi_list_ = mmsi_list(mmsi)
     if out is not None:  # fail before hours of work, not after
         prepare_out_dir(out, overwrite=overwrite)
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
-    io = importlib.import_module("vessels.io")
     with tempfile.TemporaryDirectory(prefix="vessels-") as tmp:
         with _timed(timings, "ingest", memory):
-            ingested = io.read_ais(
+            ingested = ingest(
                 inputs,
+                Path(tmp) / S.INGEST_POSITIONS_FILE,
                 format=format,
                 columns=columns,
                 since=since,
                 until=until,
                 bbox=box,
-                mmsi=list(mmsi) if mmsi is not None else None,
+                mmsi=mmsi_list_,
+                partition_rows=partition_rows,
             )
-            if hasattr(ingested, "materialize"):  # parse the input text once
-                ingested = ingested.materialize(Path(tmp) / "classified.parquet")
-            quarantine = ingested.quarantine.collect()
-        tracks_mod = importlib.import_module("vessels.tracks")
-        file_no = getattr(io, "FILE_NO", None)
-        if file_no is not None and hasattr(ingested, "accepted_with_file_no"):
-            # one in-memory pass: clean + deduplicate + segment (segments need a vessel's rows)
-            with _timed(timings, "tracks", memory):
-                frame = tracks_mod.segment(ingested.accepted_with_file_no()).collect()
-            with _timed(timings, "ingest", memory):
-                per_file = ingested.accepted_counts(frame)
-                read_summary = ingested.summary(accepted_per_file=per_file)
-                tracks = frame.drop(file_no)
-                del frame
-        else:
-            with _timed(timings, "ingest", memory):
-                read_summary = ingested.summary()
-            with _timed(timings, "tracks", memory):
-                tracks = tracks_mod.segment(ingested.positions).collect()
-    warnings: list[str] = []
+            tracks = pl.read_parquet(ingested.positions)
+        # ingest() times parsing ("ingest") and cleaning + segmentation ("tracks") apart
+        timings["tracks"] = ingested.timings_s.get("tracks", 0.0)
+        timings["ingest"] = round(timings["ingest"] - timings["tracks"], 3)
+        memory["tracks"] = memory["ingest"]
+    read_summary = ingested.summary
+    quarantine = ingested.quarantine
     with _timed(timings, "zones", memory):
-        zones_mod = importlib.import_module("vessels.zones")
-        if hasattr(zones_mod, "label_zones"):
-            zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
-            tracks = zones_mod.label_zones(tracks, zone_layer)
-            if isinstance(tracks, pl.LazyFrame):
-                tracks = tracks.collect()
-        else:  # zones stage not installed: detectors treat zone labels as unknown
-            zone_layer = None
-            warnings.append("positions not labelled with zones (vessels.zones.label_zones missing)")
+        zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
+        tracks = label_zones(tracks, zone_layer)
     n_positions = tracks.height
     t_range = _time_range(tracks)
     spilled: Path | None = None
@@ -508,26 +439,22 @@ def run(
         # on: the detectors, the scorer and the map read only the columns and rows they need, and
         # the full frame (GBs at 10 M rows) is not held while the detectors work
         with _timed(timings, "write_tracks", memory):
-            spilled = _write_tracks(tracks, Path(out) / "tracks.parquet")
+            spilled = _write_tracks(tracks, Path(out) / S.TRACKS_FILE)
         del tracks
         tracks = pl.scan_parquet(spilled)
     with _timed(timings, "events", memory):
-        events_mod = importlib.import_module("vessels.events")
-        config = prof.detector_config()
-        events = events_mod.detect_events(tracks, zone_layer, config)
-        if isinstance(events, pl.LazyFrame):
-            events = events.collect()
+        events = detect_events(tracks, zone_layer, prof)
     with _timed(timings, "risk", memory):
-        scored = score(events, tracks, prof, zone_kinds=_zone_kinds(zone_layer))
+        scored = score(events, tracks, prof, zones=zone_layer)
     summary = _summary(read_summary, n_positions, t_range, events, scored, prof, timings)
     summary["peak_rss_gb_after_stage"] = memory
-    summary["warnings"] = warnings
+    summary["warnings"] = []
     summary["inputs"] = [str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)]
     summary["filters"] = {
         "since": None if since is None else since.isoformat(),
         "until": None if until is None else until.isoformat(),
-        "bbox": list(box) if box else None,
-        "mmsi": sorted(int(m) for m in mmsi) if mmsi is not None else None,
+        "bbox": list(box.as_tuple()) if box else None,
+        "mmsi": sorted(mmsi_list_) if mmsi_list_ is not None else None,
     }
     result = PipelineResult(
         tracks=tracks,

@@ -17,7 +17,8 @@ UInt32
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 
 import polars as pl
 
@@ -246,6 +247,22 @@ EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
 EVENT_SCHEMA: dict[str, pl.DataType] = {**EVENT_BASE_SCHEMA, EVIDENCE: EVIDENCE_DTYPE}
 
 
+# --- output file names (``vessels ingest`` / ``vessels score`` / ``vessels.run``) -------------
+INGEST_POSITIONS_FILE = "positions.parquet"  # vessels ingest: cleaned, segmented positions
+TRACKS_FILE = "tracks.parquet"  # vessels score: positions with track and zone columns
+QUARANTINE_FILE = "quarantine.parquet"
+SUMMARY_FILE = "summary.json"
+VESSELS_FILE = "vessels.parquet"
+VESSELS_CSV_FILE = "vessels.csv"
+VESSEL_DAYS_FILE = "vessel_days.parquet"
+CONTRIBUTIONS_FILE = "contributions.parquet"
+CONTRIBUTIONS_CSV_FILE = "contributions.csv"
+EVENTS_FILE = "events.parquet"
+EVENTS_CSV_FILE = "events.csv"
+EVENTS_GEOJSON_FILE = "events.geojson"
+MAP_FILE = "map.html"
+
+
 # --- risk outputs (owned by vessels.risk) ------------------------------------------------------
 RISK_SCORE = "risk_score"  # 0-100
 RISK_TIER = "risk_tier"  # low | medium | high | critical
@@ -347,3 +364,51 @@ def validate(
             problems.append(f"column {name!r} has dtype {actual[name]}, expected {dtype}")
     if problems:
         raise SchemaError(f"{what}: " + "; ".join(problems))
+
+
+def require_frame(value: object, name: str, func: str) -> None:
+    """Refuse anything but a polars DataFrame/LazyFrame, naming the function and the argument.
+
+    Examples
+    --------
+    >>> require_frame("tracks.parquet", "tracks", "segment")
+    Traceback (most recent call last):
+    ...
+    TypeError: segment: tracks must be a polars DataFrame or LazyFrame, got str 'tracks.parquet'...
+    """
+    if isinstance(value, pl.DataFrame | pl.LazyFrame):
+        return
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    hint = ""
+    if isinstance(value, str | os.PathLike):
+        hint = (
+            " (read a file first, e.g. vessels.read_ais(path).positions or pl.read_parquet(path))"
+        )
+    elif type(value).__module__.startswith(("pandas", "geopandas")):
+        hint = " (convert with pl.from_pandas(frame))"
+    raise TypeError(
+        f"{func}: {name} must be a polars DataFrame or LazyFrame, "
+        f"got {type(value).__name__} {shown}{hint}"
+    )
+
+
+def require_columns(
+    frame: pl.DataFrame | pl.LazyFrame, columns: Iterable[str], *, what: str
+) -> None:
+    """Raise :class:`~vessels.errors.SchemaError` naming the ``columns`` that ``frame`` lacks.
+
+    Examples
+    --------
+    >>> require_columns(pl.DataFrame({"mmsi": [1]}), ["mmsi", "ts"], what="clean: input")
+    Traceback (most recent call last):
+    ...
+    vessels.errors.SchemaError: clean: input lacks column(s) 'ts' (has: 'mmsi')
+    """
+    names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
+    missing = [c for c in columns if c not in names]
+    if missing:
+        have = ", ".join(repr(c) for c in names[:20]) + (", ..." if len(names) > 20 else "")
+        raise SchemaError(
+            f"{what} lacks column(s) {', '.join(repr(c) for c in missing)} (has: {have or 'none'})"
+        )

@@ -30,7 +30,7 @@ import polars as pl
 from vessels import schema as S
 from vessels.errors import ConfigError
 from vessels.events._common import Frameish, prepare, sort_events, zone_table
-from vessels.events.config import PROFILES_DIR, DetectorConfig, profile_path
+from vessels.events.config import PROFILES_DIR, DetectorConfig, DetectorSettings, profile_path
 from vessels.events.dark_rendezvous import DarkRendezvousConfig, detect_dark_rendezvous
 from vessels.events.eez_incursion import EezIncursionConfig, detect_eez_incursions
 from vessels.events.encounter import EncounterConfig, detect_encounters
@@ -51,6 +51,7 @@ __all__ = [
     "PROFILES_DIR",
     "DarkRendezvousConfig",
     "DetectorConfig",
+    "DetectorSettings",
     "EezIncursionConfig",
     "EncounterConfig",
     "FishingConfig",
@@ -71,21 +72,29 @@ __all__ = [
     "fishing_score",
     "prepare",
     "profile_path",
+    "zone_table",
 ]
 
 
-def _config(config: DetectorConfig | str | Path | None) -> DetectorConfig:
+def _config(config: DetectorConfig | DetectorSettings | str | Path | None) -> DetectorConfig:
     if config is None:
         return DetectorConfig()
     if isinstance(config, DetectorConfig):
         return config
-    return DetectorConfig.from_toml(config)
+    if isinstance(config, DetectorSettings):  # a risk profile: its detector overrides
+        return config.detector_config()
+    if isinstance(config, str | Path):
+        return DetectorConfig.from_toml(config)
+    raise TypeError(
+        "config must be a DetectorConfig, a risk profile (vessels.load_profile(...)) or the path "
+        f"of a detector TOML file, got {type(config).__name__} {config!r}"
+    )
 
 
 def detect_events(
     tracks: Frameish | Sequence[Frameish],
     zones: Any = None,
-    config: DetectorConfig | str | Path | None = None,
+    config: DetectorConfig | DetectorSettings | str | Path | None = None,
     *,
     types: Iterable[str] | None = None,
 ) -> pl.DataFrame:
@@ -101,8 +110,10 @@ def detect_events(
     zones : GeoDataFrame or polars DataFrame, optional
         Zone attributes ``zone_id, name, kind`` (only attribute columns are read), used to name
         zones and to know their kind. Without it, kinds are guessed from id prefixes.
-    config : DetectorConfig, or path of a TOML profile, optional
-        Thresholds; defaults documented in ``docs/events.md``.
+    config : DetectorConfig, a risk Profile, or path of a detector TOML file, optional
+        Thresholds; defaults documented in ``docs/events.md``. A risk profile
+        (:func:`vessels.load_profile`) gives its ``detectors``/``[events]`` overrides, exactly
+        as :func:`vessels.run` uses them.
     types : iterable of str, optional
         Event types to run (default all of :data:`vessels.schema.EVENT_TYPES`).
 

@@ -26,7 +26,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from vessels.config import load_toml, override
 from vessels.errors import ConfigError
@@ -39,7 +39,13 @@ from vessels.events.identity import IdentityConfig
 from vessels.events.loitering import LoiteringConfig
 from vessels.events.zone_entry import ZoneEntryConfig
 
-__all__ = ["PROFILES_DIR", "DetectorConfig", "parameters_markdown", "profile_path"]
+__all__ = [
+    "PROFILES_DIR",
+    "DetectorConfig",
+    "DetectorSettings",
+    "parameters_markdown",
+    "profile_path",
+]
 
 #: Directory of the bundled TOML profiles.
 PROFILES_DIR = Path(__file__).parent / "profiles"
@@ -108,6 +114,15 @@ class DetectorConfig:
     def from_toml(cls, path: str | Path) -> DetectorConfig:
         """Load a TOML profile (see module docstring)."""
         return cls.from_mapping(load_toml(path), source=str(path))
+
+
+@runtime_checkable
+class DetectorSettings(Protocol):
+    """Anything that yields a :class:`DetectorConfig`, e.g. a risk profile
+    (:class:`vessels.risk.Profile`), so ``detect_events(tracks, zones, profile)`` uses that
+    profile's detector overrides."""
+
+    def detector_config(self) -> DetectorConfig: ...
 
 
 def _attribute_docs(cls: type) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from vessels.cleaning import (
     quarantine_frame,
 )
 from vessels.errors import FormatError, UserError
+from vessels.filters import BBox, TimeWindow, mmsi_list
 from vessels.io._csvcore import KIND, REQUIRED, Layout, read_header, split_header, stage_csv
 from vessels.io._layouts import DMA, LAYOUTS, MARINECADASTRE, MARINECADASTRE_2024
 from vessels.io._other import stage_parquet, stage_traj
@@ -203,32 +204,19 @@ def _stage_one(src: Source, fmt: str, mapping: dict[str, str] | None, file_no: i
     )
 
 
-def _to_utc(value: datetime | str) -> datetime:
-    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
 def _filter_rule(
-    since: datetime | str | None,
-    until: datetime | str | None,
-    bbox: Sequence[float] | None,
-    mmsi: Iterable[int] | None,
+    window: TimeWindow, box: BBox | None, mmsi: list[int] | None
 ) -> list[tuple[str, pl.Expr]]:
     keep: list[pl.Expr] = []
-    if since is not None:
-        keep.append(pl.col(S.TS) >= _to_utc(since))
-    if until is not None:
-        keep.append(pl.col(S.TS) < _to_utc(until))
-    if bbox is not None:
-        if len(bbox) != 4 or bbox[0] > bbox[2] or bbox[1] > bbox[3]:
-            raise UserError(
-                f"bbox {tuple(bbox)} is not (min_lon, min_lat, max_lon, max_lat)",
-                hint="e.g. bbox=(-115.5, 30.5, -113.5, 32.0)",
-            )
-        lon0, lat0, lon1, lat1 = (float(v) for v in bbox)
+    if window.since is not None:
+        keep.append(pl.col(S.TS) >= window.since)
+    if window.until is not None:
+        keep.append(pl.col(S.TS) < window.until)
+    if box is not None:
+        lon0, lat0, lon1, lat1 = box.as_tuple()
         keep.append(pl.col(S.LON).is_between(lon0, lon1) & pl.col(S.LAT).is_between(lat0, lat1))
     if mmsi is not None:
-        keep.append(pl.col(S.MMSI).is_in([int(m) for m in mmsi]))
+        keep.append(pl.col(S.MMSI).is_in(mmsi))
     if not keep:
         return []
     return [(FILTERED_OUT, ~pl.all_horizontal(keep))]
@@ -395,8 +383,8 @@ def read_ais(
     columns: str | Mapping[str, str] | None = None,
     since: datetime | str | None = None,
     until: datetime | str | None = None,
-    bbox: Sequence[float] | None = None,
-    mmsi: Iterable[int] | None = None,
+    bbox: BBox | Sequence[float] | str | None = None,
+    mmsi: int | Iterable[int] | None = None,
 ) -> Ingested:
     """Read AIS files of any supported format into cleaned canonical positions.
 
@@ -438,6 +426,11 @@ def read_ais(
     >>> s["per_rule"]
     {'lat_out_of_range': 1}
     """
+    window = TimeWindow.of(since, until)
+    box = BBox.of(bbox)
+    mmsi_values = mmsi_list(mmsi)
+    if format is not None and not isinstance(format, str):
+        raise TypeError(f"format must be a format name, got {type(format).__name__} {format!r}")
     if format is not None and format not in FORMATS:
         raise UserError(f"unknown format {format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
     mapping = parse_columns(columns) if columns is not None else None
@@ -452,5 +445,5 @@ def read_ais(
         formats[src.name] = fmt
         staged.append(_stage_one(src, fmt, mapping, rank[src.name]))
     lf = pl.concat(staged, how="vertical") if len(staged) > 1 else staged[0]
-    classified = classify(lf, _filter_rule(since, until, bbox, mmsi))
+    classified = classify(lf, _filter_rule(window, box, mmsi_values))
     return Ingested(classified, formats)

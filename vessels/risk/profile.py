@@ -63,6 +63,7 @@ from typing import Any
 from vessels import schema as S
 from vessels.config import load_toml, override
 from vessels.errors import ConfigError
+from vessels.events.config import DetectorConfig, profile_path
 from vessels.risk.rules import RULES_BY_NAME, VESSEL_RULES_BY_NAME
 
 __all__ = [
@@ -129,15 +130,8 @@ class Profile:
             base = load_toml(_detector_profile_path(self.detectors, self.source))
         return _merge(base, self.events)
 
-    def detector_config(self) -> Any:
-        """``vessels.events.DetectorConfig`` with this profile's overrides (validated).
-
-        Returns None when the detectors are not installed.
-        """
-        try:
-            from vessels.events.config import DetectorConfig
-        except ImportError:
-            return None
+    def detector_config(self) -> DetectorConfig:
+        """``vessels.events.DetectorConfig`` with this profile's overrides (validated)."""
         return DetectorConfig.from_mapping(
             self.detector_mapping(), source=f"{self.source} [events]"
         )
@@ -338,12 +332,6 @@ def _detector_profile_path(name: str, source: str) -> Path:
             near = Path(source).parent / path
             path = near if near.exists() else path
         return path
-    try:
-        from vessels.events.config import profile_path
-    except ImportError as exc:
-        raise ConfigError(
-            f"{source}: key 'profile.detectors' needs vessels.events, which is not installed"
-        ) from exc
     try:
         return Path(profile_path(name))
     except ConfigError as exc:

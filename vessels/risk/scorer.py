@@ -39,11 +39,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from vessels import schema as S
+from vessels.events import zone_table
 from vessels.risk._template import compile_template
 from vessels.risk.profile import Profile, RuleWeights, load_profile
 from vessels.risk.rules import (
@@ -114,6 +116,18 @@ def _zone_kind_expr(fields: Sequence[str], zone_kinds: Mapping[str, str] | None)
     if not candidates:
         return pl.lit(None, dtype=pl.String)
     return pl.coalesce(candidates) if len(candidates) > 1 else candidates[0]
+
+
+def _kinds(
+    events: pl.DataFrame, zones: Any, zone_kinds: Mapping[str, str] | None
+) -> dict[str, str]:
+    """zone_id -> kind: from the zone layer (or guessed from the ids), then ``zone_kinds``."""
+    table = zone_table(zones, events[S.EVENT_ZONE_ID] if zones is None else None)
+    kinds = {
+        str(k): str(v) for k, v in table.select(S.ZONE_ID, S.ZONE_KIND).drop_nulls().iter_rows()
+    }
+    kinds.update(zone_kinds or {})
+    return kinds
 
 
 def _prepare_events(events: pl.DataFrame, zone_kinds: Mapping[str, str] | None) -> pl.DataFrame:
@@ -445,6 +459,7 @@ def score(
     positions: pl.DataFrame | pl.LazyFrame | None = None,
     profile: str | Profile = "default",
     *,
+    zones: Any = None,
     zone_kinds: Mapping[str, str] | None = None,
 ) -> ScoreResult:
     """Score every vessel from its events (and positions, for static data and vessel rules).
@@ -461,8 +476,13 @@ def score(
         length is known for ``min_track_positions``.
     profile
         A shipped profile name, a path to a TOML file, or a :class:`Profile`.
+    zones
+        The zone layer the events were detected with (GeoDataFrame or a frame with
+        ``zone_id, kind``): the kind of each event's zone, for events whose evidence does not
+        carry it. Without ``zones`` (and ``zone_kinds``), kinds are guessed from the zone ids
+        the way :func:`vessels.detect_events` guesses them without a zone layer.
     zone_kinds
-        ``zone_id -> kind`` for events whose evidence does not carry the zone kind.
+        ``zone_id -> kind``, taking precedence over ``zones``.
 
     Returns
     -------
@@ -486,10 +506,18 @@ def score(
     >>> res.vessels[S.REASONS][0].to_list()
     ['met vessel 345000002 for 3.0 h (+18)']
     """
+    S.require_frame(events, "events", "score")
+    if positions is not None:
+        S.require_frame(positions, "positions", "score")
+    if not isinstance(profile, str | Path | Profile):
+        raise TypeError(
+            "score: profile must be a profile name, a TOML path or a Profile, "
+            f"got {type(profile).__name__} {profile!r}"
+        )
     prof = load_profile(profile)
     ev_in = events.collect() if isinstance(events, pl.LazyFrame) else events
     S.validate(ev_in, S.EVENT_BASE_SCHEMA, what="events")
-    ev = _prepare_events(ev_in, zone_kinds)
+    ev = _prepare_events(ev_in, _kinds(ev_in, zones, zone_kinds))
     lazy_pos = positions.lazy() if positions is not None else None
 
     vkeys = [S.MMSI]

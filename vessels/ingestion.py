@@ -1,0 +1,267 @@
+"""One ingest: AIS files -> classified rows -> cleaned, deduplicated, segmented positions (Parquet).
+
+:func:`ingest` is the single path from input files to canonical positions. ``vessels ingest``,
+``vessels score`` and :func:`vessels.run` all call it, so they deduplicate and segment the same
+way and all of them are memory-bounded: the input text is parsed once (streaming) into a
+classified Parquet file, and the accepted rows are cleaned, deduplicated and segmented in memory
+one MMSI range of about ``partition_rows`` rows at a time (duplicates and segments depend only on
+one vessel's rows, so the result does not depend on the partition size).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "ais.csv").write_text(
+...     "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading\\n"
+...     "345070339,2023-06-01T00:00:00,24.0,-110.9,5.0,60.0,511\\n"
+...     "345070339,2023-06-01T00:00:00,24.0,-110.9,5.0,60.0,511\\n"
+...     "345070339,2023-06-01T00:10:00,24.01,-110.88,5.0,60.0,511\\n")
+>>> res = ingest(d / "ais.csv", d / "positions.parquet")
+>>> res.summary["accepted_rows"], res.summary["duplicate_rows"], res.segmented
+(2, 1, True)
+>>> pl.read_parquet(res.positions).select("mmsi", "segment_id").n_unique()
+1
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from polars.io.plugins import register_io_source
+
+from vessels import schema as S
+from vessels.cleaning import content_columns
+from vessels.errors import UserError
+from vessels.io import FILE_NO, Ingested, read_ais
+from vessels.outputs import atomic_path
+from vessels.tracks import segment as segment_tracks
+
+__all__ = ["PARTITION_ROWS", "IngestResult", "ingest"]
+
+#: Accepted rows are cleaned, deduplicated and segmented in MMSI ranges of about this many rows
+#: each (one range, i.e. one in-memory pass, below it); the environment variable
+#: ``VESSELS_INGEST_PARTITION_ROWS`` or ``ingest(partition_rows=...)`` overrides it.
+PARTITION_ROWS = 3_000_000
+
+
+@dataclass
+class IngestResult:
+    """What :func:`ingest` produced.
+
+    Attributes
+    ----------
+    positions
+        The Parquet file of accepted positions (POSITION_SCHEMA, plus the track columns of
+        :func:`vessels.tracks.segment` when ``segmented``), sorted by vessel.
+    quarantine
+        Rejected input rows with their rule (QUARANTINE_SCHEMA + mmsi, ts, lat, lon).
+    summary
+        Row accounting of :meth:`vessels.io.Ingested.summary` (totals, per rule, per file).
+    segmented
+        Whether the positions carry track columns.
+    timings_s
+        Wall seconds of ``ingest`` (parse and classify) and ``tracks`` (clean, deduplicate,
+        segment, write).
+    """
+
+    positions: Path
+    quarantine: pl.DataFrame
+    summary: dict[str, Any]
+    segmented: bool
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def _partition_rows(value: int | None) -> int:
+    if value is None:
+        env = os.environ.get("VESSELS_INGEST_PARTITION_ROWS")
+        try:
+            value = int(env) if env else PARTITION_ROWS
+        except ValueError:
+            raise UserError(
+                f"VESSELS_INGEST_PARTITION_ROWS={env!r} is not a whole number of rows"
+            ) from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"partition_rows must be a whole number of rows, got {value!r}")
+    if value < 1:
+        raise UserError(f"partition size must be at least 1 row, got {value}")
+    return value
+
+
+def _mmsi_ranges(classified: pl.LazyFrame, rows_per_part: int) -> list[pl.Expr]:
+    """Filters splitting the accepted rows into ascending MMSI ranges of ~``rows_per_part`` rows.
+
+    One range (``[pl.lit(True)]``) when the accepted rows fit in one part. Range bounds are MMSI
+    quantiles, so every MMSI lies in exactly one range and the ranges, in order, keep the
+    (mmsi, ...) sort of the whole.
+    """
+    accepted = classified.filter(pl.col(S.RULE).is_null())
+    n = accepted.select(pl.len()).collect().item()
+    k = -(-n // rows_per_part)
+    if k <= 1:
+        return [pl.lit(True)]
+    qs = accepted.select(
+        pl.col(S.MMSI).quantile(i / k, interpolation="lower").alias(str(i)) for i in range(1, k)
+    ).collect()
+    bounds = sorted({int(v) for v in qs.row(0) if v is not None})
+    mmsi = pl.col(S.MMSI)
+    edges: list[int | None] = [None, *bounds, None]
+    ranges = []
+    for lo, hi in pairwise(edges):
+        cond = pl.lit(True)
+        if lo is not None:
+            cond = cond & (mmsi >= lo)
+        if hi is not None:
+            cond = cond & (mmsi < hi)
+        ranges.append(cond)
+    return ranges
+
+
+def _clean_part(
+    ing: Ingested, names: list[str], *, segment: bool, drop_ids: pl.Series | None = None
+) -> pl.DataFrame:
+    """Accepted rows of ``ing`` (with ``_file_no``): corrected, deduplicated, segmented, sorted."""
+    accepted = ing.accepted_with_file_no(drop_ids)
+    width = len(str(len(names)))
+    if segment:
+        # segmentation holds every row in memory and sorts by source_file: a short,
+        # order-preserving stand-in for the file name saves ~40 bytes a row there
+        short = {name: f"{i:0{width}d}" for i, name in enumerate(names)}
+        accepted = accepted.with_columns(
+            pl.col(S.SOURCE_FILE).replace_strict(short, return_dtype=pl.String)
+        )
+        accepted = segment_tracks(accepted)
+    else:
+        content_hash = pl.struct(content_columns()).hash(seed=0)
+        accepted = accepted.sort([S.MMSI, S.TS, content_hash, FILE_NO, S.SOURCE_ROW])
+    # segmentation needs each vessel's rows together, so this step runs in memory
+    frame = accepted.collect()
+    if names and segment:
+        back = {f"{i:0{width}d}": name for i, name in enumerate(names)}
+        frame = frame.with_columns(
+            pl.col(S.SOURCE_FILE).replace_strict(back, return_dtype=pl.String)
+        )
+    return frame
+
+
+def ingest(
+    inputs: str | Path | Iterable[str | Path],
+    positions_path: str | Path,
+    *,
+    format: str | None = None,
+    columns: str | Mapping[str, str] | None = None,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    bbox: Sequence[float] | None = None,
+    mmsi: int | Iterable[int] | None = None,
+    segment: bool = True,
+    partition_rows: int | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> IngestResult:
+    """Read AIS files and write their cleaned, deduplicated (and segmented) positions to Parquet.
+
+    Parameters
+    ----------
+    inputs
+        AIS files, globs or directories (any format :func:`vessels.read_ais` reads).
+    positions_path
+        The Parquet file to write (atomically). Temporary files go to a hidden directory beside
+        it and are removed on any exit.
+    format, columns, since, until, bbox, mmsi
+        As in :func:`vessels.read_ais`.
+    segment
+        Add the track columns of :func:`vessels.tracks.segment` (otherwise the positions are
+        only sorted by ``mmsi, ts``).
+    partition_rows
+        Rows per in-memory pass (default :data:`PARTITION_ROWS`, or the environment variable
+        ``VESSELS_INGEST_PARTITION_ROWS``). Changes peak memory and time, not the output.
+    on_step
+        Called with a short description as each step starts (for a progress display).
+
+    Returns
+    -------
+    IngestResult
+    """
+    if not isinstance(segment, bool):
+        raise TypeError(f"segment must be True or False, got {segment!r}")
+    rows_per_part = _partition_rows(partition_rows)
+    step = on_step or (lambda _text: None)
+    target = Path(positions_path)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    ing = read_ais(
+        inputs, format=format, columns=columns, since=since, until=until, bbox=bbox, mmsi=mmsi
+    )
+    tmp = Path(tempfile.mkdtemp(prefix=".vessels-ingest-", dir=target.parent))
+    try:
+        step("reading and classifying rows")
+        ing = ing.materialize(tmp / "classified.parquet")
+        timings["ingest"] = time.perf_counter() - t
+        t = time.perf_counter()
+        step("cleaning, deduplicating, segmenting")
+        names: list[str] = []
+        if segment:
+            names = sorted(
+                ing.classified.filter(pl.col(S.RULE).is_null())
+                .select(pl.col(S.SOURCE_FILE).unique())
+                .collect()[S.SOURCE_FILE]
+                .to_list()
+            )
+        ranges = _mmsi_ranges(ing.classified, rows_per_part)
+        per_file: dict[str, int] = {}
+        if len(ranges) == 1:
+            frame = _clean_part(ing, names, segment=segment)
+            per_file = ing.accepted_counts(frame)
+            step("writing positions")
+            # zstd level 1: ~30 % less CPU than the default level for a ~15 % larger file
+            with atomic_path(target) as out:
+                frame.drop(FILE_NO).write_parquet(out, compression_level=1)
+            del frame
+        else:
+            # clean one MMSI range at a time so the in-memory pass holds only that part, and
+            # stream the parts (each sorted like the whole, ranges ascending) into one file
+            drop_ids = ing.duplicate_row_ids()  # found once for all ranges
+
+            def part(cond: pl.Expr) -> pl.DataFrame:
+                sub = Ingested(ing.classified.filter(cond), dict(ing.formats))
+                frame = _clean_part(sub, names, segment=segment, drop_ids=drop_ids)
+                for name, n in ing.accepted_counts(frame).items():
+                    per_file[name] = per_file.get(name, 0) + n
+                return frame.drop(FILE_NO)
+
+            first = part(ranges[0])
+
+            def parts(*_: object) -> Iterator[pl.DataFrame]:
+                nonlocal first
+                frame, first = first, pl.DataFrame()
+                yield frame
+                del frame
+                for cond in ranges[1:]:
+                    yield part(cond)
+
+            step("writing positions")
+            stream = register_io_source(parts, schema=first.schema)
+            with atomic_path(target) as out:
+                stream.sink_parquet(out, compression_level=1)
+        step("counting rows")
+        quarantine = ing.quarantine.collect()
+        summary = ing.summary(accepted_per_file=per_file)
+        timings["tracks"] = time.perf_counter() - t
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return IngestResult(
+        positions=target,
+        quarantine=quarantine,
+        summary=summary,
+        segmented=segment,
+        timings_s={k: round(v, 3) for k, v in timings.items()},
+    )
