@@ -1,4 +1,4 @@
-"""One pipeline: the stage-by-stage API, ``vessels.run`` and ``vessels score`` give the same outputs.
+"""One pipeline: the stage-by-stage API, ``vessels.run`` and ``vessels score`` give equal outputs.
 
 On every shipped sample and every shipped profile. The stage-by-stage code is the README's
 "Python API" example (read -> segment -> label_zones -> detect_events -> score); the CLI run

@@ -320,6 +320,10 @@ def quarantine_frame(classified: pl.LazyFrame, *, exclude: Sequence[str] = ()) -
     )
 
 
+#: Columns :func:`clean` needs (every other canonical column may be absent and is then null).
+REQUIRED_COLUMNS = (S.MMSI, S.TS, S.LAT, S.LON)
+
+
 def clean(
     lf: pl.LazyFrame | pl.DataFrame, extra_rules: Sequence[tuple[str, pl.Expr]] = ()
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
@@ -332,10 +336,19 @@ def clean(
     --------
     >>> import polars as pl
     >>> from vessels import schema as S
-    >>> lf = pl.LazyFrame({S.MMSI: [345000001], S.LAT: [95.0], S.LON: [0.0]})
+    >>> lf = pl.LazyFrame({S.MMSI: [345000001], S.TS: [None], S.LAT: [95.0], S.LON: [0.0]})
     >>> clean(lf)[1].select(S.RULE).collect().item()
     'missing_ts'
+
+    A frame without ``mmsi``, ``ts``, ``lat`` or ``lon`` is refused (not quarantined row by row):
+
+    >>> clean(pl.LazyFrame({S.MMSI: [345000001]}))
+    Traceback (most recent call last):
+    ...
+    vessels.errors.SchemaError: clean: frame lacks column(s) 'ts', 'lat', 'lon' (has: 'mmsi')
     """
+    S.require_frame(lf, "lf", "clean")
+    S.require_columns(lf, REQUIRED_COLUMNS, what="clean: frame")
     lazy = lf.lazy()
     classified = classify(lazy, extra_rules)
     accepted = apply_corrections(classified.filter(pl.col(S.RULE).is_null()))

@@ -76,6 +76,7 @@ def to_geodataframe(
     """
     import geopandas as gpd
 
+    S.require_frame(frame, "frame", "to_geodataframe")
     lf = frame.lazy()
     if kind == "points":
         pdf = lf.collect().to_pandas()
@@ -178,6 +179,7 @@ def to_trajectories(
     >>> len(tc), len(tc.trajectories[0].df)
     (1, 8)
     """
+    S.require_frame(frame, "frame", "to_trajectories")
     lf = frame.lazy()
     described: list[str] = []
     if mmsi is not None:

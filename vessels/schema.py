@@ -100,6 +100,15 @@ IMPLIED_SPEED_KN = "implied_speed_kn"
 COURSE_CHANGE_DEG = "course_change_deg"
 SEGMENT_ID = "segment_id"
 
+#: The one definition of each derived column (vessels.tracks.kinematics_exprs computes them):
+#:
+#: - ``dt_s``: seconds since the previous position of the segment (null at its first position);
+#: - ``dist_m``: great-circle (haversine) metres from the previous position;
+#: - ``implied_speed_kn``: ``dist_m / dt_s`` in knots (null where ``dt_s`` is 0 or null);
+#: - ``course_change_deg``: the SIGNED turn of the track between the previous leg and this one,
+#:   degrees in [-180, 180), positive = clockwise (to starboard), negative = to port; from the
+#:   positions' bearings, not the reported COG; null at a segment's first two positions and next
+#:   to a zero-length leg. Consumers that need how much a track turns take ``abs()``.
 SEGMENT_DERIVED_SCHEMA: dict[str, pl.DataType] = {
     DT_S: pl.Float64(),
     DIST_M: pl.Float64(),

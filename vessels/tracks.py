@@ -532,6 +532,9 @@ def segment(frame: F, config: SegmentConfig | None = None) -> F:
     ...     "segment_id").rows()
     [('345000009-20240301T000000', 4, 10.0), ('345000009-20240301T000100', 4, 10.0)]
     """
+    S.require_frame(frame, "frame", "segment")
+    if config is not None and not isinstance(config, SegmentConfig):
+        raise TypeError(f"segment: config must be a SegmentConfig, got {type(config).__name__}")
     config = config or SegmentConfig()
     needed = (*SORT_KEYS, S.LAT, S.LON)
     S.validate(frame, {c: S.POSITION_SCHEMA[c] for c in needed}, what="segment() input")

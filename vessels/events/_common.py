@@ -22,7 +22,8 @@ from typing import Any, Final
 import polars as pl
 
 from vessels import schema as S
-from vessels._geo import M_PER_NM, MPS_PER_KN, haversine_m
+from vessels._geo import M_PER_NM
+from vessels.tracks import kinematics_exprs, segment
 
 __all__ = [
     "DEG_M",
@@ -30,7 +31,6 @@ __all__ = [
     "IDX",
     "KM_PER_NM",
     "SEG",
-    "SEG_GAP_FALLBACK_H",
     "Frameish",
     "ZoneTable",
     "cell_deg_for",
@@ -56,9 +56,6 @@ __all__ = [
 DEG_M = 111_195.08
 #: Kilometres per nautical mile.
 KM_PER_NM = M_PER_NM / 1000.0
-#: Fallback segmentation when ``segment_id`` is absent and ``vessels.tracks`` is not importable:
-#: a new segment after 24 h of silence (GFW segmenter's time rule).
-SEG_GAP_FALLBACK_H = 24.0
 
 Frameish = pl.DataFrame | pl.LazyFrame
 ZoneTable = pl.DataFrame
@@ -106,23 +103,14 @@ def _as_lazy(tracks: Frameish | Sequence[Frameish]) -> pl.LazyFrame:
         return tracks
     if isinstance(tracks, pl.DataFrame):
         return tracks.lazy()
+    if isinstance(tracks, str | bytes) or not isinstance(tracks, Sequence):
+        S.require_frame(tracks, "tracks", "detect_events")
+    for t in tracks:
+        S.require_frame(t, "tracks[...]", "detect_events")
     parts = [t.lazy() if isinstance(t, pl.DataFrame) else t for t in tracks]
     if not parts:
         return pl.LazyFrame(schema=S.POSITION_SCHEMA)
     return pl.concat(parts, how="diagonal_relaxed")
-
-
-def _fallback_segments(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Time-only segmentation (new segment after 24 h) used only when vessels.tracks is absent."""
-    lf = lf.sort(S.MMSI, S.TS, S.LAT, S.LON)
-    brk = (
-        pl.col(S.TS).diff().dt.total_seconds(fractional=True) > SEG_GAP_FALLBACK_H * 3600
-    ).fill_null(False)
-    return lf.with_columns(
-        pl.format("{}-{}", pl.col(S.MMSI), brk.cast(pl.UInt32).cum_sum().over(S.MMSI)).alias(
-            S.SEGMENT_ID
-        )
-    )
 
 
 def same_as_prev(*keys: str) -> pl.Expr:
@@ -150,22 +138,6 @@ def next_in(expr: pl.Expr, *keys: str) -> pl.Expr:
     return pl.when(same_as_next(*keys)).then(expr.shift(-1))
 
 
-def _kinematics(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """dt_s, dist_m, implied_speed_kn, course_change_deg within each segment (null at its start)."""
-    lf = lf.with_columns(_seg_key())
-    dt = (pl.col(S.TS) - prev_in(pl.col(S.TS))).dt.total_seconds(fractional=True)
-    dist = haversine_m(prev_in(pl.col(S.LAT)), prev_in(pl.col(S.LON)), pl.col(S.LAT), pl.col(S.LON))
-    lf = lf.with_columns(dt.alias(S.DT_S), dist.alias(S.DIST_M))
-    spd = (
-        pl.when(pl.col(S.DT_S) > 0)
-        .then(pl.col(S.DIST_M) / pl.col(S.DT_S) / MPS_PER_KN)
-        .otherwise(None)
-    )
-    cog = pl.col(S.COG_DEG).cast(pl.Float64)
-    cc = ((cog - prev_in(cog) + 540.0) % 360.0 - 180.0).abs()
-    return lf.with_columns(spd.alias(S.IMPLIED_SPEED_KN), cc.alias(S.COURSE_CHANGE_DEG))
-
-
 def _seg_key() -> pl.Expr:
     new = (pl.col(S.SEGMENT_ID) != pl.col(S.SEGMENT_ID).shift()).fill_null(True)
     return new.cast(pl.UInt32).cum_sum().alias(SEG)
@@ -176,15 +148,17 @@ def prepare(tracks: Frameish | Sequence[Frameish], *, keep_all: bool = False) ->
 
     Accepts a DataFrame, a LazyFrame or a sequence of them (e.g. two input files). Missing optional
     columns are added as typed nulls; a missing ``segment_id`` is computed with
-    ``vessels.tracks.segment`` when that module exists (else a 24-h time split), missing kinematics
-    are computed per segment. Only the columns the detectors read are kept (all columns with
-    ``keep_all=True``). Rows are sorted by ``mmsi``, segment, ``ts``, then tie-breakers that make
-    the order total (see :func:`_total_order`), so that results do not depend on input order;
-    rows without a timestamp or position are dropped. ``_seg`` (UInt32, increasing in row order)
-    numbers the segments and ``_i`` the rows within their segment.
+    :func:`vessels.tracks.segment`, missing kinematics with :func:`vessels.tracks.kinematics_exprs`
+    per segment (one definition of each, see :mod:`vessels.schema`). Only the columns the
+    detectors read are kept (all columns with ``keep_all=True``). Rows are sorted by ``mmsi``,
+    segment, ``ts``, then tie-breakers that make the order total (see :func:`_total_order`), so
+    that results do not depend on input order; rows without a timestamp or position are
+    dropped. ``_seg`` (UInt32, increasing in row order) numbers the segments and ``_i`` the rows
+    within their segment.
     """
     lf = _as_lazy(tracks)
     names = lf.collect_schema().names()
+    S.require_columns(lf, (S.MMSI, S.TS, S.LAT, S.LON), what="detectors: tracks")
     if S.SEGMENT_ID not in names:
         lf = _segment(lf, names)
         names = lf.collect_schema().names()
@@ -204,7 +178,9 @@ def prepare(tracks: Frameish | Sequence[Frameish], *, keep_all: bool = False) ->
     keys, options = _total_order(lf.collect_schema().names())
     lf = lf.sort(keys, **options)
     kin = (S.DT_S, S.DIST_M, S.IMPLIED_SPEED_KN, S.COURSE_CHANGE_DEG)
-    lf = _kinematics(lf) if any(k in missing for k in kin) else lf.with_columns(_seg_key())
+    lf = lf.with_columns(_seg_key())
+    if any(k in missing for k in kin):  # segmented elsewhere: the kinematics of vessels.tracks
+        lf = lf.with_columns(kinematics_exprs(SEG))
     row = pl.int_range(pl.len(), dtype=pl.UInt32)
     start = pl.when(~same_as_prev()).then(row).forward_fill()
     return lf.with_columns((row - start).alias(IDX)).collect(engine=ENGINE)
@@ -244,15 +220,11 @@ def _total_order(names: Sequence[str]) -> tuple[list[pl.Expr], dict[str, Any]]:
 
 
 def _segment(lf: pl.LazyFrame, names: list[str]) -> pl.LazyFrame:
-    try:
-        from vessels.tracks import segment  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        return _fallback_segments(lf)
+    """Positions without ``segment_id``: segmented by :func:`vessels.tracks.segment`."""
     missing = {n: d for n, d in S.POSITION_SCHEMA.items() if n not in names}
     if missing:
         lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
-    out = segment(lf)
-    return out.lazy() if isinstance(out, pl.DataFrame) else out
+    return segment(lf)
 
 
 def zone_table(zones: Any = None, zone_ids: pl.Series | None = None) -> pl.DataFrame:

@@ -147,8 +147,10 @@ def with_fishing_score(frame: pl.DataFrame, cfg: FishingConfig) -> pl.DataFrame:
         ),
     )
     bearing_change = ((pl.col("_brg") - prev_in(pl.col("_brg")) + 540.0) % 360.0 - 180.0).abs()
+    # how much the track turns, not which way: course_change_deg is signed (schema.py), and a
+    # circle fished to port must score as one fished to starboard
     lf = lf.with_columns(
-        pl.coalesce(pl.col(S.COURSE_CHANGE_DEG), bearing_change).fill_null(0.0).alias("_cc")
+        pl.coalesce(pl.col(S.COURSE_CHANGE_DEG).abs(), bearing_change).fill_null(0.0).alias("_cc")
     )
     # centred mean over turn_window positions of the same segment (masked shifts, no grouping)
     cc = pl.col("_cc")

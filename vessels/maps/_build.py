@@ -396,6 +396,10 @@ def risk_map(
     from branca.element import Element, MacroElement
     from jinja2 import Template
 
+    S.require_frame(tracks, "tracks", "risk_map")
+    if events is not None:
+        S.require_frame(events, "events", "risk_map")
+    S.require_frame(vessels, "vessels", "risk_map")
     data = _data.prepare(
         tracks,
         events,

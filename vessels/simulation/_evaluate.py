@@ -145,8 +145,12 @@ def evaluate(
     >>> table.filter(pl.col("event_type") == "all").select("precision", "recall").row(0)
     (1.0, 1.0)
     """
+    S.require_frame(truth, "truth", "evaluate")
+    S.require_frame(events, "events", "evaluate")
     if tolerance_h < 0:
         raise UserError(f"tolerance must not be negative, got {tolerance_h}")
+    truth = truth.collect() if isinstance(truth, pl.LazyFrame) else truth
+    events = events.collect() if isinstance(events, pl.LazyFrame) else events
     t = _normalise(truth, "truth", "truth_id")
     e = _normalise(events, "events", S.EVENT_ID)
     if isinstance(controls, pl.DataFrame):

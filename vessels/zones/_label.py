@@ -344,6 +344,12 @@ def _label_batch(s: pl.Series, index: ZoneIndex, with_edge: bool) -> pl.Series:
     return pl.DataFrame(cols).to_struct("_zones")
 
 
+def _is_geodataframe(value: object) -> bool:
+    import geopandas as gpd  # heavy: only when a zone table is passed in
+
+    return isinstance(value, gpd.GeoDataFrame)
+
+
 def label_zones(
     frame: F,
     zones: gpd.GeoDataFrame | ZoneIndex | None = None,
@@ -379,10 +385,14 @@ def label_zones(
     >>> label_zones(lf).select("eez_iso3", "zone_ids").collect().row(0)
     ('MEX', [])
     """
+    S.require_frame(frame, "frame", "label_zones")
+    if zones is not None and not isinstance(zones, ZoneIndex) and not _is_geodataframe(zones):
+        raise TypeError(
+            "label_zones: zones must be a GeoDataFrame (vessels.load_zones / default_zones), "
+            f"a ZoneIndex or None, got {type(zones).__name__}"
+        )
     schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
-    for col in (S.LAT, S.LON):
-        if col not in schema:
-            raise SchemaError(f"label_zones: missing column {col!r}")
+    S.require_columns(frame, (S.LAT, S.LON), what="label_zones: frame")
     index = _index_for(zones, config)
     out_cols = list(S.ZONE_LABEL_SCHEMA) + ([ZONE_EDGE_KM] if edge_km else [])
     dtype = pl.Struct({**S.ZONE_LABEL_SCHEMA, **({ZONE_EDGE_KM: pl.Float64()} if edge_km else {})})
