@@ -7,7 +7,7 @@ geopandas, shapely and movingpandas are imported inside the functions.
 
 Examples
 --------
->>> from tests.factories import make_track
+>>> from vessels.testing import make_track
 >>> gdf = to_geodataframe(make_track(n=3), kind="lines")
 >>> gdf[["segment_id", "n_positions"]].to_numpy().tolist()
 [['345000001-20240301T000000', 3]]
@@ -69,7 +69,7 @@ def to_geodataframe(
 
     Examples
     --------
-    >>> from tests.factories import make_track
+    >>> from vessels.testing import make_track
     >>> points = to_geodataframe(make_track(n=2))
     >>> points.geometry.iloc[0].wkt, str(points.crs)
     ('POINT (-110 25)', 'EPSG:4326')
@@ -173,7 +173,7 @@ def to_trajectories(
 
     Examples
     --------
-    >>> from tests.factories import make_track
+    >>> from vessels.testing import make_track
     >>> tc = to_trajectories(make_track(345000001, n=10), mmsi=345000001,
     ...                      since="2024-03-01T00:02:00")
     >>> len(tc), len(tc.trajectories[0].df)

@@ -48,7 +48,7 @@ boundary, changes nothing.
 
 Examples
 --------
->>> from tests.factories import make_track
+>>> from vessels.testing import make_track
 >>> seg = segment(make_track(n=3, interval_s=60, speed_kn=10))
 >>> seg["segment_id"].unique().to_list()
 ['345000001-20240301T000000']
@@ -241,7 +241,7 @@ def kinematics_exprs(partition_by: str | Sequence[str] = S.MMSI) -> list[pl.Expr
 
     Examples
     --------
-    >>> from tests.factories import make_track
+    >>> from vessels.testing import make_track
     >>> df = make_track(n=3, interval_s=60, speed_kn=10, course_deg=90)
     >>> out = df.with_columns(kinematics_exprs("mmsi"))
     >>> out["dt_s"].to_list()
@@ -523,7 +523,7 @@ def segment(frame: F, config: SegmentConfig | None = None) -> F:
     Two transmitters share MMSI 345000009, 300 km apart, reporting in turn every minute:
 
     >>> from datetime import timedelta
-    >>> from tests.factories import make_track, T0
+    >>> from vessels.testing import make_track, T0
     >>> a = make_track(345000009, lat=31.0, lon=-114.5, n=4, interval_s=120)
     >>> b = make_track(345000009, lat=31.0, lon=-111.4, n=4, interval_s=120,
     ...                start=T0 + timedelta(seconds=60))
@@ -589,7 +589,7 @@ def identity_conflicts(
     Examples
     --------
     >>> from datetime import timedelta
-    >>> from tests.factories import make_track, T0
+    >>> from vessels.testing import make_track, T0
     >>> a = make_track(345000009, lat=31.0, lon=-114.5, n=61, interval_s=120)
     >>> b = make_track(345000009, lat=31.0, lon=-111.4, n=61, interval_s=120,
     ...                start=T0 + timedelta(seconds=60)).with_columns(pl.col("source_row") + 100)

@@ -11,7 +11,7 @@ Examples
 --------
 >>> from datetime import timedelta
 >>> import polars as pl
->>> from tests.factories import make_track
+>>> from vessels.testing import make_track
 >>> a = make_track(n=3, interval_s=600)
 >>> b = make_track(n=3, interval_s=600, start=a["ts"].max() + timedelta(hours=7))
 >>> ev = detect_events(pl.concat([a, b]), types=["ais_gap"])
@@ -127,7 +127,7 @@ def detect_events(
     Two vessels drifting 200 m apart for three hours, 80 km offshore:
 
     >>> import polars as pl
-    >>> from tests.factories import make_track
+    >>> from vessels.testing import make_track
     >>> pair = pl.concat([make_track(1, n=181, speed_kn=0.5), make_track(2, n=181, speed_kn=0.5,
     ...                   lat=25.0018)]).with_columns(pl.lit(80.0).alias("shore_km"))
     >>> ev = detect_events(pair, types=["encounter"])

@@ -17,7 +17,7 @@ comparison). The event spans the overlap of the two periods.
 Examples
 --------
 >>> from datetime import timedelta
->>> from tests.factories import make_track, T0
+>>> from vessels.testing import make_track, T0
 >>> def dark(m, lat):
 ...     a = make_track(m, n=3, interval_s=600, lat=lat, speed_kn=1)
 ...     b = make_track(m, n=3, interval_s=600, lat=lat, speed_kn=1, start=T0 + timedelta(hours=5))

@@ -20,7 +20,7 @@ drop <= 20 min, <= 5 positions, mean speed >= 10 kn, length <= 0.5 km).
 
 Examples
 --------
->>> from tests.factories import make_track
+>>> from vessels.testing import make_track
 >>> t = make_track(n=5, speed_kn=3.0, ship_type=30)
 >>> fishing_score(t)["fishing_score"].round(2).to_list()
 [0.55, 0.55, 0.55, 0.55, 0.55]
@@ -197,7 +197,7 @@ def fishing_score(tracks: Frameish, config: FishingConfig | None = None) -> pl.D
 
     Examples
     --------
-    >>> from tests.factories import make_track
+    >>> from vessels.testing import make_track
     >>> fishing_score(make_track(n=3, speed_kn=14.0, ship_type=70))["fishing_score"].max()
     0.0
     """
@@ -230,7 +230,7 @@ def detect_fishing(
 
     Examples
     --------
-    >>> from tests.factories import make_track
+    >>> from vessels.testing import make_track
     >>> ev = detect_fishing(make_track(n=40, interval_s=300, speed_kn=3.0, ship_type=30))
     >>> ev.select("event_type", "duration_h").rows()
     [('fishing', 3.25)]

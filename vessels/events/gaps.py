@@ -18,7 +18,7 @@ maximum ``ts`` of the whole input), ``end_ts`` is that instant and ``evidence.is
 Examples
 --------
 >>> from datetime import timedelta
->>> from tests.factories import make_track
+>>> from vessels.testing import make_track
 >>> a = make_track(n=3, interval_s=600)
 >>> b = make_track(n=3, interval_s=600, start=a["ts"].max() + timedelta(hours=7))
 >>> ev = detect_gaps(pl.concat([a, b]))

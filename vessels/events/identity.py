@@ -15,7 +15,7 @@ Kinds (``evidence.conflict_kind``):
 
 Examples
 --------
->>> from tests.factories import make_track
+>>> from vessels.testing import make_track
 >>> t = pl.concat([make_track(n=2, vessel_name="A"),
 ...                make_track(n=2, vessel_name="B", start=make_track()["ts"][5])])
 >>> detect_identity_conflicts(t)["evidence"].struct.field("detail").to_list()

@@ -9,7 +9,7 @@ signal.
 
 Examples
 --------
->>> from tests.factories import make_track
+>>> from vessels.testing import make_track
 >>> t = make_track(n=60, interval_s=600, speed_kn=0.5, vessel_name="OCEAN REEFER", ship_type=70)
 >>> ev = detect_loitering(t)
 >>> ev["duration_h"].to_list(), ev["evidence"].struct.field("is_carrier").to_list()

@@ -9,7 +9,7 @@ inside) with time inside, fishing-like time inside and speed profile.
 
 Examples
 --------
->>> from tests.factories import make_track
+>>> from vessels.testing import make_track
 >>> t = make_track(n=10, interval_s=600).with_columns(
 ...     pl.lit(["aoi-upper-gulf"]).alias("zone_ids"))
 >>> detect_zone_entries(t).select("zone_id", "duration_h").rows()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import html
-import importlib
-import importlib.util
 import json
 import logging
 from collections.abc import Sequence
@@ -19,6 +17,7 @@ from vessels import schema as S
 from vessels.maps import _data
 from vessels.maps._offline import asset_bytes, localise
 from vessels.outputs import write_text
+from vessels.zones import default_zones, load_land
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -104,21 +103,13 @@ def _expand(b: tuple[float, float, float, float], margin_deg: float) -> tuple[fl
     return (b[0] - margin_deg, b[1] - margin_deg, b[2] + margin_deg, b[3] + margin_deg)
 
 
-def _land_geometry() -> Any | None:
-    """Natural Earth land from ``vessels.zones.load_land`` when that module is installed."""
-    if importlib.util.find_spec("vessels.zones") is None:
-        log.info("vessels.zones not available: map drawn without the land layer")
-        return None
-    zones_mod = importlib.import_module("vessels.zones")
-    loader = getattr(zones_mod, "load_land", None)
-    return None if loader is None else loader()
+def _land_geometry() -> Any:
+    """Natural Earth land (:func:`vessels.zones.load_land`)."""
+    return load_land()
 
 
-def _default_zones() -> Any | None:
-    if importlib.util.find_spec("vessels.zones") is None:
-        return None
-    loader = getattr(importlib.import_module("vessels.zones"), "default_zones", None)
-    return None if loader is None else loader()
+def _default_zones() -> Any:
+    return default_zones()
 
 
 def _clip_simplify(geoms: Any, bbox: tuple[float, ...], tol_deg: float) -> Any:
