@@ -29,11 +29,13 @@ from vessels.events import (
     detect_identity_conflicts,
     detect_loitering,
     detect_zone_entries,
+    detectors,
     events_by_vessel,
     fishing_score,
 )
 
-DETECTORS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
+#: Direct entry points of the built-in detectors (each also runs through the registry below).
+DIRECT: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
     "ais_gap": detect_gaps,
     "zone_entry": detect_zone_entries,
     "eez_incursion": detect_eez_incursions,
@@ -42,6 +44,18 @@ DETECTORS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
     "fishing": detect_fishing,
     "dark_rendezvous": detect_dark_rendezvous,
     "identity_conflict": detect_identity_conflicts,
+}
+
+
+def _through_registry(event_type: str) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    return lambda frame: detect_events(frame, types=[event_type])
+
+
+#: The matrix: every registered detector (derived from the registry), its direct function where
+#: it has one, and all detectors together.
+DETECTORS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
+    **{d.event_type: _through_registry(d.event_type) for d in detectors()},
+    **{f"{t}-direct": f for t, f in DIRECT.items()},
     "all": detect_events,
 }
 
@@ -102,7 +116,7 @@ def test_contract_matrix(det: str, inp: str) -> None:
     out = DETECTORS[det](frame)
     assert out.schema == pl.Schema(S.EVENT_SCHEMA)
     if det != "all":
-        assert (out[S.EVENT_TYPE] == det).all()
+        assert (out[S.EVENT_TYPE] == det.removesuffix("-direct")).all()
     assert out[S.EVENT_ID].is_unique().all()
     assert (out[S.DURATION_H].drop_nulls() >= 0).all()
     if inp in ("empty", "one-position"):
@@ -153,10 +167,10 @@ UNITLESS = {
 
 def _all_fields() -> list[tuple[str, dataclasses.Field[object], type]]:
     out = []
-    for sec in dataclasses.fields(DetectorConfig):
-        cls = type(getattr(DetectorConfig(), sec.name))
+    for record in detectors():
+        cls = record.config
         for f in dataclasses.fields(cls):
-            out.append((sec.name, f, cls))
+            out.append((record.event_type, f, cls))
     return out
 
 

@@ -44,12 +44,14 @@ from vessels.events.fishing import (
 from vessels.events.gaps import GapConfig, detect_gaps
 from vessels.events.identity import IdentityConfig, detect_identity_conflicts
 from vessels.events.loitering import LoiteringConfig, detect_loitering
+from vessels.events.registry import Context, Detector, detectors, register
 from vessels.events.zone_entry import ZoneEntryConfig, detect_zone_entries
 
 __all__ = [
     "FISHING_SCORE",
     "PROFILES_DIR",
     "DarkRendezvousConfig",
+    "Detector",
     "DetectorConfig",
     "DetectorSettings",
     "EezIncursionConfig",
@@ -68,10 +70,12 @@ __all__ = [
     "detect_identity_conflicts",
     "detect_loitering",
     "detect_zone_entries",
+    "detectors",
     "events_by_vessel",
     "fishing_score",
     "prepare",
     "profile_path",
+    "register",
     "zone_table",
 ]
 
@@ -115,7 +119,8 @@ def detect_events(
         (:func:`vessels.load_profile`) gives its ``detectors``/``[events]`` overrides, exactly
         as :func:`vessels.run` uses them.
     types : iterable of str, optional
-        Event types to run (default all of :data:`vessels.schema.EVENT_TYPES`).
+        Event types to run (default: every registered detector, see
+        :mod:`vessels.events.registry`).
 
     Returns
     -------
@@ -137,38 +142,30 @@ def detect_events(
     'within 200 m of MMSI 2 for 3.0 h at 0.5 kn, 80 km from shore'
     """
     cfg = _config(config)
-    wanted = list(S.EVENT_TYPES) if types is None else list(types)
-    unknown = sorted(set(wanted) - set(S.EVENT_TYPES))
+    records = {d.event_type: d for d in detectors()}
+    if isinstance(types, str):
+        raise TypeError(f"types must be a list of event types, got the text {types!r}")
+    wanted = list(records) if types is None else list(types)
+    unknown = sorted(set(wanted) - set(records))
     if unknown:
         raise ConfigError(
-            f"unknown event type(s) {', '.join(unknown)} (known: {', '.join(S.EVENT_TYPES)})"
+            f"unknown event type(s) {', '.join(unknown)} (known: {', '.join(records)})"
         )
+    needed = set(wanted)
+    for t in reversed(list(records)):  # a detector's inputs run first (registry order)
+        if t in needed:
+            needed.update(records[t].uses)
     p = prepare(tracks)
-    if {"fishing", "zone_entry", "eez_incursion"} & set(wanted):
+    if any(records[t].fishing_score for t in needed):
         p = with_fishing_score(p, cfg.fishing)
+    context = Context(zones=zones)
     out: list[pl.DataFrame] = []
-    loiter: pl.DataFrame | None = None
-    if "loitering" in wanted or "dark_rendezvous" in wanted:
-        loiter = detect_loitering(p, cfg.loitering, prepared=p)
-    for t in wanted:
-        if t == "ais_gap":
-            out.append(detect_gaps(p, cfg.ais_gap, zones=zones, prepared=p))
-        elif t == "zone_entry":
-            out.append(detect_zone_entries(p, cfg.zone_entry, zones=zones, prepared=p))
-        elif t == "eez_incursion":
-            out.append(detect_eez_incursions(p, cfg.eez_incursion, prepared=p))
-        elif t == "encounter":
-            out.append(detect_encounters(p, cfg.encounter, prepared=p))
-        elif t == "loitering" and loiter is not None:
-            out.append(loiter)
-        elif t == "fishing":
-            out.append(detect_fishing(p, cfg.fishing, prepared=p))
-        elif t == "dark_rendezvous":
-            out.append(
-                detect_dark_rendezvous(p, cfg.dark_rendezvous, prepared=p, loitering_events=loiter)
-            )
-        elif t == "identity_conflict":
-            out.append(detect_identity_conflicts(p, cfg.identity_conflict, prepared=p))
+    for t, record in records.items():
+        if t not in needed:
+            continue
+        context.events[t] = record.detect(p, cfg.section(t), context)
+        if t in wanted:
+            out.append(context.events[t])
     events = pl.concat(out) if out else S.empty_events()
     return sort_events(_name_zones(events, zones))
 

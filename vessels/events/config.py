@@ -24,20 +24,12 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from vessels.config import load_toml, override
 from vessels.errors import ConfigError
-from vessels.events.dark_rendezvous import DarkRendezvousConfig
-from vessels.events.eez_incursion import EezIncursionConfig
-from vessels.events.encounter import EncounterConfig
-from vessels.events.fishing import FishingConfig
-from vessels.events.gaps import GapConfig
-from vessels.events.identity import IdentityConfig
-from vessels.events.loitering import LoiteringConfig
-from vessels.events.zone_entry import ZoneEntryConfig
+from vessels.events.registry import detectors, get
 
 __all__ = [
     "PROFILES_DIR",
@@ -66,13 +58,14 @@ def profile_path(name: str) -> Path:
     return path
 
 
-@dataclass(frozen=True)
 class DetectorConfig:
-    """One frozen config per detector; the attribute (and TOML section) names are the event types.
+    """One frozen config per registered detector; attribute and TOML section = the event type.
 
-    Build it with :meth:`from_toml` (a profile file) or :meth:`from_mapping`; every key is
-    validated by :func:`vessels.config.override` (unknown keys, wrong types and negative numbers
-    are a :class:`~vessels.errors.ConfigError` naming the key and the source).
+    The sections come from the detector registry (:mod:`vessels.events.registry`): a detector
+    registered later has its section too. Build it with :meth:`from_toml` (a profile file) or
+    :meth:`from_mapping`; every key is validated by :func:`vessels.config.override` (unknown
+    keys, wrong types and negative numbers are a :class:`~vessels.errors.ConfigError` naming the
+    key and the source). ``DetectorConfig(fishing=FishingConfig(...))`` sets sections directly.
 
     Examples
     --------
@@ -83,20 +76,68 @@ class DetectorConfig:
     LoiteringConfig(max_speed_kn=2.0, min_duration_h=8.0, min_shore_nm=20.0, ...)
     """
 
-    ais_gap: GapConfig = field(default_factory=GapConfig)
-    zone_entry: ZoneEntryConfig = field(default_factory=ZoneEntryConfig)
-    eez_incursion: EezIncursionConfig = field(default_factory=EezIncursionConfig)
-    encounter: EncounterConfig = field(default_factory=EncounterConfig)
-    loitering: LoiteringConfig = field(default_factory=LoiteringConfig)
-    fishing: FishingConfig = field(default_factory=FishingConfig)
-    dark_rendezvous: DarkRendezvousConfig = field(default_factory=DarkRendezvousConfig)
-    identity_conflict: IdentityConfig = field(default_factory=IdentityConfig)
+    __slots__ = ("_sections",)
+
+    def __init__(self, **sections: Any) -> None:
+        records = {d.event_type: d for d in detectors()}
+        unknown = sorted(set(sections) - set(records))
+        if unknown:
+            raise TypeError(
+                f"DetectorConfig: unknown section(s) {', '.join(unknown)} "
+                f"(known: {', '.join(records)})"
+            )
+        values: dict[str, Any] = {}
+        for name, record in records.items():
+            value = sections.get(name)
+            if value is None:
+                value = record.config()
+            elif not isinstance(value, record.config):
+                raise TypeError(
+                    f"DetectorConfig: {name} must be a {record.config.__name__}, "
+                    f"got {type(value).__name__}"
+                )
+            values[name] = value
+        object.__setattr__(self, "_sections", values)
+
+    def __getattr__(self, name: str) -> Any:
+        sections = object.__getattribute__(self, "_sections")
+        try:
+            return sections[name]
+        except KeyError:
+            raise AttributeError(f"DetectorConfig has no section {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("DetectorConfig is frozen; use replace() or from_mapping()")
+
+    def section(self, event_type: str) -> Any:
+        """The config of one detector (ConfigError naming the known ones if unknown)."""
+        get(event_type)
+        return self._sections[event_type]
+
+    @property
+    def sections(self) -> dict[str, Any]:
+        """event type -> config, in registry order."""
+        return dict(self._sections)
+
+    def replace(self, **changes: Any) -> DetectorConfig:
+        """A copy with some sections replaced."""
+        return DetectorConfig(**{**self._sections, **changes})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DetectorConfig) and self._sections == other._sections
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._sections.items()))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._sections.items())
+        return f"DetectorConfig({inner})"
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any], *, source: str) -> DetectorConfig:
         """Defaults overridden by ``{section: {key: value}}``, validated (unknown -> error)."""
         base = cls()
-        sections = {f.name for f in dataclasses.fields(cls)}
+        sections = set(base._sections)
         changes: dict[str, Any] = {}
         for section, values in mapping.items():
             if section not in sections:
@@ -106,9 +147,9 @@ class DetectorConfig:
             if not isinstance(values, Mapping):
                 raise ConfigError(f"{source}: [{section}] must be a table of key = value")
             changes[section] = override(
-                getattr(base, section), values, source=f"{source} [{section}]"
+                base.section(section), values, source=f"{source} [{section}]"
             )
-        return dataclasses.replace(base, **changes)
+        return base.replace(**changes)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> DetectorConfig:
@@ -153,14 +194,13 @@ def parameters_markdown() -> str:
     ### `[ais_gap]` — `GapConfig`
     """
     lines: list[str] = []
-    base = DetectorConfig()
-    for section in dataclasses.fields(DetectorConfig):
-        cfg = getattr(base, section.name)
-        cls = type(cfg)
+    for record in detectors():
+        cls = record.config
+        cfg = cls()
         docs = _attribute_docs(cls)
         lines += [
             "",
-            f"### `[{section.name}]` — `{cls.__name__}`",
+            f"### `[{record.event_type}]` — `{cls.__name__}`",
             "",
             "| parameter | default | meaning and source |",
             "|---|---|---|",

@@ -38,6 +38,7 @@ from vessels._geo import haversine_m
 from vessels.events._common import ENGINE, Frameish, cell_deg_for, finish, neighbour_join, prepare
 from vessels.events.gaps import gap_links
 from vessels.events.loitering import LoiteringConfig, detect_loitering
+from vessels.events.registry import Context, Detector, register
 
 __all__ = ["DarkRendezvousConfig", "detect_dark_rendezvous"]
 
@@ -251,3 +252,45 @@ def detect_dark_rendezvous(
             [pl.col("_kind"), pl.col(S.SEGMENT_ID), pl.col("_other_seg")], separator=":"
         ),
     )
+
+
+def _detect(p: pl.DataFrame, cfg: DarkRendezvousConfig, ctx: Context) -> pl.DataFrame:
+    return detect_dark_rendezvous(p, cfg, prepared=p, loitering_events=ctx.events["loitering"])
+
+
+DETECTOR = register(
+    Detector(
+        event_type="dark_rendezvous",
+        config=DarkRendezvousConfig,
+        detect=_detect,
+        columns=(
+            S.MMSI,
+            S.TS,
+            S.LAT,
+            S.LON,
+            S.SEGMENT_ID,
+            S.EEZ_ISO3,
+            S.SHORE_KM,
+        ),
+        evidence=(
+            "summary",
+            "gap_h",
+            "other_segment_id",
+            "start_sep_km",
+            "end_sep_km",
+            "overlap_h",
+            "rendezvous_kind",
+        ),
+        label="Dark rendezvous",
+        style={
+            "radius": 9,
+            "color": "#ff00ff",
+            "weight": 3,
+            "fillColor": "#000000",
+            "fillOpacity": 0.95,
+        },
+        doc="an AIS gap overlapping another vessel's gap or loitering nearby (AIS off to meet)",
+        risk_rules=("dark_rendezvous",),
+        uses=("loitering",),
+    )
+)

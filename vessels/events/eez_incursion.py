@@ -24,6 +24,7 @@ import polars as pl
 from vessels import schema as S
 from vessels.events._common import SEG, Frameish, finish, prepare
 from vessels.events.fishing import FISHING_SCORE
+from vessels.events.registry import Context, Detector, register
 from vessels.events.zone_entry import _with_score, visit_columns, visits
 
 __all__ = ["EezIncursionConfig", "detect_eez_incursions"]
@@ -126,3 +127,50 @@ def detect_eez_incursions(
         },
         key=pl.concat_str([pl.col("_eez"), pl.col(S.SEGMENT_ID)], separator=":"),
     )
+
+
+def _detect(p: pl.DataFrame, cfg: EezIncursionConfig, ctx: Context) -> pl.DataFrame:
+    return detect_eez_incursions(p, cfg, prepared=p)
+
+
+DETECTOR = register(
+    Detector(
+        event_type="eez_incursion",
+        config=EezIncursionConfig,
+        detect=_detect,
+        columns=(
+            S.MMSI,
+            S.TS,
+            S.LAT,
+            S.LON,
+            S.SEGMENT_ID,
+            S.DT_S,
+            S.EEZ_ISO3,
+            S.FLAG,
+            S.SHIP_TYPE,
+        ),
+        evidence=(
+            "summary",
+            "n_positions",
+            "mean_speed_kn",
+            "zone_kind",
+            "time_inside_h",
+            "fishing_time_inside_h",
+            "max_speed_kn",
+            "flag",
+            "ship_type",
+            "is_fishing_vessel",
+        ),
+        label="EEZ incursions",
+        style={
+            "radius": 7,
+            "color": "#ffffff",
+            "weight": 2,
+            "fillColor": "#d62828",
+            "fillOpacity": 0.95,
+        },
+        doc="a foreign-flagged vessel inside another state's EEZ",
+        risk_rules=("eez_incursion", "eez_incursion_fishing"),
+        fishing_score=True,
+    )
+)

@@ -52,6 +52,7 @@ from vessels.events._common import (
     runs_id,
     same_as_prev,
 )
+from vessels.events.registry import Context, Detector, register
 
 __all__ = ["EncounterConfig", "detect_encounters", "encounter_pairs"]
 
@@ -539,3 +540,47 @@ def detect_encounters(
             [pl.col(S.SEGMENT_ID), pl.col("_other_seg"), pl.col("_profile")], separator=":"
         ),
     )
+
+
+def _detect(p: pl.DataFrame, cfg: EncounterConfig, ctx: Context) -> pl.DataFrame:
+    return detect_encounters(p, cfg, prepared=p)
+
+
+DETECTOR = register(
+    Detector(
+        event_type="encounter",
+        config=EncounterConfig,
+        detect=_detect,
+        columns=(
+            S.MMSI,
+            S.TS,
+            S.LAT,
+            S.LON,
+            S.SEGMENT_ID,
+            S.SOG_KN,
+            S.IMPLIED_SPEED_KN,
+            S.SHORE_KM,
+            S.EEZ_ISO3,
+            S.ZONE_IDS,
+        ),
+        evidence=(
+            "summary",
+            "n_positions",
+            "other_segment_id",
+            "median_dist_m",
+            "min_dist_m",
+            "median_speed_kn",
+            "encounter_profile",
+        ),
+        label="Encounters",
+        style={
+            "radius": 8,
+            "color": "#ffffff",
+            "weight": 2,
+            "fillColor": "#7b2cbf",
+            "fillOpacity": 0.95,
+        },
+        doc="two vessels close together at low speed for hours, away from port (transshipment?)",
+        risk_rules=("encounter",),
+    )
+)

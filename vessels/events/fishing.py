@@ -46,6 +46,7 @@ from vessels.events._common import (
     prev_in,
     runs_id,
 )
+from vessels.events.registry import Context, Detector, register
 
 __all__ = [
     "FISHING_SCORE",
@@ -353,3 +354,47 @@ def detect_fishing(
         },
         key=pl.col(S.SEGMENT_ID),
     )
+
+
+def _detect(p: pl.DataFrame, cfg: FishingConfig, ctx: Context) -> pl.DataFrame:
+    return detect_fishing(p, cfg, prepared=p)
+
+
+DETECTOR = register(
+    Detector(
+        event_type="fishing",
+        config=FishingConfig,
+        detect=_detect,
+        columns=(
+            S.MMSI,
+            S.TS,
+            S.LAT,
+            S.LON,
+            S.SEGMENT_ID,
+            S.SOG_KN,
+            S.IMPLIED_SPEED_KN,
+            S.COURSE_CHANGE_DEG,
+            S.DT_S,
+            S.DIST_M,
+            S.SHORE_KM,
+            S.EEZ_ISO3,
+            S.FLAG,
+            S.SHIP_TYPE,
+        ),
+        evidence=(
+            "summary",
+            "n_positions",
+            "mean_speed_kn",
+            "flag",
+            "ship_type",
+            "is_fishing_vessel",
+            "track_length_km",
+            "mean_fishing_score",
+        ),
+        label="Fishing",
+        style={"color": "#2bb673", "weight": 9, "opacity": 0.45, "lineCap": "round"},
+        doc="a run of positions with fishing-like speed and turning (heuristic fishing score)",
+        risk_rules=("fishing_in_zone",),
+        fishing_score=True,
+    )
+)

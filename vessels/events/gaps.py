@@ -45,6 +45,7 @@ from vessels.events._common import (
     prepare,
     zone_table,
 )
+from vessels.events.registry import Context, Detector, register
 
 __all__ = ["GapConfig", "detect_gaps", "gap_links"]
 
@@ -325,3 +326,44 @@ def detect_gaps(
         "other_segment_id": pl.col("other_segment_id"),
     }
     return finish(ev, "ais_gap", evidence=evidence)
+
+
+def _detect(p: pl.DataFrame, cfg: GapConfig, ctx: Context) -> pl.DataFrame:
+    return detect_gaps(p, cfg, zones=ctx.zones, prepared=p)
+
+
+DETECTOR = register(
+    Detector(
+        event_type="ais_gap",
+        config=GapConfig,
+        detect=_detect,
+        columns=(
+            S.MMSI,
+            S.TS,
+            S.LAT,
+            S.LON,
+            S.SEGMENT_ID,
+            S.SHORE_KM,
+            S.EEZ_ISO3,
+            S.ZONE_IDS,
+        ),
+        evidence=(
+            "summary",
+            "gap_h",
+            "gap_dist_m",
+            "implied_speed_kn",
+            "start_shore_km",
+            "end_shore_km",
+            "start_eez_iso3",
+            "end_eez_iso3",
+            "positions_12h_before",
+            "likely_intentional",
+            "is_open",
+            "in_zone_kind",
+        ),
+        label="AIS gaps",
+        style={"color": "#111111", "weight": 2, "opacity": 0.9, "dashArray": "6 6"},
+        doc="a vessel's AIS silent for hours within one track (went dark, came back or not)",
+        risk_rules=("ais_gap", "ais_gap_intentional"),
+    )
+)

@@ -31,6 +31,7 @@ import polars as pl
 from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.events._common import SEG, Frameish, exact_mean, finish, prepare, prev_in, runs_id
+from vessels.events.registry import Context, Detector, register
 
 __all__ = ["IdentityConfig", "detect_identity_conflicts"]
 
@@ -287,3 +288,46 @@ def detect_identity_conflicts(
         },
         key=pl.concat_str([pl.col("_kind"), pl.col("_field")], separator=":"),
     )
+
+
+def _detect(p: pl.DataFrame, cfg: IdentityConfig, ctx: Context) -> pl.DataFrame:
+    return detect_identity_conflicts(p, cfg, prepared=p)
+
+
+DETECTOR = register(
+    Detector(
+        event_type="identity_conflict",
+        config=IdentityConfig,
+        detect=_detect,
+        columns=(
+            S.MMSI,
+            S.TS,
+            S.LAT,
+            S.LON,
+            S.SEGMENT_ID,
+            S.EEZ_ISO3,
+            S.VESSEL_NAME,
+            S.CALLSIGN,
+            S.IMO,
+            S.SHIP_TYPE,
+            S.MMSI_VALID,
+        ),
+        evidence=(
+            "summary",
+            "n_positions",
+            "other_segment_id",
+            "conflict_kind",
+            "detail",
+        ),
+        label="Identity conflicts",
+        style={
+            "radius": 7,
+            "color": "#000000",
+            "weight": 2,
+            "fillColor": "#ffd60a",
+            "fillOpacity": 0.95,
+        },
+        doc="one MMSI used by two transmitters, an invalid MMSI, or a changed identity",
+        risk_rules=("identity_conflict", "identity_change"),
+    )
+)

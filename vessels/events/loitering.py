@@ -36,6 +36,7 @@ from vessels.events._common import (
     prev_in,
     runs_id,
 )
+from vessels.events.registry import Context, Detector, register
 
 __all__ = ["LoiteringConfig", "carrier_expr", "detect_loitering"]
 
@@ -164,3 +165,46 @@ def detect_loitering(
         },
         key=pl.col(S.SEGMENT_ID),
     )
+
+
+def _detect(p: pl.DataFrame, cfg: LoiteringConfig, ctx: Context) -> pl.DataFrame:
+    return detect_loitering(p, cfg, prepared=p)
+
+
+DETECTOR = register(
+    Detector(
+        event_type="loitering",
+        config=LoiteringConfig,
+        detect=_detect,
+        columns=(
+            S.MMSI,
+            S.TS,
+            S.LAT,
+            S.LON,
+            S.SEGMENT_ID,
+            S.SOG_KN,
+            S.IMPLIED_SPEED_KN,
+            S.DT_S,
+            S.DIST_M,
+            S.SHORE_KM,
+            S.EEZ_ISO3,
+            S.FLAG,
+            S.SHIP_TYPE,
+            S.VESSEL_NAME,
+        ),
+        evidence=(
+            "summary",
+            "n_positions",
+            "mean_speed_kn",
+            "max_speed_kn",
+            "flag",
+            "ship_type",
+            "is_carrier",
+            "track_length_km",
+        ),
+        label="Loitering",
+        style={"color": "#00a6d6", "weight": 9, "opacity": 0.45, "lineCap": "round"},
+        doc="one vessel slow for hours far from shore (waiting for a rendezvous)",
+        risk_rules=("loitering", "loitering_merchant", "loitering_carrier"),
+    )
+)

@@ -42,6 +42,7 @@ from vessels.events.fishing import (
     speed_kn_expr,
     with_fishing_score,
 )
+from vessels.events.registry import Context, Detector, register
 
 __all__ = ["ZoneEntryConfig", "detect_zone_entries", "visit_columns", "visits"]
 
@@ -202,3 +203,52 @@ def detect_zone_entries(
         },
         key=pl.concat_str([pl.col(S.EVENT_ZONE_ID), pl.col(S.SEGMENT_ID)], separator=":"),
     )
+
+
+def _detect(p: pl.DataFrame, cfg: ZoneEntryConfig, ctx: Context) -> pl.DataFrame:
+    return detect_zone_entries(p, cfg, zones=ctx.zones, prepared=p)
+
+
+DETECTOR = register(
+    Detector(
+        event_type="zone_entry",
+        config=ZoneEntryConfig,
+        detect=_detect,
+        columns=(
+            S.MMSI,
+            S.TS,
+            S.LAT,
+            S.LON,
+            S.SEGMENT_ID,
+            S.DT_S,
+            S.SHORE_KM,
+            S.EEZ_ISO3,
+            S.FLAG,
+            S.SHIP_TYPE,
+            S.ZONE_IDS,
+        ),
+        evidence=(
+            "summary",
+            "n_positions",
+            "mean_speed_kn",
+            "zone_kind",
+            "time_inside_h",
+            "fishing_time_inside_h",
+            "max_speed_kn",
+            "flag",
+            "ship_type",
+            "is_fishing_vessel",
+        ),
+        label="Zone entries",
+        style={
+            "radius": 6,
+            "color": "#ffffff",
+            "weight": 1,
+            "fillColor": "#1d3557",
+            "fillOpacity": 0.9,
+        },
+        doc="a visit to a protected area, no-take zone or area of interest",
+        risk_rules=("fishing_in_zone", "zone_presence"),
+        fishing_score=True,
+    )
+)

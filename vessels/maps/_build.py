@@ -207,7 +207,7 @@ def _legend_html(data: _data.MapData, zone_kinds: Sequence[str]) -> str:
         )
     if data.events:
         parts.append("<b>Events</b>")
-    for etype in S.EVENT_TYPES:
+    for etype in _data.EVENT_LABELS:
         if etype not in data.events:
             continue
         st = _data.EVENT_STYLES[etype]
@@ -484,7 +484,7 @@ def risk_map(
 
     geojson(data.tracks, f"Tracks, top {len(data.tracks)} by risk").add_to(m)
 
-    for etype in S.EVENT_TYPES:
+    for etype in _data.EVENT_LABELS:
         feats = data.events.get(etype)
         if not feats:
             continue

@@ -19,7 +19,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,7 @@ import shapely
 
 from vessels import schema as S
 from vessels.errors import UserError
+from vessels.events.registry import DetectorTable
 
 __all__ = [
     "EVENT_LABELS",
@@ -54,58 +55,10 @@ TIER_COLOURS: dict[str, str] = {
 }
 UNKNOWN_TIER_COLOUR = "#7f7f7f"
 
-EVENT_LABELS: dict[str, str] = {
-    "ais_gap": "AIS gaps",
-    "zone_entry": "Zone entries",
-    "eez_incursion": "EEZ incursions",
-    "encounter": "Encounters",
-    "loitering": "Loitering",
-    "fishing": "Fishing",
-    "dark_rendezvous": "Dark rendezvous",
-    "identity_conflict": "Identity conflicts",
-}
-
-#: Leaflet path options per event type (lines for gaps / track parts, circle markers otherwise).
-EVENT_STYLES: dict[str, dict[str, Any]] = {
-    "ais_gap": {"color": "#111111", "weight": 2, "opacity": 0.9, "dashArray": "6 6"},
-    "loitering": {"color": "#00a6d6", "weight": 9, "opacity": 0.45, "lineCap": "round"},
-    "fishing": {"color": "#2bb673", "weight": 9, "opacity": 0.45, "lineCap": "round"},
-    "encounter": {
-        "radius": 8,
-        "color": "#ffffff",
-        "weight": 2,
-        "fillColor": "#7b2cbf",
-        "fillOpacity": 0.95,
-    },
-    "dark_rendezvous": {
-        "radius": 9,
-        "color": "#ff00ff",
-        "weight": 3,
-        "fillColor": "#000000",
-        "fillOpacity": 0.95,
-    },
-    "zone_entry": {
-        "radius": 6,
-        "color": "#ffffff",
-        "weight": 1,
-        "fillColor": "#1d3557",
-        "fillOpacity": 0.9,
-    },
-    "eez_incursion": {
-        "radius": 7,
-        "color": "#ffffff",
-        "weight": 2,
-        "fillColor": "#d62828",
-        "fillOpacity": 0.95,
-    },
-    "identity_conflict": {
-        "radius": 7,
-        "color": "#000000",
-        "weight": 2,
-        "fillColor": "#ffd60a",
-        "fillOpacity": 0.95,
-    },
-}
+#: Legend label and Leaflet path options per event type, from the detector registry (live views:
+#: a detector registered later appears too).
+EVENT_LABELS: Mapping[str, str] = DetectorTable(lambda d: d.label)
+EVENT_STYLES: Mapping[str, dict[str, Any]] = DetectorTable(lambda d: dict(d.style))
 LINE_EVENTS = ("ais_gap",)
 TRACK_PART_EVENTS = ("loitering", "fishing")
 

@@ -1,0 +1,197 @@
+"""The detector registry: one :class:`Detector` record per event type.
+
+Everything that lists detectors derives from here: :func:`vessels.events.detect_events` (which
+detectors run and in what order), :class:`vessels.events.DetectorConfig` (one section per record,
+its TOML section named by the event type), the parameter tables of ``docs/events.md``
+(:func:`vessels.events.config.parameters_markdown`), the detector table
+(:func:`detectors_markdown`), the map legend labels and styles, and the test suite's contract
+matrix. A detector module declares its record and calls :func:`register` at import; adding a
+detector is one new module (plus its tests) — see ``docs/adding-a-detector.md``.
+
+Examples
+--------
+>>> import vessels.events  # registers the built-in detectors
+>>> [d.event_type for d in detectors()][:3]
+['ais_gap', 'zone_entry', 'eez_incursion']
+>>> get("fishing").label
+'Fishing'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from vessels import schema as S
+from vessels.errors import ConfigError
+
+__all__ = [
+    "Context",
+    "Detector",
+    "DetectorTable",
+    "detectors",
+    "detectors_markdown",
+    "get",
+    "register",
+    "unregister",
+]
+
+
+@dataclass
+class Context:
+    """What a detector may read besides the prepared positions and its config.
+
+    Attributes
+    ----------
+    zones
+        The zone layer passed to ``detect_events`` (or None).
+    events
+        Events of the detectors that already ran in this call, by event type (a detector lists
+        the types it reads in :attr:`Detector.uses`, which then run first).
+    """
+
+    zones: Any = None
+    events: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+
+#: ``detect(prepared, config, context) -> events`` (EVENT_SCHEMA rows of one event type).
+DetectFn = Callable[[pl.DataFrame, Any, Context], pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class Detector:
+    """One detector, declared once.
+
+    Attributes
+    ----------
+    event_type
+        The ``event_type`` it writes; also its :class:`DetectorConfig` attribute and TOML section.
+    config
+        Its frozen config dataclass (every field with a unit in its name and documented in the
+        class's ``Attributes`` section: the docs tables are generated from it).
+    detect
+        ``detect(prepared, config, context)``: rows of :data:`vessels.schema.EVENT_SCHEMA`.
+    columns
+        Prepared-frame columns it reads (the contract matrix checks it runs with only these).
+    evidence
+        Evidence fields it fills (a subset of :data:`vessels.schema.EVIDENCE_FIELDS`).
+    label, style
+        Map legend label (plural) and Leaflet path options (lines: ``weight``/``dashArray``;
+        markers: ``radius``/``fillColor``).
+    doc
+        One sentence for the detector table of the docs.
+    risk_rules
+        Names of the risk rules (:mod:`vessels.risk.rules`) that score its events.
+    uses
+        Event types whose events it reads from :attr:`Context.events` (run first).
+    fishing_score
+        It reads the ``fishing_score`` column (computed with the ``[fishing]`` config).
+    """
+
+    event_type: str
+    config: type
+    detect: DetectFn
+    columns: tuple[str, ...]
+    evidence: tuple[str, ...]
+    label: str
+    style: Mapping[str, Any]
+    doc: str
+    risk_rules: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
+    fishing_score: bool = False
+
+    def __post_init__(self) -> None:
+        where = f"detector {self.event_type!r}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", self.event_type):
+            raise ConfigError(f"{where}: event_type must be lower_snake_case")
+        if not (dataclasses.is_dataclass(self.config) and isinstance(self.config, type)):
+            raise ConfigError(f"{where}: config must be a dataclass type")
+        unknown = sorted(set(self.evidence) - set(S.EVIDENCE_FIELDS))
+        if unknown:
+            raise ConfigError(
+                f"{where}: evidence field(s) {', '.join(unknown)} are not in "
+                "vessels.schema.EVIDENCE_FIELDS"
+            )
+        if not self.label or not self.doc:
+            raise ConfigError(f"{where}: label and doc are required")
+
+
+_REGISTRY: dict[str, Detector] = {}
+
+
+def register(detector: Detector, *, replace: bool = False) -> Detector:
+    """Add ``detector`` to the registry (a second record for one event type is refused)."""
+    if detector.event_type in _REGISTRY and not replace:
+        raise ConfigError(f"detector {detector.event_type!r} is already registered")
+    missing = [u for u in detector.uses if u not in _REGISTRY]
+    if missing:
+        raise ConfigError(
+            f"detector {detector.event_type!r} uses unregistered detector(s) {', '.join(missing)}"
+        )
+    _REGISTRY[detector.event_type] = detector
+    return detector
+
+
+def unregister(event_type: str) -> None:
+    """Remove a detector (for tests and experiments); built-in detectors may not be removed."""
+    if event_type in S.EVENT_TYPES:
+        raise ConfigError(f"built-in detector {event_type!r} cannot be unregistered")
+    _REGISTRY.pop(event_type, None)
+
+
+def _rank(d: Detector) -> tuple[int, int]:
+    order = list(_REGISTRY)
+    if d.event_type in S.EVENT_TYPES:
+        return (0, S.EVENT_TYPES.index(d.event_type))
+    return (1, order.index(d.event_type))
+
+
+def detectors() -> tuple[Detector, ...]:
+    """Registered detectors: the built-ins in :data:`vessels.schema.EVENT_TYPES` order, then
+    others in registration order."""
+    return tuple(sorted(_REGISTRY.values(), key=_rank))
+
+
+def get(event_type: str) -> Detector:
+    """The record of one event type (ConfigError naming the known ones otherwise)."""
+    try:
+        return _REGISTRY[event_type]
+    except KeyError:
+        known = ", ".join(d.event_type for d in detectors())
+        raise ConfigError(f"unknown event type {event_type!r} (known: {known})") from None
+
+
+class DetectorTable(Mapping[str, Any]):
+    """A live read-only view ``event_type -> getter(record)`` over the registry (map legend)."""
+
+    def __init__(self, getter: Callable[[Detector], Any]) -> None:
+        self._getter = getter
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in _REGISTRY:
+            raise KeyError(key)
+        return self._getter(_REGISTRY[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([d.event_type for d in detectors()])
+
+    def __len__(self) -> int:
+        return len(_REGISTRY)
+
+
+def detectors_markdown() -> str:
+    """The detector table of ``docs/events.md``: type, map label, what it finds, risk rules."""
+    lines = [
+        "| event type | map label | what it finds | evidence | risk rules |",
+        "|---|---|---|---|---|",
+    ]
+    for d in detectors():
+        rules = ", ".join(f"`{r}`" for r in d.risk_rules) or "—"
+        evidence = ", ".join(f"`{e}`" for e in d.evidence)
+        lines.append(f"| `{d.event_type}` | {d.label} | {d.doc} | {evidence} | {rules} |")
+    return "\n".join(lines)
