@@ -29,7 +29,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.errors import ConfigError
-from vessels.events._common import Frameish, prepare, sort_events, zone_table
+from vessels.events._common import Frameish, finish, prepare, sort_events, zone_table
 from vessels.events.config import PROFILES_DIR, DetectorConfig, DetectorSettings, profile_path
 from vessels.events.dark_rendezvous import DarkRendezvousConfig, detect_dark_rendezvous
 from vessels.events.eez_incursion import EezIncursionConfig, detect_eez_incursions
@@ -50,6 +50,7 @@ from vessels.events.zone_entry import ZoneEntryConfig, detect_zone_entries
 __all__ = [
     "FISHING_SCORE",
     "PROFILES_DIR",
+    "Context",
     "DarkRendezvousConfig",
     "Detector",
     "DetectorConfig",
@@ -72,6 +73,7 @@ __all__ = [
     "detect_zone_entries",
     "detectors",
     "events_by_vessel",
+    "finish",
     "fishing_score",
     "prepare",
     "profile_path",

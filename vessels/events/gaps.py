@@ -360,6 +360,7 @@ DETECTOR = register(
             "likely_intentional",
             "is_open",
             "in_zone_kind",
+            "zone_kind",
         ),
         label="AIS gaps",
         style={"color": "#111111", "weight": 2, "opacity": 0.9, "dashArray": "6 6"},

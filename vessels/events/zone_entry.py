@@ -248,7 +248,7 @@ DETECTOR = register(
             "fillOpacity": 0.9,
         },
         doc="a visit to a protected area, no-take zone or area of interest",
-        risk_rules=("fishing_in_zone", "zone_presence"),
+        risk_rules=("zone_presence",),
         fishing_score=True,
     )
 )

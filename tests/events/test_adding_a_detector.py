@@ -1,0 +1,103 @@
+"""docs/adding-a-detector.md, executed: a toy detector in one module reaches everything derived.
+
+The page's Python blocks are run in order (as one module would be); the test then checks that
+the new detector is dispatched by ``detect_events``, has its ``DetectorConfig`` and TOML section,
+appears in the generated docs tables and the map legend, passes the contract matrix, and that
+the events score, without any other file of the project being edited.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from tests.events.test_contract import INPUTS
+from vessels import schema as S
+from vessels.events import DetectorConfig, detect_events, detectors
+from vessels.events.config import parameters_markdown
+from vessels.events.registry import detectors_markdown, unregister
+from vessels.maps._data import EVENT_LABELS, EVENT_STYLES
+from vessels.risk import score
+from vessels.testing import make_track
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "adding-a-detector.md"
+
+
+def _python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+
+
+@pytest.fixture
+def toy() -> Iterator[dict[str, Any]]:
+    """The walkthrough's module, executed; unregistered afterwards."""
+    module = types.ModuleType("toy_speeding")  # the one new module of the walkthrough
+    sys.modules[module.__name__] = module
+    try:
+        for block in _python_blocks():
+            exec(compile(block, str(DOC), "exec"), module.__dict__)
+        yield module.__dict__
+    finally:
+        unregister("speeding")
+        del sys.modules[module.__name__]
+
+
+def test_the_walkthrough_has_the_steps() -> None:
+    assert len(_python_blocks()) == 4
+
+
+def test_toy_detector_reaches_every_derived_place(toy: dict[str, Any]) -> None:
+    assert [d.event_type for d in detectors()][-1] == "speeding"
+    assert DetectorConfig().speeding == toy["SpeedingConfig"]()
+    strict = DetectorConfig.from_mapping({"speeding": {"max_speed_kn": 70}}, source="t")
+    assert strict.speeding.max_speed_kn == 70.0
+    assert "### `[speeding]` — `SpeedingConfig`" in parameters_markdown()
+    assert "| `max_speed_kn` | `40.0` |" in parameters_markdown()
+    assert "| `speeding` | Speeding |" in detectors_markdown()
+    assert EVENT_LABELS["speeding"] == "Speeding" and "speeding" in list(EVENT_LABELS)
+    assert EVENT_STYLES["speeding"]["fillColor"] == "#ff7f0e"
+    fast = make_track(345000001, n=5, speed_kn=55.0)
+    everything = detect_events(fast)  # default: every registered detector
+    assert "speeding" in everything[S.EVENT_TYPE].to_list()
+
+
+@pytest.mark.parametrize("inp", list(INPUTS))
+def test_toy_detector_passes_the_contract_matrix(toy: dict[str, Any], inp: str) -> None:
+    out = detect_events(INPUTS[inp](), types=["speeding"])
+    assert out.schema == pl.Schema(S.EVENT_SCHEMA)
+    assert (out[S.EVENT_TYPE] == "speeding").all()
+    assert out[S.EVENT_ID].is_unique().all()
+
+
+def test_toy_events_are_scored_without_crashing(toy: dict[str, Any]) -> None:
+    fast = make_track(345000001, n=5, speed_kn=55.0)
+    events = detect_events(fast)
+    res = score(events, fast)
+    assert res.vessels[S.MMSI].to_list() == [345000001]
+
+
+def test_registry_refuses_duplicates_and_unknown_evidence(toy: dict[str, Any]) -> None:
+    from vessels.errors import ConfigError
+    from vessels.events import Detector, register
+
+    with pytest.raises(ConfigError, match="already registered"):
+        register(toy["SPEEDING"])
+    with pytest.raises(ConfigError, match=r"not in vessels\.schema\.EVIDENCE_FIELDS"):
+        Detector(
+            event_type="odd",
+            config=toy["SpeedingConfig"],
+            detect=toy["detect_speeding"],
+            columns=(),
+            evidence=("no_such_field",),
+            label="Odd",
+            style={},
+            doc="x",
+        )
+    with pytest.raises(ConfigError, match="cannot be unregistered"):
+        unregister("fishing")

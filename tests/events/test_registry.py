@@ -1,0 +1,60 @@
+"""The detector registry agrees with what the detectors, the schema and the risk rules do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+import pytest
+
+from vessels import schema as S
+from vessels.events import detectors, prepare
+from vessels.events.registry import detectors_markdown
+from vessels.risk.rules import EVENT_RULES
+
+BUILT_IN = [d for d in detectors() if d.event_type in S.EVENT_TYPES]
+
+
+def test_built_in_detectors_are_registered_in_schema_order() -> None:
+    assert tuple(d.event_type for d in BUILT_IN) == S.EVENT_TYPES
+
+
+@pytest.mark.parametrize("record", BUILT_IN, ids=lambda d: d.event_type)
+def test_risk_rule_names_match_the_rules(record: object) -> None:
+    t = record.event_type  # type: ignore[attr-defined]
+    scoring = tuple(r.name for r in EVENT_RULES if t in r.event_types)
+    assert record.risk_rules == scoring  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("record", BUILT_IN, ids=lambda d: d.event_type)
+def test_declared_columns_are_prepared_columns(record: object) -> None:
+    prepared = prepare(S.empty_positions()).columns
+    assert set(record.columns) <= set(prepared)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("folder", ["gulf-of-california", "pacific-eez", "yucatan"])
+def test_events_fill_only_their_declared_evidence(
+    folder: str, sample_run: Callable[[str, str], object]
+) -> None:
+    events: pl.DataFrame = sample_run(folder, "default").events  # type: ignore[attr-defined]
+    seen = set()
+    for record in BUILT_IN:
+        ev = events.filter(pl.col(S.EVENT_TYPE) == record.event_type)
+        if ev.height == 0:
+            continue
+        seen.add(record.event_type)
+        filled = {
+            f for f in S.EVIDENCE_FIELDS if ev[S.EVIDENCE].struct.field(f).null_count() < ev.height
+        }
+        assert filled <= set(record.evidence), (record.event_type, filled - set(record.evidence))
+    assert seen  # the sample has events to check
+
+
+def test_docs_detector_table_is_the_generated_one() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text()
+    block = doc.split("<!-- detectors:start")[1].split("-->", 1)[1].split("<!-- detectors:end")[0]
+    assert block.strip() == detectors_markdown().strip(), (
+        "docs/events.md detector table is stale: paste detectors_markdown() between the markers"
+    )
