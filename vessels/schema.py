@@ -41,6 +41,8 @@ __all__ = [
     "empty_events",
     "empty_positions",
     "event_count_column",
+    "require_columns",
+    "require_frame",
     "validate",
 ]
 
@@ -136,7 +138,11 @@ ZONE_ISO3 = "iso3"
 ZONE_SOURCE = "source"
 ZONE_LICENCE = "licence"
 ZONE_ACCURACY = "accuracy"
-ZONE_KINDS = ("eez", "protected_area", "no_take", "aoi")
+ZONE_KIND_EEZ = "eez"
+ZONE_KIND_PROTECTED_AREA = "protected_area"
+ZONE_KIND_NO_TAKE = "no_take"
+ZONE_KIND_AOI = "aoi"
+ZONE_KINDS = (ZONE_KIND_EEZ, ZONE_KIND_PROTECTED_AREA, ZONE_KIND_NO_TAKE, ZONE_KIND_AOI)
 ZONE_TABLE_COLUMNS = (
     ZONE_ID,
     ZONE_NAME,
@@ -173,15 +179,24 @@ EVENT_ZONE_ID = "zone_id"
 EVENT_ZONE_NAME = "zone_name"
 EVIDENCE = "evidence"
 
+AIS_GAP = "ais_gap"
+ZONE_ENTRY = "zone_entry"
+EEZ_INCURSION = "eez_incursion"
+ENCOUNTER = "encounter"
+LOITERING = "loitering"
+FISHING = "fishing"
+DARK_RENDEZVOUS = "dark_rendezvous"
+IDENTITY_CONFLICT = "identity_conflict"
+#: The built-in event types, in report order (each has one record in vessels.events.registry).
 EVENT_TYPES = (
-    "ais_gap",
-    "zone_entry",
-    "eez_incursion",
-    "encounter",
-    "loitering",
-    "fishing",
-    "dark_rendezvous",
-    "identity_conflict",
+    AIS_GAP,
+    ZONE_ENTRY,
+    EEZ_INCURSION,
+    ENCOUNTER,
+    LOITERING,
+    FISHING,
+    DARK_RENDEZVOUS,
+    IDENTITY_CONFLICT,
 )
 
 EVENT_BASE_SCHEMA: dict[str, pl.DataType] = {

@@ -260,7 +260,7 @@ def _detect(p: pl.DataFrame, cfg: DarkRendezvousConfig, ctx: Context) -> pl.Data
 
 DETECTOR = register(
     Detector(
-        event_type="dark_rendezvous",
+        event_type=S.DARK_RENDEZVOUS,
         config=DarkRendezvousConfig,
         detect=_detect,
         columns=(
@@ -291,6 +291,6 @@ DETECTOR = register(
         },
         doc="an AIS gap overlapping another vessel's gap or loitering nearby (AIS off to meet)",
         risk_rules=("dark_rendezvous",),
-        uses=("loitering",),
+        uses=(S.LOITERING,),
     )
 )

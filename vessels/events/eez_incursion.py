@@ -135,7 +135,7 @@ def _detect(p: pl.DataFrame, cfg: EezIncursionConfig, ctx: Context) -> pl.DataFr
 
 DETECTOR = register(
     Detector(
-        event_type="eez_incursion",
+        event_type=S.EEZ_INCURSION,
         config=EezIncursionConfig,
         detect=_detect,
         columns=(

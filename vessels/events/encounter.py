@@ -548,7 +548,7 @@ def _detect(p: pl.DataFrame, cfg: EncounterConfig, ctx: Context) -> pl.DataFrame
 
 DETECTOR = register(
     Detector(
-        event_type="encounter",
+        event_type=S.ENCOUNTER,
         config=EncounterConfig,
         detect=_detect,
         columns=(

@@ -362,7 +362,7 @@ def _detect(p: pl.DataFrame, cfg: FishingConfig, ctx: Context) -> pl.DataFrame:
 
 DETECTOR = register(
     Detector(
-        event_type="fishing",
+        event_type=S.FISHING,
         config=FishingConfig,
         detect=_detect,
         columns=(

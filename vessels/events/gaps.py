@@ -334,7 +334,7 @@ def _detect(p: pl.DataFrame, cfg: GapConfig, ctx: Context) -> pl.DataFrame:
 
 DETECTOR = register(
     Detector(
-        event_type="ais_gap",
+        event_type=S.AIS_GAP,
         config=GapConfig,
         detect=_detect,
         columns=(

@@ -296,7 +296,7 @@ def _detect(p: pl.DataFrame, cfg: IdentityConfig, ctx: Context) -> pl.DataFrame:
 
 DETECTOR = register(
     Detector(
-        event_type="identity_conflict",
+        event_type=S.IDENTITY_CONFLICT,
         config=IdentityConfig,
         detect=_detect,
         columns=(

@@ -173,7 +173,7 @@ def _detect(p: pl.DataFrame, cfg: LoiteringConfig, ctx: Context) -> pl.DataFrame
 
 DETECTOR = register(
     Detector(
-        event_type="loitering",
+        event_type=S.LOITERING,
         config=LoiteringConfig,
         detect=_detect,
         columns=(

@@ -211,7 +211,7 @@ def _detect(p: pl.DataFrame, cfg: ZoneEntryConfig, ctx: Context) -> pl.DataFrame
 
 DETECTOR = register(
     Detector(
-        event_type="zone_entry",
+        event_type=S.ZONE_ENTRY,
         config=ZoneEntryConfig,
         detect=_detect,
         columns=(
