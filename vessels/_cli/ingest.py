@@ -10,25 +10,10 @@ import click
 
 from vessels import schema as S
 from vessels._cli.common import emit_json, get_console, progress
+from vessels._cli.score import parse_bbox
 from vessels.errors import UserError
 
 __all__ = ["command", "run_ingest"]
-
-
-def _parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    if text is None:
-        return None
-    parts = text.split(",")
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) != 4:
-        raise UserError(
-            f"--bbox {text!r} is not four numbers min_lon,min_lat,max_lon,max_lat",
-            hint="e.g. --bbox=-115.5,30.5,-113.5,32.0 (with '=' when it starts with '-')",
-        )
-    return (values[0], values[1], values[2], values[3])
 
 
 def _parse_mmsi(text: str | None) -> list[int] | None:
@@ -218,7 +203,7 @@ def command(
         columns=columns,
         since=since,
         until=until,
-        bbox=_parse_bbox(bbox),
+        bbox=parse_bbox(bbox),
         mmsi=_parse_mmsi(mmsi),
         overwrite=overwrite,
         segment=not no_segment,

@@ -12,33 +12,24 @@ from rich.text import Text
 from vessels import schema as S
 from vessels._cli.common import emit_json, get_console
 from vessels.errors import UserError
+from vessels.filters import BBox
 
 __all__ = ["command", "parse_bbox"]
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """Parse ``min_lon,min_lat,max_lon,max_lat``.
+    """Parse ``min_lon,min_lat,max_lon,max_lat`` (checked by :class:`vessels.filters.BBox`).
 
     Examples
     --------
     >>> parse_bbox("-115.5,30.5,-114,31.9")
     (-115.5, 30.5, -114.0, 31.9)
     """
-    if text is None:
-        return None
-    parts = [p.strip() for p in text.split(",")]
     try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        raise UserError(
-            f"--bbox {text!r}: not four numbers", hint="e.g. --bbox=-115.5,30.5,-114,31.9"
-        ) from None
-    if len(values) != 4:
-        raise UserError(
-            f"--bbox {text!r}: needs four numbers min_lon,min_lat,max_lon,max_lat",
-            hint="e.g. --bbox=-115.5,30.5,-114,31.9",
-        )
-    return values[0], values[1], values[2], values[3]
+        box = BBox.of(text)
+    except UserError as exc:  # the library names the parameter; the user typed the flag
+        raise UserError(f"--{exc.message}", hint=exc.hint) from None
+    return None if box is None else box.as_tuple()
 
 
 def _parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
