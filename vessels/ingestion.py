@@ -42,6 +42,7 @@ from polars.io.plugins import register_io_source
 from vessels import schema as S
 from vessels.cleaning import content_columns
 from vessels.errors import UserError
+from vessels.filters import BBox
 from vessels.io import FILE_NO, Ingested, read_ais
 from vessels.outputs import atomic_path
 from vessels.tracks import segment as segment_tracks
@@ -161,7 +162,7 @@ def ingest(
     columns: str | Mapping[str, str] | None = None,
     since: datetime | str | None = None,
     until: datetime | str | None = None,
-    bbox: Sequence[float] | None = None,
+    bbox: BBox | Sequence[float] | str | None = None,
     mmsi: int | Iterable[int] | None = None,
     segment: bool = True,
     partition_rows: int | None = None,

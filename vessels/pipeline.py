@@ -421,7 +421,7 @@ def run(
                 mmsi=mmsi_list_,
                 partition_rows=partition_rows,
             )
-            tracks = pl.read_parquet(ingested.positions)
+            positions = pl.read_parquet(ingested.positions)
         # ingest() times parsing ("ingest") and cleaning + segmentation ("tracks") apart
         timings["tracks"] = ingested.timings_s.get("tracks", 0.0)
         timings["ingest"] = round(timings["ingest"] - timings["tracks"], 3)
@@ -430,17 +430,19 @@ def run(
     quarantine = ingested.quarantine
     with _timed(timings, "zones", memory):
         zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
-        tracks = label_zones(tracks, zone_layer)
-    n_positions = tracks.height
-    t_range = _time_range(tracks)
+        labelled = label_zones(positions, zone_layer)
+        del positions
+    n_positions = labelled.height
+    t_range = _time_range(labelled)
+    tracks: pl.DataFrame | pl.LazyFrame = labelled
     spilled: Path | None = None
     if out is not None and write_tracks:
         # write the positions now (an output anyway) and read them lazily from the file from here
         # on: the detectors, the scorer and the map read only the columns and rows they need, and
         # the full frame (GBs at 10 M rows) is not held while the detectors work
         with _timed(timings, "write_tracks", memory):
-            spilled = _write_tracks(tracks, Path(out) / S.TRACKS_FILE)
-        del tracks
+            spilled = _write_tracks(labelled, Path(out) / S.TRACKS_FILE)
+        del labelled
         tracks = pl.scan_parquet(spilled)
     with _timed(timings, "events", memory):
         events = detect_events(tracks, zone_layer, prof)
