@@ -20,6 +20,7 @@ from vessels._version import __version__
 #: public name -> "module:attribute"
 _EXPORTS: dict[str, str] = {
     "read_ais": "vessels.io:read_ais",
+    "ingest": "vessels.ingestion:ingest",
     "clean": "vessels.cleaning:clean",
     "segment": "vessels.tracks:segment",
     "SegmentConfig": "vessels.tracks:SegmentConfig",

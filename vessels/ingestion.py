@@ -5,22 +5,7 @@
 way and all of them are memory-bounded: the input text is parsed once (streaming) into a
 classified Parquet file, and the accepted rows are cleaned, deduplicated and segmented in memory
 one MMSI range of about ``partition_rows`` rows at a time (duplicates and segments depend only on
-one vessel's rows, so the result does not depend on the partition size).
-
-Examples
---------
->>> import tempfile, pathlib
->>> d = pathlib.Path(tempfile.mkdtemp())
->>> _ = (d / "ais.csv").write_text(
-...     "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading\\n"
-...     "345070339,2023-06-01T00:00:00,24.0,-110.9,5.0,60.0,511\\n"
-...     "345070339,2023-06-01T00:00:00,24.0,-110.9,5.0,60.0,511\\n"
-...     "345070339,2023-06-01T00:10:00,24.01,-110.88,5.0,60.0,511\\n")
->>> res = ingest(d / "ais.csv", d / "positions.parquet")
->>> res.summary["accepted_rows"], res.summary["duplicate_rows"], res.segmented
-(2, 1, True)
->>> pl.read_parquet(res.positions).select("mmsi", "segment_id").n_unique()
-1
+one vessel's rows, so the result does not depend on the partition size). See :func:`ingest`.
 """
 
 from __future__ import annotations
@@ -191,6 +176,21 @@ def ingest(
     Returns
     -------
     IngestResult
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "ais.csv").write_text(
+    ...     "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading\\n"
+    ...     "345070339,2023-06-01T00:00:00,24.0,-110.9,5.0,60.0,511\\n"
+    ...     "345070339,2023-06-01T00:00:00,24.0,-110.9,5.0,60.0,511\\n"
+    ...     "345070339,2023-06-01T00:10:00,24.01,-110.88,5.0,60.0,511\\n")
+    >>> res = ingest(d / "ais.csv", d / "positions.parquet")
+    >>> res.summary["accepted_rows"], res.summary["duplicate_rows"], res.segmented
+    (2, 1, True)
+    >>> pl.read_parquet(res.positions).select("mmsi", "segment_id").n_unique()
+    1
     """
     if not isinstance(segment, bool):
         raise TypeError(f"segment must be True or False, got {segment!r}")
