@@ -146,8 +146,8 @@ def test_bbox_keeps_whole_segment_not_clipped() -> None:
         ({"since": T0 + timedelta(days=10)}, "no positions match"),
         ({"bbox": (0.0, 0.0, 1.0, 1.0)}, "no positions match"),
         ({"max_positions": 50}, "more than 50 positions"),
-        ({"bbox": (1.0, 0.0, 0.0, 1.0)}, "bad bbox"),
-        ({"since": "yesterday"}, "bad time bound"),
+        ({"bbox": (1.0, 0.0, 0.0, 1.0)}, "bbox 1.0,0.0,0.0,1.0 is not a box"),
+        ({"since": "yesterday"}, "since 'yesterday' is not a date/time"),
     ],
     ids=[
         "unknown-mmsi",

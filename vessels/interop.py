@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
 from vessels import schema as S
 from vessels.errors import UserError
+from vessels.filters import BBox, TimeWindow, mmsi_list
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -127,11 +128,6 @@ def _lines(lf: pl.LazyFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pdf, geometry=gpd.GeoSeries(lines, crs=CRS), crs=CRS)
 
 
-def _as_utc(value: datetime | str) -> datetime:
-    ts = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
-
-
 def to_trajectories(
     frame: pl.DataFrame | pl.LazyFrame,
     *,
@@ -182,32 +178,25 @@ def to_trajectories(
     S.require_frame(frame, "frame", "to_trajectories")
     lf = frame.lazy()
     described: list[str] = []
-    if mmsi is not None:
-        wanted = [mmsi] if isinstance(mmsi, int) else list(mmsi)
+    wanted = mmsi_list(mmsi)
+    window = TimeWindow.of(since, until)
+    box = BBox.of(bbox)
+    if wanted is not None:
         lf = lf.filter(pl.col(S.MMSI).is_in(pl.Series(wanted, dtype=pl.UInt32).implode()))
         described.append(f"mmsi={wanted if len(wanted) > 1 else wanted[0]}")
     lf = _ensure_segmented(lf)
-    try:
-        if since is not None:
-            lf = lf.filter(pl.col(S.TS) >= _as_utc(since))
-            described.append(f"since={since}")
-        if until is not None:
-            lf = lf.filter(pl.col(S.TS) <= _as_utc(until))
-            described.append(f"until={until}")
-    except (TypeError, ValueError) as exc:
-        raise UserError(
-            f"bad time bound: {exc}", hint="use ISO 8601, e.g. 2024-03-01T06:00"
-        ) from None
-    if bbox is not None:
-        if len(bbox) != 4 or not (bbox[0] <= bbox[2] and bbox[1] <= bbox[3]):
-            raise UserError(
-                f"bad bbox {bbox!r}", hint="expected (min_lon, min_lat, max_lon, max_lat)"
-            )
-        inside = pl.col(S.LON).is_between(bbox[0], bbox[2]) & pl.col(S.LAT).is_between(
-            bbox[1], bbox[3]
+    if window.since is not None:
+        lf = lf.filter(pl.col(S.TS) >= window.since)
+        described.append(f"since={since}")
+    if window.until is not None:
+        lf = lf.filter(pl.col(S.TS) <= window.until)  # inclusive: the last instant is drawn
+        described.append(f"until={until}")
+    if box is not None:
+        inside = pl.col(S.LON).is_between(box.min_lon, box.max_lon) & pl.col(S.LAT).is_between(
+            box.min_lat, box.max_lat
         )
         lf = lf.filter(inside.any().over(S.SEGMENT_ID))
-        described.append(f"bbox={tuple(bbox)}")
+        described.append(f"bbox={box.as_tuple()}")
     selection = lf.head(max_positions + 1).collect()
     what = ", ".join(described) or "no filter"
     if selection.height == 0:
