@@ -32,7 +32,7 @@ Examples
 >>> block_json({"t": "</script><b>&\\u2028"})
 '{"t": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026\\\\u2028"}'
 >>> layer_name("Zones: <b>{{x}}</b> (2)")
-'Zones: bxb (2)'
+'Zones: bx/b (2)'
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 /* vessels map helpers (MIT).
  *
  * Every piece of text that came from the input (vessel names, call signs, destinations, reasons,
- * zone names, profile name, title) reaches the page in ONE place: the JSON block
- * <script type="application/json" id="vessels-data">. This script reads it with JSON.parse and
+ * zone names, profile name, title) reaches the page in ONE place: the JSON data block (a script
+ * element of type application/json, id vessels-data). This script reads it with JSON.parse and
  * writes it with textContent, never innerHTML. The map layers folium writes carry no text at all,
  * only numbers, our own class names and colours, and `ref`, an index into `cards` below.
  */

@@ -1,0 +1,61 @@
+"""Hostile text for every text field of a map (issue #11): template, HTML, JS-URL, CSS,
+spreadsheet and unicode payloads. Shared by the HTML, browser and CLI tests of the maps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Created by the shell command of the quoted template payload if it were ever evaluated.
+MARKER_FILE = Path("/tmp/vessels-issue11-pwned")
+#: Created in the working directory by the quote-free payload (tojson escapes quotes, so this
+#: one is the payload that did run before the fix).
+MARKER_DIR = "vessels_issue11_pwned"
+
+# id -> text
+PAYLOADS: dict[str, str] = {
+    # template (Jinja2, compiled by branca before the fix)
+    "tpl-expr": "{{7*7}}",
+    "tpl-expr-str": "{{7*'7'}}",
+    "tpl-for": "{% for i in range(3) %}L{{ i }}{% endfor %}",
+    "tpl-rce-quoted": f"{{{{cycler.__init__.__globals__.os.system('touch {MARKER_FILE}')}}}}",
+    "tpl-rce-bare": (f"{{{{cycler.__init__.__globals__.os.mkdir(dict({MARKER_DIR}=1)|first)}}}}"),
+    "tpl-comment": "{# open comment",
+    "tpl-string": "{{'x'}}",
+    "tpl-raw": "{% endraw %}{{ 6*7 }}{% raw %}",
+    "js-template": "${7*7} `${alert(1)}`",
+    # HTML
+    "html-script": "<script>window.__pwned=1</script>",
+    "html-img": '<img src=x onerror="window.__pwned=2;alert(2)">',
+    "html-close-script": "</script><script>window.__pwned=3;alert(3)</script>",
+    "html-attr": '"><svg onload=alert(4)>',
+    "html-comment": "<!-- <script>alert(5)</script>",
+    "html-entity": "&lt;b&gt;not bold&lt;/b&gt; &amp;",
+    # JS URL
+    "js-url": "javascript:alert(6)",
+    # CSS
+    "css-close-style": "</style><script>window.__pwned=7</script>",
+    "css-expression": "x;background:url(javascript:alert(8));width:expression(alert(9))",
+    # spreadsheet formulas
+    "xls-eq": "=1+1",
+    "xls-plus": "+1+1",
+    "xls-minus": "-1+1",
+    "xls-at": "@SUM(A1:A2)",
+    "xls-tab": "\t=1+1",
+    "xls-hyperlink": '=HYPERLINK("http://x.invalid","click")',
+    # unicode
+    "uni-line-sep": "A\u2028B\u2029C",
+    "uni-rtl": "\u202eevil\u202c txt",
+    "uni-nul": "NUL\x00byte",
+}
+
+#: Payloads that cannot be a file name (a path separator or NUL).
+NOT_FILENAMES = frozenset(k for k, v in PAYLOADS.items() if "/" in v or "\x00" in v)
+
+
+def cleanup_markers(cwd: Path) -> None:
+    MARKER_FILE.unlink(missing_ok=True)
+    (cwd / MARKER_DIR).rmdir() if (cwd / MARKER_DIR).is_dir() else None
+
+
+def markers_present(cwd: Path) -> list[str]:
+    return [str(p) for p in (MARKER_FILE, cwd / MARKER_DIR) if p.exists()]
