@@ -3,7 +3,14 @@ spreadsheet and unicode payloads. Shared by the HTML, browser and CLI tests of t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from tests.maps.conftest import events_frame, tracks_frame, vessels_frame
+from vessels import schema as S
 
 #: Created by the shell command of the quoted template payload if it were ever evaluated.
 MARKER_FILE = Path("/tmp/vessels-issue11-pwned")
@@ -59,3 +66,83 @@ def cleanup_markers(cwd: Path) -> None:
 
 def markers_present(cwd: Path) -> list[str]:
     return [str(p) for p in (MARKER_FILE, cwd / MARKER_DIR) if p.exists()]
+
+
+HOSTILE_MMSI = 345000001
+FIELDS = (
+    "vessel_name",
+    "callsign",
+    "destination",
+    "reason",
+    "zone_name",
+    "zone_id",
+    "zone_source",
+    "event_zone_name",
+    "event_summary",
+    "event_id",
+    "profile",
+    "title",
+)
+BLOCK = re.compile(r'<script type="application/json" id="vessels-data">(.*?)</script>', flags=re.S)
+
+
+def tagged(payload: str, field_name: str) -> str:
+    """The payload as put into one field: a tag at the end names the field in the page."""
+    return f"{payload} ZQX{field_name}"
+
+
+def hostile_inputs(payload: str) -> tuple[Any, ...]:
+    """The conftest scene with ``payload`` in every text field (one tag per field)."""
+    import geopandas as gpd
+    import shapely
+
+    def t(name: str) -> str:
+        return tagged(payload, name)
+
+    vessels = (
+        vessels_frame()
+        .with_columns(
+            pl.when(pl.col(S.MMSI) == HOSTILE_MMSI)
+            .then(pl.lit(t(col)))
+            .otherwise(pl.col(S.VESSEL_NAME if col == "vessel_name" else S.CALLSIGN))
+            .alias(S.VESSEL_NAME if col == "vessel_name" else S.CALLSIGN)
+            for col in ("vessel_name", "callsign")
+        )
+        .with_columns(
+            pl.when(pl.col(S.MMSI) == HOSTILE_MMSI)
+            .then(pl.lit([t("reason"), "2 AIS gaps (+20)"]))
+            .otherwise(pl.col(S.REASONS))
+            .alias(S.REASONS),
+        )
+    )
+    # the destination comes from the positions (the last one each vessel broadcast)
+    tracks = tracks_frame().with_columns(
+        pl.when(pl.col(S.MMSI) == HOSTILE_MMSI)
+        .then(pl.lit(t("destination")))
+        .otherwise(pl.col(S.DESTINATION))
+        .alias(S.DESTINATION)
+    )
+    events = events_frame()
+    gap = (pl.col(S.EVENT_TYPE) == "ais_gap") & (pl.col(S.MMSI) == HOSTILE_MMSI)
+    events = events.with_columns(
+        pl.when(gap)
+        .then(pl.lit(t("event_zone_name")))
+        .otherwise(S.EVENT_ZONE_NAME)
+        .alias(S.EVENT_ZONE_NAME),
+        pl.when(gap).then(pl.lit(t("event_id"))).otherwise(S.EVENT_ID).alias(S.EVENT_ID),
+        pl.when(gap)
+        .then(pl.col(S.EVIDENCE).struct.with_fields(pl.lit(t("event_summary")).alias("summary")))
+        .otherwise(pl.col(S.EVIDENCE))
+        .alias(S.EVIDENCE),
+    )
+    zones = gpd.GeoDataFrame(
+        {
+            S.ZONE_ID: [t("zone_id")],
+            S.ZONE_NAME: [t("zone_name")],
+            S.ZONE_KIND: ["aoi"],
+            S.ZONE_SOURCE: [t("zone_source")],
+        },
+        geometry=[shapely.box(-114.5, 30.9, -114.2, 31.5)],
+        crs=4326,
+    )
+    return tracks, events, vessels, zones
