@@ -256,3 +256,14 @@ def test_map_command_title(
     assert PAYLOADS[payload_id] in data["title"]["lines"][-1]  # the profile name
     if "<" in payload:
         assert payload not in page
+
+
+def test_map_command_out_path_is_text(
+    scored: Run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A path that looks like rich markup is printed as it is, not parsed (was a MarkupError)."""
+    folder = tmp_path / "a["
+    folder.mkdir()
+    out = folder / "x].html"
+    assert main(["map", str(scored.dir), "--out", str(out), "--top", "2"]) == 0
+    assert f"wrote {out}" in capsys.readouterr().err.replace("\n", "")

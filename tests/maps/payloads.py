@@ -49,6 +49,8 @@ PAYLOADS: dict[str, str] = {
     "xls-at": "@SUM(A1:A2)",
     "xls-tab": "\t=1+1",
     "xls-hyperlink": '=HYPERLINK("http://x.invalid","click")',
+    # terminal markup (rich): the CLI prints names, notes and paths
+    "rich-markup": "[bold red]x[/bold red] [/nope] [link=javascript:alert(1)]y[/link]",
     # unicode
     "uni-line-sep": "A\u2028B\u2029C",
     "uni-rtl": "\u202eevil\u202c txt",

@@ -100,7 +100,7 @@ def inert(obj: Any, where: str) -> Any:
         code (input text must go through :class:`PageData`), never rendered.
     """
     stack = [obj]
-    while stack:  # features' properties: a few values each, per drawn vessel / event
+    while stack:  # a few values per drawn vessel / event / zone; coordinates are skipped
         x = stack.pop()
         if isinstance(x, str):
             if not _INERT.fullmatch(x):
@@ -110,7 +110,8 @@ def inert(obj: Any, where: str) -> Any:
                 )
         elif isinstance(x, dict):
             stack.extend(x.keys())
-            stack.extend(x.values())
+            # GeoJSON coordinates are numbers from shapely / polars (and can be millions)
+            stack.extend(v for k, v in x.items() if k != "coordinates")
         elif isinstance(x, list | tuple):
             stack.extend(x)
     return obj
