@@ -146,7 +146,7 @@ class PageData:
         return DataBlock({"cards": self.cards, "title": self.title, "legend": self.legend})
 
 
-class Verbatim(Element):  # type: ignore[misc]
+class Verbatim(Element):
     """Page text that is never compiled as a template (our own CSS and script files)."""
 
     def __init__(self, text: str) -> None:
