@@ -79,6 +79,7 @@ FIELDS = (
     "zone_name",
     "zone_id",
     "zone_source",
+    "zone_kind",  # a kind outside ZONE_KINDS (API input): drawn as "Other zones", kind as text
     "event_zone_name",
     "event_summary",
     "event_id",
@@ -141,7 +142,7 @@ def hostile_inputs(payload: str) -> tuple[Any, ...]:
         {
             S.ZONE_ID: [t("zone_id")],
             S.ZONE_NAME: [t("zone_name")],
-            S.ZONE_KIND: ["aoi"],
+            S.ZONE_KIND: [t("zone_kind")],
             S.ZONE_SOURCE: [t("zone_source")],
         },
         geometry=[shapely.box(-114.5, 30.9, -114.2, 31.5)],

@@ -124,7 +124,8 @@ def test_hostile_text_in_the_browser(
     assert tip == [f"{v('vessel_name').strip()} · 92 (critical)", True]
 
     # the zone card (name, id, source file) and the AIS-gap event card
-    zone = _open_card(page, "zone_aoi", None)
+    zone = _open_card(page, "zone_other", None)  # its kind is not one of ours: "Other zones"
+    assert zone["rows"]["Kind"] == v("zone_kind")
     assert zone["title"] == v("zone_name")
     assert zone["rows"]["Zone id"] == v("zone_id") and zone["rows"]["Source"] == v("zone_source")
     gap = _open_card(page, "ais_gap", HOSTILE_MMSI)
@@ -137,6 +138,6 @@ def test_hostile_text_in_the_browser(
     assert found["pwned"] is None and found["handlers"] == 0 and found["jsLinks"] == 0
     assert set(found["tags"]) <= OUR_TAGS
     controls = page.locator(".leaflet-control-layers").inner_text()
-    assert "ZQX" not in controls
+    assert "ZQX" not in controls and "Zones: Other zones (1)" in controls
     assert opened.dialogs == [] and opened.errors == []
     assert markers_present(tmp_path) == []

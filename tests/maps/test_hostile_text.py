@@ -120,7 +120,12 @@ def read_back(data: dict[str, Any], field_name: str) -> list[str]:
         return [vessel["reasons"][0]]
     if field_name.startswith("zone_"):
         zone = _card(cards, "Zone id")
-        label = {"zone_name": None, "zone_id": "Zone id", "zone_source": "Source"}[field_name]
+        label = {
+            "zone_name": None,
+            "zone_id": "Zone id",
+            "zone_source": "Source",
+            "zone_kind": "Kind",
+        }[field_name]
         return [zone["title"] if label is None else _row(zone, label)]
     if field_name.startswith("event_"):
         gap = _card(cards, "Event id", tagged_value(data, "event_id"))
