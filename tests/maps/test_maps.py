@@ -297,8 +297,9 @@ def test_ais_text_never_appears_as_markup(page_html: str) -> None:
     assert "X<b>1</b>" not in page_html
     assert "</script><svg" not in page_html and "\\u003c/script\\u003e\\u003csvg" in page_html
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page_html  # present, as JSON data
-    assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in page_html
-    assert "<i>p</i>" not in page_html and "&lt;i&gt;p&lt;/i&gt;" in page_html
+    # title and profile too: JSON in the page's data block, written by our script as text
+    assert "<script>alert(" not in page_html and "\\u003cscript\\u003ealert('t')" in page_html
+    assert "<i>p</i>" not in page_html and "profile: \\u003ci\\u003ep\\u003c/i\\u003e" in page_html
 
 
 def test_popups_never_use_innerhtml_or_folium_html_popups(page_html: str) -> None:

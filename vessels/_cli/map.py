@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 import polars as pl
+from rich.markup import escape
 
 from vessels._cli.common import get_console
 from vessels.errors import UserError
@@ -140,11 +141,12 @@ def command(
         time_slider=time_slider,
     )
     note = m._vessels_notes  # type: ignore[attr-defined]
-    for line in note:
-        console.print(f"[yellow]note:[/yellow] {line}")
+    for line in note:  # notes may name input text (an unknown event type): never markup
+        console.print(f"[yellow]note:[/yellow] {escape(line)}")
     save_map(m, target)
     size_mb = target.stat().st_size / 1e6
     console.print(
         f"wrote {target} ({size_mb:.1f} MB, {time.perf_counter() - t0:.1f} s"
-        f"{', offline' if offline else ''})"
+        f"{', offline' if offline else ''})",
+        markup=False,  # a path is text, e.g. "a[/x].html"
     )

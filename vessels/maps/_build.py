@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ import shapely
 from vessels import schema as S
 from vessels.maps import _data
 from vessels.maps._offline import asset_bytes, localise
+from vessels.maps._page import PageData, Verbatim, inert, layer_name
 from vessels.outputs import write_text
 from vessels.zones import default_zones, load_land
 
@@ -48,6 +48,7 @@ ZONE_LABELS = {
     "protected_area": "Protected area",
     "no_take": "No-take zone",
     "aoi": "Area of interest",
+    "other": "Other zones",  # a kind outside vessels.schema.ZONE_KINDS (API input); drawn as AOI
 }
 #: Light and dark alternatives that need no API key (CARTO's now do).
 _ESRI_CANVAS = {
@@ -141,7 +142,9 @@ def _zone_features(
         return row[col] if col in cols else None
 
     for i, (_, row) in enumerate(gdf.iterrows()):  # zone layers are small (tens of rows)
-        kind = str(val(row, S.ZONE_KIND) or "aoi")
+        raw_kind = str(val(row, S.ZONE_KIND) or "aoi")
+        # the kind names a layer, a class and a style: only our own kinds do (others are text)
+        kind = raw_kind if raw_kind in S.ZONE_KINDS else "other"
         geom = outlines[i] if kind == "eez" else geoms[i]
         if geom is None or shapely.is_empty(geom):
             continue
@@ -155,9 +158,9 @@ def _zone_features(
                 "properties": {
                     "kind": f"zone_{kind}",
                     "title": str(name),
-                    "tip": f"{ZONE_LABELS.get(kind, kind)}: {name}",
+                    "tip": f"{ZONE_LABELS.get(kind, raw_kind)}: {name}",
                     "rows": [
-                        {"l": "Kind", "v": ZONE_LABELS.get(kind, kind)},
+                        {"l": "Kind", "v": ZONE_LABELS.get(raw_kind, raw_kind)},
                         {"l": "Zone id", "v": _str(val(row, S.ZONE_ID))},
                         {"l": "Country", "v": _str(val(row, S.ZONE_ISO3))},
                         {"l": "Source", "v": _str(val(row, S.ZONE_SOURCE))},
@@ -177,66 +180,67 @@ def _str(x: Any) -> str | None:
     return str(x)
 
 
-def _title_html(title: str, profile: str | None, data: _data.MapData, offline: bool) -> str:
-    e = html.escape
-    lines = [f"<h1>{e(title)}</h1>"]
+def _title_data(
+    title: str, profile: str | None, data: _data.MapData, offline: bool
+) -> dict[str, Any]:
+    """The title panel as data: a heading, lines and notes (the page writes them as text)."""
+    lines: list[str] = []
     if data.time_range is not None:
         t0, t1 = data.time_range
-        lines.append(
-            f"<div>{e(t0.strftime('%Y-%m-%d %H:%M'))} – {e(t1.strftime('%Y-%m-%d %H:%M'))} UTC"
-            "</div>"
-        )
+        lines.append(f"{t0.strftime('%Y-%m-%d %H:%M')} – {t1.strftime('%Y-%m-%d %H:%M')} UTC")
     lines.append(
-        f"<div>profile: {e(profile or 'default')} · {data.selected.height:,} vessels drawn · "
+        f"profile: {profile or 'default'} · {data.selected.height:,} vessels drawn · "
         f"{data.n_positions_in:,} positions → {data.n_points_drawn:,} points"
-        f"{' · offline' if offline else ''}</div>"
+        f"{' · offline' if offline else ''}"
     )
-    lines.extend(f'<div class="vessels-note">{e(n)}</div>' for n in data.notes)
-    return (
-        '<div class="vessels-panel vessels-title" id="vessels-title">' + "".join(lines) + "</div>"
-    )
+    return {"heading": title, "lines": lines, "notes": list(data.notes)}
 
 
-def _legend_html(data: _data.MapData, zone_kinds: Sequence[str]) -> str:
-    e = html.escape
-    parts = ['<div class="vessels-panel vessels-legend" id="vessels-legend"><b>Risk tier</b>']
-    for tier in reversed(S.RISK_TIERS):
-        parts.append(
-            f'<div class="vessels-legend-row"><span class="sw" '
-            f'style="border-color:{_data.TIER_COLOURS[tier]}"></span>{e(tier)}</div>'
-        )
-    if data.events:
-        parts.append("<b>Events</b>")
+def _legend_data(data: _data.MapData, zone_kinds: Sequence[str]) -> list[dict[str, Any]]:
+    """The legend as data: sections of (symbol, label) rows; symbols are CSS property maps."""
+    tiers = [
+        {
+            "symbol": {"shape": "sw", "css": {"border-color": _data.TIER_COLOURS[tier]}},
+            "label": tier,
+        }
+        for tier in reversed(S.RISK_TIERS)
+    ]
+    sections: list[dict[str, Any]] = [{"heading": "Risk tier", "rows": tiers}]
+    events = []
     for etype in _data.EVENT_LABELS:
         if etype not in data.events:
             continue
         st = _data.EVENT_STYLES[etype]
-        label = e(_data.EVENT_LABELS[etype])
         if "radius" in st:
-            sym = (
-                f'<span class="dot" style="background:{st["fillColor"]};'
-                f'border-color:{st["color"]}"></span>'
-            )
+            sym = {
+                "shape": "dot",
+                "css": {"background": st["fillColor"], "border-color": st["color"]},
+            }
         else:
-            dash = "dashed" if st.get("dashArray") else "solid"
-            sym = (
-                f'<span class="sw" style="border-top:{min(st["weight"], 6)}px {dash} '
-                f'{st["color"]};opacity:{max(st["opacity"], 0.6)}"></span>'
-            )
-        parts.append(f'<div class="vessels-legend-row">{sym}{label}</div>')
-    if zone_kinds:
-        parts.append("<b>Zones</b>")
+            sym = {
+                "shape": "sw",
+                "css": {
+                    "border-top": f"{min(st['weight'], 6)}px "
+                    f"{'dashed' if st.get('dashArray') else 'solid'} {st['color']}",
+                    "opacity": str(max(st["opacity"], 0.6)),
+                },
+            }
+        events.append({"symbol": sym, "label": _data.EVENT_LABELS[etype]})
+    if events:
+        sections.append({"heading": "Events", "rows": events})
+    zones = []
     for kind in zone_kinds:
         st = ZONE_STYLES.get(kind, ZONE_STYLES["aoi"])
         fill = st.get("fillColor", "transparent") if st.get("fill", True) else "transparent"
-        parts.append(
-            f'<div class="vessels-legend-row"><span class="box" style="background:{fill};'
-            f"border-color:{st['color']};border-style:"
-            f'{"dashed" if st.get("dashArray") else "solid"}"></span>'
-            f"{e(ZONE_LABELS.get(kind, kind))}</div>"
-        )
-    parts.append("</div>")
-    return "".join(parts)
+        css = {
+            "background": fill,
+            "border-color": st["color"],
+            "border-style": "dashed" if st.get("dashArray") else "solid",
+        }
+        zones.append({"symbol": {"shape": "box", "css": css}, "label": ZONE_LABELS.get(kind, kind)})
+    if zones:
+        sections.append({"heading": "Zones", "rows": zones})
+    return sections
 
 
 def _timestamped(data: _data.MapData, events: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -276,9 +280,9 @@ def _timestamped(data: _data.MapData, events: dict[str, list[dict[str, Any]]]) -
     ]
     # event markers appear at their start time. NB: folium writes this data into the page
     # without HTML escaping, so it carries no text at all (no names, no popups): times and styles
-    for etype, feats_of_type in events.items():
+    for etype in _data.EVENT_LABELS:
         style = _data.EVENT_STYLES.get(etype, {})
-        for f in feats_of_type:  # events are capped per type
+        for f in events.get(etype, []):  # events are capped per type
             t = f["properties"].get("t0")
             if t is None:
                 continue
@@ -306,7 +310,7 @@ def _timestamped(data: _data.MapData, events: dict[str, list[dict[str, Any]]]) -
                     },
                 }
             )
-    return {"type": "FeatureCollection", "features": feats}
+    return inert({"type": "FeatureCollection", "features": feats}, "time slider")
 
 
 def risk_map(
@@ -352,7 +356,8 @@ def risk_map(
     top_n, mmsi
         Draw the ``top_n`` highest scores, or exactly the vessels in ``mmsi``.
     title, profile
-        Shown in the title panel (escaped: they are text).
+        Shown in the title panel (as text: like every input text they travel in the page's
+        JSON data block and are written with ``textContent``, never compiled or parsed).
     offline
         Embed Leaflet & co. in the page and use the land layer instead of tile servers.
     time_slider
@@ -384,7 +389,7 @@ def risk_map(
     """
     import folium
     import folium.plugins as plugins
-    from branca.element import Element, MacroElement
+    from branca.element import MacroElement
     from jinja2 import Template
 
     S.require_frame(tracks, "tracks", "risk_map")
@@ -409,17 +414,21 @@ def risk_map(
     bounds = data.bounds
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_start=5)
     root: Any = m.get_root()
-    root.header.add_child(Element(_CSS))
+    # our CSS and script go in verbatim (never compiled); all input text goes into `page`,
+    # which becomes the page's JSON data block: folium's templates see none of it
+    page = PageData()
+    root.header.add_child(Verbatim(_CSS), name="vessels_css")
+    root.header.add_child(Verbatim("<script>" + _js_helpers() + "</script>"), name="vessels_js")
     helpers = MacroElement()
-    helpers._template = Template(
-        "{% macro header(this, kwargs) %}<script>"
-        + _js_helpers()
-        + "</script>{% endmacro %}"
-        + "{% macro script(this, kwargs) %}"
-        + "{{ this._parent.get_name() }}.getContainer().classList.add('vessels-map');"
-        # without tile layers Leaflet has no max zoom, which marker clustering needs
-        + ("{{ this._parent.get_name() }}.options.maxZoom = 18;" if offline else "")
-        + "{% endmacro %}"
+    helpers._template = Template(  # our constants only
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.getContainer().classList.add('vessels-map');"
+        + (
+            # without tile layers Leaflet has no max zoom, which marker clustering needs
+            "{{ this._parent.get_name() }}.options.maxZoom = 18;" if offline else ""
+        )
+        + "vesselsMap.panels();"
+        "{% endmacro %}"
     )
     m.add_child(helpers)
 
@@ -433,8 +442,8 @@ def risk_map(
 
     def geojson(features: list[dict[str, Any]], name: str, **kw: Any) -> folium.GeoJson:
         return folium.GeoJson(
-            {"type": "FeatureCollection", "features": features},
-            name=html.escape(name),  # Leaflet's layer control writes names with innerHTML
+            {"type": "FeatureCollection", "features": page.features(features)},
+            name=layer_name(name),  # folium compiles it; Leaflet writes it with innerHTML
             on_each_feature=bind,
             point_to_layer=point,
             **kw,
@@ -452,23 +461,26 @@ def risk_map(
             if not shapely.is_empty(g):
                 folium.map.CustomPane("vessels-land", z_index=250, pointer_events=False).add_to(m)
                 folium.GeoJson(
-                    {
-                        "type": "FeatureCollection",
-                        "features": [
-                            {
-                                "type": "Feature",
-                                "geometry": _geojson(g),
-                                "properties": {
-                                    "kind": "land",
-                                    # over web tiles the land is a light wash (the tiles show
-                                    # through); offline it is the base map
-                                    "style": LAND_STYLE
-                                    if offline
-                                    else {**LAND_STYLE, "fillOpacity": 0.35},
-                                },
-                            }
-                        ],
-                    },
+                    inert(
+                        {
+                            "type": "FeatureCollection",
+                            "features": [
+                                {
+                                    "type": "Feature",
+                                    "geometry": _geojson(g),
+                                    "properties": {
+                                        "kind": "land",
+                                        # over web tiles the land is a light wash (the tiles show
+                                        # through); offline it is the base map
+                                        "style": LAND_STYLE
+                                        if offline
+                                        else {**LAND_STYLE, "fillOpacity": 0.35},
+                                    },
+                                }
+                            ],
+                        },
+                        "land layer",
+                    ),
                     name="Land (Natural Earth)",
                     interactive=False,
                     pane="vessels-land",
@@ -477,9 +489,9 @@ def risk_map(
 
     zone_gdf = _default_zones() if zones is None else zones
     zone_feats = _zone_features(zone_gdf, bbox, tol_deg)
-    for kind in (*S.ZONE_KINDS, *sorted(set(zone_feats) - set(S.ZONE_KINDS))):
+    for kind in (*S.ZONE_KINDS, "other"):
         if kind in zone_feats:
-            label = ZONE_LABELS.get(kind, kind)
+            label = ZONE_LABELS[kind]
             geojson(zone_feats[kind], f"Zones: {label} ({len(zone_feats[kind])})").add_to(m)
 
     geojson(data.tracks, f"Tracks, top {len(data.tracks)} by risk").add_to(m)
@@ -491,7 +503,7 @@ def risk_map(
         name = f"{_data.EVENT_LABELS[etype]} ({len(feats)})"
         n_points = sum(f["geometry"]["type"] == "Point" for f in feats)
         if n_points > cluster_threshold:
-            cluster = plugins.MarkerCluster(name=html.escape(name) + ", clustered").add_to(m)
+            cluster = plugins.MarkerCluster(name=layer_name(name + ", clustered")).add_to(m)
             geojson(feats, name, control=False).add_to(cluster)
         else:
             geojson(feats, name).add_to(m)
@@ -507,9 +519,10 @@ def risk_map(
             date_options="YYYY-MM-DD HH:mm",
         ).add_to(m)
 
-    zone_kinds = [k for k in S.ZONE_KINDS if k in zone_feats]
-    root.html.add_child(Element(_title_html(title or "Vessel risk map", profile, data, offline)))
-    root.html.add_child(Element(_legend_html(data, zone_kinds)))
+    zone_kinds = [k for k in (*S.ZONE_KINDS, "other") if k in zone_feats]
+    page.title = _title_data(title or "Vessel risk map", profile, data, offline)
+    page.legend = _legend_data(data, zone_kinds)
+    root.html.add_child(page.block(), name="vessels_data")
     folium.LayerControl(collapsed=False).add_to(m)
 
     if bounds is not None:
