@@ -152,12 +152,18 @@ class _Grid:
         if self.empty:
             return
         t_ms = p[S.TS].dt.epoch("us") // 1000
-        self.t0 = int(t_ms.min())  # type: ignore[arg-type]
-        span_bits = max(int(t_ms.max()) - self.t0, 1).bit_length()  # type: ignore[arg-type]
+        # the search key is (segment, ms since the segment's first position): its width follows
+        # the longest segment, not the span of the whole data (one 1970 row among 2024 data must
+        # not widen it)
+        seg_t0 = p.select(
+            (pl.col(S.TS).dt.epoch("us") // 1000).min().over(SEG).alias("_t0ms")
+        ).to_series()
+        rel_ms = t_ms - seg_t0
+        span_bits = max(int(rel_ms.max()), 1).bit_length()  # type: ignore[arg-type]
         if span_bits + int(p[SEG].max()).bit_length() > 62:  # type: ignore[arg-type]
             raise ValueError("encounter grid: too many segments x milliseconds for a 63-bit key")
         self.mult = 1 << span_bits
-        self.key = p[SEG].cast(pl.Int64) * self.mult + (t_ms - self.t0)
+        self.key = p[SEG].cast(pl.Int64) * self.mult + rel_ms
         sp = pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64))
         self.side = p.select(
             pl.col(S.TS).dt.epoch("us").alias("_t"),
@@ -166,7 +172,7 @@ class _Grid:
             sp.alias("_sp"),
             pl.col(S.SOG_KN).cast(pl.Float64).alias("_sog"),
         )
-        # first and last grid instant of each segment
+        # first and last grid instant of each segment, and the ms origin of its key
         self.spans = (
             p.lazy()
             .select(SEG, S.MMSI, pl.col(S.TS).dt.epoch("us").alias("_t"))
@@ -175,18 +181,32 @@ class _Grid:
                 pl.col(S.MMSI).first(),
                 ((pl.col("_t").first() + self.step_us - 1) // self.step_us).alias("_k0"),
                 (pl.col("_t").last() // self.step_us).alias("_k1"),
+                (pl.col("_t").min() // 1000).alias("_t0ms"),
             )
             .filter(pl.col("_k1") >= pl.col("_k0"))
             .collect(engine=ENGINE)
         )
 
     def blocks(self, size: int) -> list[tuple[int, int]]:
-        """``(first, last)`` grid instants of consecutive blocks of ``size`` instants."""
+        """``(first, last)`` grid instants of the blocks of ``size`` instants that hold data.
+
+        Blocks are aligned on multiples of ``size`` and only those overlapping some segment's
+        extent are listed, so the count follows the segments' durations, never the time span
+        of the data: a 1970 row among 2024 data adds one block, not 2.8 million.
+        """
         if self.empty or self.spans.height == 0:
             return []
-        k0 = int(self.spans["_k0"].min())  # type: ignore[arg-type]
-        k1 = int(self.spans["_k1"].max())  # type: ignore[arg-type]
-        return [(lo, min(lo + size - 1, k1)) for lo in range(k0, k1 + 1, size)]
+        ids = (
+            self.spans.select(
+                pl.int_ranges(pl.col("_k0").floordiv(size), pl.col("_k1").floordiv(size) + 1).alias(
+                    "_b"
+                )
+            )
+            .explode("_b")
+            .unique()
+            .sort("_b")["_b"]
+        )
+        return [(b * size, b * size + size - 1) for b in ids.to_list()]
 
     def build(self, lo: int, hi: int) -> pl.DataFrame:
         """Grid points of instants ``lo..hi`` (one row per segment and instant)."""
@@ -198,6 +218,7 @@ class _Grid:
             .select(
                 SEG,
                 S.MMSI,
+                "_t0ms",
                 pl.int_ranges(
                     pl.max_horizontal("_k0", pl.lit(lo)), pl.min_horizontal("_k1", pl.lit(hi)) + 1
                 ).alias("_k"),
@@ -206,7 +227,7 @@ class _Grid:
             .collect(engine=ENGINE)
         )
         g_t_us = slots["_k"] * self.step_us
-        g_key = slots[SEG].cast(pl.Int64) * self.mult + (g_t_us // 1000 - self.t0)
+        g_key = slots[SEG].cast(pl.Int64) * self.mult + (g_t_us // 1000 - slots["_t0ms"])
         i_prev = (self.key.search_sorted(g_key, side="right") - 1).cast(pl.UInt32)
         i_next = self.key.search_sorted(g_key, side="left").cast(pl.UInt32)
         a = self.side.gather(i_prev)
