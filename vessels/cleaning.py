@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -52,12 +53,16 @@ from vessels import schema as S
 from vessels.flags import flag_from_mmsi, mmsi_valid, non_vessel_reason
 
 __all__ = [
+    "AIS_EARLIEST",
     "CORRECTIONS",
+    "DEFAULT_TIME_WINDOW",
     "ERROR",
+    "FUTURE_MARGIN",
     "QUARANTINE_EXTRA_COLUMNS",
     "QUARANTINE_RULES",
     "RAW_COL",
     "Correction",
+    "TimeWindow",
     "apply_corrections",
     "classify",
     "clean",
@@ -111,6 +116,76 @@ QUARANTINE_RULES: tuple[tuple[str, pl.Expr], ...] = (
     ("lat_out_of_range", _f(S.LAT).abs() > 90.0),
     ("lon_out_of_range", _f(S.LON).abs() > 180.0),
 )
+
+
+#: Earliest plausible AIS timestamp by default. AIS was standardised in ITU-R M.1371-0 (1998)
+#: and made mandatory by IMO SOLAS chapter V regulation 19 (adopted December 2000, carriage
+#: phased in from 1 July 2002), so a position before 2000 is a zeroed or corrupt clock (typically
+#: 1970-01-01 epoch zero, 0001-01-01 or 1969-12-31), not an observation.
+AIS_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+#: Default tolerance after the run's clock: receiver clocks run a little ahead, a day ahead is
+#: a fault (years like 2999 or 9999 are placeholders).
+FUTURE_MARGIN = timedelta(days=1)
+
+
+def _utc(value: datetime | str) -> datetime:
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The plausible time window: rows outside it are quarantined with a named rule.
+
+    ``ts < earliest`` is :data:`vessels.schema.RULE_TS_TOO_EARLY`; ``ts > latest`` is
+    :data:`vessels.schema.RULE_TS_TOO_LATE`. ``latest=None`` means the run's clock
+    (``datetime.now(UTC)`` when the rules are built) plus ``future_margin``. Pass
+    ``time_window=None`` to :func:`clean` / :func:`vessels.io.read_ais` to switch the rule off.
+
+    Examples
+    --------
+    >>> w = TimeWindow(earliest="2020-01-01", latest="2024-12-31")
+    >>> [d.year for d in w.bounds()]
+    [2020, 2024]
+    >>> TimeWindow(earliest="2025-01-01", latest="2024-01-01")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    vessels.errors.ConfigError: time window: earliest 2025-01-01T00:00:00+00:00 is not before ...
+    """
+
+    earliest: datetime | str = AIS_EARLIEST
+    latest: datetime | str | None = None
+    future_margin: timedelta = FUTURE_MARGIN
+
+    def __post_init__(self) -> None:
+        from vessels.errors import ConfigError
+
+        try:
+            lo = _utc(self.earliest)
+            hi = None if self.latest is None else _utc(self.latest)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"time window: {exc}") from None
+        if hi is not None and lo >= hi:
+            raise ConfigError(
+                f"time window: earliest {lo.isoformat()} is not before latest {hi.isoformat()}"
+            )
+
+    def bounds(self, now: datetime | None = None) -> tuple[datetime, datetime]:
+        """``(earliest, latest)`` in UTC; ``now`` stands for the run's clock."""
+        if self.latest is not None:
+            return _utc(self.earliest), _utc(self.latest)
+        clock = datetime.now(UTC) if now is None else _utc(now)
+        return _utc(self.earliest), clock + self.future_margin
+
+    def rules(self, now: datetime | None = None) -> list[tuple[str, pl.Expr]]:
+        """The two quarantine rules (name, condition) of this window."""
+        lo, hi = self.bounds(now)
+        ts = pl.col(S.TS)
+        return [(S.RULE_TS_TOO_EARLY, ts < lo), (S.RULE_TS_TOO_LATE, ts > hi)]
+
+
+#: The default window: from 2000-01-01 to the run's clock plus one day.
+DEFAULT_TIME_WINDOW = TimeWindow()
 
 
 @dataclass(frozen=True)
@@ -215,15 +290,21 @@ def stage_defaults(lf: pl.LazyFrame) -> pl.LazyFrame:
     return lf.with_columns(missing) if missing else lf
 
 
-def classify(lf: pl.LazyFrame, extra_rules: Sequence[tuple[str, pl.Expr]] = ()) -> pl.LazyFrame:
+def classify(
+    lf: pl.LazyFrame,
+    extra_rules: Sequence[tuple[str, pl.Expr]] = (),
+    time_window: TimeWindow | None = DEFAULT_TIME_WINDOW,
+) -> pl.LazyFrame:
     """Add the ``rule`` column: the first quarantine rule a row matches, or null.
 
-    Order: the reader's ``_error``, :data:`QUARANTINE_RULES`, ``extra_rules``, then the
-    non-vessel station rules of :func:`vessels.flags.non_vessel_reason`.
+    Order: the reader's ``_error``, :data:`QUARANTINE_RULES`, the ``time_window`` rules (none
+    when it is None), ``extra_rules``, then the non-vessel station rules of
+    :func:`vessels.flags.non_vessel_reason`.
     """
     lf = stage_defaults(lf)
+    window = time_window.rules() if time_window is not None else []
     chain: Any = pl.when(pl.col(ERROR).is_not_null()).then(pl.col(ERROR))
-    for name, cond in (*QUARANTINE_RULES, *extra_rules):
+    for name, cond in (*QUARANTINE_RULES, *window, *extra_rules):
         chain = chain.when(cond).then(pl.lit(name))
     rule = chain.otherwise(non_vessel_reason(pl.col(S.MMSI)))
     return lf.with_columns(rule.alias(S.RULE)).with_columns(
@@ -325,12 +406,16 @@ REQUIRED_COLUMNS = (S.MMSI, S.TS, S.LAT, S.LON)
 
 
 def clean(
-    lf: pl.LazyFrame | pl.DataFrame, extra_rules: Sequence[tuple[str, pl.Expr]] = ()
+    lf: pl.LazyFrame | pl.DataFrame,
+    extra_rules: Sequence[tuple[str, pl.Expr]] = (),
+    time_window: TimeWindow | None = DEFAULT_TIME_WINDOW,
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Clean a staged or canonical frame: ``(positions, quarantine)``, both lazy.
 
     ``positions`` is in POSITION_SCHEMA exactly, sorted by (mmsi, ts), without exact duplicates;
-    ``quarantine`` has one row per rejected input row with its rule (see :func:`classify`).
+    ``quarantine`` has one row per rejected input row with its rule (see :func:`classify`);
+    timestamps outside ``time_window`` (default :data:`DEFAULT_TIME_WINDOW`: 2000-01-01 to the
+    run's clock + 1 day) are quarantined as ``ts_too_early`` / ``ts_too_late``.
 
     Examples
     --------
@@ -350,6 +435,6 @@ def clean(
     S.require_frame(lf, "lf", "clean")
     S.require_columns(lf, REQUIRED_COLUMNS, what="clean: frame")
     lazy = lf.lazy()
-    classified = classify(lazy, extra_rules)
+    classified = classify(lazy, extra_rules, time_window)
     accepted = apply_corrections(classified.filter(pl.col(S.RULE).is_null()))
     return drop_duplicates(accepted), quarantine_frame(classified)

@@ -163,6 +163,13 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     RULE: pl.String(),
     RAW: pl.String(),
 }
+#: Quarantine rule names shared by readers and cleaning (see vessels.cleaning.TimeWindow and
+#: vessels.io): a timestamp before / after the plausible window, a line that is not valid text in
+#: the file's encoding, a line whose double quotes do not follow RFC 4180.
+RULE_TS_TOO_EARLY = "ts_too_early"
+RULE_TS_TOO_LATE = "ts_too_late"
+RULE_INVALID_UTF8 = "invalid_utf8"
+RULE_MALFORMED_QUOTES = "malformed_quotes"
 
 # --- events (all detectors write these columns, then an ``evidence`` struct) -------------------
 EVENT_ID = "event_id"

@@ -9,7 +9,7 @@ derail the parser: it simply becomes a quarantined row. Lines without quotes are
 from __future__ import annotations
 
 import mmap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import polars as pl
 from vessels import schema as S
 from vessels.cleaning import ERROR, RAW_COL
 
-__all__ = ["Layout", "read_header", "stage_csv"]
+__all__ = ["NULL_TOKENS", "Layout", "epoch_us", "read_header", "stage_csv"]
 
 #: How each canonical column is parsed from text.
 KIND: dict[str, str] = {
@@ -41,7 +41,34 @@ KIND: dict[str, str] = {
     S.AIS_CLASS: "str",
 }
 REQUIRED = (S.MMSI, S.TS, S.LAT, S.LON)
-_QUOTED_FIELD = r'(?:^|,)(?:"(?:[^"]|"")*"|[^,"]*)'
+#: One RFC 4180 field with its leading comma: a quoted field (``""`` is a quote inside it), an
+#: unquoted field (which may hold a quote after its first character, as Python's csv module
+#: reads it), or an empty field. A line is well formed when its fields cover it entirely.
+_QUOTED_FIELD = r'(?:^|,)(?:"(?:[^"]|"")*"|[^,"][^,]*|)'
+#: Cells meaning "no value" in every layout (compared case-insensitively, after trimming).
+NULL_TOKENS = ("", "NULL", "NA", "N/A")
+#: Epoch numbers are read by magnitude: below 1e11 seconds (up to year 5138), below 1e14
+#: milliseconds, below 1e17 microseconds, below 1e20 nanoseconds; anything larger is not a
+#: time. A value read in the wrong unit lands far outside the plausible time window
+#: (vessels.cleaning.TimeWindow), so it is quarantined rather than silently shifted.
+EPOCH_UNITS_US = ((1e11, 1e6), (1e14, 1e3), (1e17, 1.0), (1e20, 1e-3))
+
+
+def epoch_us(num: pl.Expr) -> pl.Expr:
+    """Microseconds since 1970 from a number of epoch seconds/ms/us/ns (unit by magnitude).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> s = pl.Series([1.7e9, 1.7e12, 1.7e15, 1.7e18, 1e30, float("nan")])
+    >>> pl.select(epoch_us(pl.lit(s)).cast(pl.Datetime("us")).dt.year()).to_series().to_list()
+    [2023, 2023, 2023, 2023, None, None]
+    """
+    mag = num.abs()
+    chain = pl.when(num.is_nan()).then(None)
+    for limit, factor in EPOCH_UNITS_US:
+        chain = chain.when(mag < limit).then(num * factor)
+    return chain.otherwise(None).round(0).cast(pl.Int64, strict=False)
 
 
 @dataclass(frozen=True)
@@ -96,12 +123,16 @@ def _split(lines: pl.LazyFrame, n: int, quotes: bool = True) -> pl.LazyFrame:
     """Fields f0..f{n-1} (strings) and ``_nfields`` for every line.
 
     Lines without a double quote are split with ``split_exact``; when ``quotes`` (the file has
-    some), lines with one go through the RFC-4180 field regex in a second branch.
+    some), lines with one go through the RFC-4180 field regex in a second branch, which also
+    sets ``_quotes_ok`` false on a line its fields do not cover (an unterminated quote, text
+    after a closing quote). A quoted field spanning two physical lines is not joined: both
+    lines are quarantined (AIS exports do not contain such fields).
     """
     line = pl.col("line")
     names = [f"f{i}" for i in range(n)]
     if not quotes:
         return lines.with_columns(
+            pl.lit(True).alias("_quotes_ok"),
             (line.str.count_matches(",", literal=True) + 1).cast(pl.UInt32).alias("_nfields"),
             line.str.split_exact(",", n - 1).struct.rename_fields(names).alias("_f"),
         ).unnest("_f")
@@ -110,31 +141,43 @@ def _split(lines: pl.LazyFrame, n: int, quotes: bool = True) -> pl.LazyFrame:
         line.str.split_exact(",", n - 1).struct.rename_fields(names).alias("_f"),
     )
     tokens = line.str.extract_all(_QUOTED_FIELD)
+    covered = tokens.list.eval(pl.element().str.len_bytes()).list.sum() == line.str.len_bytes()
+
+    def unquote(tok: pl.Expr) -> pl.Expr:
+        tok = tok.str.strip_prefix(",")
+        inner = tok.str.slice(1, tok.str.len_chars() - 2).str.replace_all('""', '"', literal=True)
+        return pl.when(tok.str.starts_with('"')).then(inner).otherwise(tok)
+
     quoted = lines.filter(line.str.contains('"', literal=True)).with_columns(
         tokens.list.len().cast(pl.UInt32).alias("_nfields"),
+        covered.alias("_quotes_ok"),
         pl.struct(
             [
-                tokens.list.get(i, null_on_oob=True)
-                .str.strip_prefix(",")
-                .str.strip_chars('"')
-                .str.replace_all('""', '"', literal=True)
-                .alias(name)
+                unquote(tokens.list.get(i, null_on_oob=True)).alias(name)
                 for i, name in enumerate(names)
             ]
         ).alias("_f"),
     )
+    order = ["line", "_line", "_nfields", "_quotes_ok", "_f"]
     both = pl.concat(
-        [plain.with_columns(pl.col("_nfields").cast(pl.UInt32)), quoted], how="vertical"
+        [
+            plain.with_columns(
+                pl.col("_nfields").cast(pl.UInt32), pl.lit(True).alias("_quotes_ok")
+            ).select(order),
+            quoted.select(order),
+        ],
+        how="vertical",
     )
     return both.unnest("_f")
 
 
 def _num(raw: pl.Expr) -> pl.Expr:
-    return raw.cast(pl.Float64, strict=False)
+    """A number from text; NaN ("nan", "NaN") is "no value" (null) like an empty cell."""
+    return raw.cast(pl.Float64, strict=False).fill_nan(None)
 
 
 def _parse_ts(raw: pl.Expr, fmt: str | None) -> pl.Expr:
-    """UTC timestamps from text: ISO 8601 (or ``fmt``), or Unix epoch seconds.
+    """UTC timestamps from text: ISO 8601 (or ``fmt``), or Unix epoch seconds/ms/us/ns.
 
     ISO times may end in ``Z`` or ``+00:00``; other UTC offsets are not accepted (the row is
     quarantined as ``unparseable_ts``).
@@ -159,10 +202,8 @@ def _parse_ts(raw: pl.Expr, fmt: str | None) -> pl.Expr:
         parsed = base + pl.duration(microseconds=frac_us)
     else:
         parsed = raw.str.to_datetime(fmt, strict=False, time_unit="us")
-    candidates = [parsed]
-    epoch_us = (_num(raw) * 1_000_000).cast(pl.Int64, strict=False)
-    candidates.append(epoch_us.cast(pl.Datetime("us")))
-    return pl.coalesce(candidates).dt.replace_time_zone("UTC")
+    epoch = epoch_us(_num(raw)).cast(pl.Datetime("us"))
+    return pl.coalesce(parsed, epoch).dt.replace_time_zone("UTC")
 
 
 def stage_csv(
@@ -171,24 +212,34 @@ def stage_csv(
     layout: Layout,
     header: list[str],
     index: Mapping[str, int],
+    invalid_lines: Iterable[int] = (),
 ) -> pl.LazyFrame:
-    """The staged frame (see :mod:`vessels.cleaning`) of one CSV file in ``layout``."""
+    """The staged frame (see :mod:`vessels.cleaning`) of one CSV file in ``layout``.
+
+    ``invalid_lines`` (1-based) are quarantined as :data:`vessels.schema.RULE_INVALID_UTF8`.
+    Text columns are stored as received (no trimming: ``\t=1+1`` stays ``\t=1+1``); numbers
+    and times are trimmed before parsing. :data:`NULL_TOKENS` and the layout's null tokens are
+    null in every column.
+    """
     n = len(header)
     lines = pl.scan_lines(path, name="line", row_index_name="_line", row_index_offset=1).filter(
         pl.col("_line") > 1
     )
     split = _split(lines, n, quotes=has_quote(path))
-    nulls = ["", *layout.null_tokens]
+    nulls = sorted({t.upper() for t in (*NULL_TOKENS, *layout.null_tokens)})
     present = [c for c in KIND if c in index]
 
     def r(canon: str) -> pl.Expr:
         return pl.col(f"_r_{canon}")
 
-    # 1. raw text per canonical column, stripped, with null tokens as null
+    # 1. raw text per canonical column (trimmed for numbers and times only), null tokens null
     raws = []
     for canon in present:
-        text = pl.col(f"f{index[canon]}").str.strip_chars()
-        raws.append(pl.when(text.is_in(nulls)).then(None).otherwise(text).alias(f"_r_{canon}"))
+        field_text = pl.col(f"f{index[canon]}")
+        trimmed = field_text.str.strip_chars()
+        text = field_text if KIND[canon] == "str" else trimmed
+        is_null = trimmed.str.to_uppercase().is_in(nulls)
+        raws.append(pl.when(is_null).then(None).otherwise(text).alias(f"_r_{canon}"))
     # 2. parsed values (each computed once, referenced by name below)
     parsed: list[pl.Expr] = []
     errors: list[pl.Expr] = []
@@ -238,8 +289,15 @@ def stage_csv(
         else:
             parsed.append(raw.alias(canon))
     line = pl.col("line")
+    bad_lines = sorted(invalid_lines)
     error = pl.coalesce(
+        *(
+            [pl.when(pl.col("_line").is_in(bad_lines)).then(pl.lit(S.RULE_INVALID_UTF8))]
+            if bad_lines
+            else []
+        ),
         pl.when(line.str.strip_chars() == "").then(pl.lit("empty_line")),
+        pl.when(~pl.col("_quotes_ok")).then(pl.lit(S.RULE_MALFORMED_QUOTES)),
         pl.when(pl.col("_nfields") != n).then(pl.lit("wrong_field_count")),
         *errors,
     )

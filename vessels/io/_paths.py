@@ -51,6 +51,8 @@ class Source:
 
     path: Path  #: the file polars reads (a temporary file for compressed input)
     name: str  #: the user-facing name (``archive.zip!member.csv`` for zip members)
+    #: 1-based lines that are not valid text in the file's encoding (see ``_encoding``)
+    invalid_lines: frozenset[int] = frozenset()
 
 
 def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:

@@ -12,6 +12,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.cleaning import (
+    DEFAULT_TIME_WINDOW,
     ERROR,
     RAW_COL,
     apply_corrections,
@@ -21,9 +22,13 @@ from vessels.cleaning import (
     drop_duplicates,
     quarantine_frame,
 )
+from vessels.cleaning import (
+    TimeWindow as PlausibleTime,
+)
 from vessels.errors import FormatError, UserError
 from vessels.filters import BBox, TimeWindow, mmsi_list
 from vessels.io._csvcore import KIND, REQUIRED, Layout, read_header, split_header, stage_csv
+from vessels.io._encoding import check_encoding, decode_source
 from vessels.io._layouts import DMA, LAYOUTS, MARINECADASTRE, MARINECADASTRE_2024
 from vessels.io._other import stage_parquet, stage_traj
 from vessels.io._paths import Source, expand_paths, open_sources
@@ -129,6 +134,12 @@ def _nmea_like(first: str) -> bool:
     return "!AIVDM" in first or "!AIVDO" in first or "!BSVDM" in first or first.startswith("\\")
 
 
+def _is_parquet(src: Source) -> bool:
+    with src.path.open("rb") as fh:
+        magic = fh.read(4)
+    return magic == b"PAR1" or src.path.name.lower().endswith((".parquet", ".geoparquet"))
+
+
 def sniff_format(src: Source) -> str:
     """Detect the format of one (decompressed) file from its first bytes / header."""
     low = src.path.name.lower()
@@ -195,7 +206,7 @@ def _stage_one(src: Source, fmt: str, mapping: dict[str, str] | None, file_no: i
                 f"expected for format {layout.name} (header has: {', '.join(header)[:300]})",
                 hint="check --format / --columns against the file's header",
             )
-        lf = stage_csv(src.path, src.name, layout, header, index)
+        lf = stage_csv(src.path, src.name, layout, header, index, src.invalid_lines)
     lf = lf.with_columns(pl.lit(file_no, pl.UInt32).alias(FILE_NO))
     names = lf.collect_schema().names()
     return lf.select(
@@ -385,6 +396,8 @@ def read_ais(
     until: datetime | str | None = None,
     bbox: BBox | Sequence[float] | str | None = None,
     mmsi: int | Iterable[int] | None = None,
+    encoding: str | None = None,
+    time_window: PlausibleTime | None = DEFAULT_TIME_WINDOW,
 ) -> Ingested:
     """Read AIS files of any supported format into cleaned canonical positions.
 
@@ -404,6 +417,15 @@ def read_ais(
         Keep positions inside ``(min_lon, min_lat, max_lon, max_lat)``.
     mmsi
         Keep only these MMSIs.
+    encoding
+        Text encoding of CSV/NMEA/traj inputs (default UTF-8; e.g. ``latin-1``, ``cp1252``).
+        Files with a UTF-16/32 byte-order mark are decoded with it whatever is declared. Lines
+        that are not valid in the encoding are quarantined as ``invalid_utf8`` (with file and
+        line), never a crash.
+    time_window
+        Plausible time window (:class:`vessels.cleaning.TimeWindow`; default 2000-01-01 to the
+        run's clock + 1 day): rows outside are quarantined as ``ts_too_early`` /
+        ``ts_too_late``. ``None`` switches the rule off.
 
     Rows the filters leave out are counted as ``filtered_rows`` (rule ``filtered_out``) so the
     accounting still balances; they are not written to the quarantine.
@@ -434,6 +456,7 @@ def read_ais(
     if format is not None and format not in FORMATS:
         raise UserError(f"unknown format {format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
     mapping = parse_columns(columns) if columns is not None else None
+    check_encoding(encoding)
     sources = [src for f in expand_paths(paths) for src in open_sources(f)]
     rank = {name: i for i, name in enumerate(sorted({s.name for s in sources}))}
     staged: list[pl.LazyFrame] = []
@@ -441,9 +464,11 @@ def read_ais(
     for src in sources:
         if src.name in formats:
             continue
+        if not _is_parquet(src):
+            src = decode_source(src, encoding)
         fmt = format or ("csv" if mapping is not None else sniff_format(src))
         formats[src.name] = fmt
         staged.append(_stage_one(src, fmt, mapping, rank[src.name]))
     lf = pl.concat(staged, how="vertical") if len(staged) > 1 else staged[0]
-    classified = classify(lf, _filter_rule(window, box, mmsi_values))
+    classified = classify(lf, _filter_rule(window, box, mmsi_values), time_window)
     return Ingested(classified, formats)
