@@ -149,6 +149,7 @@ def ingest(
     until: datetime | str | None = None,
     bbox: BBox | Sequence[float] | str | None = None,
     mmsi: int | Iterable[int] | None = None,
+    encoding: str | None = None,
     segment: bool = True,
     partition_rows: int | None = None,
     on_step: Callable[[str], None] | None = None,
@@ -162,7 +163,7 @@ def ingest(
     positions_path
         The Parquet file to write (atomically). Temporary files go to a hidden directory beside
         it and are removed on any exit.
-    format, columns, since, until, bbox, mmsi
+    format, columns, since, until, bbox, mmsi, encoding
         As in :func:`vessels.read_ais`.
     segment
         Add the track columns of :func:`vessels.tracks.segment` (otherwise the positions are
@@ -200,7 +201,14 @@ def ingest(
     timings: dict[str, float] = {}
     t = time.perf_counter()
     ing = read_ais(
-        inputs, format=format, columns=columns, since=since, until=until, bbox=bbox, mmsi=mmsi
+        inputs,
+        format=format,
+        columns=columns,
+        since=since,
+        until=until,
+        bbox=bbox,
+        mmsi=mmsi,
+        encoding=encoding,
     )
     tmp = Path(tempfile.mkdtemp(prefix=".vessels-ingest-", dir=target.parent))
     try:

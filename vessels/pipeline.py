@@ -338,6 +338,7 @@ def run(
     mmsi: int | Iterable[int] | None = None,
     format: str | None = None,
     columns: str | Mapping[str, str] | None = None,
+    encoding: str | None = None,
     overwrite: bool = False,
     top_n: int = 50,
     map: bool = True,
@@ -368,6 +369,8 @@ def run(
         ``(min_lon, min_lat, max_lon, max_lat)``).
     format, columns
         Passed to ``vessels.read_ais`` for files whose format cannot be detected.
+    encoding
+        Text encoding of the input files (default UTF-8), passed to ``vessels.read_ais``.
     top_n
         Vessels drawn on the map.
     map, offline_map
@@ -419,6 +422,7 @@ def run(
                 until=until,
                 bbox=box,
                 mmsi=mmsi_list_,
+                encoding=encoding,
                 partition_rows=partition_rows,
             )
             positions = pl.read_parquet(ingested.positions)

@@ -38,6 +38,7 @@ def run_ingest(
     until: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     mmsi: list[int] | None = None,
+    encoding: str | None = None,
     overwrite: bool = False,
     segment: bool = True,
     quiet: bool = True,
@@ -69,6 +70,7 @@ def run_ingest(
             until=until,
             bbox=bbox,
             mmsi=mmsi,
+            encoding=encoding,
             segment=segment,
             partition_rows=partition_rows,
             on_step=step,
@@ -154,6 +156,10 @@ Examples:
     "--columns",
     help="Column mapping for another CSV layout, e.g. mmsi=ShipId,ts=time,lat=y,lon=x.",
 )
+@click.option(
+    "--encoding",
+    help="Text encoding of CSV inputs (default utf-8; e.g. latin-1, cp1252, utf-16).",
+)
 @click.option("--since", help="Keep positions at or after this UTC time (ISO 8601).")
 @click.option("--until", help="Keep positions before this UTC time (ISO 8601).")
 @click.option("--bbox", help="Keep positions inside min_lon,min_lat,max_lon,max_lat.")
@@ -167,6 +173,7 @@ def command(
     out: str,
     fmt: str | None,
     columns: str | None,
+    encoding: str | None,
     since: str | None,
     until: str | None,
     bbox: str | None,
@@ -205,6 +212,7 @@ def command(
         until=until,
         bbox=parse_bbox(bbox),
         mmsi=_parse_mmsi(mmsi),
+        encoding=encoding,
         overwrite=overwrite,
         segment=not no_segment,
         quiet=quiet or as_json,

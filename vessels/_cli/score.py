@@ -82,6 +82,11 @@ def _parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
 @click.option("--bbox", default=None, help="Keep positions inside min_lon,min_lat,max_lon,max_lat.")
 @click.option("--mmsi", multiple=True, help="Keep only these MMSIs (repeatable or comma list).")
 @click.option("--format", "fmt", default=None, help="Input format when it cannot be detected.")
+@click.option(
+    "--encoding",
+    default=None,
+    help="Text encoding of CSV inputs (default utf-8; e.g. latin-1, cp1252, utf-16).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace the files of an existing --out.")
 @click.option(
     "--top",
@@ -109,6 +114,7 @@ def command(
     bbox: str | None,
     mmsi: tuple[str, ...],
     fmt: str | None,
+    encoding: str | None,
     overwrite: bool,
     top_n: int,
     no_map: bool,
@@ -153,6 +159,7 @@ def command(
             bbox=box,
             mmsi=_parse_mmsi(mmsi),
             format=fmt,
+            encoding=encoding,
             overwrite=overwrite,
             top_n=max(top_n, 50),
             map=not no_map,

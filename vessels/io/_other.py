@@ -14,16 +14,89 @@ from vessels.errors import FormatError
 __all__ = ["stage_parquet", "stage_traj"]
 
 
+_NUMERIC_COLUMNS = (
+    S.LAT,
+    S.LON,
+    S.SOG_KN,
+    S.COG_DEG,
+    S.HEADING_DEG,
+    S.NAV_STATUS,
+    S.IMO,
+    S.SHIP_TYPE,
+    S.LENGTH_M,
+    S.WIDTH_M,
+    S.DRAFT_M,
+)
+_TEXT_COLUMNS = (S.VESSEL_NAME, S.CALLSIGN, S.DESTINATION, S.AIS_CLASS, S.SOURCE_FILE)
+
+
+def _is_number(dtype: pl.DataType) -> bool:
+    return dtype.is_numeric() or dtype == pl.Null
+
+
+def _check_dtypes(name: str, schema: pl.Schema) -> None:
+    """Refuse columns whose dtype cannot hold their canonical values (file, column, what to do)."""
+    problems = []
+    for col, dtype in schema.items():
+        if col == S.MMSI and not _is_number(dtype):
+            problems.append(f"column {col!r} has dtype {dtype}, expected an integer MMSI")
+        elif col == S.TS and not (
+            isinstance(dtype, pl.Datetime | pl.Date) or dtype == pl.String or _is_number(dtype)
+        ):
+            problems.append(
+                f"column {col!r} has dtype {dtype}, expected a UTC Datetime "
+                "(or ISO 8601 text, or epoch seconds/ms/us/ns)"
+            )
+        elif col in _NUMERIC_COLUMNS and not _is_number(dtype):
+            problems.append(f"column {col!r} has dtype {dtype}, expected a number")
+        elif col in _TEXT_COLUMNS and not (
+            dtype in (pl.String, pl.Null, pl.Categorical) or isinstance(dtype, pl.Enum)
+        ):
+            problems.append(f"column {col!r} has dtype {dtype}, expected text")
+        elif col == S.SOURCE_ROW and not _is_number(dtype):
+            problems.append(f"column {col!r} has dtype {dtype}, expected a row number")
+    if problems:
+        raise FormatError(
+            f"{name}: Parquet columns of the wrong type: {'; '.join(problems)}",
+            hint="cast these columns to the vessels position schema "
+            f"({', '.join(f'{c} {d}' for c, d in S.POSITION_SCHEMA.items())}), "
+            "or export the data as CSV and read it with --format csv --columns",
+        )
+
+
+def _parquet_ts(dtype: pl.DataType) -> pl.Expr:
+    ts = pl.col(S.TS)
+    if isinstance(dtype, pl.Datetime):
+        ts = ts.dt.cast_time_unit("us")
+        if dtype.time_zone is None:
+            return ts.dt.replace_time_zone("UTC")
+        return ts.dt.convert_time_zone("UTC")
+    if isinstance(dtype, pl.Date):
+        return ts.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    if dtype == pl.String:
+        from vessels.io._csvcore import _parse_ts
+
+        return _parse_ts(ts.str.strip_chars(), None)
+    from vessels.io._csvcore import epoch_us
+
+    num = ts.cast(pl.Float64)
+    return epoch_us(num).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+
+
 def stage_parquet(path: Path, name: str) -> pl.LazyFrame:
     """Staged frame of a Parquet/GeoParquet file in the canonical schema.
 
     Provenance already in the file (a round trip of our own output) is kept, so a row still
     traces back to its original input line; rows without it get this file and row number.
+    Columns must have a dtype that can hold their values (numbers for numbers, text for text,
+    a Datetime, ISO text or epoch number for ``ts``); otherwise a :class:`FormatError` names the
+    file and columns. An MMSI outside 0..4294967295 or not whole is quarantined
+    (``mmsi_out_of_range``); a NaN number is null; an unparseable ``ts`` is ``unparseable_ts``.
     """
     try:
         lf = pl.scan_parquet(path)
         schema = lf.collect_schema()
-    except (pl.exceptions.ComputeError, OSError) as exc:
+    except (pl.exceptions.PolarsError, OSError) as exc:
         raise FormatError(f"{name}: not a readable Parquet file ({exc})") from None
     missing = [c for c in (S.MMSI, S.TS, S.LAT, S.LON) if c not in schema]
     if missing:
@@ -31,26 +104,40 @@ def stage_parquet(path: Path, name: str) -> pl.LazyFrame:
             f"{name}: Parquet file lacks the canonical columns {', '.join(missing)}",
             hint=f"expected the vessels position schema ({', '.join(S.POSITION_SCHEMA)})",
         )
+    _check_dtypes(name, schema)
     lf = lf.with_row_index("_idx", offset=1)
     exprs = []
+    errors: list[pl.Expr] = []
     for col in S.POSITION_SCHEMA:
         if col in (S.FLAG, S.MMSI_VALID, S.SOURCE_FILE, S.SOURCE_ROW) or col not in schema:
             continue
-        e = pl.col(col)
         dtype = schema[col]
-        if col == S.TS and isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
-            e = e.dt.replace_time_zone("UTC")
-        exprs.append(e)
+        if col == S.MMSI:
+            num = pl.col(col).cast(pl.Float64)
+            ok = (num >= 0) & (num <= 4_294_967_295) & (num.floor() == num)
+            exprs.append(pl.when(ok).then(num).cast(pl.UInt32).alias(col))
+            errors.append(pl.when(num.is_not_null() & ~ok).then(pl.lit("mmsi_out_of_range")))
+        elif col == S.TS:
+            ts = _parquet_ts(dtype)
+            exprs.append(ts.alias(col))
+            errors.append(
+                pl.when(pl.col(col).is_not_null() & ts.is_null()).then(pl.lit("unparseable_ts"))
+            )
+        elif col in _NUMERIC_COLUMNS:
+            exprs.append(pl.col(col).cast(pl.Float64).fill_nan(None).alias(col))
+        else:
+            exprs.append(pl.col(col).cast(pl.String).alias(col))
     src_file = pl.lit(name)
     src_row = pl.col("_idx").cast(pl.UInt64)
     if S.SOURCE_FILE in schema and S.SOURCE_ROW in schema:
         src_file = pl.coalesce(pl.col(S.SOURCE_FILE).cast(pl.String), src_file)
-        src_row = pl.coalesce(pl.col(S.SOURCE_ROW).cast(pl.UInt64), src_row)
+        src_row = pl.coalesce(pl.col(S.SOURCE_ROW).cast(pl.UInt64, strict=False), src_row)
+    error = pl.coalesce(errors) if errors else pl.lit(None, pl.String)
     return lf.select(
         *exprs,
         src_file.alias(S.SOURCE_FILE),
         src_row.alias(S.SOURCE_ROW),
-        pl.lit(None, pl.String).alias(ERROR),
+        error.alias(ERROR),
         pl.lit(None, pl.String).alias(RAW_COL),
     )
 
