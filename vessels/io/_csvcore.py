@@ -44,7 +44,9 @@ REQUIRED = (S.MMSI, S.TS, S.LAT, S.LON)
 #: One RFC 4180 field with its leading comma: a quoted field (``""`` is a quote inside it), an
 #: unquoted field (which may hold a quote after its first character, as Python's csv module
 #: reads it), or an empty field. A line is well formed when its fields cover it entirely.
-_QUOTED_FIELD = r'(?:^|,)(?:"(?:[^"]|"")*"|[^,"][^,]*|)'
+#: The line is matched with a comma prepended, so every field match is non-empty (an empty
+#: match would make the regex engine step over the next character).
+_QUOTED_FIELD = r',(?:"(?:[^"]|"")*"|[^,"][^,]*|)'
 #: Cells meaning "no value" in every layout (compared case-insensitively, after trimming).
 NULL_TOKENS = ("", "NULL", "NA", "N/A")
 #: Epoch numbers are read by magnitude: below 1e11 seconds (up to year 5138), below 1e14
@@ -140,8 +142,8 @@ def _split(lines: pl.LazyFrame, n: int, quotes: bool = True) -> pl.LazyFrame:
         (line.str.count_matches(",", literal=True) + 1).alias("_nfields"),
         line.str.split_exact(",", n - 1).struct.rename_fields(names).alias("_f"),
     )
-    tokens = line.str.extract_all(_QUOTED_FIELD)
-    covered = tokens.list.eval(pl.element().str.len_bytes()).list.sum() == line.str.len_bytes()
+    tokens = (pl.lit(",") + line).str.extract_all(_QUOTED_FIELD)
+    covered = tokens.list.eval(pl.element().str.len_bytes()).list.sum() == line.str.len_bytes() + 1
 
     def unquote(tok: pl.Expr) -> pl.Expr:
         tok = tok.str.strip_prefix(",")
