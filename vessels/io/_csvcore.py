@@ -287,7 +287,9 @@ def stage_csv(
             errors.append(pl.when(failed).then(pl.lit("unparseable_imo")))
         elif kind == "float":
             parsed.append(_num(raw).alias(canon))
-            errors.append(pl.when(failed).then(pl.lit(f"unparseable_{canon}")))
+            # "nan" is a number with no value (null), not an unparseable cell
+            not_number = raw.is_not_null() & raw.cast(pl.Float64, strict=False).is_null()
+            errors.append(pl.when(not_number).then(pl.lit(f"unparseable_{canon}")))
         else:
             parsed.append(raw.alias(canon))
     line = pl.col("line")
