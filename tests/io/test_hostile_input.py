@@ -523,8 +523,51 @@ def test_latin1_name_ingested_with_its_character(tmp_path: Path) -> None:
 def test_values_stored_as_received(tmp_path: Path) -> None:
     path = tmp_path / "ais.csv"
     path.write_text(
-        HEADER + "\n" + NAME_LINE + "\t=1+1\n" + GOOD.format(m=1).replace("PESCADOR", '"""LEAD"') + "\n"
+        HEADER
+        + "\n"
+        + NAME_LINE
+        + "\t=1+1\n"
+        + GOOD.format(m=1).replace("PESCADOR", '"""LEAD"')
+        + "\n"
     )
     ing = read_ais(path)
     names = ing.positions.sort(S.SOURCE_ROW).collect()[S.VESSEL_NAME].to_list()
     assert names == ["\t=1+1", '"LEAD']
+
+
+SCORE_CASES = [
+    "header-only",
+    "ts-1970",
+    "ts-epoch-millis",
+    "ts-9999",
+    "utf8-invalid-byte-in-name",
+    "latin1-declared",
+    "quote-unterminated",
+    "pq-negative-mmsi",
+    "pq-mmsi-string",
+    "empty-file",
+]
+
+
+@pytest.mark.parametrize("name", SCORE_CASES)
+def test_score_cli(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], hang_guard
+) -> None:  # type: ignore[no-untyped-def]
+    """``vessels score`` on the same inputs: exit 0 or 2, no traceback, rows accounted for."""
+    case = CASES[name]()
+    paths = _write(case, tmp_path)
+    hang_guard(case.rows or 0)
+    argv = ["score", *paths, "--out", str(tmp_path / "out"), "--json", "-q"]
+    code = main([*argv, "--no-default-zones", "--no-map", *case.args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert code in (0, 2), err
+    if case.code is not None:
+        assert code == case.code, err
+    if code == 0:
+        summary = json.loads(out)
+        assert summary["input_rows"] == (
+            summary["accepted_rows"] + summary["quarantined_rows"] + summary["duplicate_rows"]
+        )
+        if case.rows is not None:
+            assert summary["input_rows"] == case.rows
