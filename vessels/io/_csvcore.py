@@ -8,10 +8,12 @@ derail the parser: it simply becomes a quarantined row. Lines without quotes are
 
 from __future__ import annotations
 
+import itertools
 import mmap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -47,13 +49,21 @@ REQUIRED = (S.MMSI, S.TS, S.LAT, S.LON)
 #: The line is matched with a comma prepended, so every field match is non-empty (an empty
 #: match would make the regex engine step over the next character).
 _QUOTED_FIELD = r',(?:"(?:[^"]|"")*"|[^,"][^,]*|)'
-#: Cells meaning "no value" in every layout (compared case-insensitively, after trimming).
+#: Cells meaning "no value" in every layout (in any letter case, after trimming).
 NULL_TOKENS = ("", "NULL", "NA", "N/A")
 #: Epoch numbers are read by magnitude: below 1e11 seconds (up to year 5138), below 1e14
 #: milliseconds, below 1e17 microseconds, below 1e20 nanoseconds; anything larger is not a
 #: time. A value read in the wrong unit lands far outside the plausible time window
 #: (vessels.cleaning.TimeWindow), so it is quarantined rather than silently shifted.
 EPOCH_UNITS_US = ((1e11, 1e6), (1e14, 1e3), (1e17, 1.0), (1e20, 1e-3))
+
+
+def _case_variants(tokens: Iterable[str]) -> set[str]:
+    """Every upper/lower-case spelling of each token (``na`` -> ``na, nA, Na, NA``)."""
+    out: set[str] = set()
+    for tok in tokens:
+        out.update("".join(p) for p in itertools.product(*({c.lower(), c.upper()} for c in tok)))
+    return out
 
 
 def epoch_us(num: pl.Expr) -> pl.Expr:
@@ -67,7 +77,7 @@ def epoch_us(num: pl.Expr) -> pl.Expr:
     [2023, 2023, 2023, 2023, None, None]
     """
     mag = num.abs()
-    chain = pl.when(num.is_nan()).then(None)
+    chain: Any = pl.when(num.is_nan()).then(None)
     for limit, factor in EPOCH_UNITS_US:
         chain = chain.when(mag < limit).then(num * factor)
     return chain.otherwise(None).round(0).cast(pl.Int64, strict=False)
@@ -228,7 +238,9 @@ def stage_csv(
         pl.col("_line") > 1
     )
     split = _split(lines, n, quotes=has_quote(path))
-    nulls = sorted({t.upper() for t in (*NULL_TOKENS, *layout.null_tokens)})
+    # every upper/lower-case spelling of NULL_TOKENS (a hash lookup per cell, no case folding
+    # of every cell), plus the layout's own tokens as written
+    nulls = sorted({*_case_variants(NULL_TOKENS), *layout.null_tokens})
     present = [c for c in KIND if c in index]
 
     def r(canon: str) -> pl.Expr:
@@ -240,7 +252,7 @@ def stage_csv(
         field_text = pl.col(f"f{index[canon]}")
         trimmed = field_text.str.strip_chars()
         text = field_text if KIND[canon] == "str" else trimmed
-        is_null = trimmed.str.to_uppercase().is_in(nulls)
+        is_null = trimmed.is_in(nulls)
         raws.append(pl.when(is_null).then(None).otherwise(text).alias(f"_r_{canon}"))
     # 2. parsed values (each computed once, referenced by name below)
     parsed: list[pl.Expr] = []
