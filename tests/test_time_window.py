@@ -116,3 +116,25 @@ def test_absurd_epochs_quarantined_not_overflowing(tmp_path: Path, text: str, ru
     # the quarantined ts converts to Python without OverflowError (or is null)
     q[S.TS].to_list()
     assert ing.summary()["balanced"]
+
+
+def test_run_passes_the_window_through(tmp_path: Path) -> None:
+    from vessels.pipeline import run
+
+    path = tmp_path / "ais.csv"
+    path.write_text(
+        HEADER
+        + "345070339,2024-06-01T00:00:00,31.0,-114.5,5,60,511\n"
+        + "345070339,1970-01-01T00:00:00,31.0,-114.5,5,60,511\n"
+    )
+    on = run(path, no_default_zones=True, map=False)
+    off = run(path, no_default_zones=True, map=False, time_window=None)
+    assert (on.summary["accepted_rows"], on.summary["quarantined_rows"]) == (1, 1)
+    assert (off.summary["accepted_rows"], off.summary["quarantined_rows"]) == (2, 0)
+
+
+def test_window_of_the_wrong_type_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ais.csv"
+    path.write_text(HEADER + "345070339,2024-06-01T00:00:00,31.0,-114.5,5,60,511\n")
+    with pytest.raises(TypeError, match="TimeWindow"):
+        read_ais(path, time_window="2020-01-01")  # type: ignore[arg-type]

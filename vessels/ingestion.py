@@ -25,7 +25,8 @@ import polars as pl
 from polars.io.plugins import register_io_source
 
 from vessels import schema as S
-from vessels.cleaning import content_columns
+from vessels.cleaning import DEFAULT_TIME_WINDOW, content_columns
+from vessels.cleaning import TimeWindow as PlausibleTime
 from vessels.errors import UserError
 from vessels.filters import BBox
 from vessels.io import FILE_NO, Ingested, read_ais
@@ -150,6 +151,7 @@ def ingest(
     bbox: BBox | Sequence[float] | str | None = None,
     mmsi: int | Iterable[int] | None = None,
     encoding: str | None = None,
+    time_window: PlausibleTime | None = DEFAULT_TIME_WINDOW,
     segment: bool = True,
     partition_rows: int | None = None,
     on_step: Callable[[str], None] | None = None,
@@ -163,7 +165,7 @@ def ingest(
     positions_path
         The Parquet file to write (atomically). Temporary files go to a hidden directory beside
         it and are removed on any exit.
-    format, columns, since, until, bbox, mmsi, encoding
+    format, columns, since, until, bbox, mmsi, encoding, time_window
         As in :func:`vessels.read_ais`.
     segment
         Add the track columns of :func:`vessels.tracks.segment` (otherwise the positions are
@@ -209,6 +211,7 @@ def ingest(
         bbox=bbox,
         mmsi=mmsi,
         encoding=encoding,
+        time_window=time_window,
     )
     tmp = Path(tempfile.mkdtemp(prefix=".vessels-ingest-", dir=target.parent))
     try:

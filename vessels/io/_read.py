@@ -455,6 +455,11 @@ def read_ais(
         raise TypeError(f"format must be a format name, got {type(format).__name__} {format!r}")
     if format is not None and format not in FORMATS:
         raise UserError(f"unknown format {format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
+    if time_window is not None and not isinstance(time_window, TimeWindow):
+        raise TypeError(
+            f"time_window: expected a vessels.cleaning.TimeWindow or None, "
+            f"got {type(time_window).__name__}"
+        )
     mapping = parse_columns(columns) if columns is not None else None
     check_encoding(encoding)
     sources = [src for f in expand_paths(paths) for src in open_sources(f)]
