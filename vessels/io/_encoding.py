@@ -69,10 +69,16 @@ def _bom_encoding(path: Path) -> str | None:
 
 
 def _valid_utf8(path: Path) -> bool:
+    """Whether the whole file is valid UTF-8 (ASCII chunks are checked without decoding)."""
     dec = codecs.getincrementaldecoder("utf-8")()
+    buf = bytearray(_CHUNK)
+    view = memoryview(buf)
     try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(_CHUNK):
+        with path.open("rb", buffering=0) as fh:
+            while n := fh.readinto(buf):
+                chunk = view[:n]
+                if n == _CHUNK and buf.isascii() and not dec.getstate()[0]:
+                    continue
                 dec.decode(chunk, final=False)
             dec.decode(b"", final=True)
     except UnicodeDecodeError:
