@@ -55,14 +55,14 @@ from vessels.flags import flag_from_mmsi, mmsi_valid, non_vessel_reason
 __all__ = [
     "AIS_EARLIEST",
     "CORRECTIONS",
-    "DEFAULT_TIME_WINDOW",
+    "DEFAULT_PLAUSIBLE_TIME",
     "ERROR",
     "FUTURE_MARGIN",
     "QUARANTINE_EXTRA_COLUMNS",
     "QUARANTINE_RULES",
     "RAW_COL",
     "Correction",
-    "TimeWindow",
+    "PlausibleTime",
     "apply_corrections",
     "classify",
     "clean",
@@ -134,20 +134,20 @@ def _utc(value: datetime | str) -> datetime:
 
 
 @dataclass(frozen=True)
-class TimeWindow:
+class PlausibleTime:
     """The plausible time window: rows outside it are quarantined with a named rule.
 
     ``ts < earliest`` is :data:`vessels.schema.RULE_TS_TOO_EARLY`; ``ts > latest`` is
     :data:`vessels.schema.RULE_TS_TOO_LATE`. ``latest=None`` means the run's clock
     (``datetime.now(UTC)`` when the rules are built) plus ``future_margin``. Pass
-    ``time_window=None`` to :func:`clean` / :func:`vessels.io.read_ais` to switch the rule off.
+    ``plausible_time=None`` to :func:`clean` / :func:`vessels.io.read_ais` to switch the rule off.
 
     Examples
     --------
-    >>> w = TimeWindow(earliest="2020-01-01", latest="2024-12-31")
+    >>> w = PlausibleTime(earliest="2020-01-01", latest="2024-12-31")
     >>> [d.year for d in w.bounds()]
     [2020, 2024]
-    >>> TimeWindow(earliest="2025-01-01", latest="2024-01-01")  # doctest: +ELLIPSIS
+    >>> PlausibleTime(earliest="2025-01-01", latest="2024-01-01")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     vessels.errors.ConfigError: time window: earliest 2025-01-01T00:00:00+00:00 is not before ...
@@ -185,7 +185,7 @@ class TimeWindow:
 
 
 #: The default window: from 2000-01-01 to the run's clock plus one day.
-DEFAULT_TIME_WINDOW = TimeWindow()
+DEFAULT_PLAUSIBLE_TIME = PlausibleTime()
 
 
 @dataclass(frozen=True)
@@ -293,16 +293,16 @@ def stage_defaults(lf: pl.LazyFrame) -> pl.LazyFrame:
 def classify(
     lf: pl.LazyFrame,
     extra_rules: Sequence[tuple[str, pl.Expr]] = (),
-    time_window: TimeWindow | None = DEFAULT_TIME_WINDOW,
+    plausible_time: PlausibleTime | None = DEFAULT_PLAUSIBLE_TIME,
 ) -> pl.LazyFrame:
     """Add the ``rule`` column: the first quarantine rule a row matches, or null.
 
-    Order: the reader's ``_error``, :data:`QUARANTINE_RULES`, the ``time_window`` rules (none
+    Order: the reader's ``_error``, :data:`QUARANTINE_RULES`, the ``plausible_time`` rules (none
     when it is None), ``extra_rules``, then the non-vessel station rules of
     :func:`vessels.flags.non_vessel_reason`.
     """
     lf = stage_defaults(lf)
-    window = time_window.rules() if time_window is not None else []
+    window = plausible_time.rules() if plausible_time is not None else []
     chain: Any = pl.when(pl.col(ERROR).is_not_null()).then(pl.col(ERROR))
     for name, cond in (*QUARANTINE_RULES, *window, *extra_rules):
         chain = chain.when(cond).then(pl.lit(name))
@@ -408,13 +408,13 @@ REQUIRED_COLUMNS = (S.MMSI, S.TS, S.LAT, S.LON)
 def clean(
     lf: pl.LazyFrame | pl.DataFrame,
     extra_rules: Sequence[tuple[str, pl.Expr]] = (),
-    time_window: TimeWindow | None = DEFAULT_TIME_WINDOW,
+    plausible_time: PlausibleTime | None = DEFAULT_PLAUSIBLE_TIME,
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Clean a staged or canonical frame: ``(positions, quarantine)``, both lazy.
 
     ``positions`` is in POSITION_SCHEMA exactly, sorted by (mmsi, ts), without exact duplicates;
     ``quarantine`` has one row per rejected input row with its rule (see :func:`classify`);
-    timestamps outside ``time_window`` (default :data:`DEFAULT_TIME_WINDOW`: 2000-01-01 to the
+    timestamps outside ``plausible_time`` (default :data:`DEFAULT_PLAUSIBLE_TIME`: 2000-01-01 to the
     run's clock + 1 day) are quarantined as ``ts_too_early`` / ``ts_too_late``.
 
     Examples
@@ -435,6 +435,6 @@ def clean(
     S.require_frame(lf, "lf", "clean")
     S.require_columns(lf, REQUIRED_COLUMNS, what="clean: frame")
     lazy = lf.lazy()
-    classified = classify(lazy, extra_rules, time_window)
+    classified = classify(lazy, extra_rules, plausible_time)
     accepted = apply_corrections(classified.filter(pl.col(S.RULE).is_null()))
     return drop_duplicates(accepted), quarantine_frame(classified)

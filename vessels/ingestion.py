@@ -25,8 +25,7 @@ import polars as pl
 from polars.io.plugins import register_io_source
 
 from vessels import schema as S
-from vessels.cleaning import DEFAULT_TIME_WINDOW, content_columns
-from vessels.cleaning import TimeWindow as PlausibleTime
+from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime, content_columns
 from vessels.errors import UserError
 from vessels.filters import BBox
 from vessels.io import FILE_NO, Ingested, read_ais
@@ -151,7 +150,7 @@ def ingest(
     bbox: BBox | Sequence[float] | str | None = None,
     mmsi: int | Iterable[int] | None = None,
     encoding: str | None = None,
-    time_window: PlausibleTime | None = DEFAULT_TIME_WINDOW,
+    plausible_time: PlausibleTime | None = DEFAULT_PLAUSIBLE_TIME,
     segment: bool = True,
     partition_rows: int | None = None,
     on_step: Callable[[str], None] | None = None,
@@ -165,7 +164,7 @@ def ingest(
     positions_path
         The Parquet file to write (atomically). Temporary files go to a hidden directory beside
         it and are removed on any exit.
-    format, columns, since, until, bbox, mmsi, encoding, time_window
+    format, columns, since, until, bbox, mmsi, encoding, plausible_time
         As in :func:`vessels.read_ais`.
     segment
         Add the track columns of :func:`vessels.tracks.segment` (otherwise the positions are
@@ -211,7 +210,7 @@ def ingest(
         bbox=bbox,
         mmsi=mmsi,
         encoding=encoding,
-        time_window=time_window,
+        plausible_time=plausible_time,
     )
     tmp = Path(tempfile.mkdtemp(prefix=".vessels-ingest-", dir=target.parent))
     try:

@@ -35,8 +35,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._version import __version__
-from vessels.cleaning import DEFAULT_TIME_WINDOW
-from vessels.cleaning import TimeWindow as PlausibleTime
+from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime
 from vessels.errors import ConfigError
 from vessels.events import detect_events
 from vessels.filters import BBox, TimeWindow, mmsi_list
@@ -341,7 +340,7 @@ def run(
     format: str | None = None,
     columns: str | Mapping[str, str] | None = None,
     encoding: str | None = None,
-    time_window: PlausibleTime | None = DEFAULT_TIME_WINDOW,
+    plausible_time: PlausibleTime | None = DEFAULT_PLAUSIBLE_TIME,
     overwrite: bool = False,
     top_n: int = 50,
     map: bool = True,
@@ -374,8 +373,8 @@ def run(
         Passed to ``vessels.read_ais`` for files whose format cannot be detected.
     encoding
         Text encoding of the input files (default UTF-8), passed to ``vessels.read_ais``.
-    time_window
-        Plausible time window (``vessels.cleaning.TimeWindow``; default 2000-01-01 to the
+    plausible_time
+        Plausible time window (``vessels.cleaning.PlausibleTime``; default 2000-01-01 to the
         run's clock + 1 day; None: off), passed to ``vessels.read_ais``.
     top_n
         Vessels drawn on the map.
@@ -429,7 +428,7 @@ def run(
                 bbox=box,
                 mmsi=mmsi_list_,
                 encoding=encoding,
-                time_window=time_window,
+                plausible_time=plausible_time,
                 partition_rows=partition_rows,
             )
             positions = pl.read_parquet(ingested.positions)

@@ -163,7 +163,7 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     RULE: pl.String(),
     RAW: pl.String(),
 }
-#: Quarantine rule names shared by readers and cleaning (see vessels.cleaning.TimeWindow and
+#: Quarantine rule names shared by readers and cleaning (see vessels.cleaning.PlausibleTime and
 #: vessels.io): a timestamp before / after the plausible window, a line that is not valid text in
 #: the file's encoding, a line whose double quotes do not follow RFC 4180.
 RULE_TS_TOO_EARLY = "ts_too_early"

@@ -4,7 +4,7 @@ One implausible row (1970, 9999) among 100 k positions of 2024 used to make the 
 walk a 10-minute grid over decades (minutes to hours, memory growing). Each case times the same
 read → segment → detect run with and without that row in this process and compares the ratio
 (best of two runs each, so a busy machine does not decide): not a timed threshold.
-``time_window=None`` switches the cleaning rule off, so the detectors themselves see the row;
+``plausible_time=None`` switches the cleaning rule off, so the detectors themselves see the row;
 with the default window the row is quarantined before them.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from vessels.cleaning import DEFAULT_TIME_WINDOW, TimeWindow
+from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime
 from vessels.events import detect_events
 from vessels.io import read_ais
 from vessels.tracks import segment
@@ -52,9 +52,9 @@ def _write(path: Path, odd: str | None) -> int:
     return frame.height
 
 
-def _run(path: Path, window: TimeWindow | None) -> tuple[float, int, int]:
+def _run(path: Path, window: PlausibleTime | None) -> tuple[float, int, int]:
     t = time.perf_counter()
-    positions = read_ais(path, time_window=window).positions.collect()
+    positions = read_ais(path, plausible_time=window).positions.collect()
     events = detect_events(segment(positions))
     return time.perf_counter() - t, positions.height, events.height
 
@@ -73,12 +73,12 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     [
         ("1970-01-01T00:00:00", None),
         ("9999-12-31T00:00:00", None),
-        ("1970-01-01T00:00:00", DEFAULT_TIME_WINDOW),
+        ("1970-01-01T00:00:00", DEFAULT_PLAUSIBLE_TIME),
     ],
     ids=["1970-rule-off", "9999-rule-off", "1970-rule-on"],
 )
 def test_one_implausible_row_costs_at_most_twice(
-    base: dict[str, object], tmp_path: Path, odd: str, window: TimeWindow | None
+    base: dict[str, object], tmp_path: Path, odd: str, window: PlausibleTime | None
 ) -> None:
     path = base["path"]
     times = base["times"]

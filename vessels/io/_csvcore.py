@@ -54,7 +54,7 @@ NULL_TOKENS = ("", "NULL", "NA", "N/A")
 #: Epoch numbers are read by magnitude: below 1e11 seconds (up to year 5138), below 1e14
 #: milliseconds, below 1e17 microseconds, below 1e20 nanoseconds; anything larger is not a
 #: time. A value read in the wrong unit lands far outside the plausible time window
-#: (vessels.cleaning.TimeWindow), so it is quarantined rather than silently shifted.
+#: (vessels.cleaning.PlausibleTime), so it is quarantined rather than silently shifted.
 EPOCH_UNITS_US = ((1e11, 1e6), (1e14, 1e3), (1e17, 1.0), (1e20, 1e-3))
 
 

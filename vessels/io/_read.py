@@ -12,18 +12,16 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.cleaning import (
-    DEFAULT_TIME_WINDOW,
+    DEFAULT_PLAUSIBLE_TIME,
     ERROR,
     RAW_COL,
+    PlausibleTime,
     apply_corrections,
     classify,
     content_columns,
     correction_counts,
     drop_duplicates,
     quarantine_frame,
-)
-from vessels.cleaning import (
-    TimeWindow as PlausibleTime,
 )
 from vessels.errors import FormatError, UserError
 from vessels.filters import BBox, TimeWindow, mmsi_list
@@ -397,7 +395,7 @@ def read_ais(
     bbox: BBox | Sequence[float] | str | None = None,
     mmsi: int | Iterable[int] | None = None,
     encoding: str | None = None,
-    time_window: PlausibleTime | None = DEFAULT_TIME_WINDOW,
+    plausible_time: PlausibleTime | None = DEFAULT_PLAUSIBLE_TIME,
 ) -> Ingested:
     """Read AIS files of any supported format into cleaned canonical positions.
 
@@ -422,8 +420,8 @@ def read_ais(
         Files with a UTF-16/32 byte-order mark are decoded with it whatever is declared. Lines
         that are not valid in the encoding are quarantined as ``invalid_utf8`` (with file and
         line), never a crash.
-    time_window
-        Plausible time window (:class:`vessels.cleaning.TimeWindow`; default 2000-01-01 to the
+    plausible_time
+        Plausible time window (:class:`vessels.cleaning.PlausibleTime`; default 2000-01-01 to the
         run's clock + 1 day): rows outside are quarantined as ``ts_too_early`` /
         ``ts_too_late``. ``None`` switches the rule off.
 
@@ -455,10 +453,10 @@ def read_ais(
         raise TypeError(f"format must be a format name, got {type(format).__name__} {format!r}")
     if format is not None and format not in FORMATS:
         raise UserError(f"unknown format {format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
-    if time_window is not None and not isinstance(time_window, TimeWindow):
+    if plausible_time is not None and not isinstance(plausible_time, PlausibleTime):
         raise TypeError(
-            f"time_window: expected a vessels.cleaning.TimeWindow or None, "
-            f"got {type(time_window).__name__}"
+            f"plausible_time: expected a vessels.cleaning.PlausibleTime or None, "
+            f"got {type(plausible_time).__name__}"
         )
     mapping = parse_columns(columns) if columns is not None else None
     check_encoding(encoding)
@@ -475,5 +473,5 @@ def read_ais(
         formats[src.name] = fmt
         staged.append(_stage_one(src, fmt, mapping, rank[src.name]))
     lf = pl.concat(staged, how="vertical") if len(staged) > 1 else staged[0]
-    classified = classify(lf, _filter_rule(window, box, mmsi_values), time_window)
+    classified = classify(lf, _filter_rule(window, box, mmsi_values), plausible_time)
     return Ingested(classified, formats)

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from vessels import schema as S
-from vessels.cleaning import AIS_EARLIEST, DEFAULT_TIME_WINDOW, TimeWindow, clean
+from vessels.cleaning import AIS_EARLIEST, DEFAULT_PLAUSIBLE_TIME, PlausibleTime, clean
 from vessels.errors import ConfigError
 from vessels.io import read_ais
 
@@ -23,8 +23,8 @@ def _one(ts: datetime) -> pl.LazyFrame:
     )
 
 
-def _rule(ts: datetime, window: TimeWindow | None = DEFAULT_TIME_WINDOW) -> str | None:
-    positions, quarantine = clean(_one(ts), time_window=window)
+def _rule(ts: datetime, window: PlausibleTime | None = DEFAULT_PLAUSIBLE_TIME) -> str | None:
+    positions, quarantine = clean(_one(ts), plausible_time=window)
     q = quarantine.collect()
     assert q.height + positions.collect().height == 1
     return q[S.RULE].item() if q.height else None
@@ -53,15 +53,15 @@ def test_default_window(ts: datetime, rule: str | None) -> None:
 def test_window_off_and_configured() -> None:
     old = datetime(1970, 1, 1, tzinfo=UTC)
     assert _rule(old, None) is None
-    assert _rule(old, TimeWindow(earliest="1960-01-01")) is None
-    narrow = TimeWindow(earliest="2024-01-01", latest="2024-12-31T23:59:59")
+    assert _rule(old, PlausibleTime(earliest="1960-01-01")) is None
+    narrow = PlausibleTime(earliest="2024-01-01", latest="2024-12-31T23:59:59")
     assert _rule(datetime(2025, 1, 1, tzinfo=UTC), narrow) == S.RULE_TS_TOO_LATE
     assert _rule(datetime(2023, 12, 31, tzinfo=UTC), narrow) == S.RULE_TS_TOO_EARLY
     assert _rule(datetime(2024, 7, 1, tzinfo=UTC), narrow) is None
 
 
 def test_latest_follows_the_run_clock() -> None:
-    w = TimeWindow(future_margin=timedelta(hours=1))
+    w = PlausibleTime(future_margin=timedelta(hours=1))
     now = datetime(2030, 1, 1, tzinfo=UTC)
     assert w.bounds(now) == (AIS_EARLIEST, now + timedelta(hours=1))
 
@@ -73,7 +73,7 @@ def test_latest_follows_the_run_clock() -> None:
 )
 def test_bad_window_refused(kwargs: dict[str, str]) -> None:
     with pytest.raises(ConfigError, match="time window"):
-        TimeWindow(**kwargs)
+        PlausibleTime(**kwargs)
 
 
 INSTANT = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
@@ -128,7 +128,7 @@ def test_run_passes_the_window_through(tmp_path: Path) -> None:
         + "345070339,1970-01-01T00:00:00,31.0,-114.5,5,60,511\n"
     )
     on = run(path, no_default_zones=True, map=False)
-    off = run(path, no_default_zones=True, map=False, time_window=None)
+    off = run(path, no_default_zones=True, map=False, plausible_time=None)
     assert (on.summary["accepted_rows"], on.summary["quarantined_rows"]) == (1, 1)
     assert (off.summary["accepted_rows"], off.summary["quarantined_rows"]) == (2, 0)
 
@@ -136,5 +136,5 @@ def test_run_passes_the_window_through(tmp_path: Path) -> None:
 def test_window_of_the_wrong_type_refused(tmp_path: Path) -> None:
     path = tmp_path / "ais.csv"
     path.write_text(HEADER + "345070339,2024-06-01T00:00:00,31.0,-114.5,5,60,511\n")
-    with pytest.raises(TypeError, match="TimeWindow"):
-        read_ais(path, time_window="2020-01-01")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="PlausibleTime"):
+        read_ais(path, plausible_time="2020-01-01")  # type: ignore[arg-type]
