@@ -58,6 +58,7 @@ __all__ = [
     "DEFAULT_PLAUSIBLE_TIME",
     "ERROR",
     "FUTURE_MARGIN",
+    "IDENTITY_RULE",
     "QUARANTINE_EXTRA_COLUMNS",
     "QUARANTINE_RULES",
     "RAW_COL",
@@ -69,6 +70,7 @@ __all__ = [
     "content_columns",
     "correction_counts",
     "drop_duplicates",
+    "join_identity",
     "quarantine_frame",
     "stage_defaults",
 ]
@@ -188,6 +190,26 @@ class PlausibleTime:
 DEFAULT_PLAUSIBLE_TIME = PlausibleTime()
 
 
+def _has_identity() -> pl.Expr:
+    text = [
+        pl.col(c).is_not_null() & (pl.col(c).cast(pl.String) != "")
+        for c in (S.VESSEL_NAME, S.CALLSIGN, S.DESTINATION)
+    ]
+    codes = [
+        _f(c).fill_null(0.0) > 0.0 for c in (S.IMO, S.SHIP_TYPE, S.LENGTH_M, S.WIDTH_M, S.DRAFT_M)
+    ]
+    return pl.any_horizontal(*text, *codes).fill_null(False)
+
+
+#: An identity row: no position, but the name, call sign, IMO, ship type, dimensions, draught or
+#: destination of a vessel (a DMA static row with position 91/181, or a static-only row of any
+#: CSV). Counted as ``identity_rows`` (not quarantined); its fields are joined onto the vessel's
+#: positions by :func:`join_identity`. Checked after ``missing_mmsi`` / ``missing_ts``.
+IDENTITY_RULE: pl.Expr = (
+    QUARANTINE_RULES[2][1] & _has_identity() & non_vessel_reason(pl.col(S.MMSI)).is_null()
+)
+
+
 @dataclass(frozen=True)
 class Correction:
     """A value-level fix: where ``condition`` holds, ``column`` becomes ``value``."""
@@ -297,14 +319,18 @@ def classify(
 ) -> pl.LazyFrame:
     """Add the ``rule`` column: the first quarantine rule a row matches, or null.
 
-    Order: the reader's ``_error``, :data:`QUARANTINE_RULES`, the ``plausible_time`` rules (none
-    when it is None), ``extra_rules``, then the non-vessel station rules of
-    :func:`vessels.flags.non_vessel_reason`.
+    Order: the reader's ``_error``, :data:`QUARANTINE_RULES` (with :data:`IDENTITY_RULE`, rule
+    ``identity_rows``, after ``missing_ts``), the ``plausible_time`` rules (none when it is
+    None), ``extra_rules``, then the non-vessel station rules of
+    :func:`vessels.flags.non_vessel_reason`. ``identity_rows`` is not a quarantine rule: see
+    :func:`join_identity`.
     """
     lf = stage_defaults(lf)
     window = plausible_time.rules() if plausible_time is not None else []
     chain: Any = pl.when(pl.col(ERROR).is_not_null()).then(pl.col(ERROR))
-    for name, cond in (*QUARANTINE_RULES, *window, *extra_rules):
+    identity = ((S.IDENTITY_ROWS, IDENTITY_RULE),)
+    rules = (*QUARANTINE_RULES[:2], *identity, *QUARANTINE_RULES[2:], *window, *extra_rules)
+    for name, cond in rules:
         chain = chain.when(cond).then(pl.lit(name))
     rule = chain.otherwise(non_vessel_reason(pl.col(S.MMSI)))
     return lf.with_columns(rule.alias(S.RULE)).with_columns(
@@ -381,6 +407,52 @@ def drop_duplicates(
     )
 
 
+def join_identity(positions: pl.LazyFrame, identity: pl.LazyFrame) -> pl.LazyFrame:
+    """Fill the identity columns of ``positions`` from identity rows of the same MMSI, as-of.
+
+    Each position keeps its own values; a null field takes the value of the latest identity row
+    at or before the position's time that carries that field (so DMA rows, or NMEA type 24 parts
+    A and B, combine), and for a field no earlier row carries, the earliest later row's value
+    (positions before a vessel's first identity report). Both joins are polars ``join_asof`` by
+    MMSI; the result is sorted by (mmsi, ts).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, UTC
+    >>> t = [datetime(2024, 1, 1, h, tzinfo=UTC) for h in range(4)]
+    >>> pos = pl.LazyFrame({S.MMSI: [1, 1, 1], S.TS: [t[0], t[2], t[3]],
+    ...                     S.VESSEL_NAME: [None, None, "OWN"]})
+    >>> ident = pl.LazyFrame({S.MMSI: [1, 1], S.TS: [t[1], t[2]],
+    ...                       S.VESSEL_NAME: ["FIRST", None], S.IMO: [None, 9320063]})
+    >>> out = join_identity(pos, ident).collect()
+    >>> out.select(S.VESSEL_NAME, S.IMO).rows()
+    [('FIRST', 9320063), ('FIRST', 9320063), ('OWN', 9320063)]
+    """
+    have = identity.collect_schema().names()
+    fields = [f for f in S.IDENTITY_FIELDS if f in have]
+    pos_names = positions.collect_schema().names()
+    ident = identity.select(S.MMSI, S.TS, *fields).sort(S.MMSI, S.TS)
+    back = ident.with_columns(pl.col(fields).forward_fill().over(S.MMSI)).rename(
+        {f: f"_b_{f}" for f in fields}
+    )
+    ahead = ident.with_columns(pl.col(fields).backward_fill().over(S.MMSI)).rename(
+        {f: f"_a_{f}" for f in fields}
+    )
+    joined = (
+        positions.sort(S.MMSI, S.TS)
+        .join_asof(back, on=S.TS, by=S.MMSI, strategy="backward", check_sortedness=False)
+        .join_asof(ahead, on=S.TS, by=S.MMSI, strategy="forward", check_sortedness=False)
+    )
+    fill = []
+    for f in fields:
+        own = [pl.col(f)] if f in pos_names else []
+        dtype = positions.collect_schema()[f] if f in pos_names else None
+        value = pl.coalesce(*own, pl.col(f"_b_{f}"), pl.col(f"_a_{f}"))
+        fill.append((value.cast(dtype) if dtype is not None else value).alias(f))
+    return joined.with_columns(fill).drop([f"_{k}_{f}" for f in fields for k in "ba"])
+
+
 def quarantine_frame(classified: pl.LazyFrame, *, exclude: Sequence[str] = ()) -> pl.LazyFrame:
     """The quarantined rows of a classified frame in QUARANTINE_SCHEMA (+ mmsi, ts, lat, lon).
 
@@ -437,4 +509,6 @@ def clean(
     lazy = lf.lazy()
     classified = classify(lazy, extra_rules, plausible_time)
     accepted = apply_corrections(classified.filter(pl.col(S.RULE).is_null()))
-    return drop_duplicates(accepted), quarantine_frame(classified)
+    identity = apply_corrections(classified.filter(pl.col(S.RULE) == S.IDENTITY_ROWS))
+    accepted = join_identity(accepted, identity)
+    return drop_duplicates(accepted), quarantine_frame(classified, exclude=[S.IDENTITY_ROWS])

@@ -154,7 +154,31 @@ ZONE_TABLE_COLUMNS = (
     "geometry",
 )
 
+#: How a position's ``ts`` was obtained (an extra column of read positions, not part of
+#: POSITION_SCHEMA): a time column of the file, an NMEA tag block ``c:``, a time written before
+#: the sentence on the line, an epoch after it, reconstructed from base-station UTC reports and the
+#: report's own UTC second, or assumed from ``--start-time``.
+TS_SOURCE = "ts_source"
+TS_SOURCES = ("column", "tag_block", "line_prefix", "trailing_epoch", "base_station", "assumed")
+TS_SOURCE_DTYPE = pl.Enum(list(TS_SOURCES))
+
 # --- quarantine -------------------------------------------------------------------------------
+#: Accounting bucket (and ``rule`` value in classified frames) of identity rows: static reports
+#: (NMEA types 5 and 24) and CSV rows with the identity of a vessel but no position (DMA). Their
+#: fields are joined onto the vessel's positions; they are neither positions nor quarantined:
+#: input_rows = accepted_rows + quarantined_rows + duplicate_rows + identity_rows + filtered_rows.
+IDENTITY_ROWS = "identity_rows"
+#: Columns an identity row carries to the positions of its vessel (as-of join in time).
+IDENTITY_FIELDS = (
+    VESSEL_NAME,
+    CALLSIGN,
+    IMO,
+    SHIP_TYPE,
+    LENGTH_M,
+    WIDTH_M,
+    DRAFT_M,
+    DESTINATION,
+)
 RULE = "rule"
 RAW = "raw"
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {

@@ -43,9 +43,11 @@ def test_garbage_never_crashes_and_accounting_balances(lines: list[str]) -> None
     positions, s = _ingest(lines)
     assert s["input_rows"] == len(lines)
     assert s["balanced"]
-    assert s["input_rows"] == s["accepted_rows"] + s["quarantined_rows"] + s["duplicate_rows"]
+    assert s["input_rows"] == (
+        s["accepted_rows"] + s["quarantined_rows"] + s["duplicate_rows"] + s[S.IDENTITY_ROWS]
+    )
     assert positions.height == s["accepted_rows"]
-    assert positions.schema == pl.Schema(S.POSITION_SCHEMA)
+    assert positions.schema == pl.Schema({**S.POSITION_SCHEMA, S.TS_SOURCE: S.TS_SOURCE_DTYPE})
     assert positions[S.LAT].abs().max() is None or positions[S.LAT].abs().max() <= 90  # type: ignore[operator]
 
 

@@ -97,6 +97,11 @@ class Layout:
     #: ais_class text -> "A"/"B"; other values become a reader rule (non-vessel rows)
     class_map: Mapping[str, str] | None = None
     non_vessel_prefix: str = "non_vessel"
+    #: header names of a cargo/hazard column written as words (DMA ``Cargo type``) and the
+    #: second digit of the AIS ship type each word stands for: a group code (20, 40, 60, 70,
+    #: 80, 90) plus that digit is the full code (``Tanker`` + ``Category X`` = 81)
+    cargo_columns: tuple[str, ...] = ()
+    cargo_codes: Mapping[str, int] = field(default_factory=dict)
 
     def resolve(self, header: list[str]) -> dict[str, int] | None:
         """Canonical column -> index in ``header``, or None when a required column is missing."""
@@ -304,6 +309,35 @@ def stage_csv(
             errors.append(pl.when(not_number).then(pl.lit(f"unparseable_{canon}")))
         else:
             parsed.append(raw.alias(canon))
+    # words of text-coded columns that map to no code: counted in summary.json
+    unmapped: list[pl.Expr] = []
+    for canon in present:
+        if canon in layout.text_codes:
+            raw = r(canon)
+            unmapped.append(
+                pl.when(raw.is_not_null() & pl.col(canon).is_null()).then(pl.lit(f"{canon}:") + raw)
+            )
+    cargo_idx = next(
+        (i for i, h in enumerate(header) for c in layout.cargo_columns if h.lower() == c.lower()),
+        None,
+    )
+    cargo_fix: list[pl.Expr] = []
+    if cargo_idx is not None and S.SHIP_TYPE in present:
+        text = pl.col(f"f{cargo_idx}").str.strip_chars()
+        word = pl.when(text.is_in(nulls)).then(None).otherwise(text)
+        codes = {k.lower(): v for k, v in layout.cargo_codes.items()}
+        digit = word.str.to_lowercase().replace_strict(codes, default=None, return_dtype=pl.Float64)
+        unmapped.append(
+            pl.when(word.is_not_null() & digit.is_null()).then(pl.lit("cargo_type:") + word)
+        )
+        group = pl.col(S.SHIP_TYPE)
+        is_group = group.is_in([20.0, 40.0, 60.0, 70.0, 80.0, 90.0])
+        cargo_fix.append(
+            pl.when(is_group & digit.is_not_null())
+            .then(group + digit)
+            .otherwise(group)
+            .alias(S.SHIP_TYPE)
+        )
     line = pl.col("line")
     bad_lines = sorted(invalid_lines)
     error = pl.coalesce(
@@ -326,6 +360,7 @@ def stage_csv(
     return (
         split.with_columns(raws)
         .with_columns(parsed)
+        .with_columns(cargo_fix)
         .select(
             *mmsi_out,
             *outputs,
@@ -333,5 +368,6 @@ def stage_csv(
             pl.col("_line").cast(pl.UInt64).alias(S.SOURCE_ROW),
             error.alias(ERROR),
             line.alias(RAW_COL),
+            (pl.coalesce(unmapped) if unmapped else pl.lit(None, pl.String)).alias("_unmapped"),
         )
     )

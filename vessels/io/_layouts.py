@@ -76,7 +76,10 @@ DMA_NAV_STATUS: dict[str, int] = {
     "Unknown value": 15,
 }
 
-#: DMA ship-type words -> the representative ITU ship-type code (first digit of the group).
+#: DMA ship-type words -> ITU ship-type code (ITU-R M.1371-5 Table 53). Group words (WIG, HSC,
+#: Passenger, Cargo, Tanker, Other) give the group code ``x0``; the ``Cargo type`` column adds the
+#: second digit (:data:`DMA_CARGO`). "Reserved" (38/39 or 1-19) maps to no single code: such
+#: words are counted in summary.json (``unmapped_words``) and the ship type stays null.
 DMA_SHIP_TYPE: dict[str, int] = {
     "WIG": 20,
     "Fishing": 30,
@@ -94,12 +97,30 @@ DMA_SHIP_TYPE: dict[str, int] = {
     "Port tender": 53,
     "Anti-pollution": 54,
     "Law enforcement": 55,
+    "Spare 1": 56,
+    "Spare 2": 57,
+    "Spare - Local Vessel": 56,
     "Medical": 58,
     "Not party to conflict": 59,
     "Passenger": 60,
     "Cargo": 70,
     "Tanker": 80,
     "Other": 90,
+}
+
+#: DMA ``Cargo type`` words -> second digit of the ship type (ITU-R M.1371-5 Table 53: 1-4 =
+#: carrying dangerous goods, harmful substances or marine pollutants of IMO hazard or pollutant
+#: category X/Y/Z/OS, formerly hazard category A/B/C/D; 9 = no additional information).
+DMA_CARGO: dict[str, int] = {
+    "Category X": 1,
+    "Category Y": 2,
+    "Category Z": 3,
+    "Category OS": 4,
+    "Hazardous category A": 1,
+    "Hazardous category B": 2,
+    "Hazardous category C": 3,
+    "Hazardous category D": 4,
+    "No additional information": 9,
 }
 
 DMA = Layout(
@@ -128,6 +149,8 @@ DMA = Layout(
     text_codes={S.NAV_STATUS: DMA_NAV_STATUS, S.SHIP_TYPE: DMA_SHIP_TYPE},
     class_map={"Class A": "A", "Class B": "B"},
     non_vessel_prefix="non_vessel_dma",
+    cargo_columns=("Cargo type",),
+    cargo_codes=DMA_CARGO,
 )
 
 LAYOUTS: dict[str, Layout] = {

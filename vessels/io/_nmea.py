@@ -2,42 +2,68 @@
 
 Decoding AIS means unpacking the 6-bit payload of every message, so this reader necessarily
 touches each message in Python (pyais, MIT). aiscat is faster but GPL-3 and therefore not usable
-in an MIT project. Measured throughput is in ``benchmarks/results/ingest.md``.
+in an MIT project. Measured throughput is in BENCHMARKS.md.
 
-What counts as one input row: one *message* (a multi-fragment message is one row whose
-``source_row`` is the line of its first fragment and whose raw text is its lines joined by
-newlines). Quarantine rules of this reader:
+**Framing.** A line may hold several sentences, each with or without its own IEC 61162-450 tag
+block (``\\s:rx,c:1718000000*hh\\!ABVDM,2,1,8,A,...*28\\g:2-2-8*hh\\!AIVDM,2,2,8,A,...*2C``).
+Every sentence's checksum (and its tag block's) is checked on its own; a bad one loses that
+sentence only. Fragments of a multi-part message are assembled within a line and across lines,
+keyed by the tag-block group ``g:`` when there is one, else by (sequential id, channel); the talker
+id (``AI``, ``AB``, ``BS``...) may differ between fragments.
 
-``empty_line``, ``not_nmea`` (no ``!`` sentence on the line), ``malformed_sentence``,
-``bad_checksum`` (sentence or tag block), ``orphan_fragment`` (a fragment whose message never
-completes), ``bad_bit_count`` (payload shorter than its message type needs), ``undecodable``,
-``no_timestamp`` (neither a tag-block ``c:`` epoch nor a trailing epoch field),
-``static_report`` (types 5 and 24: their fields are joined onto the vessel's positions, the
-message itself is not a position), ``non_vessel_base_station`` (type 4), ``non_vessel_sar_aircraft``
-(type 9), ``non_vessel_aid_to_navigation`` (type 21) and ``not_a_position_type_<n>``.
+**Rows.** One input row is one *message* (a multi-fragment message is one row whose
+``source_row`` is the line of its first fragment and whose raw text is its sentences joined by
+newlines); several messages on one line are several rows of that line. A sentence or fragment that
+fails is one quarantined row.
 
-Static data (name, call sign, IMO, ship type, dimensions, draught, destination) is joined onto
-each position from the latest static report of the same MMSI at or before the position's time
-(each field from the latest report that carries it, so type 24 parts A and B combine).
+**Time** (column ``ts_source``): the tag block ``c:`` epoch (``tag_block``), a time written before
+the sentence on the line (``line_prefix``: ISO 8601, local with ``time_zone``, or a Unix epoch), or
+an epoch after it (``trailing_epoch``). A message with none of these is placed by **time
+reconstruction** (``base_station``): the UTC date and time of base-station reports (types 4 and
+11) and the times of the timed messages are anchors; a message between two anchors gets the time
+interpolated in line order, a message before the first / after the last anchor the time
+extrapolated with the log's line rate (at most :data:`ANCHOR_TOLERANCE_S` away from the anchor);
+then its own UTC-second field (0-59) fixes the second and the minute is the one nearest that
+estimate. Messages between anchors more than :data:`MAX_ANCHOR_GAP_S` apart, or too far outside
+the anchors, are quarantined as ``time_not_placeable``. With no anchor at all, ``start_time``
+(``--start-time``) gives the time of the first message and each next one advances by its UTC
+second in line order (``assumed``); without it they are ``no_timestamp``.
+
+**Identity.** Static and voyage reports (types 5 and 24) are *identity rows*
+(:data:`vessels.schema.IDENTITY_ROWS`): not positions and not quarantined; their name, call sign,
+IMO, ship type, dimensions, draught and destination are joined onto the vessel's positions as-of
+in time by :func:`vessels.cleaning.join_identity` (as for DMA identity rows). Type 19 carries both.
+
+Quarantine rules of this reader: ``empty_line``, ``not_nmea`` (no ``!`` sentence on the line),
+``malformed_sentence``, ``bad_checksum`` (sentence or tag block), ``orphan_fragment``,
+``bad_bit_count`` (payload shorter than its message type needs), ``undecodable``,
+``no_timestamp``, ``time_not_placeable``, ``non_vessel_base_station`` (type 4),
+``non_vessel_sar_aircraft`` (9), ``non_vessel_aid_to_navigation`` (21) and
+``not_a_position_type_<n>``.
 """
 
 from __future__ import annotations
 
 import operator
 import re
+from datetime import UTC, datetime
 from functools import reduce
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from vessels import schema as S
 from vessels.cleaning import ERROR, RAW_COL
 
-__all__ = ["stage_nmea"]
+if TYPE_CHECKING:
+    from vessels.io._read import Clock
+
+__all__ = ["ANCHOR_TOLERANCE_S", "MAX_ANCHOR_GAP_S", "stage_nmea"]
 
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 24})
+ANCHOR_TYPES = frozenset({4, 11})
 NON_VESSEL_TYPES = {
     4: "non_vessel_base_station",
     9: "non_vessel_sar_aircraft",
@@ -52,22 +78,48 @@ MIN_BITS = {
     4: 168,
     5: 420,
     9: 168,
+    11: 168,
     18: 168,
     19: 312,
     21: 272,
     24: 160,
     27: 96,
 }
+#: Time reconstruction: a message before the first / after the last anchor is placed only if its
+#: time extrapolated with the log's line rate is at most this far from the anchor (and the log has
+#: two anchors or more, to measure that rate). Within this distance the UTC second resolves the
+#: minute unless the line rate changed by half.
+ANCHOR_TOLERANCE_S = 60.0
+#: Time reconstruction: messages between two anchors further apart than this are not placed.
+MAX_ANCHOR_GAP_S = 600.0
+#: Anchors (base-station reports) whose time runs backwards by more than this against earlier
+#: anchors, or lies more than a day from the median anchor, are ignored (a wrong station clock).
+ANCHOR_BACKWARD_S = 5.0
+
 _TRAILING_EPOCH = re.compile(r"^\s*,?\s*(\d{9,13}(?:\.\d+)?)\s*$")
-STATIC_FIELDS = (
-    S.VESSEL_NAME,
-    S.CALLSIGN,
-    S.IMO,
-    S.SHIP_TYPE,
-    S.LENGTH_M,
-    S.WIDTH_M,
-    S.DRAFT_M,
-    S.DESTINATION,
+_PREFIX_ISO = re.compile(
+    r"^\s*\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]00:?00)?\]?[\s,;:]*$"
+)
+_PREFIX_EPOCH = re.compile(r"^\s*(\d{9,10}(?:\.\d+)?|\d{12,13})[\s,;:]*$")
+#: (tag block content or None, sentence) of each sentence on a line
+_SENTENCE = re.compile(r"(?:\\([^\\]*)\\)?(![A-Z]{2}VD[MO],[^!\\]*?\*[0-9A-Fa-f]{2})")
+_KEYS = (
+    S.MMSI,
+    "_ts_s",
+    S.TS_SOURCE,
+    "_sec",
+    "_line",
+    S.LAT,
+    S.LON,
+    S.SOG_KN,
+    S.COG_DEG,
+    S.HEADING_DEG,
+    S.NAV_STATUS,
+    S.AIS_CLASS,
+    *S.IDENTITY_FIELDS,
+    ERROR,
+    S.SOURCE_ROW,
+    RAW_COL,
 )
 
 
@@ -83,40 +135,117 @@ def _epoch_s(value: str) -> float | None:
     return v / 1000.0 if v > 1e11 else v  # milliseconds in some receivers
 
 
+def _tag(content: str) -> tuple[str | None, float | None, str | None]:
+    """(error, epoch seconds, group id) of one tag block's content (between the backslashes)."""
+    body, star, cs = content.partition("*")
+    if star and cs:
+        try:
+            if int(cs[:2], 16) != _xor(body):
+                return "bad_checksum", None, None
+        except ValueError:
+            return "bad_checksum", None, None
+    ts = group = None
+    for part in body.split(","):
+        if part.startswith("c:"):
+            ts = _epoch_s(part[2:])
+        elif part.startswith("g:"):
+            group = part[2:].rpartition("-")[2] or None
+    return None, ts, group
+
+
+def _prefix_time(prefix: str, zone: Any) -> float | None:
+    """Epoch seconds of a time written before the first sentence (None if there is none)."""
+    if not prefix.strip():
+        return None
+    m = _PREFIX_ISO.match(prefix)
+    if m:
+        y, mo, d, h, mi, sec = (int(g) for g in m.groups()[:6])
+        try:
+            dt = datetime(y, mo, d, h, mi, sec)
+        except ValueError:
+            return None
+        frac = float(m.group(7)) if m.group(7) else 0.0
+        tz = UTC if (m.group(8) or zone is None) else zone
+        return dt.replace(tzinfo=tz).timestamp() + frac
+    m = _PREFIX_EPOCH.match(prefix)
+    if m:
+        return _epoch_s(m.group(1))
+    return None
+
+
 def _parse_line(text: str) -> tuple[str | None, str | None, float | None]:
-    """(sentence, error, epoch seconds) of one line."""
-    ts: float | None = None
-    body = text
-    if text.startswith("\\"):
-        end = text.find("\\", 1)
-        if end < 0:
-            return None, "malformed_sentence", None
-        tag = text[1:end]
-        body = text[end + 1 :]
-        content, star, cs = tag.partition("*")
-        if star and cs:
-            try:
-                if int(cs[:2], 16) != _xor(content):
-                    return None, "bad_checksum", None
-            except ValueError:
-                return None, "bad_checksum", None
-        for part in content.split(","):
-            if part.startswith("c:"):
-                ts = _epoch_s(part[2:])
-    start = body.find("!")
-    if start < 0:
-        return None, "not_nmea", None
-    sentence = body[start:]
-    star_at = sentence.rfind("*")
-    if star_at < 0 or len(sentence) < star_at + 3:
-        return None, "malformed_sentence", None
-    after = sentence[star_at + 3 :]
-    sentence = sentence[: star_at + 3]
-    if after.strip():
-        m = _TRAILING_EPOCH.match(after)
-        if m and ts is None:
-            ts = _epoch_s(m.group(1))
-    return sentence, None, ts
+    """(sentence, error, epoch seconds) of a line holding one sentence (tests and fast path)."""
+    items, error, _ = _split_line(text, None)
+    if error is not None:
+        return None, error, None
+    first = items[0]
+    if first[1] is not None:
+        return None, first[1], None
+    return first[0], None, first[2]
+
+
+_Item = tuple[str, str | None, float | None, str, str | None, str]
+
+
+def _split_line(text: str, zone: Any) -> tuple[list[_Item], str | None, None]:
+    """Sentences of one line: ([(sentence, error, epoch, ts_source, group, raw)], line error, None).
+
+    ``epoch`` is the sentence's own tag-block time, else the line's prefix or trailing time;
+    ``raw`` is the sentence with its tag block.
+    """
+    if text.count("!") <= 1 and text.count("\\") <= 2:
+        # fast path: at most one tag block and one sentence
+        body = text
+        ts: float | None = None
+        source = "tag_block"
+        group = None
+        if text.startswith("\\"):
+            end = text.find("\\", 1)
+            if end < 0:
+                return [], "malformed_sentence", None
+            err, ts, group = _tag(text[1:end])
+            if err is not None:
+                return [], err, None
+            body = text[end + 1 :]
+        start = body.find("!")
+        if start < 0:
+            return [], "not_nmea", None
+        if start and ts is None:
+            ts = _prefix_time(body[:start], zone)
+            source = "line_prefix"
+        sentence = body[start:]
+        star_at = sentence.rfind("*")
+        if star_at < 0 or len(sentence) < star_at + 3:
+            return [], "malformed_sentence", None
+        after = sentence[star_at + 3 :]
+        sentence = sentence[: star_at + 3]
+        if after.strip() and ts is None:
+            m = _TRAILING_EPOCH.match(after)
+            if m:
+                ts = _epoch_s(m.group(1))
+                source = "trailing_epoch"
+        return [(sentence, None, ts, source, group, text)], None, None
+    matches = list(_SENTENCE.finditer(text))
+    if not matches:
+        return [], ("not_nmea" if "!" not in text else "malformed_sentence"), None
+    line_ts = _prefix_time(text[: matches[0].start()], zone)
+    line_source = "line_prefix"
+    if line_ts is None:
+        m = _TRAILING_EPOCH.match(text[matches[-1].end() :])
+        if m:
+            line_ts = _epoch_s(m.group(1))
+            line_source = "trailing_epoch"
+    out: list[_Item] = []
+    for m in matches:
+        tag, sentence = m.group(1), m.group(2)
+        err: str | None = None
+        ts, source, group = line_ts, line_source, None
+        if tag is not None:
+            err, tag_ts, group = _tag(tag)
+            if tag_ts is not None:
+                ts, source = tag_ts, "tag_block"
+        out.append((sentence, err, ts, source, group, m.group(0)))
+    return out, None, None
 
 
 class _Fields:
@@ -138,38 +267,46 @@ def _enum(v: Any) -> Any:
     return int(v) if v is not None else None
 
 
-def stage_nmea(path: Path, name: str) -> pl.LazyFrame:
-    """Staged frame (see :mod:`vessels.cleaning`) of an NMEA log; static data joined by MMSI."""
+def _anchor_epoch(d: _Fields) -> float | None:
+    """UTC epoch of a type 4/11 report, None when a field is 'not available' or impossible."""
+    try:
+        y, mo, day = int(d["year"]), int(d["month"]), int(d["day"])
+        h, mi, sec = int(d["hour"]), int(d["minute"]), int(d["second"])
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if not (2000 <= y <= 2100) or sec > 59 or h > 23 or mi > 59:
+        return None
+    try:
+        return datetime(y, mo, day, h, mi, sec, tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+
+
+def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFrame:
+    """Staged frame (see :mod:`vessels.cleaning`) of an NMEA log; identity rows included."""
     from pyais.exceptions import AISBaseException
     from pyais.messages import NMEAMessage
 
-    pos: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            S.MMSI,
-            "_ts_s",
-            S.LAT,
-            S.LON,
-            S.SOG_KN,
-            S.COG_DEG,
-            S.HEADING_DEG,
-            S.NAV_STATUS,
-            S.AIS_CLASS,
-            S.SOURCE_ROW,
-            RAW_COL,
-        )
-    }
-    static: dict[str, list[Any]] = {k: [] for k in (S.MMSI, "_ts_s", *STATIC_FIELDS)}
-    rejected: dict[str, list[Any]] = {S.SOURCE_ROW: [], ERROR: [], RAW_COL: [], S.MMSI: []}
-    pending: dict[tuple[Any, Any], list[tuple[int, str, Any, float | None]]] = {}
+    zone = None
+    if clock is not None and clock.time_zone is not None:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(clock.time_zone)
+    rows: dict[str, list[Any]] = {k: [] for k in _KEYS}
+    anchors: dict[str, list[Any]] = {"_line": [], "_ts_s": []}
+    pending: dict[Any, list[tuple[int, str, Any, float | None, str]]] = {}
+    order = 0  # message order in the log (the "line order" of time reconstruction)
+
+    def add(values: dict[str, Any]) -> None:
+        for k in _KEYS:
+            rows[k].append(values.get(k))
 
     def reject(row: int, rule: str, raw: str, mmsi: int | None = None) -> None:
-        rejected[S.SOURCE_ROW].append(row)
-        rejected[ERROR].append(rule)
-        rejected[RAW_COL].append(raw)
-        rejected[S.MMSI].append(mmsi)
+        add({S.SOURCE_ROW: row, ERROR: rule, RAW_COL: raw, S.MMSI: mmsi})
 
-    def handle(msg: Any, row: int, raw: str, ts: float | None) -> None:
+    def handle(msg: Any, row: int, raw: str, ts: float | None, source: str) -> None:
+        nonlocal order
+        order += 1
         try:
             mtype = int(msg.ais_id)
         except (AISBaseException, ValueError, TypeError):
@@ -186,27 +323,94 @@ def stage_nmea(path: Path, name: str) -> pl.LazyFrame:
             return
         mmsi = d.get("mmsi")
         if ts is None:
-            reject(row, "no_timestamp", raw, mmsi)
-            return
+            source = "base_station"
         if mtype in POSITION_TYPES:
-            pos[S.MMSI].append(mmsi)
-            pos["_ts_s"].append(ts)
-            pos[S.LAT].append(d.get("lat"))
-            pos[S.LON].append(d.get("lon"))
-            pos[S.SOG_KN].append(d.get("speed"))
-            pos[S.COG_DEG].append(d.get("course"))
-            pos[S.HEADING_DEG].append(d.get("heading"))
-            pos[S.NAV_STATUS].append(_enum(d.get("status")))
-            pos[S.AIS_CLASS].append("B" if mtype in (18, 19) else "A")
-            pos[S.SOURCE_ROW].append(row)
-            pos[RAW_COL].append(raw)
+            v: dict[str, Any] = {
+                S.MMSI: mmsi,
+                "_ts_s": ts,
+                S.TS_SOURCE: source,
+                "_sec": d.get("second"),
+                "_line": order,
+                S.LAT: d.get("lat"),
+                S.LON: d.get("lon"),
+                S.SOG_KN: d.get("speed"),
+                S.COG_DEG: d.get("course"),
+                S.HEADING_DEG: d.get("heading"),
+                S.NAV_STATUS: _enum(d.get("status")),
+                S.AIS_CLASS: "B" if mtype in (18, 19) else "A",
+                S.SOURCE_ROW: row,
+                RAW_COL: raw,
+            }
             if mtype == 19:
-                _static_row(static, mmsi, ts, d)
+                v.update(_identity(d))
+            add(v)
         elif mtype in STATIC_TYPES:
-            _static_row(static, mmsi, ts, d)
-            reject(row, "static_report", raw, mmsi)
+            add(
+                {
+                    S.MMSI: mmsi,
+                    "_ts_s": ts,
+                    S.TS_SOURCE: source,
+                    "_line": order,
+                    ERROR: S.IDENTITY_ROWS,
+                    S.SOURCE_ROW: row,
+                    RAW_COL: raw,
+                    **_identity(d),
+                }
+            )
         else:
+            if mtype in ANCHOR_TYPES:
+                t = _anchor_epoch(d)
+                if t is not None:
+                    anchors["_line"].append(order)
+                    anchors["_ts_s"].append(t)
             reject(row, NON_VESSEL_TYPES.get(mtype, f"not_a_position_type_{mtype}"), raw, mmsi)
+
+    def sentence(
+        lineno: int, text: str, raw: str, ts: float | None, source: str, group: Any
+    ) -> None:
+        try:
+            msg = NMEAMessage(text.encode())
+        except (AISBaseException, ValueError, IndexError):
+            reject(lineno, "malformed_sentence", raw)
+            return
+        if not msg.is_valid:
+            reject(lineno, "bad_checksum", raw)
+            return
+        if msg.frag_cnt <= 1:
+            handle(msg, lineno, raw, ts, source)
+            return
+        key = ("g", group) if group is not None else (msg.seq_id, msg.channel)
+        group_items = pending.get(key)
+        if msg.frag_num == 1:
+            if group_items:
+                for r, t, _, _, _ in group_items:
+                    reject(r, "orphan_fragment", t)
+            pending[key] = [(lineno, raw, msg, ts, source)]
+        elif (
+            group_items
+            and group_items[-1][2].frag_num == msg.frag_num - 1
+            and group_items[0][2].frag_cnt == msg.frag_cnt
+        ):
+            group_items.append((lineno, raw, msg, ts, source))
+        else:
+            if group_items:
+                for r, t, _, _, _ in group_items:
+                    reject(r, "orphan_fragment", t)
+                del pending[key]
+            reject(lineno, "orphan_fragment", raw)
+            return
+        group_items = pending[key]
+        if len(group_items) == msg.frag_cnt:
+            del pending[key]
+            try:
+                whole = NMEAMessage.assemble_from_iterable([g[2] for g in group_items])
+            except (AISBaseException, ValueError):
+                for r, t, _, _, _ in group_items:
+                    reject(r, "orphan_fragment", t)
+                return
+            stamp = next(((g[3], g[4]) for g in group_items if g[3] is not None), (None, source))
+            raw_all = "\n".join(g[1] for g in group_items)
+            handle(whole, group_items[0][0], raw_all, stamp[0], stamp[1])
 
     with path.open(encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(fh, start=1):
@@ -214,133 +418,201 @@ def stage_nmea(path: Path, name: str) -> pl.LazyFrame:
             if not text.strip():
                 reject(lineno, "empty_line", text)
                 continue
-            sentence, error, ts = _parse_line(text)
-            if error is not None or sentence is None:
-                reject(lineno, error or "malformed_sentence", text)
+            items, error, _ = _split_line(text, zone)
+            if error is not None:
+                reject(lineno, error, text)
                 continue
-            try:
-                msg = NMEAMessage(sentence.encode())
-            except (AISBaseException, ValueError, IndexError):
-                reject(lineno, "malformed_sentence", text)
-                continue
-            if not msg.is_valid:
-                reject(lineno, "bad_checksum", text)
-                continue
-            if msg.frag_cnt <= 1:
-                handle(msg, lineno, text, ts)
-                continue
-            key = (msg.seq_id, msg.channel)
-            group = pending.get(key)
-            if msg.frag_num == 1:
-                if group:
-                    for r, t, _, _ in group:
-                        reject(r, "orphan_fragment", t)
-                pending[key] = [(lineno, text, msg, ts)]
-            elif (
-                group
-                and group[-1][2].frag_num == msg.frag_num - 1
-                and (group[0][2].frag_cnt == msg.frag_cnt)
-            ):
-                group.append((lineno, text, msg, ts))
-            else:
-                if group:
-                    for r, t, _, _ in group:
-                        reject(r, "orphan_fragment", t)
-                    del pending[key]
-                reject(lineno, "orphan_fragment", text)
-                continue
-            group = pending[key]
-            if len(group) == msg.frag_cnt:
-                del pending[key]
-                try:
-                    whole = NMEAMessage.assemble_from_iterable([g[2] for g in group])
-                except (AISBaseException, ValueError):
-                    for r, t, _, _ in group:
-                        reject(r, "orphan_fragment", t)
+            single = len(items) == 1
+            for sent, err, ts, source, group, piece in items:
+                raw = text if single else piece
+                if err is not None:
+                    reject(lineno, err, raw)
                     continue
-                stamp = next((g[3] for g in group if g[3] is not None), None)
-                handle(whole, group[0][0], "\n".join(g[1] for g in group), stamp)
-    for group in pending.values():
-        for r, t, _, _ in group:
+                sentence(lineno, sent, raw, ts, source, group)
+    for group_items in pending.values():
+        for r, t, _, _, _ in group_items:
             reject(r, "orphan_fragment", t)
+    return _assemble(rows, anchors, name, clock)
 
-    return _assemble(pos, static, rejected, name)
 
-
-def _static_row(static: dict[str, list[Any]], mmsi: Any, ts: float, d: _Fields) -> None:
+def _identity(d: _Fields) -> dict[str, Any]:
     def dim(a: str, b: str) -> float | None:
         if d.get(a) is None or d.get(b) is None:
             return None
         return float(d[a] + d[b])
 
-    static[S.MMSI].append(mmsi)
-    static["_ts_s"].append(ts)
-    static[S.VESSEL_NAME].append((d.get("shipname") or "").strip("@ ") or None)
-    static[S.CALLSIGN].append((d.get("callsign") or "").strip("@ ") or None)
-    static[S.IMO].append(d.get("imo"))
-    static[S.SHIP_TYPE].append(_enum(d.get("ship_type")))
-    static[S.LENGTH_M].append(dim("to_bow", "to_stern"))
-    static[S.WIDTH_M].append(dim("to_port", "to_starboard"))
-    static[S.DRAFT_M].append(d.get("draught"))
-    static[S.DESTINATION].append((d.get("destination") or "").strip("@ ") or None)
+    return {
+        S.VESSEL_NAME: (d.get("shipname") or "").strip("@ ") or None,
+        S.CALLSIGN: (d.get("callsign") or "").strip("@ ") or None,
+        S.IMO: d.get("imo"),
+        S.SHIP_TYPE: _enum(d.get("ship_type")),
+        S.LENGTH_M: dim("to_bow", "to_stern"),
+        S.WIDTH_M: dim("to_port", "to_starboard"),
+        S.DRAFT_M: d.get("draught"),
+        S.DESTINATION: (d.get("destination") or "").strip("@ ") or None,
+    }
 
 
-def _ts_expr() -> pl.Expr:
-    return (pl.col("_ts_s") * 1_000_000).cast(pl.Int64).cast(pl.Datetime("us", "UTC"))
+def _schema() -> dict[str, pl.DataType]:
+    f64 = pl.Float64()
+    out: dict[str, pl.DataType] = {k: f64 for k in _KEYS}
+    out.update(
+        {
+            S.MMSI: pl.Int64(),
+            S.TS_SOURCE: pl.String(),
+            "_sec": pl.Int64(),
+            "_line": pl.Int64(),
+            S.AIS_CLASS: pl.String(),
+            S.VESSEL_NAME: pl.String(),
+            S.CALLSIGN: pl.String(),
+            S.DESTINATION: pl.String(),
+            ERROR: pl.String(),
+            S.SOURCE_ROW: pl.UInt64(),
+            RAW_COL: pl.String(),
+        }
+    )
+    return out
+
+
+def reconstruct_times(
+    msgs: pl.DataFrame, anchors: pl.DataFrame, start_s: float | None = None
+) -> pl.DataFrame:
+    """Fill ``_ts_s`` of untimed messages from anchors (line order + own UTC second).
+
+    ``msgs`` has ``_line`` (message order), ``_ts_s`` (null = untimed), ``_sec`` (UTC second
+    field, >= 60 or null = not available) and ``ts_source``; ``anchors`` has ``_line`` and
+    ``_ts_s``. Timed messages are anchors too. Untimed messages that cannot be placed keep a null
+    ``_ts_s`` and get ``_error`` ``time_not_placeable`` (or ``no_timestamp`` with no anchor at all
+    and no ``start_s``).
+
+    Examples
+    --------
+    >>> m = pl.DataFrame({"_line": [1, 2, 3, 4], "_ts_s": [None, None, None, None],
+    ...     "_sec": [58, 3, 9, 60], "ts_source": ["base_station"] * 4, "_error": [None] * 4})
+    >>> a = pl.DataFrame({"_line": [0, 5], "_ts_s": [1000.0 * 60 + 55, 1000.0 * 60 + 70]})
+    >>> reconstruct_times(m, a)["_ts_s"].to_list()
+    [60058.0, 60063.0, 60069.0, 60067.0]
+    """
+    untimed = pl.col("_ts_s").is_null() & (
+        pl.col(ERROR).is_null() | (pl.col(ERROR) == S.IDENTITY_ROWS)
+    )
+    own = msgs.filter(pl.col("_ts_s").is_not_null()).select("_line", "_ts_s")
+    anc = pl.concat([anchors.select("_line", pl.col("_ts_s").cast(pl.Float64)), own]).sort("_line")
+    if anc.height:
+        median = anc["_ts_s"].median()
+        anc = anc.filter((pl.col("_ts_s") - median).abs() <= 86_400.0)
+        anc = anc.filter(pl.col("_ts_s") >= pl.col("_ts_s").cum_max() - ANCHOR_BACKWARD_S)
+        anc = anc.unique("_line", keep="first", maintain_order=True)
+    sec = pl.col("_sec")
+    sec_ok = sec.is_not_null() & (sec < 60)
+    if anc.height == 0:
+        if start_s is None:
+            return msgs.with_columns(
+                pl.when(untimed).then(pl.lit("no_timestamp")).otherwise(pl.col(ERROR)).alias(ERROR)
+            )
+        # no anchor: walk the UTC seconds in line order from the start time
+        walk = msgs.filter(untimed).sort("_line")
+        s = sec.cast(pl.Float64)
+        prev = s.forward_fill().shift(1)
+        step = ((s - prev + 30.0) % 60.0 - 30.0).fill_null(0.0)
+        first = walk.select(pl.col("_sec").filter(sec_ok).first()).item()
+        start_sec = datetime.fromtimestamp(start_s, UTC).second
+        t0 = start_s + (((first - start_sec) % 60) if first is not None else 0)
+        walk = walk.with_columns(
+            (t0 + pl.when(sec_ok).then(step).otherwise(0.0).cum_sum()).alias("_t"),
+        ).select("_line", "_t")
+        return (
+            msgs.join(walk, on="_line", how="left")
+            .with_columns(
+                pl.coalesce("_ts_s", "_t").alias("_ts_s"),
+                pl.when(untimed)
+                .then(pl.lit("assumed"))
+                .otherwise(pl.col(S.TS_SOURCE))
+                .alias(S.TS_SOURCE),
+            )
+            .drop("_t")
+        )
+    # lines per second of the whole log, for extrapolation (needs two anchors)
+    rate = None
+    if anc.height >= 2:
+        dt = float(anc["_ts_s"][-1] - anc["_ts_s"][0])
+        if dt > 0:
+            rate = float(anc["_line"][-1] - anc["_line"][0]) / dt
+    a_prev = anc.rename({"_ts_s": "_ta", "_line": "_la"}).with_columns(pl.col("_la").alias("_line"))
+    a_next = anc.rename({"_ts_s": "_tb", "_line": "_lb"}).with_columns(pl.col("_lb").alias("_line"))
+    work = (
+        msgs.with_row_index("_i")
+        .sort("_line")
+        .join_asof(a_prev, on="_line", strategy="backward")
+        .join_asof(a_next, on="_line", strategy="forward")
+    )
+    line = pl.col("_line").cast(pl.Float64)
+    ta, tb, la, lb = pl.col("_ta"), pl.col("_tb"), pl.col("_la"), pl.col("_lb")
+    both = ta.is_not_null() & tb.is_not_null()
+    frac = pl.when(lb > la).then((line - la) / (lb - la)).otherwise(0.0)
+    if rate is not None and rate > 0:
+        ahead = ta + (line - la) / rate
+        behind = tb - (lb - line) / rate
+        est = (
+            pl.when(both)
+            .then(ta + (tb - ta) * frac)
+            .when(ta.is_not_null())
+            .then(ahead)
+            .otherwise(behind)
+        )
+        placeable = (
+            pl.when(both)
+            .then((tb - ta) <= MAX_ANCHOR_GAP_S)
+            .when(ta.is_not_null())
+            .then((ahead - ta) <= ANCHOR_TOLERANCE_S)
+            .otherwise((tb - behind) <= ANCHOR_TOLERANCE_S)
+        )
+    else:
+        est = pl.when(both).then(ta + (tb - ta) * frac).otherwise(pl.coalesce(ta, tb))
+        placeable = both & ((tb - ta) <= MAX_ANCHOR_GAP_S)
+    s = sec.cast(pl.Float64)
+    snapped = ((pl.col("_est") - s) / 60.0).round(0) * 60.0 + s
+    t = pl.when(sec_ok).then(snapped).otherwise(pl.col("_est"))
+    work = work.with_columns(est.alias("_est"), placeable.fill_null(False).alias("_ok"))
+    return (
+        work.with_columns(
+            pl.when(untimed & pl.col("_ok")).then(t).otherwise(pl.col("_ts_s")).alias("_ts_s"),
+            pl.when(untimed & ~pl.col("_ok"))
+            .then(pl.lit("time_not_placeable"))
+            .otherwise(pl.col(ERROR))
+            .alias(ERROR),
+        )
+        .sort("_i")
+        .drop("_i", "_ta", "_la", "_tb", "_lb", "_est", "_ok")
+    )
 
 
 def _assemble(
-    pos: dict[str, list[Any]],
-    static: dict[str, list[Any]],
-    rejected: dict[str, list[Any]],
+    rows: dict[str, list[Any]],
+    anchors: dict[str, list[Any]],
     name: str,
+    clock: Clock | None,
 ) -> pl.LazyFrame:
-    f64 = pl.Float64
-    pos_df = pl.DataFrame(
-        pos,
-        schema={
-            S.MMSI: pl.Int64,
-            "_ts_s": f64,
-            S.LAT: f64,
-            S.LON: f64,
-            S.SOG_KN: f64,
-            S.COG_DEG: f64,
-            S.HEADING_DEG: f64,
-            S.NAV_STATUS: f64,
-            S.AIS_CLASS: pl.String,
-            S.SOURCE_ROW: pl.UInt64,
-            RAW_COL: pl.String,
-        },
-    ).with_columns(_ts_expr().alias(S.TS), pl.col(S.MMSI).cast(pl.UInt32, strict=False))
-    static_df = (
-        pl.DataFrame(
-            static,
-            schema={
-                S.MMSI: pl.Int64,
-                "_ts_s": f64,
-                S.VESSEL_NAME: pl.String,
-                S.CALLSIGN: pl.String,
-                S.IMO: f64,
-                S.SHIP_TYPE: f64,
-                S.LENGTH_M: f64,
-                S.WIDTH_M: f64,
-                S.DRAFT_M: f64,
-                S.DESTINATION: pl.String,
-            },
+    msgs = pl.DataFrame(rows, schema=_schema())
+    anc = pl.DataFrame(anchors, schema={"_line": pl.Int64, "_ts_s": pl.Float64})
+    start_s = clock.start.timestamp() if clock is not None and clock.start is not None else None
+    # only messages that are positions or identity rows need a time; reader rejects keep theirs
+    needs = msgs.filter(pl.col("_line").is_not_null())
+    rest = msgs.filter(pl.col("_line").is_null())
+    if needs.height:
+        needs = reconstruct_times(needs, anc, start_s)
+    out = pl.concat([needs, rest], how="vertical_relaxed")
+    ts = (pl.col("_ts_s") * 1_000_000).round(0).cast(pl.Int64).cast(pl.Datetime("us", "UTC"))
+    return (
+        out.with_columns(
+            ts.alias(S.TS),
+            pl.col(S.MMSI).cast(pl.UInt32, strict=False),
+            pl.lit(name).alias(S.SOURCE_FILE),
+            pl.when(pl.col(ERROR).is_null() | (pl.col(ERROR) == S.IDENTITY_ROWS))
+            .then(pl.col(S.TS_SOURCE))
+            .alias(S.TS_SOURCE),
         )
-        .with_columns(_ts_expr().alias(S.TS), pl.col(S.MMSI).cast(pl.UInt32, strict=False))
-        .drop("_ts_s")
-        .sort(S.MMSI, S.TS)
-        .with_columns(pl.col(list(STATIC_FIELDS)).forward_fill().over(S.MMSI))
+        .drop("_ts_s", "_sec", "_line")
+        .sort(S.SOURCE_ROW, maintain_order=True)
+        .lazy()
     )
-    joined = (
-        pos_df.drop("_ts_s")
-        .sort(S.MMSI, S.TS)
-        .join_asof(static_df, on=S.TS, by=S.MMSI, strategy="backward", check_sortedness=False)
-        .with_columns(pl.lit(name).alias(S.SOURCE_FILE), pl.lit(None, pl.String).alias(ERROR))
-    )
-    rej = pl.DataFrame(
-        rejected,
-        schema={S.SOURCE_ROW: pl.UInt64, ERROR: pl.String, RAW_COL: pl.String, S.MMSI: pl.Int64},
-    ).with_columns(pl.lit(name).alias(S.SOURCE_FILE), pl.col(S.MMSI).cast(pl.UInt32, strict=False))
-    return pl.concat([joined, rej], how="diagonal_relaxed").sort(S.SOURCE_ROW).lazy()

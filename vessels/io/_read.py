@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from vessels.cleaning import (
     content_columns,
     correction_counts,
     drop_duplicates,
+    join_identity,
     quarantine_frame,
 )
 from vessels.errors import FormatError, UserError
@@ -31,7 +32,16 @@ from vessels.io._layouts import DMA, LAYOUTS, MARINECADASTRE, MARINECADASTRE_202
 from vessels.io._other import stage_parquet, stage_traj
 from vessels.io._paths import Source, expand_paths, open_sources
 
-__all__ = ["FILTERED_OUT", "FORMATS", "Ingested", "parse_columns", "read_ais", "sniff_format"]
+__all__ = [
+    "FILTERED_OUT",
+    "FORMATS",
+    "MIN_ACCEPTED_SHARE",
+    "Clock",
+    "Ingested",
+    "parse_columns",
+    "read_ais",
+    "sniff_format",
+]
 
 #: Formats ``read_ais(format=...)`` / ``--format`` accept.
 FORMATS = ("marinecadastre", "marinecadastre2024", "dma", "nmea", "parquet", "traj", "csv")
@@ -42,6 +52,12 @@ FILTERED_OUT = "filtered_out"
 FILE_NO = "_file_no"
 #: Private column: row number in a materialized classified file (exact duplicate bookkeeping).
 ROW_ID = "_row_id"
+#: Private column: ``<column>:<word>`` for a text value no code is known for (DMA ship type and
+#: cargo words): the row keeps a null, summary.json counts the word (``unmapped_words``).
+UNMAPPED = "_unmapped"
+#: A run whose accepted (+ duplicate) rows are fewer than this share of its position rows
+#: (input minus identity and filtered rows) is reported as failed by ``vessels ingest``.
+MIN_ACCEPTED_SHARE = 0.5
 
 #: Dtypes of the staged frame every reader produces (before cleaning).
 STAGE_SCHEMA: dict[str, pl.DataType] = {
@@ -69,6 +85,8 @@ STAGE_SCHEMA: dict[str, pl.DataType] = {
     ERROR: pl.String(),
     RAW_COL: pl.String(),
     FILE_NO: pl.UInt32(),
+    S.TS_SOURCE: pl.String(),
+    UNMAPPED: pl.String(),
 }
 
 #: Short names accepted by ``--columns`` besides the canonical ones.
@@ -175,7 +193,13 @@ def _generic_layout(mapping: Mapping[str, str]) -> Layout:
     return Layout(name="csv", columns={k: (v,) for k, v in mapping.items()})
 
 
-def _stage_one(src: Source, fmt: str, mapping: dict[str, str] | None, file_no: int) -> pl.LazyFrame:
+def _stage_one(
+    src: Source,
+    fmt: str,
+    mapping: dict[str, str] | None,
+    file_no: int,
+    clock: Clock | None = None,
+) -> pl.LazyFrame:
     if fmt == "parquet":
         lf = stage_parquet(src.path, src.name)
     elif fmt == "traj":
@@ -183,7 +207,7 @@ def _stage_one(src: Source, fmt: str, mapping: dict[str, str] | None, file_no: i
     elif fmt == "nmea":
         from vessels.io._nmea import stage_nmea
 
-        lf = stage_nmea(src.path, src.name)
+        lf = stage_nmea(src.path, src.name, clock)
     else:
         if fmt == "csv" or mapping is not None:
             if mapping is None:
@@ -207,8 +231,9 @@ def _stage_one(src: Source, fmt: str, mapping: dict[str, str] | None, file_no: i
         lf = stage_csv(src.path, src.name, layout, header, index, src.invalid_lines)
     lf = lf.with_columns(pl.lit(file_no, pl.UInt32).alias(FILE_NO))
     names = lf.collect_schema().names()
+    default = {S.TS_SOURCE: pl.lit("column")}
     return lf.select(
-        (pl.col(c) if c in names else pl.lit(None)).cast(d).alias(c)
+        (pl.col(c) if c in names else default.get(c, pl.lit(None))).cast(d).alias(c)
         for c, d in STAGE_SCHEMA.items()
     )
 
@@ -231,6 +256,42 @@ def _filter_rule(
     return [(FILTERED_OUT, ~pl.all_horizontal(keep))]
 
 
+@dataclass(frozen=True)
+class Clock:
+    """Time given by the user for logs that carry none (``--start-time``, ``--time-zone``)."""
+
+    start: datetime | None = None  #: UTC
+    time_zone: str | None = None
+
+    @classmethod
+    def make(cls, start: datetime | str | None, time_zone: str | None) -> Clock | None:
+        if start is None and time_zone is None:
+            return None
+        zone = UTC
+        if time_zone is not None:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                zone = ZoneInfo(time_zone)  # type: ignore[assignment]
+            except (ZoneInfoNotFoundError, ValueError):
+                raise UserError(
+                    f"--time-zone {time_zone!r} is not a known IANA time zone",
+                    hint="e.g. --time-zone Europe/Copenhagen, or UTC",
+                ) from None
+        start_utc = None
+        if start is not None:
+            try:
+                dt = datetime.fromisoformat(start) if isinstance(start, str) else start
+            except ValueError:
+                raise UserError(
+                    f"--start-time {start!r} is not an ISO 8601 time",
+                    hint="e.g. --start-time 2015-06-21T09:30:00",
+                ) from None
+            dt = dt.replace(tzinfo=zone) if dt.tzinfo is None else dt
+            start_utc = dt.astimezone(UTC)
+        return cls(start_utc, time_zone)
+
+
 @dataclass
 class Ingested:
     """The result of :func:`read_ais`: cleaned positions, quarantine and row accounting.
@@ -241,6 +302,8 @@ class Ingested:
 
     classified: pl.LazyFrame  #: staged rows of every input, with their ``rule`` (null = kept)
     formats: dict[str, str] = field(default_factory=dict)  #: input file -> detected format
+    clock: Clock | None = None  #: --start-time / --time-zone given for untimestamped NMEA
+    _identity_known: bool | None = field(default=None, repr=False)
 
     @property
     def files(self) -> list[str]:
@@ -258,11 +321,10 @@ class Ingested:
         :meth:`positions`). ``drop_ids`` (from :meth:`duplicate_row_ids` of a frame holding
         these rows) skips that search, e.g. when the rows are processed in MMSI ranges.
         """
-        rows = self.classified.filter(pl.col(S.RULE).is_null())
         if ROW_ID not in self.classified.collect_schema().names():
-            canon = apply_corrections(rows, keep=(FILE_NO,))
+            canon = self._corrected(keep=(FILE_NO,))
             return drop_duplicates(canon, order_by=(FILE_NO, S.SOURCE_ROW))
-        canon = apply_corrections(rows, keep=(FILE_NO, ROW_ID))
+        canon = self._corrected(keep=(FILE_NO, ROW_ID))
         if drop_ids is None:
             drop_ids = self.duplicate_row_ids()
         if drop_ids.is_empty():
@@ -275,8 +337,7 @@ class Ingested:
         Only rows sharing (mmsi, ts, content hash) with another row are candidates; the exact
         comparison of :func:`vessels.cleaning.drop_duplicates` runs on those few.
         """
-        rows = self.classified.filter(pl.col(S.RULE).is_null())
-        canon = apply_corrections(rows, keep=(FILE_NO, ROW_ID))
+        canon = self._corrected(keep=(FILE_NO, ROW_ID))
         content_hash = pl.struct(content_columns()).hash(seed=0).alias("_content_hash")
         keys = canon.select(S.MMSI, S.TS, content_hash, ROW_ID).collect()
         shared = pl.struct(S.MMSI, S.TS, "_content_hash").is_duplicated()
@@ -288,6 +349,60 @@ class Ingested:
         kept = drop_duplicates(candidates.lazy(), order_by=(FILE_NO, S.SOURCE_ROW, ROW_ID))
         kept_ids = kept.select(ROW_ID).collect()[ROW_ID]
         return candidate_ids.filter(~candidate_ids.is_in(kept_ids.implode()))
+
+    def _corrected(self, keep: tuple[str, ...]) -> pl.LazyFrame:
+        """Accepted rows, corrected, with identity rows joined as-of (when there are any)."""
+        rows = self.classified.filter(pl.col(S.RULE).is_null())
+        canon = apply_corrections(rows, keep=(*keep, S.TS_SOURCE)).with_columns(
+            pl.col(S.TS_SOURCE).cast(S.TS_SOURCE_DTYPE)
+        )
+        if not self._has_identity_rows():
+            return canon
+        identity = apply_corrections(
+            self.classified.filter(pl.col(S.RULE) == S.IDENTITY_ROWS)
+        ).select(S.MMSI, S.TS, *S.IDENTITY_FIELDS)
+        return join_identity(canon, identity)
+
+    def _has_identity_rows(self) -> bool:
+        """Whether any row is an identity row (one cheap query, remembered)."""
+        if self._identity_known is None:
+            probe = self.classified.select((pl.col(S.RULE) == S.IDENTITY_ROWS).any())
+            self._identity_known = bool(probe.collect().item())
+        return self._identity_known
+
+    def identity_history(self) -> pl.LazyFrame:
+        """One row per vessel and identity period: when its reported identity changed.
+
+        Built from the identity rows and the identity fields the positions carry themselves:
+        consecutive reports of an MMSI (in time order) with the same name, call sign, IMO and
+        ship type form one period. Columns: ``mmsi``, ``valid_from`` and ``valid_to`` (times of
+        the first and last report of the period), ``n_reports``, ``vessel_name``, ``callsign``,
+        ``imo``, ``ship_type``, ``flag`` (from the MMSI) and ``mmsi_valid``. The identity
+        detector and watchlist rules can read it to see names and call signs change over time.
+        """
+        keys = [S.VESSEL_NAME, S.CALLSIGN, S.IMO, S.SHIP_TYPE]
+        rows = self.classified.filter(
+            pl.col(S.RULE).is_null() | (pl.col(S.RULE) == S.IDENTITY_ROWS)
+        ).filter(pl.col(S.MMSI).is_not_null() & pl.col(S.TS).is_not_null())
+        canon = apply_corrections(rows).filter(pl.any_horizontal(pl.col(keys).is_not_null()))
+        changed = pl.any_horizontal(
+            [~pl.col(k).eq_missing(pl.col(k).shift(1)).over(S.MMSI) for k in keys]
+        )
+        return (
+            canon.select(S.MMSI, S.TS, *keys, S.FLAG, S.MMSI_VALID)
+            .sort(S.MMSI, S.TS)
+            .with_columns(changed.cum_sum().over(S.MMSI).alias("_period"))
+            .group_by(S.MMSI, "_period", maintain_order=True)
+            .agg(
+                pl.col(S.TS).first().alias("valid_from"),
+                pl.col(S.TS).last().alias("valid_to"),
+                pl.len().cast(pl.UInt32).alias("n_reports"),
+                *(pl.col(k).first() for k in keys),
+                pl.col(S.FLAG).first(),
+                pl.col(S.MMSI_VALID).first(),
+            )
+            .drop("_period")
+        )
 
     def accepted_counts(self, frame: pl.DataFrame | pl.LazyFrame) -> dict[str, int]:
         """Accepted rows per input file, from a frame that still has ``_file_no``."""
@@ -301,32 +416,55 @@ class Ingested:
         if ROW_ID in self.classified.collect_schema().names():
             content_hash = pl.struct(content_columns()).hash(seed=0)
             accepted = accepted.sort([S.MMSI, S.TS, content_hash, FILE_NO, S.SOURCE_ROW])
-        return accepted.select(list(S.POSITION_SCHEMA))
+        return accepted.select(*S.POSITION_SCHEMA, S.TS_SOURCE)
 
     @property
     def quarantine(self) -> pl.LazyFrame:
-        """Rejected rows: source_file, source_row, rule, raw (+ mmsi, ts, lat, lon)."""
-        return quarantine_frame(self.classified, exclude=[FILTERED_OUT])
+        """Rejected rows: source_file, source_row, rule, raw (+ mmsi, ts, lat, lon).
+
+        Identity rows and filtered rows are not rejected and are not in it.
+        """
+        return quarantine_frame(self.classified, exclude=[FILTERED_OUT, S.IDENTITY_ROWS])
 
     def summary(self, accepted_per_file: Mapping[str, int] | None = None) -> dict[str, Any]:
         """Row accounting: totals, counts per rule, per correction and per input file.
 
-        ``input_rows = accepted_rows + quarantined_rows + duplicate_rows + filtered_rows``
-        holds in total and for every file (``filtered_rows`` are the rows the since/until/bbox/
-        mmsi filters left out; they are counted under ``per_rule['filtered_out']`` too, but not
-        written to the quarantine).
+        ``input_rows = accepted_rows + quarantined_rows + duplicate_rows + identity_rows +
+        filtered_rows`` holds in total and for every file (``identity_rows`` are static reports
+        and position-less identity rows, joined onto the positions; ``filtered_rows`` are the
+        rows the since/until/bbox/mmsi filters left out; they are counted under
+        ``per_rule['filtered_out']`` too, but not written to the quarantine).
+
+        Also: ``ts_source`` (position rows per way their time was found), ``unmapped_words``
+        (text codes, e.g. DMA ship-type words, with no known code: column -> word -> rows) and,
+        for untimestamped NMEA, ``time_reconstruction`` with the options used and ``warnings``.
         """
         by_rule_q = self.classified.group_by(FILE_NO, S.RULE).agg(pl.len().alias("n"))
         corr_q = self.classified.filter(pl.col(S.RULE).is_null()).select(
             correction_counts(self.classified)
         )
-        queries = [by_rule_q, corr_q]
+        ts_q = (
+            self.classified.filter(pl.col(S.RULE).is_null())
+            .group_by(S.TS_SOURCE)
+            .agg(pl.len().alias("n"))
+        )
+        words_q = (
+            self.classified.filter(pl.col(UNMAPPED).is_not_null())
+            .group_by(UNMAPPED)
+            .agg(pl.len().alias("n"))
+        )
+        queries = [by_rule_q, corr_q, ts_q, words_q]
         if accepted_per_file is None:
             queries.append(self.accepted_with_file_no().group_by(FILE_NO).agg(pl.len()))
         frames = pl.collect_all(queries)
         by_rule, corr = frames[0], frames[1]
+        ts_source = {str(k): int(n) for k, n in frames[2].sort(S.TS_SOURCE).iter_rows()}
+        unmapped: dict[str, dict[str, int]] = {}
+        for key, n in frames[3].sort(UNMAPPED).iter_rows():
+            col, _, word = str(key).partition(":")
+            unmapped.setdefault(col, {})[word] = int(n)
         if accepted_per_file is None:
-            accepted_per_file = {self.files[i]: int(n) for i, n in frames[2].iter_rows()}
+            accepted_per_file = {self.files[i]: int(n) for i, n in frames[4].iter_rows()}
         per_file: dict[str, dict[str, Any]] = {}
         per_rule: dict[str, int] = {}
         for name in self.files:
@@ -336,6 +474,7 @@ class Ingested:
                 "accepted_rows": int(accepted_per_file.get(name, 0)),
                 "quarantined_rows": 0,
                 "duplicate_rows": 0,
+                S.IDENTITY_ROWS: 0,
                 "filtered_rows": 0,
             }
         for file_no, rule, n in by_rule.iter_rows():
@@ -346,6 +485,8 @@ class Ingested:
             elif rule == FILTERED_OUT:
                 f["filtered_rows"] += n
                 per_rule[rule] = per_rule.get(rule, 0) + n
+            elif rule == S.IDENTITY_ROWS:
+                f[S.IDENTITY_ROWS] += n
             else:
                 f["quarantined_rows"] += n
                 per_rule[rule] = per_rule.get(rule, 0) + n
@@ -356,23 +497,30 @@ class Ingested:
             "accepted_rows",
             "quarantined_rows",
             "duplicate_rows",
+            S.IDENTITY_ROWS,
             "filtered_rows",
         )
         totals = {k: sum(f[k] for f in per_file.values()) for k in keys}
         corrections = {k: int(v) for k, v in corr.row(0, named=True).items() if v}
         balanced = all(
-            f["input_rows"]
-            == f["accepted_rows"] + f["quarantined_rows"] + f["duplicate_rows"] + f["filtered_rows"]
-            and f["duplicate_rows"] >= 0
+            f["input_rows"] == sum(f[k] for k in keys[1:]) and f["duplicate_rows"] >= 0
             for f in per_file.values()
         )
-        return {
+        out: dict[str, Any] = {
             **totals,
             "balanced": balanced,
             "per_rule": dict(sorted(per_rule.items())),
             "corrections": dict(sorted(corrections.items())),
             "per_file": per_file,
+            S.TS_SOURCE: ts_source,
+            "unmapped_words": unmapped,
         }
+        if self.clock is not None or "nmea" in self.formats.values():
+            out["time_reconstruction"] = _time_report(self.clock, ts_source)
+        warnings = _time_warnings(self.clock, ts_source)
+        if warnings:
+            out["warnings"] = warnings
+        return out
 
     def materialize(self, path: str | Path) -> Ingested:
         """Write the classified rows once to ``path`` (Parquet) and read from it from now on.
@@ -382,7 +530,38 @@ class Ingested:
         """
         # lz4: this file is read back a few times; zstd costs ~2x the CPU for the same pass
         self.classified.with_row_index(ROW_ID).sink_parquet(path, compression="lz4")
-        return Ingested(pl.scan_parquet(path), dict(self.formats))
+        return Ingested(pl.scan_parquet(path), dict(self.formats), self.clock)
+
+
+def _time_report(clock: Clock | None, ts_source: Mapping[str, int]) -> dict[str, Any]:
+    from vessels.io._nmea import ANCHOR_TOLERANCE_S
+
+    return {
+        "start_time": None if clock is None or clock.start is None else clock.start.isoformat(),
+        "time_zone": None if clock is None else clock.time_zone,
+        "tolerance_s": ANCHOR_TOLERANCE_S,
+        "base_station_rows": int(ts_source.get("base_station", 0)),
+        "assumed_rows": int(ts_source.get("assumed", 0)),
+    }
+
+
+def _time_warnings(clock: Clock | None, ts_source: Mapping[str, int]) -> list[str]:
+    out = []
+    n = int(ts_source.get("assumed", 0))
+    if n and clock is not None and clock.start is not None:
+        out.append(
+            f"{n:,} NMEA positions have no time of their own and no base-station anchor: their "
+            f"times are assumed from --start-time {clock.start.isoformat()} and their UTC "
+            "seconds in line order (ts_source 'assumed'); check the start time"
+        )
+    m = int(ts_source.get("base_station", 0))
+    if m:
+        out.append(
+            f"{m:,} NMEA positions had no timestamp: their times were reconstructed from "
+            "base-station (type 4/11) UTC reports and their own UTC seconds "
+            "(ts_source 'base_station')"
+        )
+    return out
 
 
 def read_ais(
@@ -396,6 +575,8 @@ def read_ais(
     mmsi: int | Iterable[int] | None = None,
     encoding: str | None = None,
     plausible_time: PlausibleTime | None = DEFAULT_PLAUSIBLE_TIME,
+    start_time: datetime | str | None = None,
+    time_zone: str | None = None,
 ) -> Ingested:
     """Read AIS files of any supported format into cleaned canonical positions.
 
@@ -424,6 +605,12 @@ def read_ais(
         Plausible time window (:class:`vessels.cleaning.PlausibleTime`; default 2000-01-01 to the
         run's clock + 1 day): rows outside are quarantined as ``ts_too_early`` /
         ``ts_too_late``. ``None`` switches the rule off.
+    start_time
+        For NMEA logs with no timestamps and no base-station (type 4/11) reports: the UTC time
+        of the first line (naive = ``time_zone``); positions get ``ts_source`` ``assumed``.
+    time_zone
+        IANA zone (``Europe/Copenhagen``) of times written before the sentences of an NMEA log
+        (``2024-03-01 10:00:00 !AIVDM...``) and of a naive ``start_time``; default UTC.
 
     Rows the filters leave out are counted as ``filtered_rows`` (rule ``filtered_out``) so the
     accounting still balances; they are not written to the quarantine.
@@ -460,6 +647,7 @@ def read_ais(
         )
     mapping = parse_columns(columns) if columns is not None else None
     check_encoding(encoding)
+    clock = Clock.make(start_time, time_zone)
     sources = [src for f in expand_paths(paths) for src in open_sources(f)]
     rank = {name: i for i, name in enumerate(sorted({s.name for s in sources}))}
     staged: list[pl.LazyFrame] = []
@@ -471,7 +659,7 @@ def read_ais(
             src = decode_source(src, encoding)
         fmt = format or ("csv" if mapping is not None else sniff_format(src))
         formats[src.name] = fmt
-        staged.append(_stage_one(src, fmt, mapping, rank[src.name]))
+        staged.append(_stage_one(src, fmt, mapping, rank[src.name], clock))
     lf = pl.concat(staged, how="vertical") if len(staged) > 1 else staged[0]
     classified = classify(lf, _filter_rule(window, box, mmsi_values), plausible_time)
-    return Ingested(classified, formats)
+    return Ingested(classified, formats, clock)
