@@ -25,7 +25,9 @@ def test_ingest_writes_outputs_and_balanced_summary(tmp_path: Path, capsys) -> N
     if summary["segmented"]:
         S.validate(positions, S.SEGMENT_DERIVED_SCHEMA, what="positions.parquet")
     S.validate(quarantine, S.QUARANTINE_SCHEMA, what="quarantine.parquet")
-    assert positions.height == summary["accepted_rows"] == 6 + 6
+    # sample.nmea: 7 (line 10's time is reconstructed from its neighbours' tag blocks)
+    assert positions.height == summary["accepted_rows"] == 6 + 7
+    assert summary[S.IDENTITY_ROWS] == 1 + 2  # mc_2015 line 5 (91/181 + name), two NMEA statics
     assert quarantine.height == summary["quarantined_rows"]
     assert summary["balanced"]
     for key in ("input_rows", "accepted_rows", "quarantined_rows", "duplicate_rows"):
@@ -155,6 +157,7 @@ def test_existing_output_needs_overwrite(tmp_path: Path, capsys) -> None:  # typ
     assert "--overwrite" in capsys.readouterr().err
     assert main(["ingest", str(DATA / "dma.csv"), "--out", str(out), "-q", "--overwrite"]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
+        "identity_history.parquet",
         "positions.parquet",
         "quarantine.parquet",
         "summary.json",
@@ -172,10 +175,10 @@ def test_cli_positions_match_the_lazy_api(tmp_path: Path, segment: bool) -> None
     written = pl.read_parquet(tmp_path / "o" / "positions.parquet")
     expected = read_ais(files).positions.collect()
     keys = [S.SOURCE_FILE, S.SOURCE_ROW]
-    got = written.select(list(S.POSITION_SCHEMA)).sort(keys)
+    got = written.select(*S.POSITION_SCHEMA, S.TS_SOURCE).sort(keys)
     assert got.equals(expected.sort(keys))
     if not segment:
-        assert written.columns == list(S.POSITION_SCHEMA)
+        assert written.columns == [*S.POSITION_SCHEMA, S.TS_SOURCE]
         assert written.select(S.MMSI, S.TS).equals(written.select(S.MMSI, S.TS).sort(S.MMSI, S.TS))
 
 

@@ -65,6 +65,8 @@ class IngestResult:
     summary: dict[str, Any]
     segmented: bool
     timings_s: dict[str, float] = field(default_factory=dict)
+    #: identity periods per vessel (:meth:`vessels.io.Ingested.identity_history`)
+    identity_history: pl.DataFrame | None = None
 
 
 def _partition_rows(value: int | None) -> int:
@@ -154,6 +156,8 @@ def ingest(
     segment: bool = True,
     partition_rows: int | None = None,
     on_step: Callable[[str], None] | None = None,
+    start_time: datetime | str | None = None,
+    time_zone: str | None = None,
 ) -> IngestResult:
     """Read AIS files and write their cleaned, deduplicated (and segmented) positions to Parquet.
 
@@ -174,6 +178,9 @@ def ingest(
         ``VESSELS_INGEST_PARTITION_ROWS``). Changes peak memory and time, not the output.
     on_step
         Called with a short description as each step starts (for a progress display).
+    start_time, time_zone
+        As in :func:`vessels.read_ais`: the time of the first message of NMEA logs with no
+        timestamps and no base-station reports, and the zone of local times.
 
     Returns
     -------
@@ -211,6 +218,8 @@ def ingest(
         mmsi=mmsi,
         encoding=encoding,
         plausible_time=plausible_time,
+        start_time=start_time,
+        time_zone=time_zone,
     )
     tmp = Path(tempfile.mkdtemp(prefix=".vessels-ingest-", dir=target.parent))
     try:
@@ -265,6 +274,7 @@ def ingest(
                 stream.sink_parquet(out, compression_level=1)
         step("counting rows")
         quarantine = ing.quarantine.collect()
+        identity_history = ing.identity_history().collect()
         summary = ing.summary(accepted_per_file=per_file)
         timings["tracks"] = time.perf_counter() - t
     finally:
@@ -275,4 +285,5 @@ def ingest(
         summary=summary,
         segmented=segment,
         timings_s={k: round(v, 3) for k, v in timings.items()},
+        identity_history=identity_history,
     )

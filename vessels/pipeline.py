@@ -527,6 +527,7 @@ def _summary(
                 "accepted_rows",
                 "quarantined_rows",
                 "duplicate_rows",
+                S.IDENTITY_ROWS,
                 "filtered_rows",
                 "balanced",
             )
@@ -534,6 +535,8 @@ def _summary(
         "per_rule": dict(read_summary.get("per_rule", {})),
         "corrections": dict(read_summary.get("corrections", {})),
         "per_file": dict(read_summary.get("per_file", {})),
+        S.TS_SOURCE: dict(read_summary.get(S.TS_SOURCE, {})),
+        "unmapped_words": dict(read_summary.get("unmapped_words", {})),
         "positions": n_positions,
         "vessels": scored.vessels.height,
         "vessels_per_tier": tiers,

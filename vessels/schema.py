@@ -306,6 +306,7 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {**EVENT_BASE_SCHEMA, EVIDENCE: EVIDENCE_
 INGEST_POSITIONS_FILE = "positions.parquet"  # vessels ingest: cleaned, segmented positions
 TRACKS_FILE = "tracks.parquet"  # vessels score: positions with track and zone columns
 QUARANTINE_FILE = "quarantine.parquet"
+IDENTITY_HISTORY_FILE = "identity_history.parquet"  # identity periods per vessel
 SUMMARY_FILE = "summary.json"
 VESSELS_FILE = "vessels.parquet"
 VESSELS_CSV_FILE = "vessels.csv"
@@ -340,6 +341,9 @@ VESSEL_SCHEMA: dict[str, pl.DataType] = {
     CALLSIGN: pl.String(),
     FLAG: pl.String(),
     SHIP_TYPE: pl.UInt8(),
+    IMO: pl.UInt32(),
+    LENGTH_M: pl.Float32(),
+    WIDTH_M: pl.Float32(),
     MMSI_VALID: pl.Boolean(),
     N_POSITIONS: pl.UInt32(),
     FIRST_TS: TS_DTYPE,

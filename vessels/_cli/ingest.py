@@ -43,6 +43,8 @@ def run_ingest(
     segment: bool = True,
     quiet: bool = True,
     partition_rows: int | None = None,
+    start_time: str | None = None,
+    time_zone: str | None = None,
 ) -> dict[str, Any]:
     """Ingest ``files`` into ``out`` (positions.parquet, quarantine.parquet, summary.json).
 
@@ -74,14 +76,19 @@ def run_ingest(
             segment=segment,
             partition_rows=partition_rows,
             on_step=step,
+            start_time=start_time,
+            time_zone=time_zone,
         )
         write_parquet(res.quarantine, out_dir / S.QUARANTINE_FILE)
+        if res.identity_history is not None:
+            write_parquet(res.identity_history, out_dir / S.IDENTITY_HISTORY_FILE)
         prog.update(task, completed=5)
     summary = res.summary
     summary["segmented"] = res.segmented
     summary["outputs"] = {
         "positions": str(out_dir / S.INGEST_POSITIONS_FILE),
         "quarantine": str(out_dir / S.QUARANTINE_FILE),
+        "identity_history": str(out_dir / S.IDENTITY_HISTORY_FILE),
         "summary": str(out_dir / S.SUMMARY_FILE),
     }
     summary["wall_s"] = round(time.perf_counter() - t0, 3)
@@ -95,7 +102,7 @@ def _print_table(summary: dict[str, Any], quiet: bool) -> None:
     console = get_console(quiet)
     table = Table(title="vessels ingest", show_header=True, header_style="bold")
     table.add_column("file", overflow="fold")
-    for col in ("format", "input", "accepted", "quarantined", "duplicates", "filtered"):
+    for col in ("format", "input", "accepted", "quarantined", "duplicates", "identity", "filtered"):
         table.add_column(col, justify="right")
     for name, f in summary["per_file"].items():
         table.add_row(
@@ -105,6 +112,7 @@ def _print_table(summary: dict[str, Any], quiet: bool) -> None:
             f"{f['accepted_rows']:,}",
             f"{f['quarantined_rows']:,}",
             f"{f['duplicate_rows']:,}",
+            f"{f[S.IDENTITY_ROWS]:,}",
             f"{f['filtered_rows']:,}",
         )
     if len(summary["per_file"]) > 1:
@@ -115,12 +123,18 @@ def _print_table(summary: dict[str, Any], quiet: bool) -> None:
             f"{summary['accepted_rows']:,}",
             f"{summary['quarantined_rows']:,}",
             f"{summary['duplicate_rows']:,}",
+            f"{summary[S.IDENTITY_ROWS]:,}",
             f"{summary['filtered_rows']:,}",
         )
     console.print(table)
     if summary["per_rule"]:
         rules = ", ".join(f"{k} {v:,}" for k, v in summary["per_rule"].items())
         console.print(f"quarantine rules: {rules}")
+    for word_col, words in summary.get("unmapped_words", {}).items():
+        text = ", ".join(f"{w!r} {n:,}" for w, n in words.items())
+        console.print(f"{word_col} words with no AIS code (left null): {text}")
+    for warning in summary.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"written to {Path(summary['outputs']['positions']).parent}/")
 
 
@@ -164,6 +178,24 @@ Examples:
 @click.option("--until", help="Keep positions before this UTC time (ISO 8601).")
 @click.option("--bbox", help="Keep positions inside min_lon,min_lat,max_lon,max_lat.")
 @click.option("--mmsi", help="Keep only these MMSIs (comma-separated).")
+@click.option(
+    "--start-time",
+    help="NMEA logs without timestamps or base-station reports: UTC time of the first line "
+    "(ISO 8601; local with --time-zone). Recorded in summary.json.",
+)
+@click.option(
+    "--time-zone",
+    help="IANA time zone of times written before NMEA sentences (and of --start-time), "
+    "e.g. Europe/Copenhagen; default UTC.",
+)
+@click.option(
+    "--min-accepted",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.5,
+    show_default=True,
+    help="Fail (exit 2, outputs still written) when fewer than this share of the position "
+    "rows are accepted; 0 never fails.",
+)
 @click.option("--no-segment", is_flag=True, help="Do not add track/segment columns.")
 @click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out directory.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
@@ -178,6 +210,9 @@ def command(
     until: str | None,
     bbox: str | None,
     mmsi: str | None,
+    start_time: str | None,
+    time_zone: str | None,
+    min_accepted: float,
     no_segment: bool,
     overwrite: bool,
     quiet: bool,
@@ -193,7 +228,7 @@ def command(
     rows at a time (the environment variable VESSELS_INGEST_PARTITION_ROWS sets another size;
     the output is the same whatever the size, only peak memory and time change).
     """
-    for label, value in (("--since", since), ("--until", until)):
+    for label, value in (("--since", since), ("--until", until), ("--start-time", start_time)):
         if value is not None:
             try:
                 from datetime import datetime
@@ -216,8 +251,18 @@ def command(
         overwrite=overwrite,
         segment=not no_segment,
         quiet=quiet or as_json,
+        start_time=start_time,
+        time_zone=time_zone,
     )
     if as_json:
         emit_json(summary)
     else:
         _print_table(summary, quiet)
+    from vessels.io import acceptance_problem
+
+    problem = acceptance_problem(summary, min_accepted) if min_accepted > 0 else None
+    if problem is not None:
+        raise UserError(
+            problem,
+            hint=f"outputs written to {out}; pass --min-accepted 0 to accept such a run",
+        )

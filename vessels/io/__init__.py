@@ -18,9 +18,20 @@ from vessels.io._read import (
     FILE_NO,
     FILTERED_OUT,
     FORMATS,
+    MIN_ACCEPTED_SHARE,
     Ingested,
+    acceptance_problem,
     parse_columns,
     read_ais,
 )
 
-__all__ = ["FILE_NO", "FILTERED_OUT", "FORMATS", "Ingested", "parse_columns", "read_ais"]
+__all__ = [
+    "FILE_NO",
+    "FILTERED_OUT",
+    "FORMATS",
+    "MIN_ACCEPTED_SHARE",
+    "Ingested",
+    "acceptance_problem",
+    "parse_columns",
+    "read_ais",
+]

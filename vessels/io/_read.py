@@ -38,6 +38,7 @@ __all__ = [
     "MIN_ACCEPTED_SHARE",
     "Clock",
     "Ingested",
+    "acceptance_problem",
     "parse_columns",
     "read_ais",
     "sniff_format",
@@ -531,6 +532,61 @@ class Ingested:
         # lz4: this file is read back a few times; zstd costs ~2x the CPU for the same pass
         self.classified.with_row_index(ROW_ID).sink_parquet(path, compression="lz4")
         return Ingested(pl.scan_parquet(path), dict(self.formats), self.clock)
+
+
+#: What to do about the most common quarantine rules when a run accepts too little.
+_ADVICE = {
+    "no_timestamp": "no timestamps: pass --start-time (and --time-zone for local times) or "
+    "provide tag blocks (\\c:<epoch>\\) or base-station reports",
+    "time_not_placeable": "times could not be reconstructed (base-station reports too sparse): "
+    "pass --start-time or provide tag blocks",
+    "bad_checksum": "sentences fail their checksum: check the log is not truncated or re-encoded",
+    "orphan_fragment": "multi-part messages are incomplete: check the log is not filtered by line",
+    "wrong_field_count": "rows do not have the header's number of fields: check --format/--columns",
+    "unparseable_ts": "times are not ISO 8601 or epoch: check the time column (--columns ts=...)",
+    "not_nmea": "lines are not NMEA sentences: check --format",
+    "position_not_available": "rows carry no position (91/181)",
+}
+
+
+def acceptance_problem(
+    summary: Mapping[str, Any], min_share: float = MIN_ACCEPTED_SHARE
+) -> str | None:
+    """A message when fewer than ``min_share`` of the position rows were accepted, else None.
+
+    Position rows are the input rows minus identity rows, filtered rows and rows of non-vessel
+    stations (``non_vessel_*`` rules); duplicates count as accepted. The message names the share, the top quarantine rules and what to do about them.
+
+    Examples
+    --------
+    >>> s = {"input_rows": 10, "accepted_rows": 1, "duplicate_rows": 0, "identity_rows": 0,
+    ...      "filtered_rows": 0, "per_rule": {"no_timestamp": 9}}
+    >>> msg = acceptance_problem(s)
+    >>> msg.split(" -- ")[0]
+    'only 1 of 10 position rows (10.0 %) were accepted; top quarantine rules: no_timestamp 9'
+    >>> "pass --start-time" in msg
+    True
+    """
+    per_rule = summary.get("per_rule", {})
+    rows = int(summary.get("input_rows", 0)) - int(summary.get(S.IDENTITY_ROWS, 0))
+    rows -= int(summary.get("filtered_rows", 0))
+    # rows of base stations, aids to navigation, SAR aircraft... are correctly not positions
+    rows -= sum(int(v) for k, v in per_rule.items() if k.startswith("non_vessel"))
+    if rows <= 0:
+        return None
+    ok = int(summary.get("accepted_rows", 0)) + int(summary.get("duplicate_rows", 0))
+    if ok >= min_share * rows:
+        return None
+    rules = {
+        k: v for k, v in per_rule.items() if k != FILTERED_OUT and not k.startswith("non_vessel")
+    }
+    top = sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    advice = [_ADVICE[k] for k, _ in top if k in _ADVICE]
+    text = (
+        f"only {ok:,} of {rows:,} position rows ({100 * ok / rows:.1f} %) were accepted; "
+        f"top quarantine rules: {', '.join(f'{k} {v:,}' for k, v in top) or 'none'}"
+    )
+    return text + (" -- " + "; ".join(advice) if advice else "")
 
 
 def _time_report(clock: Clock | None, ts_source: Mapping[str, int]) -> dict[str, Any]:

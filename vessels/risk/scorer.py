@@ -292,6 +292,9 @@ def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str])
         S.CALLSIGN: pl.String(),
         S.FLAG: pl.String(),
         S.SHIP_TYPE: pl.UInt8(),
+        S.IMO: pl.UInt32(),
+        S.LENGTH_M: pl.Float32(),
+        S.WIDTH_M: pl.Float32(),
         S.MMSI_VALID: pl.Boolean(),
         S.N_POSITIONS: pl.UInt32(),
         S.FIRST_TS: S.TS_DTYPE,
@@ -307,6 +310,12 @@ def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str])
         def last_known(name: str) -> pl.Expr:
             return pl.col(name).sort_by(S.TS).drop_nulls().last().alias(name)
 
+        have = pos.collect_schema().names()
+        extra = [  # IMO and dimensions (joined from identity rows); absent in minimal frames
+            last_known(c) if c in have else pl.lit(None, static_schema[c]).alias(c)
+            for c in (S.IMO, S.LENGTH_M, S.WIDTH_M)
+        ]
+
         agg = (
             pos.group_by(keys)
             .agg(
@@ -314,6 +323,7 @@ def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str])
                 last_known(S.CALLSIGN),
                 last_known(S.FLAG),
                 last_known(S.SHIP_TYPE),
+                *extra,
                 pl.col(S.MMSI_VALID).all().alias(S.MMSI_VALID),
                 pl.len().cast(pl.UInt32).alias(S.N_POSITIONS),
                 pl.col(S.TS).min().alias(S.FIRST_TS),
