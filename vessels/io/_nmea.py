@@ -19,15 +19,17 @@ fails is one quarantined row.
 **Time** (column ``ts_source``): the tag block ``c:`` epoch (``tag_block``), a time written before
 the sentence on the line (``line_prefix``: ISO 8601, local with ``time_zone``, or a Unix epoch), or
 an epoch after it (``trailing_epoch``). A message with none of these is placed by **time
-reconstruction** (``base_station``): the UTC date and time of base-station reports (types 4 and
-11) and the times of the timed messages are anchors; a message between two anchors gets the time
-interpolated in line order, a message before the first / after the last anchor the time
-extrapolated with the log's line rate (at most :data:`ANCHOR_TOLERANCE_S` away from the anchor);
-then its own UTC-second field (0-59) fixes the second and the minute is the one nearest that
-estimate. Messages between anchors more than :data:`MAX_ANCHOR_GAP_S` apart, or too far outside
-the anchors, are quarantined as ``time_not_placeable``. With no anchor at all, ``start_time``
-(``--start-time``) gives the time of the first message and each next one advances by its UTC
-second in line order (``assumed``); without it they are ``no_timestamp``.
+reconstruction** (``base_station``). Anchors are the UTC date and time of base-station reports
+(types 4 and 11) and the times of timed messages. Every position report carries the UTC second
+it was sent (0-59); in a receiver's line order consecutive messages are seconds apart, so the
+step from one message's second to the next, wrapped to [-30 s, 30 s), is the time between them.
+Walking these steps from the previous anchor (and back from the next one) gives each message
+its time, the minute resolved by proximity; a message without a valid second takes the time of
+the message before it. A message is quarantined as ``time_not_placeable`` when its anchors are
+more than :data:`MAX_ANCHOR_GAP_S` apart, when it lies outside them, or when it lies before
+the first / after the last anchor by more than :data:`ANCHOR_TOLERANCE_S`. With no anchor at
+all, ``start_time`` (``--start-time``) is the time of the first message and the same walk
+times the rest (``assumed``); without it they are ``no_timestamp``.
 
 **Identity.** Static and voyage reports (types 5 and 24) are *identity rows*
 (:data:`vessels.schema.IDENTITY_ROWS`): not positions and not quarantined; their name, call sign,
@@ -36,6 +38,7 @@ in time by :func:`vessels.cleaning.join_identity` (as for DMA identity rows). Ty
 
 Quarantine rules of this reader: ``empty_line``, ``not_nmea`` (no ``!`` sentence on the line),
 ``malformed_sentence``, ``bad_checksum`` (sentence or tag block), ``orphan_fragment``,
+``empty_payload`` (a sentence with no payload, common in real receiver logs),
 ``bad_bit_count`` (payload shorter than its message type needs), ``undecodable``,
 ``no_timestamp``, ``time_not_placeable``, ``non_vessel_base_station`` (type 4),
 ``non_vessel_sar_aircraft`` (9), ``non_vessel_aid_to_navigation`` (21) and
@@ -85,11 +88,10 @@ MIN_BITS = {
     24: 160,
     27: 96,
 }
-#: Time reconstruction: a message before the first / after the last anchor is placed only if its
-#: time extrapolated with the log's line rate is at most this far from the anchor (and the log has
-#: two anchors or more, to measure that rate). Within this distance the UTC second resolves the
-#: minute unless the line rate changed by half.
-ANCHOR_TOLERANCE_S = 60.0
+#: Time reconstruction: a message before the first / after the last anchor is placed only if
+#: the time walked from that anchor is at most this far from it (each step of the walk is
+#: right only while consecutive messages are less than 30 s apart, so long walks are refused).
+ANCHOR_TOLERANCE_S = 300.0
 #: Time reconstruction: messages between two anchors further apart than this are not placed.
 MAX_ANCHOR_GAP_S = 600.0
 #: Anchors (base-station reports) whose time runs backwards by more than this against earlier
@@ -312,6 +314,9 @@ def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFram
         except (AISBaseException, ValueError, TypeError):
             reject(row, "undecodable", raw)
             return
+        if not msg.payload:
+            reject(row, "empty_payload", raw)
+            return
         bits = len(msg.payload) * 6 - int(msg.fill_bits or 0)
         if bits < MIN_BITS.get(mtype, 38):
             reject(row, "bad_bit_count", raw)
@@ -491,7 +496,7 @@ def reconstruct_times(
     ...     "_sec": [58, 3, 9, 60], "ts_source": ["base_station"] * 4, "_error": [None] * 4})
     >>> a = pl.DataFrame({"_line": [0, 5], "_ts_s": [1000.0 * 60 + 55, 1000.0 * 60 + 70]})
     >>> reconstruct_times(m, a)["_ts_s"].to_list()
-    [60058.0, 60063.0, 60069.0, 60067.0]
+    [60058.0, 60063.0, 60069.0, 60069.0]
     """
     untimed = pl.col("_ts_s").is_null() & (
         pl.col(ERROR).is_null() | (pl.col(ERROR) == S.IDENTITY_ROWS)
@@ -532,58 +537,91 @@ def reconstruct_times(
             )
             .drop("_t")
         )
-    # lines per second of the whole log, for extrapolation (needs two anchors)
-    rate = None
-    if anc.height >= 2:
-        dt = float(anc["_ts_s"][-1] - anc["_ts_s"][0])
-        if dt > 0:
-            rate = float(anc["_line"][-1] - anc["_line"][0]) / dt
-    a_prev = anc.rename({"_ts_s": "_ta", "_line": "_la"}).with_columns(pl.col("_la").alias("_line"))
-    a_next = anc.rename({"_ts_s": "_tb", "_line": "_lb"}).with_columns(pl.col("_lb").alias("_line"))
-    work = (
-        msgs.with_row_index("_i")
-        .sort("_line")
-        .join_asof(a_prev, on="_line", strategy="backward")
-        .join_asof(a_next, on="_line", strategy="forward")
+    # walk the UTC seconds in line order: consecutive messages are less than 30 s apart in a
+    # receiver log, so the step from one message's second to the next (wrapped to [-30, 30))
+    # is the time between them; anchors are points of the same walk with their full time
+    f64 = pl.Float64
+    seq = pl.concat(
+        [
+            msgs.filter(untimed).select(
+                "_line",
+                pl.when(sec_ok).then(sec.cast(f64)).alias("_s"),
+                pl.lit(None, f64).alias("_t"),
+            ),
+            anc.select(
+                pl.col("_line").cast(pl.Int64),
+                (pl.col("_ts_s").floor() % 60.0).alias("_s"),
+                pl.col("_ts_s").alias("_t"),
+            ),
+        ]
+    ).sort("_line")
+    s_eff = pl.col("_s").forward_fill()
+    step = ((s_eff - s_eff.shift(1) + 30.0) % 60.0 + 60.0) % 60.0 - 30.0
+    seq = seq.with_columns(step.fill_null(0.0).alias("_step")).with_columns(
+        pl.col("_step").cum_sum().alias("_rel"),
+        # segment = the anchor that ends it; a gap of 30 s or more without any message breaks
+        # the walk once in a segment: it is where the walk steps back the most (forward walk
+        # short of the next anchor) or forward the most (walk beyond it)
+        pl.when(pl.col("_t").is_not_null()).then(pl.col("_line")).backward_fill().alias("_seg"),
     )
-    line = pl.col("_line").cast(pl.Float64)
-    ta, tb, la, lb = pl.col("_ta"), pl.col("_tb"), pl.col("_la"), pl.col("_lb")
+    seq = seq.with_columns(
+        pl.int_range(pl.len()).over("_seg").alias("_pos"),
+        pl.col("_step").arg_min().over("_seg").alias("_kmin"),
+        pl.col("_step").arg_max().over("_seg").alias("_kmax"),
+    )
+    points = seq.filter(pl.col("_t").is_not_null()).select("_line", "_rel", "_t")
+    prev = points.rename({"_rel": "_ra", "_t": "_ta"}).with_columns(pl.col("_line").alias("_la"))
+    nxt = points.rename({"_rel": "_rb", "_t": "_tb"}).with_columns(pl.col("_line").alias("_lb"))
+    walked = (
+        seq.filter(pl.col("_t").is_null())
+        .join_asof(prev, on="_line", strategy="backward")
+        .join_asof(nxt, on="_line", strategy="forward")
+    )
+    rel, ta, tb = pl.col("_rel"), pl.col("_ta"), pl.col("_tb")
+    fwd = ta + (rel - pl.col("_ra"))
+    bwd = tb - (pl.col("_rb") - rel)
     both = ta.is_not_null() & tb.is_not_null()
-    frac = pl.when(lb > la).then((line - la) / (lb - la)).otherwise(0.0)
-    if rate is not None and rate > 0:
-        ahead = ta + (line - la) / rate
-        behind = tb - (lb - line) / rate
-        est = (
-            pl.when(both)
-            .then(ta + (tb - ta) * frac)
-            .when(ta.is_not_null())
-            .then(ahead)
-            .otherwise(behind)
+    before_break = (
+        pl.when(bwd > fwd)
+        .then(pl.col("_pos") < pl.col("_kmin"))
+        .otherwise(pl.col("_pos") < pl.col("_kmax"))
+    )
+    t = (
+        pl.when(both & ((fwd - bwd).abs() <= 2.0))
+        .then(fwd)
+        .when(both)
+        .then(pl.when(before_break).then(fwd).otherwise(bwd))
+        .otherwise(pl.coalesce(fwd, bwd))
+    )
+    ok = (
+        pl.when(both)
+        .then(
+            ((tb - ta) <= MAX_ANCHOR_GAP_S)
+            & (pl.col("_est") >= ta - ANCHOR_BACKWARD_S - 30.0)
+            & (pl.col("_est") <= tb + 30.0)
         )
-        placeable = (
-            pl.when(both)
-            .then((tb - ta) <= MAX_ANCHOR_GAP_S)
-            .when(ta.is_not_null())
-            .then((ahead - ta) <= ANCHOR_TOLERANCE_S)
-            .otherwise((tb - behind) <= ANCHOR_TOLERANCE_S)
-        )
-    else:
-        est = pl.when(both).then(ta + (tb - ta) * frac).otherwise(pl.coalesce(ta, tb))
-        placeable = both & ((tb - ta) <= MAX_ANCHOR_GAP_S)
-    s = sec.cast(pl.Float64)
-    snapped = ((pl.col("_est") - s) / 60.0).round(0) * 60.0 + s
-    t = pl.when(sec_ok).then(snapped).otherwise(pl.col("_est"))
-    work = work.with_columns(est.alias("_est"), placeable.fill_null(False).alias("_ok"))
+        .when(ta.is_not_null())
+        .then((pl.col("_est") - ta).abs() <= ANCHOR_TOLERANCE_S)
+        .otherwise((tb - pl.col("_est")).abs() <= ANCHOR_TOLERANCE_S)
+    )
+    placed = (
+        walked.with_columns(t.alias("_est"))
+        .with_columns(ok.fill_null(False).alias("_ok"))
+        .select("_line", "_est", "_ok")
+    )
     return (
-        work.with_columns(
-            pl.when(untimed & pl.col("_ok")).then(t).otherwise(pl.col("_ts_s")).alias("_ts_s"),
-            pl.when(untimed & ~pl.col("_ok"))
+        msgs.join(placed, on="_line", how="left")
+        .with_columns(
+            pl.when(untimed & pl.col("_ok"))
+            .then(pl.col("_est"))
+            .otherwise(pl.col("_ts_s"))
+            .alias("_ts_s"),
+            pl.when(untimed & ~pl.col("_ok").fill_null(False))
             .then(pl.lit("time_not_placeable"))
             .otherwise(pl.col(ERROR))
             .alias(ERROR),
         )
-        .sort("_i")
-        .drop("_i", "_ta", "_la", "_tb", "_lb", "_est", "_ok")
+        .drop("_est", "_ok")
     )
 
 
