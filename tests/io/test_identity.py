@@ -49,7 +49,11 @@ def test_dma_identity_rows_reach_every_position() -> None:
     assert tanker.select(S.VESSEL_NAME, S.IMO, S.CALLSIGN, S.SHIP_TYPE).unique().rows() == [
         ("NORDIC SKY", 9320063, "SHZA", 81)  # Tanker + Category X
     ]
-    dims = tanker.select(S.LENGTH_M, S.WIDTH_M, pl.col(S.DRAFT_M).cast(pl.Float64).round(2)).unique().rows()
+    dims = (
+        tanker.select(S.LENGTH_M, S.WIDTH_M, pl.col(S.DRAFT_M).cast(pl.Float64).round(2))
+        .unique()
+        .rows()
+    )
     assert dims == [(183.0, 32.0, 11.2)]
 
 
@@ -126,7 +130,8 @@ def test_generic_csv_static_rows_before_between_after(
 
 
 def _reference(pos: list[dict[str, Any]], ident: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """Per position and field: own value, else latest identity value at/before, else earliest after."""
+    """Per position and field: own value, else latest identity value at/before, else earliest
+    after."""
     out = []
     for p in sorted(pos, key=lambda r: (r[S.MMSI], r[S.TS])):
         row = [p[S.MMSI], p[S.TS]]

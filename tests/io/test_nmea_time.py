@@ -39,7 +39,8 @@ def _base_station(epoch: int) -> str:
     t = datetime.fromtimestamp(epoch, UTC)
     fields = {"year": t.year, "month": t.month, "day": t.day, "hour": t.hour}
     fields.update({"minute": t.minute, "second": t.second, "lat": 55.0, "lon": 11.0})
-    return str(encode_dict({"type": 4, "mmsi": 2190047, **fields}, talker_id="AI", sentence_type="VDM")[0])
+    parts = encode_dict({"type": 4, "mmsi": 2190047, **fields}, talker_id="AI", sentence_type="VDM")
+    return str(parts[0])
 
 
 def _simulated_log(
@@ -73,9 +74,8 @@ def _simulated_log(
         events.append((float(t), 0, [_base_station(t)]))
     for k in range(0, n, 40):  # static reports of some vessels, two fragments each
         static = {"mmsi": int(mmsi[k]), "shipname": f"SHIP {k}", "callsign": f"OX{k}"}
-        parts = encode_dict(
-            {"type": 5, **static, "imo": 9320063, "ship_type": 70}, talker_id="AI", sentence_type="VDM"
-        )
+        report = {"type": 5, **static, "imo": 9320063, "ship_type": 70}
+        parts = encode_dict(report, talker_id="AI", sentence_type="VDM")
         events.append((float(truth_s[k]) + 0.5, 2, list(parts)))
     events.sort(key=lambda e: (e[0], e[1]))
     lines = [s for _, _, parts in events for s in parts]

@@ -555,7 +555,8 @@ def acceptance_problem(
     """A message when fewer than ``min_share`` of the position rows were accepted, else None.
 
     Position rows are the input rows minus identity rows, filtered rows and rows of non-vessel
-    stations (``non_vessel_*`` rules); duplicates count as accepted. The message names the share, the top quarantine rules and what to do about them.
+    stations (``non_vessel_*`` rules); duplicates count as accepted. The message names the
+    share, the top quarantine rules and what to do about them.
 
     Examples
     --------
