@@ -240,7 +240,7 @@ def _split_line(text: str, zone: Any) -> tuple[list[_Item], str | None, None]:
     out: list[_Item] = []
     for m in matches:
         tag, sentence = m.group(1), m.group(2)
-        err: str | None = None
+        err = None
         ts, source, group = line_ts, line_source, None
         if tag is not None:
             err, tag_ts, group = _tag(tag)
@@ -570,11 +570,11 @@ def reconstruct_times(
         pl.col("_step").arg_max().over("_seg").alias("_kmax"),
     )
     points = seq.filter(pl.col("_t").is_not_null()).select("_line", "_rel", "_t")
-    prev = points.rename({"_rel": "_ra", "_t": "_ta"}).with_columns(pl.col("_line").alias("_la"))
+    before = points.rename({"_rel": "_ra", "_t": "_ta"}).with_columns(pl.col("_line").alias("_la"))
     nxt = points.rename({"_rel": "_rb", "_t": "_tb"}).with_columns(pl.col("_line").alias("_lb"))
     walked = (
         seq.filter(pl.col("_t").is_null())
-        .join_asof(prev, on="_line", strategy="backward")
+        .join_asof(before, on="_line", strategy="backward")
         .join_asof(nxt, on="_line", strategy="forward")
     )
     rel, ta, tb = pl.col("_rel"), pl.col("_ta"), pl.col("_tb")
