@@ -105,6 +105,23 @@ _PREFIX_ISO = re.compile(
 _PREFIX_EPOCH = re.compile(r"^\s*(\d{9,10}(?:\.\d+)?|\d{12,13})[\s,;:]*$")
 #: (tag block content or None, sentence) of each sentence on a line
 _SENTENCE = re.compile(r"(?:\\([^\\]*)\\)?(![A-Z]{2}VD[MO],[^!\\]*?\*[0-9A-Fa-f]{2})")
+_POS_KEYS = (
+    S.MMSI,
+    "_ts_s",
+    S.TS_SOURCE,
+    "_sec",
+    "_line",
+    S.LAT,
+    S.LON,
+    S.SOG_KN,
+    S.COG_DEG,
+    S.HEADING_DEG,
+    S.NAV_STATUS,
+    S.AIS_CLASS,
+    S.SOURCE_ROW,
+    RAW_COL,
+)
+_REJ_KEYS = (S.SOURCE_ROW, ERROR, RAW_COL, S.MMSI)
 _KEYS = (
     S.MMSI,
     "_ts_s",
@@ -294,17 +311,28 @@ def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFram
         from zoneinfo import ZoneInfo
 
         zone = ZoneInfo(clock.time_zone)
-    rows: dict[str, list[Any]] = {k: [] for k in _KEYS}
+    # three tables, one append per column and row (this loop runs once per message):
+    # positions, identity rows (and type 19, both at once), rejected rows
+    pos: dict[str, list[Any]] = {k: [] for k in _POS_KEYS}
+    extra: dict[str, list[Any]] = {k: [] for k in _KEYS}
+    rej: dict[str, list[Any]] = {k: [] for k in _REJ_KEYS}
+    p_mmsi, p_ts, p_src, p_sec, p_line = (pos[k].append for k in _POS_KEYS[:5])
+    p_lat, p_lon, p_sog, p_cog, p_hdg = (pos[k].append for k in _POS_KEYS[5:10])
+    p_status, p_cls, p_row, p_raw = (pos[k].append for k in _POS_KEYS[10:])
+    r_row, r_rule, r_raw, r_mmsi = (rej[k].append for k in _REJ_KEYS)
     anchors: dict[str, list[Any]] = {"_line": [], "_ts_s": []}
     pending: dict[Any, list[tuple[int, str, Any, float | None, str]]] = {}
     order = 0  # message order in the log (the "line order" of time reconstruction)
 
     def add(values: dict[str, Any]) -> None:
         for k in _KEYS:
-            rows[k].append(values.get(k))
+            extra[k].append(values.get(k))
 
     def reject(row: int, rule: str, raw: str, mmsi: int | None = None) -> None:
-        add({S.SOURCE_ROW: row, ERROR: rule, RAW_COL: raw, S.MMSI: mmsi})
+        r_row(row)
+        r_rule(rule)
+        r_raw(raw)
+        r_mmsi(mmsi)
 
     def handle(msg: Any, row: int, raw: str, ts: float | None, source: str) -> None:
         nonlocal order
@@ -329,7 +357,22 @@ def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFram
         mmsi = d.get("mmsi")
         if ts is None:
             source = "base_station"
-        if mtype in POSITION_TYPES:
+        if mtype in POSITION_TYPES and mtype != 19:
+            p_mmsi(mmsi)
+            p_ts(ts)
+            p_src(source)
+            p_sec(d.get("second"))
+            p_line(order)
+            p_lat(d.get("lat"))
+            p_lon(d.get("lon"))
+            p_sog(d.get("speed"))
+            p_cog(d.get("course"))
+            p_hdg(d.get("heading"))
+            p_status(_enum(d.get("status")))
+            p_cls("B" if mtype == 18 else "A")
+            p_row(row)
+            p_raw(raw)
+        elif mtype == 19:  # a class B position with its own identity
             v: dict[str, Any] = {
                 S.MMSI: mmsi,
                 "_ts_s": ts,
@@ -342,12 +385,11 @@ def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFram
                 S.COG_DEG: d.get("course"),
                 S.HEADING_DEG: d.get("heading"),
                 S.NAV_STATUS: _enum(d.get("status")),
-                S.AIS_CLASS: "B" if mtype in (18, 19) else "A",
+                S.AIS_CLASS: "B",
                 S.SOURCE_ROW: row,
                 RAW_COL: raw,
+                **_identity(d),
             }
-            if mtype == 19:
-                v.update(_identity(d))
             add(v)
         elif mtype in STATIC_TYPES:
             add(
@@ -437,7 +479,7 @@ def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFram
     for group_items in pending.values():
         for r, t, _, _, _ in group_items:
             reject(r, "orphan_fragment", t)
-    return _assemble(rows, anchors, name, clock)
+    return _assemble((pos, extra, rej), anchors, name, clock)
 
 
 def _identity(d: _Fields) -> dict[str, Any]:
@@ -626,12 +668,14 @@ def reconstruct_times(
 
 
 def _assemble(
-    rows: dict[str, list[Any]],
+    tables: tuple[dict[str, list[Any]], ...],
     anchors: dict[str, list[Any]],
     name: str,
     clock: Clock | None,
 ) -> pl.LazyFrame:
-    msgs = pl.DataFrame(rows, schema=_schema())
+    schema = _schema()
+    frames = [pl.DataFrame(t, schema={k: schema[k] for k in t}) for t in tables]
+    msgs = pl.concat(frames, how="diagonal")
     anc = pl.DataFrame(anchors, schema={"_line": pl.Int64, "_ts_s": pl.Float64})
     start_s = clock.start.timestamp() if clock is not None and clock.start is not None else None
     # only messages that are positions or identity rows need a time; reader rejects keep theirs
