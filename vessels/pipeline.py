@@ -65,6 +65,7 @@ OUTPUT_FILES = (
     S.EVENTS_CSV_FILE,
     S.EVENTS_GEOJSON_FILE,
     S.QUARANTINE_FILE,
+    S.IDENTITY_HISTORY_FILE,
     S.TRACKS_FILE,
     S.SUMMARY_FILE,
     S.MAP_FILE,
@@ -95,6 +96,9 @@ class PipelineResult:
         Row accounting, counts per rule and event type, timings per stage, versions, profile.
     profile
         The risk profile used.
+    identity_history
+        One row per vessel and identity period (name, call sign, IMO, ship type, flag) from
+        :meth:`vessels.io.Ingested.identity_history`: how each vessel's identity changed.
     """
 
     tracks: pl.DataFrame | pl.LazyFrame
@@ -107,6 +111,7 @@ class PipelineResult:
     summary: dict[str, Any]
     profile: Profile
     files: dict[str, Path] = field(default_factory=dict)
+    identity_history: pl.DataFrame | None = None
 
     def top(self, n: int = 10) -> pl.DataFrame:
         """The ``n`` highest-risk vessels with their score, tier and first reason."""
@@ -153,6 +158,10 @@ class PipelineResult:
                 "events.geojson": write_text(events_geojson(self.events), d / "events.geojson"),
                 "quarantine.parquet": write_parquet(self.quarantine, d / "quarantine.parquet"),
             }
+            if self.identity_history is not None:
+                files[S.IDENTITY_HISTORY_FILE] = write_parquet(
+                    self.identity_history, d / S.IDENTITY_HISTORY_FILE
+                )
             if tracks:  # positions with segment and zone columns: `vessels map DIR` reads them
                 frame = self.tracks
                 if isinstance(frame, pl.LazyFrame):
@@ -438,6 +447,7 @@ def run(
         memory["tracks"] = memory["ingest"]
     read_summary = ingested.summary
     quarantine = ingested.quarantine
+    identity_history = ingested.identity_history
     with _timed(timings, "zones", memory):
         zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
         labelled = label_zones(positions, zone_layer)
@@ -478,6 +488,7 @@ def run(
         zones=zone_layer,
         summary=summary,
         profile=prof,
+        identity_history=identity_history,
     )
     if out is not None:
         result.write(

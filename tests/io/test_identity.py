@@ -85,6 +85,10 @@ def test_vessels_table_carries_the_identity(tmp_path: Path) -> None:
     assert tanker.select(*IDENTITY).row(0) == ("NORDIC SKY", 9320063, "SHZA", 81, 183.0, 32.0)
     assert v.filter(pl.col(S.MMSI) == 219005931)[S.VESSEL_NAME].item() == "HANSTHOLM STAR"
     assert res.summary[S.IDENTITY_ROWS] == 6 and res.summary["balanced"]
+    assert res.identity_history is not None
+    renamed = res.identity_history.filter(pl.col(S.MMSI) == 257012340)
+    assert renamed[S.VESSEL_NAME].to_list() == ["BALTIC TRADER", "BALTIC TRADER II"]
+    assert (tmp_path / "run" / "identity_history.parquet").exists()
 
 
 # --- any CSV where static and dynamic data arrive on different rows --------------------------
