@@ -127,6 +127,8 @@ def stage_parquet(path: Path, name: str) -> pl.LazyFrame:
             exprs.append(pl.col(col).cast(pl.Float64).fill_nan(None).alias(col))
         else:
             exprs.append(pl.col(col).cast(pl.String).alias(col))
+    if S.TS_SOURCE in schema:  # our own output: keep how each time was found
+        exprs.append(pl.col(S.TS_SOURCE).cast(pl.String))
     src_file = pl.lit(name)
     src_row = pl.col("_idx").cast(pl.UInt64)
     if S.SOURCE_FILE in schema and S.SOURCE_ROW in schema:

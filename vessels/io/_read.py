@@ -355,7 +355,7 @@ class Ingested:
         """Accepted rows, corrected, with identity rows joined as-of (when there are any)."""
         rows = self.classified.filter(pl.col(S.RULE).is_null())
         canon = apply_corrections(rows, keep=(*keep, S.TS_SOURCE)).with_columns(
-            pl.col(S.TS_SOURCE).cast(S.TS_SOURCE_DTYPE)
+            pl.col(S.TS_SOURCE).cast(S.TS_SOURCE_DTYPE, strict=False)
         )
         if not self._has_identity_rows():
             return canon
