@@ -39,10 +39,10 @@ vs.__version__""",
         "code",
         """data = vs.read_ais(SAMPLE)
 summary = data.summary()
-assert summary["input_rows"] == (
-    summary["accepted_rows"] + summary["quarantined_rows"] + summary["duplicate_rows"]
-)
-{k: summary[k] for k in ("input_rows", "accepted_rows", "quarantined_rows", "duplicate_rows")}""",
+# identity rows: a vessel's name/type on a row with no position, joined onto its positions
+counts = ("accepted_rows", "quarantined_rows", "duplicate_rows", "identity_rows")
+assert summary["input_rows"] == sum(summary[k] for k in counts)
+{k: summary[k] for k in ("input_rows", *counts)}""",
     ),
     ("md", "Every rejected row keeps its file, line number, rule and raw text:"),
     (
