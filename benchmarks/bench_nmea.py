@@ -99,7 +99,12 @@ def write_logs(n: int) -> dict[str, Path]:
 def decode(code_root: Path, path: Path) -> tuple[float, int, int]:
     env = {**os.environ, "PYTHONPATH": str(code_root)}
     out = subprocess.run(
-        [sys.executable, "-c", CODE, str(path)], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", CODE, str(path)],
+        env=env,
+        cwd=code_root,  # `python -c` puts the working directory first on sys.path
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     return float(out[2]), int(out[0]), int(out[1])
 
