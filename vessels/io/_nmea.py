@@ -350,29 +350,33 @@ def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFram
             reject(row, "bad_bit_count", raw)
             return
         try:
-            d = _Fields(msg.decode())
+            dm = msg.decode()
         except (AISBaseException, ValueError, TypeError, IndexError):
             reject(row, "undecodable", raw)
             return
-        mmsi = d.get("mmsi")
+        mmsi = dm.mmsi
         if ts is None:
             source = "base_station"
         if mtype in POSITION_TYPES and mtype != 19:
+            # the bulk of every log: plain attribute reads, one bound append per column
             p_mmsi(mmsi)
             p_ts(ts)
             p_src(source)
-            p_sec(d.get("second"))
+            p_sec(getattr(dm, "second", None))
             p_line(order)
-            p_lat(d.get("lat"))
-            p_lon(d.get("lon"))
-            p_sog(d.get("speed"))
-            p_cog(d.get("course"))
-            p_hdg(d.get("heading"))
-            p_status(_enum(d.get("status")))
+            p_lat(dm.lat)
+            p_lon(dm.lon)
+            p_sog(getattr(dm, "speed", None))
+            p_cog(getattr(dm, "course", None))
+            p_hdg(getattr(dm, "heading", None))
+            status = getattr(dm, "status", None)
+            p_status(None if status is None else int(status))
             p_cls("B" if mtype == 18 else "A")
             p_row(row)
             p_raw(raw)
-        elif mtype == 19:  # a class B position with its own identity
+            return
+        d = _Fields(dm)
+        if mtype == 19:  # a class B position with its own identity
             v: dict[str, Any] = {
                 S.MMSI: mmsi,
                 "_ts_s": ts,
@@ -426,6 +430,11 @@ def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFram
         if msg.frag_cnt <= 1:
             handle(msg, lineno, raw, ts, source)
             return
+        fragment(msg, lineno, raw, ts, source, group)
+
+    def fragment(
+        msg: Any, lineno: int, raw: str, ts: float | None, source: str, group: Any
+    ) -> None:
         key = ("g", group) if group is not None else (msg.seq_id, msg.channel)
         group_items = pending.get(key)
         if msg.frag_num == 1:
@@ -468,6 +477,21 @@ def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFram
             items, error, _ = _split_line(text, zone)
             if error is not None:
                 reject(lineno, error, text)
+                continue
+            if len(items) == 1 and items[0][1] is None:
+                # fast path (one sentence on the line), as ``sentence`` below
+                sent, _, ts, source, group, _ = items[0]
+                try:
+                    msg = NMEAMessage(sent.encode())
+                except (AISBaseException, ValueError, IndexError):
+                    reject(lineno, "malformed_sentence", text)
+                    continue
+                if not msg.is_valid:
+                    reject(lineno, "bad_checksum", text)
+                elif msg.frag_cnt <= 1:
+                    handle(msg, lineno, text, ts, source)
+                else:
+                    fragment(msg, lineno, text, ts, source, group)
                 continue
             single = len(items) == 1
             for sent, err, ts, source, group, piece in items:
@@ -543,6 +567,8 @@ def reconstruct_times(
     untimed = pl.col("_ts_s").is_null() & (
         pl.col(ERROR).is_null() | (pl.col(ERROR) == S.IDENTITY_ROWS)
     )
+    if msgs.select(untimed.any()).item() is not True:
+        return msgs  # every message has its own time (the common tag-block log)
     own = msgs.filter(pl.col("_ts_s").is_not_null()).select("_line", "_ts_s")
     anc = pl.concat([anchors.select("_line", pl.col("_ts_s").cast(pl.Float64)), own]).sort("_line")
     if anc.height:
