@@ -12,7 +12,7 @@ vessels, one message every 0.05 s):
 Each log is decoded by ``stage_nmea(path).collect()`` in a fresh process, with the code at
 ``--before`` (a checkout of the earlier ``vessels`` package, e.g. ``git archive <commit>
 vessels | tar -x -C /tmp/before``) and the current tree, alternating, ``--repeat`` times;
-the best wall time of each is kept. Run under ``flock /work/notes/bench.lock`` on a shared
+the best CPU time of each is kept. Run under ``flock /work/notes/bench.lock`` on a shared
 machine::
 
     python benchmarks/bench_nmea.py --before /tmp/vessels-before --messages 200000
@@ -36,10 +36,11 @@ CODE = """
 import sys, time
 from pathlib import Path
 from vessels.io._nmea import stage_nmea
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 df = stage_nmea(Path(sys.argv[1]), "x").collect()
+wall, cpu = time.perf_counter() - t, time.process_time() - c
 n = df.filter(df["_error"].is_null()).height
-print(df.height, n, time.perf_counter() - t)
+print(df.height, n, wall, cpu)
 """
 
 
@@ -96,7 +97,7 @@ def write_logs(n: int) -> dict[str, Path]:
     return paths
 
 
-def decode(code_root: Path, path: Path) -> tuple[float, int, int]:
+def decode(code_root: Path, path: Path) -> tuple[float, int, int, float]:
     env = {**os.environ, "PYTHONPATH": str(code_root)}
     out = subprocess.run(
         [sys.executable, "-c", CODE, str(path)],
@@ -106,7 +107,7 @@ def decode(code_root: Path, path: Path) -> tuple[float, int, int]:
         text=True,
         check=True,
     ).stdout.split()
-    return float(out[2]), int(out[0]), int(out[1])
+    return float(out[3]), int(out[0]), int(out[1]), float(out[2])
 
 
 def main() -> None:
@@ -117,7 +118,7 @@ def main() -> None:
     args = ap.parse_args()
     paths = write_logs(args.messages)
     load = os.getloadavg()[0]
-    best: dict[tuple[str, str], tuple[float, int, int]] = {}
+    best: dict[tuple[str, str], tuple[float, int, int, float]] = {}
     for _ in range(args.repeat):
         for log, path in paths.items():
             for label, root in (("before", args.before), ("after", ROOT)):
@@ -128,15 +129,24 @@ def main() -> None:
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"### NMEA reader before/after, {stamp}, {args.messages:,} messages, load {load:.1f}")
     print()
-    print(f"| log | code | rows | accepted | decode s (best of {args.repeat}) | msg/s | ratio |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print(
+        f"CPU seconds of the decoding process (best of {args.repeat}; CPU time moves much less "
+        "with the other jobs' load than wall time), wall seconds of that same run, and the "
+        "after/before CPU ratio."
+    )
+    print()
+    print("| log | code | rows | accepted | CPU s | wall s | msg/CPU-s | ratio |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for log in paths:
         b = best[(log, "before")][0]
         for label in ("before", "after"):
-            s, rows, ok = best[(log, label)]
+            s, rows, ok, wall = best[(log, label)]
             ratio = f"{s / b:.2f}" if label == "after" else ""
             rate = args.messages / s
-            print(f"| {log} | {label} | {rows:,} | {ok:,} | {s:.2f} | {rate:,.0f} | {ratio} |")
+            print(
+                f"| {log} | {label} | {rows:,} | {ok:,} | {s:.2f} | {wall:.2f} | {rate:,.0f} "
+                f"| {ratio} |"
+            )
 
 
 if __name__ == "__main__":
