@@ -356,6 +356,8 @@ def run(
     offline_map: bool = False,
     write_tracks: bool = True,
     partition_rows: int | None = None,
+    start_time: datetime | str | None = None,
+    time_zone: str | None = None,
 ) -> PipelineResult:
     """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
 
@@ -394,6 +396,9 @@ def run(
     partition_rows
         Rows per in-memory cleaning pass of :func:`vessels.ingestion.ingest` (memory, not
         results).
+    start_time, time_zone
+        For NMEA logs without timestamps or base-station reports: the time of the first
+        message, and the zone of local times (see :func:`vessels.read_ais`).
 
     Returns
     -------
@@ -439,6 +444,8 @@ def run(
                 encoding=encoding,
                 plausible_time=plausible_time,
                 partition_rows=partition_rows,
+                start_time=start_time,
+                time_zone=time_zone,
             )
             positions = pl.read_parquet(ingested.positions)
         # ingest() times parsing ("ingest") and cleaning + segmentation ("tracks") apart

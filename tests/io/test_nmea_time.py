@@ -250,6 +250,14 @@ def test_start_time_ingests_with_assumed_times(tmp_path: Path, capsys) -> None: 
     assert p[S.TS].dt.epoch("s").to_list() == expected
 
 
+def test_run_takes_the_start_time_too(tmp_path: Path) -> None:
+    from vessels.pipeline import run
+
+    res = run(_no_anchor_log(tmp_path), start_time="2024-03-01T10:00:00", no_default_zones=True)
+    assert res.summary["accepted_rows"] == 50
+    assert res.summary[S.TS_SOURCE] == {"assumed": 50}
+
+
 def test_unplaceable_rows_are_quarantined_with_their_own_rule() -> None:
     msgs = pl.DataFrame(
         {
