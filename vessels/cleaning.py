@@ -201,12 +201,22 @@ def _has_identity() -> pl.Expr:
     return pl.any_horizontal(*text, *codes).fill_null(False)
 
 
-#: An identity row: no position, but the name, call sign, IMO, ship type, dimensions, draught or
-#: destination of a vessel (a DMA static row with position 91/181, or a static-only row of any
-#: CSV). Counted as ``identity_rows`` (not quarantined); its fields are joined onto the vessel's
-#: positions by :func:`join_identity`. Checked after ``missing_mmsi`` / ``missing_ts``.
+def _no_motion() -> pl.Expr:
+    return pl.all_horizontal(pl.col(c).is_null() for c in (S.SOG_KN, S.COG_DEG, S.HEADING_DEG))
+
+
+#: An identity row: no position and no motion (SOG, COG and heading empty), but the name, call
+#: sign, IMO, ship type, dimensions, draught or destination of a vessel (a DMA static row with
+#: position 91/181, or a static-only row of any CSV). A position report whose position is missing
+#: or "not available" but which carries speed, course or heading values (even the "not
+#: available" sentinels 102.3/360/511) stays ``position_not_available``. Counted as
+#: ``identity_rows`` (not quarantined); its fields are joined onto the vessel's positions by
+#: :func:`join_identity`. Checked after ``missing_mmsi`` / ``missing_ts``.
 IDENTITY_RULE: pl.Expr = (
-    QUARANTINE_RULES[2][1] & _has_identity() & non_vessel_reason(pl.col(S.MMSI)).is_null()
+    QUARANTINE_RULES[2][1]
+    & _no_motion()
+    & _has_identity()
+    & non_vessel_reason(pl.col(S.MMSI)).is_null()
 )
 
 

@@ -101,6 +101,20 @@ MAPPING = (
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
 
+def test_position_report_without_position_is_not_an_identity_row(tmp_path: Path) -> None:
+    # a MarineCadastre-style report with 91/181 and the SOG/COG/heading sentinels keeps its name
+    # but is a failed position report, not a static row
+    path = tmp_path / "mc.csv"
+    path.write_text(
+        "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName\n"
+        "345070339,2024-06-01T00:00:00,91,181,102.3,360,511,PESCADOR\n"
+        "345070339,2024-06-01T00:01:00,91,181,,,,PESCADOR\n"
+    )
+    s = read_ais(path).summary()
+    assert s["per_rule"] == {"position_not_available": 1}
+    assert s[S.IDENTITY_ROWS] == 1
+
+
 @pytest.mark.parametrize(
     ("layout", "expected"),
     [

@@ -56,7 +56,8 @@ GOLDEN = [
             "non_vessel_base_station": 1,
             "non_vessel_sar_aircraft": 1,
             "non_vessel_sart_mob_epirb": 1,
-            # line 5 (position 91/181 with the name PANGA UNO) is an identity row, not quarantined
+            # line 5: 91/181 with SOG/COG/heading sentinels is a position report, not identity
+            "position_not_available": 1,
             "unparseable_lat": 1,
             "unparseable_mmsi": 1,
             "unparseable_ts": 1,
@@ -84,6 +85,7 @@ GOLDEN = [
             "non_vessel_dma_aton": 1,
             "non_vessel_dma_base_station": 1,
             "non_vessel_dma_sar_airborne": 1,
+            "position_not_available": 1,
         },
         0,
         id="dma",
