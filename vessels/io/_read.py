@@ -549,13 +549,17 @@ _ADVICE = {
 }
 
 
+_NOT_POSITIONS = ("non_vessel", "not_a_position_type")
+
+
 def acceptance_problem(
     summary: Mapping[str, Any], min_share: float = MIN_ACCEPTED_SHARE
 ) -> str | None:
     """A message when fewer than ``min_share`` of the position rows were accepted, else None.
 
-    Position rows are the input rows minus identity rows, filtered rows and rows of non-vessel
-    stations (``non_vessel_*`` rules); duplicates count as accepted. The message names the
+    Position rows are the input rows minus identity rows, filtered rows, rows of non-vessel
+    stations (``non_vessel_*`` rules) and NMEA messages of non-position types
+    (``not_a_position_type_*``); duplicates count as accepted. The message names the
     share, the top quarantine rules and what to do about them.
 
     Examples
@@ -571,15 +575,16 @@ def acceptance_problem(
     per_rule = summary.get("per_rule", {})
     rows = int(summary.get("input_rows", 0)) - int(summary.get(S.IDENTITY_ROWS, 0))
     rows -= int(summary.get("filtered_rows", 0))
-    # rows of base stations, aids to navigation, SAR aircraft... are correctly not positions
-    rows -= sum(int(v) for k, v in per_rule.items() if k.startswith("non_vessel"))
+    # rows of base stations, aids to navigation, SAR aircraft, and NMEA messages of other types
+    # (binary messages, interrogations...) are correctly not positions
+    rows -= sum(int(v) for k, v in per_rule.items() if k.startswith(_NOT_POSITIONS))
     if rows <= 0:
         return None
     ok = int(summary.get("accepted_rows", 0)) + int(summary.get("duplicate_rows", 0))
     if ok >= min_share * rows:
         return None
     rules = {
-        k: v for k, v in per_rule.items() if k != FILTERED_OUT and not k.startswith("non_vessel")
+        k: v for k, v in per_rule.items() if k != FILTERED_OUT and not k.startswith(_NOT_POSITIONS)
     }
     top = sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     advice = [_ADVICE[k] for k, _ in top if k in _ADVICE]
