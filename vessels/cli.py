@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import signal
 import sys
 from collections.abc import Sequence
 
 import click
 
 from vessels._version import __version__
-from vessels.errors import UserError
+from vessels.errors import OutputError, UserError
 
 __all__ = ["cli", "main"]
 
@@ -73,9 +74,19 @@ def cli() -> None:
     """
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: staging directories are removed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return the exit code (0 ok, 2 user error, 1 other failure)."""
+    """Run the CLI and return the exit code (0 ok, 2 user error, 1 other failure).
+
+    An interrupt (Ctrl-C, or SIGTERM when run as the ``vessels`` program) and a full disk end
+    with code 1 and one line; an output directory keeps its previous complete results.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         rv = cli.main(args=args, prog_name="vessels", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -83,14 +94,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return 2 if isinstance(exc, click.UsageError) else int(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        return 130
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo(
+            "error: interrupted (an --out directory holds its previous or its new complete "
+            "results, never a mix)",
+            err=True,
+        )
+        return 1
     except UserError as exc:
         click.echo(f"error: {exc.message}", err=True)
         if exc.hint:
             click.echo(f"hint: {exc.hint}", err=True)
         return 2
+    except OutputError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        return 1
+    except Exception as exc:
+        from vessels.outputs import is_disk_full
+
+        if not is_disk_full(exc):
+            raise
+        click.echo(f"error: disk full: {str(exc).strip().splitlines()[-1][:200]}", err=True)
+        return 1
     return rv if isinstance(rv, int) else 0
 
 

@@ -13,7 +13,14 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "FormatError", "SchemaError", "UserError", "VesselsError"]
+__all__ = [
+    "ConfigError",
+    "FormatError",
+    "OutputError",
+    "SchemaError",
+    "UserError",
+    "VesselsError",
+]
 
 
 class VesselsError(Exception):
@@ -35,6 +42,19 @@ class FormatError(UserError):
 
 class ConfigError(UserError):
     """A configuration or profile file (or option) with an unknown key, wrong type or bad value."""
+
+
+class OutputError(VesselsError):
+    """A run that could not finish writing its results (disk full): not the user's input.
+
+    The CLI prints the message and exits with code 1, without a traceback; the previous
+    results in the output directory are untouched (see :func:`vessels.outputs.staged_dir`).
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message if hint is None else f"{message} ({hint})")
 
 
 class SchemaError(VesselsError):

@@ -44,6 +44,8 @@ from vessels.maps import risk_map, save_map
 from vessels.outputs import (
     atomic_path,
     prepare_out_dir,
+    scratch_dir,
+    staged_output,
     write_csv,
     write_json,
     write_parquet,
@@ -124,6 +126,7 @@ class PipelineResult:
             pl.col(S.REASONS).list.first().alias("top_reason"),
         )
 
+    @staged_output(owned=OUTPUT_FILES)
     def write(
         self,
         out: str | Path,
@@ -135,7 +138,11 @@ class PipelineResult:
         tracks: bool = True,
         already_written: Mapping[str, Path] | None = None,
     ) -> dict[str, Path]:
-        """Write every output file into ``out`` (atomically); returns name -> path.
+        """Write every output file into ``out`` (crash-consistently); returns name -> path.
+
+        The files go to a staging directory swapped in at the end
+        (:func:`vessels.outputs.staged_output`): ``out`` holds the previous or the new complete
+        results at every instant.
 
         ``tracks=False`` leaves out ``tracks.parquet`` (the accepted positions with track and
         zone columns: the biggest file, needed by ``vessels map DIR``). ``already_written``
@@ -182,6 +189,16 @@ class PipelineResult:
         files["summary.json"] = write_json(self.summary, d / "summary.json")
         self.files = files
         return files
+
+    def _relocate(self, old: Path, new: Path) -> None:
+        """Point paths into the staging directory ``old`` at the final directory ``new``."""
+        self.files = {
+            k: new / p.relative_to(old) if p.is_relative_to(old) else p
+            for k, p in self.files.items()
+        }
+        spilled = self.files.get("tracks.parquet")
+        if isinstance(self.tracks, pl.LazyFrame) and spilled is not None:
+            self.tracks = pl.scan_parquet(spilled)
 
     def _repr_html_(self) -> str:
         s = self.summary
@@ -333,6 +350,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
+@staged_output(owned=OUTPUT_FILES)
 def run(
     inputs: Paths,
     *,
@@ -366,7 +384,8 @@ def run(
     inputs
         AIS files, globs or directories (any format ``vessels.read_ais`` reads).
     out
-        Output directory; refused if it exists and is not empty, unless ``overwrite``.
+        Output directory; refused if it exists and is not empty, unless ``overwrite``. Written
+        crash-consistently: staged beside it under a lock and swapped in complete at the end.
     zones, no_default_zones
         Extra zone files (added to the shipped defaults unless ``no_default_zones``), or a
         GeoDataFrame used as is.
@@ -430,7 +449,7 @@ def run(
         prepare_out_dir(out, overwrite=overwrite)
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="vessels-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="vessels-", dir=scratch_dir(out)) as tmp:
         with _timed(timings, "ingest", memory):
             ingested = ingest(
                 inputs,

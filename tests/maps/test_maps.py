@@ -21,6 +21,7 @@ from vessels.errors import UserError
 from vessels.maps import risk_map, save_map
 from vessels.maps._data import event_features, select_vessels, simplify_tracks
 from vessels.maps._offline import ASSETS, asset_bytes, local_asset, localise
+from vessels.outputs import mark_complete
 
 # --- which vessels are drawn ------------------------------------------------------------------
 
@@ -405,6 +406,7 @@ def _score_dir(tmp_path: Path, *, positions: bool = True, name: str = "tracks.pa
         for i, part in enumerate(tracks_frame().partition_by(S.MMSI)):
             part.write_parquet(d / name / f"part-{i}.parquet")
     (d / "summary.json").write_text(json.dumps({"profile": {"name": "yucatan"}}))
+    mark_complete(d)  # what a finished `vessels score` writes last
     return d
 
 

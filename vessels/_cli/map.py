@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 import polars as pl
@@ -13,6 +14,7 @@ from rich.markup import escape
 
 from vessels._cli.common import get_console
 from vessels.errors import UserError
+from vessels.outputs import check_complete, locked_dir
 
 __all__ = ["POSITION_FILES", "command", "read_score_dir"]
 
@@ -39,6 +41,7 @@ def read_score_dir(
             f"{directory} is not a directory",
             hint="pass the --out directory of `vessels score`",
         )
+    check_complete(directory, what="score output")
     vessels_path = directory / "vessels.parquet"
     events_path = directory / "events.parquet"
     positions_path = next((directory / n for n in POSITION_FILES if (directory / n).exists()), None)
@@ -99,6 +102,9 @@ def read_score_dir(
     is_flag=True,
     help="Embed Leaflet & co. and draw our land layer instead of web tiles.",
 )
+@click.option(
+    "--overwrite", is_flag=True, help="Replace an existing --out file (DIR/map.html always is)."
+)
 @click.option("--time-slider", is_flag=True, help="Add a time slider replaying the tracks.")
 @click.option("--title", default=None, help="Title shown on the map.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
@@ -108,6 +114,7 @@ def command(
     mmsi: tuple[int, ...],
     out: Path | None,
     offline: bool,
+    overwrite: bool,
     time_slider: bool,
     title: str | None,
     quiet: bool,
@@ -120,14 +127,40 @@ def command(
       vessels map out/ --top 200 --offline --out gulf.html
       vessels map out/ --mmsi 345070123 --mmsi 345070456
     """
-    from vessels.maps import risk_map, save_map
-
     console = get_console(quiet)
     t0 = time.perf_counter()
-    positions, events, vessels, profile = read_score_dir(directory)
+    if not directory.is_dir():
+        read_score_dir(directory)  # raises its "not a directory" message
     target = out if out is not None else directory / "map.html"
+    if out is not None and out.is_dir():
+        raise UserError(
+            f"--out {out} is a directory", hint=f"give a file name, e.g. {out}/map.html"
+        )
+    if out is not None and (out.exists() or out.is_symlink()) and not overwrite:
+        raise UserError(
+            f"--out {out} already exists", hint="pass --overwrite to replace it, or choose another"
+        )
     if not target.parent.is_dir():
         raise UserError(f"output folder {target.parent} does not exist")
+    # hold the results directory's lock: a `vessels score` into it cannot swap it meanwhile
+    with locked_dir(directory, what="score output"):
+        _draw(directory, target, console, t0, top_n, mmsi, offline, time_slider, title)
+
+
+def _draw(
+    directory: Path,
+    target: Path,
+    console: Any,
+    t0: float,
+    top_n: int,
+    mmsi: tuple[int, ...],
+    offline: bool,
+    time_slider: bool,
+    title: str | None,
+) -> None:
+    from vessels.maps import risk_map, save_map
+
+    positions, events, vessels, profile = read_score_dir(directory)
     logging.getLogger("vessels.maps").addHandler(logging.NullHandler())
     m = risk_map(
         positions,
