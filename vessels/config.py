@@ -27,6 +27,8 @@ vessels.errors.ConfigError: profile.toml: key 'min_gap_h' must not be negative, 
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import tomllib
 import types
 import typing
@@ -36,7 +38,7 @@ from typing import Any, TypeVar
 
 from vessels.errors import ConfigError
 
-__all__ = ["load_toml", "override"]
+__all__ = ["check_number", "load_toml", "override"]
 
 T = TypeVar("T")
 
@@ -45,12 +47,75 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file, turning a missing file or a syntax error into a :class:`ConfigError`."""
     p = Path(path)
     try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh)
+        data = p.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{p}: file not found", hint="check the path") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{p}: is a directory, not a TOML file", hint="check the path") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{p}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})",
+            hint="TOML files are UTF-8; save the file as UTF-8",
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+
+
+#: Largest sensible value of a key, by its name (first match wins): units in names make the
+#: range of every threshold known. A larger value is a typo (or a hostile file) that would
+#: overflow time arithmetic or blow up a grid, so it is refused rather than clipped.
+_BOUNDS: tuple[tuple[str, float, str], ...] = (
+    (r"^(points|points_per_h|cap)$", 100.0, "points (a score is 0-100)"),
+    (r"(^|_)score$", 1.0, "(a score in [0, 1])"),
+    (r"^weight_", 1.0, "(a weight in [0, 1])"),
+    (r"^night_(start|end)_h$", 24.0, "hours of the day"),
+    (r"ship_types?(_min|_max)?$", 255.0, "(AIS ship types are 0-255)"),
+    (r"mmsi_(min|max)$", 999_999_999.0, "(an MMSI has 9 digits)"),
+    (r"_kn$", 102.2, "kn (the largest speed AIS can report)"),
+    (r"_deg$", 360.0, "degrees"),
+    (r"_km$", 20_038.0, "km (half the Earth's circumference)"),
+    (r"_nm$", 10_820.0, "nm (half the Earth's circumference)"),
+    (r"_m$", 20_038_000.0, "m (half the Earth's circumference)"),
+    (r"(_h|_hours)$", 8_784.0, "hours (a leap year)"),
+    (r"_min$", 527_040.0, "minutes (a leap year)"),
+    (r"_s$", 31_622_400.0, "seconds (a leap year)"),
+    (r"(factor|multiplier)s?$", 100.0, ""),
+    (r"", 1e9, ""),  # counts, windows: anything larger is not a setting
+)
+
+
+def check_number(key: str, value: float, *, source: str) -> None:
+    """Refuse a number that is not finite, negative, or above the range its name implies.
+
+    Examples
+    --------
+    >>> check_number("min_gap_h", float("nan"), source="p.toml")
+    Traceback (most recent call last):
+    ...
+    vessels.errors.ConfigError: p.toml: key 'min_gap_h' must be a finite number, got nan
+    >>> check_number("gap_h", 1e308, source="p")
+    Traceback (most recent call last):
+    ...
+    vessels.errors.ConfigError: p: key 'gap_h' must be at most 8784 hours (a leap year), got 1e+308
+    """
+    leaf = key.rsplit(".", 1)[-1]
+    if not math.isfinite(value):
+        raise ConfigError(f"{source}: key {key!r} must be a finite number, got {value!r}")
+    if value < 0:
+        raise ConfigError(f"{source}: key {key!r} must not be negative, got {value!r}")
+    for pattern, top, unit in _BOUNDS:
+        if re.search(pattern, leaf):
+            if value > top:
+                limit = f"{top:g} {unit}".strip()
+                raise ConfigError(f"{source}: key {key!r} must be at most {limit}, got {value!r}")
+            return
 
 
 def _accepts(tp: Any, value: Any) -> tuple[bool, Any]:
@@ -94,7 +159,8 @@ def _accepts(tp: Any, value: Any) -> tuple[bool, Any]:
 def override(base: T, mapping: Mapping[str, Any], *, source: str) -> T:
     """Return a copy of the frozen dataclass ``base`` with fields replaced from ``mapping``.
 
-    Unknown keys, values of the wrong type, and negative numbers are refused with a
+    Unknown keys, values of the wrong type, and numbers that are negative, not finite or above
+    the range their name implies (:func:`check_number`) are refused with a
     :class:`~vessels.errors.ConfigError` that names ``source`` (a file name or an option) and the
     key.
     """
@@ -113,8 +179,10 @@ def override(base: T, mapping: Mapping[str, Any], *, source: str) -> T:
             raise ConfigError(
                 f"{source}: key {key!r} must be {_describe(hints[key])}, got {value!r}"
             )
-        if isinstance(conv, int | float) and not isinstance(conv, bool) and conv < 0:
-            raise ConfigError(f"{source}: key {key!r} must not be negative, got {value!r}")
+        numbers = value if isinstance(conv, tuple) else (value,)  # as given, for the message
+        for number in numbers:
+            if isinstance(number, int | float) and not isinstance(number, bool):
+                check_number(key, number, source=source)
         changes[key] = conv
     return dataclasses.replace(base, **changes)
 

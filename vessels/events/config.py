@@ -64,8 +64,10 @@ class DetectorConfig:
     The sections come from the detector registry (:mod:`vessels.events.registry`): a detector
     registered later has its section too. Build it with :meth:`from_toml` (a profile file) or
     :meth:`from_mapping`; every key is validated by :func:`vessels.config.override` (unknown
-    keys, wrong types and negative numbers are a :class:`~vessels.errors.ConfigError` naming the
-    key and the source). ``DetectorConfig(fishing=FishingConfig(...))`` sets sections directly.
+    keys, wrong types, numbers that are negative, not finite or out of range are a
+    :class:`~vessels.errors.ConfigError` naming the key and the source), then each section as a
+    whole (bands that must rise, weights that must sum to 1, a regular expression that must
+    compile). ``DetectorConfig(fishing=FishingConfig(...))`` sets sections directly.
 
     Examples
     --------
@@ -149,6 +151,7 @@ class DetectorConfig:
             changes[section] = override(
                 base.section(section), values, source=f"{source} [{section}]"
             )
+            _check_section(section, changes[section], f"{source} [{section}]")
         return base.replace(**changes)
 
     @classmethod
@@ -164,6 +167,75 @@ class DetectorSettings(Protocol):
     profile's detector overrides."""
 
     def detector_config(self) -> DetectorConfig: ...
+
+
+def _rising(cfg: Any, *keys: str) -> str | None:
+    values = [getattr(cfg, k) for k in keys]
+    if values == sorted(values):
+        return None
+    shown = ", ".join(f"{k} = {v:g}" for k, v in zip(keys, values, strict=True))
+    return f"keys {' <= '.join(repr(k) for k in keys)} must not decrease, got {shown}"
+
+
+def _at_least(cfg: Any, key: str, low: float, why: str) -> str | None:
+    value = getattr(cfg, key)
+    return None if value >= low else f"key {key!r} must be at least {low:g} ({why}), got {value!r}"
+
+
+def _weights_sum(cfg: Any) -> str | None:
+    keys = [f.name for f in dataclasses.fields(cfg) if f.name.startswith("weight_")]
+    total = sum(getattr(cfg, k) for k in keys)
+    if abs(total - 1.0) <= 1e-6:
+        return None
+    shown = " + ".join(f"{getattr(cfg, k):g}" for k in keys)
+    return f"keys {', '.join(keys)} must sum to 1, got {shown} = {total:g}"
+
+
+def _regex(cfg: Any, key: str) -> str | None:
+    import polars as pl
+
+    pattern = getattr(cfg, key)
+    if len(pattern) > 1000:
+        return f"key {key!r} is longer than 1000 characters"
+    try:  # the pattern runs in polars (Rust regex syntax), so it is checked there
+        pl.Series([""], dtype=pl.String).str.contains(pattern)
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()
+        return f"key {key!r} is not a valid regular expression: {pattern!r} ({first[-1]})"
+    return None
+
+
+#: Checks across keys of one section (each returns a message or None); single values are
+#: checked by :func:`vessels.config.check_number` (finite, not negative, within their unit).
+_SECTION_CHECKS: dict[str, tuple[Any, ...]] = {
+    "encounter": (
+        lambda c: _at_least(c, "grid_min", 1.0, "the grid step; 10 by default"),
+        lambda c: _at_least(c, "max_dist_m", 1.0, "the pair distance"),
+        lambda c: _rising(c, "short_min_duration_h", "short_max_duration_h"),
+    ),
+    "fishing": (
+        lambda c: _rising(
+            c, "speed_low_kn", "speed_band_low_kn", "speed_band_high_kn", "speed_high_kn"
+        ),
+        _weights_sum,
+        lambda c: _at_least(c, "turn_window", 1, "positions in the window"),
+        lambda c: _at_least(c, "turn_full_deg", 1e-6, "a divisor"),
+    ),
+    "loitering": (
+        lambda c: _rising(c, "carrier_ship_type_min", "carrier_ship_type_max"),
+        lambda c: _regex(c, "carrier_name_pattern"),
+    ),
+    "identity_conflict": (lambda c: _rising(c, "ship_mmsi_min", "ship_mmsi_max"),),
+    "dark_rendezvous": (lambda c: _at_least(c, "max_sep_km", 1e-3, "the pair distance"),),
+}
+
+
+def _check_section(section: str, cfg: Any, source: str) -> None:
+    """Refuse values of one section that are each valid but make no sense together."""
+    for check in _SECTION_CHECKS.get(section, ()):
+        problem = check(cfg)
+        if problem is not None:
+            raise ConfigError(f"{source}: {problem}")
 
 
 def _attribute_docs(cls: type) -> dict[str, str]:

@@ -37,8 +37,9 @@ A profile file has these sections (all optional except what you want switched on
     [events]                       # detector parameter overrides (vessels.events.DetectorConfig)
 
 A rule with no section in a profile (after ``extends``) is off. Unknown sections, rules or keys,
-values of the wrong type and negative numbers raise :class:`~vessels.errors.ConfigError` naming the
-file and the key.
+values of the wrong type, numbers that are negative, not finite or above their range
+(:func:`vessels.config.check_number`), ``min_hours`` above ``max_hours``, and a profile that gives
+no points at all raise :class:`~vessels.errors.ConfigError` naming the file and the key.
 
 Examples
 --------
@@ -61,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from vessels import schema as S
-from vessels.config import load_toml, override
+from vessels.config import check_number, load_toml, override
 from vessels.errors import ConfigError
 from vessels.events.config import DetectorConfig, profile_path
 from vessels.risk.rules import RULES_BY_NAME, VESSEL_RULES_BY_NAME
@@ -222,8 +223,7 @@ def _multipliers(
             )
         if isinstance(mult, bool) or not isinstance(mult, int | float):
             raise ConfigError(f"{source}: key {full!r} must be a number, got {mult!r}")
-        if mult < 0:
-            raise ConfigError(f"{source}: key {full!r} must not be negative, got {mult!r}")
+        check_number(full, mult, source=source)
         out[str(name)] = float(mult)
     return out
 
@@ -237,6 +237,11 @@ def _rule_weights(name: str, value: Any, source: str) -> RuleWeights:
         weights = override(RuleWeights(), table, source=source)
     except ConfigError as exc:  # name the full dotted key, not just the leaf
         raise ConfigError(exc.message.replace("key '", f"key '{key}.", 1)) from None
+    if weights.max_hours is not None and weights.min_hours > weights.max_hours:
+        raise ConfigError(
+            f"{source}: key '{key}.min_hours' ({weights.min_hours:g}) is above "
+            f"'{key}.max_hours' ({weights.max_hours:g})"
+        )
     return dataclasses.replace(
         weights,
         zone_kind_multipliers=_multipliers(
@@ -275,8 +280,10 @@ def parse_profile(raw: Mapping[str, Any], *, source: str = "<memory>") -> Profil
         if isinstance(value, bool) or not isinstance(value, want):
             kind = "a whole number" if want is int else "a string"
             raise ConfigError(f"{source}: key 'profile.{key}' must be {kind}, got {value!r}")
-        if key == "max_reasons" and isinstance(value, int) and value < 0:
-            raise ConfigError(f"{source}: key 'profile.max_reasons' must not be negative")
+        if key == "max_reasons" and isinstance(value, int) and not 0 <= value <= 100:
+            raise ConfigError(
+                f"{source}: key 'profile.max_reasons' must be 0 to 100, got {value!r}"
+            )
 
     tiers = dict(DEFAULT_TIERS)
     tier_table = _table(raw.get("tiers", {}), "tiers", source)
@@ -322,6 +329,16 @@ def parse_profile(raw: Mapping[str, Any], *, source: str = "<memory>") -> Profil
         detectors=meta.get("detectors"),
     )
     profile.detector_config()  # validate detector overrides now, naming this file
+    live = [n for n, w in rules.items() if w.enabled and (w.points > 0 or w.points_per_h > 0)] + [
+        n for n, w in vessel_rules.items() if w.enabled and w.points > 0
+    ]
+    if not live:
+        raise ConfigError(
+            f"{source}: the profile gives no points (no enabled rule with points or points_per_h "
+            "above 0): every vessel would score 0",
+            hint="add [rules.NAME] sections, or start from a shipped one with "
+            '[profile] extends = "default"',
+        )
     return profile
 
 
