@@ -12,8 +12,11 @@ Recognised attribute schemas (case-insensitive):
 Any other file needs ``name_field`` and ``kind``; without them a :class:`~vessels.errors.UserError`
 lists the fields found. Every layer is reprojected to EPSG:4326 (a file without a CRS is taken as
 EPSG:4326); invalid polygons are repaired with a :class:`ZoneGeometryWarning` naming the feature;
-empty or non-polygon features are refused; polygons drawn across the antimeridian (a ring jumping
-from +179 to -179) are split at 180 degrees.
+empty or non-polygon features, and coordinates that cannot be degrees (|lat| > 90, |lon| > 180,
+not finite; swapped latitude/longitude is named as such) are refused naming the file and the
+feature; polygons drawn across the antimeridian (a ring jumping from +179 to -179) are split at
+180 degrees. Features that repeat a zone id with the same name (parcels of one area) are merged
+with a warning; a zone id naming two different features is refused.
 
 A user EEZ layer (kind ``eez``) replaces the default approximate EEZ of the same ``iso3``; any
 layer replaces a default zone with the same ``zone_id``; everything else is added.
@@ -129,6 +132,64 @@ def _fix_antimeridian(geom: BaseGeometry) -> BaseGeometry:
     return shapely.union(west, east)
 
 
+def _outside_wgs84(xy: np.ndarray) -> str | None:
+    """Why coordinates cannot be WGS84 longitude/latitude degrees, or None when they can be."""
+    if not np.isfinite(xy).all():
+        return "coordinates that are not finite numbers"
+    lon = float(np.abs(xy[:, 0]).max())
+    lat = float(np.abs(xy[:, 1]).max())
+    if lon <= 180.0 and lat <= 90.0:
+        return None
+    why = (
+        "coordinates outside longitude ±180 / latitude ±90 "
+        f"(|lon| up to {lon:g}, |lat| up to {lat:g})"
+    )
+    if lat > 90.0 and lat <= 180.0 and lon <= 90.0:
+        why += "; they look swapped (GeoJSON and WKT order is longitude, latitude)"
+    elif max(lon, lat) > 1000.0:
+        why += "; metres of a projected CRS in a file without its CRS?"
+    return why
+
+
+def _duplicates(
+    ids: np.ndarray, names: np.ndarray, geoms: np.ndarray, path: Path
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge features sharing a zone id and a name (parcels of one area) with a warning; refuse
+    ids shared by differently named features. Returns the kept row positions and geometries."""
+    first: dict[str, int] = {}
+    clash: list[str] = []
+    merged: list[str] = []
+    keep: list[int] = []
+    out = list(geoms)
+    for i, zid in enumerate(ids):
+        key = str(zid)
+        j = first.get(key)
+        if j is None:
+            first[key] = i
+            keep.append(i)
+        elif names[i] != names[j]:
+            clash.append(f"{key} ({names[j]!s} / {names[i]!s})")
+        else:
+            out[j] = shapely.MultiPolygon([*shapely.get_parts(out[j]), *shapely.get_parts(out[i])])
+            merged.append(key)
+    if clash:
+        shown = "; ".join(clash[:5]) + (f"; ... {len(clash) - 5} more" if len(clash) > 5 else "")
+        raise UserError(
+            f"{path}: {len(clash)} zone id(s) name different features: {shown}",
+            hint="give every zone its own zone_id",
+        )
+    if merged:
+        shown = ", ".join(sorted(set(merged))[:5])
+        warnings.warn(
+            f"{path.name}: {len(merged)} feature(s) repeat a zone id with the same name "
+            f"({shown}); their polygons are merged into one zone",
+            ZoneGeometryWarning,
+            stacklevel=3,
+        )
+    idx = np.array(keep, dtype=np.int64)
+    return idx, np.array([out[i] for i in keep], dtype=object)
+
+
 def _polygonal(geoms: np.ndarray, ids: np.ndarray, names: np.ndarray, path: Path) -> np.ndarray:
     """Repair, split at the antimeridian and check every geometry; return MultiPolygons."""
     bad: list[str] = []
@@ -146,6 +207,10 @@ def _polygonal(geoms: np.ndarray, ids: np.ndarray, names: np.ndarray, path: Path
             )
         if g.geom_type not in ("Polygon", "MultiPolygon"):
             bad.append(f"{label}: {g.geom_type}")
+            continue
+        outside = _outside_wgs84(shapely.get_coordinates(g))
+        if outside:
+            bad.append(f"{label}: {outside}")
             continue
         if not g.is_valid:
             reason = shapely.is_valid_reason(g)
@@ -257,14 +322,15 @@ def load_zone_file(
     if kind is not None:
         kinds = np.full(n, kind, dtype=object)
     geoms = _polygonal(gdf.geometry.to_numpy(), ids, names, p)
+    keep, geoms = _duplicates(ids, names, geoms, p)
     data = {
-        S.ZONE_ID: ids,
-        S.ZONE_NAME: names,
-        S.ZONE_KIND: kinds,
-        S.ZONE_ISO3: np.array([v or None for v in iso3], dtype=object),
-        S.ZONE_SOURCE: source,
-        S.ZONE_LICENCE: licence,
-        S.ZONE_ACCURACY: accuracy,
+        S.ZONE_ID: ids[keep],
+        S.ZONE_NAME: names[keep],
+        S.ZONE_KIND: kinds[keep],
+        S.ZONE_ISO3: np.array([v or None for v in iso3[keep]], dtype=object),
+        S.ZONE_SOURCE: source[keep],
+        S.ZONE_LICENCE: licence[keep],
+        S.ZONE_ACCURACY: accuracy[keep],
     }
     return gpd.GeoDataFrame(data, geometry=list(geoms), crs="EPSG:4326")[list(S.ZONE_TABLE_COLUMNS)]
 
@@ -335,6 +401,17 @@ def load_zones(
             drop |= base[S.ZONE_ID].isin(set(u[S.ZONE_ID]))
             base = base[~drop]
         frames.append(base)
+    seen: dict[str, str] = {}
+    for path, layer in zip(plist, user, strict=True):
+        for zid in layer[S.ZONE_ID]:
+            if zid in seen and seen[zid] != str(path):
+                warnings.warn(
+                    f"zone id {zid!r} is in both {Path(seen[zid]).name} and {Path(path).name}; "
+                    f"the one of {Path(path).name} is used",
+                    ZoneGeometryWarning,
+                    stacklevel=2,
+                )
+            seen[str(zid)] = str(path)
     frames.extend(user)
     if not frames:
         raise UserError("no zone layers: no files given and the defaults are off")
