@@ -27,8 +27,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -433,17 +435,31 @@ class Stage:
         os.chmod(self.path, 0o777 & ~_umask())
         mark_complete(self.path)
         _fsync_tree(self.path)
-        if not self.out.exists():
-            os.rename(self.path, self.out)
-        elif _exchange(self.path, self.out):
-            # self.path now holds the previous results
-            shutil.rmtree(self.path, ignore_errors=True)
-        else:
-            old = _sibling(self.out, _OLD, self.path.name.rsplit("-", 1)[-1])
-            os.rename(self.out, old)
-            os.rename(self.path, self.out)
-            shutil.rmtree(old, ignore_errors=True)
+        with _signals_held():
+            if not self.out.exists():
+                os.rename(self.path, self.out)
+            elif _exchange(self.path, self.out):
+                pass  # self.path now holds the previous results (removed below)
+            else:
+                old = _sibling(self.out, _OLD, self.path.name.rsplit("-", 1)[-1])
+                os.rename(self.out, old)
+                os.rename(self.path, self.out)
+                os.rename(old, self.path)
         _fsync_dir(self.out.parent)
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM while the swap runs (delivered right after), in the main thread."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held) if main else None
+    try:
+        yield
+    finally:
+        if before is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _check_out(out: Path, *, overwrite: bool) -> None:
