@@ -199,7 +199,14 @@ def _read(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> tuple[dict[s
             raise ConfigError(f"{source}: key 'profile.extends' must be a string, got {parent!r}")
         if not Path(parent).is_absolute() and (path.parent / parent).exists():
             parent = str(path.parent / parent)
-        base, _ = _read(parent, (*_seen, source))
+        try:
+            base, _ = _read(parent, (*_seen, source))
+        except ConfigError as exc:
+            if exc.message.startswith(source):
+                raise
+            raise ConfigError(
+                f"{source}: key 'profile.extends': {exc.message}", hint=exc.hint
+            ) from None
         base.get("profile", {}).pop("name", None)
         raw = _merge(base, raw)
     return raw, source
