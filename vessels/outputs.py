@@ -607,7 +607,7 @@ def staged_output(owned: Iterable[str] = ()) -> Callable[[F], F]:
             return _relocate(result, stage.path, stage.out)
 
         # keyword defaults stay visible to introspection (the wrapper takes them as **kwargs)
-        inner.__kwdefaults__ = func.__kwdefaults__
+        inner.__kwdefaults__ = func.__kwdefaults__  # type: ignore[attr-defined]
         return inner  # type: ignore[return-value]
 
     return wrap
