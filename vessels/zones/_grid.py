@@ -6,6 +6,13 @@ through (found from the densified boundary, dilated by one cell so no crossing i
 cells shares one answer, so one representative point per run is tested. A query point then costs an
 array lookup, and only points in boundary cells go to the exact ``shapely.contains_xy``.
 
+Thread safety: ``label_zones`` runs inside a polars ``map_batches`` UDF, which polars calls from
+several threads at once, and ``shapely.contains_xy`` releases the GIL. GEOS prepared geometries
+are not thread-safe (libgeos/geos#825, still so in GEOS 3.14.1 under shapely 2.2): two threads
+querying one prepared polygon corrupt the heap ("malloc(): unaligned tcache chunk detected",
+SIGABRT or SIGSEGV, about once in 40 runs of a 700 k-row ``vessels score``). Every exact test
+therefore holds :data:`GEOS_LOCK`; the lookups around it stay parallel.
+
 Examples
 --------
 >>> import numpy as np, shapely
@@ -16,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +31,10 @@ import shapely
 from scipy import ndimage
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["BOUNDARY", "INSIDE", "OUTSIDE", "GridIndex"]
+__all__ = ["BOUNDARY", "GEOS_LOCK", "INSIDE", "OUTSIDE", "GridIndex"]
+
+#: Held around every query of a shared prepared geometry (see the module docstring).
+GEOS_LOCK = threading.Lock()
 
 OUTSIDE, INSIDE, BOUNDARY = np.uint8(0), np.uint8(1), np.uint8(2)
 
@@ -62,7 +73,10 @@ class GridIndex:
             keep = ids > 0
             ids, first = ids[keep], first[keep]
             cy, cx = np.divmod(first, nx)
-            inside = shapely.contains_xy(geom, x0 + (cx + 0.5) * res_deg, y0 + (cy + 0.5) * res_deg)
+            with GEOS_LOCK:
+                inside = shapely.contains_xy(
+                    geom, x0 + (cx + 0.5) * res_deg, y0 + (cy + 0.5) * res_deg
+                )
             lut = np.zeros(n + 1, dtype=np.uint8)
             lut[ids] = np.where(inside, INSIDE, OUTSIDE)
             state = np.where(boundary, BOUNDARY, lut[labels]).astype(np.uint8)
@@ -86,5 +100,7 @@ class GridIndex:
         out = st == INSIDE
         b = st == BOUNDARY
         if b.any():
-            out[b] = shapely.contains_xy(self.geom, x[b], y[b])
+            xb, yb = x[b], y[b]
+            with GEOS_LOCK:
+                out[b] = shapely.contains_xy(self.geom, xb, yb)
         return out
