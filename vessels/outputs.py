@@ -243,6 +243,11 @@ class _DirLock:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
             except OSError as exc:
+                if is_disk_full(exc):
+                    raise OutputError(
+                        f"disk full: cannot create the lock {self.path}",
+                        hint="free space and run again; nothing was changed",
+                    ) from None
                 raise UserError(
                     f"cannot lock {what} {out}: {exc.strerror} ({self.path})",
                     hint="choose a writable location",
@@ -549,9 +554,10 @@ def staged_dir(
         if stage is not None:
             shutil.rmtree(stage.path, ignore_errors=True)
         if is_disk_full(exc):
+            kept = f"{target} keeps its previous results" if target.exists() else "nothing written"
             raise OutputError(
                 f"disk full while writing {target}: {_short(exc)}",
-                hint=f"{target} keeps its previous results; free space and run again",
+                hint=f"{kept}; free space and run again",
             ) from None
         raise
     finally:
