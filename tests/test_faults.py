@@ -142,7 +142,10 @@ def test_signal_at_a_random_point(
     state = _state(out, runs, old_snapshot)
     assert list(tmp.iterdir()) == [], "temporary files left in TMPDIR"
     if sig == signal.SIGINT:
-        assert proc.returncode in (0, 1), err
+        # -2: the signal came after the run had finished, while Python shut down with the
+        # default SIGINT action back in place (nothing left to clean; the results are complete)
+        late = proc.returncode == -signal.SIGINT and state == "new" and not err.strip()
+        assert proc.returncode in (0, 1) or late, (proc.returncode, err)
         assert "Traceback" not in err, err
         if proc.returncode == 1:
             assert "interrupted" in err and len(err.strip().splitlines()) == 1, err
