@@ -696,21 +696,18 @@ def risk_map(
         page.view = {"focus": [[fb[1], fb[0]], [fb[3], fb[2]]], "tier": data.focus_tier}
     root.html.add_child(page.block(), name="vessels_data")
     folium.LayerControl(collapsed=False).add_to(m)
+
+    # with tracks, vesselsMap.ready fits the highest tier's tracks clear of the panels (no
+    # animated folium fit racing it); this is the view without tracks
+    if data.focus_bounds is None:
+        m.fit_bounds([[view[1], view[0]], [view[3], view[2]]], padding=(20, 20))
     ready = MacroElement()
-    ready._template = Template(  # our constants only; runs after every layer exists
+    ready._template = Template(  # our constants only; runs last, after every layer
         "{% macro script(this, kwargs) %}"
         "vesselsMap.ready({{ this._parent.get_name() }});"
         "{% endmacro %}"
     )
     m.add_child(ready)
-
-    if data.focus_bounds is not None:  # vesselsMap.ready refits it clear of the panels
-        fb = data.focus_bounds
-        m.fit_bounds([[fb[1], fb[0]], [fb[3], fb[2]]], padding=(20, 20))
-    elif bounds is not None:
-        m.fit_bounds([[view[1], view[0]], [view[3], view[2]]], padding=(20, 20))
-    else:
-        m.fit_bounds([[view[1], view[0]], [view[3], view[2]]])
     if offline:
         n = localise(m)
         log.info("offline map: %d JS/CSS files embedded", n)
