@@ -208,8 +208,7 @@ def _slider_css() -> str:
 
     font = base64.b64encode(asset_bytes("fontawesome-free/webfonts/fa-solid-900.woff2"))
     rules = "".join(
-        f".vessels-map .leaflet-bar-timecontrol .timecontrol-{sel}:before"
-        f" {{ content: \"{code}\"; }}"
+        f'.vessels-map .leaflet-bar-timecontrol .timecontrol-{sel}:before {{ content: "{code}"; }}'
         for sel, code in _SLIDER_ICONS.items()
     )
     return (
@@ -218,9 +217,7 @@ def _slider_css() -> str:
         ".vessels-map .leaflet-bar-timecontrol a[class*='timecontrol-']:before,"
         ".vessels-map .leaflet-bar-timecontrol .timecontrol-speed:before,"
         ".vessels-map .leaflet-bar-timecontrol .timecontrol-date.loading:before"
-        " { font-family: 'vessels-fa'; font-weight: 900; font-style: normal; }"
-        + rules
-        + "</style>"
+        " { font-family: 'vessels-fa'; font-weight: 900; font-style: normal; }" + rules + "</style>"
     )
 
 
@@ -663,8 +660,8 @@ def risk_map(
         name = f"{_data.EVENT_LABELS[etype]} ({len(feats)})"
         n_points = sum(f["geometry"]["type"] == "Point" for f in feats)
         pane = "vessels-bands" if etype in _data.TRACK_PART_EVENTS else "vessels-events"
-        for f in feats:  # circle markers take their pane from their style (vesselsMap.point)
-            f["properties"]["style"]["pane"] = pane
+        for ev in feats:  # circle markers take their pane from their style (vesselsMap.point)
+            ev["properties"]["style"]["pane"] = pane
         if n_points > cluster_threshold:
             cluster = plugins.MarkerCluster(name=layer_name(name + ", clustered")).add_to(m)
             geojson(feats, name, control=False, pane=pane).add_to(cluster)

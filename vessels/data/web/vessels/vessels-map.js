@@ -99,14 +99,15 @@
     return box;
   };
 
-  /* Every event layer (one per drawn event), in the registry's order. */
+  /* Every event layer (one per drawn event: the features whose card has an event-list item),
+   * in the registry's order. */
   V.eventLayers = function () {
     var out = [];
     Object.keys(V.layers).forEach(function (kind) {
-      if (kind === "track" || kind === "land" || kind === "coast" || kind.indexOf("zone_") === 0) {
-        return;
-      }
-      V.layers[kind].forEach(function (l) { out.push(l); });
+      if (kind === "track") return;
+      V.layers[kind].forEach(function (l) {
+        if (V.cardOf(l.feature.properties).item) out.push(l);
+      });
     });
     return out;
   };
