@@ -623,7 +623,7 @@ def risk_map(
         # over web tiles the land is a light wash (the tiles show through); offline it is the
         # base map
         fill_style = LAND_STYLE if offline else {**LAND_STYLE, "fillOpacity": 0.35}
-        feats = [
+        land_feats: list[dict[str, Any]] = [
             {
                 "type": "Feature",
                 "geometry": _geojson(g),
@@ -632,10 +632,10 @@ def risk_map(
             for g, kind, style in ((fill, "land", fill_style), (coast, "coast", COAST_STYLE))
             if not shapely.is_empty(g)
         ]
-        if feats:
+        if land_feats:
             folium.map.CustomPane("vessels-land", z_index=250, pointer_events=False).add_to(m)
             folium.GeoJson(
-                inert({"type": "FeatureCollection", "features": feats}, "land layer"),
+                inert({"type": "FeatureCollection", "features": land_feats}, "land layer"),
                 name="Land (Natural Earth)",
                 interactive=False,
                 pane="vessels-land",
