@@ -642,3 +642,27 @@ def test_vessel_card_timeline(maps: dict[str, Path], open_map: Any, artifacts: P
     page.locator(".vessels-timeline-bar .ev").click()
     assert _card_title(page).startswith("Encounter: ")
     assert opened.errors == [] and opened.dialogs == []
+
+
+def test_default_view_is_the_densest_critical_group_and_says_so() -> None:
+    """A critical MMSI also broadcast far away (a twin) does not shrink the pangas to pixels."""
+    twin = make_track(
+        345000001, lat=24.0, lon=-108.0, n=20, interval_s=600, speed_kn=6.0
+    ).with_columns(pl.lit("345000001-twin").alias(S.SEGMENT_ID))
+    tracks = pl.concat([tracks_frame(), twin.select(tracks_frame().columns)])
+    data = prepare(
+        tracks,
+        events_frame(),
+        vessels_frame(),
+        top_n=10,
+        mmsi=None,
+        simplify_m=30.0,
+        max_points_per_track=2000,
+        max_points_total=400_000,
+        max_events_per_type=5_000,
+    )
+    assert data.focus_tier == "critical"
+    assert data.focus_bounds is not None
+    west, south, east, north = data.focus_bounds
+    assert south >= 30.9 and north <= 31.1 and west >= -114.7 and east <= -113.0
+    assert any("densest group of critical tracks" in n for n in data.notes)

@@ -668,8 +668,8 @@ def split_at_gaps(positions: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame
     >>> pos = pl.DataFrame({"mmsi": [1] * 4, "segment_id": ["a"] * 4, "ts": t,
     ...     "lat": [0.0] * 4, "lon": [0.0, 0.1, 0.2, 0.3]}, schema_overrides={"mmsi": pl.UInt32})
     >>> gaps = pl.DataFrame({"event_type": ["ais_gap"], "mmsi": [1], "end_ts": [t[2]]})
-    >>> split_at_gaps(pos, gaps)["_part"].to_list()
-    ['a\x1f0', 'a\x1f0', 'a\x1f1', 'a\x1f1']
+    >>> split_at_gaps(pos, gaps)["_part"].str.split("\\x1f").list.last().to_list()
+    ['0', '0', '1', '1']
     """
     pos = positions.sort(S.TS).with_columns(
         pl.col(S.TS).shift().over(S.MMSI, S.SEGMENT_ID).alias("_prev_ts")
@@ -743,6 +743,49 @@ def timelines(
         .group_by(S.MMSI, maintain_order=True)
         .agg(pl.concat_list("a", "z").alias("tl"))
     )
+
+
+#: Size of the grid cells (degrees) in which :func:`focus_area` looks for the densest group.
+FOCUS_CELL_DEG = 1.0
+
+
+def focus_area(
+    positions: pl.DataFrame, selected: pl.DataFrame, tier: str
+) -> tuple[tuple[float, float, float, float] | None, int]:
+    """The default view: the positions of the ``tier`` vessels in and around (one cell each
+    way) the :data:`FOCUS_CELL_DEG` grid cell holding most of them, and how many of those
+    vessels also have positions outside it (e.g. a shared MMSI seen at both ends of a gulf).
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> pos = pl.DataFrame({"mmsi": [1, 1, 1, 2], "ts": [datetime(2024, 1, 1, tzinfo=UTC)] * 4,
+    ...     "lat": [31.1, 31.2, 24.0, 31.3], "lon": [-114.6, -114.5, -108.0, -114.4]},
+    ...     schema_overrides={"mmsi": pl.UInt32})
+    >>> sel = pl.DataFrame({"mmsi": [1, 2], "risk_tier": ["critical"] * 2},
+    ...     schema_overrides={"mmsi": pl.UInt32})
+    >>> focus_area(pos, sel, "critical")
+    ((-114.6, 31.1, -114.4, 31.3), 1)
+    """
+    top = positions.join(
+        selected.filter(pl.col(S.RISK_TIER) == tier).select(S.MMSI), on=S.MMSI, how="semi"
+    ).with_columns(
+        (pl.col(S.LAT) / FOCUS_CELL_DEG).floor().alias("_cy"),
+        (pl.col(S.LON) / FOCUS_CELL_DEG).floor().alias("_cx"),
+    )
+    if top.height == 0:
+        return None, 0
+    best = top.group_by("_cy", "_cx").len().sort("len", "_cy", "_cx", descending=True).row(0)
+    near = ((pl.col("_cy") - best[0]).abs() <= 1) & ((pl.col("_cx") - best[1]).abs() <= 1)
+    inside = top.filter(near)
+    box = inside.select(
+        pl.col(S.LON).min().alias("w"),
+        pl.col(S.LAT).min().alias("s"),
+        pl.col(S.LON).max().alias("e"),
+        pl.col(S.LAT).max().alias("n"),
+    ).row(0)
+    elsewhere = top.filter(~near)[S.MMSI].n_unique()
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3])), elsewhere
 
 
 def prepare(
@@ -843,7 +886,15 @@ def prepare(
     # pixels of a view fitted to every drawn vessel)
     tiers = [t for t in reversed(S.RISK_TIERS) if t in {f["properties"]["tier"] for f in tracks_f}]
     focus_tier = tiers[0] if tiers else None
-    focus = [f for f in tracks_f if f["properties"]["tier"] == focus_tier]
+    focus_bounds = None
+    if focus_tier is not None:
+        focus_bounds, n_elsewhere = focus_area(positions, selected, focus_tier)
+        if n_elsewhere:
+            notes.append(
+                f"view: the densest group of {focus_tier} tracks; {n_elsewhere:,} {focus_tier} "
+                f"vessel{'s' if n_elsewhere > 1 else ''} also seen elsewhere (zoom out, or use "
+                "the event list or search)"
+            )
     return MapData(
         selected=selected,
         n_vessels_total=total,
@@ -856,7 +907,7 @@ def prepare(
         bounds=_bounds(all_f),
         simplified=simplified,
         notes=notes,
-        focus_bounds=_bounds(focus) if focus else None,
+        focus_bounds=focus_bounds,
         focus_tier=focus_tier,
         part_key=PART,
         timeline_bins=TIMELINE_BINS if tl is not None else 0,
