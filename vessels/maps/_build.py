@@ -125,7 +125,8 @@ _CSS = """
   font: 14px/1.45 system-ui, sans-serif; box-shadow: 0 2px 12px rgba(0,0,0,.35); }
 .vessels-noload[hidden] { display: none; }
 .vessels-noload h2 { font-size: 17px; margin: 0 0 6px 0; }
-.vessels-noload code { background: #f1e6c8; padding: 1px 4px; border-radius: 3px; }
+.vessels-noload code { background: #f1e6c8; padding: 1px 4px; border-radius: 3px;
+  white-space: nowrap; }
 .vessels-noload .vessels-noload-files { color: #555; font-size: 12px;
   overflow-wrap: anywhere; }
 .vessels-search { margin-top: 6px; position: relative; }
@@ -146,6 +147,7 @@ _CSS = """
   cursor: pointer; padding: 2px 4px; white-space: nowrap; font-weight: 600; }
 .vessels-events th.asc::after { content: " \\25B2"; font-size: 9px; }
 .vessels-events th.desc::after { content: " \\25BC"; font-size: 9px; }
+.vessels-events td:first-child { white-space: nowrap; }
 .vessels-events td { padding: 1px 4px; border-top: 1px solid #e4e4e4; vertical-align: top;
   overflow-wrap: anywhere; }
 .vessels-events tbody tr { cursor: pointer; }

@@ -182,10 +182,16 @@
     if (!V._pad) V._pad = L.point(20, 20);
     return V._pad;
   };
+  V.popupPadBR = function () {
+    if (!V._padBR) V._padBR = L.point(20, 20);
+    return V._padBR;
+  };
   V.updatePopupPad = function () {
-    var pad = V.popupPad(), p = V.padding();
+    var pad = V.popupPad(), br = V.popupPadBR(), p = V.padding();
     pad.x = p.paddingTopLeft.x;
     pad.y = p.paddingTopLeft.y;
+    br.x = p.paddingBottomRight.x;
+    br.y = p.paddingBottomRight.y;
   };
 
   V.titleHeight = function () {
@@ -212,7 +218,11 @@
           }
           return box;
         },
-        { maxWidth: 400, autoPanPaddingTopLeft: V.popupPad() }
+        {
+          maxWidth: 400,
+          autoPanPaddingTopLeft: V.popupPad(),
+          autoPanPaddingBottomRight: V.popupPadBR()
+        }
       );
     }
     if (p.link && p.link.length) {
@@ -292,6 +302,22 @@
     };
   };
 
+  /* Where a card opens: a point marker's position, or the vertex of a line nearest the centre
+   * of its bounds (on the track itself, not in the empty middle of a bent one). */
+  V.anchor = function (layer) {
+    if (layer.getLatLng) return layer.getLatLng();
+    var c = layer.getBounds().getCenter(), best = null, bd = Infinity;
+    (function walk(x) {
+      if (x && typeof x.lat === "number") {
+        var d = Math.pow(x.lat - c.lat, 2) + Math.pow(x.lng - c.lng, 2);
+        if (d < bd) { bd = d; best = x; }
+      } else if (x && x.length) {
+        for (var i = 0; i < x.length; i++) walk(x[i]);
+      }
+    })(layer.getLatLngs ? layer.getLatLngs() : []);
+    return best || c;
+  };
+
   /* Zoom to a drawn feature and open its card (event list rows, search, timeline marks). */
   V.focus = function (layer) {
     var map = V.map;
@@ -311,7 +337,7 @@
       map.fitBounds(L.latLngBounds([layer.getLatLng(), layer.getLatLng()]), opts);
     }
     if (map.hasLayer(layer)) {
-      layer.openPopup();
+      layer.openPopup(V.anchor(layer));
     } else if (layer.getPopup && layer.getPopup()) {
       /* its layer is switched off in the layer control: show the card on its own */
       var at = layer.getLatLng ? layer.getLatLng() : layer.getBounds().getCenter();
