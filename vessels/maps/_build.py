@@ -147,9 +147,8 @@ _CSS = """
   cursor: pointer; padding: 2px 4px; white-space: nowrap; font-weight: 600; }
 .vessels-events th.asc::after { content: " \\25B2"; font-size: 9px; }
 .vessels-events th.desc::after { content: " \\25BC"; font-size: 9px; }
-.vessels-events td:first-child { white-space: nowrap; }
 .vessels-events td { padding: 1px 4px; border-top: 1px solid #e4e4e4; vertical-align: top;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
 .vessels-events tbody tr { cursor: pointer; }
 .vessels-events tbody tr:hover, .vessels-events tbody tr.sel { background: #e3edf5; }
 .vessels-events .dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%;

@@ -318,6 +318,27 @@
     return best || c;
   };
 
+  /* Open a vessel's card where its track is in view (nearest the centre of the view), without
+   * moving the map; a track out of view is zoomed to first. Returns whether the MMSI is drawn. */
+  V.openCard = function (mmsi) {
+    var t = (V.layers.track || []).filter(function (l) {
+      return l.feature.properties.mmsi === mmsi;
+    })[0];
+    if (!t) return false;
+    var view = V.map.getBounds(), c = view.getCenter(), best = null, bd = Infinity;
+    (function walk(x) {
+      if (x && typeof x.lat === "number") {
+        var d = Math.pow(x.lat - c.lat, 2) + Math.pow(x.lng - c.lng, 2);
+        if (view.contains(x) && d < bd) { bd = d; best = x; }
+      } else if (x && x.length) {
+        for (var i = 0; i < x.length; i++) walk(x[i]);
+      }
+    })(t.getLatLngs ? t.getLatLngs() : [t.getLatLng()]);
+    if (best) t.openPopup(best);
+    else V.focus(t);
+    return true;
+  };
+
   /* Zoom to a drawn feature and open its card (event list rows, search, timeline marks). */
   V.focus = function (layer) {
     var map = V.map;
