@@ -495,11 +495,14 @@ def risk_map(
 ) -> folium.Map:
     """An interactive risk map of the highest-risk vessels (the caller saves it).
 
-    Layers: base maps (OpenStreetMap, light, dark; none when ``offline``), our own land polygons,
-    zones (EEZ outlines; protected areas, no-take zones and AOIs filled), the tracks of the drawn
-    vessels coloured by risk tier (click: vessel card with the reasons of its score) and one
-    toggleable layer per event type. A title panel shows the data's time range, the profile and
-    anything left out; a legend explains colours and symbols.
+    Layers: base maps (OpenStreetMap, light, dark; none when ``offline``), our own land (a
+    coastline at every zoom), zones (EEZ outlines at sea; protected areas, no-take zones and AOIs
+    filled), the tracks of the drawn vessels coloured by risk tier and cut at AIS gaps (click:
+    vessel card with the reasons of its score and a timeline) and one toggleable layer per event
+    type (click: event card). A title panel shows the data's time range, the profile, anything
+    left out and a vessel search box; a sortable event list opens any event's card; a legend
+    explains colours and symbols. The default view is the densest group of the highest tier's
+    tracks. An online page that cannot load its scripts says so and names ``--offline``.
 
     Parameters
     ----------
