@@ -55,11 +55,8 @@ def screenshot(
         page.goto(html.resolve().as_uri(), wait_until="load")
         page.wait_for_timeout(500)
         if click is not None:
-            page.evaluate(
-                "(m) => (window.vesselsMap.layers.track || []).forEach("
-                "t => t.feature.properties.mmsi === m && t.openPopup())",
-                click,
-            )
+            # the card opens on the track where it is in view (the map does not move)
+            page.evaluate("(m) => window.vesselsMap.openCard(m)", click)
             page.wait_for_timeout(300)
         png.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(png))

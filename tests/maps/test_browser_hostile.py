@@ -26,8 +26,23 @@ from vessels.maps import risk_map, save_map
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-#: The only elements our script creates for data (cards, tooltips, title panel, legend).
-OUR_TAGS = {"DIV", "H1", "B", "SPAN", "TABLE", "TBODY", "TR", "TH", "TD", "UL", "LI"}
+#: The only elements our script creates for data (cards, tooltips, title panel with its search
+#: box, legend, event list).
+OUR_TAGS = {
+    "DIV",
+    "H1",
+    "B",
+    "SPAN",
+    "TABLE",
+    "THEAD",
+    "TBODY",
+    "TR",
+    "TH",
+    "TD",
+    "UL",
+    "LI",
+    "INPUT",
+}
 
 _INJECTED = """() => {
   const all = [...document.querySelectorAll('*')];
@@ -36,7 +51,8 @@ _INJECTED = """() => {
   const jsLinks = all.filter(e => [...e.attributes].some(
       a => /^\\s*javascript:/i.test(a.value) && ['href', 'src', 'action'].includes(a.name)));
   const ours = document.querySelectorAll(
-      '#vessels-title *, #vessels-legend *, .leaflet-popup-content *, .leaflet-tooltip *');
+      '#vessels-title *, #vessels-legend *, #vessels-events *, .leaflet-popup-content *,' +
+      ' .leaflet-tooltip *');
   const tags = [...new Set([...ours].map(e => e.tagName))];
   return {handlers: handlers.length, jsLinks: jsLinks.length, tags: tags,
           pwned: window.__pwned === undefined ? null : String(window.__pwned)};
@@ -132,6 +148,15 @@ def test_hostile_text_in_the_browser(
     assert gap["rows"]["Zone"] == v("event_zone_name")
     assert gap["rows"]["Summary"] == v("event_summary")
     assert gap["rows"]["Event id"] == v("event_id")
+
+    # the event list names the vessel as text
+    name = v("vessel_name")
+    listed = page.evaluate(
+        "() => [...document.querySelectorAll('#vessels-events tbody tr')]"
+        ".map(r => r.children[1].textContent)"
+    )
+    if name.strip():
+        assert f"{name} ({HOSTILE_MMSI})" in listed
 
     # nothing from the data ran or became an element; layer names are ours alone
     found = page.evaluate(_INJECTED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -58,14 +59,42 @@ _ESRI_CANVAS = {
     "World_Dark_Gray_Base/MapServer/tile/{z}/{y}/{x}",
 }
 _ESRI_ATTR = "Tiles &copy; Esri &mdash; Esri, HERE, Garmin, &copy; OpenStreetMap contributors"
+#: Land is filled without an outline (a fill cut at the detail box would show the cut as a
+#: line); the coastline is a separate line layer (:data:`COAST_STYLE`).
 LAND_STYLE = {
-    "color": "#8d8672",
-    "weight": 0.6,
+    "stroke": False,
     "fillColor": "#e8e2cf",
     "fillOpacity": 1.0,
     "className": "vessels-land",
 }
+COAST_STYLE = {
+    "color": "#8d8672",
+    "weight": 0.8,
+    "opacity": 1.0,
+    "fill": False,
+    "className": "vessels-coast",
+}
 SEA_COLOUR = "#c9dbe6"
+#: Douglas-Peucker tolerance of the land outside the data's box (~5 km: a coastline when zoomed
+#: out, ~100 kB for the whole land layer).
+COARSE_LAND_DEG = 0.05
+#: Map panes (z-index): event bands under the tracks, event markers and gap lines above them, so
+#: a click on a track always opens the vessel card and a click on an event its event card.
+PANES = {"vessels-bands": 405, "vessels-tracks": 410, "vessels-events": 420}
+#: Timedimension control buttons: Font Awesome 6 solid glyphs (the plugin's CSS asks for the
+#: Bootstrap 3 glyphicon font from a CDN, which offline maps do not have).
+_SLIDER_ICONS = {
+    "play": "\\f04b",
+    "play.pause": "\\f04c",
+    "play.reverse": "\\f04b",
+    "backward": "\\f048",
+    "forward": "\\f051",
+    "loop": "\\f01e",
+    "stop": "\\f04d",
+    "speed": "\\f625",
+    "play.loading": "\\f110",
+    "date.loading": "\\f110",
+}
 
 _CSS = """
 <style>
@@ -85,7 +114,59 @@ _CSS = """
 .vessels-title { top: 10px; left: 54px; max-width: 46%; }
 .vessels-title h1 { font-size: 16px; margin: 0 0 2px 0; font-weight: 700; }
 .vessels-title .vessels-note { color: #8a4b00; }
-.vessels-legend { bottom: 56px; left: 10px; }
+.vessels-legend { bottom: 28px; right: 10px; max-height: 45vh; overflow: auto; }
+/* a clicked track or marker gets no focus rectangle (the popup shows what was clicked) */
+.vessels-map .leaflet-interactive:focus, .vessels-map path:focus { outline: none; }
+/* while a card is open, hover tooltips stay closed */
+.vessels-popup-open .leaflet-tooltip { display: none; }
+.vessels-noload { position: fixed; z-index: 10000; top: 20%; left: 50%;
+  transform: translateX(-50%); max-width: 640px; background: #fff8e1; color: #222;
+  border: 2px solid #b35c00; border-radius: 8px; padding: 14px 18px;
+  font: 14px/1.45 system-ui, sans-serif; box-shadow: 0 2px 12px rgba(0,0,0,.35); }
+.vessels-noload[hidden] { display: none; }
+.vessels-noload h2 { font-size: 17px; margin: 0 0 6px 0; }
+.vessels-noload code { background: #f1e6c8; padding: 1px 4px; border-radius: 3px;
+  white-space: nowrap; }
+.vessels-noload .vessels-noload-files { color: #555; font-size: 12px;
+  overflow-wrap: anywhere; }
+.vessels-search { margin-top: 6px; position: relative; }
+.vessels-search input { width: 100%; box-sizing: border-box; font: 12px system-ui, sans-serif;
+  padding: 3px 6px; border: 1px solid #999; border-radius: 4px; }
+.vessels-search-results { background: #fff; border: 1px solid #bbb; border-top: 0;
+  max-height: 180px; overflow: auto; }
+.vessels-search-results div { padding: 2px 6px; cursor: pointer; overflow-wrap: anywhere; }
+.vessels-search-results div:hover, .vessels-search-results .sel { background: #e3edf5; }
+.vessels-events { left: 10px; width: 380px; padding: 6px 8px; display: flex;
+  flex-direction: column; }
+.vessels-events-head { display: flex; justify-content: space-between; align-items: center;
+  font-weight: 700; cursor: pointer; user-select: none; }
+.vessels-events-body { overflow: auto; margin-top: 4px; }
+.vessels-events.collapsed .vessels-events-body { display: none; }
+.vessels-events table { border-collapse: collapse; width: 100%; }
+.vessels-events th { position: sticky; top: 0; background: #eef2f5; text-align: left;
+  cursor: pointer; padding: 2px 4px; white-space: nowrap; font-weight: 600; }
+.vessels-events th.asc::after { content: " \\25B2"; font-size: 9px; }
+.vessels-events th.desc::after { content: " \\25BC"; font-size: 9px; }
+.vessels-events td { padding: 1px 4px; border-top: 1px solid #e4e4e4; vertical-align: top;
+  overflow-wrap: break-word; }
+.vessels-events tbody tr { cursor: pointer; }
+.vessels-events tbody tr:hover, .vessels-events tbody tr.sel { background: #e3edf5; }
+.vessels-events .dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%;
+  margin-right: 4px; border: 1px solid #555; vertical-align: middle; }
+.vessels-timeline { margin-top: 6px; }
+.vessels-timeline-bar { position: relative; height: 30px; background: #f3f3f3;
+  border: 1px solid #ccc; border-radius: 3px; }
+.vessels-timeline-bar span { position: absolute; display: block; }
+.vessels-timeline-bar .rx { top: 11px; height: 8px; background: #6c8ebf; }
+.vessels-timeline-bar .gap { top: 9px; height: 12px; background: repeating-linear-gradient(
+  90deg, #111 0 3px, transparent 3px 6px); }
+.vessels-timeline-bar .ev { top: 1px; width: 8px; height: 8px; margin-left: -4px;
+  border-radius: 50%; border: 1px solid #333; cursor: pointer; }
+.vessels-timeline-bar .ev.band { border-radius: 2px; margin-left: 0; top: 21px; height: 7px;
+  opacity: .7; }
+.vessels-timeline-axis { display: flex; justify-content: space-between; color: #555;
+  font-size: 11px; }
+.vessels-timeline-key { color: #555; font-size: 11px; }
 .vessels-legend .vessels-legend-row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
 .vessels-legend .sw, .vessels-legend .dot, .vessels-legend .box { flex: none; }
 .vessels-legend .sw { width: 22px; height: 0; border-top: 4px solid; }
@@ -98,6 +179,47 @@ _CSS = """
 
 def _js_helpers() -> str:
     return asset_bytes("vessels/vessels-map.js").decode("utf-8")
+
+
+#: Shown by the page itself (plain HTML, no framework) when its scripts could not be loaded; the
+#: page's script unhides it and lists the files that failed. Without JavaScript, the noscript
+#: copy says the same.
+_NOLOAD_TEXT = (
+    "<h2>This map could not load</h2>"
+    "<p>Its scripts (Leaflet and its plugins) come from the internet (CDNs such as "
+    "cdn.jsdelivr.net), and they could not be fetched: this computer is offline, or a "
+    "firewall or browser setting blocks those sites.</p>"
+    "<p><b>Remedy:</b> make a self-contained map that needs no internet &mdash; "
+    "<code>vessels map OUT_DIR --offline</code> (or <code>vessels score ... --offline-map</code>, "
+    "or <code>risk_map(..., offline=True)</code> in Python) &mdash; and open that file.</p>"
+)
+_NOLOAD = (
+    '<div id="vessels-noload" class="vessels-noload" role="alert" hidden>'
+    + _NOLOAD_TEXT
+    + '<p class="vessels-noload-files"></p></div>'
+    + '<noscript><div class="vessels-noload">'
+    + _NOLOAD_TEXT.replace("could not load", "needs JavaScript")
+    + "</div></noscript>"
+)
+
+
+def _slider_css() -> str:
+    """CSS giving the time slider's buttons Font Awesome icons from our bundle (embedded)."""
+    import base64
+
+    font = base64.b64encode(asset_bytes("fontawesome-free/webfonts/fa-solid-900.woff2"))
+    rules = "".join(
+        f'.vessels-map .leaflet-bar-timecontrol .timecontrol-{sel}:before {{ content: "{code}"; }}'
+        for sel, code in _SLIDER_ICONS.items()
+    )
+    return (
+        "<style>@font-face { font-family: 'vessels-fa'; font-weight: 900; font-display: block;"
+        f" src: url(data:font/woff2;base64,{font.decode('ascii')}) format('woff2'); }}"
+        ".vessels-map .leaflet-bar-timecontrol a[class*='timecontrol-']:before,"
+        ".vessels-map .leaflet-bar-timecontrol .timecontrol-speed:before,"
+        ".vessels-map .leaflet-bar-timecontrol .timecontrol-date.loading:before"
+        " { font-family: 'vessels-fa'; font-weight: 900; font-style: normal; }" + rules + "</style>"
+    )
 
 
 def _expand(b: tuple[float, float, float, float], margin_deg: float) -> tuple[float, ...]:
@@ -113,6 +235,39 @@ def _default_zones() -> Any:
     return default_zones()
 
 
+@functools.lru_cache(maxsize=2)
+def _coarse_land(land: Any) -> tuple[Any, Any]:
+    """The whole land layer simplified to :data:`COARSE_LAND_DEG`: (polygons, coastline)."""
+    g = shapely.make_valid(shapely.simplify(land, COARSE_LAND_DEG, preserve_topology=True))
+    g = shapely.set_precision(g, 1e-3)
+    return g, shapely.boundary(g)
+
+
+def land_layers(land: Any, bbox: tuple[float, ...], tol_deg: float) -> tuple[Any, Any]:
+    """Land polygons and coastline lines for the map: detailed inside ``bbox`` (the data's
+    box), coarse everywhere else, so zooming out shows coastlines, not a floating box of land.
+
+    The fill has no outline (its cut along ``bbox`` would otherwise be drawn); the coastline
+    is the boundary of the land clipped as *lines*, so no edge of ``bbox`` is drawn either.
+
+    Examples
+    --------
+    >>> land = shapely.MultiPolygon([shapely.box(0, 0, 10, 10)])
+    >>> fill, coast = land_layers(land, (4, 4, 6, 6), 0.001)
+    >>> round(fill.area, 3), round(coast.length, 3)  # all of the land, its 40-unit coast
+    (100.0, 40.0)
+    """
+    box = shapely.box(*bbox)
+    fine = _clip_simplify(land, bbox, tol_deg)
+    fine_coast = shapely.clip_by_rect(
+        shapely.simplify(shapely.boundary(land), tol_deg, preserve_topology=False), *bbox
+    )
+    coarse, coarse_coast = _coarse_land(land)
+    fill = shapely.union(fine, shapely.difference(coarse, box))
+    coast = shapely.union(fine_coast, shapely.difference(coarse_coast, box))
+    return fill, coast
+
+
 def _clip_simplify(geoms: Any, bbox: tuple[float, ...], tol_deg: float) -> Any:
     clipped = shapely.clip_by_rect(geoms, *bbox)
     return shapely.make_valid(shapely.simplify(clipped, tol_deg, preserve_topology=True))
@@ -123,7 +278,7 @@ def _geojson(geom: Any) -> dict[str, Any]:
 
 
 def _zone_features(
-    zones: Any, bbox: tuple[float, ...], tol_deg: float
+    zones: Any, bbox: tuple[float, ...], tol_deg: float, land: Any | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     if zones is None or len(zones) == 0:
         return {}
@@ -135,6 +290,11 @@ def _zone_features(
     outlines = shapely.clip_by_rect(
         shapely.simplify(shapely.boundary(raw), tol_deg, preserve_topology=True), *bbox
     )
+    if land is not None:
+        # an EEZ is a sea area: its outline is drawn at sea only, not across land nor along the
+        # coast (land grown by ~2 pixels of the data's view takes the coast-hugging parts too)
+        ashore = shapely.buffer(_clip_simplify(land, bbox, tol_deg), 2 * tol_deg)
+        outlines = shapely.difference(outlines, ashore)
     out: dict[str, list[dict[str, Any]]] = {}
     cols = set(gdf.columns)
 
@@ -257,7 +417,7 @@ def _timestamped(data: _data.MapData, events: dict[str, list[dict[str, Any]]]) -
         )
     )
     parts = (
-        data.simplified.group_by([S.MMSI, S.SEGMENT_ID], maintain_order=True)
+        data.simplified.group_by([S.MMSI, data.part_key], maintain_order=True)
         .agg(
             pl.concat_list(
                 pl.col(S.LON).round(_data.COORD_DECIMALS), pl.col(S.LAT).round(_data.COORD_DECIMALS)
@@ -335,11 +495,14 @@ def risk_map(
 ) -> folium.Map:
     """An interactive risk map of the highest-risk vessels (the caller saves it).
 
-    Layers: base maps (OpenStreetMap, light, dark; none when ``offline``), our own land polygons,
-    zones (EEZ outlines; protected areas, no-take zones and AOIs filled), the tracks of the drawn
-    vessels coloured by risk tier (click: vessel card with the reasons of its score) and one
-    toggleable layer per event type. A title panel shows the data's time range, the profile and
-    anything left out; a legend explains colours and symbols.
+    Layers: base maps (OpenStreetMap, light, dark; none when ``offline``), our own land (a
+    coastline at every zoom), zones (EEZ outlines at sea; protected areas, no-take zones and AOIs
+    filled), the tracks of the drawn vessels coloured by risk tier and cut at AIS gaps (click:
+    vessel card with the reasons of its score and a timeline) and one toggleable layer per event
+    type (click: event card). A title panel shows the data's time range, the profile, anything
+    left out and a vessel search box; a sortable event list opens any event's card; a legend
+    explains colours and symbols. The default view is the densest group of the highest tier's
+    tracks. An online page that cannot load its scripts says so and names ``--offline``.
 
     Parameters
     ----------
@@ -419,18 +582,22 @@ def risk_map(
     page = PageData()
     root.header.add_child(Verbatim(_CSS), name="vessels_css")
     root.header.add_child(Verbatim("<script>" + _js_helpers() + "</script>"), name="vessels_js")
+    root.html.add_child(Verbatim(_NOLOAD), name="vessels_noload")
+    if time_slider:
+        root.header.add_child(Verbatim(_slider_css()), name="vessels_slider_css")
     helpers = MacroElement()
     helpers._template = Template(  # our constants only
         "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}.getContainer().classList.add('vessels-map');"
         + (
             # without tile layers Leaflet has no max zoom, which marker clustering needs
             "{{ this._parent.get_name() }}.options.maxZoom = 18;" if offline else ""
         )
-        + "vesselsMap.panels();"
+        + "vesselsMap.init({{ this._parent.get_name() }});"
         "{% endmacro %}"
     )
     m.add_child(helpers)
+    for pane, z in PANES.items():
+        folium.map.CustomPane(pane, z_index=z, pointer_events=False).add_to(m)
 
     if not offline:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
@@ -454,47 +621,41 @@ def risk_map(
     bbox = _expand(view, max(1.0, 0.5 * span))
     tol_deg = span / 2_000.0  # ~1 pixel on a 2,000-pixel-wide view of the data
 
-    if land:
-        geom = _land_geometry()
-        if geom is not None:
-            g = _clip_simplify(geom, bbox, tol_deg)
-            if not shapely.is_empty(g):
-                folium.map.CustomPane("vessels-land", z_index=250, pointer_events=False).add_to(m)
-                folium.GeoJson(
-                    inert(
-                        {
-                            "type": "FeatureCollection",
-                            "features": [
-                                {
-                                    "type": "Feature",
-                                    "geometry": _geojson(g),
-                                    "properties": {
-                                        "kind": "land",
-                                        # over web tiles the land is a light wash (the tiles show
-                                        # through); offline it is the base map
-                                        "style": LAND_STYLE
-                                        if offline
-                                        else {**LAND_STYLE, "fillOpacity": 0.35},
-                                    },
-                                }
-                            ],
-                        },
-                        "land layer",
-                    ),
-                    name="Land (Natural Earth)",
-                    interactive=False,
-                    pane="vessels-land",
-                    on_each_feature=bind,
-                ).add_to(m)
+    land_geom = _land_geometry() if land else None
+    if land_geom is not None:
+        fill, coast = land_layers(land_geom, bbox, tol_deg)
+        # over web tiles the land is a light wash (the tiles show through); offline it is the
+        # base map
+        fill_style = LAND_STYLE if offline else {**LAND_STYLE, "fillOpacity": 0.35}
+        land_feats: list[dict[str, Any]] = [
+            {
+                "type": "Feature",
+                "geometry": _geojson(g),
+                "properties": {"kind": kind, "style": style},
+            }
+            for g, kind, style in ((fill, "land", fill_style), (coast, "coast", COAST_STYLE))
+            if not shapely.is_empty(g)
+        ]
+        if land_feats:
+            folium.map.CustomPane("vessels-land", z_index=250, pointer_events=False).add_to(m)
+            folium.GeoJson(
+                inert({"type": "FeatureCollection", "features": land_feats}, "land layer"),
+                name="Land (Natural Earth)",
+                interactive=False,
+                pane="vessels-land",
+                on_each_feature=bind,
+            ).add_to(m)
 
     zone_gdf = _default_zones() if zones is None else zones
-    zone_feats = _zone_features(zone_gdf, bbox, tol_deg)
+    zone_feats = _zone_features(
+        zone_gdf, bbox, tol_deg, land_geom if land_geom is not None else _land_geometry()
+    )
     for kind in (*S.ZONE_KINDS, "other"):
         if kind in zone_feats:
             label = ZONE_LABELS[kind]
             geojson(zone_feats[kind], f"Zones: {label} ({len(zone_feats[kind])})").add_to(m)
 
-    geojson(data.tracks, f"Tracks, top {len(data.tracks)} by risk").add_to(m)
+    geojson(data.tracks, f"Tracks, top {len(data.tracks)} by risk", pane="vessels-tracks").add_to(m)
 
     for etype in _data.EVENT_LABELS:
         feats = data.events.get(etype)
@@ -502,11 +663,14 @@ def risk_map(
             continue
         name = f"{_data.EVENT_LABELS[etype]} ({len(feats)})"
         n_points = sum(f["geometry"]["type"] == "Point" for f in feats)
+        pane = "vessels-bands" if etype in _data.TRACK_PART_EVENTS else "vessels-events"
+        for ev in feats:  # circle markers take their pane from their style (vesselsMap.point)
+            ev["properties"]["style"]["pane"] = pane
         if n_points > cluster_threshold:
             cluster = plugins.MarkerCluster(name=layer_name(name + ", clustered")).add_to(m)
-            geojson(feats, name, control=False).add_to(cluster)
+            geojson(feats, name, control=False, pane=pane).add_to(cluster)
         else:
-            geojson(feats, name).add_to(m)
+            geojson(feats, name, pane=pane).add_to(m)
 
     if time_slider and data.tracks:
         plugins.TimestampedGeoJson(
@@ -522,13 +686,29 @@ def risk_map(
     zone_kinds = [k for k in (*S.ZONE_KINDS, "other") if k in zone_feats]
     page.title = _title_data(title or "Vessel risk map", profile, data, offline)
     page.legend = _legend_data(data, zone_kinds)
+    if data.time_range is not None:
+        page.time = {
+            "t0": data.time_range[0].strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "t1": data.time_range[1].strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "bins": data.timeline_bins,
+        }
+    if data.focus_bounds is not None:
+        fb = data.focus_bounds
+        page.view = {"focus": [[fb[1], fb[0]], [fb[3], fb[2]]], "tier": data.focus_tier}
     root.html.add_child(page.block(), name="vessels_data")
     folium.LayerControl(collapsed=False).add_to(m)
 
-    if bounds is not None:
+    # with tracks, vesselsMap.ready fits the highest tier's tracks clear of the panels (no
+    # animated folium fit racing it); this is the view without tracks
+    if data.focus_bounds is None:
         m.fit_bounds([[view[1], view[0]], [view[3], view[2]]], padding=(20, 20))
-    else:
-        m.fit_bounds([[view[1], view[0]], [view[3], view[2]]])
+    ready = MacroElement()
+    ready._template = Template(  # our constants only; runs last, after every layer
+        "{% macro script(this, kwargs) %}"
+        "vesselsMap.ready({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+    m.add_child(ready)
     if offline:
         n = localise(m)
         log.info("offline map: %d JS/CSS files embedded", n)

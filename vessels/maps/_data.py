@@ -34,6 +34,7 @@ from vessels.events.registry import DetectorTable
 
 __all__ = [
     "EVENT_LABELS",
+    "EVENT_SINGULAR",
     "EVENT_STYLES",
     "TIER_COLOURS",
     "MapData",
@@ -47,11 +48,15 @@ __all__ = [
 M_PER_DEG = 111_195.0
 COORD_DECIMALS = 5  # ~1 m: finer is invisible on a map and only costs bytes
 
+#: Tier colours: an ordered light-to-dark ramp (grey, yellow, orange, dark red) that stays
+#: distinct under red-green and blue-yellow colour blindness (``tests/maps/test_ux.py`` checks
+#: simulated deuteranopia/protanopia/tritanopia) and from every zone line (low is grey, not the
+#: blue of the EEZ dashes).
 TIER_COLOURS: dict[str, str] = {
-    "low": "#4f7cac",
-    "medium": "#e9b000",
-    "high": "#e8590c",
-    "critical": "#b3001b",
+    "low": "#8c8c8c",
+    "medium": "#f2c12e",
+    "high": "#e66101",
+    "critical": "#7f0019",
 }
 UNKNOWN_TIER_COLOUR = "#7f7f7f"
 
@@ -59,6 +64,30 @@ UNKNOWN_TIER_COLOUR = "#7f7f7f"
 #: a detector registered later appears too).
 EVENT_LABELS: Mapping[str, str] = DetectorTable(lambda d: d.label)
 EVENT_STYLES: Mapping[str, dict[str, Any]] = DetectorTable(lambda d: dict(d.style))
+#: One event of each type, for card titles ("Zone entry: ...", not the legend's plural cut short).
+EVENT_SINGULAR: dict[str, str] = {
+    "ais_gap": "AIS gap",
+    "zone_entry": "Zone entry",
+    "eez_incursion": "EEZ incursion",
+    "encounter": "Encounter",
+    "loitering": "Loitering",
+    "fishing": "Fishing",
+    "dark_rendezvous": "Dark rendezvous",
+    "identity_conflict": "Identity conflict",
+}
+
+
+def event_singular(event_type: str) -> str:
+    """The name of one event of ``event_type`` (a type we do not know: its legend label).
+
+    >>> event_singular("zone_entry"), event_singular("dark_rendezvous")
+    ('Zone entry', 'Dark rendezvous')
+    """
+    if event_type in EVENT_SINGULAR:
+        return EVENT_SINGULAR[event_type]
+    return str(EVENT_LABELS.get(event_type, event_type))
+
+
 LINE_EVENTS = ("ais_gap",)
 TRACK_PART_EVENTS = ("loitering", "fishing")
 
@@ -317,13 +346,24 @@ def _vessel_cards(selected: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def track_features(selected: pl.DataFrame, simplified: pl.DataFrame) -> list[dict[str, Any]]:
+def track_features(
+    selected: pl.DataFrame,
+    simplified: pl.DataFrame,
+    key: str = S.SEGMENT_ID,
+    timeline: pl.DataFrame | None = None,
+) -> list[dict[str, Any]]:
     """One GeoJSON feature per drawn vessel (MultiLineString, or Point if it has one fix).
 
-    Features come lowest risk first so the riskiest tracks are drawn on top.
+    One line per ``key`` part (track segment, cut again at AIS gaps by :func:`prepare`).
+    Features come lowest risk first so the riskiest tracks are drawn on top. ``timeline``
+    (``mmsi``, ``tl``: reception runs in time bins) goes into the vessel card.
     """
     cards = _vessel_cards(selected)
-    lines = _lines_by_vessel(simplified, S.SEGMENT_ID)
+    if timeline is not None:
+        cards = cards.join(timeline, on=S.MMSI, how="left")
+    else:
+        cards = cards.with_columns(pl.lit(None).alias("tl"))
+    lines = _lines_by_vessel(simplified, key)
     rows = (
         cards.join(lines, on=S.MMSI, how="inner")
         .sort([S.RISK_SCORE, S.MMSI], nulls_last=False)
@@ -356,6 +396,7 @@ def track_features(selected: pl.DataFrame, simplified: pl.DataFrame) -> list[dic
                     "tip": r["tip"],
                     "rows": r["rows"],
                     "reasons": r["reasons"],
+                    "timeline": r["tl"] or [],
                     "style": style,
                 },
             }
@@ -391,7 +432,8 @@ def _event_rows(events: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
         names.rename({S.MMSI: S.OTHER_MMSI, "_who": "_other"}), on=S.OTHER_MMSI, how="left"
     )
     ev_type = pl.col(S.EVENT_TYPE)
-    label = ev_type.replace_strict(EVENT_LABELS, default=ev_type, return_dtype=pl.String)
+    singular = {t: event_singular(t) for t in set(EVENT_LABELS) | set(EVENT_SINGULAR)}
+    label = ev_type.replace_strict(singular, default=ev_type, return_dtype=pl.String)
     who = pl.col("_who").fill_null(pl.lit("MMSI ") + pl.col(S.MMSI).cast(pl.String))
     other = pl.col("_other").fill_null(pl.lit("MMSI ") + pl.col(S.OTHER_MMSI).cast(pl.String))
     evidence = pl.col(S.EVIDENCE)
@@ -432,8 +474,16 @@ def _event_rows(events: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
         S.START_LON,
         S.END_LAT,
         S.END_LON,
-        (label.str.strip_chars_end("s") + pl.lit(": ") + who).alias("title"),
-        (label.str.strip_chars_end("s") + pl.lit(" · ") + who).alias("tip"),
+        (label + pl.lit(": ") + who).alias("title"),
+        (label + pl.lit(" · ") + who).alias("tip"),
+        # the event list's row: type, vessel, start (UTC) and duration as text
+        pl.struct(
+            label.alias("type"),
+            who.alias("vessel"),
+            _fmt_ts(pl.col(S.START_TS)).alias("start"),
+            _fmt_num(pl.col(S.DURATION_H), 1, " h").alias("duration"),
+            pl.col(S.DURATION_H).cast(pl.Float64).alias("hours"),
+        ).alias("item"),
         pl.concat_list(
             [
                 pl.struct(pl.lit(lbl).alias("l"), expr.cast(pl.String).alias("v"))
@@ -549,9 +599,13 @@ def event_features(
                     "t0": None
                     if r[S.START_TS] is None
                     else r[S.START_TS].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "t1": None
+                    if r[S.END_TS] is None
+                    else r[S.END_TS].strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "title": r["title"],
                     "tip": r["tip"],
                     "rows": r["rows"],
+                    "item": r["item"],
                     "style": style,
                 },
             }
@@ -574,6 +628,13 @@ class MapData:
     bounds: tuple[float, float, float, float] | None  # min lon, min lat, max lon, max lat
     simplified: pl.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: the default view: the tracks of the highest tier present (e.g. the critical vessels)
+    focus_bounds: tuple[float, float, float, float] | None = None
+    focus_tier: str | None = None
+    #: simplified positions' line key (segment, cut at AIS gaps)
+    part_key: str = S.SEGMENT_ID
+    #: time bins of the vessel-card timelines (``TIMELINE_BINS`` over ``time_range``)
+    timeline_bins: int = 0
 
 
 def _bounds(features: list[dict[str, Any]]) -> tuple[float, float, float, float] | None:
@@ -589,6 +650,142 @@ def _bounds(features: list[dict[str, Any]]) -> tuple[float, float, float, float]
         float(xy[:, 0].max()),
         float(xy[:, 1].max()),
     )
+
+
+PART = "_part"
+#: Resolution of the vessel-card timeline (reception shown per 1/240 of the data's time range).
+TIMELINE_BINS = 240
+
+
+def split_at_gaps(positions: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """Add :data:`PART`: the segment id, cut again wherever one of the vessel's AIS gap events
+    ends between two consecutive fixes (so no line is drawn straight across the gap).
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> t = [datetime(2024, 1, 1, h, tzinfo=UTC) for h in (0, 1, 9, 10)]
+    >>> pos = pl.DataFrame({"mmsi": [1] * 4, "segment_id": ["a"] * 4, "ts": t,
+    ...     "lat": [0.0] * 4, "lon": [0.0, 0.1, 0.2, 0.3]}, schema_overrides={"mmsi": pl.UInt32})
+    >>> gaps = pl.DataFrame({"event_type": ["ais_gap"], "mmsi": [1], "end_ts": [t[2]]})
+    >>> split_at_gaps(pos, gaps)["_part"].str.split("\\x1f").list.last().to_list()
+    ['0', '0', '1', '1']
+    """
+    pos = positions.sort(S.TS).with_columns(
+        pl.col(S.TS).shift().over(S.MMSI, S.SEGMENT_ID).alias("_prev_ts")
+    )
+    if all(c in events.columns for c in (S.EVENT_TYPE, S.MMSI, S.END_TS)):
+        gaps = (
+            events.filter(pl.col(S.EVENT_TYPE) == "ais_gap")
+            .select(pl.col(S.MMSI).cast(pl.UInt32), pl.col(S.END_TS).alias("_gap_end"))
+            .drop_nulls()
+            .with_columns(pl.col("_gap_end").cast(pos.schema[S.TS]))
+            .sort("_gap_end")
+        )
+    else:
+        gaps = pl.DataFrame(
+            schema={S.MMSI: pl.UInt32, "_gap_end": pos.schema.get(S.TS, S.TS_DTYPE)}
+        )
+    cut = pos.join_asof(
+        gaps,
+        left_on=S.TS,
+        right_on="_gap_end",
+        by=S.MMSI,
+        strategy="backward",
+        check_sortedness=False,  # both sorted by time above
+    ).with_columns(
+        (pl.col("_gap_end") > pl.col("_prev_ts")).fill_null(False).cast(pl.UInt32).alias("_cut")
+    )
+    return (
+        cut.with_columns(
+            (
+                pl.col(S.SEGMENT_ID)
+                + pl.lit("\x1f")
+                + pl.col("_cut").cum_sum().over(S.MMSI, S.SEGMENT_ID).cast(pl.String)
+            ).alias(PART)
+        )
+        .drop("_prev_ts", "_gap_end", "_cut")
+        .sort(S.MMSI, S.SEGMENT_ID, S.TS)
+    )
+
+
+def timelines(
+    positions: pl.DataFrame, t0: datetime, t1: datetime, bins: int = TIMELINE_BINS
+) -> pl.DataFrame:
+    """Per vessel, the runs of time bins (of ``bins`` over ``t0..t1``) with at least one fix:
+    ``mmsi``, ``tl`` (list of ``[first_bin, last_bin]``) — the "AIS received" bar of the card.
+    """
+    span_us = max((t1 - t0).total_seconds() * 1e6, 1.0)
+    b = (
+        positions.select(
+            S.MMSI,
+            ((pl.col(S.TS) - pl.lit(t0)).dt.total_microseconds() / span_us * bins)
+            .floor()
+            .clip(0, bins - 1)
+            .cast(pl.Int64)
+            .alias("_b"),
+        )
+        .unique()
+        .sort(S.MMSI, "_b")
+        .with_columns(
+            ((pl.col("_b") - pl.col("_b").shift().over(S.MMSI)) != 1)
+            .fill_null(True)
+            .cum_sum()
+            .over(S.MMSI)
+            .alias("_run")
+        )
+    )
+    runs = b.group_by(S.MMSI, "_run").agg(
+        pl.col("_b").min().alias("a"), pl.col("_b").max().alias("z")
+    )
+    return (
+        runs.sort(S.MMSI, "_run")
+        .group_by(S.MMSI, maintain_order=True)
+        .agg(pl.concat_list("a", "z").alias("tl"))
+    )
+
+
+#: Size of the grid cells (degrees) in which :func:`focus_area` looks for the densest group.
+FOCUS_CELL_DEG = 1.0
+
+
+def focus_area(
+    positions: pl.DataFrame, selected: pl.DataFrame, tier: str
+) -> tuple[tuple[float, float, float, float] | None, int]:
+    """The default view: the positions of the ``tier`` vessels in and around (one cell each
+    way) the :data:`FOCUS_CELL_DEG` grid cell holding most of them, and how many of those
+    vessels also have positions outside it (e.g. a shared MMSI seen at both ends of a gulf).
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> pos = pl.DataFrame({"mmsi": [1, 1, 1, 2], "ts": [datetime(2024, 1, 1, tzinfo=UTC)] * 4,
+    ...     "lat": [31.1, 31.2, 24.0, 31.3], "lon": [-114.6, -114.5, -108.0, -114.4]},
+    ...     schema_overrides={"mmsi": pl.UInt32})
+    >>> sel = pl.DataFrame({"mmsi": [1, 2], "risk_tier": ["critical"] * 2},
+    ...     schema_overrides={"mmsi": pl.UInt32})
+    >>> focus_area(pos, sel, "critical")
+    ((-114.6, 31.1, -114.4, 31.3), 1)
+    """
+    top = positions.join(
+        selected.filter(pl.col(S.RISK_TIER) == tier).select(S.MMSI), on=S.MMSI, how="semi"
+    ).with_columns(
+        (pl.col(S.LAT) / FOCUS_CELL_DEG).floor().alias("_cy"),
+        (pl.col(S.LON) / FOCUS_CELL_DEG).floor().alias("_cx"),
+    )
+    if top.height == 0:
+        return None, 0
+    best = top.group_by("_cy", "_cx").len().sort("len", "_cy", "_cx", descending=True).row(0)
+    near = ((pl.col("_cy") - best[0]).abs() <= 1) & ((pl.col("_cx") - best[1]).abs() <= 1)
+    inside = top.filter(near)
+    box = inside.select(
+        pl.col(S.LON).min().alias("w"),
+        pl.col(S.LAT).min().alias("s"),
+        pl.col(S.LON).max().alias("e"),
+        pl.col(S.LAT).max().alias("n"),
+    ).row(0)
+    elsewhere = top.filter(~near)[S.MMSI].n_unique()
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3])), elsewhere
 
 
 def prepare(
@@ -652,23 +849,26 @@ def prepare(
     n_in: int = stats_df.item(0, "n")
     t0, t1 = stats_df["t0"][0], stats_df["t1"][0]
 
+    if events is None:
+        ev = S.empty_events()
+    else:
+        ev = events.collect() if isinstance(events, pl.LazyFrame) else events
+    positions = split_at_gaps(positions, ev)
+
     per_track = max_points_per_track
     if selected.height:
         per_track = max(2, min(max_points_per_track, max_points_total // selected.height))
     simplified, n_capped = _simplify(
-        positions, simplify_m=simplify_m, max_points_per_track=per_track, key=S.SEGMENT_ID
+        positions, simplify_m=simplify_m, max_points_per_track=per_track, key=PART
     )
     if n_capped:
         notes.append(
             f"{n_capped:,} tracks thinned to at most ~{per_track:,} points each after "
             f"Douglas-Peucker ({simplify_m:g} m) to keep the file small"
         )
-    tracks_f = track_features(selected, simplified)
+    tl = timelines(positions, t0, t1) if t0 is not None and t1 is not None else None
+    tracks_f = track_features(selected, simplified, PART, tl)
 
-    if events is None:
-        ev = S.empty_events()
-    else:
-        ev = events.collect() if isinstance(events, pl.LazyFrame) else events
     ev_f, left_out = event_features(
         ev,
         selected,
@@ -682,6 +882,19 @@ def prepare(
             f"(limit {max_events_per_type:,} per type, longest kept)"
         )
     all_f = tracks_f + [f for fs in ev_f.values() for f in fs]
+    # the default view: the highest tier present (critical pangas fill the screen, not a few
+    # pixels of a view fitted to every drawn vessel)
+    tiers = [t for t in reversed(S.RISK_TIERS) if t in {f["properties"]["tier"] for f in tracks_f}]
+    focus_tier = tiers[0] if tiers else None
+    focus_bounds = None
+    if focus_tier is not None:
+        focus_bounds, n_elsewhere = focus_area(positions, selected, focus_tier)
+        if n_elsewhere:
+            notes.append(
+                f"view: the densest group of {focus_tier} tracks; {n_elsewhere:,} {focus_tier} "
+                f"vessel{'s' if n_elsewhere > 1 else ''} also seen elsewhere (zoom out, or use "
+                "the event list or search)"
+            )
     return MapData(
         selected=selected,
         n_vessels_total=total,
@@ -694,4 +907,8 @@ def prepare(
         bounds=_bounds(all_f),
         simplified=simplified,
         notes=notes,
+        focus_bounds=focus_bounds,
+        focus_tier=focus_tier,
+        part_key=PART,
+        timeline_bins=TIMELINE_BINS if tl is not None else 0,
     )

@@ -57,9 +57,9 @@ __all__ = [
 #: id of the page's JSON data block (read by vessels-map.js).
 DATA_ID = "vessels-data"
 #: Properties a feature may keep on the folium side: numbers and our own constants only.
-FEATURE_KEYS = ("kind", "mmsi", "link", "t0", "style", "times", "icon", "iconstyle")
+FEATURE_KEYS = ("kind", "mmsi", "link", "t0", "t1", "style", "times", "icon", "iconstyle")
 #: Properties that are (or may hold) input text: they go to the feature's card in the block.
-CARD_KEYS = ("title", "tip", "rows", "reasons")
+CARD_KEYS = ("title", "tip", "rows", "reasons", "item", "timeline")
 #: Every string folium renders must match this: our class names, colours, numbers, ISO times,
 #: layer labels. No ``{ } % # <>`` pairs that start a template or a tag, no quotes, no ``&``.
 _INERT = re.compile(r"[A-Za-z0-9 _.,:#()/+\-]*")
@@ -124,6 +124,10 @@ class PageData:
         self.cards: list[dict[str, Any]] = []
         self.title: dict[str, Any] = {}
         self.legend: list[dict[str, Any]] = []
+        #: the data's time range for the vessel-card timelines: t0, t1 (ISO, UTC) and bins
+        self.time: dict[str, Any] = {}
+        #: the default view: ``focus`` [[south, west], [north, east]] and the ``tier`` it shows
+        self.view: dict[str, Any] = {}
 
     def features(self, features: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Copies of GeoJSON features whose text properties moved to a card (``ref``).
@@ -143,7 +147,15 @@ class PageData:
         return out
 
     def block(self) -> DataBlock:
-        return DataBlock({"cards": self.cards, "title": self.title, "legend": self.legend})
+        return DataBlock(
+            {
+                "cards": self.cards,
+                "title": self.title,
+                "legend": self.legend,
+                "time": self.time,
+                "view": self.view,
+            }
+        )
 
 
 class Verbatim(Element):
