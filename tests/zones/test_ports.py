@@ -122,7 +122,7 @@ def test_coverage_is_quiet_on_dense_sea_traffic():
     )  # fmt: skip
     rep = coverage_report(label_zones(df))
     assert rep["warnings"] == []
-    assert rep["median_fix_interval_h"] == pytest.approx(1 / 60)
+    assert rep["median_fix_interval_h"] == pytest.approx(1 / 60, abs=1e-6)
 
 
 def test_coverage_needs_labelled_positions():
