@@ -29,7 +29,7 @@ def test_shipped_ports_are_the_world_port_index(tmp_path):
 def test_build_ports_rejects_a_file_that_is_not_the_wpi(tmp_path):
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")
-    with pytest.raises(SchemaError, match="x.csv.*World Port Index"):
+    with pytest.raises(SchemaError, match=r"x\.csv.*World Port Index"):
         build_ports(bad, out_dir=tmp_path)
 
 

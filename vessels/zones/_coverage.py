@@ -88,13 +88,14 @@ def coverage_report(
         if per_vessel.height:
             med = per_vessel["_med_h"].median()
             median_h = None if med is None else round(float(med), 6)  # type: ignore[arg-type]
-            sparse_share = float((per_vessel["_med_h"] > sparse_warn_h).mean())  # type: ignore[arg-type]
+            sparse = per_vessel["_med_h"] > sparse_warn_h
+            sparse_share = float(sparse.mean())  # type: ignore[arg-type]
     warnings: list[str] = []
     if n and shares[S.GEO_LAND] > land_warn_share:
         warnings.append(
             f"{shares[S.GEO_LAND]:.1%} of positions are on land (more than "
-            f"{land_warn_share:.0%}): check the coordinates (lat/lon swapped?) and the data source; "
-            "detectors that use the shore distance will misfire"
+            f"{land_warn_share:.0%}): check the coordinates (lat/lon swapped?) and the data "
+            "source; detectors that use the shore distance will misfire"
         )
     if median_h is not None and median_h > sparse_warn_h:
         warnings.append(

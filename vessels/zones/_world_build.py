@@ -226,9 +226,7 @@ def build_world(
     log(f"{len(q):,} shoreline vertices ({time.perf_counter() - t0:.0f} s)")
     for b0 in range(r0, r1, BAND_ROWS):
         n = min(BAND_ROWS, r1 - b0)
-        cls = classify_band(
-            b0, n, src, trees, tolerance_km, (q, start, kind), inland_tolerance_km
-        )
+        cls = classify_band(b0, n, src, trees, tolerance_km, (q, start, kind), inland_tolerance_km)
         blocks = cls.reshape(n // TILE, TILE, nx_c, TILE).transpose(0, 2, 1, 3).reshape(-1, TILE**2)
         uniform = (blocks == blocks[:, :1]).all(axis=1)
         cvals = np.where(uniform, blocks[:, 0], MIXED).astype(np.uint8)
@@ -241,20 +239,27 @@ def build_world(
     # tiles are stored in row-major order of their coarse cell, so the k-th MIXED cell owns tile k
     order = np.argsort(np.concatenate(tile_cells), kind="stable")
     tile_arr = tile_arr[order]
-    q, start = _coast_paths(src)
-    log(f"{len(q):,} shoreline vertices ({time.perf_counter() - t0:.0f} s)")
-    dense = densify(q, start, spacing_deg)
-    grid = _distance_grid(dense, coarse, tile_arr, _unit_xyz_world)
-    log(f"distance grid done ({time.perf_counter() - t0:.0f} s)")
+    if distances_from is not None:
+        with np.load(distances_from) as z:
+            kept = {k: z[k] for k in ("shore_first", "shore_dx", "vx", "vy", "vstart", "vn")}
+        log(f"distances and vertices copied from {distances_from}")
+    else:
+        dense = densify(q, start, spacing_deg)
+        grid = _distance_grid(dense, coarse, tile_arr, _unit_xyz_world)
+        log(f"distance grid done ({time.perf_counter() - t0:.0f} s)")
+        kept = {
+            "shore_first": grid[:, 0],
+            "shore_dx": np.diff(grid, axis=1).astype(np.int16),
+            **pack_vertices(q, start),
+        }
     out = Path(out_path)
+    meta = [FINE_PER_DEG, TILE, tolerance_km, spacing_deg, 0.1, inland_tolerance_km]
     np.savez_compressed(
         out,
         coarse=coarse,
         tiles=tile_arr.astype(np.uint8),
-        shore_first=grid[:, 0],
-        shore_dx=np.diff(grid, axis=1).astype(np.int16),
-        **pack_vertices(q, start),
-        meta=np.array([FINE_PER_DEG, TILE, tolerance_km, spacing_deg, 0.1], dtype=np.float64),
+        meta=np.array(meta, dtype=np.float64),
+        **kept,
     )
     log(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t0:.0f} s)")
     return out
