@@ -171,8 +171,8 @@ NEAR_SHORE_CASES = [k for k in KNOWN if k[0] not in FAR]
 def test_shore_km_matches_exact_distance(case, lat, lon):
     ours = abs(float(shore_distance_km([lat], [lon])[0]))
     exact = _exact_km(lat, lon, radius_deg=max(0.3, ours / 60.0 + 0.3))
-    # stated accuracy: 0.6 km within 20 km of a shoreline (densified to 0.01 deg), 8 km beyond
-    tol = 0.6 if exact < 19.0 else 8.0
+    # stated accuracy: 0.6 km within 10 km of a shoreline (densified to 0.01 deg), 8 km beyond
+    tol = 0.6 if exact < 9.0 else 8.0
     assert abs(ours - exact) <= tol, (case, ours, exact)
 
 

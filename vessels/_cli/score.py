@@ -200,9 +200,8 @@ def command(
         console.print(
             "where: " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items() if v), markup=False
         )
-    loud = get_console()  # coverage honesty: warnings are printed even with --quiet
-    for w in s.get("warnings", []):
-        loud.print(f"WARNING: {w}", markup=False, style="bold yellow")
+    for w in s.get("warnings", []):  # coverage honesty (also in summary.json)
+        console.print(f"WARNING: {w}", markup=False, style="bold yellow")
     if not s.get("map_written") and not no_map:
         console.print("note: map.html not written (vessels.maps unavailable)", markup=False)
     console.print(f"wrote {len(result.files)} files to {out}", markup=False)

@@ -56,7 +56,7 @@ class ShoreConfig:
     """
 
     land_grid_res_deg: float = 0.025
-    exact_within_km: float = 20.0
+    exact_within_km: float = 10.0
 
 
 DEFAULT_SHORE = ShoreConfig()

@@ -184,7 +184,7 @@ def _exact_km(lat: np.ndarray, lon: np.ndarray, bound_km: float = np.inf) -> np.
 
 
 def world_shore_km(
-    lat: Any, lon: Any, codes: np.ndarray | None = None, *, exact_within_km: float = 20.0
+    lat: Any, lon: Any, codes: np.ndarray | None = None, *, exact_within_km: float = 10.0
 ) -> np.ndarray:
     """Signed great-circle distance (km) to the nearest shoreline: the sea coast, a lake shore or a
     major river line (GSHHG/WDBII). Positive in any water (sea, shore band, inland water),
