@@ -10,7 +10,7 @@ Examples
 >>> is_on_land(np.array([19.43, 25.0]), np.array([-99.13, -120.0])).tolist()  # Mexico City, Pacific
 [True, False]
 >>> km = shore_distance_km(np.array([19.43, 31.0]), np.array([-99.13, -114.5]))
->>> bool(km[0] < -50), bool(0 < km[1] < 40)  # inland is negative; the upper Gulf is near shore
+>>> bool(km[0] < 0), bool(0 < km[1] < 40)  # inland is negative; the upper Gulf is near shore
 (True, True)
 """
 

@@ -189,8 +189,8 @@ def learn_anchorages(
     >>> pos = pl.DataFrame({"mmsi": list(range(25)), "lat": [40.6] * 25, "lon": [-74.05] * 25,
     ...                     "sog_kn": [0.1] * 25})
     >>> a = learn_anchorages(pos, dilate=False)
-    >>> a.select("n_vessels", "port_name").row(0)
-    (25, 'New York City')
+    >>> a.select("n_vessels", "port_name").row(0)  # the Upper Bay off Staten Island
+    (25, 'Stapleton Si')
     """
     lf = positions.lazy() if isinstance(positions, pl.DataFrame) else positions
     names = lf.collect_schema().names()
