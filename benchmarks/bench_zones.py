@@ -1,4 +1,6 @@
-"""Benchmark: label N positions against the default zone layers (issue 3: 10 M in <= 20 s).
+"""Benchmark: label N positions against the default zone layers (issue 3: 10 M in <= 20 s) with,
+since issue 12, the world geography too (land / inland water / shore distance / WPI ports / EEZ /
+protected areas / AOIs; target 10 M in <= 20 s and <= 2 GB).
 
 Positions: half uniform over the study region (lon -130..-60, lat 0..40), half near the coast
 (a random Natural Earth coastline vertex jittered by ~10 km, like traffic near ports and fishing
@@ -73,6 +75,7 @@ def main() -> None:
         f"({args.n / wall_s / 1e6:.2f} M/s) peak_rss={rss_mb:,.0f} MB load={load[0]:.1f}"
     )
     print(out.select(pl.col("eez_iso3").value_counts(sort=True)).unnest("eez_iso3").head(4))
+    print(out.select(pl.col("geo_class").value_counts(sort=True)).unnest("geo_class"))
     print(
         f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPU | {args.n:,} | {setup_s:.1f} | {wall_s:.1f} | {cpu_s:.1f} | "

@@ -52,7 +52,7 @@ from vessels.outputs import (
     write_text,
 )
 from vessels.risk import Profile, ScoreResult, load_profile, score
-from vessels.zones import default_zones, label_zones, load_zones
+from vessels.zones import coverage_report, default_zones, label_zones, load_zones
 
 __all__ = ["OUTPUT_FILES", "Pipeline", "PipelineResult", "events_geojson", "run"]
 
@@ -478,6 +478,7 @@ def run(
         zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
         labelled = label_zones(positions, zone_layer)
         del positions
+        coverage = coverage_report(labelled)  # positions per geographic class, sparseness
     n_positions = labelled.height
     t_range = _time_range(labelled)
     tracks: pl.DataFrame | pl.LazyFrame = labelled
@@ -496,7 +497,8 @@ def run(
         scored = score(events, tracks, prof, zones=zone_layer)
     summary = _summary(read_summary, n_positions, t_range, events, scored, prof, timings)
     summary["peak_rss_gb_after_stage"] = memory
-    summary["warnings"] = []
+    summary["warnings"] = list(coverage["warnings"])
+    summary["coverage"] = coverage
     summary["inputs"] = [str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)]
     summary["filters"] = {
         "since": None if since is None else since.isoformat(),

@@ -31,6 +31,7 @@ __all__ = [
     "EVENT_TYPES",
     "EVIDENCE_DTYPE",
     "EVIDENCE_FIELDS",
+    "GEO_LABEL_SCHEMA",
     "POSITION_SCHEMA",
     "QUARANTINE_SCHEMA",
     "SEGMENT_DERIVED_SCHEMA",
@@ -128,6 +129,33 @@ ZONE_LABEL_SCHEMA: dict[str, pl.DataType] = {
     EEZ_ISO3: pl.String(),
     ZONE_IDS: pl.List(pl.String()),
     SHORE_KM: pl.Float64(),
+}
+
+# --- geography per position (vessels.zones, world layer + ports; issue 12) -----------------
+#: Geographic class of a position, one of GEO_CLASSES (first match in this order): a WPI port or
+#: a learned anchorage; land (GSHHG land more than 1 km from any water); inland water (lakes,
+#: major rivers and canals); near shore (sea within LabelConfig.near_shore_km of the coast,
+#: including the 1 km shore band on the land side of the coastline); open sea.
+GEO_CLASS = "geo_class"
+GEO_PORT_ANCHORAGE = "port_anchorage"
+GEO_LAND = "land"
+GEO_INLAND_WATER = "inland_water"
+GEO_NEAR_SHORE = "near_shore"
+GEO_OPEN_SEA = "open_sea"
+GEO_CLASSES = (GEO_OPEN_SEA, GEO_NEAR_SHORE, GEO_INLAND_WATER, GEO_PORT_ANCHORAGE, GEO_LAND)
+ON_LAND = "on_land"  # explicit land flag (shore_km < 0 on land as before)
+IN_PORT = "in_port"  # within the harbour-size radius of a World Port Index port
+AT_ANCHORAGE = "at_anchorage"  # in an anchorage cell learned from the data (if given)
+PORT_NAME = "port_name"  # the port (or the anchorage's nearest port); null elsewhere
+PORT_COUNTRY = "port_country"
+
+GEO_LABEL_SCHEMA: dict[str, pl.DataType] = {
+    GEO_CLASS: pl.Enum(GEO_CLASSES),
+    ON_LAND: pl.Boolean(),
+    IN_PORT: pl.Boolean(),
+    AT_ANCHORAGE: pl.Boolean(),
+    PORT_NAME: pl.String(),
+    PORT_COUNTRY: pl.String(),
 }
 
 # --- zone layers (GeoDataFrame columns, EPSG:4326) --------------------------------------------

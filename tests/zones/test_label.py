@@ -27,6 +27,7 @@ from vessels.zones import (
 def test_output_dtypes_match_zone_label_schema():
     out = label_zones(pl.DataFrame({S.LAT: [21.0, 31.0], S.LON: [-91.0, -114.5]}))
     S.validate(out, S.ZONE_LABEL_SCHEMA, what="labelled")
+    S.validate(out, S.GEO_LABEL_SCHEMA, what="labelled")
     assert out.schema[ZONE_EDGE_KM] == pl.Float64()
 
 
@@ -44,6 +45,8 @@ def test_null_and_nan_coordinates_give_null_labels():
     assert out[S.EEZ_ISO3].to_list() == [None, None, "MEX"]
     assert out[S.ZONE_IDS].to_list()[:2] == [[], []]
     assert out[S.SHORE_KM].is_null().to_list() == [True, True, False]
+    for col in (S.GEO_CLASS, S.ON_LAND, S.IN_PORT, S.AT_ANCHORAGE):
+        assert out[col].is_null().to_list() == [True, True, False], col
 
 
 def test_empty_frame_and_empty_zone_table():
@@ -137,11 +140,27 @@ def test_reusable_zone_index_gives_same_result():
     assert label_zones(df, index).equals(label_zones(df))
 
 
-def test_is_on_land_agrees_with_shapely():
+def test_ne_is_on_land_agrees_with_shapely():
+    from vessels.zones._land import ne_is_on_land
+
     rng = np.random.default_rng(11)
     lat = rng.uniform(10, 35, 50_000)
     lon = rng.uniform(-120, -80, 50_000)
-    assert (is_on_land(lat, lon) == shapely.contains_xy(load_land(), lon, lat)).all()
+    assert (ne_is_on_land(lat, lon) == shapely.contains_xy(load_land(), lon, lat)).all()
+
+
+def test_world_land_agrees_with_natural_earth_away_from_the_coast():
+    """Two independent coastlines (GSHHG, Natural Earth) agree wherever both are > 5 km away."""
+    from vessels.zones._land import ne_is_on_land
+
+    rng = np.random.default_rng(12)
+    lat = rng.uniform(10, 35, 50_000)
+    lon = rng.uniform(-120, -80, 50_000)
+    km = shore_distance_km(lat, lon)
+    clear = np.abs(km) > 5.0
+    world = is_on_land(lat, lon)
+    ne = ne_is_on_land(lat, lon)
+    assert (world[clear] == ne[clear]).mean() > 0.99  # the rest: lakes, which NE counts as land
 
 
 def test_shore_distance_grid_error_is_bounded():
@@ -160,8 +179,9 @@ def test_shore_distance_grid_error_is_bounded():
 
 
 def test_shore_distance_is_exact_great_circle_near_a_vertex():
-    xy = shapely.get_coordinates(shapely.boundary(load_land()))
-    lon, lat = xy[1000]
+    from vessels.zones._world import _arrays
+
+    lon, lat = _arrays()["verts"][1000]
     km = shore_distance_km([lat + 0.0], [lon + 0.0])
     assert abs(km[0]) < 1e-6
 

@@ -194,6 +194,14 @@ def command(
         f"{s['vessels']:,} vessels; {s['events']:,} events; profile {result.profile.name}",
         markup=False,
     )
+    cov = s.get("coverage") or {}
+    if cov.get("positions"):
+        shares = cov["geo_class_shares"]
+        console.print(
+            "where: " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items() if v), markup=False
+        )
+    for w in s.get("warnings", []):  # coverage honesty (also in summary.json)
+        console.print(f"WARNING: {w}", markup=False, style="bold yellow")
     if not s.get("map_written") and not no_map:
         console.print("note: map.html not written (vessels.maps unavailable)", markup=False)
     console.print(f"wrote {len(result.files)} files to {out}", markup=False)

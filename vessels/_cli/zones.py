@@ -20,6 +20,7 @@ def command() -> None:
       vessels zones list                                  # default layers, source, accuracy
       vessels zones list --zones wdpa_mex.gpkg            # defaults + an official WDPA file
       vessels zones build-eez                             # rebuild the approximate EEZs
+      vessels zones build-world                           # rebuild the world land layer (GSHHG)
       vessels zones fetch-eez MEX USA --out eez_mr.geojson  # official EEZs (Marine Regions)
     """
 
@@ -48,13 +49,14 @@ def list_cmd(
     kind: str | None,
     as_json: bool,
 ) -> int:
-    """Show the zone layers with kind, source, licence, accuracy and area."""
+    """Show the zone layers with kind, source, licence, accuracy, area and sea area (EEZs)."""
     from pyproj import Geod
     from rich.markup import escape
     from rich.table import Table
 
     from vessels import schema as S
     from vessels.zones import load_zones
+    from vessels.zones._eez import sea_area_km2
 
     zones = load_zones(
         list(zone_files) or None,
@@ -68,12 +70,14 @@ def list_cmd(
         area_m2, _ = geod.geometry_area_perimeter(rec.geometry)
         row = {c: getattr(rec, c) for c in S.ZONE_TABLE_COLUMNS if c != "geometry"}
         row["area_km2"] = round(abs(area_m2) / 1e6, 1)
+        # EEZs: the sea area (land removed), comparable with official EEZ areas
+        row["sea_km2"] = round(sea_area_km2(rec.geometry), 1) if rec.kind == "eez" else None
         rows.append(row)
     if as_json:
         emit_json(rows)
         return 0
     table = Table(title=f"{len(rows)} zones", show_lines=True)
-    for col in ("zone_id", "kind", "iso3", "area_km2", "name", "source", "accuracy"):
+    for col in ("zone_id", "kind", "iso3", "area_km2", "sea_km2", "name", "source", "accuracy"):
         table.add_column(col, overflow="fold")
     for r in rows:  # escape: "[...]" in a licence would otherwise be read as rich markup
         table.add_row(
@@ -84,6 +88,7 @@ def list_cmd(
                     r["kind"],
                     r["iso3"] or "",
                     f"{r['area_km2']:,.0f}",
+                    "" if r["sea_km2"] is None else f"{r['sea_km2']:,.0f}",
                     r["name"],
                     f"{r['source']} [licence: {r['licence']}]",
                     r["accuracy"],
@@ -108,10 +113,7 @@ def build_eez_cmd(out_path: str | None, res_deg: float | None, quiet: bool) -> i
     """Rebuild the approximate EEZs (200 nm + equidistance) from the shipped Natural Earth land."""
     import dataclasses
 
-    from pyproj import Geod
-
-    from vessels.zones._eez import EEZConfig, build_eez, eez_features
-    from vessels.zones._land import load_land
+    from vessels.zones._eez import EEZConfig, build_eez, eez_features, sea_area_km2
     from vessels.zones._layers import EEZ_FILE, copy_to_repo, write_zone_geojson
     from vessels.zones._naturalearth import data_dir
 
@@ -126,12 +128,9 @@ def build_eez_cmd(out_path: str | None, res_deg: float | None, quiet: bool) -> i
         target = Path(out_path)
         write_zone_geojson(records, target)
     if not quiet:
-        geod = Geod(ellps="WGS84")
-        land = load_land()
         console = get_console()
         for iso3, geom in eez.items():
-            sea_m2, _ = geod.geometry_area_perimeter(geom.difference(land))
-            console.print(f"eez-{iso3}: sea area {abs(sea_m2) / 1e6:,.0f} km2")
+            console.print(f"eez-{iso3}: sea area {sea_area_km2(geom):,.0f} km2")
         console.print(f"wrote {target}")
     return 0
 
@@ -153,22 +152,51 @@ def build_layers_cmd() -> int:
     "--world-atlas",
     "world_atlas",
     type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="world-atlas countries-10m.json (npm pack world-atlas@2.0.2); omit to only rebuild "
-    "the shore-distance grid from the shipped land.",
+    required=True,
+    help="world-atlas countries-10m.json (npm pack world-atlas@2.0.2).",
 )
-def build_land_cmd(world_atlas: str | None) -> int:
-    """Rebuild the shipped Natural Earth land/countries and the shore-distance grid."""
-    from vessels.zones._land import _land_grid, build_shore_grid, load_countries, load_land
+def build_land_cmd(world_atlas: str) -> int:
+    """Rebuild the shipped Natural Earth land (Americas) and countries (wide box)."""
+    from vessels.zones._land import _land_grid, load_countries, load_land
     from vessels.zones._naturalearth import build_natural_earth
 
-    if world_atlas is not None:
-        build_natural_earth(world_atlas)
-        load_land.cache_clear()
-        load_countries.cache_clear()
-        _land_grid.cache_clear()
-    path = build_shore_grid()
-    get_console().print(f"wrote {path}")
+    build_natural_earth(world_atlas)
+    load_land.cache_clear()
+    load_countries.cache_clear()
+    _land_grid.cache_clear()
+    get_console().print("wrote the Natural Earth land and country files")
+    return 0
+
+
+@command.command("build-world")
+@click.option("--out", "out_path", type=click.Path(), default=None, help="Output .npz.")
+@click.option("--tolerance-km", type=click.FloatRange(min=0.0, max=5.0), default=1.0)
+def build_world_cmd(out_path: str | None, tolerance_km: float) -> int:
+    """Rebuild the world land / inland-water / shore-distance arrays from GSHHG + WDBII.
+
+    Needs the optional PyPI package tracktable-data (~280 MB); takes minutes and ~3 GB.
+    """
+    from vessels.zones._naturalearth import data_dir
+    from vessels.zones._world import WORLD_FILE
+    from vessels.zones._world_build import build_world
+
+    target = Path(out_path) if out_path else data_dir() / WORLD_FILE
+    build_world(target, tolerance_km=tolerance_km, log=get_console().print)
+    return 0
+
+
+@command.command("build-ports")
+@click.option(
+    "--wpi-csv",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="World Port Index CSV (default: the copy in the optional tracktable-data package).",
+)
+def build_ports_cmd(wpi_csv: str | None) -> int:
+    """Rebuild the compact World Port Index table shipped in vessels/data."""
+    from vessels.zones._ports import build_ports
+
+    get_console().print(f"wrote {build_ports(wpi_csv)}")
     return 0
 
 

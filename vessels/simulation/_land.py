@@ -47,10 +47,10 @@ def land_geometry() -> Any:
 
 def on_land(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Boolean mask: which (lat, lon) points fall on land (vectorised)."""
-    try:
-        from vessels.zones import is_on_land
+    try:  # the Natural Earth land the samples were made with (vessels.zones.is_on_land is GSHHG)
+        from vessels.zones._land import ne_is_on_land
 
-        return np.asarray(is_on_land(lat, lon), dtype=bool)
+        return np.asarray(ne_is_on_land(lat, lon), dtype=bool)
     except ImportError:
         pass
     lat = np.asarray(lat, dtype=np.float64)

@@ -1,4 +1,4 @@
-"""Zones: EEZs, protected areas and areas of interest; point-in-zone and distance to shore.
+"""Zones: EEZs, protected areas, AOIs, ports; land, inland water and shore distance worldwide.
 
 Examples
 --------
@@ -10,6 +10,7 @@ Examples
 
 from __future__ import annotations
 
+from vessels.zones._coverage import coverage_report
 from vessels.zones._eez import EEZConfig, build_eez
 from vessels.zones._label import ZONE_EDGE_KM, LabelConfig, ZoneIndex, label_zones
 from vessels.zones._land import (
@@ -21,6 +22,7 @@ from vessels.zones._land import (
 )
 from vessels.zones._layers import default_zones
 from vessels.zones._load import ZoneGeometryWarning, load_zone_file, load_zones
+from vessels.zones._ports import learn_anchorages, load_ports
 
 __all__ = [
     "ZONE_EDGE_KM",
@@ -30,11 +32,14 @@ __all__ = [
     "ZoneGeometryWarning",
     "ZoneIndex",
     "build_eez",
+    "coverage_report",
     "default_zones",
     "is_on_land",
     "label_zones",
+    "learn_anchorages",
     "load_countries",
     "load_land",
+    "load_ports",
     "load_zone_file",
     "load_zones",
     "shore_distance_km",

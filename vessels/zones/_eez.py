@@ -25,13 +25,14 @@ islands missing from Natural Earth generate none); the grid adds up to half a ce
 Examples
 --------
 >>> cfg = EEZConfig()
->>> cfg.limit_nm, cfg.states[:3]
-(200.0, ('MEX', 'USA', 'GTM'))
+>>> cfg.limit_nm, cfg.states[:3], len(cfg.states)
+(200.0, ('MEX', 'USA', 'GTM'), 38)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -42,10 +43,10 @@ from shapely.geometry.base import BaseGeometry
 from vessels import schema as S
 from vessels._geo import EARTH_RADIUS_M, M_PER_NM
 from vessels.zones._grid import GridIndex
-from vessels.zones._land import _unit_xyz, is_on_land, load_countries
-from vessels.zones._naturalearth import DATA_BOUNDS, NE_SOURCE
+from vessels.zones._land import _unit_xyz, load_countries
+from vessels.zones._naturalearth import COUNTRY_BOUNDS, NE_SOURCE
 
-__all__ = ["EEZ_NAMES", "EEZConfig", "build_eez", "eez_features"]
+__all__ = ["EEZ_NAMES", "EEZConfig", "build_eez", "eez_features", "sea_area_km2"]
 
 EEZ_NAMES = {
     "MEX": "Mexico",
@@ -55,6 +56,37 @@ EEZ_NAMES = {
     "HND": "Honduras",
     "SLV": "El Salvador",
     "CUB": "Cuba",
+    "NIC": "Nicaragua",
+    "CRI": "Costa Rica",
+    "PAN": "Panama",
+    "COL": "Colombia",
+    "ECU": "Ecuador",
+    "PER": "Peru",
+    "CHL": "Chile",
+    "ARG": "Argentina",
+    "URY": "Uruguay",
+    "BRA": "Brazil",
+    "VEN": "Venezuela",
+    "GUY": "Guyana",
+    "SUR": "Suriname",
+    "CAN": "Canada",
+    "BHS": "Bahamas",
+    "JAM": "Jamaica",
+    "HTI": "Haiti",
+    "DOM": "Dominican Republic",
+    "TTO": "Trinidad and Tobago",
+    "BRB": "Barbados",
+    "ATG": "Antigua and Barbuda",
+    "DMA": "Dominica",
+    "GRD": "Grenada",
+    "KNA": "Saint Kitts and Nevis",
+    "LCA": "Saint Lucia",
+    "VCT": "Saint Vincent and the Grenadines",
+    "FRA": "France (Caribbean, French Guiana, St Pierre, Clipperton, Polynesia)",
+    "GBR": "United Kingdom (Caribbean, Bermuda, Falklands, S. Georgia, Pitcairn)",
+    "NLD": "Netherlands (Caribbean)",
+    "DNK": "Denmark (Greenland)",
+    "KIR": "Kiribati (Line and Phoenix Islands)",
 }
 
 
@@ -75,18 +107,20 @@ class EEZConfig:
         ``shapely.coverage_simplify`` tolerance (Visvalingam-Whyatt) that removes the grid's
         staircase (0.1 deg: steps of a few cells go, the line stays within ~1 cell of the grid).
     bounds_deg
-        (min lon, min lat, max lon, max lat) of the grid: the study region lon -130..-60,
-        lat 0..40 plus 5 deg; EEZs are clipped here (the US EEZ continues north of 45 N).
+        (min lon, min lat, max lon, max lat) of the grid: the Americas from the antimeridian to
+        lon -20 and from lat -62 to 84 (the shipped country polygons' box); EEZs are clipped here
+        (e.g. the Aleutians west of 180 and the Atlantic east of 20 W are outside).
     states
-        Sovereign ISO3 codes written out (every other state still competes for the median line).
+        Sovereign ISO3 codes written out (every other state in the box still competes for the
+        median line: Russia, Portugal's Azores, Iceland, Cabo Verde, Fiji, Tonga, Samoa, ...).
     """
 
     limit_nm: float = 200.0
-    res_deg: float = 0.05
+    res_deg: float = 0.1
     coast_spacing_deg: float = 0.01
     simplify_deg: float = 0.1
-    bounds_deg: tuple[float, float, float, float] = (-135.0, -5.0, -55.0, 45.0)
-    states: tuple[str, ...] = ("MEX", "USA", "GTM", "BLZ", "HND", "SLV", "CUB")
+    bounds_deg: tuple[float, float, float, float] = COUNTRY_BOUNDS
+    states: tuple[str, ...] = tuple(EEZ_NAMES)
 
 
 def _coast_points(config: EEZConfig) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -94,7 +128,7 @@ def _coast_points(config: EEZConfig) -> tuple[np.ndarray, np.ndarray, list[str]]
     countries = load_countries()
     sovs = sorted({c["sovereign_iso3"] for c in countries})
     code = {s: i for i, s in enumerate(sovs)}
-    minx, miny, maxx, maxy = DATA_BOUNDS
+    minx, miny, maxx, maxy = COUNTRY_BOUNDS
     xys, labels = [], []
     for c in countries:
         ring = shapely.segmentize(shapely.boundary(c["geometry"]), config.coast_spacing_deg)
@@ -122,22 +156,23 @@ def _state_grid(config: EEZConfig) -> tuple[np.ndarray, list[str], tuple[float, 
     gx, gy = np.meshgrid(cx, cy)
     gx, gy = gx.ravel(), gy.ravel()
     xy, lab, sovs = _coast_points(config)
-    tree = cKDTree(_unit_xyz(xy[:, 1], xy[:, 0]))
-    limit_rad = config.limit_nm * M_PER_NM / EARTH_RADIUS_M
-    chord_max = 2.0 * np.sin(limit_rad / 2.0)
-    chord, idx = tree.query(_unit_xyz(gy, gx), distance_upper_bound=chord_max, workers=-1)
-    found = np.isfinite(chord)
-    state = np.full(gx.shape, -1, dtype=np.int16)
-    state[found] = lab[idx[found]]
-    # land cells belong to the country that contains their centre
     code = {s: i for i, s in enumerate(sovs)}
-    land = is_on_land(gy, gx)
+    # land cells belong to the country that contains their centre (decided first: only the
+    # sea cells need the nearest-coast search, the expensive part)
+    state = np.full(gx.shape, -1, dtype=np.int16)
     for c in load_countries():
         minx, miny, maxx, maxy = c["geometry"].bounds
-        sel = np.flatnonzero(land & (gx >= minx) & (gx <= maxx) & (gy >= miny) & (gy <= maxy))
+        sel = np.flatnonzero((gx >= minx) & (gx <= maxx) & (gy >= miny) & (gy <= maxy))
         if sel.size:
             inside = GridIndex.build(c["geometry"], config.res_deg).contains(gx[sel], gy[sel])
             state[sel[inside]] = code[c["sovereign_iso3"]]
+    sea = np.flatnonzero(state < 0)
+    tree = cKDTree(_unit_xyz(xy[:, 1], xy[:, 0]))
+    limit_rad = config.limit_nm * M_PER_NM / EARTH_RADIUS_M
+    chord_max = 2.0 * np.sin(limit_rad / 2.0)
+    chord, idx = tree.query(_unit_xyz(gy[sea], gx[sea]), distance_upper_bound=chord_max, workers=-1)
+    found = np.isfinite(chord)
+    state[sea[found]] = lab[idx[found]]
     return state.reshape(ny, nx), sovs, (x0, y0)
 
 
@@ -184,7 +219,8 @@ def eez_features(
     accuracy = (
         f"approximate, not a legal boundary: {config.limit_nm:g} nm from Natural Earth 1:10m land "
         f"split by the equidistance line on a {config.res_deg:g} deg grid; ignores baselines and "
-        "treaty lines; the polygon includes the state's land (see zones/README.md)"
+        "treaty lines; the polygon includes the state's land; clipped to lon -180..-20, "
+        "lat -62..84 (see zones/README.md for this state's known error sources)"
     )
     return [
         {
@@ -199,3 +235,28 @@ def eez_features(
         }
         for s, g in eez.items()
     ]
+
+
+@lru_cache(maxsize=1)
+def _country_land() -> BaseGeometry:
+    land = shapely.union_all([c["geometry"] for c in load_countries()])
+    shapely.prepare(land)
+    return land
+
+
+def sea_area_km2(geom: BaseGeometry) -> float:
+    """Geodesic area (km^2, WGS84) of ``geom`` minus the Natural Earth land of the shipped
+    country polygons (lon -180..-20, lat -62..84; land elsewhere is not subtracted).
+
+    Examples
+    --------
+    >>> round(sea_area_km2(shapely.box(-100.0, 20.0, -99.0, 21.0)))  # inland Mexico
+    0
+    """
+    from pyproj import Geod
+
+    minx, miny, maxx, maxy = geom.bounds
+    land = shapely.clip_by_rect(_country_land(), minx, miny, maxx, maxy)
+    sea = shapely.difference(geom, land)
+    area_m2, _ = Geod(ellps="WGS84").geometry_area_perimeter(sea)
+    return abs(area_m2) / 1e6

@@ -49,7 +49,9 @@ from vessels import schema as S
 from vessels._geo import EARTH_RADIUS_M
 from vessels.errors import SchemaError
 from vessels.zones._grid import BOUNDARY, INSIDE, GridIndex
-from vessels.zones._land import DEFAULT_SHORE, ShoreConfig, _unit_xyz, shore_distance_km
+from vessels.zones._land import DEFAULT_SHORE, ShoreConfig, _unit_xyz
+from vessels.zones._ports import _NX, ANCHORAGE_CELL_DEG, in_port_arrays, load_ports
+from vessels.zones._world import INLAND, LAND, SHORE_BAND, geo_class_codes, world_shore_km
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -79,12 +81,20 @@ class LabelConfig:
         ~0.5 km; error at most ~0.25 km at the edge).
     shore
         Shore-distance settings (:class:`vessels.zones.ShoreConfig`).
+    near_shore_km
+        Sea positions nearer the shore than this are ``near_shore`` rather than ``open_sea``
+        (5 km: inside most states' 12 nm territorial sea, where harbour approaches, moorings and
+        coastal traffic lie).
+    ports
+        Label ``in_port`` / ``port_name`` from the World Port Index (``False``: never in port).
     """
 
     grid_res_deg: float = 0.05
     edge_cap_km: float = 5.0
     edge_spacing_deg: float = 0.005
     shore: ShoreConfig = DEFAULT_SHORE
+    near_shore_km: float = 5.0
+    ports: bool = True
 
 
 DEFAULT_LABEL = LabelConfig()
@@ -288,16 +298,94 @@ def _index_for(zones: Any, config: LabelConfig) -> ZoneIndex:
     return ZoneIndex(zones, config)
 
 
+#: geo_class codes of :func:`geo_arrays` (index into ``vessels.schema.GEO_CLASSES``)
+_OPEN, _NEAR, _INLAND, _PORT, _LAND = range(5)
+assert S.GEO_CLASSES == ("open_sea", "near_shore", "inland_water", "port_anchorage", "land")
+
+
+def _anchorage_table(anchorages: pl.DataFrame | None) -> pl.DataFrame:
+    if anchorages is None:
+        return pl.DataFrame(
+            {"cell": [], "port_name": [], "port_country": []},
+            schema={"cell": pl.Int64, "port_name": pl.String, "port_country": pl.String},
+        )
+    missing = [c for c in ("cell", "port_name", "port_country") if c not in anchorages.columns]
+    if missing:
+        raise SchemaError(f"anchorages: missing columns {missing} (see learn_anchorages)")
+    return anchorages.select("cell", "port_name", "port_country").sort("cell")
+
+
+def geo_arrays(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    *,
+    config: LabelConfig = DEFAULT_LABEL,
+    anchorages: pl.DataFrame | None = None,
+) -> dict[str, Any]:
+    """NumPy core of the geography columns: ``geo_code`` (index into ``GEO_CLASSES``, -1 for NaN
+    coordinates), ``on_land``, ``in_port``, ``at_anchorage``, ``port_row`` (row of
+    :func:`vessels.zones.load_ports`, -1 none), ``anchorage_idx`` (row of the sorted anchorage
+    table, -1 none) with ``anchorage_names``/``anchorage_countries``, and ``shore_km``.
+    """
+    y = np.asarray(lat, dtype=np.float64)
+    x = np.asarray(lon, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    codes = geo_class_codes(y, x)
+    shore = world_shore_km(y, x, codes, exact_within_km=config.shore.exact_within_km)
+    port_row = np.full(y.shape, -1, dtype=np.int64)
+    if config.ports:
+        near = np.flatnonzero(ok & (np.abs(shore) <= 10.0))  # every WPI radius is <= 8 km
+        port_row[near] = in_port_arrays(y[near], x[near])
+    in_port = port_row >= 0
+    table = _anchorage_table(anchorages)
+    keys = table["cell"].to_numpy().astype(np.int64)
+    at_anch = np.zeros(y.shape, dtype=bool)
+    anch_idx = np.full(y.shape, -1, dtype=np.int64)
+    if keys.size:
+        iy = np.floor((y[ok] + 90.0) / ANCHORAGE_CELL_DEG).astype(np.int64)
+        ix = np.mod(np.floor((x[ok] + 180.0) / ANCHORAGE_CELL_DEG).astype(np.int64), _NX)
+        cell = iy * _NX + ix
+        k = np.minimum(np.searchsorted(keys, cell), keys.size - 1)
+        hit = keys[k] == cell
+        idx = np.flatnonzero(ok)[hit]
+        at_anch[idx] = True
+        anch_idx[idx] = k[hit]
+    geo = np.full(y.shape, _OPEN, dtype=np.int8)
+    geo[(codes == SHORE_BAND) | (shore <= config.near_shore_km)] = _NEAR
+    geo[codes == INLAND] = _INLAND
+    port = in_port | at_anch
+    # a berth in a port is water even where the coastline's generalisation puts it on land:
+    # the land flag and the sign of shore_km follow the class
+    on_land = ok & (codes == LAND) & ~port
+    berth = ok & (codes == LAND) & port
+    shore[berth] = np.abs(shore[berth])
+    geo[on_land] = _LAND
+    geo[port] = _PORT
+    geo[~ok] = -1
+    return {
+        "geo_code": geo,
+        S.ON_LAND: on_land,
+        S.IN_PORT: in_port,
+        S.AT_ANCHORAGE: at_anch,
+        "port_row": port_row,
+        "anchorage_idx": anch_idx,
+        "anchorage_names": table["port_name"].to_list(),
+        "anchorage_countries": table["port_country"].to_list(),
+        S.SHORE_KM: shore,
+    }
+
+
 def label_arrays(
     lat: np.ndarray,
     lon: np.ndarray,
     zones: Any = None,
     *,
     config: LabelConfig = DEFAULT_LABEL,
+    anchorages: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """NumPy core of :func:`label_zones`: returns ``eez_code`` (int, -1 none) with
     ``eez_names``, ``area_rows``/``area_ks`` (membership pairs: point index, index into
-    ``area_ids``), ``shore_km`` and ``zone_edge_km``."""
+    ``area_ids``), ``zone_edge_km`` and the geography of :func:`geo_arrays` (``shore_km``...)."""
     index = _index_for(zones, config)
     y = np.asarray(lat, dtype=np.float64)
     x = np.asarray(lon, dtype=np.float64)
@@ -308,15 +396,61 @@ def label_arrays(
         "eez_names": index.eez_iso3,
         **dict(zip(("area_rows", "area_ks"), index.areas(x, y, cells), strict=True)),
         "area_ids": index.area_ids,
-        S.SHORE_KM: shore_distance_km(y, x, config=config.shore),
+        **geo_arrays(y, x, config=config, anchorages=anchorages),
         ZONE_EDGE_KM: np.where(np.isfinite(x) & np.isfinite(y), index.edge_km(x, y, cells), np.nan),
     }
 
 
-def _label_batch(s: pl.Series, index: ZoneIndex, with_edge: bool) -> pl.Series:
+def _masked(name: str, arr: np.ndarray, valid: np.ndarray, dtype: pl.DataType) -> pl.Series:
+    out = pl.Series(name, arr, dtype=dtype)
+    if valid.all():
+        return out
+    return pl.select(pl.when(pl.Series(valid)).then(out)).to_series().alias(name)
+
+
+def _lookup(name: str, idx: np.ndarray, values: list[Any]) -> pl.Series:
+    """``values[idx]`` as a String series, null where ``idx < 0``."""
+    return pl.Series(name, idx).replace_strict(
+        list(range(len(values))), values, default=None, return_dtype=pl.String()
+    )
+
+
+def _geo_columns(res: dict[str, Any]) -> list[pl.Series]:
+    """The GEO_LABEL_SCHEMA columns from :func:`geo_arrays`' output."""
+    geo = res["geo_code"]
+    valid = geo >= 0
+    ports = load_ports()
+    row = res["port_row"]
+    pname = _lookup(S.PORT_NAME, row, ports["port_name"].to_list())
+    pcountry = _lookup(S.PORT_COUNTRY, row, ports["country"].to_list())
+    if res["anchorage_names"]:
+        k = res["anchorage_idx"]
+        aname = _lookup(S.PORT_NAME, k, res["anchorage_names"])
+        acountry = _lookup(S.PORT_COUNTRY, k, res["anchorage_countries"])
+        pname = pname.fill_null(aname)
+        pcountry = pcountry.fill_null(acountry)
+    klass = pl.Series(S.GEO_CLASS, geo).replace_strict(
+        list(range(len(S.GEO_CLASSES))),
+        list(S.GEO_CLASSES),
+        default=None,
+        return_dtype=S.GEO_LABEL_SCHEMA[S.GEO_CLASS],
+    )
+    return [
+        klass,
+        _masked(S.ON_LAND, res[S.ON_LAND], valid, pl.Boolean()),
+        _masked(S.IN_PORT, res[S.IN_PORT], valid, pl.Boolean()),
+        _masked(S.AT_ANCHORAGE, res[S.AT_ANCHORAGE], valid, pl.Boolean()),
+        pname,
+        pcountry,
+    ]
+
+
+def _label_batch(
+    s: pl.Series, index: ZoneIndex, with_edge: bool, anchorages: pl.DataFrame | None
+) -> pl.Series:
     lat = s.struct.field(S.LAT).cast(pl.Float64).fill_null(np.nan).to_numpy()
     lon = s.struct.field(S.LON).cast(pl.Float64).fill_null(np.nan).to_numpy()
-    res = label_arrays(lat, lon, index, config=index.config)
+    res = label_arrays(lat, lon, index, config=index.config, anchorages=anchorages)
     ids: list[str] = res["area_ids"]
     n = lat.shape[0]
     # zone_ids as a list column built straight from offsets: pairs sorted by (point, zone order)
@@ -337,6 +471,7 @@ def _label_batch(s: pl.Series, index: ZoneIndex, with_edge: bool) -> pl.Series:
         ),
         zone_ids,
         pl.Series(S.SHORE_KM, res[S.SHORE_KM], dtype=pl.Float64()).fill_nan(None),
+        *_geo_columns(res),
     ]
     if with_edge:
         cols.append(pl.Series(ZONE_EDGE_KM, res[ZONE_EDGE_KM], dtype=pl.Float64()).fill_nan(None))
@@ -356,8 +491,11 @@ def label_zones(
     *,
     config: LabelConfig = DEFAULT_LABEL,
     edge_km: bool = True,
+    anchorages: pl.DataFrame | None = None,
 ) -> F:
-    """Add ``eez_iso3``, ``zone_ids``, ``shore_km`` (and ``zone_edge_km``) to positions.
+    """Add ``eez_iso3``, ``zone_ids``, ``shore_km``, the geography columns (``geo_class``,
+    ``on_land``, ``in_port``, ``at_anchorage``, ``port_name``, ``port_country``) and
+    ``zone_edge_km`` to positions.
 
     Parameters
     ----------
@@ -372,10 +510,14 @@ def label_zones(
         Grid, edge and shore-distance settings.
     edge_km
         Also add ``zone_edge_km`` (distance to the nearest zone edge, for hysteresis).
+    anchorages
+        Anchorage cells from :func:`vessels.zones.learn_anchorages` (learned from this or other
+        data); without them ``at_anchorage`` is always false.
 
     Returns
     -------
-    The same kind of frame with the columns of ``vessels.schema.ZONE_LABEL_SCHEMA`` appended
+    The same kind of frame with the columns of ``vessels.schema.ZONE_LABEL_SCHEMA`` and
+    ``GEO_LABEL_SCHEMA`` appended
     (replacing any existing ones). Null coordinates give null labels and an empty ``zone_ids``.
 
     Examples
@@ -394,12 +536,21 @@ def label_zones(
     schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
     S.require_columns(frame, (S.LAT, S.LON), what="label_zones: frame")
     index = _index_for(zones, config)
-    out_cols = list(S.ZONE_LABEL_SCHEMA) + ([ZONE_EDGE_KM] if edge_km else [])
-    dtype = pl.Struct({**S.ZONE_LABEL_SCHEMA, **({ZONE_EDGE_KM: pl.Float64()} if edge_km else {})})
+    out_cols = [*S.ZONE_LABEL_SCHEMA, *S.GEO_LABEL_SCHEMA] + ([ZONE_EDGE_KM] if edge_km else [])
+    dtype = pl.Struct(
+        {
+            **S.ZONE_LABEL_SCHEMA,
+            **S.GEO_LABEL_SCHEMA,
+            **({ZONE_EDGE_KM: pl.Float64()} if edge_km else {}),
+        }
+    )
+    table = _anchorage_table(anchorages)  # validated once, not per batch
     expr = (
         pl.struct(S.LAT, S.LON)
         .map_batches(
-            lambda s: _label_batch(s, index, edge_km), return_dtype=dtype, is_elementwise=True
+            lambda s: _label_batch(s, index, edge_km, table),
+            return_dtype=dtype,
+            is_elementwise=True,
         )
         .alias("_zones")
     )

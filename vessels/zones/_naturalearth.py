@@ -19,12 +19,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 
 from vessels.zones._topojson import decode_object
 
 __all__ = [
     "COUNTRIES_FILE",
+    "COUNTRY_BOUNDS",
     "DATA_BOUNDS",
     "LAND_FILE",
     "NE_LICENCE",
@@ -38,7 +40,11 @@ __all__ = [
 #: (lon -130..-60, lat 0..40) plus a 10-degree margin so that distances and the EEZ builder are
 #: right near its edges.
 DATA_BOUNDS = (-140.0, -10.0, -50.0, 50.0)
-COUNTRIES_FILE = "ne_10m_countries_americas.geojson"
+#: Box of the shipped *country* polygons (the EEZ builder's input): the Americas from the
+#: antimeridian to the mid-Atlantic, Cape Horn and the South Sandwich Islands to Greenland, so
+#: every state of the Americas and its Pacific/Atlantic islands competes for median lines.
+COUNTRY_BOUNDS = (-180.0, -62.0, -20.0, 84.0)
+COUNTRIES_FILE = "ne_10m_countries_americas_wide.geojson"
 LAND_FILE = "ne_10m_land_americas.geojson"
 NE_SOURCE = (
     "Natural Earth 4.1.0 1:10m Admin-0 countries via npm world-atlas 2.0.2 "
@@ -47,9 +53,12 @@ NE_SOURCE = (
 NE_LICENCE = "public domain (Natural Earth)"
 
 #: ISO 3166 numeric id (as in world-atlas) -> (territory ISO3, sovereign ISO3), for every feature
-#: that reaches DATA_BOUNDS. Features without an id are keyed by name.
+#: that reaches COUNTRY_BOUNDS. Features without an id are keyed by name.
 SOVEREIGN: dict[str, tuple[str, str]] = {
+    "010": ("ATA", "ATA"),  # no sovereign; competes for median lines only
+    "016": ("ASM", "USA"),
     "028": ("ATG", "ATG"),
+    "032": ("ARG", "ARG"),
     "044": ("BHS", "BHS"),
     "052": ("BRB", "BRB"),
     "060": ("BMU", "GBR"),
@@ -58,22 +67,30 @@ SOVEREIGN: dict[str, tuple[str, str]] = {
     "084": ("BLZ", "BLZ"),
     "092": ("VGB", "GBR"),
     "124": ("CAN", "CAN"),
+    "132": ("CPV", "CPV"),
     "136": ("CYM", "GBR"),
+    "152": ("CHL", "CHL"),
     "170": ("COL", "COL"),
+    "184": ("COK", "NZL"),
     "188": ("CRI", "CRI"),
     "192": ("CUB", "CUB"),
     "212": ("DMA", "DMA"),
     "214": ("DOM", "DOM"),
     "218": ("ECU", "ECU"),
     "222": ("SLV", "SLV"),
+    "238": ("FLK", "GBR"),  # administered by the UK, claimed by Argentina
+    "239": ("SGS", "GBR"),  # administered by the UK, claimed by Argentina
+    "242": ("FJI", "FJI"),
     "250": ("FRA", "FRA"),
     "258": ("PYF", "FRA"),
     "296": ("KIR", "KIR"),
+    "304": ("GRL", "DNK"),
     "308": ("GRD", "GRD"),
     "320": ("GTM", "GTM"),
     "328": ("GUY", "GUY"),
     "332": ("HTI", "HTI"),
     "340": ("HND", "HND"),
+    "352": ("ISL", "ISL"),
     "388": ("JAM", "JAM"),
     "484": ("MEX", "MEX"),
     "500": ("MSR", "GBR"),
@@ -83,9 +100,13 @@ SOVEREIGN: dict[str, tuple[str, str]] = {
     "534": ("SXM", "NLD"),
     "554": ("NZL", "NZL"),
     "558": ("NIC", "NIC"),
+    "570": ("NIU", "NZL"),
     "581": ("UMI", "USA"),
     "591": ("PAN", "PAN"),
+    "600": ("PRY", "PRY"),
     "604": ("PER", "PER"),
+    "612": ("PCN", "GBR"),
+    "620": ("PRT", "PRT"),
     "630": ("PRI", "USA"),
     "643": ("RUS", "RUS"),
     "652": ("BLM", "FRA"),
@@ -96,11 +117,15 @@ SOVEREIGN: dict[str, tuple[str, str]] = {
     "666": ("SPM", "FRA"),
     "670": ("VCT", "VCT"),
     "740": ("SUR", "SUR"),
+    "776": ("TON", "TON"),
     "780": ("TTO", "TTO"),
     "796": ("TCA", "GBR"),
     "840": ("USA", "USA"),
     "850": ("VIR", "USA"),
+    "858": ("URY", "URY"),
     "862": ("VEN", "VEN"),
+    "876": ("WLF", "FRA"),
+    "882": ("WSM", "WSM"),
     # no ISO numeric id in Natural Earth
     "Clipperton I.": ("CPT", "FRA"),
     "USNB Guantanamo Bay": ("CUB", "CUB"),  # leased to the USA; Cuban sovereign territory
@@ -114,8 +139,49 @@ def data_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "data"
 
 
-def _clean(geom: Any) -> Any:
-    geom = shapely.clip_by_rect(geom, *DATA_BOUNDS)
+def _unwrap_ring(xy: np.ndarray) -> np.ndarray:
+    """Longitudes made continuous across the antimeridian; a ring that circles a pole
+    (Antarctica) is closed along that pole."""
+    x = xy[:, 0].copy()
+    d = np.diff(x)
+    k = np.concatenate([[0.0], np.cumsum(-np.sign(d) * (np.abs(d) > 180.0))])
+    out = np.column_stack([x + 360.0 * k, xy[:, 1]])
+    if abs(out[-1, 0] - out[0, 0]) > 180.0:
+        pole = -90.0 if out[:, 1].mean() < 0 else 90.0
+        out = np.vstack([out, np.array([[out[-1, 0], pole], [out[0, 0], pole]]), out[:1]])
+    return out
+
+
+def _fix_antimeridian(geom: Any) -> Any:
+    """Polygons whose rings jump across the antimeridian (Russia, Fiji, Kiribati, the USA's
+    Aleutians, Antarctica in world-atlas) split into pieces on either side of it; clipped as they
+    are, they would cover every longitude in their latitude band."""
+    out = []
+    wrapped = False
+    for poly in shapely.get_parts(shapely.get_parts(geom)):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        rings = [np.asarray(poly.exterior.coords)] + [np.asarray(r.coords) for r in poly.interiors]
+        if not any((np.abs(np.diff(r[:, 0])) > 180.0).any() for r in rings):
+            out.append(poly)
+            continue
+        wrapped = True
+        fixed = [_unwrap_ring(r) for r in rings]
+        unwrapped = shapely.make_valid(shapely.Polygon(fixed[0], fixed[1:]))
+        for shift in (-360.0, 0.0, 360.0):
+            moved = shapely.transform(unwrapped, lambda c, s=shift: c + np.array([s, 0.0]))
+            piece = shapely.clip_by_rect(moved, -180.0, -90.0, 180.0, 90.0)
+            out.extend(
+                q for q in shapely.get_parts(piece) if q.geom_type == "Polygon" and not q.is_empty
+            )
+    if not wrapped:
+        return geom
+    merged = shapely.union_all([shapely.make_valid(p) for p in out])
+    return shapely.MultiPolygon([q for q in shapely.get_parts(merged) if q.geom_type == "Polygon"])
+
+
+def _clean(geom: Any, bounds: tuple[float, float, float, float] = DATA_BOUNDS) -> Any:
+    geom = shapely.clip_by_rect(geom, *bounds)
     geom = shapely.set_precision(geom, 1e-5)
     polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon" and not g.is_empty]
     return shapely.MultiPolygon(polys) if polys else None
@@ -148,7 +214,7 @@ def build_natural_earth(world_atlas_json: str | Path, out_dir: str | Path | None
     out.mkdir(parents=True, exist_ok=True)
     countries = []
     for f in decode_object(topo, "countries"):
-        geom = _clean(f["geometry"])
+        geom = _clean(_fix_antimeridian(f["geometry"]), COUNTRY_BOUNDS)
         if geom is None:
             continue
         name = f["properties"].get("name", "")

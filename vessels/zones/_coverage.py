@@ -1,0 +1,113 @@
+"""Coverage honesty: where the positions are, and whether reporting is dense enough.
+
+:func:`coverage_report` counts labelled positions per geographic class (``geo_class``) and
+measures how sparse the reporting is (the median, over vessels, of each vessel's median time
+between fixes). It returns warnings when a large share is on land (a sign of a wrong coordinate
+order, a file of trucks, or a coastline that misses the data's harbours) or when the data is too
+sparse for the continuity-based detectors (AIS gaps, loitering, rendezvous).
+
+Examples
+--------
+>>> import polars as pl
+>>> from datetime import datetime, timedelta
+>>> t0 = datetime(2024, 1, 1)
+>>> df = pl.DataFrame({"mmsi": [1, 1, 1], "ts": [t0, t0 + timedelta(hours=3),
+...                    t0 + timedelta(hours=6)], "geo_class": ["open_sea"] * 3})
+>>> rep = coverage_report(df)
+>>> rep["geo_class_counts"]["open_sea"], rep["median_fix_interval_h"], len(rep["warnings"])
+(3, 3.0, 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from vessels import schema as S
+
+__all__ = ["LAND_WARN_SHARE", "SPARSE_WARN_H", "coverage_report"]
+
+#: Warn when more than this share of positions is classed ``land`` (real AIS: well under 2 %).
+LAND_WARN_SHARE = 0.05
+#: Warn when the median vessel reports less often than this (hours between fixes): class A AIS
+#: reports every 2-10 s underway (>= 60 s in MarineCadastre), VMS every 1-4 h.
+SPARSE_WARN_H = 1.0
+
+
+def coverage_report(
+    positions: pl.DataFrame | pl.LazyFrame,
+    *,
+    land_warn_share: float = LAND_WARN_SHARE,
+    sparse_warn_h: float = SPARSE_WARN_H,
+) -> dict[str, Any]:
+    """Positions per geographic class and reporting density, with warnings.
+
+    Parameters
+    ----------
+    positions
+        Labelled positions (``geo_class`` from :func:`vessels.zones.label_zones`); ``mmsi`` and
+        ``ts`` give the reporting density when present.
+
+    Returns
+    -------
+    dict with ``positions``, ``geo_class_counts`` and ``geo_class_shares`` (every class of
+    ``vessels.schema.GEO_CLASSES`` plus ``unknown`` for null coordinates),
+    ``median_fix_interval_h`` (median over vessels of their median hours between consecutive
+    fixes; null with fewer than two fixes per vessel), ``sparse_vessel_share`` (vessels whose own
+    median exceeds ``sparse_warn_h``) and ``warnings`` (list of str).
+    """
+    lf = positions.lazy() if isinstance(positions, pl.DataFrame) else positions
+    names = lf.collect_schema().names()
+    if S.GEO_CLASS not in names:
+        raise ValueError("coverage_report: positions need 'geo_class' (run label_zones first)")
+    counts_df = (
+        lf.select(pl.col(S.GEO_CLASS).cast(pl.String).fill_null("unknown"))
+        .group_by(S.GEO_CLASS)
+        .len()
+        .collect()
+    )
+    got = dict(zip(counts_df[S.GEO_CLASS].to_list(), counts_df["len"].to_list(), strict=True))
+    counts = {c: int(got.get(c, 0)) for c in (*S.GEO_CLASSES, "unknown")}
+    n = sum(counts.values())
+    shares = {c: (v / n if n else 0.0) for c, v in counts.items()}
+    median_h: float | None = None
+    sparse_share: float | None = None
+    if S.MMSI in names and S.TS in names and n:
+        per_vessel = (
+            lf.select(S.MMSI, S.TS)
+            .sort(S.MMSI, S.TS)
+            .with_columns(
+                (pl.col(S.TS).diff().over(S.MMSI).dt.total_seconds() / 3600.0).alias("_dt_h")
+            )
+            .group_by(S.MMSI)
+            .agg(pl.col("_dt_h").median().alias("_med_h"))
+            .drop_nulls("_med_h")
+            .collect()
+        )
+        if per_vessel.height:
+            med = per_vessel["_med_h"].median()
+            median_h = None if med is None else round(float(med), 6)  # type: ignore[arg-type]
+            sparse = per_vessel["_med_h"] > sparse_warn_h
+            sparse_share = float(sparse.mean())  # type: ignore[arg-type]
+    warnings: list[str] = []
+    if n and shares[S.GEO_LAND] > land_warn_share:
+        warnings.append(
+            f"{shares[S.GEO_LAND]:.1%} of positions are on land (more than "
+            f"{land_warn_share:.0%}): check the coordinates (lat/lon swapped?) and the data "
+            "source; detectors that use the shore distance will misfire"
+        )
+    if median_h is not None and median_h > sparse_warn_h:
+        warnings.append(
+            f"sparse reporting: the median vessel reports every {median_h:.1f} h (more than "
+            f"{sparse_warn_h:g} h); AIS-gap, loitering and rendezvous detectors, which rely on "
+            "continuity, cannot be trusted on this data"
+        )
+    return {
+        "positions": n,
+        "geo_class_counts": counts,
+        "geo_class_shares": {c: round(v, 6) for c, v in shares.items()},
+        "median_fix_interval_h": median_h,
+        "sparse_vessel_share": None if sparse_share is None else round(sparse_share, 6),
+        "warnings": warnings,
+    }
