@@ -370,31 +370,51 @@ _L27 = _layout(
     ),
 )
 _LAYOUTS = (_L1, _L4, _L5, _L18, _L19, _L21, _L24A, _L24B, _L24B_AUX, _L27)
-_LAYOUT_OF_TYPE = {1: 0, 2: 0, 3: 0, 4: 1, 5: 2, 18: 3, 19: 4, 21: 5, 27: 9}
 _NOT_DECODED = -1
+_LAYOUT_OF_TYPE = np.full(64, _NOT_DECODED, dtype=np.int64)  # message type -> index in _LAYOUTS
+for _t, _index in {1: 0, 2: 0, 3: 0, 4: 1, 5: 2, 18: 3, 19: 4, 21: 5, 27: 9}.items():
+    _LAYOUT_OF_TYPE[_t] = _index
+_NUMPY_DTYPE = {
+    pl.UInt8(): np.uint8,
+    pl.UInt16(): np.uint16,
+    pl.UInt32(): np.uint32,
+    pl.Int32(): np.int32,
+    pl.Float64(): np.float64,
+    pl.Boolean(): np.bool_,
+}
 _AUX_MMSI = (980_000_000, 989_999_999)  # 98MIDXXXX: auxiliary craft of a mother ship
 
 # -- bit extraction ---------------------------------------------------------------------------
 
 
+def _byte_words(data: np.ndarray) -> np.ndarray:
+    """Little-endian uint64 view starting at every byte of ``data`` (zero-padded at the end)."""
+    padded = np.zeros(len(data) + 8, dtype=np.uint8)
+    padded[: len(data)] = data
+    return np.ndarray(shape=(len(data) + 1,), dtype="<u8", buffer=padded, strides=(1,))
+
+
 class _Chars:
     """6-bit values of the first ``n`` payload characters of selected rows, one array per column.
 
-    Characters past a payload's end are 0, so a field read past the end holds zero bits there.
+    ``words`` is :func:`_byte_words` of the payload bytes: one gather reads 8 characters of
+    every row. Characters past a payload's end are 0, so a field read past the end holds zero
+    bits there.
     """
 
-    def __init__(self, data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n: int) -> None:
+    def __init__(self, words: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n: int) -> None:
         self.cols: list[np.ndarray] = []
-        last = max(len(data) - 1, 0)
         short = bool((lengths < n).any())
-        for c in range(n):
-            idx = starts + c
-            if short:
-                idx = np.minimum(idx, last)
-            col = _ARMOR[data[idx]] if len(data) else np.zeros(len(starts), np.uint8)
-            if short:
-                col = np.where(lengths > c, col, np.uint8(0))
-            self.cols.append(col)
+        for first in range(0, n, 8):
+            index = starts + first
+            if short:  # a short payload at the end of the buffer: its missing bytes are masked
+                index = np.minimum(index, len(words) - 1)
+            word = words[index]
+            for c in range(first, min(first + 8, n)):
+                col = _ARMOR[(word >> np.uint64(8 * (c - first))).astype(np.uint8)]
+                if short:
+                    col = np.where(lengths > c, col, np.uint8(0))
+                self.cols.append(col)
 
     def window(self, offset: int, width: int) -> np.ndarray:
         """Bits ``[offset, offset + width)`` of every row as unsigned integers (width <= 58)."""
@@ -483,25 +503,48 @@ def _convert(field: _Field, value: np.ndarray) -> np.ndarray:
     return value
 
 
-def _decode_layout(layout: _Layout, chars: _Chars, nbits: np.ndarray) -> dict[str, pl.Series]:
-    out: dict[str, pl.Series] = {}
+_Numeric = tuple[np.ndarray, np.ndarray | None]  # values, valid mask (None: all valid)
+
+
+def _decode_layout(
+    layout: _Layout, chars: _Chars, nbits: np.ndarray
+) -> tuple[dict[str, _Numeric], dict[str, pl.Series]]:
+    """Numeric fields (values, valid mask) and text fields of the rows of one layout."""
+    numeric: dict[str, _Numeric] = {}
+    text: dict[str, pl.Series] = {}
     for field in layout.fields:
+        if field.name == "msg_type":  # decoded once for every row
+            continue
         if field.kind == _TEXT:
-            out[field.name] = _text(chars, nbits, field)
+            text[field.name] = _text(chars, nbits, field)
             continue
         value, valid = _get(chars, nbits, field.offset, field.width, field.kind in _SIGNED)
-        series = pl.Series(field.name, _convert(field, value)).cast(OUTPUT_SCHEMA[field.name])
-        out[field.name] = series if valid is None else _with_nulls(series, valid)
+        numeric[field.name] = (_convert(field, value), valid)
     if layout is _L21:
-        name, ext = out["name"], out["name_ext"]
-        out["full_name"] = pl.select(
+        name, ext = text["name"], text["name_ext"]
+        text["full_name"] = pl.select(
             pl.when(name.str.len_bytes() > 0)
             .then(pl.concat_str(name, ext.fill_null("")))
             .otherwise(pl.lit(""))
-            .fill_null("")
             .alias("full_name")
         ).to_series()
-    return out
+    return numeric, text
+
+
+def _numeric_column(name: str, values: np.ndarray, valid: np.ndarray) -> pl.Series:
+    if valid.all():
+        return pl.Series(name, values)
+    return pl.Series(name, pa.array(values, mask=~valid))
+
+
+def _text_column(name: str, n: int, parts: list[tuple[np.ndarray, pl.Series]]) -> pl.Series:
+    """Full-length text column from the (rows, values) of each layout; null elsewhere."""
+    rows = np.concatenate([r for r, _ in parts])
+    values = pl.concat([v for _, v in parts])
+    where = np.full(n, -1, dtype=np.int64)
+    where[rows] = np.arange(len(rows))
+    index = pl.Series(where)
+    return values.gather(pl.select(pl.when(index >= 0).then(index)).to_series()).alias(name)
 
 
 # -- public entry point -----------------------------------------------------------------------
@@ -576,18 +619,13 @@ def decode_payloads(payload: pl.Series, fill_bits: pl.Series) -> pl.DataFrame:
     usable = (lengths > 0) & (fill >= 0) & (fill <= 5)
 
     # Message type: the first 6 bits (fewer, right-aligned, in a payload shorter than that).
-    first = (
-        _ARMOR[data[np.minimum(starts, max(len(data) - 1, 0))]]
-        if len(data)
-        else np.zeros(n, np.uint8)
-    )
+    words = _byte_words(data)
+    first = _ARMOR[words[starts].astype(np.uint8)]
     msg_type = (first >> np.clip(6 - nbits, 0, 6).astype(np.uint8)).astype(np.int64)
-    layout_of = np.full(n, _NOT_DECODED, dtype=np.int64)
-    for mtype, index in _LAYOUT_OF_TYPE.items():
-        layout_of[usable & (msg_type == mtype)] = index
+    layout_of = np.where(usable, _LAYOUT_OF_TYPE[msg_type], _NOT_DECODED)
     rows24 = np.flatnonzero(usable & (msg_type == 24))
     if len(rows24):
-        chars = _Chars(data, starts[rows24], lengths[rows24], 7)
+        chars = _Chars(words, starts[rows24], lengths[rows24], 7)
         mmsi, _ = _get(chars, nbits[rows24], 8, 30, signed=False)
         partno, _ = _get(chars, nbits[rows24], 38, 2, signed=False)
         aux = (mmsi >= _AUX_MMSI[0]) & (mmsi <= _AUX_MMSI[1])
@@ -595,35 +633,36 @@ def decode_payloads(payload: pl.Series, fill_bits: pl.Series) -> pl.DataFrame:
             [partno == 0, (partno == 1) & aux, partno == 1], [6, 8, 7], _NOT_DECODED
         )
 
-    frames = [pl.DataFrame(schema={"_row": pl.Int64, **OUTPUT_SCHEMA})]
+    values: dict[str, np.ndarray] = {}
+    valids: dict[str, np.ndarray] = {}
+    texts: dict[str, list[tuple[np.ndarray, pl.Series]]] = {}
     for index, layout in enumerate(_LAYOUTS):
         rows = np.flatnonzero(layout_of == index)
         if not len(rows):
             continue
-        chars = _Chars(data, starts[rows], lengths[rows], layout.chars)
-        columns = _decode_layout(layout, chars, nbits[rows])
-        frames.append(pl.DataFrame({"_row": rows, **columns}))
-    rest = np.flatnonzero(layout_of == _NOT_DECODED)
-    if len(rest):
-        frames.append(
-            pl.DataFrame(
-                {"_row": rest, "msg_type": np.where(lengths[rest] > 0, msg_type[rest], -1)}
-            ).with_columns(pl.when(pl.col("msg_type") >= 0).then(pl.col("msg_type")).cast(pl.UInt8))
-        )
-    stacked = pl.concat(frames, how="diagonal_relaxed")
-    order = np.empty(n, dtype=np.int64)
-    order[stacked["_row"].to_numpy()] = np.arange(n)
-    valid_payload = payload.is_not_null().to_numpy()
-    return (
-        stacked.drop("_row")[order]
-        .with_columns(
-            pl.Series(PAYLOAD_BITS, np.where(valid_payload, nbits, 0)).cast(pl.Int32),
-            pl.Series(DECODED, layout_of != _NOT_DECODED),
-        )
-        .with_columns(
-            pl.when(pl.Series(valid_payload) & fill_bits.is_not_null())
-            .then(pl.col(PAYLOAD_BITS))
-            .alias(PAYLOAD_BITS)
-        )
-        .select(pl.col(name).cast(dtype) for name, dtype in OUTPUT_SCHEMA.items())
-    )
+        chars = _Chars(words, starts[rows], lengths[rows], layout.chars)
+        numeric, text = _decode_layout(layout, chars, nbits[rows])
+        for name, (value, valid) in numeric.items():
+            if name not in values:
+                values[name] = np.zeros(n, dtype=_NUMPY_DTYPE[OUTPUT_SCHEMA[name]])
+                valids[name] = np.zeros(n, dtype=bool)
+            values[name][rows] = value
+            valids[name][rows] = True if valid is None else valid
+        for name, series in text.items():
+            texts.setdefault(name, []).append((rows, series))
+
+    values["msg_type"] = msg_type.astype(np.uint8)
+    valids["msg_type"] = lengths > 0
+    values[PAYLOAD_BITS] = nbits.astype(np.int32)
+    valids[PAYLOAD_BITS] = payload.is_not_null().to_numpy() & fill_bits.is_not_null().to_numpy()
+    values[DECODED] = layout_of != _NOT_DECODED
+    valids[DECODED] = np.ones(n, dtype=bool)
+    columns = []
+    for name, dtype in OUTPUT_SCHEMA.items():
+        if name in values:
+            columns.append(_numeric_column(name, values[name], valids[name]))
+        elif name in texts:
+            columns.append(_text_column(name, n, texts[name]))
+        else:
+            columns.append(pl.repeat(None, n, dtype=dtype, eager=True).alias(name))
+    return pl.DataFrame(columns).cast(OUTPUT_SCHEMA)  # type: ignore[arg-type]
