@@ -226,6 +226,15 @@ def test_output_keeps_input_order_across_layouts() -> None:
     ]
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.text(alphabet=ARMOUR, max_size=80), min_size=1, max_size=20))
+def test_binary_payloads_decode_as_their_text(payloads: list[str]) -> None:
+    fills = pl.Series([len(p) % 6 for p in payloads])
+    as_text = decode_payloads(pl.Series(payloads, dtype=pl.String), fills)
+    as_bytes = decode_payloads(pl.Series([p.encode() for p in payloads], dtype=pl.Binary), fills)
+    assert as_bytes.equals(as_text)
+
+
 def test_empty_input_gives_the_full_schema() -> None:
     out = decode_payloads(pl.Series([], dtype=pl.String), pl.Series([], dtype=pl.Int64))
     assert out.height == 0
@@ -233,7 +242,7 @@ def test_empty_input_gives_the_full_schema() -> None:
 
 
 def test_bad_arguments_are_refused_with_a_message() -> None:
-    with pytest.raises(TypeError, match="payload must be a String"):
+    with pytest.raises(TypeError, match="payload must be a String or Binary"):
         decode_payloads(pl.Series([1]), pl.Series([0]))
     with pytest.raises(TypeError, match="fill_bits must be an integer"):
         decode_payloads(pl.Series(["1"]), pl.Series(["0"]))

@@ -556,8 +556,9 @@ def decode_payloads(payload: pl.Series, fill_bits: pl.Series) -> pl.DataFrame:
     Parameters
     ----------
     payload : pl.Series
-        String: the 6-bit armoured payload of each message, the payloads of a multi-sentence
-        message already joined in fragment order.
+        String or Binary: the 6-bit armoured payload of each message (Binary: the bytes as
+        read, as pyais sees them), a multi-sentence message's payloads already joined in
+        fragment order.
     fill_bits : pl.Series
         Integer: the fill-bit count of each message (for a multi-sentence message, that of its
         last sentence).
@@ -597,8 +598,8 @@ def decode_payloads(payload: pl.Series, fill_bits: pl.Series) -> pl.DataFrame:
     │ 8        ┆ null      ┆ null      ┆ null        ┆ null  ┆ null   ┆ null   ┆ false   │
     └──────────┴───────────┴───────────┴─────────────┴───────┴────────┴────────┴─────────┘
     """
-    if payload.dtype != pl.String:
-        raise TypeError(f"payload must be a String series, got {payload.dtype}")
+    if payload.dtype not in (pl.String, pl.Binary):
+        raise TypeError(f"payload must be a String or Binary series, got {payload.dtype}")
     if not fill_bits.dtype.is_integer():
         raise TypeError(f"fill_bits must be an integer series, got {fill_bits.dtype}")
     if len(payload) != len(fill_bits):
