@@ -2,7 +2,8 @@
 
 Random messages are encoded with pyais's own encoder (every supported type, every field drawn
 over its whole bit range), random raw payloads of any length exercise truncation and unknown
-types, and every message of the project's NMEA logs is compared field by field.
+types, and every message of the project's NMEA logs (simulated, and one real receiver log) is
+compared field by field.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NMEA_LOGS = [
     ROOT / "tests" / "data" / "sample.nmea",
     ROOT / "ais_samples" / "gulf-of-california-nmea" / "ais.nmea",
+    # a real receiver log (pyais's tests/nmea_data_sample.txt, MIT; see tests/data/README.md)
+    ROOT / "tests" / "data" / "real" / "pyais_coastal_untimed.nmea",
 ]
 SIXBIT_TEXT = "".join(chr(c) for c in range(64, 96)) + "".join(chr(c) for c in range(32, 64))
 # Payload armour characters, plus 'X'..'_' which AIS does not use but pyais still maps.
@@ -110,6 +113,9 @@ def _assert_same(sentence_groups: list[list[str]]) -> pl.DataFrame:
     assert out.height == len(sentence_groups)
     assert out.schema == pl.Schema(OUTPUT_SCHEMA)
     for group, row in zip(sentence_groups, out.iter_rows(named=True), strict=True):
+        if not _split(group)[0]:  # empty payload (real logs have them): pyais raises, no type
+            assert row[DECODED] is False and row["msg_type"] is None, group
+            continue
         if pyais.NMEAMessage(group[0].encode()).ais_id not in SUPPORTED_TYPES:
             assert row[DECODED] is False, group
             assert row["msg_type"] == pyais.NMEAMessage(group[0].encode()).ais_id
@@ -202,7 +208,8 @@ def test_every_message_of_the_nmea_logs_decodes_like_pyais(path: Path) -> None:
     groups = _messages_of(path)
     assert len(groups) >= 10
     out = _assert_same(groups)
-    assert out[DECODED].mean() > 0.99  # type: ignore[operator]
+    # most rows are decoded here, not left to pyais (real logs: empty payloads, types 15, 20)
+    assert out[DECODED].mean() > 0.8  # type: ignore[operator]
 
 
 def test_unsupported_and_unusable_rows_are_flagged_not_guessed() -> None:
