@@ -115,20 +115,25 @@ def _merchant(column: str) -> pl.Expr:
 
 
 _not_merchant = ~_merchant(OWN_SHIP_TYPE)
+#: A gap that means "went dark": not a port call, not a vessel leaving the data's coverage.
+_dark = ~_ev("port_call").fill_null(False) & ~_ev("coverage_edge").fill_null(False)
 _carrier = _ev("is_carrier").fill_null(False)
 
 EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
         name="ais_gap",
         event_types=("ais_gap",),
+        condition=_dark,
         hours=pl.coalesce(_ev("gap_h"), pl.col(S.DURATION_H)),
         explanation="dark {hours:.1f} h{where} (+{points:.0f})",
-        description="AIS gap (vessel went dark); points per hour dark, more inside zones",
+        description="AIS gap (vessel went dark); points per hour dark, more inside zones; not a "
+        "port call (silence starting or ending in port/at anchorage) nor a vessel leaving the "
+        "data's coverage",
     ),
     EventRule(
         name="ais_gap_intentional",
         event_types=("ais_gap",),
-        condition=_ev("likely_intentional").fill_null(False),
+        condition=_ev("likely_intentional").fill_null(False) & _dark,
         explanation="gap meets GFW likely-disabling criteria (+{points:.0f})",
         description="gap meets GFW's likely intentional disabling criteria (≥ 12 h, > 50 nm out, "
         "≥ 14 positions in the 12 h before)",
@@ -177,11 +182,12 @@ EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
         name="dark_rendezvous",
         event_types=("dark_rendezvous",),
+        condition=(_ev("rendezvous_kind") != "group").fill_null(True),
         pair=True,
         hours=pl.coalesce(_ev("overlap_h"), pl.col(S.DURATION_H)),
         explanation="dark rendezvous with vessel {other} over {hours:.1f} h{where} (+{points:.0f})",
-        description="two vessels dark at the same time, disappearing/reappearing close together; "
-        "both vessels score",
+        description="two vessels dark at the same time, disappearing/reappearing close together "
+        "at sea; both vessels score (a crowd dark together is one unscored group event)",
     ),
     EventRule(
         name="loitering",
