@@ -12,9 +12,9 @@ Real traffic (issue 13) taught four things the detectors must know before callin
   its anchorages (Global Fishing Watch, "Anchorages, ports and voyages": cells where many
   distinct vessels sit still): a ~1 km cell (:data:`CELL_DEG`) whose 3x3 neighbourhood holds
   stationary positions (speed below :data:`STATIONARY_KN`, GFW's 0.5 kn) of at least
-  :data:`MIN_VESSELS` distinct vessels, within :data:`MAX_SHORE_KM` of shore. GFW asks 20
-  vessels over years of data; a day of data needs fewer, and a two-vessel meeting at sea is not
-  a crowd.
+  :data:`MIN_VESSELS` distinct vessels. GFW asks 20 vessels over years of data; a day of data
+  needs fewer, and a two- or three-vessel meeting at sea is not a crowd. Like GFW, no distance
+  from shore is imposed: ships queue at anchor wherever the port authority puts them.
 - **The data horizon.** The end of the data is not the single latest row: a few stray late rows
   must not move it (real MarineCadastre extracts carry them). :func:`data_horizon` is the
   latest instant still reached by the bulk of the rows (the 99.9th percentile of ``ts`` once there
@@ -55,7 +55,6 @@ __all__ = [
     "CELL_DEG",
     "HARBOUR",
     "IN_PORT",
-    "MAX_SHORE_KM",
     "MIN_VESSELS",
     "STATIONARY_KN",
     "data_horizon",
@@ -78,9 +77,6 @@ CELL_DEG: Final = 0.01
 STATIONARY_KN: Final = 0.5
 #: Distinct stationary vessels in a cell's 3x3 neighbourhood that make it an anchorage (ours).
 MIN_VESSELS: Final = 4
-#: Learned anchorages lie within this distance of shore (ours: canal and port anchorage queues
-#: lie within ~20 km of the coast; a crowd farther out is a fleet, which the detectors judge).
-MAX_SHORE_KM: Final = 30.0
 #: A silence starting and ending this close to the data's extent is "left the area" (ours), at
 #: least :data:`EDGE_MIN_KM`.
 EDGE_FRACTION: Final = 0.02
@@ -99,10 +95,9 @@ def _cells(lat: str = S.LAT, lon: str = S.LON) -> list[pl.Expr]:
 def _learned_cells(p: pl.DataFrame) -> pl.LazyFrame:
     """Anchorage cells learned from the stationary crowd (see module docstring)."""
     sp = pl.coalesce(pl.col(S.SOG_KN).cast(pl.Float64), pl.col(S.IMPLIED_SPEED_KN))
-    near = pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) <= MAX_SHORE_KM)
     still = (
         p.lazy()
-        .filter((sp < STATIONARY_KN).fill_null(False) & near)
+        .filter((sp < STATIONARY_KN).fill_null(False))
         .select(S.MMSI, *_cells())
         .unique()
     )
