@@ -272,6 +272,7 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "is_open": pl.Boolean(),
     "port_call": pl.Boolean(),  # starts or ends in a port / anchorage (issue 13): not scored
     "coverage_edge": pl.Boolean(),  # starts and ends at the edge of the data's extent
+    "poor_reception": pl.Boolean(),  # barely received in the 12 h before: reception, not intent
     "in_zone_kind": pl.String(),  # kind of the protected area / AOI a gap starts or ends in
     # zone_entry / eez_incursion
     "zone_kind": pl.String(),

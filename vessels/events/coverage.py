@@ -96,10 +96,7 @@ def _learned_cells(p: pl.DataFrame) -> pl.LazyFrame:
     """Anchorage cells learned from the stationary crowd (see module docstring)."""
     sp = pl.coalesce(pl.col(S.SOG_KN).cast(pl.Float64), pl.col(S.IMPLIED_SPEED_KN))
     still = (
-        p.lazy()
-        .filter((sp < STATIONARY_KN).fill_null(False))
-        .select(S.MMSI, *_cells())
-        .unique()
+        p.lazy().filter((sp < STATIONARY_KN).fill_null(False)).select(S.MMSI, *_cells()).unique()
     )
     offsets = pl.LazyFrame(
         {"_dy": [dy for dy in (-1, 0, 1) for _ in range(3)], "_dx": [-1, 0, 1] * 3},

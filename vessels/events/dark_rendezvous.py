@@ -94,6 +94,9 @@ class DarkRendezvousConfig:
     max_median_interval_min : float
         Vessels reporting less often than this (median interval) are not judged. Default 30 min
         (as :class:`vessels.events.GapConfig`).
+    min_positions_before : int
+        Each vessel had at least this many positions in the 12 h before it went dark (else its
+        silence is poor reception). Default 5 (as :class:`vessels.events.GapConfig`).
     with_loitering : bool
         Also report gaps overlapping another vessel's loitering. Default true (issue 5).
     """
@@ -107,6 +110,7 @@ class DarkRendezvousConfig:
     min_shore_km: float = 5.0
     max_group: int = 4
     max_median_interval_min: float = 30.0
+    min_positions_before: int = 5
     with_loitering: bool = True
 
 
@@ -121,6 +125,7 @@ def _gaps(p: pl.DataFrame, cfg: DarkRendezvousConfig) -> pl.DataFrame:
         & (pl.col(f"s_{S.SHORE_KM}").is_null() | (pl.col(f"s_{S.SHORE_KM}") >= cfg.min_shore_km))
         & ~(edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}") & edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}"))
         & ~pl.col(S.MMSI).is_in(sparse.implode())
+        & (pl.col("s__n_before") >= cfg.min_positions_before)
     )
     return (
         g.lazy()

@@ -24,8 +24,10 @@ Not dark either, and flagged so that the risk rules skip them (issue 13, GFW's p
 logic): a *port call* (``evidence.port_call``), a silence that starts or ends in a port or
 anchorage (:mod:`vessels.events.coverage`), and a silence at the *edge of coverage*
 (``evidence.coverage_edge``), one that starts and ends (or, open, starts) at the edge of the
-data's extent. Vessels reporting too sparsely for gaps to mean anything (median interval above
-``max_median_interval_min``, e.g. VMS) get no gaps at all.
+data's extent, and a silence after *poor reception* (``evidence.poor_reception``: fewer than
+``min_positions_before`` positions in the 12 h before). Vessels reporting too sparsely for gaps
+to mean anything (median interval above ``max_median_interval_min``, e.g. VMS) get no gaps at
+all.
 
 Examples
 --------
@@ -94,6 +96,11 @@ class GapConfig:
         Vessels whose median interval between positions is longer than this get no gaps (their
         reporting is too sparse to see a silence; ``vessels score`` warns in summary.json).
         Default 30 min (ours: AIS reports every 2 s-6 min, VMS every 1-20 h).
+    min_positions_before : int
+        A silence after fewer positions than this in the ``positions_window_h`` before it is
+        flagged ``poor_reception`` (not scored): the vessel was barely received already, so the
+        silence says more about reception than about the vessel (ours, after GFW's
+        reception-aware criterion; the satellite-reception map is not available). Default 5.
     """
 
     min_gap_h: float = 6.0
@@ -105,6 +112,7 @@ class GapConfig:
     include_segment_boundaries: bool = True
     report_open: bool = True
     max_median_interval_min: float = 30.0
+    min_positions_before: int = 5
 
 
 _SIDE_COLS = [S.TS, S.LAT, S.LON, S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS, HARBOUR]
@@ -257,6 +265,7 @@ def detect_gaps(
     links = links.with_columns(
         (pl.col(f"s_{HARBOUR}") | pl.col(f"e_{HARBOUR}").fill_null(False)).alias("_port_call"),
         (s_edge & (e_edge | pl.col("is_open"))).alias("_edge"),
+        (pl.col("s__n_before") < cfg.min_positions_before).alias("_poor"),
     )
     zt = zone_table(zones, p[S.ZONE_IDS].explode() if zones is None else None)
     eez_ids = zt.filter(pl.col(S.ZONE_KIND) == "eez")[S.ZONE_ID].to_list()
@@ -301,6 +310,7 @@ def detect_gaps(
         & ~pl.col("is_open")
         & ~pl.col("_port_call")
         & ~pl.col("_edge")
+        & ~pl.col("_poor")
     ).fill_null(False)
     shore_nm = (pl.col(f"s_{S.SHORE_KM}") / KM_PER_NM).round(0).cast(pl.Int64).cast(pl.String)
     summary = pl.concat_str(
@@ -335,6 +345,9 @@ def detect_gaps(
             .otherwise(pl.lit("")),
             pl.when(likely).then(pl.lit(" (likely intentional)")).otherwise(pl.lit("")),
             pl.when(pl.col("_port_call")).then(pl.lit(" (port call)")).otherwise(pl.lit("")),
+            pl.when(pl.col("_poor"))
+            .then(pl.lit(" (barely received before: reception, not intent)"))
+            .otherwise(pl.lit("")),
             pl.when(pl.col("_edge"))
             .then(pl.lit(" (at the edge of the data's coverage)"))
             .otherwise(pl.lit("")),
@@ -356,6 +369,7 @@ def detect_gaps(
         "is_open": pl.col("is_open"),
         "port_call": pl.col("_port_call"),
         "coverage_edge": pl.col("_edge"),
+        "poor_reception": pl.col("_poor"),
         "in_zone_kind": pl.col(S.ZONE_KIND),
         "zone_kind": pl.col(S.ZONE_KIND),
         "other_segment_id": pl.col("other_segment_id"),
@@ -398,6 +412,7 @@ DETECTOR = register(
             "is_open",
             "port_call",
             "coverage_edge",
+            "poor_reception",
             "in_zone_kind",
             "zone_kind",
         ),

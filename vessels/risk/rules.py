@@ -118,7 +118,11 @@ def _merchant(column: str) -> pl.Expr:
 
 _not_merchant = ~_merchant(OWN_SHIP_TYPE)
 #: A gap that means "went dark": not a port call, not a vessel leaving the data's coverage.
-_dark = ~_ev("port_call").fill_null(False) & ~_ev("coverage_edge").fill_null(False)
+_dark = (
+    ~_ev("port_call").fill_null(False)
+    & ~_ev("coverage_edge").fill_null(False)
+    & ~_ev("poor_reception").fill_null(False)
+)
 _carrier = _ev("is_carrier").fill_null(False)
 
 #: Hours of fishing-like behaviour inside a zone that make a vessel of unknown (or another
@@ -155,8 +159,8 @@ EVENT_RULES: tuple[EventRule, ...] = (
         hours=pl.coalesce(_ev("gap_h"), pl.col(S.DURATION_H)),
         explanation="dark {hours:.1f} h{where} (+{points:.0f})",
         description="AIS gap (vessel went dark); points per hour dark, more inside zones; not a "
-        "port call (silence starting or ending in port/at anchorage) nor a vessel leaving the "
-        "data's coverage",
+        "port call (silence starting or ending in port/at anchorage), a vessel leaving the "
+        "data's coverage, nor a silence after poor reception",
     ),
     EventRule(
         name="ais_gap_intentional",
