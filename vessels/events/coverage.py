@@ -261,8 +261,8 @@ def sparse_mmsi(p: pl.DataFrame | pl.LazyFrame, *, max_median_interval_min: floa
     """MMSIs whose median interval between positions is longer than ``max_median_interval_min``.
 
     Continuity-based detectors (gaps, dark rendezvous, loitering) cannot judge them: a vessel
-    reporting every 1-20 h (VMS) is "silent" between every two positions. Vessels with fewer than
-    three positions have no median interval worth the name and are not listed.
+    reporting every 1-20 h (VMS) is "silent" between every two positions. A vessel with a single
+    position has no interval and is not listed.
 
     Examples
     --------
@@ -286,7 +286,7 @@ def sparse_mmsi(p: pl.DataFrame | pl.LazyFrame, *, max_median_interval_min: floa
         .filter(pl.col("_dt") > 0)
         .group_by(S.MMSI)
         .agg(pl.col("_dt").median().alias("_med"), pl.len().alias("_n"))
-        .filter((pl.col("_n") >= 2) & (pl.col("_med") > max_median_interval_min * 60.0))
+        .filter((pl.col("_n") >= 1) & (pl.col("_med") > max_median_interval_min * 60.0))
         .sort(S.MMSI)
         .collect()[S.MMSI]
     )
