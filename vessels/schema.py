@@ -278,6 +278,7 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "zone_kind": pl.String(),
     "time_inside_h": pl.Float64(),
     "fishing_time_inside_h": pl.Float64(),
+    "moored_share": pl.Float64(),  # zone_entry: share of the visit in a port / anchorage
     "max_speed_kn": pl.Float64(),
     "flag": pl.String(),
     "ship_type": pl.UInt8(),

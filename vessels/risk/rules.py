@@ -180,10 +180,11 @@ EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
         name="zone_presence",
         event_types=("zone_entry",),
-        condition=_in_named_zone & _not_merchant,
+        condition=_in_named_zone & _not_merchant & (_ev("moored_share").fill_null(0.0) < 0.5),
         hours=pl.coalesce(_ev("time_inside_h"), pl.col(S.DURATION_H)),
         explanation="{hours:.1f} h{where} (+{points:.0f})",
-        description="a non-merchant vessel inside a protected area, no-take zone or AOI",
+        description="a non-merchant vessel inside a protected area, no-take zone or AOI (not "
+        "while moored in a harbour inside it)",
     ),
     EventRule(
         name="eez_incursion",
