@@ -37,7 +37,7 @@ Examples
 >>> from datetime import timedelta
 >>> from vessels.testing import make_track, T0
 >>> def dark(m, lat):
-...     a = make_track(m, n=3, interval_s=600, lat=lat, speed_kn=1)
+...     a = make_track(m, n=6, interval_s=600, lat=lat, speed_kn=1)
 ...     b = make_track(m, n=3, interval_s=600, lat=lat, speed_kn=1, start=T0 + timedelta(hours=5))
 ...     return pl.concat([a, b])
 >>> ev = detect_dark_rendezvous(pl.concat([dark(1, 25.0), dark(2, 25.01)]))
