@@ -273,17 +273,23 @@ def sparse_mmsi(p: pl.DataFrame | pl.LazyFrame, *, max_median_interval_min: floa
     >>> sparse_mmsi(p, max_median_interval_min=30.0).to_list()
     [2]
     """
-    return (
-        p.lazy()
-        .select(S.MMSI, S.TS)
-        .sort(S.MMSI, S.TS)
-        .select(
-            S.MMSI,
-            pl.when(pl.col(S.MMSI) == pl.col(S.MMSI).shift())
-            .then((pl.col(S.TS) - pl.col(S.TS).shift()).dt.total_seconds(fractional=True))
-            .alias("_dt"),
+    lf = p.lazy()
+    if S.DT_S in lf.collect_schema().names():
+        # the segmenter's interval to the previous position of the segment (no sort needed)
+        intervals = lf.select(S.MMSI, pl.col(S.DT_S).cast(pl.Float64).alias("_dt"))
+    else:
+        intervals = (
+            lf.select(S.MMSI, S.TS)
+            .sort(S.MMSI, S.TS)
+            .select(
+                S.MMSI,
+                pl.when(pl.col(S.MMSI) == pl.col(S.MMSI).shift())
+                .then((pl.col(S.TS) - pl.col(S.TS).shift()).dt.total_seconds(fractional=True))
+                .alias("_dt"),
+            )
         )
-        .filter(pl.col("_dt") > 0)
+    return (
+        intervals.filter(pl.col("_dt") > 0)
         .group_by(S.MMSI)
         .agg(pl.col("_dt").median().alias("_med"), pl.len().alias("_n"))
         .filter((pl.col("_n") >= 1) & (pl.col("_med") > max_median_interval_min * 60.0))
