@@ -38,6 +38,7 @@ from vessels._version import __version__
 from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime
 from vessels.errors import ConfigError
 from vessels.events import detect_events
+from vessels.events.coverage import sparse_mmsi
 from vessels.filters import BBox, TimeWindow, mmsi_list
 from vessels.ingestion import ingest
 from vessels.maps import risk_map, save_map
@@ -497,7 +498,12 @@ def run(
         scored = score(events, tracks, prof, zones=zone_layer)
     summary = _summary(read_summary, n_positions, t_range, events, scored, prof, timings)
     summary["peak_rss_gb_after_stage"] = memory
-    summary["warnings"] = list(coverage["warnings"])
+    # reader warnings (time reconstruction), coverage honesty and sparse reporters, in that order
+    summary["warnings"] = [
+        *summary.get("warnings", []),
+        *coverage["warnings"],
+        *_sparse_warnings(tracks, prof),
+    ]
     summary["coverage"] = coverage
     summary["inputs"] = [str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)]
     summary["filters"] = {
@@ -529,6 +535,22 @@ def run(
             already_written={"tracks.parquet": spilled} if spilled is not None else None,
         )
     return result
+
+
+def _sparse_warnings(tracks: pl.DataFrame | pl.LazyFrame, prof: Profile) -> list[str]:
+    """A warning naming the vessels whose reporting is too sparse for gaps, dark rendezvous and
+    loitering (the detectors skip them; :func:`vessels.events.coverage.sparse_mmsi`)."""
+    limit = prof.detector_config().section(S.AIS_GAP).max_median_interval_min
+    sparse = sparse_mmsi(tracks, max_median_interval_min=limit)
+    if sparse.len() == 0:
+        return []
+    shown = ", ".join(str(m) for m in sparse.head(20).to_list())
+    more = f" and {sparse.len() - 20} more" if sparse.len() > 20 else ""
+    return [
+        f"{sparse.len()} vessel(s) report too sparsely (median interval over {limit:g} min, e.g. "
+        f"VMS): AIS-gap, dark-rendezvous and loitering detection is disabled for them "
+        f"(MMSI {shown}{more})"
+    ]
 
 
 def _time_range(tracks: pl.DataFrame) -> tuple[Any, Any]:

@@ -298,11 +298,15 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "positions_12h_before": pl.UInt32(),
     "likely_intentional": pl.Boolean(),
     "is_open": pl.Boolean(),
+    "port_call": pl.Boolean(),  # starts or ends in a port / anchorage (issue 13): not scored
+    "coverage_edge": pl.Boolean(),  # starts and ends at the edge of the data's extent
+    "poor_reception": pl.Boolean(),  # barely received in the 12 h before: reception, not intent
     "in_zone_kind": pl.String(),  # kind of the protected area / AOI a gap starts or ends in
     # zone_entry / eez_incursion
     "zone_kind": pl.String(),
     "time_inside_h": pl.Float64(),
     "fishing_time_inside_h": pl.Float64(),
+    "moored_share": pl.Float64(),  # zone_entry: share of the visit in a port / anchorage
     "max_speed_kn": pl.Float64(),
     "flag": pl.String(),
     "ship_type": pl.UInt8(),
@@ -317,6 +321,7 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "end_sep_km": pl.Float64(),
     "overlap_h": pl.Float64(),
     "rendezvous_kind": pl.String(),
+    "group_size": pl.UInt32(),  # dark_rendezvous of kind "group": vessels dark together
     # loitering / fishing
     "is_carrier": pl.Boolean(),
     "track_length_km": pl.Float64(),

@@ -12,7 +12,7 @@ Examples
 >>> from datetime import timedelta
 >>> import polars as pl
 >>> from vessels.testing import make_track
->>> a = make_track(n=3, interval_s=600)
+>>> a = make_track(n=6, interval_s=600)
 >>> b = make_track(n=3, interval_s=600, start=a["ts"].max() + timedelta(hours=7))
 >>> ev = detect_events(pl.concat([a, b]), types=["ais_gap"])
 >>> ev["evidence"].struct.field("summary").to_list()

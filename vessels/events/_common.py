@@ -92,6 +92,15 @@ _USED = [
     *S.SEGMENT_DERIVED_SCHEMA,
     *S.ZONE_LABEL_SCHEMA,
 ]
+#: Per-position port/anchorage labels (issue 12) carried when the input has them; read by
+#: :mod:`vessels.events.coverage`.
+_PORT_LABELS = ("in_port", "at_anchorage")
+
+
+def _used(names: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys([*_USED, *(c for c in _PORT_LABELS if c in names)]))
+
+
 #: Integer segment key added by :func:`prepare` (consecutive rows share it; cheaper than strings).
 SEG = "_seg"
 #: Row number within the segment, added by :func:`prepare`.
@@ -166,7 +175,7 @@ def prepare(tracks: Frameish | Sequence[Frameish], *, keep_all: bool = False) ->
     if missing:
         lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
     lf = (
-        (lf if keep_all else lf.select(_USED))
+        (lf if keep_all else lf.select(_used(names)))
         .filter(
             pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
         )
