@@ -302,9 +302,10 @@ def load_zone_file(
             raise UserError(
                 f"{p}: not a Marine Regions, WDPA or vessels zone file; fields found: "
                 f"{', '.join(fields) or '(none)'}",
-                hint="pass --name-field FIELD --kind "
+                hint="vessels score: --zones-name-field FIELD --zones-kind "
                 + "|".join(S.ZONE_KINDS)
-                + " (load_zones(..., name_field=, kind=))",
+                + "; vessels zones list: --name-field FIELD --kind KIND"
+                + "; Python: load_zones(..., name_field=, kind=)",
             )
         col = _col(gdf, name_field)
         if col is None:
