@@ -129,3 +129,73 @@ def test_unknown_zone_schema_hint_names_real_score_options(tmp_path: Path, capsy
     # every option the message offers for score exists on score
     score_part = err.split("vessels score:")[1].split(";")[0]
     assert {w for w in score_part.split() if w.startswith("--")} <= score_opts
+
+
+def _points(tmp_path: Path):  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    ts = pd.to_datetime(["2024-01-02T10:00:00Z", "2024-01-02T10:05:00Z", "2024-01-02T10:10:00Z"])
+    return gpd.GeoDataFrame(
+        {
+            "mmsi": [345070339, 345070339, 345070339],
+            "fecha": ts,
+            "SOG": [5.0, 5.0, 5.0],
+            "VesselName": ["NUÑEZ", "NUÑEZ", "NUÑEZ"],
+        },
+        geometry=[Point(-110.9, 24.0), Point(-110.89, 24.01), None],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".shp", ".parquet"])
+def test_point_layers_are_inputs_with_full_accounting(tmp_path: Path, suffix: str) -> None:
+    gdf = _points(tmp_path)
+    f = tmp_path / f"ais{suffix}"
+    if suffix == ".parquet":
+        gdf.to_parquet(f)
+    else:
+        gdf.to_file(f)
+    ing = read_ais(f)
+    pos = ing.positions.collect()
+    s = ing.summary()
+    assert (s["input_rows"], s["accepted_rows"], s["quarantined_rows"]) == (3, 2, 1)
+    assert pos["lat"].to_list() == pytest.approx([24.0, 24.01])
+    assert [t.isoformat() for t in pos["ts"]] == [
+        "2024-01-02T10:00:00+00:00",
+        "2024-01-02T10:05:00+00:00",
+    ]
+    assert pos["vessel_name"].to_list() == ["NUÑEZ", "NUÑEZ"]
+
+
+def test_broken_geopackage_message_has_no_binary_header(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "ais.gpkg"
+    f.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 4)
+    assert main(["ingest", str(f), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "ais.gpkg" in err and "vector layer" in err
+    assert "SQLite format" not in err and "\\x00" not in err and "Traceback" not in err
+
+
+def test_polygon_layer_is_refused_clearly(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    f = tmp_path / "zones.gpkg"
+    gpd.GeoDataFrame({"mmsi": [1]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:4326").to_file(f)
+    assert main(["ingest", str(f), "--out", str(tmp_path / "o")]) == 2
+    assert "Polygon geometries; AIS inputs are points" in capsys.readouterr().err
+
+
+def test_stdin_dash_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    text = HEADER + _rows(["2024-01-02T10:00:00", "2024-01-02T10:05:00"])
+    fake = io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", fake)
+    out = tmp_path / "o"
+    assert main(["ingest", "-", "--out", str(out), "-q"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["accepted_rows"] == 2
+    assert list(summary["per_file"]) == ["<stdin>"]
