@@ -43,3 +43,14 @@ def test_public_names_listed_match_all() -> None:
     listed = README.split("The public names are")[1].split("(`vessels.__all__`)")[0]
     names = set(re.findall(r"[A-Za-z_]+", listed))
     assert names == {n for n in vs.__all__ if n != "__version__"}
+
+
+def test_profile_examples_in_the_readme_load(tmp_path: Path) -> None:
+    """Every inline ``[section] key = value`` profile example of the README is a valid profile."""
+    examples = re.findall(r"`(\[[a-z_.]+\] [a-z_]+ = [^`]+)`", README)
+    assert examples, "the README shows how a profile overrides a detector parameter"
+    for i, text in enumerate(examples):
+        section, assignment = text.split("] ", 1)
+        path = tmp_path / f"p{i}.toml"
+        path.write_text(f"{section}]\n{assignment}\n", encoding="utf-8")
+        vs.load_profile(path).detector_config()  # raises ConfigError naming the key if wrong
