@@ -533,7 +533,7 @@ def segment(frame: F, config: SegmentConfig | None = None) -> F:
     ...     "segment_id").rows()
     [('345000009-20240301T000000', 4, 10.0), ('345000009-20240301T000100', 4, 10.0)]
     """
-    frame = as_polars(frame, "frame", "segment")
+    frame = as_polars(frame, "frame", "segment")  # type: ignore[assignment]
     if config is not None and not isinstance(config, SegmentConfig):
         raise TypeError(f"segment: config must be a SegmentConfig, got {type(config).__name__}")
     config = config or SegmentConfig()
