@@ -46,11 +46,13 @@ def test_public_names_listed_match_all() -> None:
 
 
 def test_profile_examples_in_the_readme_load(tmp_path: Path) -> None:
-    """Every inline ``[section] key = value`` profile example of the README is a valid profile."""
-    examples = re.findall(r"`(\[[a-z_.]+\] [a-z_]+ = [^`]+)`", README)
+    """Every inline ``[events.detector] key = value`` example of the README is a valid profile
+    (it once read ``[ais_gap] min_gap_h = 12``, which the loader refuses)."""
+    examples = re.findall(r"`(\[events\.[a-z_]+\] [a-z_]+ = [^`]+)`", README)
     assert examples, "the README shows how a profile overrides a detector parameter"
     for i, text in enumerate(examples):
         section, assignment = text.split("] ", 1)
         path = tmp_path / f"p{i}.toml"
-        path.write_text(f"{section}]\n{assignment}\n", encoding="utf-8")
+        profile = f'[profile]\nextends = "default"\n{section}]\n{assignment}\n'
+        path.write_text(profile, encoding="utf-8")
         vs.load_profile(path).detector_config()  # raises ConfigError naming the key if wrong
