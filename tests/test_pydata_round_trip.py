@@ -95,3 +95,10 @@ def test_round_trip_polars_movingpandas_vessels_geopandas_keeps_rows_and_utc() -
     lines = vs.to_geodataframe(back, kind="lines")
     assert str(lines[S.START_TS].dt.tz) == "UTC"
     assert int(lines[S.N_POSITIONS].sum()) == df.height
+
+
+def test_trajectories_explore_with_the_notebook_extra() -> None:
+    """``tc.explore()`` (folium via geopandas) needs mapclassify: the ``notebook`` extra has it."""
+    tc = vs.to_trajectories(vs.segment(_tracks()))
+    m = tc.explore()
+    assert "leaflet" in m.get_root().render().lower()
