@@ -33,18 +33,23 @@ _CANONICAL: dict[str, pl.DataType] = {
 }
 
 
+_TRAJECTORY_TYPES = ("Trajectory", "TrajectoryCollection")
+
+
 def is_pydata_table(value: object) -> bool:
     """Whether ``value`` is a pandas/geopandas frame or a movingpandas trajectory object."""
-    return type(value).__module__.split(".")[0] in {"pandas", "geopandas", "movingpandas"} and (
-        hasattr(value, "columns") or hasattr(value, "trajectories") or hasattr(value, "df")
-    )
+    return type(value).__module__.split(".")[0] in {
+        "pandas",
+        "geopandas",
+        "movingpandas",
+    } and type(value).__name__ in {"DataFrame", "GeoDataFrame", *_TRAJECTORY_TYPES}
 
 
 def _points_frame(value: Any) -> Any:
     """A pandas/GeoDataFrame of points from a movingpandas object (time index as ``ts``)."""
     import pandas as pd
 
-    trajectories = value.trajectories if hasattr(value, "trajectories") else [value]
+    trajectories = value.trajectories if type(value).__name__ == "TrajectoryCollection" else [value]
     parts = []
     for traj in trajectories:
         df = traj.df.copy()
@@ -70,11 +75,7 @@ def _from_pandas(df: Any) -> pl.DataFrame:
 
     source = f"<{type(df).__name__}>"
 
-    if (
-        hasattr(df, "geometry")
-        and hasattr(df, "crs")
-        and getattr(df, "_geometry_column_name", None)
-    ):
+    if type(df).__name__ == "GeoDataFrame" and getattr(df, "_geometry_column_name", None):
         geom = df.geometry
         if df.crs is not None and not df.crs.equals("EPSG:4326"):
             geom = geom.to_crs("EPSG:4326")
@@ -126,9 +127,7 @@ def as_polars(value: object, name: str, func: str) -> pl.DataFrame | pl.LazyFram
     if isinstance(value, pl.DataFrame | pl.LazyFrame):
         return value
     if is_pydata_table(value):
-        if hasattr(value, "trajectories") or (
-            hasattr(value, "df") and not hasattr(value, "columns")
-        ):
+        if type(value).__name__ in _TRAJECTORY_TYPES:
             value = _points_frame(value)
         return _from_pandas(value)
     S.require_frame(value, name, func)
