@@ -377,6 +377,7 @@ def run(
     partition_rows: int | None = None,
     start_time: datetime | str | None = None,
     time_zone: str | None = None,
+    time_format: str | None = None,
 ) -> PipelineResult:
     """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
 
@@ -419,6 +420,9 @@ def run(
     start_time, time_zone
         For NMEA logs without timestamps or base-station reports: the time of the first
         message, and the zone of local times (see :func:`vessels.read_ais`).
+    time_format
+        strftime format of CSV time columns (see :func:`vessels.read_ais`; day-first
+        ``dd/mm/yyyy`` columns are detected when omitted).
 
     Returns
     -------
@@ -466,6 +470,7 @@ def run(
                 partition_rows=partition_rows,
                 start_time=start_time,
                 time_zone=time_zone,
+                time_format=time_format,
             )
             positions = pl.read_parquet(ingested.positions)
         # ingest() times parsing ("ingest") and cleaning + segmentation ("tracks") apart

@@ -108,15 +108,18 @@ IDX = "_i"
 
 
 def _as_lazy(tracks: Frameish | Sequence[Frameish]) -> pl.LazyFrame:
+    from vessels._frames import as_polars, is_pydata_table
+
+    if is_pydata_table(tracks):
+        tracks = as_polars(tracks, "tracks", "detect_events")
     if isinstance(tracks, pl.LazyFrame):
         return tracks
     if isinstance(tracks, pl.DataFrame):
         return tracks.lazy()
     if isinstance(tracks, str | bytes) or not isinstance(tracks, Sequence):
         S.require_frame(tracks, "tracks", "detect_events")
-    for t in tracks:
-        S.require_frame(t, "tracks[...]", "detect_events")
-    parts = [t.lazy() if isinstance(t, pl.DataFrame) else t for t in tracks]
+    polars_parts = [as_polars(t, "tracks[...]", "detect_events") for t in tracks]
+    parts = [t.lazy() if isinstance(t, pl.DataFrame) else t for t in polars_parts]
     if not parts:
         return pl.LazyFrame(schema=S.POSITION_SCHEMA)
     return pl.concat(parts, how="diagonal_relaxed")
