@@ -63,7 +63,7 @@ def detect_watchlist_hits(
     """Watchlist hits as EVENT_SCHEMA rows (none without a watchlist)."""
     cfg = config or WatchlistConfig()
     if watchlist is None or watchlist.height == 0:
-        return finish(pl.DataFrame(), S.WATCHLIST_HIT)
+        return S.empty_events()
     wl = load_watchlist(watchlist)
     per = periods if periods is not None else identity_periods(prepare(tracks))
     hits = match_watchlist(
@@ -125,7 +125,7 @@ def detect_watchlist_hits(
 
 def _detect(p: pl.DataFrame, cfg: WatchlistConfig, ctx: Context) -> pl.DataFrame:
     if ctx.watchlist is None:
-        return finish(pl.DataFrame(), S.WATCHLIST_HIT)
+        return S.empty_events()
     return detect_watchlist_hits(p, ctx.watchlist, cfg, periods=identity_periods(p))
 
 
