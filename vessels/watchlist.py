@@ -13,11 +13,12 @@ the identity columns (MMSI, IMO, call sign, name) is refused.
   spaces collapsed, prefixes such as ``F/V``, ``M/V``, ``FV``, ``B/P`` and the ``NO.`` before a
   hull number dropped); an AIS name of 20 characters or more is taken as truncated (the AIS
   field holds 20) and compared with the list name cut to its length;
-- ``name_fuzzy``: a token-sorted similarity (rapidfuzz ``token_sort_ratio``, 0-100) of at least
-  ``min_name_score`` between normalised names **with the same digits** (``HAI FENG 718`` never
-  matches ``HAI FENG 719``). Candidates are found by blocking on the first word, the first four
-  letters and the longest word of the normalised names, then scored pairwise (no vessels x
-  entries loop).
+- ``name_fuzzy``: normalised names **with the same digits** (``HAI FENG 718`` never matches
+  ``HAI FENG 719``) within one edit per ``chars_per_edit`` letters (rapidfuzz Levenshtein on the
+  names without spaces, so ``HAIFENG`` is ``HAI FENG``), with a similarity (0-100) of at least
+  ``min_name_score``. Candidates are found by blocking (each word of three letters or more and
+  the first four letters, each with the hull number), then scored pairwise with rapidfuzz's
+  ``cpdist`` (no Python loop over vessels x entries).
 
 Each (vessel, entry) pair is reported once, with its best match (exact IMO, MMSI, call sign,
 then exact and fuzzy names).
@@ -287,19 +288,32 @@ def _exact(ids: pl.LazyFrame, wl: pl.LazyFrame, column: str, quality: str) -> pl
     )
 
 
-def _score_pairs(a: list[str], b: list[str]) -> Any:
-    from rapidfuzz import fuzz
+def _score_pairs(a: list[str], b: list[str]) -> tuple[Any, Any]:
+    """Levenshtein distance and similarity (0-100) of each pair of names, compared without
+    spaces (``HAIFENG 718`` is ``HAI FENG 718``); word order counts (``MAR VICTORIA`` is another
+    vessel than ``VICTORIA MAR``)."""
+    from rapidfuzz.distance import Levenshtein
     from rapidfuzz.process import cpdist
 
-    return cpdist(a, b, scorer=fuzz.token_sort_ratio, workers=1)
+    ja = [v.replace(" ", "") for v in a]
+    jb = [v.replace(" ", "") for v in b]
+    dist = cpdist(ja, jb, scorer=Levenshtein.distance, workers=1)
+    sim = cpdist(ja, jb, scorer=Levenshtein.normalized_similarity, workers=1)
+    return dist, 100.0 * sim
 
 
-def _names(ids: pl.LazyFrame, wl: pl.LazyFrame, min_score: float, max_block: int) -> pl.LazyFrame:
+def _names(
+    ids: pl.LazyFrame,
+    wl: pl.LazyFrame,
+    min_score: float,
+    chars_per_edit: int,
+    max_block: int,
+) -> pl.LazyFrame:
     vessels = (
         ids.filter(pl.col(S.VESSEL_NAME).is_not_null())
         .with_columns(
             normalise_name_expr(pl.col(S.VESSEL_NAME)).alias("_vn"),
-            (pl.col(S.VESSEL_NAME).str.strip_chars().str.len_chars() >= _AIS_NAME_LEN).alias(
+            (pl.col(S.VESSEL_NAME).str.strip_chars().str.len_chars() >= _AIS_NAME_LEN - 2).alias(
                 "_trunc"
             ),
         )
@@ -317,25 +331,47 @@ def _names(ids: pl.LazyFrame, wl: pl.LazyFrame, min_score: float, max_block: int
         .filter(pl.col("_wn").is_not_null())
     )
 
-    def keys(frame: pl.LazyFrame, col: str) -> pl.LazyFrame:
+    def keys(frame: pl.LazyFrame, col: str, truncated: pl.Expr) -> pl.LazyFrame:
         words = pl.col(col).str.split(" ")
+        digits = pl.col(col).str.extract_all(r"[0-9]+").list.join("_")
         alpha = words.list.eval(pl.element().filter(pl.element().str.contains(r"^[A-Z]{3,}$")))
-        longest = alpha.list.eval(pl.element().sort_by(pl.element().str.len_chars()).last())
-        return frame.with_columns(
-            pl.concat_list(
-                pl.concat_str(pl.lit("w:"), words.list.first()),
-                pl.concat_str(pl.lit("p:"), pl.col(col).str.replace_all(" ", "").str.slice(0, 4)),
-                pl.concat_str(pl.lit("l:"), longest.list.first()),
+        # each word of 3+ letters and the first four letters, each with the hull number (names
+        # with different numbers never meet); a (possibly) truncated name may have lost its
+        # number and its last word: its other words alone ("t:") meet long list names
+        exploded = (
+            frame.with_columns(
+                pl.concat_list(
+                    alpha.list.eval(pl.concat_str(pl.lit("w:"), pl.element())),
+                    pl.concat_str(
+                        pl.lit("p:"), pl.col(col).str.replace_all(" ", "").str.slice(0, 4)
+                    ),
+                ).alias("_k"),
+                digits.alias("_d"),
+                pl.when(truncated)
+                .then(alpha.list.eval(pl.concat_str(pl.lit("t:"), pl.element())))
+                .otherwise(pl.lit([], dtype=pl.List(pl.String)))
+                .alias("_kt"),
             )
-            .list.drop_nulls()
-            .list.unique()
+            .with_columns(
+                pl.concat_list(
+                    pl.col("_k").list.eval(pl.element() + pl.lit("|")), pl.col("_kt")
+                ).alias("_k")
+            )
+            .explode("_k")
+            .filter(pl.col("_k").is_not_null())
+        )
+        return exploded.with_columns(
+            pl.when(pl.col("_k").str.starts_with("t:"))
+            .then(pl.col("_k"))
+            .otherwise(pl.col("_k") + pl.col("_d"))
             .alias("_k")
-        ).explode("_k")
+        ).drop("_d", "_kt")
 
-    vk = keys(v, "_vn").filter(pl.col("_k").is_not_null())
-    wk = keys(w, "_wn").filter(pl.col("_k").is_not_null())
-    # a key shared by too many (vessel, entry) pairs ("l:STAR") blocks nothing: skip it, the
-    # other keys of a true pair still meet
+    vk = keys(v, "_vn", pl.col("_trunc"))
+    # list names long enough to have been cut by the 20-character AIS field
+    wk = keys(w, "_wn", pl.col("_wn").str.len_chars() >= _AIS_NAME_LEN - 5)
+    # a key shared by too many (vessel, entry) pairs blocks nothing: skip it, the other keys of
+    # a true pair still meet
     size = (
         vk.group_by("_k")
         .agg(pl.len().alias("_nv"))
@@ -343,41 +379,46 @@ def _names(ids: pl.LazyFrame, wl: pl.LazyFrame, min_score: float, max_block: int
         .filter(pl.col("_nv") * pl.col("_nw") <= max_block)
         .select("_k")
     )
+    vlen = pl.col("_vn").str.len_chars()
+    pairs = vk.join(size, on="_k").join(wk, on="_k").unique([S.MMSI, "_vn", "entry_id"])
+    # a (possibly) truncated AIS name is also compared with the list name cut to its length
+    cut = pairs.filter(pl.col("_trunc") & (pl.col("_wn").str.len_chars() > vlen)).with_columns(
+        pl.col("_wn").str.slice(0, vlen).str.strip_chars().alias("_we")
+    )
     cand = (
-        vk.join(size, on="_k")
-        .join(wk, on="_k")
-        .unique([S.MMSI, "_vn", "entry_id"])
-        .with_columns(
-            # a (possibly) truncated AIS name is compared with the list name cut to its length
-            pl.when(
-                pl.col("_trunc") & (pl.col("_wn").str.len_chars() > pl.col("_vn").str.len_chars())
-            )
-            .then(pl.col("_wn").str.slice(0, pl.col("_vn").str.len_chars()))
-            .otherwise(pl.col("_wn"))
-            .alias("_we")
+        pl.concat([pairs.with_columns(pl.col("_wn").alias("_we")), cut])
+        .filter(
+            pl.col("_vn").str.extract_all(r"[0-9]+").list.join(" ")
+            == pl.col("_we").str.extract_all(r"[0-9]+").list.join(" ")
         )
-        .with_columns(
-            (
-                pl.col("_vn").str.extract_all(r"[0-9]+").list.join(" ")
-                == pl.col("_we").str.extract_all(r"[0-9]+").list.join(" ")
-            ).alias("_same_digits")
-        )
-        .filter(pl.col("_same_digits"))
         .collect()
     )
     if cand.height:
-        scores = _score_pairs(cand["_vn"].to_list(), cand["_we"].to_list())
-        cand = cand.with_columns(pl.Series("_score", scores.astype("float64")))
+        dist, sim = _score_pairs(cand["_vn"].to_list(), cand["_we"].to_list())
+        cand = cand.with_columns(
+            pl.Series("_dist", dist.astype("int64")), pl.Series("_score", sim.astype("float64"))
+        )
     else:
-        cand = cand.with_columns(pl.lit(None, dtype=pl.Float64).alias("_score"))
+        cand = cand.with_columns(
+            pl.lit(None, dtype=pl.Int64).alias("_dist"),
+            pl.lit(None, dtype=pl.Float64).alias("_score"),
+        )
     exact = pl.col("_vn") == pl.col("_we")
+    # one edit per ``chars_per_edit`` letters of the shorter name: a typo, not another word
+    # ("NORTH ATLANTIC 9" is not "SAN ATLANTIC 9"); short names must be equal ("DEL SUN" is not
+    # "DEL SAN")
+    budget = (
+        pl.min_horizontal(
+            pl.col("_vn").str.replace_all(" ", "").str.len_chars(),
+            pl.col("_we").str.replace_all(" ", "").str.len_chars(),
+        )
+        // chars_per_edit
+    )
     return (
         cand.lazy()
+        .filter(exact | ((pl.col("_dist") <= budget) & (pl.col("_score") >= min_score)))
         .with_columns(
-            pl.when(exact).then(pl.lit(100.0)).otherwise(pl.col("_score")).alias("match_score")
-        )
-        .filter(pl.col("match_score") >= min_score)
-        .with_columns(
+            pl.when(exact).then(pl.lit(100.0)).otherwise(pl.col("_score")).alias("match_score"),
             pl.when(exact)
             .then(pl.lit("name_exact"))
             .otherwise(pl.lit("name_fuzzy"))
@@ -393,7 +434,8 @@ def match_watchlist(
     identities: pl.DataFrame | pl.LazyFrame,
     watchlist: str | Path | pl.DataFrame,
     *,
-    min_name_score: float = 88.0,
+    min_name_score: float = 80.0,
+    chars_per_edit: int = 10,
     max_block_pairs: int = 200_000,
 ) -> pl.DataFrame:
     """Match a watchlist against vessels' identities; one row per (vessel, entry) hit.
@@ -407,8 +449,10 @@ def match_watchlist(
     watchlist
         A watchlist file, a DataFrame in any accepted column spelling, or a loaded list
         (:func:`load_watchlist`).
-    min_name_score
-        Lowest name similarity (0-100) reported as ``name_fuzzy``.
+    min_name_score, chars_per_edit
+        A ``name_fuzzy`` hit needs a similarity (0-100, normalised Levenshtein of the names
+        without spaces) of at least ``min_name_score`` and at most one edit per
+        ``chars_per_edit`` letters of the shorter name (names shorter than that must be equal).
     max_block_pairs
         Blocking keys shared by more (vessel name, entry) pairs than this are not used.
 
@@ -437,7 +481,7 @@ def match_watchlist(
         _exact(ids, wll, S.IMO, "exact_imo"),
         _exact(ids, wll, S.MMSI, "exact_mmsi"),
         _exact(ids, wll, S.CALLSIGN, "exact_callsign"),
-        _names(ids, wll, min_name_score, max_block_pairs),
+        _names(ids, wll, min_name_score, chars_per_edit, max_block_pairs),
     ]
     rank = pl.col("match_quality").replace_strict(
         list(MATCH_QUALITIES), list(range(len(MATCH_QUALITIES))), return_dtype=pl.UInt8
