@@ -29,6 +29,7 @@ import polars as pl
 from vessels import schema as S
 from vessels.events._common import Frameish, finish, prepare
 from vessels.events.registry import Context, Detector, register
+from vessels.flags import flag_from_mmsi
 
 __all__ = ["IdentityChangeConfig", "detect_identity_changes", "identity_periods"]
 
@@ -84,6 +85,8 @@ def identity_periods(positions: Frameish) -> pl.DataFrame:
         .str.replace_all(r"\s+", " ")
         .replace("", None),
         S.CALLSIGN: pl.col(S.CALLSIGN).str.strip_chars().str.to_uppercase().replace("", None),
+        # positions that did not go through cleaning: the flag of the MMSI's MID
+        S.FLAG: pl.coalesce(S.FLAG, flag_from_mmsi(pl.col(S.MMSI))),
     }
     rows = (
         lf.select(S.MMSI, S.TS, *_KEYS, S.FLAG, S.LAT, S.LON, S.SEGMENT_ID)
