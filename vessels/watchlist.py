@@ -510,10 +510,10 @@ def match_watchlist(
             pl.col("match_score").round(0).cast(pl.Int64),
         ),
     }
-    expr = pl.when(False).then(pl.lit(None, dtype=pl.String))
-    for q, e in label.items():
-        expr = expr.when(pl.col("match_quality") == q).then(e)
-    return hits.with_columns(expr.alias("matched_by")).collect()
+    matched_by = pl.coalesce(
+        [pl.when(pl.col("match_quality") == q).then(e) for q, e in label.items()]
+    )
+    return hits.with_columns(matched_by.alias("matched_by")).collect()
 
 
 def _is_loaded(watchlist: Any) -> bool:
