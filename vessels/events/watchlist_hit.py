@@ -40,16 +40,21 @@ class WatchlistConfig:
 
     Attributes
     ----------
-    min_name_score : float
-        Lowest similarity (0-100, rapidfuzz token-sort ratio of normalised names with equal
-        digits) reported as a fuzzy name hit. Default 88 (ours: measured on the simulator's
-        renamed vessels, precision >= 0.95 and recall >= 0.9; see tests/events/test_watchlist.py).
+    min_name_similarity : int
+        Lowest similarity (0-100, normalised Levenshtein of the normalised names without spaces,
+        equal digits required) of a fuzzy name hit. Default 80 (ours: with the edit budget below,
+        precision >= 0.95 and recall >= 0.9 on the simulator's renamed vessels, measured by
+        tests/events/test_watchlist.py).
+    chars_per_edit : int
+        A fuzzy name hit may differ by one edit per this many letters of the shorter name
+        (shorter names must be equal). Default 10 (ours: one typo in a 10-19 letter name).
     max_block_pairs : int
         Blocking keys (first word, first four letters, longest word of a name) shared by more
         (vessel name, entry) pairs than this are not used to find candidates. Default 200000.
     """
 
-    min_name_score: float = 88.0
+    min_name_similarity: int = 80
+    chars_per_edit: int = 10
     max_block_pairs: int = 200_000
 
 
@@ -67,7 +72,11 @@ def detect_watchlist_hits(
     wl = load_watchlist(watchlist)
     per = periods if periods is not None else identity_periods(prepare(tracks))
     hits = match_watchlist(
-        per, wl, min_name_score=cfg.min_name_score, max_block_pairs=cfg.max_block_pairs
+        per,
+        wl,
+        min_name_score=cfg.min_name_similarity,
+        chars_per_edit=cfg.chars_per_edit,
+        max_block_pairs=cfg.max_block_pairs,
     )
     # where the vessel was when it first carried the matching identity
     where = (
