@@ -67,7 +67,7 @@ def run(which: str) -> dict[str, object]:
 def main() -> None:
     load = os.getloadavg()[0]
     base = run("baseline")
-    res = [run("match") for _ in range(3)]
+    res = [run("match") for _ in range(int(os.environ.get("BENCH_RUNS", "3")))]
     best = min(res, key=lambda r: float(r["wall_s"]))  # type: ignore[arg-type]
     ratio = float(best["wall_s"]) / max(float(base["wall_s"]), 1e-9)  # type: ignore[arg-type]
     q = best["quality"]
@@ -77,7 +77,7 @@ def main() -> None:
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}; load average {load:.1f} "
         "at the start. Script: `benchmarks/bench_watchlist.py` (fresh process per case; "
-        "the best of 3 match runs).",
+        "the best of the match runs).",
         "",
         f"Identities: {best['n_identities']} periods of {best['n_vessels']} vessels; list: "
         f"{best['n_entries']} entries.",

@@ -337,7 +337,7 @@ def _names(
         alpha = words.list.eval(pl.element().filter(pl.element().str.contains(r"^[A-Z]{3,}$")))
         # each word of 3+ letters and the first four letters, each with the hull number (names
         # with different numbers never meet); a (possibly) truncated name may have lost its
-        # number and its last word: its other words alone ("t:") meet long list names
+        # number and its last word: its first two words ("t:") meet long list names
         exploded = (
             frame.with_columns(
                 pl.concat_list(
@@ -348,7 +348,9 @@ def _names(
                 ).alias("_k"),
                 digits.alias("_d"),
                 pl.when(truncated)
-                .then(alpha.list.eval(pl.concat_str(pl.lit("t:"), pl.element())))
+                .then(
+                    pl.concat_list(pl.concat_str(pl.lit("t:"), words.list.head(2).list.join(" ")))
+                )
                 .otherwise(pl.lit([], dtype=pl.List(pl.String)))
                 .alias("_kt"),
             )
@@ -436,7 +438,7 @@ def match_watchlist(
     *,
     min_name_score: float = 80.0,
     chars_per_edit: int = 10,
-    max_block_pairs: int = 200_000,
+    max_block_pairs: int = 20_000,
 ) -> pl.DataFrame:
     """Match a watchlist against vessels' identities; one row per (vessel, entry) hit.
 

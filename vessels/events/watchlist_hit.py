@@ -50,12 +50,12 @@ class WatchlistConfig:
         (shorter names must be equal). Default 10 (ours: one typo in a 10-19 letter name).
     max_block_pairs : int
         Blocking keys (first word, first four letters, longest word of a name) shared by more
-        (vessel name, entry) pairs than this are not used to find candidates. Default 200000.
+        (vessel name, entry) pairs than this are not used to find candidates. Default 20000.
     """
 
     min_name_similarity: int = 80
     chars_per_edit: int = 10
-    max_block_pairs: int = 200_000
+    max_block_pairs: int = 20_000
 
 
 def detect_watchlist_hits(
