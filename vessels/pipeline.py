@@ -53,6 +53,7 @@ from vessels.outputs import (
     write_text,
 )
 from vessels.risk import Profile, ScoreResult, load_profile, score
+from vessels.watchlist import load_watchlist
 from vessels.zones import coverage_report, default_zones, label_zones, load_zones
 
 __all__ = ["OUTPUT_FILES", "Pipeline", "PipelineResult", "events_geojson", "run"]
@@ -378,6 +379,7 @@ def run(
     start_time: datetime | str | None = None,
     time_zone: str | None = None,
     time_format: str | None = None,
+    watchlist: str | Path | pl.DataFrame | None = None,
 ) -> PipelineResult:
     """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
 
@@ -423,6 +425,10 @@ def run(
     time_format
         strftime format of CSV time columns (see :func:`vessels.read_ais`; day-first
         ``dd/mm/yyyy`` columns are detected when omitted).
+    watchlist
+        The analyst's watchlist (CSV/Parquet/JSON file or DataFrame, see
+        :func:`vessels.watchlist.load_watchlist`): vessels whose identity history matches an
+        entry get a ``watchlist_hit`` event (and the ``watchlist_hit`` rule's points).
 
     Returns
     -------
@@ -450,6 +456,7 @@ def run(
     window = TimeWindow.of(since, until)
     since, until = window.since, window.until
     mmsi_list_ = mmsi_list(mmsi)
+    wl = None if watchlist is None else load_watchlist(watchlist)  # refused before any work
     if out is not None:  # fail before hours of work, not after
         prepare_out_dir(out, overwrite=overwrite)
     timings: dict[str, float] = {}
@@ -498,7 +505,7 @@ def run(
         del labelled
         tracks = pl.scan_parquet(spilled)
     with _timed(timings, "events", memory):
-        events = detect_events(tracks, zone_layer, prof)
+        events = detect_events(tracks, zone_layer, prof, watchlist=wl)
     with _timed(timings, "risk", memory):
         scored = score(events, tracks, prof, zones=zone_layer)
     summary = _summary(read_summary, n_positions, t_range, events, scored, prof, timings)

@@ -246,6 +246,8 @@ LOITERING = "loitering"
 FISHING = "fishing"
 DARK_RENDEZVOUS = "dark_rendezvous"
 IDENTITY_CONFLICT = "identity_conflict"
+IDENTITY_CHANGE = "identity_change"
+WATCHLIST_HIT = "watchlist_hit"
 #: The built-in event types, in report order (each has one record in vessels.events.registry).
 EVENT_TYPES = (
     AIS_GAP,
@@ -256,6 +258,8 @@ EVENT_TYPES = (
     FISHING,
     DARK_RENDEZVOUS,
     IDENTITY_CONFLICT,
+    IDENTITY_CHANGE,
+    WATCHLIST_HIT,
 )
 
 EVENT_BASE_SCHEMA: dict[str, pl.DataType] = {
@@ -329,6 +333,19 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     # identity_conflict
     "conflict_kind": pl.String(),  # shared_mmsi | invalid_mmsi | non_ship_mid | static_change
     "detail": pl.String(),
+    # identity_change (field that changed: vessel_name | callsign | ship_type | flag)
+    "change_field": pl.String(),
+    "from_value": pl.String(),
+    "to_value": pl.String(),
+    "n_changes": pl.UInt32(),
+    "flag_hopping": pl.Boolean(),  # the IMO changed flag (MMSI) two times or more
+    # watchlist_hit (list text is the analyst's file: untrusted data)
+    "list_name": pl.String(),
+    "reason": pl.String(),
+    "link": pl.String(),
+    "match_quality": pl.String(),  # exact_imo | exact_mmsi | exact_callsign | name_exact | ...
+    "match_score": pl.Float64(),
+    "matched_by": pl.String(),
 }
 EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
 

@@ -164,6 +164,13 @@ def parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
     type=click.IntRange(min=0),
     help="Vessels printed (the map draws max(top, 50)).",
 )
+@click.option(
+    "--watchlist",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Watchlist (CSV/Parquet/JSON with any of MMSI, IMO, call sign, name, flag, list name, "
+    "reason, link): vessels matching an entry get a watchlist_hit event and score.",
+)
 @click.option("--no-map", is_flag=True, help="Do not write map.html.")
 @click.option("--no-tracks", is_flag=True, help="Do not write tracks.parquet (the positions).")
 @click.option("--offline-map", is_flag=True, help="Embed the map's scripts (no internet needed).")
@@ -190,6 +197,7 @@ def command(
     encoding: str | None,
     overwrite: bool,
     top_n: int,
+    watchlist: Path | None,
     no_map: bool,
     no_tracks: bool,
     offline_map: bool,
@@ -243,6 +251,7 @@ def command(
             map=not no_map,
             offline_map=offline_map,
             write_tracks=not no_tracks,
+            watchlist=watchlist,
         )
     s = result.summary
     from vessels.io import acceptance_problem

@@ -43,9 +43,12 @@ from vessels.events.fishing import (
 )
 from vessels.events.gaps import GapConfig, detect_gaps
 from vessels.events.identity import IdentityConfig, detect_identity_conflicts
+from vessels.events.identity_change import IdentityChangeConfig, detect_identity_changes
 from vessels.events.loitering import LoiteringConfig, detect_loitering
 from vessels.events.registry import Context, Detector, detectors, register
+from vessels.events.watchlist_hit import WatchlistConfig, detect_watchlist_hits
 from vessels.events.zone_entry import ZoneEntryConfig, detect_zone_entries
+from vessels.watchlist import load_watchlist
 
 __all__ = [
     "FISHING_SCORE",
@@ -59,8 +62,10 @@ __all__ = [
     "EncounterConfig",
     "FishingConfig",
     "GapConfig",
+    "IdentityChangeConfig",
     "IdentityConfig",
     "LoiteringConfig",
+    "WatchlistConfig",
     "ZoneEntryConfig",
     "detect_dark_rendezvous",
     "detect_eez_incursions",
@@ -68,8 +73,10 @@ __all__ = [
     "detect_events",
     "detect_fishing",
     "detect_gaps",
+    "detect_identity_changes",
     "detect_identity_conflicts",
     "detect_loitering",
+    "detect_watchlist_hits",
     "detect_zone_entries",
     "detectors",
     "events_by_vessel",
@@ -103,6 +110,7 @@ def detect_events(
     config: DetectorConfig | DetectorSettings | str | Path | None = None,
     *,
     types: Iterable[str] | None = None,
+    watchlist: str | Path | pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Run the detectors and return one event table (:data:`vessels.schema.EVENT_SCHEMA`).
 
@@ -123,6 +131,8 @@ def detect_events(
     types : iterable of str, optional
         Event types to run (default: every registered detector, see
         :mod:`vessels.events.registry`).
+    watchlist : path or DataFrame, optional
+        The analyst's watchlist (:func:`vessels.watchlist.load_watchlist`) for ``watchlist_hit``.
 
     Returns
     -------
@@ -160,7 +170,8 @@ def detect_events(
     p = prepare(tracks)
     if any(records[t].fishing_score for t in needed):
         p = with_fishing_score(p, cfg.fishing)
-    context = Context(zones=zones)
+    wl = None if watchlist is None else load_watchlist(watchlist)
+    context = Context(zones=zones, watchlist=wl)
     out: list[pl.DataFrame] = []
     for t, record in records.items():
         if t not in needed:

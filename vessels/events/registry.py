@@ -53,10 +53,13 @@ class Context:
     events
         Events of the detectors that already ran in this call, by event type (a detector lists
         the types it reads in :attr:`Detector.uses`, which then run first).
+    watchlist
+        The loaded watchlist (:func:`vessels.watchlist.load_watchlist`) or None.
     """
 
     zones: Any = None
     events: dict[str, pl.DataFrame] = field(default_factory=dict)
+    watchlist: pl.DataFrame | None = None
 
 
 #: ``detect(prepared, config, context) -> events`` (EVENT_SCHEMA rows of one event type).

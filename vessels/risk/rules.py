@@ -262,6 +262,13 @@ EVENT_RULES: tuple[EventRule, ...] = (
         explanation="identity changed: {detail} (+{points:.0f})",
         description="name / call sign / IMO / ship type changed within the data (often typos)",
     ),
+    EventRule(
+        name="watchlist_hit",
+        event_types=("watchlist_hit",),
+        explanation="on list {list_name} ({reason}) by {matched_by} (+{points:.0f})",
+        description="the vessel's MMSI, IMO, call sign or name (exact or fuzzy) is on the "
+        "analyst's watchlist",
+    ),
 )
 
 VESSEL_RULES: tuple[VesselRule, ...] = (
