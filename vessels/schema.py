@@ -256,6 +256,7 @@ EVENT_TYPES = (
     FISHING,
     DARK_RENDEZVOUS,
     IDENTITY_CONFLICT,
+    "port_visit",  # vessels.events.port_visit (informational, issue 12)
 )
 
 EVENT_BASE_SCHEMA: dict[str, pl.DataType] = {
@@ -324,6 +325,8 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     # identity_conflict
     "conflict_kind": pl.String(),  # shared_mmsi | invalid_mmsi | non_ship_mid | static_change
     "detail": pl.String(),
+    "port_name": pl.String(),
+    "port_country": pl.String(),  # port_visit (WPI port)
 }
 EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
 

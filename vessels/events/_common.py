@@ -74,6 +74,7 @@ _PREPARED_SCHEMA: dict[str, pl.DataType] = {
     **S.POSITION_SCHEMA,
     **S.SEGMENT_DERIVED_SCHEMA,
     **S.ZONE_LABEL_SCHEMA,
+    **S.GEO_LABEL_SCHEMA,
 }
 # Columns the detectors read (the others are not carried, to keep the working set small).
 _USED = [
@@ -91,6 +92,7 @@ _USED = [
     S.MMSI_VALID,
     *S.SEGMENT_DERIVED_SCHEMA,
     *S.ZONE_LABEL_SCHEMA,
+    *S.GEO_LABEL_SCHEMA,
 ]
 #: Integer segment key added by :func:`prepare` (consecutive rows share it; cheaper than strings).
 SEG = "_seg"
