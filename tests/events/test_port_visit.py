@@ -24,7 +24,13 @@ def _ev(df: pl.DataFrame, field: str) -> list[object]:
 
 def _leg(start, lat, lon, n, speed_kn, course_deg, mmsi=345000001):
     return make_track(
-        mmsi, start=start, lat=lat, lon=lon, n=n, interval_s=600, speed_kn=speed_kn,
+        mmsi,
+        start=start,
+        lat=lat,
+        lon=lon,
+        n=n,
+        interval_s=600,
+        speed_kn=speed_kn,
         course_deg=course_deg,
     )
 
