@@ -260,6 +260,7 @@ EVENT_TYPES = (
     IDENTITY_CONFLICT,
     IDENTITY_CHANGE,
     WATCHLIST_HIT,
+    "port_visit",  # vessels.events.port_visit (informational, issue 12)
 )
 
 EVENT_BASE_SCHEMA: dict[str, pl.DataType] = {
@@ -346,6 +347,8 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "match_quality": pl.String(),  # exact_imo | exact_mmsi | exact_callsign | name_exact | ...
     "match_score": pl.Float64(),
     "matched_by": pl.String(),
+    "port_name": pl.String(),
+    "port_country": pl.String(),  # port_visit (WPI port)
 }
 EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
 

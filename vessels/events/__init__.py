@@ -45,6 +45,7 @@ from vessels.events.gaps import GapConfig, detect_gaps
 from vessels.events.identity import IdentityConfig, detect_identity_conflicts
 from vessels.events.identity_change import IdentityChangeConfig, detect_identity_changes
 from vessels.events.loitering import LoiteringConfig, detect_loitering
+from vessels.events.port_visit import PortVisitConfig, detect_port_visits  # noqa: F401
 from vessels.events.registry import Context, Detector, detectors, register
 from vessels.events.watchlist_hit import WatchlistConfig, detect_watchlist_hits
 from vessels.events.zone_entry import ZoneEntryConfig, detect_zone_entries

@@ -74,6 +74,7 @@ _PREPARED_SCHEMA: dict[str, pl.DataType] = {
     **S.POSITION_SCHEMA,
     **S.SEGMENT_DERIVED_SCHEMA,
     **S.ZONE_LABEL_SCHEMA,
+    **S.GEO_LABEL_SCHEMA,
 }
 # Columns the detectors read (the others are not carried, to keep the working set small).
 _USED = [
@@ -91,6 +92,7 @@ _USED = [
     S.MMSI_VALID,
     *S.SEGMENT_DERIVED_SCHEMA,
     *S.ZONE_LABEL_SCHEMA,
+    *S.GEO_LABEL_SCHEMA,
 ]
 #: Per-position port/anchorage labels (issue 12) carried when the input has them; read by
 #: :mod:`vessels.events.coverage`.
