@@ -376,6 +376,9 @@ def run(
     partition_rows: int | None = None,
     start_time: datetime | str | None = None,
     time_zone: str | None = None,
+    executor: Any = None,
+    buckets: int | None = None,
+    work_dir: str | Path | None = None,
 ) -> PipelineResult:
     """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
 
@@ -418,6 +421,14 @@ def run(
     start_time, time_zone
         For NMEA logs without timestamps or base-station reports: the time of the first
         message, and the zone of local times (see :func:`vessels.read_ais`).
+    executor, buckets, work_dir
+        Partitioned execution (:mod:`vessels.partition`): ``executor`` is None or
+        ``"in-process"`` (default: everything in memory), ``"out-of-core"`` (one MMSI bucket at a
+        time), ``"local:N"``, ``"tcp://HOST:8786"`` or a ``dask.distributed.Client``
+        (:mod:`vessels.executors`); ``buckets`` the number of MMSI buckets (default: one per
+        2 M positions); ``work_dir`` the directory or fsspec URL of the intermediate Parquet
+        (default: a temporary directory, removed after the run). The tables are identical
+        whatever the executor.
 
     Returns
     -------
@@ -449,6 +460,35 @@ def run(
         prepare_out_dir(out, overwrite=overwrite)
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
+    if executor is not None and executor != "in-process":
+        from vessels._partitioned import run_partitioned
+
+        return run_partitioned(
+            inputs,
+            executor=executor,
+            buckets=buckets,
+            work_dir=work_dir,
+            out=out,
+            prof=prof,
+            ingest_options=dict(
+                format=format,
+                columns=columns,
+                since=since,
+                until=until,
+                bbox=box,
+                mmsi=mmsi_list_,
+                encoding=encoding,
+                plausible_time=plausible_time,
+                partition_rows=partition_rows,
+                start_time=start_time,
+                time_zone=time_zone,
+            ),
+            zones=lambda: _load_zones(zones, no_default_zones, zones_name_field, zones_kind),
+            top_n=top_n,
+            map=map,
+            offline_map=offline_map,
+            write_tracks=write_tracks,
+        )
     with tempfile.TemporaryDirectory(prefix="vessels-", dir=scratch_dir(out)) as tmp:
         with _timed(timings, "ingest", memory):
             ingested = ingest(
