@@ -82,7 +82,7 @@ def run_partitioned(
         else:
             # the work directory goes away: keep the tracks of the vessels the map draws
             top = planned.vessels.head(max(top_n, 1))[S.MMSI]
-            tracks = tracks_scan.filter(pl.col(S.MMSI).is_in(top)).collect()
+            tracks = tracks_scan.filter(pl.col(S.MMSI).is_in(top.implode())).collect()
         scored = ScoreResult(
             vessels=planned.vessels,
             contributions=planned.contributions,

@@ -448,7 +448,7 @@ def _tracks_of(work: str, mmsis: pl.Series, n_buckets: int) -> pl.LazyFrame:
     globs = [_url(work, "tracks", f"{_BUCKET}={b}", "*.parquet") for b in buckets]
     if not globs:
         return _scan(_url(work, "tracks", "*", "*.parquet")).head(0)
-    return pl.concat([_scan(g) for g in globs]).filter(pl.col(S.MMSI).is_in(want[S.MMSI]))
+    return pl.concat([_scan(g) for g in globs]).filter(pl.col(S.MMSI).is_in(want[S.MMSI].implode()))
 
 
 def pair_stage(

@@ -460,6 +460,8 @@ def run(
         prepare_out_dir(out, overwrite=overwrite)
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
+    if (executor is None or executor == "in-process") and (buckets or work_dir):
+        raise ConfigError("buckets and work_dir are for a partitioned run: set executor too")
     if executor is not None and executor != "in-process":
         from vessels._partitioned import run_partitioned
 
