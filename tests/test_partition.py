@@ -33,6 +33,7 @@ CSVS = (S.EVENTS_CSV_FILE, S.VESSELS_CSV_FILE, S.CONTRIBUTIONS_CSV_FILE)
 @pytest.fixture(scope="module")
 def client():
     import dask.distributed as distributed
+
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
     )

@@ -123,12 +123,29 @@ _HALOS: dict[str, Callable[[Any], float]] = {
     S.ENCOUNTER: lambda c: max(c.max_dist_m, c.short_max_dist_m if c.short_enabled else 0.0),
     S.DARK_RENDEZVOUS: lambda c: c.max_sep_km * 1000.0,
 }
+#: Which links (two consecutive positions of a vessel) can hold a pair detector's evidence:
+#: ``config -> (min_s, max_s)`` of the time between the two positions (None: no bound).
+#: Encounters interpolate only across links shorter than ``max_interp_gap_h`` (and use every
+#: position itself); dark rendezvous use silences of at least ``min_gap_h``.
+_LINKS: dict[str, Callable[[Any], tuple[float | None, float | None]]] = {
+    S.ENCOUNTER: lambda c: (None, c.max_interp_gap_h * 3600.0),
+    S.DARK_RENDEZVOUS: lambda c: (c.min_gap_h * 3600.0 * 0.999, None),
+}
 
 
-def register_halo(event_type: str, halo_m: Callable[[Any], float]) -> None:
+def register_halo(
+    event_type: str,
+    halo_m: Callable[[Any], float],
+    links: Callable[[Any], tuple[float | None, float | None]] | None = None,
+) -> None:
     """Declare how far apart (metres, from its config) two vessels of a pair detector's event
-    can be at one instant; needed for every detector registered with ``scope="pair"``."""
+    can be at one instant, and optionally which links between consecutive positions matter
+    (``config -> (min_s, max_s)``; default: all). Needed for every ``scope="pair"`` detector."""
     _HALOS[event_type] = halo_m
+    if links is not None:
+        _LINKS[event_type] = links
+    else:
+        _LINKS.pop(event_type, None)
 
 
 def pair_halo_m(event_type: str, config: Any) -> float:
@@ -151,6 +168,27 @@ def pair_halo_m(event_type: str, config: Any) -> float:
     if not math.isfinite(value) or value < 0:
         raise ConfigError(f"pair detector {event_type!r}: halo {value!r} m is not a distance")
     return value
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The footprint of one pair detector: halo, links that matter, event types it reads."""
+
+    event_type: str
+    halo_m: float
+    min_link_s: float | None
+    max_link_s: float | None
+    uses: tuple[str, ...]
+
+
+def pair_layers(config: Any) -> list[Layer]:
+    """One :class:`Layer` per registered pair detector under ``config`` (a DetectorConfig)."""
+    out = []
+    for d in _pair_records():
+        section = config.section(d.event_type)
+        lo, hi = _LINKS.get(d.event_type, lambda _c: (None, None))(section)
+        out.append(Layer(d.event_type, pair_halo_m(d.event_type, section), lo, hi, tuple(d.uses)))
+    return out
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -176,7 +214,7 @@ class PartitionPlan:
 
     buckets: int | None = None
     pair_buckets: int | None = None
-    bin_h: float = 1.0
+    bin_h: float = 0.5
     cell_deg: float = 0.5
     tile_bins: int = 24
     tile_cells: int = 20
@@ -255,22 +293,23 @@ def _types(scope: str) -> list[str]:
 
 def footprint_cells(
     tracks: pl.DataFrame,
-    event_points: pl.DataFrame,
+    events: pl.DataFrame,
+    layers: list[Layer],
     *,
-    halo_m: float,
     bin_h: float,
     cell_deg: float,
     tile_bins: int,
     tile_cells: int,
 ) -> pl.DataFrame:
-    """Cells ``(tile, mmsi, bin, cy, cx)`` that a vessel's widened footprint touches.
+    """Cells ``(tile, layer, mmsi, bin, cy, cx)`` that a vessel's widened footprint touches.
 
     For each segment and each vessel (both, so that silences between segments are covered),
-    consecutive positions form links: the box of two positions over the time between them
-    (a lone last position is a link to itself). A link touches every time bin it spans. Event
-    points (``mmsi, start_ts, end_ts, lat, lon``) touch the bins of their period. Per vessel and
-    bin the boxes are merged, widened by ``halo_m`` (longitude at the box's highest latitude),
-    and cut into ``cell_deg`` cells (longitudes wrap at the antimeridian).
+    consecutive positions form links: the box of the two positions over the time between them;
+    every position is also a point. A layer (one pair detector) keeps the links whose duration
+    is within its bounds (points when it has no lower bound) and the positions of the events
+    it reads (``uses``, over their period). Per layer, vessel and time bin the boxes are
+    merged, widened by the layer's halo (longitude at the box's highest latitude) and cut into
+    ``cell_deg`` cells (longitudes wrap at the antimeridian).
     """
     bin_us = int(round(bin_h * 3_600_000_000))
     us = pl.col(S.TS).dt.epoch("us")
@@ -282,10 +321,11 @@ def footprint_cells(
             .select(*keys, us.alias("_t"), S.LAT, S.LON)
             .sort([*keys, "_t"])
             .with_columns(nxt[0].alias("_t1"), nxt[1].alias("_lat1"), nxt[2].alias("_lon1"))
+            .drop_nulls("_t1")
             .select(
                 S.MMSI,
                 pl.col("_t").alias("t0"),
-                pl.coalesce("_t1", "_t").alias("t1"),
+                pl.col("_t1").alias("t1"),
                 pl.min_horizontal(S.LAT, "_lat1").alias("lat0"),
                 pl.max_horizontal(S.LAT, "_lat1").alias("lat1"),
                 pl.min_horizontal(S.LON, "_lon1").alias("lon0"),
@@ -293,77 +333,111 @@ def footprint_cells(
             )
         )
 
-    parts = [links([S.MMSI]), links([S.MMSI, S.SEGMENT_ID])]
-    if event_points.height:
-        parts.append(
-            event_points.lazy()
-            .drop_nulls([S.LAT, S.LON, S.START_TS])
-            .select(
-                pl.col(S.MMSI).cast(pl.UInt32),
-                pl.col(S.START_TS).dt.epoch("us").alias("t0"),
-                pl.coalesce(S.END_TS, S.START_TS).dt.epoch("us").alias("t1"),
-                pl.col(S.LAT).alias("lat0"),
-                pl.col(S.LAT).alias("lat1"),
-                pl.col(S.LON).alias("lon0"),
-                pl.col(S.LON).alias("lon1"),
-            )
-        )
+    all_links = pl.concat([links([S.MMSI]), links([S.MMSI, S.SEGMENT_ID])]).collect()
+    points = tracks.select(
+        S.MMSI,
+        us.alias("t0"),
+        us.alias("t1"),
+        pl.col(S.LAT).alias("lat0"),
+        pl.col(S.LAT).alias("lat1"),
+        pl.col(S.LON).alias("lon0"),
+        pl.col(S.LON).alias("lon1"),
+    )
     n_lon = round(360 / cell_deg)
     n_lat = round(180 / cell_deg)
-    dlat = 1.05 * halo_m / _METERS_PER_DEG  # 5 % margin over the spherical bound
-    top = (pl.max_horizontal(pl.col("lat0").abs(), pl.col("lat1").abs()) + dlat).clip(0, 89.9)
-    dlon = dlat / top.radians().cos()
-    boxes = (
-        pl.concat(parts)
-        .filter(pl.col("t1") >= pl.col("t0"))
-        .with_columns(
-            pl.int_ranges(pl.col("t0") // bin_us, pl.col("t1") // bin_us + 1).alias("bin")
+    out: list[pl.LazyFrame] = []
+    for i, layer in enumerate(layers):
+        dt = pl.col("t1") - pl.col("t0")
+        keep = pl.lit(True)
+        if layer.min_link_s is not None:
+            keep = keep & (dt >= layer.min_link_s * 1e6)
+        if layer.max_link_s is not None:
+            keep = keep & (dt <= layer.max_link_s * 1e6)
+        parts = [all_links.lazy().filter(keep)]
+        if layer.min_link_s is None:
+            parts.append(points.lazy())
+        if layer.uses:
+            parts.append(
+                events.lazy()
+                .filter(pl.col(S.EVENT_TYPE).is_in(list(layer.uses)))
+                .drop_nulls([S.LAT, S.LON, S.START_TS])
+                .select(
+                    pl.col(S.MMSI).cast(pl.UInt32),
+                    pl.col(S.START_TS).dt.epoch("us").alias("t0"),
+                    pl.coalesce(S.END_TS, S.START_TS).dt.epoch("us").alias("t1"),
+                    pl.col(S.LAT).alias("lat0"),
+                    pl.col(S.LAT).alias("lat1"),
+                    pl.col(S.LON).alias("lon0"),
+                    pl.col(S.LON).alias("lon1"),
+                )
+            )
+        dlat = 1.05 * layer.halo_m / _METERS_PER_DEG  # 5 % margin over the spherical bound
+        top = (pl.max_horizontal(pl.col("lat0").abs(), pl.col("lat1").abs()) + dlat).clip(0, 89.9)
+        dlon = dlat / top.radians().cos()
+        wide = pl.col("cx1") - pl.col("cx0") + 1 >= n_lon
+        boxes = (
+            pl.concat(parts)
+            .filter(pl.col("t1") >= pl.col("t0"))
+            .with_columns(
+                pl.int_ranges(pl.col("t0") // bin_us, pl.col("t1") // bin_us + 1).alias("bin")
+            )
+            .explode("bin")
+            .group_by(S.MMSI, "bin")
+            .agg(pl.min("lat0"), pl.max("lat1"), pl.min("lon0"), pl.max("lon1"))
+            .with_columns(
+                ((pl.col("lat0") - dlat + 90) / cell_deg).floor().clip(0, n_lat - 1).alias("cy0"),
+                ((pl.col("lat1") + dlat + 90) / cell_deg).floor().clip(0, n_lat - 1).alias("cy1"),
+                ((pl.col("lon0") - dlon + 180) / cell_deg).floor().alias("cx0"),
+                ((pl.col("lon1") + dlon + 180) / cell_deg).floor().alias("cx1"),
+            )
+            .with_columns(
+                pl.when(wide).then(pl.lit(0.0)).otherwise(pl.col("cx0")).alias("cx0"),
+                pl.when(wide).then(pl.lit(float(n_lon - 1))).otherwise(pl.col("cx1")).alias("cx1"),
+            )
+            .with_columns(
+                pl.col("cy0", "cy1", "cx0", "cx1").cast(pl.Int64),
+                (pl.col("lat0") - dlat).alias("y0"),
+                (pl.col("lat1") + dlat).alias("y1"),
+                pl.when(wide | (pl.col("lon0") - dlon < -180) | (pl.col("lon1") + dlon > 180))
+                .then(pl.lit(-1e9))
+                .otherwise(pl.col("lon0") - dlon)
+                .alias("x0"),
+                pl.when(wide | (pl.col("lon0") - dlon < -180) | (pl.col("lon1") + dlon > 180))
+                .then(pl.lit(1e9))
+                .otherwise(pl.col("lon1") + dlon)
+                .alias("x1"),
+            )
         )
-        .explode("bin")
-        .group_by(S.MMSI, "bin")
-        .agg(pl.min("lat0"), pl.max("lat1"), pl.min("lon0"), pl.max("lon1"))
-        .with_columns(
-            ((pl.col("lat0") - dlat + 90) / cell_deg).floor().clip(0, n_lat - 1).alias("cy0"),
-            ((pl.col("lat1") + dlat + 90) / cell_deg).floor().clip(0, n_lat - 1).alias("cy1"),
-            ((pl.col("lon0") - dlon + 180) / cell_deg).floor().alias("cx0"),
-            ((pl.col("lon1") + dlon + 180) / cell_deg).floor().alias("cx1"),
+        out.append(
+            boxes.with_columns(pl.int_ranges("cy0", pl.col("cy1") + 1).alias("cy"))
+            .explode("cy")
+            .with_columns(pl.int_ranges("cx0", pl.col("cx1") + 1).alias("cx"))
+            .explode("cx")
+            .with_columns((pl.col("cx") % n_lon).alias("cx"))  # wrap at the antimeridian
+            .select(
+                pl.concat_str(
+                    [
+                        (pl.col("bin") // tile_bins).cast(pl.String),
+                        (pl.col("cy") // tile_cells).cast(pl.String),
+                        (pl.col("cx") // tile_cells).cast(pl.String),
+                    ],
+                    separator="_",
+                ).alias(_TILE),
+                pl.lit(i, dtype=pl.Int16).alias("layer"),
+                S.MMSI,
+                "bin",
+                "cy",
+                "cx",
+                "y0",
+                "y1",
+                "x0",
+                "x1",
+            )
+            .unique()
         )
-        .with_columns(
-            pl.when(pl.col("cx1") - pl.col("cx0") + 1 >= n_lon)
-            .then(pl.lit(0.0))
-            .otherwise(pl.col("cx0"))
-            .alias("cx0"),
-            pl.when(pl.col("cx1") - pl.col("cx0") + 1 >= n_lon)
-            .then(pl.lit(float(n_lon - 1)))
-            .otherwise(pl.col("cx1"))
-            .alias("cx1"),
-        )
-        .with_columns(pl.col("cy0", "cy1", "cx0", "cx1").cast(pl.Int64))
-    )
-    cells = (
-        boxes.with_columns(pl.int_ranges("cy0", pl.col("cy1") + 1).alias("cy"))
-        .explode("cy")
-        .with_columns(pl.int_ranges("cx0", pl.col("cx1") + 1).alias("cx"))
-        .explode("cx")
-        .with_columns((pl.col("cx") % n_lon).alias("cx"))  # wrap at the antimeridian
-        .select(
-            pl.concat_str(
-                [
-                    (pl.col("bin") // tile_bins).cast(pl.String),
-                    (pl.col("cy") // tile_cells).cast(pl.String),
-                    (pl.col("cx") // tile_cells).cast(pl.String),
-                ],
-                separator="_",
-            ).alias(_TILE),
-            S.MMSI,
-            "bin",
-            "cy",
-            "cx",
-        )
-        .unique()
-        .sort(_TILE, S.MMSI, "bin", "cy", "cx")
-    )
-    return cells.collect()
+    if not out:
+        return pl.DataFrame()
+    return pl.concat(out).sort(_TILE, "layer", S.MMSI, "bin", "cy", "cx").collect()
 
 
 def vessel_stage(
@@ -372,7 +446,7 @@ def vessel_stage(
     zones: Any,
     profile: Any,
     plan: PartitionPlan,
-    halo_m: float,
+    layers: list[Layer],
 ) -> dict[str, Any]:
     """Step 2 for one MMSI bucket: zone labels, per-vessel detectors, footprint cells."""
     from vessels.events import detect_events
@@ -385,16 +459,12 @@ def vessel_stage(
     _write(labelled, _url(work, "tracks", f"{_BUCKET}={bucket}", "part-0.parquet"))
     events = detect_events(labelled, zones, profile, types=_types("vessel"))
     _write(events, _url(work, "events_vessel", f"{_BUCKET}={bucket}", "part-0.parquet"))
-    uses = {u for d in _pair_records() for u in d.uses}
-    points = events.filter(pl.col(S.EVENT_TYPE).is_in(sorted(uses))).select(
-        S.MMSI, S.START_TS, S.END_TS, S.LAT, S.LON
-    )
     n_cells = 0
-    if _pair_records():
+    if layers:
         cells = footprint_cells(
             labelled,
-            points,
-            halo_m=halo_m,
+            events,
+            layers,
             bin_h=plan.bin_h,
             cell_deg=plan.cell_deg,
             tile_bins=plan.tile_bins,
@@ -430,8 +500,15 @@ def tile_stage(tile: str, work: str) -> pl.DataFrame:
     right = cells.rename({S.MMSI: "b"})
     return (
         cells.rename({S.MMSI: "a"})
-        .join(right, on=["bin", "cy", "cx"])
-        .filter(pl.col("a") < pl.col("b"))
+        .join(right, on=["layer", "bin", "cy", "cx"], suffix="_b")
+        # the widened boxes overlap (a box at the antimeridian spans every longitude)
+        .filter(
+            (pl.col("a") < pl.col("b"))
+            & (pl.col("y0") <= pl.col("y1_b"))
+            & (pl.col("y0_b") <= pl.col("y1"))
+            & (pl.col("x0") <= pl.col("x1_b"))
+            & (pl.col("x0_b") <= pl.col("x1"))
+        )
         .select("a", "b")
         .unique()
         .sort("a", "b")
@@ -562,12 +639,17 @@ def execute(
     )
     timed("partition", t)
     cfg = profile.detector_config() if hasattr(profile, "detector_config") else DetectorConfig()
-    halo = max([pair_halo_m(d.event_type, cfg.section(d.event_type)) for d in _pair_records()] or [0])
+    layers = pair_layers(cfg)
     bucket_zones = executor.share(zones)
     t = time.perf_counter()
     vstats = executor.map(
-        vessel_stage, present, work=work, zones=bucket_zones, profile=profile, plan=plan,
-        halo_m=halo,
+        vessel_stage,
+        present,
+        work=work,
+        zones=bucket_zones,
+        profile=profile,
+        plan=plan,
+        layers=layers,
     )
     timed("vessel_stage", t)
     t = time.perf_counter()
@@ -637,7 +719,7 @@ def execute(
             "buckets": n_buckets,
             "pair_buckets": n_pair_buckets,
             "candidate_pairs": n_pairs,
-            "halo_m": halo,
+            "halo_m": {la.event_type: la.halo_m for la in layers},
             "bucket_rows_max": max((s["positions"] for s in vstats), default=0),
             "footprint_cells": sum(s["footprint_cells"] for s in vstats),
         },
