@@ -24,6 +24,7 @@ Prints one JSON line (``rows``, ``wall_s``, ``peak_rss_gb``, planted vs found).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -156,10 +157,8 @@ class _Peak:
             try:
                 procs = [self.proc, *self.proc.children(recursive=True)]
                 for p in procs:
-                    try:
+                    with contextlib.suppress(Exception):  # a worker may exit meanwhile
                         total += p.memory_info().rss
-                    except Exception:
-                        pass
             except Exception:
                 pass
             self.peak = max(self.peak, total)

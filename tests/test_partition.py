@@ -122,7 +122,7 @@ def test_week_as_daily_files_equals_one_file(week):
 
 
 def test_multi_day_simulation_identical_on_dask(week, client):
-    whole, files = week
+    _whole, files = week
     base = run(files, profile="default", map=False)
     dask = run(files, profile="default", map=False, executor=client, buckets=4)
     _same(base, dask, "week dask")

@@ -311,7 +311,7 @@ def footprint_cells(
     merged, widened by the layer's halo (longitude at the box's highest latitude) and cut into
     ``cell_deg`` cells (longitudes wrap at the antimeridian).
     """
-    bin_us = int(round(bin_h * 3_600_000_000))
+    bin_us = round(bin_h * 3_600_000_000)
     us = pl.col(S.TS).dt.epoch("us")
 
     def links(keys: list[str]) -> pl.LazyFrame:
@@ -690,10 +690,7 @@ def execute(
     )
     timed("score_stage", t)
     t = time.perf_counter()
-    if present:
-        events = sort_events(_all_events(work).collect())
-    else:
-        events = S.empty_events()
+    events = sort_events(_all_events(work).collect()) if present else S.empty_events()
     from vessels.risk import score as _score
 
     empty = _score(S.empty_events(), None, profile)

@@ -444,9 +444,10 @@ def finish(
             continue
         elif name == S.DURATION_H and name not in names:
             base.append(
-                ((pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_microseconds() * _inverse(3.6e9)).alias(
-                    name
-                )
+                (
+                    (pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_microseconds()
+                    * _inverse(3.6e9)
+                ).alias(name)
                 if S.START_TS in names and S.END_TS in names
                 else pl.lit(None, dtype=dtype).alias(name)
             )
