@@ -148,6 +148,17 @@ def test_cli_bad_scheduler_is_a_clear_error(tmp_path, capsys):
     assert "--work-dir" in capsys.readouterr().err
 
 
+def test_work_dir_of_an_earlier_run_refused(tmp_path):
+    src = SAMPLES / "pacific-eez" / "ais.csv"
+    url = f"file://{tmp_path / 'work'}"
+    base = run(src, map=False)
+    first = run(src, map=False, executor="out-of-core", buckets=2, work_dir=url)
+    _same(base, first, "file:// work dir")
+    assert (tmp_path / "work" / "tracks").is_dir()  # a given work_dir is kept
+    with pytest.raises(ConfigError, match="not empty"):
+        run(src, map=False, executor="out-of-core", work_dir=url)
+
+
 def test_buckets_without_executor_refused():
     with pytest.raises(ConfigError, match="partitioned"):
         run(SAMPLES / "pacific-eez" / "ais.csv", buckets=4)

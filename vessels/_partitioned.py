@@ -14,11 +14,27 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
+from vessels.errors import ConfigError as P_ConfigError
 from vessels.executors import executor_for
 from vessels.ingestion import ingest
 from vessels.outputs import atomic_path
 from vessels.partition import PartitionPlan, execute
 from vessels.risk import Profile, ScoreResult
+
+
+def _require_empty(work: str) -> None:
+    """A work directory of an earlier run would mix its files into this one: refuse it."""
+    if "://" not in work or work.startswith("file://"):
+        local = Path(work.removeprefix("file://"))
+        local.mkdir(parents=True, exist_ok=True)
+        if any(local.iterdir()):
+            raise P_ConfigError(f"work directory {work} is not empty (use a new one per run)")
+        return
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(work)
+    if fs.exists(path) and fs.ls(path):
+        raise P_ConfigError(f"work directory {work} is not empty (use a new one per run)")
 
 
 def run_partitioned(
@@ -50,10 +66,8 @@ def run_partitioned(
     with executor_for(executor) as ex, tempfile.TemporaryDirectory(prefix="vessels-") as tmp:
         assert ex is not None
         work = str(work_dir) if work_dir is not None else str(Path(tmp) / "work")
-        if work_dir is not None and "://" not in work:
-            Path(work).mkdir(parents=True, exist_ok=True)
-            if any(Path(work).iterdir()):
-                raise P.ConfigError(f"work directory {work} is not empty")
+        if work_dir is not None:
+            _require_empty(work)
         with P._timed(timings, "ingest", memory):
             ingested = ingest(inputs, Path(tmp) / S.INGEST_POSITIONS_FILE, **ingest_options)
         with P._timed(timings, "zones", memory):
