@@ -148,7 +148,8 @@ def resolve(executor: Any) -> Executor | None:
             f"--scheduler {executor!r}: expected in-process, out-of-core, local:N or "
             "tcp://HOST:PORT"
         )
-    if type(executor).__name__ == "Client" and hasattr(executor, "scheduler_info"):
+    kind = type(executor)
+    if kind.__name__ == "Client" and kind.__module__.startswith("distributed"):
         return DaskExecutor(executor)
     raise TypeError(
         "executor must be None, 'in-process', 'out-of-core', 'local:N', 'tcp://HOST:PORT', a "

@@ -606,7 +606,7 @@ def execute(
     ``executor`` is a :class:`vessels.executors.Executor` (``map`` a function over items);
     ``work_dir`` a directory or fsspec URL that every worker reads and writes.
     """
-    from vessels.events import DetectorConfig, sort_events
+    from vessels.events import DetectorConfig, DetectorSettings, sort_events
 
     plan = plan or PartitionPlan()
     timings = timings if timings is not None else {}
@@ -638,7 +638,7 @@ def execute(
         else []
     )
     timed("partition", t)
-    cfg = profile.detector_config() if hasattr(profile, "detector_config") else DetectorConfig()
+    cfg = profile.detector_config() if isinstance(profile, DetectorSettings) else DetectorConfig()
     layers = pair_layers(cfg)
     bucket_zones = executor.share(zones)
     t = time.perf_counter()
