@@ -17,7 +17,7 @@ from vessels import schema as S
 from vessels.errors import ConfigError as P_ConfigError
 from vessels.executors import executor_for
 from vessels.ingestion import ingest
-from vessels.outputs import atomic_path
+from vessels.outputs import atomic_path, scratch_dir
 from vessels.partition import PartitionPlan, execute
 from vessels.risk import Profile, ScoreResult
 
@@ -63,7 +63,10 @@ def run_partitioned(
             f"--scheduler {executor}: give --work-dir, a directory or URL (s3://, gs://, ...) "
             "that the scheduler's workers can read and write"
         )
-    with executor_for(executor) as ex, tempfile.TemporaryDirectory(prefix="vessels-") as tmp:
+    with (
+        executor_for(executor) as ex,
+        tempfile.TemporaryDirectory(prefix="vessels-", dir=scratch_dir(out)) as tmp,
+    ):
         assert ex is not None
         work = str(work_dir) if work_dir is not None else str(Path(tmp) / "work")
         if work_dir is not None:
@@ -136,6 +139,7 @@ def run_partitioned(
             zones=zone_layer,
             summary=summary,
             profile=prof,
+            identity_history=ingested.identity_history,
         )
         if out is not None:
             result.write(
