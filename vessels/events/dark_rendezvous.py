@@ -477,6 +477,5 @@ DETECTOR = register(
         doc="an AIS gap overlapping another vessel's gap or loitering nearby (AIS off to meet)",
         risk_rules=("dark_rendezvous",),
         uses=(S.LOITERING,),
-        scope="pair",
     )
 )

@@ -606,6 +606,5 @@ DETECTOR = register(
         },
         doc="two vessels close together at low speed for hours, away from port (transshipment?)",
         risk_rules=("encounter",),
-        scope="pair",
     )
 )
