@@ -10,8 +10,14 @@ and port), computed without any per-row Python:
   window of ``w`` hours *centred* on the position (``w/2`` before and after, same segment).
 - ``straightness_<w>``: mean resultant length of the unit course vectors over the window, in
   [0, 1]: 1 on a straight line, near 0 when the vessel turns back and forth or circles.
-- ``turn_deg_<w>``: sum of absolute course changes over the window (a purse-seine set turns
-  360 degrees in 15-30 min).
+- ``turn_net_deg_<w>``: absolute value of the sum of *signed* course changes over the window (a
+  purse-seine set closes a 360-degree circle in 15-30 min; the random COG jitter of a straight
+  track cancels out, where a sum of absolute changes would grow with the reporting rate).
+- ``extent_m_<w>``: diagonal of the window's latitude/longitude box in metres: a few tens of
+  metres for a moored or anchored vessel (GPS noise, swinging), hundreds to thousands for a
+  drifting one (a drifting gillnet or a longline soak moves with the current).
+- ``drift_extent_m_<w>``: the same box over the window's positions slower than ``DRIFT_MAX_KN``
+  only, so that steaming before or after a drift does not count as drifting.
 - ``slow_frac_<w>``: share of the window's positions below ``slow_kn`` (drifting or stationary).
 - ``local_solar_h``: local solar hour (UTC hour + lon / 15), and ``is_night``.
 
@@ -41,12 +47,13 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import initial_bearing_deg
-from vessels.events._common import ENGINE, SEG, prev_in
+from vessels.events._common import DEG_M, ENGINE, SEG, prev_in
 
 __all__ = [
     "COURSE_DEG",
     "SPEED_KN",
     "WINDOW_KEY",
+    "centred_extreme",
     "centred_mean",
     "centred_sum",
     "feature_names",
@@ -66,6 +73,8 @@ COURSE_DEG = "course_deg"
 WINDOW_KEY = "_wkey"
 #: Below this a position counts as drifting or stationary in ``slow_frac_<w>`` (knots).
 SLOW_KN = 1.0
+#: Positions at most this fast make the ``drift_extent_m_<w>`` box (knots).
+DRIFT_MAX_KN = 2.0
 
 
 def speed_kn_expr() -> pl.Expr:
@@ -107,8 +116,10 @@ def feature_names(scales_h: Sequence[float]) -> list[str]:
             f"speed_mean_kn_{s}",
             f"speed_std_kn_{s}",
             f"straightness_{s}",
-            f"turn_deg_{s}",
+            f"turn_net_deg_{s}",
             f"slow_frac_{s}",
+            f"extent_m_{s}",
+            f"drift_extent_m_{s}",
         ]
     return names
 
@@ -161,11 +172,34 @@ def centred_sum(x: pl.Expr, half_s: float, key: str = WINDOW_KEY) -> pl.Expr:
     return back + fwd - x
 
 
+def centred_extreme(x: pl.Expr, half_s: float, *, largest: bool, key: str = WINDOW_KEY) -> pl.Expr:
+    """Minimum (or maximum) of ``x`` within ``half_s`` seconds before or after (inclusive)."""
+    w = f"{max(int(half_s), 0)}i"
+    if largest:
+        back = x.rolling_max_by(pl.col(key), window_size=w, closed="both")
+        fwd = x.reverse().rolling_max_by(-pl.col(key).reverse(), window_size=w, closed="both")
+        return pl.max_horizontal(back, fwd.reverse())
+    back = x.rolling_min_by(pl.col(key), window_size=w, closed="both")
+    fwd = x.reverse().rolling_min_by(-pl.col(key).reverse(), window_size=w, closed="both")
+    return pl.min_horizontal(back, fwd.reverse())
+
+
 def centred_mean(x: pl.Expr, half_s: float, key: str = WINDOW_KEY) -> pl.Expr:
     """Mean of ``x`` (nulls ignored) within ``half_s`` seconds before or after."""
     valid = x.is_not_null().cast(pl.Float64)
     n = centred_sum(valid, half_s, key)
     return pl.when(n > 0).then(centred_sum(x.fill_null(0.0), half_s, key) / n)
+
+
+def _extent_m(half_s: float, where: pl.Expr | None = None) -> pl.Expr:
+    """Diagonal in metres of the lat/lon box of the window's positions (those ``where`` is true;
+    flat-earth, fine for a few km; 0 when no position qualifies)."""
+    lat = pl.col(S.LAT) if where is None else pl.when(where).then(pl.col(S.LAT))
+    lon = pl.col(S.LON) if where is None else pl.when(where).then(pl.col(S.LON))
+    dlat = centred_extreme(lat, half_s, largest=True) - centred_extreme(lat, half_s, largest=False)
+    dlon = centred_extreme(lon, half_s, largest=True) - centred_extreme(lon, half_s, largest=False)
+    east = dlon * DEG_M * pl.col(S.LAT).radians().cos()
+    return (east.pow(2) + (dlat * DEG_M).pow(2)).sqrt().fill_null(0.0)
 
 
 def with_fishing_features(
@@ -193,7 +227,7 @@ def with_fishing_features(
     )
     # course change between consecutive fixes (COG if reported, else bearings); 0 at a start
     course = pl.col(COURSE_DEG)
-    dcourse = ((course - prev_in(course) + 540.0) % 360.0 - 180.0).abs()
+    dcourse = (course - prev_in(course) + 540.0) % 360.0 - 180.0  # signed, in [-180, 180)
     rad = course.radians()
     sp = pl.col(SPEED_KN)
     lf = lf.with_columns(
@@ -225,10 +259,12 @@ def with_fishing_features(
             .then((cx.pow(2) + cy.pow(2)).sqrt() / nc)
             .clip(0.0, 1.0)
             .alias(f"straightness_{s}"),
-            centred_sum(pl.col("_dc"), half).alias(f"turn_deg_{s}"),
+            centred_sum(pl.col("_dc"), half).abs().alias(f"turn_net_deg_{s}"),
             pl.when(nsp > 0)
             .then(centred_sum(pl.col("_slow").fill_null(0.0), half) / nsp)
             .alias(f"slow_frac_{s}"),
+            _extent_m(half).alias(f"extent_m_{s}"),
+            _extent_m(half, pl.col(SPEED_KN) <= DRIFT_MAX_KN).alias(f"drift_extent_m_{s}"),
         ]
     return (
         lf.with_columns(cols)

@@ -5,18 +5,30 @@ Each gear has a behaviour score in [0, 1] built from the features of
 are parameters of :class:`FishingScoreConfig` (each with its source). The position's score is
 the strongest behaviour, damped by what the vessel declares itself to be::
 
-    fishing_score = type_factor(ship_type) * max(trawl, longline_set, seine_set, soak)
+    fishing_score = type_factor(ship_type) * max(trawl, haul, seine_set, soak)
 
-- **trawl** (and hauling gear): sustained 1.5-5.5 kn over ``mid_window_h`` with a steady speed;
-  full score only with turns (tows end in a turn), 70 % on a straight tow.
-- **longline set**: 5-10 kn in a straight line, on a trip whose ``long_window_h`` also holds
-  drifting (soak) time, away from the coast; the slow haul and the soak score as *soak*.
-- **purse-seine set**: a closing circle (>= ``circle_turn_deg`` of turning within
-  ``short_window_h``) at 4 kn or more; the pursing drift after it scores as *soak*.
-- **soak** (gillnets and pangas, longline soak, purse-seine pursing, squid jigging): drifting or
-  stationary (mean < 1-2 kn over ``mid_window_h``) at sea, at least ``soak_min_shore_km`` from
-  the coast, not self-reported at anchor or moored; a night bonus (squid jigging and totoaba
-  gillnets are night fisheries).
+- **trawl** (and slow hauling of longlines and gillnets): 1.5-5.5 kn sustained over
+  ``mid_window_h`` at a steady speed; full score only with turns (tows end in a turn), 70 % on a
+  straight tow.
+- **haul / set** (gillnets set at 2-3 kn and hauled at 1-2 kn for 20-60 min): 0.5-3 kn at a
+  steady speed over ``short_window_h``, away from the coast; ``haul_factor`` of a full score.
+- **purse-seine set**: a closing circle (net turning of >= ``circle_turn_deg`` within
+  ``short_window_h``) at 4 kn or more.
+- **soak** (gillnets and pangas, longline soak, purse-seine pursing, squid jigging): slow (mean
+  below 1-2 kn over ``short_window_h``) *and drifting* (the slow positions of the
+  ``mid_window_h`` window span at least ``soak_extent_m``: a moored or anchored boat stays within
+  tens of metres) at sea, at least ``soak_min_shore_km`` from the coast, not self-reported at
+  anchor or moored (status 1, 5), not in a port or anchorage when the positions carry
+  ``in_port`` / ``at_anchorage``, and not at the vessel's own *berth*: the ~1 km cell
+  (``berth_cell_deg``) where the segment spends the most slow time, when that is at least
+  ``berth_min_h`` and within ``stationary_min_shore_km`` of the coast (GFW learns anchorages from
+  where vessels stop; this is the per-vessel version, which needs no port layer). A vessel that
+  does not drift counts only at night and at least ``stationary_min_shore_km`` offshore (squid
+  jigging). By day the soak score is ``soak_day_factor`` (night fisheries: squid, totoaba).
+- **Longline sets** (5-10 kn in a straight line) are not scored on purpose: on AIS they look
+  exactly like steaming to and from the grounds, which a longliner does at the same speeds on the
+  same trip; calling them fishing makes every transit fishing. A longline trip is detected by its
+  soak and its slow haul. GFW's classifier, with far more features, has 78 % recall on longliners.
 
 ``type_factor``: 1 for AIS type 30 (fishing); ``unknown_type_factor`` for no or 0 type, so that
 an undeclared vessel reaches the threshold only with strong, sustained behaviour; small craft
@@ -25,11 +37,12 @@ cargo and tankers (60-89) 0: a merchant ship is never called fishing; other decl
 (tugs, pilots, law enforcement, ...) ``other_type_factor``.
 
 **VMS mode.** A segment whose median interval between fixes exceeds ``vms_min_median_dt_min``
-(VMS reports every 1-4 h; satellite AIS has holes of hours) cannot show tows, circles or the
-set/soak pattern: its score is the at-sea slow-speed rule of the VMS literature (dafishr's
-speed mixture puts hauling below ~2.4 kn on Mexican VMS; GFW trawlers 2-5 kn):
-``band(speed, -1, 0, vms_speed_full_kn, vms_speed_zero_kn)`` away from the coast, using the
-reported speed when there is one, else the implied speed between fixes.
+(VMS reports every 1-4 h; satellite AIS has holes of hours) cannot show tows, circles or
+drifting within a window: its score is the at-sea slow-speed rule of the VMS literature
+(dafishr's speed mixture puts hauling below ~2.4 kn on Mexican VMS; GFW trawlers 2-5 kn):
+full up to ``vms_speed_kn[0]``, zero from ``vms_speed_kn[1]``, away from the coast, using the
+reported speed when there is one, else the implied speed between fixes; a fix that has not
+moved from the previous one (``vms_min_move_m``) is a boat at a berth or at anchor.
 
 Examples
 --------
@@ -59,6 +72,7 @@ __all__ = [
     "FISHING_BEHAVIOUR",
     "FISHING_SCORE",
     "FishingScoreConfig",
+    "at_berth_expr",
     "band",
     "ramp",
     "type_factor_expr",
@@ -66,10 +80,12 @@ __all__ = [
 ]
 
 FISHING_SCORE = "fishing_score"
-#: Name of the column holding the behaviour that gave the score (``trawl``, ``longline_set``,
+#: Name of the column holding the behaviour that gave the score (``trawl``, ``haul``,
 #: ``seine_set``, ``soak``, ``vms_slow``; null when the score is 0).
 FISHING_BEHAVIOUR = "fishing_behaviour"
-BEHAVIOURS = ("trawl", "longline_set", "seine_set", "soak", "vms_slow")
+BEHAVIOURS = ("trawl", "haul", "seine_set", "soak", "vms_slow")
+#: Optional boolean columns (from a port/anchorage layer) that rule out soaking when true.
+PORT_FLAGS = ("in_port", "at_anchorage")
 
 
 @dataclass(frozen=True)
@@ -78,9 +94,9 @@ class FishingScoreConfig:
 
     Attributes
     ----------
-    short_window_h, mid_window_h, long_window_h : float
-        Centred windows of the features: 0.5 h (a purse-seine set closes in 15-30 min), 2 h (a
-        trawl tow lasts 1-4 h; GFW uses 0.5-24 h windows), 12 h (a longline set-soak-haul cycle).
+    short_window_h, mid_window_h : float
+        Centred windows of the features: 0.5 h (a purse-seine set closes in 15-30 min) and 2 h
+        (a trawl tow lasts 1-4 h, a gillnet soak hours; GFW uses windows of 0.5-24 h).
     trawl_speed_kn : tuple of float
         Trapezoid (zero, full, full, zero) of the 2-h mean speed of towing and hauling:
         1.0 / 2.0 / 5.0 / 6.5 kn (GFW training data: trawlers 2-5 kn).
@@ -89,24 +105,34 @@ class FishingScoreConfig:
         (ours: a steady tow; a vessel accelerating out of port is not towing).
     trawl_straight_factor : float
         Share of the trawl score kept on a perfectly straight track (no turns): 0.7 (ours).
-    longline_speed_kn : tuple of float
-        Trapezoid of the setting speed: 4.0 / 5.0 / 9.0 / 10.5 kn (longliners set at 5-10 kn).
-    longline_min_straightness : tuple of float
-        0.5-h straightness at which the set score starts / is full: 0.8 / 0.95.
-    longline_slow_frac : tuple of float
-        Share of drifting positions in the 12-h window at which the set score starts / is
-        full: 0.05 / 0.2 (a set is followed or preceded by a soak).
-    longline_min_shore_km : float
-        Sets are scored at least this far from the coast: 10 km (ours: longlining is offshore;
-        avoids calling a departure from port a set).
+    haul_speed_kn : tuple of float
+        Trapezoid of the short-window mean speed of setting and hauling nets: 0.5 / 1.0 / 3.0 /
+        4.0 kn (gillnets set at 2-3 kn, hauled at 1-2 kn).
+    haul_max_std_kn : tuple of float
+        Short-window speed standard deviation at which the haul score is full / zero: 0.8 / 1.5.
+    haul_factor : float
+        Score of a full haul/set: 0.8 (ours: short, so weaker evidence than a sustained tow).
     circle_turn_deg : tuple of float
-        Turning within the short window at which the seine score starts / is full: 180 / 300 deg.
+        Net turning within the short window at which the seine score starts / is full:
+        200 / 320 deg (a trawler's turn between tows is ~180 deg).
     circle_min_speed_kn : tuple of float
         Short-window mean speed at which the seine score starts / is full: 4 / 6 kn (the net is
         set at speed).
     soak_speed_kn : tuple of float
         2-h mean speed at which the soak score is full / zero: 1.0 / 2.0 kn (drifting gillnets,
         longline soak and purse-seine pursing at 0-1 kn).
+    soak_extent_m : tuple of float
+        Span of the 2-h window's box at which a slow vessel starts / fully counts as drifting:
+        150 / 400 m (ours: GPS noise and an anchor swing stay within ~100 m; a boat drifting at
+        0.3 kn moves 1.1 km in 2 h).
+    stationary_min_shore_km : float
+        A slow vessel that does not drift counts as soaking only at night and at least this far
+        from the coast: 20 km (ours: squid jiggers at night offshore; anchorages lie closer in).
+    berth_cell_deg : float
+        Cell size of the berth search: 0.01 deg (~1 km); the berth is its cell and the 8 around.
+    berth_min_h : float
+        Slow time in one cell that makes it the vessel's berth: 6 h (ours: longer than a visible
+        gillnet soak; a night's squid jigging far offshore is exempt by the shore rule).
     soak_min_shore_km : tuple of float
         Distance from the coast at which the soak score starts / is full: 0.5 / 2.0 km (ours:
         boats at a berth or moored off a beach are not soaking).
@@ -115,7 +141,7 @@ class FishingScoreConfig:
     night_start_h, night_end_h : float
         Local solar hours counted as night: 19-6.
     min_window_positions : float
-        Positions needed in the 2-h window for trawl and soak: 3 (ours: sustained behaviour).
+        Positions needed in the 2-h window for trawl, haul and soak: 3 (ours: sustained).
     unknown_type_factor : float
         Multiplier for vessels without a ship type: 0.6 (only strong, sustained behaviour
         reaches 0.5).
@@ -131,21 +157,26 @@ class FishingScoreConfig:
     vms_min_shore_km : tuple of float
         In VMS mode, distance from the coast at which the score starts / is full: 2 / 5 km (ours;
         dafishr drops positions within 0.15 deg of a port).
+    vms_min_move_m : tuple of float
+        In VMS mode, distance from the previous fix at which the score starts / is full:
+        100 / 300 m (a boat at a berth or at anchor does not move between fixes hours apart).
     """
 
     short_window_h: float = 0.5
     mid_window_h: float = 2.0
-    long_window_h: float = 12.0
     trawl_speed_kn: tuple[float, float, float, float] = (1.0, 2.0, 5.0, 6.5)
     trawl_max_std_kn: tuple[float, float] = (1.2, 2.5)
     trawl_straight_factor: float = 0.7
-    longline_speed_kn: tuple[float, float, float, float] = (4.0, 5.0, 9.0, 10.5)
-    longline_min_straightness: tuple[float, float] = (0.8, 0.95)
-    longline_slow_frac: tuple[float, float] = (0.05, 0.2)
-    longline_min_shore_km: float = 10.0
-    circle_turn_deg: tuple[float, float] = (180.0, 300.0)
+    haul_speed_kn: tuple[float, float, float, float] = (0.5, 1.0, 3.0, 4.0)
+    haul_max_std_kn: tuple[float, float] = (0.8, 1.5)
+    haul_factor: float = 0.8
+    circle_turn_deg: tuple[float, float] = (200.0, 320.0)
     circle_min_speed_kn: tuple[float, float] = (4.0, 6.0)
     soak_speed_kn: tuple[float, float] = (1.0, 2.0)
+    soak_extent_m: tuple[float, float] = (150.0, 400.0)
+    stationary_min_shore_km: float = 20.0
+    berth_cell_deg: float = 0.01
+    berth_min_h: float = 6.0
     soak_min_shore_km: tuple[float, float] = (0.5, 2.0)
     soak_day_factor: float = 0.8
     night_start_h: float = 19.0
@@ -157,6 +188,7 @@ class FishingScoreConfig:
     vms_min_median_dt_min: float = 20.0
     vms_speed_kn: tuple[float, float] = (3.5, 5.0)
     vms_min_shore_km: tuple[float, float] = (2.0, 5.0)
+    vms_min_move_m: tuple[float, float] = (100.0, 300.0)
 
 
 def ramp(x: pl.Expr, zero: float, full: float) -> pl.Expr:
@@ -201,6 +233,46 @@ def type_factor_expr(cfg: FishingScoreConfig) -> pl.Expr:
     )
 
 
+def at_berth_expr(frame: pl.DataFrame, cfg: FishingScoreConfig, speed: pl.Expr) -> pl.Series:
+    """True for positions in the cell (or the 8 around) where their segment spends the most slow
+    time, when that is at least ``berth_min_h`` and near the coast (see the module docstring)."""
+    size = cfg.berth_cell_deg
+    cells = frame.lazy().select(
+        pl.col(SEG),
+        (pl.col(S.LAT) / size).floor().cast(pl.Int64).alias("_clat"),
+        (pl.col(S.LON) / size).floor().cast(pl.Int64).alias("_clon"),
+        pl.when(speed < 1.0)
+        .then(pl.col(S.DT_S).fill_null(0.0).clip(0.0, 3600.0))
+        .otherwise(0.0)
+        .alias("_slow_s"),
+        pl.col(S.SHORE_KM).fill_null(0.0).alias("_shore"),
+    )
+    best = (
+        cells.group_by(SEG, "_clat", "_clon")
+        .agg(pl.col("_slow_s").sum(), pl.col("_shore").mean())
+        .sort(SEG, "_slow_s", "_clat", "_clon", descending=[False, True, False, False])
+        .unique(SEG, keep="first")
+        .filter(
+            (pl.col("_slow_s") >= cfg.berth_min_h * 3600.0)
+            & (pl.col("_shore") < cfg.stationary_min_shore_km)
+        )
+        .select(SEG, pl.col("_clat").alias("_blat"), pl.col("_clon").alias("_blon"))
+    )
+    out = (
+        cells.join(best, on=SEG, how="left", maintain_order="left")
+        .select(
+            (
+                ((pl.col("_clat") - pl.col("_blat")).abs() <= 1)
+                & ((pl.col("_clon") - pl.col("_blon")).abs() <= 1)
+            )
+            .fill_null(False)
+            .alias("_at_berth")
+        )
+        .collect(engine=ENGINE)
+    )
+    return out["_at_berth"]
+
+
 def with_fishing_score_v2(
     frame: pl.DataFrame, cfg: FishingScoreConfig | None = None, *, keep_features: bool = False
 ) -> pl.DataFrame:
@@ -210,11 +282,11 @@ def with_fishing_score_v2(
     ``keep_features`` the feature columns stay (for inspection and benchmarks).
     """
     cfg = cfg or FishingScoreConfig()
-    scales = (cfg.short_window_h, cfg.mid_window_h, cfg.long_window_h)
+    scales = (cfg.short_window_h, cfg.mid_window_h)
     f = with_fishing_features(
         frame, scales, night_start_h=cfg.night_start_h, night_end_h=cfg.night_end_h
     )
-    short, mid, long_ = (scale_label(w) for w in scales)
+    short, mid = (scale_label(w) for w in scales)
     sp = pl.col(SPEED_KN)
     shore = pl.col(S.SHORE_KM).fill_null(1e6)  # no shore layer: distance unknown, taken as far
     status = pl.col(S.NAV_STATUS) if S.NAV_STATUS in f.columns else pl.lit(None, pl.UInt8)
@@ -229,40 +301,53 @@ def with_fishing_score_v2(
         * (cfg.trawl_straight_factor + (1.0 - cfg.trawl_straight_factor) * ramp(turny, 0.0, 0.3))
         * enough.cast(pl.Float64)
     )
-    longline = (
-        band(sp, cfg.longline_speed_kn)
-        * ramp(pl.col(f"straightness_{short}").fill_null(0.0), *cfg.longline_min_straightness)
-        * ramp(pl.col(f"slow_frac_{long_}").fill_null(0.0), *cfg.longline_slow_frac)
-        * (shore >= cfg.longline_min_shore_km).cast(pl.Float64)
-    )
-    seine = ramp(pl.col(f"turn_deg_{short}"), *cfg.circle_turn_deg) * ramp(
+    seine = ramp(pl.col(f"turn_net_deg_{short}"), *cfg.circle_turn_deg) * ramp(
         pl.col(f"speed_mean_kn_{short}").fill_null(0.0), *cfg.circle_min_speed_kn
     )
     night = pl.col("is_night").cast(pl.Float64)
+    in_port = pl.any_horizontal(
+        *[pl.col(c).fill_null(False) for c in PORT_FLAGS if c in f.columns], pl.lit(False)
+    )
+    f = f.with_columns(at_berth_expr(f, cfg, sp).alias("_at_berth"))
+    not_here = (~(at_rest | in_port | pl.col("_at_berth"))).cast(pl.Float64)
+    drifting = ramp(pl.col(f"drift_extent_m_{mid}").fill_null(0.0), *cfg.soak_extent_m)
+    stationary_ok = (pl.col("is_night") & (shore >= cfg.stationary_min_shore_km)).cast(
+        pl.Float64
+    )
     soak = (
-        ramp(pl.col(f"speed_mean_kn_{mid}").fill_null(99.0), *reversed(cfg.soak_speed_kn))
+        ramp(pl.col(f"speed_mean_kn_{short}").fill_null(99.0), *reversed(cfg.soak_speed_kn))
+        * pl.max_horizontal(drifting, stationary_ok)
         * ramp(shore, *cfg.soak_min_shore_km)
-        * (~at_rest).cast(pl.Float64)
+        * not_here
         * enough.cast(pl.Float64)
         * (cfg.soak_day_factor + (1.0 - cfg.soak_day_factor) * night)
+    )
+    haul = (
+        cfg.haul_factor
+        * band(pl.col(f"speed_mean_kn_{short}"), cfg.haul_speed_kn)
+        * ramp(pl.col(f"speed_std_kn_{short}").fill_null(99.0), *reversed(cfg.haul_max_std_kn))
+        * ramp(shore, *cfg.soak_min_shore_km)
+        * not_here
+        * enough.cast(pl.Float64)
     )
     vms = (
         band(sp, (-1.0, 0.0, *cfg.vms_speed_kn))
         * ramp(shore, *cfg.vms_min_shore_km)
-        * (~at_rest).cast(pl.Float64)
+        * ramp(pl.col(S.DIST_M).fill_null(1e9), *cfg.vms_min_move_m)
+        * not_here
     )
     median_dt = pl.col(S.DT_S).median().over(SEG)
     is_vms = (median_dt > cfg.vms_min_median_dt_min * 60.0).fill_null(False)
     lf = f.lazy().with_columns(
         trawl.fill_null(0.0).alias("_b_trawl"),
-        longline.fill_null(0.0).alias("_b_longline_set"),
+        haul.fill_null(0.0).alias("_b_haul"),
         seine.fill_null(0.0).alias("_b_seine_set"),
         soak.fill_null(0.0).alias("_b_soak"),
         vms.fill_null(0.0).alias("_b_vms_slow"),
         is_vms.alias("_vms"),
         type_factor_expr(cfg).alias("_tf"),
     )
-    ais_cols = ["_b_trawl", "_b_longline_set", "_b_seine_set", "_b_soak"]
+    ais_cols = ["_b_trawl", "_b_haul", "_b_seine_set", "_b_soak"]
     best_ais = pl.max_horizontal(*ais_cols)
     best = pl.when(pl.col("_vms")).then(pl.col("_b_vms_slow")).otherwise(best_ais)
     which = (
@@ -272,8 +357,8 @@ def with_fishing_score_v2(
         .then(pl.lit(None, pl.String))
         .when(pl.col("_b_trawl") == best_ais)
         .then(pl.lit("trawl"))
-        .when(pl.col("_b_longline_set") == best_ais)
-        .then(pl.lit("longline_set"))
+        .when(pl.col("_b_haul") == best_ais)
+        .then(pl.lit("haul"))
         .when(pl.col("_b_seine_set") == best_ais)
         .then(pl.lit("seine_set"))
         .otherwise(pl.lit("soak"))
@@ -282,8 +367,10 @@ def with_fishing_score_v2(
     out = lf.with_columns(
         score.alias(FISHING_SCORE),
         pl.when(score > 0).then(which).alias(FISHING_BEHAVIOUR),
-    ).drop("_b_trawl", "_b_longline_set", "_b_seine_set", "_b_soak", "_b_vms_slow", "_vms", "_tf")
+    ).drop(
+        "_b_trawl", "_b_haul", "_b_seine_set", "_b_soak", "_b_vms_slow", "_vms", "_tf", "_at_berth"
+    )
     if not keep_features:
-        drop = [c for c in f.columns if c not in frame.columns]
+        drop = [c for c in f.columns if c not in frame.columns and c != "_at_berth"]
         out = out.drop(drop)
     return out.collect(engine=ENGINE)
