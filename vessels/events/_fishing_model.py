@@ -7,17 +7,18 @@ the strongest behaviour, damped by what the vessel declares itself to be::
 
     fishing_score = type_factor(ship_type) * max(trawl, haul, seine_set, soak)
 
-- **trawl** (and slow hauling of longlines and gillnets): 1.5-5.5 kn sustained over
-  ``mid_window_h`` at a steady speed; full score only with turns (tows end in a turn), 70 % on a
-  straight tow.
+Every AIS-mode behaviour counts only at sea (``at_sea_shore_km`` from the coast).
+
+- **trawl** (and slow hauling of longlines): 1.5-6 kn sustained over ``mid_window_h`` at a
+  steady speed; full score only with turns (tows end in a turn), 70 % on a straight tow.
 - **haul / set** (gillnets set at 2-3 kn and hauled at 1-2 kn for 20-60 min): 0.5-3 kn at a
   steady speed over ``short_window_h``, away from the coast; ``haul_factor`` of a full score.
 - **purse-seine set**: a closing circle (net turning of >= ``circle_turn_deg`` within
-  ``short_window_h``) at 4 kn or more.
+  ``short_window_h``) at 4 kn or more, at least ``circle_shore_km`` offshore.
 - **soak** (gillnets and pangas, longline soak, purse-seine pursing, squid jigging): slow (mean
   below 1-2 kn over ``short_window_h``) *and drifting* (the slow positions of the
   ``mid_window_h`` window span at least ``soak_extent_m``: a moored or anchored boat stays within
-  tens of metres) at sea, at least ``soak_min_shore_km`` from the coast, not self-reported at
+  tens of metres) at sea, at least ``at_sea_shore_km`` from the coast, not self-reported at
   anchor or moored (status 1, 5), not in a port or anchorage when the positions carry
   ``in_port`` / ``at_anchorage``, and not at the vessel's own *berth*: the ~1 km cell
   (``berth_cell_deg``) where the segment spends the most slow time, when that is at least
@@ -42,7 +43,8 @@ drifting within a window: its score is the at-sea slow-speed rule of the VMS lit
 (dafishr's speed mixture puts hauling below ~2.4 kn on Mexican VMS; GFW trawlers 2-5 kn):
 full up to ``vms_speed_kn[0]``, zero from ``vms_speed_kn[1]``, away from the coast, using the
 reported speed when there is one, else the implied speed between fixes; a fix that has not
-moved from the previous one (``vms_min_move_m``) is a boat at a berth or at anchor.
+moved from the previous one (``vms_min_move_m``) is a boat at a berth or at anchor; a vessel
+not declared a fishing vessel also needs the fix before or after to be slow at sea (sustained).
 
 Examples
 --------
@@ -64,7 +66,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from vessels import schema as S
-from vessels.events._common import ENGINE, SEG
+from vessels.events._common import ENGINE, SEG, next_in, prev_in
 from vessels.events._fishing_features import SPEED_KN, scale_label, with_fishing_features
 
 __all__ = [
@@ -99,7 +101,7 @@ class FishingScoreConfig:
         (a trawl tow lasts 1-4 h, a gillnet soak hours; GFW uses windows of 0.5-24 h).
     trawl_speed_kn : tuple of float
         Trapezoid (zero, full, full, zero) of the 2-h mean speed of towing and hauling:
-        1.0 / 2.0 / 5.0 / 6.5 kn (GFW training data: trawlers 2-5 kn).
+        1.0 / 2.0 / 5.5 / 7.0 kn (GFW training data: trawlers 2-5 kn; longline hauls up to 5-6).
     trawl_max_std_kn : tuple of float
         Speed standard deviation over 2 h at which the trawl score is full / zero: 1.2 / 2.5 kn
         (ours: a steady tow; a vessel accelerating out of port is not towing).
@@ -133,9 +135,13 @@ class FishingScoreConfig:
     berth_min_h : float
         Slow time in one cell that makes it the vessel's berth: 6 h (ours: longer than a visible
         gillnet soak; a night's squid jigging far offshore is exempt by the shore rule).
-    soak_min_shore_km : tuple of float
-        Distance from the coast at which the soak score starts / is full: 0.5 / 2.0 km (ours:
-        boats at a berth or moored off a beach are not soaking).
+    at_sea_shore_km : tuple of float
+        Distance from the coast at which every AIS-mode behaviour starts / fully counts: 0.5 /
+        2.0 km (ours: harbours, marinas and rivers are not fishing grounds; a 1:10m coastline
+        puts many berths within a few hundred metres of the shore or on it).
+    circle_shore_km : tuple of float
+        Distance from the coast at which the purse-seine circle starts / fully counts: 2 / 5 km
+        (ours: pilot boats, patrols and ferries turn at speed in harbours).
     soak_day_factor : float
         Share of the soak score kept by day: 0.8 (night fisheries: squid jigging, totoaba).
     night_start_h, night_end_h : float
@@ -164,7 +170,7 @@ class FishingScoreConfig:
 
     short_window_h: float = 0.5
     mid_window_h: float = 2.0
-    trawl_speed_kn: tuple[float, float, float, float] = (1.0, 2.0, 5.0, 6.5)
+    trawl_speed_kn: tuple[float, float, float, float] = (1.0, 2.0, 5.5, 7.0)
     trawl_max_std_kn: tuple[float, float] = (1.2, 2.5)
     trawl_straight_factor: float = 0.7
     haul_speed_kn: tuple[float, float, float, float] = (0.5, 1.0, 3.0, 4.0)
@@ -177,7 +183,8 @@ class FishingScoreConfig:
     stationary_min_shore_km: float = 20.0
     berth_cell_deg: float = 0.01
     berth_min_h: float = 6.0
-    soak_min_shore_km: tuple[float, float] = (0.5, 2.0)
+    at_sea_shore_km: tuple[float, float] = (0.5, 2.0)
+    circle_shore_km: tuple[float, float] = (2.0, 5.0)
     soak_day_factor: float = 0.8
     night_start_h: float = 19.0
     night_end_h: float = 6.0
@@ -298,11 +305,14 @@ def with_fishing_score_v2(
         band(pl.col(f"speed_mean_kn_{mid}"), cfg.trawl_speed_kn)
         * band(sp, (0.5, 1.0, cfg.trawl_speed_kn[2] + 1.0, cfg.trawl_speed_kn[3] + 1.0))
         * steady
+        * ramp(shore, *cfg.at_sea_shore_km)
         * (cfg.trawl_straight_factor + (1.0 - cfg.trawl_straight_factor) * ramp(turny, 0.0, 0.3))
         * enough.cast(pl.Float64)
     )
-    seine = ramp(pl.col(f"turn_net_deg_{short}"), *cfg.circle_turn_deg) * ramp(
-        pl.col(f"speed_mean_kn_{short}").fill_null(0.0), *cfg.circle_min_speed_kn
+    seine = (
+        ramp(pl.col(f"turn_net_deg_{short}"), *cfg.circle_turn_deg)
+        * ramp(pl.col(f"speed_mean_kn_{short}").fill_null(0.0), *cfg.circle_min_speed_kn)
+        * ramp(shore, *cfg.circle_shore_km)
     )
     night = pl.col("is_night").cast(pl.Float64)
     in_port = pl.any_horizontal(
@@ -317,7 +327,7 @@ def with_fishing_score_v2(
     soak = (
         ramp(pl.col(f"speed_mean_kn_{short}").fill_null(99.0), *reversed(cfg.soak_speed_kn))
         * pl.max_horizontal(drifting, stationary_ok)
-        * ramp(shore, *cfg.soak_min_shore_km)
+        * ramp(shore, *cfg.at_sea_shore_km)
         * not_here
         * enough.cast(pl.Float64)
         * (cfg.soak_day_factor + (1.0 - cfg.soak_day_factor) * night)
@@ -326,7 +336,7 @@ def with_fishing_score_v2(
         cfg.haul_factor
         * band(pl.col(f"speed_mean_kn_{short}"), cfg.haul_speed_kn)
         * ramp(pl.col(f"speed_std_kn_{short}").fill_null(99.0), *reversed(cfg.haul_max_std_kn))
-        * ramp(shore, *cfg.soak_min_shore_km)
+        * ramp(shore, *cfg.at_sea_shore_km)
         * not_here
         * enough.cast(pl.Float64)
     )
@@ -336,6 +346,10 @@ def with_fishing_score_v2(
         * ramp(pl.col(S.DIST_M).fill_null(1e9), *cfg.vms_min_move_m)
         * not_here
     )
+    # an undeclared vessel needs the slow fix to be sustained: the fix before or after also slow
+    st = pl.col(S.SHIP_TYPE)
+    vms_next = pl.max_horizontal(prev_in(vms), next_in(vms)).fill_null(0.0)
+    vms = vms * pl.when(st == 30).then(1.0).otherwise(ramp(vms_next, 0.0, 0.5))
     median_dt = pl.col(S.DT_S).median().over(SEG)
     is_vms = (median_dt > cfg.vms_min_median_dt_min * 60.0).fill_null(False)
     lf = f.lazy().with_columns(
