@@ -205,7 +205,9 @@ def real_quality() -> list[dict[str, Any]]:
         for name, fn in scorers().items():
             s = fn(q.drop("fishing_score", strict=False))["fishing_score"] >= THRESHOLD
             a = agreement(s, q["ref_hauling"])
-            rows.append({"ref": f"dafishr (VMS-thinned {fname})", "model": name, "group": "all", **a})
+            rows.append(
+                {"ref": f"dafishr (VMS-thinned {fname})", "model": name, "group": "all", **a}
+            )
     return rows
 
 

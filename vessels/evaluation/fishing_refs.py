@@ -304,9 +304,7 @@ def thin_to_vms(
         pl.Series("_int", interval_s.round()), pl.Series("_phase", phase_s.round())
     )
     derived = [
-        c
-        for c in (*S.SEGMENT_DERIVED_SCHEMA, *S.ZONE_LABEL_SCHEMA)
-        if c in positions.columns
+        c for c in (*S.SEGMENT_DERIVED_SCHEMA, *S.ZONE_LABEL_SCHEMA) if c in positions.columns
     ]
     bucket = ((pl.col(S.TS).dt.epoch("s") - pl.col("_phase")) / pl.col("_int")).floor()
     return (

@@ -166,9 +166,7 @@ def centred_sum(x: pl.Expr, half_s: float, key: str = WINDOW_KEY) -> pl.Expr:
     """
     w = f"{max(int(half_s), 0)}i"
     back = x.rolling_sum_by(pl.col(key), window_size=w, closed="both")
-    fwd = (
-        x.reverse().rolling_sum_by(-pl.col(key).reverse(), window_size=w, closed="both").reverse()
-    )
+    fwd = x.reverse().rolling_sum_by(-pl.col(key).reverse(), window_size=w, closed="both").reverse()
     return back + fwd - x
 
 

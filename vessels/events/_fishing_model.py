@@ -321,9 +321,7 @@ def with_fishing_score_v2(
     f = f.with_columns(at_berth_expr(f, cfg, sp).alias("_at_berth"))
     not_here = (~(at_rest | in_port | pl.col("_at_berth"))).cast(pl.Float64)
     drifting = ramp(pl.col(f"drift_extent_m_{mid}").fill_null(0.0), *cfg.soak_extent_m)
-    stationary_ok = (pl.col("is_night") & (shore >= cfg.stationary_min_shore_km)).cast(
-        pl.Float64
-    )
+    stationary_ok = (pl.col("is_night") & (shore >= cfg.stationary_min_shore_km)).cast(pl.Float64)
     soak = (
         ramp(pl.col(f"speed_mean_kn_{short}").fill_null(99.0), *reversed(cfg.soak_speed_kn))
         * pl.max_horizontal(drifting, stationary_ok)
