@@ -16,16 +16,15 @@ Every AIS-mode behaviour counts only at sea (``at_sea_shore_km`` from the coast)
 - **purse-seine set**: a closing circle (net turning of >= ``circle_turn_deg`` within
   ``short_window_h``) at 4 kn or more, at least ``circle_shore_km`` offshore.
 - **soak** (gillnets and pangas, longline soak, purse-seine pursing, squid jigging): slow (mean
-  below 1-2 kn over ``short_window_h``) *and drifting* (the slow positions of the
-  ``mid_window_h`` window span at least ``soak_extent_m``: a moored or anchored boat stays within
-  tens of metres) at sea, at least ``at_sea_shore_km`` from the coast, not self-reported at
-  anchor or moored (status 1, 5), not in a port or anchorage when the positions carry
-  ``in_port`` / ``at_anchorage``, and not at the vessel's own *berth*: the ~1 km cell
-  (``berth_cell_deg``) where the segment spends the most slow time, when that is at least
-  ``berth_min_h`` and within ``stationary_min_shore_km`` of the coast (GFW learns anchorages from
-  where vessels stop; this is the per-vessel version, which needs no port layer). A vessel that
-  does not drift counts only at night and at least ``stationary_min_shore_km`` offshore (squid
-  jigging). By day the soak score is ``soak_day_factor`` (night fisheries: squid, totoaba).
+  below 1-2 kn over ``short_window_h``) *and drifting* (its slow steps over ``mid_window_h`` add
+  up to at least ``soak_drift_m``: a moored or anchored boat's GPS noise cancels out), not
+  self-reported at anchor or moored (status 1, 5), not in a port or anchorage when the positions
+  carry ``in_port`` / ``at_anchorage``, and not at one of the vessel's own *berths*: a ~2 km
+  cell (``berth_cell_deg``) where the segment spends at least ``berth_min_h`` slow, within
+  ``stationary_min_shore_km`` of the coast (GFW learns anchorages from where vessels stop; this
+  is the per-vessel version, which needs no port layer). A vessel that does not drift counts only
+  at night and at least ``stationary_min_shore_km`` offshore (squid jigging). By day the soak
+  score is ``soak_day_factor`` (night fisheries: squid, totoaba).
 - **Longline sets** (5-10 kn in a straight line) are not scored on purpose: on AIS they look
   exactly like steaming to and from the grounds, which a longliner does at the same speeds on the
   same trip; calling them fishing makes every transit fishing. A longline trip is detected by its
@@ -52,8 +51,8 @@ Examples
 >>> from vessels.events._common import prepare
 >>> p = prepare(make_track(n=40, interval_s=300, speed_kn=3.0, ship_type=30))
 >>> s = with_fishing_score_v2(p)
->>> round(s["fishing_score"][20], 2)  # a straight 3 kn tow of a fishing vessel
-0.7
+>>> round(s["fishing_score"][20], 2), s["fishing_behaviour"][20]  # steady 3 kn, straight
+(0.8, 'haul')
 >>> p = prepare(make_track(n=40, interval_s=300, speed_kn=3.0, ship_type=70))
 >>> with_fishing_score_v2(p)["fishing_score"].max()  # a cargo ship never fishes
 0.0
@@ -123,15 +122,16 @@ class FishingScoreConfig:
     soak_speed_kn : tuple of float
         2-h mean speed at which the soak score is full / zero: 1.0 / 2.0 kn (drifting gillnets,
         longline soak and purse-seine pursing at 0-1 kn).
-    soak_extent_m : tuple of float
-        Span of the 2-h window's box at which a slow vessel starts / fully counts as drifting:
-        150 / 400 m (ours: GPS noise and an anchor swing stay within ~100 m; a boat drifting at
-        0.3 kn moves 1.1 km in 2 h).
+    soak_drift_m : tuple of float
+        Net drift over the 2-h window's slow steps at which a slow vessel starts / fully counts
+        as drifting: 100 / 300 m (ours: the GPS noise of a moored boat cancels out to tens of
+        metres; a boat drifting at 0.3 kn moves 1.1 km in 2 h).
     stationary_min_shore_km : float
         A slow vessel that does not drift counts as soaking only at night and at least this far
         from the coast: 20 km (ours: squid jiggers at night offshore; anchorages lie closer in).
     berth_cell_deg : float
-        Cell size of the berth search: 0.01 deg (~1 km); the berth is its cell and the 8 around.
+        Cell size of the berth search: 0.02 deg (~2 km, larger than GPS noise and an anchor
+        swing, smaller than the distance a drifting net covers in a few hours).
     berth_min_h : float
         Slow time in one cell that makes it the vessel's berth: 6 h (ours: longer than a visible
         gillnet soak; a night's squid jigging far offshore is exempt by the shore rule).
@@ -179,9 +179,9 @@ class FishingScoreConfig:
     circle_turn_deg: tuple[float, float] = (200.0, 320.0)
     circle_min_speed_kn: tuple[float, float] = (4.0, 6.0)
     soak_speed_kn: tuple[float, float] = (1.0, 2.0)
-    soak_extent_m: tuple[float, float] = (150.0, 400.0)
+    soak_drift_m: tuple[float, float] = (100.0, 300.0)
     stationary_min_shore_km: float = 20.0
-    berth_cell_deg: float = 0.01
+    berth_cell_deg: float = 0.02
     berth_min_h: float = 6.0
     at_sea_shore_km: tuple[float, float] = (0.5, 2.0)
     circle_shore_km: tuple[float, float] = (2.0, 5.0)
@@ -240,44 +240,20 @@ def type_factor_expr(cfg: FishingScoreConfig) -> pl.Expr:
     )
 
 
-def at_berth_expr(frame: pl.DataFrame, cfg: FishingScoreConfig, speed: pl.Expr) -> pl.Series:
-    """True for positions in the cell (or the 8 around) where their segment spends the most slow
-    time, when that is at least ``berth_min_h`` and near the coast (see the module docstring)."""
+def at_berth_expr(cfg: FishingScoreConfig, speed: pl.Expr) -> pl.Expr:
+    """True where the segment spends at least ``berth_min_h`` slow (< 1 kn) in the position's
+    ``berth_cell_deg`` cell, within ``stationary_min_shore_km`` of the coast: the vessel's berth,
+    mooring or anchorage (see the module docstring). One grouped sum, no join."""
     size = cfg.berth_cell_deg
-    cells = frame.lazy().select(
+    slow_s = pl.when(speed < 1.0).then(pl.col(S.DT_S).fill_null(0.0).clip(0.0, 3600.0))
+    cell = [
         pl.col(SEG),
-        (pl.col(S.LAT) / size).floor().cast(pl.Int64).alias("_clat"),
-        (pl.col(S.LON) / size).floor().cast(pl.Int64).alias("_clon"),
-        pl.when(speed < 1.0)
-        .then(pl.col(S.DT_S).fill_null(0.0).clip(0.0, 3600.0))
-        .otherwise(0.0)
-        .alias("_slow_s"),
-        pl.col(S.SHORE_KM).fill_null(0.0).alias("_shore"),
-    )
-    best = (
-        cells.group_by(SEG, "_clat", "_clon")
-        .agg(pl.col("_slow_s").sum(), pl.col("_shore").mean())
-        .sort(SEG, "_slow_s", "_clat", "_clon", descending=[False, True, False, False])
-        .unique(SEG, keep="first")
-        .filter(
-            (pl.col("_slow_s") >= cfg.berth_min_h * 3600.0)
-            & (pl.col("_shore") < cfg.stationary_min_shore_km)
-        )
-        .select(SEG, pl.col("_clat").alias("_blat"), pl.col("_clon").alias("_blon"))
-    )
-    out = (
-        cells.join(best, on=SEG, how="left", maintain_order="left")
-        .select(
-            (
-                ((pl.col("_clat") - pl.col("_blat")).abs() <= 1)
-                & ((pl.col("_clon") - pl.col("_blon")).abs() <= 1)
-            )
-            .fill_null(False)
-            .alias("_at_berth")
-        )
-        .collect(engine=ENGINE)
-    )
-    return out["_at_berth"]
+        (pl.col(S.LAT) / size).floor().cast(pl.Int32),
+        (pl.col(S.LON) / size).floor().cast(pl.Int32),
+    ]
+    cell_s = slow_s.fill_null(0.0).sum().over(cell)
+    near = pl.col(S.SHORE_KM).fill_null(0.0) < cfg.stationary_min_shore_km
+    return (cell_s >= cfg.berth_min_h * 3600.0) & near
 
 
 def with_fishing_score_v2(
@@ -290,10 +266,24 @@ def with_fishing_score_v2(
     """
     cfg = cfg or FishingScoreConfig()
     scales = (cfg.short_window_h, cfg.mid_window_h)
-    f = with_fishing_features(
-        frame, scales, night_start_h=cfg.night_start_h, night_end_h=cfg.night_end_h
-    )
     short, mid = (scale_label(w) for w in scales)
+    needed = [
+        f"speed_mean_kn_{short}",
+        f"speed_std_kn_{short}",
+        f"turn_net_deg_{short}",
+        f"n_{mid}",
+        f"speed_mean_kn_{mid}",
+        f"speed_std_kn_{mid}",
+        f"straightness_{mid}",
+        f"drift_m_{mid}",
+    ]
+    f = with_fishing_features(
+        frame,
+        scales,
+        only=None if keep_features else needed,
+        night_start_h=cfg.night_start_h,
+        night_end_h=cfg.night_end_h,
+    )
     sp = pl.col(SPEED_KN)
     shore = pl.col(S.SHORE_KM).fill_null(1e6)  # no shore layer: distance unknown, taken as far
     status = pl.col(S.NAV_STATUS) if S.NAV_STATUS in f.columns else pl.lit(None, pl.UInt8)
@@ -318,9 +308,9 @@ def with_fishing_score_v2(
     in_port = pl.any_horizontal(
         *[pl.col(c).fill_null(False) for c in PORT_FLAGS if c in f.columns], pl.lit(False)
     )
-    f = f.with_columns(at_berth_expr(f, cfg, sp).alias("_at_berth"))
+    f = f.with_columns(at_berth_expr(cfg, sp).alias("_at_berth"))
     not_here = (~(at_rest | in_port | pl.col("_at_berth"))).cast(pl.Float64)
-    drifting = ramp(pl.col(f"drift_extent_m_{mid}").fill_null(0.0), *cfg.soak_extent_m)
+    drifting = ramp(pl.col(f"drift_m_{mid}").fill_null(0.0), *cfg.soak_drift_m)
     stationary_ok = (pl.col("is_night") & (shore >= cfg.stationary_min_shore_km)).cast(pl.Float64)
     soak = (
         ramp(pl.col(f"speed_mean_kn_{short}").fill_null(99.0), *reversed(cfg.soak_speed_kn))
