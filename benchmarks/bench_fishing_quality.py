@@ -94,19 +94,12 @@ def pipeline_positions(positions: pl.DataFrame) -> pl.DataFrame:
 
 
 def scorers() -> dict[str, Callable[[pl.DataFrame], pl.DataFrame]]:
-    """name -> function adding ``fishing_score`` to a prepared frame."""
-    out: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {}
-    from vessels.events import fishing as fishing_mod
-
-    old = getattr(fishing_mod, "_legacy_score", None)
-    if old is None:  # before the new score was wired in, the module's score is the old one
-        out["old"] = lambda p: fishing_mod.with_fishing_score(p, fishing_mod.FishingConfig())
-    else:
-        out["old"] = old
+    """name -> function adding ``fishing_score`` to a prepared frame: the score before issue 14
+    (frozen in ``benchmarks/_fishing_legacy.py``) and the package's current one."""
+    from benchmarks._fishing_legacy import legacy_fishing_score
     from vessels.events._fishing_model import with_fishing_score_v2
 
-    out["new"] = lambda p: with_fishing_score_v2(p)
-    return out
+    return {"old": legacy_fishing_score, "new": lambda p: with_fishing_score_v2(p)}
 
 
 def _fmt(x: float) -> str:
