@@ -14,6 +14,9 @@ and port), computed without any per-row Python:
 - ``turn_net_deg_<w>``: absolute value of the sum of *signed* course changes over the window (a
   purse-seine set closes a 360-degree circle in 15-30 min; the random COG jitter of a straight
   track cancels out, where a sum of absolute changes would grow with the reporting rate).
+- ``slow_frac_<w>``: share of the window's positions at most ``DRIFT_MAX_KN`` (drifting,
+  stationary); ``tow_frac_<w>``: share within ``TOW_BAND_KN`` (towing, setting, hauling). Shares
+  rather than means, so that minutes of steaming next to a short set do not hide it.
 - ``drift_m_<w>``: length of the sum of the window's *slow* steps (steps ending at a position no
   faster than ``DRIFT_MAX_KN``): the net distance the vessel drifted while slow. A moored or
   anchored boat's steps are GPS noise and cancel out (tens of metres); a drifting gillnet or a
@@ -55,6 +58,7 @@ __all__ = [
     "COURSE_DEG",
     "DRIFT_MAX_KN",
     "SPEED_KN",
+    "TOW_BAND_KN",
     "WINDOW_KEY",
     "feature_names",
     "local_solar_hour",
@@ -74,8 +78,19 @@ COURSE_DEG = "course_deg"
 WINDOW_KEY = "_wkey"
 #: Steps ending at a position at most this fast count in ``drift_m_<w>`` (knots).
 DRIFT_MAX_KN = 2.0
+#: Speeds counted in ``tow_frac_<w>`` (knots, inclusive).
+TOW_BAND_KN = (1.0, 6.0)
 #: Per-scale feature stems, in column order.
-_STEMS = ("n", "speed_mean_kn", "speed_std_kn", "straightness", "turn_net_deg", "drift_m")
+_STEMS = (
+    "n",
+    "speed_mean_kn",
+    "speed_std_kn",
+    "straightness",
+    "turn_net_deg",
+    "slow_frac",
+    "tow_frac",
+    "drift_m",
+)
 
 
 def speed_kn_expr() -> pl.Expr:
@@ -234,6 +249,12 @@ def with_fishing_features(
             cols.append(r.alias(names["straightness"]))
         if names["turn_net_deg"] in wanted:
             cols.append(window_sum(pl.col("_dc"), lo, hi).abs().alias(names["turn_net_deg"]))
+        if names["slow_frac"] in wanted:
+            slow = (sp <= DRIFT_MAX_KN).cast(pl.Float64)
+            cols.append((window_sum(slow, lo, hi) / n).alias(names["slow_frac"]))
+        if names["tow_frac"] in wanted:
+            tow = sp.is_between(*TOW_BAND_KN).cast(pl.Float64)
+            cols.append((window_sum(tow, lo, hi) / n).alias(names["tow_frac"]))
         if names["drift_m"] in wanted:
             de = window_sum(pl.col("_de"), lo, hi)
             dn = window_sum(pl.col("_dn"), lo, hi)

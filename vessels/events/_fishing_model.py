@@ -11,13 +11,15 @@ Every AIS-mode behaviour counts only at sea (``at_sea_shore_km`` from the coast)
 
 - **trawl** (and slow hauling of longlines): 1.5-6 kn sustained over ``mid_window_h`` at a
   steady speed; full score only with turns (tows end in a turn), 70 % on a straight tow.
-- **haul / set** (gillnets set at 2-3 kn and hauled at 1-2 kn for 20-60 min): 0.5-3 kn at a
-  steady speed over ``short_window_h``, away from the coast; ``haul_factor`` of a full score.
+- **haul / set** (gillnets set at 2-3 kn and hauled at 1-2 kn for 20-60 min): 0.5-3 kn, with a
+  share ``min_share`` of the ``short_window_h`` window at towing speed; ``haul_factor`` of a
+  full score.
 - **purse-seine set**: a closing circle (net turning of >= ``circle_turn_deg`` within
   ``short_window_h``) at 4 kn or more, at least ``circle_shore_km`` offshore.
-- **soak** (gillnets and pangas, longline soak, purse-seine pursing, squid jigging): slow (mean
-  below 1-2 kn over ``short_window_h``) *and drifting* (its slow steps over ``mid_window_h`` add
-  up to at least ``soak_drift_m``: a moored or anchored boat's GPS noise cancels out), not
+- **soak** (gillnets and pangas, longline soak, purse-seine pursing, squid jigging): slow (below
+  1-2 kn, with a share ``min_share`` of the ``short_window_h`` window slow) *and drifting* (its
+  slow steps over ``mid_window_h`` add up to at least ``soak_drift_m``: a moored or anchored
+  boat's GPS noise cancels out), not
   self-reported at anchor or moored (status 1, 5), not in a port or anchorage when the positions
   carry ``in_port`` / ``at_anchorage``, and not at one of the vessel's own *berths*: a ~2 km
   cell (``berth_cell_deg``) where the segment spends at least ``berth_min_h`` slow, within
@@ -107,10 +109,12 @@ class FishingScoreConfig:
     trawl_straight_factor : float
         Share of the trawl score kept on a perfectly straight track (no turns): 0.7 (ours).
     haul_speed_kn : tuple of float
-        Trapezoid of the short-window mean speed of setting and hauling nets: 0.5 / 1.0 / 3.0 /
-        4.0 kn (gillnets set at 2-3 kn, hauled at 1-2 kn).
-    haul_max_std_kn : tuple of float
-        Short-window speed standard deviation at which the haul score is full / zero: 0.8 / 1.5.
+        Trapezoid of the speed of setting and hauling nets: 0.5 / 1.0 / 3.0 / 4.0 kn (gillnets
+        set at 2-3 kn, hauled at 1-2 kn).
+    min_share : tuple of float
+        Share of the short window's positions at towing speed (haul) or drifting speed (soak) at
+        which those scores start / are full: 0.3 / 0.6 (ours: sustained for about 10-20 min; a
+        share, not a mean, so that steaming next to a 20-min gillnet set does not hide it).
     haul_factor : float
         Score of a full haul/set: 0.8 (ours: short, so weaker evidence than a sustained tow).
     circle_turn_deg : tuple of float
@@ -120,8 +124,8 @@ class FishingScoreConfig:
         Short-window mean speed at which the seine score starts / is full: 4 / 6 kn (the net is
         set at speed).
     soak_speed_kn : tuple of float
-        2-h mean speed at which the soak score is full / zero: 1.0 / 2.0 kn (drifting gillnets,
-        longline soak and purse-seine pursing at 0-1 kn).
+        Speed at which the soak score is full / zero: 1.0 / 2.0 kn (drifting gillnets, longline
+        soak and purse-seine pursing at 0-1 kn).
     soak_drift_m : tuple of float
         Net drift over the 2-h window's slow steps at which a slow vessel starts / fully counts
         as drifting: 100 / 300 m (ours: the GPS noise of a moored boat cancels out to tens of
@@ -174,7 +178,7 @@ class FishingScoreConfig:
     trawl_max_std_kn: tuple[float, float] = (1.2, 2.5)
     trawl_straight_factor: float = 0.7
     haul_speed_kn: tuple[float, float, float, float] = (0.5, 1.0, 3.0, 4.0)
-    haul_max_std_kn: tuple[float, float] = (0.8, 1.5)
+    min_share: tuple[float, float] = (0.3, 0.6)
     haul_factor: float = 0.8
     circle_turn_deg: tuple[float, float] = (200.0, 320.0)
     circle_min_speed_kn: tuple[float, float] = (4.0, 6.0)
@@ -269,8 +273,9 @@ def with_fishing_score_v2(
     short, mid = (scale_label(w) for w in scales)
     needed = [
         f"speed_mean_kn_{short}",
-        f"speed_std_kn_{short}",
         f"turn_net_deg_{short}",
+        f"slow_frac_{short}",
+        f"tow_frac_{short}",
         f"n_{mid}",
         f"speed_mean_kn_{mid}",
         f"speed_std_kn_{mid}",
@@ -313,7 +318,8 @@ def with_fishing_score_v2(
     drifting = ramp(pl.col(f"drift_m_{mid}").fill_null(0.0), *cfg.soak_drift_m)
     stationary_ok = (pl.col("is_night") & (shore >= cfg.stationary_min_shore_km)).cast(pl.Float64)
     soak = (
-        ramp(pl.col(f"speed_mean_kn_{short}").fill_null(99.0), *reversed(cfg.soak_speed_kn))
+        ramp(sp.fill_null(99.0), *reversed(cfg.soak_speed_kn))
+        * ramp(pl.col(f"slow_frac_{short}").fill_null(0.0), *cfg.min_share)
         * pl.max_horizontal(drifting, stationary_ok)
         * ramp(shore, *cfg.at_sea_shore_km)
         * not_here
@@ -322,8 +328,8 @@ def with_fishing_score_v2(
     )
     haul = (
         cfg.haul_factor
-        * band(pl.col(f"speed_mean_kn_{short}"), cfg.haul_speed_kn)
-        * ramp(pl.col(f"speed_std_kn_{short}").fill_null(99.0), *reversed(cfg.haul_max_std_kn))
+        * band(sp, cfg.haul_speed_kn)
+        * ramp(pl.col(f"tow_frac_{short}").fill_null(0.0), *cfg.min_share)
         * ramp(shore, *cfg.at_sea_shore_km)
         * not_here
         * enough.cast(pl.Float64)
