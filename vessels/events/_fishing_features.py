@@ -17,11 +17,11 @@ and port), computed without any per-row Python:
 - ``slow_frac_<w>``: share of the window's positions at most ``DRIFT_MAX_KN`` (drifting,
   stationary); ``tow_frac_<w>``: share within ``TOW_BAND_KN`` (towing, setting, hauling). Shares
   rather than means, so that minutes of steaming next to a short set do not hide it.
-- ``drift_m_<w>``: length of the sum of the window's *slow* steps (steps ending at a position no
-  faster than ``DRIFT_MAX_KN``): the net distance the vessel drifted while slow. A moored or
-  anchored boat's steps are GPS noise and cancel out (tens of metres); a drifting gillnet or a
-  longline soak moves with the current (hundreds of metres to kilometres); steaming before or
-  after the drift does not count.
+- ``drift_m_<w>``: length of the sum of the window's *slow* steps (steps between two positions no
+  faster than ``DRIFT_MAX_KN``, so the last step of an arrival at 20 kn does not count): the net
+  distance the vessel drifted while slow. A moored or anchored boat's steps are GPS noise and
+  cancel out (tens of metres); a drifting gillnet or a longline soak moves with the current
+  (hundreds of metres to kilometres); steaming before or after the drift does not count.
 - ``local_solar_h``: local solar hour (UTC hour + lon / 15), and ``is_night``.
 
 Every windowed feature is a difference of two cumulative sums, gathered at the first and last
@@ -201,8 +201,12 @@ def with_fishing_features(
     course = pl.col(COURSE_DEG)
     rad = course.radians()
     sp = pl.col(SPEED_KN)
-    # the step from the previous fix, in metres east / north, counted when the fix is slow
-    slow_step = (sp <= DRIFT_MAX_KN).fill_null(False) & (pl.col(SEG) == pl.col(SEG).shift())
+    # the step from the previous fix, in metres east / north, counted when both ends are slow
+    slow_step = (
+        (sp <= DRIFT_MAX_KN).fill_null(False)
+        & (sp.shift() <= DRIFT_MAX_KN).fill_null(False)
+        & (pl.col(SEG) == pl.col(SEG).shift())
+    )
     lat_prev = pl.col(S.LAT).shift()
     north = (pl.col(S.LAT) - lat_prev) * DEG_M
     east = (
