@@ -22,6 +22,8 @@ and port), computed without any per-row Python:
   distance the vessel drifted while slow. A moored or anchored boat's steps are GPS noise and
   cancel out (tens of metres); a drifting gillnet or a longline soak moves with the current
   (hundreds of metres to kilometres); steaming before or after the drift does not count.
+- ``interval_s_<w>``: mean interval between the window's fixes (its time span over the number of
+  intervals; null for a position alone in its window): how densely the track is sampled there.
 - ``local_solar_h``: local solar hour (UTC hour + lon / 15), and ``is_night``.
 
 Every windowed feature is a difference of two cumulative sums, gathered at the first and last
@@ -83,6 +85,7 @@ TOW_BAND_KN = (1.0, 6.0)
 #: Per-scale feature stems, in column order.
 _STEMS = (
     "n",
+    "interval_s",
     "speed_mean_kn",
     "speed_std_kn",
     "straightness",
@@ -122,7 +125,7 @@ def feature_names(scales_h: Sequence[float]) -> list[str]:
     Examples
     --------
     >>> feature_names([1.0])[:6]
-    ['speed_kn', 'course_deg', 'local_solar_h', 'is_night', 'n_1h', 'speed_mean_kn_1h']
+    ['speed_kn', 'course_deg', 'local_solar_h', 'is_night', 'n_1h', 'interval_s_1h']
     """
     names = [SPEED_KN, COURSE_DEG, "local_solar_h", "is_night"]
     for w in scales_h:
@@ -240,6 +243,11 @@ def with_fishing_features(
         mean = window_sum(sp, lo, hi) / n
         if names["n"] in wanted:
             cols.append((pl.col(hi) - pl.col(lo)).alias(names["n"]))
+        if names["interval_s"] in wanted:
+            t = pl.col(S.TS).dt.epoch("s")
+            span = (t.gather(pl.col(hi) - 1) - t.gather(pl.col(lo))).cast(pl.Float64)
+            k = pl.col(hi) - pl.col(lo) - 1
+            cols.append(pl.when(k > 0).then(span / k).alias(names["interval_s"]))
         if names["speed_mean_kn"] in wanted:
             cols.append(mean.alias(names["speed_mean_kn"]))
         if names["speed_std_kn"] in wanted:

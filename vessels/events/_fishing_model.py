@@ -38,13 +38,14 @@ an undeclared vessel reaches the threshold only with strong, sustained behaviour
 cargo and tankers (60-89) 0: a merchant ship is never called fishing; other declared types
 (tugs, pilots, law enforcement, ...) ``other_type_factor``.
 
-**VMS mode.** A position with fewer than ``vms_max_window_positions`` fixes in its
-``mid_window_h`` window (VMS reports every 1-4 h; satellite AIS has holes of hours) cannot show
-tows, circles or drifting within a window: its score is the at-sea slow-speed rule of the VMS literature
-(dafishr's speed mixture puts hauling below ~2.4 kn on Mexican VMS; GFW trawlers 2-5 kn):
-full up to ``vms_speed_kn[0]``, zero from ``vms_speed_kn[1]``, away from the coast, using the
-reported speed when there is one, else the implied speed between fixes; a fix that has not
-moved from the previous one (``vms_min_move_m``) is a boat at a berth or at anchor; a vessel
+**VMS mode.** A position whose ``mid_window_h`` window holds fixes more than
+``vms_min_interval_min`` apart on average, or no other fix (VMS reports every 1-4 h; satellite
+AIS has holes of hours), cannot show tows, circles or drifting within a window: its score is
+the at-sea slow-speed rule of the VMS literature (dafishr's speed mixture puts hauling below
+~2.4 kn on Mexican VMS; GFW trawlers 2-5 kn): full up to ``vms_speed_kn[0]``, zero from
+``vms_speed_kn[1]``, away from the coast, using the reported speed when there is one, else the
+implied speed between fixes; a fix that has not moved from the previous one
+(``vms_min_move_m``) is a boat at a berth or at anchor; a vessel
 not declared a fishing vessel also needs the fix before or after to be slow at sea (sustained).
 
 Examples
@@ -159,10 +160,10 @@ class FishingScoreConfig:
         Multiplier for AIS types 36-37 (sailing, pleasure; many pangas declare 37): 0.5.
     other_type_factor : float
         Multiplier for declared types other than fishing, small craft and merchant: 0.3.
-    vms_max_window_positions : int
-        Positions with fewer fixes than this in their 2-h window use VMS mode: 6 (one fix per
-        20 min or sparser; decided per position, so a satellite hole inside a dense AIS track
-        falls back to the VMS rule there only).
+    vms_min_interval_min : float
+        Positions whose 2-h window has fixes this far apart on average, or no other fix, use VMS
+        mode: 20 min (decided per position, so a satellite hole inside a dense AIS track falls
+        back to the VMS rule there only).
     vms_speed_kn : tuple of float
         In VMS mode the score is full up to the first and zero from the second speed: 3.5 / 5.0
         kn (dafishr's hauling threshold ~2.4 kn on Mexican VMS; trawling up to 5 kn).
@@ -198,7 +199,7 @@ class FishingScoreConfig:
     unknown_type_factor: float = 0.6
     small_craft_type_factor: float = 0.5
     other_type_factor: float = 0.3
-    vms_max_window_positions: int = 6
+    vms_min_interval_min: float = 20.0
     vms_speed_kn: tuple[float, float] = (3.5, 5.0)
     vms_min_shore_km: tuple[float, float] = (2.0, 5.0)
     vms_min_move_m: tuple[float, float] = (100.0, 300.0)
@@ -279,6 +280,7 @@ def with_fishing_score_v2(
         f"slow_frac_{short}",
         f"tow_frac_{short}",
         f"n_{mid}",
+        f"interval_s_{mid}",
         f"speed_mean_kn_{mid}",
         f"speed_std_kn_{mid}",
         f"straightness_{mid}",
@@ -346,7 +348,8 @@ def with_fishing_score_v2(
     st = pl.col(S.SHIP_TYPE)
     vms_next = pl.max_horizontal(prev_in(vms), next_in(vms)).fill_null(0.0)
     vms = vms * pl.when(st == 30).then(1.0).otherwise(ramp(vms_next, 0.0, 0.5))
-    is_vms = pl.col(f"n_{mid}") < cfg.vms_max_window_positions
+    interval = pl.col(f"interval_s_{mid}")
+    is_vms = interval.is_null() | (interval > cfg.vms_min_interval_min * 60.0)
     lf = f.lazy().with_columns(
         trawl.fill_null(0.0).alias("_b_trawl"),
         haul.fill_null(0.0).alias("_b_haul"),
