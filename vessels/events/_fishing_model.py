@@ -9,8 +9,9 @@ the strongest behaviour, damped by what the vessel declares itself to be::
 
 Every AIS-mode behaviour counts only at sea (``at_sea_shore_km`` from the coast).
 
-- **trawl** (and slow hauling of longlines): 1.5-6 kn sustained over ``mid_window_h`` at a
-  steady speed; full score only with turns (tows end in a turn), 70 % on a straight tow.
+- **trawl** (and hauling longlines): 1.5-6 kn, with a share ``min_share`` of the
+  ``short_window_h`` window at towing speed; full score only with turns over ``mid_window_h``
+  (tows end in a turn), 70 % on a straight tow.
 - **haul / set** (gillnets set at 2-3 kn and hauled at 1-2 kn for 20-60 min): 0.5-3 kn, with a
   share ``min_share`` of the ``short_window_h`` window at towing speed; ``haul_factor`` of a
   full score.
@@ -102,11 +103,8 @@ class FishingScoreConfig:
         Centred windows of the features: 0.5 h (a purse-seine set closes in 15-30 min) and 2 h
         (a trawl tow lasts 1-4 h, a gillnet soak hours; GFW uses windows of 0.5-24 h).
     trawl_speed_kn : tuple of float
-        Trapezoid (zero, full, full, zero) of the 2-h mean speed of towing and hauling:
-        1.0 / 2.0 / 5.5 / 7.0 kn (GFW training data: trawlers 2-5 kn; longline hauls up to 5-6).
-    trawl_max_std_kn : tuple of float
-        Speed standard deviation over 2 h at which the trawl score is full / zero: 1.2 / 2.5 kn
-        (ours: a steady tow; a vessel accelerating out of port is not towing).
+        Trapezoid (zero, full, full, zero) of the speed of towing and hauling: 1.0 / 2.0 / 5.5 /
+        7.0 kn (GFW training data: trawlers 2-5 kn; longline hauls up to 5-6).
     trawl_straight_factor : float
         Share of the trawl score kept on a perfectly straight track (no turns): 0.7 (ours).
     haul_speed_kn : tuple of float
@@ -152,7 +150,8 @@ class FishingScoreConfig:
     night_start_h, night_end_h : float
         Local solar hours counted as night: 19-6.
     min_window_positions : float
-        Positions needed in the 2-h window for trawl, haul and soak: 3 (ours: sustained).
+        Positions needed in each window for trawl, haul and soak: 3 (ours: sustained; a share
+        of one or two fixes means nothing).
     unknown_type_factor : float
         Multiplier for vessels without a ship type: 0.6 (only strong, sustained behaviour
         reaches 0.5).
@@ -178,7 +177,6 @@ class FishingScoreConfig:
     short_window_h: float = 0.5
     mid_window_h: float = 2.0
     trawl_speed_kn: tuple[float, float, float, float] = (1.0, 2.0, 5.5, 7.0)
-    trawl_max_std_kn: tuple[float, float] = (1.2, 2.5)
     trawl_straight_factor: float = 0.7
     haul_speed_kn: tuple[float, float, float, float] = (0.5, 1.0, 3.0, 4.0)
     min_share: tuple[float, float] = (0.3, 0.6)
@@ -275,14 +273,13 @@ def with_fishing_score_v2(
     scales = (cfg.short_window_h, cfg.mid_window_h)
     short, mid = (scale_label(w) for w in scales)
     needed = [
+        f"n_{short}",
         f"speed_mean_kn_{short}",
         f"turn_net_deg_{short}",
         f"slow_frac_{short}",
         f"tow_frac_{short}",
         f"n_{mid}",
         f"interval_s_{mid}",
-        f"speed_mean_kn_{mid}",
-        f"speed_std_kn_{mid}",
         f"straightness_{mid}",
         f"drift_m_{mid}",
     ]
@@ -297,13 +294,14 @@ def with_fishing_score_v2(
     shore = pl.col(S.SHORE_KM).fill_null(1e6)  # no shore layer: distance unknown, taken as far
     status = pl.col(S.NAV_STATUS) if S.NAV_STATUS in f.columns else pl.lit(None, pl.UInt8)
     at_rest = status.is_in([1, 5]).fill_null(False)  # self-reported at anchor / moored
-    enough = pl.col(f"n_{mid}") >= cfg.min_window_positions
-    steady = ramp(pl.col(f"speed_std_kn_{mid}").fill_null(99.0), *reversed(cfg.trawl_max_std_kn))
+    # sustained: enough fixes in both windows for their shares and sums to mean something
+    enough = (pl.col(f"n_{mid}") >= cfg.min_window_positions) & (
+        pl.col(f"n_{short}") >= cfg.min_window_positions
+    )
     turny = 1.0 - pl.col(f"straightness_{mid}").fill_null(1.0)
     trawl = (
-        band(pl.col(f"speed_mean_kn_{mid}"), cfg.trawl_speed_kn)
-        * band(sp, (0.5, 1.0, cfg.trawl_speed_kn[2] + 1.0, cfg.trawl_speed_kn[3] + 1.0))
-        * steady
+        band(sp, cfg.trawl_speed_kn)
+        * ramp(pl.col(f"tow_frac_{short}").fill_null(0.0), *cfg.min_share)
         * ramp(shore, *cfg.at_sea_shore_km)
         * (cfg.trawl_straight_factor + (1.0 - cfg.trawl_straight_factor) * ramp(turny, 0.0, 0.3))
         * enough.cast(pl.Float64)
