@@ -81,7 +81,7 @@ WINDOW_KEY = "_wkey"
 #: Steps ending at a position at most this fast count in ``drift_m_<w>`` (knots).
 DRIFT_MAX_KN = 2.0
 #: Speeds counted in ``tow_frac_<w>`` (knots, inclusive).
-TOW_BAND_KN = (1.0, 6.0)
+TOW_BAND_KN = (1.0, 6.5)
 #: Per-scale feature stems, in column order.
 _STEMS = (
     "n",
