@@ -158,7 +158,7 @@ def detect_events(
         if t in needed:
             needed.update(records[t].uses)
     p = prepare(tracks)
-    if any(records[t].fishing_score for t in needed):
+    if any(records[t].fishing_score for t in needed):  # reused when the tracks carry it
         p = with_fishing_score(p, cfg.fishing)
     context = Context(zones=zones)
     out: list[pl.DataFrame] = []

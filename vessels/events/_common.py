@@ -87,11 +87,15 @@ _USED = [
     S.CALLSIGN,
     S.IMO,
     S.SHIP_TYPE,
+    S.NAV_STATUS,
     S.FLAG,
     S.MMSI_VALID,
     *S.SEGMENT_DERIVED_SCHEMA,
     *S.ZONE_LABEL_SCHEMA,
 ]
+#: Columns carried when present: the fishing score written by ``vessels score`` (reused, not
+#: recomputed) and port flags of a port/anchorage layer.
+_USED_IF_PRESENT = (*S.FISHING_SCORE_SCHEMA, "in_port", "at_anchorage")
 #: Integer segment key added by :func:`prepare` (consecutive rows share it; cheaper than strings).
 SEG = "_seg"
 #: Row number within the segment, added by :func:`prepare`.
@@ -166,7 +170,7 @@ def prepare(tracks: Frameish | Sequence[Frameish], *, keep_all: bool = False) ->
     if missing:
         lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
     lf = (
-        (lf if keep_all else lf.select(_USED))
+        (lf if keep_all else lf.select(_USED + [c for c in _USED_IF_PRESENT if c in names]))
         .filter(
             pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
         )

@@ -34,7 +34,7 @@ requested columns need are computed (``only``).
 
 Examples
 --------
->>> from tests.factories import make_track
+>>> from vessels.testing import make_track
 >>> from vessels.events._common import prepare
 >>> p = prepare(make_track(n=7, interval_s=600, speed_kn=3.0, ship_type=30))
 >>> f = with_fishing_features(p, scales_h=(1.0,))

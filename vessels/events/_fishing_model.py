@@ -51,7 +51,7 @@ not declared a fishing vessel also needs the fix before or after to be slow at s
 
 Examples
 --------
->>> from tests.factories import make_track
+>>> from vessels.testing import make_track
 >>> from vessels.events._common import prepare
 >>> p = prepare(make_track(n=40, interval_s=300, speed_kn=3.0, ship_type=30))
 >>> s = with_fishing_score_v2(p)
@@ -84,11 +84,11 @@ __all__ = [
     "with_fishing_score_v2",
 ]
 
-FISHING_SCORE = "fishing_score"
+FISHING_SCORE = S.FISHING_SCORE
 #: Name of the column holding the behaviour that gave the score (``trawl``, ``haul``,
 #: ``seine_set``, ``soak``, ``vms_slow``; null when the score is 0).
-FISHING_BEHAVIOUR = "fishing_behaviour"
-BEHAVIOURS = ("trawl", "haul", "seine_set", "soak", "vms_slow")
+FISHING_BEHAVIOUR = S.FISHING_BEHAVIOUR
+BEHAVIOURS = S.FISHING_BEHAVIOURS
 #: Optional boolean columns (from a port/anchorage layer) that rule out soaking when true.
 PORT_FLAGS = ("in_port", "at_anchorage")
 
@@ -149,7 +149,7 @@ class FishingScoreConfig:
         Share of the soak score kept by day: 0.8 (night fisheries: squid jigging, totoaba).
     night_start_h, night_end_h : float
         Local solar hours counted as night: 19-6.
-    min_window_positions : float
+    min_window_positions : int
         Positions needed in each window for trawl, haul and soak: 3 (ours: sustained; a share
         of one or two fixes means nothing).
     unknown_type_factor : float
@@ -193,7 +193,7 @@ class FishingScoreConfig:
     soak_day_factor: float = 0.8
     night_start_h: float = 19.0
     night_end_h: float = 6.0
-    min_window_positions: float = 3.0
+    min_window_positions: int = 3
     unknown_type_factor: float = 0.6
     small_craft_type_factor: float = 0.5
     other_type_factor: float = 0.3
@@ -376,7 +376,10 @@ def with_fishing_score_v2(
     score = (best * pl.col("_tf")).clip(0.0, 1.0)
     out = lf.with_columns(
         score.alias(FISHING_SCORE),
-        pl.when(score > 0).then(which).alias(FISHING_BEHAVIOUR),
+        pl.when(score > 0)
+        .then(which)
+        .cast(S.FISHING_SCORE_SCHEMA[FISHING_BEHAVIOUR])
+        .alias(FISHING_BEHAVIOUR),
     ).drop(
         "_b_trawl", "_b_haul", "_b_seine_set", "_b_soak", "_b_vms_slow", "_vms", "_tf", "_at_berth"
     )
