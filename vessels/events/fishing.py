@@ -155,7 +155,6 @@ _SCORE_INPUTS = (
     S.COG_DEG,
     S.NAV_STATUS,
     S.SHIP_TYPE,
-    S.SEGMENT_ID,
     *S.SEGMENT_DERIVED_SCHEMA,
     S.SHORE_KM,
     "in_port",
