@@ -45,7 +45,7 @@ from vessels.events._common import (
     runs_id,
 )
 from vessels.events._fishing_features import speed_kn_expr
-from vessels.events._fishing_model import FishingScoreConfig, with_fishing_score_v2
+from vessels.events._fishing_model import PORT_FLAGS, FishingScoreConfig, with_fishing_score_v2
 from vessels.events.registry import Context, Detector, register
 
 __all__ = [
@@ -157,8 +157,7 @@ _SCORE_INPUTS = (
     S.SHIP_TYPE,
     *S.SEGMENT_DERIVED_SCHEMA,
     S.SHORE_KM,
-    "in_port",
-    "at_anchorage",
+    *PORT_FLAGS,
 )
 
 

@@ -125,9 +125,9 @@ def visits(rows: pl.LazyFrame, key: str, merge_gap_min: float, min_fishing: floa
                 / 3600.0
             ).alias("_fish_h"),
             # how fishing-like the fishing part of the visit is (null when none of it is)
-            exact_mean(
-                pl.col(FISHING_SCORE).filter(pl.col(FISHING_SCORE) >= min_fishing), 9
-            ).alias("_fish_score"),
+            exact_mean(pl.col(FISHING_SCORE).filter(pl.col(FISHING_SCORE) >= min_fishing), 9).alias(
+                "_fish_score"
+            ),
             pl.col(S.FLAG).drop_nulls().first().alias("_flag"),
             pl.col(S.SHIP_TYPE).drop_nulls().first().alias("_st"),
         )
