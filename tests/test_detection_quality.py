@@ -4,8 +4,8 @@ Each shipped sample in ``ais_samples/`` carries the truth of what the simulator 
 pipeline (read, clean, segment, label zones, detect) runs on it with the detectors' default
 parameters, and ``vessels.simulation.evaluate_sample`` scores the events. The floors below are the
 values measured on 2026-11-28 (fishing: 2026-12-06, gear-specific score, issue 14; recorded in
-BENCHMARKS.md and ais_samples/README.md); a change that
-loses a planted behaviour or adds false events fails here. Raise a floor when a detector improves.
+BENCHMARKS.md and ais_samples/README.md); a change that loses a planted behaviour or adds false
+events fails here. Raise a floor when a detector improves.
 """
 
 from __future__ import annotations
