@@ -107,6 +107,26 @@ def test_score_positions_keeps_row_order_and_nulls_rows_without_position() -> No
     assert out.schema[S.FISHING_BEHAVIOUR] == S.FISHING_SCORE_SCHEMA[S.FISHING_BEHAVIOUR]
 
 
+def test_scoring_in_chunks_of_whole_segments_changes_nothing() -> None:
+    from vessels.events._common import prepare
+    from vessels.events.fishing import _score_columns
+
+    df = pl.concat(
+        [
+            label(zigzag(351000055 + i, n=40 + 7 * i, ship_type=30), segment_id=f"s{i}")
+            for i in range(6)
+        ]
+        + [label(drifting(351000065, 3, 0.4, ship_type=30), shore_km=25.0)]
+    )
+    p = prepare(df)
+    one = _score_columns(p, FishingConfig(), chunk_rows=10**9)
+    for rows in (1, 50, 97):
+        part = _score_columns(p, FishingConfig(), chunk_rows=rows)
+        # the same windows; sums restarted per chunk differ only by float rounding (~1e-15)
+        assert part[S.FISHING_BEHAVIOUR].equals(one[S.FISHING_BEHAVIOUR])
+        assert (part[S.FISHING_SCORE] - one[S.FISHING_SCORE]).abs().max() < 1e-9
+
+
 def test_detectors_reuse_a_score_the_tracks_carry() -> None:
     df = label(zigzag(351000060, n=48, ship_type=30))
     fresh = fishing_events(df)

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import polars as pl
@@ -115,6 +116,34 @@ FishingConfig.__doc__ = (
 )
 
 
+#: Rows scored at once: the windowed features of a chunk of whole segments are built, reduced to
+#: the two score columns and dropped before the next chunk (bounds memory at 10 M rows).
+SCORE_CHUNK_ROWS = 2_000_000
+
+
+def _score_columns(
+    p: pl.DataFrame, cfg: FishingScoreConfig, chunk_rows: int = SCORE_CHUNK_ROWS
+) -> pl.DataFrame:
+    """``fishing_score`` and ``fishing_behaviour`` of a prepared frame, in its row order.
+
+    Computed chunk by chunk of whole segments (a segment is never split, so every window is
+    the same as in one pass).
+    """
+    n = p.height
+    cols = [FISHING_SCORE, FISHING_BEHAVIOUR]
+    if n <= chunk_rows:
+        return with_fishing_score_v2(p, cfg).select(cols)
+    seg = p[SEG]
+    targets = pl.Series(range(chunk_rows, n, chunk_rows))
+    starts = seg.search_sorted(seg.gather(targets), side="left").to_list()
+    bounds = sorted({0, *starts, n})
+    parts = [
+        with_fishing_score_v2(p.slice(a, b - a), cfg).select(cols)
+        for a, b in itertools.pairwise(bounds)
+    ]
+    return pl.concat(parts)
+
+
 def with_fishing_score(frame: pl.DataFrame, cfg: FishingScoreConfig) -> pl.DataFrame:
     """Add ``fishing_score`` and ``fishing_behaviour`` to a prepared frame (rows keep their order).
 
@@ -123,7 +152,7 @@ def with_fishing_score(frame: pl.DataFrame, cfg: FishingScoreConfig) -> pl.DataF
     """
     if FISHING_SCORE in frame.columns:
         return frame
-    return with_fishing_score_v2(frame, cfg)
+    return frame.with_columns(_score_columns(frame, cfg))
 
 
 def fishing_score(tracks: Frameish, config: FishingScoreConfig | None = None) -> pl.DataFrame:
@@ -181,15 +210,21 @@ def score_positions(tracks: pl.DataFrame, config: FishingScoreConfig | None = No
     """
     S.require_frame(tracks, "tracks", "score_positions")
     cfg = config or FishingConfig()
+    n = tracks.height
     narrow = tracks.select([c for c in _SCORE_INPUTS if c in tracks.columns]).with_row_index("_row")
-    scored = with_fishing_score_v2(prepare(narrow, keep_all=True), cfg)
-    cols = scored.select("_row", FISHING_SCORE, FISHING_BEHAVIOUR)
-    # rows prepare() dropped (no time or position) come back with a null score
-    return (
-        tracks.drop(FISHING_SCORE, FISHING_BEHAVIOUR, strict=False)
-        .with_row_index("_row")
-        .join(cols, on="_row", how="left", maintain_order="left")
-        .drop("_row")
+    p = prepare(narrow, keep_all=True)
+    del narrow
+    scored = p.select("_row").with_columns(_score_columns(p, cfg))
+    del p
+    if scored.height == n:
+        aligned = scored.sort("_row")
+    else:  # rows prepare() dropped (no time or position) come back with a null score
+        aligned = pl.DataFrame({"_row": pl.int_range(n, eager=True, dtype=pl.UInt32)}).join(
+            scored, on="_row", how="left", maintain_order="left"
+        )
+    # adding columns to a DataFrame does not copy the others
+    return tracks.drop(FISHING_SCORE, FISHING_BEHAVIOUR, strict=False).with_columns(
+        aligned[FISHING_SCORE], aligned[FISHING_BEHAVIOUR]
     )
 
 
