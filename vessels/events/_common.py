@@ -94,9 +94,8 @@ _USED = [
     *S.ZONE_LABEL_SCHEMA,
 ]
 #: Columns carried when present: the fishing score written by ``vessels score`` (reused, not
-#: recomputed) and the port flags of a port/anchorage layer (read by the fishing score; the same
-#: names as ``vessels.events._fishing_model.PORT_FLAGS``).
-_USED_IF_PRESENT = (*S.FISHING_SCORE_SCHEMA, "in_port", "at_anchorage")
+#: recomputed) and the port/anchorage flags of vessels.zones (read by the fishing score).
+_USED_IF_PRESENT = (*S.FISHING_SCORE_SCHEMA, S.IN_PORT, S.AT_ANCHORAGE)
 #: Integer segment key added by :func:`prepare` (consecutive rows share it; cheaper than strings).
 SEG = "_seg"
 #: Row number within the segment, added by :func:`prepare`.

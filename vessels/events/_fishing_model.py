@@ -90,7 +90,7 @@ FISHING_SCORE = S.FISHING_SCORE
 FISHING_BEHAVIOUR = S.FISHING_BEHAVIOUR
 BEHAVIOURS = S.FISHING_BEHAVIOURS
 #: Optional boolean columns (from a port/anchorage layer) that rule out soaking when true.
-PORT_FLAGS = ("in_port", "at_anchorage")
+PORT_FLAGS = (S.IN_PORT, S.AT_ANCHORAGE)
 
 
 @dataclass(frozen=True)
