@@ -116,10 +116,7 @@ events.filter((pl.col("mmsi") == top["mmsi"]) | (pl.col("other_mmsi") == top["mm
     ),
     (
         "code",
-        """import matplotlib
-
-matplotlib.use("Agg")
-trajectories = vs.to_trajectories(labelled, mmsi=top["mmsi"])
+        """trajectories = vs.to_trajectories(labelled, mmsi=top["mmsi"])
 print(trajectories)
 ax = trajectories.plot(figsize=(6, 6))
 ax.set_title(f"{top['vessel_name']} ({top['mmsi']})")""",

@@ -21,7 +21,6 @@ from vessels.errors import SchemaError, UserError
 NOT_FRAMES = [
     pytest.param(None, id="None"),
     pytest.param("tracks.parquet", id="path-string"),
-    pytest.param(pd.DataFrame({"mmsi": [1]}), id="pandas"),
 ]
 
 
@@ -49,9 +48,28 @@ def test_stages_refuse_what_is_not_a_polars_frame(stage: str, value: object) -> 
         STAGES[stage](value)
 
 
-def test_pandas_and_path_get_a_hint() -> None:
-    with pytest.raises(TypeError, match=r"pl\.from_pandas"):
-        vs.segment(pd.DataFrame({"mmsi": [1]}))
+#: stages that convert pandas/geopandas/movingpandas at the door (vessels._frames), then validate
+CONVERTING = [
+    "segment",
+    "label_zones",
+    "detect_events",
+    "score",
+    "to_geodataframe",
+    "to_trajectories",
+]
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_pandas_is_converted_then_validated_or_refused_with_a_hint(stage: str) -> None:
+    if stage in CONVERTING:
+        with pytest.raises(SchemaError, match=r"lacks column|missing column"):
+            STAGES[stage](pd.DataFrame({"mmsi": [1]}))
+    else:
+        with pytest.raises(TypeError, match=rf"(?s)^{stage}: .*pl\.from_pandas"):
+            STAGES[stage](pd.DataFrame({"mmsi": [1]}))
+
+
+def test_path_gets_a_hint() -> None:
     with pytest.raises(TypeError, match="read_ais"):
         vs.label_zones("ais.csv")
 

@@ -91,7 +91,7 @@ def test_trajectories_keyed_by_segment_id() -> None:
     a_first = by_id[f"{MMSI_A}-20240301T000000"]
     assert a_first.obj_id == MMSI_A
     assert len(a_first.df) == 20
-    assert a_first.get_start_time() == T0.replace(tzinfo=None)  # naive UTC
+    assert a_first.get_start_time() == T0  # UTC-aware, like every vessels time (#18)
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ def test_time_window_keeps_whole_data_segment_ids() -> None:
     tc = to_trajectories(_fleet(), mmsi=MMSI_B, since=T0 + timedelta(hours=1))
     (traj,) = tc.trajectories
     assert traj.id == f"{MMSI_B}-20240301T000000"  # id of the whole segment, not of the window
-    assert traj.get_start_time() == (T0 + timedelta(hours=1)).replace(tzinfo=None)
+    assert traj.get_start_time() == T0 + timedelta(hours=1)
 
 
 def test_bbox_keeps_whole_segment_not_clipped() -> None:

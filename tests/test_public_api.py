@@ -96,4 +96,6 @@ def test_walkthrough_notebook_runs_top_to_bottom() -> None:
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     html_out = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
     assert "leaflet" in html_out.lower(), "the folium map did not render inline"
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert images, "the movingpandas plot did not render inline (no matplotlib.use('Agg'))"
     assert "PipelineResult" in html_out or "risk" in html_out.lower()

@@ -43,3 +43,16 @@ def test_public_names_listed_match_all() -> None:
     listed = README.split("The public names are")[1].split("(`vessels.__all__`)")[0]
     names = set(re.findall(r"[A-Za-z_]+", listed))
     assert names == {n for n in vs.__all__ if n != "__version__"}
+
+
+def test_profile_examples_in_the_readme_load(tmp_path: Path) -> None:
+    """Every inline ``[events.detector] key = value`` example of the README is a valid profile
+    (it once read ``[ais_gap] min_gap_h = 12``, which the loader refuses)."""
+    examples = re.findall(r"`(\[events\.[a-z_]+\] [a-z_]+ = [^`]+)`", README)
+    assert examples, "the README shows how a profile overrides a detector parameter"
+    for i, text in enumerate(examples):
+        section, assignment = text.split("] ", 1)
+        path = tmp_path / f"p{i}.toml"
+        profile = f'[profile]\nextends = "default"\n{section}]\n{assignment}\n'
+        path.write_text(profile, encoding="utf-8")
+        vs.load_profile(path).detector_config()  # raises ConfigError naming the key if wrong

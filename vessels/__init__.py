@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     "simulate": "vessels.simulation:simulate",
     "evaluate": "vessels.simulation:evaluate",
     "run": "vessels.pipeline:run",
+    "match_watchlist": "vessels.watchlist:match_watchlist",
+    "load_watchlist": "vessels.watchlist:load_watchlist",
     "Pipeline": "vessels.pipeline:Pipeline",
 }
 

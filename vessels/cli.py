@@ -68,9 +68,10 @@ def cli() -> None:
 
     \b
     Typical use:
-      vessels score ais_samples/gulf-of-california/ais.csv --out out/   # rank vessels, write a map
-      vessels ingest AIS_2022_01_03.zip --out clean/                    # clean + segment only
-      vessels zones list                                                # the default zone layers
+      # rank vessels with a regional profile; writes tables, events and map.html
+      vessels score ais_samples/gulf-of-california/ais.csv --out out/ --profile gulf-of-california
+      vessels ingest AIS_2022_01_03.zip --out clean/    # clean + segment only
+      vessels zones list                                # the default zone layers
     """
 
 

@@ -158,6 +158,7 @@ def ingest(
     on_step: Callable[[str], None] | None = None,
     start_time: datetime | str | None = None,
     time_zone: str | None = None,
+    time_format: str | None = None,
 ) -> IngestResult:
     """Read AIS files and write their cleaned, deduplicated (and segmented) positions to Parquet.
 
@@ -168,7 +169,7 @@ def ingest(
     positions_path
         The Parquet file to write (atomically). Temporary files go to a hidden directory beside
         it and are removed on any exit.
-    format, columns, since, until, bbox, mmsi, encoding, plausible_time
+    format, columns, since, until, bbox, mmsi, encoding, plausible_time, time_format
         As in :func:`vessels.read_ais`.
     segment
         Add the track columns of :func:`vessels.tracks.segment` (otherwise the positions are
@@ -220,6 +221,7 @@ def ingest(
         plausible_time=plausible_time,
         start_time=start_time,
         time_zone=time_zone,
+        time_format=time_format,
     )
     tmp = Path(tempfile.mkdtemp(prefix=".vessels-ingest-", dir=target.parent))
     try:

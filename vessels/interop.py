@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 from vessels import schema as S
+from vessels._frames import as_polars
 from vessels.errors import UserError
 from vessels.filters import BBox, TimeWindow, mmsi_list
 
@@ -62,11 +63,13 @@ def to_geodataframe(
         :func:`vessels.tracks.segment` is run first).
     kind : {"points", "lines"}
         ``"points"``: one row per position, every column kept, Point geometry.
-        ``"lines"``: one row per segment with ``mmsi, segment_id, start_ts, end_ts, n_positions,
-        duration_h, length_km`` (sum of within-segment haversine legs) and a LineString through
-        its positions in time order; a one-position segment has an empty (null) geometry.
-        Lines are drawn in plain lon/lat, so a segment crossing the antimeridian is drawn the
-        long way round.
+        ``"lines"`` on events (``start_lat``... columns): one row per event, a LineString from
+        its start to its end position (evidence left out; the struct does not fit a GeoDataFrame).
+        ``"lines"`` on positions: one row per segment with ``mmsi, segment_id, start_ts,
+        end_ts, n_positions, duration_h, length_km`` (sum of within-segment haversine legs)
+        and a LineString through its positions in time order; a one-position segment has an
+        empty (null) geometry. Lines are drawn in plain lon/lat, so a segment crossing the
+        antimeridian is drawn the long way round.
 
     Examples
     --------
@@ -77,15 +80,39 @@ def to_geodataframe(
     """
     import geopandas as gpd
 
-    S.require_frame(frame, "frame", "to_geodataframe")
+    frame = as_polars(frame, "frame", "to_geodataframe")
     lf = frame.lazy()
     if kind == "points":
+        S.require_columns(lf, [S.LAT, S.LON], what="to_geodataframe: frame")
         pdf = lf.collect().to_pandas()
         geometry = gpd.points_from_xy(pdf[S.LON], pdf[S.LAT], crs=CRS)
         return gpd.GeoDataFrame(pdf, geometry=geometry, crs=CRS)
     if kind != "lines":
         raise UserError(f"unknown kind {kind!r}", hint="use 'points' or 'lines'")
+    names = lf.collect_schema().names()
+    if S.START_LAT in names and S.END_LAT in names and S.EVENT_ID in names:
+        return _event_lines(lf)
     return _lines(_ensure_segmented(lf))
+
+
+def _event_lines(lf: pl.LazyFrame) -> gpd.GeoDataFrame:
+    """Events as lines from their start to their end position (every column but evidence)."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    df = lf.drop(S.EVIDENCE, strict=False).collect()
+    coords = np.stack(
+        [
+            df.select(S.START_LON, S.START_LAT).to_numpy(),
+            df.select(S.END_LON, S.END_LAT).to_numpy(),
+        ],
+        axis=1,
+    )
+    lines = shapely.linestrings(coords)
+    missing = np.isnan(coords).any(axis=(1, 2))
+    geometry = np.where(missing, None, lines)
+    return gpd.GeoDataFrame(df.to_pandas(), geometry=gpd.GeoSeries(geometry, crs=CRS), crs=CRS)
 
 
 def _lines(lf: pl.LazyFrame) -> gpd.GeoDataFrame:
@@ -160,7 +187,8 @@ def to_trajectories(
     -------
     movingpandas.TrajectoryCollection
         Trajectory ids are segment ids and ``obj_id`` is the MMSI. MovingPandas drops
-        one-position segments (a trajectory needs two points) and stores times as naive UTC.
+        one-position segments (a trajectory needs two points). Times are UTC-aware, like
+        every time in vessels (``traj.get_position_at(event.start_ts)`` works).
 
     Raises
     ------
@@ -175,7 +203,7 @@ def to_trajectories(
     >>> len(tc), len(tc.trajectories[0].df)
     (1, 8)
     """
-    S.require_frame(frame, "frame", "to_trajectories")
+    frame = as_polars(frame, "frame", "to_trajectories")
     lf = frame.lazy()
     described: list[str] = []
     wanted = mmsi_list(mmsi)
@@ -233,4 +261,7 @@ def _collection(selection: pl.DataFrame) -> TrajectoryCollection:
     collection: TrajectoryCollection = mpd.TrajectoryCollection(
         gdf, traj_id_col=S.SEGMENT_ID, obj_id_col=S.MMSI, t=S.TS
     )
+    for traj in collection.trajectories:
+        # back to UTC-aware: traj.get_position_at(event.start_ts) compares like with like
+        traj.df.index = traj.df.index.tz_localize("UTC")
     return collection

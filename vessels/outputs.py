@@ -229,6 +229,18 @@ def is_disk_full(exc: BaseException | None) -> bool:
     return False
 
 
+#: free space below which a failed write is reported as a full disk
+NEARLY_FULL_BYTES = 16 * 1024 * 1024
+
+
+def _nearly_full(path: Path) -> bool:
+    """Whether the file system holding ``path`` has less than :data:`NEARLY_FULL_BYTES` free."""
+    try:
+        return shutil.disk_usage(path).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
 class _DirLock:
     """An exclusive ``flock`` on ``.<name>.vessels-lock`` beside an output directory.
 
@@ -551,9 +563,14 @@ def staged_dir(
         stage.commit()
         stage = None
     except BaseException as exc:
+        # polars' Parquet writer can report a full disk as a format error ("Invalid thrift:
+        # transport error") with no errno: look at the file system itself before cleaning up
+        full = is_disk_full(exc) or (
+            stage is not None and isinstance(exc, Exception) and _nearly_full(stage.path)
+        )
         if stage is not None:
             shutil.rmtree(stage.path, ignore_errors=True)
-        if is_disk_full(exc):
+        if full:
             kept = f"{target} keeps its previous results" if target.exists() else "nothing written"
             raise OutputError(
                 f"disk full while writing {target}: {_short(exc)}",

@@ -38,6 +38,7 @@ from vessels._version import __version__
 from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime
 from vessels.errors import ConfigError
 from vessels.events import detect_events
+from vessels.events.coverage import sparse_mmsi
 from vessels.events.fishing import score_positions
 from vessels.filters import BBox, TimeWindow, mmsi_list
 from vessels.ingestion import ingest
@@ -53,6 +54,7 @@ from vessels.outputs import (
     write_text,
 )
 from vessels.risk import Profile, ScoreResult, load_profile, score
+from vessels.watchlist import load_watchlist
 from vessels.zones import coverage_report, default_zones, label_zones, load_zones
 
 __all__ = ["OUTPUT_FILES", "Pipeline", "PipelineResult", "events_geojson", "run"]
@@ -377,6 +379,11 @@ def run(
     partition_rows: int | None = None,
     start_time: datetime | str | None = None,
     time_zone: str | None = None,
+    time_format: str | None = None,
+    watchlist: str | Path | pl.DataFrame | None = None,
+    executor: Any = None,
+    buckets: int | None = None,
+    work_dir: str | Path | None = None,
 ) -> PipelineResult:
     """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
 
@@ -419,6 +426,21 @@ def run(
     start_time, time_zone
         For NMEA logs without timestamps or base-station reports: the time of the first
         message, and the zone of local times (see :func:`vessels.read_ais`).
+    time_format
+        strftime format of CSV time columns (see :func:`vessels.read_ais`; day-first
+        ``dd/mm/yyyy`` columns are detected when omitted).
+    watchlist
+        The analyst's watchlist (CSV/Parquet/JSON file or DataFrame, see
+        :func:`vessels.watchlist.load_watchlist`): vessels whose identity history matches an
+        entry get a ``watchlist_hit`` event (and the ``watchlist_hit`` rule's points).
+    executor, buckets, work_dir
+        Partitioned execution (:mod:`vessels.partition`): ``executor`` is None or
+        ``"in-process"`` (default: everything in memory), ``"out-of-core"`` (one MMSI bucket at a
+        time), ``"local:N"``, ``"tcp://HOST:8786"`` or a ``dask.distributed.Client``
+        (:mod:`vessels.executors`); ``buckets`` the number of MMSI buckets (default: one per
+        2 M positions); ``work_dir`` the directory or fsspec URL of the intermediate Parquet
+        (default: a temporary directory, removed after the run). The tables are identical
+        whatever the executor.
 
     Returns
     -------
@@ -446,10 +468,49 @@ def run(
     window = TimeWindow.of(since, until)
     since, until = window.since, window.until
     mmsi_list_ = mmsi_list(mmsi)
+    wl = None if watchlist is None else load_watchlist(watchlist)  # refused before any work
     if out is not None:  # fail before hours of work, not after
         prepare_out_dir(out, overwrite=overwrite)
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
+    if (executor is None or executor == "in-process") and (buckets or work_dir):
+        raise ConfigError("buckets and work_dir are for a partitioned run: set executor too")
+    if executor is not None and executor != "in-process":
+        from vessels._partitioned import run_partitioned
+
+        if wl is not None:
+            raise ConfigError(
+                "a watchlist is not supported with a partitioned executor yet: "
+                "run it in process (no executor)"
+            )
+
+        return run_partitioned(
+            inputs,
+            executor=executor,
+            buckets=buckets,
+            work_dir=work_dir,
+            out=out,
+            prof=prof,
+            ingest_options=dict(
+                format=format,
+                columns=columns,
+                since=since,
+                until=until,
+                bbox=box,
+                mmsi=mmsi_list_,
+                encoding=encoding,
+                plausible_time=plausible_time,
+                partition_rows=partition_rows,
+                start_time=start_time,
+                time_zone=time_zone,
+                time_format=time_format,
+            ),
+            zones=lambda: _load_zones(zones, no_default_zones, zones_name_field, zones_kind),
+            top_n=top_n,
+            map=map,
+            offline_map=offline_map,
+            write_tracks=write_tracks,
+        )
     with tempfile.TemporaryDirectory(prefix="vessels-", dir=scratch_dir(out)) as tmp:
         with _timed(timings, "ingest", memory):
             ingested = ingest(
@@ -466,6 +527,7 @@ def run(
                 partition_rows=partition_rows,
                 start_time=start_time,
                 time_zone=time_zone,
+                time_format=time_format,
             )
             positions = pl.read_parquet(ingested.positions)
         # ingest() times parsing ("ingest") and cleaning + segmentation ("tracks") apart
@@ -496,12 +558,17 @@ def run(
         del labelled
         tracks = pl.scan_parquet(spilled)
     with _timed(timings, "events", memory):
-        events = detect_events(tracks, zone_layer, prof)
+        events = detect_events(tracks, zone_layer, prof, watchlist=wl)
     with _timed(timings, "risk", memory):
         scored = score(events, tracks, prof, zones=zone_layer)
     summary = _summary(read_summary, n_positions, t_range, events, scored, prof, timings)
     summary["peak_rss_gb_after_stage"] = memory
-    summary["warnings"] = list(coverage["warnings"])
+    # reader warnings (time reconstruction), coverage honesty and sparse reporters, in that order
+    summary["warnings"] = [
+        *summary.get("warnings", []),
+        *coverage["warnings"],
+        *_sparse_warnings(tracks, prof),
+    ]
     summary["coverage"] = coverage
     summary["inputs"] = [str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)]
     summary["filters"] = {
@@ -533,6 +600,22 @@ def run(
             already_written={"tracks.parquet": spilled} if spilled is not None else None,
         )
     return result
+
+
+def _sparse_warnings(tracks: pl.DataFrame | pl.LazyFrame, prof: Profile) -> list[str]:
+    """A warning naming the vessels whose reporting is too sparse for gaps, dark rendezvous and
+    loitering (the detectors skip them; :func:`vessels.events.coverage.sparse_mmsi`)."""
+    limit = prof.detector_config().section(S.AIS_GAP).max_median_interval_min
+    sparse = sparse_mmsi(tracks, max_median_interval_min=limit)
+    if sparse.len() == 0:
+        return []
+    shown = ", ".join(str(m) for m in sparse.head(20).to_list())
+    more = f" and {sparse.len() - 20} more" if sparse.len() > 20 else ""
+    return [
+        f"{sparse.len()} vessel(s) report too sparsely (median interval over {limit:g} min, e.g. "
+        f"VMS): AIS-gap, dark-rendezvous and loitering detection is disabled for them "
+        f"(MMSI {shown}{more})"
+    ]
 
 
 def _time_range(tracks: pl.DataFrame) -> tuple[Any, Any]:

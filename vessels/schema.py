@@ -260,6 +260,8 @@ LOITERING = "loitering"
 FISHING = "fishing"
 DARK_RENDEZVOUS = "dark_rendezvous"
 IDENTITY_CONFLICT = "identity_conflict"
+IDENTITY_CHANGE = "identity_change"
+WATCHLIST_HIT = "watchlist_hit"
 #: The built-in event types, in report order (each has one record in vessels.events.registry).
 EVENT_TYPES = (
     AIS_GAP,
@@ -270,6 +272,9 @@ EVENT_TYPES = (
     FISHING,
     DARK_RENDEZVOUS,
     IDENTITY_CONFLICT,
+    IDENTITY_CHANGE,
+    WATCHLIST_HIT,
+    "port_visit",  # vessels.events.port_visit (informational, issue 12)
 )
 
 EVENT_BASE_SCHEMA: dict[str, pl.DataType] = {
@@ -312,11 +317,15 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "positions_12h_before": pl.UInt32(),
     "likely_intentional": pl.Boolean(),
     "is_open": pl.Boolean(),
+    "port_call": pl.Boolean(),  # starts or ends in a port / anchorage (issue 13): not scored
+    "coverage_edge": pl.Boolean(),  # starts and ends at the edge of the data's extent
+    "poor_reception": pl.Boolean(),  # barely received in the 12 h before: reception, not intent
     "in_zone_kind": pl.String(),  # kind of the protected area / AOI a gap starts or ends in
     # zone_entry / eez_incursion
     "zone_kind": pl.String(),
     "time_inside_h": pl.Float64(),
     "fishing_time_inside_h": pl.Float64(),
+    "moored_share": pl.Float64(),  # zone_entry: share of the visit in a port / anchorage
     "max_speed_kn": pl.Float64(),
     "flag": pl.String(),
     "ship_type": pl.UInt8(),
@@ -331,6 +340,7 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "end_sep_km": pl.Float64(),
     "overlap_h": pl.Float64(),
     "rendezvous_kind": pl.String(),
+    "group_size": pl.UInt32(),  # dark_rendezvous of kind "group": vessels dark together
     # loitering / fishing
     "is_carrier": pl.Boolean(),
     "track_length_km": pl.Float64(),
@@ -338,6 +348,21 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     # identity_conflict
     "conflict_kind": pl.String(),  # shared_mmsi | invalid_mmsi | non_ship_mid | static_change
     "detail": pl.String(),
+    # identity_change (field that changed: vessel_name | callsign | ship_type | flag)
+    "change_field": pl.String(),
+    "from_value": pl.String(),
+    "to_value": pl.String(),
+    "n_changes": pl.UInt32(),
+    "flag_hopping": pl.Boolean(),  # the IMO changed flag (MMSI) two times or more
+    # watchlist_hit (list text is the analyst's file: untrusted data)
+    "list_name": pl.String(),
+    "reason": pl.String(),
+    "link": pl.String(),
+    "match_quality": pl.String(),  # exact_imo | exact_mmsi | exact_callsign | name_exact | ...
+    "match_score": pl.Float64(),
+    "matched_by": pl.String(),
+    "port_name": pl.String(),
+    "port_country": pl.String(),  # port_visit (WPI port)
 }
 EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
 

@@ -68,6 +68,7 @@ import numpy as np
 import polars as pl
 
 from vessels import schema as S
+from vessels._frames import as_polars
 from vessels._geo import (
     EARTH_RADIUS_M,
     MPS_PER_KN,
@@ -532,7 +533,7 @@ def segment(frame: F, config: SegmentConfig | None = None) -> F:
     ...     "segment_id").rows()
     [('345000009-20240301T000000', 4, 10.0), ('345000009-20240301T000100', 4, 10.0)]
     """
-    S.require_frame(frame, "frame", "segment")
+    frame = as_polars(frame, "frame", "segment")  # type: ignore[assignment]
     if config is not None and not isinstance(config, SegmentConfig):
         raise TypeError(f"segment: config must be a SegmentConfig, got {type(config).__name__}")
     config = config or SegmentConfig()

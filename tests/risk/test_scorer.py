@@ -115,7 +115,7 @@ SCENARIOS = [
     pytest.param(
         [
             event("identity_conflict", A, conflict_kind="shared_mmsi"),
-            event("eez_incursion", A, hours=5),
+            event("eez_incursion", A, hours=5, is_fishing_vessel=True),
         ],
         {A: 100.0},
         id="total-capped-at-100",
@@ -139,7 +139,7 @@ def test_scenarios(rows: list[dict[str, Any]], expected: dict[int, float]) -> No
 def test_total_cap_is_its_own_line() -> None:
     rows = [
         event("identity_conflict", A, conflict_kind="shared_mmsi"),
-        event("eez_incursion", A, hours=5),
+        event("eez_incursion", A, hours=5, is_fishing_vessel=True),
     ]
     res = score(events(rows), profile=SIMPLE)
     cap = res.contributions.filter(pl.col(S.RULE_NAME) == TOTAL_CAP_RULE)

@@ -70,7 +70,7 @@ def test_list_shows_default_layers_with_source_and_accuracy(capsys):
 
 def test_list_human_table(capsys):
     assert main(["zones", "list"]) == 0
-    err = capsys.readouterr().err
+    err = capsys.readouterr().out  # the table is data: stdout (#18)
     assert "eez-MEX" in err and "licence:" in err  # not swallowed as rich markup
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-__all__ = ["emit_json", "get_console", "progress"]
+__all__ = ["data_console", "emit_json", "get_console", "progress"]
 
 
 def get_console(quiet: bool = False) -> Console:
@@ -22,6 +22,16 @@ def get_console(quiet: bool = False) -> Console:
     """
     width = None if sys.stderr.isatty() else 140
     return Console(stderr=True, quiet=quiet, highlight=False, width=width)
+
+
+def data_console() -> Console:
+    """A stdout console for data (tables a user may redirect: ``vessels zones list > f``).
+
+    Progress and logs go to :func:`get_console` (stderr). Off a terminal, 140 columns keep
+    every cell whole (long cells wrap, never cut).
+    """
+    width = None if sys.stdout.isatty() else 140
+    return Console(file=sys.stdout, highlight=False, width=width)
 
 
 @contextmanager

@@ -58,7 +58,13 @@ def command(
     from rich.table import Table
 
     from vessels.errors import UserError
-    from vessels.simulation import MATCH_TOLERANCE_H, evaluate, read_events, read_truth
+    from vessels.simulation import (
+        MATCH_TOLERANCE_H,
+        evaluate,
+        false_events_by_control,
+        read_events,
+        read_truth,
+    )
 
     truth = read_truth(truth_path)
     events = read_events(events_path)
@@ -75,12 +81,18 @@ def command(
         raise UserError(f"controls file {cpath} not found", hint="check the path")
     tol = MATCH_TOLERANCE_H if tolerance_h is None else tolerance_h
     result = evaluate(truth, events, controls=controls, tolerance_h=tol)
+    by_kind = (
+        false_events_by_control(truth, events, controls, tolerance_h=tol)
+        if controls is not None and "kind" in controls.columns
+        else None
+    )
     if as_json:
         emit_json(
             {
                 "tolerance_h": tol,
                 "controls": None if controls is None else controls.height,
                 "rows": result.to_dicts(),
+                "false_events_by_control_kind": None if by_kind is None else by_kind.to_dicts(),
             }
         )
         return 0
@@ -103,5 +115,19 @@ def command(
         table.add_row(
             *["-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
         )
-    Console(width=max(110, Console().width), highlight=False).print(table)
+    console = Console(width=max(110, Console().width), highlight=False)
+    console.print(table)
+    if by_kind is not None:
+        kt = Table(title="false events on control vessels, by control kind")
+        for c, h in (
+            ("kind", "control kind"),
+            ("event_type", "event type"),
+            ("false_events", "false events"),
+        ):
+            kt.add_column(h, justify="right" if c == "false_events" else "left")
+        for row in by_kind.iter_rows():
+            kt.add_row(*[str(v) for v in row])
+        if by_kind.height == 0:
+            kt.add_row("(none)", "", "0")
+        console.print(kt)
     return 0

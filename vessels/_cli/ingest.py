@@ -10,22 +10,10 @@ import click
 
 from vessels import schema as S
 from vessels._cli.common import emit_json, get_console, progress
-from vessels._cli.score import parse_bbox
+from vessels._cli.score import TIME_FORMAT_HELP, check_iso_times, parse_bbox, parse_mmsi
 from vessels.errors import UserError
 
 __all__ = ["command", "run_ingest"]
-
-
-def _parse_mmsi(text: str | None) -> list[int] | None:
-    if text is None:
-        return None
-    try:
-        return [int(p) for p in text.split(",") if p.strip()]
-    except ValueError:
-        raise UserError(
-            f"--mmsi {text!r} is not a comma-separated list of MMSI numbers",
-            hint="e.g. --mmsi 345070339,367000140",
-        ) from None
 
 
 def run_ingest(
@@ -45,6 +33,7 @@ def run_ingest(
     partition_rows: int | None = None,
     start_time: str | None = None,
     time_zone: str | None = None,
+    time_format: str | None = None,
 ) -> dict[str, Any]:
     """Ingest ``files`` into ``out`` (positions.parquet, quarantine.parquet, summary.json).
 
@@ -78,6 +67,7 @@ def run_ingest(
             on_step=step,
             start_time=start_time,
             time_zone=time_zone,
+            time_format=time_format,
         )
         write_parquet(res.quarantine, out_dir / S.QUARANTINE_FILE)
         if res.identity_history is not None:
@@ -177,7 +167,8 @@ Examples:
 @click.option("--since", help="Keep positions at or after this UTC time (ISO 8601).")
 @click.option("--until", help="Keep positions before this UTC time (ISO 8601).")
 @click.option("--bbox", help="Keep positions inside min_lon,min_lat,max_lon,max_lat.")
-@click.option("--mmsi", help="Keep only these MMSIs (comma-separated).")
+@click.option("--mmsi", multiple=True, help="Keep only these MMSIs (repeatable or comma list).")
+@click.option("--time-format", help=TIME_FORMAT_HELP)
 @click.option(
     "--start-time",
     help="NMEA logs without timestamps or base-station reports: UTC time of the first line "
@@ -209,7 +200,8 @@ def command(
     since: str | None,
     until: str | None,
     bbox: str | None,
-    mmsi: str | None,
+    mmsi: tuple[str, ...],
+    time_format: str | None,
     start_time: str | None,
     time_zone: str | None,
     min_accepted: float,
@@ -228,16 +220,7 @@ def command(
     rows at a time (the environment variable VESSELS_INGEST_PARTITION_ROWS sets another size;
     the output is the same whatever the size, only peak memory and time change).
     """
-    for label, value in (("--since", since), ("--until", until), ("--start-time", start_time)):
-        if value is not None:
-            try:
-                from datetime import datetime
-
-                datetime.fromisoformat(value)
-            except ValueError:
-                raise UserError(
-                    f"{label} {value!r} is not an ISO 8601 time", hint="e.g. 2024-06-01T00:00"
-                ) from None
+    check_iso_times(since=since, until=until, start_time=start_time)
     summary = run_ingest(
         list(files),
         out,
@@ -246,13 +229,14 @@ def command(
         since=since,
         until=until,
         bbox=parse_bbox(bbox),
-        mmsi=_parse_mmsi(mmsi),
+        mmsi=parse_mmsi(mmsi),
         encoding=encoding,
         overwrite=overwrite,
         segment=not no_segment,
         quiet=quiet or as_json,
         start_time=start_time,
         time_zone=time_zone,
+        time_format=time_format,
     )
     if as_json:
         emit_json(summary)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -14,7 +15,12 @@ from vessels._cli.common import emit_json, get_console
 from vessels.errors import UserError
 from vessels.filters import BBox
 
-__all__ = ["command", "parse_bbox"]
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from vessels.pipeline import PipelineResult
+
+__all__ = ["TIME_FORMAT_HELP", "check_iso_times", "command", "parse_bbox", "parse_mmsi"]
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -32,7 +38,36 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return None if box is None else box.as_tuple()
 
 
-def _parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
+TIME_FORMAT_HELP = (
+    "strftime format of CSV time columns (UTC), e.g. '%d/%m/%Y %H:%M'; default ISO 8601 or "
+    "epoch, with dd/mm/yyyy vs mm/dd/yyyy detected from the values (ambiguity is refused)."
+)
+
+
+def check_iso_times(**values: str | None) -> None:
+    """Raise a UserError naming the option when one of ``values`` is not ISO 8601."""
+    from datetime import datetime
+
+    for key, value in values.items():
+        if value is None:
+            continue
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise UserError(
+                f"--{key.replace('_', '-')} {value!r} is not an ISO 8601 time",
+                hint="e.g. 2024-06-01T00:00",
+            ) from None
+
+
+def parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
+    """MMSIs from repeated and/or comma-separated ``--mmsi`` values (all of them kept).
+
+    Examples
+    --------
+    >>> parse_mmsi(("345070339", "367000140,367000141"))
+    [345070339, 367000140, 367000141]
+    """
     if not values:
         return None
     out: list[int] = []
@@ -81,7 +116,40 @@ def _parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
 @click.option("--until", default=None, help="Keep positions before this UTC time.")
 @click.option("--bbox", default=None, help="Keep positions inside min_lon,min_lat,max_lon,max_lat.")
 @click.option("--mmsi", multiple=True, help="Keep only these MMSIs (repeatable or comma list).")
-@click.option("--format", "fmt", default=None, help="Input format when it cannot be detected.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(
+        ["marinecadastre", "marinecadastre2024", "dma", "nmea", "parquet", "traj", "csv"]
+    ),
+    default=None,
+    help="Input format; detected from the header or extension when omitted.",
+)
+@click.option(
+    "--columns",
+    default=None,
+    help="Column mapping for another CSV layout, e.g. mmsi=ShipId,ts=time,lat=y,lon=x.",
+)
+@click.option("--time-format", default=None, help=TIME_FORMAT_HELP)
+@click.option(
+    "--start-time",
+    default=None,
+    help="NMEA logs without timestamps or base-station reports: UTC time of the first line "
+    "(ISO 8601; local with --time-zone).",
+)
+@click.option(
+    "--time-zone",
+    default=None,
+    help="IANA time zone of times written before NMEA sentences (and of --start-time).",
+)
+@click.option(
+    "--min-accepted",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.5,
+    show_default=True,
+    help="Fail (exit 2, outputs still written) when fewer than this share of the position "
+    "rows are accepted; 0 never fails.",
+)
 @click.option(
     "--encoding",
     default=None,
@@ -96,9 +164,37 @@ def _parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
     type=click.IntRange(min=0),
     help="Vessels printed (the map draws max(top, 50)).",
 )
+@click.option(
+    "--watchlist",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Watchlist (CSV/Parquet/JSON with any of MMSI, IMO, call sign, name, flag, list name, "
+    "reason, link): vessels matching an entry get a watchlist_hit event and score.",
+)
 @click.option("--no-map", is_flag=True, help="Do not write map.html.")
 @click.option("--no-tracks", is_flag=True, help="Do not write tracks.parquet (the positions).")
 @click.option("--offline-map", is_flag=True, help="Embed the map's scripts (no internet needed).")
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="WHERE",
+    help="Partitioned run: out-of-core (one MMSI bucket at a time), local:N (a Dask "
+    "LocalCluster of N workers) or tcp://HOST:8786 (a Dask scheduler; needs --work-dir). "
+    "Default: in-process.",
+)
+@click.option(
+    "--buckets",
+    default=None,
+    type=click.IntRange(min=1),
+    help="MMSI buckets of a partitioned run (default: one per 2 M positions).",
+)
+@click.option(
+    "--work-dir",
+    default=None,
+    metavar="DIR|URL",
+    help="Intermediate Parquet of a partitioned run (a shared directory or s3://, gs://, ... "
+    "URL that every worker can reach; default: a temporary directory).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def command(
@@ -114,12 +210,21 @@ def command(
     bbox: str | None,
     mmsi: tuple[str, ...],
     fmt: str | None,
+    columns: str | None,
+    time_format: str | None,
+    start_time: str | None,
+    time_zone: str | None,
+    min_accepted: float,
     encoding: str | None,
     overwrite: bool,
     top_n: int,
+    watchlist: Path | None,
     no_map: bool,
     no_tracks: bool,
     offline_map: bool,
+    scheduler: str | None,
+    buckets: int | None,
+    work_dir: str | None,
     quiet: bool,
     as_json: bool,
 ) -> int:
@@ -144,6 +249,7 @@ def command(
 
     console = get_console(quiet=quiet or as_json)
     box = parse_bbox(bbox)
+    check_iso_times(start_time=start_time)  # --since/--until: checked by the library
     busy = console.status("scoring…") if not (quiet or as_json) else contextlib.nullcontext()
     with busy:
         result = run(
@@ -157,19 +263,48 @@ def command(
             since=since,
             until=until,
             bbox=box,
-            mmsi=_parse_mmsi(mmsi),
+            mmsi=parse_mmsi(mmsi),
             format=fmt,
+            columns=columns,
+            time_format=time_format,
+            start_time=start_time,
+            time_zone=time_zone,
             encoding=encoding,
             overwrite=overwrite,
             top_n=max(top_n, 50),
             map=not no_map,
             offline_map=offline_map,
             write_tracks=not no_tracks,
+            watchlist=watchlist,
+            executor=scheduler,
+            buckets=buckets,
+            work_dir=work_dir,
         )
     s = result.summary
+    from vessels.io import acceptance_problem
+
+    problem = acceptance_problem(s, min_accepted) if min_accepted > 0 else None
     if as_json:
         emit_json(s)
-        return 0
+    else:
+        _print_result(console, result, s, top_n=top_n, no_map=no_map, out=out)
+    if problem is not None:
+        raise UserError(
+            problem,
+            hint=f"outputs written to {out}; pass --min-accepted 0 to accept such a run",
+        )
+    return 0
+
+
+def _print_result(
+    console: Console,
+    result: PipelineResult,
+    s: dict[str, Any],
+    *,
+    top_n: int,
+    no_map: bool,
+    out: Path,
+) -> None:
     if top_n:
         table = Table(title=f"top {min(top_n, result.vessels.height)} vessels by risk")
         for name in ("#", "mmsi", "name", "flag", "score", "tier"):
@@ -205,4 +340,3 @@ def command(
     if not s.get("map_written") and not no_map:
         console.print("note: map.html not written (vessels.maps unavailable)", markup=False)
     console.print(f"wrote {len(result.files)} files to {out}", markup=False)
-    return 0

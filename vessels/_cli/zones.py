@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from vessels._cli.common import emit_json, get_console
+from vessels._cli.common import data_console, emit_json, get_console
 
 __all__ = ["command"]
 
@@ -76,7 +76,7 @@ def list_cmd(
     if as_json:
         emit_json(rows)
         return 0
-    table = Table(title=f"{len(rows)} zones", show_lines=True)
+    table = Table(title=f"{len(rows)} zones")
     for col in ("zone_id", "kind", "iso3", "area_km2", "sea_km2", "name", "source", "accuracy"):
         table.add_column(col, overflow="fold")
     for r in rows:  # escape: "[...]" in a licence would otherwise be read as rich markup
@@ -95,7 +95,7 @@ def list_cmd(
                 )
             )
         )
-    get_console().print(table)
+    data_console().print(table)  # data: stdout, so `vessels zones list > zones.txt` works
     return 0
 
 

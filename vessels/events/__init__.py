@@ -12,7 +12,7 @@ Examples
 >>> from datetime import timedelta
 >>> import polars as pl
 >>> from vessels.testing import make_track
->>> a = make_track(n=3, interval_s=600)
+>>> a = make_track(n=6, interval_s=600)
 >>> b = make_track(n=3, interval_s=600, start=a["ts"].max() + timedelta(hours=7))
 >>> ev = detect_events(pl.concat([a, b]), types=["ais_gap"])
 >>> ev["evidence"].struct.field("summary").to_list()
@@ -43,9 +43,13 @@ from vessels.events.fishing import (
 )
 from vessels.events.gaps import GapConfig, detect_gaps
 from vessels.events.identity import IdentityConfig, detect_identity_conflicts
+from vessels.events.identity_change import IdentityChangeConfig, detect_identity_changes
 from vessels.events.loitering import LoiteringConfig, detect_loitering
+from vessels.events.port_visit import PortVisitConfig, detect_port_visits  # noqa: F401
 from vessels.events.registry import Context, Detector, detectors, register
+from vessels.events.watchlist_hit import WatchlistConfig, detect_watchlist_hits
 from vessels.events.zone_entry import ZoneEntryConfig, detect_zone_entries
+from vessels.watchlist import load_watchlist
 
 __all__ = [
     "FISHING_SCORE",
@@ -59,8 +63,10 @@ __all__ = [
     "EncounterConfig",
     "FishingConfig",
     "GapConfig",
+    "IdentityChangeConfig",
     "IdentityConfig",
     "LoiteringConfig",
+    "WatchlistConfig",
     "ZoneEntryConfig",
     "detect_dark_rendezvous",
     "detect_eez_incursions",
@@ -68,8 +74,10 @@ __all__ = [
     "detect_events",
     "detect_fishing",
     "detect_gaps",
+    "detect_identity_changes",
     "detect_identity_conflicts",
     "detect_loitering",
+    "detect_watchlist_hits",
     "detect_zone_entries",
     "detectors",
     "events_by_vessel",
@@ -103,6 +111,7 @@ def detect_events(
     config: DetectorConfig | DetectorSettings | str | Path | None = None,
     *,
     types: Iterable[str] | None = None,
+    watchlist: str | Path | pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Run the detectors and return one event table (:data:`vessels.schema.EVENT_SCHEMA`).
 
@@ -123,6 +132,8 @@ def detect_events(
     types : iterable of str, optional
         Event types to run (default: every registered detector, see
         :mod:`vessels.events.registry`).
+    watchlist : path or DataFrame, optional
+        The analyst's watchlist (:func:`vessels.watchlist.load_watchlist`) for ``watchlist_hit``.
 
     Returns
     -------
@@ -160,7 +171,8 @@ def detect_events(
     p = prepare(tracks)
     if any(records[t].fishing_score for t in needed):  # reused when the tracks carry it
         p = with_fishing_score(p, cfg.fishing)
-    context = Context(zones=zones)
+    wl = None if watchlist is None else load_watchlist(watchlist)
+    context = Context(zones=zones, watchlist=wl)
     out: list[pl.DataFrame] = []
     for t, record in records.items():
         if t not in needed:

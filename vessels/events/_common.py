@@ -74,6 +74,7 @@ _PREPARED_SCHEMA: dict[str, pl.DataType] = {
     **S.POSITION_SCHEMA,
     **S.SEGMENT_DERIVED_SCHEMA,
     **S.ZONE_LABEL_SCHEMA,
+    **S.GEO_LABEL_SCHEMA,
 }
 # Columns the detectors read (the others are not carried, to keep the working set small).
 _USED = [
@@ -92,10 +93,18 @@ _USED = [
     S.MMSI_VALID,
     *S.SEGMENT_DERIVED_SCHEMA,
     *S.ZONE_LABEL_SCHEMA,
+    *S.GEO_LABEL_SCHEMA,
 ]
 #: Columns carried when present: the fishing score written by ``vessels score`` (reused, not
-#: recomputed) and the port/anchorage flags of vessels.zones (read by the fishing score).
+#: recomputed) and the per-position port/anchorage labels of vessels.zones (issue 12), read by the
+#: fishing score and by :mod:`vessels.events.coverage`.
 _USED_IF_PRESENT = (*S.FISHING_SCORE_SCHEMA, S.IN_PORT, S.AT_ANCHORAGE)
+
+
+def _used(names: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys([*_USED, *(c for c in _USED_IF_PRESENT if c in names)]))
+
+
 #: Integer segment key added by :func:`prepare` (consecutive rows share it; cheaper than strings).
 SEG = "_seg"
 #: Row number within the segment, added by :func:`prepare`.
@@ -103,15 +112,18 @@ IDX = "_i"
 
 
 def _as_lazy(tracks: Frameish | Sequence[Frameish]) -> pl.LazyFrame:
+    from vessels._frames import as_polars, is_pydata_table
+
+    if is_pydata_table(tracks):
+        tracks = as_polars(tracks, "tracks", "detect_events")
     if isinstance(tracks, pl.LazyFrame):
         return tracks
     if isinstance(tracks, pl.DataFrame):
         return tracks.lazy()
     if isinstance(tracks, str | bytes) or not isinstance(tracks, Sequence):
         S.require_frame(tracks, "tracks", "detect_events")
-    for t in tracks:
-        S.require_frame(t, "tracks[...]", "detect_events")
-    parts = [t.lazy() if isinstance(t, pl.DataFrame) else t for t in tracks]
+    polars_parts = [as_polars(t, "tracks[...]", "detect_events") for t in tracks]
+    parts = [t.lazy() if isinstance(t, pl.DataFrame) else t for t in polars_parts]
     if not parts:
         return pl.LazyFrame(schema=S.POSITION_SCHEMA)
     return pl.concat(parts, how="diagonal_relaxed")
@@ -170,7 +182,7 @@ def prepare(tracks: Frameish | Sequence[Frameish], *, keep_all: bool = False) ->
     if missing:
         lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
     lf = (
-        (lf if keep_all else lf.select(_USED + [c for c in _USED_IF_PRESENT if c in names]))
+        (lf if keep_all else lf.select(_used(names)))
         .filter(
             pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
         )
@@ -314,17 +326,28 @@ def exact_sum(expr: pl.Expr, digits: int) -> pl.Expr:
     Examples
     --------
     >>> df = pl.DataFrame({"g": [1, 1, 1], "x": [0.1, 0.2, 0.3]})
-    >>> df.group_by("g").agg(exact_sum(pl.col("x"), 9))["x"].item()
+    >>> round(df.group_by("g").agg(exact_sum(pl.col("x"), 9))["x"].item(), 12)
     0.6
     """
-    return fixed_point(expr, digits).sum() / float(10**digits)
+    return fixed_point(expr, digits).sum() * _inverse(10**digits)
 
 
 def exact_mean(expr: pl.Expr, digits: int) -> pl.Expr:
     """In an aggregation: the mean of the non-null values of ``expr`` (null if none), computed with
     :func:`exact_sum` so that it does not depend on the summation order."""
     q = fixed_point(expr, digits)
-    return pl.when(q.count() > 0).then(q.sum() / q.count() / float(10**digits))
+    return pl.when(q.count() > 0).then(q.sum() / q.count() * _inverse(10**digits))
+
+
+def _inverse(c: float) -> float:
+    """``1 / c``, to multiply by instead of dividing by the constant ``c``.
+
+    polars divides a float column of two or more rows by a constant as ``x * (1 / c)`` but a
+    one-row column by true division; the two differ in the last bit now and then, so a frame of
+    one group (one bucket of a partitioned run) and of many (the whole input) would disagree.
+    Multiplying by the inverse is the same at every length (and equals polars' many-row result).
+    """
+    return 1.0 / c
 
 
 def extent_aggs() -> list[pl.Expr]:
@@ -437,9 +460,10 @@ def finish(
             continue
         elif name == S.DURATION_H and name not in names:
             base.append(
-                ((pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_microseconds() / 3.6e9).alias(
-                    name
-                )
+                (
+                    (pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_microseconds()
+                    * _inverse(3.6e9)
+                ).alias(name)
                 if S.START_TS in names and S.END_TS in names
                 else pl.lit(None, dtype=dtype).alias(name)
             )

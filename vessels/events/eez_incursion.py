@@ -23,11 +23,16 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.events._common import SEG, Frameish, finish, prepare
+from vessels.events.coverage import HARBOUR, sparse_mmsi, with_harbour
 from vessels.events.fishing import FISHING_SCORE
 from vessels.events.registry import Context, Detector, register
 from vessels.events.zone_entry import _with_score, visit_columns, visits
 
 __all__ = ["EezIncursionConfig", "detect_eez_incursions"]
+
+#: AIS types of merchant traffic (60-69 passenger, 70-79 cargo, 80-89 tanker), as
+#: ``vessels.risk.rules.MERCHANT_SHIP_TYPES``: never a fishing vessel by behaviour.
+_MERCHANT_SHIP_TYPES = tuple(range(60, 90))
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,14 @@ class EezIncursionConfig:
         A typed fishing vessel must stay at least this long. Default 1 h (ours: excludes corner
         cuts; UNCLOS art. 17-19 allows innocent passage only in the territorial sea).
     min_fishing_time_h : float
-        A vessel of another or unknown type counts when fishing-like at least this long inside.
-        Default 1 h (ours).
+        A vessel of unknown or another non-merchant type counts when fishing-like at least this
+        long inside, at sea (positions in a port or anchorage do not count). Default 3 h (ours,
+        issue 13: an unknown ship type is unknown, not fishing; only sustained fishing behaviour
+        makes it a fishing vessel). Merchant types (60-89) never count by behaviour.
+    max_median_interval_min : float
+        Vessels reporting less often than this (median interval, e.g. VMS) have no
+        fishing-like time: speeds and turns between fixes hours apart say nothing about
+        fishing. Default 30 min (as the gap detector).
     merge_gap_min : float
         Hysteresis at the EEZ boundary, as for zone entries. Default 30 min.
     min_fishing_score : float
@@ -51,8 +62,9 @@ class EezIncursionConfig:
     """
 
     fishing_ship_types: tuple[int, ...] = (30,)
+    max_median_interval_min: float = 30.0
     min_time_inside_h: float = 1.0
-    min_fishing_time_h: float = 1.0
+    min_fishing_time_h: float = 3.0
     merge_gap_min: float = 30.0
     min_fishing_score: float = 0.5
 
@@ -65,9 +77,20 @@ def detect_eez_incursions(
 ) -> pl.DataFrame:
     """Detect fishing vessels inside foreign EEZs; EVENT_SCHEMA rows."""
     cfg = config or EezIncursionConfig()
-    p = _with_score(prepared if prepared is not None else prepare(tracks))
+    p = with_harbour(_with_score(prepared if prepared is not None else prepare(tracks)))
+    merchant = pl.col(S.SHIP_TYPE).is_in(list(_MERCHANT_SHIP_TYPES)).fill_null(False)
+    sparse = sparse_mmsi(p, max_median_interval_min=cfg.max_median_interval_min)
     rows = (
         p.lazy()
+        # moored in a harbour or a merchant ship: its positions are not fishing (issue 13)
+        .with_columns(
+            pl.when(
+                pl.col(HARBOUR) | merchant.any().over(SEG) | pl.col(S.MMSI).is_in(sparse.implode())
+            )
+            .then(pl.lit(0.0, dtype=p.schema[FISHING_SCORE]))
+            .otherwise(pl.col(FISHING_SCORE))
+            .alias(FISHING_SCORE)
+        )
         .filter(
             pl.col(S.EEZ_ISO3).is_not_null()
             & pl.col(S.FLAG).is_not_null()

@@ -11,7 +11,8 @@ Method (GFW, Miller et al. 2018, made day-boundary free):
 3. per pair of segments, consecutive instants within the radius form runs; runs of at least
    ``min_duration_h`` are merged when less than ``merge_gap_h`` apart, and kept when both vessels'
    median speed is below ``max_median_speed_kn`` and the mean position is at least
-   ``min_shore_km`` from shore (ships side by side in port are not an encounter).
+   ``min_shore_km`` from shore (ships side by side in port are not an encounter), and not in a
+   port or anchorage (:mod:`vessels.events.coverage`; ships queueing at anchor are not meeting).
 
 A second profile, ``short_transfer`` (Skylight's standard rendezvous: 250 m for 30 min), catches
 short transfers nearer to shore; it still needs ``short_min_shore_km`` (default 2 km) so that
@@ -52,6 +53,7 @@ from vessels.events._common import (
     runs_id,
     same_as_prev,
 )
+from vessels.events.coverage import harbour_cells, harbour_expr
 from vessels.events.registry import Context, Detector, register
 
 __all__ = ["EncounterConfig", "detect_encounters", "encounter_pairs"]
@@ -517,7 +519,8 @@ def detect_encounters(
             .unique()
         )
         parts.append(short.join(overlapping, on=["_sid", "_sid_r", "_grp"], how="anti"))
-    ev = pl.concat(parts)
+    # vessels side by side in a port or at an anchorage are not meeting (issue 13)
+    ev = pl.concat(parts).filter(~harbour_expr(S.LAT, S.LON, harbour_cells(p)))
     summary = pl.concat_str(
         [
             pl.lit("within "),
@@ -603,5 +606,6 @@ DETECTOR = register(
         },
         doc="two vessels close together at low speed for hours, away from port (transshipment?)",
         risk_rules=("encounter",),
+        scope="pair",
     )
 )

@@ -12,8 +12,22 @@ time is a boundary created by time, so the silence between them is a real gap an
 reappeared). Segments that overlap in time are two transmitters (see
 :mod:`vessels.events.identity`), never a gap.
 
-A gap with no later position of that MMSI is *open*: it lasts until the end of the data (the
-maximum ``ts`` of the whole input), ``end_ts`` is that instant and ``evidence.is_open`` is true.
+A gap with no later position of that MMSI is *open*: it lasts until the end of the data,
+``end_ts`` is that instant and ``evidence.is_open`` is true. The end of the data is the robust
+horizon of :func:`vessels.events.coverage.data_horizon` (a few stray late rows do not move it);
+a track ending less than the gap threshold before it has no gap. Open gaps are reported, not
+scored by the shipped profiles (``open_multiplier = 0``): a track that ends before the data does
+has usually left the receivers' range or the extract's bounding box, and nothing says it went
+dark (issue 13).
+
+Not dark either, and flagged so that the risk rules skip them (issue 13, GFW's port-visit
+logic): a *port call* (``evidence.port_call``), a silence that starts or ends in a port or
+anchorage (:mod:`vessels.events.coverage`), and a silence at the *edge of coverage*
+(``evidence.coverage_edge``), one that starts and ends (or, open, starts) at the edge of the
+data's extent, and a silence after *poor reception* (``evidence.poor_reception``: fewer than
+``min_positions_before`` positions in the 12 h before). Vessels reporting too sparsely for gaps
+to mean anything (median interval above ``max_median_interval_min``, e.g. VMS) get no gaps at
+all.
 
 Examples
 --------
@@ -45,6 +59,7 @@ from vessels.events._common import (
     prepare,
     zone_table,
 )
+from vessels.events.coverage import HARBOUR, data_horizon, edge_expr, sparse_mmsi, with_harbour
 from vessels.events.registry import Context, Detector, register
 
 __all__ = ["GapConfig", "detect_gaps", "gap_links"]
@@ -77,6 +92,15 @@ class GapConfig:
         (see module docstring).
     report_open : bool
         Report gaps still open at the end of the data (GFW writes open gaps too). Default true.
+    max_median_interval_min : float
+        Vessels whose median interval between positions is longer than this get no gaps (their
+        reporting is too sparse to see a silence; ``vessels score`` warns in summary.json).
+        Default 30 min (ours: AIS reports every 2 s-6 min, VMS every 1-20 h).
+    min_positions_before : int
+        A silence after fewer positions than this in the ``positions_window_h`` before it is
+        flagged ``poor_reception`` (not scored): the vessel was barely received already, so the
+        silence says more about reception than about the vessel (ours, after GFW's
+        reception-aware criterion; the satellite-reception map is not available). Default 5.
     """
 
     min_gap_h: float = 6.0
@@ -87,9 +111,11 @@ class GapConfig:
     positions_window_h: float = 12.0
     include_segment_boundaries: bool = True
     report_open: bool = True
+    max_median_interval_min: float = 30.0
+    min_positions_before: int = 5
 
 
-_SIDE_COLS = [S.TS, S.LAT, S.LON, S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS]
+_SIDE_COLS = [S.TS, S.LAT, S.LON, S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS, HARBOUR]
 
 
 def gap_links(
@@ -106,7 +132,7 @@ def gap_links(
     the positions where the vessel went dark and reappeared (``e_`` null for open gaps), and
     ``gap_s``. Used by :func:`detect_gaps` and by the dark-rendezvous detector.
     """
-    p = prepared
+    p = with_harbour(prepared)
     thr_us = int(min_gap_h * 3.6e9)
     # eager column operations (no multi-branch lazy plan caching a copy of the frame)
     seg = p[SEG]
@@ -130,7 +156,8 @@ def gap_links(
         }
     )
     del first_row, last_row, gap_after
-    base = pl.LazyFrame({S.TS: [p[S.TS].max()]}, schema={S.TS: S.TS_DTYPE})
+    data_end = data_horizon(p)
+    base = pl.LazyFrame({S.TS: [data_end]}, schema={S.TS: S.TS_DTYPE})
     parts = [inner]
     if include_segment_boundaries:
         starts = (
@@ -170,7 +197,6 @@ def gap_links(
     cols = [S.SEGMENT_ID, *_SIDE_COLS]
     s_side = p.select(cols).gather(links["_s_r"])
     e_side = p.select(cols).gather(links["_e_r"])
-    data_end = p[S.TS].max()
     out = pl.concat(
         [
             links,
@@ -232,6 +258,15 @@ def detect_gaps(
         include_segment_boundaries=cfg.include_segment_boundaries,
         include_open=cfg.report_open,
     )
+    sparse = sparse_mmsi(p, max_median_interval_min=cfg.max_median_interval_min)
+    links = links.filter(~pl.col(S.MMSI).is_in(sparse.implode()))
+    s_edge = edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}")
+    e_edge = edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}")
+    links = links.with_columns(
+        (pl.col(f"s_{HARBOUR}") | pl.col(f"e_{HARBOUR}").fill_null(False)).alias("_port_call"),
+        (s_edge & (e_edge | pl.col("is_open"))).alias("_edge"),
+        (pl.col("s__n_before") < cfg.min_positions_before).alias("_poor"),
+    )
     zt = zone_table(zones, p[S.ZONE_IDS].explode() if zones is None else None)
     eez_ids = zt.filter(pl.col(S.ZONE_KIND) == "eez")[S.ZONE_ID].to_list()
     not_eez = pl.lit(pl.Series("_eez", [eez_ids], dtype=pl.List(pl.String)))
@@ -272,6 +307,10 @@ def detect_gaps(
         (gap_h >= cfg.intentional_min_gap_h)
         & (pl.col(f"s_{S.SHORE_KM}") > cfg.intentional_min_shore_nm * KM_PER_NM)
         & (pl.col("s__n_before") >= cfg.intentional_min_positions)
+        & ~pl.col("is_open")
+        & ~pl.col("_port_call")
+        & ~pl.col("_edge")
+        & ~pl.col("_poor")
     ).fill_null(False)
     shore_nm = (pl.col(f"s_{S.SHORE_KM}") / KM_PER_NM).round(0).cast(pl.Int64).cast(pl.String)
     summary = pl.concat_str(
@@ -305,6 +344,13 @@ def detect_gaps(
             )
             .otherwise(pl.lit("")),
             pl.when(likely).then(pl.lit(" (likely intentional)")).otherwise(pl.lit("")),
+            pl.when(pl.col("_port_call")).then(pl.lit(" (port call)")).otherwise(pl.lit("")),
+            pl.when(pl.col("_poor"))
+            .then(pl.lit(" (barely received before: reception, not intent)"))
+            .otherwise(pl.lit("")),
+            pl.when(pl.col("_edge"))
+            .then(pl.lit(" (at the edge of the data's coverage)"))
+            .otherwise(pl.lit("")),
         ]
     )
     evidence = {
@@ -321,6 +367,9 @@ def detect_gaps(
         "positions_12h_before": pl.col("s__n_before"),
         "likely_intentional": likely,
         "is_open": pl.col("is_open"),
+        "port_call": pl.col("_port_call"),
+        "coverage_edge": pl.col("_edge"),
+        "poor_reception": pl.col("_poor"),
         "in_zone_kind": pl.col(S.ZONE_KIND),
         "zone_kind": pl.col(S.ZONE_KIND),
         "other_segment_id": pl.col("other_segment_id"),
@@ -343,6 +392,8 @@ DETECTOR = register(
             S.LAT,
             S.LON,
             S.SEGMENT_ID,
+            S.SOG_KN,
+            S.IMPLIED_SPEED_KN,
             S.SHORE_KM,
             S.EEZ_ISO3,
             S.ZONE_IDS,
@@ -359,6 +410,9 @@ DETECTOR = register(
             "positions_12h_before",
             "likely_intentional",
             "is_open",
+            "port_call",
+            "coverage_edge",
+            "poor_reception",
             "in_zone_kind",
             "zone_kind",
         ),

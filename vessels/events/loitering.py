@@ -3,7 +3,9 @@
 Per segment, positions whose implied speed (SOG where the implied speed is undefined) is below
 ``max_speed_kn`` form runs; a run is broken by a silence longer than ``max_position_gap_h`` (that
 silence is an AIS gap, reported by :mod:`vessels.events.gaps`). Runs lasting at least
-``min_duration_h`` whose mean position is at least ``min_shore_nm`` from shore are events.
+``min_duration_h`` whose mean position is at least ``min_shore_nm`` from shore are events,
+unless most of the run lies in a port or anchorage (:mod:`vessels.events.coverage`: ships waiting
+at anchor) or the vessel reports too sparsely to tell (``max_median_interval_min``).
 ``evidence.is_carrier`` flags reefers/carriers, since a loitering carrier is the transshipment
 signal.
 
@@ -36,6 +38,7 @@ from vessels.events._common import (
     prev_in,
     runs_id,
 )
+from vessels.events.coverage import HARBOUR, sparse_mmsi, with_harbour
 from vessels.events.registry import Context, Detector, register
 
 __all__ = ["LoiteringConfig", "carrier_expr", "detect_loitering"]
@@ -59,6 +62,9 @@ class LoiteringConfig:
     carrier_name_pattern : str
         Regular expression on the vessel name marking carriers. Default
         ``(?i)REEFER|CARRIER|FRIGO|\\bREEF`` (ours; AIS has no reefer ship type).
+    max_median_interval_min : float
+        Vessels reporting less often than this (median interval) are not judged: with hours
+        between fixes every vessel looks slow. Default 30 min (as the gap detector).
     carrier_ship_type_min, carrier_ship_type_max : int
         A name match counts when the AIS type is in this range (cargo 70-79) or unknown.
     """
@@ -68,6 +74,7 @@ class LoiteringConfig:
     min_shore_nm: float = 20.0
     max_position_gap_h: float = 3.0
     carrier_name_pattern: str = r"(?i)REEFER|CARRIER|FRIGO|\bREEF"
+    max_median_interval_min: float = 30.0
     carrier_ship_type_min: int = 70
     carrier_ship_type_max: int = 79
 
@@ -88,7 +95,8 @@ def detect_loitering(
 ) -> pl.DataFrame:
     """Detect loitering events; EVENT_SCHEMA rows."""
     cfg = config or LoiteringConfig()
-    p = prepared if prepared is not None else prepare(tracks)
+    p = with_harbour(prepared if prepared is not None else prepare(tracks))
+    sparse = sparse_mmsi(p, max_median_interval_min=cfg.max_median_interval_min)
     sp = pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64))
     slow = (sp < cfg.max_speed_kn).fill_null(False)
     new_run = (slow != prev_in(slow)) | (pl.col(S.DT_S) > cfg.max_position_gap_h * 3600)
@@ -115,6 +123,7 @@ def detect_loitering(
             carrier_expr(cfg).any().alias("_carrier"),
             pl.col(S.FLAG).drop_nulls().first().alias("_flag"),
             pl.col(S.SHIP_TYPE).drop_nulls().first().alias("_st"),
+            pl.col(HARBOUR).mean().alias("_in_harbour"),
         )
         .with_columns(
             (
@@ -124,6 +133,8 @@ def detect_loitering(
         .filter(
             (pl.col(S.DURATION_H) >= cfg.min_duration_h)
             & (pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= cfg.min_shore_nm * KM_PER_NM))
+            & (pl.col("_in_harbour") <= 0.5)
+            & ~pl.col(S.MMSI).is_in(sparse.implode())
         )
     )
     summary = pl.concat_str(

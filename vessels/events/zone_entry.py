@@ -36,6 +36,7 @@ from vessels.events._common import (
     runs_id,
     zone_table,
 )
+from vessels.events.coverage import HARBOUR, with_harbour
 from vessels.events.fishing import (
     FISHING_SCORE,
     FishingConfig,
@@ -86,6 +87,7 @@ def visit_columns() -> list[str | pl.Expr]:
         S.SHIP_TYPE,
         FISHING_SCORE,
         speed_kn_expr().alias("_sp"),
+        HARBOUR,
     ]
 
 
@@ -130,6 +132,7 @@ def visits(rows: pl.LazyFrame, key: str, merge_gap_min: float, min_fishing: floa
             ),
             pl.col(S.FLAG).drop_nulls().first().alias("_flag"),
             pl.col(S.SHIP_TYPE).drop_nulls().first().alias("_st"),
+            pl.col(HARBOUR).cast(pl.Float64).mean().alias("_moored"),
         )
         .with_columns(
             (
@@ -154,7 +157,14 @@ def detect_zone_entries(
 ) -> pl.DataFrame:
     """Detect visits to protected areas and AOIs; EVENT_SCHEMA rows."""
     cfg = config or ZoneEntryConfig()
-    p = _with_score(prepared if prepared is not None else prepare(tracks))
+    p = with_harbour(_with_score(prepared if prepared is not None else prepare(tracks)))
+    # moored in a harbour inside the zone is not fishing there (issue 13)
+    p = p.with_columns(
+        pl.when(pl.col(HARBOUR))
+        .then(pl.lit(0.0, dtype=p.schema[FISHING_SCORE]))
+        .otherwise(pl.col(FISHING_SCORE))
+        .alias(FISHING_SCORE)
+    )
     zt = zone_table(zones, p[S.ZONE_IDS].explode() if zones is None else None)
     zt = zt.filter(pl.col(S.ZONE_KIND) != "eez")
     rows = (
@@ -202,6 +212,7 @@ def detect_zone_entries(
             "time_inside_h": pl.col(S.DURATION_H),
             "fishing_time_inside_h": pl.col("_fish_h"),
             "mean_fishing_score": pl.col("_fish_score"),
+            "moored_share": pl.col("_moored"),
             "flag": pl.col("_flag"),
             "ship_type": pl.col("_st"),
             "is_fishing_vessel": pl.col("_st") == 30,
@@ -230,6 +241,8 @@ DETECTOR = register(
             S.EEZ_ISO3,
             S.FLAG,
             S.SHIP_TYPE,
+            S.SOG_KN,
+            S.IMPLIED_SPEED_KN,
             S.ZONE_IDS,
         ),
         evidence=(
@@ -240,6 +253,7 @@ DETECTOR = register(
             "time_inside_h",
             "fishing_time_inside_h",
             "mean_fishing_score",
+            "moored_share",
             "max_speed_kn",
             "flag",
             "ship_type",

@@ -32,7 +32,14 @@ AIS_SUFFIXES = (
     ".zip",
     ".gz",
     ".zst",
+    ".gpkg",
+    ".shp",
+    ".geojson",
+    ".fgb",
 )
+
+#: The input name that means standard input.
+STDIN = "-"
 
 _TEMP_DIRS: list[tempfile.TemporaryDirectory[str]] = []
 
@@ -64,7 +71,9 @@ def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     for item in items:
         text = str(item)
         p = Path(item)
-        if p.is_dir():
+        if text == STDIN:
+            out.append(Path(STDIN))
+        elif p.is_dir():
             found = sorted(
                 f for f in p.rglob("*") if f.is_file() and f.name.lower().endswith(AIS_SUFFIXES)
             )
@@ -120,6 +129,10 @@ def open_sources(path: Path) -> list[Source]:
     """Readable files for one input: itself, or its decompressed content in a temp directory."""
     name = str(path)
     low = path.name.lower()
+    if name == STDIN:
+        dest = _tempdir() / "stdin"
+        _copy_stream(lambda: _StdinBytes(), dest, "<stdin>", "standard input")
+        return [_maybe_layer(Source(dest, "<stdin>"))]
     if low.endswith(".zip"):
         try:
             zf = zipfile.ZipFile(path)
@@ -136,12 +149,12 @@ def open_sources(path: Path) -> list[Source]:
             for i, m in enumerate(members):
                 dest = tmp / f"{i}_{Path(m.filename).name}"
                 _copy_stream(functools.partial(zf.open, m), dest, name, "zip")
-                out.append(Source(dest, f"{name}!{m.filename}"))
+                out.append(_maybe_layer(Source(dest, f"{name}!{m.filename}")))
             return out
     if low.endswith(".gz"):
         dest = _tempdir() / path.name[:-3]
         _copy_stream(lambda: gzip.open(path, "rb"), dest, name, "gzip")  # noqa: SIM115
-        return [Source(dest, name)]
+        return [_maybe_layer(Source(dest, name))]
     if low.endswith(".zst"):
         import zstandard
 
@@ -151,5 +164,27 @@ def open_sources(path: Path) -> list[Source]:
             return zstandard.ZstdDecompressor().stream_reader(path.open("rb"))
 
         _copy_stream(_open, dest, name, "zstd")
-        return [Source(dest, name)]
-    return [Source(path, name)]
+        return [_maybe_layer(Source(dest, name))]
+    return [_maybe_layer(Source(path, name))]
+
+
+class _StdinBytes:
+    """``sys.stdin.buffer`` as a context manager that does not close standard input."""
+
+    def __enter__(self) -> Any:
+        import sys
+
+        return sys.stdin.buffer
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _maybe_layer(src: Source) -> Source:
+    """A point layer (GeoPackage, Shapefile, GeoJSON, GeoParquet) as a temporary CSV, or ``src``."""
+    from vessels.io._geoin import is_geo_layer, point_layer_to_csv
+
+    if not src.path.is_file() or not is_geo_layer(src.path):
+        return src
+    dest = _tempdir() / (src.path.name + ".csv")
+    return Source(point_layer_to_csv(src.path, src.name, dest), src.name)

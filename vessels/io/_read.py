@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from vessels.io._encoding import check_encoding, decode_source
 from vessels.io._layouts import DMA, LAYOUTS, MARINECADASTRE, MARINECADASTRE_2024
 from vessels.io._other import stage_parquet, stage_traj
 from vessels.io._paths import Source, expand_paths, open_sources
+from vessels.io._timefmt import detect_slash_ts_format
 
 __all__ = [
     "FILTERED_OUT",
@@ -200,6 +202,7 @@ def _stage_one(
     mapping: dict[str, str] | None,
     file_no: int,
     clock: Clock | None = None,
+    time_format: str | None = None,
 ) -> pl.LazyFrame:
     if fmt == "parquet":
         lf = stage_parquet(src.path, src.name)
@@ -229,6 +232,12 @@ def _stage_one(
                 f"expected for format {layout.name} (header has: {', '.join(header)[:300]})",
                 hint="check --format / --columns against the file's header",
             )
+        if time_format is not None:
+            layout = dataclasses.replace(layout, ts_format=time_format)
+        elif layout.ts_format is None:
+            detected = detect_slash_ts_format(src.path, src.name, index[S.TS])
+            if detected is not None:
+                layout = dataclasses.replace(layout, ts_format=detected)
         lf = stage_csv(src.path, src.name, layout, header, index, src.invalid_lines)
     lf = lf.with_columns(pl.lit(file_no, pl.UInt32).alias(FILE_NO))
     names = lf.collect_schema().names()
@@ -639,6 +648,7 @@ def read_ais(
     plausible_time: PlausibleTime | None = DEFAULT_PLAUSIBLE_TIME,
     start_time: datetime | str | None = None,
     time_zone: str | None = None,
+    time_format: str | None = None,
 ) -> Ingested:
     """Read AIS files of any supported format into cleaned canonical positions.
 
@@ -673,6 +683,12 @@ def read_ais(
     time_zone
         IANA zone (``Europe/Copenhagen``) of times written before the sentences of an NMEA log
         (``2024-03-01 10:00:00 !AIVDM...``) and of a naive ``start_time``; default UTC.
+    time_format
+        strftime format of the time column of CSV inputs (``"%d/%m/%Y %H:%M"``; times are
+        UTC). When omitted, ISO 8601 and epoch times are read, and a column of
+        ``dd/mm/yyyy``-like dates is detected as day- or month-first from its values (a day
+        above 12); a column where both readings fit is refused with a UserError naming the
+        two formats, never silently quarantined.
 
     Rows the filters leave out are counted as ``filtered_rows`` (rule ``filtered_out``) so the
     accounting still balances; they are not written to the quarantine.
@@ -721,7 +737,7 @@ def read_ais(
             src = decode_source(src, encoding)
         fmt = format or ("csv" if mapping is not None else sniff_format(src))
         formats[src.name] = fmt
-        staged.append(_stage_one(src, fmt, mapping, rank[src.name], clock))
+        staged.append(_stage_one(src, fmt, mapping, rank[src.name], clock, time_format))
     lf = pl.concat(staged, how="vertical") if len(staged) > 1 else staged[0]
     classified = classify(lf, _filter_rule(window, box, mmsi_values), plausible_time)
     return Ingested(classified, formats, clock)

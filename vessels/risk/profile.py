@@ -27,7 +27,7 @@ A profile file has these sections (all optional except what you want switched on
                                    # ignored (events with a mean_fishing_score: fishing, zone
                                    # entries, EEZ incursions)
     cap = 40                       # most points this rule can give one vessel
-    open_multiplier = 0.5          # events still open at the end of the data (evidence.is_open)
+    open_multiplier = 0.5          # events still open at the end of the data (default 0: unscored)
     enabled = true
     [rules.ais_gap.zone_kind_multipliers]
     aoi = 1.5                      # protected_area, no_take, aoi, eez
@@ -100,7 +100,7 @@ class RuleWeights:
     min_track_positions: int = 0
     min_fishing_score: float = 0.0
     cap: float | None = None
-    open_multiplier: float = 1.0
+    open_multiplier: float = 0.0
     enabled: bool = True
     zone_kind_multipliers: dict[str, float] = field(default_factory=dict)
     zone_multipliers: dict[str, float] = field(default_factory=dict)

@@ -37,10 +37,12 @@ __all__ = [
     "EVENT_RULES",
     "MERCHANT_SHIP_TYPES",
     "RULES_BY_NAME",
+    "SUSTAINED_FISHING_H",
     "VESSEL_RULES",
     "VESSEL_RULES_BY_NAME",
     "EventRule",
     "VesselRule",
+    "fishing_vessel",
 ]
 
 #: AIS ship type codes of merchant traffic (60-69 passenger, 70-79 cargo, 80-89 tanker): ships
@@ -115,20 +117,55 @@ def _merchant(column: str) -> pl.Expr:
 
 
 _not_merchant = ~_merchant(OWN_SHIP_TYPE)
+#: A gap that means "went dark": not a port call, not a vessel leaving the data's coverage.
+_dark = (
+    ~_ev("port_call").fill_null(False)
+    & ~_ev("coverage_edge").fill_null(False)
+    & ~_ev("poor_reception").fill_null(False)
+)
 _carrier = _ev("is_carrier").fill_null(False)
+
+#: Hours of fishing-like behaviour inside a zone that make a vessel of unknown (or another
+#: non-merchant) type count as a fishing vessel (issue 13; as the EEZ-incursion detector's
+#: ``min_fishing_time_h``).
+SUSTAINED_FISHING_H = 3.0
+
+
+def fishing_vessel(fishing_hours: str = "fishing_time_inside_h") -> pl.Expr:
+    """The vessel-class gate of fishing rules: a declared fishing type, or a vessel of unknown
+    (or another non-merchant) ship type with sustained fishing behaviour (``fishing_hours`` at
+    least :data:`SUSTAINED_FISHING_H`). An unknown ship type alone is unknown, not fishing, and
+    merchant traffic is never fishing (issue 13).
+
+    Examples
+    --------
+    >>> ev = pl.DataFrame({"is_fishing_vessel": [True, None, None, None],
+    ...                    "own_ship_type": [30, None, 70, None],
+    ...                    "fishing_time_inside_h": [0.0, 5.0, 9.0, 1.0]})
+    >>> ev.select(fishing_vessel()).to_series().to_list()
+    [True, True, False, False]
+    """
+    declared = pl.col("is_fishing_vessel").fill_null(False)
+    hours = pl.col(fishing_hours).fill_null(0.0)
+    sustained = (hours >= SUSTAINED_FISHING_H) & ~_merchant(OWN_SHIP_TYPE)
+    return declared | sustained
+
 
 EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
         name="ais_gap",
         event_types=("ais_gap",),
+        condition=_dark,
         hours=pl.coalesce(_ev("gap_h"), pl.col(S.DURATION_H)),
         explanation="dark {hours:.1f} h{where} (+{points:.0f})",
-        description="AIS gap (vessel went dark); points per hour dark, more inside zones",
+        description="AIS gap (vessel went dark); points per hour dark, more inside zones; not a "
+        "port call (silence starting or ending in port/at anchorage), a vessel leaving the "
+        "data's coverage, nor a silence after poor reception",
     ),
     EventRule(
         name="ais_gap_intentional",
         event_types=("ais_gap",),
-        condition=_ev("likely_intentional").fill_null(False),
+        condition=_ev("likely_intentional").fill_null(False) & _dark,
         explanation="gap meets GFW likely-disabling criteria (+{points:.0f})",
         description="gap meets GFW's likely intentional disabling criteria (≥ 12 h, > 50 nm out, "
         "≥ 14 positions in the 12 h before)",
@@ -145,23 +182,26 @@ EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
         name="zone_presence",
         event_types=("zone_entry",),
-        condition=_in_named_zone & _not_merchant,
+        condition=_in_named_zone & _not_merchant & (_ev("moored_share").fill_null(0.0) < 0.5),
         hours=pl.coalesce(_ev("time_inside_h"), pl.col(S.DURATION_H)),
         explanation="{hours:.1f} h{where} (+{points:.0f})",
-        description="a non-merchant vessel inside a protected area, no-take zone or AOI",
+        description="a non-merchant vessel inside a protected area, no-take zone or AOI (not "
+        "while moored in a harbour inside it)",
     ),
     EventRule(
         name="eez_incursion",
         event_types=("eez_incursion",),
+        condition=fishing_vessel(),
         hours=pl.coalesce(_ev("time_inside_h"), pl.col(S.DURATION_H)),
         explanation="foreign ({flag}) fishing vessel {hours:.1f} h in the {eez_iso3} EEZ "
         "(+{points:.0f})",
-        description="a fishing vessel inside an EEZ other than its flag state's",
+        description="a fishing vessel (declared type 30, or unknown type fishing-like for hours at "
+        "sea) inside an EEZ other than its flag state's",
     ),
     EventRule(
         name="eez_incursion_fishing",
         event_types=("eez_incursion",),
-        condition=_ev("fishing_time_inside_h").fill_null(0.0) > 0,
+        condition=(_ev("fishing_time_inside_h").fill_null(0.0) > 0) & fishing_vessel(),
         hours=_ev("fishing_time_inside_h"),
         explanation="fishing {hours:.1f} h in the {eez_iso3} EEZ under a foreign flag, fishing "
         "score {mean_fishing_score:.2f} (+{points:.0f})",
@@ -180,11 +220,12 @@ EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
         name="dark_rendezvous",
         event_types=("dark_rendezvous",),
+        condition=(_ev("rendezvous_kind") != "group").fill_null(True),
         pair=True,
         hours=pl.coalesce(_ev("overlap_h"), pl.col(S.DURATION_H)),
         explanation="dark rendezvous with vessel {other} over {hours:.1f} h{where} (+{points:.0f})",
-        description="two vessels dark at the same time, disappearing/reappearing close together; "
-        "both vessels score",
+        description="two vessels dark at the same time, disappearing/reappearing close together "
+        "at sea; both vessels score (a crowd dark together is one unscored group event)",
     ),
     EventRule(
         name="loitering",
@@ -223,6 +264,13 @@ EVENT_RULES: tuple[EventRule, ...] = (
         condition=(_ev("conflict_kind") == "static_change").fill_null(False),
         explanation="identity changed: {detail} (+{points:.0f})",
         description="name / call sign / IMO / ship type changed within the data (often typos)",
+    ),
+    EventRule(
+        name="watchlist_hit",
+        event_types=("watchlist_hit",),
+        explanation="on list {list_name} ({reason}) by {matched_by} (+{points:.0f})",
+        description="the vessel's MMSI, IMO, call sign or name (exact or fuzzy) is on the "
+        "analyst's watchlist",
     ),
 )
 

@@ -45,6 +45,7 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
+from vessels._frames import as_polars
 from vessels.events import zone_table
 from vessels.risk._template import compile_template
 from vessels.risk.profile import Profile, RuleWeights, load_profile
@@ -525,9 +526,9 @@ def score(
     >>> res.vessels[S.REASONS][0].to_list()
     ['met vessel 345000002 for 3.0 h (+18)']
     """
-    S.require_frame(events, "events", "score")
+    events = as_polars(events, "events", "score")
     if positions is not None:
-        S.require_frame(positions, "positions", "score")
+        positions = as_polars(positions, "positions", "score")
     if not isinstance(profile, str | Path | Profile):
         raise TypeError(
             "score: profile must be a profile name, a TOML path or a Profile, "

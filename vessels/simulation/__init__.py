@@ -22,9 +22,12 @@ True
 from __future__ import annotations
 
 from vessels.simulation._evaluate import (
+    CONTEXT_FLAGS,
     MATCH_TOLERANCE_H,
+    claims,
     evaluate,
     evaluate_sample,
+    false_events_by_control,
     read_events,
     read_truth,
 )
@@ -41,6 +44,7 @@ from vessels.simulation._truth import TRUTH_SCHEMA
 from vessels.simulation._write import FORMATS, write
 
 __all__ = [
+    "CONTEXT_FLAGS",
     "DEFAULT_START",
     "FORMATS",
     "MATCH_TOLERANCE_H",
@@ -53,8 +57,10 @@ __all__ = [
     "ReportingConfig",
     "SimConfig",
     "Simulation",
+    "claims",
     "evaluate",
     "evaluate_sample",
+    "false_events_by_control",
     "read_events",
     "read_truth",
     "simulate",

@@ -11,7 +11,15 @@ otherwise it is a false positive (FP). ``precision`` = correct detections / dete
 ``recall`` = found truth events / truth events, ``f1`` their harmonic mean. A detector that
 splits one planted event into two correct pieces is therefore not punished, and one that
 reports the same thing twice is not rewarded. ``fp_on_controls`` counts false positives that
-involve a clean control vessel (one with no planted behaviour at all).
+involve a clean control vessel (one with no planted behaviour at all);
+:func:`false_events_by_control` breaks them down by the control's kind (the real-world control
+patterns of issue 13: crowded ports, anchorage queues, tracks ending early, ...).
+
+Context events are not claims and are not counted: an event whose evidence says the vessel did
+*not* go dark (``is_open``: the track ended before the data did; ``port_call``; ``coverage_edge``;
+``poor_reception``)
+or a dark-rendezvous ``group`` (a crowd, reported once, unscored). The detectors report them for
+the analyst's map; the risk rules give them no points (:func:`claims`).
 
 Examples
 --------
@@ -39,10 +47,13 @@ from vessels import schema as S
 from vessels.errors import FormatError, UserError
 
 __all__ = [
+    "CONTEXT_FLAGS",
     "EVALUATION_SCHEMA",
     "MATCH_TOLERANCE_H",
+    "claims",
     "evaluate",
     "evaluate_sample",
+    "false_events_by_control",
     "read_events",
     "read_truth",
 ]
@@ -69,6 +80,33 @@ _REQUIRED = (S.EVENT_TYPE, S.MMSI, S.START_TS, S.END_TS)
 
 #: event types whose match also needs the same ``zone_id`` (when truth and event both name one)
 ZONE_MATCH_TYPES = ("zone_entry", "eez_incursion")
+
+
+#: Evidence flags marking an event as context, not a claim (see the module docstring).
+CONTEXT_FLAGS = ("is_open", "port_call", "coverage_edge", "poor_reception")
+
+
+def claims(events: pl.DataFrame) -> pl.DataFrame:
+    """``events`` without the context events (evidence flags :data:`CONTEXT_FLAGS`, or a
+    dark-rendezvous ``group``). A table without an evidence struct is returned as is.
+
+    Examples
+    --------
+    >>> ev = pl.DataFrame({"event_type": ["ais_gap", "ais_gap"],
+    ...                    "evidence": [{"is_open": True}, {"is_open": False}]})
+    >>> claims(ev).height
+    1
+    """
+    if S.EVIDENCE not in events.columns or not isinstance(events.schema[S.EVIDENCE], pl.Struct):
+        return events
+    dtype = events.schema[S.EVIDENCE]
+    assert isinstance(dtype, pl.Struct)
+    fields = {f.name for f in dtype.fields}
+    ev = pl.col(S.EVIDENCE).struct
+    context = [ev.field(f).fill_null(False) for f in CONTEXT_FLAGS if f in fields]
+    if "rendezvous_kind" in fields:
+        context.append((ev.field("rendezvous_kind") == "group").fill_null(False))
+    return events.filter(~pl.any_horizontal(context)) if context else events
 
 
 def _normalise(df: pl.DataFrame, what: str, id_col: str) -> pl.DataFrame:
@@ -150,53 +188,14 @@ def evaluate(
     if tolerance_h < 0:
         raise UserError(f"tolerance must not be negative, got {tolerance_h}")
     truth = truth.collect() if isinstance(truth, pl.LazyFrame) else truth
-    events = events.collect() if isinstance(events, pl.LazyFrame) else events
+    events = claims(events.collect() if isinstance(events, pl.LazyFrame) else events)
     t = _normalise(truth, "truth", "truth_id")
     e = _normalise(events, "events", S.EVENT_ID)
     if isinstance(controls, pl.DataFrame):
         control_set = set(controls[S.MMSI].cast(pl.Int64).to_list())
     else:
         control_set = {int(c) for c in (controls or [])}
-    tol = pl.duration(microseconds=int(tolerance_h * 3_600_000_000))
-
-    keep = [S.EVENT_TYPE, S.MMSI, S.OTHER_MMSI, S.START_TS, S.END_TS, S.EVENT_ZONE_ID, "_id"]
-    tt = t.select(keep)
-    ee = e.select(keep).rename({c: f"{c}_e" for c in keep if c != S.EVENT_TYPE})
-    same = tt.join(ee, left_on=[S.EVENT_TYPE, S.MMSI], right_on=[S.EVENT_TYPE, f"{S.MMSI}_e"])
-    same = same.filter(
-        pl.col(S.OTHER_MMSI).is_null() | (pl.col(S.OTHER_MMSI) == pl.col(f"{S.OTHER_MMSI}_e"))
-    )
-    rev = tt.filter(pl.col(S.OTHER_MMSI).is_not_null()).join(
-        ee,
-        left_on=[S.EVENT_TYPE, S.MMSI, S.OTHER_MMSI],
-        right_on=[S.EVENT_TYPE, f"{S.OTHER_MMSI}_e", f"{S.MMSI}_e"],
-    )
-    z, ze = S.EVENT_ZONE_ID, f"{S.EVENT_ZONE_ID}_e"
-    cols = [
-        S.EVENT_TYPE,
-        "_id",
-        "_id_e",
-        S.START_TS,
-        S.END_TS,
-        f"{S.START_TS}_e",
-        f"{S.END_TS}_e",
-        z,
-        ze,
-    ]
-    cand = pl.concat([same.select(cols), rev.select(cols)])
-    same_zone = (
-        ~pl.col(S.EVENT_TYPE).is_in(ZONE_MATCH_TYPES)
-        | pl.col(z).is_null()
-        | pl.col(ze).is_null()
-        | (pl.col(z) == pl.col(ze))
-    )
-    matched = cand.filter(
-        (pl.col(f"{S.START_TS}_e") <= pl.col(S.END_TS) + tol)
-        & (pl.col(f"{S.END_TS}_e") >= pl.col(S.START_TS) - tol)
-        & same_zone
-    )
-    found = set(matched["_id"].to_list())
-    correct = set(matched["_id_e"].to_list())
+    found, correct = _match(t, e, tolerance_h)
 
     types = (
         list(event_types)
@@ -211,6 +210,7 @@ def evaluate(
         )
     )
     e_fp = e.filter(~pl.col("_id").is_in(list(correct)))
+
     e_fp_ctrl = e_fp.filter(
         pl.col(S.MMSI).is_in(list(control_set)) | pl.col(S.OTHER_MMSI).is_in(list(control_set))
     )
@@ -260,6 +260,95 @@ def evaluate(
     return out.with_columns(f1.alias("f1")).select(list(EVALUATION_SCHEMA))
 
 
+def _match(t: pl.DataFrame, e: pl.DataFrame, tolerance_h: float) -> tuple[set[str], set[str]]:
+    """Ids of the truth rows found and of the detections that match a truth row."""
+    tol = pl.duration(microseconds=int(tolerance_h * 3_600_000_000))
+    keep = [S.EVENT_TYPE, S.MMSI, S.OTHER_MMSI, S.START_TS, S.END_TS, S.EVENT_ZONE_ID, "_id"]
+    tt = t.select(keep)
+    ee = e.select(keep).rename({c: f"{c}_e" for c in keep if c != S.EVENT_TYPE})
+    same = tt.join(ee, left_on=[S.EVENT_TYPE, S.MMSI], right_on=[S.EVENT_TYPE, f"{S.MMSI}_e"])
+    same = same.filter(
+        pl.col(S.OTHER_MMSI).is_null() | (pl.col(S.OTHER_MMSI) == pl.col(f"{S.OTHER_MMSI}_e"))
+    )
+    rev = tt.filter(pl.col(S.OTHER_MMSI).is_not_null()).join(
+        ee,
+        left_on=[S.EVENT_TYPE, S.MMSI, S.OTHER_MMSI],
+        right_on=[S.EVENT_TYPE, f"{S.OTHER_MMSI}_e", f"{S.MMSI}_e"],
+    )
+    z, ze = S.EVENT_ZONE_ID, f"{S.EVENT_ZONE_ID}_e"
+    cols = [
+        S.EVENT_TYPE,
+        "_id",
+        "_id_e",
+        S.START_TS,
+        S.END_TS,
+        f"{S.START_TS}_e",
+        f"{S.END_TS}_e",
+        z,
+        ze,
+    ]
+    cand = pl.concat([same.select(cols), rev.select(cols)])
+    same_zone = (
+        ~pl.col(S.EVENT_TYPE).is_in(ZONE_MATCH_TYPES)
+        | pl.col(z).is_null()
+        | pl.col(ze).is_null()
+        | (pl.col(z) == pl.col(ze))
+    )
+    matched = cand.filter(
+        (pl.col(f"{S.START_TS}_e") <= pl.col(S.END_TS) + tol)
+        & (pl.col(f"{S.END_TS}_e") >= pl.col(S.START_TS) - tol)
+        & same_zone
+    )
+    found = set(matched["_id"].to_list())
+    correct = set(matched["_id_e"].to_list())
+
+    return found, correct
+
+
+def false_events_by_control(
+    truth: pl.DataFrame,
+    events: pl.DataFrame,
+    controls: pl.DataFrame,
+    *,
+    tolerance_h: float = MATCH_TOLERANCE_H,
+) -> pl.DataFrame:
+    """False events on control vessels, per control ``kind`` and event type.
+
+    ``controls`` has ``mmsi`` and ``kind`` (``Simulation.controls`` / ``controls.parquet``). A
+    false event is a claim (:func:`claims`) matching no truth row; a pair event counts for each
+    control vessel it involves. Columns: ``kind, event_type, false_events``.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> t0 = datetime(2024, 3, 1, tzinfo=UTC)
+    >>> truth = pl.DataFrame({"event_type": ["ais_gap"], "mmsi": [1], "start_ts": [t0],
+    ...                       "end_ts": [t0]})
+    >>> ev = pl.DataFrame({"event_type": ["encounter"], "mmsi": [2], "other_mmsi": [3],
+    ...                    "start_ts": [t0], "end_ts": [t0]})
+    >>> ctrl = pl.DataFrame({"mmsi": [2, 3], "kind": ["anchorage-queue", "cargo"]})
+    >>> false_events_by_control(truth, ev, ctrl).rows()
+    [('anchorage-queue', 'encounter', 1), ('cargo', 'encounter', 1)]
+    """
+    t = _normalise(truth, "truth", "truth_id")
+    e = _normalise(claims(events), "events", S.EVENT_ID)
+    _, correct = _match(t, e, tolerance_h)
+    fp = e.filter(~pl.col("_id").is_in(list(correct)))
+    kinds = controls.select(pl.col(S.MMSI).cast(pl.Int64), pl.col("kind").cast(pl.String))
+    per_vessel = pl.concat(
+        [
+            fp.select(S.EVENT_TYPE, "_id", pl.col(S.MMSI).alias("_m")),
+            fp.select(S.EVENT_TYPE, "_id", pl.col(S.OTHER_MMSI).alias("_m")).drop_nulls("_m"),
+        ]
+    ).unique()
+    return (
+        per_vessel.join(kinds, left_on="_m", right_on=S.MMSI, how="inner")
+        .group_by("kind", S.EVENT_TYPE)
+        .agg(pl.len().cast(pl.UInt32).alias("false_events"))
+        .sort("kind", S.EVENT_TYPE)
+    )
+
+
 def _read_table(path: str | Path, what: str) -> pl.DataFrame:
     p = Path(path)
     if not p.exists():
@@ -285,7 +374,7 @@ def read_truth(path: str | Path) -> pl.DataFrame:
 
 def read_events(path: str | Path) -> pl.DataFrame:
     """Read a detected-event table with a clear error when a needed column is missing."""
-    df = _read_table(path, "events")
+    df = claims(_read_table(path, "events"))
     if S.EVIDENCE in df.columns and isinstance(df.schema[S.EVIDENCE], pl.Struct):
         df = df.drop(S.EVIDENCE)
     _normalise(df, f"events file {path}", S.EVENT_ID)
@@ -315,7 +404,7 @@ def evaluate_sample(
     truth = read_truth(d / "truth.parquet")
     controls_path = d / "controls.parquet"
     controls = pl.read_parquet(controls_path) if controls_path.exists() else None
-    ev = events.collect() if isinstance(events, pl.LazyFrame) else events
+    ev = claims(events.collect() if isinstance(events, pl.LazyFrame) else events)
     if S.EVIDENCE in ev.columns:
         ev = ev.drop(S.EVIDENCE)
     return evaluate(truth, ev, controls=controls, tolerance_h=tolerance_h)

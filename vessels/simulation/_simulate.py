@@ -21,6 +21,7 @@ import polars as pl
 from vessels import schema as S
 from vessels.errors import UserError
 from vessels.simulation._background import background_vessels
+from vessels.simulation._controls import control_vessels, thin_sparse
 from vessels.simulation._params import SimConfig
 from vessels.simulation._regions import REGIONS
 from vessels.simulation._sample import Knots, sample_messages
@@ -181,10 +182,24 @@ def simulate(
     build = SCENARIOS[scenario](seed, max(50.0, horizon_h + 2.0))
     specs = list(build.vessels)
     regions = [REGIONS[r] for r in SCENARIO_REGIONS[scenario]]
-    n_bg = max(0, (n_vessels or 0) - len(specs))
+    n_extra = max(0, (n_vessels or 0) - len(specs))
+    # one in six extra vessels is a real-world control pattern (issue 13), from 12 extra on
+    n_ctrl = n_extra // 6 if n_extra >= 12 else 0
+    n_bg = n_extra - n_ctrl
     bg_knots, bg_static = background_vessels(
         n_bg, regions, horizon_s=horizon_s, seed=seed, first_index=len(specs)
     )
+    c_knots, c_static, c_dark, c_sparse = control_vessels(
+        n_ctrl, regions, horizon_s=horizon_s, seed=seed, first_index=len(specs) + n_bg
+    )
+    bg_knots = Knots(
+        v=np.concatenate([bg_knots.v, c_knots.v]),
+        t_s=np.concatenate([bg_knots.t_s, c_knots.t_s]),
+        lat=np.concatenate([bg_knots.lat, c_knots.lat]),
+        lon=np.concatenate([bg_knots.lon, c_knots.lon]),
+        status=np.concatenate([bg_knots.status, c_knots.status]),
+    )
+    bg_static = pl.concat([bg_static, c_static], how="vertical_relaxed")
 
     sk = _knots(specs)
     knots = Knots(
@@ -202,7 +217,7 @@ def simulate(
             np.ones(bg_static.height, dtype=bool),
         ]
     )
-    dark = [(i, a, z) for i, s in enumerate(specs) for a, z in s.plan.dark]
+    dark = [(i, a, z) for i, s in enumerate(specs) for a, z in s.plan.dark] + c_dark
     stations = np.array([st for r in regions for st in r.stations], dtype=np.float64)
     dark_v = np.array([d[0] for d in dark], dtype=np.int64)
     dark_t0 = np.array([d[1] for d in dark], dtype=np.float64)
@@ -238,7 +253,7 @@ def simulate(
     msgs = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "n_dropped_on_land"}
     msgs["n_dropped_on_land"] = np.array([sum(int(p["n_dropped_on_land"][0]) for p in parts)])
     n_dropped_on_land = int(msgs["n_dropped_on_land"][0])
-    frame = _positions_frame(msgs, static, start)
+    frame = thin_sparse(_positions_frame(msgs, static, start), c_sparse)
     del msgs, parts  # free the raw message arrays before the truth is built
     positions = frame.drop("_v", "_t_s", "_gps_jump")
     roster_keys = static["_key"].to_list()

@@ -85,7 +85,9 @@ def _zone_rows(frame: pl.DataFrame, static: pl.DataFrame) -> list[dict[str, Any]
     first_of_vessel = np.r_[True, v[1:] != v[:-1]] if v.size else np.zeros(0, bool)
     st = static.select("_v", S.FLAG, S.SHIP_TYPE)
     flag = dict(zip(st["_v"].to_list(), st[S.FLAG].to_list(), strict=True))
-    fishing = dict(zip(st["_v"].to_list(), (st[S.SHIP_TYPE] == 30).to_list(), strict=True))
+    fishing = dict(
+        zip(st["_v"].to_list(), (st[S.SHIP_TYPE] == 30).fill_null(False).to_list(), strict=True)
+    )
     rows: list[dict[str, Any]] = []
     for zid, kind, iso3, geom in zone_layers():
         if kind not in ("protected_area", "no_take", "aoi", "eez"):

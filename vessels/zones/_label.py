@@ -46,6 +46,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from vessels import schema as S
+from vessels._frames import as_polars
 from vessels._geo import EARTH_RADIUS_M
 from vessels.errors import SchemaError
 from vessels.zones._grid import BOUNDARY, INSIDE, GridIndex
@@ -527,7 +528,7 @@ def label_zones(
     >>> label_zones(lf).select("eez_iso3", "zone_ids").collect().row(0)
     ('MEX', [])
     """
-    S.require_frame(frame, "frame", "label_zones")
+    frame = as_polars(frame, "frame", "label_zones")  # type: ignore[assignment]
     if zones is not None and not isinstance(zones, ZoneIndex) and not _is_geodataframe(zones):
         raise TypeError(
             "label_zones: zones must be a GeoDataFrame (vessels.load_zones / default_zones), "

@@ -40,9 +40,8 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -236,8 +235,37 @@ def _polygonal(geoms: np.ndarray, ids: np.ndarray, names: np.ndarray, path: Path
     return out
 
 
+def _in_memory_zones(obj: object) -> gpd.GeoDataFrame | None:
+    """A GeoDataFrame of an in-memory zone source (GeoDataFrame, shapely geometry, GeoJSON
+    geometry/Feature/FeatureCollection dict), or None for a path."""
+    import geopandas as gpd
+    import shapely.geometry
+
+    if isinstance(obj, gpd.GeoDataFrame):
+        return obj.copy()
+    if isinstance(obj, shapely.geometry.base.BaseGeometry):
+        return gpd.GeoDataFrame(geometry=[obj], crs="EPSG:4326")
+    if isinstance(obj, dict):
+        kind = obj.get("type")
+        if kind == "FeatureCollection":
+            return gpd.GeoDataFrame.from_features(obj, crs="EPSG:4326")
+        if kind == "Feature":
+            return gpd.GeoDataFrame.from_features([obj], crs="EPSG:4326")
+        try:
+            geom = shapely.geometry.shape(obj)
+        except Exception as exc:
+            raise UserError(
+                f"not a GeoJSON geometry, Feature or FeatureCollection ({exc})"
+            ) from None
+        return gpd.GeoDataFrame(geometry=[geom], crs="EPSG:4326")
+    return None
+
+
 def load_zone_file(
-    path: str | Path, *, name_field: str | None = None, kind: str | None = None
+    path: str | Path | gpd.GeoDataFrame,
+    *,
+    name_field: str | None = None,
+    kind: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one zone file into the zone table (``vessels.schema.ZONE_TABLE_COLUMNS``, EPSG:4326).
 
@@ -253,10 +281,22 @@ def load_zone_file(
     """
     import geopandas as gpd
 
-    p = Path(path)
     if kind is not None and kind not in S.ZONE_KINDS:
         raise UserError(f"unknown zone kind {kind!r}", hint=f"use one of {', '.join(S.ZONE_KINDS)}")
-    gdf = _read(p)
+    memory = _in_memory_zones(path)
+    if memory is None:
+        p = Path(path)
+        gdf = _read(p)
+    else:  # sensible defaults: kind aoi, names from a "name" column or "zone N"
+        p, gdf = Path("zones"), memory
+        known = any(_col(gdf, c) for c in ("MRGID", "WDPAID", S.ZONE_ID))
+        if not known and name_field is None:
+            name_field = _col(gdf, "name")
+            if name_field is None:
+                gdf[S.ZONE_NAME] = [f"zone {i}" for i in range(len(gdf))]
+                name_field = S.ZONE_NAME
+        if not known and kind is None:
+            kind = "aoi"
     if gdf.crs is None:
         gdf = gdf.set_crs("EPSG:4326")
     elif gdf.crs.to_epsg() != 4326:
@@ -302,9 +342,10 @@ def load_zone_file(
             raise UserError(
                 f"{p}: not a Marine Regions, WDPA or vessels zone file; fields found: "
                 f"{', '.join(fields) or '(none)'}",
-                hint="pass --name-field FIELD --kind "
+                hint="vessels score: --zones-name-field FIELD --zones-kind "
                 + "|".join(S.ZONE_KINDS)
-                + " (load_zones(..., name_field=, kind=))",
+                + "; vessels zones list: --name-field FIELD --kind KIND"
+                + "; Python: load_zones(..., name_field=, kind=)",
             )
         col = _col(gdf, name_field)
         if col is None:
@@ -336,7 +377,7 @@ def load_zone_file(
 
 
 def load_zones(
-    paths: str | Path | Sequence[str | Path] | None = None,
+    paths: Any = None,
     *,
     defaults: bool = True,
     name_field: str | None = None,
@@ -347,7 +388,10 @@ def load_zones(
     Parameters
     ----------
     paths
-        Zone files (see :func:`load_zone_file`); ``None`` for none.
+        Zone files (see :func:`load_zone_file`), GeoDataFrames, shapely geometries or GeoJSON
+        dicts (geometry, Feature, FeatureCollection), one or a list; ``None`` for none.
+        In-memory zones in no known schema default to kind ``aoi`` and take their names from a
+        ``name`` column (else ``zone 0``, ``zone 1``...); ``name_field``/``kind`` override.
     defaults
         Start from :func:`vessels.zones.default_zones` (``False``: the files alone).
     name_field, kind
@@ -385,8 +429,8 @@ def load_zones(
     from vessels.zones._layers import default_zones
 
     if paths is None:
-        plist: list[str | Path] = []
-    elif isinstance(paths, str | Path):
+        plist: list[Any] = []
+    elif isinstance(paths, str | Path | dict) or _in_memory_zones(paths) is not None:
         plist = [paths]
     else:
         plist = list(paths)
@@ -402,16 +446,17 @@ def load_zones(
             base = base[~drop]
         frames.append(base)
     seen: dict[str, str] = {}
-    for path, layer in zip(plist, user, strict=True):
+    for i, (path, layer) in enumerate(zip(plist, user, strict=True)):
+        key = str(path) if isinstance(path, str | Path) else f"zones #{i}"
         for zid in layer[S.ZONE_ID]:
-            if zid in seen and seen[zid] != str(path):
+            if zid in seen and seen[zid] != key:
                 warnings.warn(
-                    f"zone id {zid!r} is in both {Path(seen[zid]).name} and {Path(path).name}; "
-                    f"the one of {Path(path).name} is used",
+                    f"zone id {zid!r} is in both {Path(seen[zid]).name} and {Path(key).name}; "
+                    f"the one of {Path(key).name} is used",
                     ZoneGeometryWarning,
                     stacklevel=2,
                 )
-            seen[str(zid)] = str(path)
+            seen[str(zid)] = key
     frames.extend(user)
     if not frames:
         raise UserError("no zone layers: no files given and the defaults are off")

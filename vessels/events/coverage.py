@@ -1,0 +1,298 @@
+"""Where and when the data can say a vessel went dark: ports, anchorages, the data horizon,
+the edge of coverage and vessels that report too sparsely.
+
+Real traffic (issue 13) taught four things the detectors must know before calling a silence
+"dark":
+
+- **Ports and anchorages.** A vessel moored in a harbour or lying at anchor is silent, slow and
+  next to other vessels; that is a port call, not a rendezvous. Each position gets one boolean,
+  :data:`HARBOUR`: true in a *port or anchorage*. It is the ``in_port`` / ``at_anchorage``
+  columns of the zone labelling when they are present (World Port Index ports and learned
+  anchorages, issue 12), or'ed with an anchorage learned from the data itself, the way GFW learns
+  its anchorages (Global Fishing Watch, "Anchorages, ports and voyages": cells where many
+  distinct vessels sit still): a ~1 km cell (:data:`CELL_DEG`) whose 3x3 neighbourhood holds
+  stationary positions (speed below :data:`STATIONARY_KN`, GFW's 0.5 kn) of at least
+  :data:`MIN_VESSELS` distinct vessels. GFW asks 20 vessels over years of data; a day of data
+  needs fewer, and a two- or three-vessel meeting at sea is not a crowd. Like GFW, no distance
+  from shore is imposed: ships queue at anchor wherever the port authority puts them.
+- **The data horizon.** The end of the data is not the single latest row: a few stray late rows
+  must not move it (real MarineCadastre extracts carry them). :func:`data_horizon` is the
+  latest instant still reached by the bulk of the rows (the 99.9th percentile of ``ts`` once there
+  are more than 1,000 rows).
+- **The edge of coverage.** A silence that starts and ends at the edge of the data's extent is a
+  vessel that left the area (a bounding-box extract, the range of a coastal receiver), not a
+  vessel that went dark: :func:`edge_expr`.
+- **Sparse reporting.** VMS and subsampled feeds report every 1-20 h; every interval is longer
+  than a gap threshold. A vessel whose median interval between positions exceeds
+  ``max_median_interval_min`` cannot support continuity-based detectors (gaps, dark rendezvous,
+  loitering); :func:`sparse_mmsi` lists them, those detectors skip them, and ``vessels score``
+  says so in ``summary.json`` (``warnings``).
+
+Examples
+--------
+>>> import polars as pl
+>>> from vessels.testing import make_track
+>>> from vessels.events._common import prepare
+>>> p = with_harbour(prepare(make_track(n=5, interval_s=600)))
+>>> p[HARBOUR].any()
+False
+>>> sparse_mmsi(p, max_median_interval_min=30.0).to_list()
+[]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import polars as pl
+
+from vessels import schema as S
+from vessels.events._common import DEG_M
+
+__all__ = [
+    "AT_ANCHORAGE",
+    "CELL_DEG",
+    "HARBOUR",
+    "IN_PORT",
+    "MIN_VESSELS",
+    "STATIONARY_KN",
+    "data_horizon",
+    "edge_expr",
+    "harbour_cells",
+    "harbour_expr",
+    "sparse_mmsi",
+    "with_harbour",
+]
+
+#: Per-position columns of the zone labelling (issue 12, geography) read when present; the same
+#: names as ``vessels.schema`` gives them there.
+IN_PORT: Final = "in_port"
+AT_ANCHORAGE: Final = "at_anchorage"
+#: Column added by :func:`with_harbour`: the position is in a port or an anchorage.
+HARBOUR: Final = "_harbour"
+#: Cell of the learned anchorages, degrees (~1.1 km of latitude).
+CELL_DEG: Final = 0.01
+#: A position is stationary below this speed (GFW anchorages: 0.5 kn).
+STATIONARY_KN: Final = 0.5
+#: Distinct stationary vessels in a cell's 3x3 neighbourhood that make it an anchorage (ours).
+MIN_VESSELS: Final = 4
+#: A silence starting and ending this close to the data's extent is "left the area" (ours), at
+#: least :data:`EDGE_MIN_KM`.
+EDGE_FRACTION: Final = 0.02
+EDGE_MIN_KM: Final = 5.0
+#: The extent of fewer vessels than this is theirs, not the coverage's: no edge (ours).
+EDGE_MIN_VESSELS: Final = 20
+
+
+def _cells(lat: str = S.LAT, lon: str = S.LON) -> list[pl.Expr]:
+    return [
+        (pl.col(lat) / CELL_DEG).floor().cast(pl.Int32).alias("_hcy"),
+        (pl.col(lon) / CELL_DEG).floor().cast(pl.Int32).alias("_hcx"),
+    ]
+
+
+def _learned_cells(p: pl.DataFrame) -> pl.LazyFrame:
+    """Anchorage cells learned from the stationary crowd (see module docstring)."""
+    sp = pl.coalesce(pl.col(S.SOG_KN).cast(pl.Float64), pl.col(S.IMPLIED_SPEED_KN))
+    still = (
+        p.lazy().filter((sp < STATIONARY_KN).fill_null(False)).select(S.MMSI, *_cells()).unique()
+    )
+    offsets = pl.LazyFrame(
+        {"_dy": [dy for dy in (-1, 0, 1) for _ in range(3)], "_dx": [-1, 0, 1] * 3},
+        schema={"_dy": pl.Int32, "_dx": pl.Int32},
+    )
+    return (
+        still.join(offsets, how="cross")
+        .select(
+            S.MMSI,
+            (pl.col("_hcy") + pl.col("_dy")).alias("_hcy"),
+            (pl.col("_hcx") + pl.col("_dx")).alias("_hcx"),
+        )
+        .group_by("_hcy", "_hcx")
+        .agg(pl.col(S.MMSI).n_unique().alias("_nv"))
+        .filter(pl.col("_nv") >= MIN_VESSELS)
+        .select("_hcy", "_hcx", pl.lit(True).alias("_learned"))
+    )
+
+
+def with_harbour(p: pl.DataFrame) -> pl.DataFrame:
+    """Add :data:`HARBOUR` (true in a port or anchorage) to prepared positions, once.
+
+    A no-op when the column is already there, so :func:`vessels.events.detect_events` computes it
+    once and each detector called alone computes it for itself.
+
+    Examples
+    --------
+    Five vessels sitting still side by side 3 km from shore are an anchorage:
+
+    >>> import polars as pl
+    >>> from vessels.testing import make_track
+    >>> from vessels.events._common import prepare
+    >>> crowd = pl.concat([make_track(m, n=6, speed_kn=0.0, lat=25.0 + m * 1e-3)
+    ...                    for m in range(1, 6)]).with_columns(pl.lit(3.0).alias("shore_km"))
+    >>> with_harbour(prepare(crowd))[HARBOUR].all()
+    True
+    """
+    if HARBOUR in p.columns:
+        return p
+    labelled = [pl.col(c).fill_null(False) for c in (IN_PORT, AT_ANCHORAGE) if c in p.columns]
+    if p.height == 0:
+        return p.with_columns(pl.lit(False).alias(HARBOUR))
+    learned = _learned_cells(p).collect()
+    flag = (
+        p.lazy()
+        .select(*_cells())
+        .join(learned.lazy(), on=["_hcy", "_hcx"], how="left", maintain_order="left")
+        .select(pl.col("_learned").fill_null(False))
+        .collect()
+        .to_series()
+    )
+    out = p.with_columns(flag.alias(HARBOUR))
+    if labelled:
+        out = out.with_columns(pl.any_horizontal(pl.col(HARBOUR), *labelled).alias(HARBOUR))
+    return out
+
+
+def harbour_expr(lat: str, lon: str, cells: pl.DataFrame) -> pl.Expr:
+    """True where ``(lat, lon)`` falls in one of ``cells`` (``_hcy, _hcx``), else false.
+
+    ``cells`` is :func:`harbour_cells` of the prepared positions; used to gate events (whose
+    position is a mean or an interpolated point, not a labelled position).
+
+    Examples
+    --------
+    >>> cells = pl.DataFrame({"_hcy": [2500], "_hcx": [-11000]}, schema={"_hcy": pl.Int32,
+    ...                      "_hcx": pl.Int32})
+    >>> pl.DataFrame({"a": [25.005, 26.0], "b": [-109.995, -110.0]}).select(
+    ...     harbour_expr("a", "b", cells)).to_series().to_list()
+    [True, False]
+    """
+    key = (pl.col(lat) / CELL_DEG).floor().cast(pl.Int64) * 1_000_003 + (
+        pl.col(lon) / CELL_DEG
+    ).floor().cast(pl.Int64)
+    keys = cells.select(
+        pl.col("_hcy").cast(pl.Int64) * 1_000_003 + pl.col("_hcx").cast(pl.Int64)
+    ).to_series()
+    return key.is_in(keys.implode()).fill_null(False)
+
+
+def harbour_cells(p: pl.DataFrame) -> pl.DataFrame:
+    """The distinct ~1 km cells (``_hcy, _hcx``) of harbour positions of ``p``.
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track
+    >>> from vessels.events._common import prepare
+    >>> harbour_cells(with_harbour(prepare(make_track(n=3)))).height
+    0
+    """
+    return with_harbour(p).lazy().filter(pl.col(HARBOUR)).select(*_cells()).unique().collect()
+
+
+def data_horizon(p: pl.DataFrame) -> object:
+    """The robust end of the data: the latest instant reached by the bulk of the rows.
+
+    The maximum ``ts`` once the stray last 0.1 % of rows is set aside (for more than 1,000
+    rows; below that the maximum). ``None`` for an empty frame.
+
+    Examples
+    --------
+    >>> from datetime import timedelta
+    >>> from vessels.testing import make_track, T0
+    >>> from vessels.events._common import prepare
+    >>> bulk = pl.concat([make_track(m, n=200, interval_s=60) for m in range(1, 11)])
+    >>> stray = make_track(99, n=1, start=T0 + timedelta(hours=20))
+    >>> data_horizon(prepare(pl.concat([bulk, stray]))) == T0 + timedelta(seconds=199 * 60)
+    True
+    """
+    if p.height == 0:
+        return None
+    ts = p[S.TS]
+    if p.height <= 1000:
+        return ts.max()
+    k = math.ceil(p.height * 0.001)
+    return ts.sort(descending=True)[k]
+
+
+def edge_expr(p: pl.DataFrame, lat: str, lon: str) -> pl.Expr:
+    """True where ``(lat, lon)`` lies at the edge of the extent of ``p``'s positions.
+
+    Within :data:`EDGE_FRACTION` of the span (at least :data:`EDGE_MIN_KM`) of the 0.1 %-99.9 %
+    latitude/longitude range: where a vessel leaves a bounding-box extract or a receiver's range.
+    An axis spanning less than four edge widths has no edge, and the positions of fewer than
+    :data:`EDGE_MIN_VESSELS` vessels have none either (their extent is theirs, not the
+    receivers').
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track
+    >>> from vessels.events._common import prepare
+    >>> p = prepare(pl.concat([make_track(m, n=100, interval_s=600, speed_kn=10)
+    ...                        for m in range(1, 21)]))
+    >>> p.select(edge_expr(p, "lat", "lon")).to_series()[[0, 50]].to_list()
+    [True, False]
+    """
+    if p.height == 0 or p[S.MMSI].n_unique() < EDGE_MIN_VESSELS:
+        return pl.lit(False)
+    q = p.select(
+        pl.col(S.LAT).quantile(0.001).alias("y0"),
+        pl.col(S.LAT).quantile(0.999).alias("y1"),
+        pl.col(S.LON).quantile(0.001).alias("x0"),
+        pl.col(S.LON).quantile(0.999).alias("x1"),
+    ).row(0, named=True)
+    mid = math.radians((q["y0"] + q["y1"]) / 2.0)
+    edge_y = max(EDGE_FRACTION * (q["y1"] - q["y0"]), EDGE_MIN_KM * 1000.0 / DEG_M)
+    edge_x = max(
+        EDGE_FRACTION * (q["x1"] - q["x0"]),
+        EDGE_MIN_KM * 1000.0 / (DEG_M * max(math.cos(mid), 0.05)),
+    )
+    conds = []
+    if q["y1"] - q["y0"] > 4 * edge_y:  # an axis the data hardly spans has no edge to leave by
+        conds += [pl.col(lat) <= q["y0"] + edge_y, pl.col(lat) >= q["y1"] - edge_y]
+    if q["x1"] - q["x0"] > 4 * edge_x:
+        conds += [pl.col(lon) <= q["x0"] + edge_x, pl.col(lon) >= q["x1"] - edge_x]
+    if not conds:
+        return pl.lit(False)
+    return pl.any_horizontal(conds).fill_null(False)
+
+
+def sparse_mmsi(p: pl.DataFrame | pl.LazyFrame, *, max_median_interval_min: float) -> pl.Series:
+    """MMSIs whose median interval between positions is longer than ``max_median_interval_min``.
+
+    Continuity-based detectors (gaps, dark rendezvous, loitering) cannot judge them: a vessel
+    reporting every 1-20 h (VMS) is "silent" between every two positions. A vessel with a single
+    position has no interval and is not listed.
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track
+    >>> from vessels.events._common import prepare
+    >>> p = prepare(pl.concat([make_track(1, n=10, interval_s=600),
+    ...                        make_track(2, n=10, interval_s=4 * 3600)]))
+    >>> sparse_mmsi(p, max_median_interval_min=30.0).to_list()
+    [2]
+    """
+    lf = p.lazy()
+    if S.DT_S in lf.collect_schema().names():
+        # the segmenter's interval to the previous position of the segment (no sort needed)
+        intervals = lf.select(S.MMSI, pl.col(S.DT_S).cast(pl.Float64).alias("_dt"))
+    else:
+        intervals = (
+            lf.select(S.MMSI, S.TS)
+            .sort(S.MMSI, S.TS)
+            .select(
+                S.MMSI,
+                pl.when(pl.col(S.MMSI) == pl.col(S.MMSI).shift())
+                .then((pl.col(S.TS) - pl.col(S.TS).shift()).dt.total_seconds(fractional=True))
+                .alias("_dt"),
+            )
+        )
+    return (
+        intervals.filter(pl.col("_dt") > 0)
+        .group_by(S.MMSI)
+        .agg(pl.col("_dt").median().alias("_med"), pl.len().alias("_n"))
+        .filter((pl.col("_n") >= 1) & (pl.col("_med") > max_median_interval_min * 60.0))
+        .sort(S.MMSI)
+        .collect()[S.MMSI]
+    )

@@ -1,0 +1,267 @@
+"""Identity changes over time: a vessel renamed, re-called, re-typed, or re-flagged (flag hopping).
+
+The identity history (:func:`identity_periods`: one row per vessel and period in which its name,
+call sign, IMO and ship type stayed the same) is read in time order:
+
+- ``vessel_name``, ``callsign``, ``ship_type``: one event per change of the field's value on one
+  MMSI (names and call signs compared normalised: upper-case, spaces collapsed), from the last
+  report of the old value to the first report of the new one;
+- ``flag``: the flag comes from the MMSI (its MID), so a vessel changes flag by changing MMSI;
+  the IMO number ties the MMSIs together. One event per change of flag of one IMO, on the new
+  MMSI with the old one as ``other_mmsi``. ``flag_hopping`` marks every flag change of an IMO
+  that changed flag ``min_flag_changes_hopping`` times or more.
+
+Examples
+--------
+>>> from vessels.testing import make_track
+>>> t = pl.concat([make_track(n=2, vessel_name="A"),
+...                make_track(n=2, vessel_name="B", start=make_track()["ts"][5])])
+>>> detect_identity_changes(t)["evidence"].struct.field("summary").to_list()
+["vessel_name changed 'A' -> 'B'"]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from vessels import schema as S
+from vessels.events._common import Frameish, finish, prepare
+from vessels.events.registry import Context, Detector, register
+from vessels.flags import flag_from_mmsi
+
+__all__ = ["IdentityChangeConfig", "detect_identity_changes", "identity_periods"]
+
+_KEYS = (S.VESSEL_NAME, S.CALLSIGN, S.IMO, S.SHIP_TYPE)
+
+
+@dataclass(frozen=True)
+class IdentityChangeConfig:
+    """Parameters of the identity-change detector.
+
+    Attributes
+    ----------
+    min_flag_changes_hopping : int
+        An IMO whose flag changed this many times or more is flag hopping. Default 2 (ours:
+        one re-flagging is routine, a second within the data is a pattern).
+    report_ship_type : bool
+        Report ship type changes (AIS ship types are often mis-set and corrected). Default on.
+    """
+
+    min_flag_changes_hopping: int = 2
+    report_ship_type: bool = True
+
+
+def identity_periods(positions: Frameish) -> pl.DataFrame:
+    """One row per vessel and identity period, from positions carrying identity columns.
+
+    Consecutive reports of an MMSI (in time order) with the same name, call sign, IMO and ship
+    type (names and call signs normalised) form one period. Columns: ``mmsi``, ``valid_from``,
+    ``valid_to``, ``n_reports``, ``vessel_name``, ``callsign``, ``imo``, ``ship_type``, ``flag``,
+    ``lat``, ``lon`` (first position of the period) and ``segment_id``.
+    """
+    lf = (
+        positions.lazy()
+        if isinstance(positions, pl.DataFrame | pl.LazyFrame)
+        else prepare(positions).lazy()
+    )
+    names = lf.collect_schema().names()
+    dtypes = {
+        S.VESSEL_NAME: pl.String,
+        S.CALLSIGN: pl.String,
+        S.IMO: pl.UInt32,
+        S.SHIP_TYPE: pl.UInt8,
+        S.FLAG: pl.String,
+        S.SEGMENT_ID: pl.String,
+    }
+    lf = lf.with_columns(
+        pl.lit(None, dtype=t).alias(c) for c, t in dtypes.items() if c not in names
+    )
+    norm = {
+        S.VESSEL_NAME: pl.col(S.VESSEL_NAME)
+        .str.strip_chars()
+        .str.to_uppercase()
+        .str.replace_all(r"\s+", " ")
+        .replace("", None),
+        S.CALLSIGN: pl.col(S.CALLSIGN).str.strip_chars().str.to_uppercase().replace("", None),
+        # positions that did not go through cleaning: the flag of the MMSI's MID
+        S.FLAG: pl.coalesce(S.FLAG, flag_from_mmsi(pl.col(S.MMSI))),
+    }
+    rows = (
+        lf.select(S.MMSI, S.TS, *_KEYS, S.FLAG, S.LAT, S.LON, S.SEGMENT_ID)
+        .with_columns(**norm)
+        .filter(pl.any_horizontal(pl.col(list(_KEYS)).is_not_null()))
+        .sort(S.MMSI, S.TS, S.SEGMENT_ID, maintain_order=True)
+    )
+    changed = pl.any_horizontal(
+        [~pl.col(k).eq_missing(pl.col(k).shift(1)).over(S.MMSI) for k in _KEYS]
+    )
+    return (
+        rows.with_columns(changed.cum_sum().over(S.MMSI).alias("_period"))
+        .group_by(S.MMSI, "_period", maintain_order=True)
+        .agg(
+            pl.col(S.TS).first().alias("valid_from"),
+            pl.col(S.TS).last().alias("valid_to"),
+            pl.len().cast(pl.UInt32).alias("n_reports"),
+            *(pl.col(k).first() for k in _KEYS),
+            pl.col(S.FLAG).drop_nulls().first(),
+            pl.col(S.LAT).first(),
+            pl.col(S.LON).first(),
+            pl.col(S.SEGMENT_ID).first(),
+        )
+        .drop("_period")
+        .collect()
+    )
+
+
+def _field_changes(periods: pl.LazyFrame, field: str) -> pl.LazyFrame:
+    seq = (
+        periods.filter(pl.col(field).is_not_null())
+        .select(
+            S.MMSI,
+            "valid_from",
+            "valid_to",
+            S.LAT,
+            S.LON,
+            S.SEGMENT_ID,
+            pl.col(field).cast(pl.String).alias("_v"),
+        )
+        .sort(S.MMSI, "valid_from", "_v")
+        .with_columns(
+            pl.col("_v").shift().over(S.MMSI).alias("_pv"),
+            pl.col("valid_to").shift().over(S.MMSI).alias("_pt"),
+        )
+        .filter(pl.col("_pv").is_not_null() & (pl.col("_v") != pl.col("_pv")))
+    )
+    return seq.select(
+        S.MMSI,
+        pl.lit(None, dtype=pl.UInt32).alias(S.OTHER_MMSI),
+        S.SEGMENT_ID,
+        pl.col("_pt").alias(S.START_TS),
+        pl.col("valid_from").alias(S.END_TS),
+        S.LAT,
+        S.LON,
+        pl.lit(field).alias("_field"),
+        pl.col("_pv").alias("_from"),
+        pl.col("_v").alias("_to"),
+        pl.len().over(S.MMSI).cast(pl.UInt32).alias("_n"),
+        pl.lit(False).alias("_hop"),
+    )
+
+
+def _flag_changes(periods: pl.LazyFrame, cfg: IdentityChangeConfig) -> pl.LazyFrame:
+    per_mmsi = (
+        periods.filter(pl.col(S.IMO).is_not_null() & pl.col(S.FLAG).is_not_null())
+        .group_by(S.IMO, S.MMSI)
+        .agg(
+            pl.col("valid_from").min(),
+            pl.col("valid_to").max(),
+            pl.col(S.FLAG).first(),
+            pl.col(S.LAT).sort_by("valid_from").first(),
+            pl.col(S.LON).sort_by("valid_from").first(),
+            pl.col(S.SEGMENT_ID).sort_by("valid_from").first(),
+        )
+        .sort(S.IMO, "valid_from", S.MMSI)
+        .with_columns(
+            pl.col(S.FLAG).shift().over(S.IMO).alias("_pv"),
+            pl.col(S.MMSI).shift().over(S.IMO).alias("_pm"),
+            pl.col("valid_to").shift().over(S.IMO).alias("_pt"),
+        )
+        .filter(pl.col("_pv").is_not_null() & (pl.col(S.FLAG) != pl.col("_pv")))
+        .with_columns(pl.len().over(S.IMO).cast(pl.UInt32).alias("_n"))
+    )
+    return per_mmsi.select(
+        S.MMSI,
+        pl.col("_pm").alias(S.OTHER_MMSI),
+        S.SEGMENT_ID,
+        pl.min_horizontal("_pt", "valid_from").alias(S.START_TS),
+        pl.col("valid_from").alias(S.END_TS),
+        S.LAT,
+        S.LON,
+        pl.lit(S.FLAG).alias("_field"),
+        pl.col("_pv").alias("_from"),
+        pl.col(S.FLAG).alias("_to"),
+        "_n",
+        (pl.col("_n") >= cfg.min_flag_changes_hopping).alias("_hop"),
+    )
+
+
+def detect_identity_changes(
+    tracks: Frameish,
+    config: IdentityChangeConfig | None = None,
+    *,
+    periods: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Identity changes (name, call sign, ship type, flag) as EVENT_SCHEMA rows.
+
+    ``periods`` (from :func:`identity_periods`) is computed from ``tracks`` when not given.
+    """
+    cfg = config or IdentityChangeConfig()
+    per = (periods if periods is not None else identity_periods(prepare(tracks))).lazy()
+    fields = [S.VESSEL_NAME, S.CALLSIGN] + ([S.SHIP_TYPE] if cfg.report_ship_type else [])
+    parts = [_field_changes(per, f) for f in fields] + [_flag_changes(per, cfg)]
+    ev = pl.concat(parts, how="vertical_relaxed").with_columns(
+        pl.col(S.LAT).alias(S.START_LAT), pl.col(S.LON).alias(S.START_LON)
+    )
+    summary = pl.format("{} changed '{}' -> '{}'", pl.col("_field"), pl.col("_from"), pl.col("_to"))
+    summary = (
+        pl.when(pl.col("_hop"))
+        .then(pl.concat_str(summary, pl.format(" (flag hopping: {} flag changes)", pl.col("_n"))))
+        .otherwise(summary)
+    )
+    return finish(
+        ev,
+        S.IDENTITY_CHANGE,
+        evidence={
+            "summary": summary,
+            "change_field": pl.col("_field"),
+            "from_value": pl.col("_from"),
+            "to_value": pl.col("_to"),
+            "n_changes": pl.col("_n"),
+            "flag_hopping": pl.col("_hop"),
+        },
+        key=pl.concat_str([pl.col("_field"), pl.col(S.END_TS).cast(pl.String)], separator=":"),
+    )
+
+
+def _detect(p: pl.DataFrame, cfg: IdentityChangeConfig, ctx: Context) -> pl.DataFrame:
+    return detect_identity_changes(p, cfg, periods=identity_periods(p))
+
+
+DETECTOR = register(
+    Detector(
+        event_type=S.IDENTITY_CHANGE,
+        config=IdentityChangeConfig,
+        detect=_detect,
+        columns=(
+            S.MMSI,
+            S.TS,
+            S.LAT,
+            S.LON,
+            S.SEGMENT_ID,
+            S.VESSEL_NAME,
+            S.CALLSIGN,
+            S.IMO,
+            S.SHIP_TYPE,
+            S.FLAG,
+        ),
+        evidence=(
+            "summary",
+            "change_field",
+            "from_value",
+            "to_value",
+            "n_changes",
+            "flag_hopping",
+        ),
+        label="Identity changes",
+        style={
+            "radius": 6,
+            "color": "#000000",
+            "weight": 1,
+            "fillColor": "#b983ff",
+            "fillOpacity": 0.9,
+        },
+        doc="a vessel's name, call sign, ship type or flag (same IMO, new MMSI) changing over time",
+    )
+)
