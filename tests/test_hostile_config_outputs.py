@@ -147,7 +147,12 @@ PROFILES: list[tuple[str, str | bytes, str]] = [
     (
         "ev-windows-swapped",
         "[events.fishing]\nshort_window_h = 3.0\n",
-        "'short_window_h' <= 'mid_window_h' must not decrease",
+        "'short_window_h' must be less than 'mid_window_h'",
+    ),
+    (
+        "ev-windows-equal",
+        "[events.fishing]\nshort_window_h = 2.0\n",
+        "'short_window_h' must be less than 'mid_window_h'",
     ),
     (
         "ev-window-positions-0",
@@ -239,7 +244,7 @@ def test_valid_edge_profile_runs(base: dict[str, Path], results: Path, tmp_path:
         '[profile]\nextends = "default"\nmax_reasons = 100\n'
         "[rules.ais_gap]\npoints = 100\ncap = 100\nmax_hours = 8784\n"
         "[events.fishing]\nmin_score = 1.0\ntrawl_speed_kn = [2.0, 2.0, 5.5, 5.5]\n"
-        "min_share = [0.0, 1.0]\nhaul_factor = 1.0\nshort_window_h = 2.0\n"
+        "min_share = [0.0, 1.0]\nhaul_factor = 1.0\nshort_window_h = 1.5\n"
         "[events.encounter]\ngrid_min = 1\n",
         encoding="utf-8",
     )

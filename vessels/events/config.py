@@ -205,6 +205,17 @@ def _corners(cfg: Any) -> str | None:
     return None
 
 
+def _windows(cfg: Any) -> str | None:
+    """The short window must be shorter than the mid window (equal ones name the same feature
+    columns twice)."""
+    if cfg.short_window_h < cfg.mid_window_h:
+        return None
+    return (
+        f"key 'short_window_h' must be less than 'mid_window_h', got "
+        f"{cfg.short_window_h:g} and {cfg.mid_window_h:g}"
+    )
+
+
 #: Multipliers of the fishing score: a share of a score in [0, 1], so above 1 is a typo.
 _FISHING_FACTORS = (
     "trawl_straight_factor",
@@ -254,7 +265,7 @@ _SECTION_CHECKS: dict[str, tuple[Any, ...]] = {
         _corners,
         _fishing_shares,
         lambda c: _at_least(c, "short_window_h", 1e-3, "a window length"),
-        lambda c: _rising(c, "short_window_h", "mid_window_h"),
+        _windows,
         lambda c: _at_least(c, "min_window_positions", 1, "positions in a window"),
         lambda c: _at_least(c, "berth_cell_deg", 1e-6, "the berth grid step"),
     ),
