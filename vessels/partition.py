@@ -450,12 +450,16 @@ def vessel_stage(
 ) -> dict[str, Any]:
     """Step 2 for one MMSI bucket: zone labels, per-vessel detectors, footprint cells."""
     from vessels.events import detect_events
+    from vessels.events.fishing import score_positions
     from vessels.zones import label_zones
 
     t = time.perf_counter()
     positions = _scan(_url(work, "positions", f"{_BUCKET}={bucket}", "*.parquet")).collect()
     labelled = label_zones(positions, zones)
     del positions
+    # the per-position fishing score, as the in-process run writes it to tracks.parquet (whole
+    # vessels are in one bucket, so the windows see the same positions)
+    labelled = score_positions(labelled, profile.detector_config().fishing)
     _write(labelled, _url(work, "tracks", f"{_BUCKET}={bucket}", "part-0.parquet"))
     events = detect_events(labelled, zones, profile, types=_types("vessel"))
     _write(events, _url(work, "events_vessel", f"{_BUCKET}={bucket}", "part-0.parquet"))
