@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["ingest", "segment", "zones", "simulate", "events", "score", "map"]
+ORDER = ["ingest", "segment", "zones", "simulate", "events", "fishing", "score", "map"]
 
 
 def build() -> str:

@@ -110,22 +110,60 @@ PROFILES: list[tuple[str, str | bytes, str]] = [
         "ship_mmsi_max' must be at most 1e+09",
     ),
     (
-        "ev-weights-sum",
-        "[events.fishing]\nweight_speed = 0.9\n",
-        "weight_speed, weight_turn, weight_night, weight_type must sum to 1",
+        "ev-trapezoid-corners",
+        "[events.fishing]\ntrawl_speed_kn = [3.0, 2.0, 5.5, 7.0]\n",
+        "trawl_speed_kn' must not decrease",
     ),
     (
-        "ev-weight-above-1",
-        "[events.fishing]\nweight_speed = 2\n",
-        "weight_speed' must be at most 1",
+        "ev-trapezoid-3-corners",
+        "[events.fishing]\nhaul_speed_kn = [0.5, 1.0, 3.0]\n",
+        "haul_speed_kn' must have 4 values",
     ),
-    ("ev-speed-bands", "[events.fishing]\nspeed_low_kn = 9\n", "must not decrease"),
+    (
+        "ev-ramp-reversed",
+        "[events.fishing]\nvms_speed_kn = [5.0, 3.5]\n",
+        "vms_speed_kn' must not decrease",
+    ),
+    (
+        "ev-share-above-1",
+        "[events.fishing]\nmin_share = [0.3, 1.5]\n",
+        "min_share' must be within [0, 1]",
+    ),
+    (
+        "ev-factor-above-1",
+        "[events.fishing]\nhaul_factor = 2.0\n",
+        "haul_factor' must be at most 1",
+    ),
+    (
+        "ev-corner-inf",
+        "[events.fishing]\nsoak_speed_kn = [1.0, inf]\n",
+        "soak_speed_kn' must be a finite",
+    ),
     (
         "ev-speed-1e308",
-        "[events.fishing]\nspeed_high_kn = 1e308\n",
-        "speed_high_kn' must be at most",
+        "[events.fishing]\ntrawl_speed_kn = [1.0, 2.0, 5.5, 1e308]\n",
+        "trawl_speed_kn' must be at most",
     ),
-    ("ev-turn-window-0", "[events.fishing]\nturn_window = 0\n", "turn_window' must be at least 1"),
+    (
+        "ev-windows-swapped",
+        "[events.fishing]\nshort_window_h = 3.0\n",
+        "'short_window_h' must be less than 'mid_window_h'",
+    ),
+    (
+        "ev-windows-equal",
+        "[events.fishing]\nshort_window_h = 2.0\n",
+        "'short_window_h' must be less than 'mid_window_h'",
+    ),
+    (
+        "ev-window-positions-0",
+        "[events.fishing]\nmin_window_positions = 0\n",
+        "min_window_positions' must be at least 1",
+    ),
+    (
+        "ev-min-score-above-1",
+        "[events.fishing]\nmin_score = 1.5\n",
+        "min_score' must be at most 1",
+    ),
     ("ev-night-25h", "[events.fishing]\nnight_start_h = 25\n", "night_start_h' must be at most 24"),
     (
         "ev-regex-open",
@@ -205,8 +243,8 @@ def test_valid_edge_profile_runs(base: dict[str, Path], results: Path, tmp_path:
     path.write_text(
         '[profile]\nextends = "default"\nmax_reasons = 100\n'
         "[rules.ais_gap]\npoints = 100\ncap = 100\nmax_hours = 8784\n"
-        "[events.fishing]\nweight_speed = 0.25\nweight_turn = 0.25\n"
-        "weight_night = 0.25\nweight_type = 0.25\n"
+        "[events.fishing]\nmin_score = 1.0\ntrawl_speed_kn = [2.0, 2.0, 5.5, 5.5]\n"
+        "min_share = [0.0, 1.0]\nhaul_factor = 1.0\nshort_window_h = 1.5\n"
         "[events.encounter]\ngrid_min = 1\n",
         encoding="utf-8",
     )

@@ -39,6 +39,7 @@ from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime
 from vessels.errors import ConfigError
 from vessels.events import detect_events
 from vessels.events.coverage import sparse_mmsi
+from vessels.events.fishing import score_positions
 from vessels.filters import BBox, TimeWindow, mmsi_list
 from vessels.ingestion import ingest
 from vessels.maps import risk_map, save_map
@@ -492,6 +493,9 @@ def run(
         labelled = label_zones(positions, zone_layer)
         del positions
         coverage = coverage_report(labelled)  # positions per geographic class, sparseness
+    with _timed(timings, "fishing_score", memory):
+        # per position, written to tracks.parquet; the detectors reuse it (profile's [fishing])
+        labelled = score_positions(labelled, prof.detector_config().fishing)
     n_positions = labelled.height
     t_range = _time_range(labelled)
     tracks: pl.DataFrame | pl.LazyFrame = labelled

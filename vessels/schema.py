@@ -31,6 +31,7 @@ __all__ = [
     "EVENT_TYPES",
     "EVIDENCE_DTYPE",
     "EVIDENCE_FIELDS",
+    "FISHING_SCORE_SCHEMA",
     "GEO_LABEL_SCHEMA",
     "POSITION_SCHEMA",
     "QUARANTINE_SCHEMA",
@@ -156,6 +157,19 @@ GEO_LABEL_SCHEMA: dict[str, pl.DataType] = {
     AT_ANCHORAGE: pl.Boolean(),
     PORT_NAME: pl.String(),
     PORT_COUNTRY: pl.String(),
+}
+
+# --- derived per position by vessels.events.fishing (written to tracks.parquet) --------------
+FISHING_SCORE = "fishing_score"
+FISHING_BEHAVIOUR = "fishing_behaviour"
+#: Behaviours the fishing score recognises (vessels.events._fishing_model; docs/fishing.md).
+FISHING_BEHAVIOURS = ("trawl", "haul", "seine_set", "soak", "vms_slow")
+
+#: ``fishing_score``: how fishing-like the position is, in [0, 1] (fishing at >= 0.5 by default);
+#: ``fishing_behaviour``: the gear behaviour that gave the score (null where the score is 0).
+FISHING_SCORE_SCHEMA: dict[str, pl.DataType] = {
+    FISHING_SCORE: pl.Float64(),
+    FISHING_BEHAVIOUR: pl.Enum(list(FISHING_BEHAVIOURS)),
 }
 
 # --- zone layers (GeoDataFrame columns, EPSG:4326) --------------------------------------------

@@ -156,12 +156,14 @@ def test_unknown_type_is_refused() -> None:
 UNIT_SUFFIXES = ("_h", "_m", "_km", "_kn", "_nm", "_deg", "_min")
 UNITLESS = {
     "min_score",
-    "weight_speed",
-    "weight_turn",
-    "weight_night",
-    "weight_type",
-    "non_fishing_type_factor",
     "min_fishing_score",
+    # fishing score: multipliers and shares in [0, 1]
+    "trawl_straight_factor",
+    "haul_factor",
+    "soak_day_factor",
+    "unknown_type_factor",
+    "small_craft_type_factor",
+    "other_type_factor",
 }
 
 

@@ -169,7 +169,7 @@ def detect_events(
         if t in needed:
             needed.update(records[t].uses)
     p = prepare(tracks)
-    if any(records[t].fishing_score for t in needed):
+    if any(records[t].fishing_score for t in needed):  # reused when the tracks carry it
         p = with_fishing_score(p, cfg.fishing)
     wl = None if watchlist is None else load_watchlist(watchlist)
     context = Context(zones=zones, watchlist=wl)

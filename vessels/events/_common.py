@@ -88,19 +88,21 @@ _USED = [
     S.CALLSIGN,
     S.IMO,
     S.SHIP_TYPE,
+    S.NAV_STATUS,
     S.FLAG,
     S.MMSI_VALID,
     *S.SEGMENT_DERIVED_SCHEMA,
     *S.ZONE_LABEL_SCHEMA,
     *S.GEO_LABEL_SCHEMA,
 ]
-#: Per-position port/anchorage labels (issue 12) carried when the input has them; read by
-#: :mod:`vessels.events.coverage`.
-_PORT_LABELS = ("in_port", "at_anchorage")
+#: Columns carried when present: the fishing score written by ``vessels score`` (reused, not
+#: recomputed) and the per-position port/anchorage labels of vessels.zones (issue 12), read by the
+#: fishing score and by :mod:`vessels.events.coverage`.
+_USED_IF_PRESENT = (*S.FISHING_SCORE_SCHEMA, S.IN_PORT, S.AT_ANCHORAGE)
 
 
 def _used(names: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys([*_USED, *(c for c in _PORT_LABELS if c in names)]))
+    return list(dict.fromkeys([*_USED, *(c for c in _USED_IF_PRESENT if c in names)]))
 
 
 #: Integer segment key added by :func:`prepare` (consecutive rows share it; cheaper than strings).

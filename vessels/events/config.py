@@ -66,8 +66,9 @@ class DetectorConfig:
     :meth:`from_mapping`; every key is validated by :func:`vessels.config.override` (unknown
     keys, wrong types, numbers that are negative, not finite or out of range are a
     :class:`~vessels.errors.ConfigError` naming the key and the source), then each section as a
-    whole (bands that must rise, weights that must sum to 1, a regular expression that must
-    compile). ``DetectorConfig(fishing=FishingConfig(...))`` sets sections directly.
+    whole (bands and trapezoid corners that must rise, shares within [0, 1], a regular
+    expression that must compile). ``DetectorConfig(fishing=FishingConfig(...))`` sets
+    sections directly.
 
     Examples
     --------
@@ -182,13 +183,60 @@ def _at_least(cfg: Any, key: str, low: float, why: str) -> str | None:
     return None if value >= low else f"key {key!r} must be at least {low:g} ({why}), got {value!r}"
 
 
-def _weights_sum(cfg: Any) -> str | None:
-    keys = [f.name for f in dataclasses.fields(cfg) if f.name.startswith("weight_")]
-    total = sum(getattr(cfg, k) for k in keys)
-    if abs(total - 1.0) <= 1e-6:
+def _at_most(cfg: Any, key: str, high: float, why: str) -> str | None:
+    value = getattr(cfg, key)
+    return None if value <= high else f"key {key!r} must be at most {high:g} ({why}), got {value!r}"
+
+
+def _corners(cfg: Any) -> str | None:
+    """Every tuple key has its default's number of values, in non-decreasing order (trapezoid
+    corners zero/full/full/zero and (start, full) ramps are written from low to high)."""
+    default = type(cfg)()
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if not isinstance(value, tuple):
+            continue
+        want = len(getattr(default, f.name))
+        if len(value) != want:
+            return f"key {f.name!r} must have {want} values, got {len(value)}: {list(value)!r}"
+        if list(value) != sorted(value):
+            shown = ", ".join(f"{v:g}" for v in value)
+            return f"key {f.name!r} must not decrease (corners from low to high), got [{shown}]"
+    return None
+
+
+def _windows(cfg: Any) -> str | None:
+    """The short window must be shorter than the mid window (equal ones name the same feature
+    columns twice)."""
+    if cfg.short_window_h < cfg.mid_window_h:
         return None
-    shown = " + ".join(f"{getattr(cfg, k):g}" for k in keys)
-    return f"keys {', '.join(keys)} must sum to 1, got {shown} = {total:g}"
+    return (
+        f"key 'short_window_h' must be less than 'mid_window_h', got "
+        f"{cfg.short_window_h:g} and {cfg.mid_window_h:g}"
+    )
+
+
+#: Multipliers of the fishing score: a share of a score in [0, 1], so above 1 is a typo.
+_FISHING_FACTORS = (
+    "trawl_straight_factor",
+    "haul_factor",
+    "soak_day_factor",
+    "unknown_type_factor",
+    "small_craft_type_factor",
+    "other_type_factor",
+)
+
+
+def _fishing_shares(cfg: Any) -> str | None:
+    for key in _FISHING_FACTORS:
+        problem = _at_most(cfg, key, 1.0, "a share of the score")
+        if problem is not None:
+            return problem
+    if max(cfg.min_share) > 1.0:
+        return (
+            f"key 'min_share' must be within [0, 1] (a share of positions), got {cfg.min_share!r}"
+        )
+    return None
 
 
 def _regex(cfg: Any, key: str) -> str | None:
@@ -214,12 +262,12 @@ _SECTION_CHECKS: dict[str, tuple[Any, ...]] = {
         lambda c: _rising(c, "short_min_duration_h", "short_max_duration_h"),
     ),
     "fishing": (
-        lambda c: _rising(
-            c, "speed_low_kn", "speed_band_low_kn", "speed_band_high_kn", "speed_high_kn"
-        ),
-        _weights_sum,
-        lambda c: _at_least(c, "turn_window", 1, "positions in the window"),
-        lambda c: _at_least(c, "turn_full_deg", 1e-6, "a divisor"),
+        _corners,
+        _fishing_shares,
+        lambda c: _at_least(c, "short_window_h", 1e-3, "a window length"),
+        _windows,
+        lambda c: _at_least(c, "min_window_positions", 1, "positions in a window"),
+        lambda c: _at_least(c, "berth_cell_deg", 1e-6, "the berth grid step"),
     ),
     "loitering": (
         lambda c: _rising(c, "carrier_ship_type_min", "carrier_ship_type_max"),

@@ -1,41 +1,40 @@
-"""Fishing-likeness score per position and fishing events grouped with GFW's rules.
+"""Fishing score per position (gear-specific rules, AIS and VMS) and fishing events.
 
-The score is a transparent kinematic heuristic in [0, 1], not GFW's neural network:
-
-``score = type_factor * (w_speed * speed_band + w_turn * turning + w_night * night
-+ w_type * type)``
-
-- ``speed_band``: 1 inside the fishing speed band (default 1-5 kn: trawling, hauling, drifting
-  gillnets), falling linearly to 0 at ``speed_low_kn`` and ``speed_high_kn``;
-- ``turning``: mean absolute course change over ``turn_window`` positions, saturating at
-  ``turn_full_deg`` (course from COG, else from the bearing between positions), multiplied by
-  the rising edge of the speed band (GPS jitter of a vessel at rest is not turning);
-- ``night``: 1 between ``night_start_h`` and ``night_end_h`` local solar time (lon / 15);
-- ``type``: 1 for AIS ship type 30 (fishing), 0.5 unknown, 0 other; ``type_factor`` damps
-  ship types that are not fishing vessels (31-99: tugs, passenger, cargo, tankers, ...).
+The per-position ``fishing_score`` in [0, 1] and the ``fishing_behaviour`` that gave it come
+from documented rules over windowed movement features, one rule per gear behaviour (trawl, net
+set/haul, purse-seine set, soak; a slow-speed rule on VMS-sparse fixes): see
+:mod:`vessels.events._fishing_model` and ``docs/fishing.md``, where the rules are measured
+against three independent references. A merchant ship (AIS types 60-89) always scores 0; a
+vessel that does not declare itself a fishing vessel reaches the threshold only with strong,
+sustained behaviour.
 
 A position is *fishing* when ``score >= min_score``. Fishing positions are grouped into events
 per segment with GFW's rules (event-definitions: split > 10 km or > 2 h; join < 1 h and < 2 km;
-drop <= 20 min, <= 5 positions, mean speed >= 10 kn, length <= 0.5 km).
+drop <= 20 min, <= 5 positions, mean speed >= 10 kn, length <= 0.5 km). Runs of VMS-sparse
+fixes (``fishing_behaviour == "vms_slow"``) use the ``vms_*`` split and drop limits instead: a
+VMS reporting every 1-4 h cannot have two fishing fixes within 2 h, nor six within an hour's
+fishing.
 
 Examples
 --------
 >>> from vessels.testing import make_track
 >>> t = make_track(n=5, speed_kn=3.0, ship_type=30)
 >>> fishing_score(t)["fishing_score"].round(2).to_list()
-[0.55, 0.55, 0.55, 0.55, 0.55]
+[0.8, 0.8, 0.8, 0.8, 0.8]
+>>> fishing_score(make_track(n=5, speed_kn=3.0, ship_type=70))["fishing_score"].max()
+0.0
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import polars as pl
 
 from vessels import schema as S
-from vessels._geo import haversine_m, initial_bearing_deg
+from vessels._geo import haversine_m
 from vessels.events._common import (
-    ENGINE,
     SEG,
     Frameish,
     extent_aggs,
@@ -46,45 +45,35 @@ from vessels.events._common import (
     prev_in,
     runs_id,
 )
+from vessels.events._fishing_features import speed_kn_expr
+from vessels.events._fishing_model import PORT_FLAGS, FishingScoreConfig, with_fishing_score_v2
 from vessels.events.registry import Context, Detector, register
 
 __all__ = [
+    "FISHING_BEHAVIOUR",
     "FISHING_SCORE",
     "FishingConfig",
     "detect_fishing",
     "fishing_score",
+    "score_positions",
     "speed_kn_expr",
     "with_fishing_score",
 ]
 
 #: Name of the per-position score column added by :func:`fishing_score`.
-FISHING_SCORE = "fishing_score"
+FISHING_SCORE = S.FISHING_SCORE
+#: Name of the per-position behaviour column (which gear rule gave the score).
+FISHING_BEHAVIOUR = S.FISHING_BEHAVIOUR
 
 
 @dataclass(frozen=True)
-class FishingConfig:
-    """Parameters of the fishing score and of fishing events.
+class FishingConfig(FishingScoreConfig):
+    """Parameters of fishing events; the score's parameters follow (from FishingScoreConfig).
 
     Attributes
     ----------
     min_score : float
         A position is fishing when its score is at least this. Default 0.5 (midpoint of [0, 1]).
-    speed_low_kn, speed_band_low_kn, speed_band_high_kn, speed_high_kn : float
-        Trapezoid of the speed band: 0 below 0.3 kn (at anchor), 1 within 1-5 kn (GFW training data:
-        trawlers 2-5 kn, gillnets and longlines hauling 0.5-3 kn), 0 above 8 kn (steaming).
-    turn_window : int
-        Positions in the centred window of mean course change. Default 5.
-    turn_full_deg : float
-        Mean course change giving a full turning score. Default 30 deg.
-    night_start_h, night_end_h : float
-        Local solar hours counted as night. Default 19-6 (totoaba gillnets and squid jigging are
-        set at night).
-    weight_speed, weight_turn, weight_night, weight_type : float
-        Weights of the components (sum 1). Defaults 0.40 / 0.35 / 0.10 / 0.15 (ours: speed and
-        turning are the strongest features in GFW's published model analysis; a vessel of unknown
-        type moving straight at fishing speed by day scores 0.475, just below the threshold).
-    non_fishing_type_factor : float
-        Multiplier for AIS types 31-99 (not fishing vessels). Default 0.2.
     split_max_dist_km, split_max_gap_h : float
         Split an event where consecutive fishing positions are more than 10 km or 2 h apart (GFW).
     join_max_gap_h, join_max_dist_km : float
@@ -97,22 +86,15 @@ class FishingConfig:
         Drop events with mean speed >= 10 kn (GFW).
     drop_max_length_km : float
         Drop events whose track is <= 0.5 km long (GFW).
+    vms_split_max_gap_h, vms_split_max_dist_km : float
+        Split limits for runs of VMS-sparse fixes: 6 h and 30 km (ours: VMS reports every 1-4 h,
+        and 4 h at 3.5-5 kn covers 26-37 km; GFW's 2 h and 10 km would split every pair of fixes).
+    vms_drop_max_positions : int
+        Drop VMS runs with at most this many fixes: 1 (ours: two consecutive slow fixes at sea
+        are sustained behaviour on a VMS; six would need 6-24 h of fishing).
     """
 
     min_score: float = 0.5
-    speed_low_kn: float = 0.3
-    speed_band_low_kn: float = 1.0
-    speed_band_high_kn: float = 5.0
-    speed_high_kn: float = 8.0
-    turn_window: int = 5
-    turn_full_deg: float = 30.0
-    night_start_h: float = 19.0
-    night_end_h: float = 6.0
-    weight_speed: float = 0.40
-    weight_turn: float = 0.35
-    weight_night: float = 0.10
-    weight_type: float = 0.15
-    non_fishing_type_factor: float = 0.2
     split_max_dist_km: float = 10.0
     split_max_gap_h: float = 2.0
     join_max_gap_h: float = 1.0
@@ -121,77 +103,60 @@ class FishingConfig:
     drop_max_positions: int = 5
     drop_min_mean_speed_kn: float = 10.0
     drop_max_length_km: float = 0.5
+    vms_split_max_gap_h: float = 6.0
+    vms_split_max_dist_km: float = 30.0
+    vms_drop_max_positions: int = 1
 
 
-def speed_kn_expr() -> pl.Expr:
-    """Speed over ground if reported, else the implied speed from the previous position."""
-    return pl.coalesce(pl.col(S.SOG_KN).cast(pl.Float64), pl.col(S.IMPLIED_SPEED_KN))
+# the generated parameter tables read one Attributes section: the score's attributes follow
+FishingConfig.__doc__ = (
+    (FishingConfig.__doc__ or "").rstrip()
+    + "\n"
+    + ((FishingScoreConfig.__doc__ or "").split("----------\n", 1)[1].rstrip() + "\n    ")
+)
 
 
-def with_fishing_score(frame: pl.DataFrame, cfg: FishingConfig) -> pl.DataFrame:
-    """Add the ``fishing_score`` column to a prepared frame (sorted by segment, ts).
+#: Rows scored at once: the windowed features of a chunk of whole segments are built, reduced to
+#: the two score columns and dropped before the next chunk (bounds memory at 10 M rows).
+SCORE_CHUNK_ROWS = 2_000_000
 
-    Computed in stages of plain columnar expressions with masked shifts (no grouping).
+
+def _score_columns(
+    p: pl.DataFrame, cfg: FishingScoreConfig, chunk_rows: int = SCORE_CHUNK_ROWS
+) -> pl.DataFrame:
+    """``fishing_score`` and ``fishing_behaviour`` of a prepared frame, in its row order.
+
+    Computed chunk by chunk of whole segments (a segment is never split, so every window is
+    the same as in one pass).
     """
-    sp = speed_kn_expr()
-    rise = ((sp - cfg.speed_low_kn) / max(cfg.speed_band_low_kn - cfg.speed_low_kn, 1e-9)).clip(
-        0.0, 1.0
-    )
-    fall = ((cfg.speed_high_kn - sp) / max(cfg.speed_high_kn - cfg.speed_band_high_kn, 1e-9)).clip(
-        0.0, 1.0
-    )
-    lf = frame.lazy().with_columns(
-        pl.min_horizontal(rise, fall).fill_null(0.0).alias("_band"),
-        rise.fill_null(0.0).alias("_moving"),
-        initial_bearing_deg(prev_in(pl.col(S.LAT)), prev_in(pl.col(S.LON)), S.LAT, S.LON).alias(
-            "_brg"
-        ),
-    )
-    bearing_change = ((pl.col("_brg") - prev_in(pl.col("_brg")) + 540.0) % 360.0 - 180.0).abs()
-    # how much the track turns, not which way: course_change_deg is signed (schema.py), and a
-    # circle fished to port must score as one fished to starboard
-    lf = lf.with_columns(
-        pl.coalesce(pl.col(S.COURSE_CHANGE_DEG).abs(), bearing_change).fill_null(0.0).alias("_cc")
-    )
-    # centred mean over turn_window positions of the same segment (masked shifts, no grouping)
-    cc = pl.col("_cc")
-    half = cfg.turn_window // 2
-    total: pl.Expr = pl.lit(0.0)
-    count: pl.Expr = pl.lit(0.0)
-    for off in range(-half, max(cfg.turn_window, 1) - half):
-        if off == 0:
-            v = cc
-        else:
-            same = (pl.col(SEG) == pl.col(SEG).shift(off)).fill_null(False)
-            v = pl.when(same).then(cc.shift(off))
-        total = total + v.fill_null(0.0)
-        count = count + v.is_not_null().cast(pl.Float64)
-    # GPS jitter of a vessel at rest gives random bearings: turning only counts when moving
-    turn = (total / count / cfg.turn_full_deg).clip(0.0, 1.0) * pl.col("_moving")
-    hour = (pl.col(S.TS).dt.epoch("s") % 86_400) / 3600.0
-    local = (hour + pl.col(S.LON) / 15.0) % 24.0
-    if cfg.night_start_h > cfg.night_end_h:
-        night = (local >= cfg.night_start_h) | (local < cfg.night_end_h)
-    else:
-        night = (local >= cfg.night_start_h) & (local < cfg.night_end_h)
-    st = pl.col(S.SHIP_TYPE)
-    typ = pl.when(st == 30).then(1.0).when(st.is_null()).then(0.5).otherwise(0.0)
-    factor = pl.when((st > 30) & (st <= 99)).then(cfg.non_fishing_type_factor).otherwise(1.0)
-    raw = (
-        cfg.weight_speed * pl.col("_band")
-        + cfg.weight_turn * turn
-        + cfg.weight_night * night.cast(pl.Float64)
-        + cfg.weight_type * typ
-    )
-    return (
-        lf.with_columns((raw * factor).clip(0.0, 1.0).alias(FISHING_SCORE))
-        .drop("_band", "_moving", "_brg", "_cc")
-        .collect(engine=ENGINE)
-    )
+    n = p.height
+    cols = [FISHING_SCORE, FISHING_BEHAVIOUR]
+    if n <= chunk_rows:
+        return with_fishing_score_v2(p, cfg).select(cols)
+    seg = p[SEG]
+    targets = pl.Series(range(chunk_rows, n, chunk_rows))
+    starts = seg.search_sorted(seg.gather(targets), side="left").to_list()
+    bounds = sorted({0, *starts, n})
+    parts = [
+        with_fishing_score_v2(p.slice(a, b - a), cfg).select(cols)
+        for a, b in itertools.pairwise(bounds)
+    ]
+    return pl.concat(parts)
 
 
-def fishing_score(tracks: Frameish, config: FishingConfig | None = None) -> pl.DataFrame:
-    """Return the positions (all their columns) with a ``fishing_score`` column in [0, 1].
+def with_fishing_score(frame: pl.DataFrame, cfg: FishingScoreConfig) -> pl.DataFrame:
+    """Add ``fishing_score`` and ``fishing_behaviour`` to a prepared frame (rows keep their order).
+
+    A frame that already has a ``fishing_score`` (written by :func:`score_positions` in
+    ``vessels score``) is returned as it is.
+    """
+    if FISHING_SCORE in frame.columns:
+        return frame
+    return frame.with_columns(_score_columns(frame, cfg))
+
+
+def fishing_score(tracks: Frameish, config: FishingScoreConfig | None = None) -> pl.DataFrame:
+    """Return the positions (all their columns) with ``fishing_score`` and ``fishing_behaviour``.
 
     Rows come back sorted by ``mmsi``, segment and ``ts``; missing segment/kinematic columns are
     added as :func:`vessels.events.prepare` does.
@@ -204,7 +169,63 @@ def fishing_score(tracks: Frameish, config: FishingConfig | None = None) -> pl.D
     """
     cfg = config or FishingConfig()
     p = prepare(tracks, keep_all=True)
-    return with_fishing_score(p, cfg).drop(SEG, "_i")
+    return with_fishing_score_v2(p.drop(FISHING_SCORE, FISHING_BEHAVIOUR, strict=False), cfg).drop(
+        SEG, "_i"
+    )
+
+
+#: Columns :func:`score_positions` reads (others are not carried through the computation).
+_SCORE_INPUTS = (
+    S.MMSI,
+    S.TS,
+    S.LAT,
+    S.LON,
+    S.SOG_KN,
+    S.COG_DEG,
+    S.NAV_STATUS,
+    S.SHIP_TYPE,
+    *S.SEGMENT_DERIVED_SCHEMA,
+    S.SHORE_KM,
+    *PORT_FLAGS,
+)
+
+
+def score_positions(tracks: pl.DataFrame, config: FishingScoreConfig | None = None) -> pl.DataFrame:
+    """``tracks`` in its own row order with ``fishing_score`` and ``fishing_behaviour`` added.
+
+    The stage ``vessels score`` runs between zone labelling and the detectors, so that the score
+    is written to ``tracks.parquet`` and the detectors reuse it. Only the columns the score reads
+    are carried through the computation (memory), then the two columns are put back in the
+    input's row order.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from vessels.testing import make_track
+    >>> t = pl.concat([make_track(2, n=30, speed_kn=3.0, ship_type=30),
+    ...                make_track(1, n=30, speed_kn=12.0, ship_type=30)])
+    >>> out = score_positions(t)
+    >>> out["mmsi"].to_list() == t["mmsi"].to_list(), out["fishing_score"].max()
+    (True, 0.8)
+    """
+    S.require_frame(tracks, "tracks", "score_positions")
+    cfg = config or FishingConfig()
+    n = tracks.height
+    narrow = tracks.select([c for c in _SCORE_INPUTS if c in tracks.columns]).with_row_index("_row")
+    p = prepare(narrow, keep_all=True)
+    del narrow
+    scored = p.select("_row").with_columns(_score_columns(p, cfg))
+    del p
+    if scored.height == n:
+        aligned = scored.sort("_row")
+    else:  # rows prepare() dropped (no time or position) come back with a null score
+        aligned = pl.DataFrame({"_row": pl.int_range(n, eager=True, dtype=pl.UInt32)}).join(
+            scored, on="_row", how="left", maintain_order="left"
+        )
+    # adding columns to a DataFrame does not copy the others
+    return tracks.drop(FISHING_SCORE, FISHING_BEHAVIOUR, strict=False).with_columns(
+        aligned[FISHING_SCORE], aligned[FISHING_BEHAVIOUR]
+    )
 
 
 # decimals kept by the fixed-point sums of fishing events (far below the data's precision)
@@ -213,6 +234,17 @@ _KM_DIGITS = 6  # 1 mm
 _KN_DIGITS = 6
 _SCORE_DIGITS = 9
 _M_DIGITS = 3  # 1 mm
+
+
+def _dominant_behaviour() -> pl.Expr:
+    """The behaviour with the most positions in an event (``_nb_<behaviour>`` counts; ties go to
+    the first in :data:`vessels.schema.FISHING_BEHAVIOURS`)."""
+    counts = [pl.col(f"_nb_{b}") for b in S.FISHING_BEHAVIOURS]
+    top = pl.max_horizontal(*counts)
+    out: pl.Expr = pl.lit(None, pl.String)
+    for b, c in reversed(list(zip(S.FISHING_BEHAVIOURS, counts, strict=True))):
+        out = pl.when((c == top) & (top > 0)).then(pl.lit(b)).otherwise(out)
+    return out
 
 
 def _ratio(total: str, count: str, digits: int) -> pl.Expr:
@@ -240,11 +272,19 @@ def detect_fishing(
     p = prepared if prepared is not None else prepare(tracks)
     if FISHING_SCORE not in p.columns:
         p = with_fishing_score(p, cfg)
+    if FISHING_BEHAVIOUR not in p.columns:  # a score computed elsewhere, without behaviours
+        p = p.with_columns(
+            pl.lit(None, S.FISHING_SCORE_SCHEMA[FISHING_BEHAVIOUR]).alias(FISHING_BEHAVIOUR)
+        )
     is_f = pl.col(FISHING_SCORE) >= cfg.min_score
+    beh = pl.col(FISHING_BEHAVIOUR).cast(pl.String)
+    vms = (beh == "vms_slow").fill_null(False)
+    max_gap_s = pl.when(vms).then(cfg.vms_split_max_gap_h).otherwise(cfg.split_max_gap_h) * 3600
+    max_dist_m = (
+        pl.when(vms).then(cfg.vms_split_max_dist_km).otherwise(cfg.split_max_dist_km) * 1000
+    )
     new_run = (
-        (is_f != prev_in(is_f))
-        | (pl.col(S.DT_S) > cfg.split_max_gap_h * 3600)
-        | (pl.col(S.DIST_M) > cfg.split_max_dist_km * 1000)
+        (is_f != prev_in(is_f)) | (pl.col(S.DT_S) > max_gap_s) | (pl.col(S.DIST_M) > max_dist_m)
     )
     runs = (
         p.lazy()
@@ -271,6 +311,7 @@ def detect_fishing(
             first_zone_agg().alias(S.EVENT_ZONE_ID),
             pl.col(S.FLAG).drop_nulls().first().alias("_flag"),
             pl.col(S.SHIP_TYPE).drop_nulls().first().alias("_st"),
+            *[(beh == b).sum().alias(f"_nb_{b}") for b in S.FISHING_BEHAVIOURS],
         )
         .sort(SEG, S.START_TS, "_run")  # _run breaks ties: a total order
     )
@@ -312,28 +353,38 @@ def detect_fishing(
             pl.col(S.EVENT_ZONE_ID).drop_nulls().first(),
             pl.col("_flag").drop_nulls().first(),
             pl.col("_st").drop_nulls().first(),
+            *[pl.col(f"_nb_{b}").sum() for b in S.FISHING_BEHAVIOURS],
         )
         .with_columns(
             (
                 (pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_seconds(fractional=True) / 3600.0
-            ).alias(S.DURATION_H)
+            ).alias(S.DURATION_H),
+            _dominant_behaviour().alias("_beh"),
         )
         .filter(
             (pl.col(S.DURATION_H) * 60.0 > cfg.drop_max_duration_min)
-            & (pl.col("_n") > cfg.drop_max_positions)
+            & (
+                pl.col("_n")
+                > pl.when(pl.col("_nb_vms_slow") * 2 >= pl.col("_n"))
+                .then(cfg.vms_drop_max_positions)
+                .otherwise(cfg.drop_max_positions)
+            )
             & (pl.col("_mean_sp").fill_null(0.0) < cfg.drop_min_mean_speed_kn)
             & (pl.col("_len_km").fill_null(0.0) > cfg.drop_max_length_km)
         )
     )
     summary = pl.concat_str(
         [
-            pl.lit("fishing-like movement for "),
+            pl.lit("fishing-like movement ("),
+            pl.col("_beh").fill_null("?"),
+            pl.lit(") for "),
             pl.col(S.DURATION_H).round(1).cast(pl.String),
             pl.lit(" h over "),
             pl.col("_len_km").round(1).cast(pl.String),
             pl.lit(" km at "),
             pl.col("_mean_sp").round(1).cast(pl.String).fill_null("?"),
-            pl.lit(" kn"),
+            pl.lit(" kn, fishing score "),
+            pl.col("_mean_score").round(2).cast(pl.String).fill_null("?"),
             pl.when(pl.col(S.EEZ_ISO3).is_not_null())
             .then(pl.concat_str([pl.lit(" in "), pl.col(S.EEZ_ISO3), pl.lit(" EEZ")]))
             .otherwise(pl.lit("")),
@@ -380,6 +431,8 @@ DETECTOR = register(
             S.EEZ_ISO3,
             S.FLAG,
             S.SHIP_TYPE,
+            S.COG_DEG,
+            S.NAV_STATUS,
         ),
         evidence=(
             "summary",
@@ -393,7 +446,8 @@ DETECTOR = register(
         ),
         label="Fishing",
         style={"color": "#2bb673", "weight": 9, "opacity": 0.45, "lineCap": "round"},
-        doc="a run of positions with fishing-like speed and turning (heuristic fishing score)",
+        doc="a run of positions whose gear-specific fishing score is >= 0.5 (trawl, net set/haul, "
+        "purse-seine set, soak; slow speed on VMS-sparse fixes), grouped with GFW's rules",
         risk_rules=("fishing_in_zone",),
         fishing_score=True,
     )

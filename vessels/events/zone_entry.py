@@ -126,6 +126,10 @@ def visits(rows: pl.LazyFrame, key: str, merge_gap_min: float, min_fishing: floa
                 )
                 / 3600.0
             ).alias("_fish_h"),
+            # how fishing-like the fishing part of the visit is (null when none of it is)
+            exact_mean(pl.col(FISHING_SCORE).filter(pl.col(FISHING_SCORE) >= min_fishing), 9).alias(
+                "_fish_score"
+            ),
             pl.col(S.FLAG).drop_nulls().first().alias("_flag"),
             pl.col(S.SHIP_TYPE).drop_nulls().first().alias("_st"),
             pl.col(HARBOUR).cast(pl.Float64).mean().alias("_moored"),
@@ -207,6 +211,7 @@ def detect_zone_entries(
             "zone_kind": pl.col(S.ZONE_KIND),
             "time_inside_h": pl.col(S.DURATION_H),
             "fishing_time_inside_h": pl.col("_fish_h"),
+            "mean_fishing_score": pl.col("_fish_score"),
             "moored_share": pl.col("_moored"),
             "flag": pl.col("_flag"),
             "ship_type": pl.col("_st"),
@@ -247,6 +252,7 @@ DETECTOR = register(
             "zone_kind",
             "time_inside_h",
             "fishing_time_inside_h",
+            "mean_fishing_score",
             "moored_share",
             "max_speed_kn",
             "flag",

@@ -73,26 +73,27 @@ def profile_table(profile: Profile) -> str:
         f"critical ≥ {profile.tiers['critical']:g}. Detector profile: "
         f"`{profile.detectors or 'built-in defaults'}`{_overrides(profile)}.",
         "",
-        "| rule | points | points/h | max h | min h | min shore km | min track positions | cap "
-        "| open × | zone-kind multipliers | zone multipliers |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| rule | points | points/h | max h | min h | min shore km | min track positions "
+        "| min fishing score | cap | open × | zone-kind multipliers | zone multipliers |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in EVENT_RULES:
         w = profile.rules.get(r.name)
         if w is None or not w.enabled:
-            lines.append(f"| `{r.name}` | off | | | | | | | | | |")
+            lines.append(f"| `{r.name}` | off | | | | | | | | | | |")
             continue
         shore = _num(w.min_shore_km) + ("" if w.shore_exempt_in_zones else " (also in zones)")
         lines.append(
             f"| `{r.name}` | {_num(w.points)} | {_num(w.points_per_h)} | {_num(w.max_hours)} "
-            f"| {_num(w.min_hours)} | {shore} | {w.min_track_positions} | {_num(w.cap)} "
+            f"| {_num(w.min_hours)} | {shore} | {w.min_track_positions} "
+            f"| {_num(w.min_fishing_score)} | {_num(w.cap)} "
             f"| {_num(w.open_multiplier)} "
             f"| {_mults(w.zone_kind_multipliers)} | {_mults(w.zone_multipliers)} |"
         )
     for v in VESSEL_RULES:
         vw = profile.vessel_rules.get(v.name)
         pts = "off" if vw is None or not vw.enabled else _num(vw.points)
-        lines.append(f"| `{v.name}` | {pts} | | | | | | | | | |")
+        lines.append(f"| `{v.name}` | {pts} | | | | | | | | | | |")
     return "\n".join(lines)
 
 

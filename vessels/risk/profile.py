@@ -23,6 +23,9 @@ A profile file has these sections (all optional except what you want switched on
     min_shore_km = 0               # events nearer the shore are ignored...
     shore_exempt_in_zones = true   # ...unless inside a protected area / no-take zone / AOI
     min_track_positions = 10       # events on a track of fewer positions are ignored
+    min_fishing_score = 0.5        # events whose fishing positions score less on average are
+                                   # ignored (events with a mean_fishing_score: fishing, zone
+                                   # entries, EEZ incursions)
     cap = 40                       # most points this rule can give one vessel
     open_multiplier = 0.5          # events still open at the end of the data (default 0: unscored)
     enabled = true
@@ -95,6 +98,7 @@ class RuleWeights:
     min_shore_km: float = 0.0
     shore_exempt_in_zones: bool = True
     min_track_positions: int = 0
+    min_fishing_score: float = 0.0
     cap: float | None = None
     open_multiplier: float = 0.0
     enabled: bool = True

@@ -174,8 +174,10 @@ EVENT_RULES: tuple[EventRule, ...] = (
         name="fishing_in_zone",
         event_types=("fishing",),
         condition=_in_named_zone,
-        explanation="fishing {hours:.1f} h{where} (+{points:.0f})",
-        description="fishing-like behaviour inside a protected area, no-take zone or AOI",
+        explanation="fishing {hours:.1f} h{where}, fishing score {mean_fishing_score:.2f} "
+        "(+{points:.0f})",
+        description="fishing-like behaviour inside a protected area, no-take zone or AOI (the "
+        "profile's min_fishing_score is the least mean fishing score that counts)",
     ),
     EventRule(
         name="zone_presence",
@@ -201,9 +203,10 @@ EVENT_RULES: tuple[EventRule, ...] = (
         event_types=("eez_incursion",),
         condition=(_ev("fishing_time_inside_h").fill_null(0.0) > 0) & fishing_vessel(),
         hours=_ev("fishing_time_inside_h"),
-        explanation="fishing {hours:.1f} h in the {eez_iso3} EEZ under a foreign flag "
-        "(+{points:.0f})",
-        description="fishing time of a foreign fishing vessel inside another state's EEZ",
+        explanation="fishing {hours:.1f} h in the {eez_iso3} EEZ under a foreign flag, fishing "
+        "score {mean_fishing_score:.2f} (+{points:.0f})",
+        description="fishing time of a foreign fishing vessel inside another state's EEZ (the "
+        "profile's min_fishing_score is the least mean fishing score that counts)",
     ),
     EventRule(
         name="encounter",

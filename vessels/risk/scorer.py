@@ -71,6 +71,8 @@ MAX_SCORE = 100.0
 _NAMED_ZONE_KINDS = ("protected_area", "no_take", "aoi")
 _RAW = "_raw_points"
 _OTHER = "other"
+#: Evidence field: an event's mean fishing score (the rules' ``min_fishing_score`` reads it).
+_MEAN_FISHING_SCORE = "mean_fishing_score"
 _WHERE = "where"
 _IS_OPEN = "_is_open"
 
@@ -225,7 +227,14 @@ def _rule_contributions(
     long_enough = pl.col(TRACK_POSITIONS).is_null() | (
         pl.col(TRACK_POSITIONS) >= weights.min_track_positions
     )
-    m = m.filter((pl.col(HOURS_COL) >= weights.min_hours) & far_enough & long_enough)
+    # the fishing score behind the event: events of types that carry none are not affected
+    sure_enough = (
+        pl.col(_MEAN_FISHING_SCORE).is_null()
+        | (pl.col(_MEAN_FISHING_SCORE) >= weights.min_fishing_score)
+        if _MEAN_FISHING_SCORE in ev.columns
+        else pl.lit(True)
+    )
+    m = m.filter((pl.col(HOURS_COL) >= weights.min_hours) & far_enough & long_enough & sure_enough)
     if rule.pair:
         mirrored = m.filter(pl.col(S.OTHER_MMSI).is_not_null()).with_columns(
             pl.col(S.OTHER_MMSI).alias(S.MMSI), pl.col(S.MMSI).alias(_OTHER)

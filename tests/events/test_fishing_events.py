@@ -1,0 +1,173 @@
+"""Fishing events from the gear-specific score: who may be called fishing, VMS events, outputs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from tests.events._helpers import label, track, zigzag
+from tests.events.test_fishing_features import circle, drifting, moored, path
+from vessels import schema as S
+from vessels.events import detect_events
+from vessels.events.fishing import FishingConfig, detect_fishing, score_positions
+from vessels.risk import load_profile, score
+
+SAMPLES = Path(__file__).resolve().parents[2] / "ais_samples"
+
+
+def fishing_events(df: pl.DataFrame, **kw: Any) -> pl.DataFrame:
+    return detect_events(df, types=["fishing"], **kw)
+
+
+def harbour_manoeuvres(mmsi: int, ship_type: int | None) -> pl.DataFrame:
+    """A ship turning slowly in a harbour basin for 3 h (2-4 kn, 0.3 km from the shore)."""
+    step = 3.0 * 1852 / 60
+    pts = [(300 * math.sin(i / 20), (i % 40) * step / 4, 2.0 + (i % 3)) for i in range(180)]
+    return label(path(mmsi, pts, ship_type=ship_type), shore_km=0.3)
+
+
+@pytest.mark.parametrize("ship_type", [70, 80, 60])
+def test_merchant_ships_never_fish(ship_type: int) -> None:
+    cases = [
+        harbour_manoeuvres(351000001, ship_type),
+        label(drifting(351000002, 6, 0.4, ship_type=ship_type), shore_km=30.0),
+        label(zigzag(351000003, n=60, ship_type=ship_type), shore_km=40.0),
+        label(circle(351000004, ship_type=ship_type), shore_km=100.0),
+    ]
+    for df in cases:
+        assert fishing_events(df).height == 0
+        assert score_positions(df)[S.FISHING_SCORE].max() == 0.0
+
+
+def test_no_fishing_event_in_a_harbour_whatever_the_type() -> None:
+    for st in (None, 30, 37, 52):
+        assert fishing_events(harbour_manoeuvres(351000010, st)).height == 0
+
+
+def test_an_undeclared_vessel_needs_sustained_fishing_behaviour() -> None:
+    # straight at 3 kn for 4 h, a short drift, an hour at 9 kn: none is fishing for type unknown
+    assert fishing_events(track(351000020, n=48, interval_s=300, speed_kn=3.0)).height == 0
+    short_drift = label(drifting(351000021, 0.3, 0.4), shore_km=30.0)
+    assert fishing_events(short_drift).height == 0
+    assert fishing_events(track(351000022, n=60, speed_kn=9.0)).height == 0
+    # the same vessel trawling (tows with turns) for 4 h is called fishing
+    assert fishing_events(label(zigzag(351000023, n=48, leg=3))).height == 1
+
+
+def test_a_declared_fishing_vessel_soaking_a_net_is_fishing_and_named() -> None:
+    ev = fishing_events(label(drifting(351000030, 4, 0.4, ship_type=30), shore_km=25.0))
+    assert ev.height == 1
+    summary = ev[S.EVIDENCE].struct.field("summary").item()
+    assert summary.startswith("fishing-like movement (soak) for ")
+    assert "fishing score" in summary
+    assert ev[S.EVIDENCE].struct.field("mean_fishing_score").item() >= 0.8
+
+
+def test_moored_fishing_boat_is_not_fishing() -> None:
+    assert fishing_events(label(moored(351000031, 12, ship_type=30), shore_km=4.0)).height == 0
+
+
+def _vms(mmsi: int, n_slow: int, *, interval_s: float = 3600.0) -> pl.DataFrame:
+    """Hourly VMS fixes: steaming out, ``n_slow`` slow fixes 1.5 km apart, steaming back."""
+    out = [(-(i + 1) * 18_000.0, 0.0, 10.0) for i in reversed(range(3))]
+    slow = [(i * 1500.0, 0.0, 1.5) for i in range(n_slow)]
+    back = [(slow[-1][0] + (i + 1) * 18_000.0, 0.0, 10.0) for i in range(3)]
+    return label(path(mmsi, out + slow + back, interval_s=interval_s, ship_type=30), shore_km=30.0)
+
+
+def test_vms_fishing_event_with_vms_limits() -> None:
+    ev = fishing_events(_vms(351000040, 6))
+    assert ev.height == 1
+    assert ev[S.DURATION_H].item() == pytest.approx(5.0)
+    assert "(vms_slow)" in ev[S.EVIDENCE].struct.field("summary").item()
+    # GFW's limits (> 5 positions, split at 2 h) would drop or split it: they apply to dense AIS
+    gfw = FishingConfig(vms_split_max_gap_h=2.0, vms_drop_max_positions=5)
+    assert detect_fishing(_vms(351000040, 6), gfw).height == 1  # 6 fixes 1 h apart still pass
+    assert detect_fishing(_vms(351000041, 4), gfw).height == 0
+    assert fishing_events(_vms(351000041, 4)).height == 1
+    # a lone slow fix is not sustained
+    assert fishing_events(_vms(351000042, 1)).height == 0
+
+
+def test_score_positions_keeps_row_order_and_nulls_rows_without_position() -> None:
+    df = pl.concat(
+        [label(zigzag(351000050, n=30, ship_type=30)), track(351000051, n=30, speed_kn=12.0)]
+    )
+    df = df.reverse().with_columns(
+        pl.when(pl.int_range(pl.len()) == 5).then(None).otherwise(pl.col(S.LAT)).alias(S.LAT)
+    )
+    out = score_positions(df)
+    assert out.drop(S.FISHING_SCORE, S.FISHING_BEHAVIOUR).equals(df)
+    assert out[S.FISHING_SCORE][5] is None
+    assert out[S.FISHING_SCORE].null_count() == 1
+    assert out.schema[S.FISHING_BEHAVIOUR] == S.FISHING_SCORE_SCHEMA[S.FISHING_BEHAVIOUR]
+
+
+def test_scoring_in_chunks_of_whole_segments_changes_nothing() -> None:
+    from vessels.events._common import prepare
+    from vessels.events.fishing import _score_columns
+
+    df = pl.concat(
+        [
+            label(zigzag(351000055 + i, n=40 + 7 * i, ship_type=30), segment_id=f"s{i}")
+            for i in range(6)
+        ]
+        + [label(drifting(351000065, 3, 0.4, ship_type=30), shore_km=25.0)]
+    )
+    p = prepare(df)
+    one = _score_columns(p, FishingConfig(), chunk_rows=10**9)
+    for rows in (1, 50, 97):
+        part = _score_columns(p, FishingConfig(), chunk_rows=rows)
+        # the same windows; sums restarted per chunk differ only by float rounding (~1e-15)
+        assert part[S.FISHING_BEHAVIOUR].equals(one[S.FISHING_BEHAVIOUR])
+        assert (part[S.FISHING_SCORE] - one[S.FISHING_SCORE]).abs().max() < 1e-9
+
+
+def test_detectors_reuse_a_score_the_tracks_carry() -> None:
+    df = label(zigzag(351000060, n=48, ship_type=30))
+    fresh = fishing_events(df)
+    assert fresh.height == 1
+    zeroed = score_positions(df).with_columns(pl.lit(0.0).alias(S.FISHING_SCORE))
+    assert fishing_events(zeroed).height == 0  # the carried column wins
+
+
+def test_reason_shows_the_fishing_score_and_the_threshold_filters(tmp_path: Path) -> None:
+    df = label(drifting(351000070, 4, 0.4, ship_type=30), shore_km=25.0, zones=["mx-rb-alto-golfo"])
+    ev = detect_events(df, types=["fishing"])
+    assert ev.height == 1
+    res = score(ev, df, load_profile("default"))
+    reasons = res.contributions.filter(pl.col("rule") == "fishing_in_zone")["explanation"]
+    assert reasons.len() == 1 and "fishing score 0.8" in reasons.item()
+    strict = tmp_path / "strict.toml"
+    strict.write_text(
+        '[profile]\nname = "strict"\nextends = "default"\n'
+        "[rules.fishing_in_zone]\nmin_fishing_score = 0.95\n"
+    )
+    res = score(ev, df, load_profile(strict))
+    assert res.contributions.filter(pl.col("rule") == "fishing_in_zone").height == 0
+
+
+def test_tracks_parquet_carries_the_score(tmp_path: Path) -> None:
+    from vessels.pipeline import run
+
+    res = run(SAMPLES / "pacific-eez" / "ais.csv", out=tmp_path / "out", map=False)
+    tracks = pl.read_parquet(tmp_path / "out" / S.TRACKS_FILE)
+    assert {S.FISHING_SCORE, S.FISHING_BEHAVIOUR} <= set(tracks.columns)
+    assert tracks[S.FISHING_SCORE].is_between(0.0, 1.0).all()
+    merchant = tracks.filter(pl.col(S.SHIP_TYPE).is_between(60, 89))
+    assert merchant.height > 0 and merchant[S.FISHING_SCORE].max() == 0.0
+    fishing = tracks.filter(pl.col(S.FISHING_SCORE) >= 0.5)
+    assert set(fishing[S.SHIP_TYPE].drop_nulls().unique()) <= {30}
+    # every fishing event's positions are fishing positions of the written tracks
+    ev = res.events.filter(pl.col(S.EVENT_TYPE) == S.FISHING)
+    assert ev.height > 0
+    for row in ev.iter_rows(named=True):
+        inside = fishing.filter(
+            (pl.col(S.MMSI) == row[S.MMSI])
+            & pl.col(S.TS).is_between(row[S.START_TS], row[S.END_TS])
+        )
+        assert inside.height > 5
