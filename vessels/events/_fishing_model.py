@@ -35,7 +35,9 @@ Every AIS-mode behaviour counts only at sea (``at_sea_shore_km`` from the coast)
 
 ``type_factor``: 1 for AIS type 30 (fishing); ``unknown_type_factor`` for no or 0 type, so that
 an undeclared vessel reaches the threshold only with strong, sustained behaviour; small craft
-(36 sailing, 37 pleasure: pangas often declare it) ``small_craft_type_factor``; passenger,
+(36 sailing, 37 pleasure: pangas often declare it) ``small_craft_type_factor``, and for them only
+the haul and soak behaviours count (pangas set gillnets and longlines; trawls and purse seines
+are a declared fishing vessel's gear); passenger,
 cargo and tankers (60-89) 0: a merchant ship is never called fishing; other declared types
 (tugs, pilots, law enforcement, ...) ``other_type_factor``.
 
@@ -356,6 +358,14 @@ def with_fishing_score_v2(
         vms.fill_null(0.0).alias("_b_vms_slow"),
         is_vms.alias("_vms"),
         type_factor_expr(cfg).alias("_tf"),
+    )
+    # small craft (36-37, pangas) fish with gillnets, longlines and hand lines: haul and soak;
+    # towing a trawl or closing a purse seine needs a declared fishing vessel's gear, and a
+    # pleasure boat cruising at 5 kn or circling off a marina would otherwise look like both
+    small_craft = st.is_in([36, 37]).fill_null(False)
+    lf = lf.with_columns(
+        pl.when(small_craft).then(0.0).otherwise(pl.col(c)).alias(c)
+        for c in ("_b_trawl", "_b_seine_set")
     )
     ais_cols = ["_b_trawl", "_b_haul", "_b_seine_set", "_b_soak"]
     best_ais = pl.max_horizontal(*ais_cols)

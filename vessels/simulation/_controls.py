@@ -11,7 +11,8 @@ Each control is a clean vessel (no planted behaviour) whose ``kind`` names its p
   data does (switched off for the night, never back in the data);
 - ``leaves-coverage``: a cargo ship steaming along a lane whose track ends mid-lane (it left the
   receivers' range / the extract's box);
-- ``vms-sparse``: fishing boats around a port reporting every 1-20 h (a VMS-like feed);
+- ``vms-sparse``: fishing boats at their berths in and just off a port, reporting every 1-20 h
+  with no navigational status (a VMS-like feed);
 - ``unknown-type``: a foreign-flagged ship on a lane with no AIS ship type (not a fishing vessel).
 
 Examples
@@ -103,10 +104,15 @@ def control_vessels(
             else:
                 dark.append((v, float(rng.uniform(0.3, 0.6)) * horizon_s, horizon_s + 7200.0))
         elif kind == "vms-sparse":
-            c_lat, c_lon = _jitter(rng, port[0], port[1], 3000.0)
+            # at their berths in and just off the port, swinging on a mooring (the real Mexican
+            # VMS subsample has most fixes inside ports); VMS sends no navigational status.
+            # Slow circling at sea would be fishing by the VMS literature's own rule (dafishr:
+            # slow and at sea), so it cannot serve as a clean control.
+            c_lat, c_lon = _jitter(rng, port[0], port[1], 400.0)
             ang = rng.uniform(0, 2 * np.pi) + t / 7200.0
-            lat = c_lat + 4000.0 * np.cos(ang) / M_PER_DEG_LAT
-            lon = c_lon + 4000.0 * np.sin(ang) / M_PER_DEG_LAT
+            gps = np.random.default_rng([seed, 1313, v]).normal(0, 5.0, (2, t.size))  # own stream
+            lat = c_lat + (30.0 * np.cos(ang) + gps[0]) / M_PER_DEG_LAT
+            lon = c_lon + (30.0 * np.sin(ang) + gps[1]) / M_PER_DEG_LAT
             status = np.zeros(t.size, dtype=np.uint8)
             sparse.append((v, float(rng.uniform(1.0, 20.0)) * 3600.0))
         else:  # a lane vessel: leaves-coverage, unknown-type
