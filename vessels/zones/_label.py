@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -49,6 +50,8 @@ from vessels import schema as S
 from vessels._frames import as_polars
 from vessels._geo import EARTH_RADIUS_M
 from vessels.errors import SchemaError
+from vessels.zones import _cache
+from vessels.zones import _grid as _grid_module
 from vessels.zones._grid import BOUNDARY, INSIDE, GridIndex
 from vessels.zones._land import DEFAULT_SHORE, ShoreConfig, _unit_xyz
 from vessels.zones._ports import _NX, ANCHORAGE_CELL_DEG, in_port_arrays, load_ports
@@ -140,13 +143,64 @@ class ZoneIndex:
         kinds = zones[S.ZONE_KIND].to_numpy()
         geoms = zones.geometry.to_numpy()
         self.eez_iso3 = [str(v) for v in zones[S.ZONE_ISO3].to_numpy()[kinds == "eez"]]
-        self.eez_grids = [GridIndex.build(g, config.grid_res_deg) for g in geoms[kinds == "eez"]]
         self.area_ids = [str(v) for v in zones[S.ZONE_ID].to_numpy()[kinds != "eez"]]
-        self.area_grids = [GridIndex.build(g, config.grid_res_deg) for g in geoms[kinds != "eez"]]
-        self._build_canvas()
+        is_eez = np.asarray(kinds == "eez", dtype=bool)
+        # the grids and canvases are a pure function of the geometries and the config: built
+        # once per machine and read back from vessels.zones._cache afterwards
+        parts = [
+            *(shapely.to_wkb(g, byte_order=1) for g in geoms),
+            is_eez.tobytes(),
+            repr(config),
+            Path(__file__),
+            Path(_grid_module.__file__),
+            np.__version__,
+            shapely.geos_version_string,
+        ]
+        arrays = _cache.cached_arrays(
+            "zoneindex", parts, lambda: self._build_arrays(geoms[is_eez], geoms[~is_eez])
+        )
+        self._from_arrays(arrays, geoms[is_eez], geoms[~is_eez])
         edges = shapely.segmentize(shapely.boundary(geoms), config.edge_spacing_deg)
         xy = shapely.get_coordinates(edges)
         self._edge_tree = cKDTree(_unit_xyz(xy[:, 1], xy[:, 0])) if len(xy) else None
+
+    def _build_arrays(self, eez: np.ndarray, areas: np.ndarray) -> dict[str, np.ndarray]:
+        """Build the grids and canvases and pack them as plain arrays (for the cache)."""
+        res = self.config.grid_res_deg
+        self.eez_grids = [GridIndex.build(g, res) for g in eez]
+        self.area_grids = [GridIndex.build(g, res) for g in areas]
+        self._build_canvas()
+        grids = self.eez_grids + self.area_grids
+        return {
+            "grid_origin": np.array([[g.x0, g.y0] for g in grids], dtype=np.float64).reshape(-1, 2),
+            "grid_shape": np.array([g.state.shape for g in grids], dtype=np.int64).reshape(-1, 2),
+            "grid_state": np.concatenate([g.state.ravel() for g in grids])
+            if grids
+            else np.zeros(0, dtype=np.uint8),
+            "canvas_origin": np.array([self._x0, self._y0], dtype=np.float64),
+            "eez_canvas": self._eez_canvas,
+            "near_canvas": self._near_canvas,
+        }
+
+    def _from_arrays(self, a: dict[str, np.ndarray], eez: np.ndarray, areas: np.ndarray) -> None:
+        """Grids and canvases from :meth:`_build_arrays`' arrays (freshly built or cached)."""
+        geoms = [*eez, *areas]
+        if len(a["grid_shape"]) != len(geoms):
+            raise ValueError("zone index arrays do not match the zone table")
+        ends = np.cumsum(a["grid_shape"].prod(axis=1))
+        grids = []
+        for k, g in enumerate(geoms):
+            shapely.prepare(g)
+            shape = tuple(int(v) for v in a["grid_shape"][k])
+            x0, y0 = (float(v) for v in a["grid_origin"][k])
+            state = a["grid_state"][(ends[k - 1] if k else 0) : ends[k]].reshape(shape)
+            res = self.config.grid_res_deg
+            grids.append(GridIndex(geom=g, x0=x0, y0=y0, res_deg=res, state=state))
+        self.eez_grids = grids[: len(eez)]
+        self.area_grids = grids[len(eez) :]
+        self._x0, self._y0 = (float(v) for v in a["canvas_origin"])
+        self._eez_canvas = a["eez_canvas"]
+        self._near_canvas = a["near_canvas"]
 
     def _build_canvas(self) -> None:
         """One grid over all zones: the EEZ code of cells wholly inside one EEZ (-1 none,

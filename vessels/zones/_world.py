@@ -25,12 +25,14 @@ Examples
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from vessels._geo import EARTH_RADIUS_M
+from vessels.zones import _cache, _shoretree
 from vessels.zones._naturalearth import data_dir
 
 __all__ = [
@@ -90,8 +92,9 @@ def densify(q: np.ndarray, start: np.ndarray, spacing_deg: float) -> np.ndarray:
     return np.concatenate([xy, extra])
 
 
-@lru_cache(maxsize=1)
-def _arrays() -> dict[str, Any]:
+def _build_arrays() -> dict[str, np.ndarray]:
+    """Decode :data:`WORLD_FILE`: raster, distance grid and the densified shoreline (sorted by
+    1-degree cell for :mod:`vessels.zones._shoretree`)."""
     path = data_dir() / WORLD_FILE
     with np.load(path) as z:
         coarse = z["coarse"]
@@ -101,20 +104,34 @@ def _arrays() -> dict[str, Any]:
         q, start = _unpack_vertices(z)
         spacing = float(z["meta"][3])
     verts = densify(q, start, spacing)
+    cell = _shoretree.shore_cells(verts[:, 1], verts[:, 0])
+    order = np.argsort(cell, kind="stable")
     grid = np.concatenate([first[:, None], first[:, None] + np.cumsum(dx, axis=1)], axis=1)
     return {
         "coarse": coarse,
         "tiles": tiles,
         "mixed": np.flatnonzero(coarse.ravel() == MIXED),
         "grid": grid.astype(np.float32) / np.float32(10.0),
-        "verts": verts,
+        "verts": verts[order],
+        "cell_start": _shoretree.cell_starts(cell[order]),
     }
 
 
 @lru_cache(maxsize=1)
+def _arrays() -> dict[str, Any]:
+    # decoded once per machine (vessels.zones._cache), keyed by the data file and this code
+    parts = [data_dir() / WORLD_FILE, Path(__file__), Path(_shoretree.__file__), np.__version__]
+    return _cache.cached_arrays("world", parts, _build_arrays)
+
+
+@lru_cache(maxsize=1)
+def _trees() -> _shoretree.ShoreTrees:
+    a = _arrays()
+    return _shoretree.ShoreTrees(a["verts"], a["cell_start"], _unit_xyz_world)
+
+
 def _tree() -> cKDTree:
-    v = _arrays()["verts"]
-    return cKDTree(_unit_xyz_world(v[:, 1], v[:, 0]))
+    return _trees().full()
 
 
 def _pixels(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -179,7 +196,9 @@ def _exact_km(lat: np.ndarray, lon: np.ndarray, bound_km: float = np.inf) -> np.
     ub = np.inf
     if np.isfinite(bound_km):
         ub = 2.0 * np.sin(min(bound_km * 1000.0 / EARTH_RADIUS_M, np.pi) / 2.0)
-    chord, _ = _tree().query(_unit_xyz_world(lat, lon), distance_upper_bound=ub, workers=-1)
+    # a regional tree around the points answers a bounded query exactly (see _shoretree)
+    tree = _trees().for_points(lat, lon, bound_km)
+    chord, _ = tree.query(_unit_xyz_world(lat, lon), distance_upper_bound=ub, workers=-1)
     return 2.0 * EARTH_RADIUS_M / 1000.0 * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
 
 
