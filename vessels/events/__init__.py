@@ -31,6 +31,7 @@ from vessels import schema as S
 from vessels.errors import ConfigError
 from vessels.events._common import Frameish, finish, prepare, sort_events, zone_table
 from vessels.events.config import PROFILES_DIR, DetectorConfig, DetectorSettings, profile_path
+from vessels.events.coverage import with_harbour
 from vessels.events.dark_rendezvous import DarkRendezvousConfig, detect_dark_rendezvous
 from vessels.events.eez_incursion import EezIncursionConfig, detect_eez_incursions
 from vessels.events.encounter import EncounterConfig, detect_encounters
@@ -171,6 +172,9 @@ def detect_events(
     p = prepare(tracks)
     if any(records[t].fishing_score for t in needed):  # reused when the tracks carry it
         p = with_fishing_score(p, cfg.fishing)
+    # the port/anchorage gate (learned crowd cells + in_port/at_anchorage) once for all the
+    # detectors that read it: each would otherwise recompute it over every position
+    p = with_harbour(p)
     wl = None if watchlist is None else load_watchlist(watchlist)
     context = Context(zones=zones, watchlist=wl)
     out: list[pl.DataFrame] = []
