@@ -51,6 +51,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -123,7 +124,8 @@ def _write(path: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
         return  # read-only or missing home: run without a cache
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays, **{_META: blob})
+            payload: dict[str, Any] = {**arrays, _META: blob}
+            np.savez(f, **payload)
         os.replace(tmp, path)
     except OSError:
         Path(tmp).unlink(missing_ok=True)

@@ -13,7 +13,8 @@ Unbounded queries always use the whole-world tree.
 Examples
 --------
 >>> import numpy as np
->>> verts = np.array([[10.0, 0.0], [10.5, 0.5], [-170.0, 60.0]])  # lon, lat
+>>> far = [[-170.0 + k, 60.0] for k in range(10)]  # lon, lat: ten vertices off Alaska
+>>> verts = np.array([[10.0, 0.0], [10.5, 0.5], *far])
 >>> cell = shore_cells(verts[:, 1], verts[:, 0])
 >>> order = np.argsort(cell, kind="stable")
 >>> trees = ShoreTrees(verts[order], cell_starts(cell[order]))
@@ -59,7 +60,7 @@ def _reach(needed: np.ndarray, bound_km: float) -> np.ndarray:
     delta = min(bound_km * 1.001 * 1000.0 / EARTH_RADIUS_M, math.pi)
     kr = math.ceil(math.degrees(delta))
     out = np.zeros((_NY, _NX), dtype=bool)
-    for r in np.flatnonzero(needed.any(axis=1)):
+    for r in np.flatnonzero(needed.any(axis=1)).tolist():
         phi = math.radians(max(abs(r - 90), abs(r - 89)))  # highest |lat| of the row
         cos_phi = math.cos(phi)
         rows = slice(max(r - kr, 0), min(r + kr, _NY - 1) + 1)

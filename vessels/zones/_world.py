@@ -120,7 +120,12 @@ def _build_arrays() -> dict[str, np.ndarray]:
 @lru_cache(maxsize=1)
 def _arrays() -> dict[str, Any]:
     # decoded once per machine (vessels.zones._cache), keyed by the data file and this code
-    parts = [data_dir() / WORLD_FILE, Path(__file__), Path(_shoretree.__file__), np.__version__]
+    parts: list[bytes | str | Path] = [
+        data_dir() / WORLD_FILE,
+        Path(__file__),
+        Path(_shoretree.__file__),
+        np.__version__,
+    ]
     return _cache.cached_arrays("world", parts, _build_arrays)
 
 
