@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -227,7 +229,7 @@ def command(
     box = parse_bbox(bbox)
     check_iso_times(start_time=start_time)  # --since/--until: checked by the library
     busy = console.status("scoring…") if not (quiet or as_json) else contextlib.nullcontext()
-    with busy:
+    with busy, _map_notes(shown=not (quiet or as_json)):
         result = run(
             list(inputs),
             out=out,
@@ -267,6 +269,20 @@ def command(
             hint=f"outputs written to {out}; pass --min-accepted 0 to accept such a run",
         )
     return 0
+
+
+@contextlib.contextmanager
+def _map_notes(*, shown: bool) -> Iterator[None]:
+    """The risk map's notes (warnings of the ``vessels.maps`` logger) on stderr only when
+    ``shown``: ``--quiet`` prints nothing but errors, and ``--json`` keeps the output clean."""
+    log = logging.getLogger("vessels.maps")
+    level = log.level
+    if not shown:
+        log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def _print_result(
