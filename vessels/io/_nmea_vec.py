@@ -625,7 +625,7 @@ def _handle(msgs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFram
         pl.col("course").alias(S.COG_DEG),
         pl.col("heading").cast(pl.Float64).alias(S.HEADING_DEG),
         pl.col("status").cast(pl.Float64).alias(S.NAV_STATUS),
-        pl.when(t == 18).then(pl.lit("B")).otherwise(pl.lit("A")).alias(S.AIS_CLASS),
+        pl.when(t.is_in([18, 19])).then(pl.lit("B")).otherwise(pl.lit("A")).alias(S.AIS_CLASS),
         pl.col("_row").alias(S.SOURCE_ROW),
         pl.col("_raw").alias(RAW_COL),
     ]
