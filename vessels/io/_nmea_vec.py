@@ -52,10 +52,6 @@ _SINGLE = r"^(?:\\([^\\!]*)\\)?([^\\!]*)(![^\\!]*\*[^*\\!]{2})([^*\\!]*)$"
 # two or more sentences back to back, each with an optional tag block
 _PIECE = r"(?:\\[^\\!]*\\)?![A-Z]{2}VD[MO],[^!\\*]*\*[0-9A-Fa-f]{2}"
 _MULTI = rf"^([^\\!]*)((?:{_PIECE})+)([^\\!]*)$"
-_PIECE_SPLIT = r"^(?:\\([^\\]*)\\)?(!.*)$"
-_TAG = r"^([^*]*)(?:\*(.*))?$"
-_TAG_C = r"^(?:.*,)?c:([^,]*)"
-_TAG_G = r"^(?:.*,)?g:([^,]*)"
 _ISO = (
     rf"^[{_WS}]*\[?([0-9]{{4}})-([0-9]{{2}})-([0-9]{{2}})[T ]([0-9]{{2}}):([0-9]{{2}}):"
     rf"([0-9]{{2}})(\.[0-9]+)?(Z|[+-]00:?00)?\]?[{_WS},;:]*$"
@@ -230,41 +226,68 @@ def _prefix_epoch(prefix: pl.Series, zone: Any) -> pl.Series:
 # -- 1. lines -> items ------------------------------------------------------------------------
 
 
+def _last_field(body: pl.Series, name: str) -> tuple[pl.Series, pl.Series]:
+    """(value of the ``name:`` field, more than one such field?) of tag-block bodies."""
+    comma = "," + body
+    key = f",{name}:"
+    at = comma.str.find(key, literal=True)
+    value = comma.str.slice(at + len(key))
+    end = value.str.find(",", literal=True)
+    value = pl.select(pl.when(at.is_not_null()).then(value.str.slice(0, end))).to_series()
+    return value, comma.str.count_matches(key, literal=True) > 1
+
+
 def _tag_fields(tag: pl.Series) -> pl.DataFrame:
     """(_tag_err, _tag_ts, _grp) of tag-block contents (null content: no tag block)."""
-    parts = tag.str.extract_groups(_TAG).struct.unnest()
-    body, cs = parts["1"], parts["2"]
-    present = cs.is_not_null() & (cs.str.len_bytes() > 0)
+    star = tag.str.find("*", literal=True)
+    body = pl.select(pl.when(star.is_null()).then(tag).otherwise(tag.str.slice(0, star)))
+    body = body.to_series()
+    cs = pl.select(pl.when(star.is_not_null()).then(tag.str.slice(star + 1))).to_series()
+    present = (cs.str.len_bytes() > 0).fill_null(False)
     hexed = cs.str.slice(0, 2)
     simple = hexed.str.contains(r"^[0-9A-Fa-f]{1,2}$").fill_null(False)
     want = hexed.str.to_integer(base=16, strict=False)
-    if (present & ~simple).any():
-
-        def parse(v: str) -> int | None:
-            try:
-                return int(v, 16)
-            except ValueError:
-                return None
-
-        want = pl.select(
-            pl.when(simple).then(want).otherwise(_py_map(hexed, parse, pl.Int64()))
-        ).to_series()
     lens = body.str.len_bytes().fill_null(0).to_numpy()
     got = pl.Series(_xor_ranges(body, np.zeros(len(body), np.int64), lens))
     bad = present & (want.is_null() | (want != got)).fill_null(True)
-    ts = _epoch(body.str.extract(_TAG_C, 1))
-    grp = body.str.extract(_TAG_G, 1).str.extract(r"([^-]*)$", 1)
-    return pl.DataFrame(
+    c_val, c_many = _last_field(body, "c")
+    ts = _epoch(c_val) if c_val.is_not_null().any() else pl.Series([None] * len(tag))
+    g_val, g_many = _last_field(body, "g")
+    grp = g_val
+    if g_val.is_not_null().any():
+        grp = g_val.str.slice(g_val.str.find(r"[^-]*$"))
+    out = pl.DataFrame(
         {
             "_tag_err": pl.select(pl.when(bad).then(pl.lit("bad_checksum"))).to_series(),
-            "_tag_ts": pl.select(pl.when(~bad).then(ts)).to_series(),
+            "_tag_ts": pl.select(pl.when(~bad).then(ts.cast(pl.Float64))).to_series(),
             "_grp": pl.select(pl.when(~bad & (grp != "")).then(grp)).to_series(),
         }
     )
+    odd = (present & ~simple) | c_many.fill_null(False) | g_many.fill_null(False)
+    if odd.any():  # repeated fields, checksums int() reads differently: as Python does
+        from vessels.io._nmea import _tag
+
+        idx = np.flatnonzero(odd.to_numpy())
+        fixed = pl.DataFrame(
+            [_tag(v) for v in tag.gather(idx).to_list()],
+            schema={"_tag_err": pl.String, "_tag_ts": pl.Float64, "_grp": pl.String},
+            orient="row",
+        ).with_columns(pl.Series("_i", idx, dtype=pl.UInt32))
+        out = (
+            out.with_row_index("_i")
+            .update(fixed, on="_i", include_nulls=True)
+            .drop("_i")
+        )
+    return out
 
 
 def _simple_items(lines: pl.DataFrame, zone: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Items of the simple lines, and the lines left for the per-line code."""
+    """Items of the simple lines, and the lines left for the per-line code.
+
+    The shapes are checked with whole-line regular expressions (``str.contains``, a DFA
+    scan); the parts are then cut at literal positions, which is several times cheaper than
+    regex capture groups.
+    """
     text = pl.col("_text")
     lines = lines.with_columns(
         (text.str.strip_chars(_PY_SPACE) == "").alias("_empty"),
@@ -276,35 +299,61 @@ def _simple_items(lines: pl.DataFrame, zone: Any) -> tuple[pl.DataFrame, pl.Data
         pl.lit("empty_line").alias("_err"),
         text.alias("_raw"),
     )
-    cand = lines.filter(~pl.col("_empty") & pl.col("_ascii"))
-    g = cand["_text"].str.extract_groups(_SINGLE).struct.unnest()
-    single = pl.DataFrame(
-        {
-            "_row": cand["_row"],
-            "_tag": g["1"],
-            "_pre": g["2"],
-            "_sent": g["3"],
-            "_post": g["4"],
-            "_raw": cand["_text"],
-        }
-    ).filter(pl.col("_sent").is_not_null())
-    rest = cand.filter(g["3"].is_null())
-    # several sentences on a line
-    many = rest.filter(pl.col("_text").str.count_matches("!", literal=True) >= 2)
-    mg = many["_text"].str.extract_groups(_MULTI).struct.unnest()
-    multi = pl.DataFrame(
-        {"_row": many["_row"], "_pre": mg["1"], "_mid": mg["2"], "_post": mg["3"]}
-    ).filter(pl.col("_mid").is_not_null())
+    cand = lines.filter(~pl.col("_empty") & pl.col("_ascii")).with_columns(
+        text.str.contains(_SINGLE).alias("_single")
+    )
+    # one sentence: [\tag\][prefix]!sentence*hh[after], one '!' and 0 or 2 backslashes
+    bang = text.str.find("!", literal=True).cast(pl.Int64)
+    end = text.str.find(r"\*[^*]*$").cast(pl.Int64) + 3
+    tagged = text.str.starts_with("\\")
+    close = text.str.slice(1).str.find("\\", literal=True).cast(pl.Int64) + 1
+    single = (
+        cand.filter("_single")
+        .with_columns(bang.alias("_bang"), end.alias("_end"), tagged.alias("_tagged"))
+        .with_columns(pl.when("_tagged").then(close).otherwise(-1).alias("_close"))
+        .select(
+            "_row",
+            pl.when("_tagged").then(text.str.slice(1, pl.col("_close") - 1)).alias("_tag"),
+            text.str.slice(pl.col("_close") + 1, pl.col("_bang") - pl.col("_close") - 1)
+            .alias("_pre"),
+            text.str.slice(pl.col("_bang"), pl.col("_end") - pl.col("_bang")).alias("_sent"),
+            text.str.slice(pl.col("_end")).alias("_post"),
+            text.alias("_raw"),
+        )
+    )
+    # several sentences back to back: [prefix](\tag\]!sentence*hh)+[after]
+    rest = cand.filter(~pl.col("_single"))
+    many = rest.filter(
+        (text.str.count_matches("!", literal=True) >= 2) & text.str.contains(_MULTI)
+    )
+    last_bang = text.str.find(r"![^!]*$").cast(pl.Int64)
+    multi = many.with_columns(last_bang.alias("_lb")).select(
+        "_row",
+        text.str.slice(0, text.str.find(r"[\\!]")).alias("_pre"),
+        text.str.slice(
+            pl.col("_lb") + text.str.slice(pl.col("_lb")).str.find("*", literal=True) + 3
+        ).alias("_post"),
+        text.str.extract_all(_PIECE).alias("_piece"),
+    )
     left = lines.filter(~pl.col("_empty")).join(
         pl.concat([single.select("_row"), multi.select("_row")]), on="_row", how="anti"
     )
+    piece = pl.col("_piece")
+    pbang = piece.str.find("!", literal=True).cast(pl.Int64)
     pieces = (
-        multi.select("_row", pl.col("_mid").str.extract_all(_PIECE).alias("_piece"))
-        .with_columns(pl.int_ranges(pl.col("_piece").list.len()).alias("_k"))
+        multi.select("_row", "_piece")
+        .with_columns(pl.int_ranges(piece.list.len()).alias("_k"))
         .explode("_piece", "_k")
+        .select(
+            "_row",
+            pl.col("_k").cast(pl.Int64),
+            pl.when(piece.str.starts_with("\\"))
+            .then(piece.str.slice(1, pbang - 2))
+            .alias("_tag"),
+            piece.str.slice(pbang).alias("_sent"),
+            piece.alias("_raw"),
+        )
     )
-    pg = pieces["_piece"].str.extract_groups(_PIECE_SPLIT).struct.unnest()
-    pieces = pieces.with_columns(_tag=pg["1"], _sent=pg["2"]).rename({"_piece": "_raw"})
     # line times (prefix, else trailing) of both shapes; a tag-block time overrides them
     both = pl.concat(
         [single.select("_row", "_pre", "_post"), multi.select("_row", "_pre", "_post")]
@@ -323,10 +372,7 @@ def _simple_items(lines: pl.DataFrame, zone: Any) -> tuple[pl.DataFrame, pl.Data
         .alias("_lsrc"),
     )
     items = pl.concat(
-        [
-            single.select("_row", pl.lit(0, pl.Int64).alias("_k"), "_tag", "_sent", "_raw"),
-            pieces.select("_row", pl.col("_k").cast(pl.Int64), "_tag", "_sent", "_raw"),
-        ]
+        [single.select("_row", pl.lit(0, pl.Int64).alias("_k"), "_tag", "_sent", "_raw"), pieces]
     )
     tf = _tag_fields(items["_tag"])
     items = pl.concat([items, tf], how="horizontal").join(
@@ -375,21 +421,21 @@ def _per_line_items(left: pl.DataFrame, zone: Any) -> pl.DataFrame:
 
 def _parse_sentences(sent: pl.Series) -> pl.DataFrame:
     """pyais's reading of each sentence: _bad (malformed_sentence / bad_checksum) and fields."""
-    g = sent.str.extract_groups(_SENT).struct.unnest()
-    usual = g["1"].is_not_null() & (sent.str.len_bytes() == sent.str.len_chars())
+    usual = sent.str.contains(_SENT) & (sent.str.len_bytes() == sent.str.len_chars())
+    f = sent.str.split_exact(",", 5).struct.unnest()
     out = pl.DataFrame(
         {
-            "_cnt": g["1"].cast(pl.Int64),
-            "_num": g["2"].cast(pl.Int64),
-            "_seq": g["3"].cast(pl.Int64, strict=False),
-            "_chan": g["4"],
-            "_payload": g["5"],
-            "_fill": g["6"].cast(pl.Int64),
+            "_cnt": f["field_1"].cast(pl.Int64, strict=False),
+            "_num": f["field_2"].cast(pl.Int64, strict=False),
+            "_seq": f["field_3"].cast(pl.Int64, strict=False),
+            "_chan": f["field_4"],
+            "_payload": f["field_5"],
+            "_fill": sent.str.slice(-4, 1).cast(pl.Int64, strict=False),
         }
     )
     lens = sent.str.len_bytes().fill_null(0).to_numpy()
     got = pl.Series(_xor_ranges(sent, np.ones(len(sent), np.int64), lens - 3))
-    want = g["7"].str.to_integer(base=16, strict=False)
+    want = sent.str.slice(-2).str.to_integer(base=16, strict=False)
     malformed = (out["_num"] > out["_cnt"]) | (out["_payload"].str.len_bytes() > MAX_PAYLOAD_LEN)
     bad = pl.select(
         pl.when(malformed)
@@ -398,7 +444,7 @@ def _parse_sentences(sent: pl.Series) -> pl.DataFrame:
         .then(pl.lit("bad_checksum"))
     ).to_series()
     out = out.with_columns(_bad=bad).select(list(_SENT_SCHEMA))
-    odd = (~usual & sent.is_not_null()).to_numpy()
+    odd = (~usual.fill_null(True) & sent.is_not_null()).to_numpy()
     if odd.any():
         idx = np.flatnonzero(odd)
         fixed = pl.DataFrame(
@@ -460,7 +506,6 @@ def _assemble_fragments(frag: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
         (pl.col("_num").first().over(seg) == 1).alias("_started"),
         pl.len().over(seg).alias("_n"),
         pl.col("_gi").last().over(seg).alias("_last_gi"),
-        pl.col("_gi").first().over(seg).alias("_first_gi"),
     )
     # the first stream position of the next segment of the same key (what orphans a pending
     # message); end of file when there is none
@@ -468,6 +513,23 @@ def _assemble_fragments(frag: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
     nxt = heads.with_columns((pl.col("_seg") - 1).alias("_seg")).rename({"_gi": "_next_gi"})
     frag = frag.join(nxt, on=seg, how="left", nulls_equal=True, maintain_order="left")
     complete = pl.col("_started") & (pl.col("_n") == pl.col("_cnt"))
+    # what is still pending at the end of the file is orphaned key by key in the order the
+    # keys entered the per-line reader's dict: a key stays in it from a fragment 1 until its
+    # message completes or a stray fragment removes it (a new fragment 1 keeps its place)
+    pending = pl.col("_started") & ~complete
+    chain = (
+        frag.filter("_b")
+        .select(key + ["_seg", "_gi", "_started", pending.alias("_pending")])
+        .with_columns(
+            (~(pl.col("_pending").shift(1).over(key).fill_null(False) & pl.col("_started")))
+            .cum_sum()
+            .over(key)
+            .alias("_chain")
+        )
+        .with_columns(pl.col("_gi").first().over(key + ["_chain"]).alias("_dict_pos"))
+        .select(seg + ["_dict_pos"])
+    )
+    frag = frag.join(chain, on=seg, how="left", nulls_equal=True, maintain_order="left")
     done = frag.filter(complete)
     eof = frag.height + 2**40
     orphans = frag.filter(~complete).select(
@@ -475,7 +537,7 @@ def _assemble_fragments(frag: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
         "_raw",
         pl.lit("orphan_fragment").alias("_err"),
         pl.when(pl.col("_started"))
-        .then(pl.col("_next_gi").fill_null(eof + pl.col("_first_gi")))
+        .then(pl.col("_next_gi").fill_null(eof + pl.col("_dict_pos")))
         .otherwise("_gi")
         .alias("_event"),
         pl.col("_gi").alias("_sub"),
