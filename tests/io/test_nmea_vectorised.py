@@ -106,12 +106,7 @@ def _messages() -> list[list[str]]:
 
 
 MESSAGES = _messages()
-REAL = [
-    line
-    for f in FIXTURES[:2]
-    for line in f.read_text().splitlines()
-    if line.strip()
-]
+REAL = [line for f in FIXTURES[:2] for line in f.read_text().splitlines() if line.strip()]
 
 
 def _fix(body: str) -> str:

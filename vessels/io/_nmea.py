@@ -1,8 +1,13 @@
-"""Raw NMEA 0183 AIS logs (``!AIVDM``/``!AIVDO``), decoded with pyais (private).
+"""Raw NMEA 0183 AIS logs (``!AIVDM``/``!AIVDO``) (private).
 
-Decoding AIS means unpacking the 6-bit payload of every message, so this reader necessarily
-touches each message in Python (pyais, MIT). aiscat is faster but GPL-3 and therefore not usable
-in an MIT project. Measured throughput is in BENCHMARKS.md.
+:func:`stage_nmea` frames and decodes the whole file at once
+(:mod:`vessels.io._nmea_vec`: polars string expressions for tag blocks, sentences, checksums
+and fragment assembly; :func:`vessels.io._aisbits.decode_payloads` for the 6-bit payloads);
+lines and sentences of unusual shapes, and the rare message types that decoder leaves, go through
+the per-line code below and pyais (MIT). :func:`stage_nmea_per_line`, the line-by-line reader
+with pyais, is kept as the reference: the tests check that both give the same staged frame.
+aiscat is faster than pyais but GPL-3 and therefore not usable in an MIT project. Measured
+throughput is in BENCHMARKS.md.
 
 **Framing.** A line may hold several sentences, each with or without its own IEC 61162-450 tag
 block (``\\s:rx,c:1718000000*hh\\!ABVDM,2,1,8,A,...*28\\g:2-2-8*hh\\!AIVDM,2,2,8,A,...*2C``).
@@ -729,7 +734,7 @@ def _assemble_frames(
     schema: dict[str, pl.DataType],
 ) -> pl.LazyFrame:
     """Positions, identity rows and rejects (in this order) -> the staged frame."""
-    frames = [f.cast({k: schema[k] for k in f.columns}) for f in frames]  # type: ignore[misc]
+    frames = [f.cast({k: schema[k] for k in f.columns}) for f in frames]
     msgs = pl.concat(frames, how="diagonal")
     anc = anc.cast({"_line": pl.Int64, "_ts_s": pl.Float64})
     start_s = clock.start.timestamp() if clock is not None and clock.start is not None else None

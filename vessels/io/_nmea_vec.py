@@ -26,7 +26,6 @@ on the fixtures and on generated mixes of good, broken, interleaved and non-UTF-
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,8 +227,11 @@ def _prefix_epoch(prefix: pl.Series, zone: Any) -> pl.Series:
 
 def _last_field(body: pl.Series, name: str) -> tuple[pl.Series, pl.Series]:
     """(value of the ``name:`` field, more than one such field?) of tag-block bodies."""
-    comma = "," + body
     key = f",{name}:"
+    if not body.str.contains(key[1:], literal=True).any():
+        none = pl.Series([None] * len(body), dtype=pl.String)
+        return none, none.is_not_null()
+    comma = "," + body
     at = comma.str.find(key, literal=True)
     value = comma.str.slice(at + len(key))
     end = value.str.find(",", literal=True)
@@ -240,8 +242,9 @@ def _last_field(body: pl.Series, name: str) -> tuple[pl.Series, pl.Series]:
 def _tag_fields(tag: pl.Series) -> pl.DataFrame:
     """(_tag_err, _tag_ts, _grp) of tag-block contents (null content: no tag block)."""
     star = tag.str.find("*", literal=True)
-    body = pl.select(pl.when(star.is_null()).then(tag).otherwise(tag.str.slice(0, star)))
-    body = body.to_series()
+    body = pl.select(
+        pl.when(star.is_null()).then(tag).otherwise(tag.str.slice(0, star))
+    ).to_series()
     cs = pl.select(pl.when(star.is_not_null()).then(tag.str.slice(star + 1))).to_series()
     present = (cs.str.len_bytes() > 0).fill_null(False)
     hexed = cs.str.slice(0, 2)
@@ -273,11 +276,7 @@ def _tag_fields(tag: pl.Series) -> pl.DataFrame:
             schema={"_tag_err": pl.String, "_tag_ts": pl.Float64, "_grp": pl.String},
             orient="row",
         ).with_columns(pl.Series("_i", idx, dtype=pl.UInt32))
-        out = (
-            out.with_row_index("_i")
-            .update(fixed, on="_i", include_nulls=True)
-            .drop("_i")
-        )
+        out = out.with_row_index("_i").update(fixed, on="_i", include_nulls=True).drop("_i")
     return out
 
 
@@ -314,8 +313,9 @@ def _simple_items(lines: pl.DataFrame, zone: Any) -> tuple[pl.DataFrame, pl.Data
         .select(
             "_row",
             pl.when("_tagged").then(text.str.slice(1, pl.col("_close") - 1)).alias("_tag"),
-            text.str.slice(pl.col("_close") + 1, pl.col("_bang") - pl.col("_close") - 1)
-            .alias("_pre"),
+            text.str.slice(pl.col("_close") + 1, pl.col("_bang") - pl.col("_close") - 1).alias(
+                "_pre"
+            ),
             text.str.slice(pl.col("_bang"), pl.col("_end") - pl.col("_bang")).alias("_sent"),
             text.str.slice(pl.col("_end")).alias("_post"),
             text.alias("_raw"),
@@ -323,9 +323,7 @@ def _simple_items(lines: pl.DataFrame, zone: Any) -> tuple[pl.DataFrame, pl.Data
     )
     # several sentences back to back: [prefix](\tag\]!sentence*hh)+[after]
     rest = cand.filter(~pl.col("_single"))
-    many = rest.filter(
-        (text.str.count_matches("!", literal=True) >= 2) & text.str.contains(_MULTI)
-    )
+    many = rest.filter((text.str.count_matches("!", literal=True) >= 2) & text.str.contains(_MULTI))
     last_bang = text.str.find(r"![^!]*$").cast(pl.Int64)
     multi = many.with_columns(last_bang.alias("_lb")).select(
         "_row",
@@ -347,9 +345,7 @@ def _simple_items(lines: pl.DataFrame, zone: Any) -> tuple[pl.DataFrame, pl.Data
         .select(
             "_row",
             pl.col("_k").cast(pl.Int64),
-            pl.when(piece.str.starts_with("\\"))
-            .then(piece.str.slice(1, pbang - 2))
-            .alias("_tag"),
+            pl.when(piece.str.starts_with("\\")).then(piece.str.slice(1, pbang - 2)).alias("_tag"),
             piece.str.slice(pbang).alias("_sent"),
             piece.alias("_raw"),
         )
@@ -400,6 +396,7 @@ def _per_line_items(left: pl.DataFrame, zone: Any) -> pl.DataFrame:
 
     rows: dict[str, list[Any]] = {k: [] for k in _ITEM_SCHEMA}
     for row, text in left.iter_rows():
+        items: list[Any]
         items, error, _ = _split_line(text, zone)
         if error is not None:
             items = [(None, error, None, None, None, text)]
@@ -501,7 +498,7 @@ def _assemble_fragments(frag: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
     frag = frag.with_columns(boundary.alias("_b")).with_columns(
         pl.col("_b").cum_sum().over(key).alias("_seg")
     )
-    seg = key + ["_seg"]
+    seg = [*key, "_seg"]
     frag = frag.with_columns(
         (pl.col("_num").first().over(seg) == 1).alias("_started"),
         pl.len().over(seg).alias("_n"),
@@ -509,7 +506,7 @@ def _assemble_fragments(frag: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
     )
     # the first stream position of the next segment of the same key (what orphans a pending
     # message); end of file when there is none
-    heads = frag.filter("_b").select(key + ["_seg", "_gi"])
+    heads = frag.filter("_b").select([*key, "_seg", "_gi"])
     nxt = heads.with_columns((pl.col("_seg") - 1).alias("_seg")).rename({"_gi": "_next_gi"})
     frag = frag.join(nxt, on=seg, how="left", nulls_equal=True, maintain_order="left")
     complete = pl.col("_started") & (pl.col("_n") == pl.col("_cnt"))
@@ -519,15 +516,15 @@ def _assemble_fragments(frag: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
     pending = pl.col("_started") & ~complete
     chain = (
         frag.filter("_b")
-        .select(key + ["_seg", "_gi", "_started", pending.alias("_pending")])
+        .select([*key, "_seg", "_gi", "_started", pending.alias("_pending")])
         .with_columns(
             (~(pl.col("_pending").shift(1).over(key).fill_null(False) & pl.col("_started")))
             .cum_sum()
             .over(key)
             .alias("_chain")
         )
-        .with_columns(pl.col("_gi").first().over(key + ["_chain"]).alias("_dict_pos"))
-        .select(seg + ["_dict_pos"])
+        .with_columns(pl.col("_gi").first().over([*key, "_chain"]).alias("_dict_pos"))
+        .select([*seg, "_dict_pos"])
     )
     frag = frag.join(chain, on=seg, how="left", nulls_equal=True, maintain_order="left")
     done = frag.filter(complete)
@@ -641,7 +638,10 @@ def _handle(msgs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFram
         pl.col("msg_type").cast(pl.Int64).alias("_type"),
         pl.col("mmsi").cast(pl.Int64).alias("_mmsi"),
     ).with_columns(
-        pl.when(pl.col("_ts").is_null()).then(pl.lit("base_station")).otherwise("_src").alias("_src")
+        pl.when(pl.col("_ts").is_null())
+        .then(pl.lit("base_station"))
+        .otherwise("_src")
+        .alias("_src")
     )
     rest = m.with_row_index("_i").filter(pl.col("_why").is_null() & ~pl.col(DECODED))
     m = m.with_columns(
@@ -701,9 +701,7 @@ def _handle(msgs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFram
         pl.col("_raw").alias(RAW_COL),
         *_identity_exprs(),
     )
-    extra = pl.concat([t19, static], how="diagonal").sort(
-        pl.col("_line"), maintain_order=True
-    )
+    extra = pl.concat([t19, static], how="diagonal").sort(pl.col("_line"), maintain_order=True)
     vessel = sorted(POSITION_TYPES | STATIC_TYPES)
     names = {k: v for k, v in NON_VESSEL_TYPES.items()}
     rule = (
@@ -749,14 +747,21 @@ def stage_nmea_vectorised(path: Path, name: str, clock: Clock | None = None) -> 
     simple, left = _simple_items(lines, zone)
     del lines
     items = pl.concat(
-        [simple.select(list(_ITEM_SCHEMA)).cast(_ITEM_SCHEMA), _per_line_items(left, zone)]
+        [
+            simple.select(list(_ITEM_SCHEMA)).cast(_ITEM_SCHEMA),  # type: ignore[arg-type]
+            _per_line_items(left, zone),
+        ]
     ).sort("_row", "_k")
     items = items.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("_gi"))
     parsed = _parse_sentences(items["_sent"])
     items = pl.concat([items, parsed], how="horizontal")
     err = pl.coalesce("_err", "_bad")
     rej_items = items.filter(err.is_not_null()).select(
-        "_row", err.alias("_err"), "_raw", pl.col("_gi").alias("_event"), pl.col("_gi").alias("_sub")
+        "_row",
+        err.alias("_err"),
+        "_raw",
+        pl.col("_gi").alias("_event"),
+        pl.col("_gi").alias("_sub"),
     )
     good = items.filter(err.is_null())
     msg_cols = ["_row", "_raw", "_payload", "_fill", "_ts", "_src"]
@@ -782,4 +787,3 @@ def stage_nmea_vectorised(path: Path, name: str, clock: Clock | None = None) -> 
         )
     )
     return _assemble_frames([pos, extra, rejects], anchors, name, clock, _schema())
-
