@@ -333,9 +333,10 @@ def _simple_items(lines: pl.DataFrame, zone: Any) -> tuple[pl.DataFrame, pl.Data
         ).alias("_post"),
         text.str.extract_all(_PIECE).alias("_piece"),
     )
-    left = lines.filter(~pl.col("_empty")).join(
-        pl.concat([single.select("_row"), multi.select("_row")]), on="_row", how="anti"
-    )
+    done = np.zeros(lines.height + 1, dtype=bool)  # rows are 1..n
+    done[single["_row"].to_numpy()] = True
+    done[multi["_row"].to_numpy()] = True
+    left = lines.filter(~pl.col("_empty") & ~pl.Series(done[lines["_row"].to_numpy()]))
     piece = pl.col("_piece")
     pbang = piece.str.find("!", literal=True).cast(pl.Int64)
     pieces = (
@@ -356,8 +357,11 @@ def _simple_items(lines: pl.DataFrame, zone: Any) -> tuple[pl.DataFrame, pl.Data
     )
     pre = _prefix_epoch(both["_pre"], zone)
     post = both["_post"]
-    trail = post.str.extract(_TRAILING, 1)
-    post_t = _epoch(trail) if trail.is_not_null().any() else pl.Series([None] * len(post))
+    post_t = pl.Series([None] * len(post), dtype=pl.Float64)
+    if (post.str.len_bytes() > 0).any():
+        trail = post.str.extract(_TRAILING, 1)
+        if trail.is_not_null().any():
+            post_t = _epoch(trail)
     line_t = both.select(
         "_row",
         pl.coalesce(pre, post_t.cast(pl.Float64)).alias("_lts"),
