@@ -1,8 +1,13 @@
-"""Raw NMEA 0183 AIS logs (``!AIVDM``/``!AIVDO``), decoded with pyais (private).
+"""Raw NMEA 0183 AIS logs (``!AIVDM``/``!AIVDO``) (private).
 
-Decoding AIS means unpacking the 6-bit payload of every message, so this reader necessarily
-touches each message in Python (pyais, MIT). aiscat is faster but GPL-3 and therefore not usable
-in an MIT project. Measured throughput is in BENCHMARKS.md.
+:func:`stage_nmea` frames and decodes the whole file at once
+(:mod:`vessels.io._nmea_vec`: polars string expressions for tag blocks, sentences, checksums
+and fragment assembly; :func:`vessels.io._aisbits.decode_payloads` for the 6-bit payloads);
+lines and sentences of unusual shapes, and the rare message types that decoder leaves, go through
+the per-line code below and pyais (MIT). :func:`stage_nmea_per_line`, the line-by-line reader
+with pyais, is kept as the reference: the tests check that both give the same staged frame.
+aiscat is faster than pyais but GPL-3 and therefore not usable in an MIT project. Measured
+throughput is in BENCHMARKS.md.
 
 **Framing.** A line may hold several sentences, each with or without its own IEC 61162-450 tag
 block (``\\s:rx,c:1718000000*hh\\!ABVDM,2,1,8,A,...*28\\g:2-2-8*hh\\!AIVDM,2,2,8,A,...*2C``).
@@ -62,7 +67,7 @@ from vessels.cleaning import ERROR, RAW_COL
 if TYPE_CHECKING:
     from vessels.io._read import Clock
 
-__all__ = ["ANCHOR_TOLERANCE_S", "MAX_ANCHOR_GAP_S", "stage_nmea"]
+__all__ = ["ANCHOR_TOLERANCE_S", "MAX_ANCHOR_GAP_S", "stage_nmea", "stage_nmea_per_line"]
 
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 24})
@@ -302,7 +307,23 @@ def _anchor_epoch(d: _Fields) -> float | None:
 
 
 def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFrame:
-    """Staged frame (see :mod:`vessels.cleaning`) of an NMEA log; identity rows included."""
+    """Staged frame (see :mod:`vessels.cleaning`) of an NMEA log; identity rows included.
+
+    The framing and decoding run over the whole file at once
+    (:func:`vessels.io._nmea_vec.stage_nmea_vectorised`); the result is that of
+    :func:`stage_nmea_per_line`, the line-by-line reader it replaces.
+    """
+    from vessels.io._nmea_vec import stage_nmea_vectorised
+
+    return stage_nmea_vectorised(path, name, clock)
+
+
+def stage_nmea_per_line(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFrame:
+    """:func:`stage_nmea` one line at a time with pyais (the reference the tests compare with).
+
+    Its helpers (``_split_line``, ``_tag``, ``_prefix_time``, pyais's sentence parser) also
+    handle the lines and sentences of unusual shapes in the vectorised reader.
+    """
     from pyais.exceptions import AISBaseException
     from pyais.messages import NMEAMessage
 
@@ -701,8 +722,21 @@ def _assemble(
 ) -> pl.LazyFrame:
     schema = _schema()
     frames = [pl.DataFrame(t, schema={k: schema[k] for k in t}) for t in tables]
-    msgs = pl.concat(frames, how="diagonal")
     anc = pl.DataFrame(anchors, schema={"_line": pl.Int64, "_ts_s": pl.Float64})
+    return _assemble_frames(frames, anc, name, clock, schema)
+
+
+def _assemble_frames(
+    frames: list[pl.DataFrame],
+    anc: pl.DataFrame,
+    name: str,
+    clock: Clock | None,
+    schema: dict[str, pl.DataType],
+) -> pl.LazyFrame:
+    """Positions, identity rows and rejects (in this order) -> the staged frame."""
+    frames = [f.cast({k: schema[k] for k in f.columns}) for f in frames]
+    msgs = pl.concat(frames, how="diagonal")
+    anc = anc.cast({"_line": pl.Int64, "_ts_s": pl.Float64})
     start_s = clock.start.timestamp() if clock is not None and clock.start is not None else None
     # only messages that are positions or identity rows need a time; reader rejects keep theirs
     needs = msgs.filter(pl.col("_line").is_not_null())

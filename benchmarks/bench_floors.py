@@ -1,0 +1,138 @@
+"""Stage-to-floor ratios of issue 16, every figure from the same run on this machine.
+
+On one MarineCadastre-layout CSV (``benchmarks/_data/score_<rows>.csv``, written by
+``bench_score.py``/``gen_marinecadastre.py`` if missing), each step runs in a fresh process
+under ``/usr/bin/time -v`` (wall, user + system CPU, peak RSS of that process alone):
+
+- **floor (read + sort)**: ``polars.read_csv`` + sort by (MMSI, BaseDateTime);
+- **ingest**: ``vessels ingest`` (read, clean, deduplicate, segment, write Parquet);
+- **floor (sort positions)**: ``read_parquet`` of the ingested positions + sort by (mmsi, ts);
+- **events**: ``detect_events`` on a scan of the same positions (read included, as above);
+- **score**: the whole ``vessels score`` job on the CSV (map included).
+
+Ratios: ingest / floor (target <= 3), events / sort floor (<= 2), score / floor (<= 4, and
+<= 4 GB peak RSS), each on wall and on CPU seconds (CPU moves much less with the other jobs'
+load). Results are appended to ``benchmarks/results/floors.md``. Heavy: run under
+``flock /work/notes/bench.lock`` on a shared machine::
+
+    python benchmarks/bench_floors.py --rows 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from bench_ingest import timed  # noqa: E402
+
+DATA = HERE / "_data"
+RESULTS = HERE / "results" / "floors.md"
+
+FLOOR = """
+import polars as pl, sys
+df = pl.read_csv(sys.argv[1]).sort("MMSI", "BaseDateTime")
+print(df.height)
+"""
+INGEST = """
+import sys
+from vessels._cli.ingest import run_ingest
+s = run_ingest([sys.argv[1]], sys.argv[2], overwrite=True, segment=True)
+print(s["accepted_rows"])
+"""
+SORT = """
+import polars as pl, sys
+df = pl.read_parquet(sys.argv[1]).sort("mmsi", "ts")
+print(df.height)
+"""
+EVENTS = """
+import polars as pl, sys
+from vessels.events import detect_events
+print(detect_events(pl.scan_parquet(sys.argv[1])).height)
+"""
+SCORE = """
+import sys
+from vessels.cli import main
+sys.exit(main(["score", sys.argv[1], "--out", sys.argv[2], "--overwrite", "-q"]))
+"""
+
+
+def ensure_csv(rows: int) -> Path:
+    path = DATA / f"score_{rows}.csv"
+    if not path.exists():
+        import subprocess
+
+        DATA.mkdir(parents=True, exist_ok=True)
+        gen = [sys.executable, str(HERE / "gen_marinecadastre.py"), "--rows", str(rows)]
+        subprocess.run([*gen, "--out", str(path)], check=True)
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    args = ap.parse_args()
+    csv = ensure_csv(args.rows)
+    work = DATA / f"floors_{args.rows}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    load0 = os.getloadavg()
+    runs: dict[str, tuple[float, float, str, float]] = {}
+    runs["floor (read_csv + sort)"] = timed(FLOOR, str(csv))
+    runs["vessels ingest (+ segment)"] = timed(INGEST, str(csv), str(work / "ingest"))
+    positions = work / "ingest" / "positions.parquet"
+    runs["floor (read_parquet + sort positions)"] = timed(SORT, str(positions))
+    runs["detect_events (scan of the positions)"] = timed(EVENTS, str(positions))
+    runs["vessels score"] = timed(SCORE, str(csv), str(work / "score"))
+    load1 = os.getloadavg()
+    floor = runs["floor (read_csv + sort)"]
+    sort_floor = runs["floor (read_parquet + sort positions)"]
+    base = {
+        "floor (read_csv + sort)": floor,
+        "vessels ingest (+ segment)": floor,
+        "floor (read_parquet + sort positions)": sort_floor,
+        "detect_events (scan of the positions)": sort_floor,
+        "vessels score": floor,
+    }
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    lines = [
+        f"### {args.rows:,} rows — {stamp}",
+        "",
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs (shared), Python "
+        f"{platform.python_version()}; load average (1/5/15 min) {load0[0]:.1f}/{load0[1]:.1f}/"
+        f"{load0[2]:.1f} at start, {load1[0]:.1f}/{load1[1]:.1f}/{load1[2]:.1f} at end.",
+        "",
+        "| step | output | wall s | CPU s | peak RSS MB | ratio wall | ratio CPU |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, (wall, rss, out, cpu) in runs.items():
+        bw, _, _, bc = base[name]
+        lines.append(
+            f"| {name} | {out.splitlines()[-1] if out else ''} | {wall:.1f} | {cpu:.1f} | "
+            f"{rss:,.0f} | {wall / bw:.2f} | {cpu / bc:.2f} |"
+        )
+    lines.append("")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if not RESULTS.exists():
+        RESULTS.write_text(
+            "# Stage-to-floor ratios (issue 16, `benchmarks/bench_floors.py`)\n\n"
+            "Ratios are to the floor named in the step's group: ingest and score to the bare "
+            "`read_csv` + sort of the same CSV, `detect_events` to the bare `read_parquet` + "
+            "sort of the same positions. Same run, fresh process per step.\n\n"
+        )
+    with RESULTS.open("a") as fh:
+        fh.write(text + "\n")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
