@@ -346,9 +346,9 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "track_length_km": pl.Float64(),
     "mean_fishing_score": pl.Float64(),
     # identity_conflict
-    "conflict_kind": pl.String(),  # shared_mmsi | invalid_mmsi | non_ship_mid | static_change
+    "conflict_kind": pl.String(),  # shared_mmsi | invalid_mmsi | non_ship_mid
     "detail": pl.String(),
-    # identity_change (field that changed: vessel_name | callsign | ship_type | flag)
+    # identity_change (field that changed: vessel_name | callsign | imo | ship_type | flag)
     "change_field": pl.String(),
     "from_value": pl.String(),
     "to_value": pl.String(),

@@ -252,18 +252,24 @@ EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
         name="identity_conflict",
         event_types=("identity_conflict",),
-        condition=~_ev("conflict_kind")
-        .is_in(["invalid_mmsi", "non_ship_mid", "static_change"])
-        .fill_null(False),
+        condition=~_ev("conflict_kind").is_in(["invalid_mmsi", "non_ship_mid"]).fill_null(False),
         explanation="identity conflict: {conflict_kind} (+{points:.0f})",
         description="one MMSI in two places at once (two transmitters sharing an identity)",
     ),
     EventRule(
         name="identity_change",
-        event_types=("identity_conflict",),
-        condition=(_ev("conflict_kind") == "static_change").fill_null(False),
-        explanation="identity changed: {detail} (+{points:.0f})",
-        description="name / call sign / IMO / ship type changed within the data (often typos)",
+        event_types=("identity_change",),
+        condition=~_ev("flag_hopping").fill_null(False),
+        explanation="identity changed: {summary} (+{points:.0f})",
+        description="name / call sign / IMO / ship type changed within the data (often typos), "
+        "or one re-flagging (the IMO's new MMSI)",
+    ),
+    EventRule(
+        name="flag_hopping",
+        event_types=("identity_change",),
+        condition=_ev("flag_hopping").fill_null(False),
+        explanation="flag hopping: {summary} (+{points:.0f})",
+        description="a flag change of an IMO that changed flag repeatedly within the data",
     ),
     EventRule(
         name="watchlist_hit",

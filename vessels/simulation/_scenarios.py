@@ -322,7 +322,7 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     # one trawler changes its broadcast name (typo fixed mid-trip)
     sb.vessels[-1].rename = (20 * H, "MAR DE CORTEZ")
     sb.plant(
-        "identity_conflict",
+        "identity_change",
         (sb.vessels[-1].key,),
         20 * H,
         20 * H,
