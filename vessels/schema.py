@@ -275,6 +275,7 @@ EVENT_TYPES = (
     IDENTITY_CHANGE,
     WATCHLIST_HIT,
     "port_visit",  # vessels.events.port_visit (informational, issue 12)
+    "fleet_presence",  # vessels.events.fleet (issue 19)
 )
 
 EVENT_BASE_SCHEMA: dict[str, pl.DataType] = {
@@ -363,6 +364,8 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "matched_by": pl.String(),
     "port_name": pl.String(),
     "port_country": pl.String(),  # port_visit (WPI port)
+    "fleet_id": pl.String(),  # fleet_presence: the fleet episode (flag, bordered EEZ, start)
+    "n_incursions": pl.UInt32(),  # fleet_presence: the member's eez_incursions in the episode
 }
 EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
 

@@ -277,6 +277,15 @@ EVENT_RULES: tuple[EventRule, ...] = (
         description="a flag change of an IMO that changed flag repeatedly within the data",
     ),
     EventRule(
+        name="fleet_incursion",
+        event_types=("fleet_presence",),
+        condition=_ev("n_incursions").fill_null(0) > 0,
+        explanation="crossed into the {eez_iso3} EEZ from a fleet of up to {group_size} "
+        "{flag}-flagged vessels massed at its edge (+{points:.0f})",
+        description="a member of a fleet massed along an EEZ edge that crossed into that EEZ "
+        "(the incursion itself scores through eez_incursion)",
+    ),
+    EventRule(
         name="network_contact",
         event_types=("encounter", "dark_rendezvous", "identity_change"),
         condition=~(_merchant(OWN_SHIP_TYPE) & _merchant(OTHER_SHIP_TYPE))
