@@ -237,3 +237,12 @@ def test_fleet_at_the_eez_edge_with_three_incursions(scenario_run) -> None:
     assert max(c["n_vessels"] for c in counts) >= 180  # the count over time
     scored = res.contributions.filter(pl.col(S.RULE_NAME) == "fleet_incursion")
     assert set(scored[S.MMSI].to_list()) == crossers
+
+
+def test_no_fleet_without_eez_geometry() -> None:
+    """Without a zone layer there is no boundary: no fleet event (and no row of nulls)."""
+    from vessels.events import detect_events
+    from vessels.testing import make_track
+
+    ev = detect_events(make_track(412000001, n=5), types=["fleet_presence"])
+    assert ev.height == 0

@@ -178,7 +178,7 @@ def detect_fleets(
     layer = _eez_layer(zones)
     cand = _candidates(positions, cfg) if layer is not None else pl.DataFrame()
     if layer is None or cand.height == 0:
-        return finish(pl.DataFrame(), FLEET_PRESENCE)
+        return finish(pl.DataFrame(schema={S.MMSI: pl.UInt32}), FLEET_PRESENCE)
     km, code = _boundary_distance(cand[S.LAT].to_numpy(), cand[S.LON].to_numpy(), layer)
     cand = cand.with_columns(
         pl.Series("_km", km),
@@ -202,7 +202,7 @@ def detect_fleets(
         .filter((pl.col("_b1") - pl.col("_b0") + 1) * cfg.time_bin_h >= cfg.min_hours)
     )
     if episodes.height == 0:
-        return finish(pl.DataFrame(), FLEET_PRESENCE)
+        return finish(pl.DataFrame(schema={S.MMSI: pl.UInt32}), FLEET_PRESENCE)
     bin_us = int(cfg.time_bin_h * 3_600_000_000)
     t0 = pl.from_epoch(pl.col("_b0") * bin_us, time_unit="us").dt.replace_time_zone("UTC")
     episodes = episodes.with_columns(
