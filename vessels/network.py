@@ -38,6 +38,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -52,6 +53,7 @@ __all__ = [
     "VesselGraph",
     "graphml",
     "network_summary",
+    "to_networkx",
     "vessel_graph",
 ]
 
@@ -531,3 +533,25 @@ def graphml(graph: VesselGraph) -> str:
     nodes = graph.nodes.select(node.alias("x"))["x"].to_list()
     edges = pairs.select(edge.alias("x"))["x"].to_list()
     return "\n".join([*head, *nodes, *edges, "</graph>", "</graphml>", ""])
+
+
+def to_networkx(graph: VesselGraph) -> Any:
+    """The graph as a ``networkx.Graph`` for a notebook (networkx comes with the ``notebook``
+    extra): nodes keyed by MMSI with the node table's columns, one edge per linked pair with its
+    ``kinds`` and ``n_events``.
+
+    Examples
+    --------
+    >>> from vessels import schema as S
+    >>> to_networkx(vessel_graph(S.empty_events())).number_of_nodes()
+    0
+    """
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from((r[S.MMSI], r) for r in graph.nodes.iter_rows(named=True))
+    pairs = graph.edges.group_by("mmsi_a", "mmsi_b", maintain_order=True).agg(
+        pl.col("edge_kind").str.join(",").alias("kinds"), pl.col("n_events").sum()
+    )
+    g.add_edges_from((a, b, {"kinds": k, "n_events": n}) for a, b, k, n in pairs.iter_rows())
+    return g

@@ -184,13 +184,13 @@ class PipelineResult:
                 )
             if self.network is not None:
                 g = self.network
-                for name, frame in (
+                for name, table in (
                     (S.NETWORKS_FILE, g.networks),
                     (S.NETWORK_EDGES_FILE, g.edges),
                     (S.NETWORK_NODES_FILE, g.nodes),
                     (S.CARRIERS_FILE, g.carriers),
                 ):
-                    files[name] = write_parquet(frame, d / name)
+                    files[name] = write_parquet(table, d / name)
                 files[S.GRAPHML_FILE] = write_text(graphml(g), d / S.GRAPHML_FILE)
             if tracks:  # positions with segment and zone columns: `vessels map DIR` reads them
                 frame = self.tracks
