@@ -11,7 +11,7 @@ some crossing in) are a pattern no single-vessel detector sees. The detector:
    in, or the nearest one on the high seas) and keeps those within ``band_km``;
 3. counts distinct vessels per (time bin, flag, bordered EEZ); bins with ``min_vessels`` or more
    that follow each other (no gap longer than one bin) form a fleet episode of at least
-   ``min_hours``;
+   ``min_duration_h``;
 4. writes one ``fleet_presence`` event per member and episode (``mmsi`` = the member; the
    member's first to last time in the band during the episode) with the fleet's id, its largest
    count at one time (``group_size``), and the member's own ``eez_incursion`` events in the
@@ -64,7 +64,7 @@ class FleetConfig:
         coastline). Default 50 km.
     time_bin_h : float
         Counting bin. Default 1 h.
-    min_hours : float
+    min_duration_h : float
         Shortest fleet episode. Default 3 h.
     fishing_ship_types : tuple of int
         AIS types that are fishing vessels. Default (30,).
@@ -74,7 +74,7 @@ class FleetConfig:
     band_km: float = 50.0
     min_shore_km: float = 50.0
     time_bin_h: float = 1.0
-    min_hours: float = 3.0
+    min_duration_h: float = 3.0
     fishing_ship_types: tuple[int, ...] = (30,)
 
 
@@ -199,7 +199,7 @@ def detect_fleets(
             pl.col("_bin").max().alias("_b1"),
             pl.col("_n").max().alias("_size"),
         )
-        .filter((pl.col("_b1") - pl.col("_b0") + 1) * cfg.time_bin_h >= cfg.min_hours)
+        .filter((pl.col("_b1") - pl.col("_b0") + 1) * cfg.time_bin_h >= cfg.min_duration_h)
     )
     if episodes.height == 0:
         return finish(pl.DataFrame(schema={S.MMSI: pl.UInt32}), FLEET_PRESENCE)

@@ -286,6 +286,6 @@ DETECTOR = register(
         },
         doc="a vessel's name, call sign, IMO, ship type or flag (same IMO, new MMSI) changing "
         "over time",
-        risk_rules=("identity_change", "flag_hopping"),
+        risk_rules=("identity_change", "flag_hopping", "network_contact"),
     )
 )
