@@ -175,7 +175,9 @@ def scenario_run(tmp_path_factory: pytest.TempPathFactory):
             sim = simulate(name, seed=0)
             d = tmp_path_factory.mktemp(name)
             sim.positions.write_parquet(d / "ais.parquet")
-            res = vessels.run(d / "ais.parquet", out=d / "out", map=False)
+            # the analyst's list names the carrier (issue 19: a boat that met a listed carrier)
+            wl = pl.DataFrame({"mmsi": [CARRIER], "list_name": ["investigation"]})
+            res = vessels.run(d / "ais.parquet", out=d / "out", map=False, watchlist=wl)
             cache[name] = (sim, res)
         return cache[name]
 

@@ -13,10 +13,8 @@ Real traffic (issue 13) taught four things the detectors must know before callin
   distinct vessels sit still): a ~1 km cell (:data:`CELL_DEG`) whose 3x3 neighbourhood holds
   stationary positions (speed below :data:`STATIONARY_KN`, GFW's 0.5 kn) of at least
   :data:`MIN_VESSELS` distinct vessels. GFW asks 20 vessels over years of data; a day of data
-  needs fewer, and a two- or three-vessel meeting at sea is not a crowd. Ships queue at anchor
-  wherever the port authority puts them, but on the shelf: beyond
-  :data:`MAX_ANCHORAGE_SHORE_KM` from shore no anchorage is learned (a carrier serving boats one
-  after another far out at sea would otherwise become one).
+  needs fewer, and a two- or three-vessel meeting at sea is not a crowd. Like GFW, no distance
+  from shore is imposed: ships queue at anchor wherever the port authority puts them.
 - **The data horizon.** The end of the data is not the single latest row: a few stray late rows
   must not move it (real MarineCadastre extracts carry them). :func:`data_horizon` is the
   latest instant still reached by the bulk of the rows (the 99.9th percentile of ``ts`` once there
@@ -57,7 +55,6 @@ __all__ = [
     "CELL_DEG",
     "HARBOUR",
     "IN_PORT",
-    "MAX_ANCHORAGE_SHORE_KM",
     "MIN_VESSELS",
     "STATIONARY_KN",
     "data_horizon",
@@ -80,10 +77,6 @@ CELL_DEG: Final = 0.01
 STATIONARY_KN: Final = 0.5
 #: Distinct stationary vessels in a cell's 3x3 neighbourhood that make it an anchorage (ours).
 MIN_VESSELS: Final = 4
-#: No anchorage is learned farther from shore than this (ours, issue 19): ships anchor on the
-#: shelf near their port; vessels stopping one after another hundreds of km out at sea are a
-#: carrier serving boats, the pattern to find, not an anchorage. Unknown distance: no limit.
-MAX_ANCHORAGE_SHORE_KM: Final = 100.0
 #: A silence starting and ending this close to the data's extent is "left the area" (ours), at
 #: least :data:`EDGE_MIN_KM`.
 EDGE_FRACTION: Final = 0.02
@@ -102,16 +95,8 @@ def _cells(lat: str = S.LAT, lon: str = S.LON) -> list[pl.Expr]:
 def _learned_cells(p: pl.DataFrame) -> pl.LazyFrame:
     """Anchorage cells learned from the stationary crowd (see module docstring)."""
     sp = pl.coalesce(pl.col(S.SOG_KN).cast(pl.Float64), pl.col(S.IMPLIED_SPEED_KN))
-    near = (
-        (pl.col(S.SHORE_KM) <= MAX_ANCHORAGE_SHORE_KM).fill_null(True)
-        if S.SHORE_KM in p.columns
-        else pl.lit(True)
-    )
     still = (
-        p.lazy()
-        .filter((sp < STATIONARY_KN).fill_null(False) & near)
-        .select(S.MMSI, *_cells())
-        .unique()
+        p.lazy().filter((sp < STATIONARY_KN).fill_null(False)).select(S.MMSI, *_cells()).unique()
     )
     offsets = pl.LazyFrame(
         {"_dy": [dy for dy in (-1, 0, 1) for _ in range(3)], "_dx": [-1, 0, 1] * 3},

@@ -1,8 +1,9 @@
 """Scenarios beyond single vessels (issue 19): a carrier serving six boats, a fleet at an EEZ edge.
 
-- ``carrier-network``: a Panama-flagged reefer drifts 30 h on the high seas west of Mexico's
-  Pacific EEZ; six Chinese longliners come alongside it one after another (3 h each: six planted
-  ``encounter`` pairs, the reefer's ``loitering``). The seven vessels form one network with the
+- ``carrier-network``: a Panama-flagged reefer on the high seas west of Mexico's Pacific EEZ
+  serves six Chinese longliners one after another, moving 8 km on after each (3 h alongside each:
+  six planted ``encounter`` pairs; the reefer's ``loitering``).
+  The seven vessels form one network with the
   reefer as its hub (it met six distinct vessels). Controls: four longliners fishing alone nearby.
 - ``eez-fleet``: 200 Chinese squid jiggers mass 15–40 km outside Mexico's Pacific EEZ boundary
   (planted ``fleet_presence`` per member, from its arrival to the end); three of them cross
@@ -158,7 +159,13 @@ def carrier_network(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     ground = (21.2, -121.0)
     reefer = Plan(_rng(seed, sb.name, 10), lat=20.6, lon=-119.0, status=0)
     reefer.go(*ground, speed_kn=12.0)
-    lo0, lo1 = reefer.stay(30.0, drift_kn=0.3, status=0, step_min=15)
+    # one service per spot, moving 8 km on between services: carriers go to the boats (and a
+    # crowd of vessels stopping at one spot would read as an anchorage, see events.coverage)
+    services = []
+    for _ in range(6):
+        services.append(reefer.stay(4.0, drift_kn=0.3, status=0, step_min=15))
+        reefer.go(*offset_deg(reefer.lat, reefer.lon, 8_000.0, 0.0), speed_kn=10.0)
+    lo0, lo1 = services[0][0], services[-1][1]
     reefer.go(20.0, -117.0, speed_kn=12.0)
     reefer.stay(max(0.5, end_h - reefer.t_s / H), drift_kn=0.3, status=0)
     rv = sb.add(
@@ -185,12 +192,12 @@ def carrier_network(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         lo0,
         lo1,
         True,
-        "reefer drifting 30 h on the high seas, serving longliners",
+        "reefer drifting on the high seas for 27 h, serving longliners one after another",
         None,
         "carrier",
     )
     for n in range(6):
-        t_meet = lo0 + (1.0 + 4.5 * n) * H
+        t_meet = services[n][0] + 0.5 * H
         start = offset_deg(*ground, float(r.uniform(-60_000, 60_000)), -70_000.0)
         p = Plan(_rng(seed, sb.name, 20 + n), lat=start[0], lon=start[1], status=7)
         p.stay(max(0.5, (t_meet / H) - 5.0), drift_kn=0.8, status=7)  # fishing before
