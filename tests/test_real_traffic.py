@@ -8,7 +8,9 @@ traffic, so an analyst expects of the default ranking
 - at most 1 % of vessels high or critical,
 - at most 0.05 events per position,
 - no open gap (a track ending before the data does) scored,
-- no dark rendezvous in a port or anchorage, and no dark rendezvous built on an open gap.
+- no dark rendezvous in a port or anchorage, and no dark rendezvous built on an open gap,
+- no fleet event (issue 19: ordinary traffic is no distant-water fleet), and the network rule
+  lifting no vessel into the high tier on its own.
 
 Measured before issue 13 (default profile): US coast 12.7 % high/critical, NY harbour week 89 %,
 Virginia Beach 39 %, almost all from dark rendezvous of open or in-port silences.
@@ -110,3 +112,18 @@ def test_stray_late_rows_do_not_open_gaps_for_everyone(tmp_path: Path) -> None:
     assert res.events.filter(pl.col(S.EVENT_TYPE) == S.DARK_RENDEZVOUS).height == 0
     hot = res.vessels.filter(pl.col(S.RISK_TIER).is_in(["high", "critical"]))
     assert hot.height == 0
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_no_fleet_among_ordinary_traffic(name: str) -> None:
+    res = _run(name)
+    fleets = res.events.filter(pl.col(S.EVENT_TYPE) == "fleet_presence")
+    assert fleets.height == 0, fleets
+    # the network rule never lifts an ordinary vessel into the high tier by itself
+    net = res.contributions.filter(pl.col(S.RULE_NAME) == "network_contact")
+    lifted = (
+        res.vessels.join(net.group_by(S.MMSI).agg(pl.col(S.POINTS).sum().alias("_net")), on=S.MMSI)
+        .filter(pl.col(S.RISK_SCORE) >= 50)
+        .filter(pl.col(S.RISK_SCORE) - pl.col("_net") < 50)
+    )
+    assert lifted.height == 0, lifted

@@ -43,6 +43,7 @@ from vessels.events.fishing import score_positions
 from vessels.filters import BBox, TimeWindow, mmsi_list
 from vessels.ingestion import ingest
 from vessels.maps import risk_map, save_map
+from vessels.network import VesselGraph, graphml, network_summary, vessel_graph
 from vessels.outputs import (
     atomic_path,
     prepare_out_dir,
@@ -71,6 +72,11 @@ OUTPUT_FILES = (
     S.EVENTS_GEOJSON_FILE,
     S.QUARANTINE_FILE,
     S.IDENTITY_HISTORY_FILE,
+    S.NETWORKS_FILE,
+    S.NETWORK_EDGES_FILE,
+    S.NETWORK_NODES_FILE,
+    S.CARRIERS_FILE,
+    S.GRAPHML_FILE,
     S.TRACKS_FILE,
     S.SUMMARY_FILE,
     S.MAP_FILE,
@@ -104,6 +110,9 @@ class PipelineResult:
     identity_history
         One row per vessel and identity period (name, call sign, IMO, ship type, flag) from
         :meth:`vessels.io.Ingested.identity_history`: how each vessel's identity changed.
+    network
+        The vessel graph (:func:`vessels.network.vessel_graph`): who met whom, networks,
+        carriers.
     """
 
     tracks: pl.DataFrame | pl.LazyFrame
@@ -117,6 +126,7 @@ class PipelineResult:
     profile: Profile
     files: dict[str, Path] = field(default_factory=dict)
     identity_history: pl.DataFrame | None = None
+    network: VesselGraph | None = None
 
     def top(self, n: int = 10) -> pl.DataFrame:
         """The ``n`` highest-risk vessels with their score, tier and first reason."""
@@ -172,6 +182,16 @@ class PipelineResult:
                 files[S.IDENTITY_HISTORY_FILE] = write_parquet(
                     self.identity_history, d / S.IDENTITY_HISTORY_FILE
                 )
+            if self.network is not None:
+                g = self.network
+                for name, table in (
+                    (S.NETWORKS_FILE, g.networks),
+                    (S.NETWORK_EDGES_FILE, g.edges),
+                    (S.NETWORK_NODES_FILE, g.nodes),
+                    (S.CARRIERS_FILE, g.carriers),
+                ):
+                    files[name] = write_parquet(table, d / name)
+                files[S.GRAPHML_FILE] = write_text(graphml(g), d / S.GRAPHML_FILE)
             if tracks:  # positions with segment and zone columns: `vessels map DIR` reads them
                 frame = self.tracks
                 if isinstance(frame, pl.LazyFrame):
@@ -512,7 +532,10 @@ def run(
         events = detect_events(tracks, zone_layer, prof, watchlist=wl)
     with _timed(timings, "risk", memory):
         scored = score(events, tracks, prof, zones=zone_layer)
+    with _timed(timings, "network", memory):
+        graph = vessel_graph(events, identity_history=identity_history, vessels=scored.vessels)
     summary = _summary(read_summary, n_positions, t_range, events, scored, prof, timings)
+    summary["networks"] = network_summary(graph)
     summary["peak_rss_gb_after_stage"] = memory
     # reader warnings (time reconstruction), coverage honesty and sparse reporters, in that order
     summary["warnings"] = [
@@ -539,6 +562,7 @@ def run(
         summary=summary,
         profile=prof,
         identity_history=identity_history,
+        network=graph,
     )
     if out is not None:
         result.write(

@@ -275,6 +275,7 @@ EVENT_TYPES = (
     IDENTITY_CHANGE,
     WATCHLIST_HIT,
     "port_visit",  # vessels.events.port_visit (informational, issue 12)
+    "fleet_presence",  # vessels.events.fleet (issue 19)
 )
 
 EVENT_BASE_SCHEMA: dict[str, pl.DataType] = {
@@ -346,9 +347,9 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "track_length_km": pl.Float64(),
     "mean_fishing_score": pl.Float64(),
     # identity_conflict
-    "conflict_kind": pl.String(),  # shared_mmsi | invalid_mmsi | non_ship_mid | static_change
+    "conflict_kind": pl.String(),  # shared_mmsi | invalid_mmsi | non_ship_mid
     "detail": pl.String(),
-    # identity_change (field that changed: vessel_name | callsign | ship_type | flag)
+    # identity_change (field that changed: vessel_name | callsign | imo | ship_type | flag)
     "change_field": pl.String(),
     "from_value": pl.String(),
     "to_value": pl.String(),
@@ -363,6 +364,8 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "matched_by": pl.String(),
     "port_name": pl.String(),
     "port_country": pl.String(),  # port_visit (WPI port)
+    "fleet_id": pl.String(),  # fleet_presence: the fleet episode (flag, bordered EEZ, start)
+    "n_incursions": pl.UInt32(),  # fleet_presence: the member's eez_incursions in the episode
 }
 EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
 
@@ -374,6 +377,11 @@ INGEST_POSITIONS_FILE = "positions.parquet"  # vessels ingest: cleaned, segmente
 TRACKS_FILE = "tracks.parquet"  # vessels score: positions with track and zone columns
 QUARANTINE_FILE = "quarantine.parquet"
 IDENTITY_HISTORY_FILE = "identity_history.parquet"  # identity periods per vessel
+NETWORKS_FILE = "networks.parquet"  # vessels.network: one row per connected network
+NETWORK_EDGES_FILE = "network_edges.parquet"  # one row per linked pair and edge kind
+NETWORK_NODES_FILE = "network_nodes.parquet"  # one row per linked vessel
+CARRIERS_FILE = "carriers.parquet"  # vessels that met many distinct vessels at sea
+GRAPHML_FILE = "network.graphml"  # the vessel graph for networkx / Gephi
 SUMMARY_FILE = "summary.json"
 VESSELS_FILE = "vessels.parquet"
 VESSELS_CSV_FILE = "vessels.csv"

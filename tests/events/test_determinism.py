@@ -151,7 +151,7 @@ def test_input_is_large_and_rich(positions: pl.DataFrame, expected: pl.DataFrame
         "loitering",
         "fishing",
         "dark_rendezvous",
-        "identity_conflict",
+        "identity_change",  # renames (identity_change owns them since issue 19)
     }
 
 

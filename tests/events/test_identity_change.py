@@ -99,3 +99,38 @@ def test_name_callsign_and_ship_type_changes_in_time_order() -> None:
 def test_steady_identity_is_no_event() -> None:
     t = make_track(412000001, n=20, vessel_name="SEA STAR", callsign="BX1", imo=9123456)
     assert detect_events(t, types=["identity_change"]).height == 0
+
+
+def test_a_rename_is_reported_and_scored_once() -> None:
+    """identity_change owns identity changes: no identity_conflict for a rename, one event, one
+    contribution (issue #19: static changes were reported twice)."""
+    from vessels.risk import score
+
+    t = pl.concat(
+        [
+            make_track(345000001, n=30, vessel_name="LA PALOMA"),
+            make_track(345000001, n=30, vessel_name="PALOMA II", start=T0 + timedelta(hours=6)),
+        ],
+        how="diagonal_relaxed",
+    )
+    ev = detect_events(t)
+    assert ev.filter(pl.col(S.EVENT_TYPE) == S.IDENTITY_CONFLICT).height == 0
+    changes = ev.filter(pl.col(S.EVENT_TYPE) == S.IDENTITY_CHANGE)
+    assert changes.height == 1
+    res = score(ev, t, "default")
+    rules = res.contributions.filter(pl.col("rule").is_in(["identity_change", "flag_hopping"]))
+    assert rules["event_id"].to_list() == changes[S.EVENT_ID].to_list()
+    assert rules["points"].to_list() == [3.0]
+
+
+def test_two_transmitters_alternating_are_no_change() -> None:
+    """A, B, A, B on one MMSI (a shared MMSI) is not a rename; A then B for good is."""
+    a = make_track(345000002, n=40, vessel_name="EL GUERO 2", interval_s=120)
+    b = make_track(
+        345000002, n=40, vessel_name="EL GUERO II", interval_s=120, lat=26.0
+    ).with_columns(pl.col(S.TS) + timedelta(seconds=60))
+    shared = pl.concat([a, b], how="diagonal_relaxed")
+    assert detect_identity_changes(shared).height == 0
+    later = b.with_columns(pl.col(S.TS) + timedelta(hours=3))
+    renamed = pl.concat([a, later], how="diagonal_relaxed")
+    assert _ev(detect_identity_changes(renamed))[0]["to_value"] == "EL GUERO II"

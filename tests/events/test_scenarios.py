@@ -315,9 +315,9 @@ SCENARIOS = [
     Scenario(
         "renamed-vessel",
         renamed_vessel,
-        "identity_conflict",
+        "identity_change",  # identity_change owns renames (issue 19), not identity_conflict
         1,
-        lambda ev: "LA PALOMA" in ev["ev_detail"][0] or pytest.fail(),
+        lambda ev: ev["ev_from_value"][0] == "LA PALOMA" or pytest.fail(),
     ),
     Scenario(
         "sar-aircraft-mmsi",

@@ -24,6 +24,7 @@ EXPECTED_TYPES = {
         "dark_rendezvous",
         "fishing",
         "identity_conflict",
+        "identity_change",
         "zone_entry",
     },
     "yucatan": {"ais_gap", "encounter", "fishing", "loitering", "zone_entry"},

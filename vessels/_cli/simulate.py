@@ -13,7 +13,9 @@ __all__ = ["command"]
 @click.option(
     "--scenario",
     required=True,
-    type=click.Choice(["gulf-of-california", "yucatan", "pacific-eez", "mixed"]),
+    type=click.Choice(
+        ["gulf-of-california", "yucatan", "pacific-eez", "mixed", "carrier-network", "eez-fleet"]
+    ),
     help="Which scenario to simulate.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")

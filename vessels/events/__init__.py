@@ -42,6 +42,7 @@ from vessels.events.fishing import (
     fishing_score,
     with_fishing_score,
 )
+from vessels.events.fleet import FleetConfig, detect_fleets, fleet_table
 from vessels.events.gaps import GapConfig, detect_gaps
 from vessels.events.identity import IdentityConfig, detect_identity_conflicts
 from vessels.events.identity_change import IdentityChangeConfig, detect_identity_changes
@@ -63,6 +64,7 @@ __all__ = [
     "EezIncursionConfig",
     "EncounterConfig",
     "FishingConfig",
+    "FleetConfig",
     "GapConfig",
     "IdentityChangeConfig",
     "IdentityConfig",
@@ -74,6 +76,7 @@ __all__ = [
     "detect_encounters",
     "detect_events",
     "detect_fishing",
+    "detect_fleets",
     "detect_gaps",
     "detect_identity_changes",
     "detect_identity_conflicts",
@@ -84,6 +87,7 @@ __all__ = [
     "events_by_vessel",
     "finish",
     "fishing_score",
+    "fleet_table",
     "prepare",
     "profile_path",
     "register",

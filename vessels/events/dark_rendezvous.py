@@ -475,7 +475,7 @@ DETECTOR = register(
             "fillOpacity": 0.95,
         },
         doc="an AIS gap overlapping another vessel's gap or loitering nearby (AIS off to meet)",
-        risk_rules=("dark_rendezvous",),
+        risk_rules=("dark_rendezvous", "network_contact"),
         uses=(S.LOITERING,),
     )
 )

@@ -605,6 +605,6 @@ DETECTOR = register(
             "fillOpacity": 0.95,
         },
         doc="two vessels close together at low speed for hours, away from port (transshipment?)",
-        risk_rules=("encounter",),
+        risk_rules=("encounter", "network_contact"),
     )
 )

@@ -1,4 +1,4 @@
-"""Identity conflicts: one MMSI in two places at once, invalid or non-ship MMSIs, static changes.
+"""Identity conflicts: one MMSI in two places at once, invalid or non-ship MMSIs.
 
 Kinds (``evidence.conflict_kind``):
 
@@ -9,17 +9,17 @@ Kinds (``evidence.conflict_kind``):
 - ``invalid_mmsi``: positions flagged ``mmsi_valid = False`` by cleaning; one event per MMSI.
 - ``non_ship_mid``: an MMSI outside the ship range 2xxxxxxxx-7xxxxxxxx (ITU-R M.585: 0 = group
   or coast station, 1 = SAR aircraft, 8 = handheld, 9 = AtoN, SART, MOB, EPIRB); one per MMSI.
-- ``static_change``: ``vessel_name``, ``callsign``, ``imo`` or ``ship_type`` took more than one
-  value (names compared trimmed and upper-case); one event per MMSI and field, from the first to
-  the last change.
+
+Changes of a vessel's name, call sign, IMO, ship type or flag over time are not conflicts: they
+are ``identity_change`` events (:mod:`vessels.events.identity_change`), the one owner of
+identity changes (so a rename is reported, and scored, once).
 
 Examples
 --------
 >>> from vessels.testing import make_track
->>> t = pl.concat([make_track(n=2, vessel_name="A"),
-...                make_track(n=2, vessel_name="B", start=make_track()["ts"][5])])
->>> detect_identity_conflicts(t)["evidence"].struct.field("detail").to_list()
-["vessel_name changed 1 time(s) among 2 values: 'A' -> 'B'"]
+>>> detect_identity_conflicts(make_track(mmsi=970000001, n=3))["evidence"].struct.field(
+...     "detail").to_list()
+['MMSI 970000001 belongs to an AtoN, SART, MOB or EPIRB device']
 """
 
 from __future__ import annotations
@@ -30,12 +30,10 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import haversine_m
-from vessels.events._common import SEG, Frameish, exact_mean, finish, prepare, prev_in, runs_id
+from vessels.events._common import SEG, Frameish, exact_mean, finish, prepare, runs_id
 from vessels.events.registry import Context, Detector, register
 
 __all__ = ["IdentityConfig", "detect_identity_conflicts"]
-
-_STATIC = (S.VESSEL_NAME, S.CALLSIGN, S.IMO, S.SHIP_TYPE)
 
 
 @dataclass(frozen=True)
@@ -50,14 +48,13 @@ class IdentityConfig:
     ship_mmsi_min, ship_mmsi_max : int
         The ship MMSI range (MID 201-775 as first three digits, ITU-R M.585). Defaults
         200000000 and 799999999.
-    report_static_changes, report_shared_mmsi, report_mmsi_validity : bool
+    report_shared_mmsi, report_mmsi_validity : bool
         Switch each kind on or off. Default all on.
     """
 
     min_segment_positions: int = 3
     ship_mmsi_min: int = 200_000_000
     ship_mmsi_max: int = 799_999_999
-    report_static_changes: bool = True
     report_shared_mmsi: bool = True
     report_mmsi_validity: bool = True
 
@@ -183,75 +180,6 @@ def _validity(p: pl.DataFrame, cfg: IdentityConfig) -> pl.LazyFrame:
     return pl.concat([invalid.select(cols), non_ship.select(cols)])
 
 
-def _static(p: pl.DataFrame) -> pl.LazyFrame:
-    seg = S.SEGMENT_ID
-    norm = {
-        S.VESSEL_NAME: pl.col(S.VESSEL_NAME).str.strip_chars().str.to_uppercase().replace("", None),
-        S.CALLSIGN: pl.col(S.CALLSIGN).str.strip_chars().str.to_uppercase().replace("", None),
-        S.IMO: pl.col(S.IMO),
-        S.SHIP_TYPE: pl.col(S.SHIP_TYPE),
-    }
-    parts = []
-    for field, expr in norm.items():
-        # values compared in their own dtype; only the few rows where a value starts or changes
-        # within a segment are kept and cast to text
-        parts.append(
-            p.lazy()
-            .select(S.MMSI, S.TS, SEG, seg, S.LAT, S.LON, S.EEZ_ISO3, pl.col(field))
-            .filter(pl.col(field).is_not_null())
-            .with_columns(expr.alias("_v"))
-            .filter(pl.col("_v").is_not_null())
-            .with_columns(prev_in(pl.col("_v")).alias("_prev"))
-            .filter((pl.col("_v") != pl.col("_prev")).fill_null(True))
-            .with_columns(pl.lit(field).alias("_field"), pl.col("_v").cast(pl.String))
-            .drop("_prev", SEG, field)
-        )
-    # stable: rows tying on every key (one value reported twice at one instant) keep the prepared
-    # order, which is total, so ``first`` below picks the same row whatever the input order
-    long = pl.concat(parts).sort(S.MMSI, "_field", S.TS, "_v", seg, maintain_order=True)
-    prev_v = pl.col("_v").shift().over(S.MMSI, "_field")
-    changes = long.with_columns(prev_v.alias("_pv")).filter(
-        pl.col("_pv").is_not_null() & (pl.col("_v") != pl.col("_pv"))
-    )
-    n_values = long.group_by(S.MMSI, "_field").agg(pl.col("_v").n_unique().alias("_nv"))
-    return (
-        changes.group_by(S.MMSI, "_field")
-        .agg(
-            pl.col(seg).first(),
-            pl.col(S.TS).first().alias(S.START_TS),
-            pl.col(S.TS).last().alias(S.END_TS),
-            pl.col(S.LAT).first(),
-            pl.col(S.LON).first(),
-            pl.col(S.EEZ_ISO3).drop_nulls().first(),
-            pl.len().alias("_nch"),
-            pl.col("_pv").first().alias("_from"),
-            pl.col("_v").first().alias("_to"),
-        )
-        .join(n_values, on=[S.MMSI, "_field"])
-        .select(
-            S.MMSI,
-            seg,
-            S.START_TS,
-            S.END_TS,
-            S.LAT,
-            S.LON,
-            S.EEZ_ISO3,
-            pl.lit("static_change").alias("_kind"),
-            pl.format(
-                "{} changed {} time(s) among {} values: '{}' -> '{}'",
-                pl.col("_field"),
-                pl.col("_nch"),
-                pl.col("_nv"),
-                pl.col("_from"),
-                pl.col("_to"),
-            ).alias("_detail"),
-            pl.lit(None, dtype=pl.String).alias("_other"),
-            pl.col("_nch").cast(pl.UInt32).alias("_npos"),
-            pl.col("_field"),
-        )
-    )
-
-
 def detect_identity_conflicts(
     tracks: Frameish,
     config: IdentityConfig | None = None,
@@ -259,16 +187,14 @@ def detect_identity_conflicts(
     prepared: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Detect identity conflicts of all kinds; EVENT_SCHEMA rows (``n_positions`` counts the
-    positions involved, or the number of changes for ``static_change``)."""
+    positions involved)."""
     cfg = config or IdentityConfig()
     p = prepared if prepared is not None else prepare(tracks)
     parts: list[pl.LazyFrame] = []
     if cfg.report_shared_mmsi:
-        parts.append(_shared(p, cfg).with_columns(pl.lit("").alias("_field")))
+        parts.append(_shared(p, cfg))
     if cfg.report_mmsi_validity:
-        parts.append(_validity(p, cfg).with_columns(pl.lit("").alias("_field")))
-    if cfg.report_static_changes:
-        parts.append(_static(p))
+        parts.append(_validity(p, cfg))
     if not parts:
         return finish(pl.DataFrame(), "identity_conflict")
     ev = pl.concat(parts, how="vertical_relaxed").with_columns(
@@ -286,7 +212,7 @@ def detect_identity_conflicts(
             "other_segment_id": pl.col("_other"),
             "n_positions": pl.col("_npos"),
         },
-        key=pl.concat_str([pl.col("_kind"), pl.col("_field")], separator=":"),
+        key=pl.concat_str([pl.col("_kind"), pl.lit("")], separator=":"),
     )
 
 
@@ -306,10 +232,6 @@ DETECTOR = register(
             S.LON,
             S.SEGMENT_ID,
             S.EEZ_ISO3,
-            S.VESSEL_NAME,
-            S.CALLSIGN,
-            S.IMO,
-            S.SHIP_TYPE,
             S.MMSI_VALID,
         ),
         evidence=(
@@ -327,7 +249,7 @@ DETECTOR = register(
             "fillColor": "#ffd60a",
             "fillOpacity": 0.95,
         },
-        doc="one MMSI used by two transmitters, an invalid MMSI, or a changed identity",
-        risk_rules=("identity_conflict", "identity_change"),
+        doc="one MMSI used by two transmitters, or an invalid or non-ship MMSI",
+        risk_rules=("identity_conflict",),
     )
 )

@@ -3,13 +3,21 @@
 The identity history (:func:`identity_periods`: one row per vessel and period in which its name,
 call sign, IMO and ship type stayed the same) is read in time order:
 
-- ``vessel_name``, ``callsign``, ``ship_type``: one event per change of the field's value on one
-  MMSI (names and call signs compared normalised: upper-case, spaces collapsed), from the last
-  report of the old value to the first report of the new one;
+- ``vessel_name``, ``callsign``, ``imo``, ``ship_type``: one event per change of the field to a
+  value not seen before on the MMSI (names and call signs compared normalised: upper-case,
+  spaces collapsed), from the last report of the old value to the first report of the new one
+  (a return to an earlier value, and two transmitters alternating on one MMSI — the old value
+  reported again after the new one — are no change);
 - ``flag``: the flag comes from the MMSI (its MID), so a vessel changes flag by changing MMSI;
   the IMO number ties the MMSIs together. One event per change of flag of one IMO, on the new
   MMSI with the old one as ``other_mmsi``. ``flag_hopping`` marks every flag change of an IMO
   that changed flag ``min_flag_changes_hopping`` times or more.
+
+This detector is the one owner of identity changes: ``identity_conflict`` reports only shared
+and invalid MMSIs, and the ``identity_change`` / ``flag_hopping`` risk rules read these events
+(a rename is reported and scored once). Two transmitters sharing an MMSI (``identity_conflict``
+``shared_mmsi``) alternate their identities; a "change" whose old value is reported again
+afterwards is that alternation, not a change, and is left out.
 
 Examples
 --------
@@ -116,6 +124,10 @@ def identity_periods(positions: Frameish) -> pl.DataFrame:
 
 
 def _field_changes(periods: pl.LazyFrame, field: str) -> pl.LazyFrame:
+    values = periods.filter(pl.col(field).is_not_null()).select(
+        S.MMSI, "valid_from", "valid_to", pl.col(field).cast(pl.String).alias("_v")
+    )
+    last_seen = values.group_by(S.MMSI, "_v").agg(pl.col("valid_to").max().alias("_last"))
     seq = (
         periods.filter(pl.col(field).is_not_null())
         .select(
@@ -131,8 +143,18 @@ def _field_changes(periods: pl.LazyFrame, field: str) -> pl.LazyFrame:
         .with_columns(
             pl.col("_v").shift().over(S.MMSI).alias("_pv"),
             pl.col("valid_to").shift().over(S.MMSI).alias("_pt"),
+            pl.col("_v").is_first_distinct().over(S.MMSI).alias("_new"),
         )
-        .filter(pl.col("_pv").is_not_null() & (pl.col("_v") != pl.col("_pv")))
+        # only a value never seen before on the MMSI is a change: two transmitters sharing an
+        # MMSI (identity_conflict ``shared_mmsi``) alternate A, B, A, B... which is one change
+        .filter(pl.col("_pv").is_not_null() & (pl.col("_v") != pl.col("_pv")) & pl.col("_new"))
+        # the old value reported again after the change: alternation, not a change
+        .join(
+            last_seen.rename({"_v": "_pv", "_last": "_pv_last"}),
+            on=[S.MMSI, "_pv"],
+            how="left",
+        )
+        .filter(pl.col("_pv_last") < pl.col("valid_from"))
     )
     return seq.select(
         S.MMSI,
@@ -199,7 +221,7 @@ def detect_identity_changes(
     """
     cfg = config or IdentityChangeConfig()
     per = (periods if periods is not None else identity_periods(prepare(tracks))).lazy()
-    fields = [S.VESSEL_NAME, S.CALLSIGN] + ([S.SHIP_TYPE] if cfg.report_ship_type else [])
+    fields = [S.VESSEL_NAME, S.CALLSIGN, S.IMO] + ([S.SHIP_TYPE] if cfg.report_ship_type else [])
     parts = [_field_changes(per, f) for f in fields] + [_flag_changes(per, cfg)]
     ev = pl.concat(parts, how="vertical_relaxed").with_columns(
         pl.col(S.LAT).alias(S.START_LAT), pl.col(S.LON).alias(S.START_LON)
@@ -262,6 +284,8 @@ DETECTOR = register(
             "fillColor": "#b983ff",
             "fillOpacity": 0.9,
         },
-        doc="a vessel's name, call sign, ship type or flag (same IMO, new MMSI) changing over time",
+        doc="a vessel's name, call sign, IMO, ship type or flag (same IMO, new MMSI) changing "
+        "over time",
+        risk_rules=("identity_change", "flag_hopping", "network_contact"),
     )
 )

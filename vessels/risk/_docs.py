@@ -35,9 +35,10 @@ def rules_table() -> str:
     ]
     for r in EVENT_RULES:
         pair = "both vessels" if r.pair else ""
-        hours = _HOURS.get(r.name, "duration_h")
+        hours = "—" if r.network else _HOURS.get(r.name, "duration_h")
+        hours = hours if r.network else f"`{hours}`"
         lines.append(
-            f"| `{r.name}` | {', '.join(r.event_types)} events | `{hours}` | {pair} "
+            f"| `{r.name}` | {', '.join(r.event_types)} events | {hours} | {pair} "
             f"| {r.description} |"
         )
     for v in VESSEL_RULES:
@@ -83,6 +84,12 @@ def profile_table(profile: Profile) -> str:
             lines.append(f"| `{r.name}` | off | | | | | | | | | | |")
             continue
         shore = _num(w.min_shore_km) + ("" if w.shore_exempt_in_zones else " (also in zones)")
+        if r.network:
+            lines.append(
+                f"| `{r.name}` | {w.share_of_other_score:g} × each contact's score "
+                f"(contacts ≥ {w.min_other_points:g}) | | | | | | {_num(w.cap)} | | — | — |"
+            )
+            continue
         lines.append(
             f"| `{r.name}` | {_num(w.points)} | {_num(w.points_per_h)} | {_num(w.max_hours)} "
             f"| {_num(w.min_hours)} | {shore} | {w.min_track_positions} "

@@ -29,6 +29,11 @@ A profile file has these sections (all optional except what you want switched on
     cap = 40                       # most points this rule can give one vessel
     open_multiplier = 0.5          # events still open at the end of the data (default 0: unscored)
     enabled = true
+
+    [rules.network_contact]        # network rules (vessels.risk._network)
+    share_of_other_score = 0.2     # share of each contact's score passed on (0-1)
+    min_other_points = 50          # contacts scoring less pass nothing on
+    cap = 20
     [rules.ais_gap.zone_kind_multipliers]
     aoi = 1.5                      # protected_area, no_take, aoi, eez
     [rules.ais_gap.zone_multipliers]
@@ -101,6 +106,8 @@ class RuleWeights:
     min_fishing_score: float = 0.0
     cap: float | None = None
     open_multiplier: float = 0.0
+    share_of_other_score: float = 0.0
+    min_other_points: float = 0.0
     enabled: bool = True
     zone_kind_multipliers: dict[str, float] = field(default_factory=dict)
     zone_multipliers: dict[str, float] = field(default_factory=dict)
@@ -340,9 +347,11 @@ def parse_profile(raw: Mapping[str, Any], *, source: str = "<memory>") -> Profil
         detectors=meta.get("detectors"),
     )
     profile.detector_config()  # validate detector overrides now, naming this file
-    live = [n for n, w in rules.items() if w.enabled and (w.points > 0 or w.points_per_h > 0)] + [
-        n for n, w in vessel_rules.items() if w.enabled and w.points > 0
-    ]
+    live = [
+        n
+        for n, w in rules.items()
+        if w.enabled and (w.points > 0 or w.points_per_h > 0 or w.share_of_other_score > 0)
+    ] + [n for n, w in vessel_rules.items() if w.enabled and w.points > 0]
     if not live:
         raise ConfigError(
             f"{source}: the profile gives no points (no enabled rule with points or points_per_h "

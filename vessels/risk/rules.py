@@ -76,6 +76,10 @@ class EventRule:
         Expression giving the hours the rule counts for ``points_per_h`` (default ``duration_h``).
     pair
         Pair event (``other_mmsi``): the other vessel gets the same contribution.
+    network
+        A network rule: the pair events are edges of the vessel graph, and a vessel gets a
+        share of each contact's score (the profile's ``share_of_other_score`` and
+        ``min_other_points``) instead of points per event (:mod:`vessels.risk._network`).
     explanation
         Template of the plain-words explanation (see module docstring for the fields).
     description
@@ -89,6 +93,7 @@ class EventRule:
     condition: pl.Expr | None = None
     hours: pl.Expr = field(default_factory=lambda: pl.col(S.DURATION_H))
     pair: bool = False
+    network: bool = False
 
 
 @dataclass(frozen=True)
@@ -252,18 +257,46 @@ EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
         name="identity_conflict",
         event_types=("identity_conflict",),
-        condition=~_ev("conflict_kind")
-        .is_in(["invalid_mmsi", "non_ship_mid", "static_change"])
-        .fill_null(False),
+        condition=~_ev("conflict_kind").is_in(["invalid_mmsi", "non_ship_mid"]).fill_null(False),
         explanation="identity conflict: {conflict_kind} (+{points:.0f})",
         description="one MMSI in two places at once (two transmitters sharing an identity)",
     ),
     EventRule(
         name="identity_change",
-        event_types=("identity_conflict",),
-        condition=(_ev("conflict_kind") == "static_change").fill_null(False),
-        explanation="identity changed: {detail} (+{points:.0f})",
-        description="name / call sign / IMO / ship type changed within the data (often typos)",
+        event_types=("identity_change",),
+        condition=~_ev("flag_hopping").fill_null(False),
+        explanation="identity changed: {summary} (+{points:.0f})",
+        description="name / call sign / IMO / ship type changed within the data (often typos), "
+        "or one re-flagging (the IMO's new MMSI)",
+    ),
+    EventRule(
+        name="flag_hopping",
+        event_types=("identity_change",),
+        condition=_ev("flag_hopping").fill_null(False),
+        explanation="flag hopping: {summary} (+{points:.0f})",
+        description="a flag change of an IMO that changed flag repeatedly within the data",
+    ),
+    EventRule(
+        name="fleet_incursion",
+        event_types=("fleet_presence",),
+        condition=_ev("n_incursions").fill_null(0) > 0,
+        explanation="crossed into the {eez_iso3} EEZ from a fleet of up to {group_size} "
+        "{flag}-flagged vessels massed at its edge (+{points:.0f})",
+        description="a member of a fleet massed along an EEZ edge that crossed into that EEZ "
+        "(the incursion itself scores through eez_incursion)",
+    ),
+    EventRule(
+        name="network_contact",
+        event_types=("encounter", "dark_rendezvous", "identity_change"),
+        condition=~(_merchant(OWN_SHIP_TYPE) & _merchant(OTHER_SHIP_TYPE))
+        & (_ev("rendezvous_kind") != "group").fill_null(True),
+        pair=True,
+        network=True,
+        explanation="in contact with {other} (score {other_score:.0f}) by {event_type} "
+        "(+{points:.0f})",
+        description="a share of the score of each vessel it met at sea, was dark with, or shares "
+        "an IMO with (two hops: a boat that met a carrier that met high-risk vessels); one "
+        "contribution per contact",
     ),
     EventRule(
         name="watchlist_hit",

@@ -47,6 +47,7 @@ import polars as pl
 from vessels import schema as S
 from vessels._frames import as_polars
 from vessels.events import zone_table
+from vessels.risk._network import propagate
 from vessels.risk._template import compile_template
 from vessels.risk.profile import Profile, RuleWeights, load_profile
 from vessels.risk.rules import (
@@ -277,6 +278,47 @@ def _rule_contributions(
     )
 
 
+def _network_contributions(
+    ev: pl.DataFrame,
+    base: pl.DataFrame,
+    rule: EventRule,
+    weights: RuleWeights,
+    keys: list[str],
+) -> pl.DataFrame:
+    """Contributions of a network rule: a share of each contact's score from the other rules
+    (:mod:`vessels.risk._network`), one per contact, naming the event that links them."""
+    selected = (
+        pl.col(S.EVENT_TYPE).is_in(list(rule.event_types)) & pl.col(S.OTHER_MMSI).is_not_null()
+    )
+    if rule.condition is not None:
+        selected = selected & rule.condition.fill_null(False)
+    m = ev.filter(selected).select(*keys, pl.col(S.OTHER_MMSI).alias(_OTHER), S.EVENT_ID)
+    mirrored = m.select(
+        pl.col(_OTHER).alias(S.MMSI),
+        *[k for k in keys if k != S.MMSI],
+        pl.col(S.MMSI).alias(_OTHER),
+        S.EVENT_ID,
+    )
+    pairs = pl.concat([m, mirrored.select(m.columns)])
+    out = propagate(
+        base.select(*keys, S.POINTS),
+        pairs,
+        keys,
+        share=weights.share_of_other_score,
+        min_other_points=weights.min_other_points,
+        cap=weights.cap,
+    )
+    types = ev.select(S.EVENT_ID, S.EVENT_TYPE).unique(S.EVENT_ID)
+    out = out.join(types, on=S.EVENT_ID, how="left")
+    return out.select(
+        *keys,
+        pl.lit(rule.name).alias(S.RULE_NAME),
+        S.EVENT_ID,
+        S.POINTS,
+        compile_template(rule.explanation).alias(S.EXPLANATION),
+    )
+
+
 def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Per-key vessel features for vessel rules and the static columns of the vessel table."""
     invalid_kinds = ["invalid_mmsi", "non_ship_mid"]
@@ -392,11 +434,17 @@ def _score_by(
     parts = [empty.lazy()]
     for rule in EVENT_RULES:
         weights = profile.rules.get(rule.name)
-        if weights is None or not weights.enabled:
+        if weights is None or not weights.enabled or rule.network:
             continue
         parts.append(_rule_contributions(ev, rule, weights, keys))
     parts.extend(_vessel_rule_contributions(feats, profile, keys))
     contrib = pl.concat([p.cast(empty.schema) for p in parts]).collect()
+    network = [
+        _network_contributions(ev, contrib, rule, profile.rules[rule.name], keys)
+        for rule in EVENT_RULES
+        if rule.network and rule.name in profile.rules and profile.rules[rule.name].enabled
+    ]
+    contrib = pl.concat([contrib, *(n.cast(empty.schema) for n in network)])
     totals = contrib.group_by(keys).agg(pl.col(S.POINTS).sum().round(2).alias("_total"))
     over = totals.filter(pl.col("_total") > MAX_SCORE).with_columns(
         (pl.lit(MAX_SCORE) - pl.col("_total")).round(2).alias(S.POINTS)

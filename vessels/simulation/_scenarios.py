@@ -10,7 +10,7 @@ behaviour is recorded as a :class:`PlantedEvent` and turned into truth rows afte
 Examples
 --------
 >>> sorted(SCENARIOS)
-['gulf-of-california', 'mixed', 'pacific-eez', 'yucatan']
+['carrier-network', 'eez-fleet', 'gulf-of-california', 'mixed', 'pacific-eez', 'yucatan']
 """
 
 from __future__ import annotations
@@ -322,7 +322,7 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     # one trawler changes its broadcast name (typo fixed mid-trip)
     sb.vessels[-1].rename = (20 * H, "MAR DE CORTEZ")
     sb.plant(
-        "identity_conflict",
+        "identity_change",
         (sb.vessels[-1].key,),
         20 * H,
         20 * H,
@@ -856,11 +856,16 @@ def mixed(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     return sb
 
 
+# scenarios of issue 19 (fleets, networks) live in their own module, which imports this one
+from vessels.simulation._network_scenarios import carrier_network, eez_fleet  # noqa: E402
+
 SCENARIOS: dict[str, Callable[[int, float], ScenarioBuild]] = {
     "gulf-of-california": gulf_of_california,
     "yucatan": yucatan,
     "pacific-eez": pacific_eez,
     "mixed": mixed,
+    "carrier-network": carrier_network,
+    "eez-fleet": eez_fleet,
 }
 
 #: regions whose receivers and lanes a scenario uses
@@ -869,4 +874,6 @@ SCENARIO_REGIONS: dict[str, tuple[str, ...]] = {
     "yucatan": ("yucatan",),
     "pacific-eez": ("pacific-eez",),
     "mixed": ("gulf-of-california", "yucatan", "pacific-eez"),
+    "carrier-network": ("pacific-eez",),
+    "eez-fleet": ("pacific-eez",),
 }

@@ -1,0 +1,382 @@
+"""Fleets massing at EEZ edges: many fishing vessels of one flag together along a boundary.
+
+Distant-water fleets (hundreds of squid jiggers along the Galápagos, Peruvian or Argentine EEZ,
+some crossing in) are a pattern no single-vessel detector sees. The detector:
+
+1. takes the positions of fishing vessels (declared AIS type in ``fishing_ship_types``) outside
+   their own flag's EEZ (high seas or a foreign EEZ), at least ``min_shore_km`` from shore, thinned
+   to the first position of each vessel in each ``time_bin_h`` bin (linear in positions);
+2. measures each one's distance to the nearest EEZ boundary of another state (exact geometry,
+   shapely STRtree over the zone layer's EEZ polygons; the bordered EEZ is the one the vessel is
+   in, or the nearest one on the high seas) and keeps those within ``band_km``;
+3. counts distinct vessels per (time bin, flag, bordered EEZ); bins with ``min_vessels`` or more
+   that follow each other (no gap longer than one bin) form a fleet episode of at least
+   ``min_duration_h``;
+4. writes one ``fleet_presence`` event per member and episode (``mmsi`` = the member; the
+   member's first to last time in the band during the episode) with the fleet's id, its largest
+   count at one time (``group_size``), and the member's own ``eez_incursion`` events in the
+   episode linked by count (``n_incursions``) and ids (:func:`fleet_table`).
+
+Without a zone layer with EEZ geometry (``detect_events(..., zones=...)``) there is no boundary
+and no event. A vessel fleet along its own flag's EEZ is not reported (step 1).
+
+Examples
+--------
+>>> FleetConfig().min_vessels
+20
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+import shapely
+
+from vessels import schema as S
+from vessels._geo import haversine_m
+from vessels.events._common import finish
+from vessels.events.registry import Context, Detector, register
+
+__all__ = ["FLEET_PRESENCE", "FleetConfig", "detect_fleets", "fleet_table"]
+
+FLEET_PRESENCE = "fleet_presence"
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    """Parameters of the fleet detector.
+
+    Attributes
+    ----------
+    min_vessels : int
+        Fishing vessels of one flag along one EEZ boundary at once that make a fleet. Default 20
+        (ours: the distant-water fleets of issue 19 number in the hundreds; a handful of boats
+        of one flag near a boundary is ordinary fishing).
+    band_km : float
+        Distance to the EEZ boundary (outside it, or inside the foreign EEZ) within which a
+        vessel is "along" it. Default 50 km (ours: the Galápagos and Argentine fleets work
+        within tens of km of the line).
+    min_shore_km : float
+        Positions nearer the shore are not counted (the EEZ polygon's boundary is also the
+        coastline). Default 50 km.
+    time_bin_h : float
+        Counting bin. Default 1 h.
+    min_duration_h : float
+        Shortest fleet episode. Default 3 h.
+    fishing_ship_types : tuple of int
+        AIS types that are fishing vessels. Default (30,).
+    """
+
+    min_vessels: int = 20
+    band_km: float = 50.0
+    min_shore_km: float = 50.0
+    time_bin_h: float = 1.0
+    min_duration_h: float = 3.0
+    fishing_ship_types: tuple[int, ...] = (30,)
+
+
+def _eez_layer(zones: Any) -> tuple[list[str], Any] | None:
+    """(iso3 per polygon part, STRtree of the parts' boundaries) of the zone layer's EEZs."""
+    import geopandas as gpd
+
+    if not isinstance(zones, gpd.GeoDataFrame) or "kind" not in zones.columns:
+        return None
+    eez = zones[zones["kind"] == "eez"]
+    if len(eez) == 0:
+        return None
+    iso = eez["iso3"] if "iso3" in eez.columns else eez["zone_id"].str.removeprefix("eez-")
+    parts, codes = [], []
+    for code, geom in zip(iso.tolist(), eez.geometry.tolist(), strict=True):
+        if geom is None or code is None:
+            continue
+        for g in shapely.get_parts(geom):
+            parts.append(shapely.boundary(g))
+            codes.append(str(code))
+    if not parts:
+        return None
+    return codes, shapely.STRtree(parts)
+
+
+def _boundary_distance(
+    lat: np.ndarray, lon: np.ndarray, layer: tuple[list[str], Any]
+) -> tuple[np.ndarray, list[str]]:
+    """Distance (km) from each point to the nearest EEZ boundary, and that EEZ's code."""
+    codes, tree = layer
+    pts = shapely.points(lon, lat)
+    idx = tree.query_nearest(pts, all_matches=False, return_distance=False)
+    src, part = idx[0], idx[1]
+    near = shapely.shortest_line(pts[src], tree.geometries[part])
+    end = shapely.get_point(near, 1)
+    out_km = np.full(lat.size, np.inf)
+    code = np.full(lat.size, "", dtype=object)
+    d = (
+        pl.DataFrame(
+            {
+                "a": lat[src],
+                "b": lon[src],
+                "c": shapely.get_y(end),
+                "d": shapely.get_x(end),
+            }
+        )
+        .select(haversine_m(pl.col("a"), pl.col("b"), pl.col("c"), pl.col("d")) / 1000.0)
+        .to_series()
+        .to_numpy()
+    )
+    out_km[src] = d
+    code[src] = np.asarray(codes, dtype=object)[part]
+    return out_km, code.tolist()
+
+
+def _candidates(p: pl.DataFrame | pl.LazyFrame, cfg: FleetConfig) -> pl.DataFrame:
+    bin_us = int(cfg.time_bin_h * 3_600_000_000)
+    lf = p.lazy()
+    names = lf.collect_schema().names()
+    shore = (
+        (pl.col(S.SHORE_KM) >= cfg.min_shore_km).fill_null(False)
+        if S.SHORE_KM in names
+        else pl.lit(True)
+    )
+    eez = pl.col(S.EEZ_ISO3) if S.EEZ_ISO3 in names else pl.lit(None, dtype=pl.String)
+    return (
+        lf.filter(
+            pl.col(S.SHIP_TYPE).is_in(list(cfg.fishing_ship_types)).fill_null(False)
+            & pl.col(S.FLAG).is_not_null()
+            & (eez != pl.col(S.FLAG)).fill_null(True)
+            & shore
+        )
+        .with_columns(
+            (pl.col(S.TS).dt.epoch("us") // bin_us).alias("_bin"),
+            eez.alias("_in"),
+        )
+        .sort(S.MMSI, S.TS)
+        .group_by(S.MMSI, "_bin", maintain_order=True)
+        .agg(
+            pl.col(S.TS).first(),
+            pl.col(S.TS).last().alias("_t_last"),
+            pl.col(S.LAT).first(),
+            pl.col(S.LON).first(),
+            pl.col(S.FLAG).first(),
+            pl.col("_in").first(),
+            pl.col(S.SEGMENT_ID).first() if S.SEGMENT_ID in names else pl.lit(None).alias("_s"),
+        )
+        .collect()
+    )
+
+
+def detect_fleets(
+    positions: pl.DataFrame | pl.LazyFrame,
+    zones: Any,
+    config: FleetConfig | None = None,
+    *,
+    incursions: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """``fleet_presence`` events (EVENT_SCHEMA rows), one per member and fleet episode."""
+    cfg = config or FleetConfig()
+    layer = _eez_layer(zones)
+    cand = _candidates(positions, cfg) if layer is not None else pl.DataFrame()
+    if layer is None or cand.height == 0:
+        return finish(pl.DataFrame(schema={S.MMSI: pl.UInt32}), FLEET_PRESENCE)
+    km, code = _boundary_distance(cand[S.LAT].to_numpy(), cand[S.LON].to_numpy(), layer)
+    cand = cand.with_columns(
+        pl.Series("_km", km),
+        pl.coalesce(pl.col("_in"), pl.Series("_near", code)).alias("_border"),
+    ).filter((pl.col("_km") <= cfg.band_km) & (pl.col("_border") != pl.col(S.FLAG)))
+    counts = (
+        cand.group_by("_bin", S.FLAG, "_border")
+        .agg(pl.col(S.MMSI).n_unique().alias("_n"))
+        .filter(pl.col("_n") >= cfg.min_vessels)
+        .sort(S.FLAG, "_border", "_bin")
+    )
+    new = (pl.col("_bin") - pl.col("_bin").shift().over(S.FLAG, "_border")).fill_null(99) > 2
+    episodes = (
+        counts.with_columns(new.cum_sum().alias("_ep"))
+        .group_by(S.FLAG, "_border", "_ep")
+        .agg(
+            pl.col("_bin").min().alias("_b0"),
+            pl.col("_bin").max().alias("_b1"),
+            pl.col("_n").max().alias("_size"),
+        )
+        .filter((pl.col("_b1") - pl.col("_b0") + 1) * cfg.time_bin_h >= cfg.min_duration_h)
+    )
+    if episodes.height == 0:
+        return finish(pl.DataFrame(schema={S.MMSI: pl.UInt32}), FLEET_PRESENCE)
+    bin_us = int(cfg.time_bin_h * 3_600_000_000)
+    t0 = pl.from_epoch(pl.col("_b0") * bin_us, time_unit="us").dt.replace_time_zone("UTC")
+    episodes = episodes.with_columns(
+        pl.format(
+            "fleet-{}-{}-{}", pl.col(S.FLAG), pl.col("_border"), t0.dt.strftime("%Y%m%dT%H")
+        ).alias("fleet_id"),
+    )
+    members = (
+        cand.join(episodes, on=[S.FLAG, "_border"])
+        .filter(pl.col("_bin").is_between(pl.col("_b0"), pl.col("_b1")))
+        .group_by(S.MMSI, "fleet_id")
+        .agg(
+            pl.col(S.TS).min().alias(S.START_TS),
+            pl.col("_t_last").max().alias(S.END_TS),
+            pl.col(S.LAT).mean(),
+            pl.col(S.LON).mean(),
+            pl.col(S.FLAG).first(),
+            pl.col("_border").first(),
+            pl.col("_size").first(),
+            pl.len().alias("_bins"),
+        )
+    )
+    n_inc = pl.lit(0, dtype=pl.UInt32).alias("_ninc")
+    if incursions is not None and incursions.height:
+        inc = (
+            members.select(S.MMSI, "fleet_id", S.START_TS, S.END_TS)
+            .join(
+                incursions.select(
+                    S.MMSI, pl.col(S.START_TS).alias("_ia"), pl.col(S.END_TS).alias("_ib")
+                ),
+                on=S.MMSI,
+            )
+            .filter((pl.col("_ia") <= pl.col(S.END_TS)) & (pl.col("_ib") >= pl.col(S.START_TS)))
+            .group_by(S.MMSI, "fleet_id")
+            .agg(pl.len().cast(pl.UInt32).alias("_ninc"))
+        )
+        members = members.join(inc, on=[S.MMSI, "fleet_id"], how="left")
+        n_inc = pl.col("_ninc").fill_null(0)
+    members = members.with_columns(n_inc.alias("_ninc"), pl.col("_border").alias(S.EEZ_ISO3))
+    summary = pl.format(
+        "one of up to {} {}-flagged fishing vessels massed within {} km of the {} EEZ edge",
+        pl.col("_size"),
+        pl.col(S.FLAG),
+        pl.lit(f"{cfg.band_km:g}"),
+        pl.col("_border"),
+    )
+    summary = (
+        pl.when(pl.col("_ninc") > 0)
+        .then(pl.concat_str(summary, pl.format("; {} incursion(s) into it", pl.col("_ninc"))))
+        .otherwise(summary)
+    )
+    return finish(
+        members.with_columns(pl.col(S.LAT).alias(S.START_LAT), pl.col(S.LON).alias(S.START_LON)),
+        FLEET_PRESENCE,
+        evidence={
+            "summary": summary,
+            "flag": pl.col(S.FLAG),
+            "group_size": pl.col("_size"),
+            "fleet_id": pl.col("fleet_id"),
+            "n_incursions": pl.col("_ninc"),
+        },
+        key=pl.col("fleet_id"),
+    )
+
+
+def fleet_table(events: pl.DataFrame) -> pl.DataFrame:
+    """One row per fleet episode from its ``fleet_presence`` events, with the member count over
+    time (``count_by_hour``: members present per hour bin, from each member's first to last time
+    in the band) and the members' own ``eez_incursion`` events in the episode (``incursion_ids``).
+
+    Examples
+    --------
+    >>> fleet_table(S.empty_events()).height
+    0
+    """
+    fp = events.filter(pl.col(S.EVENT_TYPE) == FLEET_PRESENCE)
+    schema = {
+        "fleet_id": pl.String(),
+        S.FLAG: pl.String(),
+        S.EEZ_ISO3: pl.String(),
+        "n_members": pl.UInt32(),
+        "max_at_once": pl.UInt32(),
+        S.START_TS: S.TS_DTYPE,
+        S.END_TS: S.TS_DTYPE,
+        S.LAT: pl.Float64(),
+        S.LON: pl.Float64(),
+        "n_incursions": pl.UInt32(),
+        "incursion_ids": pl.List(pl.String()),
+        "count_by_hour": pl.List(pl.Struct({"hour": S.TS_DTYPE, "n_vessels": pl.UInt32()})),
+        "members": pl.List(pl.UInt32()),
+    }
+    if fp.height == 0:
+        return pl.DataFrame(schema=schema)
+    ev = fp.with_columns(pl.col(S.EVIDENCE).struct.field("fleet_id", "group_size", "flag"))
+    hours = (
+        ev.select(
+            "fleet_id",
+            S.MMSI,
+            pl.datetime_ranges(pl.col(S.START_TS).dt.truncate("1h"), pl.col(S.END_TS), "1h").alias(
+                "hour"
+            ),
+        )
+        .explode("hour")
+        .group_by("fleet_id", "hour")
+        .agg(pl.col(S.MMSI).n_unique().cast(pl.UInt32).alias("n_vessels"))
+        .sort("fleet_id", "hour")
+        .group_by("fleet_id", maintain_order=True)
+        .agg(pl.struct("hour", "n_vessels").alias("count_by_hour"))
+    )
+    inc = events.filter(pl.col(S.EVENT_TYPE) == S.EEZ_INCURSION).select(
+        S.MMSI, S.EVENT_ID, pl.col(S.START_TS).alias("_ia"), pl.col(S.END_TS).alias("_ib")
+    )
+    linked = (
+        ev.select("fleet_id", S.MMSI, S.START_TS, S.END_TS)
+        .join(inc, on=S.MMSI)
+        .filter((pl.col("_ia") <= pl.col(S.END_TS)) & (pl.col("_ib") >= pl.col(S.START_TS)))
+        .group_by("fleet_id")
+        .agg(pl.col(S.EVENT_ID).unique().sort().alias("incursion_ids"))
+    )
+    out = (
+        ev.group_by("fleet_id")
+        .agg(
+            pl.col("flag").first().alias(S.FLAG),
+            pl.col(S.EEZ_ISO3).first(),
+            pl.col(S.MMSI).n_unique().cast(pl.UInt32).alias("n_members"),
+            pl.col("group_size").max().cast(pl.UInt32).alias("max_at_once"),
+            pl.col(S.START_TS).min(),
+            pl.col(S.END_TS).max(),
+            pl.col(S.LAT).mean(),
+            pl.col(S.LON).mean(),
+            pl.col(S.MMSI).unique().sort().alias("members"),
+        )
+        .join(linked, on="fleet_id", how="left")
+        .join(hours, on="fleet_id", how="left")
+        .with_columns(
+            pl.col("incursion_ids").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        )
+        .with_columns(pl.col("incursion_ids").list.len().cast(pl.UInt32).alias("n_incursions"))
+    )
+    return out.select(list(schema)).cast(pl.Schema(schema)).sort(S.START_TS, "fleet_id")
+
+
+def _detect(p: pl.DataFrame, cfg: FleetConfig, ctx: Context) -> pl.DataFrame:
+    return detect_fleets(p, ctx.zones, cfg, incursions=ctx.events.get(S.EEZ_INCURSION))
+
+
+DETECTOR = register(
+    Detector(
+        event_type=FLEET_PRESENCE,
+        config=FleetConfig,
+        detect=_detect,
+        columns=(
+            S.MMSI,
+            S.TS,
+            S.LAT,
+            S.LON,
+            S.SEGMENT_ID,
+            S.SHIP_TYPE,
+            S.FLAG,
+            S.EEZ_ISO3,
+            S.SHORE_KM,
+        ),
+        evidence=("summary", "flag", "group_size", "fleet_id", "n_incursions"),
+        label="Fleet presence",
+        style={
+            "radius": 4,
+            "color": "#000000",
+            "weight": 1,
+            "fillColor": "#ff7f0e",
+            "fillOpacity": 0.7,
+        },
+        doc="N or more fishing vessels of one flag together along (or across) another state's "
+        "EEZ boundary, one event per member",
+        risk_rules=("fleet_incursion",),
+        uses=(S.EEZ_INCURSION,),
+    )
+)
