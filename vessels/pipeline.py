@@ -23,7 +23,7 @@ import importlib.metadata
 import platform
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +34,7 @@ import geopandas as gpd
 import polars as pl
 
 from vessels import schema as S
+from vessels._progress import StageHook, StageReporter
 from vessels._version import __version__
 from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime
 from vessels.errors import ConfigError
@@ -252,6 +253,45 @@ def _timed(
             memory[stage] = _peak_rss_gb()
 
 
+def _stage_hook(progress: bool | StageHook | None) -> StageHook | None:
+    """The hook of ``run(progress=...)``: True shows rich progress on stderr (or the notebook)."""
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        from rich.console import Console
+
+        return StageReporter(Console(stderr=True, highlight=False))
+    if not callable(progress):
+        raise ConfigError(f"progress must be True, False or a callable, got {progress!r}")
+    return progress
+
+
+def _step_hook(hook: StageHook | None, stage: str) -> Callable[[str], None] | None:
+    """An ``on_step(text)`` callback that tells ``hook`` a step of ``stage`` began."""
+    if hook is None:
+        return None
+    return lambda text: hook(stage, "step", {"step": text})
+
+
+@contextmanager
+def _announced(hook: StageHook | None, stage: str) -> Iterator[dict[str, Any]]:
+    """Tell ``hook`` a stage starts, then that it is done with the counts put in the yielded dict
+    (or that it failed)."""
+    info: dict[str, Any] = {}
+    if hook is None:
+        yield info
+        return
+    t = time.perf_counter()
+    hook(stage, "start", info)
+    try:
+        yield info
+    except BaseException:
+        hook(stage, "failed", info)
+        raise
+    info.setdefault("seconds", round(time.perf_counter() - t, 3))
+    hook(stage, "done", info)
+
+
 def _peak_rss_gb() -> float:
     """Peak resident memory of this process so far, in GB (0 where unknown)."""
     try:
@@ -381,6 +421,7 @@ def run(
     time_zone: str | None = None,
     time_format: str | None = None,
     watchlist: str | Path | pl.DataFrame | None = None,
+    progress: bool | StageHook | None = None,
 ) -> PipelineResult:
     """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
 
@@ -430,6 +471,10 @@ def run(
         The analyst's watchlist (CSV/Parquet/JSON file or DataFrame, see
         :func:`vessels.watchlist.load_watchlist`): vessels whose identity history matches an
         entry get a ``watchlist_hit`` event (and the ``watchlist_hit`` rule's points).
+    progress
+        ``True``: show each stage with its counts while it runs (rich, on stderr or in the
+        notebook); or a hook ``hook(stage, state, info)`` called with ``"start"``, ``"step"``
+        and ``"done"`` (see :mod:`vessels._progress`). Default: nothing shown.
 
     Returns
     -------
@@ -453,6 +498,7 @@ def run(
     (345070339, 'SEA STAR', 0.0)
     """
     prof = load_profile(profile)
+    hook = _stage_hook(progress)
     box = BBox.of(bbox)
     window = TimeWindow.of(since, until)
     since, until = window.since, window.until
@@ -463,7 +509,7 @@ def run(
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="vessels-", dir=scratch_dir(out)) as tmp:
-        with _timed(timings, "ingest", memory):
+        with _announced(hook, "ingest") as told, _timed(timings, "ingest", memory):
             ingested = ingest(
                 inputs,
                 Path(tmp) / S.INGEST_POSITIONS_FILE,
@@ -479,8 +525,10 @@ def run(
                 start_time=start_time,
                 time_zone=time_zone,
                 time_format=time_format,
+                on_step=_step_hook(hook, "ingest"),
             )
             positions = pl.read_parquet(ingested.positions)
+            told.update(ingested.summary)
         # ingest() times parsing ("ingest") and cleaning + segmentation ("tracks") apart
         timings["tracks"] = ingested.timings_s.get("tracks", 0.0)
         timings["ingest"] = round(timings["ingest"] - timings["tracks"], 3)
@@ -488,14 +536,16 @@ def run(
     read_summary = ingested.summary
     quarantine = ingested.quarantine
     identity_history = ingested.identity_history
-    with _timed(timings, "zones", memory):
+    with _announced(hook, "zones") as told, _timed(timings, "zones", memory):
         zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
         labelled = label_zones(positions, zone_layer)
         del positions
         coverage = coverage_report(labelled)  # positions per geographic class, sparseness
-    with _timed(timings, "fishing_score", memory):
+        told.update(positions=labelled.height, zones=len(zone_layer))
+    with _announced(hook, "fishing_score") as told, _timed(timings, "fishing_score", memory):
         # per position, written to tracks.parquet; the detectors reuse it (profile's [fishing])
         labelled = score_positions(labelled, prof.detector_config().fishing)
+        told["positions"] = labelled.height
     n_positions = labelled.height
     t_range = _time_range(labelled)
     tracks: pl.DataFrame | pl.LazyFrame = labelled
@@ -504,14 +554,20 @@ def run(
         # write the positions now (an output anyway) and read them lazily from the file from here
         # on: the detectors, the scorer and the map read only the columns and rows they need, and
         # the full frame (GBs at 10 M rows) is not held while the detectors work
-        with _timed(timings, "write_tracks", memory):
+        with _announced(hook, "write_tracks") as told, _timed(timings, "write_tracks", memory):
+            told["positions"] = labelled.height
             spilled = _write_tracks(labelled, Path(out) / S.TRACKS_FILE)
         del labelled
         tracks = pl.scan_parquet(spilled)
-    with _timed(timings, "events", memory):
+    with _announced(hook, "events") as told, _timed(timings, "events", memory):
         events = detect_events(tracks, zone_layer, prof, watchlist=wl)
-    with _timed(timings, "risk", memory):
+        told.update(events=events.height, per_type=_per_type(events))
+    with _announced(hook, "risk") as told, _timed(timings, "risk", memory):
         scored = score(events, tracks, prof, zones=zone_layer)
+        told.update(
+            vessels=scored.vessels.height,
+            high_or_critical=scored.vessels[S.RISK_TIER].is_in(["high", "critical"]).sum(),
+        )
     summary = _summary(read_summary, n_positions, t_range, events, scored, prof, timings)
     summary["peak_rss_gb_after_stage"] = memory
     # reader warnings (time reconstruction), coverage honesty and sparse reporters, in that order
@@ -541,15 +597,17 @@ def run(
         identity_history=identity_history,
     )
     if out is not None:
-        result.write(
-            out,
-            overwrite=True,
-            top_n=top_n,
-            map=map,
-            offline_map=offline_map,
-            tracks=write_tracks and spilled is None,
-            already_written={"tracks.parquet": spilled} if spilled is not None else None,
-        )
+        with _announced(hook, "outputs") as told:
+            result.write(
+                out,
+                overwrite=True,
+                top_n=top_n,
+                map=map,
+                offline_map=offline_map,
+                tracks=write_tracks and spilled is None,
+                already_written={"tracks.parquet": spilled} if spilled is not None else None,
+            )
+            told["files"] = len(result.files)
     return result
 
 
@@ -576,6 +634,13 @@ def _time_range(tracks: pl.DataFrame) -> tuple[Any, Any]:
     return row[0], row[1]
 
 
+def _per_type(events: pl.DataFrame) -> dict[str, int]:
+    """Events per type, every registered type present (0 when none)."""
+    per_type = dict.fromkeys(S.EVENT_TYPES, 0)
+    per_type.update(dict(events.group_by(S.EVENT_TYPE).len().sort(S.EVENT_TYPE).iter_rows()))
+    return per_type
+
+
 def _summary(
     read_summary: Mapping[str, Any],
     n_positions: int,
@@ -585,8 +650,7 @@ def _summary(
     profile: Profile,
     timings: dict[str, float],
 ) -> dict[str, Any]:
-    per_type = dict.fromkeys(S.EVENT_TYPES, 0)
-    per_type.update(dict(events.group_by(S.EVENT_TYPE).len().sort(S.EVENT_TYPE).iter_rows()))
+    per_type = _per_type(events)
     risk_rules = {
         rule: {"contributions": int(n), "points": round(float(p), 2)}
         for rule, n, p in scored.contributions.group_by(S.RULE_NAME)

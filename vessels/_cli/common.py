@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-__all__ = ["data_console", "emit_json", "get_console", "progress"]
+__all__ = ["data_console", "emit_json", "get_console", "progress", "quiet_logs"]
 
 
 def get_console(quiet: bool = False) -> Console:
@@ -53,3 +54,16 @@ def emit_json(obj: Any) -> None:
     """Print ``obj`` as JSON on stdout (for ``--json``)."""
     sys.stdout.write(json.dumps(obj, indent=2, default=str, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+@contextmanager
+def quiet_logs(quiet: bool) -> Iterator[None]:
+    """With ``quiet``, hold back the package's log warnings (``-q``: nothing but errors)."""
+    logger = logging.getLogger("vessels")
+    level = logger.level
+    if quiet:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

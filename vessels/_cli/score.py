@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vessels import schema as S
-from vessels._cli.common import emit_json, get_console
+from vessels._cli.common import emit_json, get_console, quiet_logs
 from vessels.errors import UserError
 from vessels.filters import BBox
 
@@ -175,7 +174,20 @@ def parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
 @click.option("--no-tracks", is_flag=True, help="Do not write tracks.parquet (the positions).")
 @click.option("--offline-map", is_flag=True, help="Embed the map's scripts (no internet needed).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option(
+    "--verbose",
+    "-v",
+    "verbosity",
+    count=True,
+    help="Print each stage with its counts and seconds on stderr, also off a terminal "
+    "(-vv: the steps inside a stage too).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the summary as JSON on stdout (progress, if any, stays on stderr).",
+)
 def command(
     inputs: tuple[str, ...],
     out: Path,
@@ -202,6 +214,7 @@ def command(
     no_tracks: bool,
     offline_map: bool,
     quiet: bool,
+    verbosity: int,
     as_json: bool,
 ) -> int:
     """Rank vessels by risk from AIS files and write tables, events and a map into OUT.
@@ -221,13 +234,17 @@ def command(
     Example:
       vessels score ais_samples/gulf-of-california/ais.csv --out out/ --profile gulf-of-california
     """
+    from vessels._progress import StageReporter
     from vessels.pipeline import run  # heavy: imported when the command runs
 
+    if quiet and verbosity:
+        raise UserError("--quiet and --verbose contradict each other: pass one of them")
     console = get_console(quiet=quiet or as_json)
     box = parse_bbox(bbox)
     check_iso_times(start_time=start_time)  # --since/--until: checked by the library
-    busy = console.status("scoring…") if not (quiet or as_json) else contextlib.nullcontext()
-    with busy:
+    # progress goes to stderr, so it may show with --json (stdout stays pure JSON)
+    reporter = StageReporter(get_console(quiet=quiet), verbosity=verbosity)
+    with reporter, quiet_logs(quiet):
         result = run(
             list(inputs),
             out=out,
@@ -252,6 +269,7 @@ def command(
             offline_map=offline_map,
             write_tracks=not no_tracks,
             watchlist=watchlist,
+            progress=reporter,
         )
     s = result.summary
     from vessels.io import acceptance_problem
