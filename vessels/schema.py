@@ -72,6 +72,10 @@ FLAG = "flag"
 MMSI_VALID = "mmsi_valid"
 SOURCE_FILE = "source_file"
 SOURCE_ROW = "source_row"
+#: The original vessel id of inputs whose ids are not MMSIs (VMS permit or registration numbers):
+#: such a vessel's ``mmsi`` is a synthetic number (:func:`vessels.io.synthetic_mmsi`) and this
+#: column, carried into every output, names it. Absent for AIS.
+VESSEL_ID = "vessel_id"
 
 POSITION_SCHEMA: dict[str, pl.DataType] = {
     MMSI: pl.UInt32(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,13 +16,18 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 __all__ = ["data_console", "emit_json", "get_console", "progress", "quiet_logs"]
 
 
+def _columns_set() -> bool:
+    """True when COLUMNS names a width: rich then sizes tables to it (``COLUMNS=80 vessels``)."""
+    return os.environ.get("COLUMNS", "").strip().isdigit()
+
+
 def get_console(quiet: bool = False) -> Console:
     """A stderr console for human output; silent when ``quiet``.
 
     When stderr is not a terminal (a log file, CI), rich would assume 80 columns and crop wide
     tables; 140 columns keep every reason readable there.
     """
-    width = None if sys.stderr.isatty() else 140
+    width = None if sys.stderr.isatty() or _columns_set() else 140
     return Console(stderr=True, quiet=quiet, highlight=False, width=width)
 
 
@@ -31,7 +37,7 @@ def data_console() -> Console:
     Progress and logs go to :func:`get_console` (stderr). Off a terminal, 140 columns keep
     every cell whole (long cells wrap, never cut).
     """
-    width = None if sys.stdout.isatty() else 140
+    width = None if sys.stdout.isatty() or _columns_set() else 140
     return Console(file=sys.stdout, highlight=False, width=width)
 
 

@@ -331,3 +331,10 @@ def _print_result(
     if not s.get("map_written") and not no_map:
         console.print("note: map.html not written (vessels.maps unavailable)", markup=False)
     console.print(f"wrote {len(result.files)} files to {out}", markup=False)
+    if s.get("map_written"):
+        console.print(f"map: {Path(out) / 'map.html'} (open it in a browser)", markup=False)
+    if result.vessels.height:
+        first = result.vessels[S.MMSI][0]
+        console.print(
+            f"explain a vessel's score: vessels explain {first} --run {out}", markup=False
+        )
