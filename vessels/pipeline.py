@@ -70,6 +70,9 @@ OUTPUT_FILES = (
     S.EVENTS_FILE,
     S.EVENTS_CSV_FILE,
     S.EVENTS_GEOJSON_FILE,
+    S.EVENTS_GEOPARQUET_FILE,
+    S.VESSELS_GEOPARQUET_FILE,
+    S.TRACKS_GEOPARQUET_FILE,
     S.QUARANTINE_FILE,
     S.IDENTITY_HISTORY_FILE,
     S.TRACKS_FILE,
@@ -178,6 +181,8 @@ class PipelineResult:
                 if isinstance(frame, pl.LazyFrame):
                     frame = frame.collect()
                 files["tracks.parquet"] = _write_tracks(frame, d / "tracks.parquet")
+            with_lines = tracks or "tracks.parquet" in (already_written or {})
+            files.update(_write_geoparquet(self, d, lines=with_lines))
         if map:
             with _timed(timings, "map", memory):
                 files[S.MAP_FILE] = _write_map(
@@ -346,6 +351,25 @@ def events_geojson(events: pl.DataFrame) -> str:
     )
     body = events.select(feature.str.join(",\n")).item()
     return '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n"
+
+
+def _write_geoparquet(result: PipelineResult, d: Path, *, lines: bool) -> dict[str, Path]:
+    """events/vessels (and, with ``lines``, tracks) as GeoParquet for geopandas, QGIS, DuckDB."""
+    from vessels import geoparquet as G
+
+    files = {
+        S.EVENTS_GEOPARQUET_FILE: G.write_geoparquet(
+            G.event_points(result.events), d / S.EVENTS_GEOPARQUET_FILE
+        ),
+        S.VESSELS_GEOPARQUET_FILE: G.write_geoparquet(
+            G.vessel_points(result.vessels, result.tracks), d / S.VESSELS_GEOPARQUET_FILE
+        ),
+    }
+    if lines:
+        files[S.TRACKS_GEOPARQUET_FILE] = G.write_geoparquet(
+            G.track_lines(result.tracks), d / S.TRACKS_GEOPARQUET_FILE
+        )
+    return files
 
 
 def _write_map(result: PipelineResult, path: Path, *, top_n: int, offline: bool) -> Path:

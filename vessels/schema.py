@@ -388,6 +388,10 @@ EVENTS_FILE = "events.parquet"
 EVENTS_CSV_FILE = "events.csv"
 EVENTS_GEOJSON_FILE = "events.geojson"
 MAP_FILE = "map.html"
+# GeoParquet (WKB geometry + "geo" metadata; vessels.geoparquet) for geopandas, QGIS, DuckDB
+EVENTS_GEOPARQUET_FILE = "events.geoparquet"  # event points
+TRACKS_GEOPARQUET_FILE = "tracks.geoparquet"  # one line per track segment
+VESSELS_GEOPARQUET_FILE = "vessels.geoparquet"  # vessel table at each vessel's last position
 
 
 # --- risk outputs (owned by vessels.risk) ------------------------------------------------------
