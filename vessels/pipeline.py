@@ -676,9 +676,13 @@ def _summary(
 ) -> dict[str, Any]:
     per_type = _per_type(events)
     risk_rules = {
-        rule: {"contributions": int(n), "points": round(float(p), 2)}
-        for rule, n, p in scored.contributions.group_by(S.RULE_NAME)
-        .agg(pl.len(), pl.col(S.POINTS).sum())
+        rule: {"contributions": int(n), "points": round(float(p), 2), "capped": int(c)}
+        for rule, n, p, c in scored.contributions.group_by(S.RULE_NAME)
+        .agg(
+            (pl.col(S.POINTS) != 0).sum().alias("_n"),
+            pl.col(S.POINTS).sum(),
+            (pl.col(S.POINTS) == 0).sum().alias("_capped"),
+        )
         .sort(S.RULE_NAME)
         .iter_rows()
     }
