@@ -298,9 +298,12 @@ def _print_result(
 ) -> None:
     if top_n:
         table = Table(title=f"top {min(top_n, result.vessels.height)} vessels by risk")
-        for name in ("#", "mmsi", "name", "flag", "score", "tier"):
+        narrow = console.width < 100  # 80 columns: no rank column, the reason keeps 20+
+        heads = ("#", "mmsi", "name", "flag", "score", "tier")
+        for name in heads[1:] if narrow else heads:
             table.add_column(name, overflow="fold", no_wrap=name != "name")
-        table.add_column("top reason", overflow="fold", ratio=1, min_width=30)
+        # min_width 20: the row fits 80 columns with an MMSI, a flag and "critical"
+        table.add_column("top reason", overflow="fold", ratio=1, min_width=20)
         for i, row in enumerate(result.top(top_n).iter_rows(named=True), start=1):
             cells = (
                 str(i),
@@ -312,7 +315,7 @@ def _print_result(
                 row["top_reason"] or "",
             )
             # Text(): AIS names are untrusted radio text, never parsed as rich markup
-            table.add_row(*(Text(c) for c in cells))
+            table.add_row(*(Text(c) for c in (cells[1:] if narrow else cells)))
         console.print(table)
     console.print(
         f"{s['accepted_rows']:,} positions accepted of {s['input_rows']:,} "
