@@ -446,6 +446,7 @@ def run(
     time_format: str | None = None,
     watchlist: str | Path | pl.DataFrame | None = None,
     progress: bool | StageHook | None = None,
+    flag: str | None = None,
 ) -> PipelineResult:
     """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
 
@@ -499,6 +500,11 @@ def run(
         ``True``: show each stage with its counts while it runs (rich, on stderr or in the
         notebook); or a hook ``hook(stage, state, info)`` called with ``"start"``, ``"step"``
         and ``"done"`` (see :mod:`vessels._progress`). Default: nothing shown.
+    flag
+        VMS inputs (``columns`` maps ``vessel_id``, a permit or registration number, instead of
+        ``mmsi``): the ISO3 flag of vessels without a ``flag`` column value. Their MMSIs are
+        synthetic (no MMSI rules apply) and every output carries ``vessel_id`` beside ``mmsi``
+        (events also ``other_vessel_id``).
 
     Returns
     -------
@@ -550,6 +556,7 @@ def run(
                 time_zone=time_zone,
                 time_format=time_format,
                 on_step=_step_hook(hook, "ingest"),
+                flag=flag,
             )
             positions = pl.read_parquet(ingested.positions)
             told.update(ingested.summary)
@@ -588,6 +595,10 @@ def run(
         told.update(events=events.height, per_type=_per_type(events))
     with _announced(hook, "risk") as told, _timed(timings, "risk", memory):
         scored = score(events, tracks, prof, zones=zone_layer)
+        if ingested.vessel_ids is not None:  # VMS: every table names vessels by their own id
+            events, scored, identity_history = _name_vessels(
+                ingested.vessel_ids, events, scored, identity_history
+            )
         told.update(
             vessels=scored.vessels.height,
             high_or_critical=scored.vessels[S.RISK_TIER].is_in(["high", "critical"]).sum(),
@@ -598,7 +609,7 @@ def run(
     summary["warnings"] = [
         *summary.get("warnings", []),
         *coverage["warnings"],
-        *_sparse_warnings(tracks, prof),
+        *_sparse_warnings(tracks, prof, ingested.vessel_ids),
     ]
     summary["coverage"] = coverage
     summary["inputs"] = [str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)]
@@ -635,7 +646,35 @@ def run(
     return result
 
 
-def _sparse_warnings(tracks: pl.DataFrame | pl.LazyFrame, prof: Profile) -> list[str]:
+def _name_vessels(
+    ids: pl.DataFrame,
+    events: pl.DataFrame,
+    scored: ScoreResult,
+    identity_history: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, ScoreResult, pl.DataFrame | None]:
+    """Add ``vessel_id`` after ``mmsi`` (and ``other_vessel_id`` after ``other_mmsi``)."""
+
+    def named(frame: pl.DataFrame, key: str = S.MMSI, name: str = S.VESSEL_ID) -> pl.DataFrame:
+        table = ids.rename({S.MMSI: key, S.VESSEL_ID: name})
+        out = frame.join(table, on=key, how="left", maintain_order="left")
+        cols = list(frame.columns)
+        cols.insert(cols.index(key) + 1, name)
+        return out.select(cols)
+
+    events = named(named(events), S.OTHER_MMSI, "other_" + S.VESSEL_ID)
+    scored = ScoreResult(
+        vessels=named(scored.vessels),
+        contributions=named(scored.contributions),
+        vessel_days=named(scored.vessel_days),
+        profile=scored.profile,
+    )
+    history = None if identity_history is None else named(identity_history)
+    return events, scored, history
+
+
+def _sparse_warnings(
+    tracks: pl.DataFrame | pl.LazyFrame, prof: Profile, ids: pl.DataFrame | None = None
+) -> list[str]:
     """A warning naming the vessels whose reporting is too sparse for gaps, dark rendezvous and
     loitering (the detectors skip them; :func:`vessels.events.coverage.sparse_mmsi`)."""
     limit = prof.detector_config().section(S.AIS_GAP).max_median_interval_min
@@ -644,10 +683,13 @@ def _sparse_warnings(tracks: pl.DataFrame | pl.LazyFrame, prof: Profile) -> list
         return []
     shown = ", ".join(str(m) for m in sparse.head(20).to_list())
     more = f" and {sparse.len() - 20} more" if sparse.len() > 20 else ""
+    if ids is not None:  # VMS: name vessels by their own id, not the synthetic MMSI
+        named = dict(ids.iter_rows())
+        shown = ", ".join(str(named.get(m, m)) for m in sparse.head(20).to_list())
     return [
         f"{sparse.len()} vessel(s) report too sparsely (median interval over {limit:g} min, e.g. "
         f"VMS): AIS-gap, dark-rendezvous and loitering detection is disabled for them "
-        f"(MMSI {shown}{more})"
+        f"({'vessel id' if ids is not None else 'MMSI'} {shown}{more})"
     ]
 
 

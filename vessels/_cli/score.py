@@ -19,7 +19,15 @@ if TYPE_CHECKING:
 
     from vessels.pipeline import PipelineResult
 
-__all__ = ["TIME_FORMAT_HELP", "check_iso_times", "command", "parse_bbox", "parse_mmsi"]
+__all__ = [
+    "COLUMNS_HELP",
+    "FLAG_HELP",
+    "TIME_FORMAT_HELP",
+    "check_iso_times",
+    "command",
+    "parse_bbox",
+    "parse_mmsi",
+]
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -36,6 +44,13 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
         raise UserError(f"--{exc.message}", hint=exc.hint) from None
     return None if box is None else box.as_tuple()
 
+
+COLUMNS_HELP = (
+    "Column mapping for another CSV layout, e.g. mmsi=ShipId,ts=time,lat=y,lon=x. VMS files "
+    "whose vessels are permit/registration numbers: vessel_id=COLUMN instead of mmsi= (and "
+    "flag=COLUMN for a flag column); no MMSI rules apply to them."
+)
+FLAG_HELP = "VMS inputs (--columns vessel_id=...): ISO3 flag of vessels with no flag column value."
 
 TIME_FORMAT_HELP = (
     "strftime format of CSV time columns (UTC), e.g. '%d/%m/%Y %H:%M'; default ISO 8601 or "
@@ -127,8 +142,9 @@ def parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
 @click.option(
     "--columns",
     default=None,
-    help="Column mapping for another CSV layout, e.g. mmsi=ShipId,ts=time,lat=y,lon=x.",
+    help=COLUMNS_HELP,
 )
+@click.option("--flag", default=None, help=FLAG_HELP)
 @click.option("--time-format", default=None, help=TIME_FORMAT_HELP)
 @click.option(
     "--start-time",
@@ -202,6 +218,7 @@ def command(
     mmsi: tuple[str, ...],
     fmt: str | None,
     columns: str | None,
+    flag: str | None,
     time_format: str | None,
     start_time: str | None,
     time_zone: str | None,
@@ -259,6 +276,7 @@ def command(
             mmsi=parse_mmsi(mmsi),
             format=fmt,
             columns=columns,
+            flag=flag,
             time_format=time_format,
             start_time=start_time,
             time_zone=time_zone,
@@ -299,12 +317,16 @@ def _print_result(
     if top_n:
         table = Table(title=f"top {min(top_n, result.vessels.height)} vessels by risk")
         narrow = console.width < 100  # 80 columns: no rank column, the reason keeps 20+
-        heads = ("#", "mmsi", "name", "flag", "score", "tier")
+        vms = S.VESSEL_ID in result.vessels.columns
+        heads = ("#", "vessel id" if vms else "mmsi", "name", "flag", "score", "tier")
         for name in heads[1:] if narrow else heads:
             table.add_column(name, overflow="fold", no_wrap=name != "name")
         # min_width 20: the row fits 80 columns with an MMSI, a flag and "critical"
         table.add_column("top reason", overflow="fold", ratio=1, min_width=20)
-        for i, row in enumerate(result.top(top_n).iter_rows(named=True), start=1):
+        top = result.top(top_n)
+        if vms:  # VMS: the permit or registration number, not the synthetic MMSI
+            top = top.with_columns(result.vessels.head(top_n)[S.VESSEL_ID].alias(S.MMSI))
+        for i, row in enumerate(top.iter_rows(named=True), start=1):
             cells = (
                 str(i),
                 str(row[S.MMSI]),
@@ -337,7 +359,8 @@ def _print_result(
     if s.get("map_written"):
         console.print(f"map: {Path(out) / 'map.html'} (open it in a browser)", markup=False)
     if result.vessels.height:
-        first = result.vessels[S.MMSI][0]
+        ids = result.vessels.get_column(S.VESSEL_ID, default=result.vessels[S.MMSI])
+        first = ids[0]
         console.print(
             f"explain a vessel's score: vessels explain {first} --run {out}", markup=False
         )

@@ -343,7 +343,10 @@ def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str])
                 last_known(S.FLAG),
                 last_known(S.SHIP_TYPE),
                 *extra,
-                pl.col(S.MMSI_VALID).all().alias(S.MMSI_VALID),
+                # null when no row has a validity (VMS ids: MMSI rules do not apply)
+                pl.when(pl.col(S.MMSI_VALID).is_not_null().any())
+                .then(pl.col(S.MMSI_VALID).all())
+                .alias(S.MMSI_VALID),
                 pl.len().cast(pl.UInt32).alias(S.N_POSITIONS),
                 pl.col(S.TS).min().alias(S.FIRST_TS),
                 pl.col(S.TS).max().alias(S.LAST_TS),
