@@ -175,3 +175,12 @@ def test_option_mistakes_exit_2(
     )
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_latin1_without_encoding_fails_loudly_with_the_remedy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = vms_csv(tmp_path / "v.csv", hours=2)
+    code = main(["score", str(src), "--out", str(tmp_path / "o"), "-q", "--columns", COLUMNS])
+    err = capsys.readouterr().err
+    assert code == 2 and "invalid_utf8" in err and "--encoding latin-1" in err

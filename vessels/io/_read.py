@@ -580,6 +580,8 @@ _ADVICE = {
     "unparseable_ts": "times are not ISO 8601 or epoch: check the time column (--columns ts=...)",
     "not_nmea": "lines are not NMEA sentences: check --format",
     "position_not_available": "rows carry no position (91/181)",
+    S.RULE_INVALID_UTF8: "lines are not UTF-8: pass --encoding latin-1 (or cp1252, utf-16) "
+    "for exports from Windows or VMS systems",
 }
 
 
