@@ -83,8 +83,8 @@ def _track_summary(directory: Path, mmsi: int) -> dict[str, Any] | None:
         "first_ts": pos[S.TS].min(),
         "last_ts": pos[S.TS].max(),
         "span_h": round(float(gaps_h.sum()), 2) if gaps_h.len() else 0.0,
-        "median_interval_min": round(float(gaps_h.median() or 0.0) * 60.0, 2),
-        "longest_gap_h": round(float(gaps_h.max() or 0.0), 2),
+        "median_interval_min": round(float(gaps_h.median() or 0.0) * 60.0, 2),  # type: ignore[arg-type]
+        "longest_gap_h": round(float(gaps_h.max() or 0.0), 2),  # type: ignore[arg-type]
         "bbox": [
             round(float(pos[S.LON].min()), 4),  # type: ignore[arg-type]
             round(float(pos[S.LAT].min()), 4),  # type: ignore[arg-type]
@@ -269,7 +269,7 @@ def _print(report: dict[str, Any], max_events: int) -> None:
     )
     # narrow terminals: the summary ("what") names the zone anyway, so "where" goes first
     wide = console.width >= 110
-    names = ("#", "start (UTC)", "type", "hours", "where", "points", "what")
+    names: tuple[str, ...] = ("#", "start (UTC)", "type", "hours", "where", "points", "what")
     for name in names if wide else tuple(n for n in names if n != "where"):
         table.add_column(
             name,
@@ -326,8 +326,8 @@ def _print(report: dict[str, Any], max_events: int) -> None:
         console.print(Text("track: " + "; ".join(parts)))
         if track.get("zones"):
             console.print(Text("zones visited: " + ", ".join(track["zones"])))
-    names = [p.get(S.VESSEL_NAME) for p in report["identity"]]
-    changes = [n for i, n in enumerate(names) if i == 0 or n != names[i - 1]]
+    known = [p.get(S.VESSEL_NAME) for p in report["identity"]]
+    changes = [n for i, n in enumerate(known) if i == 0 or n != known[i - 1]]
     if len(report["identity"]) > 1:
         console.print(
             Text(

@@ -79,8 +79,8 @@ def list_cmd(
     console = data_console()  # data: stdout, so `vessels zones list > zones.txt` works
     # a narrow terminal gets the short columns whole; source and accuracy are long prose
     wide = console.width >= 120
-    cols = ("zone_id", "kind", "iso3", "area_km2", "sea_km2", "name", "source", "accuracy")
-    cols = cols if wide else cols[:6]
+    every = ("zone_id", "kind", "iso3", "area_km2", "sea_km2", "name", "source", "accuracy")
+    cols: tuple[str, ...] = every if wide else every[:6]
     table = Table(title=f"{len(rows)} zones")
     for col in cols:
         numeric = col in ("area_km2", "sea_km2")
