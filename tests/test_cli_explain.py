@@ -61,12 +61,16 @@ def test_dark_vessel_reads_as_a_story(run_dir: Path, capsys: pytest.CaptureFixtu
 
 
 def test_the_partner_of_an_encounter_sees_the_pair_event(
-    run_dir: Path, capsys: pytest.CaptureFixture[str]
+    run_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code, out, _ = _explain(capsys, str(MEET_B), "--run", str(run_dir), "--json")
     assert code == 0
-    types = {e[S.EVENT_TYPE] for e in json.loads(out)["events"]}
-    assert "encounter" in types
+    events = json.loads(out)["events"]
+    pair = [e for e in events if e[S.EVENT_TYPE] == "encounter"]
+    assert pair and all(e["with_mmsi"] == MEET_A for e in pair)  # the other vessel, either side
+    monkeypatch.setenv("COLUMNS", "300")  # one line per event row
+    code, text, _ = _explain(capsys, str(MEET_B), "--run", str(run_dir))
+    assert code == 0 and f"[with {MEET_A}]" in text
 
 
 def test_narrow_terminal_keeps_lines_within_its_width(

@@ -157,14 +157,31 @@ def explain_vessel(directory: str | Path, vessel: str | int) -> dict[str, Any]:
         and "summary" in [f.name for f in events.schema[S.EVIDENCE].fields]  # type: ignore[attr-defined]
         else pl.lit(None, dtype=pl.String)
     )
+    # the other vessel of a pair event, seen from this vessel (it may be either side); VMS runs
+    # name it by its own id
+    mine = pl.col(S.OTHER_MMSI) == mmsi
+    other_id = "other_" + S.VESSEL_ID
+    names = S.VESSEL_ID in events.columns and other_id in events.columns
+    partner = pl.when(mine).then(pl.col(S.MMSI)).otherwise(pl.col(S.OTHER_MMSI))
+    partner_id = (
+        pl.when(mine).then(pl.col(S.VESSEL_ID)).otherwise(pl.col(other_id))
+        if names
+        else pl.lit(None, dtype=pl.String)
+    )
     ev = (
-        events.with_columns(summary_expr.alias("summary"))
+        events.with_columns(
+            summary_expr.alias("summary"),
+            partner.alias("with_mmsi"),
+            partner_id.alias("with_vessel_id"),
+        )
         .join(earned, on=S.EVENT_ID, how="left")
         .sort(S.START_TS, S.EVENT_TYPE, S.EVENT_ID)
         .select(
             S.EVENT_ID,
             S.EVENT_TYPE,
             S.OTHER_MMSI,
+            "with_mmsi",
+            "with_vessel_id",
             S.START_TS,
             S.END_TS,
             S.DURATION_H,
@@ -282,7 +299,8 @@ def _print(report: dict[str, Any], max_events: int) -> None:
         where = e.get(S.EVENT_ZONE_NAME) or (f"{e[S.EEZ_ISO3]} EEZ" if e.get(S.EEZ_ISO3) else "")
         what = e.get("summary") or ""
         if e.get(S.OTHER_MMSI) is not None:
-            what = f"{what} [with {e[S.OTHER_MMSI]}]".strip()
+            other = e["with_vessel_id"] or e["with_mmsi"]
+            what = f"{what} [with {other}]".strip()
         cells = [
             Text(f"#{i}"),
             Text(_fmt_ts(e[S.START_TS])),
