@@ -119,7 +119,7 @@ def parse_columns(columns: str | Mapping[str, str]) -> dict[str, str]:
     >>> parse_columns("mmsi=ShipId")
     Traceback (most recent call last):
     ...
-    vessels.errors.UserError: --columns: missing ts, lat, lon (mmsi, ts, lat, lon are required)
+    vessels.errors.UserError: --columns: missing ts, lat, lon (mmsi, ts, lat, lon are required; vessel_id instead of mmsi for VMS)
     """
     if isinstance(columns, str):
         pairs: list[tuple[str, str]] = []
