@@ -116,10 +116,10 @@ def parse_columns(columns: str | Mapping[str, str]) -> dict[str, str]:
     --------
     >>> parse_columns("mmsi=ShipId,ts=time,lat=y,lon=x,sog=speed")["sog_kn"]
     'speed'
-    >>> parse_columns("mmsi=ShipId")
+    >>> parse_columns("mmsi=ShipId")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    vessels.errors.UserError: --columns: missing ts, lat, lon (mmsi, ts, lat, lon are required; vessel_id instead of mmsi for VMS)
+    vessels.errors.UserError: --columns: missing ts, lat, lon (mmsi, ts, lat, lon are required; ...
     """
     if isinstance(columns, str):
         pairs: list[tuple[str, str]] = []
