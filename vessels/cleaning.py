@@ -368,8 +368,22 @@ def apply_corrections(lf: pl.LazyFrame, keep: Sequence[str] = ()) -> pl.LazyFram
     exprs.append(
         pl.when(ais_class.is_in(["A", "B"])).then(ais_class).otherwise(None).alias(S.AIS_CLASS)
     )
-    exprs.append(flag_from_mmsi(pl.col(S.MMSI)).alias(S.FLAG))
-    exprs.append(mmsi_valid(pl.col(S.MMSI)).alias(S.MMSI_VALID))
+    # VMS rows (a vessel_id, not an MMSI: vessels.io._vms) keep their own flag and have no
+    # MMSI rules; AIS rows get both from the MMSI
+    vms = (
+        pl.col(S.VESSEL_ID).is_not_null()
+        if S.VESSEL_ID in lf.collect_schema().names()
+        else pl.lit(False)
+    )
+    exprs.append(
+        pl.when(vms).then(pl.col(S.FLAG)).otherwise(flag_from_mmsi(pl.col(S.MMSI))).alias(S.FLAG)
+    )
+    exprs.append(
+        pl.when(vms)
+        .then(pl.lit(None, pl.Boolean))
+        .otherwise(mmsi_valid(pl.col(S.MMSI)))
+        .alias(S.MMSI_VALID)
+    )
     return lf.with_columns(exprs).select(
         *(pl.col(name).cast(dtype) for name, dtype in S.POSITION_SCHEMA.items()),
         *(pl.col(k) for k in keep),

@@ -36,6 +36,7 @@ SUBCOMMANDS: dict[str, str] = {
     "zones": "zones",
     "simulate": "simulate",
     "evaluate": "evaluate",
+    "explain": "explain",
 }
 
 
@@ -71,6 +72,7 @@ def cli() -> None:
       # rank vessels with a regional profile; writes tables, events and map.html
       vessels score ais_samples/gulf-of-california/ais.csv --out out/ --profile gulf-of-california
       vessels ingest AIS_2022_01_03.zip --out clean/    # clean + segment only
+      vessels explain 345070102 --run out/              # one vessel's score taken apart
       vessels zones list                                # the default zone layers
     """
 

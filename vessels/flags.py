@@ -34,7 +34,35 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["MID_TO_ISO3", "flag_from_mmsi", "mid_of_mmsi", "mmsi_valid", "non_vessel_reason"]
+__all__ = [
+    "MID_TO_ISO3",
+    "SYNTHETIC_MMSI_MAX",
+    "SYNTHETIC_MMSI_MIN",
+    "flag_from_mmsi",
+    "is_synthetic",
+    "mid_of_mmsi",
+    "mmsi_valid",
+    "non_vessel_reason",
+]
+
+#: First synthetic MMSI (VMS permit/registration numbers, ``vessels.io._vms``): 2**30, one above
+#: the largest number the 30-bit AIS MMSI field holds, so no AIS message carries one.
+SYNTHETIC_MMSI_MIN = 2**30
+#: Last synthetic MMSI (the UInt32 maximum).
+SYNTHETIC_MMSI_MAX = 2**32 - 1
+
+
+def is_synthetic(mmsi: pl.Expr) -> pl.Expr:
+    """True where ``mmsi`` is in the synthetic range given to non-MMSI (VMS) vessel ids.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.select(is_synthetic(pl.lit(345070339, pl.UInt32))).item()
+    False
+    """
+    return mmsi.cast(pl.Int64) >= SYNTHETIC_MMSI_MIN
+
 
 #: MID -> ISO 3166-1 alpha-3 (from pyais.util.COUNTRY_MAPPING, ITU-R M.585 Table of MIDs).
 MID_TO_ISO3: dict[int, str] = {

@@ -67,6 +67,9 @@ class IngestResult:
     timings_s: dict[str, float] = field(default_factory=dict)
     #: identity periods per vessel (:meth:`vessels.io.Ingested.identity_history`)
     identity_history: pl.DataFrame | None = None
+    #: VMS inputs: synthetic ``mmsi`` -> ``vessel_id`` (:meth:`vessels.io.Ingested.vessel_ids`);
+    #: the positions file then carries ``vessel_id`` too. None for AIS.
+    vessel_ids: pl.DataFrame | None = None
 
 
 def _partition_rows(value: int | None) -> int:
@@ -159,6 +162,7 @@ def ingest(
     start_time: datetime | str | None = None,
     time_zone: str | None = None,
     time_format: str | None = None,
+    flag: str | None = None,
 ) -> IngestResult:
     """Read AIS files and write their cleaned, deduplicated (and segmented) positions to Parquet.
 
@@ -169,8 +173,9 @@ def ingest(
     positions_path
         The Parquet file to write (atomically). Temporary files go to a hidden directory beside
         it and are removed on any exit.
-    format, columns, since, until, bbox, mmsi, encoding, plausible_time, time_format
-        As in :func:`vessels.read_ais`.
+    format, columns, since, until, bbox, mmsi, encoding, plausible_time, time_format, flag
+        As in :func:`vessels.read_ais` (``flag``: VMS inputs, whose ``vessel_id`` then also
+        goes into the positions file).
     segment
         Add the track columns of :func:`vessels.tracks.segment` (otherwise the positions are
         only sorted by ``mmsi, ts``).
@@ -222,6 +227,7 @@ def ingest(
         start_time=start_time,
         time_zone=time_zone,
         time_format=time_format,
+        flag=flag,
     )
     tmp = Path(tempfile.mkdtemp(prefix=".vessels-ingest-", dir=target.parent))
     try:
@@ -277,6 +283,15 @@ def ingest(
         step("counting rows")
         quarantine = ing.quarantine.collect()
         identity_history = ing.identity_history().collect()
+        vessel_ids = ing.vessel_ids()
+        if vessel_ids is not None:  # VMS: name each vessel by its own id in the positions too
+            step("adding vessel ids")
+            named = pl.read_parquet(target).join(
+                vessel_ids, on=S.MMSI, how="left", maintain_order="left"
+            )
+            with atomic_path(target) as out:
+                named.write_parquet(out, compression_level=1)
+            del named
         summary = ing.summary(accepted_per_file=per_file)
         timings["tracks"] = time.perf_counter() - t
     finally:
@@ -288,4 +303,5 @@ def ingest(
         segmented=segment,
         timings_s={k: round(v, 3) for k, v in timings.items()},
         identity_history=identity_history,
+        vessel_ids=vessel_ids,
     )

@@ -23,7 +23,7 @@ import importlib.metadata
 import platform
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +34,7 @@ import geopandas as gpd
 import polars as pl
 
 from vessels import schema as S
+from vessels._progress import StageHook, StageReporter
 from vessels._version import __version__
 from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime
 from vessels.errors import ConfigError
@@ -70,6 +71,9 @@ OUTPUT_FILES = (
     S.EVENTS_FILE,
     S.EVENTS_CSV_FILE,
     S.EVENTS_GEOJSON_FILE,
+    S.EVENTS_GEOPARQUET_FILE,
+    S.VESSELS_GEOPARQUET_FILE,
+    S.TRACKS_GEOPARQUET_FILE,
     S.QUARANTINE_FILE,
     S.IDENTITY_HISTORY_FILE,
     S.NETWORKS_FILE,
@@ -197,6 +201,8 @@ class PipelineResult:
                 if isinstance(frame, pl.LazyFrame):
                     frame = frame.collect()
                 files["tracks.parquet"] = _write_tracks(frame, d / "tracks.parquet")
+            with_lines = tracks or "tracks.parquet" in (already_written or {})
+            files.update(_write_geoparquet(self, d, lines=with_lines))
         if map:
             with _timed(timings, "map", memory):
                 files[S.MAP_FILE] = _write_map(
@@ -272,6 +278,45 @@ def _timed(
             memory[stage] = _peak_rss_gb()
 
 
+def _stage_hook(progress: bool | StageHook | None) -> StageHook | None:
+    """The hook of ``run(progress=...)``: True shows rich progress on stderr (or the notebook)."""
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        from rich.console import Console
+
+        return StageReporter(Console(stderr=True, highlight=False))
+    if not callable(progress):
+        raise ConfigError(f"progress must be True, False or a callable, got {progress!r}")
+    return progress
+
+
+def _step_hook(hook: StageHook | None, stage: str) -> Callable[[str], None] | None:
+    """An ``on_step(text)`` callback that tells ``hook`` a step of ``stage`` began."""
+    if hook is None:
+        return None
+    return lambda text: hook(stage, "step", {"step": text})
+
+
+@contextmanager
+def _announced(hook: StageHook | None, stage: str) -> Iterator[dict[str, Any]]:
+    """Tell ``hook`` a stage starts, then that it is done with the counts put in the yielded dict
+    (or that it failed)."""
+    info: dict[str, Any] = {}
+    if hook is None:
+        yield info
+        return
+    t = time.perf_counter()
+    hook(stage, "start", info)
+    try:
+        yield info
+    except BaseException:
+        hook(stage, "failed", info)
+        raise
+    info.setdefault("seconds", round(time.perf_counter() - t, 3))
+    hook(stage, "done", info)
+
+
 def _peak_rss_gb() -> float:
     """Peak resident memory of this process so far, in GB (0 where unknown)."""
     try:
@@ -326,6 +371,25 @@ def events_geojson(events: pl.DataFrame) -> str:
     )
     body = events.select(feature.str.join(",\n")).item()
     return '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n"
+
+
+def _write_geoparquet(result: PipelineResult, d: Path, *, lines: bool) -> dict[str, Path]:
+    """events/vessels (and, with ``lines``, tracks) as GeoParquet for geopandas, QGIS, DuckDB."""
+    from vessels import geoparquet as G
+
+    files = {
+        S.EVENTS_GEOPARQUET_FILE: G.write_geoparquet(
+            G.event_points(result.events), d / S.EVENTS_GEOPARQUET_FILE
+        ),
+        S.VESSELS_GEOPARQUET_FILE: G.write_geoparquet(
+            G.vessel_points(result.vessels, result.tracks), d / S.VESSELS_GEOPARQUET_FILE
+        ),
+    }
+    if lines:
+        files[S.TRACKS_GEOPARQUET_FILE] = G.write_geoparquet(
+            G.track_lines(result.tracks), d / S.TRACKS_GEOPARQUET_FILE
+        )
+    return files
 
 
 def _write_map(result: PipelineResult, path: Path, *, top_n: int, offline: bool) -> Path:
@@ -401,6 +465,8 @@ def run(
     time_zone: str | None = None,
     time_format: str | None = None,
     watchlist: str | Path | pl.DataFrame | None = None,
+    progress: bool | StageHook | None = None,
+    flag: str | None = None,
 ) -> PipelineResult:
     """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
 
@@ -450,6 +516,15 @@ def run(
         The analyst's watchlist (CSV/Parquet/JSON file or DataFrame, see
         :func:`vessels.watchlist.load_watchlist`): vessels whose identity history matches an
         entry get a ``watchlist_hit`` event (and the ``watchlist_hit`` rule's points).
+    progress
+        ``True``: show each stage with its counts while it runs (rich, on stderr or in the
+        notebook); or a hook ``hook(stage, state, info)`` called with ``"start"``, ``"step"``
+        and ``"done"`` (see :mod:`vessels._progress`). Default: nothing shown.
+    flag
+        VMS inputs (``columns`` maps ``vessel_id``, a permit or registration number, instead of
+        ``mmsi``): the ISO3 flag of vessels without a ``flag`` column value. Their MMSIs are
+        synthetic (no MMSI rules apply) and every output carries ``vessel_id`` beside ``mmsi``
+        (events also ``other_vessel_id``).
 
     Returns
     -------
@@ -473,6 +548,7 @@ def run(
     (345070339, 'SEA STAR', 0.0)
     """
     prof = load_profile(profile)
+    hook = _stage_hook(progress)
     box = BBox.of(bbox)
     window = TimeWindow.of(since, until)
     since, until = window.since, window.until
@@ -483,7 +559,7 @@ def run(
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="vessels-", dir=scratch_dir(out)) as tmp:
-        with _timed(timings, "ingest", memory):
+        with _announced(hook, "ingest") as told, _timed(timings, "ingest", memory):
             ingested = ingest(
                 inputs,
                 Path(tmp) / S.INGEST_POSITIONS_FILE,
@@ -499,8 +575,11 @@ def run(
                 start_time=start_time,
                 time_zone=time_zone,
                 time_format=time_format,
+                on_step=_step_hook(hook, "ingest"),
+                flag=flag,
             )
             positions = pl.read_parquet(ingested.positions)
+            told.update(ingested.summary)
         # ingest() times parsing ("ingest") and cleaning + segmentation ("tracks") apart
         timings["tracks"] = ingested.timings_s.get("tracks", 0.0)
         timings["ingest"] = round(timings["ingest"] - timings["tracks"], 3)
@@ -508,14 +587,16 @@ def run(
     read_summary = ingested.summary
     quarantine = ingested.quarantine
     identity_history = ingested.identity_history
-    with _timed(timings, "zones", memory):
+    with _announced(hook, "zones") as told, _timed(timings, "zones", memory):
         zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
         labelled = label_zones(positions, zone_layer)
         del positions
         coverage = coverage_report(labelled)  # positions per geographic class, sparseness
-    with _timed(timings, "fishing_score", memory):
+        told.update(positions=labelled.height, zones=len(zone_layer))
+    with _announced(hook, "fishing_score") as told, _timed(timings, "fishing_score", memory):
         # per position, written to tracks.parquet; the detectors reuse it (profile's [fishing])
         labelled = score_positions(labelled, prof.detector_config().fishing)
+        told["positions"] = labelled.height
     n_positions = labelled.height
     t_range = _time_range(labelled)
     tracks: pl.DataFrame | pl.LazyFrame = labelled
@@ -524,14 +605,24 @@ def run(
         # write the positions now (an output anyway) and read them lazily from the file from here
         # on: the detectors, the scorer and the map read only the columns and rows they need, and
         # the full frame (GBs at 10 M rows) is not held while the detectors work
-        with _timed(timings, "write_tracks", memory):
+        with _announced(hook, "write_tracks") as told, _timed(timings, "write_tracks", memory):
+            told["positions"] = labelled.height
             spilled = _write_tracks(labelled, Path(out) / S.TRACKS_FILE)
         del labelled
         tracks = pl.scan_parquet(spilled)
-    with _timed(timings, "events", memory):
+    with _announced(hook, "events") as told, _timed(timings, "events", memory):
         events = detect_events(tracks, zone_layer, prof, watchlist=wl)
-    with _timed(timings, "risk", memory):
+        told.update(events=events.height, per_type=_per_type(events))
+    with _announced(hook, "risk") as told, _timed(timings, "risk", memory):
         scored = score(events, tracks, prof, zones=zone_layer)
+        if ingested.vessel_ids is not None:  # VMS: every table names vessels by their own id
+            events, scored, identity_history = _name_vessels(
+                ingested.vessel_ids, events, scored, identity_history
+            )
+        told.update(
+            vessels=scored.vessels.height,
+            high_or_critical=scored.vessels[S.RISK_TIER].is_in(["high", "critical"]).sum(),
+        )
     with _timed(timings, "network", memory):
         graph = vessel_graph(events, identity_history=identity_history, vessels=scored.vessels)
     summary = _summary(read_summary, n_positions, t_range, events, scored, prof, timings)
@@ -541,7 +632,7 @@ def run(
     summary["warnings"] = [
         *summary.get("warnings", []),
         *coverage["warnings"],
-        *_sparse_warnings(tracks, prof),
+        *_sparse_warnings(tracks, prof, ingested.vessel_ids),
     ]
     summary["coverage"] = coverage
     summary["inputs"] = [str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)]
@@ -565,19 +656,49 @@ def run(
         network=graph,
     )
     if out is not None:
-        result.write(
-            out,
-            overwrite=True,
-            top_n=top_n,
-            map=map,
-            offline_map=offline_map,
-            tracks=write_tracks and spilled is None,
-            already_written={"tracks.parquet": spilled} if spilled is not None else None,
-        )
+        with _announced(hook, "outputs") as told:
+            result.write(
+                out,
+                overwrite=True,
+                top_n=top_n,
+                map=map,
+                offline_map=offline_map,
+                tracks=write_tracks and spilled is None,
+                already_written={"tracks.parquet": spilled} if spilled is not None else None,
+            )
+            told["files"] = len(result.files)
     return result
 
 
-def _sparse_warnings(tracks: pl.DataFrame | pl.LazyFrame, prof: Profile) -> list[str]:
+def _name_vessels(
+    ids: pl.DataFrame,
+    events: pl.DataFrame,
+    scored: ScoreResult,
+    identity_history: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, ScoreResult, pl.DataFrame | None]:
+    """Add ``vessel_id`` after ``mmsi`` (and ``other_vessel_id`` after ``other_mmsi``)."""
+
+    def named(frame: pl.DataFrame, key: str = S.MMSI, name: str = S.VESSEL_ID) -> pl.DataFrame:
+        table = ids.rename({S.MMSI: key, S.VESSEL_ID: name})
+        out = frame.join(table, on=key, how="left", maintain_order="left")
+        cols = list(frame.columns)
+        cols.insert(cols.index(key) + 1, name)
+        return out.select(cols)
+
+    events = named(named(events), S.OTHER_MMSI, "other_" + S.VESSEL_ID)
+    scored = ScoreResult(
+        vessels=named(scored.vessels),
+        contributions=named(scored.contributions),
+        vessel_days=named(scored.vessel_days),
+        profile=scored.profile,
+    )
+    history = None if identity_history is None else named(identity_history)
+    return events, scored, history
+
+
+def _sparse_warnings(
+    tracks: pl.DataFrame | pl.LazyFrame, prof: Profile, ids: pl.DataFrame | None = None
+) -> list[str]:
     """A warning naming the vessels whose reporting is too sparse for gaps, dark rendezvous and
     loitering (the detectors skip them; :func:`vessels.events.coverage.sparse_mmsi`)."""
     limit = prof.detector_config().section(S.AIS_GAP).max_median_interval_min
@@ -586,10 +707,13 @@ def _sparse_warnings(tracks: pl.DataFrame | pl.LazyFrame, prof: Profile) -> list
         return []
     shown = ", ".join(str(m) for m in sparse.head(20).to_list())
     more = f" and {sparse.len() - 20} more" if sparse.len() > 20 else ""
+    if ids is not None:  # VMS: name vessels by their own id, not the synthetic MMSI
+        named = dict(ids.iter_rows())
+        shown = ", ".join(str(named.get(m, m)) for m in sparse.head(20).to_list())
     return [
         f"{sparse.len()} vessel(s) report too sparsely (median interval over {limit:g} min, e.g. "
         f"VMS): AIS-gap, dark-rendezvous and loitering detection is disabled for them "
-        f"(MMSI {shown}{more})"
+        f"({'vessel id' if ids is not None else 'MMSI'} {shown}{more})"
     ]
 
 
@@ -598,6 +722,13 @@ def _time_range(tracks: pl.DataFrame) -> tuple[Any, Any]:
         return (None, None)
     row = tracks.select(pl.col(S.TS).min().alias("t0"), pl.col(S.TS).max().alias("t1")).row(0)
     return row[0], row[1]
+
+
+def _per_type(events: pl.DataFrame) -> dict[str, int]:
+    """Events per type, every registered type present (0 when none)."""
+    per_type = dict.fromkeys(S.EVENT_TYPES, 0)
+    per_type.update(dict(events.group_by(S.EVENT_TYPE).len().sort(S.EVENT_TYPE).iter_rows()))
+    return per_type
 
 
 def _summary(
@@ -609,12 +740,15 @@ def _summary(
     profile: Profile,
     timings: dict[str, float],
 ) -> dict[str, Any]:
-    per_type = dict.fromkeys(S.EVENT_TYPES, 0)
-    per_type.update(dict(events.group_by(S.EVENT_TYPE).len().sort(S.EVENT_TYPE).iter_rows()))
+    per_type = _per_type(events)
     risk_rules = {
-        rule: {"contributions": int(n), "points": round(float(p), 2)}
-        for rule, n, p in scored.contributions.group_by(S.RULE_NAME)
-        .agg(pl.len(), pl.col(S.POINTS).sum())
+        rule: {"contributions": int(n), "points": round(float(p), 2), "capped": int(c)}
+        for rule, n, p, c in scored.contributions.group_by(S.RULE_NAME)
+        .agg(
+            (pl.col(S.POINTS) != 0).sum().alias("_n"),
+            pl.col(S.POINTS).sum(),
+            (pl.col(S.POINTS) == 0).sum().alias("_capped"),
+        )
         .sort(S.RULE_NAME)
         .iter_rows()
     }

@@ -72,6 +72,10 @@ FLAG = "flag"
 MMSI_VALID = "mmsi_valid"
 SOURCE_FILE = "source_file"
 SOURCE_ROW = "source_row"
+#: The original vessel id of inputs whose ids are not MMSIs (VMS permit or registration numbers):
+#: such a vessel's ``mmsi`` is a synthetic number (:func:`vessels.io.synthetic_mmsi`) and this
+#: column, carried into every output, names it. Absent for AIS.
+VESSEL_ID = "vessel_id"
 
 POSITION_SCHEMA: dict[str, pl.DataType] = {
     MMSI: pl.UInt32(),
@@ -392,6 +396,10 @@ EVENTS_FILE = "events.parquet"
 EVENTS_CSV_FILE = "events.csv"
 EVENTS_GEOJSON_FILE = "events.geojson"
 MAP_FILE = "map.html"
+# GeoParquet (WKB geometry + "geo" metadata; vessels.geoparquet) for geopandas, QGIS, DuckDB
+EVENTS_GEOPARQUET_FILE = "events.geoparquet"  # event points
+TRACKS_GEOPARQUET_FILE = "tracks.geoparquet"  # one line per track segment
+VESSELS_GEOPARQUET_FILE = "vessels.geoparquet"  # vessel table at each vessel's last position
 
 
 # --- risk outputs (owned by vessels.risk) ------------------------------------------------------

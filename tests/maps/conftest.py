@@ -196,7 +196,10 @@ class Opened:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM} (Debian package `chromium`; .ci/run installs it)")
+        pytest.fail(
+            f"no Chromium at {CHROMIUM} (Debian package `chromium`; README command 1, "
+            "scripts/quickstart.sh, installs it)"
+        )
     import playwright.sync_api as sync_api
 
     with sync_api.sync_playwright() as pw:

@@ -153,8 +153,14 @@ def test_total_cap_is_its_own_line() -> None:
 def test_cap_takes_biggest_events_first() -> None:
     rows = [_gap(A, 2, i=0), _gap(A, 10, i=1), _gap(A, 10, i=2), _gap(A, 10, i=3)]
     res = score(events(rows), profile=SIMPLE)
-    # 12 + 12 + 6 (cap 30 reached); the 4-point gap and one 12-point gap are left out
-    assert _points(res, A) == [12.0, 12.0, 6.0]
+    # 12 + 12 + 6 (cap 30 reached); the 4-point gap finds the cap used up: a zero-point row
+    # that says so (issue #18: capped points leave a trace), never one of the reasons
+    assert _points(res, A) == [12.0, 12.0, 6.0, 0.0]
+    capped = res.contributions.filter(pl.col(S.POINTS) == 0)[S.EXPLANATION].item()
+    assert (
+        capped.startswith("dark 2.0 h") and "capped: ais_gap already gave its cap of 30" in capped
+    )
+    assert not any("capped" in r for r in res.vessels[S.REASONS].item())
 
 
 def test_explanations_are_plain_words() -> None:

@@ -54,9 +54,10 @@ def command(
       vessels evaluate --truth ais_samples/yucatan/truth.parquet --events out/events.parquet
     """
     import polars as pl
-    from rich.console import Console
+    from rich import box
     from rich.table import Table
 
+    from vessels._cli.common import data_console
     from vessels.errors import UserError
     from vessels.simulation import (
         MATCH_TOLERANCE_H,
@@ -108,15 +109,28 @@ def command(
         "f1": "F1",
         "fp_on_controls": "FP on controls",
     }
-    table = Table(title=f"events vs truth (tolerance {tol:g} h)")
+    console = data_console()  # sized to the terminal (or COLUMNS)
+    narrow = console.width < 110
+    if narrow:  # ten columns in 80: short headers and no vertical rules, names never cut
+        headers.update(n_detected="found", precision="prec", recall="rec", fp_on_controls="cFP")
+    table = Table(
+        title=f"events vs truth (tolerance {tol:g} h)",
+        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+        pad_edge=not narrow,
+    )
     for c in result.columns:
-        table.add_column(headers.get(c, c), justify="left" if c == "event_type" else "right")
+        table.add_column(
+            headers.get(c, c),
+            justify="left" if c == "event_type" else "right",
+            no_wrap=True,
+        )
     for row in result.iter_rows():
         table.add_row(
             *["-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
         )
-    console = Console(width=max(110, Console().width), highlight=False)
     console.print(table)
+    if narrow and "fp_on_controls" in result.columns:
+        console.print("cFP: false events on control vessels", highlight=False)
     if by_kind is not None:
         kt = Table(title="false events on control vessels, by control kind")
         for c, h in (
@@ -124,7 +138,7 @@ def command(
             ("event_type", "event type"),
             ("false_events", "false events"),
         ):
-            kt.add_column(h, justify="right" if c == "false_events" else "left")
+            kt.add_column(h, justify="right" if c == "false_events" else "left", overflow="fold")
         for row in by_kind.iter_rows():
             kt.add_row(*[str(v) for v in row])
         if by_kind.height == 0:

@@ -10,7 +10,14 @@ import click
 
 from vessels import schema as S
 from vessels._cli.common import emit_json, get_console, progress
-from vessels._cli.score import TIME_FORMAT_HELP, check_iso_times, parse_bbox, parse_mmsi
+from vessels._cli.score import (
+    COLUMNS_HELP,
+    FLAG_HELP,
+    TIME_FORMAT_HELP,
+    check_iso_times,
+    parse_bbox,
+    parse_mmsi,
+)
 from vessels.errors import UserError
 
 __all__ = ["command", "run_ingest"]
@@ -22,6 +29,7 @@ def run_ingest(
     *,
     fmt: str | None = None,
     columns: str | None = None,
+    flag: str | None = None,
     since: str | None = None,
     until: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
@@ -57,6 +65,7 @@ def run_ingest(
             out_dir / S.INGEST_POSITIONS_FILE,
             format=fmt,
             columns=columns,
+            flag=flag,
             since=since,
             until=until,
             bbox=bbox,
@@ -158,8 +167,9 @@ Examples:
 )
 @click.option(
     "--columns",
-    help="Column mapping for another CSV layout, e.g. mmsi=ShipId,ts=time,lat=y,lon=x.",
+    help=COLUMNS_HELP,
 )
+@click.option("--flag", default=None, help=FLAG_HELP)
 @click.option(
     "--encoding",
     help="Text encoding of CSV inputs (default utf-8; e.g. latin-1, cp1252, utf-16).",
@@ -196,6 +206,7 @@ def command(
     out: str,
     fmt: str | None,
     columns: str | None,
+    flag: str | None,
     encoding: str | None,
     since: str | None,
     until: str | None,
@@ -226,6 +237,7 @@ def command(
         out,
         fmt=fmt,
         columns=columns,
+        flag=flag,
         since=since,
         until=until,
         bbox=parse_bbox(bbox),

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vessels import schema as S
-from vessels._cli.common import emit_json, get_console
+from vessels._cli.common import emit_json, get_console, quiet_logs
 from vessels.errors import UserError
 from vessels.filters import BBox
 
@@ -22,7 +22,15 @@ if TYPE_CHECKING:
 
     from vessels.pipeline import PipelineResult
 
-__all__ = ["TIME_FORMAT_HELP", "check_iso_times", "command", "parse_bbox", "parse_mmsi"]
+__all__ = [
+    "COLUMNS_HELP",
+    "FLAG_HELP",
+    "TIME_FORMAT_HELP",
+    "check_iso_times",
+    "command",
+    "parse_bbox",
+    "parse_mmsi",
+]
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -39,6 +47,13 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
         raise UserError(f"--{exc.message}", hint=exc.hint) from None
     return None if box is None else box.as_tuple()
 
+
+COLUMNS_HELP = (
+    "Column mapping for another CSV layout, e.g. mmsi=ShipId,ts=time,lat=y,lon=x. VMS files "
+    "whose vessels are permit/registration numbers: vessel_id=COLUMN instead of mmsi= (and "
+    "flag=COLUMN for a flag column); no MMSI rules apply to them."
+)
+FLAG_HELP = "VMS inputs (--columns vessel_id=...): ISO3 flag of vessels with no flag column value."
 
 TIME_FORMAT_HELP = (
     "strftime format of CSV time columns (UTC), e.g. '%d/%m/%Y %H:%M'; default ISO 8601 or "
@@ -130,8 +145,9 @@ def parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
 @click.option(
     "--columns",
     default=None,
-    help="Column mapping for another CSV layout, e.g. mmsi=ShipId,ts=time,lat=y,lon=x.",
+    help=COLUMNS_HELP,
 )
+@click.option("--flag", default=None, help=FLAG_HELP)
 @click.option("--time-format", default=None, help=TIME_FORMAT_HELP)
 @click.option(
     "--start-time",
@@ -177,7 +193,20 @@ def parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
 @click.option("--no-tracks", is_flag=True, help="Do not write tracks.parquet (the positions).")
 @click.option("--offline-map", is_flag=True, help="Embed the map's scripts (no internet needed).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option(
+    "--verbose",
+    "-v",
+    "verbosity",
+    count=True,
+    help="Print each stage with its counts and seconds on stderr, also off a terminal "
+    "(-vv: the steps inside a stage too).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the summary as JSON on stdout (progress, if any, stays on stderr).",
+)
 def command(
     inputs: tuple[str, ...],
     out: Path,
@@ -192,6 +221,7 @@ def command(
     mmsi: tuple[str, ...],
     fmt: str | None,
     columns: str | None,
+    flag: str | None,
     time_format: str | None,
     start_time: str | None,
     time_zone: str | None,
@@ -204,6 +234,7 @@ def command(
     no_tracks: bool,
     offline_map: bool,
     quiet: bool,
+    verbosity: int,
     as_json: bool,
 ) -> int:
     """Rank vessels by risk from AIS files and write tables, events and a map into OUT.
@@ -223,13 +254,18 @@ def command(
     Example:
       vessels score ais_samples/gulf-of-california/ais.csv --out out/ --profile gulf-of-california
     """
+    from vessels._progress import StageReporter
     from vessels.pipeline import run  # heavy: imported when the command runs
 
+    if quiet and verbosity:
+        raise UserError("--quiet and --verbose contradict each other: pass one of them")
     console = get_console(quiet=quiet or as_json)
     box = parse_bbox(bbox)
     check_iso_times(start_time=start_time)  # --since/--until: checked by the library
-    busy = console.status("scoring…") if not (quiet or as_json) else contextlib.nullcontext()
-    with busy, _map_notes(shown=not (quiet or as_json)):
+    # progress goes to stderr, so it may show with --json (stdout stays pure JSON); the map's
+    # log notes stay off stderr with -q and --json
+    reporter = StageReporter(get_console(quiet=quiet), verbosity=verbosity)
+    with reporter, quiet_logs(quiet), _map_notes(shown=not (quiet or as_json)):
         result = run(
             list(inputs),
             out=out,
@@ -244,6 +280,7 @@ def command(
             mmsi=parse_mmsi(mmsi),
             format=fmt,
             columns=columns,
+            flag=flag,
             time_format=time_format,
             start_time=start_time,
             time_zone=time_zone,
@@ -254,6 +291,7 @@ def command(
             offline_map=offline_map,
             write_tracks=not no_tracks,
             watchlist=watchlist,
+            progress=reporter,
         )
     s = result.summary
     from vessels.io import acceptance_problem
@@ -296,10 +334,17 @@ def _print_result(
 ) -> None:
     if top_n:
         table = Table(title=f"top {min(top_n, result.vessels.height)} vessels by risk")
-        for name in ("#", "mmsi", "name", "flag", "score", "tier"):
+        narrow = console.width < 100  # 80 columns: no rank column, the reason keeps 20+
+        vms = S.VESSEL_ID in result.vessels.columns
+        heads = ("#", "vessel id" if vms else "mmsi", "name", "flag", "score", "tier")
+        for name in heads[1:] if narrow else heads:
             table.add_column(name, overflow="fold", no_wrap=name != "name")
-        table.add_column("top reason", overflow="fold", ratio=1, min_width=30)
-        for i, row in enumerate(result.top(top_n).iter_rows(named=True), start=1):
+        # min_width 20: the row fits 80 columns with an MMSI, a flag and "critical"
+        table.add_column("top reason", overflow="fold", ratio=1, min_width=20)
+        top = result.top(top_n)
+        if vms:  # VMS: the permit or registration number, not the synthetic MMSI
+            top = top.with_columns(result.vessels.head(top_n)[S.VESSEL_ID].alias(S.MMSI))
+        for i, row in enumerate(top.iter_rows(named=True), start=1):
             cells = (
                 str(i),
                 str(row[S.MMSI]),
@@ -310,7 +355,7 @@ def _print_result(
                 row["top_reason"] or "",
             )
             # Text(): AIS names are untrusted radio text, never parsed as rich markup
-            table.add_row(*(Text(c) for c in cells))
+            table.add_row(*(Text(c) for c in (cells[1:] if narrow else cells)))
         console.print(table)
     console.print(
         f"{s['accepted_rows']:,} positions accepted of {s['input_rows']:,} "
@@ -329,3 +374,11 @@ def _print_result(
     if not s.get("map_written") and not no_map:
         console.print("note: map.html not written (vessels.maps unavailable)", markup=False)
     console.print(f"wrote {len(result.files)} files to {out}", markup=False)
+    if s.get("map_written"):
+        console.print(f"map: {Path(out) / 'map.html'} (open it in a browser)", markup=False)
+    if result.vessels.height:
+        ids = result.vessels.get_column(S.VESSEL_ID, default=result.vessels[S.MMSI])
+        first = ids[0]
+        console.print(
+            f"explain a vessel's score: vessels explain {first} --run {out}", markup=False
+        )

@@ -76,26 +76,35 @@ def list_cmd(
     if as_json:
         emit_json(rows)
         return 0
+    console = data_console()  # data: stdout, so `vessels zones list > zones.txt` works
+    # a narrow terminal gets the short columns whole; source and accuracy are long prose
+    wide = console.width >= 120
+    every = ("zone_id", "kind", "iso3", "area_km2", "sea_km2", "name", "source", "accuracy")
+    cols: tuple[str, ...] = every if wide else every[:6]
     table = Table(title=f"{len(rows)} zones")
-    for col in ("zone_id", "kind", "iso3", "area_km2", "sea_km2", "name", "source", "accuracy"):
-        table.add_column(col, overflow="fold")
-    for r in rows:  # escape: "[...]" in a licence would otherwise be read as rich markup
-        table.add_row(
-            *(
-                escape(str(v))
-                for v in (
-                    r["zone_id"],
-                    r["kind"],
-                    r["iso3"] or "",
-                    f"{r['area_km2']:,.0f}",
-                    "" if r["sea_km2"] is None else f"{r['sea_km2']:,.0f}",
-                    r["name"],
-                    f"{r['source']} [licence: {r['licence']}]",
-                    r["accuracy"],
-                )
-            )
+    for col in cols:
+        numeric = col in ("area_km2", "sea_km2")
+        table.add_column(
+            col, overflow="fold", no_wrap=numeric, justify="right" if numeric else "left"
         )
-    data_console().print(table)  # data: stdout, so `vessels zones list > zones.txt` works
+    for r in rows:  # escape: "[...]" in a licence would otherwise be read as rich markup
+        cells = (
+            r["zone_id"],
+            r["kind"],
+            r["iso3"] or "",
+            f"{r['area_km2']:,.0f}",
+            "" if r["sea_km2"] is None else f"{r['sea_km2']:,.0f}",
+            r["name"],
+            f"{r['source']} [licence: {r['licence']}]",
+            r["accuracy"],
+        )
+        table.add_row(*(escape(str(v)) for v in cells[: len(cols)]))
+    console.print(table)
+    if not wide:
+        console.print(
+            "source, licence and accuracy of each zone: in a terminal of 120+ columns or --json",
+            highlight=False,
+        )
     return 0
 
 

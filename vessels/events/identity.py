@@ -32,6 +32,7 @@ from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.events._common import SEG, Frameish, exact_mean, finish, prepare, runs_id
 from vessels.events.registry import Context, Detector, register
+from vessels.flags import is_synthetic
 
 __all__ = ["IdentityConfig", "detect_identity_conflicts"]
 
@@ -137,6 +138,8 @@ def _validity(p: pl.DataFrame, cfg: IdentityConfig) -> pl.LazyFrame:
     suspect = (pl.col(S.MMSI_VALID) == False) | ~m.is_between(  # noqa: E712
         cfg.ship_mmsi_min, cfg.ship_mmsi_max
     )
+    # VMS vessels (a permit number, not an MMSI: synthetic MMSI, validity null) have no MMSI
+    suspect = suspect & ~(is_synthetic(m) & pl.col(S.MMSI_VALID).is_null())
     per = (
         p.lazy()
         .filter(suspect.any().over(S.MMSI))  # few rows: sort within groups only for those

@@ -41,6 +41,8 @@ KIND: dict[str, str] = {
     S.DRAFT_M: "float",
     S.DESTINATION: "str",
     S.AIS_CLASS: "str",
+    S.VESSEL_ID: "str",  # VMS: a permit/registration number instead of an MMSI (io/_vms.py)
+    S.FLAG: "str",  # VMS: the flag state (ISO3) of each row
 }
 REQUIRED = (S.MMSI, S.TS, S.LAT, S.LON)
 #: One RFC 4180 field with its leading comma: a quoted field (``""`` is a quote inside it), an
@@ -112,7 +114,9 @@ class Layout:
                 if n.lower() in low:
                     found[canon] = low[n.lower()]
                     break
-        if any(r not in found for r in REQUIRED):
+        # a VMS layout names its vessels by vessel_id instead of mmsi
+        need = [r for r in REQUIRED if not (r == S.MMSI and S.VESSEL_ID in found)]
+        if any(r not in found for r in need):
             return None
         return found
 

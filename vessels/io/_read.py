@@ -33,6 +33,7 @@ from vessels.io._layouts import DMA, LAYOUTS, MARINECADASTRE, MARINECADASTRE_202
 from vessels.io._other import stage_parquet, stage_traj
 from vessels.io._paths import Source, expand_paths, open_sources
 from vessels.io._timefmt import detect_slash_ts_format
+from vessels.io._vms import check_flag, with_vessel_ids
 
 __all__ = [
     "FILTERED_OUT",
@@ -83,6 +84,8 @@ STAGE_SCHEMA: dict[str, pl.DataType] = {
         )
     },
     **{c: pl.String() for c in (S.VESSEL_NAME, S.CALLSIGN, S.DESTINATION, S.AIS_CLASS)},
+    S.VESSEL_ID: pl.String(),  # VMS ids (io/_vms.py); null for AIS
+    S.FLAG: pl.String(),  # VMS flag column; AIS flags come from the MID in cleaning
     S.SOURCE_FILE: pl.String(),
     S.SOURCE_ROW: pl.UInt64(),
     ERROR: pl.String(),
@@ -113,10 +116,10 @@ def parse_columns(columns: str | Mapping[str, str]) -> dict[str, str]:
     --------
     >>> parse_columns("mmsi=ShipId,ts=time,lat=y,lon=x,sog=speed")["sog_kn"]
     'speed'
-    >>> parse_columns("mmsi=ShipId")
+    >>> parse_columns("mmsi=ShipId")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    vessels.errors.UserError: --columns: missing ts, lat, lon (mmsi, ts, lat, lon are required)
+    vessels.errors.UserError: --columns: missing ts, lat, lon (mmsi, ts, lat, lon are required; ...
     """
     if isinstance(columns, str):
         pairs: list[tuple[str, str]] = []
@@ -141,10 +144,15 @@ def parse_columns(columns: str | Mapping[str, str]) -> dict[str, str]:
         if not value:
             raise UserError(f"--columns: no header column given for {key!r}")
         out[canon] = value
-    missing = [r for r in REQUIRED if r not in out]
+    if S.MMSI in out and S.VESSEL_ID in out:
+        raise UserError(
+            "--columns: give mmsi= (AIS) or vessel_id= (VMS permit/registration numbers), not both"
+        )
+    missing = [r for r in REQUIRED if r not in out and not (r == S.MMSI and S.VESSEL_ID in out)]
     if missing:
         raise UserError(
-            f"--columns: missing {', '.join(missing)} (mmsi, ts, lat, lon are required)"
+            f"--columns: missing {', '.join(missing)} (mmsi, ts, lat, lon are required; "
+            "vessel_id instead of mmsi for VMS)"
         )
     return out
 
@@ -414,6 +422,23 @@ class Ingested:
             .drop("_period")
         )
 
+    def vessel_ids(self) -> pl.DataFrame | None:
+        """``mmsi`` (synthetic) -> ``vessel_id`` of VMS inputs, one row per vessel; None for AIS.
+
+        A vessel named by a permit or registration number runs through every stage under a
+        synthetic MMSI (see ``vessels.io._vms``); this table names it again in the outputs.
+        """
+        if S.VESSEL_ID not in self.classified.collect_schema().names():
+            return None
+        ids = (
+            self.classified.filter(pl.col(S.RULE).is_null() & pl.col(S.VESSEL_ID).is_not_null())
+            .select(S.MMSI, S.VESSEL_ID)
+            .unique()
+            .sort(S.MMSI)
+            .collect()
+        )
+        return ids if ids.height else None
+
     def accepted_counts(self, frame: pl.DataFrame | pl.LazyFrame) -> dict[str, int]:
         """Accepted rows per input file, from a frame that still has ``_file_no``."""
         counts = frame.lazy().group_by(FILE_NO).agg(pl.len()).collect()
@@ -555,6 +580,8 @@ _ADVICE = {
     "unparseable_ts": "times are not ISO 8601 or epoch: check the time column (--columns ts=...)",
     "not_nmea": "lines are not NMEA sentences: check --format",
     "position_not_available": "rows carry no position (91/181)",
+    S.RULE_INVALID_UTF8: "lines are not UTF-8: pass --encoding latin-1 (or cp1252, utf-16) "
+    "for exports from Windows or VMS systems",
 }
 
 
@@ -649,6 +676,7 @@ def read_ais(
     start_time: datetime | str | None = None,
     time_zone: str | None = None,
     time_format: str | None = None,
+    flag: str | None = None,
 ) -> Ingested:
     """Read AIS files of any supported format into cleaned canonical positions.
 
@@ -689,6 +717,12 @@ def read_ais(
         ``dd/mm/yyyy``-like dates is detected as day- or month-first from its values (a day
         above 12); a column where both readings fit is refused with a UserError naming the
         two formats, never silently quarantined.
+    flag
+        VMS inputs (``columns`` maps ``vessel_id``, a permit or registration number, instead
+        of ``mmsi``): the ISO3 flag of vessels whose row has no ``flag`` column value. Such
+        vessels get a synthetic MMSI (``vessels.io._vms``), keep their id in ``vessel_id``
+        (:meth:`Ingested.vessel_ids`) and have no MMSI rules (``mmsi_valid`` null, flag from
+        the column or ``flag``, not from an MID).
 
     Rows the filters leave out are counted as ``filtered_rows`` (rule ``filtered_out``) so the
     accounting still balances; they are not written to the quarantine.
@@ -724,6 +758,14 @@ def read_ais(
             f"got {type(plausible_time).__name__}"
         )
     mapping = parse_columns(columns) if columns is not None else None
+    vms = mapping is not None and S.VESSEL_ID in mapping
+    flag = check_flag(flag)
+    if flag is not None and not vms:
+        raise UserError(
+            "--flag is for VMS inputs, whose vessels are named by a permit or registration "
+            "number (AIS flags come from the MMSI)",
+            hint="map that id with --columns vessel_id=COLUMN,ts=...,lat=...,lon=...",
+        )
     check_encoding(encoding)
     clock = Clock.make(start_time, time_zone)
     sources = [src for f in expand_paths(paths) for src in open_sources(f)]
@@ -739,5 +781,7 @@ def read_ais(
         formats[src.name] = fmt
         staged.append(_stage_one(src, fmt, mapping, rank[src.name], clock, time_format))
     lf = pl.concat(staged, how="vertical") if len(staged) > 1 else staged[0]
+    if vms:
+        lf = with_vessel_ids(lf, flag)
     classified = classify(lf, _filter_rule(window, box, mmsi_values), plausible_time)
     return Ingested(classified, formats, clock)

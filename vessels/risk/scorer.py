@@ -12,6 +12,8 @@ How a score is made (the same for every rule; nothing rule-specific lives here):
    (× ``open_multiplier`` for events still open at the end of the data), rounded to 0.01.
 4. Per vessel (or vessel-day) and rule, events are taken by decreasing ``raw`` (ties by
    ``event_id``) until the rule's ``cap`` is used up; each contribution is what fits under it.
+   An event that finds the cap used up stays as a zero-point row whose explanation says
+   "capped", so every scored event leaves a trace (they are never among the ``reasons``).
 5. Vessel rules add one contribution each.
 6. The score is the sum of the contributions; above 100 a ``total_cap`` line with negative points
    brings it to 100, so the listed contributions always add up to the score.
@@ -268,13 +270,20 @@ def _rule_contributions(
         before = pl.col(_RAW).cum_sum().over(keys) - pl.col(_RAW)
         room = (pl.lit(weights.cap) - before).clip(lower_bound=0.0)
         points = pl.min_horizontal(pl.col(_RAW), room).round(2)
-    m = m.with_columns(points.alias(S.POINTS)).filter(pl.col(S.POINTS) > 0)
+    # raw > 0 here, so a zero is an event the rule's cap held back: kept as a "capped" row
+    m = m.with_columns(points.alias(S.POINTS))
+    explanation = compile_template(rule.explanation)
+    if weights.cap is not None:
+        capped = pl.lit(f" — capped: {rule.name} already gave its cap of {weights.cap:g} points")
+        explanation = (
+            pl.when(pl.col(S.POINTS) > 0).then(explanation).otherwise(explanation + capped)
+        )
     return m.select(
         *keys,
         pl.lit(rule.name).alias(S.RULE_NAME),
         S.EVENT_ID,
         S.POINTS,
-        compile_template(rule.explanation).alias(S.EXPLANATION),
+        explanation.alias(S.EXPLANATION),
     )
 
 
@@ -376,7 +385,10 @@ def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str])
                 last_known(S.FLAG),
                 last_known(S.SHIP_TYPE),
                 *extra,
-                pl.col(S.MMSI_VALID).all().alias(S.MMSI_VALID),
+                # null when no row has a validity (VMS ids: MMSI rules do not apply)
+                pl.when(pl.col(S.MMSI_VALID).is_not_null().any())
+                .then(pl.col(S.MMSI_VALID).all())
+                .alias(S.MMSI_VALID),
                 pl.len().cast(pl.UInt32).alias(S.N_POSITIONS),
                 pl.col(S.TS).min().alias(S.FIRST_TS),
                 pl.col(S.TS).max().alias(S.LAST_TS),
@@ -478,7 +490,7 @@ def _summarise(
         pl.col(S.POINTS).sum().round(2).clip(upper_bound=MAX_SCORE).alias(S.RISK_SCORE)
     )
     reasons = (
-        contrib.filter(pl.col(S.RULE_NAME) != TOTAL_CAP_RULE)
+        contrib.filter((pl.col(S.RULE_NAME) != TOTAL_CAP_RULE) & (pl.col(S.POINTS) > 0))
         .group_by(keys, maintain_order=True)
         .agg(pl.col(S.EXPLANATION).head(profile.max_reasons).alias(S.REASONS))
     )
