@@ -423,7 +423,7 @@ def _geo_columns(res: dict[str, Any]) -> list[pl.Series]:
     ports = load_ports()
     row = res["port_row"]
     pname = _lookup(S.PORT_NAME, row, ports["port_name"].to_list())
-    pcountry = _lookup(S.PORT_COUNTRY, row, ports["country"].to_list())
+    pcountry = _lookup(S.PORT_COUNTRY, row, ports["iso3"].to_list())
     if res["anchorage_names"]:
         k = res["anchorage_idx"]
         aname = _lookup(S.PORT_NAME, k, res["anchorage_names"])
