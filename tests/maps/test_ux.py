@@ -195,7 +195,7 @@ def test_land_layers_draw_the_whole_world_with_the_world_layer() -> None:
     seam = shapely.LineString([(-130.0, 50.0), (-60.0, 50.0)])
     assert shapely.length(shapely.intersection(coast, shapely.buffer(seam, 1e-4))) < 1.0
     size = len(shapely.to_geojson(fill)) + len(shapely.to_geojson(coast))
-    assert size < 900_000, size
+    assert size < 700_000, size
     # data in the Danish straits: land drawn there, from the world layer
     dk = (10.0, 54.5, 13.0, 56.5)
     fill_dk, coast_dk = land_layers(land, dk, 0.001, world)

@@ -78,6 +78,8 @@ SEA_COLOUR = "#c9dbe6"
 #: Douglas-Peucker tolerance of the land outside the data's box (~5 km: a coastline when zoomed
 #: out, ~100 kB for the whole land layer).
 COARSE_LAND_DEG = 0.05
+#: The same for the 1:50m world land drawn zoomed out (every continent; ~0.35 MB of GeoJSON).
+COARSE_WORLD_LAND_DEG = 0.1
 #: Map panes (z-index): event bands under the tracks, event markers and gap lines above them, so
 #: a click on a track always opens the vessel card and a click on an event its event card.
 PANES = {"vessels-bands": 405, "vessels-tracks": 410, "vessels-events": 420}
@@ -245,10 +247,11 @@ def _world_land_geometry() -> Any:
 FINE_LAND_BOX = (-140.0, -10.0, -50.0, 50.0)
 
 
-@functools.lru_cache(maxsize=2)
-def _coarse_land(land: Any) -> tuple[Any, Any]:
-    """The whole land layer simplified to :data:`COARSE_LAND_DEG`: (polygons, coastline)."""
-    g = shapely.make_valid(shapely.simplify(land, COARSE_LAND_DEG, preserve_topology=True))
+@functools.lru_cache(maxsize=4)
+def _coarse_land(land: Any, deg: float = COARSE_LAND_DEG) -> tuple[Any, Any]:
+    """The whole land layer simplified to ``deg`` (:data:`COARSE_LAND_DEG`; the world layer
+    :data:`COARSE_WORLD_LAND_DEG`): (polygons, coastline)."""
+    g = shapely.make_valid(shapely.simplify(land, deg, preserve_topology=True))
     g = shapely.set_precision(g, 1e-3)
     return g, shapely.boundary(g)
 
@@ -305,7 +308,7 @@ def land_layers(
             )
         else:
             fine, fine_coast = world_fine, world_coast
-        coarse, coarse_coast = _coarse_land(world)
+        coarse, coarse_coast = _coarse_land(world, COARSE_WORLD_LAND_DEG)
     fill = shapely.union(fine, shapely.difference(coarse, box))
     coast = shapely.union(fine_coast, shapely.difference(coarse_coast, box))
     return fill, coast
