@@ -74,12 +74,13 @@ def _read(path: Path) -> np.ndarray:
     return np.asarray(df.geometry.values)
 
 
-def _sources(res: str) -> dict[str, Any]:
+def _sources(res: str, minor_rivers: bool = True) -> dict[str, Any]:
     d = gshhg_dir()
     out: dict[str, Any] = {}
     for lev in (1, 2, 3, 4, 5):
         out[f"L{lev}"] = _read(d / "GSHHS_shp" / res / f"GSHHS_{res}_L{lev}.shp")
-    for key, levels in (("rivers", RIVER_LEVELS), ("minor_rivers", MINOR_RIVER_LEVELS)):
+    minor = MINOR_RIVER_LEVELS if minor_rivers else ()
+    for key, levels in (("rivers", RIVER_LEVELS), ("minor_rivers", minor)):
         got = [_read(d / "WDBII_shp" / res / f"WDBII_river_{res}_L{lv}.shp") for lv in levels]
         out[key] = np.concatenate(got) if got else np.empty(0, dtype=object)
     return out
@@ -211,6 +212,7 @@ def build_world(
     spacing_deg: float = 0.01,
     rows: tuple[int, int] | None = None,
     distances_from: str | Path | None = None,
+    minor_rivers: bool = False,
     log: Any = print,
 ) -> Path:
     """Write the compact world arrays (``.npz``) from GSHHG/WDBII; see the module docstring.
@@ -218,11 +220,13 @@ def build_world(
     ``rows`` limits the painting to a range of pixel rows (regional checks).
     ``distances_from``: copy the shoreline vertices and the distance grid from an earlier build
     (they do not depend on the tolerances; saves the ~8 CPU-minutes of the grid).
+    ``minor_rivers``: also draw WDBII levels 4, 5 and 10 (:data:`MINOR_RIVER_LEVELS`) as inland
+    water. Off for the shipped file so far (it was not rebuilt with them; see zones/README.md).
     """
     from vessels.zones._world import _unit_xyz_world, densify, pack_vertices
 
     t0 = time.perf_counter()
-    src = _sources(res)
+    src = _sources(res, minor_rivers)
     trees = {k: shapely.STRtree(v) for k, v in src.items()}
     nrow = 180 * FINE_PER_DEG
     r0, r1 = rows if rows is not None else (0, nrow)
