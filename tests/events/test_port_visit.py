@@ -57,7 +57,7 @@ def test_boat_leaving_and_returning_to_guaymas() -> None:
     ev = detect_events(trip, types=["port_visit"])
     assert ev.height == 2, ev
     assert _ev(ev, "port_name") == ["Guaymas", "Guaymas"]
-    assert _ev(ev, "port_country") == ["Mexico", "Mexico"]
+    assert _ev(ev, "port_country") == ["MEX", "MEX"]  # ISO 3166 alpha-3, like flag
     assert ev[S.EVENT_ZONE_NAME].to_list() == ["Guaymas", "Guaymas"]
     # the first stay began before the data: open at the start; the second is a full visit
     assert _ev(ev, "is_open") == [True, False]
@@ -66,7 +66,7 @@ def test_boat_leaving_and_returning_to_guaymas() -> None:
     second = ev.row(1, named=True)
     assert second[S.START_TS] > T0 + timedelta(hours=4)  # arrival after the trip out
     assert 1.8 <= second[S.DURATION_H] <= 3.0  # 2 h at the berth plus the harbour approach
-    assert _ev(ev, "summary")[1].startswith("in port Guaymas (Mexico) ")  # type: ignore[union-attr]
+    assert _ev(ev, "summary")[1].startswith("in port Guaymas (MEX) ")  # type: ignore[union-attr]
 
 
 def test_open_visit_at_the_end_of_the_data() -> None:
@@ -127,7 +127,7 @@ def test_port_visits_on_real_new_york_harbour_ais() -> None:
     ev = detect_events(label_zones(df), types=["port_visit"])
     assert ev.height >= 5, ev
     countries = set(_ev(ev, "port_country"))
-    assert countries == {"United States"}, countries
+    assert countries == {"USA"}, countries
     assert all(n for n in _ev(ev, "port_name"))
     # one hour of data: moored vessels are in port when it begins and when it ends
     assert any(_ev(ev, "is_open"))

@@ -41,7 +41,7 @@ from vessels.maps._build import (
     land_layers,
 )
 from vessels.maps._data import TIER_COLOURS, prepare, split_at_gaps
-from vessels.zones import default_zones, load_land
+from vessels.zones import default_zones, load_land, load_world_land
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -178,6 +178,29 @@ def test_land_layers_reach_far_beyond_the_data_and_stay_small() -> None:
     size = len(shapely.to_geojson(fill)) + len(shapely.to_geojson(coast))
     assert size < 700_000, size
     assert COARSE_LAND_DEG <= 0.1
+
+
+def test_land_layers_draw_the_whole_world_with_the_world_layer() -> None:
+    """Zoomed out, the map shows land on every continent (the 1:50m world layer), not only the
+    Americas of the 1:10m layer; near data outside the Americas the detail is the world's."""
+    land, world = load_land(), load_world_land()
+    bbox = (-115.5, 30.0, -113.0, 32.5)
+    fill, coast = land_layers(land, bbox, 0.001, world)
+    far = [(31.2, 30.0), (12.5, 55.7), (135.0, -25.0), (-155.5, 19.6), (100.0, 60.0)]
+    for lon, lat in [(-99.13, 19.43), (-87.63, 41.88), *far]:
+        assert fill.contains(shapely.Point(lon, lat)), (lon, lat)
+    old, _ = land_layers(land, bbox, 0.001)  # the Americas-only layer misses them
+    assert not any(old.contains(shapely.Point(x, y)) for x, y in far)
+    # the 1:10m cut at its box (lat 50 N across Canada) is not drawn as a coastline
+    seam = shapely.LineString([(-130.0, 50.0), (-60.0, 50.0)])
+    assert shapely.length(shapely.intersection(coast, shapely.buffer(seam, 1e-4))) < 1.0
+    size = len(shapely.to_geojson(fill)) + len(shapely.to_geojson(coast))
+    assert size < 700_000, size
+    # data in the Danish straits: land drawn there, from the world layer
+    dk = (10.0, 54.5, 13.0, 56.5)
+    fill_dk, coast_dk = land_layers(land, dk, 0.001, world)
+    assert fill_dk.contains(shapely.Point(11.8, 55.5))  # Zealand
+    assert coast_dk.length > 1.0
 
 
 def test_eez_outlines_are_at_sea_only() -> None:

@@ -26,6 +26,49 @@ def test_shipped_ports_are_the_world_port_index(tmp_path):
     assert out.read_bytes() == (data_dir() / "wpi_ports.csv").read_bytes()
 
 
+def test_port_country_is_iso3_like_the_flag_column():
+    """WPI's "Country Code" holds names; ports carry ISO 3166-1 alpha-3 codes, the code of the
+    ``flag`` column (MID table), so a port call and a flag compare directly."""
+    from vessels.flags import MID_TO_ISO3
+
+    ports = load_ports()
+    assert ports["iso3"].str.contains(r"^[A-Z]{3}$").all()
+    code = dict(zip(ports["country"], ports["iso3"], strict=True))
+    assert (code["Mexico"], code["United States"], code["Burma"]) == ("MEX", "USA", "MMR")
+    assert code["Congo (Kinshasa)"] == "COD" and code["Congo (Brazzaville)"] == "COG"
+    # every code is a flag code, except places without a MID of their own
+    no_mid = {"BES", "ESH", "FLK", "GGY", "GUM", "IMN", "JEY", "NFK", "SGS", "SJM", "SXM", "TLS"}
+    assert set(ports["iso3"]) - set(MID_TO_ISO3.values()) <= no_mid | {"UMI"}
+    guaymas = label_zones(pl.DataFrame({S.LAT: [27.915], S.LON: [-110.89]}))
+    assert guaymas[S.PORT_COUNTRY].to_list() == ["MEX"]
+
+
+def test_port_on_a_waterway_the_land_layer_lacks_is_a_port_not_land():
+    """Trenton (Delaware River) and Richmond (James River) are WPI ports ~50 km from any GSHHG /
+    WDBII major-river shoreline: a berth there is in port (water), not "on land", however far
+    the land layer's nearest shoreline is; a point 20 km inland of Trenton stays land."""
+    out = label_zones(
+        pl.DataFrame({S.LAT: [40.2, 37.5333, 40.2], S.LON: [-74.7667, -77.4167, -75.0]})
+    )
+    assert out[S.IN_PORT].to_list() == [True, True, False]
+    assert out[S.GEO_CLASS].to_list() == [S.GEO_PORT_ANCHORAGE, S.GEO_PORT_ANCHORAGE, S.GEO_LAND]
+    assert out[S.PORT_NAME].to_list()[:2] == ["Trenton", "Richmond"]
+    assert out[S.PORT_COUNTRY].to_list()[:2] == ["USA", "USA"]
+    shore = out[S.SHORE_KM].to_list()
+    assert shore[0] > 10 and shore[1] > 10 and shore[2] < -10  # the sign follows the class
+
+
+def test_build_ports_names_a_country_without_a_code(tmp_path):
+    src = tmp_path / "wpi.csv"
+    cols = [
+        "World Port Index Number", "Main Port Name", "Country Code", "Harbor Size",
+        "Harbor Type", "Latitude", "Longitude",
+    ]  # fmt: skip
+    src.write_text(",".join(cols) + "\n1,X,Atlantis,Small,Open Roadstead,1.0,2.0\n")
+    with pytest.raises(SchemaError, match=r"wpi\.csv.*Atlantis"):
+        build_ports(src, out_dir=tmp_path)
+
+
 def test_build_ports_rejects_a_file_that_is_not_the_wpi(tmp_path):
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")
@@ -72,7 +115,7 @@ def test_learned_anchorage_is_named_after_the_nearest_port_and_labels_positions(
     assert a.height >= 1
     assert (a["n_vessels"] >= 20).all()
     assert a["lat"].is_between(29.69, 29.71).all()
-    assert set(a["port_country"].to_list()) == {"Egypt"}
+    assert set(a["port_country"].to_list()) == {"EGY"}
     assert a["port_km"].max() < 30  # type: ignore[operator]
     out = label_zones(
         pl.DataFrame({S.LAT: [29.7001, 10.0, 29.0], S.LON: [32.6001, -30.0, 32.6]}), anchorages=a

@@ -17,12 +17,13 @@ EXAMPLES = Path(tracktable_data.__file__).parent / "python_example_data"
 #: York harbour files; NOT met for the US coastal day and Virginia Beach, where traffic runs on
 #: waterways that neither GSHHG *h* nor WDBII's major rivers contain (the Delaware at
 #: Philadelphia, the Elizabeth River at Norfolk, the Intracoastal Waterway, Louisiana bayous);
-#: measured 5.6 % and 9.0 % (zones/README.md). These limits keep that from getting worse.
+#: measured 5.2 % (5.6 % before WPI ports were checked for land-classed positions far from the
+#: shoreline) and 9.0 % (zones/README.md). These limits keep that from getting worse.
 FILES = {
     "NYHarbor_2020_06_30_first_hour.csv": 0.02,
     "NYHarbor_2020_12_08.traj": 0.02,
     "NYHarbor_2020_12_first_week.traj": 0.02,
-    "US_coastal_2020_06_30.traj": 0.06,
+    "US_coastal_2020_06_30.traj": 0.055,
     "VirginiaBeach_2020_06_04_to_06_filtered.traj": 0.10,
 }
 #: The Earth's largest possible distance from land (Point Nemo, ~2,688 km) with margin.

@@ -28,6 +28,13 @@ __all__ = ["command"]
     help="Total vessels; extra ones are background traffic (scales to millions of rows).",
 )
 @click.option(
+    "--port-calls",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Coastal freighters calling at World Port Index ports, with port_visit truth.",
+)
+@click.option(
     "--hours",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
@@ -54,6 +61,7 @@ def command(
     seed: int,
     out_dir: str,
     n_vessels: int | None,
+    port_calls: int,
     hours: float | None,
     fmt: str,
     min_interval_s: float | None,
@@ -77,7 +85,14 @@ def command(
         if min_interval_s is None
         else replace(SimConfig(), min_interval_s=min_interval_s)
     )
-    sim = simulate(scenario, seed=seed, n_vessels=n_vessels, hours=hours, config=cfg)
+    sim = simulate(
+        scenario,
+        seed=seed,
+        n_vessels=n_vessels,
+        hours=hours,
+        config=cfg,
+        port_calls=port_calls,
+    )
     paths = write(sim, out_dir, format=fmt, overwrite=True)
     console = get_console(quiet)
     console.print(

@@ -18,7 +18,7 @@ from vessels.maps import _data
 from vessels.maps._offline import asset_bytes, localise
 from vessels.maps._page import PageData, Verbatim, inert, layer_name
 from vessels.outputs import write_text
-from vessels.zones import default_zones, load_land
+from vessels.zones import default_zones, load_land, load_world_land
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -78,6 +78,8 @@ SEA_COLOUR = "#c9dbe6"
 #: Douglas-Peucker tolerance of the land outside the data's box (~5 km: a coastline when zoomed
 #: out, ~100 kB for the whole land layer).
 COARSE_LAND_DEG = 0.05
+#: The same for the 1:50m world land drawn zoomed out (every continent; ~0.35 MB of GeoJSON).
+COARSE_WORLD_LAND_DEG = 0.1
 #: Map panes (z-index): event bands under the tracks, event markers and gap lines above them, so
 #: a click on a track always opens the vessel card and a click on an event its event card.
 PANES = {"vessels-bands": 405, "vessels-tracks": 410, "vessels-events": 420}
@@ -227,7 +229,7 @@ def _expand(b: tuple[float, float, float, float], margin_deg: float) -> tuple[fl
 
 
 def _land_geometry() -> Any:
-    """Natural Earth land (:func:`vessels.zones.load_land`)."""
+    """Natural Earth 1:10m land of the Americas (:func:`vessels.zones.load_land`)."""
     return load_land()
 
 
@@ -235,18 +237,34 @@ def _default_zones() -> Any:
     return default_zones()
 
 
-@functools.lru_cache(maxsize=2)
-def _coarse_land(land: Any) -> tuple[Any, Any]:
-    """The whole land layer simplified to :data:`COARSE_LAND_DEG`: (polygons, coastline)."""
-    g = shapely.make_valid(shapely.simplify(land, COARSE_LAND_DEG, preserve_topology=True))
+def _world_land_geometry() -> Any:
+    """Natural Earth 1:50m land of the whole world (:func:`vessels.zones.load_world_land`)."""
+    return load_world_land()
+
+
+#: lon/lat box of the shipped 1:10m land (``ne_10m_land_americas.geojson``); outside it the map
+#: draws the 1:50m world land.
+FINE_LAND_BOX = (-140.0, -10.0, -50.0, 50.0)
+
+
+@functools.lru_cache(maxsize=4)
+def _coarse_land(land: Any, deg: float = COARSE_LAND_DEG) -> tuple[Any, Any]:
+    """The whole land layer simplified to ``deg`` (:data:`COARSE_LAND_DEG`; the world layer
+    :data:`COARSE_WORLD_LAND_DEG`): (polygons, coastline)."""
+    g = shapely.make_valid(shapely.simplify(land, deg, preserve_topology=True))
     g = shapely.set_precision(g, 1e-3)
     return g, shapely.boundary(g)
 
 
-def land_layers(land: Any, bbox: tuple[float, ...], tol_deg: float) -> tuple[Any, Any]:
+def land_layers(
+    land: Any, bbox: tuple[float, ...], tol_deg: float, world: Any | None = None
+) -> tuple[Any, Any]:
     """Land polygons and coastline lines for the map: detailed inside ``bbox`` (the data's
     box), coarse everywhere else, so zooming out shows coastlines, not a floating box of land.
 
+    With ``world`` (the 1:50m world land), ``land`` (1:10m) is used only inside
+    :data:`FINE_LAND_BOX` where it exists, ``world`` elsewhere in ``bbox``, and the coarse layer
+    is the world's: land is drawn on every continent, not only the Americas.
     The fill has no outline (its cut along ``bbox`` would otherwise be drawn); the coastline
     is the boundary of the land clipped as *lines*, so no edge of ``bbox`` is drawn either.
 
@@ -258,11 +276,39 @@ def land_layers(land: Any, bbox: tuple[float, ...], tol_deg: float) -> tuple[Any
     (100.0, 40.0)
     """
     box = shapely.box(*bbox)
-    fine = _clip_simplify(land, bbox, tol_deg)
-    fine_coast = shapely.clip_by_rect(
-        shapely.simplify(shapely.boundary(land), tol_deg, preserve_topology=False), *bbox
-    )
-    coarse, coarse_coast = _coarse_land(land)
+    if world is None:
+        fine = _clip_simplify(land, bbox, tol_deg)
+        fine_coast = shapely.clip_by_rect(
+            shapely.simplify(shapely.boundary(land), tol_deg, preserve_topology=False), *bbox
+        )
+        coarse, coarse_coast = _coarse_land(land)
+    else:
+        eps = 1e-6  # the 1:10m layer is cut along FINE_LAND_BOX: keep its cut edges out
+        inner = (
+            max(bbox[0], FINE_LAND_BOX[0] + eps),
+            max(bbox[1], FINE_LAND_BOX[1] + eps),
+            min(bbox[2], FINE_LAND_BOX[2] - eps),
+            min(bbox[3], FINE_LAND_BOX[3] - eps),
+        )
+        world_fine = _clip_simplify(world, bbox, tol_deg)
+        world_coast = shapely.clip_by_rect(
+            shapely.simplify(shapely.boundary(world), tol_deg, preserve_topology=False), *bbox
+        )
+        if inner[0] < inner[2] and inner[1] < inner[3]:
+            ibox = shapely.box(*inner)
+            fine = shapely.union(
+                _clip_simplify(land, inner, tol_deg), shapely.difference(world_fine, ibox)
+            )
+            fine_coast = shapely.union(
+                shapely.clip_by_rect(
+                    shapely.simplify(shapely.boundary(land), tol_deg, preserve_topology=False),
+                    *inner,
+                ),
+                shapely.difference(world_coast, ibox),
+            )
+        else:
+            fine, fine_coast = world_fine, world_coast
+        coarse, coarse_coast = _coarse_land(world, COARSE_WORLD_LAND_DEG)
     fill = shapely.union(fine, shapely.difference(coarse, box))
     coast = shapely.union(fine_coast, shapely.difference(coarse_coast, box))
     return fill, coast
@@ -623,7 +669,7 @@ def risk_map(
 
     land_geom = _land_geometry() if land else None
     if land_geom is not None:
-        fill, coast = land_layers(land_geom, bbox, tol_deg)
+        fill, coast = land_layers(land_geom, bbox, tol_deg, _world_land_geometry())
         # over web tiles the land is a light wash (the tiles show through); offline it is the
         # base map
         fill_style = LAND_STYLE if offline else {**LAND_STYLE, "fillOpacity": 0.35}

@@ -23,6 +23,7 @@ from vessels.errors import UserError
 from vessels.simulation._background import background_vessels
 from vessels.simulation._controls import control_vessels, thin_sparse
 from vessels.simulation._params import SimConfig
+from vessels.simulation._portcalls import add_port_calls
 from vessels.simulation._regions import REGIONS
 from vessels.simulation._sample import Knots, sample_messages
 from vessels.simulation._scenarios import SCENARIO_REGIONS, SCENARIOS
@@ -135,6 +136,7 @@ def simulate(
     hours: float | None = None,
     start: datetime = DEFAULT_START,
     config: SimConfig | None = None,
+    port_calls: int = 0,
 ) -> Simulation:
     """Simulate AIS with ground truth for a named scenario.
 
@@ -154,6 +156,9 @@ def simulate(
         UTC start time (default 2024-03-01 00:00).
     config
         Reporting, reception, noise and file-mess parameters (:class:`SimConfig`).
+    port_calls
+        Coastal freighters to add, each calling at two World Port Index ports of the region
+        with a ``port_visit`` truth row per stay (:mod:`vessels.simulation._portcalls`).
 
     Examples
     --------
@@ -172,6 +177,8 @@ def simulate(
         raise UserError(f"--hours must be positive, got {hours}")
     if n_vessels is not None and n_vessels < 0:
         raise UserError(f"--vessels must not be negative, got {n_vessels}")
+    if port_calls < 0:
+        raise UserError(f"--port-calls must not be negative, got {port_calls}")
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     cfg = config or SimConfig()
@@ -180,6 +187,7 @@ def simulate(
 
     # scenario vessels' plans run to 2 h past the period (at least the 50 h they are staged in)
     build = SCENARIOS[scenario](seed, max(50.0, horizon_h + 2.0))
+    add_port_calls(build, scenario, seed=seed, n=port_calls, end_h=max(50.0, horizon_h + 2.0))
     specs = list(build.vessels)
     regions = [REGIONS[r] for r in SCENARIO_REGIONS[scenario]]
     n_extra = max(0, (n_vessels or 0) - len(specs))

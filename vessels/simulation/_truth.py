@@ -213,6 +213,8 @@ def build_truth(
         else:
             if a >= horizon_s:
                 continue
+            if ev.event_type == "port_visit" and b > horizon_s:
+                continue  # still in port when the data ends: an open visit, departure unknown
             b = min(b, horizon_s)
         other = mmsi[vis[1]] if len(vis) > 1 and mmsi[vis[1]] != mmsi[vis[0]] else None
         out.append(

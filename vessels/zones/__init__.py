@@ -18,6 +18,7 @@ from vessels.zones._land import (
     is_on_land,
     load_countries,
     load_land,
+    load_world_land,
     shore_distance_km,
 )
 from vessels.zones._layers import default_zones
@@ -40,6 +41,7 @@ __all__ = [
     "load_countries",
     "load_land",
     "load_ports",
+    "load_world_land",
     "load_zone_file",
     "load_zones",
     "shore_distance_km",

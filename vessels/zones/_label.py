@@ -389,7 +389,10 @@ def geo_arrays(
     shore = world_shore_km(y, x, codes, exact_within_km=config.shore.exact_within_km)
     port_row = np.full(y.shape, -1, dtype=np.int64)
     if config.ports:
-        near = np.flatnonzero(ok & (np.abs(shore) <= 10.0))  # every WPI radius is <= 8 km
+        # every WPI radius is <= 8 km; positions the land layer puts on land are checked at any
+        # distance from its shoreline (a berth on a waterway GSHHG/WDBII do not draw: the
+        # Delaware at Philadelphia, the Houston Ship Channel)
+        near = np.flatnonzero(ok & ((np.abs(shore) <= 10.0) | (codes == LAND)))
         port_row[near] = in_port_arrays(y[near], x[near])
     in_port = port_row >= 0
     table = _anchorage_table(anchorages)
@@ -477,7 +480,7 @@ def _geo_columns(res: dict[str, Any]) -> list[pl.Series]:
     ports = load_ports()
     row = res["port_row"]
     pname = _lookup(S.PORT_NAME, row, ports["port_name"].to_list())
-    pcountry = _lookup(S.PORT_COUNTRY, row, ports["country"].to_list())
+    pcountry = _lookup(S.PORT_COUNTRY, row, ports["iso3"].to_list())
     if res["anchorage_names"]:
         k = res["anchorage_idx"]
         aname = _lookup(S.PORT_NAME, k, res["anchorage_names"])

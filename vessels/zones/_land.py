@@ -27,13 +27,14 @@ from numpy.typing import ArrayLike
 from shapely.geometry import MultiPolygon
 
 from vessels.zones._grid import GridIndex
-from vessels.zones._naturalearth import COUNTRIES_FILE, LAND_FILE, data_dir
+from vessels.zones._naturalearth import COUNTRIES_FILE, LAND_FILE, WORLD_LAND_FILE, data_dir
 
 __all__ = [
     "ShoreConfig",
     "is_on_land",
     "load_countries",
     "load_land",
+    "load_world_land",
     "ne_is_on_land",
     "shore_distance_km",
 ]
@@ -83,6 +84,27 @@ def load_land() -> MultiPolygon:
     """
     feats = _read_features(LAND_FILE)
     geom = shapely.from_geojson(json.dumps(feats[0]["geometry"]))
+    if geom.geom_type == "Polygon":
+        geom = MultiPolygon([geom])
+    shapely.prepare(geom)
+    assert isinstance(geom, MultiPolygon)
+    return geom
+
+
+@lru_cache(maxsize=1)
+def load_world_land() -> MultiPolygon:
+    """Natural Earth 1:50m land of the whole world as one MultiPolygon (for maps).
+
+    Public domain (Natural Earth 4.1.0 via npm ``world-atlas`` 2.0.2, ``land-50m.json``, split
+    at the antimeridian; rebuilt by :func:`vessels.zones._naturalearth.build_world_land`).
+
+    Examples
+    --------
+    >>> land = load_world_land()
+    >>> [land.contains(shapely.Point(x, y)) for x, y in [(31.2, 30.0), (12.5, 55.7), (0, 0)]]
+    [True, True, False]
+    """
+    geom = shapely.from_geojson(json.dumps(_read_features(WORLD_LAND_FILE)[0]["geometry"]))
     if geom.geom_type == "Polygon":
         geom = MultiPolygon([geom])
     shapely.prepare(geom)

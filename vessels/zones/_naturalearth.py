@@ -229,3 +229,24 @@ def build_natural_earth(world_atlas_json: str | Path, out_dir: str | Path | None
     land = [_clean(f["geometry"]) for f in decode_object(topo, "land")]
     merged = shapely.union_all([g for g in land if g is not None])
     _write([{"properties": {"name": "land"}, "geometry": _clean(merged)}], out / LAND_FILE)
+
+
+#: Natural Earth 1:50m land of the whole world (maps), from world-atlas ``land-50m.json``.
+WORLD_LAND_FILE = "ne_50m_land_world.geojson"
+
+
+def build_world_land(land_50m_json: str | Path, out_dir: str | Path | None = None) -> Path:
+    """Derive :data:`WORLD_LAND_FILE` from world-atlas 2.0.2 ``package/land-50m.json``:
+    polygons split at the antimeridian, coordinates to 1e-4 deg (~11 m)."""
+    topo = json.loads(Path(land_50m_json).read_text(encoding="utf-8"))
+    parts = [
+        q
+        for f in decode_object(topo, "land")
+        for q in shapely.get_parts(shapely.get_parts(_fix_antimeridian(f["geometry"])))
+        if q.geom_type == "Polygon" and not q.is_empty
+    ]
+    geom = shapely.set_precision(shapely.MultiPolygon(parts), 1e-4)
+    polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon" and not g.is_empty]
+    out = (Path(out_dir) if out_dir is not None else data_dir()) / WORLD_LAND_FILE
+    _write([{"properties": {"name": "land"}, "geometry": shapely.MultiPolygon(polys)}], out)
+    return out

@@ -16,8 +16,8 @@ Anchorages
 Examples
 --------
 >>> ports = load_ports()
->>> ports.filter(pl.col("port_name") == "Ensenada").select("country", "harbour_size").row(0)
-('Mexico', 'Medium')
+>>> ports.filter(pl.col("port_name") == "Ensenada").select("country", "iso3", "harbour_size").row(0)
+('Mexico', 'MEX', 'Medium')
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ __all__ = [
     "ANCHORAGE_CELL_DEG",
     "PORTS_FILE",
     "PORT_RADIUS_KM",
+    "WPI_COUNTRY_ISO3",
     "anchorage_cells",
     "build_ports",
     "learn_anchorages",
@@ -61,6 +62,209 @@ _MAX_RADIUS_KM = max(PORT_RADIUS_KM.values())
 #: equator), close to the ~0.5 km S2 cells of GFW's anchorages.
 ANCHORAGE_CELL_DEG = 0.005
 _NX = round(360 / ANCHORAGE_CELL_DEG)
+
+#: WPI country name (its "Country Code" column holds names) -> ISO 3166-1 alpha-3, the code the
+#: ``flag`` column uses. Matched against the Debian ``iso-codes`` list (name, common or official
+#: name) once; the WPI spellings that list lacks were assigned by hand (Burma -> MMR, Congo
+#: (Brazzaville) -> COG, Johnson Atoll / Midway / Wake -> UMI, Svalbard -> SJM, ...). Territories
+#: keep their own code (Puerto Rico PRI, Guam GUM), as MIDs do.
+WPI_COUNTRY_ISO3: dict[str, str] = {
+    "Albania": "ALB",
+    "Algeria": "DZA",
+    "American Samoa": "ASM",
+    "Angola": "AGO",
+    "Antarctica": "ATA",
+    "Antigua and Barbuda": "ATG",
+    "Argentina": "ARG",
+    "Aruba": "ABW",
+    "Australia": "AUS",
+    "Bahrain": "BHR",
+    "Bangladesh": "BGD",
+    "Barbados": "BRB",
+    "Belgium": "BEL",
+    "Belize": "BLZ",
+    "Benin": "BEN",
+    "Bermuda": "BMU",
+    "Bosnia and Herzegovina": "BIH",
+    "Brazil": "BRA",
+    "British Indian Ocean Territory": "IOT",
+    "British Virgin Islands": "VGB",
+    "Brunei": "BRN",
+    "Bulgaria": "BGR",
+    "Burma": "MMR",
+    "Cabo Verde": "CPV",
+    "Cambodia": "KHM",
+    "Cameroon": "CMR",
+    "Canada": "CAN",
+    "Caribbean Netherlands": "BES",
+    "Cayman Islands": "CYM",
+    "Chile": "CHL",
+    "China": "CHN",
+    "Christmas Island": "CXR",
+    "Colombia": "COL",
+    "Comoros": "COM",
+    "Congo (Brazzaville)": "COG",
+    "Congo (Kinshasa)": "COD",
+    "Cook Islands": "COK",
+    "Costa Rica": "CRI",
+    "Cote D'Ivoire": "CIV",
+    "Croatia": "HRV",
+    "Cuba": "CUB",
+    "Curacao": "CUW",
+    "Cyprus": "CYP",
+    "Denmark": "DNK",
+    "Djibouti": "DJI",
+    "Dominica": "DMA",
+    "Dominican Republic": "DOM",
+    "Ecuador": "ECU",
+    "Egypt": "EGY",
+    "El Salvador": "SLV",
+    "Equatorial Guinea": "GNQ",
+    "Eritrea": "ERI",
+    "Estonia": "EST",
+    "Falkland Islands (Islas Malvinas)": "FLK",
+    "Faroe Islands": "FRO",
+    "Federated States of Micronesia": "FSM",
+    "Fiji": "FJI",
+    "Finland": "FIN",
+    "France": "FRA",
+    "French Guiana": "GUF",
+    "French Polynesia": "PYF",
+    "Gabon": "GAB",
+    "Georgia": "GEO",
+    "Germany": "DEU",
+    "Ghana": "GHA",
+    "Gibraltar": "GIB",
+    "Greece": "GRC",
+    "Greenland": "GRL",
+    "Grenada": "GRD",
+    "Guadeloupe": "GLP",
+    "Guam": "GUM",
+    "Guatemala": "GTM",
+    "Guernsey": "GGY",
+    "Guinea": "GIN",
+    "Guinea-Bissau": "GNB",
+    "Guyana": "GUY",
+    "Haiti": "HTI",
+    "Honduras": "HND",
+    "Hong Kong": "HKG",
+    "Iceland": "ISL",
+    "India": "IND",
+    "Indonesia": "IDN",
+    "Iran": "IRN",
+    "Iraq": "IRQ",
+    "Ireland": "IRL",
+    "Isle of Man": "IMN",
+    "Israel": "ISR",
+    "Italy": "ITA",
+    "Jamaica": "JAM",
+    "Japan": "JPN",
+    "Jersey": "JEY",
+    "Johnson Atoll": "UMI",
+    "Jordan": "JOR",
+    "Kenya": "KEN",
+    "Kiribati": "KIR",
+    "Kuwait": "KWT",
+    "Latvia": "LVA",
+    "Lebanon": "LBN",
+    "Liberia": "LBR",
+    "Libya": "LBY",
+    "Lithuania": "LTU",
+    "Macau": "MAC",
+    "Madagascar": "MDG",
+    "Malaysia": "MYS",
+    "Maldives": "MDV",
+    "Malta": "MLT",
+    "Marshall Islands": "MHL",
+    "Martinique": "MTQ",
+    "Mauritania": "MRT",
+    "Mauritius": "MUS",
+    "Mexico": "MEX",
+    "Midway Islands": "UMI",
+    "Monaco": "MCO",
+    "Montenegro": "MNE",
+    "Morocco": "MAR",
+    "Mozambique": "MOZ",
+    "Namibia": "NAM",
+    "Nauru": "NRU",
+    "Netherlands": "NLD",
+    "New Caledonia": "NCL",
+    "New Zealand": "NZL",
+    "Nicaragua": "NIC",
+    "Nigeria": "NGA",
+    "Niue": "NIU",
+    "Norfolk Island": "NFK",
+    "North Korea": "PRK",
+    "Northern Mariana Islands": "MNP",
+    "Norway": "NOR",
+    "Oman": "OMN",
+    "Pakistan": "PAK",
+    "Palau": "PLW",
+    "Panama": "PAN",
+    "Papua New Guinea": "PNG",
+    "Paraguay": "PRY",
+    "Peru": "PER",
+    "Philippines": "PHL",
+    "Poland": "POL",
+    "Portugal": "PRT",
+    "Puerto Rico": "PRI",
+    "Qatar": "QAT",
+    "Reunion": "REU",
+    "Romania": "ROU",
+    "Russia": "RUS",
+    "Saint Helena, Ascension, and Tristan da Cunha": "SHN",
+    "Saint Kitts and Nevis": "KNA",
+    "Saint Lucia": "LCA",
+    "Saint Pierre and Miquelon": "SPM",
+    "Saint Vincent and the Grenadines (Windward Islands)": "VCT",
+    "Samoa": "WSM",
+    "Sao Tome and Principe": "STP",
+    "Saudi Arabia": "SAU",
+    "Senegal": "SEN",
+    "Seychelles": "SYC",
+    "Sierra Leone": "SLE",
+    "Singapore": "SGP",
+    "Sint Maarten": "SXM",
+    "Slovenia": "SVN",
+    "Solomon Islands": "SLB",
+    "Somalia": "SOM",
+    "South Africa": "ZAF",
+    "South Georgia and South Sandwich Islands": "SGS",
+    "South Korea": "KOR",
+    "Spain": "ESP",
+    "Sri Lanka": "LKA",
+    "Sudan": "SDN",
+    "Suriname": "SUR",
+    "Svalbard": "SJM",
+    "Sweden": "SWE",
+    "Syria": "SYR",
+    "Taiwan": "TWN",
+    "Tanzania": "TZA",
+    "Thailand": "THA",
+    "The Bahamas": "BHS",
+    "The Gambia": "GMB",
+    "Timor-Leste": "TLS",
+    "Togo": "TGO",
+    "Tonga": "TON",
+    "Trinidad and Tobago": "TTO",
+    "Tunisia": "TUN",
+    "Turkey": "TUR",
+    "Turks and Caicos Islands": "TCA",
+    "Tuvalu": "TUV",
+    "U.S. Virgin Islands": "VIR",
+    "Ukraine": "UKR",
+    "United Arab Emirates": "ARE",
+    "United Kingdom": "GBR",
+    "United States": "USA",
+    "Uruguay": "URY",
+    "Vanuatu": "VUT",
+    "Venezuela": "VEN",
+    "Vietnam": "VNM",
+    "Wake Island": "UMI",
+    "Wallis and Futuna": "WLF",
+    "Western Sahara": "ESH",
+    "Yemen": "YEM",
+}
 
 _WPI_COLUMNS = {
     "World Port Index Number": "wpi_id",
@@ -94,6 +298,15 @@ def build_ports(source_csv: str | Path | None = None, out_dir: str | Path | None
         )
         .sort("wpi_id")
     )
+    unknown = sorted(set(df["country"].to_list()) - set(WPI_COUNTRY_ISO3))
+    if unknown:
+        raise SchemaError(
+            f"{source_csv}: World Port Index country names without an ISO 3166 code: {unknown} "
+            "(add them to vessels.zones._ports.WPI_COUNTRY_ISO3)"
+        )
+    df = df.with_columns(
+        pl.col("country").replace_strict(WPI_COUNTRY_ISO3, return_dtype=pl.String).alias("iso3")
+    ).select("wpi_id", "port_name", "country", "iso3", "harbour_size", "harbour_type", "lat", "lon")
     out = (Path(out_dir) if out_dir is not None else data_dir()) / PORTS_FILE
     df.write_csv(out)
     return out
@@ -101,13 +314,15 @@ def build_ports(source_csv: str | Path | None = None, out_dir: str | Path | None
 
 @lru_cache(maxsize=1)
 def load_ports() -> pl.DataFrame:
-    """The shipped World Port Index ports: ``wpi_id, port_name, country, harbour_size,
-    harbour_type, lat, lon, radius_km``."""
+    """The shipped World Port Index ports: ``wpi_id, port_name, country`` (the WPI's name),
+    ``iso3`` (ISO 3166-1 alpha-3), ``harbour_size, harbour_type, lat, lon, radius_km``."""
     df = pl.read_csv(
         data_dir() / PORTS_FILE,
         schema_overrides={"wpi_id": pl.Int64, "lat": pl.Float64, "lon": pl.Float64},
         infer_schema_length=0,
-    ).with_columns(pl.col("port_name", "country", "harbour_size", "harbour_type").fill_null(""))
+    ).with_columns(
+        pl.col("port_name", "country", "iso3", "harbour_size", "harbour_type").fill_null("")
+    )
     radius = pl.col("harbour_size").replace_strict(PORT_RADIUS_KM, default=3.0)
     return df.with_columns(radius.cast(pl.Float64).alias("radius_km"))
 
@@ -176,7 +391,8 @@ def learn_anchorages(
 
     A ~0.5 km cell (:data:`ANCHORAGE_CELL_DEG`) is an anchorage when at least ``min_vessels``
     distinct MMSIs reported in it with ``sog_kn < max_sog_kn`` (GFW: 20 vessels, 0.5 kn). Each is
-    named after the nearest WPI port (``port_name``, ``port_country``, ``port_km``). With
+    named after the nearest WPI port (``port_name``, ``port_country`` as ISO 3166-1 alpha-3,
+    ``port_km``). With
     ``dilate`` the 8 neighbours of every anchorage cell are added (``n_vessels`` 0 for them), so a
     ship swinging at anchor across a cell edge stays at anchor.
 
@@ -229,7 +445,7 @@ def learn_anchorages(
         pl.Series(S.LAT, cy, dtype=pl.Float64),
         pl.Series(S.LON, cx, dtype=pl.Float64),
         pl.Series("port_name", ports["port_name"].to_numpy()[safe], dtype=pl.String),
-        pl.Series("port_country", ports["country"].to_numpy()[safe], dtype=pl.String),
+        pl.Series("port_country", ports["iso3"].to_numpy()[safe], dtype=pl.String),
         pl.Series("port_km", km, dtype=pl.Float64),
     ).select(
         "cell", S.LAT, S.LON, "n_vessels", "n_positions", "port_name", "port_country", "port_km"

@@ -9,12 +9,13 @@ Method (``vessels zones build-world``; deterministic; a few minutes, ~3 GB peak)
 1. Every 30 arc-second pixel (1/120 deg, ~0.93 km) of the globe is classed by painting the
    GSHHG *high* resolution polygons in level order (PIL scan conversion, pixel centres): L1 land,
    L2 lakes, L3 islands in lakes, L4 ponds on islands, L5 Antarctica (ice front). Rivers (WDBII
-   levels 1-3: double-lined, permanent major and additional major rivers; level 9: major canals)
-   are drawn 2 pixels wide and turn land into inland water.
+   levels 1-3: double-lined, permanent major and additional major rivers; level 9: major canals;
+   and, without a tolerance band, levels 4 and 5: additional and minor rivers, level 10: lesser
+   canals) are drawn 2 pixels wide and turn land into inland water.
 2. Land pixels within ``tolerance_km`` of the sea (Euclidean distance transform on the pixel grid,
    km-scaled per latitude band) become the *shore band* (water for every purpose: berths, piers and
    docks that a generalised coastline puts "on land"); land pixels as close to a lake or river
-   become inland water.
+   become inland water (lakes and the major rivers only).
 3. The pixels are stored two-level: a 0.05 deg grid holds the class of uniform cells, and 6x6 pixel
    tiles only for the mixed ones.
 4. Shore distance: the coastline, lake shores and river lines (same levels) densified to 0.01 deg
@@ -42,6 +43,11 @@ FINE_PER_DEG = 120  # pixels per degree
 TILE = 6  # pixels per coarse cell side (coarse = 0.05 deg)
 SEA, LAND, INLAND, SHORE_BAND, MIXED = 0, 1, 2, 3, 4
 RIVER_LEVELS = ("01", "02", "03", "09")
+#: WDBII levels drawn as waterways without a tolerance band: 4 additional rivers, 5 minor
+#: rivers, 10 canals of lesser importance. Real AIS runs on them (the Elizabeth River and the
+#: Intracoastal Waterway at Norfolk, the Fraser at Vancouver, Louisiana's bayous), but they are
+#: too many (and their lines too rough) to widen by ``inland_tolerance_km`` like the major ones.
+MINOR_RIVER_LEVELS = ("04", "05", "10")
 BAND_ROWS = 600  # 5 deg of latitude per painting band
 PAD = 12  # rows of overlap above and below a band (for the distance transform)
 
@@ -68,13 +74,15 @@ def _read(path: Path) -> np.ndarray:
     return np.asarray(df.geometry.values)
 
 
-def _sources(res: str) -> dict[str, Any]:
+def _sources(res: str, minor_rivers: bool = True) -> dict[str, Any]:
     d = gshhg_dir()
     out: dict[str, Any] = {}
     for lev in (1, 2, 3, 4, 5):
         out[f"L{lev}"] = _read(d / "GSHHS_shp" / res / f"GSHHS_{res}_L{lev}.shp")
-    rivers = [_read(d / "WDBII_shp" / res / f"WDBII_river_{res}_L{lv}.shp") for lv in RIVER_LEVELS]
-    out["rivers"] = np.concatenate(rivers)
+    minor = MINOR_RIVER_LEVELS if minor_rivers else ()
+    for key, levels in (("rivers", RIVER_LEVELS), ("minor_rivers", minor)):
+        got = [_read(d / "WDBII_shp" / res / f"WDBII_river_{res}_L{lv}.shp") for lv in levels]
+        out[key] = np.concatenate(got) if got else np.empty(0, dtype=object)
     return out
 
 
@@ -144,13 +152,15 @@ def classify_band(
     q, start, kind = paths
     xy = q.astype(np.float64) / 1e4
     lines = {}
-    for k, width in ((0, 1), (1, 1), (2, 2)):
+    for k, width in ((0, 1), (1, 1), (2, 2), (3, 2)):
         im = Image.new("L", (w, h), 0)
         sel = kind == k
         _draw_paths(h, lat_top, xy[sel], start[sel], ImageDraw.Draw(im), width)
         lines[k] = np.asarray(im, dtype=bool)
     cls = np.asarray(img, dtype=np.uint8).copy()
     cls[lines[2] & (cls == LAND)] = INLAND  # major rivers and canals
+    inland_src = (cls == INLAND) | lines[1] | lines[2]  # what the inland tolerance widens
+    cls[lines[3] & (cls == LAND)] = INLAND  # minor waterways: the drawn line only
     land = cls == LAND
     if land.any() and (~land).any():
         lat_mid = lat_top - h / 2 / FINE_PER_DEG
@@ -160,9 +170,8 @@ def classify_band(
         if sea.any():
             d_sea = ndimage.distance_transform_edt(~sea, sampling=(km_y, km_x))
             cls[land & (d_sea <= tolerance_km)] = SHORE_BAND
-        inland = (cls == INLAND) | lines[1] | lines[2]
-        if inland.any():
-            d_in = ndimage.distance_transform_edt(~inland, sampling=(km_y, km_x))
+        if inland_src.any():
+            d_in = ndimage.distance_transform_edt(~inland_src, sampling=(km_y, km_x))
             cls[(cls == LAND) & (d_in <= inland_tolerance_km)] = INLAND
     return cls[row0 - top : row0 - top + nrows]
 
@@ -172,8 +181,8 @@ def _coast_paths(src: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     per vertex that starts a new path. GSHHG's artificial edges (the antimeridian cut, Antarctica's
     polar closure) are cut out, so no vertex is invented along them."""
     parts = [shapely.boundary(src[lev]) for lev in ("L1", "L5", "L2", "L3", "L4")]
-    parts.append(src["rivers"])
-    kinds = [0, 0, 1, 1, 1, 2]  # sea coast, lake shore, river
+    parts.extend([src["rivers"], src["minor_rivers"]])
+    kinds = [0, 0, 1, 1, 1, 2, 3]  # sea coast, lake shore, major river, minor waterway
     lines, kind = [], []
     for p, k in zip(parts, kinds, strict=True):
         got = shapely.get_parts(shapely.get_parts(p))
@@ -203,6 +212,7 @@ def build_world(
     spacing_deg: float = 0.01,
     rows: tuple[int, int] | None = None,
     distances_from: str | Path | None = None,
+    minor_rivers: bool = False,
     log: Any = print,
 ) -> Path:
     """Write the compact world arrays (``.npz``) from GSHHG/WDBII; see the module docstring.
@@ -210,11 +220,13 @@ def build_world(
     ``rows`` limits the painting to a range of pixel rows (regional checks).
     ``distances_from``: copy the shoreline vertices and the distance grid from an earlier build
     (they do not depend on the tolerances; saves the ~8 CPU-minutes of the grid).
+    ``minor_rivers``: also draw WDBII levels 4, 5 and 10 (:data:`MINOR_RIVER_LEVELS`) as inland
+    water. Off for the shipped file so far (it was not rebuilt with them; see zones/README.md).
     """
     from vessels.zones._world import _unit_xyz_world, densify, pack_vertices
 
     t0 = time.perf_counter()
-    src = _sources(res)
+    src = _sources(res, minor_rivers)
     trees = {k: shapely.STRtree(v) for k, v in src.items()}
     nrow = 180 * FINE_PER_DEG
     r0, r1 = rows if rows is not None else (0, nrow)
@@ -244,6 +256,9 @@ def build_world(
             kept = {k: z[k] for k in ("shore_first", "shore_dx", "vx", "vy", "vstart", "vn")}
         log(f"distances and vertices copied from {distances_from}")
     else:
+        # shore distance is to the sea coast, lake shores and major rivers (not minor waterways)
+        major = kind != 3
+        q, start = q[major], start[major]
         dense = densify(q, start, spacing_deg)
         grid = _distance_grid(dense, coarse, tile_arr, _unit_xyz_world)
         log(f"distance grid done ({time.perf_counter() - t0:.0f} s)")
