@@ -171,3 +171,22 @@ def test_tracks_parquet_carries_the_score(tmp_path: Path) -> None:
             & pl.col(S.TS).is_between(row[S.START_TS], row[S.END_TS])
         )
         assert inside.height > 5
+
+
+def test_scoring_whole_vessels_batch_by_batch_changes_nothing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """score_positions splits big inputs into batches of whole vessels (memory); the windows never
+    cross vessels, so any batch size gives the same scores in the input's row order."""
+    from polars.testing import assert_frame_equal
+
+    import vessels.events.fishing as fishing
+    from vessels.testing import make_track
+
+    tracks = pl.concat(
+        [make_track(i, n=120, speed_kn=float(1 + i % 6), ship_type=30) for i in range(1, 30)]
+    ).sample(fraction=1.0, shuffle=True, seed=3)
+    whole = fishing.score_positions(tracks)
+    monkeypatch.setattr(fishing, "_BATCH_ROWS", 500)
+    assert len(fishing._vessel_batches(tracks, 500)) > 3
+    batched = fishing.score_positions(tracks)
+    assert whole["fishing_score"].sum() > 0
+    assert_frame_equal(whole, batched)
