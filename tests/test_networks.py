@@ -22,15 +22,22 @@ T = datetime(2024, 3, 1, tzinfo=UTC)
 CARRIER = 352_001_234
 
 
-def _ev(event_type: str, mmsi: int, other: int | None = None, hours: float = 0.0, **evidence: Any):
+def _ev(
+    event_type: str,
+    mmsi: int,
+    other: int | None = None,
+    hours: float = 0.0,
+    duration_h: float = 2.0,
+    **evidence: Any,
+):
     return {
         S.EVENT_ID: f"{event_type}-{mmsi}-{other}-{hours}",
         S.EVENT_TYPE: event_type,
         S.MMSI: mmsi,
         S.OTHER_MMSI: other,
         S.START_TS: T + timedelta(hours=hours),
-        S.END_TS: T + timedelta(hours=hours + 2),
-        S.DURATION_H: 2.0,
+        S.END_TS: T + timedelta(hours=hours + duration_h),
+        S.DURATION_H: duration_h,
         S.LAT: 21.0,
         S.LON: -120.0,
         S.SHORE_KM: 300.0,
@@ -125,7 +132,9 @@ def test_graphml_opens_in_networkx_with_escaped_names(tmp_path: Path) -> None:
 def _hub_case() -> pl.DataFrame:
     """Five listed vessels met a carrier; a fishing boat met the carrier afterwards."""
     rows = [_ev("watchlist_hit", 500 + i, list_name="L", matched_by="imo") for i in range(5)]
-    rows += [_ev("encounter", 900, 500 + i, hours=i) for i in range(5)]
+    # long meetings (6 h): the carrier's encounter points come from these, not from its short
+    # meeting with the boat (a contact's points from meeting a vessel are not passed back to it)
+    rows += [_ev("encounter", 900, 500 + i, hours=i, duration_h=6.0) for i in range(5)]
     rows += [_ev("encounter", 7, 900, hours=10)]
     return _events(rows)
 

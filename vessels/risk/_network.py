@@ -9,7 +9,10 @@ types is named), capped per vessel by the rule's ``cap``, like every other rule.
 Two rounds, so that risk travels two hops (a fishing boat that met a carrier that met five
 high-risk vessels): round 1 passes on the contacts' scores from the other rules; round 2 passes
 on the contacts' scores including their round-1 network points, leaving out what they got from
-the receiving vessel itself (no echo: A's risk does not come back to A through B). The round-2
+the receiving vessel itself (no echo: A's risk does not come back to A through B) or from the
+receiving vessel's own contacts (no triangles: vessels that all met each other do not lift one
+another). Neither round passes on a contact's points from the events that link it to the
+receiving vessel (that evidence scored the receiver already). The round-2
 points are the contributions; each names the contact, its score and the event linking them, so
 a vessel's score still decomposes into its contributions. Linear in the number of edges: joins
 and window sums only.
@@ -63,7 +66,8 @@ def propagate(
     Parameters
     ----------
     base
-        Contributions of the other rules (``keys`` + ``points``).
+        Contributions of the other rules (``keys`` + ``points``, and ``event_id`` when known: a
+        contact's points from the events linking it to the vessel are then not passed on).
     pairs
         One row per (vessel, contact) edge as seen from the vessel: ``keys``, ``other`` and the
         ``event_id`` linking them (duplicates are reduced to the first event id).
@@ -83,34 +87,59 @@ def propagate(
     )
     s0 = base.group_by(keys).agg(pl.col(S.POINTS).sum().clip(upper_bound=_MAX).alias("_s0"))
     s0_other = s0.rename({S.MMSI: _OTHER})
+    # a contact does not pass on its points from the very events linking it to the receiving
+    # vessel: that evidence scored the receiver already (no double counting)
+    if S.EVENT_ID in base.columns:
+        shared = (
+            pairs.filter(pl.col(S.MMSI) != pl.col(_OTHER))
+            .unique(subset=[*keys, _OTHER, S.EVENT_ID])
+            .join(
+                base.filter(pl.col(S.EVENT_ID).is_not_null())
+                .group_by(*keys, S.EVENT_ID)
+                .agg(pl.col(S.POINTS).sum().alias("_pts"))
+                .rename({S.MMSI: _OTHER}),
+                on=[*other_keys, S.EVENT_ID],
+                how="inner",
+            )
+            .group_by(*keys, _OTHER)
+            .agg(pl.col("_pts").sum().alias("_shared"))
+        )
+        edges = edges.join(shared, on=[*keys, _OTHER], how="left").with_columns(
+            pl.col("_shared").fill_null(0.0)
+        )
+    else:
+        edges = edges.with_columns(pl.lit(0.0).alias("_shared"))
+    own = (pl.col("_s0").fill_null(0.0) - pl.col("_shared")).clip(lower_bound=0.0)
 
     def passed(score: pl.Expr) -> pl.Expr:
         return pl.when(score >= min_other_points).then(score * share).otherwise(0.0)
 
-    r1 = edges.join(s0_other, on=other_keys, how="left").with_columns(
-        passed(pl.col("_s0").fill_null(0.0)).alias("_raw")
+    r1 = edges.join(s0_other, on=other_keys, how="left").with_columns(passed(own).alias("_raw"))
+    # round 2: a contact C passes on its round-1 points only from vessels X that are neither the
+    # receiving vessel R (no echo) nor R's own contacts (R hears from them directly in round 1;
+    # without this, a group of vessels that all met each other lifted one another around the
+    # triangle). Paths R - C - X: linear in the edges times a contact's degree.
+    day_keys = [k for k in keys if k != S.MMSI]
+    hop = r1.select(
+        pl.col(S.MMSI).alias(_OTHER), *day_keys, pl.col(_OTHER).alias("_x"), "_raw"
+    ).filter(pl.col("_raw") > 0)
+    mine = edges.select(*keys, pl.col(_OTHER).alias("_x"))
+    sums = (
+        edges.select(*keys, _OTHER)
+        .join(hop, on=[_OTHER, *day_keys], how="inner")
+        .filter(pl.col("_x") != pl.col(S.MMSI))
+        .join(mine, on=[*keys, "_x"], how="anti")
+        .group_by(*keys, _OTHER)
+        .agg(pl.col("_raw").sum().alias("_osum"))
     )
-    # the capped round-1 total of a contact is min(cap, sum of its raw shares); without the share
-    # that came from the receiving vessel itself (no echo) it is min(cap, sum - that share)
-    sums = r1.group_by(keys).agg(pl.col("_raw").sum().alias("_sum"))
-    echo = r1.select(
-        pl.col(S.MMSI).alias(_OTHER),
-        pl.col(_OTHER).alias(S.MMSI),
-        *[k for k in keys if k != S.MMSI],
-        pl.col("_raw").alias("_echo"),
-    )
-    net_wo_me = pl.col("_osum").fill_null(0.0) - pl.col("_echo").fill_null(0.0)
+    net_wo_me = pl.col("_osum").fill_null(0.0)
     if cap is not None:
         net_wo_me = net_wo_me.clip(upper_bound=cap)
     r2 = (
         edges.join(s0_other, on=other_keys, how="left")
-        .join(sums.rename({S.MMSI: _OTHER, "_sum": "_osum"}), on=other_keys, how="left")
-        .join(echo, on=[*keys, _OTHER], how="left")
+        .join(sums, on=[*keys, _OTHER], how="left")
         .with_columns(
-            (pl.col("_s0").fill_null(0.0) + net_wo_me.clip(lower_bound=0.0))
-            .clip(0.0, _MAX)
-            .round(2)
-            .alias(OTHER_SCORE)
+            (own + net_wo_me.clip(lower_bound=0.0)).clip(0.0, _MAX).round(2).alias(OTHER_SCORE)
         )
         .with_columns(passed(pl.col(OTHER_SCORE)).alias("_raw"))
     )

@@ -310,7 +310,7 @@ def _network_contributions(
     )
     pairs = pl.concat([m, mirrored.select(m.columns)])
     out = propagate(
-        base.select(*keys, S.POINTS),
+        base.select(*keys, S.EVENT_ID, S.POINTS),
         pairs,
         keys,
         share=weights.share_of_other_score,
