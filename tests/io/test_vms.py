@@ -8,6 +8,7 @@ non-ship-MID conflicts)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -184,3 +185,20 @@ def test_latin1_without_encoding_fails_loudly_with_the_remedy(
     code = main(["score", str(src), "--out", str(tmp_path / "o"), "-q", "--columns", COLUMNS])
     err = capsys.readouterr().err
     assert code == 2 and "invalid_utf8" in err and "--encoding latin-1" in err
+
+
+def test_map_cards_name_vms_vessels_by_their_id(tmp_path: Path) -> None:
+    """The map (cards, event cards, search) names a VMS vessel by its permit number, not by the
+    synthetic MMSI that stands in for it internally."""
+    src = vms_csv(tmp_path / "conapesca.csv")
+    out = tmp_path / "out"
+    args = ["score", str(src), "--out", str(out), "--columns", COLUMNS, "--flag", "MEX"]
+    assert main([*args, "--encoding", "latin-1", "-q"]) == 0
+    html = (out / "map.html").read_text(encoding="utf-8")
+    vessels = pl.read_parquet(out / "vessels.parquet")
+    synthetic = [str(m) for m in vessels[S.MMSI].to_list()]
+    rows = re.findall(r'\{"l": ?"(MMSI|Vessel id)", ?"v": ?"([^"]*)"\}', html)
+    assert ("Vessel id", "BCS-00231") in rows
+    assert not [v for label, v in rows if label == "MMSI"], rows
+    # no card row, title or tip shows a synthetic number as "MMSI <n>"
+    assert not any(f"MMSI {m}" in html for m in synthetic)

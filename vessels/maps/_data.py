@@ -120,7 +120,18 @@ _VESSEL_OPTIONAL: dict[str, pl.DataType] = {
     S.LAST_TS: S.TS_DTYPE,
     S.N_POSITIONS: pl.UInt32(),
     S.DESTINATION: pl.String(),
+    S.VESSEL_ID: pl.String(),  # VMS runs: the permit / registration number the file names
 }
+
+
+def _ident() -> pl.Expr:
+    """How a vessel is named when it has no name: its own vessel id (VMS runs, whose MMSI is a
+    synthetic stand-in) or its MMSI."""
+    return (
+        pl.when(pl.col(S.VESSEL_ID).is_not_null())
+        .then(pl.lit("vessel ") + pl.col(S.VESSEL_ID))
+        .otherwise(pl.lit("MMSI ") + pl.col(S.MMSI).cast(pl.String))
+    )
 
 
 def _ship_type_label() -> pl.Expr:
@@ -303,11 +314,7 @@ def _vessel_cards(selected: pl.DataFrame) -> pl.DataFrame:
         else pl.lit(None, dtype=pl.String)
     )
     name = pl.col(S.VESSEL_NAME).str.strip_chars()
-    title = (
-        pl.when(name.is_null() | (name == ""))
-        .then(pl.lit("MMSI ") + pl.col(S.MMSI).cast(pl.String))
-        .otherwise(name)
-    )
+    title = pl.when(name.is_null() | (name == "")).then(_ident()).otherwise(name)
     score = pl.col(S.RISK_SCORE)
     return selected.select(
         S.MMSI,
@@ -321,7 +328,9 @@ def _vessel_cards(selected: pl.DataFrame) -> pl.DataFrame:
             [
                 pl.struct(pl.lit(label).alias("l"), value.cast(pl.String).alias("v"))
                 for label, value in (
-                    ("MMSI", pl.col(S.MMSI)),
+                    ("Vessel id", pl.col(S.VESSEL_ID)),
+                    # a VMS vessel's MMSI is a synthetic stand-in for its id: not shown
+                    ("MMSI", pl.when(pl.col(S.VESSEL_ID).is_null()).then(pl.col(S.MMSI))),
                     ("Name", pl.col(S.VESSEL_NAME)),
                     ("Call sign", pl.col(S.CALLSIGN)),
                     ("Destination", pl.col(S.DESTINATION)),
@@ -409,7 +418,9 @@ def _event_rows(events: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
     names = selected.select(
         S.MMSI,
         pl.when(pl.col(S.VESSEL_NAME).str.strip_chars().fill_null("") == "")
-        .then(pl.lit("MMSI ") + pl.col(S.MMSI).cast(pl.String))
+        .then(_ident())
+        .when(pl.col(S.VESSEL_ID).is_not_null())
+        .then(pl.col(S.VESSEL_NAME) + pl.lit(" (") + pl.col(S.VESSEL_ID) + ")")
         .otherwise(pl.col(S.VESSEL_NAME) + pl.lit(" (") + pl.col(S.MMSI).cast(pl.String) + ")")
         .alias("_who"),
     )

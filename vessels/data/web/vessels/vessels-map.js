@@ -371,12 +371,12 @@
     }
   };
 
-  /* ---- vessel search: name, MMSI or call sign -> zoom to the track and open its card -------- */
+  /* ---- vessel search: name, MMSI, vessel id or call sign -> zoom to the track and open its card -------- */
   function searchable(layer) {
     var c = V.cardOf(layer.feature.properties);
     var parts = [c.title];
     (c.rows || []).forEach(function (r) {
-      if (r && (r.l === "MMSI" || r.l === "Name" || r.l === "Call sign")) parts.push(r.v);
+      if (r && (r.l === "MMSI" || r.l === "Vessel id" || r.l === "Name" || r.l === "Call sign")) parts.push(r.v);
     });
     return parts.filter(function (x) { return x !== null && x !== undefined; })
       .map(function (x) { return String(x).toLowerCase(); });
