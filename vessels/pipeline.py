@@ -467,6 +467,9 @@ def run(
     watchlist: str | Path | pl.DataFrame | None = None,
     progress: bool | StageHook | None = None,
     flag: str | None = None,
+    executor: Any = None,
+    buckets: int | None = None,
+    work_dir: str | Path | None = None,
 ) -> PipelineResult:
     """Run the whole job: read, clean, segment, label zones, detect events, score; write if ``out``.
 
@@ -525,6 +528,14 @@ def run(
         ``mmsi``): the ISO3 flag of vessels without a ``flag`` column value. Their MMSIs are
         synthetic (no MMSI rules apply) and every output carries ``vessel_id`` beside ``mmsi``
         (events also ``other_vessel_id``).
+    executor, buckets, work_dir
+        Partitioned execution (:mod:`vessels.partition`): ``executor`` is None or
+        ``"in-process"`` (default: everything in memory), ``"out-of-core"`` (one MMSI bucket at a
+        time), ``"local:N"``, ``"tcp://HOST:8786"`` or a ``dask.distributed.Client``
+        (:mod:`vessels.executors`); ``buckets`` the number of MMSI buckets (default: one per
+        2 M positions); ``work_dir`` the directory or fsspec URL of the intermediate Parquet
+        (default: a temporary directory, removed after the run). The tables are identical
+        whatever the executor.
 
     Returns
     -------
@@ -558,6 +569,44 @@ def run(
         prepare_out_dir(out, overwrite=overwrite)
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
+    if (executor is None or executor == "in-process") and (buckets or work_dir):
+        raise ConfigError("buckets and work_dir are for a partitioned run: set executor too")
+    if executor is not None and executor != "in-process":
+        from vessels._partitioned import run_partitioned
+
+        if wl is not None:
+            raise ConfigError(
+                "a watchlist is not supported with a partitioned executor yet: "
+                "run it in process (no executor)"
+            )
+
+        return run_partitioned(
+            inputs,
+            executor=executor,
+            buckets=buckets,
+            work_dir=work_dir,
+            out=out,
+            prof=prof,
+            ingest_options=dict(
+                format=format,
+                columns=columns,
+                since=since,
+                until=until,
+                bbox=box,
+                mmsi=mmsi_list_,
+                encoding=encoding,
+                plausible_time=plausible_time,
+                partition_rows=partition_rows,
+                start_time=start_time,
+                time_zone=time_zone,
+                time_format=time_format,
+            ),
+            zones=lambda: _load_zones(zones, no_default_zones, zones_name_field, zones_kind),
+            top_n=top_n,
+            map=map,
+            offline_map=offline_map,
+            write_tracks=write_tracks,
+        )
     with tempfile.TemporaryDirectory(prefix="vessels-", dir=scratch_dir(out)) as tmp:
         with _announced(hook, "ingest") as told, _timed(timings, "ingest", memory):
             ingested = ingest(

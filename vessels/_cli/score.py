@@ -192,6 +192,27 @@ def parse_mmsi(values: tuple[str, ...]) -> list[int] | None:
 @click.option("--no-map", is_flag=True, help="Do not write map.html.")
 @click.option("--no-tracks", is_flag=True, help="Do not write tracks.parquet (the positions).")
 @click.option("--offline-map", is_flag=True, help="Embed the map's scripts (no internet needed).")
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="WHERE",
+    help="Partitioned run: out-of-core (one MMSI bucket at a time), local:N (a Dask "
+    "LocalCluster of N workers) or tcp://HOST:8786 (a Dask scheduler; needs --work-dir). "
+    "Default: in-process.",
+)
+@click.option(
+    "--buckets",
+    default=None,
+    type=click.IntRange(min=1),
+    help="MMSI buckets of a partitioned run (default: one per 2 M positions).",
+)
+@click.option(
+    "--work-dir",
+    default=None,
+    metavar="DIR|URL",
+    help="Intermediate Parquet of a partitioned run (a shared directory or s3://, gs://, ... "
+    "URL that every worker can reach; default: a temporary directory).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option(
     "--verbose",
@@ -233,6 +254,9 @@ def command(
     no_map: bool,
     no_tracks: bool,
     offline_map: bool,
+    scheduler: str | None,
+    buckets: int | None,
+    work_dir: str | None,
     quiet: bool,
     verbosity: int,
     as_json: bool,
@@ -292,6 +316,9 @@ def command(
             write_tracks=not no_tracks,
             watchlist=watchlist,
             progress=reporter,
+            executor=scheduler,
+            buckets=buckets,
+            work_dir=work_dir,
         )
     s = result.summary
     from vessels.io import acceptance_problem

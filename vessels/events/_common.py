@@ -326,17 +326,28 @@ def exact_sum(expr: pl.Expr, digits: int) -> pl.Expr:
     Examples
     --------
     >>> df = pl.DataFrame({"g": [1, 1, 1], "x": [0.1, 0.2, 0.3]})
-    >>> df.group_by("g").agg(exact_sum(pl.col("x"), 9))["x"].item()
+    >>> round(df.group_by("g").agg(exact_sum(pl.col("x"), 9))["x"].item(), 12)
     0.6
     """
-    return fixed_point(expr, digits).sum() / float(10**digits)
+    return fixed_point(expr, digits).sum() * _inverse(10**digits)
 
 
 def exact_mean(expr: pl.Expr, digits: int) -> pl.Expr:
     """In an aggregation: the mean of the non-null values of ``expr`` (null if none), computed with
     :func:`exact_sum` so that it does not depend on the summation order."""
     q = fixed_point(expr, digits)
-    return pl.when(q.count() > 0).then(q.sum() / q.count() / float(10**digits))
+    return pl.when(q.count() > 0).then(q.sum() / q.count() * _inverse(10**digits))
+
+
+def _inverse(c: float) -> float:
+    """``1 / c``, to multiply by instead of dividing by the constant ``c``.
+
+    polars divides a float column of two or more rows by a constant as ``x * (1 / c)`` but a
+    one-row column by true division; the two differ in the last bit now and then, so a frame of
+    one group (one bucket of a partitioned run) and of many (the whole input) would disagree.
+    Multiplying by the inverse is the same at every length (and equals polars' many-row result).
+    """
+    return 1.0 / c
 
 
 def extent_aggs() -> list[pl.Expr]:
@@ -449,9 +460,10 @@ def finish(
             continue
         elif name == S.DURATION_H and name not in names:
             base.append(
-                ((pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_microseconds() / 3.6e9).alias(
-                    name
-                )
+                (
+                    (pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_microseconds()
+                    * _inverse(3.6e9)
+                ).alias(name)
                 if S.START_TS in names and S.END_TS in names
                 else pl.lit(None, dtype=dtype).alias(name)
             )

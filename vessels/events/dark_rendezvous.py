@@ -477,5 +477,6 @@ DETECTOR = register(
         doc="an AIS gap overlapping another vessel's gap or loitering nearby (AIS off to meet)",
         risk_rules=("dark_rendezvous", "network_contact"),
         uses=(S.LOITERING,),
+        scope="pair",
     )
 )

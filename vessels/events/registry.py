@@ -94,6 +94,10 @@ class Detector:
         Event types whose events it reads from :attr:`Context.events` (run first).
     fishing_score
         It reads the ``fishing_score`` column (computed with the ``[fishing]`` config).
+    scope
+        ``"vessel"``: its events depend on one vessel's rows only (partitioned execution runs it
+        per MMSI bucket); ``"pair"``: an event of vessels *a* and *b* depends on the rows of *a*
+        and *b* (run per candidate pair found in space-time tiles, see :mod:`vessels.partition`).
     """
 
     event_type: str
@@ -107,9 +111,12 @@ class Detector:
     risk_rules: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
     fishing_score: bool = False
+    scope: str = "vessel"
 
     def __post_init__(self) -> None:
         where = f"detector {self.event_type!r}"
+        if self.scope not in ("vessel", "pair"):
+            raise ConfigError(f"{where}: scope must be 'vessel' or 'pair', got {self.scope!r}")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", self.event_type):
             raise ConfigError(f"{where}: event_type must be lower_snake_case")
         if not (dataclasses.is_dataclass(self.config) and isinstance(self.config, type)):

@@ -1,0 +1,213 @@
+"""Partitioned execution (#17): in-process, out-of-core and Dask give identical tables.
+
+A LocalCluster of 2 workers (threads: reliable on a 2-core CI machine, no spawn of interpreters)
+starts inside this module; the CLI test starts its own ``local:2`` cluster of processes.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from vessels import schema as S
+from vessels.cli import main as cli_main
+from vessels.errors import ConfigError, UserError
+from vessels.executors import SerialExecutor, resolve
+from vessels.partition import bucket_expr, pair_bucket_expr, pair_halo_m
+from vessels.pipeline import run
+
+SAMPLES = Path(__file__).resolve().parent.parent / "ais_samples"
+CASES = [
+    ("gulf-of-california/ais.csv", "gulf-of-california"),
+    ("gulf-of-california-nmea/ais.nmea", "gulf-of-california"),
+    ("pacific-eez/ais.csv", "default"),
+    ("yucatan/ais.csv", "yucatan"),
+]
+TABLES = ("events", "vessels", "contributions", "vessel_days")
+CSVS = (S.EVENTS_CSV_FILE, S.VESSELS_CSV_FILE, S.CONTRIBUTIONS_CSV_FILE)
+
+
+@pytest.fixture(scope="module")
+def client():
+    import dask.distributed as distributed
+
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _same(a, b, where: str) -> None:
+    for name in TABLES:
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.schema == y.schema, f"{where}: {name} schema"
+        assert x.equals(y), f"{where}: {name} differs ({x.height} vs {y.height} rows)"
+
+
+def _files_same(d1: Path, d2: Path, where: str) -> None:
+    for name in CSVS:
+        assert (d1 / name).read_bytes() == (d2 / name).read_bytes(), f"{where}: {name}"
+    for name in (S.EVENTS_FILE, S.VESSELS_FILE, S.CONTRIBUTIONS_FILE, S.VESSEL_DAYS_FILE):
+        assert pl.read_parquet(d1 / name).equals(pl.read_parquet(d2 / name)), f"{where}: {name}"
+
+
+@pytest.mark.parametrize(("sample", "profile"), CASES)
+def test_samples_identical_in_process_out_of_core_and_dask(sample, profile, client, tmp_path):
+    src = SAMPLES / sample
+    base = run(src, profile=profile, out=tmp_path / "a", map=False)
+    assert base.events.height > 0 and base.vessels.height > 1
+    ooc = run(
+        src, profile=profile, out=tmp_path / "b", map=False, executor="out-of-core", buckets=3
+    )
+    dask = run(src, profile=profile, out=tmp_path / "c", map=False, executor=client, buckets=3)
+    _same(base, ooc, f"{sample} out-of-core")
+    _same(base, dask, f"{sample} dask")
+    _files_same(tmp_path / "a", tmp_path / "b", f"{sample} out-of-core files")
+    _files_same(tmp_path / "a", tmp_path / "c", f"{sample} dask files")
+    assert ooc.summary["execution"]["buckets"] == 3
+    assert dask.summary["execution"]["executor"] == "dask"
+    # the same positions, whatever their order in the file
+    cols = [S.MMSI, S.TS, S.LAT, S.LON, S.SEGMENT_ID]
+    t_a = pl.read_parquet(tmp_path / "a" / S.TRACKS_FILE).select(cols).sort(cols)
+    t_b = pl.read_parquet(tmp_path / "b" / S.TRACKS_FILE).select(cols).sort(cols)
+    assert t_a.equals(t_b)
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory):
+    """A simulated week as one file and as 7 UTC-day files (the same rows)."""
+    from vessels.simulation import simulate, write
+
+    d = tmp_path_factory.mktemp("week")
+    sim = simulate("mixed", seed=3, n_vessels=14, hours=168)
+    write(sim, d / "one", format="marinecadastre")
+    whole = d / "one" / "ais.csv"
+    text = whole.read_text(encoding="utf-8").splitlines(keepends=True)
+    header, rows = text[0], text[1:]
+    days: dict[str, list[str]] = {}
+    day = ""
+    for line in rows:  # BaseDateTime is the second column: its first 10 chars are the day
+        cells = line.split(",", 2)
+        if len(cells) > 2 and len(cells[1]) >= 10 and cells[1][:4].isdigit():
+            day = cells[1][:10]
+        days.setdefault(day, []).append(line)  # a mangled line stays with its neighbours
+    (d / "days").mkdir()
+    files = []
+    for day, lines in sorted(days.items()):
+        f = d / "days" / f"ais_{day}.csv"
+        f.write_text(header + "".join(lines), encoding="utf-8")
+        files.append(f)
+    return whole, files
+
+
+def test_week_as_daily_files_equals_one_file(week):
+    whole, files = week
+    assert len(files) >= 7
+    one = run(whole, profile="default", map=False)
+    daily = run(files, profile="default", map=False)
+    daily_ooc = run(files, profile="default", map=False, executor="out-of-core", buckets=2)
+    _same(one, daily, "7 files vs 1")
+    _same(one, daily_ooc, "7 files out-of-core vs 1")
+    ev = one.events
+    crossing = ev.filter(pl.col(S.START_TS).dt.date() != pl.col(S.END_TS).dt.date())
+    # the test means something only if events do cross midnight (file boundaries)
+    assert crossing.height > 0
+    assert crossing.filter(pl.col(S.EVENT_TYPE).is_in([S.AIS_GAP, S.ENCOUNTER])).height > 0
+
+
+def test_multi_day_simulation_identical_on_dask(week, client):
+    _whole, files = week
+    base = run(files, profile="default", map=False)
+    dask = run(files, profile="default", map=False, executor=client, buckets=4)
+    _same(base, dask, "week dask")
+    assert base.events.filter(pl.col(S.OTHER_MMSI).is_not_null()).height > 0
+
+
+def test_cli_scheduler_local_cluster_identical(tmp_path):
+    src = str(SAMPLES / "pacific-eez" / "ais.csv")
+    common = [src, "--no-map", "-q"]
+    assert cli_main(["score", *common, "--out", str(tmp_path / "a")]) == 0
+    args = ["--out", str(tmp_path / "b"), "--scheduler", "local:2", "--buckets", "2"]
+    assert cli_main(["score", *common, *args]) == 0
+    _files_same(tmp_path / "a", tmp_path / "b", "cli local:2")
+
+
+def test_cli_bad_scheduler_is_a_clear_error(tmp_path, capsys):
+    src = str(SAMPLES / "pacific-eez" / "ais.csv")
+    assert cli_main(["score", src, "--out", str(tmp_path / "x"), "--scheduler", "yarn"]) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler 'yarn'" in err and "Traceback" not in err
+    args = ["--out", str(tmp_path / "y"), "--scheduler", "tcp://127.0.0.1:1"]
+    assert cli_main(["score", src, *args]) == 2
+    assert "--work-dir" in capsys.readouterr().err
+
+
+def test_work_dir_of_an_earlier_run_refused(tmp_path):
+    src = SAMPLES / "pacific-eez" / "ais.csv"
+    url = f"file://{tmp_path / 'work'}"
+    base = run(src, map=False)
+    first = run(src, map=False, executor="out-of-core", buckets=2, work_dir=url)
+    _same(base, first, "file:// work dir")
+    assert (tmp_path / "work" / "tracks").is_dir()  # a given work_dir is kept
+    with pytest.raises(ConfigError, match="not empty"):
+        run(src, map=False, executor="out-of-core", work_dir=url)
+
+
+def test_buckets_without_executor_refused():
+    with pytest.raises(ConfigError, match="partitioned"):
+        run(SAMPLES / "pacific-eez" / "ais.csv", buckets=4)
+
+
+def test_bucket_hash_is_the_documented_integer_hash():
+    rng = random.Random(17)
+    mmsis = [rng.randrange(0, 2**32) for _ in range(500)] + [0, 2**32 - 1, 345070339]
+    for n in (1, 2, 7, 64, 1000):
+        got = (
+            pl.DataFrame({"mmsi": mmsis}, schema={"mmsi": pl.UInt32})
+            .select(bucket_expr(n))
+            .to_series()
+            .to_list()
+        )
+        want = [((m * 2654435761) % 2**32) * n >> 32 for m in mmsis]
+        assert got == want
+    pairs = [(rng.randrange(0, 10**9), rng.randrange(0, 10**9)) for _ in range(200)]
+    frame = pl.DataFrame({"a": [p[0] for p in pairs], "b": [p[1] for p in pairs]})
+    got = frame.select(pair_bucket_expr(16)).to_series().to_list()
+
+    def h(x: int) -> int:
+        return (x % 2**32) * 2654435761 % 2**32
+
+    assert got == [h(h(a) ^ b) * 16 >> 32 for a, b in pairs]
+    with pytest.raises(UserError):
+        bucket_expr(0)
+
+
+def test_pair_halo_needs_a_declaration():
+    from vessels.events import DarkRendezvousConfig
+
+    assert pair_halo_m("dark_rendezvous", DarkRendezvousConfig(max_sep_km=3.0)) == 3000.0
+    with pytest.raises(ConfigError, match="register_halo"):
+        pair_halo_m("no_such_pair_detector", object())
+
+
+def test_registry_scopes():
+    from vessels.events import detectors
+
+    scopes = {d.event_type: d.scope for d in detectors()}
+    assert scopes[S.ENCOUNTER] == "pair" and scopes[S.DARK_RENDEZVOUS] == "pair"
+    assert scopes[S.AIS_GAP] == "vessel" and scopes[S.IDENTITY_CONFLICT] == "vessel"
+
+
+def test_resolve_executors():
+    assert resolve(None) is None and resolve("in-process") is None
+    assert isinstance(resolve("out-of-core"), SerialExecutor)
+    with pytest.raises(UserError, match="scheduler"):
+        resolve("spark://x")
+    with pytest.raises(TypeError):
+        resolve(3)

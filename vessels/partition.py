@@ -1,0 +1,728 @@
+"""Partitioned execution: the plan that scores a month on a laptop or a year on a Dask cluster.
+
+The plan (every step is a plain function of paths and small arguments, so any executor of
+:mod:`vessels.executors` can run it; the code inside a step is polars):
+
+1. **bucket** — :func:`vessels.ingestion.ingest` (one history for all input files: a gap or an
+   encounter crossing midnight or a file boundary is seen once) writes cleaned, deduplicated,
+   segmented positions; they are split into ``positions/bucket=K/`` by :func:`bucket_expr`, a
+   documented integer hash of the MMSI (the same in every process, machine and polars version).
+2. **vessel stage** (one task per bucket) — zone labels, every detector whose registry record has
+   ``scope="vessel"`` (gaps, zone entries, EEZ incursions, loitering, fishing, identity
+   conflicts), and the bucket's *footprint*: for each vessel and time bin of ``bin_h`` hours, the
+   bounding box of its positions in the bin together with the positions bracketing the bin (so
+   any point interpolated between two positions, or any silence spanning the bin, lies in it),
+   and the positions of the events that pair detectors read (``uses``, e.g. loitering). The
+   boxes, widened by the largest halo of the pair detectors (:func:`pair_halo_m`), are cut into
+   cells of ``cell_deg`` degrees and written as ``footprint/tile=T/`` (T = time tile x space
+   tile: this is the shuffle).
+3. **tile stage** (one task per space-time tile) — vessels whose widened boxes share a cell in the
+   same time bin are candidate pairs. A pair close enough for any pair detector shares such a
+   cell, so no pair is lost; the candidate set is the union over tiles (a set: a pair seen in
+   two tiles is one candidate).
+4. **pair stage** (one task per pair bucket) — each candidate pair belongs to exactly one pair
+   bucket (:func:`pair_bucket_expr` of the unordered pair), which reads the full tracks of its
+   vessels, runs the detectors with ``scope="pair"`` (encounters, dark rendezvous) and keeps the
+   events of its own pairs: every pair event is found once, from both vessels' whole histories.
+5. **score stage** (one task per bucket) — :func:`vessels.risk.score` on the bucket's positions
+   and every event naming one of its vessels (with the partner vessels' positions, for their
+   ship types); only the bucket's vessels are kept.
+6. **collect** — events, vessels, contributions and vessel-days are concatenated and sorted
+   exactly as :func:`vessels.run` sorts them: the tables are byte-identical to an in-process run.
+
+Intermediate data is hive-partitioned Parquet under ``work_dir`` (readable by polars, DuckDB,
+Spark): ``positions/``, ``tracks/``, ``events_vessel/`` (``bucket=K``), ``footprint/``
+(``tile=T``) and ``events_pair/`` (``pair_bucket=J``). ``work_dir`` may be an fsspec URL
+(``s3://``, ``gs://``, ``abfs://``, ``file://``) that every worker can reach.
+
+Examples
+--------
+>>> import polars as pl
+>>> pl.DataFrame({"mmsi": [345070339, 345070340]}, schema={"mmsi": pl.UInt32}).select(
+...     bucket_expr(16)).to_series().to_list()
+[5, 15]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from vessels import schema as S
+from vessels.errors import ConfigError, UserError
+
+__all__ = [
+    "BUCKET_ROWS",
+    "PartitionPlan",
+    "PlanResult",
+    "bucket_expr",
+    "execute",
+    "footprint_cells",
+    "pair_bucket_expr",
+    "pair_halo_m",
+    "register_halo",
+]
+
+#: Default positions per bucket when ``buckets`` is not given (about 1.5 GB of working memory
+#: per bucket in the vessel stage, measured on simulated traffic; see docs/scale-out.md).
+BUCKET_ROWS = 2_000_000
+
+_M32 = 0xFFFFFFFF
+#: Knuth's multiplicative hashing constant (2^32 / golden ratio), TAOCP vol. 3, 6.4.
+_KNUTH = 2_654_435_761
+_METERS_PER_DEG = 6_371_008.8 * math.pi / 180  # vessels._geo.EARTH_RADIUS_M
+_BUCKET = "bucket"
+_PAIR_BUCKET = "pair_bucket"
+_TILE = "tile"
+
+
+def _hash32(expr: pl.Expr) -> pl.Expr:
+    """``((x mod 2^32) * 2654435761) mod 2^32`` in UInt64 arithmetic (never overflows)."""
+    return ((expr.cast(pl.UInt64) & _M32) * _KNUTH) & _M32
+
+
+def bucket_expr(n_buckets: int, column: str = S.MMSI) -> pl.Expr:
+    """Bucket ``0 .. n_buckets-1`` of each MMSI: Knuth's multiplicative hash, high bits.
+
+    ``bucket = (((mmsi mod 2^32) * 2654435761) mod 2^32) * n_buckets // 2^32``: plain integer
+    arithmetic, so it is the same in every process, on every machine and in every polars version
+    (unlike ``Expr.hash``, whose values polars does not promise to keep).
+
+    Examples
+    --------
+    >>> pl.DataFrame({"m": [1, 2, 3]}).select(bucket_expr(4, "m")).to_series().to_list()
+    [2, 0, 3]
+    """
+    if n_buckets < 1:
+        raise UserError(f"buckets must be at least 1, got {n_buckets}")
+    return ((_hash32(pl.col(column)) * n_buckets) // (1 << 32)).cast(pl.Int32).alias(_BUCKET)
+
+
+def pair_bucket_expr(n_buckets: int, a: str = "a", b: str = "b") -> pl.Expr:
+    """Bucket of an unordered vessel pair (``a < b``): hash of (hash(a) xor b), high bits.
+
+    Examples
+    --------
+    >>> pl.DataFrame({"a": [1], "b": [2]}).select(pair_bucket_expr(8)).item()
+    1
+    """
+    h = _hash32(_hash32(pl.col(a)) ^ (pl.col(b).cast(pl.UInt64) & _M32))
+    return ((h * n_buckets) // (1 << 32)).cast(pl.Int32).alias(_PAIR_BUCKET)
+
+
+# --- pair detectors' halo -------------------------------------------------------------------
+
+_HALOS: dict[str, Callable[[Any], float]] = {
+    S.ENCOUNTER: lambda c: max(c.max_dist_m, c.short_max_dist_m if c.short_enabled else 0.0),
+    S.DARK_RENDEZVOUS: lambda c: c.max_sep_km * 1000.0,
+}
+#: Which links (two consecutive positions of a vessel) can hold a pair detector's evidence:
+#: ``config -> (min_s, max_s)`` of the time between the two positions (None: no bound).
+#: Encounters interpolate only across links shorter than ``max_interp_gap_h`` (and use every
+#: position itself); dark rendezvous use silences of at least ``min_gap_h``.
+_LINKS: dict[str, Callable[[Any], tuple[float | None, float | None]]] = {
+    S.ENCOUNTER: lambda c: (None, c.max_interp_gap_h * 3600.0),
+    S.DARK_RENDEZVOUS: lambda c: (c.min_gap_h * 3600.0 * 0.999, None),
+}
+
+
+def register_halo(
+    event_type: str,
+    halo_m: Callable[[Any], float],
+    links: Callable[[Any], tuple[float | None, float | None]] | None = None,
+) -> None:
+    """Declare how far apart (metres, from its config) two vessels of a pair detector's event
+    can be at one instant, and optionally which links between consecutive positions matter
+    (``config -> (min_s, max_s)``; default: all). Needed for every ``scope="pair"`` detector."""
+    _HALOS[event_type] = halo_m
+    if links is not None:
+        _LINKS[event_type] = links
+    else:
+        _LINKS.pop(event_type, None)
+
+
+def pair_halo_m(event_type: str, config: Any) -> float:
+    """The halo (metres) of one pair detector under ``config`` (its config section).
+
+    Examples
+    --------
+    >>> from vessels.events import EncounterConfig
+    >>> pair_halo_m("encounter", EncounterConfig())
+    500.0
+    """
+    try:
+        fn = _HALOS[event_type]
+    except KeyError:
+        raise ConfigError(
+            f"pair detector {event_type!r} has no halo: declare it with "
+            "vessels.partition.register_halo(event_type, lambda config: metres)"
+        ) from None
+    value = float(fn(config))
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"pair detector {event_type!r}: halo {value!r} m is not a distance")
+    return value
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The footprint of one pair detector: halo, links that matter, event types it reads."""
+
+    event_type: str
+    halo_m: float
+    min_link_s: float | None
+    max_link_s: float | None
+    uses: tuple[str, ...]
+
+
+def pair_layers(config: Any) -> list[Layer]:
+    """One :class:`Layer` per registered pair detector under ``config`` (a DetectorConfig)."""
+    out = []
+    for d in _pair_records():
+        section = config.section(d.event_type)
+        lo, hi = _LINKS.get(d.event_type, lambda _c: (None, None))(section)
+        out.append(Layer(d.event_type, pair_halo_m(d.event_type, section), lo, hi, tuple(d.uses)))
+    return out
+
+
+# --- the plan -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartitionPlan:
+    """Sizes of the partitions (memory and parallelism, never results).
+
+    Attributes
+    ----------
+    buckets
+        MMSI buckets (None: one per :data:`BUCKET_ROWS` positions, at least 1).
+    pair_buckets
+        Buckets of candidate pairs for the pair stage (None: as many as ``buckets``).
+    bin_h
+        Time bin of the footprint, hours (smaller: tighter boxes, more rows).
+    cell_deg
+        Cell of the pair matching, degrees (about the distance a vessel covers in ``bin_h``).
+    tile_bins, tile_cells
+        A space-time tile is ``tile_bins`` time bins by ``tile_cells`` x ``tile_cells`` cells.
+    """
+
+    buckets: int | None = None
+    pair_buckets: int | None = None
+    bin_h: float = 0.5
+    cell_deg: float = 0.5
+    tile_bins: int = 24
+    tile_cells: int = 20
+
+    def __post_init__(self) -> None:
+        for name in ("buckets", "pair_buckets"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise UserError(f"{name} must be a whole number >= 1, got {v!r}")
+        if not (self.bin_h > 0 and self.cell_deg > 0 and 180 % self.cell_deg < 1e-9):
+            raise UserError("bin_h must be > 0 and cell_deg a divisor of 180")
+        if self.tile_bins < 1 or self.tile_cells < 1:
+            raise UserError("tile_bins and tile_cells must be >= 1")
+
+
+@dataclass
+class PlanResult:
+    """What :func:`execute` returns to :func:`vessels.run`."""
+
+    n_positions: int
+    time_range: tuple[Any, Any]
+    events: pl.DataFrame
+    vessels: pl.DataFrame
+    contributions: pl.DataFrame
+    vessel_days: pl.DataFrame
+    tracks_glob: str
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def _url(base: str, *parts: str) -> str:
+    return "/".join([base.rstrip("/"), *parts])
+
+
+def _local(url: str) -> bool:
+    return "://" not in url or url.startswith("file://")
+
+
+def _strip_file(url: str) -> str:
+    return url[len("file://") :] if url.startswith("file://") else url
+
+
+def _write(frame: pl.DataFrame, url: str) -> None:
+    if _local(url):
+        path = Path(_strip_file(url))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        frame.write_parquet(tmp, compression_level=1)
+        tmp.replace(path)  # a retried task overwrites, never half-writes
+    else:
+        frame.write_parquet(url, compression_level=1)
+
+
+def _scan(glob: str, *, hive: bool = False) -> pl.LazyFrame:
+    return pl.scan_parquet(_strip_file(glob), hive_partitioning=hive, missing_columns="insert")
+
+
+def _exists(glob: str) -> bool:
+    import glob as _glob
+
+    if _local(glob):
+        return bool(_glob.glob(_strip_file(glob), recursive=True))
+    import fsspec  # installed with the [dask] extra
+
+    fs, path = fsspec.core.url_to_fs(glob)
+    return bool(fs.glob(path))
+
+
+def _types(scope: str) -> list[str]:
+    from vessels.events import detectors
+
+    return [d.event_type for d in detectors() if d.scope == scope]
+
+
+# --- step 2: per bucket ---------------------------------------------------------------------
+
+
+def footprint_cells(
+    tracks: pl.DataFrame,
+    events: pl.DataFrame,
+    layers: list[Layer],
+    *,
+    bin_h: float,
+    cell_deg: float,
+    tile_bins: int,
+    tile_cells: int,
+) -> pl.DataFrame:
+    """Cells ``(tile, layer, mmsi, bin, cy, cx)`` that a vessel's widened footprint touches.
+
+    For each segment and each vessel (both, so that silences between segments are covered),
+    consecutive positions form links: the box of the two positions over the time between them;
+    every position is also a point. A layer (one pair detector) keeps the links whose duration
+    is within its bounds (points when it has no lower bound) and the positions of the events
+    it reads (``uses``, over their period). Per layer, vessel and time bin the boxes are
+    merged, widened by the layer's halo (longitude at the box's highest latitude) and cut into
+    ``cell_deg`` cells (longitudes wrap at the antimeridian).
+    """
+    bin_us = round(bin_h * 3_600_000_000)
+    us = pl.col(S.TS).dt.epoch("us")
+
+    def links(keys: list[str]) -> pl.LazyFrame:
+        nxt = [pl.col(c).shift(-1).over(keys) for c in ("_t", S.LAT, S.LON)]
+        return (
+            tracks.lazy()
+            .select(*keys, us.alias("_t"), S.LAT, S.LON)
+            .sort([*keys, "_t"])
+            .with_columns(nxt[0].alias("_t1"), nxt[1].alias("_lat1"), nxt[2].alias("_lon1"))
+            .drop_nulls("_t1")
+            .select(
+                S.MMSI,
+                pl.col("_t").alias("t0"),
+                pl.col("_t1").alias("t1"),
+                pl.min_horizontal(S.LAT, "_lat1").alias("lat0"),
+                pl.max_horizontal(S.LAT, "_lat1").alias("lat1"),
+                pl.min_horizontal(S.LON, "_lon1").alias("lon0"),
+                pl.max_horizontal(S.LON, "_lon1").alias("lon1"),
+            )
+        )
+
+    all_links = pl.concat([links([S.MMSI]), links([S.MMSI, S.SEGMENT_ID])]).collect()
+    points = tracks.select(
+        S.MMSI,
+        us.alias("t0"),
+        us.alias("t1"),
+        pl.col(S.LAT).alias("lat0"),
+        pl.col(S.LAT).alias("lat1"),
+        pl.col(S.LON).alias("lon0"),
+        pl.col(S.LON).alias("lon1"),
+    )
+    n_lon = round(360 / cell_deg)
+    n_lat = round(180 / cell_deg)
+    out: list[pl.LazyFrame] = []
+    for i, layer in enumerate(layers):
+        dt = pl.col("t1") - pl.col("t0")
+        keep = pl.lit(True)
+        if layer.min_link_s is not None:
+            keep = keep & (dt >= layer.min_link_s * 1e6)
+        if layer.max_link_s is not None:
+            keep = keep & (dt <= layer.max_link_s * 1e6)
+        parts = [all_links.lazy().filter(keep)]
+        if layer.min_link_s is None:
+            parts.append(points.lazy())
+        if layer.uses:
+            parts.append(
+                events.lazy()
+                .filter(pl.col(S.EVENT_TYPE).is_in(list(layer.uses)))
+                .drop_nulls([S.LAT, S.LON, S.START_TS])
+                .select(
+                    pl.col(S.MMSI).cast(pl.UInt32),
+                    pl.col(S.START_TS).dt.epoch("us").alias("t0"),
+                    pl.coalesce(S.END_TS, S.START_TS).dt.epoch("us").alias("t1"),
+                    pl.col(S.LAT).alias("lat0"),
+                    pl.col(S.LAT).alias("lat1"),
+                    pl.col(S.LON).alias("lon0"),
+                    pl.col(S.LON).alias("lon1"),
+                )
+            )
+        dlat = 1.05 * layer.halo_m / _METERS_PER_DEG  # 5 % margin over the spherical bound
+        top = (pl.max_horizontal(pl.col("lat0").abs(), pl.col("lat1").abs()) + dlat).clip(0, 89.9)
+        dlon = dlat / top.radians().cos()
+        wide = pl.col("cx1") - pl.col("cx0") + 1 >= n_lon
+        boxes = (
+            pl.concat(parts)
+            .filter(pl.col("t1") >= pl.col("t0"))
+            .with_columns(
+                pl.int_ranges(pl.col("t0") // bin_us, pl.col("t1") // bin_us + 1).alias("bin")
+            )
+            .explode("bin")
+            .group_by(S.MMSI, "bin")
+            .agg(pl.min("lat0"), pl.max("lat1"), pl.min("lon0"), pl.max("lon1"))
+            .with_columns(
+                ((pl.col("lat0") - dlat + 90) / cell_deg).floor().clip(0, n_lat - 1).alias("cy0"),
+                ((pl.col("lat1") + dlat + 90) / cell_deg).floor().clip(0, n_lat - 1).alias("cy1"),
+                ((pl.col("lon0") - dlon + 180) / cell_deg).floor().alias("cx0"),
+                ((pl.col("lon1") + dlon + 180) / cell_deg).floor().alias("cx1"),
+            )
+            .with_columns(
+                pl.when(wide).then(pl.lit(0.0)).otherwise(pl.col("cx0")).alias("cx0"),
+                pl.when(wide).then(pl.lit(float(n_lon - 1))).otherwise(pl.col("cx1")).alias("cx1"),
+            )
+            .with_columns(
+                pl.col("cy0", "cy1", "cx0", "cx1").cast(pl.Int64),
+                (pl.col("lat0") - dlat).alias("y0"),
+                (pl.col("lat1") + dlat).alias("y1"),
+                pl.when(wide | (pl.col("lon0") - dlon < -180) | (pl.col("lon1") + dlon > 180))
+                .then(pl.lit(-1e9))
+                .otherwise(pl.col("lon0") - dlon)
+                .alias("x0"),
+                pl.when(wide | (pl.col("lon0") - dlon < -180) | (pl.col("lon1") + dlon > 180))
+                .then(pl.lit(1e9))
+                .otherwise(pl.col("lon1") + dlon)
+                .alias("x1"),
+            )
+        )
+        out.append(
+            boxes.with_columns(pl.int_ranges("cy0", pl.col("cy1") + 1).alias("cy"))
+            .explode("cy")
+            .with_columns(pl.int_ranges("cx0", pl.col("cx1") + 1).alias("cx"))
+            .explode("cx")
+            .with_columns((pl.col("cx") % n_lon).alias("cx"))  # wrap at the antimeridian
+            .select(
+                pl.concat_str(
+                    [
+                        (pl.col("bin") // tile_bins).cast(pl.String),
+                        (pl.col("cy") // tile_cells).cast(pl.String),
+                        (pl.col("cx") // tile_cells).cast(pl.String),
+                    ],
+                    separator="_",
+                ).alias(_TILE),
+                pl.lit(i, dtype=pl.Int16).alias("layer"),
+                S.MMSI,
+                "bin",
+                "cy",
+                "cx",
+                "y0",
+                "y1",
+                "x0",
+                "x1",
+            )
+            .unique()
+        )
+    if not out:
+        return pl.DataFrame()
+    return pl.concat(out).sort(_TILE, "layer", S.MMSI, "bin", "cy", "cx").collect()
+
+
+def vessel_stage(
+    bucket: int,
+    work: str,
+    zones: Any,
+    profile: Any,
+    plan: PartitionPlan,
+    layers: list[Layer],
+) -> dict[str, Any]:
+    """Step 2 for one MMSI bucket: zone labels, per-vessel detectors, footprint cells."""
+    from vessels.events import detect_events
+    from vessels.zones import label_zones
+
+    t = time.perf_counter()
+    positions = _scan(_url(work, "positions", f"{_BUCKET}={bucket}", "*.parquet")).collect()
+    labelled = label_zones(positions, zones)
+    del positions
+    _write(labelled, _url(work, "tracks", f"{_BUCKET}={bucket}", "part-0.parquet"))
+    events = detect_events(labelled, zones, profile, types=_types("vessel"))
+    _write(events, _url(work, "events_vessel", f"{_BUCKET}={bucket}", "part-0.parquet"))
+    n_cells = 0
+    if layers:
+        cells = footprint_cells(
+            labelled,
+            events,
+            layers,
+            bin_h=plan.bin_h,
+            cell_deg=plan.cell_deg,
+            tile_bins=plan.tile_bins,
+            tile_cells=plan.tile_cells,
+        )
+        n_cells = cells.height
+        for (tile,), part in cells.group_by(_TILE, maintain_order=True):
+            _write(
+                part.drop(_TILE),
+                _url(work, "footprint", f"{_TILE}={tile}", f"{_BUCKET}={bucket}.parquet"),
+            )
+    return {
+        "bucket": bucket,
+        "positions": labelled.height,
+        "events": events.height,
+        "footprint_cells": n_cells,
+        "seconds": round(time.perf_counter() - t, 3),
+    }
+
+
+def _pair_records() -> list[Any]:
+    from vessels.events import detectors
+
+    return [d for d in detectors() if d.scope == "pair"]
+
+
+# --- step 3: per tile -----------------------------------------------------------------------
+
+
+def tile_stage(tile: str, work: str) -> pl.DataFrame:
+    """Step 3 for one space-time tile: candidate pairs ``a < b`` sharing a cell in a bin."""
+    cells = _scan(_url(work, "footprint", f"{_TILE}={tile}", "*.parquet")).collect()
+    right = cells.rename({S.MMSI: "b"})
+    return (
+        cells.rename({S.MMSI: "a"})
+        .join(right, on=["layer", "bin", "cy", "cx"], suffix="_b")
+        # the widened boxes overlap (a box at the antimeridian spans every longitude)
+        .filter(
+            (pl.col("a") < pl.col("b"))
+            & (pl.col("y0") <= pl.col("y1_b"))
+            & (pl.col("y0_b") <= pl.col("y1"))
+            & (pl.col("x0") <= pl.col("x1_b"))
+            & (pl.col("x0_b") <= pl.col("x1"))
+        )
+        .select("a", "b")
+        .unique()
+        .sort("a", "b")
+    )
+
+
+# --- step 4: per pair bucket ----------------------------------------------------------------
+
+
+def _tracks_of(work: str, mmsis: pl.Series, n_buckets: int) -> pl.LazyFrame:
+    """The labelled tracks of ``mmsis``, reading only their buckets."""
+    want = pl.DataFrame({S.MMSI: mmsis.cast(pl.UInt32)}).unique()
+    buckets = sorted(set(want.select(bucket_expr(n_buckets)).to_series().to_list()))
+    globs = [_url(work, "tracks", f"{_BUCKET}={b}", "*.parquet") for b in buckets]
+    if not globs:
+        return _scan(_url(work, "tracks", "*", "*.parquet")).head(0)
+    return pl.concat([_scan(g) for g in globs]).filter(pl.col(S.MMSI).is_in(want[S.MMSI].implode()))
+
+
+def pair_stage(
+    pair_bucket: int, pairs: pl.DataFrame, work: str, zones: Any, profile: Any, n_buckets: int
+) -> int:
+    """Step 4 for one pair bucket: pair detectors over its vessels, events of its pairs only."""
+    from vessels.events import detect_events
+
+    vessels_ = pl.concat([pairs["a"], pairs["b"]])
+    tracks = _tracks_of(work, vessels_, n_buckets).collect()
+    events = detect_events(tracks, zones, profile, types=_types("pair"))
+    del tracks
+    lo = pl.min_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.UInt32)
+    hi = pl.max_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.UInt32)
+    keep = pairs.select(pl.col("a").cast(pl.UInt32), pl.col("b").cast(pl.UInt32))
+    events = (
+        events.with_columns(lo.alias("_a"), hi.alias("_b"))
+        .join(keep, left_on=["_a", "_b"], right_on=["a", "b"], how="semi", maintain_order="left")
+        .drop("_a", "_b")
+    )
+    _write(events, _url(work, "events_pair", f"{_PAIR_BUCKET}={pair_bucket}", "part-0.parquet"))
+    return events.height
+
+
+# --- step 5: per bucket ---------------------------------------------------------------------
+
+
+def _all_events(work: str) -> pl.LazyFrame:
+    parts = [_scan(_url(work, "events_vessel", "*", "*.parquet"))]
+    if _exists(_url(work, "events_pair", "*", "*.parquet")):
+        parts.append(_scan(_url(work, "events_pair", "*", "*.parquet")))
+    return pl.concat(parts)
+
+
+def score_stage(
+    bucket: int, work: str, zones: Any, profile: Any, n_buckets: int
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Step 5 for one bucket: vessels, contributions and vessel-days of its vessels."""
+    from vessels.risk import score
+
+    def mine(col: str) -> pl.Expr:
+        return bucket_expr(n_buckets, col).fill_null(-1) == bucket
+
+    events = _all_events(work).filter(mine(S.MMSI) | mine(S.OTHER_MMSI)).collect()
+    own = _scan(_url(work, "tracks", f"{_BUCKET}={bucket}", "*.parquet"))
+    partners = (
+        pl.concat([events[S.MMSI], events[S.OTHER_MMSI].drop_nulls()])
+        .unique()
+        .to_frame(S.MMSI)
+        .filter(~mine(S.MMSI))[S.MMSI]
+    )
+    positions = own
+    if partners.len():
+        positions = pl.concat([own, _tracks_of(work, partners, n_buckets)])
+    scored = score(events, positions, profile, zones=zones)
+    return (
+        scored.vessels.filter(mine(S.MMSI)),
+        scored.contributions.filter(mine(S.MMSI)),
+        scored.vessel_days.filter(mine(S.MMSI)),
+    )
+
+
+# --- the whole plan -------------------------------------------------------------------------
+
+
+def execute(
+    positions: str | Path,
+    *,
+    zones: Any,
+    profile: Any,
+    executor: Any,
+    work_dir: str,
+    plan: PartitionPlan | None = None,
+    timings: dict[str, float] | None = None,
+) -> PlanResult:
+    """Run steps 1-6 on the positions file of :func:`vessels.ingestion.ingest`.
+
+    ``executor`` is a :class:`vessels.executors.Executor` (``map`` a function over items);
+    ``work_dir`` a directory or fsspec URL that every worker reads and writes.
+    """
+    from vessels.events import DetectorConfig, DetectorSettings, sort_events
+
+    plan = plan or PartitionPlan()
+    timings = timings if timings is not None else {}
+    work = str(work_dir)
+
+    def timed(name: str, t: float) -> None:
+        timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - t, 3)
+
+    t = time.perf_counter()
+    src = pl.scan_parquet(positions)
+    stats = src.select(
+        pl.len().alias("n"), pl.col(S.TS).min().alias("t0"), pl.col(S.TS).max().alias("t1")
+    ).collect()
+    n_rows, t0, t1 = stats.row(0)
+    n_buckets = plan.buckets or max(1, -(-n_rows // BUCKET_ROWS))
+    n_pair_buckets = plan.pair_buckets or n_buckets
+    if n_rows:
+        target = _strip_file(_url(work, "positions"))
+        if _local(work):
+            Path(target).mkdir(parents=True, exist_ok=True)
+        src.sink_parquet(
+            pl.PartitionBy(target, key=bucket_expr(n_buckets), include_key=False),
+            compression_level=1,
+            mkdir=True,
+        )
+    present = (
+        src.select(bucket_expr(n_buckets).unique().sort()).collect().to_series().to_list()
+        if n_rows
+        else []
+    )
+    timed("partition", t)
+    cfg = profile.detector_config() if isinstance(profile, DetectorSettings) else DetectorConfig()
+    layers = pair_layers(cfg)
+    bucket_zones = executor.share(zones)
+    t = time.perf_counter()
+    vstats = executor.map(
+        vessel_stage,
+        present,
+        work=work,
+        zones=bucket_zones,
+        profile=profile,
+        plan=plan,
+        layers=layers,
+    )
+    timed("vessel_stage", t)
+    t = time.perf_counter()
+    n_pairs = 0
+    if _pair_records() and _exists(_url(work, "footprint", "*", "*.parquet")):
+        tiles = (
+            _scan(_url(work, "footprint", "*", "*.parquet"), hive=True)
+            .select(pl.col(_TILE).cast(pl.String).unique().sort())
+            .collect()
+            .to_series()
+            .to_list()
+        )
+        found = executor.map(tile_stage, tiles, work=work)
+        pairs = pl.concat(found).unique() if found else pl.DataFrame()
+        timed("tile_stage", t)
+        t = time.perf_counter()
+        n_pairs = pairs.height
+        if n_pairs:
+            pairs = pairs.with_columns(pair_bucket_expr(n_pair_buckets)).sort(
+                _PAIR_BUCKET, "a", "b"
+            )
+            groups = [
+                (int(j), part.drop(_PAIR_BUCKET))
+                for (j,), part in pairs.group_by(_PAIR_BUCKET, maintain_order=True)
+            ]
+            executor.starmap(
+                pair_stage,
+                groups,
+                work=work,
+                zones=bucket_zones,
+                profile=profile,
+                n_buckets=n_buckets,
+            )
+        timed("pair_stage", t)
+    t = time.perf_counter()
+    scored = executor.map(
+        score_stage, present, work=work, zones=bucket_zones, profile=profile, n_buckets=n_buckets
+    )
+    timed("score_stage", t)
+    t = time.perf_counter()
+    events = sort_events(_all_events(work).collect()) if present else S.empty_events()
+    from vessels.risk import score as _score
+
+    empty = _score(S.empty_events(), None, profile)
+    vessels_ = pl.concat([empty.vessels, *(s[0] for s in scored)]).sort(
+        [S.RISK_SCORE, S.MMSI], descending=[True, False]
+    )
+    contributions = pl.concat([empty.contributions, *(s[1] for s in scored)]).sort(
+        [S.MMSI, S.POINTS, S.RULE_NAME, S.EVENT_ID],
+        descending=[False, True, False, False],
+        nulls_last=True,
+    )
+    days = pl.concat([empty.vessel_days, *(s[2] for s in scored)]).sort([S.MMSI, "day"])
+    timed("collect", t)
+    return PlanResult(
+        n_positions=int(n_rows),
+        time_range=(t0, t1),
+        events=events,
+        vessels=vessels_,
+        contributions=contributions,
+        vessel_days=days,
+        tracks_glob=_url(work, "tracks", "*", "*.parquet"),
+        stats={
+            "buckets": n_buckets,
+            "pair_buckets": n_pair_buckets,
+            "candidate_pairs": n_pairs,
+            "halo_m": {la.event_type: la.halo_m for la in layers},
+            "bucket_rows_max": max((s["positions"] for s in vstats), default=0),
+            "footprint_cells": sum(s["footprint_cells"] for s in vstats),
+        },
+    )
+
+
+def plan_of(buckets: int | None = None, **sizes: Any) -> PartitionPlan:
+    """A :class:`PartitionPlan` from keyword sizes (None values keep the defaults)."""
+    return PartitionPlan(buckets=buckets, **{k: v for k, v in sizes.items() if v is not None})
