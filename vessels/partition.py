@@ -45,6 +45,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -447,9 +448,16 @@ def vessel_stage(
     profile: Any,
     plan: PartitionPlan,
     layers: list[Layer],
+    coverage: Any = None,
 ) -> dict[str, Any]:
-    """Step 2 for one MMSI bucket: zone labels, per-vessel detectors, footprint cells."""
+    """Step 2 for one MMSI bucket: zone labels, per-vessel detectors, footprint cells.
+
+    ``coverage`` is the :class:`vessels.events.coverage.CoverageContext` of the whole input (step
+    1b): the detectors of a bucket see the run's anchorages, data horizon and coverage extent,
+    not the bucket's. The bucket's harbour cells are written for the pair stage.
+    """
     from vessels.events import detect_events
+    from vessels.events.coverage import harbour_cells
     from vessels.zones import label_zones
 
     t = time.perf_counter()
@@ -457,8 +465,15 @@ def vessel_stage(
     labelled = label_zones(positions, zones)
     del positions
     _write(labelled, _url(work, "tracks", f"{_BUCKET}={bucket}", "part-0.parquet"))
-    events = detect_events(labelled, zones, profile, types=_types("vessel"))
+    events = detect_events(labelled, zones, profile, types=_types("vessel"), coverage=coverage)
     _write(events, _url(work, "events_vessel", f"{_BUCKET}={bucket}", "part-0.parquet"))
+    located = labelled.filter(
+        pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
+    )
+    _write(
+        harbour_cells(located, coverage),
+        _url(work, "harbour", f"{_BUCKET}={bucket}", "part-0.parquet"),
+    )
     n_cells = 0
     if layers:
         cells = footprint_cells(
@@ -529,14 +544,22 @@ def _tracks_of(work: str, mmsis: pl.Series, n_buckets: int) -> pl.LazyFrame:
 
 
 def pair_stage(
-    pair_bucket: int, pairs: pl.DataFrame, work: str, zones: Any, profile: Any, n_buckets: int
+    pair_bucket: int,
+    pairs: pl.DataFrame,
+    work: str,
+    zones: Any,
+    profile: Any,
+    n_buckets: int,
+    coverage: Any = None,
 ) -> int:
-    """Step 4 for one pair bucket: pair detectors over its vessels, events of its pairs only."""
+    """Step 4 for one pair bucket: pair detectors over its vessels, events of its pairs only.
+
+    ``coverage`` is the whole input's context with the harbour cells of every bucket."""
     from vessels.events import detect_events
 
     vessels_ = pl.concat([pairs["a"], pairs["b"]])
     tracks = _tracks_of(work, vessels_, n_buckets).collect()
-    events = detect_events(tracks, zones, profile, types=_types("pair"))
+    events = detect_events(tracks, zones, profile, types=_types("pair"), coverage=coverage)
     del tracks
     lo = pl.min_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.UInt32)
     hi = pl.max_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.UInt32)
@@ -607,6 +630,7 @@ def execute(
     ``work_dir`` a directory or fsspec URL that every worker reads and writes.
     """
     from vessels.events import DetectorConfig, DetectorSettings, sort_events
+    from vessels.events.coverage import coverage_context
 
     plan = plan or PartitionPlan()
     timings = timings if timings is not None else {}
@@ -638,9 +662,14 @@ def execute(
         else []
     )
     timed("partition", t)
+    # step 1b: what depends on all the positions (anchorages, horizon, extent), computed once
+    t = time.perf_counter()
+    coverage = coverage_context(src)
+    timed("context", t)
     cfg = profile.detector_config() if isinstance(profile, DetectorSettings) else DetectorConfig()
     layers = pair_layers(cfg)
     bucket_zones = executor.share(zones)
+    shared = executor.share(coverage)
     t = time.perf_counter()
     vstats = executor.map(
         vessel_stage,
@@ -650,11 +679,16 @@ def execute(
         profile=profile,
         plan=plan,
         layers=layers,
+        coverage=shared,
     )
     timed("vessel_stage", t)
     t = time.perf_counter()
     n_pairs = 0
     if _pair_records() and _exists(_url(work, "footprint", "*", "*.parquet")):
+        harbour = (
+            _scan(_url(work, "harbour", "*", "*.parquet")).unique().sort("_hcy", "_hcx").collect()
+        )
+        pair_coverage = executor.share(dataclasses.replace(coverage, harbour=harbour))
         tiles = (
             _scan(_url(work, "footprint", "*", "*.parquet"), hive=True)
             .select(pl.col(_TILE).cast(pl.String).unique().sort())
@@ -682,6 +716,7 @@ def execute(
                 zones=bucket_zones,
                 profile=profile,
                 n_buckets=n_buckets,
+                coverage=pair_coverage,
             )
         timed("pair_stage", t)
     t = time.perf_counter()

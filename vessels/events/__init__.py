@@ -31,7 +31,7 @@ from vessels import schema as S
 from vessels.errors import ConfigError
 from vessels.events._common import Frameish, finish, prepare, sort_events, zone_table
 from vessels.events.config import PROFILES_DIR, DetectorConfig, DetectorSettings, profile_path
-from vessels.events.coverage import with_harbour
+from vessels.events.coverage import CoverageContext, coverage_context, with_harbour
 from vessels.events.dark_rendezvous import DarkRendezvousConfig, detect_dark_rendezvous
 from vessels.events.eez_incursion import EezIncursionConfig, detect_eez_incursions
 from vessels.events.encounter import EncounterConfig, detect_encounters
@@ -117,6 +117,7 @@ def detect_events(
     *,
     types: Iterable[str] | None = None,
     watchlist: str | Path | pl.DataFrame | None = None,
+    coverage: CoverageContext | None = None,
 ) -> pl.DataFrame:
     """Run the detectors and return one event table (:data:`vessels.schema.EVENT_SCHEMA`).
 
@@ -139,6 +140,12 @@ def detect_events(
         :mod:`vessels.events.registry`).
     watchlist : path or DataFrame, optional
         The analyst's watchlist (:func:`vessels.watchlist.load_watchlist`) for ``watchlist_hit``.
+    coverage : CoverageContext, optional
+        What depends on all the run's positions, not one vessel's: learned anchorages, data
+        horizon, coverage extent (:func:`vessels.events.coverage.coverage_context`). Default:
+        computed from ``tracks``. A partitioned run (:mod:`vessels.partition`) computes it once
+        over the whole input and gives it to every part, so each part sees what the whole run
+        sees.
 
     Returns
     -------
@@ -174,13 +181,15 @@ def detect_events(
         if t in needed:
             needed.update(records[t].uses)
     p = prepare(tracks)
+    if coverage is None:
+        coverage = coverage_context(p)
     if any(records[t].fishing_score for t in needed):  # reused when the tracks carry it
         p = with_fishing_score(p, cfg.fishing)
     # the port/anchorage gate (learned crowd cells + in_port/at_anchorage) once for all the
-    # detectors that read it: each would otherwise recompute it over every position
-    p = with_harbour(p)
+    # detectors that read it, from the run's anchorages (all its positions)
+    p = with_harbour(p, coverage)
     wl = None if watchlist is None else load_watchlist(watchlist)
-    context = Context(zones=zones, watchlist=wl)
+    context = Context(zones=zones, watchlist=wl, coverage=coverage)
     out: list[pl.DataFrame] = []
     for t, record in records.items():
         if t not in needed:

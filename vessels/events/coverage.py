@@ -43,7 +43,8 @@ False
 from __future__ import annotations
 
 import math
-from typing import Final
+from dataclasses import dataclass
+from typing import Any, Final
 
 import polars as pl
 
@@ -57,10 +58,13 @@ __all__ = [
     "IN_PORT",
     "MIN_VESSELS",
     "STATIONARY_KN",
+    "CoverageContext",
+    "coverage_context",
     "data_horizon",
     "edge_expr",
     "harbour_cells",
     "harbour_expr",
+    "max_abs_lat",
     "sparse_mmsi",
     "with_harbour",
 ]
@@ -92,12 +96,23 @@ def _cells(lat: str = S.LAT, lon: str = S.LON) -> list[pl.Expr]:
     ]
 
 
-def _learned_cells(p: pl.DataFrame) -> pl.LazyFrame:
-    """Anchorage cells learned from the stationary crowd (see module docstring)."""
-    sp = pl.coalesce(pl.col(S.SOG_KN).cast(pl.Float64), pl.col(S.IMPLIED_SPEED_KN))
-    still = (
-        p.lazy().filter((sp < STATIONARY_KN).fill_null(False)).select(S.MMSI, *_cells()).unique()
+def _speed(names: list[str]) -> pl.Expr:
+    parts = [pl.col(c).cast(pl.Float64) for c in (S.SOG_KN, S.IMPLIED_SPEED_KN) if c in names]
+    return pl.coalesce(parts) if parts else pl.lit(None, pl.Float64)
+
+
+def _located(p: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """The rows the detectors keep (:func:`vessels.events._common.prepare` drops the others)."""
+    return p.lazy().filter(
+        pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
     )
+
+
+def _learned_cells(p: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """Anchorage cells learned from the stationary crowd (see module docstring)."""
+    lf = p.lazy()
+    sp = _speed(lf.collect_schema().names())
+    still = lf.filter((sp < STATIONARY_KN).fill_null(False)).select(S.MMSI, *_cells()).unique()
     offsets = pl.LazyFrame(
         {"_dy": [dy for dy in (-1, 0, 1) for _ in range(3)], "_dx": [-1, 0, 1] * 3},
         schema={"_dy": pl.Int32, "_dx": pl.Int32},
@@ -113,14 +128,110 @@ def _learned_cells(p: pl.DataFrame) -> pl.LazyFrame:
         .agg(pl.col(S.MMSI).n_unique().alias("_nv"))
         .filter(pl.col("_nv") >= MIN_VESSELS)
         .select("_hcy", "_hcx", pl.lit(True).alias("_learned"))
+        .sort("_hcy", "_hcx")
     )
 
 
-def with_harbour(p: pl.DataFrame) -> pl.DataFrame:
+#: ``(lat_lo, lat_hi, lon_lo, lon_hi)``: the 0.1 %-99.9 % range of the positions' coordinates.
+Extent = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class CoverageContext:
+    """What the detectors must know about *all* the positions of a run, not one vessel's.
+
+    Learned anchorages (a crowd of vessels), the data horizon and the coverage extent are
+    properties of the whole input: a detector that sees a part of it (one MMSI bucket of a
+    partitioned run, :mod:`vessels.partition`) must be given them, computed once over the whole
+    input by :func:`coverage_context`. :func:`vessels.events.detect_events` computes them from its
+    own input when not given, so the in-process run and a partitioned run take the same path.
+
+    Attributes
+    ----------
+    learned
+        Learned anchorage cells (``_hcy, _hcx, _learned``, see :func:`with_harbour`).
+    horizon
+        The robust end of the data (:func:`data_horizon`), None without positions.
+    extent
+        ``(lat_lo, lat_hi, lon_lo, lon_hi)``: the 0.1 %-99.9 % coordinate range of the positions
+        (:func:`edge_expr`), None when fewer than :data:`EDGE_MIN_VESSELS` vessels (no edge).
+    max_abs_lat
+        The largest absolute latitude of the positions (sizes latitude-dependent cells).
+    harbour
+        The ~1 km cells holding a harbour position (:func:`harbour_cells`), once the positions
+        are labelled; None: computed from the detector's own positions.
+    """
+
+    learned: pl.DataFrame
+    horizon: Any
+    extent: Extent | None
+    max_abs_lat: float = 0.0
+    harbour: pl.DataFrame | None = None
+
+
+def coverage_context(positions: pl.DataFrame | pl.LazyFrame) -> CoverageContext:
+    """The :class:`CoverageContext` of ``positions`` (all of a run's positions; may be a scan).
+
+    Only ``mmsi, ts, lat, lon`` and the speeds (``sog_kn``, ``implied_speed_kn``) are read, so a
+    scan of a partitioned run's positions costs a few columns, not the whole table.
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track
+    >>> ctx = coverage_context(make_track(n=5, interval_s=600))
+    >>> ctx.learned.height, str(ctx.horizon), ctx.extent
+    (0, '2023-06-01 00:40:00+00:00', None)
+    """
+    lf = _located(positions)
+    learned = _learned_cells(lf).collect()
+    return CoverageContext(
+        learned=learned, horizon=_horizon(lf), extent=_extent(lf), max_abs_lat=max_abs_lat(lf)
+    )
+
+
+def max_abs_lat(p: pl.DataFrame | pl.LazyFrame) -> float:
+    """The largest absolute latitude of ``p`` (0 without positions).
+
+    Examples
+    --------
+    >>> max_abs_lat(pl.DataFrame({"lat": [10.0, -30.5]}))
+    30.5
+    """
+    value = p.lazy().select(pl.col(S.LAT).abs().max()).collect().item()
+    return float(value or 0.0)
+
+
+def _horizon(lf: pl.LazyFrame) -> Any:
+    n = lf.select(pl.len()).collect().item()
+    if n == 0:
+        return None
+    if n <= 1000:
+        return lf.select(pl.col(S.TS).max()).collect().item()
+    # the (k+1)-th latest instant: the latest once the stray last k rows are set aside
+    k = math.ceil(n * 0.001)
+    return lf.select(pl.col(S.TS).top_k(k + 1).min()).collect().item()
+
+
+def _extent(lf: pl.LazyFrame) -> Extent | None:
+    q = lf.select(
+        pl.col(S.MMSI).n_unique().alias("n"),
+        pl.col(S.LAT).quantile(0.001).alias("y0"),
+        pl.col(S.LAT).quantile(0.999).alias("y1"),
+        pl.col(S.LON).quantile(0.001).alias("x0"),
+        pl.col(S.LON).quantile(0.999).alias("x1"),
+    ).collect()
+    row = q.row(0, named=True)
+    if row["n"] < EDGE_MIN_VESSELS or row["y0"] is None:
+        return None
+    return (float(row["y0"]), float(row["y1"]), float(row["x0"]), float(row["x1"]))
+
+
+def with_harbour(p: pl.DataFrame, context: CoverageContext | None = None) -> pl.DataFrame:
     """Add :data:`HARBOUR` (true in a port or anchorage) to prepared positions, once.
 
     A no-op when the column is already there, so :func:`vessels.events.detect_events` computes it
-    once and each detector called alone computes it for itself.
+    once and each detector called alone computes it for itself. The learned anchorages are those
+    of ``context`` (all the run's positions), else learned from ``p``.
 
     Examples
     --------
@@ -139,7 +250,7 @@ def with_harbour(p: pl.DataFrame) -> pl.DataFrame:
     labelled = [pl.col(c).fill_null(False) for c in (IN_PORT, AT_ANCHORAGE) if c in p.columns]
     if p.height == 0:
         return p.with_columns(pl.lit(False).alias(HARBOUR))
-    learned = _learned_cells(p).collect()
+    learned = context.learned if context is not None else _learned_cells(p).collect()
     flag = (
         p.lazy()
         .select(*_cells())
@@ -177,8 +288,10 @@ def harbour_expr(lat: str, lon: str, cells: pl.DataFrame) -> pl.Expr:
     return key.is_in(keys.implode()).fill_null(False)
 
 
-def harbour_cells(p: pl.DataFrame) -> pl.DataFrame:
+def harbour_cells(p: pl.DataFrame, context: CoverageContext | None = None) -> pl.DataFrame:
     """The distinct ~1 km cells (``_hcy, _hcx``) of harbour positions of ``p``.
+
+    With a ``context`` that knows the harbour cells of all the run's positions, those.
 
     Examples
     --------
@@ -187,7 +300,17 @@ def harbour_cells(p: pl.DataFrame) -> pl.DataFrame:
     >>> harbour_cells(with_harbour(prepare(make_track(n=3)))).height
     0
     """
-    return with_harbour(p).lazy().filter(pl.col(HARBOUR)).select(*_cells()).unique().collect()
+    if context is not None and context.harbour is not None:
+        return context.harbour
+    return (
+        with_harbour(p, context)
+        .lazy()
+        .filter(pl.col(HARBOUR))
+        .select(*_cells())
+        .unique()
+        .sort("_hcy", "_hcx")
+        .collect()
+    )
 
 
 def data_horizon(p: pl.DataFrame) -> object:
@@ -206,17 +329,15 @@ def data_horizon(p: pl.DataFrame) -> object:
     >>> data_horizon(prepare(pl.concat([bulk, stray]))) == T0 + timedelta(seconds=199 * 60)
     True
     """
-    if p.height == 0:
-        return None
-    ts = p[S.TS]
-    if p.height <= 1000:
-        return ts.max()
-    k = math.ceil(p.height * 0.001)
-    return ts.sort(descending=True)[k]
+    return _horizon(p.lazy())
 
 
-def edge_expr(p: pl.DataFrame, lat: str, lon: str) -> pl.Expr:
+def edge_expr(
+    p: pl.DataFrame, lat: str, lon: str, context: CoverageContext | None = None
+) -> pl.Expr:
     """True where ``(lat, lon)`` lies at the edge of the extent of ``p``'s positions.
+
+    The extent is that of ``context`` (all the run's positions) when given.
 
     Within :data:`EDGE_FRACTION` of the span (at least :data:`EDGE_MIN_KM`) of the 0.1 %-99.9 %
     latitude/longitude range: where a vessel leaves a bounding-box extract or a receiver's range.
@@ -233,14 +354,10 @@ def edge_expr(p: pl.DataFrame, lat: str, lon: str) -> pl.Expr:
     >>> p.select(edge_expr(p, "lat", "lon")).to_series()[[0, 50]].to_list()
     [True, False]
     """
-    if p.height == 0 or p[S.MMSI].n_unique() < EDGE_MIN_VESSELS:
+    extent = context.extent if context is not None else _extent(p.lazy())
+    if extent is None:
         return pl.lit(False)
-    q = p.select(
-        pl.col(S.LAT).quantile(0.001).alias("y0"),
-        pl.col(S.LAT).quantile(0.999).alias("y1"),
-        pl.col(S.LON).quantile(0.001).alias("x0"),
-        pl.col(S.LON).quantile(0.999).alias("x1"),
-    ).row(0, named=True)
+    q = dict(zip(("y0", "y1", "x0", "x1"), extent, strict=True))
     mid = math.radians((q["y0"] + q["y1"]) / 2.0)
     edge_y = max(EDGE_FRACTION * (q["y1"] - q["y0"]), EDGE_MIN_KM * 1000.0 / DEG_M)
     edge_x = max(

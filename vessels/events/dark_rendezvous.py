@@ -54,7 +54,14 @@ import polars as pl
 from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.events._common import ENGINE, Frameish, cell_deg_for, finish, neighbour_join, prepare
-from vessels.events.coverage import HARBOUR, edge_expr, sparse_mmsi, with_harbour
+from vessels.events.coverage import (
+    HARBOUR,
+    CoverageContext,
+    edge_expr,
+    max_abs_lat,
+    sparse_mmsi,
+    with_harbour,
+)
 from vessels.events.gaps import gap_links
 from vessels.events.loitering import LoiteringConfig, detect_loitering
 from vessels.events.registry import Context, Detector, register
@@ -114,16 +121,21 @@ class DarkRendezvousConfig:
     with_loitering: bool = True
 
 
-def _gaps(p: pl.DataFrame, cfg: DarkRendezvousConfig) -> pl.DataFrame:
+def _gaps(
+    p: pl.DataFrame, cfg: DarkRendezvousConfig, coverage: CoverageContext | None = None
+) -> pl.DataFrame:
     """Closed gaps that went dark at sea, away from ports, of vessels that report densely."""
-    g = gap_links(p, min_gap_h=cfg.min_gap_h, include_open=False)
+    g = gap_links(p, min_gap_h=cfg.min_gap_h, include_open=False, coverage=coverage)
     sparse = sparse_mmsi(p, max_median_interval_min=cfg.max_median_interval_min)
     at_sea = (
         ~pl.col("is_open")
         & ~pl.col(f"s_{HARBOUR}").fill_null(False)
         & ~pl.col(f"e_{HARBOUR}").fill_null(False)
         & (pl.col(f"s_{S.SHORE_KM}").is_null() | (pl.col(f"s_{S.SHORE_KM}") >= cfg.min_shore_km))
-        & ~(edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}") & edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}"))
+        & ~(
+            edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}", coverage)
+            & edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}", coverage)
+        )
         & ~pl.col(S.MMSI).is_in(sparse.implode())
         & (pl.col("s__n_before") >= cfg.min_positions_before)
     )
@@ -258,12 +270,18 @@ def detect_dark_rendezvous(
     loitering: LoiteringConfig | None = None,
     prepared: pl.DataFrame | None = None,
     loitering_events: pl.DataFrame | None = None,
+    coverage: CoverageContext | None = None,
 ) -> pl.DataFrame:
-    """Detect dark rendezvous (``gap_gap``, ``gap_loitering``, ``group``); EVENT_SCHEMA rows."""
+    """Detect dark rendezvous (``gap_gap``, ``gap_loitering``, ``group``); EVENT_SCHEMA rows.
+
+    ``coverage`` (:func:`vessels.events.coverage.coverage_context` of all the run's positions)
+    gives the anchorages, coverage edge and latitude range; default: those of ``tracks``.
+    """
     cfg = config or DarkRendezvousConfig()
-    p = with_harbour(prepared if prepared is not None else prepare(tracks))
-    gaps = _gaps(p, cfg)
-    max_lat = float(p[S.LAT].abs().max() or 0.0) if p.height else 0.0  # type: ignore[arg-type]
+    p = with_harbour(prepared if prepared is not None else prepare(tracks), coverage)
+    gaps = _gaps(p, cfg, coverage)
+    # the crowd cells depend on the latitude range: that of all the run's positions
+    max_lat = coverage.max_abs_lat if coverage is not None else max_abs_lat(p)
     cell = cell_deg_for(cfg.max_sep_km * 1000.0, cfg.max_sep_km, max_lat)
     sep_m = cfg.max_sep_km * 1000.0
     bucketed = _crowds(gaps, cfg, cell)
@@ -437,7 +455,9 @@ def detect_dark_rendezvous(
 
 
 def _detect(p: pl.DataFrame, cfg: DarkRendezvousConfig, ctx: Context) -> pl.DataFrame:
-    return detect_dark_rendezvous(p, cfg, prepared=p, loitering_events=ctx.events["loitering"])
+    return detect_dark_rendezvous(
+        p, cfg, prepared=p, loitering_events=ctx.events["loitering"], coverage=ctx.coverage
+    )
 
 
 DETECTOR = register(

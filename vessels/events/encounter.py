@@ -53,7 +53,7 @@ from vessels.events._common import (
     runs_id,
     same_as_prev,
 )
-from vessels.events.coverage import harbour_cells, harbour_expr
+from vessels.events.coverage import CoverageContext, harbour_cells, harbour_expr
 from vessels.events.registry import Context, Detector, register
 
 __all__ = ["EncounterConfig", "detect_encounters", "encounter_pairs"]
@@ -461,8 +461,14 @@ def detect_encounters(
     config: EncounterConfig | None = None,
     *,
     prepared: pl.DataFrame | None = None,
+    coverage: CoverageContext | None = None,
 ) -> pl.DataFrame:
-    """Detect encounters (profiles ``gfw`` and ``short_transfer``); EVENT_SCHEMA rows."""
+    """Detect encounters (profiles ``gfw`` and ``short_transfer``); EVENT_SCHEMA rows.
+
+    Encounters in a harbour cell (a port or anchorage) are dropped: the cells of ``coverage``
+    (:func:`vessels.events.coverage.coverage_context` of all the run's positions), else of
+    ``tracks``.
+    """
     cfg = config or EncounterConfig()
     p = prepared if prepared is not None else prepare(tracks)
     radius = max(cfg.max_dist_m, cfg.short_max_dist_m if cfg.short_enabled else 0.0)
@@ -520,7 +526,7 @@ def detect_encounters(
         )
         parts.append(short.join(overlapping, on=["_sid", "_sid_r", "_grp"], how="anti"))
     # vessels side by side in a port or at an anchorage are not meeting (issue 13)
-    ev = pl.concat(parts).filter(~harbour_expr(S.LAT, S.LON, harbour_cells(p)))
+    ev = pl.concat(parts).filter(~harbour_expr(S.LAT, S.LON, harbour_cells(p, coverage)))
     summary = pl.concat_str(
         [
             pl.lit("within "),
@@ -567,7 +573,7 @@ def detect_encounters(
 
 
 def _detect(p: pl.DataFrame, cfg: EncounterConfig, ctx: Context) -> pl.DataFrame:
-    return detect_encounters(p, cfg, prepared=p)
+    return detect_encounters(p, cfg, prepared=p, coverage=ctx.coverage)
 
 
 DETECTOR = register(

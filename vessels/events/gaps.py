@@ -59,7 +59,14 @@ from vessels.events._common import (
     prepare,
     zone_table,
 )
-from vessels.events.coverage import HARBOUR, data_horizon, edge_expr, sparse_mmsi, with_harbour
+from vessels.events.coverage import (
+    HARBOUR,
+    CoverageContext,
+    data_horizon,
+    edge_expr,
+    sparse_mmsi,
+    with_harbour,
+)
 from vessels.events.registry import Context, Detector, register
 
 __all__ = ["GapConfig", "detect_gaps", "gap_links"]
@@ -125,14 +132,16 @@ def gap_links(
     window_h: float = 12.0,
     include_segment_boundaries: bool = True,
     include_open: bool = True,
+    coverage: CoverageContext | None = None,
 ) -> pl.DataFrame:
     """Candidate silences longer than ``min_gap_h``: one row per (start position, end position).
 
     Columns: ``mmsi, segment_id, other_segment_id, is_open``, then ``s_<col>`` / ``e_<col>`` for
     the positions where the vessel went dark and reappeared (``e_`` null for open gaps), and
-    ``gap_s``. Used by :func:`detect_gaps` and by the dark-rendezvous detector.
+    ``gap_s``. Used by :func:`detect_gaps` and by the dark-rendezvous detector. Open gaps run to
+    the data horizon of ``coverage`` (all the run's positions), else of ``prepared``.
     """
-    p = with_harbour(prepared)
+    p = with_harbour(prepared, coverage)
     thr_us = int(min_gap_h * 3.6e9)
     # eager column operations (no multi-branch lazy plan caching a copy of the frame)
     seg = p[SEG]
@@ -156,7 +165,7 @@ def gap_links(
         }
     )
     del first_row, last_row, gap_after
-    data_end = data_horizon(p)
+    data_end = coverage.horizon if coverage is not None else data_horizon(p)
     base = pl.LazyFrame({S.TS: [data_end]}, schema={S.TS: S.TS_DTYPE})
     parts = [inner]
     if include_segment_boundaries:
@@ -233,6 +242,7 @@ def detect_gaps(
     *,
     zones: Any = None,
     prepared: pl.DataFrame | None = None,
+    coverage: CoverageContext | None = None,
 ) -> pl.DataFrame:
     """Detect AIS gaps; returns events in :data:`vessels.schema.EVENT_SCHEMA`.
 
@@ -247,6 +257,9 @@ def detect_gaps(
         Zone attributes (``zone_id, name, kind``) to name the zone a gap starts/ends in.
     prepared : polars.DataFrame, optional
         Already prepared positions (used by :func:`vessels.events.detect_events`).
+    coverage : CoverageContext, optional
+        Anchorages, data horizon and coverage extent of all the run's positions
+        (:func:`vessels.events.coverage.coverage_context`); default: of ``tracks``.
     """
     cfg = config or GapConfig()
     p = prepare(tracks) if prepared is None else prepared
@@ -257,11 +270,12 @@ def detect_gaps(
         window_h=cfg.positions_window_h,
         include_segment_boundaries=cfg.include_segment_boundaries,
         include_open=cfg.report_open,
+        coverage=coverage,
     )
     sparse = sparse_mmsi(p, max_median_interval_min=cfg.max_median_interval_min)
     links = links.filter(~pl.col(S.MMSI).is_in(sparse.implode()))
-    s_edge = edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}")
-    e_edge = edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}")
+    s_edge = edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}", coverage)
+    e_edge = edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}", coverage)
     links = links.with_columns(
         (pl.col(f"s_{HARBOUR}") | pl.col(f"e_{HARBOUR}").fill_null(False)).alias("_port_call"),
         (s_edge & (e_edge | pl.col("is_open"))).alias("_edge"),
@@ -378,7 +392,7 @@ def detect_gaps(
 
 
 def _detect(p: pl.DataFrame, cfg: GapConfig, ctx: Context) -> pl.DataFrame:
-    return detect_gaps(p, cfg, zones=ctx.zones, prepared=p)
+    return detect_gaps(p, cfg, zones=ctx.zones, prepared=p, coverage=ctx.coverage)
 
 
 DETECTOR = register(

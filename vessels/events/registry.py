@@ -55,11 +55,16 @@ class Context:
         the types it reads in :attr:`Detector.uses`, which then run first).
     watchlist
         The loaded watchlist (:func:`vessels.watchlist.load_watchlist`) or None.
+    coverage
+        What depends on *all* the run's positions (learned anchorages, data horizon, coverage
+        extent, harbour cells): a :class:`vessels.events.coverage.CoverageContext`, or None (a
+        detector then computes it from its own positions).
     """
 
     zones: Any = None
     events: dict[str, pl.DataFrame] = field(default_factory=dict)
     watchlist: pl.DataFrame | None = None
+    coverage: Any = None
 
 
 #: ``detect(prepared, config, context) -> events`` (EVENT_SCHEMA rows of one event type).
