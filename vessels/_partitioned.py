@@ -116,7 +116,13 @@ def run_partitioned(
             timings,
         )
         summary["peak_rss_gb_after_stage"] = memory
-        summary["warnings"] = []
+        # as the in-process run: reader warnings, coverage honesty, sparse reporters
+        summary["warnings"] = [
+            *summary.get("warnings", []),
+            *planned.coverage["warnings"],
+            *P._sparse_warnings(tracks_scan, prof),
+        ]
+        summary["coverage"] = planned.coverage
         summary["inputs"] = [
             str(p) for p in ([inputs] if isinstance(inputs, str | Path) else inputs)
         ]

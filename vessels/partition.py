@@ -134,6 +134,20 @@ _LINKS: dict[str, Callable[[Any], tuple[float | None, float | None]]] = {
 }
 
 
+def _crowd_pairs(gaps: pl.DataFrame, config: Any, coverage: Any) -> pl.DataFrame:
+    from vessels.events.dark_rendezvous import crowd_pairs
+
+    return crowd_pairs(gaps, config, coverage.max_abs_lat)
+
+
+#: Candidate pairs that a pair detector names without their being close: a dark-rendezvous
+#: group event names the two lowest MMSIs of a crowd, which may be a cell apart. ``(parts,
+#: config, coverage) -> (a, b)``.
+_EXTRA_PAIRS: dict[str, Callable[[pl.DataFrame, Any, Any], pl.DataFrame]] = {
+    S.DARK_RENDEZVOUS: _crowd_pairs,
+}
+
+
 def register_halo(
     event_type: str,
     halo_m: Callable[[Any], float],
@@ -243,6 +257,7 @@ class PlanResult:
     vessel_days: pl.DataFrame
     tracks_glob: str
     stats: dict[str, Any] = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
 
 
 def _url(base: str, *parts: str) -> str:
@@ -456,17 +471,31 @@ def vessel_stage(
     1b): the detectors of a bucket see the run's anchorages, data horizon and coverage extent,
     not the bucket's. The bucket's harbour cells are written for the pair stage.
     """
-    from vessels.events import detect_events
+    from vessels.events import Context, _config, detect_events
+    from vessels.events._common import prepare
     from vessels.events.coverage import harbour_cells
     from vessels.zones import label_zones
+    from vessels.zones._coverage import coverage_parts
 
     t = time.perf_counter()
     positions = _scan(_url(work, "positions", f"{_BUCKET}={bucket}", "*.parquet")).collect()
     labelled = label_zones(positions, zones)
     del positions
     _write(labelled, _url(work, "tracks", f"{_BUCKET}={bucket}", "part-0.parquet"))
+    geo_counts, fix_intervals = coverage_parts(labelled)  # summed over buckets by the driver
     events = detect_events(labelled, zones, profile, types=_types("vessel"), coverage=coverage)
     _write(events, _url(work, "events_vessel", f"{_BUCKET}={bucket}", "part-0.parquet"))
+    with_parts = _part_records()
+    if with_parts:  # per-vessel rows that detectors need of all vessels (step 3b, step 4)
+        cfg = _config(profile)
+        prepared = prepare(labelled)
+        ctx = Context(zones=zones, coverage=coverage)
+        for d in with_parts:
+            _write(
+                d.parts(prepared, cfg.section(d.event_type), ctx),
+                _url(work, "parts", f"type={d.event_type}", f"{_BUCKET}={bucket}.parquet"),
+            )
+        del prepared
     located = labelled.filter(
         pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
     )
@@ -497,6 +526,8 @@ def vessel_stage(
         "events": events.height,
         "footprint_cells": n_cells,
         "seconds": round(time.perf_counter() - t, 3),
+        "geo_counts": geo_counts,
+        "fix_intervals": fix_intervals,
     }
 
 
@@ -504,6 +535,51 @@ def _pair_records() -> list[Any]:
     from vessels.events import detectors
 
     return [d for d in detectors() if d.scope == "pair"]
+
+
+def _global_records() -> list[Any]:
+    from vessels.events import detectors
+
+    return [d for d in detectors() if d.scope == "global"]
+
+
+def _part_records() -> list[Any]:
+    from vessels.events import detectors
+
+    return [d for d in detectors() if d.parts is not None]
+
+
+def _parts_of(work: str, event_type: str) -> pl.DataFrame | None:
+    """The parts of one detector from every bucket, in MMSI order (as in process)."""
+    glob = _url(work, "parts", f"type={event_type}", "*.parquet")
+    if not _exists(glob):
+        return None
+    # every MMSI is in one bucket: sorted by MMSI (stably), the in-process order
+    return _scan(glob).collect().sort(S.MMSI, maintain_order=True)
+
+
+def global_stage(work: str, zones: Any, profile: Any, coverage: Any) -> int:
+    """Step 3b: each ``scope="global"`` detector once, on its parts from every bucket."""
+    from vessels.events import detect_events
+
+    found = []
+    for d in _global_records():
+        parts = _parts_of(work, d.event_type)
+        if parts is None:
+            continue
+        found.append(
+            detect_events(
+                S.empty_positions(),
+                zones,
+                profile,
+                types=[d.event_type],
+                coverage=coverage,
+                parts={d.event_type: parts},
+            )
+        )
+    events = pl.concat(found) if found else S.empty_events()
+    _write(events, _url(work, "events_global", "part-0.parquet"))
+    return events.height
 
 
 # --- step 3: per tile -----------------------------------------------------------------------
@@ -551,15 +627,19 @@ def pair_stage(
     profile: Any,
     n_buckets: int,
     coverage: Any = None,
+    parts: dict[str, pl.DataFrame] | None = None,
 ) -> int:
     """Step 4 for one pair bucket: pair detectors over its vessels, events of its pairs only.
 
-    ``coverage`` is the whole input's context with the harbour cells of every bucket."""
+    ``coverage`` is the whole input's context with the harbour cells of every bucket; ``parts``
+    the pair detectors' per-vessel parts of every bucket (:attr:`Detector.parts`)."""
     from vessels.events import detect_events
 
     vessels_ = pl.concat([pairs["a"], pairs["b"]])
     tracks = _tracks_of(work, vessels_, n_buckets).collect()
-    events = detect_events(tracks, zones, profile, types=_types("pair"), coverage=coverage)
+    events = detect_events(
+        tracks, zones, profile, types=_types("pair"), coverage=coverage, parts=parts
+    )
     del tracks
     lo = pl.min_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.UInt32)
     hi = pl.max_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.UInt32)
@@ -578,6 +658,8 @@ def pair_stage(
 
 def _all_events(work: str) -> pl.LazyFrame:
     parts = [_scan(_url(work, "events_vessel", "*", "*.parquet"))]
+    if _exists(_url(work, "events_global", "*.parquet")):
+        parts.append(_scan(_url(work, "events_global", "*.parquet")))
     if _exists(_url(work, "events_pair", "*", "*.parquet")):
         parts.append(_scan(_url(work, "events_pair", "*", "*.parquet")))
     return pl.concat(parts)
@@ -631,6 +713,7 @@ def execute(
     """
     from vessels.events import DetectorConfig, DetectorSettings, sort_events
     from vessels.events.coverage import coverage_context
+    from vessels.zones._coverage import coverage_from_parts, coverage_report
 
     plan = plan or PartitionPlan()
     timings = timings if timings is not None else {}
@@ -683,6 +766,9 @@ def execute(
     )
     timed("vessel_stage", t)
     t = time.perf_counter()
+    n_global = global_stage(work, zones, profile, coverage) if present else 0
+    timed("global_stage", t)
+    t = time.perf_counter()
     n_pairs = 0
     if _pair_records() and _exists(_url(work, "footprint", "*", "*.parquet")):
         harbour = (
@@ -697,7 +783,18 @@ def execute(
             .to_list()
         )
         found = executor.map(tile_stage, tiles, work=work)
-        pairs = pl.concat(found).unique() if found else pl.DataFrame()
+        pair_parts = {}
+        for d in _pair_records():
+            got = _parts_of(work, d.event_type) if d.parts is not None else None
+            if got is None:
+                continue
+            pair_parts[d.event_type] = got
+            if d.event_type in _EXTRA_PAIRS:  # pairs a detector names besides close ones
+                section = cfg.section(d.event_type)
+                found.append(_EXTRA_PAIRS[d.event_type](got, section, coverage))
+        schema = {"a": pl.UInt32, "b": pl.UInt32}
+        pairs = pl.concat([f.cast(schema) for f in found]).unique() if found else pl.DataFrame()
+        shared_parts = executor.share(pair_parts)
         timed("tile_stage", t)
         t = time.perf_counter()
         n_pairs = pairs.height
@@ -717,6 +814,7 @@ def execute(
                 profile=profile,
                 n_buckets=n_buckets,
                 coverage=pair_coverage,
+                parts=shared_parts,
             )
         timed("pair_stage", t)
     t = time.perf_counter()
@@ -738,6 +836,16 @@ def execute(
         nulls_last=True,
     )
     days = pl.concat([empty.vessel_days, *(s[2] for s in scored)]).sort([S.MMSI, "day"])
+    if vstats:
+        intervals = [s["fix_intervals"] for s in vstats if s["fix_intervals"] is not None]
+        coverage_summary = coverage_from_parts(
+            pl.concat([s["geo_counts"] for s in vstats]),
+            pl.concat(intervals).sort(S.MMSI) if intervals else None,
+        )
+    else:
+        coverage_summary = coverage_report(
+            S.empty_positions().with_columns(pl.lit(None, pl.String).alias(S.GEO_CLASS))
+        )
     timed("collect", t)
     return PlanResult(
         n_positions=int(n_rows),
@@ -747,10 +855,12 @@ def execute(
         contributions=contributions,
         vessel_days=days,
         tracks_glob=_url(work, "tracks", "*", "*.parquet"),
+        coverage=coverage_summary,
         stats={
             "buckets": n_buckets,
             "pair_buckets": n_pair_buckets,
             "candidate_pairs": n_pairs,
+            "global_events": n_global,
             "halo_m": {la.event_type: la.halo_m for la in layers},
             "bucket_rows_max": max((s["positions"] for s in vstats), default=0),
             "footprint_cells": sum(s["footprint_cells"] for s in vstats),

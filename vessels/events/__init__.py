@@ -118,6 +118,7 @@ def detect_events(
     types: Iterable[str] | None = None,
     watchlist: str | Path | pl.DataFrame | None = None,
     coverage: CoverageContext | None = None,
+    parts: dict[str, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """Run the detectors and return one event table (:data:`vessels.schema.EVENT_SCHEMA`).
 
@@ -146,6 +147,9 @@ def detect_events(
         computed from ``tracks``. A partitioned run (:mod:`vessels.partition`) computes it once
         over the whole input and gives it to every part, so each part sees what the whole run
         sees.
+    parts : dict, optional
+        For ``scope="global"`` detectors (:mod:`vessels.events.registry`), by event type: their
+        per-vessel parts of all the run's vessels (default: computed from ``tracks``).
 
     Returns
     -------
@@ -189,7 +193,7 @@ def detect_events(
     # detectors that read it, from the run's anchorages (all its positions)
     p = with_harbour(p, coverage)
     wl = None if watchlist is None else load_watchlist(watchlist)
-    context = Context(zones=zones, watchlist=wl, coverage=coverage)
+    context = Context(zones=zones, watchlist=wl, coverage=coverage, parts=dict(parts or {}))
     out: list[pl.DataFrame] = []
     for t, record in records.items():
         if t not in needed:

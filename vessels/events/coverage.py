@@ -180,7 +180,7 @@ def coverage_context(positions: pl.DataFrame | pl.LazyFrame) -> CoverageContext:
     >>> from vessels.testing import make_track
     >>> ctx = coverage_context(make_track(n=5, interval_s=600))
     >>> ctx.learned.height, str(ctx.horizon), ctx.extent
-    (0, '2023-06-01 00:40:00+00:00', None)
+    (0, '2024-03-01 00:40:00+00:00', None)
     """
     lf = _located(positions)
     learned = _learned_cells(lf).collect()

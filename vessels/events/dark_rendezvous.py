@@ -187,6 +187,43 @@ _OUT = [
 ]
 
 
+def _ordered(gaps: pl.DataFrame) -> pl.DataFrame:
+    """The silences in one order, however they were gathered (one frame or one per bucket)."""
+    return gaps.sort(S.MMSI, "_s", "_e", S.SEGMENT_ID, "_slat", "_slon", maintain_order=True)
+
+
+def _crowd_cell(cfg: DarkRendezvousConfig, max_lat: float) -> float:
+    return cell_deg_for(cfg.max_sep_km * 1000.0, cfg.max_sep_km, max_lat)
+
+
+def dark_gaps(p: pl.DataFrame, cfg: DarkRendezvousConfig, ctx: Context) -> pl.DataFrame:
+    """The silences a dark rendezvous is made of, per vessel (a vessel's rows depend on its own
+    positions and the run's coverage only): a partitioned run gathers them from every MMSI
+    bucket, so that crowds are counted over all vessels (:attr:`Context.parts`)."""
+    return _gaps(with_harbour(p, ctx.coverage), cfg, ctx.coverage)
+
+
+def crowd_pairs(gaps: pl.DataFrame, cfg: DarkRendezvousConfig, max_lat: float) -> pl.DataFrame:
+    """``(a, b)``: the two lowest MMSIs of each crowd (the vessels a group event names).
+
+    A partitioned run adds them to the candidate pairs, so the pair bucket owning ``(a, b)``
+    writes the group event, once.
+    """
+    crowd = _crowds(_ordered(gaps), cfg, _crowd_cell(cfg, max_lat)).filter(
+        pl.col("_nb") > cfg.max_group
+    )
+    return (
+        crowd.group_by("_by", "_bx", "_tb")
+        .agg(pl.col(S.MMSI).unique().sort().head(2).alias("_ms"))
+        .select(
+            pl.col("_ms").list.get(0).cast(pl.UInt32).alias("a"),
+            pl.col("_ms").list.get(1).cast(pl.UInt32).alias("b"),
+        )
+        .unique()
+        .sort("a", "b")
+    )
+
+
 def _crowds(gaps: pl.DataFrame, cfg: DarkRendezvousConfig, cell: float) -> pl.DataFrame:
     """Gaps with their (cell, time window) bucket and the number of vessels in it."""
     win_s = max(cfg.max_start_diff_h, 1e-3) * 3600.0
@@ -271,18 +308,21 @@ def detect_dark_rendezvous(
     prepared: pl.DataFrame | None = None,
     loitering_events: pl.DataFrame | None = None,
     coverage: CoverageContext | None = None,
+    gaps: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Detect dark rendezvous (``gap_gap``, ``gap_loitering``, ``group``); EVENT_SCHEMA rows.
 
     ``coverage`` (:func:`vessels.events.coverage.coverage_context` of all the run's positions)
     gives the anchorages, coverage edge and latitude range; default: those of ``tracks``.
+    ``gaps`` (:func:`dark_gaps` of all the run's vessels) are the silences among which crowds
+    are counted; default: those of ``tracks``.
     """
     cfg = config or DarkRendezvousConfig()
     p = with_harbour(prepared if prepared is not None else prepare(tracks), coverage)
-    gaps = _gaps(p, cfg, coverage)
+    gaps = _ordered(_gaps(p, cfg, coverage) if gaps is None else gaps)
     # the crowd cells depend on the latitude range: that of all the run's positions
     max_lat = coverage.max_abs_lat if coverage is not None else max_abs_lat(p)
-    cell = cell_deg_for(cfg.max_sep_km * 1000.0, cfg.max_sep_km, max_lat)
+    cell = _crowd_cell(cfg, max_lat)
     sep_m = cfg.max_sep_km * 1000.0
     bucketed = _crowds(gaps, cfg, cell)
     crowded = pl.col("_nb") > cfg.max_group
@@ -456,7 +496,12 @@ def detect_dark_rendezvous(
 
 def _detect(p: pl.DataFrame, cfg: DarkRendezvousConfig, ctx: Context) -> pl.DataFrame:
     return detect_dark_rendezvous(
-        p, cfg, prepared=p, loitering_events=ctx.events["loitering"], coverage=ctx.coverage
+        p,
+        cfg,
+        prepared=p,
+        loitering_events=ctx.events["loitering"],
+        coverage=ctx.coverage,
+        gaps=ctx.parts.get(S.DARK_RENDEZVOUS),
     )
 
 
@@ -498,5 +543,6 @@ DETECTOR = register(
         risk_rules=("dark_rendezvous", "network_contact"),
         uses=(S.LOITERING,),
         scope="pair",
+        parts=dark_gaps,
     )
 )

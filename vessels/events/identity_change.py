@@ -247,8 +247,15 @@ def detect_identity_changes(
     )
 
 
+def _periods(p: pl.DataFrame, cfg: IdentityChangeConfig, ctx: Context) -> pl.DataFrame:
+    return identity_periods(p)
+
+
 def _detect(p: pl.DataFrame, cfg: IdentityChangeConfig, ctx: Context) -> pl.DataFrame:
-    return detect_identity_changes(p, cfg, periods=identity_periods(p))
+    periods = ctx.parts.get(S.IDENTITY_CHANGE)
+    return detect_identity_changes(
+        p, cfg, periods=identity_periods(p) if periods is None else periods
+    )
 
 
 DETECTOR = register(
@@ -287,5 +294,8 @@ DETECTOR = register(
         doc="a vessel's name, call sign, IMO, ship type or flag (same IMO, new MMSI) changing "
         "over time",
         risk_rules=("identity_change", "flag_hopping", "network_contact"),
+        # flag hopping links the MMSIs of one IMO, wherever their MMSI buckets are
+        scope="global",
+        parts=_periods,
     )
 )

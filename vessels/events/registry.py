@@ -59,12 +59,17 @@ class Context:
         What depends on *all* the run's positions (learned anchorages, data horizon, coverage
         extent, harbour cells): a :class:`vessels.events.coverage.CoverageContext`, or None (a
         detector then computes it from its own positions).
+    parts
+        For a ``scope="global"`` detector, by event type: its :attr:`Detector.parts` of *all*
+        the run's vessels (concatenated over the MMSI buckets of a partitioned run); absent: the
+        detector computes them from the positions it is given.
     """
 
     zones: Any = None
     events: dict[str, pl.DataFrame] = field(default_factory=dict)
     watchlist: pl.DataFrame | None = None
     coverage: Any = None
+    parts: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 #: ``detect(prepared, config, context) -> events`` (EVENT_SCHEMA rows of one event type).
@@ -102,7 +107,15 @@ class Detector:
     scope
         ``"vessel"``: its events depend on one vessel's rows only (partitioned execution runs it
         per MMSI bucket); ``"pair"``: an event of vessels *a* and *b* depends on the rows of *a*
-        and *b* (run per candidate pair found in space-time tiles, see :mod:`vessels.partition`).
+        and *b* (run per candidate pair found in space-time tiles, see :mod:`vessels.partition`);
+        ``"global"``: its events link vessels by something other than proximity (one IMO under
+        several MMSIs): it declares :attr:`parts`, and a partitioned run computes them per MMSI
+        bucket and runs the detector once on their concatenation (:attr:`Context.parts`).
+    parts
+        ``parts(prepared, config, context) -> DataFrame``: per-vessel rows (each depends on one
+        MMSI's rows and the run's :attr:`Context.coverage` only) from which a ``scope="global"``
+        detector finds its events, or that a ``scope="pair"`` detector needs of *all* vessels
+        (the silences among which dark-rendezvous crowds are counted).
     """
 
     event_type: str
@@ -117,11 +130,18 @@ class Detector:
     uses: tuple[str, ...] = ()
     fishing_score: bool = False
     scope: str = "vessel"
+    parts: Callable[[pl.DataFrame, Any, Context], pl.DataFrame] | None = None
 
     def __post_init__(self) -> None:
         where = f"detector {self.event_type!r}"
-        if self.scope not in ("vessel", "pair"):
-            raise ConfigError(f"{where}: scope must be 'vessel' or 'pair', got {self.scope!r}")
+        if self.scope not in ("vessel", "pair", "global"):
+            raise ConfigError(
+                f"{where}: scope must be 'vessel', 'pair' or 'global', got {self.scope!r}"
+            )
+        if self.scope == "global" and self.parts is None:
+            raise ConfigError(f"{where}: a 'global' scope needs parts")
+        if self.scope == "vessel" and self.parts is not None:
+            raise ConfigError(f"{where}: parts are for a 'global' or 'pair' scope")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", self.event_type):
             raise ConfigError(f"{where}: event_type must be lower_snake_case")
         if not (dataclasses.is_dataclass(self.config) and isinstance(self.config, type)):

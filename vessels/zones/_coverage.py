@@ -26,7 +26,13 @@ import polars as pl
 
 from vessels import schema as S
 
-__all__ = ["LAND_WARN_SHARE", "SPARSE_WARN_H", "coverage_report"]
+__all__ = [
+    "LAND_WARN_SHARE",
+    "SPARSE_WARN_H",
+    "coverage_from_parts",
+    "coverage_parts",
+    "coverage_report",
+]
 
 #: Warn when more than this share of positions is classed ``land`` (real AIS: well under 2 %).
 LAND_WARN_SHARE = 0.05
@@ -57,6 +63,22 @@ def coverage_report(
     fixes; null with fewer than two fixes per vessel), ``sparse_vessel_share`` (vessels whose own
     median exceeds ``sparse_warn_h``) and ``warnings`` (list of str).
     """
+    counts_df, per_vessel = coverage_parts(positions)
+    return coverage_from_parts(
+        counts_df, per_vessel, land_warn_share=land_warn_share, sparse_warn_h=sparse_warn_h
+    )
+
+
+def coverage_parts(
+    positions: pl.DataFrame | pl.LazyFrame,
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """What :func:`coverage_report` counts, in parts that add up across MMSI partitions.
+
+    Positions per ``geo_class`` (``geo_class, len``) and each vessel's median hours between
+    fixes (``mmsi, _med_h``; None without ``mmsi``/``ts``). A partitioned run
+    (:mod:`vessels.partition`) computes them per MMSI bucket and gives their concatenation to
+    :func:`coverage_from_parts`.
+    """
     lf = positions.lazy() if isinstance(positions, pl.DataFrame) else positions
     names = lf.collect_schema().names()
     if S.GEO_CLASS not in names:
@@ -67,29 +89,41 @@ def coverage_report(
         .len()
         .collect()
     )
+    if S.MMSI not in names or S.TS not in names:
+        return counts_df, None
+    per_vessel = (
+        lf.select(S.MMSI, S.TS)
+        .sort(S.MMSI, S.TS)
+        .with_columns((pl.col(S.TS).diff().over(S.MMSI).dt.total_seconds() / 3600.0).alias("_dt_h"))
+        .group_by(S.MMSI)
+        .agg(pl.col("_dt_h").median().alias("_med_h"))
+        .drop_nulls("_med_h")
+        .sort(S.MMSI)
+        .collect()
+    )
+    return counts_df, per_vessel
+
+
+def coverage_from_parts(
+    counts_df: pl.DataFrame,
+    per_vessel: pl.DataFrame | None,
+    *,
+    land_warn_share: float = LAND_WARN_SHARE,
+    sparse_warn_h: float = SPARSE_WARN_H,
+) -> dict[str, Any]:
+    """:func:`coverage_report` from the (concatenated) :func:`coverage_parts`."""
+    counts_df = counts_df.group_by(S.GEO_CLASS).agg(pl.col("len").sum())
     got = dict(zip(counts_df[S.GEO_CLASS].to_list(), counts_df["len"].to_list(), strict=True))
     counts = {c: int(got.get(c, 0)) for c in (*S.GEO_CLASSES, "unknown")}
     n = sum(counts.values())
     shares = {c: (v / n if n else 0.0) for c, v in counts.items()}
     median_h: float | None = None
     sparse_share: float | None = None
-    if S.MMSI in names and S.TS in names and n:
-        per_vessel = (
-            lf.select(S.MMSI, S.TS)
-            .sort(S.MMSI, S.TS)
-            .with_columns(
-                (pl.col(S.TS).diff().over(S.MMSI).dt.total_seconds() / 3600.0).alias("_dt_h")
-            )
-            .group_by(S.MMSI)
-            .agg(pl.col("_dt_h").median().alias("_med_h"))
-            .drop_nulls("_med_h")
-            .collect()
-        )
-        if per_vessel.height:
-            med = per_vessel["_med_h"].median()
-            median_h = None if med is None else round(float(med), 6)  # type: ignore[arg-type]
-            sparse = per_vessel["_med_h"] > sparse_warn_h
-            sparse_share = float(sparse.mean())  # type: ignore[arg-type]
+    if per_vessel is not None and n and per_vessel.height:
+        med = per_vessel["_med_h"].median()
+        median_h = None if med is None else round(float(med), 6)  # type: ignore[arg-type]
+        sparse = per_vessel["_med_h"] > sparse_warn_h
+        sparse_share = float(sparse.mean())  # type: ignore[arg-type]
     warnings: list[str] = []
     if n and shares[S.GEO_LAND] > land_warn_share:
         warnings.append(
