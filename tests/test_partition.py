@@ -7,6 +7,7 @@ starts inside this module; the CLI test starts its own ``local:2`` cluster of pr
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -28,6 +29,9 @@ CASES = [
 ]
 TABLES = ("events", "vessels", "contributions", "vessel_days")
 CSVS = (S.EVENTS_CSV_FILE, S.VESSELS_CSV_FILE, S.CONTRIBUTIONS_CSV_FILE)
+#: Summary keys that describe how a run ran, not what it found.
+RUN_KEYS = {"timings_s", "peak_rss_gb_after_stage", "execution"}
+PROFILES = sorted({profile for _sample, profile in CASES})
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +52,10 @@ def _same(a, b, where: str) -> None:
         x, y = getattr(a, name), getattr(b, name)
         assert x.schema == y.schema, f"{where}: {name} schema"
         assert x.equals(y), f"{where}: {name} differs ({x.height} vs {y.height} rows)"
+    # every count, warning and coverage figure of summary.json too
+    keys = (set(a.summary) | set(b.summary)) - RUN_KEYS
+    differ = sorted(k for k in keys if a.summary.get(k) != b.summary.get(k))
+    assert not differ, f"{where}: summary differs in {differ}"
 
 
 def _files_same(d1: Path, d2: Path, where: str) -> None:
@@ -77,6 +85,119 @@ def test_samples_identical_in_process_out_of_core_and_dask(sample, profile, clie
     t_a = pl.read_parquet(tmp_path / "a" / S.TRACKS_FILE).select(cols).sort(cols)
     t_b = pl.read_parquet(tmp_path / "b" / S.TRACKS_FILE).select(cols).sort(cols)
     assert t_a.equals(t_b)
+
+
+@pytest.mark.parametrize(
+    ("sample", "profile"),
+    [
+        (sample, profile)
+        for sample, _p in CASES
+        for profile in PROFILES
+        if (sample, profile) not in CASES
+    ],
+)
+def test_every_sample_under_every_profile_out_of_core(sample, profile):
+    base = run(SAMPLES / sample, profile=profile, map=False)
+    ooc = run(SAMPLES / sample, profile=profile, map=False, executor="out-of-core", buckets=5)
+    _same(base, ooc, f"{sample} {profile} out-of-core")
+
+
+def _whole_input_scenario() -> pl.DataFrame:
+    """Cases whose events depend on vessels other than the one (or the pair) they name."""
+    from vessels.testing import T0, make_track
+
+    def silent(t: pl.DataFrame, h0: float, h1: float) -> pl.DataFrame:
+        ts = pl.col(S.TS)
+        return t.filter((ts < T0 + timedelta(hours=h0)) | (ts > T0 + timedelta(hours=h1)))
+
+    parts = [  # 24 vessels crossing the area for 24 h: the coverage extent and the horizon
+        make_track(412000000 + i * 7919, lat=19.6 + i * 0.08, lon=-113.0, n=145, interval_s=600,
+                   speed_kn=4.0)
+        for i in range(24)
+    ]  # fmt: skip
+    # an anchorage (a crowd of five at rest) where the first one is silent for 7 h: a port call
+    for i in range(5):
+        t = make_track(538000000 + i * 104729, lat=20.5 + i * 0.0015, lon=-111.5, n=145,
+                       interval_s=600, speed_kn=0.0)  # fmt: skip
+        parts.append(silent(t, 8, 15) if i == 0 else t)
+    # a track ending 10 h before the data does: an open gap to the horizon
+    parts.append(make_track(316000123, lat=20.9, lon=-112.8, n=85, interval_s=600, speed_kn=6.0))
+    # silent 7 h on the western edge of the data: a vessel leaving coverage
+    edge = make_track(316000456, lat=19.7, lon=-113.0, n=145, interval_s=600, course_deg=0.0)
+    parts.append(silent(edge, 8, 15))
+    # six vessels going dark together at sea: one group event (a crowd), not pairs
+    for i in range(6):
+        t = make_track(440000000 + i * 15485863, lat=21.005 + i * 0.002, lon=-112.415, n=145,
+                       interval_s=600, speed_kn=0.6, course_deg=45.0)  # fmt: skip
+        parts.append(silent(t, 1, 9))
+    # one hull (IMO) under two MMSIs and flags: flag hopping
+    parts.append(make_track(351000777, lat=20.2, lon=-112.2, n=60, interval_s=600, imo=9123456))
+    parts.append(make_track(636000888, start=T0 + timedelta(hours=12), lat=20.25, lon=-112.0,
+                            n=60, interval_s=600, imo=9123456))  # fmt: skip
+    return pl.concat(parts, how="diagonal_relaxed")
+
+
+def test_whole_input_context_reaches_every_bucket(tmp_path):
+    """Anchorages, horizon, coverage edge, dark crowds and flag hopping are properties of all
+    the vessels: every bucket count gives the in-process events."""
+    from vessels.events.coverage import coverage_context
+
+    src = tmp_path / "ais.parquet"
+    frame = _whole_input_scenario()
+    frame.write_parquet(src)
+    base = run(src, map=False)
+    ev = base.events
+    gaps = ev.filter(pl.col(S.EVENT_TYPE) == S.AIS_GAP)
+    evidence = pl.col(S.EVIDENCE).struct
+    # the planted cases are found in process (else equality below proves nothing)
+    port = gaps.filter(pl.col(S.MMSI) == 538000000)
+    assert port.select(evidence.field("port_call")).to_series().to_list() == [True]
+    open_gap = gaps.filter(pl.col(S.MMSI) == 316000123)
+    assert open_gap.select(evidence.field("is_open")).to_series().to_list() == [True]
+    left = gaps.filter(pl.col(S.MMSI) == 316000456)
+    assert left.select(evidence.field("coverage_edge")).to_series().to_list() == [True]
+    dark = ev.filter(pl.col(S.EVENT_TYPE) == S.DARK_RENDEZVOUS)
+    assert dark.select(evidence.field("group_size")).to_series().to_list() == [6]
+    hop = ev.filter(
+        (pl.col(S.EVENT_TYPE) == S.IDENTITY_CHANGE) & pl.col(S.OTHER_MMSI).is_not_null()
+    )
+    assert hop.select(S.MMSI, S.OTHER_MMSI).rows() == [(636000888, 351000777)]
+    for n in (2, 5, 9):
+        # the crowd and the hull are split over buckets, and a bucket alone sees another
+        # anchorage map (a partial crowd) than the whole input
+        buckets = frame.select(S.MMSI, bucket_expr(n)).unique()
+        anchorage = buckets.filter((pl.col(S.MMSI) // 1000000) == 538)
+        assert anchorage["bucket"].n_unique() > 1
+        split = [
+            coverage_context(frame.filter(bucket_expr(n) == b)).learned.height for b in range(n)
+        ]
+        assert max(split) < coverage_context(frame).learned.height
+        ooc = run(src, map=False, executor="out-of-core", buckets=n)
+        _same(base, ooc, f"scenario out-of-core, {n} buckets")
+
+
+def test_watchlist_partitioned_equals_in_process(tmp_path):
+    src = SAMPLES / "pacific-eez" / "ais.csv"
+    names = (
+        pl.read_csv(src, columns=["VesselName"], infer_schema=False)["VesselName"]
+        .drop_nulls()
+        .unique()
+        .sort()
+    )
+    first, second = names[0], names[1]
+    watchlist = pl.DataFrame(
+        {
+            "name": [first, second[:-1] + ("X" if second[-1] != "X" else "Y"), "NO SUCH SHIP"],
+            "list": ["IUU", "sanctions", "IUU"],
+            "reason": ["test exact", "test fuzzy", "test none"],
+        }
+    )
+    base = run(src, map=False, watchlist=watchlist)
+    hits = base.events.filter(pl.col(S.EVENT_TYPE) == S.WATCHLIST_HIT)
+    assert hits.height >= 1  # else the equality proves nothing
+    for n in (2, 5):
+        ooc = run(src, map=False, watchlist=watchlist, executor="out-of-core", buckets=n)
+        _same(base, ooc, f"watchlist out-of-core, {n} buckets")
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +323,21 @@ def test_registry_scopes():
     scopes = {d.event_type: d.scope for d in detectors()}
     assert scopes[S.ENCOUNTER] == "pair" and scopes[S.DARK_RENDEZVOUS] == "pair"
     assert scopes[S.AIS_GAP] == "vessel" and scopes[S.IDENTITY_CONFLICT] == "vessel"
+    assert scopes[S.IDENTITY_CHANGE] == "global"
+
+
+def test_global_scope_needs_parts():
+    import dataclasses
+
+    from vessels.events.registry import get
+
+    record = get(S.IDENTITY_CHANGE)
+    with pytest.raises(ConfigError, match="needs parts"):
+        dataclasses.replace(record, parts=None)
+    with pytest.raises(ConfigError, match="parts are for"):
+        dataclasses.replace(get(S.AIS_GAP), parts=record.parts)
+    with pytest.raises(ConfigError, match="scope must be"):
+        dataclasses.replace(record, scope="tile")
 
 
 def test_resolve_executors():

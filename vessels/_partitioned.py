@@ -51,6 +51,7 @@ def run_partitioned(
     map: bool,
     offline_map: bool,
     write_tracks: bool,
+    watchlist: pl.DataFrame | None = None,
 ) -> Any:
     """:func:`vessels.run` with ``executor`` set (see there)."""
     from vessels import pipeline as P
@@ -84,6 +85,7 @@ def run_partitioned(
                 work_dir=work,
                 plan=plan,
                 timings=timings,
+                watchlist=watchlist,
             )
         Path(ingested.positions).unlink(missing_ok=True)
         tracks_scan = pl.scan_parquet(planned.tracks_glob.removeprefix("file://"))

@@ -490,9 +490,12 @@ def vessel_stage(
         cfg = _config(profile)
         prepared = prepare(labelled)
         ctx = Context(zones=zones, coverage=coverage)
+        done: dict[Any, pl.DataFrame] = {}  # detectors sharing a parts function share its rows
         for d in with_parts:
+            if d.parts not in done:
+                done[d.parts] = d.parts(prepared, cfg.section(d.event_type), ctx)
             _write(
-                d.parts(prepared, cfg.section(d.event_type), ctx),
+                done[d.parts],
                 _url(work, "parts", f"type={d.event_type}", f"{_BUCKET}={bucket}.parquet"),
             )
         del prepared
@@ -558,8 +561,10 @@ def _parts_of(work: str, event_type: str) -> pl.DataFrame | None:
     return _scan(glob).collect().sort(S.MMSI, maintain_order=True)
 
 
-def global_stage(work: str, zones: Any, profile: Any, coverage: Any) -> int:
-    """Step 3b: each ``scope="global"`` detector once, on its parts from every bucket."""
+def global_stage(
+    work: str, zones: Any, profile: Any, coverage: Any, watchlist: pl.DataFrame | None = None
+) -> int:
+    """Step 2b: each ``scope="global"`` detector once, on its parts from every bucket."""
     from vessels.events import detect_events
 
     found = []
@@ -575,6 +580,7 @@ def global_stage(work: str, zones: Any, profile: Any, coverage: Any) -> int:
                 types=[d.event_type],
                 coverage=coverage,
                 parts={d.event_type: parts},
+                watchlist=watchlist,
             )
         )
     events = pl.concat(found) if found else S.empty_events()
@@ -705,11 +711,13 @@ def execute(
     work_dir: str,
     plan: PartitionPlan | None = None,
     timings: dict[str, float] | None = None,
+    watchlist: pl.DataFrame | None = None,
 ) -> PlanResult:
     """Run steps 1-6 on the positions file of :func:`vessels.ingestion.ingest`.
 
     ``executor`` is a :class:`vessels.executors.Executor` (``map`` a function over items);
-    ``work_dir`` a directory or fsspec URL that every worker reads and writes.
+    ``work_dir`` a directory or fsspec URL that every worker reads and writes; ``watchlist``
+    the loaded watchlist (:func:`vessels.watchlist.load_watchlist`), matched in the driver.
     """
     from vessels.events import DetectorConfig, DetectorSettings, sort_events
     from vessels.events.coverage import coverage_context
@@ -766,7 +774,7 @@ def execute(
     )
     timed("vessel_stage", t)
     t = time.perf_counter()
-    n_global = global_stage(work, zones, profile, coverage) if present else 0
+    n_global = global_stage(work, zones, profile, coverage, watchlist) if present else 0
     timed("global_stage", t)
     t = time.perf_counter()
     n_pairs = 0

@@ -574,12 +574,6 @@ def run(
     if executor is not None and executor != "in-process":
         from vessels._partitioned import run_partitioned
 
-        if wl is not None:
-            raise ConfigError(
-                "a watchlist is not supported with a partitioned executor yet: "
-                "run it in process (no executor)"
-            )
-
         return run_partitioned(
             inputs,
             executor=executor,
@@ -606,6 +600,7 @@ def run(
             map=map,
             offline_map=offline_map,
             write_tracks=write_tracks,
+            watchlist=wl,
         )
     with tempfile.TemporaryDirectory(prefix="vessels-", dir=scratch_dir(out)) as tmp:
         with _announced(hook, "ingest") as told, _timed(timings, "ingest", memory):

@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -39,7 +40,7 @@ from vessels.events._common import Frameish, finish, prepare
 from vessels.events.registry import Context, Detector, register
 from vessels.flags import flag_from_mmsi
 
-__all__ = ["IdentityChangeConfig", "detect_identity_changes", "identity_periods"]
+__all__ = ["IdentityChangeConfig", "detect_identity_changes", "identity_parts", "identity_periods"]
 
 _KEYS = (S.VESSEL_NAME, S.CALLSIGN, S.IMO, S.SHIP_TYPE)
 
@@ -247,7 +248,9 @@ def detect_identity_changes(
     )
 
 
-def _periods(p: pl.DataFrame, cfg: IdentityChangeConfig, ctx: Context) -> pl.DataFrame:
+def identity_parts(p: pl.DataFrame, cfg: Any, ctx: Context) -> pl.DataFrame:
+    """:func:`identity_periods` as the per-vessel parts of a ``scope="global"`` detector
+    (:attr:`vessels.events.registry.Detector.parts`)."""
     return identity_periods(p)
 
 
@@ -296,6 +299,6 @@ DETECTOR = register(
         risk_rules=("identity_change", "flag_hopping", "network_contact"),
         # flag hopping links the MMSIs of one IMO, wherever their MMSI buckets are
         scope="global",
-        parts=_periods,
+        parts=identity_parts,
     )
 )

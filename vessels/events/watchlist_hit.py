@@ -27,7 +27,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.events._common import Frameish, finish, prepare
-from vessels.events.identity_change import identity_periods
+from vessels.events.identity_change import identity_parts, identity_periods
 from vessels.events.registry import Context, Detector, register
 from vessels.watchlist import load_watchlist, match_watchlist
 
@@ -135,7 +135,10 @@ def detect_watchlist_hits(
 def _detect(p: pl.DataFrame, cfg: WatchlistConfig, ctx: Context) -> pl.DataFrame:
     if ctx.watchlist is None:
         return S.empty_events()
-    return detect_watchlist_hits(p, ctx.watchlist, cfg, periods=identity_periods(p))
+    periods = ctx.parts.get(S.WATCHLIST_HIT)
+    return detect_watchlist_hits(
+        p, ctx.watchlist, cfg, periods=identity_periods(p) if periods is None else periods
+    )
 
 
 DETECTOR = register(
@@ -165,5 +168,8 @@ DETECTOR = register(
         doc="a vessel whose name, MMSI, IMO or call sign matches an entry of the analyst's "
         "watchlist (exact or fuzzy name, with a match quality)",
         risk_rules=("watchlist_hit",),
+        # name blocks too common among all vessels are dropped: a property of every vessel
+        scope="global",
+        parts=identity_parts,
     )
 )
