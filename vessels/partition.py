@@ -474,6 +474,7 @@ def vessel_stage(
     from vessels.events import Context, _config, detect_events
     from vessels.events._common import prepare
     from vessels.events.coverage import harbour_cells
+    from vessels.events.fishing import score_positions
     from vessels.zones import label_zones
     from vessels.zones._coverage import coverage_parts
 
@@ -481,8 +482,11 @@ def vessel_stage(
     positions = _scan(_url(work, "positions", f"{_BUCKET}={bucket}", "*.parquet")).collect()
     labelled = label_zones(positions, zones)
     del positions
-    _write(labelled, _url(work, "tracks", f"{_BUCKET}={bucket}", "part-0.parquet"))
     geo_counts, fix_intervals = coverage_parts(labelled)  # summed over buckets by the driver
+    # the per-position fishing score, as the in-process run writes it to tracks.parquet (whole
+    # vessels are in one bucket, so its windows see the same positions)
+    labelled = score_positions(labelled, _config(profile).fishing)
+    _write(labelled, _url(work, "tracks", f"{_BUCKET}={bucket}", "part-0.parquet"))
     events = detect_events(labelled, zones, profile, types=_types("vessel"), coverage=coverage)
     _write(events, _url(work, "events_vessel", f"{_BUCKET}={bucket}", "part-0.parquet"))
     with_parts = _part_records()

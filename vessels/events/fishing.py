@@ -273,7 +273,10 @@ def _dominant_behaviour() -> pl.Expr:
 def _ratio(total: str, count: str, digits: int) -> pl.Expr:
     """In an aggregation: sum of fixed-point ``total`` over sum of ``count`` (null if 0)."""
     n = pl.col(count).sum()
-    return pl.when(n > 0).then(pl.col(total).sum() / n / float(10**digits))
+    # times the inverse, not divided by the constant: polars divides a one-row column by a
+    # constant exactly but a longer one as x * (1/c), so an MMSI bucket with one event and the
+    # whole input would differ in the last bit (see _common._inverse)
+    return pl.when(n > 0).then(pl.col(total).sum() / n * (1.0 / float(10**digits)))
 
 
 def detect_fishing(
@@ -338,9 +341,9 @@ def detect_fishing(
         )
         .sort(SEG, S.START_TS, "_run")  # _run breaks ties: a total order
     )
-    gap_h = (pl.col(S.START_TS) - prev_in(pl.col(S.END_TS))).dt.total_seconds(
-        fractional=True
-    ) / 3600.0
+    gap_h = (pl.col(S.START_TS) - prev_in(pl.col(S.END_TS))).dt.total_seconds(fractional=True) * (
+        1.0 / 3600.0
+    )
     jump_m = haversine_m(
         prev_in(pl.col(S.END_LAT)),
         prev_in(pl.col(S.END_LON)),
@@ -370,7 +373,9 @@ def detect_fishing(
             _ratio("_ssp", "_nsp", _KN_DIGITS).alias("_mean_sp"),
             _ratio("_sscore", "_n", _SCORE_DIGITS).alias("_mean_score"),
             (
-                (pl.col("_len_m").sum() + pl.col("_jump").sum()) / float(10**_M_DIGITS) / 1000.0
+                (pl.col("_len_m").sum() + pl.col("_jump").sum())
+                * (1.0 / float(10**_M_DIGITS))
+                * (1.0 / 1000.0)
             ).alias("_len_km"),
             pl.col(S.EEZ_ISO3).drop_nulls().first(),
             pl.col(S.EVENT_ZONE_ID).drop_nulls().first(),
@@ -380,7 +385,8 @@ def detect_fishing(
         )
         .with_columns(
             (
-                (pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_seconds(fractional=True) / 3600.0
+                (pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_seconds(fractional=True)
+                * (1.0 / 3600.0)
             ).alias(S.DURATION_H),
             _dominant_behaviour().alias("_beh"),
         )
