@@ -7,6 +7,9 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    encounter crossing midnight or a file boundary is seen once) writes cleaned, deduplicated,
    segmented positions; they are split into ``positions/bucket=K/`` by :func:`bucket_expr`, a
    documented integer hash of the MMSI (the same in every process, machine and polars version).
+1b. **context** (driver) — :func:`vessels.events.coverage.coverage_context` of all positions
+   (learned anchorages, data horizon, coverage extent, latitude range), broadcast to every task:
+   what depends on every vessel is computed once, as the in-process run computes it.
 2. **vessel stage** (one task per bucket) — zone labels, every detector whose registry record has
    ``scope="vessel"`` (gaps, zone entries, EEZ incursions, loitering, fishing, identity
    conflicts), and the bucket's *footprint*: for each vessel and time bin of ``bin_h`` hours, the
@@ -15,7 +18,10 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    and the positions of the events that pair detectors read (``uses``, e.g. loitering). The
    boxes, widened by the largest halo of the pair detectors (:func:`pair_halo_m`), are cut into
    cells of ``cell_deg`` degrees and written as ``footprint/tile=T/`` (T = time tile x space
-   tile: this is the shuffle).
+   tile: this is the shuffle). Also the bucket's harbour cells and the per-vessel ``parts`` of
+   the detectors that declare them (:attr:`vessels.events.registry.Detector.parts`).
+2b. **global stage** (driver) — every ``scope="global"`` detector (identity changes across one
+   IMO's MMSIs, watchlist hits) once, on its parts from every bucket.
 3. **tile stage** (one task per space-time tile) — vessels whose widened boxes share a cell in the
    same time bin are candidate pairs. A pair close enough for any pair detector shares such a
    cell, so no pair is lost; the candidate set is the union over tiles (a set: a pair seen in
