@@ -119,6 +119,7 @@ def detect_events(
     watchlist: str | Path | pl.DataFrame | None = None,
     coverage: CoverageContext | None = None,
     parts: dict[str, pl.DataFrame] | None = None,
+    given: dict[str, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """Run the detectors and return one event table (:data:`vessels.schema.EVENT_SCHEMA`).
 
@@ -150,6 +151,10 @@ def detect_events(
     parts : dict, optional
         For ``scope="global"`` detectors (:mod:`vessels.events.registry`), by event type: their
         per-vessel parts of all the run's vessels (default: computed from ``tracks``).
+    given : dict, optional
+        Events already found, by event type, that the wanted detectors read (``uses``): they are
+        not detected again. A partitioned run gives a ``scope="global"`` detector the events of
+        every bucket this way (e.g. ``fleet_presence`` reads all ``eez_incursion`` events).
 
     Returns
     -------
@@ -197,6 +202,9 @@ def detect_events(
     out: list[pl.DataFrame] = []
     for t, record in records.items():
         if t not in needed:
+            continue
+        if given is not None and t in given and t not in wanted:
+            context.events[t] = given[t]
             continue
         context.events[t] = record.detect(p, cfg.section(t), context)
         if t in wanted:

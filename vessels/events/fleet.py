@@ -172,11 +172,18 @@ def detect_fleets(
     config: FleetConfig | None = None,
     *,
     incursions: pl.DataFrame | None = None,
+    candidates: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """``fleet_presence`` events (EVENT_SCHEMA rows), one per member and fleet episode."""
+    """``fleet_presence`` events (EVENT_SCHEMA rows), one per member and fleet episode.
+
+    ``candidates``: :func:`fleet_parts` of every vessel, in MMSI order (a partitioned run
+    gathers them from its buckets); default: computed from ``positions``."""
     cfg = config or FleetConfig()
     layer = _eez_layer(zones)
-    cand = _candidates(positions, cfg) if layer is not None else pl.DataFrame()
+    if layer is None:
+        cand = pl.DataFrame()
+    else:
+        cand = _candidates(positions, cfg) if candidates is None else candidates
     if layer is None or cand.height == 0:
         return finish(pl.DataFrame(schema={S.MMSI: pl.UInt32}), FLEET_PRESENCE)
     km, code = _boundary_distance(cand[S.LAT].to_numpy(), cand[S.LON].to_numpy(), layer)
@@ -345,8 +352,20 @@ def fleet_table(events: pl.DataFrame) -> pl.DataFrame:
     return out.select(list(schema)).cast(pl.Schema(schema)).sort(S.START_TS, "fleet_id")
 
 
+def fleet_parts(p: pl.DataFrame, cfg: FleetConfig, ctx: Context) -> pl.DataFrame:
+    """The per-vessel parts of ``fleet_presence`` (a ``scope="global"`` detector: it counts
+    vessels of every bucket): each vessel's candidate positions, one per time bin."""
+    return _candidates(p, cfg)
+
+
 def _detect(p: pl.DataFrame, cfg: FleetConfig, ctx: Context) -> pl.DataFrame:
-    return detect_fleets(p, ctx.zones, cfg, incursions=ctx.events.get(S.EEZ_INCURSION))
+    return detect_fleets(
+        p,
+        ctx.zones,
+        cfg,
+        incursions=ctx.events.get(S.EEZ_INCURSION),
+        candidates=ctx.parts.get(FLEET_PRESENCE),
+    )
 
 
 DETECTOR = register(
@@ -378,5 +397,8 @@ DETECTOR = register(
         "EEZ boundary, one event per member",
         risk_rules=("fleet_incursion",),
         uses=(S.EEZ_INCURSION,),
+        # fleets count the vessels of every MMSI bucket: found once, on all buckets' parts
+        scope="global",
+        parts=fleet_parts,
     )
 )
