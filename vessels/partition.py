@@ -575,13 +575,22 @@ def global_stage(
     work: str, zones: Any, profile: Any, coverage: Any, watchlist: pl.DataFrame | None = None
 ) -> int:
     """Step 2b: each ``scope="global"`` detector once, on its parts from every bucket."""
-    from vessels.events import detect_events
+    from vessels.events import detect_events, sort_events
 
     found = []
     for d in _global_records():
         parts = _parts_of(work, d.event_type)
         if parts is None:
             continue
+        # the per-vessel events it reads (fleets: every bucket's EEZ incursions)
+        given = {
+            u: sort_events(
+                _scan(_url(work, "events_vessel", "*", "*.parquet"))
+                .filter(pl.col(S.EVENT_TYPE) == u)
+                .collect()
+            )
+            for u in d.uses
+        }
         found.append(
             detect_events(
                 S.empty_positions(),
@@ -591,6 +600,7 @@ def global_stage(
                 coverage=coverage,
                 parts={d.event_type: parts},
                 watchlist=watchlist,
+                given=given,
             )
         )
     events = pl.concat(found) if found else S.empty_events()
@@ -681,11 +691,12 @@ def _all_events(work: str) -> pl.LazyFrame:
     return pl.concat(parts)
 
 
-def score_stage(
-    bucket: int, work: str, zones: Any, profile: Any, n_buckets: int
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Step 5 for one bucket: vessels, contributions and vessel-days of its vessels."""
-    from vessels.risk import score
+def score_stage(bucket: int, work: str, zones: Any, profile: Any, n_buckets: int) -> Any:
+    """Step 5 for one bucket: vessels, contributions and vessel-days of its vessels, with the
+    other rules' contributions and the network rules' edges of its vessels, from which the
+    driver scores the network rules over all vessels (:func:`vessels.risk.scorer.with_network`).
+    """
+    from vessels.risk.scorer import NetworkInputs, score_inputs
 
     def mine(col: str) -> pl.Expr:
         return bucket_expr(n_buckets, col).fill_null(-1) == bucket
@@ -701,11 +712,19 @@ def score_stage(
     positions = own
     if partners.len():
         positions = pl.concat([own, _tracks_of(work, partners, n_buckets)])
-    scored = score(events, positions, profile, zones=zones)
-    return (
-        scored.vessels.filter(mine(S.MMSI)),
-        scored.contributions.filter(mine(S.MMSI)),
-        scored.vessel_days.filter(mine(S.MMSI)),
+    got = score_inputs(events, positions, profile, zones=zones)
+    scored = got.result
+    return NetworkInputs(
+        result=dataclasses.replace(
+            scored,
+            vessels=scored.vessels.filter(mine(S.MMSI)),
+            contributions=scored.contributions.filter(mine(S.MMSI)),
+            vessel_days=scored.vessel_days.filter(mine(S.MMSI)),
+        ),
+        base=got.base.filter(mine(S.MMSI)),
+        pairs={k: v.filter(mine(S.MMSI)) for k, v in got.pairs.items()},
+        day_base=got.day_base.filter(mine(S.MMSI)),
+        day_pairs={k: v.filter(mine(S.MMSI)) for k, v in got.day_pairs.items()},
     )
 
 
@@ -842,18 +861,32 @@ def execute(
     timed("score_stage", t)
     t = time.perf_counter()
     events = sort_events(_all_events(work).collect()) if present else S.empty_events()
+    from vessels.risk import load_profile
     from vessels.risk import score as _score
+    from vessels.risk.scorer import with_network
 
+    # the network rules pass on the scores of contacts in any bucket: scored here, over all
     empty = _score(S.empty_events(), None, profile)
-    vessels_ = pl.concat([empty.vessels, *(s[0] for s in scored)]).sort(
-        [S.RISK_SCORE, S.MMSI], descending=[True, False]
-    )
-    contributions = pl.concat([empty.contributions, *(s[1] for s in scored)]).sort(
-        [S.MMSI, S.POINTS, S.RULE_NAME, S.EVENT_ID],
-        descending=[False, True, False, False],
-        nulls_last=True,
-    )
-    days = pl.concat([empty.vessel_days, *(s[2] for s in scored)]).sort([S.MMSI, "day"])
+    prof = load_profile(profile)
+
+    def cat(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        return pl.concat(frames, how="vertical")
+
+    whole = empty
+    if scored:
+        rules = list(scored[0].pairs)
+        whole = with_network(
+            cat([empty.vessels, *(s.result.vessels for s in scored)]),
+            cat([empty.vessel_days, *(s.result.vessel_days for s in scored)]),
+            cat([s.base for s in scored]),
+            {r: cat([s.pairs[r] for s in scored]) for r in rules},
+            cat([s.day_base for s in scored]),
+            {r: cat([s.day_pairs[r] for s in scored]) for r in rules},
+            prof,
+        )
+    vessels_ = whole.vessels
+    contributions = whole.contributions
+    days = whole.vessel_days
     if vstats:
         intervals = [s["fix_intervals"] for s in vstats if s["fix_intervals"] is not None]
         coverage_summary = coverage_from_parts(

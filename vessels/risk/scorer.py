@@ -287,37 +287,45 @@ def _rule_contributions(
     )
 
 
-def _network_contributions(
-    ev: pl.DataFrame,
-    base: pl.DataFrame,
-    rule: EventRule,
-    weights: RuleWeights,
-    keys: list[str],
-) -> pl.DataFrame:
-    """Contributions of a network rule: a share of each contact's score from the other rules
-    (:mod:`vessels.risk._network`), one per contact, naming the event that links them."""
+def _network_pairs(ev: pl.DataFrame, rule: EventRule, keys: list[str]) -> pl.DataFrame:
+    """The edges of a network rule as seen from each vessel: ``keys``, ``other``, ``event_id``
+    and ``event_type`` (both directions of every selected pair event)."""
     selected = (
         pl.col(S.EVENT_TYPE).is_in(list(rule.event_types)) & pl.col(S.OTHER_MMSI).is_not_null()
     )
     if rule.condition is not None:
         selected = selected & rule.condition.fill_null(False)
-    m = ev.filter(selected).select(*keys, pl.col(S.OTHER_MMSI).alias(_OTHER), S.EVENT_ID)
+    m = ev.filter(selected).select(
+        *keys, pl.col(S.OTHER_MMSI).alias(_OTHER), S.EVENT_ID, S.EVENT_TYPE
+    )
     mirrored = m.select(
         pl.col(_OTHER).alias(S.MMSI),
         *[k for k in keys if k != S.MMSI],
         pl.col(S.MMSI).alias(_OTHER),
         S.EVENT_ID,
+        S.EVENT_TYPE,
     )
-    pairs = pl.concat([m, mirrored.select(m.columns)])
+    return pl.concat([m, mirrored.select(m.columns)])
+
+
+def _network_from_pairs(
+    pairs: pl.DataFrame,
+    base: pl.DataFrame,
+    rule: EventRule,
+    weights: RuleWeights,
+    keys: list[str],
+) -> pl.DataFrame:
+    """Contributions of a network rule from its edges (:func:`_network_pairs`, of every vessel)
+    and the other rules' contributions ``base`` (of every vessel)."""
     out = propagate(
         base.select(*keys, S.EVENT_ID, S.POINTS),
-        pairs,
+        pairs.select(*keys, _OTHER, S.EVENT_ID),
         keys,
         share=weights.share_of_other_score,
         min_other_points=weights.min_other_points,
         cap=weights.cap,
     )
-    types = ev.select(S.EVENT_ID, S.EVENT_TYPE).unique(S.EVENT_ID)
+    types = pairs.select(S.EVENT_ID, S.EVENT_TYPE).unique(S.EVENT_ID)
     out = out.join(types, on=S.EVENT_ID, how="left")
     return out.select(
         *keys,
@@ -326,6 +334,15 @@ def _network_contributions(
         S.POINTS,
         compile_template(rule.explanation).alias(S.EXPLANATION),
     )
+
+
+def network_rules(profile: Profile) -> list[EventRule]:
+    """The profile's enabled network rules (scored over all vessels at once)."""
+    return [
+        rule
+        for rule in EVENT_RULES
+        if rule.network and rule.name in profile.rules and profile.rules[rule.name].enabled
+    ]
 
 
 def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -429,20 +446,24 @@ def _vessel_rule_contributions(
     return out
 
 
-def _score_by(
-    ev: pl.DataFrame,
-    feats: pl.DataFrame,
-    profile: Profile,
-    keys: list[str],
-) -> pl.DataFrame:
-    """All contributions per ``keys`` (mmsi, or mmsi + day), total-cap lines included."""
+def _empty_contributions(keys: list[str]) -> pl.DataFrame:
     key_schema = {S.MMSI: pl.UInt32(), DAY: pl.Date()}
-    empty = pl.DataFrame(
+    return pl.DataFrame(
         schema={
             **{k: key_schema[k] for k in keys},
             **{c: t for c, t in S.CONTRIBUTION_SCHEMA.items() if c != S.MMSI},
         }
     )
+
+
+def _base_contributions(
+    ev: pl.DataFrame,
+    feats: pl.DataFrame,
+    profile: Profile,
+    keys: list[str],
+) -> pl.DataFrame:
+    """The contributions of every rule but the network rules, per ``keys``, no total caps."""
+    empty = _empty_contributions(keys)
     parts = [empty.lazy()]
     for rule in EVENT_RULES:
         weights = profile.rules.get(rule.name)
@@ -450,11 +471,21 @@ def _score_by(
             continue
         parts.append(_rule_contributions(ev, rule, weights, keys))
     parts.extend(_vessel_rule_contributions(feats, profile, keys))
-    contrib = pl.concat([p.cast(empty.schema) for p in parts]).collect()
+    return pl.concat([p.cast(empty.schema) for p in parts]).collect()
+
+
+def _finish_contributions(
+    contrib: pl.DataFrame,
+    pairs: Mapping[str, pl.DataFrame],
+    profile: Profile,
+    keys: list[str],
+) -> pl.DataFrame:
+    """``contrib`` (:func:`_base_contributions`) with the network rules' contributions over the
+    edges ``pairs`` (rule name -> :func:`_network_pairs`) and the total-cap lines, sorted."""
+    empty = _empty_contributions(keys)
     network = [
-        _network_contributions(ev, contrib, rule, profile.rules[rule.name], keys)
-        for rule in EVENT_RULES
-        if rule.network and rule.name in profile.rules and profile.rules[rule.name].enabled
+        _network_from_pairs(pairs[rule.name], contrib, rule, profile.rules[rule.name], keys)
+        for rule in network_rules(profile)
     ]
     contrib = pl.concat([contrib, *(n.cast(empty.schema) for n in network)])
     totals = contrib.group_by(keys).agg(pl.col(S.POINTS).sum().round(2).alias("_total"))
@@ -594,7 +625,32 @@ def score(
             "score: profile must be a profile name, a TOML path or a Profile, "
             f"got {type(profile).__name__} {profile!r}"
         )
-    prof = load_profile(profile)
+    return _score(events, positions, load_profile(profile), zones, zone_kinds).result
+
+
+@dataclass(frozen=True)
+class NetworkInputs:
+    """A score and what its network rules read, for scoring parts of a run apart
+    (:mod:`vessels.partition`): ``result`` is the full score of these events, ``base`` /
+    ``day_base`` the other rules' contributions per vessel / vessel-day (no total caps) and
+    ``pairs`` / ``day_pairs`` the network rules' edges (rule name -> edges), from which
+    :func:`with_network` scores the network rules over all vessels at once."""
+
+    result: ScoreResult
+    base: pl.DataFrame
+    pairs: dict[str, pl.DataFrame]
+    day_base: pl.DataFrame
+    day_pairs: dict[str, pl.DataFrame]
+
+
+def _score(
+    events: pl.DataFrame | pl.LazyFrame,
+    positions: pl.DataFrame | pl.LazyFrame | None,
+    prof: Profile,
+    zones: Any = None,
+    zone_kinds: Mapping[str, str] | None = None,
+) -> NetworkInputs:
+    """:func:`score` with the network rules' inputs (``prof`` loaded, inputs checked)."""
     ev_in = events.collect() if isinstance(events, pl.LazyFrame) else events
     S.validate(ev_in, S.EVENT_BASE_SCHEMA, what="events")
     ev = _prepare_events(ev_in, _kinds(ev_in, zones, zone_kinds))
@@ -604,7 +660,9 @@ def score(
     feats = _features(lazy_pos, ev, vkeys)
     ev = _with_ship_types(ev, feats)
     ev = _with_track_positions(ev, lazy_pos)
-    contrib = _score_by(ev, feats, prof, vkeys)
+    base = _base_contributions(ev, feats, prof, vkeys)
+    pairs = {rule.name: _network_pairs(ev, rule, vkeys) for rule in network_rules(prof)}
+    contrib = _finish_contributions(base, pairs, prof, vkeys)
     summary = _summarise(contrib, feats, prof, vkeys)
     counts = _event_counts(ev)
     static = [c for c in S.VESSEL_SCHEMA if c in feats.columns and c != S.MMSI]
@@ -620,15 +678,76 @@ def score(
 
     dkeys = [S.MMSI, DAY]
     dfeats = _features(lazy_pos, ev, dkeys)
-    dcontrib = _score_by(ev, dfeats, prof, dkeys)
-    days = (
-        _summarise(dcontrib, dfeats, prof, dkeys)
+    dbase = _base_contributions(ev, dfeats, prof, dkeys)
+    dpairs = {rule.name: _network_pairs(ev, rule, dkeys) for rule in network_rules(prof)}
+    dcontrib = _finish_contributions(dbase, dpairs, prof, dkeys)
+    days = _days(dcontrib, dfeats, prof)
+    return NetworkInputs(
+        result=ScoreResult(
+            vessels=vessels, contributions=_contributions(contrib), vessel_days=days, profile=prof
+        ),
+        base=base,
+        pairs=pairs,
+        day_base=dbase,
+        day_pairs=dpairs,
+    )
+
+
+def _days(dcontrib: pl.DataFrame, dfeats: pl.DataFrame, prof: Profile) -> pl.DataFrame:
+    return (
+        _summarise(dcontrib, dfeats, prof, [S.MMSI, DAY])
         .filter(pl.col(S.MMSI).is_not_null() & pl.col(DAY).is_not_null())
         .select(list(DAY_SCHEMA))
         .cast(pl.Schema(DAY_SCHEMA))
         .sort([S.MMSI, DAY])
     )
-    contributions = contrib.select(list(S.CONTRIBUTION_SCHEMA)).cast(
-        pl.Schema(S.CONTRIBUTION_SCHEMA)
+
+
+def _contributions(contrib: pl.DataFrame) -> pl.DataFrame:
+    return contrib.select(list(S.CONTRIBUTION_SCHEMA)).cast(pl.Schema(S.CONTRIBUTION_SCHEMA))
+
+
+def score_inputs(
+    events: pl.DataFrame | pl.LazyFrame,
+    positions: pl.DataFrame | pl.LazyFrame | None,
+    profile: Profile,
+    *,
+    zones: Any = None,
+) -> NetworkInputs:
+    """:func:`score` of part of a run, with what :func:`with_network` needs of it."""
+    return _score(events, positions, profile, zones)
+
+
+def with_network(
+    vessels: pl.DataFrame,
+    vessel_days: pl.DataFrame,
+    base: pl.DataFrame,
+    pairs: Mapping[str, pl.DataFrame],
+    day_base: pl.DataFrame,
+    day_pairs: Mapping[str, pl.DataFrame],
+    profile: Profile,
+) -> ScoreResult:
+    """The score of a whole run from its parts' :class:`NetworkInputs`, concatenated over all
+    vessels (each vessel's rows from one part): the network rules are scored over all vessels
+    as :func:`score` scores them, and each vessel's score, tier and reasons (and each
+    vessel-day's) follow from its contributions as there."""
+    vkeys = [S.MMSI]
+    contrib = _finish_contributions(base, pairs, profile, vkeys)
+    summary = _summarise(contrib, vessels.select(vkeys), profile, vkeys)
+    scored = [S.RISK_SCORE, S.RISK_TIER, S.REASONS]
+    vessels = (
+        vessels.drop(scored)
+        .join(summary, on=S.MMSI, how="left")
+        .select(list(S.VESSEL_SCHEMA))
+        .cast(pl.Schema(S.VESSEL_SCHEMA))
+        .sort([S.RISK_SCORE, S.MMSI], descending=[True, False])
     )
-    return ScoreResult(vessels=vessels, contributions=contributions, vessel_days=days, profile=prof)
+    dkeys = [S.MMSI, DAY]
+    dcontrib = _finish_contributions(day_base, day_pairs, profile, dkeys)
+    days = _days(dcontrib, vessel_days.select(dkeys), profile)
+    return ScoreResult(
+        vessels=vessels,
+        contributions=_contributions(contrib),
+        vessel_days=days,
+        profile=profile,
+    )
