@@ -17,6 +17,7 @@ from vessels import schema as S
 from vessels.errors import ConfigError as P_ConfigError
 from vessels.executors import executor_for
 from vessels.ingestion import ingest
+from vessels.network import network_summary, vessel_graph
 from vessels.outputs import atomic_path, scratch_dir
 from vessels.partition import PartitionPlan, execute
 from vessels.risk import Profile, ScoreResult
@@ -108,6 +109,13 @@ def run_partitioned(
             vessel_days=planned.vessel_days,
             profile=prof,
         )
+        # the vessel graph of every vessel's events, as the in-process run builds it
+        with P._timed(timings, "network", memory):
+            graph = vessel_graph(
+                planned.events,
+                identity_history=ingested.identity_history,
+                vessels=planned.vessels,
+            )
         summary = P._summary(
             ingested.summary,
             planned.n_positions,
@@ -117,6 +125,7 @@ def run_partitioned(
             prof,
             timings,
         )
+        summary["networks"] = network_summary(graph)
         summary["peak_rss_gb_after_stage"] = memory
         # as the in-process run: reader warnings, coverage honesty, sparse reporters
         summary["warnings"] = [
@@ -148,6 +157,7 @@ def run_partitioned(
             summary=summary,
             profile=prof,
             identity_history=ingested.identity_history,
+            network=graph,
         )
         if out is not None:
             result.write(
