@@ -220,7 +220,9 @@ def detect_fleets(
     members = (
         cand.join(episodes, on=[S.FLAG, "_border"])
         .filter(pl.col("_bin").is_between(pl.col("_b0"), pl.col("_b1")))
-        .group_by(S.MMSI, "fleet_id")
+        # each member's rows in time order, in one slice: its mean position sums in one order
+        .sort(S.MMSI, "fleet_id", S.TS)
+        .group_by(S.MMSI, "fleet_id", maintain_order=True)
         .agg(
             pl.col(S.TS).min().alias(S.START_TS),
             pl.col("_t_last").max().alias(S.END_TS),
