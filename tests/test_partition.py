@@ -325,7 +325,7 @@ def test_registry_scopes():
     scopes = {d.event_type: d.scope for d in detectors()}
     assert scopes[S.ENCOUNTER] == "pair" and scopes[S.DARK_RENDEZVOUS] == "pair"
     assert scopes[S.AIS_GAP] == "vessel" and scopes[S.IDENTITY_CONFLICT] == "vessel"
-    assert scopes[S.IDENTITY_CHANGE] == "global"
+    assert scopes[S.IDENTITY_CHANGE] == "global" and scopes["fleet_presence"] == "global"
 
 
 def test_global_scope_needs_parts():
@@ -349,3 +349,31 @@ def test_resolve_executors():
         resolve("spark://x")
     with pytest.raises(TypeError):
         resolve(3)
+
+
+@pytest.mark.parametrize("scenario", ["carrier-network", "eez-fleet"])
+def test_networks_and_fleets_partitioned_equal_in_process(scenario, tmp_path):
+    """Risk passed along the vessel graph (network_contact: every vessel's score) and fleets
+    (fleet_presence: vessels of every bucket counted together) cross MMSI buckets."""
+    from vessels.simulation import simulate
+
+    src = tmp_path / "ais.parquet"
+    simulate(scenario, seed=0).positions.write_parquet(src)
+    # the carrier on a watchlist: its score (>= 50) travels to the boats it met
+    wl = pl.DataFrame({"mmsi": [352_001_234], "list_name": ["investigation"]})
+    base = run(src, out=tmp_path / "a", map=False, watchlist=wl)
+    if scenario == "eez-fleet":  # else the equality proves nothing
+        assert (base.events[S.EVENT_TYPE] == "fleet_presence").sum() >= 3
+    else:
+        net = base.contributions.filter(pl.col(S.RULE_NAME) == "network_contact")
+        assert net[S.MMSI].n_unique() >= 5
+    for n in (3, 7):
+        out = tmp_path / f"b{n}"
+        ooc = run(src, out=out, map=False, watchlist=wl, executor="out-of-core", buckets=n)
+        _same(base, ooc, f"{scenario} out-of-core, {n} buckets")
+        _files_same(tmp_path / "a", out, f"{scenario} out-of-core files, {n} buckets")
+        for name in (S.NETWORKS_FILE, S.NETWORK_EDGES_FILE, S.NETWORK_NODES_FILE, S.CARRIERS_FILE):
+            a, b = pl.read_parquet(tmp_path / "a" / name), pl.read_parquet(out / name)
+            assert a.equals(b), f"{scenario} {name}, {n} buckets"
+        graphml = (tmp_path / "a" / S.GRAPHML_FILE).read_bytes()
+        assert graphml == (out / S.GRAPHML_FILE).read_bytes()
