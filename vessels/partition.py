@@ -21,7 +21,8 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    tile: this is the shuffle). Also the bucket's harbour cells and the per-vessel ``parts`` of
    the detectors that declare them (:attr:`vessels.events.registry.Detector.parts`).
 2b. **global stage** (driver) — every ``scope="global"`` detector (identity changes across one
-   IMO's MMSIs, watchlist hits) once, on its parts from every bucket.
+   IMO's MMSIs, watchlist hits, fleets of one flag at an EEZ edge) once, on its parts from
+   every bucket and the per-vessel events it reads (``uses``) from every bucket.
 3. **tile stage** (one task per space-time tile) — vessels whose widened boxes share a cell in the
    same time bin are candidate pairs. A pair close enough for any pair detector shares such a
    cell, so no pair is lost; the candidate set is the union over tiles (a set: a pair seen in
@@ -32,9 +33,12 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    events of its own pairs: every pair event is found once, from both vessels' whole histories.
 5. **score stage** (one task per bucket) — :func:`vessels.risk.score` on the bucket's positions
    and every event naming one of its vessels (with the partner vessels' positions, for their
-   ship types); only the bucket's vessels are kept.
-6. **collect** — events, vessels, contributions and vessel-days are concatenated and sorted
-   exactly as :func:`vessels.run` sorts them: the tables are byte-identical to an in-process run.
+   ship types); only the bucket's vessels are kept, with the other rules' contributions and
+   the network rules' edges (:func:`vessels.risk.scorer.score_inputs`).
+6. **collect** — events, vessels, contributions and vessel-days are concatenated; the network
+   rules are scored over all vessels (:func:`vessels.risk.scorer.with_network`: a contact's
+   score may come from any bucket), and the tables sorted exactly as :func:`vessels.run` sorts
+   them: they are byte-identical to an in-process run.
 
 Intermediate data is hive-partitioned Parquet under ``work_dir`` (readable by polars, DuckDB,
 Spark): ``positions/``, ``tracks/``, ``events_vessel/`` (``bucket=K``), ``footprint/``
