@@ -287,6 +287,11 @@ def test_buckets_without_executor_refused():
         run(SAMPLES / "pacific-eez" / "ais.csv", buckets=4)
 
 
+def test_vms_flag_with_executor_refused():
+    with pytest.raises(ConfigError, match="VMS inputs"):
+        run(SAMPLES / "pacific-eez" / "ais.csv", flag="MEX", executor="out-of-core")
+
+
 def test_bucket_hash_is_the_documented_integer_hash():
     rng = random.Random(17)
     mmsis = [rng.randrange(0, 2**32) for _ in range(500)] + [0, 2**32 - 1, 345070339]

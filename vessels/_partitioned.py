@@ -75,6 +75,11 @@ def run_partitioned(
             _require_empty(work)
         with P._timed(timings, "ingest", memory):
             ingested = ingest(inputs, Path(tmp) / S.INGEST_POSITIONS_FILE, **ingest_options)
+        if ingested.vessel_ids is not None:  # every output would have to carry vessel_id
+            raise P.ConfigError(
+                "VMS inputs (a vessel_id column) are not supported with a partitioned executor "
+                "yet: run them in process (no executor)"
+            )
         with P._timed(timings, "zones", memory):
             zone_layer = zones()
         with P._timed(timings, "plan", memory):

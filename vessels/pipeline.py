@@ -574,6 +574,12 @@ def run(
     if executor is not None and executor != "in-process":
         from vessels._partitioned import run_partitioned
 
+        if flag is not None:
+            raise ConfigError(
+                "VMS inputs (flag) are not supported with a partitioned executor yet: "
+                "run them in process (no executor)"
+            )
+
         return run_partitioned(
             inputs,
             executor=executor,
