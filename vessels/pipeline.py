@@ -569,6 +569,21 @@ def run(
         prepare_out_dir(out, overwrite=overwrite)
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
+    # the reading options both executors pass to ingest(), spelled once
+    ingest_options: dict[str, Any] = dict(
+        format=format,
+        columns=columns,
+        since=since,
+        until=until,
+        bbox=box,
+        mmsi=mmsi_list_,
+        encoding=encoding,
+        plausible_time=plausible_time,
+        partition_rows=partition_rows,
+        start_time=start_time,
+        time_zone=time_zone,
+        time_format=time_format,
+    )
     if (executor is None or executor == "in-process") and (buckets or work_dir):
         raise ConfigError("buckets and work_dir are for a partitioned run: set executor too")
     if executor is not None and executor != "in-process":
@@ -587,20 +602,7 @@ def run(
             work_dir=work_dir,
             out=out,
             prof=prof,
-            ingest_options=dict(
-                format=format,
-                columns=columns,
-                since=since,
-                until=until,
-                bbox=box,
-                mmsi=mmsi_list_,
-                encoding=encoding,
-                plausible_time=plausible_time,
-                partition_rows=partition_rows,
-                start_time=start_time,
-                time_zone=time_zone,
-                time_format=time_format,
-            ),
+            ingest_options=ingest_options,
             zones=lambda: _load_zones(zones, no_default_zones, zones_name_field, zones_kind),
             top_n=top_n,
             map=map,
@@ -613,18 +615,7 @@ def run(
             ingested = ingest(
                 inputs,
                 Path(tmp) / S.INGEST_POSITIONS_FILE,
-                format=format,
-                columns=columns,
-                since=since,
-                until=until,
-                bbox=box,
-                mmsi=mmsi_list_,
-                encoding=encoding,
-                plausible_time=plausible_time,
-                partition_rows=partition_rows,
-                start_time=start_time,
-                time_zone=time_zone,
-                time_format=time_format,
+                **ingest_options,
                 on_step=_step_hook(hook, "ingest"),
                 flag=flag,
             )
