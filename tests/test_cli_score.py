@@ -17,6 +17,7 @@ import pytest
 from tests.factories import T0, make_track
 from vessels import schema as S
 from vessels.cli import main
+from vessels.risk import VESSEL_SCHEMA
 
 DARK, MEET_A, MEET_B, CARGO = 345000001, 345000002, 345000003, 366000004
 INJECTION = '=HYPERLINK("x")'
@@ -126,7 +127,7 @@ def test_files_exist(scored: Path) -> None:
 
 
 def test_schemas(scored: Path) -> None:
-    S.validate(pl.read_parquet(scored / "vessels.parquet"), S.VESSEL_SCHEMA, what="vessels")
+    S.validate(pl.read_parquet(scored / "vessels.parquet"), VESSEL_SCHEMA, what="vessels")
     S.validate(pl.read_parquet(scored / "events.parquet"), S.EVENT_SCHEMA, what="events")
     S.validate(
         pl.read_parquet(scored / "contributions.parquet"), S.CONTRIBUTION_SCHEMA, what="contrib"

@@ -13,6 +13,7 @@ from tests.test_cli_score import CARGO, DARK, write_sample
 from vessels import schema as S
 from vessels.errors import ConfigError, UserError
 from vessels.pipeline import Pipeline, events_geojson, run
+from vessels.risk import VESSEL_SCHEMA
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def result(sample: Path):  # type: ignore[no-untyped-def]
 
 
 def test_run_returns_every_table(result) -> None:  # type: ignore[no-untyped-def]
-    S.validate(result.vessels, S.VESSEL_SCHEMA)
+    S.validate(result.vessels, VESSEL_SCHEMA)
     S.validate(result.events, S.EVENT_SCHEMA)
     S.validate(result.contributions, S.CONTRIBUTION_SCHEMA)
     S.validate(result.tracks, {**S.POSITION_SCHEMA, S.SEGMENT_ID: pl.String()})

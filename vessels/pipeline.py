@@ -38,7 +38,7 @@ from vessels._progress import StageHook, StageReporter
 from vessels._version import __version__
 from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime
 from vessels.errors import ConfigError
-from vessels.events import detect_events
+from vessels.events import EVENT_TYPES, detect_events
 from vessels.events.coverage import sparse_mmsi
 from vessels.events.fishing import score_positions
 from vessels.filters import BBox, TimeWindow, mmsi_list
@@ -767,7 +767,7 @@ def _time_range(tracks: pl.DataFrame) -> tuple[Any, Any]:
 
 def _per_type(events: pl.DataFrame) -> dict[str, int]:
     """Events per type, every registered type present (0 when none)."""
-    per_type = dict.fromkeys(S.EVENT_TYPES, 0)
+    per_type = dict.fromkeys(EVENT_TYPES, 0)
     per_type.update(dict(events.group_by(S.EVENT_TYPE).len().sort(S.EVENT_TYPE).iter_rows()))
     return per_type
 

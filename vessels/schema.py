@@ -11,8 +11,8 @@ Examples
 UInt32
 >>> empty = S.empty_positions()
 >>> S.validate(empty, S.POSITION_SCHEMA, what="positions")
->>> sorted(S.EVENT_TYPES)[:3]
-['ais_gap', 'dark_rendezvous', 'eez_incursion']
+>>> S.event_count_column(S.AIS_GAP)
+'n_ais_gap'
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ __all__ = [
     "CONTRIBUTION_SCHEMA",
     "EVENT_BASE_SCHEMA",
     "EVENT_SCHEMA",
-    "EVENT_TYPES",
     "EVIDENCE_DTYPE",
     "EVIDENCE_FIELDS",
     "FISHING_SCORE_SCHEMA",
@@ -37,7 +36,7 @@ __all__ = [
     "QUARANTINE_SCHEMA",
     "SEGMENT_DERIVED_SCHEMA",
     "TS_DTYPE",
-    "VESSEL_SCHEMA",
+    "VESSEL_BASE_SCHEMA",
     "ZONE_LABEL_SCHEMA",
     "ZONE_TABLE_COLUMNS",
     "empty_events",
@@ -46,6 +45,7 @@ __all__ = [
     "require_columns",
     "require_frame",
     "validate",
+    "vessel_schema",
 ]
 
 TS_DTYPE = pl.Datetime("us", "UTC")
@@ -266,21 +266,10 @@ DARK_RENDEZVOUS = "dark_rendezvous"
 IDENTITY_CONFLICT = "identity_conflict"
 IDENTITY_CHANGE = "identity_change"
 WATCHLIST_HIT = "watchlist_hit"
-#: The built-in event types, in report order (each has one record in vessels.events.registry).
-EVENT_TYPES = (
-    AIS_GAP,
-    ZONE_ENTRY,
-    EEZ_INCURSION,
-    ENCOUNTER,
-    LOITERING,
-    FISHING,
-    DARK_RENDEZVOUS,
-    IDENTITY_CONFLICT,
-    IDENTITY_CHANGE,
-    WATCHLIST_HIT,
-    "port_visit",  # vessels.events.port_visit (informational, issue 12)
-    "fleet_presence",  # vessels.events.fleet (issue 19)
-)
+PORT_VISIT = "port_visit"
+FLEET_PRESENCE = "fleet_presence"
+# The names of the built-in event types. Which detectors exist, and their report order, is the
+# detector registry's: vessels.events.EVENT_TYPES (one record per module of vessels/events/).
 
 EVENT_BASE_SCHEMA: dict[str, pl.DataType] = {
     EVENT_ID: pl.String(),
@@ -418,7 +407,7 @@ def event_count_column(event_type: str) -> str:
     return f"n_{event_type}"
 
 
-VESSEL_SCHEMA: dict[str, pl.DataType] = {
+VESSEL_BASE_SCHEMA: dict[str, pl.DataType] = {
     MMSI: pl.UInt32(),
     VESSEL_NAME: pl.String(),
     CALLSIGN: pl.String(),
@@ -434,8 +423,22 @@ VESSEL_SCHEMA: dict[str, pl.DataType] = {
     RISK_SCORE: pl.Float64(),
     RISK_TIER: pl.String(),
     REASONS: pl.List(pl.String()),
-    **{event_count_column(t): pl.UInt32() for t in EVENT_TYPES},
 }
+
+
+def vessel_schema(event_types: Iterable[str]) -> dict[str, pl.DataType]:
+    """The vessel table: :data:`VESSEL_BASE_SCHEMA` then one ``n_<type>`` count per event type.
+
+    The vessel table of ``vessels.score`` is ``vessel_schema(vessels.events.EVENT_TYPES)``
+    (:data:`vessels.risk.VESSEL_SCHEMA`).
+
+    Examples
+    --------
+    >>> list(vessel_schema([AIS_GAP]))[-2:]
+    ['reasons', 'n_ais_gap']
+    """
+    return {**VESSEL_BASE_SCHEMA, **{event_count_column(t): pl.UInt32() for t in event_types}}
+
 
 # One row per (vessel, rule, event): the score of a vessel is the sum of its points after caps.
 RULE_NAME = "rule"

@@ -101,3 +101,63 @@ def test_registry_refuses_duplicates_and_unknown_evidence(toy: dict[str, Any]) -
         )
     with pytest.raises(ConfigError, match="cannot be unregistered"):
         unregister("fishing")
+
+
+SHIPPED_CHECK = """
+import polars as pl
+import vessels.events as E
+from vessels.errors import ConfigError
+from vessels.events import DetectorConfig, detect_events
+from vessels.events.registry import unregister
+from vessels.maps._data import EVENT_LABELS
+from vessels.risk import VESSEL_SCHEMA, score
+from vessels.testing import make_track
+
+assert E.__file__.startswith({root!r}), E.__file__  # the copy, not the checkout
+assert E.EVENT_TYPES[-1] == "speeding", E.EVENT_TYPES
+assert list(VESSEL_SCHEMA)[-1] == "n_speeding"
+assert DetectorConfig().speeding.max_speed_kn == 40.0
+assert EVENT_LABELS["speeding"] == "Speeding"
+try:
+    unregister("speeding")
+except ConfigError as e:
+    assert "built-in" in str(e)
+else:
+    raise AssertionError("a shipped detector was unregistered")
+fast = make_track(345000001, n=5, speed_kn=55.0)
+res = score(detect_events(fast), fast)
+assert res.vessels["n_speeding"].to_list() == [1], res.vessels
+print("shipped ok")
+"""
+
+
+def test_a_module_dropped_into_the_package_is_a_built_in_detector(tmp_path: Path) -> None:
+    """Shipping the walkthrough's detector is adding ONE file to vessels/events/: in a copy of
+    the package (links to the real files plus that module) it is registered at import, listed in
+    EVENT_TYPES and counted in the vessel table, with no other file edited."""
+    import os
+    import subprocess
+
+    real = Path(__file__).resolve().parents[2] / "vessels"
+    copy = tmp_path / "vessels"
+    copy.mkdir()
+    for entry in real.iterdir():
+        if entry.name not in ("events", "__pycache__"):
+            (copy / entry.name).symlink_to(entry)
+    (copy / "events").mkdir()
+    for entry in (real / "events").iterdir():
+        if entry.name != "__pycache__":
+            (copy / "events" / entry.name).symlink_to(entry)
+    module = "".join(_python_blocks()[:3])  # config, detect function, record: the one module
+    (copy / "events" / "speeding.py").write_text(module, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", SHIPPED_CHECK.format(root=str(copy))],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "shipped ok" in done.stdout

@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import polars as pl
 import pytest
 
+import vessels.events
 from vessels import schema as S
-from vessels.events import detectors, prepare
-from vessels.events.registry import detectors_markdown
+from vessels.events import EVENT_TYPES, detectors, prepare
+from vessels.events.registry import DEFAULT_ORDER, detectors_markdown
+from vessels.risk import VESSEL_SCHEMA
 from vessels.risk.rules import EVENT_RULES
 
-BUILT_IN = [d for d in detectors() if d.event_type in S.EVENT_TYPES]
+BUILT_IN = [d for d in detectors() if d.event_type in EVENT_TYPES]
 
 
-def test_built_in_detectors_are_registered_in_schema_order() -> None:
-    assert tuple(d.event_type for d in BUILT_IN) == S.EVENT_TYPES
+def test_built_in_detectors_are_the_records_of_the_package_modules_in_order() -> None:
+    # every public module of vessels/events that declares a DETECTOR is a built-in, and nothing else
+    package = Path(vessels.events.__file__).parent
+    declared = {
+        getattr(vessels.events, p.stem).DETECTOR.event_type
+        for p in package.glob("[!_]*.py")
+        if "\nDETECTOR = register(" in p.read_text(encoding="utf-8")
+    }
+    assert set(EVENT_TYPES) == declared
+    assert tuple(d.event_type for d in BUILT_IN) == EVENT_TYPES
+    orders = [d.order for d in BUILT_IN]
+    assert orders == sorted(orders) and len(set(orders)) == len(orders)
+    assert max(orders) < DEFAULT_ORDER
+
+
+def test_vessel_table_counts_every_built_in_type() -> None:
+    counts = [c for c in VESSEL_SCHEMA if c not in S.VESSEL_BASE_SCHEMA]
+    assert counts == [S.event_count_column(t) for t in EVENT_TYPES]
 
 
 @pytest.mark.parametrize("record", BUILT_IN, ids=lambda d: d.event_type)
@@ -51,8 +70,6 @@ def test_events_fill_only_their_declared_evidence(
 
 
 def test_docs_detector_table_is_the_generated_one() -> None:
-    from pathlib import Path
-
     doc = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text()
     block = doc.split("<!-- detectors:start")[1].split("-->", 1)[1].split("<!-- detectors:end")[0]
     assert block.strip() == detectors_markdown().strip(), (

@@ -20,6 +20,7 @@ import pytest
 from tests.factories import T0, make_track
 from vessels import schema as S
 from vessels.maps._offline import asset_bytes, local_asset
+from vessels.risk import VESSEL_SCHEMA
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 HOSTILE_REASON = '<script>window.__pwned=1</script> dark 7.0 h inside "AOI" (+25)'
@@ -72,7 +73,7 @@ def tracks_frame(n: int = 60, interval_s: float = 600.0) -> pl.DataFrame:
 def vessels_frame() -> pl.DataFrame:
     rows = []
     for mmsi, (name, score, tier, _lat) in SCENE_VESSELS.items():
-        row: dict[str, Any] = {name_: None for name_ in S.VESSEL_SCHEMA}
+        row: dict[str, Any] = {name_: None for name_ in VESSEL_SCHEMA}
         row.update(
             {
                 S.MMSI: mmsi,
@@ -91,7 +92,7 @@ def vessels_frame() -> pl.DataFrame:
             }
         )
         rows.append(row)
-    return pl.DataFrame(rows, schema=S.VESSEL_SCHEMA)
+    return pl.DataFrame(rows, schema=VESSEL_SCHEMA)
 
 
 def event_row(

@@ -22,6 +22,7 @@ from vessels.maps import risk_map, save_map
 from vessels.maps._data import event_features, select_vessels, simplify_tracks
 from vessels.maps._offline import ASSETS, asset_bytes, local_asset, localise
 from vessels.outputs import mark_complete
+from vessels.risk import VESSEL_SCHEMA
 
 # --- which vessels are drawn ------------------------------------------------------------------
 
@@ -216,7 +217,7 @@ CONTRACT_CASES = [
         "all-empty",
         S.empty_positions(with_derived=True),
         S.empty_events(),
-        pl.DataFrame(schema=S.VESSEL_SCHEMA),
+        pl.DataFrame(schema=VESSEL_SCHEMA),
     ),
     ("no-events", tracks_frame(), None, vessels_frame()),
     (

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.factories import make_track
 from tests.risk._events import T0, event, events
 from vessels import schema as S
-from vessels.risk import TOTAL_CAP_RULE, parse_profile, score
+from vessels.risk import TOTAL_CAP_RULE, VESSEL_SCHEMA, parse_profile, score
 
 A, B, C = 345000001, 345000002, 345000003
 
@@ -195,7 +195,7 @@ def test_vessel_table_has_static_data_counts_and_order() -> None:
     rows = [_gap(A, 4), event("encounter", A, other_mmsi=B, hours=3)]
     res = score(events(rows), pos, SIMPLE)
     v = res.vessels
-    S.validate(v, S.VESSEL_SCHEMA, what="vessels")
+    S.validate(v, VESSEL_SCHEMA, what="vessels")
     assert v[S.MMSI].to_list() == [A, B, C]  # A 19, B 13, C 7 (invalid MMSI)
     a = v.row(0, named=True)
     assert a[S.VESSEL_NAME] == '=HYPERLINK("x")' and a[S.N_POSITIONS] == 5
@@ -224,7 +224,7 @@ def test_vessel_days_apply_caps_per_day() -> None:
 def test_empty_events_give_empty_tables() -> None:
     res = score(S.empty_events())
     assert res.vessels.height == 0 and res.contributions.height == 0
-    S.validate(res.vessels, S.VESSEL_SCHEMA)
+    S.validate(res.vessels, VESSEL_SCHEMA)
     S.validate(res.contributions, S.CONTRIBUTION_SCHEMA)
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.errors import UserError
+from vessels.events import EVENT_TYPES
 from vessels.simulation import ROSTER_SCHEMA, TRUTH_SCHEMA, SimConfig, simulate
 from vessels.simulation._regions import REGIONS
 
@@ -51,7 +52,7 @@ def test_schemas(sim) -> None:
     assert sim.positions.columns == list(S.POSITION_SCHEMA)
     assert sim.truth.schema == pl.Schema(TRUTH_SCHEMA)
     assert sim.vessels.schema == pl.Schema(ROSTER_SCHEMA)
-    assert set(sim.truth["event_type"]) <= set(S.EVENT_TYPES)
+    assert set(sim.truth["event_type"]) <= set(EVENT_TYPES)
     assert sim.truth["truth_id"].is_unique().all()
 
 

@@ -48,12 +48,17 @@ from vessels.events.identity import IdentityConfig, detect_identity_conflicts
 from vessels.events.identity_change import IdentityChangeConfig, detect_identity_changes
 from vessels.events.loitering import LoiteringConfig, detect_loitering
 from vessels.events.port_visit import PortVisitConfig, detect_port_visits  # noqa: F401
-from vessels.events.registry import Context, Detector, detectors, register
+from vessels.events.registry import Context, Detector, detectors, register, register_package
 from vessels.events.watchlist_hit import WatchlistConfig, detect_watchlist_hits
 from vessels.events.zone_entry import ZoneEntryConfig, detect_zone_entries
 from vessels.watchlist import load_watchlist
 
+#: The built-in event types in report order: one per detector module of this package (each
+#: module registers its record; adding a built-in detector is adding its module).
+EVENT_TYPES: tuple[str, ...] = register_package(__name__, __path__)
+
 __all__ = [
+    "EVENT_TYPES",
     "FISHING_SCORE",
     "PROFILES_DIR",
     "Context",

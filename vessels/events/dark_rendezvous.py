@@ -544,5 +544,6 @@ DETECTOR = register(
         uses=(S.LOITERING,),
         scope="pair",
         parts=dark_gaps,
+        order=70,
     )
 )

@@ -197,5 +197,6 @@ DETECTOR = register(
         doc="a foreign-flagged vessel inside another state's EEZ",
         risk_rules=("eez_incursion", "eez_incursion_fishing"),
         fishing_score=True,
+        order=30,
     )
 )

@@ -613,5 +613,6 @@ DETECTOR = register(
         doc="two vessels close together at low speed for hours, away from port (transshipment?)",
         risk_rules=("encounter", "network_contact"),
         scope="pair",
+        order=40,
     )
 )

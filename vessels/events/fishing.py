@@ -479,5 +479,6 @@ DETECTOR = register(
         "purse-seine set, soak; slow speed on VMS-sparse fixes), grouped with GFW's rules",
         risk_rules=("fishing_in_zone",),
         fishing_score=True,
+        order=60,
     )
 )

@@ -42,7 +42,7 @@ from vessels.events.registry import Context, Detector, register
 
 __all__ = ["FLEET_PRESENCE", "FleetConfig", "detect_fleets", "fleet_table"]
 
-FLEET_PRESENCE = "fleet_presence"
+FLEET_PRESENCE = S.FLEET_PRESENCE
 
 
 @dataclass(frozen=True)
@@ -402,5 +402,6 @@ DETECTOR = register(
         # fleets count the vessels of every MMSI bucket: found once, on all buckets' parts
         scope="global",
         parts=fleet_parts,
+        order=120,
     )
 )

@@ -434,5 +434,6 @@ DETECTOR = register(
         style={"color": "#111111", "weight": 2, "opacity": 0.9, "dashArray": "6 6"},
         doc="a vessel's AIS silent for hours within one track (went dark, came back or not)",
         risk_rules=("ais_gap", "ais_gap_intentional"),
+        order=10,
     )
 )

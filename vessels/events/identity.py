@@ -254,5 +254,6 @@ DETECTOR = register(
         },
         doc="one MMSI used by two transmitters, or an invalid or non-ship MMSI",
         risk_rules=("identity_conflict",),
+        order=80,
     )
 )

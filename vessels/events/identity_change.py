@@ -300,5 +300,6 @@ DETECTOR = register(
         # flag hopping links the MMSIs of one IMO, wherever their MMSI buckets are
         scope="global",
         parts=identity_parts,
+        order=90,
     )
 )

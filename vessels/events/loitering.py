@@ -217,5 +217,6 @@ DETECTOR = register(
         style={"color": "#00a6d6", "weight": 9, "opacity": 0.45, "lineCap": "round"},
         doc="one vessel slow for hours far from shore (waiting for a rendezvous)",
         risk_rules=("loitering", "loitering_merchant", "loitering_carrier"),
+        order=50,
     )
 )

@@ -64,7 +64,7 @@ from vessels.events.registry import Context, Detector, register
 
 __all__ = ["PORT_VISIT", "PortVisitConfig", "detect_port_visits"]
 
-PORT_VISIT = "port_visit"
+PORT_VISIT = S.PORT_VISIT
 
 
 @dataclass(frozen=True)
@@ -238,5 +238,6 @@ DETECTOR = register(
         label="Port visits",
         style={"radius": 5, "color": "#ffffff", "weight": 1, "fillColor": "#7f7f7f"},
         doc="a stay in a World Port Index port or a learned anchorage, with a stop (informational)",
+        order=110,
     )
 )

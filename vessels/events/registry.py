@@ -8,6 +8,11 @@ its TOML section named by the event type), the parameter tables of ``docs/events
 matrix. A detector module declares its record and calls :func:`register` at import; adding a
 detector is one new module (plus its tests) — see ``docs/adding-a-detector.md``.
 
+The built-in detectors are the records registered by the public modules of the
+:mod:`vessels.events` package, which imports each of them once, in name order, when it is first
+imported (:func:`register_package`); their :attr:`Detector.order` fixes the report order. No list
+of built-in event types is kept anywhere else.
+
 Examples
 --------
 >>> import vessels.events  # registers the built-in detectors
@@ -20,8 +25,10 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +41,12 @@ __all__ = [
     "Context",
     "Detector",
     "DetectorTable",
+    "built_in_types",
     "detectors",
     "detectors_markdown",
     "get",
     "register",
+    "register_package",
     "unregister",
 ]
 
@@ -71,6 +80,9 @@ class Context:
     coverage: Any = None
     parts: dict[str, pl.DataFrame] = field(default_factory=dict)
 
+
+#: The :attr:`Detector.order` of records that do not set one (after every built-in detector).
+DEFAULT_ORDER = 1000
 
 #: ``detect(prepared, config, context) -> events`` (EVENT_SCHEMA rows of one event type).
 DetectFn = Callable[[pl.DataFrame, Any, Context], pl.DataFrame]
@@ -116,6 +128,11 @@ class Detector:
         MMSI's rows and the run's :attr:`Context.coverage` only) from which a ``scope="global"``
         detector finds its events, or that a ``scope="pair"`` detector needs of *all* vessels
         (the silences among which dark-rendezvous crowds are counted).
+    order
+        Its place in reports: the docs tables, the map legend and the vessel table's
+        ``n_<type>`` count columns follow ascending ``order`` (ties: registration order). The
+        built-in detectors use distinct multiples of 10 below :data:`DEFAULT_ORDER`; records
+        that do not set it come after them.
     """
 
     event_type: str
@@ -131,6 +148,7 @@ class Detector:
     fishing_score: bool = False
     scope: str = "vessel"
     parts: Callable[[pl.DataFrame, Any, Context], pl.DataFrame] | None = None
+    order: int = DEFAULT_ORDER
 
     def __post_init__(self) -> None:
         where = f"detector {self.event_type!r}"
@@ -157,6 +175,7 @@ class Detector:
 
 
 _REGISTRY: dict[str, Detector] = {}
+_BUILT_IN: list[str] = []  # event types registered by the modules of vessels.events
 
 
 def register(detector: Detector, *, replace: bool = False) -> Detector:
@@ -172,23 +191,64 @@ def register(detector: Detector, *, replace: bool = False) -> Detector:
     return detector
 
 
+def register_package(name: str, path: Iterable[str]) -> tuple[str, ...]:
+    """Import every public module of the package ``name`` and mark every record as built-in.
+
+    ``vessels/events/__init__.py`` calls it once, at its own import (``register_package(__name__,
+    __path__)``), before any other code can reach :func:`register`: so the records registered
+    when it returns are exactly those of the package's modules. The modules are imported in
+    name order (``pkgutil.iter_modules``), so registration is deterministic; a module that fails
+    to import fails ``import vessels.events`` (there is no fallback). Two built-in records with
+    the same :attr:`Detector.order`, or one without an order, are refused: the report order must
+    not depend on file names.
+
+    Returns
+    -------
+    tuple of str
+        The built-in event types in report order (:func:`built_in_types`).
+    """
+    for info in pkgutil.iter_modules(list(path), f"{name}."):
+        if not info.name.rpartition(".")[2].startswith("_"):
+            importlib.import_module(info.name)  # the one discovery: no fallback, no lookup
+    _BUILT_IN.extend(t for t in _REGISTRY if t not in _BUILT_IN)
+    by_order: dict[int, str] = {}
+    for t in _BUILT_IN:
+        order = _REGISTRY[t].order
+        if order >= DEFAULT_ORDER:
+            raise ConfigError(f"built-in detector {t!r} needs an order below {DEFAULT_ORDER}")
+        if order in by_order:
+            raise ConfigError(
+                f"built-in detectors {by_order[order]!r} and {t!r} have the same order {order}"
+            )
+        by_order[order] = t
+    return built_in_types()
+
+
+def built_in_types() -> tuple[str, ...]:
+    """Event types of the detectors shipped with the package, in report order.
+
+    Examples
+    --------
+    >>> import vessels.events
+    >>> built_in_types()[:2]
+    ('ais_gap', 'zone_entry')
+    """
+    return tuple(d.event_type for d in detectors() if d.event_type in _BUILT_IN)
+
+
 def unregister(event_type: str) -> None:
     """Remove a detector (for tests and experiments); built-in detectors may not be removed."""
-    if event_type in S.EVENT_TYPES:
+    if event_type in _BUILT_IN:
         raise ConfigError(f"built-in detector {event_type!r} cannot be unregistered")
     _REGISTRY.pop(event_type, None)
 
 
 def _rank(d: Detector) -> tuple[int, int]:
-    order = list(_REGISTRY)
-    if d.event_type in S.EVENT_TYPES:
-        return (0, S.EVENT_TYPES.index(d.event_type))
-    return (1, order.index(d.event_type))
+    return (d.order, list(_REGISTRY).index(d.event_type))
 
 
 def detectors() -> tuple[Detector, ...]:
-    """Registered detectors: the built-ins in :data:`vessels.schema.EVENT_TYPES` order, then
-    others in registration order."""
+    """Registered detectors by :attr:`Detector.order`, then in registration order."""
     return tuple(sorted(_REGISTRY.values(), key=_rank))
 
 

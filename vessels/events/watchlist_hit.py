@@ -171,5 +171,6 @@ DETECTOR = register(
         # name blocks too common among all vessels are dropped: a property of every vessel
         scope="global",
         parts=identity_parts,
+        order=100,
     )
 )

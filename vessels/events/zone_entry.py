@@ -270,5 +270,6 @@ DETECTOR = register(
         doc="a visit to a protected area, no-take zone or area of interest",
         risk_rules=("zone_presence",),
         fishing_score=True,
+        order=20,
     )
 )

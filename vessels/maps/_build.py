@@ -558,7 +558,7 @@ def risk_map(
     events
         Events in :data:`vessels.schema.EVENT_SCHEMA` (or None).
     vessels
-        The vessel table of ``vessels.score`` (:data:`vessels.schema.VESSEL_SCHEMA`).
+        The vessel table of ``vessels.score`` (:data:`vessels.risk.VESSEL_SCHEMA`).
     zones
         A GeoDataFrame with the zone table columns; None uses ``vessels.default_zones()`` when
         the zones module is installed. Pass an empty GeoDataFrame for no zones.

@@ -30,6 +30,7 @@ import shapely
 
 from vessels import schema as S
 from vessels.errors import UserError
+from vessels.events import EVENT_TYPES
 from vessels.events.registry import DetectorTable
 
 __all__ = [
@@ -295,7 +296,7 @@ def _lines_by_vessel(simplified: pl.DataFrame, key: str) -> pl.DataFrame:
 
 def _vessel_cards(selected: pl.DataFrame) -> pl.DataFrame:
     """One row per vessel: title, tip, rows (label, value), reasons, style colour."""
-    present = [t for t in S.EVENT_TYPES if S.event_count_column(t) in selected.columns]
+    present = [t for t in EVENT_TYPES if S.event_count_column(t) in selected.columns]
     counts_expr = (
         pl.concat_list(
             [

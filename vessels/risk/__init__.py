@@ -24,13 +24,14 @@ from vessels.risk.profile import (
     parse_profile,
 )
 from vessels.risk.rules import EVENT_RULES, VESSEL_RULES, EventRule, VesselRule
-from vessels.risk.scorer import DAY, TOTAL_CAP_RULE, ScoreResult, score
+from vessels.risk.scorer import DAY, TOTAL_CAP_RULE, VESSEL_SCHEMA, ScoreResult, score
 
 __all__ = [
     "DAY",
     "EVENT_RULES",
     "TOTAL_CAP_RULE",
     "VESSEL_RULES",
+    "VESSEL_SCHEMA",
     "EventRule",
     "Profile",
     "RuleWeights",

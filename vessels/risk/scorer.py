@@ -48,7 +48,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._frames import as_polars
-from vessels.events import zone_table
+from vessels.events import EVENT_TYPES, zone_table
 from vessels.risk._network import propagate
 from vessels.risk._template import compile_template
 from vessels.risk.profile import Profile, RuleWeights, load_profile
@@ -63,7 +63,11 @@ from vessels.risk.rules import (
     EventRule,
 )
 
-__all__ = ["DAY", "DAY_SCHEMA", "TOTAL_CAP_RULE", "ScoreResult", "score"]
+__all__ = ["DAY", "DAY_SCHEMA", "TOTAL_CAP_RULE", "VESSEL_SCHEMA", "ScoreResult", "score"]
+
+#: The vessel table of :func:`score`: vessel columns, then one ``n_<type>`` count per built-in
+#: detector (:data:`vessels.events.EVENT_TYPES`, report order).
+VESSEL_SCHEMA = S.vessel_schema(EVENT_TYPES)
 
 #: Column of the UTC day in :attr:`ScoreResult.vessel_days`.
 DAY = "day"
@@ -95,7 +99,7 @@ class ScoreResult:
     Attributes
     ----------
     vessels
-        One row per vessel in :data:`vessels.schema.VESSEL_SCHEMA`, by risk (desc) then MMSI.
+        One row per vessel in :data:`VESSEL_SCHEMA`, by risk (desc) then MMSI.
     contributions
         One row per (vessel, rule, event) in :data:`vessels.schema.CONTRIBUTION_SCHEMA`; the points
         of a vessel add up to its ``risk_score``.
@@ -561,7 +565,7 @@ def _event_counts(ev: pl.DataFrame) -> pl.DataFrame:
     )
     return both.group_by(S.MMSI).agg(
         (pl.col(S.EVENT_TYPE) == t).sum().cast(pl.UInt32).alias(S.event_count_column(t))
-        for t in S.EVENT_TYPES
+        for t in EVENT_TYPES
     )
 
 
@@ -665,14 +669,14 @@ def _score(
     contrib = _finish_contributions(base, pairs, prof, vkeys)
     summary = _summarise(contrib, feats, prof, vkeys)
     counts = _event_counts(ev)
-    static = [c for c in S.VESSEL_SCHEMA if c in feats.columns and c != S.MMSI]
+    static = [c for c in VESSEL_SCHEMA if c in feats.columns and c != S.MMSI]
     vessels = (
         summary.join(feats.select(S.MMSI, *static), on=S.MMSI, how="left")
         .join(counts, on=S.MMSI, how="left")
-        .with_columns(pl.col(S.event_count_column(t)).fill_null(0) for t in S.EVENT_TYPES)
+        .with_columns(pl.col(S.event_count_column(t)).fill_null(0) for t in EVENT_TYPES)
         .with_columns(pl.col(S.N_POSITIONS).fill_null(0))
-        .select(list(S.VESSEL_SCHEMA))
-        .cast(pl.Schema(S.VESSEL_SCHEMA))
+        .select(list(VESSEL_SCHEMA))
+        .cast(pl.Schema(VESSEL_SCHEMA))
         .sort([S.RISK_SCORE, S.MMSI], descending=[True, False])
     )
 
@@ -738,8 +742,8 @@ def with_network(
     vessels = (
         vessels.drop(scored)
         .join(summary, on=S.MMSI, how="left")
-        .select(list(S.VESSEL_SCHEMA))
-        .cast(pl.Schema(S.VESSEL_SCHEMA))
+        .select(list(VESSEL_SCHEMA))
+        .cast(pl.Schema(VESSEL_SCHEMA))
         .sort([S.RISK_SCORE, S.MMSI], descending=[True, False])
     )
     dkeys = [S.MMSI, DAY]

@@ -45,6 +45,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.errors import FormatError, UserError
+from vessels.events import EVENT_TYPES
 
 __all__ = [
     "CONTEXT_FLAGS",
@@ -167,8 +168,8 @@ def evaluate(
     tolerance_h
         Slack added to both ends of both intervals before testing overlap.
     event_types
-        Rows to report (default: every type in truth or events, in ``EVENT_TYPES`` order).
-        A last row ``all`` sums over the reported types.
+        Rows to report (default: every type in truth or events, in the order of
+        :data:`vessels.events.EVENT_TYPES`). A last row ``all`` sums over the reported types.
 
     Returns
     -------
@@ -202,11 +203,11 @@ def evaluate(
         if event_types is not None
         else [
             x
-            for x in S.EVENT_TYPES
+            for x in EVENT_TYPES
             if x in set(t[S.EVENT_TYPE].to_list()) | set(e[S.EVENT_TYPE].to_list())
         ]
         + sorted(
-            (set(t[S.EVENT_TYPE].to_list()) | set(e[S.EVENT_TYPE].to_list())) - set(S.EVENT_TYPES)
+            (set(t[S.EVENT_TYPE].to_list()) | set(e[S.EVENT_TYPE].to_list())) - set(EVENT_TYPES)
         )
     )
     e_fp = e.filter(~pl.col("_id").is_in(list(correct)))
