@@ -125,7 +125,7 @@ def _pair_edges(events: pl.DataFrame) -> pl.DataFrame:
         & (pl.col(S.OTHER_MMSI) != pl.col(S.MMSI))
     )
     if S.EVIDENCE in ev.columns:
-        kind = pl.col(S.EVIDENCE).struct.field("rendezvous_kind")
+        kind = pl.col(S.EVIDENCE).struct.field(S.EV_RENDEZVOUS_KIND)
         ev = ev.filter((kind != "group").fill_null(True))
     return ev.select(
         pl.min_horizontal(S.MMSI, S.OTHER_MMSI).alias("mmsi_a"),
@@ -196,7 +196,9 @@ def _port_edges(events: pl.DataFrame, cfg: NetworkConfig) -> pl.DataFrame:
         S.END_TS,
         S.LAT,
         S.LON,
-        pl.coalesce(pl.col(S.EVIDENCE).struct.field("port_name"), S.EVENT_ZONE_NAME).alias("_port"),
+        pl.coalesce(pl.col(S.EVIDENCE).struct.field(S.EV_PORT_NAME), S.EVENT_ZONE_NAME).alias(
+            "_port"
+        ),
         pl.col(S.START_TS).dt.date().alias("_day"),
     ).filter(pl.col("_port").is_not_null())
     small = (

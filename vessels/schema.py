@@ -362,6 +362,36 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
 }
 EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
 
+#: Names of the evidence fields read outside the detectors (risk rules, maps, the evaluator);
+#: each is a key of EVIDENCE_FIELDS (a test checks it).
+EV_CONFLICT_KIND = "conflict_kind"
+EV_COVERAGE_EDGE = "coverage_edge"
+EV_DETAIL = "detail"
+EV_FISHING_TIME_INSIDE_H = "fishing_time_inside_h"
+EV_FLAG_HOPPING = "flag_hopping"
+EV_GAP_DIST_M = "gap_dist_m"
+EV_GAP_H = "gap_h"
+EV_IMPLIED_SPEED_KN = "implied_speed_kn"
+EV_IN_ZONE_KIND = "in_zone_kind"
+EV_IS_CARRIER = "is_carrier"
+EV_IS_FISHING_VESSEL = "is_fishing_vessel"
+EV_IS_OPEN = "is_open"
+EV_LIKELY_INTENTIONAL = "likely_intentional"
+EV_MEAN_FISHING_SCORE = "mean_fishing_score"
+EV_MEDIAN_DIST_M = "median_dist_m"
+EV_MOORED_SHARE = "moored_share"
+EV_N_INCURSIONS = "n_incursions"
+EV_OTHER_SEGMENT_ID = "other_segment_id"
+EV_OVERLAP_H = "overlap_h"
+EV_POOR_RECEPTION = "poor_reception"
+EV_PORT_NAME = "port_name"
+EV_PORT_CALL = "port_call"
+EV_RENDEZVOUS_KIND = "rendezvous_kind"
+EV_SHIP_TYPE = "ship_type"
+EV_SUMMARY = "summary"
+EV_TIME_INSIDE_H = "time_inside_h"
+EV_ZONE_KIND = "zone_kind"
+
 EVENT_SCHEMA: dict[str, pl.DataType] = {**EVENT_BASE_SCHEMA, EVIDENCE: EVIDENCE_DTYPE}
 
 

@@ -67,14 +67,14 @@ EVENT_LABELS: Mapping[str, str] = DetectorTable(lambda d: d.label)
 EVENT_STYLES: Mapping[str, dict[str, Any]] = DetectorTable(lambda d: dict(d.style))
 #: One event of each type, for card titles ("Zone entry: ...", not the legend's plural cut short).
 EVENT_SINGULAR: dict[str, str] = {
-    "ais_gap": "AIS gap",
-    "zone_entry": "Zone entry",
-    "eez_incursion": "EEZ incursion",
-    "encounter": "Encounter",
-    "loitering": "Loitering",
-    "fishing": "Fishing",
-    "dark_rendezvous": "Dark rendezvous",
-    "identity_conflict": "Identity conflict",
+    S.AIS_GAP: "AIS gap",
+    S.ZONE_ENTRY: "Zone entry",
+    S.EEZ_INCURSION: "EEZ incursion",
+    S.ENCOUNTER: "Encounter",
+    S.LOITERING: "Loitering",
+    S.FISHING: "Fishing",
+    S.DARK_RENDEZVOUS: "Dark rendezvous",
+    S.IDENTITY_CONFLICT: "Identity conflict",
 }
 
 
@@ -89,8 +89,8 @@ def event_singular(event_type: str) -> str:
     return str(EVENT_LABELS.get(event_type, event_type))
 
 
-LINE_EVENTS = ("ais_gap",)
-TRACK_PART_EVENTS = ("loitering", "fishing")
+LINE_EVENTS = (S.AIS_GAP,)
+TRACK_PART_EVENTS = (S.LOITERING, S.FISHING)
 
 _SHIP_TYPES: tuple[tuple[int, int, str], ...] = (
     (30, 30, "fishing"),
@@ -461,15 +461,15 @@ def _event_rows(events: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
         ("Start", _fmt_ts(pl.col(S.START_TS))),
         ("End", _fmt_ts(pl.col(S.END_TS))),
         ("Duration", _fmt_num(pl.col(S.DURATION_H), 1, " h")),
-        ("Gap", _fmt_num(field("gap_h").cast(pl.Float64), 1, " h")),
-        ("Implied speed", _fmt_num(field("implied_speed_kn").cast(pl.Float64), 1, " kn")),
-        ("Gap distance", _fmt_num(field("gap_dist_m").cast(pl.Float64) / 1000.0, 1, " km")),
-        ("Median distance", _fmt_num(field("median_dist_m").cast(pl.Float64), 0, " m")),
+        ("Gap", _fmt_num(field(S.EV_GAP_H).cast(pl.Float64), 1, " h")),
+        ("Implied speed", _fmt_num(field(S.EV_IMPLIED_SPEED_KN).cast(pl.Float64), 1, " kn")),
+        ("Gap distance", _fmt_num(field(S.EV_GAP_DIST_M).cast(pl.Float64) / 1000.0, 1, " km")),
+        ("Median distance", _fmt_num(field(S.EV_MEDIAN_DIST_M).cast(pl.Float64), 0, " m")),
         ("Zone", pl.col(S.EVENT_ZONE_NAME)),
         ("EEZ", pl.col(S.EEZ_ISO3)),
         ("Shore distance", _fmt_num(pl.col(S.SHORE_KM), 1, " km")),
-        ("Detail", field("detail").cast(pl.String)),
-        ("Summary", field("summary").cast(pl.String)),
+        ("Detail", field(S.EV_DETAIL).cast(pl.String)),
+        ("Summary", field(S.EV_SUMMARY).cast(pl.String)),
         ("Event id", pl.col(S.EVENT_ID)),
     ]
     return ev.select(
@@ -596,7 +596,7 @@ def event_features(
             geometry = {"type": "Point", "coordinates": list(start)}
         if geometry is None:
             continue
-        style = dict(EVENT_STYLES.get(etype, EVENT_STYLES["zone_entry"]))
+        style = dict(EVENT_STYLES.get(etype, EVENT_STYLES[S.ZONE_ENTRY]))
         style["className"] = f"vessels-event vessels-{etype}"
         if geometry["type"] == "Point" and "radius" not in style:
             style.update(radius=6, fillColor=style.get("color", "#333"), fillOpacity=0.9)
@@ -688,7 +688,7 @@ def split_at_gaps(positions: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame
     )
     if all(c in events.columns for c in (S.EVENT_TYPE, S.MMSI, S.END_TS)):
         gaps = (
-            events.filter(pl.col(S.EVENT_TYPE) == "ais_gap")
+            events.filter(pl.col(S.EVENT_TYPE) == S.AIS_GAP)
             .select(pl.col(S.MMSI).cast(pl.UInt32), pl.col(S.END_TS).alias("_gap_end"))
             .drop_nulls()
             .with_columns(pl.col("_gap_end").cast(pos.schema[S.TS]))

@@ -13,17 +13,18 @@ Examples
 
 from __future__ import annotations
 
+from vessels import schema as S
 from vessels.risk.profile import Profile, available_profiles, load_profile
 from vessels.risk.rules import EVENT_RULES, VESSEL_RULES
 
 __all__ = ["all_tables", "profile_table", "rules_table"]
 
 _HOURS = {
-    "ais_gap": "gap_h",
-    "zone_presence": "time_inside_h",
-    "eez_incursion": "time_inside_h",
-    "eez_incursion_fishing": "fishing_time_inside_h",
-    "dark_rendezvous": "overlap_h",
+    "ais_gap": S.EV_GAP_H,
+    "zone_presence": S.EV_TIME_INSIDE_H,
+    "eez_incursion": S.EV_TIME_INSIDE_H,
+    "eez_incursion_fishing": S.EV_FISHING_TIME_INSIDE_H,
+    "dark_rendezvous": S.EV_OVERLAP_H,
 }
 
 

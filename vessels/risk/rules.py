@@ -114,7 +114,9 @@ def _ev(field: str) -> pl.Expr:
     return pl.col(field)
 
 
-_in_named_zone = pl.col(ZONE_KIND_COL).is_in(["protected_area", "no_take", "aoi"])
+_in_named_zone = pl.col(ZONE_KIND_COL).is_in(
+    [S.ZONE_KIND_PROTECTED_AREA, S.ZONE_KIND_NO_TAKE, S.ZONE_KIND_AOI]
+)
 
 
 def _merchant(column: str) -> pl.Expr:
@@ -124,11 +126,11 @@ def _merchant(column: str) -> pl.Expr:
 _not_merchant = ~_merchant(OWN_SHIP_TYPE)
 #: A gap that means "went dark": not a port call, not a vessel leaving the data's coverage.
 _dark = (
-    ~_ev("port_call").fill_null(False)
-    & ~_ev("coverage_edge").fill_null(False)
-    & ~_ev("poor_reception").fill_null(False)
+    ~_ev(S.EV_PORT_CALL).fill_null(False)
+    & ~_ev(S.EV_COVERAGE_EDGE).fill_null(False)
+    & ~_ev(S.EV_POOR_RECEPTION).fill_null(False)
 )
-_carrier = _ev("is_carrier").fill_null(False)
+_carrier = _ev(S.EV_IS_CARRIER).fill_null(False)
 
 #: Hours of fishing-like behaviour inside a zone that make a vessel of unknown (or another
 #: non-merchant) type count as a fishing vessel (issue 13; as the EEZ-incursion detector's
@@ -136,7 +138,7 @@ _carrier = _ev("is_carrier").fill_null(False)
 SUSTAINED_FISHING_H = 3.0
 
 
-def fishing_vessel(fishing_hours: str = "fishing_time_inside_h") -> pl.Expr:
+def fishing_vessel(fishing_hours: str = S.EV_FISHING_TIME_INSIDE_H) -> pl.Expr:
     """The vessel-class gate of fishing rules: a declared fishing type, or a vessel of unknown
     (or another non-merchant) ship type with sustained fishing behaviour (``fishing_hours`` at
     least :data:`SUSTAINED_FISHING_H`). An unknown ship type alone is unknown, not fishing, and
@@ -150,7 +152,7 @@ def fishing_vessel(fishing_hours: str = "fishing_time_inside_h") -> pl.Expr:
     >>> ev.select(fishing_vessel()).to_series().to_list()
     [True, True, False, False]
     """
-    declared = pl.col("is_fishing_vessel").fill_null(False)
+    declared = pl.col(S.EV_IS_FISHING_VESSEL).fill_null(False)
     hours = pl.col(fishing_hours).fill_null(0.0)
     sustained = (hours >= SUSTAINED_FISHING_H) & ~_merchant(OWN_SHIP_TYPE)
     return declared | sustained
@@ -159,9 +161,9 @@ def fishing_vessel(fishing_hours: str = "fishing_time_inside_h") -> pl.Expr:
 EVENT_RULES: tuple[EventRule, ...] = (
     EventRule(
         name="ais_gap",
-        event_types=("ais_gap",),
+        event_types=(S.AIS_GAP,),
         condition=_dark,
-        hours=pl.coalesce(_ev("gap_h"), pl.col(S.DURATION_H)),
+        hours=pl.coalesce(_ev(S.EV_GAP_H), pl.col(S.DURATION_H)),
         explanation="dark {hours:.1f} h{where} (+{points:.0f})",
         description="AIS gap (vessel went dark); points per hour dark, more inside zones; not a "
         "port call (silence starting or ending in port/at anchorage), a vessel leaving the "
@@ -169,15 +171,15 @@ EVENT_RULES: tuple[EventRule, ...] = (
     ),
     EventRule(
         name="ais_gap_intentional",
-        event_types=("ais_gap",),
-        condition=_ev("likely_intentional").fill_null(False) & _dark,
+        event_types=(S.AIS_GAP,),
+        condition=_ev(S.EV_LIKELY_INTENTIONAL).fill_null(False) & _dark,
         explanation="gap meets GFW likely-disabling criteria (+{points:.0f})",
         description="gap meets GFW's likely intentional disabling criteria (≥ 12 h, > 50 nm out, "
         "≥ 14 positions in the 12 h before)",
     ),
     EventRule(
         name="fishing_in_zone",
-        event_types=("fishing",),
+        event_types=(S.FISHING,),
         condition=_in_named_zone,
         explanation="fishing {hours:.1f} h{where}, fishing score {mean_fishing_score:.2f} "
         "(+{points:.0f})",
@@ -186,18 +188,18 @@ EVENT_RULES: tuple[EventRule, ...] = (
     ),
     EventRule(
         name="zone_presence",
-        event_types=("zone_entry",),
-        condition=_in_named_zone & _not_merchant & (_ev("moored_share").fill_null(0.0) < 0.5),
-        hours=pl.coalesce(_ev("time_inside_h"), pl.col(S.DURATION_H)),
+        event_types=(S.ZONE_ENTRY,),
+        condition=_in_named_zone & _not_merchant & (_ev(S.EV_MOORED_SHARE).fill_null(0.0) < 0.5),
+        hours=pl.coalesce(_ev(S.EV_TIME_INSIDE_H), pl.col(S.DURATION_H)),
         explanation="{hours:.1f} h{where} (+{points:.0f})",
         description="a non-merchant vessel inside a protected area, no-take zone or AOI (not "
         "while moored in a harbour inside it)",
     ),
     EventRule(
         name="eez_incursion",
-        event_types=("eez_incursion",),
+        event_types=(S.EEZ_INCURSION,),
         condition=fishing_vessel(),
-        hours=pl.coalesce(_ev("time_inside_h"), pl.col(S.DURATION_H)),
+        hours=pl.coalesce(_ev(S.EV_TIME_INSIDE_H), pl.col(S.DURATION_H)),
         explanation="foreign ({flag}) fishing vessel {hours:.1f} h in the {eez_iso3} EEZ "
         "(+{points:.0f})",
         description="a fishing vessel (declared type 30, or unknown type fishing-like for hours at "
@@ -205,9 +207,9 @@ EVENT_RULES: tuple[EventRule, ...] = (
     ),
     EventRule(
         name="eez_incursion_fishing",
-        event_types=("eez_incursion",),
-        condition=(_ev("fishing_time_inside_h").fill_null(0.0) > 0) & fishing_vessel(),
-        hours=_ev("fishing_time_inside_h"),
+        event_types=(S.EEZ_INCURSION,),
+        condition=(_ev(S.EV_FISHING_TIME_INSIDE_H).fill_null(0.0) > 0) & fishing_vessel(),
+        hours=_ev(S.EV_FISHING_TIME_INSIDE_H),
         explanation="fishing {hours:.1f} h in the {eez_iso3} EEZ under a foreign flag, fishing "
         "score {mean_fishing_score:.2f} (+{points:.0f})",
         description="fishing time of a foreign fishing vessel inside another state's EEZ (the "
@@ -215,7 +217,7 @@ EVENT_RULES: tuple[EventRule, ...] = (
     ),
     EventRule(
         name="encounter",
-        event_types=("encounter",),
+        event_types=(S.ENCOUNTER,),
         condition=~(_merchant(OWN_SHIP_TYPE) & _merchant(OTHER_SHIP_TYPE)),
         pair=True,
         explanation="met vessel {other} for {hours:.1f} h{where} (+{points:.0f})",
@@ -224,24 +226,24 @@ EVENT_RULES: tuple[EventRule, ...] = (
     ),
     EventRule(
         name="dark_rendezvous",
-        event_types=("dark_rendezvous",),
-        condition=(_ev("rendezvous_kind") != "group").fill_null(True),
+        event_types=(S.DARK_RENDEZVOUS,),
+        condition=(_ev(S.EV_RENDEZVOUS_KIND) != "group").fill_null(True),
         pair=True,
-        hours=pl.coalesce(_ev("overlap_h"), pl.col(S.DURATION_H)),
+        hours=pl.coalesce(_ev(S.EV_OVERLAP_H), pl.col(S.DURATION_H)),
         explanation="dark rendezvous with vessel {other} over {hours:.1f} h{where} (+{points:.0f})",
         description="two vessels dark at the same time, disappearing/reappearing close together "
         "at sea; both vessels score (a crowd dark together is one unscored group event)",
     ),
     EventRule(
         name="loitering",
-        event_types=("loitering",),
+        event_types=(S.LOITERING,),
         condition=_not_merchant | _carrier,
         explanation="loitering {hours:.1f} h{where} (+{points:.0f})",
         description="a fishing, carrier or unknown vessel drifting slowly offshore for hours",
     ),
     EventRule(
         name="loitering_merchant",
-        event_types=("loitering",),
+        event_types=(S.LOITERING,),
         condition=_merchant(OWN_SHIP_TYPE) & ~_carrier,
         explanation="merchant ship loitering {hours:.1f} h{where} (+{points:.0f})",
         description="a cargo/tanker/passenger ship drifting far out at sea (waiting at an "
@@ -249,37 +251,37 @@ EVENT_RULES: tuple[EventRule, ...] = (
     ),
     EventRule(
         name="loitering_carrier",
-        event_types=("loitering",),
+        event_types=(S.LOITERING,),
         condition=_carrier,
         explanation="carrier/reefer loitering{where} (+{points:.0f})",
         description="a carrier or reefer loitering: the classic transshipment signal",
     ),
     EventRule(
         name="identity_conflict",
-        event_types=("identity_conflict",),
-        condition=~_ev("conflict_kind").is_in(["invalid_mmsi", "non_ship_mid"]).fill_null(False),
+        event_types=(S.IDENTITY_CONFLICT,),
+        condition=~_ev(S.EV_CONFLICT_KIND).is_in(["invalid_mmsi", "non_ship_mid"]).fill_null(False),
         explanation="identity conflict: {conflict_kind} (+{points:.0f})",
         description="one MMSI in two places at once (two transmitters sharing an identity)",
     ),
     EventRule(
         name="identity_change",
-        event_types=("identity_change",),
-        condition=~_ev("flag_hopping").fill_null(False),
+        event_types=(S.IDENTITY_CHANGE,),
+        condition=~_ev(S.EV_FLAG_HOPPING).fill_null(False),
         explanation="identity changed: {summary} (+{points:.0f})",
         description="name / call sign / IMO / ship type changed within the data (often typos), "
         "or one re-flagging (the IMO's new MMSI)",
     ),
     EventRule(
         name="flag_hopping",
-        event_types=("identity_change",),
-        condition=_ev("flag_hopping").fill_null(False),
+        event_types=(S.IDENTITY_CHANGE,),
+        condition=_ev(S.EV_FLAG_HOPPING).fill_null(False),
         explanation="flag hopping: {summary} (+{points:.0f})",
         description="a flag change of an IMO that changed flag repeatedly within the data",
     ),
     EventRule(
         name="fleet_incursion",
-        event_types=("fleet_presence",),
-        condition=_ev("n_incursions").fill_null(0) > 0,
+        event_types=(S.FLEET_PRESENCE,),
+        condition=_ev(S.EV_N_INCURSIONS).fill_null(0) > 0,
         explanation="crossed into the {eez_iso3} EEZ from a fleet of up to {group_size} "
         "{flag}-flagged vessels massed at its edge (+{points:.0f})",
         description="a member of a fleet massed along an EEZ edge that crossed into that EEZ "
@@ -287,9 +289,9 @@ EVENT_RULES: tuple[EventRule, ...] = (
     ),
     EventRule(
         name="network_contact",
-        event_types=("encounter", "dark_rendezvous", "identity_change"),
+        event_types=(S.ENCOUNTER, S.DARK_RENDEZVOUS, S.IDENTITY_CHANGE),
         condition=~(_merchant(OWN_SHIP_TYPE) & _merchant(OTHER_SHIP_TYPE))
-        & (_ev("rendezvous_kind") != "group").fill_null(True),
+        & (_ev(S.EV_RENDEZVOUS_KIND) != "group").fill_null(True),
         pair=True,
         network=True,
         explanation="in contact with {other} (score {other_score:.0f}) by {event_type} "
@@ -300,7 +302,7 @@ EVENT_RULES: tuple[EventRule, ...] = (
     ),
     EventRule(
         name="watchlist_hit",
-        event_types=("watchlist_hit",),
+        event_types=(S.WATCHLIST_HIT,),
         explanation="on list {list_name} ({reason}) by {matched_by} (+{points:.0f})",
         description="the vessel's MMSI, IMO, call sign or name (exact or fuzzy) is on the "
         "analyst's watchlist",

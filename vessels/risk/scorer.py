@@ -79,7 +79,7 @@ _NAMED_ZONE_KINDS = ("protected_area", "no_take", "aoi")
 _RAW = "_raw_points"
 _OTHER = "other"
 #: Evidence field: an event's mean fishing score (the rules' ``min_fishing_score`` reads it).
-_MEAN_FISHING_SCORE = "mean_fishing_score"
+_MEAN_FISHING_SCORE = S.EV_MEAN_FISHING_SCORE
 _WHERE = "where"
 _IS_OPEN = "_is_open"
 
@@ -116,7 +116,7 @@ class ScoreResult:
 
 
 def _zone_kind_expr(fields: Sequence[str], zone_kinds: Mapping[str, str] | None) -> pl.Expr:
-    candidates = [pl.col(f) for f in ("zone_kind", "in_zone_kind") if f in fields]
+    candidates = [pl.col(f) for f in (S.EV_ZONE_KIND, S.EV_IN_ZONE_KIND) if f in fields]
     if zone_kinds:
         candidates.append(
             pl.col(S.EVENT_ZONE_ID).replace_strict(
@@ -162,7 +162,7 @@ def _prepare_events(events: pl.DataFrame, zone_kinds: Mapping[str, str] | None) 
         where.alias(_WHERE),
         pl.col(S.OTHER_MMSI).alias(_OTHER),
         pl.col(S.START_TS).dt.date().alias(DAY),
-        (pl.col("is_open").fill_null(False) if "is_open" in fields else pl.lit(False)).alias(
+        (pl.col(S.EV_IS_OPEN).fill_null(False) if S.EV_IS_OPEN in fields else pl.lit(False)).alias(
             _IS_OPEN
         ),
     )
@@ -175,8 +175,8 @@ def _with_track_positions(ev: pl.DataFrame, positions: pl.LazyFrame | None) -> p
     if positions is None or not has_segments or S.SEGMENT_ID not in ev.columns:
         return ev.with_columns(pl.lit(None, dtype=pl.UInt32).alias(TRACK_POSITIONS))
     wanted = ev.select(pl.col(S.SEGMENT_ID)).to_series().drop_nulls()
-    if "other_segment_id" in ev.columns:
-        wanted = pl.concat([wanted, ev["other_segment_id"].drop_nulls()])
+    if S.EV_OTHER_SEGMENT_ID in ev.columns:
+        wanted = pl.concat([wanted, ev[S.EV_OTHER_SEGMENT_ID].drop_nulls()])
     counts = (
         positions.filter(pl.col(S.SEGMENT_ID).is_in(wanted.unique().implode()))
         .group_by(S.SEGMENT_ID)
@@ -184,10 +184,10 @@ def _with_track_positions(ev: pl.DataFrame, positions: pl.LazyFrame | None) -> p
         .collect()
     )
     out = ev.join(counts, on=S.SEGMENT_ID, how="left")
-    if "other_segment_id" in ev.columns:
+    if S.EV_OTHER_SEGMENT_ID in ev.columns:
         out = out.join(
-            counts.rename({S.SEGMENT_ID: "other_segment_id", "_n": "_n_other"}),
-            on="other_segment_id",
+            counts.rename({S.SEGMENT_ID: S.EV_OTHER_SEGMENT_ID, "_n": "_n_other"}),
+            on=S.EV_OTHER_SEGMENT_ID,
             how="left",
         )
         n = pl.min_horizontal("_n", "_n_other")
@@ -198,7 +198,7 @@ def _with_track_positions(ev: pl.DataFrame, positions: pl.LazyFrame | None) -> p
 def _with_ship_types(ev: pl.DataFrame, feats: pl.DataFrame) -> pl.DataFrame:
     """Add ``own_ship_type`` and ``other_ship_type`` (last known AIS type of each vessel)."""
     types = feats.select(S.MMSI, S.SHIP_TYPE).filter(pl.col(S.SHIP_TYPE).is_not_null())
-    evidence_type = pl.col("ship_type") if "ship_type" in ev.columns else pl.lit(None)
+    evidence_type = pl.col(S.EV_SHIP_TYPE) if S.EV_SHIP_TYPE in ev.columns else pl.lit(None)
     return (
         ev.join(types.rename({S.SHIP_TYPE: OWN_SHIP_TYPE}), on=S.MMSI, how="left")
         .join(
@@ -352,10 +352,10 @@ def network_rules(profile: Profile) -> list[EventRule]:
 def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Per-key vessel features for vessel rules and the static columns of the vessel table."""
     invalid_kinds = ["invalid_mmsi", "non_ship_mid"]
-    if "conflict_kind" in ev.columns:
+    if S.EV_CONFLICT_KIND in ev.columns:
         bad_ids = ev.filter(
-            (pl.col(S.EVENT_TYPE) == "identity_conflict")
-            & pl.col("conflict_kind").is_in(invalid_kinds).fill_null(False)
+            (pl.col(S.EVENT_TYPE) == S.IDENTITY_CONFLICT)
+            & pl.col(S.EV_CONFLICT_KIND).is_in(invalid_kinds).fill_null(False)
         )
     else:
         bad_ids = ev.clear()

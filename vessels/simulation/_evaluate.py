@@ -80,11 +80,11 @@ EVALUATION_SCHEMA: dict[str, pl.DataType] = {
 _REQUIRED = (S.EVENT_TYPE, S.MMSI, S.START_TS, S.END_TS)
 
 #: event types whose match also needs the same ``zone_id`` (when truth and event both name one)
-ZONE_MATCH_TYPES = ("zone_entry", "eez_incursion")
+ZONE_MATCH_TYPES = (S.ZONE_ENTRY, S.EEZ_INCURSION)
 
 
 #: Evidence flags marking an event as context, not a claim (see the module docstring).
-CONTEXT_FLAGS = ("is_open", "port_call", "coverage_edge", "poor_reception")
+CONTEXT_FLAGS = (S.EV_IS_OPEN, S.EV_PORT_CALL, S.EV_COVERAGE_EDGE, S.EV_POOR_RECEPTION)
 
 
 def claims(events: pl.DataFrame) -> pl.DataFrame:
@@ -105,8 +105,8 @@ def claims(events: pl.DataFrame) -> pl.DataFrame:
     fields = {f.name for f in dtype.fields}
     ev = pl.col(S.EVIDENCE).struct
     context = [ev.field(f).fill_null(False) for f in CONTEXT_FLAGS if f in fields]
-    if "rendezvous_kind" in fields:
-        context.append((ev.field("rendezvous_kind") == "group").fill_null(False))
+    if S.EV_RENDEZVOUS_KIND in fields:
+        context.append((ev.field(S.EV_RENDEZVOUS_KIND) == "group").fill_null(False))
     return events.filter(~pl.any_horizontal(context)) if context else events
 
 

@@ -28,6 +28,7 @@ from functools import cache
 import numpy as np
 import shapely
 
+from vessels import schema as S
 from vessels.simulation._scenarios import H, ScenarioBuild, _pos_at, _rng
 from vessels.simulation._track import Plan, VesselSpec, offset_deg
 
@@ -101,7 +102,7 @@ def eez_fleet(seed: int, end_h: float = 50.0) -> ScenarioBuild:
             )
         )
         sb.plant(
-            "fleet_presence",
+            S.FLEET_PRESENCE,
             (v.key,),
             arrived,
             end_h * H,
@@ -187,7 +188,7 @@ def carrier_network(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         )
     )
     sb.plant(
-        "loitering",
+        S.LOITERING,
         (rv.key,),
         lo0,
         lo1,
@@ -234,7 +235,7 @@ def carrier_network(seed: int, end_h: float = 50.0) -> ScenarioBuild:
             )
         )
         sb.plant(
-            "encounter",
+            S.ENCOUNTER,
             (v.key, rv.key),
             e0,
             e1,

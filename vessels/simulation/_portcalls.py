@@ -29,6 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from vessels import schema as S
 from vessels.simulation._scenarios import SCENARIO_REGIONS, ScenarioBuild
 from vessels.simulation._track import Plan, VesselSpec, offset_deg
 
@@ -149,4 +150,4 @@ def add_port_calls(sb: ScenarioBuild, scenario: str, *, seed: int, n: int, end_h
             )
         )
         for port, a, d in ((p1, a1, d1), (p2, a2, d2)):
-            sb.plant("port_visit", (v.key,), a, d, False, f"port call at {port} (WPI)")
+            sb.plant(S.PORT_VISIT, (v.key,), a, d, False, f"port call at {port} (WPI)")

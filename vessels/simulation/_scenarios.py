@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vessels import schema as S
 from vessels.simulation._track import Plan, VesselSpec, offset_deg
 
 __all__ = ["SCENARIOS", "SCENARIO_REGIONS", "PlantedEvent", "ScenarioBuild"]
@@ -68,7 +69,7 @@ class ScenarioBuild:
     ) -> None:
         """Switch a vessel's AIS off and record the gap."""
         spec.plan.go_dark(t0_s, t1_s)
-        self.plant("ais_gap", (spec.key,), t0_s, t1_s, illegal, description, zone_id)
+        self.plant(S.AIS_GAP, (spec.key,), t0_s, t1_s, illegal, description, zone_id)
 
 
 def _rng(seed: int, name: str, i: int) -> np.random.Generator:
@@ -126,7 +127,7 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         )
         for a, z in ((f0, f1a), (f1b0, f1)):
             sb.plant(
-                "fishing",
+                S.FISHING,
                 (v.key,),
                 a,
                 z,
@@ -159,7 +160,7 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         )
     )
     sb.plant(
-        "fishing",
+        S.FISHING,
         (v3.key,),
         f0,
         f1,
@@ -196,7 +197,7 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         )
     )
     sb.plant(
-        "identity_conflict",
+        S.IDENTITY_CONFLICT,
         (v3.key, clone.key),
         0.0,
         0.0,
@@ -239,7 +240,7 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
             "fishing-boat-sr",
             345070110,
             "LA GUERRERA",
-            "fishing",
+            S.FISHING,
             "MEX",
             30,
             "B",
@@ -273,7 +274,7 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     sb.dark(fbv, a0, a1, "fishing boat dark from just before an offshore meeting until 2 h after")
     sb.dark(lvv, b0, b1, "motor vessel dark around the same offshore meeting")
     sb.plant(
-        "dark_rendezvous",
+        S.DARK_RENDEZVOUS,
         (fbv.key, lvv.key),
         min(a0, b0),
         max(a1, b1),
@@ -310,7 +311,7 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
             )
         )
         sb.plant(
-            "fishing",
+            S.FISHING,
             (v.key,),
             f0,
             f1,
@@ -322,7 +323,7 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     # one trawler changes its broadcast name (typo fixed mid-trip)
     sb.vessels[-1].rename = (20 * H, "MAR DE CORTEZ")
     sb.plant(
-        "identity_change",
+        S.IDENTITY_CHANGE,
         (sb.vessels[-1].key,),
         20 * H,
         20 * H,
@@ -445,7 +446,7 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         )
     )
     sb.plant(
-        "loitering",
+        S.LOITERING,
         (rv.key,),
         lo0,
         lo1,
@@ -488,7 +489,7 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
                 f"lancha-{n + 1}",
                 345080101 + n,
                 ["DONA LUPE", "EL CHAC"][n],
-                "fishing",
+                S.FISHING,
                 "MEX",
                 30,
                 "B",
@@ -500,7 +501,7 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
             )
         )
         sb.plant(
-            "encounter",
+            S.ENCOUNTER,
             (v.key, rv.key),
             e0,
             e1,
@@ -511,7 +512,7 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         )
         if n == 0:
             sb.plant(
-                "fishing",
+                S.FISHING,
                 (v.key,),
                 f0,
                 f1,
@@ -578,7 +579,7 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
             )
         )
         sb.plant(
-            "fishing",
+            S.FISHING,
             (v.key,),
             f0,
             f1,
@@ -706,7 +707,7 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     cross_in = _crossing_time(p, PACIFIC_EEZ_LON, inbound=True)
     cross_out = _crossing_time(p, PACIFIC_EEZ_LON, inbound=False)
     sb.plant(
-        "eez_incursion",
+        S.EEZ_INCURSION,
         (ll.key,),
         cross_in,
         cross_out,
@@ -715,7 +716,7 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         "eez-MEX",
     )
     sb.plant(
-        "fishing",
+        S.FISHING,
         (ll.key,),
         f0,
         f1,
@@ -747,7 +748,7 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         )
     )
     sb.plant(
-        "fishing", (v.key,), f0, f1, False, "foreign longlining on the high seas", None, "longline"
+        S.FISHING, (v.key,), f0, f1, False, "foreign longlining on the high seas", None, "longline"
     )
 
     p = plan(12, 23.3, -112.6)
@@ -778,7 +779,7 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     )
     for a, z in fish:
         sb.plant(
-            "fishing",
+            S.FISHING,
             (ps.key,),
             a,
             z,

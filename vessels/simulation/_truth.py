@@ -135,7 +135,7 @@ def _zone_rows(frame: pl.DataFrame, static: pl.DataFrame) -> list[dict[str, Any]
                     continue
                 rows.append(
                     dict(
-                        event_type="eez_incursion",
+                        event_type=S.EEZ_INCURSION,
                         v=vi,
                         a=r["a"],
                         b=r["b"],
@@ -148,7 +148,7 @@ def _zone_rows(frame: pl.DataFrame, static: pl.DataFrame) -> list[dict[str, Any]
             else:  # a visit: also when the vessel is inside from its first position
                 rows.append(
                     dict(
-                        event_type="zone_entry",
+                        event_type=S.ZONE_ENTRY,
                         v=vi,
                         a=r["a"],
                         b=r["b"],
@@ -190,13 +190,13 @@ def build_truth(
     for ev in planted:
         vis = [index[k] for k in ev.keys]
         a, b = ev.t0_s, ev.t1_s
-        if ev.event_type == "eez_incursion" and ev.zone_id in zone_layer_ids:
+        if ev.event_type == S.EEZ_INCURSION and ev.zone_id in zone_layer_ids:
             continue  # derived from the zone layer below
-        if ev.event_type == "ais_gap" or ev.subtype == "static_change":
+        if ev.event_type == S.AIS_GAP or ev.subtype == "static_change":
             # the two consecutive received positions around the dark period (or the rename);
             # message times carry +-2 s clock jitter, hence the slack
             t = t_of(vis[0])
-            after = t[t >= b - 2.5] if ev.event_type == "ais_gap" else t[t >= a]
+            after = t[t >= b - 2.5] if ev.event_type == S.AIS_GAP else t[t >= a]
             if after.size == 0:
                 continue
             before = t[t < after[0]]
@@ -213,7 +213,7 @@ def build_truth(
         else:
             if a >= horizon_s:
                 continue
-            if ev.event_type == "port_visit" and b > horizon_s:
+            if ev.event_type == S.PORT_VISIT and b > horizon_s:
                 continue  # still in port when the data ends: an open visit, departure unknown
             b = min(b, horizon_s)
         other = mmsi[vis[1]] if len(vis) > 1 and mmsi[vis[1]] != mmsi[vis[0]] else None
