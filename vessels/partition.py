@@ -67,6 +67,7 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
+from vessels._geo import EARTH_RADIUS_M
 from vessels.errors import ConfigError, UserError
 
 __all__ = [
@@ -88,7 +89,7 @@ BUCKET_ROWS = 2_000_000
 _M32 = 0xFFFFFFFF
 #: Knuth's multiplicative hashing constant (2^32 / golden ratio), TAOCP vol. 3, 6.4.
 _KNUTH = 2_654_435_761
-_METERS_PER_DEG = 6_371_008.8 * math.pi / 180  # vessels._geo.EARTH_RADIUS_M
+_METERS_PER_DEG = EARTH_RADIUS_M * math.pi / 180
 _BUCKET = "bucket"
 _PAIR_BUCKET = "pair_bucket"
 _TILE = "tile"

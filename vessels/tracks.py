@@ -70,9 +70,11 @@ import polars as pl
 from vessels import schema as S
 from vessels._frames import as_polars
 from vessels._geo import (
-    EARTH_RADIUS_M,
     MPS_PER_KN,
     haversine_m_np,
+    haversine_m_np_trig,
+    haversine_m_trig,
+    initial_bearing_deg_np,
 )
 from vessels.errors import ConfigError
 
@@ -192,7 +194,7 @@ def _consecutive_legs(
 ) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """dt_s, haversine dist_m and initial bearing from the previous row (``prev``: a shift).
 
-    The same formulas as :func:`vessels._geo.haversine_m` and
+    :func:`vessels._geo.haversine_m_trig` and the formula of
     :func:`vessels._geo.initial_bearing_deg`, written so that the per-row sines and cosines are
     computed once and shared by both (polars evaluates each repeated sub-expression once): the
     trigonometry is the bulk of :func:`segment`'s work after the sort.
@@ -203,8 +205,7 @@ def _consecutive_legs(
     sin_phi = phi.sin()
     phi_prev, cos_phi_prev, sin_phi_prev = prev(phi), prev(cos_phi), prev(sin_phi)
     dlmb = lmb - prev(lmb)
-    a = ((phi - phi_prev) / 2).sin().pow(2) + cos_phi_prev * cos_phi * (dlmb / 2).sin().pow(2)
-    dist_m = 2 * EARTH_RADIUS_M * a.sqrt().clip(0.0, 1.0).arcsin()
+    dist_m = haversine_m_trig(phi - phi_prev, dlmb, cos_phi_prev, cos_phi)
     y = dlmb.sin() * cos_phi
     x = cos_phi_prev * sin_phi - sin_phi_prev * cos_phi * dlmb.cos()
     bearing = (pl.arctan2(y, x).degrees() + 360.0) % 360.0
@@ -215,18 +216,6 @@ def _consecutive_legs(
 def _course_change(bearing: pl.Expr, prev_bearing: pl.Expr) -> pl.Expr:
     """Signed turn in [-180, 180) degrees; positive = clockwise (to starboard)."""
     return (bearing - prev_bearing + 540.0) % 360.0 - 180.0
-
-
-def _bearing_deg_np(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """NumPy twin of :func:`vessels._geo.initial_bearing_deg` (same formula)."""
-    p1 = np.radians(lat1)
-    p2 = np.radians(lat2)
-    dlmb = np.radians(lon2 - lon1)
-    y = np.sin(dlmb) * np.cos(p2)
-    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dlmb)
-    return (np.degrees(np.arctan2(y, x)) + 360.0) % 360.0
 
 
 def kinematics_exprs(partition_by: str | Sequence[str] = S.MMSI) -> list[pl.Expr]:
@@ -358,10 +347,9 @@ def _assign_tracks(runs: pl.DataFrame, config: SegmentConfig) -> pl.DataFrame:
         is_open = last >= 0
         t_last = t1[last]
         dt_us = t0[sel, None] - t_last
-        half_dphi = (phi0[sel, None] - phi1[last]) * 0.5
-        half_dlmb = (lmb0[sel, None] - lmb1[last]) * 0.5
-        a = np.sin(half_dphi) ** 2 + cos0[sel, None] * cos1[last] * np.sin(half_dlmb) ** 2
-        dist_m = (2 * EARTH_RADIUS_M) * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+        dphi = phi0[sel, None] - phi1[last]
+        dlmb = lmb0[sel, None] - lmb1[last]
+        dist_m = haversine_m_np_trig(dphi, dlmb, cos0[sel, None], cos1[last])
         ok = is_open & (dt_us <= max_gap_us) & (dist_m <= dt_us * speed_m_per_us + reach_tol_m)
         score = np.where(ok, dist_m, np.inf)
         best = score.argmin(axis=1)
@@ -383,7 +371,7 @@ def _assign_tracks(runs: pl.DataFrame, config: SegmentConfig) -> pl.DataFrame:
     out_prev = np.where(joined, row1[p], -1)
     out_dt = np.where(joined, (t0 - t1[p]) / _US_PER_S, np.nan)
     out_dist = np.where(joined, haversine_m_np(lat1[p], lon1[p], lat0, lon0), np.nan)
-    out_bearing = np.where(joined, _bearing_deg_np(lat1[p], lon1[p], lat0, lon0), np.nan)
+    out_bearing = np.where(joined, initial_bearing_deg_np(lat1[p], lon1[p], lat0, lon0), np.nan)
 
     assigned = pl.DataFrame(
         {

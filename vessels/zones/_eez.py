@@ -42,8 +42,9 @@ from shapely.geometry.base import BaseGeometry
 
 from vessels import schema as S
 from vessels._geo import EARTH_RADIUS_M, M_PER_NM
+from vessels._geo import unit_xyz as _unit_xyz
 from vessels.zones._grid import GridIndex
-from vessels.zones._land import _unit_xyz, load_countries
+from vessels.zones._land import load_countries
 from vessels.zones._naturalearth import COUNTRY_BOUNDS, NE_SOURCE
 
 __all__ = ["EEZ_NAMES", "EEZConfig", "build_eez", "eez_features", "sea_area_km2"]

@@ -48,12 +48,13 @@ from scipy.spatial import cKDTree
 
 from vessels import schema as S
 from vessels._frames import as_polars
-from vessels._geo import EARTH_RADIUS_M
+from vessels._geo import chord_of_km, km_of_chord
+from vessels._geo import unit_xyz as _unit_xyz
 from vessels.errors import SchemaError
 from vessels.zones import _cache
 from vessels.zones import _grid as _grid_module
 from vessels.zones._grid import BOUNDARY, INSIDE, GridIndex
-from vessels.zones._land import DEFAULT_SHORE, ShoreConfig, _unit_xyz
+from vessels.zones._land import DEFAULT_SHORE, ShoreConfig
 from vessels.zones._ports import _NX, ANCHORAGE_CELL_DEG, in_port_arrays, load_ports
 from vessels.zones._world import INLAND, LAND, SHORE_BAND, geo_class_codes, world_shore_km
 
@@ -325,11 +326,11 @@ class ZoneIndex:
         on = cells >= 0
         near[on] = self._near_canvas.ravel()[cells[on]]
         if near.any():
-            chord_cap = 2.0 * np.sin(cap * 1000.0 / EARTH_RADIUS_M / 2.0)
+            chord_cap = chord_of_km(cap)
             chord, _ = self._edge_tree.query(
                 _unit_xyz(y[near], x[near]), distance_upper_bound=chord_cap, workers=-1
             )
-            km = 2.0 * EARTH_RADIUS_M / 1000.0 * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
+            km = km_of_chord(chord)
             out[near] = np.minimum(np.where(np.isfinite(chord), km, cap), cap)
         return out
 

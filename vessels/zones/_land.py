@@ -165,13 +165,6 @@ def ne_is_on_land(
     return _land_grid(config.land_grid_res_deg).contains(x.ravel(), y.ravel()).reshape(x.shape)
 
 
-def _unit_xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    p = np.radians(lat)
-    lm = np.radians(lon)
-    c = np.cos(p)
-    return np.column_stack([c * np.cos(lm), c * np.sin(lm), np.sin(p)])
-
-
 def is_on_land(lat: ArrayLike, lon: ArrayLike) -> np.ndarray:
     """Whether each (lat, lon) in degrees is on land, anywhere on Earth (vectorised).
 

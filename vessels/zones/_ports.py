@@ -30,10 +30,11 @@ import polars as pl
 from scipy.spatial import cKDTree
 
 from vessels import schema as S
-from vessels._geo import EARTH_RADIUS_M
+from vessels._geo import chord_of_km as _chord
+from vessels._geo import km_of_chord as _km
+from vessels._geo import unit_xyz as _unit_xyz_world
 from vessels.errors import SchemaError
 from vessels.zones._naturalearth import data_dir
-from vessels.zones._world import _unit_xyz_world
 
 __all__ = [
     "ANCHORAGE_CELL_DEG",
@@ -332,14 +333,6 @@ def _port_tree() -> tuple[cKDTree, np.ndarray]:
     p = load_ports()
     xyz = _unit_xyz_world(p["lat"].to_numpy(), p["lon"].to_numpy())
     return cKDTree(xyz), p["radius_km"].to_numpy()
-
-
-def _chord(km: float) -> float:
-    return float(2.0 * np.sin(min(km * 1000.0 / EARTH_RADIUS_M, np.pi) / 2.0))
-
-
-def _km(chord: np.ndarray) -> np.ndarray:
-    return 2.0 * EARTH_RADIUS_M / 1000.0 * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
 
 
 def nearest_port(

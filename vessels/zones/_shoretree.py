@@ -33,6 +33,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from vessels._geo import EARTH_RADIUS_M
+from vessels._geo import unit_xyz as _unit_xyz
 
 __all__ = ["FULL_SHARE", "N_CELLS", "ShoreTrees", "cell_starts", "shore_cells"]
 
@@ -137,10 +138,3 @@ class ShoreTrees:
             self._regional = cKDTree(self.xyz(v[:, 1], v[:, 0]) if total else np.zeros((0, 3)))
             self._covered = covered
             return self._regional
-
-
-def _unit_xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    p = np.radians(lat)
-    lm = np.radians(lon)
-    c = np.cos(p)
-    return np.column_stack([c * np.cos(lm), c * np.sin(lm), np.sin(p)])

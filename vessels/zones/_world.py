@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from vessels._geo import EARTH_RADIUS_M
+from vessels._geo import chord_of_km, km_of_chord
+from vessels._geo import unit_xyz as _unit_xyz_world
 from vessels.zones import _cache, _shoretree
 from vessels.zones._naturalearth import data_dir
 
@@ -50,13 +51,6 @@ SEA, LAND, INLAND, SHORE_BAND, MIXED = 0, 1, 2, 3, 4
 _FINE = 120
 _TILE = 6
 _GRID_RES = 0.1
-
-
-def _unit_xyz_world(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    p = np.radians(lat)
-    lm = np.radians(lon)
-    c = np.cos(p)
-    return np.column_stack([c * np.cos(lm), c * np.sin(lm), np.sin(p)])
 
 
 def pack_vertices(q: np.ndarray, start: np.ndarray) -> dict[str, np.ndarray]:
@@ -200,11 +194,11 @@ def _interp(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 def _exact_km(lat: np.ndarray, lon: np.ndarray, bound_km: float = np.inf) -> np.ndarray:
     ub = np.inf
     if np.isfinite(bound_km):
-        ub = 2.0 * np.sin(min(bound_km * 1000.0 / EARTH_RADIUS_M, np.pi) / 2.0)
+        ub = chord_of_km(bound_km)
     # a regional tree around the points answers a bounded query exactly (see _shoretree)
     tree = _trees().for_points(lat, lon, bound_km)
     chord, _ = tree.query(_unit_xyz_world(lat, lon), distance_upper_bound=ub, workers=-1)
-    return 2.0 * EARTH_RADIUS_M / 1000.0 * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
+    return km_of_chord(chord)
 
 
 def world_shore_km(

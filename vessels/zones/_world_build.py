@@ -286,7 +286,7 @@ def _distance_grid(
     """Signed distance (0.1 km, int16) at the 0.1 deg nodes (lat -90..90, lon -180..180)."""
     from scipy.spatial import cKDTree
 
-    from vessels._geo import EARTH_RADIUS_M
+    from vessels._geo import km_of_chord
     from vessels.zones._world import classify_with
 
     xy = q
@@ -297,7 +297,7 @@ def _distance_grid(
     for j0 in range(0, lats.size, 100):
         gy, gx = np.meshgrid(lats[j0 : j0 + 100], lons, indexing="ij")
         chord, _ = tree.query(unit_xyz(gy.ravel(), gx.ravel()), workers=-1)
-        km = 2.0 * EARTH_RADIUS_M / 1000.0 * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
+        km = km_of_chord(chord)
         land = classify_with(coarse, tiles, gy.ravel(), gx.ravel()) == LAND
         signed = np.where(land, -km, km)
         out[j0 : j0 + 100] = np.round(signed * 10).reshape(gy.shape).astype(np.int16)
