@@ -11,9 +11,7 @@ from hypothesis import HealthCheck, settings
 
 # Hypothesis' per-example deadline is a timed assertion: on a shared, loaded machine it fails tests
 # for being slow, not wrong. Correctness is what the properties check; speed lives in benchmarks/.
-settings.register_profile(
-    "vessels", deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("vessels", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("vessels")
 
 SAMPLES = Path(__file__).resolve().parents[1] / "ais_samples"

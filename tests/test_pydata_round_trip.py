@@ -12,7 +12,7 @@ import pytest
 
 import vessels as vs
 from vessels import schema as S
-from vessels.testing import T0, make_track
+from vessels.testing import T0, make_track, staged
 
 
 def _tracks() -> pl.DataFrame:
@@ -42,7 +42,7 @@ def test_segment_accepts_pydata_tables(kind: str) -> None:
 
 
 def test_detect_events_and_label_zones_take_geodataframes_and_collections() -> None:
-    df = vs.segment(_tracks())
+    df = staged(_tracks())  # segmented, zone labels null (unknown)
     expected = vs.detect_events(df).select(S.EVENT_TYPE, S.MMSI, S.START_TS).sort(pl.all())
     for value in (vs.to_geodataframe(df), vs.to_trajectories(df)):
         got = vs.detect_events(value).select(S.EVENT_TYPE, S.MMSI, S.START_TS).sort(pl.all())

@@ -35,7 +35,7 @@ def test_no_stage_lookups_outside_the_dispatcher_and_the_namespace() -> None:
 def test_no_fallback_segmentation_in_the_detectors() -> None:
     common = (PACKAGE / "events" / "_common.py").read_text(encoding="utf-8")
     assert "except ImportError" not in common
-    assert "from vessels.tracks import kinematics_exprs, segment" in common
+    assert "from vessels.tracks import kinematics_exprs\n" in common and "segment(" not in common
 
 
 def test_the_detector_discovery_has_no_fallback() -> None:

@@ -3,7 +3,9 @@
 Public, so that the docstring examples of the library and a user's own tests run from an
 installed package. :func:`make_positions` builds a frame in the canonical position schema from
 partial rows, filling every other column with null (or a sensible default); :func:`make_track`
-lays a straight or stationary track for one vessel at a fixed reporting interval.
+lays a straight or stationary track for one vessel at a fixed reporting interval;
+:func:`staged` runs the stages the detectors need before them (segmentation) and adds constant
+zone labels, as :func:`vessels.zones.label_zones` would.
 
 Examples
 --------
@@ -16,7 +18,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +26,7 @@ import polars as pl
 
 from vessels import schema as S
 
-__all__ = ["T0", "make_positions", "make_track"]
+__all__ = ["T0", "make_positions", "make_track", "staged"]
 
 #: Start time of the factory tracks.
 T0 = datetime(2024, 3, 1, 0, 0, tzinfo=UTC)
@@ -82,3 +84,37 @@ def make_track(
             }
         )
     return make_positions(rows)
+
+
+def staged(
+    frame: pl.DataFrame,
+    *,
+    shore_km: float | None = None,
+    eez_iso3: str | None = None,
+    zone_ids: Sequence[str] = (),
+) -> pl.DataFrame:
+    """``frame`` as the detectors receive it from the stages before them: segmented
+    (:func:`vessels.tracks.segment`, unless it has a ``segment_id``) and with the zone label
+    columns of :func:`vessels.zones.label_zones` (``eez_iso3``, ``zone_ids``, ``shore_km``); a
+    label column the frame lacks gets the constant given here (None = unknown).
+
+    The detectors refuse tracks without these columns rather than computing them.
+
+    Examples
+    --------
+    >>> t = staged(make_track(n=3), shore_km=80.0)
+    >>> t.select("segment_id", "shore_km", "zone_ids").row(0)
+    ('345000001-20240301T000000', 80.0, [])
+    """
+    from vessels.tracks import segment
+
+    missing = {n: d for n, d in S.POSITION_SCHEMA.items() if n not in frame.columns}
+    out = frame.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
+    if S.SEGMENT_ID not in out.columns:
+        out = segment(out)
+    labels = {
+        S.EEZ_ISO3: pl.lit(eez_iso3, dtype=pl.String),
+        S.ZONE_IDS: pl.lit(list(zone_ids), dtype=pl.List(pl.String)),
+        S.SHORE_KM: pl.lit(shore_km, dtype=pl.Float64),
+    }
+    return out.with_columns(e.alias(n) for n, e in labels.items() if n not in out.columns)

@@ -25,7 +25,7 @@ from vessels.events.config import parameters_markdown
 from vessels.events.registry import detectors_markdown, unregister
 from vessels.maps._data import EVENT_LABELS, EVENT_STYLES
 from vessels.risk import score
-from vessels.testing import make_track
+from vessels.testing import make_track, staged
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "adding-a-detector.md"
 
@@ -62,7 +62,7 @@ def test_toy_detector_reaches_every_derived_place(toy: dict[str, Any]) -> None:
     assert "| `speeding` | Speeding |" in detectors_markdown()
     assert EVENT_LABELS["speeding"] == "Speeding" and "speeding" in list(EVENT_LABELS)
     assert EVENT_STYLES["speeding"]["fillColor"] == "#ff7f0e"
-    fast = make_track(345000001, n=5, speed_kn=55.0)
+    fast = staged(make_track(345000001, n=5, speed_kn=55.0))
     everything = detect_events(fast)  # default: every registered detector
     assert "speeding" in everything[S.EVENT_TYPE].to_list()
 
@@ -76,7 +76,7 @@ def test_toy_detector_passes_the_contract_matrix(toy: dict[str, Any], inp: str) 
 
 
 def test_toy_events_are_scored_without_crashing(toy: dict[str, Any]) -> None:
-    fast = make_track(345000001, n=5, speed_kn=55.0)
+    fast = staged(make_track(345000001, n=5, speed_kn=55.0))
     events = detect_events(fast)
     res = score(events, fast)
     assert res.vessels[S.MMSI].to_list() == [345000001]
@@ -111,7 +111,7 @@ from vessels.events import DetectorConfig, detect_events
 from vessels.events.registry import unregister
 from vessels.maps._data import EVENT_LABELS
 from vessels.risk import VESSEL_SCHEMA, score
-from vessels.testing import make_track
+from vessels.testing import make_track, staged
 
 assert E.__file__.startswith({root!r}), E.__file__  # the copy, not the checkout
 assert E.EVENT_TYPES[-1] == "speeding", E.EVENT_TYPES
@@ -124,7 +124,7 @@ except ConfigError as e:
     assert "built-in" in str(e)
 else:
     raise AssertionError("a shipped detector was unregistered")
-fast = make_track(345000001, n=5, speed_kn=55.0)
+fast = staged(make_track(345000001, n=5, speed_kn=55.0))
 res = score(detect_events(fast), fast)
 assert res.vessels["n_speeding"].to_list() == [1], res.vessels
 print("shipped ok")

@@ -16,7 +16,7 @@ from tests.events._helpers import T0, label, track
 from tests.factories import make_positions
 from vessels import schema as S
 from vessels.config import override
-from vessels.errors import ConfigError
+from vessels.errors import ConfigError, SchemaError
 from vessels.events import (
     PROFILES_DIR,
     DetectorConfig,
@@ -25,14 +25,18 @@ from vessels.events import (
     detect_encounters,
     detect_events,
     detect_fishing,
+    detect_fleets,
     detect_gaps,
+    detect_identity_changes,
     detect_identity_conflicts,
     detect_loitering,
+    detect_port_visits,
     detect_zone_entries,
     detectors,
     events_by_vessel,
     fishing_score,
 )
+from vessels.testing import staged
 
 #: Direct entry points of the built-in detectors (each also runs through the registry below).
 DIRECT: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
@@ -44,6 +48,9 @@ DIRECT: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
     "fishing": detect_fishing,
     "dark_rendezvous": detect_dark_rendezvous,
     "identity_conflict": detect_identity_conflicts,
+    "identity_change": detect_identity_changes,
+    "port_visit": detect_port_visits,
+    "fleet_presence": lambda frame: detect_fleets(frame, None),
 }
 
 
@@ -61,7 +68,7 @@ DETECTORS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
 
 
 def _empty() -> pl.DataFrame:
-    return S.empty_positions()
+    return staged(S.empty_positions())
 
 
 def _one_position() -> pl.DataFrame:
@@ -69,13 +76,15 @@ def _one_position() -> pl.DataFrame:
 
 
 def _all_null_optional() -> pl.DataFrame:
-    """Only mmsi/ts/lat/lon set; every optional column null, no derived columns at all."""
-    return make_positions(
-        [
-            {S.MMSI: 345000001, S.TS: T0, S.LAT: 25.0, S.LON: -110.0},
-            {S.MMSI: 345000001, S.TS: T0.replace(hour=8), S.LAT: 25.0, S.LON: -110.0},
-        ]
-    ).with_columns(pl.lit(None, dtype=pl.Boolean).alias(S.MMSI_VALID))
+    """Only mmsi/ts/lat/lon set; every optional column null, the zone labels null (unknown)."""
+    return staged(
+        make_positions(
+            [
+                {S.MMSI: 345000001, S.TS: T0, S.LAT: 25.0, S.LON: -110.0},
+                {S.MMSI: 345000001, S.TS: T0.replace(hour=8), S.LAT: 25.0, S.LON: -110.0},
+            ]
+        ).with_columns(pl.lit(None, dtype=pl.Boolean).alias(S.MMSI_VALID))
+    )
 
 
 def _many_vessels() -> pl.DataFrame:
@@ -107,6 +116,32 @@ INPUTS = {
     "all-null-optional": _all_null_optional,
     "many-vessels": _many_vessels,
 }
+
+
+#: Stage outputs the detectors need and do not make themselves (stage contracts).
+SKIPPED_STAGES = {
+    "not-segmented": ([S.SEGMENT_ID, *S.SEGMENT_DERIVED_SCHEMA], "segment them first"),
+    "no-eez-label": ([S.EEZ_ISO3], "label them first"),
+    "no-zone-ids": ([S.ZONE_IDS], "label them first"),
+    "no-shore-km": ([S.SHORE_KM], "label them first"),
+}
+
+
+@pytest.mark.parametrize("skipped", list(SKIPPED_STAGES), ids=list(SKIPPED_STAGES))
+@pytest.mark.parametrize("det", list(DETECTORS), ids=list(DETECTORS))
+def test_detectors_refuse_tracks_that_skipped_a_stage(det: str, skipped: str) -> None:
+    dropped, message = SKIPPED_STAGES[skipped]
+    frame = track(n=3).drop(dropped, strict=False)
+    with pytest.raises(SchemaError, match=message):
+        DETECTORS[det](frame)
+
+
+def test_the_fishing_score_needs_segments_and_shore_distance_only() -> None:
+    with pytest.raises(SchemaError, match="segment them first"):
+        fishing_score(track(n=3).drop(S.SEGMENT_ID))
+    with pytest.raises(SchemaError, match="'shore_km'"):
+        fishing_score(track(n=3).drop(S.SHORE_KM))
+    assert fishing_score(track(n=3).drop(S.EEZ_ISO3, S.ZONE_IDS)).height == 3
 
 
 @pytest.mark.parametrize("inp", list(INPUTS), ids=list(INPUTS))
@@ -226,7 +261,7 @@ def test_override_refuses_negative() -> None:
 
 
 def test_end_to_end_with_the_segmenter() -> None:
-    """Raw positions -> vessels.tracks.segment -> detect_events, and the same without segment."""
+    """Raw positions -> vessels.tracks.segment -> detect_events; unsegmented tracks are refused."""
     import vessels.tracks as tracks_mod
     from tests.events import test_scenarios as sc
 
@@ -237,7 +272,8 @@ def test_end_to_end_with_the_segmenter() -> None:
     raw = raw.with_columns(pl.int_range(pl.len(), dtype=pl.UInt64).alias(S.SOURCE_ROW))
     segmented = tracks_mod.segment(raw)
     ev = detect_events(segmented)
-    assert ev.equals(detect_events(raw))
+    with pytest.raises(SchemaError, match="segment them first"):
+        detect_events(raw)
     assert {"ais_gap", "encounter", "loitering"} <= set(ev[S.EVENT_TYPE])
 
 

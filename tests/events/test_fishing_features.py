@@ -21,6 +21,7 @@ from vessels.events._fishing_model import (
     FishingScoreConfig,
     with_fishing_score_v2,
 )
+from vessels.testing import staged
 
 
 def path(
@@ -167,7 +168,7 @@ def test_features_do_not_depend_on_input_row_order() -> None:
 
 
 def test_empty_frame_and_one_row() -> None:
-    assert with_fishing_features(prepare(S.empty_positions()), (1.0,)).height == 0
+    assert with_fishing_features(prepare(staged(S.empty_positions())), (1.0,)).height == 0
     one = with_fishing_features(prepare(track(n=1)), (1.0,))
     assert one["n_1h"].to_list() == [1]
 

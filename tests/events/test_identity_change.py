@@ -10,6 +10,7 @@ import polars as pl
 from tests.factories import T0, make_track
 from vessels import schema as S
 from vessels.events import IdentityChangeConfig, detect_events, detect_identity_changes
+from vessels.testing import staged
 
 
 def _ev(events: pl.DataFrame) -> list[dict[str, object]]:
@@ -40,20 +41,22 @@ def _reflagged(mmsis: list[int]) -> pl.DataFrame:
 
 def test_flag_hopping_needs_two_flag_changes() -> None:
     two = _ev(
-        detect_events(_reflagged([412000001, 440000001, 567000001]), types=["identity_change"])
+        detect_events(
+            staged(_reflagged([412000001, 440000001, 567000001])), types=["identity_change"]
+        )
     )
     assert [(e["mmsi"], e["other_mmsi"], e["from_value"], e["to_value"]) for e in two] == [
         (440000001, 412000001, "CHN", "KOR"),
         (567000001, 440000001, "KOR", "THA"),
     ]
     assert all(e["flag_hopping"] and e["change_field"] == "flag" for e in two)
-    one = _ev(detect_events(_reflagged([412000001, 440000001]), types=["identity_change"]))
+    one = _ev(detect_events(staged(_reflagged([412000001, 440000001])), types=["identity_change"]))
     assert [(e["flag_hopping"], e["n_changes"]) for e in one] == [(False, 1)]
     # the same flag under a new MMSI is no flag change
-    same = detect_events(_reflagged([412000001, 412000002]), types=["identity_change"])
+    same = detect_events(staged(_reflagged([412000001, 412000002])), types=["identity_change"])
     assert same.height == 0
     strict = IdentityChangeConfig(min_flag_changes_hopping=3)
-    hop = detect_identity_changes(_reflagged([412000001, 440000001, 567000001]), strict)
+    hop = detect_identity_changes(staged(_reflagged([412000001, 440000001, 567000001])), strict)
     assert not any(hop[S.EVIDENCE].struct.field("flag_hopping").to_list())
 
 
@@ -77,7 +80,7 @@ def test_name_callsign_and_ship_type_changes_in_time_order() -> None:
         callsign="BX2",
         ship_type=70,
     )
-    ev = detect_events(pl.concat([a, b, c]), types=["identity_change"])
+    ev = detect_events(staged(pl.concat([a, b, c])), types=["identity_change"])
     got = sorted((e["change_field"], e["from_value"], e["to_value"]) for e in _ev(ev))
     # "sea  star" and "SEA STAR" are one name (case and spaces)
     assert got == [
@@ -91,14 +94,14 @@ def test_name_callsign_and_ship_type_changes_in_time_order() -> None:
     assert name[S.END_TS] == T0 + timedelta(hours=2)  # first report of the new name
     assert name[S.START_TS] == T0 + timedelta(hours=1, minutes=4)  # last report of the old one
     off = detect_identity_changes(
-        pl.concat([a, b, c]), IdentityChangeConfig(report_ship_type=False)
+        staged(pl.concat([a, b, c])), IdentityChangeConfig(report_ship_type=False)
     )
     assert "ship_type" not in off[S.EVIDENCE].struct.field("change_field").to_list()
 
 
 def test_steady_identity_is_no_event() -> None:
     t = make_track(412000001, n=20, vessel_name="SEA STAR", callsign="BX1", imo=9123456)
-    assert detect_events(t, types=["identity_change"]).height == 0
+    assert detect_events(staged(t), types=["identity_change"]).height == 0
 
 
 def test_a_rename_is_reported_and_scored_once() -> None:
@@ -113,7 +116,7 @@ def test_a_rename_is_reported_and_scored_once() -> None:
         ],
         how="diagonal_relaxed",
     )
-    ev = detect_events(t)
+    ev = detect_events(staged(t))
     assert ev.filter(pl.col(S.EVENT_TYPE) == S.IDENTITY_CONFLICT).height == 0
     changes = ev.filter(pl.col(S.EVENT_TYPE) == S.IDENTITY_CHANGE)
     assert changes.height == 1
@@ -130,7 +133,7 @@ def test_two_transmitters_alternating_are_no_change() -> None:
         345000002, n=40, vessel_name="EL GUERO II", interval_s=120, lat=26.0
     ).with_columns(pl.col(S.TS) + timedelta(seconds=60))
     shared = pl.concat([a, b], how="diagonal_relaxed")
-    assert detect_identity_changes(shared).height == 0
+    assert detect_identity_changes(staged(shared)).height == 0
     later = b.with_columns(pl.col(S.TS) + timedelta(hours=3))
     renamed = pl.concat([a, later], how="diagonal_relaxed")
-    assert _ev(detect_identity_changes(renamed))[0]["to_value"] == "EL GUERO II"
+    assert _ev(detect_identity_changes(staged(renamed)))[0]["to_value"] == "EL GUERO II"

@@ -15,6 +15,7 @@ import pytest
 from tests.factories import make_positions
 from vessels import schema as S
 from vessels.events import detect_events, fishing_score
+from vessels.testing import staged
 from vessels.tracks import segment
 
 NOON = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)  # local noon at lon 0: the night term is 0
@@ -47,8 +48,8 @@ def _circle(mmsi: int, *, to_port: bool, speed_kn: float = 3.0, n: int = 240) ->
 
 @pytest.mark.parametrize("speed_kn", [2.5, 3.0, 4.0])
 def test_fishing_score_is_the_same_turning_either_way(speed_kn: float) -> None:
-    starboard = fishing_score(_circle(1, to_port=False, speed_kn=speed_kn))
-    port = fishing_score(_circle(1, to_port=True, speed_kn=speed_kn))
+    starboard = fishing_score(staged(_circle(1, to_port=False, speed_kn=speed_kn)))
+    port = fishing_score(staged(_circle(1, to_port=True, speed_kn=speed_kn)))
     s, p = starboard["fishing_score"].to_list(), port["fishing_score"].to_list()
     assert max(s) > 0.5  # a slow tight circle by a fishing vessel looks like fishing
     assert s == pytest.approx(p, abs=1e-9)
@@ -63,7 +64,7 @@ def test_course_change_is_signed_and_mirrors() -> None:
 
 def test_fishing_events_are_the_same_for_mirrored_tracks() -> None:
     both = pl.concat([_circle(1, to_port=False), _circle(2, to_port=True)])
-    ev = detect_events(segment(both), types=["fishing"])
+    ev = detect_events(staged(segment(both)), types=["fishing"])
     per_vessel = ev.group_by(S.MMSI).agg(pl.col(S.DURATION_H).sum()).sort(S.MMSI)
     assert per_vessel[S.MMSI].to_list() == [1, 2]
     assert per_vessel[S.DURATION_H][0] == pytest.approx(per_vessel[S.DURATION_H][1])

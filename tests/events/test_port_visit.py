@@ -12,7 +12,7 @@ from vessels import schema as S
 from vessels.events import detect_events
 from vessels.events.port_visit import PortVisitConfig, detect_port_visits
 from vessels.io import read_ais
-from vessels.testing import T0, make_track
+from vessels.testing import T0, make_track, staged
 from vessels.zones import label_zones
 
 GUAYMAS = (27.916667, -110.916667)  # WPI 15850, harbour radius 3 km
@@ -54,7 +54,7 @@ def _guaymas_trip(mmsi: int = 345000001) -> pl.DataFrame:
 def test_boat_leaving_and_returning_to_guaymas() -> None:
     trip = _guaymas_trip()
     assert trip[S.IN_PORT].any() and not trip[S.IN_PORT].all()
-    ev = detect_events(trip, types=["port_visit"])
+    ev = detect_events(staged(trip), types=["port_visit"])
     assert ev.height == 2, ev
     assert _ev(ev, "port_name") == ["Guaymas", "Guaymas"]
     assert _ev(ev, "port_country") == ["MEX", "MEX"]  # ISO 3166 alpha-3, like flag
@@ -73,7 +73,7 @@ def test_open_visit_at_the_end_of_the_data() -> None:
     lat, lon = GUAYMAS
     arrive = _leg(T0, lat - 0.25, lon, 12, 8.0, 0.0)  # 27 km north at 8 kn, into port
     stay = _leg(T0 + timedelta(hours=2), lat, lon, 6, 0.0, 0.0)
-    ev = detect_events(label_zones(pl.concat([arrive, stay])), types=["port_visit"])
+    ev = detect_events(staged(label_zones(pl.concat([arrive, stay]))), types=["port_visit"])
     assert ev.height == 1
     assert _ev(ev, "is_open") == [True]
     assert _ev(ev, "detail")[0].startswith("open at end")  # type: ignore[union-attr]
@@ -92,29 +92,33 @@ def _labelled(in_port: list[bool], speed_kn: float = 0.0) -> pl.DataFrame:
 def test_short_excursion_outside_is_hysteresis_not_a_new_visit() -> None:
     # 5 fixes (40 min) outside the port radius: below the 1 h exit grace -> one visit
     flags = [False] + [True] * 6 + [False] * 5 + [True] * 6 + [False]
-    assert detect_port_visits(_labelled(flags)).height == 1
+    assert detect_port_visits(staged(_labelled(flags))).height == 1
     # the same pattern with 8 fixes outside (70 min) -> two visits
     flags = [False] + [True] * 6 + [False] * 8 + [True] * 6 + [False]
-    ev = detect_port_visits(_labelled(flags))
+    ev = detect_port_visits(staged(_labelled(flags)))
     assert ev.height == 2
     assert _ev(ev, "is_open") == [False, False]
     # grace is a parameter
-    assert detect_port_visits(_labelled(flags), PortVisitConfig(exit_grace_h=2.0)).height == 1
+    assert (
+        detect_port_visits(staged(_labelled(flags)), PortVisitConfig(exit_grace_h=2.0)).height == 1
+    )
 
 
 def test_transit_without_a_stop_is_not_a_visit() -> None:
     flags = [False] * 3 + [True] * 6 + [False] * 3
-    assert detect_port_visits(_labelled(flags, speed_kn=0.19)).height == 1  # just below 0.2 kn
-    assert detect_port_visits(_labelled(flags, speed_kn=0.3)).height == 0
-    assert detect_port_visits(_labelled(flags, speed_kn=6.0)).height == 0
+    assert (
+        detect_port_visits(staged(_labelled(flags, speed_kn=0.19))).height == 1
+    )  # just below 0.2 kn
+    assert detect_port_visits(staged(_labelled(flags, speed_kn=0.3))).height == 0
+    assert detect_port_visits(staged(_labelled(flags, speed_kn=6.0))).height == 0
     everything = PortVisitConfig(stop_speed_kn=100.0)
-    assert detect_port_visits(_labelled(flags, speed_kn=6.0), everything).height == 1
+    assert detect_port_visits(staged(_labelled(flags, speed_kn=6.0)), everything).height == 1
 
 
 def test_no_port_labels_no_visits() -> None:
     # control: unlabelled tracks (no in_port column) and tracks never in port
-    assert detect_port_visits(make_track(n=20, speed_kn=0.0)).height == 0
-    assert detect_port_visits(_labelled([False] * 10)).height == 0
+    assert detect_port_visits(staged(make_track(n=20, speed_kn=0.0))).height == 0
+    assert detect_port_visits(staged(_labelled([False] * 10))).height == 0
 
 
 EXAMPLES = Path(tracktable_data.__file__).parent / "python_example_data"
@@ -124,7 +128,7 @@ def test_port_visits_on_real_new_york_harbour_ais() -> None:
     """None of the shipped samples (ais_samples/) has a boat inside a WPI port radius (their
     boats stay at sea), so port visits are shown on real NOAA AIS of New York harbour."""
     df = read_ais(EXAMPLES / "NYHarbor_2020_06_30_first_hour.csv").positions.collect()
-    ev = detect_events(label_zones(df), types=["port_visit"])
+    ev = detect_events(staged(label_zones(df)), types=["port_visit"])
     assert ev.height >= 5, ev
     countries = set(_ev(ev, "port_country"))
     assert countries == {"USA"}, countries

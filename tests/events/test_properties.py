@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from tests.events import test_scenarios as sc
 from vessels import schema as S
 from vessels.events import detect_events
+from vessels.testing import staged
 
 _BASE = pl.concat(
     [
@@ -80,16 +81,16 @@ _RAW = (
     .drop(S.SEGMENT_ID)
     .with_columns(pl.int_range(pl.len(), dtype=pl.UInt64).alias(S.SOURCE_ROW))
 )
-_RAW_EXPECTED = detect_events(_RAW)
+_RAW_EXPECTED = detect_events(staged(_RAW))
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), cut=st.floats(0.0, 1.0))
 def test_shuffle_and_split_with_the_segmenter_change_no_event(seed: int, cut: float) -> None:
-    """Without segment ids, detect_events segments the input itself; order still does not matter."""
+    """Segmented by the segmenter stage (the detectors refuse unsegmented tracks), input order
+    and file splits still do not matter."""
     shuffled = _RAW.sample(fraction=1.0, shuffle=True, seed=seed)
     k = int(cut * shuffled.height)
-    assert detect_events([shuffled.head(k), shuffled.tail(shuffled.height - k)]).equals(
-        _RAW_EXPECTED
-    )
+    parts = pl.concat([shuffled.head(k), shuffled.tail(shuffled.height - k)])
+    assert detect_events(staged(parts)).equals(_RAW_EXPECTED)
     assert {"ais_gap", "encounter", "identity_conflict"} <= set(_RAW_EXPECTED[S.EVENT_TYPE])

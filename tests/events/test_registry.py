@@ -14,6 +14,7 @@ from vessels.events import EVENT_TYPES, detectors, prepare
 from vessels.events.registry import DEFAULT_ORDER, detectors_markdown
 from vessels.risk import VESSEL_SCHEMA
 from vessels.risk.rules import EVENT_RULES
+from vessels.testing import staged
 
 BUILT_IN = [d for d in detectors() if d.event_type in EVENT_TYPES]
 
@@ -47,7 +48,7 @@ def test_risk_rule_names_match_the_rules(record: object) -> None:
 
 @pytest.mark.parametrize("record", BUILT_IN, ids=lambda d: d.event_type)
 def test_declared_columns_are_prepared_columns(record: object) -> None:
-    prepared = prepare(S.empty_positions()).columns
+    prepared = prepare(staged(S.empty_positions())).columns
     assert set(record.columns) <= set(prepared)  # type: ignore[attr-defined]
 
 

@@ -13,6 +13,7 @@ from tests.events._helpers import T0, at, events_of, label, track, zigzag
 from tests.factories import make_track
 from vessels import schema as S
 from vessels.events import detect_events
+from vessels.testing import staged
 
 UPPER_GULF = "aoi-upper-gulf"
 
@@ -359,7 +360,7 @@ SCENARIOS = [
 
 @pytest.mark.parametrize("sc", SCENARIOS, ids=[s.id for s in SCENARIOS])
 def test_scenario(sc: Scenario) -> None:
-    events = detect_events(sc.build())
+    events = detect_events(staged(sc.build()))
     assert events.schema == pl.Schema(S.EVENT_SCHEMA)
     got = events_of(events, sc.event_type)
     assert got.height == sc.expected, got.select("event_id", "ev_summary").rows()
@@ -374,6 +375,6 @@ def test_gap_is_per_segment_not_per_mmsi() -> None:
     a = make_track(345000040, n=60, interval_s=600, lat=31.0, lon=-114.5)
     b = make_track(345000040, n=60, interval_s=600, lat=31.0, lon=-111.4, start=at(3.0))
     # a ends at 9.8 h, b starts at 3 h: per MMSI no 6-h silence either, but a gap-free overlap
-    events = detect_events(pl.concat([a, b]))  # real segmenter splits them
+    events = detect_events(staged(pl.concat([a, b])))  # real segmenter splits them
     assert events_of(events, "ais_gap").height == 0
     assert events_of(events, "identity_conflict")["ev_conflict_kind"].to_list() == ["shared_mmsi"]

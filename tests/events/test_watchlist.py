@@ -19,6 +19,7 @@ from vessels.events import detect_events
 from vessels.outputs import FORMULA_PREFIXES
 from vessels.risk import score
 from vessels.simulation._watchlist import VARIANTS, renamed_vessels
+from vessels.testing import staged
 from vessels.watchlist import load_watchlist, match_watchlist, normalise_name
 
 
@@ -208,7 +209,7 @@ WATCHLIST = pl.DataFrame(
 
 def test_watchlisted_vessel_under_a_changed_name_is_an_event_and_scores() -> None:
     tracks = _renamed_track()
-    events = detect_events(tracks, watchlist=WATCHLIST)
+    events = detect_events(staged(tracks), watchlist=WATCHLIST)
     hits = events.filter(pl.col(S.EVENT_TYPE) == S.WATCHLIST_HIT)
     assert hits[S.MMSI].to_list() == [412000011]
     ev = hits["evidence"].struct.unnest().row(0, named=True)
@@ -226,7 +227,7 @@ def test_watchlisted_vessel_under_a_changed_name_is_an_event_and_scores() -> Non
         .item()
         .startswith("on list IUU list (fishing without licence) by IMO 9123456")
     )
-    assert detect_events(tracks).filter(pl.col(S.EVENT_TYPE) == S.WATCHLIST_HIT).height == 0
+    assert detect_events(staged(tracks)).filter(pl.col(S.EVENT_TYPE) == S.WATCHLIST_HIT).height == 0
 
 
 def test_cli_score_watchlist(tmp_path: Path) -> None:

@@ -11,10 +11,10 @@ Examples
 --------
 >>> from datetime import timedelta
 >>> import polars as pl
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> a = make_track(n=6, interval_s=600)
 >>> b = make_track(n=3, interval_s=600, start=a["ts"].max() + timedelta(hours=7))
->>> ev = detect_events(pl.concat([a, b]), types=["ais_gap"])
+>>> ev = detect_events(staged(pl.concat([a, b])), types=["ais_gap"])
 >>> ev["evidence"].struct.field("summary").to_list()
 ['AIS off 7.0 h, went dark']
 """
@@ -132,9 +132,10 @@ def detect_events(
     ----------
     tracks : DataFrame, LazyFrame or a sequence of them
         Positions (POSITION_SCHEMA) with ``vessels.tracks.segment`` columns and
-        ``vessels.zones.label_zones`` columns. Missing segment columns are computed (with
-        ``vessels.tracks.segment``); missing zone labels are treated as unknown (null), which
-        disables the shore and zone conditions rather than failing.
+        ``vessels.zones.label_zones`` columns (``eez_iso3, zone_ids, shore_km``). Tracks
+        without ``segment_id`` or a zone label column are refused (SchemaError naming the stage
+        to run): the detectors do not segment or label. Null labels mean unknown, which
+        disables the shore and zone conditions.
     zones : GeoDataFrame or polars DataFrame, optional
         Zone attributes ``zone_id, name, kind`` (only attribute columns are read), used to name
         zones and to know their kind. Without it, kinds are guessed from id prefixes.
@@ -171,10 +172,10 @@ def detect_events(
     Two vessels drifting 200 m apart for three hours, 80 km offshore:
 
     >>> import polars as pl
-    >>> from vessels.testing import make_track
+    >>> from vessels.testing import make_track, staged
     >>> pair = pl.concat([make_track(1, n=181, speed_kn=0.5), make_track(2, n=181, speed_kn=0.5,
     ...                   lat=25.0018)]).with_columns(pl.lit(80.0).alias("shore_km"))
-    >>> ev = detect_events(pair, types=["encounter"])
+    >>> ev = detect_events(staged(pair), types=["encounter"])
     >>> ev.select("mmsi", "other_mmsi", "duration_h").rows()
     [(1, 2, 3.0)]
     >>> ev["evidence"].struct.field("summary").item()

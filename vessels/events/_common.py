@@ -7,7 +7,8 @@ event frame built by :func:`finish` (exactly :data:`vessels.schema.EVENT_SCHEMA`
 Examples
 --------
 >>> from vessels import schema as S
->>> prepare(S.empty_positions()).height
+>>> from vessels.testing import staged
+>>> prepare(staged(S.empty_positions())).height
 0
 >>> finish(pl.DataFrame(), "ais_gap").columns == list(S.EVENT_SCHEMA)
 True
@@ -23,7 +24,8 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import M_PER_NM
-from vessels.tracks import kinematics_exprs, segment
+from vessels.errors import SchemaError
+from vessels.tracks import kinematics_exprs
 
 __all__ = [
     "DEG_M",
@@ -45,6 +47,7 @@ __all__ = [
     "next_in",
     "prepare",
     "prev_in",
+    "require_stages",
     "runs_id",
     "same_as_next",
     "same_as_prev",
@@ -159,13 +162,22 @@ def _seg_key() -> pl.Expr:
     return new.cast(pl.UInt32).cum_sum().alias(SEG)
 
 
-def prepare(tracks: Frameish | Sequence[Frameish], *, keep_all: bool = False) -> pl.DataFrame:
+def prepare(
+    tracks: Frameish | Sequence[Frameish],
+    *,
+    keep_all: bool = False,
+    zone_labels: Sequence[str] = tuple(S.ZONE_LABEL_SCHEMA),
+) -> pl.DataFrame:
     """Collect ``tracks`` into the frame every detector reads.
 
-    Accepts a DataFrame, a LazyFrame or a sequence of them (e.g. two input files). Missing optional
-    columns are added as typed nulls; a missing ``segment_id`` is computed with
-    :func:`vessels.tracks.segment`, missing kinematics with :func:`vessels.tracks.kinematics_exprs`
-    per segment (one definition of each, see :mod:`vessels.schema`). Only the columns the
+    Accepts a DataFrame, a LazyFrame or a sequence of them (e.g. two input files). The stage
+    contract: the tracks must carry ``segment_id`` (:func:`vessels.tracks.segment`) and the zone
+    labels ``eez_iso3, zone_ids, shore_km`` (:func:`vessels.zones.label_zones`; only those named
+    in ``zone_labels``) — a frame without them is refused with a
+    :class:`~vessels.errors.SchemaError` naming the stage to run, not segmented or labelled
+    here. Missing optional columns (static data, geography labels) are added as typed nulls,
+    missing kinematics of segmented tracks with :func:`vessels.tracks.kinematics_exprs` per
+    segment (one definition, see :mod:`vessels.schema`). Only the columns the
     detectors read are kept (all columns with ``keep_all=True``). Rows are sorted by ``mmsi``,
     segment, ``ts``, then tie-breakers that make the order total (see :func:`_total_order`), so
     that results do not depend on input order; rows without a timestamp or position are
@@ -175,9 +187,14 @@ def prepare(tracks: Frameish | Sequence[Frameish], *, keep_all: bool = False) ->
     lf = _as_lazy(tracks)
     names = lf.collect_schema().names()
     S.require_columns(lf, (S.MMSI, S.TS, S.LAT, S.LON), what="detectors: tracks")
-    if S.SEGMENT_ID not in names:
-        lf = _segment(lf, names)
-        names = lf.collect_schema().names()
+    require_stages(names, zone_labels)
+    untyped = [
+        n
+        for n, d in lf.collect_schema().items()
+        if n in _PREPARED_SCHEMA and d in (pl.Null(), pl.List(pl.Null()))
+    ]
+    if untyped:  # all-null (or empty-list) columns that lost their type, e.g. through pandas
+        lf = lf.with_columns(pl.col(n).cast(_PREPARED_SCHEMA[n]) for n in untyped)
     missing = {n: d for n, d in _PREPARED_SCHEMA.items() if n not in names}
     if missing:
         lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
@@ -235,12 +252,28 @@ def _total_order(names: Sequence[str]) -> tuple[list[pl.Expr], dict[str, Any]]:
     return exprs, {"descending": descending, "nulls_last": nulls_last}
 
 
-def _segment(lf: pl.LazyFrame, names: list[str]) -> pl.LazyFrame:
-    """Positions without ``segment_id``: segmented by :func:`vessels.tracks.segment`."""
-    missing = {n: d for n, d in S.POSITION_SCHEMA.items() if n not in names}
+def require_stages(names: Sequence[str], zone_labels: Sequence[str]) -> None:
+    """Refuse tracks that skipped a stage: no ``segment_id``, or no zone label columns.
+
+    Examples
+    --------
+    >>> require_stages(["mmsi", "ts", "lat", "lon"], ["shore_km"])
+    Traceback (most recent call last):
+    ...
+    vessels.errors.SchemaError: detectors: tracks lack column(s) 'segment_id': segment them ...
+    """
+    if S.SEGMENT_ID not in names:
+        raise SchemaError(
+            f"detectors: tracks lack column(s) {S.SEGMENT_ID!r}: segment them first "
+            "(vessels.segment); the detectors do not segment"
+        )
+    missing = [c for c in zone_labels if c not in names]
     if missing:
-        lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
-    return segment(lf)
+        raise SchemaError(
+            f"detectors: tracks lack zone label column(s) {', '.join(map(repr, missing))}: label "
+            "them first (vessels.label_zones; with unknown zones, add the columns as nulls); "
+            "the detectors do not label"
+        )
 
 
 def zone_table(zones: Any = None, zone_ids: pl.Series | None = None) -> pl.DataFrame:

@@ -34,9 +34,9 @@ requested columns need are computed (``only``).
 
 Examples
 --------
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> from vessels.events._common import prepare
->>> p = prepare(make_track(n=7, interval_s=600, speed_kn=3.0, ship_type=30))
+>>> p = prepare(staged(make_track(n=7, interval_s=600, speed_kn=3.0, ship_type=30)))
 >>> f = with_fishing_features(p, scales_h=(1.0,))
 >>> f["speed_mean_kn_1h"].round(2).to_list()
 [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]

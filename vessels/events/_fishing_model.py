@@ -53,13 +53,13 @@ not declared a fishing vessel also needs the fix before or after to be slow at s
 
 Examples
 --------
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> from vessels.events._common import prepare
->>> p = prepare(make_track(n=40, interval_s=300, speed_kn=3.0, ship_type=30))
+>>> p = prepare(staged(make_track(n=40, interval_s=300, speed_kn=3.0, ship_type=30)))
 >>> s = with_fishing_score_v2(p)
 >>> round(s["fishing_score"][20], 2), s["fishing_behaviour"][20]  # steady 3 kn, straight
 (0.8, 'haul')
->>> p = prepare(make_track(n=40, interval_s=300, speed_kn=3.0, ship_type=70))
+>>> p = prepare(staged(make_track(n=40, interval_s=300, speed_kn=3.0, ship_type=70)))
 >>> with_fishing_score_v2(p)["fishing_score"].max()  # a cargo ship never fishes
 0.0
 """

@@ -31,9 +31,9 @@ Real traffic (issue 13) taught four things the detectors must know before callin
 Examples
 --------
 >>> import polars as pl
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> from vessels.events._common import prepare
->>> p = with_harbour(prepare(make_track(n=5, interval_s=600)))
+>>> p = with_harbour(prepare(staged(make_track(n=5, interval_s=600))))
 >>> p[HARBOUR].any()
 False
 >>> sparse_mmsi(p, max_median_interval_min=30.0).to_list()
@@ -238,11 +238,11 @@ def with_harbour(p: pl.DataFrame, context: CoverageContext | None = None) -> pl.
     Five vessels sitting still side by side 3 km from shore are an anchorage:
 
     >>> import polars as pl
-    >>> from vessels.testing import make_track
+    >>> from vessels.testing import make_track, staged
     >>> from vessels.events._common import prepare
     >>> crowd = pl.concat([make_track(m, n=6, speed_kn=0.0, lat=25.0 + m * 1e-3)
     ...                    for m in range(1, 6)]).with_columns(pl.lit(3.0).alias("shore_km"))
-    >>> with_harbour(prepare(crowd))[HARBOUR].all()
+    >>> with_harbour(prepare(staged(crowd)))[HARBOUR].all()
     True
     """
     if HARBOUR in p.columns:
@@ -295,9 +295,9 @@ def harbour_cells(p: pl.DataFrame, context: CoverageContext | None = None) -> pl
 
     Examples
     --------
-    >>> from vessels.testing import make_track
+    >>> from vessels.testing import make_track, staged
     >>> from vessels.events._common import prepare
-    >>> harbour_cells(with_harbour(prepare(make_track(n=3)))).height
+    >>> harbour_cells(with_harbour(prepare(staged(make_track(n=3))))).height
     0
     """
     if context is not None and context.harbour is not None:
@@ -322,11 +322,12 @@ def data_horizon(p: pl.DataFrame) -> object:
     Examples
     --------
     >>> from datetime import timedelta
-    >>> from vessels.testing import make_track, T0
+    >>> from vessels.testing import make_track, T0, staged
     >>> from vessels.events._common import prepare
     >>> bulk = pl.concat([make_track(m, n=200, interval_s=60) for m in range(1, 11)])
     >>> stray = make_track(99, n=1, start=T0 + timedelta(hours=20))
-    >>> data_horizon(prepare(pl.concat([bulk, stray]))) == T0 + timedelta(seconds=199 * 60)
+    >>> p = prepare(staged(pl.concat([bulk, stray])))
+    >>> data_horizon(p) == T0 + timedelta(seconds=199 * 60)
     True
     """
     return _horizon(p.lazy())
@@ -347,10 +348,10 @@ def edge_expr(
 
     Examples
     --------
-    >>> from vessels.testing import make_track
+    >>> from vessels.testing import make_track, staged
     >>> from vessels.events._common import prepare
-    >>> p = prepare(pl.concat([make_track(m, n=100, interval_s=600, speed_kn=10)
-    ...                        for m in range(1, 21)]))
+    >>> p = prepare(staged(pl.concat([make_track(m, n=100, interval_s=600, speed_kn=10)
+    ...                               for m in range(1, 21)])))
     >>> p.select(edge_expr(p, "lat", "lon")).to_series()[[0, 50]].to_list()
     [True, False]
     """
@@ -383,10 +384,10 @@ def sparse_mmsi(p: pl.DataFrame | pl.LazyFrame, *, max_median_interval_min: floa
 
     Examples
     --------
-    >>> from vessels.testing import make_track
+    >>> from vessels.testing import make_track, staged
     >>> from vessels.events._common import prepare
-    >>> p = prepare(pl.concat([make_track(1, n=10, interval_s=600),
-    ...                        make_track(2, n=10, interval_s=4 * 3600)]))
+    >>> p = prepare(staged(pl.concat([make_track(1, n=10, interval_s=600),
+    ...                               make_track(2, n=10, interval_s=4 * 3600)])))
     >>> sparse_mmsi(p, max_median_interval_min=30.0).to_list()
     [2]
     """

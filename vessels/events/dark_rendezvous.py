@@ -35,12 +35,12 @@ from 9 k VMS positions before).
 Examples
 --------
 >>> from datetime import timedelta
->>> from vessels.testing import make_track, T0
+>>> from vessels.testing import make_track, T0, staged
 >>> def dark(m, lat):
 ...     a = make_track(m, n=6, interval_s=600, lat=lat, speed_kn=1)
 ...     b = make_track(m, n=3, interval_s=600, lat=lat, speed_kn=1, start=T0 + timedelta(hours=5))
 ...     return pl.concat([a, b])
->>> ev = detect_dark_rendezvous(pl.concat([dark(1, 25.0), dark(2, 25.01)]))
+>>> ev = detect_dark_rendezvous(staged(pl.concat([dark(1, 25.0), dark(2, 25.01)])))
 >>> ev.select("mmsi", "other_mmsi", pl.col("evidence").struct.field("rendezvous_kind")).rows()
 [(1, 2, 'gap_gap')]
 """

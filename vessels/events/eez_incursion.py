@@ -8,10 +8,10 @@ MMSI's MID (``flag`` column); the EEZ is its sovereign's ISO3 (``eez_iso3``).
 
 Examples
 --------
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> t = make_track(n=30, interval_s=600, ship_type=30, flag="CHN").with_columns(
 ...     pl.lit("MEX").alias("eez_iso3"))
->>> detect_eez_incursions(t).select("eez_iso3", "duration_h").rows()
+>>> detect_eez_incursions(staged(t)).select("eez_iso3", "duration_h").rows()
 [('MEX', 4.833333333333333)]
 """
 

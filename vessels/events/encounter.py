@@ -24,10 +24,10 @@ attribute the event to both (``vessels.events.events_by_vessel`` gives one row p
 
 Examples
 --------
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> a = make_track(1, n=200, interval_s=60, speed_kn=0.5)
 >>> b = make_track(2, n=200, interval_s=60, speed_kn=0.5, lat=25.002)
->>> detect_encounters(pl.concat([a, b])).select("mmsi", "other_mmsi", "duration_h").rows()
+>>> detect_encounters(staged(pl.concat([a, b]))).select("mmsi", "other_mmsi", "duration_h").rows()
 [(1, 2, 3.1666666666666665)]
 """
 

@@ -17,11 +17,11 @@ fishing.
 
 Examples
 --------
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> t = make_track(n=5, speed_kn=3.0, ship_type=30)
->>> fishing_score(t)["fishing_score"].round(2).to_list()
+>>> fishing_score(staged(t))["fishing_score"].round(2).to_list()
 [0.8, 0.8, 0.8, 0.8, 0.8]
->>> fishing_score(make_track(n=5, speed_kn=3.0, ship_type=70))["fishing_score"].max()
+>>> fishing_score(staged(make_track(n=5, speed_kn=3.0, ship_type=70)))["fishing_score"].max()
 0.0
 """
 
@@ -158,17 +158,17 @@ def with_fishing_score(frame: pl.DataFrame, cfg: FishingScoreConfig) -> pl.DataF
 def fishing_score(tracks: Frameish, config: FishingScoreConfig | None = None) -> pl.DataFrame:
     """Return the positions (all their columns) with ``fishing_score`` and ``fishing_behaviour``.
 
-    Rows come back sorted by ``mmsi``, segment and ``ts``; missing segment/kinematic columns are
-    added as :func:`vessels.events.prepare` does.
+    Rows come back sorted by ``mmsi``, segment and ``ts``; the tracks must be segmented and carry
+    ``shore_km`` (:func:`vessels.events.prepare`).
 
     Examples
     --------
-    >>> from vessels.testing import make_track
-    >>> fishing_score(make_track(n=3, speed_kn=14.0, ship_type=70))["fishing_score"].max()
+    >>> from vessels.testing import make_track, staged
+    >>> fishing_score(staged(make_track(n=3, speed_kn=14.0, ship_type=70)))["fishing_score"].max()
     0.0
     """
     cfg = config or FishingConfig()
-    p = prepare(tracks, keep_all=True)
+    p = prepare(tracks, keep_all=True, zone_labels=(S.SHORE_KM,))
     return with_fishing_score_v2(p.drop(FISHING_SCORE, FISHING_BEHAVIOUR, strict=False), cfg).drop(
         SEG, "_i"
     )
@@ -219,9 +219,9 @@ def score_positions(tracks: pl.DataFrame, config: FishingScoreConfig | None = No
     Examples
     --------
     >>> import polars as pl
-    >>> from vessels.testing import make_track
-    >>> t = pl.concat([make_track(2, n=30, speed_kn=3.0, ship_type=30),
-    ...                make_track(1, n=30, speed_kn=12.0, ship_type=30)])
+    >>> from vessels.testing import make_track, staged
+    >>> t = staged(pl.concat([make_track(2, n=30, speed_kn=3.0, ship_type=30),
+    ...                       make_track(1, n=30, speed_kn=12.0, ship_type=30)]))
     >>> out = score_positions(t)
     >>> out["mmsi"].to_list() == t["mmsi"].to_list(), out["fishing_score"].max()
     (True, 0.8)
@@ -232,7 +232,7 @@ def score_positions(tracks: pl.DataFrame, config: FishingScoreConfig | None = No
     narrow = tracks.select([c for c in _SCORE_INPUTS if c in tracks.columns]).with_row_index("_row")
     parts = []
     for batch in _vessel_batches(narrow, _BATCH_ROWS):
-        p = prepare(batch, keep_all=True)
+        p = prepare(batch, keep_all=True, zone_labels=(S.SHORE_KM,))
         del batch
         parts.append(p.select("_row").with_columns(_score_columns(p, cfg)))
         del p
@@ -289,8 +289,8 @@ def detect_fishing(
 
     Examples
     --------
-    >>> from vessels.testing import make_track
-    >>> ev = detect_fishing(make_track(n=40, interval_s=300, speed_kn=3.0, ship_type=30))
+    >>> from vessels.testing import make_track, staged
+    >>> ev = detect_fishing(staged(make_track(n=40, interval_s=300, speed_kn=3.0, ship_type=30)))
     >>> ev.select("event_type", "duration_h").rows()
     [('fishing', 3.25)]
     """

@@ -37,7 +37,7 @@ import shapely
 
 from vessels import schema as S
 from vessels._geo import haversine_m
-from vessels.events._common import finish
+from vessels.events._common import finish, require_stages
 from vessels.events.registry import Context, Detector, register
 
 __all__ = ["FLEET_PRESENCE", "FleetConfig", "detect_fleets", "fleet_table"]
@@ -132,24 +132,17 @@ def _boundary_distance(
 
 def _candidates(p: pl.DataFrame | pl.LazyFrame, cfg: FleetConfig) -> pl.DataFrame:
     bin_us = int(cfg.time_bin_h * 3_600_000_000)
-    lf = p.lazy()
-    names = lf.collect_schema().names()
-    shore = (
-        (pl.col(S.SHORE_KM) >= cfg.min_shore_km).fill_null(False)
-        if S.SHORE_KM in names
-        else pl.lit(True)
-    )
-    eez = pl.col(S.EEZ_ISO3) if S.EEZ_ISO3 in names else pl.lit(None, dtype=pl.String)
     return (
-        lf.filter(
+        p.lazy()
+        .filter(
             pl.col(S.SHIP_TYPE).is_in(list(cfg.fishing_ship_types)).fill_null(False)
             & pl.col(S.FLAG).is_not_null()
-            & (eez != pl.col(S.FLAG)).fill_null(True)
-            & shore
+            & (pl.col(S.EEZ_ISO3) != pl.col(S.FLAG)).fill_null(True)
+            & (pl.col(S.SHORE_KM) >= cfg.min_shore_km).fill_null(False)
         )
         .with_columns(
             (pl.col(S.TS).dt.epoch("us") // bin_us).alias("_bin"),
-            eez.alias("_in"),
+            pl.col(S.EEZ_ISO3).alias("_in"),
         )
         .sort(S.MMSI, S.TS)
         .group_by(S.MMSI, "_bin", maintain_order=True)
@@ -160,7 +153,7 @@ def _candidates(p: pl.DataFrame | pl.LazyFrame, cfg: FleetConfig) -> pl.DataFram
             pl.col(S.LON).first(),
             pl.col(S.FLAG).first(),
             pl.col("_in").first(),
-            pl.col(S.SEGMENT_ID).first() if S.SEGMENT_ID in names else pl.lit(None).alias("_s"),
+            pl.col(S.SEGMENT_ID).first(),
         )
         .collect()
     )
@@ -176,9 +169,15 @@ def detect_fleets(
 ) -> pl.DataFrame:
     """``fleet_presence`` events (EVENT_SCHEMA rows), one per member and fleet episode.
 
-    ``candidates``: :func:`fleet_parts` of every vessel, in MMSI order (a partitioned run
-    gathers them from its buckets); default: computed from ``positions``."""
+    ``positions`` are segmented and zone-labelled tracks (refused otherwise, see
+    :func:`vessels.events._common.require_stages`). ``candidates``: :func:`fleet_parts` of
+    every vessel, in MMSI order (a partitioned run gathers them from its buckets); default:
+    computed from ``positions``."""
     cfg = config or FleetConfig()
+    if candidates is None:
+        names = positions.lazy().collect_schema().names()
+        S.require_columns(positions, (S.MMSI, S.TS, S.LAT, S.LON), what="detectors: tracks")
+        require_stages(names, tuple(S.ZONE_LABEL_SCHEMA))
     layer = _eez_layer(zones)
     if layer is None:
         cand = pl.DataFrame()

@@ -32,10 +32,10 @@ all.
 Examples
 --------
 >>> from datetime import timedelta
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> a = make_track(n=3, interval_s=600)
 >>> b = make_track(n=3, interval_s=600, start=a["ts"].max() + timedelta(hours=7))
->>> ev = detect_gaps(pl.concat([a, b]))
+>>> ev = detect_gaps(staged(pl.concat([a, b])))
 >>> ev.select("event_type", "duration_h").rows()
 [('ais_gap', 7.0)]
 """

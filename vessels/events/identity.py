@@ -16,8 +16,8 @@ identity changes (so a rename is reported, and scored, once).
 
 Examples
 --------
->>> from vessels.testing import make_track
->>> detect_identity_conflicts(make_track(mmsi=970000001, n=3))["evidence"].struct.field(
+>>> from vessels.testing import make_track, staged
+>>> detect_identity_conflicts(staged(make_track(mmsi=970000001, n=3)))["evidence"].struct.field(
 ...     "detail").to_list()
 ['MMSI 970000001 belongs to an AtoN, SART, MOB or EPIRB device']
 """

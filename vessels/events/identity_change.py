@@ -21,10 +21,10 @@ afterwards is that alternation, not a change, and is left out.
 
 Examples
 --------
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> t = pl.concat([make_track(n=2, vessel_name="A"),
 ...                make_track(n=2, vessel_name="B", start=make_track()["ts"][5])])
->>> detect_identity_changes(t)["evidence"].struct.field("summary").to_list()
+>>> detect_identity_changes(staged(t))["evidence"].struct.field("summary").to_list()
 ["vessel_name changed 'A' -> 'B'"]
 """
 

@@ -11,9 +11,9 @@ signal.
 
 Examples
 --------
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> t = make_track(n=60, interval_s=600, speed_kn=0.5, vessel_name="OCEAN REEFER", ship_type=70)
->>> ev = detect_loitering(t)
+>>> ev = detect_loitering(staged(t))
 >>> ev["duration_h"].to_list(), ev["evidence"].struct.field("is_carrier").to_list()
 ([9.833333333333334], [True])
 """

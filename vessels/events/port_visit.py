@@ -30,11 +30,11 @@ its berth is not "dark at sea").
 Examples
 --------
 >>> import polars as pl
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> t = make_track(n=7, interval_s=3600, speed_kn=0.0).with_columns(
 ...     pl.Series("in_port", [False, True, True, True, True, True, False]),
 ...     pl.lit("GUAYMAS").alias("port_name"), pl.lit("Mexico").alias("port_country"))
->>> ev = detect_port_visits(t)
+>>> ev = detect_port_visits(staged(t))
 >>> ev.select("duration_h", "zone_name").rows()
 [(4.0, 'GUAYMAS')]
 >>> ev["evidence"].struct.field("summary").item()

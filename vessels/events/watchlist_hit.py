@@ -9,12 +9,12 @@ score in its evidence. The list's text (list name, reason, link) is the analyst'
 
 Examples
 --------
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> from vessels.watchlist import load_watchlist
 >>> wl = load_watchlist(pl.DataFrame({"name": ["F/V Sea Star"], "list": ["IUU"],
 ...                                   "reason": ["no licence"]}))
 >>> t = make_track(345000001, n=3, vessel_name="SEA STAR")
->>> ev = detect_watchlist_hits(t, wl)
+>>> ev = detect_watchlist_hits(staged(t), wl)
 >>> ev["evidence"].struct.field("summary").item()
 "on list IUU (no licence) by name 'SEA STAR'"
 """

@@ -9,10 +9,10 @@ inside) with time inside, fishing-like time inside and speed profile.
 
 Examples
 --------
->>> from vessels.testing import make_track
+>>> from vessels.testing import make_track, staged
 >>> t = make_track(n=10, interval_s=600).with_columns(
 ...     pl.lit(["aoi-upper-gulf"]).alias("zone_ids"))
->>> detect_zone_entries(t).select("zone_id", "duration_h").rows()
+>>> detect_zone_entries(staged(t)).select("zone_id", "duration_h").rows()
 [('aoi-upper-gulf', 1.5)]
 """
 
