@@ -21,7 +21,7 @@ import pytest
 from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime
 from vessels.events import detect_events
 from vessels.io import read_ais
-from vessels.tracks import segment
+from vessels.testing import staged
 
 N_VESSELS = 200
 N_PER_VESSEL = 500  # 100 k positions
@@ -55,7 +55,7 @@ def _write(path: Path, odd: str | None) -> int:
 def _run(path: Path, window: PlausibleTime | None) -> tuple[float, int, int]:
     t = time.perf_counter()
     positions = read_ais(path, plausible_time=window).positions.collect()
-    events = detect_events(segment(positions))
+    events = detect_events(staged(positions))  # segmented, zone labels unknown
     return time.perf_counter() - t, positions.height, events.height
 
 
