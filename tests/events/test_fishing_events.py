@@ -184,8 +184,8 @@ def test_scoring_whole_vessels_batch_by_batch_changes_nothing(monkeypatch) -> No
     tracks = staged(
         pl.concat(
             [make_track(i, n=120, speed_kn=float(1 + i % 6), ship_type=30) for i in range(1, 30)]
-        ).sample(fraction=1.0, shuffle=True, seed=3)
-    )
+        )
+    ).sample(fraction=1.0, shuffle=True, seed=3)
     whole = fishing.score_positions(tracks)
     monkeypatch.setattr(fishing, "_BATCH_ROWS", 500)
     assert len(fishing._vessel_batches(tracks, 500)) > 3
