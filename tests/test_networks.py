@@ -253,7 +253,7 @@ def test_fleet_at_the_eez_edge_with_three_incursions(scenario_run) -> None:
 def test_no_fleet_without_eez_geometry() -> None:
     """Without a zone layer there is no boundary: no fleet event (and no row of nulls)."""
     from vessels.events import detect_events
-    from vessels.testing import make_track
+    from vessels.testing import make_track, staged
 
-    ev = detect_events(make_track(412000001, n=5), types=["fleet_presence"])
+    ev = detect_events(staged(make_track(412000001, n=5)), types=["fleet_presence"])
     assert ev.height == 0

@@ -576,6 +576,13 @@ def _parts_of(work: str, event_type: str) -> pl.DataFrame | None:
     return _scan(glob).collect().sort(S.MMSI, maintain_order=True)
 
 
+#: The tracks handed to a global detector in the driver: none (it reads its parts), but with
+#: the columns of segmented, zone-labelled tracks, as the detectors' stage contract requires.
+_NO_TRACKS = pl.DataFrame(
+    schema={**S.POSITION_SCHEMA, **S.SEGMENT_DERIVED_SCHEMA, **S.ZONE_LABEL_SCHEMA}
+)
+
+
 def global_stage(
     work: str, zones: Any, profile: Any, coverage: Any, watchlist: pl.DataFrame | None = None
 ) -> int:
@@ -598,7 +605,7 @@ def global_stage(
         }
         found.append(
             detect_events(
-                S.empty_positions(),
+                _NO_TRACKS,
                 zones,
                 profile,
                 types=[d.event_type],

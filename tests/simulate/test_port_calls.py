@@ -15,6 +15,7 @@ from vessels.errors import UserError
 from vessels.events import detect_events
 from vessels.simulation import evaluate, simulate
 from vessels.simulation._portcalls import PORT_ROUNDS, berth
+from vessels.testing import staged
 from vessels.zones import label_zones, load_ports
 
 #: targets for the port visit detector on planted calls (measured 1.0 / 1.0 on every region)
@@ -30,7 +31,7 @@ def test_port_visits_are_planted_and_found(scenario: str) -> None:
     assert set(truth["description"].str.extract(r"at (.+) \(WPI\)").to_list()) <= {
         name for rounds in PORT_ROUNDS.values() for r in rounds for name, _ in r[1:3]
     }
-    events = detect_events(label_zones(sim.positions), types=["port_visit"])
+    events = detect_events(staged(label_zones(sim.positions)), types=["port_visit"])
     row = evaluate(truth, events, event_types=["port_visit"]).row(0, named=True)
     assert row["recall"] >= MIN_RECALL, row
     assert row["precision"] >= MIN_PRECISION, row
@@ -44,7 +45,7 @@ def test_a_missed_visit_lowers_recall() -> None:
     """The measurement can fail: drop the detector's visits at one port and recall falls."""
     sim = simulate("pacific-eez", seed=3, hours=40, port_calls=4)
     truth = sim.truth.filter(pl.col(S.EVENT_TYPE) == "port_visit")
-    events = detect_events(label_zones(sim.positions), types=["port_visit"])
+    events = detect_events(staged(label_zones(sim.positions)), types=["port_visit"])
     kept = events.filter(pl.col(S.EVENT_ZONE_NAME) != "Ensenada")
     assert kept.height < events.height
     row = evaluate(truth, kept, event_types=["port_visit"]).row(0, named=True)

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from scipy.spatial import cKDTree
 
+from vessels._geo import EARTH_RADIUS_M
 from vessels.zones import ZoneIndex, default_zones, label_zones
 from vessels.zones import _cache as C
 from vessels.zones import _world as W
@@ -170,7 +171,7 @@ def test_regional_tree_answers_like_the_world_tree(
     rng = np.random.default_rng(7)
     lat = np.clip(lat0 + rng.normal(0, spread, 2000), -90, 90)
     lon = lon0 + rng.normal(0, spread, 2000)
-    ub = 2.0 * np.sin(bound_km * 1000.0 / W.EARTH_RADIUS_M / 2.0)
+    ub = 2.0 * np.sin(bound_km * 1000.0 / EARTH_RADIUS_M / 2.0)
     regional = ShoreTrees(a["verts"], a["cell_start"], W._unit_xyz_world).for_points(
         lat, lon, bound_km
     )
@@ -187,6 +188,6 @@ def test_regional_tree_grows_for_a_new_region() -> None:
     t2 = trees.for_points(np.array([40.6]), np.array([-74.0]), 20.0)  # New York: widened
     assert t2 is not t1 and t2.n > t1.n
     lat, lon = np.array([21.0, 40.6]), np.array([-90.0, -74.0])
-    ub = 2.0 * np.sin(20_000.0 / W.EARTH_RADIUS_M / 2.0)
+    ub = 2.0 * np.sin(20_000.0 / EARTH_RADIUS_M / 2.0)
     d, _ = t2.query(W._unit_xyz_world(lat, lon), distance_upper_bound=ub)
     np.testing.assert_array_equal(d, _full_distances(lat, lon, ub))
