@@ -171,3 +171,22 @@ def test_coverage_is_quiet_on_dense_sea_traffic():
 def test_coverage_needs_labelled_positions():
     with pytest.raises(ValueError, match="geo_class"):
         coverage_report(pl.DataFrame({S.LAT: [0.0], S.LON: [0.0]}))
+
+
+def test_port_cell_prefilter_changes_no_answer():
+    # the 0.1 deg prefilter only skips points no port radius can reach: the answers equal the
+    # plain k-d query for points around every WPI port (incl. high latitudes and the antimeridian)
+    # and uniform over the globe
+    from vessels.zones._ports import in_port_arrays, in_port_arrays_all
+
+    ports = load_ports()
+    rng = np.random.default_rng(7)
+    n = 40_000
+    k = rng.integers(0, ports.height, n)
+    lat = np.clip(ports["lat"].to_numpy()[k] + rng.normal(0, 0.06, n), -90, 90)
+    lon = ports["lon"].to_numpy()[k] + rng.normal(0, 0.12, n)
+    lat = np.concatenate([lat, rng.uniform(-90, 90, n), [89.99, -89.99, 0.0, 0.0]])
+    lon = np.concatenate([lon, rng.uniform(-180, 180, n), [0.0, 0.0, 179.999, -179.999]])
+    fast, plain = in_port_arrays(lat, lon), in_port_arrays_all(lat, lon)
+    assert (fast >= 0).sum() > 2_000  # the check covers many in-port points
+    assert np.array_equal(fast, plain)

@@ -347,9 +347,52 @@ def nearest_port(
     return np.where(found, idx, -1), np.where(found, _km(chord), np.inf)
 
 
+_MASK_DEG = 0.1  # cell size of the "a port radius may reach here" prefilter
+
+
+@lru_cache(maxsize=1)
+def _port_cell_mask() -> np.ndarray:
+    """Boolean 0.1 deg grid (lat -90..90 rows, lon -180..180 columns): True where some WPI port's
+    in-port radius may reach into the cell. Points elsewhere skip the k-d query (most coastal
+    traffic is not in a port; measured ~0.4 CPU-s saved per 2 M coastal positions)."""
+    p = load_ports()
+    lat = p["lat"].to_numpy()
+    lon = p["lon"].to_numpy()
+    r_deg = p["radius_km"].to_numpy() / 111.19 + 0.01  # + margin for the spherical distance
+    ny, nx = int(180 / _MASK_DEG), int(360 / _MASK_DEG)
+    i = np.clip(((lat + 90.0) / _MASK_DEG).astype(np.int64), 0, ny - 1)
+    j = np.mod(((lon + 180.0) / _MASK_DEG).astype(np.int64), nx)
+    di = np.ceil(r_deg / _MASK_DEG).astype(np.int64)
+    coslat = np.maximum(np.cos(np.radians(np.minimum(np.abs(lat) + r_deg, 90.0))), 1e-3)
+    dj = np.minimum(np.ceil(r_deg / coslat / _MASK_DEG).astype(np.int64), nx // 2)
+    mask = np.zeros((ny, nx), dtype=bool)
+    for a in range(-int(di.max()), int(di.max()) + 1):
+        for b in range(-int(dj.max()), int(dj.max()) + 1):
+            sel = (abs(a) <= di) & (abs(b) <= dj)
+            mask[np.clip(i[sel] + a, 0, ny - 1), np.mod(j[sel] + b, nx)] = True
+    return mask
+
+
 def in_port_arrays(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Row of the WPI port whose in-port radius contains each point (the nearest such port among
     the four nearest), -1 for none. Callers pass only points near water."""
+    out = np.full(lat.shape, -1, dtype=np.int64)
+    if lat.size == 0:
+        return out
+    mask = _port_cell_mask()
+    ci = np.clip(np.floor((lat + 90.0) / _MASK_DEG), 0, mask.shape[0] - 1).astype(np.int64)
+    cj = np.mod(np.floor((lon + 180.0) / _MASK_DEG), mask.shape[1]).astype(np.int64)
+    cand = np.flatnonzero(mask[ci, cj])
+    if cand.size == 0:
+        return out
+    if cand.size < lat.size:
+        out[cand] = in_port_arrays_all(lat[cand], lon[cand])
+        return out
+    return in_port_arrays_all(lat, lon)
+
+
+def in_port_arrays_all(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """:func:`in_port_arrays` without the cell prefilter (the k-d query for every point)."""
     tree, radius = _port_tree()
     out = np.full(lat.shape, -1, dtype=np.int64)
     if lat.size == 0:
