@@ -44,16 +44,18 @@ def test_port_country_is_iso3_like_the_flag_column():
 
 
 def test_port_on_a_waterway_the_land_layer_lacks_is_a_port_not_land():
-    """Trenton (Delaware River) and Richmond (James River) are WPI ports ~50 km from any GSHHG /
-    WDBII major-river shoreline: a berth there is in port (water), not "on land", however far
-    the land layer's nearest shoreline is; a point 20 km inland of Trenton stays land."""
+    """Beaumont (the Neches River, Texas) and Manchester (the Manchester Ship Canal) are WPI ports
+    ~24 km from any GSHHG / WDBII line, so the raster has land there: a berth there is in port
+    (water), not "on land", however far the nearest shoreline is; a point 20 km inland of
+    Trenton stays land. (Trenton and Richmond, the former examples, now lie on WDBII minor
+    waterways and are inland water in the raster itself.)"""
     out = label_zones(
-        pl.DataFrame({S.LAT: [40.2, 37.5333, 40.2], S.LON: [-74.7667, -77.4167, -75.0]})
+        pl.DataFrame({S.LAT: [30.0833, 53.4833, 40.2], S.LON: [-94.0833, -2.2667, -75.0]})
     )
     assert out[S.IN_PORT].to_list() == [True, True, False]
     assert out[S.GEO_CLASS].to_list() == [S.GEO_PORT_ANCHORAGE, S.GEO_PORT_ANCHORAGE, S.GEO_LAND]
-    assert out[S.PORT_NAME].to_list()[:2] == ["Trenton", "Richmond"]
-    assert out[S.PORT_COUNTRY].to_list()[:2] == ["USA", "USA"]
+    assert out[S.PORT_NAME].to_list()[:2] == ["Beaumont", "Manchester"]
+    assert out[S.PORT_COUNTRY].to_list()[:2] == ["USA", "GBR"]
     shore = out[S.SHORE_KM].to_list()
     assert shore[0] > 10 and shore[1] > 10 and shore[2] < -10  # the sign follows the class
 

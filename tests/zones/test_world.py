@@ -84,6 +84,20 @@ KNOWN = [
     # continents
     ("mexico-city", 19.430, -99.130, LAND, False),
     ("sahara", 23.000, 10.000, LAND, False),
+    # true inland points, some of them within a few km of a river (the Platte, the Manzanares)
+    ("denver", 39.739, -104.990, LAND, False),
+    ("madrid", 40.417, -3.704, LAND, False),
+    ("brasilia", -15.794, -47.883, LAND, False),
+    ("goias-plateau", -16.000, -49.500, LAND, False),
+    ("kansas", 38.500, -98.500, LAND, False),
+    # waterways where real NOAA AIS (tracktable-data) runs that GSHHG and WDBII's major rivers
+    # miss: median positions of real vessels there (minor waterways and the shoreline uncertainty)
+    ("icw-great-bridge-virginia", 36.727, -76.243, INLAND, None),
+    ("icw-north-landing-river", 36.652, -76.060, INLAND, None),
+    ("bayou-lafourche-port-fourchon", 29.141, -90.210, INLAND, None),
+    ("fraser-river-richmond-bc", 49.198, -123.101, INLAND, None),
+    ("jamaica-bay-marina-basin", 40.659, -73.839, NEAR, None),
+    ("lynnhaven-inlet-marina", 36.869, -76.006, NEAR, None),
     ("english-channel", 50.200, -1.000, OPEN, False),
 ]
 
@@ -132,7 +146,7 @@ def _shorelines() -> tuple[np.ndarray, shapely.STRtree]:
     for lev in (1, 2, 3, 4, 5):
         df = pyogrio.read_dataframe(d / "GSHHS_shp" / "h" / f"GSHHS_h_L{lev}.shp")
         geoms.append(shapely.boundary(np.asarray(df.geometry.values)))
-    for lev in ("01", "02", "03", "09"):
+    for lev in ("01", "02", "03", "09", "04", "05", "10"):  # major rivers, canals, minor waterways
         df = pyogrio.read_dataframe(d / "WDBII_shp" / "h" / f"WDBII_river_h_L{lev}.shp")
         geoms.append(np.asarray(df.geometry.values))
     arr = np.concatenate(geoms)

@@ -179,7 +179,12 @@ def build_land_cmd(world_atlas: str) -> int:
 
 @command.command("build-world")
 @click.option("--out", "out_path", type=click.Path(), default=None, help="Output .npz.")
-@click.option("--tolerance-km", type=click.FloatRange(min=0.0, max=5.0), default=1.0)
+@click.option(
+    "--tolerance-km",
+    type=click.FloatRange(min=0.0, max=5.0),
+    default=1.5,
+    help="Shore band: land this close to the sea counts as water (shoreline uncertainty).",
+)
 def build_world_cmd(out_path: str | None, tolerance_km: float) -> int:
     """Rebuild the world land / inland-water / shore-distance arrays from GSHHG + WDBII.
 

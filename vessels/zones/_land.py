@@ -169,8 +169,9 @@ def is_on_land(lat: ArrayLike, lon: ArrayLike) -> np.ndarray:
     """Whether each (lat, lon) in degrees is on land, anywhere on Earth (vectorised).
 
     World layer (GSHHG 2.3 high resolution, 30 arc-second raster; see ``zones/README.md``):
-    *land* is more than ~1 km from the sea and from any lake, major river or canal. Positions in
-    harbours, on rivers and lakes, and within 1 km inland of the coastline are not on land. NaN
+    *land* is more than 1.5 km from the sea (the shoreline uncertainty), 2 km from any lake,
+    major river or canal and 1 km from any minor river or lesser canal. Positions in harbours, on
+    rivers and lakes, and within 1.5 km inland of the coastline are not on land. NaN
     coordinates are ``False``. Cost: two array reads per point.
 
     Examples
@@ -190,9 +191,10 @@ def shore_distance_km(
     lat: ArrayLike, lon: ArrayLike, *, config: ShoreConfig = DEFAULT_SHORE
 ) -> np.ndarray:
     """Signed great-circle distance (km) to the nearest shoreline, anywhere on Earth: positive
-    in water (sea, lakes, rivers, the 1 km shore band), negative on land (:func:`is_on_land`).
+    in water (sea, lakes, rivers, the 1.5 km shore band), negative on land (:func:`is_on_land`).
 
-    The shoreline is GSHHG's coast and lake shores plus WDBII's major rivers and canals. Near the
+    The shoreline is GSHHG's coast and lake shores plus WDBII's rivers and canals (levels 1-5, 9
+    and 10). Near the
     shore (``|d| < config.exact_within_km``) the distance is exact to the shoreline densified to
     0.01 deg; farther it is interpolated from a 0.1 deg grid of exact node distances. NaN
     coordinates give NaN.

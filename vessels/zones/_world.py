@@ -5,10 +5,11 @@ Run-time half of the world layer (the builder is :mod:`vessels.zones._world_buil
 rivers, holds:
 
 * a 30 arc-second (~0.93 km) class raster of the globe, stored two-level (a 0.05 deg grid of
-  uniform cells plus 6x6-pixel tiles for the mixed ones): sea, land, inland water (lakes, major
-  rivers and canals) and the *shore band* (land within 1 km of the sea: harbour berths, piers and
-  docks that a generalised coastline puts on land; it counts as water);
-* the shoreline (coast, lake shores, river lines) densified to 0.01 deg, for an exact
+  uniform cells plus 6x6-pixel tiles for the mixed ones): sea, land, inland water (lakes, rivers
+  and canals of WDBII levels 1-5, 9 and 10) and the *shore band* (land within 1.5 km of the sea,
+  the shoreline uncertainty of GSHHG *h* at 30": harbour berths, piers, docks and marina basins
+  that a generalised coastline puts on land; it counts as water);
+* the shoreline (coast, lake shores, river and canal lines) densified to 0.01 deg, for an exact
   nearest-vertex distance near the coast;
 * the signed distance at the nodes of a 0.1 deg grid, interpolated far from the coast.
 
@@ -162,8 +163,8 @@ def classify_with(
 
 
 def geo_class_codes(lat: Any, lon: Any) -> np.ndarray:
-    """Pixel class per point: 0 sea, 1 land, 2 inland water, 3 shore band (water within 1 km of
-    the coast on the land side of GSHHG). NaN coordinates give 0 (callers mask them).
+    """Pixel class per point: 0 sea, 1 land, 2 inland water, 3 shore band (water within 1.5 km
+    of the coast on the land side of GSHHG). NaN coordinates give 0 (callers mask them).
 
     Examples
     --------
@@ -205,7 +206,7 @@ def world_shore_km(
     lat: Any, lon: Any, codes: np.ndarray | None = None, *, exact_within_km: float = 10.0
 ) -> np.ndarray:
     """Signed great-circle distance (km) to the nearest shoreline: the sea coast, a lake shore or a
-    major river line (GSHHG/WDBII). Positive in any water (sea, shore band, inland water),
+    river or canal line (GSHHG/WDBII). Positive in any water (sea, shore band, inland water),
     negative on land; NaN for NaN coordinates.
 
     Points whose interpolated 0.1 deg grid distance is below ``exact_within_km`` are measured

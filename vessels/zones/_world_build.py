@@ -10,12 +10,14 @@ Method (``vessels zones build-world``; deterministic; a few minutes, ~3 GB peak)
    GSHHG *high* resolution polygons in level order (PIL scan conversion, pixel centres): L1 land,
    L2 lakes, L3 islands in lakes, L4 ponds on islands, L5 Antarctica (ice front). Rivers (WDBII
    levels 1-3: double-lined, permanent major and additional major rivers; level 9: major canals;
-   and, without a tolerance band, levels 4 and 5: additional and minor rivers, level 10: lesser
-   canals) are drawn 2 pixels wide and turn land into inland water.
-2. Land pixels within ``tolerance_km`` of the sea (Euclidean distance transform on the pixel grid,
-   km-scaled per latitude band) become the *shore band* (water for every purpose: berths, piers and
-   docks that a generalised coastline puts "on land"); land pixels as close to a lake or river
-   become inland water (lakes and the major rivers only).
+   levels 4 and 5: additional and minor rivers, level 10: lesser canals) are drawn 2 pixels wide
+   and turn land into inland water.
+2. Land pixels within ``tolerance_km`` (1.5 km: the *shoreline uncertainty* of GSHHG *h* at
+   30", see zones/README.md) of the sea (Euclidean distance transform on the pixel grid,
+   km-scaled per latitude band) become the *shore band* (water for every purpose: berths, piers,
+   docks and marina basins that a generalised coastline puts "on land"); land pixels within
+   ``inland_tolerance_km`` (2 km) of a lake or major river and within ``minor_tolerance_km``
+   (1 km) of a minor waterway become inland water.
 3. The pixels are stored two-level: a 0.05 deg grid holds the class of uniform cells, and 6x6 pixel
    tiles only for the mixed ones.
 4. Shore distance: the coastline, lake shores and river lines (same levels) densified to 0.01 deg
@@ -43,10 +45,11 @@ FINE_PER_DEG = 120  # pixels per degree
 TILE = 6  # pixels per coarse cell side (coarse = 0.05 deg)
 SEA, LAND, INLAND, SHORE_BAND, MIXED = 0, 1, 2, 3, 4
 RIVER_LEVELS = ("01", "02", "03", "09")
-#: WDBII levels drawn as waterways without a tolerance band: 4 additional rivers, 5 minor
-#: rivers, 10 canals of lesser importance. Real AIS runs on them (the Elizabeth River and the
-#: Intracoastal Waterway at Norfolk, the Fraser at Vancouver, Louisiana's bayous), but they are
-#: too many (and their lines too rough) to widen by ``inland_tolerance_km`` like the major ones.
+#: WDBII levels of the minor waterways: 4 additional rivers, 5 minor rivers, 10 canals of lesser
+#: importance. Real AIS runs on them (the Intracoastal Waterway and the Elizabeth River at
+#: Norfolk, the Fraser at Vancouver, Louisiana's bayous). They are widened by the narrower
+#: ``minor_tolerance_km`` (1 km), not ``inland_tolerance_km``: there are many more of them, and
+#: widening them all by 2 km would turn whole river basins into "water".
 MINOR_RIVER_LEVELS = ("04", "05", "10")
 BAND_ROWS = 600  # 5 deg of latitude per painting band
 PAD = 12  # rows of overlap above and below a band (for the distance transform)
@@ -134,6 +137,7 @@ def classify_band(
     tolerance_km: float,
     paths: tuple[np.ndarray, np.ndarray, np.ndarray],
     inland_tolerance_km: float,
+    minor_tolerance_km: float = 0.0,
 ) -> np.ndarray:
     """Pixel classes (SEA/LAND/INLAND/SHORE_BAND) of rows ``row0 .. row0+nrows`` (row 0 = 90 N)."""
     from PIL import Image, ImageDraw
@@ -173,6 +177,9 @@ def classify_band(
         if inland_src.any():
             d_in = ndimage.distance_transform_edt(~inland_src, sampling=(km_y, km_x))
             cls[(cls == LAND) & (d_in <= inland_tolerance_km)] = INLAND
+        if minor_tolerance_km > 0 and lines[3].any():
+            d_mi = ndimage.distance_transform_edt(~lines[3], sampling=(km_y, km_x))
+            cls[(cls == LAND) & (d_mi <= minor_tolerance_km)] = INLAND
     return cls[row0 - top : row0 - top + nrows]
 
 
@@ -207,12 +214,13 @@ def build_world(
     out_path: str | Path,
     *,
     res: str = "h",
-    tolerance_km: float = 1.0,
+    tolerance_km: float = 1.5,
     inland_tolerance_km: float = 2.0,
     spacing_deg: float = 0.01,
     rows: tuple[int, int] | None = None,
     distances_from: str | Path | None = None,
-    minor_rivers: bool = False,
+    minor_rivers: bool = True,
+    minor_tolerance_km: float = 1.0,
     log: Any = print,
 ) -> Path:
     """Write the compact world arrays (``.npz``) from GSHHG/WDBII; see the module docstring.
@@ -221,7 +229,7 @@ def build_world(
     ``distances_from``: copy the shoreline vertices and the distance grid from an earlier build
     (they do not depend on the tolerances; saves the ~8 CPU-minutes of the grid).
     ``minor_rivers``: also draw WDBII levels 4, 5 and 10 (:data:`MINOR_RIVER_LEVELS`) as inland
-    water. Off for the shipped file so far (it was not rebuilt with them; see zones/README.md).
+    water, widened by ``minor_tolerance_km``. The defaults are those of the shipped file.
     """
     from vessels.zones._world import _unit_xyz_world, densify, pack_vertices
 
@@ -238,7 +246,8 @@ def build_world(
     log(f"{len(q):,} shoreline vertices ({time.perf_counter() - t0:.0f} s)")
     for b0 in range(r0, r1, BAND_ROWS):
         n = min(BAND_ROWS, r1 - b0)
-        cls = classify_band(b0, n, src, trees, tolerance_km, (q, start, kind), inland_tolerance_km)
+        tols = (inland_tolerance_km, minor_tolerance_km)
+        cls = classify_band(b0, n, src, trees, tolerance_km, (q, start, kind), *tols)
         blocks = cls.reshape(n // TILE, TILE, nx_c, TILE).transpose(0, 2, 1, 3).reshape(-1, TILE**2)
         uniform = (blocks == blocks[:, :1]).all(axis=1)
         cvals = np.where(uniform, blocks[:, 0], MIXED).astype(np.uint8)
@@ -256,9 +265,9 @@ def build_world(
             kept = {k: z[k] for k in ("shore_first", "shore_dx", "vx", "vy", "vstart", "vn")}
         log(f"distances and vertices copied from {distances_from}")
     else:
-        # shore distance is to the sea coast, lake shores and major rivers (not minor waterways)
-        major = kind != 3
-        q, start = q[major], start[major]
+        # shore distance is to every line drawn as water: the sea coast, lake shores, major
+        # rivers and canals and the minor waterways (a boat on the Intracoastal Waterway is
+        # metres from a bank, not "14 km from shore")
         dense = densify(q, start, spacing_deg)
         grid = _distance_grid(dense, coarse, tile_arr, _unit_xyz_world)
         log(f"distance grid done ({time.perf_counter() - t0:.0f} s)")
@@ -268,7 +277,8 @@ def build_world(
             **pack_vertices(q, start),
         }
     out = Path(out_path)
-    meta = [FINE_PER_DEG, TILE, tolerance_km, spacing_deg, 0.1, inland_tolerance_km]
+    minor = minor_tolerance_km if minor_rivers else -1.0
+    meta = [FINE_PER_DEG, TILE, tolerance_km, spacing_deg, 0.1, inland_tolerance_km, minor]
     np.savez_compressed(
         out,
         coarse=coarse,
