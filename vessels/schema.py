@@ -138,9 +138,9 @@ ZONE_LABEL_SCHEMA: dict[str, pl.DataType] = {
 
 # --- geography per position (vessels.zones, world layer + ports; issue 12) -----------------
 #: Geographic class of a position, one of GEO_CLASSES (first match in this order): a WPI port or
-#: a learned anchorage; land (GSHHG land more than 1 km from any water); inland water (lakes,
-#: major rivers and canals); near shore (sea within LabelConfig.near_shore_km of the coast,
-#: including the 1 km shore band on the land side of the coastline); open sea.
+#: a learned anchorage; land (GSHHG land more than 1-2 km from any water); inland water (lakes,
+#: rivers and canals); near shore (sea within LabelConfig.near_shore_km of the coast, including
+#: the 1.5 km shoreline-uncertainty band on the land side of the coastline); open sea.
 GEO_CLASS = "geo_class"
 GEO_PORT_ANCHORAGE = "port_anchorage"
 GEO_LAND = "land"
