@@ -257,3 +257,51 @@ def test_no_fleet_without_eez_geometry() -> None:
 
     ev = detect_events(staged(make_track(412000001, n=5)), types=["fleet_presence"])
     assert ev.height == 0
+
+
+def _page_data(html: str) -> dict[str, Any]:
+    import json
+    import re
+
+    block = re.search(r'<script type="application/json" id="vessels-data">(.*?)</script>', html)
+    assert block is not None
+    return json.loads(block.group(1))
+
+
+def test_map_of_a_run_shows_the_carrier_network_and_the_fleet(scenario_run, tmp_path: Path) -> None:
+    """`vessels map DIR` reads the run's network files: the carrier's card says how many
+    distinct vessels it met and where; the fleet's card its members and count over time."""
+    from vessels.cli import main
+
+    _sim, res = scenario_run("carrier-network")
+    out = res.files["network.graphml"].parent
+    assert main(["map", str(out), "--offline", "--out", str(tmp_path / "n.html"), "-q"]) == 0
+    cards = _page_data((tmp_path / "n.html").read_text(encoding="utf-8"))["cards"]
+    carrier = [c for c in cards if {"l": "Vessel (MMSI)", "v": str(CARRIER)} in c.get("rows", [])]
+    assert len(carrier) == 1, "one network-vessel card for the carrier"
+    rows = {r["l"]: r["v"] for r in carrier[0]["rows"]}
+    assert rows["Carrier"].startswith("met 6 distinct vessels at sea"), rows
+    assert rows["Carrier: where"].startswith(("outside any EEZ", "MEX EEZ")), rows
+    links = [c for c in cards if any(r["l"] == "Linked by" for r in c.get("rows", []))]
+    assert len(links) >= 6
+
+    _sim, res = scenario_run("eez-fleet")
+    out = res.files["network.graphml"].parent
+    assert main(["map", str(out), "--out", str(tmp_path / "f.html"), "-q"]) == 0
+    html = (tmp_path / "f.html").read_text(encoding="utf-8")
+    assert "vesselsMap.overlays(" in html
+    cards = _page_data(html)["cards"]
+    fleets = [c for c in cards if any(r["l"] == "Most at once" for r in c.get("rows", []))]
+    assert len(fleets) == 1
+    rows = {r["l"]: r["v"] for r in fleets[0]["rows"]}
+    assert int(rows["Members"]) >= 180 and rows["Along the EEZ of"] == "MEX"
+    assert len(rows["Count over time (UTC hour, members)"].split(" · ")) >= 3
+    cells = [c for c in cards if any(r["l"] == "Members in this cell" for r in c.get("rows", []))]
+    assert (
+        cells
+        and max(
+            int(next(r["v"] for r in c["rows"] if r["l"] == "Members present this hour"))
+            for c in cells
+        )
+        >= 180
+    )

@@ -402,6 +402,7 @@ def _write_map(result: PipelineResult, path: Path, *, top_n: int, offline: bool)
         title=f"vessels risk map ({result.profile.name})",
         profile=result.profile.name,
         offline=offline,
+        network=result.network,
     )
     save_map(m, path, offline=offline)
     return path

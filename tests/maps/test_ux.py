@@ -313,6 +313,11 @@ def test_tooltip_closes_when_a_popup_opens_and_no_focus_rectangle(
     assert _visible_tooltips(page) == 1
     page.mouse.click(x, y)
     assert _card_title(page) == "SEA STAR"
+    # where the track is now: a tall card (e.g. with network rows) auto-pans the map
+    page.wait_for_function(
+        "() => { const a = window.vesselsMap.map._panAnim; return !a || !a._inProgress; }"
+    )
+    x, y = _xy(page, row[S.LAT], row[S.LON])
     page.mouse.move(x + 1, y)  # still over the track: the tooltip must not come back
     page.wait_for_timeout(200)
     assert _visible_tooltips(page) == 0

@@ -16,7 +16,7 @@ from vessels._cli.common import get_console
 from vessels.errors import UserError
 from vessels.outputs import check_complete, locked_dir
 
-__all__ = ["POSITION_FILES", "command", "read_score_dir"]
+__all__ = ["POSITION_FILES", "command", "read_network", "read_score_dir"]
 
 #: Where the positions (with segment_id) may be in a score directory, first match wins.
 POSITION_FILES = ("positions.parquet", "tracks.parquet", "positions")
@@ -71,6 +71,18 @@ def read_score_dir(
             if isinstance(prof, str):
                 profile = prof
     return positions, events, vessels, profile
+
+
+def read_network(directory: Path) -> Any:
+    """The vessel graph a ``vessels score`` run wrote (network tables), or None if absent."""
+    from vessels import schema as S
+    from vessels.network import VesselGraph
+
+    names = (S.NETWORK_EDGES_FILE, S.NETWORK_NODES_FILE, S.NETWORKS_FILE, S.CARRIERS_FILE)
+    if not all((directory / n).is_file() for n in names):
+        return None  # an older output: risk_map builds the graph from the events
+    edges, nodes, networks, carriers = (_scan(directory / n, n).collect() for n in names)
+    return VesselGraph(edges=edges, nodes=nodes, networks=networks, carriers=carriers)
 
 
 @click.command("map")
@@ -172,6 +184,7 @@ def _draw(
         profile=profile,
         offline=offline,
         time_slider=time_slider,
+        network=read_network(directory),
     )
     note = m._vessels_notes  # type: ignore[attr-defined]
     for line in note:  # notes may name input text (an unknown event type): never markup

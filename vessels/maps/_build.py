@@ -14,7 +14,7 @@ import polars as pl
 import shapely
 
 from vessels import schema as S
-from vessels.maps import _data
+from vessels.maps import _data, _overlays
 from vessels.maps._offline import asset_bytes, localise
 from vessels.maps._page import PageData, Verbatim, inert, layer_name
 from vessels.outputs import write_text
@@ -22,6 +22,8 @@ from vessels.zones import default_zones, load_land, load_world_land
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
+
+    from vessels.network import VesselGraph
 
 __all__ = ["risk_map", "save_map"]
 
@@ -538,6 +540,7 @@ def risk_map(
     max_events_per_type: int = 5_000,
     cluster_threshold: int = 200,
     max_vessels: int = 2_000,
+    network: VesselGraph | None = None,
 ) -> folium.Map:
     """An interactive risk map of the highest-risk vessels (the caller saves it).
 
@@ -578,6 +581,12 @@ def risk_map(
         Longest events kept per type; point layers with more features are clustered.
     max_vessels
         Hard limit on drawn vessels whatever ``top_n`` or ``mmsi`` ask (said in the map).
+    network
+        The run's vessel graph (:func:`vessels.network.vessel_graph`); None builds it from
+        ``events``. The networks of the drawn vessels are a layer (links coloured by kind,
+        vessels with their carrier summary) and their vessel cards get network rows; fleets
+        (``fleet_presence`` events) are a layer of member density by hour with an hour control
+        (:mod:`vessels.maps._overlays`).
 
     Examples
     --------
@@ -605,6 +614,10 @@ def risk_map(
     if events is not None:
         S.require_frame(events, "events", "risk_map")
     S.require_frame(vessels, "vessels", "risk_map")
+    if isinstance(events, pl.LazyFrame):
+        events = events.collect()
+    if isinstance(vessels, pl.LazyFrame):
+        vessels = vessels.collect()
     data = _data.prepare(
         tracks,
         events,
@@ -617,6 +630,9 @@ def risk_map(
         max_events_per_type=max_events_per_type,
         max_vessels=max_vessels,
     )
+    ev_df = S.empty_events() if events is None else _overlays.complete_events(events)
+    graph = _overlays.graph_for(network, ev_df, vessels)
+    _overlays.annotate_cards(data.tracks, graph)  # network rows on the vessel cards
     for note in data.notes:
         log.warning("risk map: %s", note)
 
@@ -718,6 +734,13 @@ def risk_map(
         else:
             geojson(feats, name, pane=pane).add_to(m)
 
+    over = _overlays.add_overlays(
+        m, geojson, events=ev_df, tracks=tracks, graph=graph, drawn=data.selected[S.MMSI].to_list()
+    )
+    for note in over.notes:
+        log.warning("risk map: %s", note)
+    data.notes.extend(over.notes)
+
     if time_slider and data.tracks:
         plugins.TimestampedGeoJson(
             _timestamped(data, data.events),
@@ -731,7 +754,7 @@ def risk_map(
 
     zone_kinds = [k for k in (*S.ZONE_KINDS, "other") if k in zone_feats]
     page.title = _title_data(title or "Vessel risk map", profile, data, offline)
-    page.legend = _legend_data(data, zone_kinds)
+    page.legend = _legend_data(data, zone_kinds) + over.legend
     if data.time_range is not None:
         page.time = {
             "t0": data.time_range[0].strftime("%Y-%m-%dT%H:%M:%SZ"),
