@@ -140,6 +140,32 @@ m""",
         """res = vs.run(SAMPLE, profile="gulf-of-california", map=False)
 res""",
     ),
+    (
+        "md",
+        """## 9. Who met whom: the vessel graph
+
+Encounters, dark rendezvous, shared IMOs and small-port co-visits link vessels into networks
+(`vessels.network`); carriers are vessels that met several others at sea. The map above draws
+the networks of the drawn vessels as a layer (click a circle for the carrier summary) and, when
+the data has `fleet_presence` events, the fleets' members hour by hour. `vessels score` writes
+the same tables as Parquet and `network.graphml` (networkx, Gephi).""",
+    ),
+    (
+        "code",
+        """from vessels.network import to_networkx
+
+g = res.network
+g.networks.select("network_id", "n_vessels", "n_links", "hub_mmsi", "max_risk_score").head()""",
+    ),
+    (
+        "code",
+        """g.carriers.select("mmsi", "vessel_name", "n_partners", "eez_iso3").head()""",
+    ),
+    (
+        "code",
+        """graph = to_networkx(g)
+graph.number_of_nodes(), graph.number_of_edges()""",
+    ),
 ]
 
 
