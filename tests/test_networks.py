@@ -208,7 +208,15 @@ def test_carrier_serving_six_boats(scenario_run) -> None:
     )
     assert len(boats & members) / len(boats) >= 0.9
     controls = set(sim.controls[S.MMSI].to_list())
-    assert not (members & controls), "a boat fishing alone is not in the carrier's network"
+    assert controls, "the scenario has clean controls (cargo ships passing through)"
+    solo = set(sim.vessels.filter(pl.col("vessel_key").str.starts_with("solo-"))[S.MMSI])
+    assert len(solo) == 4
+    assert not (members & (controls | solo)), "a boat fishing alone is not in the network"
+    # the boats fish before and after their meeting (planted per longline set): found
+    fishing = table.filter(pl.col(S.EVENT_TYPE) == "fishing").row(0, named=True)
+    assert fishing["n_truth"] >= 20 and fishing["recall"] >= 0.9, table
+    loiter = table.filter(pl.col(S.EVENT_TYPE) == "loitering").row(0, named=True)
+    assert loiter["n_truth"] == 1 and loiter["recall"] == 1.0, table  # the reefer
     carrier = res.network.carriers.filter(pl.col(S.MMSI) == CARRIER).row(0, named=True)
     assert carrier["n_partners"] >= 6 * 0.9
     assert carrier["n_encounters"] >= 5
@@ -233,7 +241,18 @@ def test_fleet_at_the_eez_edge_with_three_incursions(scenario_run) -> None:
     fp = table.filter(pl.col(S.EVENT_TYPE) == "fleet_presence").row(0, named=True)
     assert fp["n_truth"] == 200
     assert fp["recall"] >= 0.9 and fp["precision"] >= 0.9, table
-    assert fp["fp_on_controls"] == 0, table  # Korean jiggers (12) and Mexican boats: no fleet
+    assert fp["fp_on_controls"] == 0, table
+    others = sim.vessels.filter(pl.col(S.FLAG).is_in(["KOR", "MEX"]))[S.MMSI]
+    assert others.len() == 27
+    in_fleet = res.events.filter(pl.col(S.EVENT_TYPE) == "fleet_presence")[S.MMSI]
+    assert not in_fleet.is_in(others.implode()).any(), "Korean (12) and Mexican boats: no fleet"
+    # the jiggers jig (fishing, and loitering by its kinematic definition) and nothing else:
+    # no chance encounters of drifting neighbours, no other event type
+    for etype in ("fishing", "loitering"):
+        row = table.filter(pl.col(S.EVENT_TYPE) == etype).row(0, named=True)
+        assert row["n_truth"] >= 200 and row["recall"] >= 0.9 and row["precision"] >= 0.9, table
+    every = table.filter(pl.col(S.EVENT_TYPE) == "all").row(0, named=True)
+    assert every["precision"] >= 0.95 and every["recall"] >= 0.95, table
     inc = table.filter(pl.col(S.EVENT_TYPE) == "eez_incursion").row(0, named=True)
     assert inc["n_truth"] == 3 and inc["recall"] >= 0.9, table
     fleets = fleet_table(res.events)
