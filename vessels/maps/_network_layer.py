@@ -36,14 +36,14 @@ __all__ = ["LINK_STYLES", "NetworkLayer", "annotate_vessel_cards", "network_laye
 #: Line style per edge kind (the first kind of a pair in :data:`vessels.network.EDGE_KINDS`
 #: order decides its colour).
 LINK_STYLES: dict[str, dict[str, Any]] = {
-    "encounter": {"color": "#c1121f", "weight": 2.5, "opacity": 0.85},
-    "dark_rendezvous": {"color": "#6a00f4", "weight": 2.5, "opacity": 0.85, "dashArray": "6 4"},
+    S.ENCOUNTER: {"color": "#c1121f", "weight": 2.5, "opacity": 0.85},
+    S.DARK_RENDEZVOUS: {"color": "#6a00f4", "weight": 2.5, "opacity": 0.85, "dashArray": "6 4"},
     "shared_identity": {"color": "#0077b6", "weight": 2, "opacity": 0.85, "dashArray": "2 4"},
     "port_co_visit": {"color": "#2d6a4f", "weight": 1.5, "opacity": 0.8, "dashArray": "8 6"},
 }
 LINK_LABELS = {
-    "encounter": "met at sea (encounter)",  # also the legend's labels
-    "dark_rendezvous": "dark together (rendezvous)",
+    S.ENCOUNTER: "met at sea (encounter)",  # also the legend's labels
+    S.DARK_RENDEZVOUS: "dark together (rendezvous)",
     "shared_identity": "shared identity (one IMO)",
     "port_co_visit": "same small port, same day",
 }
