@@ -357,7 +357,7 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "matched_by": pl.String(),
     "port_name": pl.String(),
     "port_country": pl.String(),  # port_visit (WPI port)
-    "fleet_id": pl.String(),  # fleet_presence: the fleet episode (flag, bordered EEZ, start)
+    "fleet_id": pl.String(),  # fleet_presence: the fleet episode (flag, EEZ, start, a member)
     "n_incursions": pl.UInt32(),  # fleet_presence: the member's eez_incursions in the episode
 }
 EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
@@ -369,6 +369,7 @@ EV_COVERAGE_EDGE = "coverage_edge"
 EV_DETAIL = "detail"
 EV_FISHING_TIME_INSIDE_H = "fishing_time_inside_h"
 EV_FLAG_HOPPING = "flag_hopping"
+EV_FLEET_ID = "fleet_id"
 EV_GAP_DIST_M = "gap_dist_m"
 EV_GAP_H = "gap_h"
 EV_IMPLIED_SPEED_KN = "implied_speed_kn"

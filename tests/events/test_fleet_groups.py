@@ -84,3 +84,43 @@ def test_neighbours_found_at_every_latitude(lat: float) -> None:
 
 def test_no_candidates() -> None:
     assert _groups(pl.DataFrame(schema=CANDIDATE_SCHEMA)).height == 0
+
+
+def test_detector_reports_two_fleets_along_one_eez() -> None:
+    """fleet_presence on staged tracks: two groups of Chinese jiggers 300 km apart along Mexico's
+    Pacific EEZ are two fleets (one per group, each member in its own), not one of 40."""
+    from vessels.events import detect_fleets
+    from vessels.simulation._network_scenarios import _edge_lon
+    from vessels.testing import make_track, staged
+    from vessels.tracks import segment
+    from vessels.zones import default_zones
+
+    frames = []
+    for g, lat in enumerate((23.9, 26.6)):
+        edge = _edge_lon(lat)
+        for i in range(20):
+            lon = edge - 0.25 - 0.02 * i  # 25-65 km outside, 2 km apart
+            frames.append(
+                make_track(
+                    412_800_000 + 100 * g + i,
+                    lat=lat,
+                    lon=lon,
+                    n=30,
+                    interval_s=600.0,
+                    speed_kn=0.3,
+                    ship_type=30,
+                    flag="CHN",
+                )
+            )
+    tracks = staged(segment(pl.concat(frames, how="diagonal_relaxed")), shore_km=300.0)
+    ev = detect_fleets(tracks, default_zones())
+    fleets = ev.group_by(pl.col(S.EVIDENCE).struct.field(S.EV_FLEET_ID)).agg(
+        pl.col(S.MMSI).sort(), pl.col(S.EVIDENCE).struct.field("group_size").first()
+    )
+    assert fleets.height == 2, fleets
+    members = sorted(fleets[S.MMSI].to_list())
+    assert members == [
+        list(range(412_800_000, 412_800_020)),
+        list(range(412_800_100, 412_800_120)),
+    ]
+    assert fleets["group_size"].to_list() == [20, 20]

@@ -21,6 +21,7 @@ from tests.factories import T0, make_track
 from tests.maps.conftest import event_row
 from vessels import schema as S
 from vessels.maps import risk_map, save_map
+from vessels.risk import VESSEL_SCHEMA
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -91,7 +92,7 @@ def _scene() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     events = pl.DataFrame(rows, schema=S.EVENT_SCHEMA)
     vrows = []
     for k, mmsi in enumerate((CARRIER, *BOATS, *FLEET)):
-        row: dict[str, Any] = dict.fromkeys(S.VESSEL_SCHEMA)
+        row: dict[str, Any] = dict.fromkeys(VESSEL_SCHEMA)
         row.update(
             {
                 S.MMSI: mmsi,
@@ -113,7 +114,7 @@ def _scene() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
             }
         )
         vrows.append(row)
-    return tr, events, pl.DataFrame(vrows, schema=S.VESSEL_SCHEMA)
+    return tr, events, pl.DataFrame(vrows, schema=VESSEL_SCHEMA)
 
 
 def _card(page: Any, kind: str, mmsi: int | None) -> dict[str, Any]:

@@ -9,9 +9,11 @@ some crossing in) are a pattern no single-vessel detector sees. The detector:
 2. measures each one's distance to the nearest EEZ boundary of another state (exact geometry,
    shapely STRtree over the zone layer's EEZ polygons; the bordered EEZ is the one the vessel is
    in, or the nearest one on the high seas) and keeps those within ``band_km``;
-3. counts distinct vessels per (time bin, flag, bordered EEZ); bins with ``min_vessels`` or more
-   that follow each other (no gap longer than one bin) form a fleet episode of at least
-   ``min_duration_h``;
+3. groups them per time bin and flag: vessels within ``link_km`` of each other are linked and a
+   connected group (single linkage) of ``min_vessels`` or more is a fleet at that time
+   (:mod:`vessels.events._fleet_groups`); fleet groups of bins that follow each other (no gap
+   longer than one bin) and share a member are one fleet, an episode if seen for at least
+   ``min_duration_h`` (two groups along one long boundary are two fleets);
 4. writes one ``fleet_presence`` event per member and episode (``mmsi`` = the member; the
    member's first to last time in the band during the episode) with the fleet's id, its largest
    count at one time (``group_size``), and the member's own ``eez_incursion`` events in the
@@ -38,6 +40,7 @@ import shapely
 from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.events._common import finish, require_stages
+from vessels.events._fleet_groups import fleet_groups
 from vessels.events.registry import Context, Detector, register
 
 __all__ = ["FLEET_PRESENCE", "FleetConfig", "detect_fleets", "fleet_table"]
@@ -55,6 +58,11 @@ class FleetConfig:
         Fishing vessels of one flag along one EEZ boundary at once that make a fleet. Default 20
         (ours: the distant-water fleets of issue 19 number in the hundreds; a handful of boats
         of one flag near a boundary is ordinary fishing).
+    link_km : float
+        Vessels within this distance of each other in one time bin are linked; a fleet is a
+        connected group of linked vessels (single linkage), so two groups along one boundary
+        farther apart than this are two fleets. Default 10 km (ours: squid jiggers work 1-5 km
+        apart, a fleet of hundreds spreads over tens of km).
     band_km : float
         Distance to the EEZ boundary (outside it, or inside the foreign EEZ) within which a
         vessel is "along" it. Default 50 km (ours: the Galápagos and Argentine fleets work
@@ -71,6 +79,7 @@ class FleetConfig:
     """
 
     min_vessels: int = 20
+    link_km: float = 10.0
     band_km: float = 50.0
     min_shore_km: float = 50.0
     time_bin_h: float = 1.0
@@ -190,49 +199,15 @@ def detect_fleets(
         pl.Series("_km", km),
         pl.coalesce(pl.col("_in"), pl.Series("_near", code)).alias("_border"),
     ).filter((pl.col("_km") <= cfg.band_km) & (pl.col("_border") != pl.col(S.FLAG)))
-    counts = (
-        cand.group_by("_bin", S.FLAG, "_border")
-        .agg(pl.col(S.MMSI).n_unique().alias("_n"))
-        .filter(pl.col("_n") >= cfg.min_vessels)
-        .sort(S.FLAG, "_border", "_bin")
+    members = fleet_groups(
+        cand,
+        link_km=cfg.link_km,
+        min_vessels=cfg.min_vessels,
+        time_bin_h=cfg.time_bin_h,
+        min_duration_h=cfg.min_duration_h,
     )
-    new = (pl.col("_bin") - pl.col("_bin").shift().over(S.FLAG, "_border")).fill_null(99) > 2
-    episodes = (
-        counts.with_columns(new.cum_sum().alias("_ep"))
-        .group_by(S.FLAG, "_border", "_ep")
-        .agg(
-            pl.col("_bin").min().alias("_b0"),
-            pl.col("_bin").max().alias("_b1"),
-            pl.col("_n").max().alias("_size"),
-        )
-        .filter((pl.col("_b1") - pl.col("_b0") + 1) * cfg.time_bin_h >= cfg.min_duration_h)
-    )
-    if episodes.height == 0:
+    if members.height == 0:
         return finish(pl.DataFrame(schema={S.MMSI: pl.UInt32}), FLEET_PRESENCE)
-    bin_us = int(cfg.time_bin_h * 3_600_000_000)
-    t0 = pl.from_epoch(pl.col("_b0") * bin_us, time_unit="us").dt.replace_time_zone("UTC")
-    episodes = episodes.with_columns(
-        pl.format(
-            "fleet-{}-{}-{}", pl.col(S.FLAG), pl.col("_border"), t0.dt.strftime("%Y%m%dT%H")
-        ).alias("fleet_id"),
-    )
-    members = (
-        cand.join(episodes, on=[S.FLAG, "_border"])
-        .filter(pl.col("_bin").is_between(pl.col("_b0"), pl.col("_b1")))
-        # each member's rows in time order, in one slice: its mean position sums in one order
-        .sort(S.MMSI, "fleet_id", S.TS)
-        .group_by(S.MMSI, "fleet_id", maintain_order=True)
-        .agg(
-            pl.col(S.TS).min().alias(S.START_TS),
-            pl.col("_t_last").max().alias(S.END_TS),
-            pl.col(S.LAT).mean(),
-            pl.col(S.LON).mean(),
-            pl.col(S.FLAG).first(),
-            pl.col("_border").first(),
-            pl.col("_size").first(),
-            pl.len().alias("_bins"),
-        )
-    )
     n_inc = pl.lit(0, dtype=pl.UInt32).alias("_ninc")
     if incursions is not None and incursions.height:
         inc = (

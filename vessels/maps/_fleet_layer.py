@@ -29,7 +29,7 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
-from vessels.events.fleet import FLEET_PRESENCE, fleet_table
+from vessels.events.fleet import fleet_table
 
 __all__ = ["DENSITY_COLOURS", "FleetLayer", "fleet_layer"]
 
@@ -128,7 +128,7 @@ def fleet_layer(
         Most cells drawn (the busiest hours of each fleet are kept; the title panel says so).
     """
     out = FleetLayer()
-    fp = events.filter(pl.col(S.EVENT_TYPE) == FLEET_PRESENCE)
+    fp = events.filter(pl.col(S.EVENT_TYPE) == S.FLEET_PRESENCE)
     if fp.height == 0:
         return out
     table = fleet_table(events)
@@ -138,7 +138,7 @@ def fleet_layer(
         return out
     windows = fp.select(
         pl.col(S.MMSI).cast(pl.UInt32),
-        pl.col(S.EVIDENCE).struct.field("fleet_id"),
+        pl.col(S.EVIDENCE).struct.field(S.EV_FLEET_ID),
         pl.col(S.START_TS).alias("_a"),
         pl.col(S.END_TS).alias("_b"),
     )
