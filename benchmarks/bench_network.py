@@ -13,7 +13,8 @@ library chosen by measurement on 1 M edges. Cases (each in a fresh process):
   (``network_contact`` on) against the same profile with the rule off (same run, the ratio is
   the rule's cost);
 - ``fleet``: :func:`vessels.events.detect_fleets` on 10 M synthetic positions of 20 k vessels
-  off Mexico's Pacific coast (half typed fishing, four flags), with the shipped zone layer.
+  off Mexico's Pacific coast (half typed fishing, four flags, scattered; 400 of them a Chinese
+  fleet of jiggers 20-50 km outside Mexico's EEZ at 24 N), with the shipped zone layer.
 
 Run: ``flock /work/notes/bench.lock python benchmarks/bench_network.py``; results go to
 ``benchmarks/results/network.md``.
@@ -105,6 +106,10 @@ elif which == "fleet":
     lat0 = rng.uniform(20, 28, n_v); lon0 = rng.uniform(-122, -112, n_v)
     flags = np.array(["CHN", "MEX", "KOR", "USA"])[rng.integers(0, 4, n_v)]
     stype = np.where(rng.random(n_v) < 0.5, 30, 70)
+    # a real fleet among them: 400 Chinese jiggers 20-50 km outside Mexico's EEZ at 24 N
+    k = min(400, n_v)
+    lat0[:k] = rng.uniform(23.8, 24.6, k); lon0[:k] = rng.uniform(-116.5, -116.2, k)
+    flags[:k] = "CHN"; stype[:k] = 30
     ts = np.tile(np.arange(per) * 120, n_v)
     pos = pl.DataFrame({
         S.MMSI: (v + 412_000_000).astype(np.uint32),
@@ -115,7 +120,10 @@ elif which == "fleet":
         S.FLAG: flags[v],
         S.SHORE_KM: np.full(v.size, 150.0),
         S.SEGMENT_ID: (v + 412_000_000).astype(str),
-    }).with_columns(pl.when(pl.col(S.LON) > -116).then(pl.lit("MEX")).alias(S.EEZ_ISO3))
+    }).with_columns(
+        pl.when(pl.col(S.LON) > -116).then(pl.lit("MEX")).alias(S.EEZ_ISO3),
+        pl.lit([], dtype=pl.List(pl.String)).alias(S.ZONE_IDS),  # staged: zone-labelled tracks
+    )
     zones = default_zones()
     t, c = time.perf_counter(), time.process_time()
     out = detect_fleets(pos, zones)

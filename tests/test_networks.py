@@ -126,6 +126,35 @@ def test_graphml_opens_in_networkx_with_escaped_names(tmp_path: Path) -> None:
     assert "flag" not in nxg.nodes["12"]  # null attributes are left out
     assert nxg.edges["900", "11"]["kinds"] == "encounter"
     assert "<script>" not in path.read_text(encoding="utf-8")
+    _check_graphml_structure(path)
+
+
+def _check_graphml_structure(path: Path) -> None:
+    """What Gephi's GraphML importer needs (graphml.graphdrawing.org primer): the GraphML
+    namespace, every <key> (with a valid attr.type) before the <graph>, every <data> naming a
+    declared key for its element kind, edges between declared nodes, unique ids."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://graphml.graphdrawing.org/xmlns}"
+    root = ET.parse(path).getroot()
+    assert root.tag == f"{ns}graphml"
+    children = [c.tag for c in root]
+    assert children[-1] == f"{ns}graph" and set(children[:-1]) <= {f"{ns}key"}
+    keys = {k.get("id"): k for k in root.findall(f"{ns}key")}
+    assert all(k.get("attr.type") in {"string", "int", "double", "boolean"} for k in keys.values())
+    graph = root.find(f"{ns}graph")
+    assert graph is not None and graph.get("edgedefault") in {"directed", "undirected"}
+    nodes = [n.get("id") for n in graph.findall(f"{ns}node")]
+    assert len(nodes) == len(set(nodes))
+    edges = graph.findall(f"{ns}edge")
+    assert len({e.get("id") for e in edges}) == len(edges)
+    for e in edges:
+        assert e.get("source") in nodes and e.get("target") in nodes
+    for kind in ("node", "edge"):
+        for el in graph.findall(f"{ns}{kind}"):
+            for d in el.findall(f"{ns}data"):
+                key = keys.get(d.get("key"))
+                assert key is not None and key.get("for") == kind, d.get("key")
 
 
 # --- the network rule ----------------------------------------------------------------------------
@@ -225,6 +254,7 @@ def test_carrier_serving_six_boats(scenario_run) -> None:
     for f in ("networks.parquet", "network_edges.parquet", "carriers.parquet"):
         assert (out / f).exists(), f
     assert nx.read_graphml(out / "network.graphml").has_node(str(CARRIER))
+    _check_graphml_structure(out / "network.graphml")
     assert res.summary["networks"]["carriers"] >= 1
     net = res.contributions.filter(pl.col(S.RULE_NAME) == "network_contact")
     assert set(net[S.MMSI].to_list()) & boats
