@@ -132,7 +132,7 @@ def pair_bucket_expr(n_buckets: int, a: str = "a", b: str = "b") -> pl.Expr:
 # --- pair detectors' halo -------------------------------------------------------------------
 
 _HALOS: dict[str, Callable[[Any], float]] = {
-    S.ENCOUNTER: lambda c: max(c.max_dist_m, c.short_max_dist_m if c.short_enabled else 0.0),
+    S.ENCOUNTER: lambda c: max(p.max_dist_m for p in c.profiles),
     S.DARK_RENDEZVOUS: lambda c: c.max_sep_km * 1000.0,
 }
 #: Which links (two consecutive positions of a vessel) can hold a pair detector's evidence:

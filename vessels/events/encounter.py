@@ -56,7 +56,50 @@ from vessels.events._common import (
 from vessels.events.coverage import CoverageContext, harbour_cells, harbour_expr
 from vessels.events.registry import Context, Detector, register
 
-__all__ = ["EncounterConfig", "detect_encounters", "encounter_pairs"]
+__all__ = [
+    "GFW",
+    "SHORT_TRANSFER",
+    "EncounterConfig",
+    "EncounterProfile",
+    "detect_encounters",
+    "encounter_pairs",
+]
+
+#: The two encounter profiles (``evidence.encounter_profile``).
+GFW = "gfw"
+SHORT_TRANSFER = "short_transfer"
+
+
+@dataclass(frozen=True)
+class EncounterProfile:
+    """One way of meeting that counts as an encounter (a sub-config of :class:`EncounterConfig`).
+
+    Attributes
+    ----------
+    name : str
+        ``evidence.encounter_profile`` of its events.
+    max_dist_m, min_duration_h, max_median_speed_kn, min_shore_km, merge_gap_h : float
+        A run of grid instants within ``max_dist_m`` lasting ``min_duration_h``, runs less than
+        ``merge_gap_h`` apart merged, both vessels' median speed below ``max_median_speed_kn``,
+        the mean position at least ``min_shore_km`` from shore (or shore distance unknown).
+    max_duration_h : float or None
+        At most this long (None: no limit).
+    moored_max_sog_kn : float or None
+        Not when both vessels' median reported SOG is below this (moored together; None: no
+        such test).
+    yields_to : str or None
+        Not reported where an encounter of this earlier profile of the same pair overlaps it.
+    """
+
+    name: str
+    max_dist_m: float
+    min_duration_h: float
+    max_median_speed_kn: float
+    min_shore_km: float
+    merge_gap_h: float
+    max_duration_h: float | None = None
+    moored_max_sog_kn: float | None = None
+    yields_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +164,41 @@ class EncounterConfig:
     short_max_duration_h: float = 3.0
     short_moored_max_sog_kn: float = 0.1
     short_merge_gap_h: float = 1.0
+
+    @property
+    def profiles(self) -> tuple[EncounterProfile, ...]:
+        """The profiles this config runs, in order: ``gfw``, then ``short_transfer`` when
+        ``short_enabled`` (the flat keys above are the TOML surface; this is their grouping).
+
+        Examples
+        --------
+        >>> [(p.name, p.max_dist_m) for p in EncounterConfig().profiles]
+        [('gfw', 500.0), ('short_transfer', 250.0)]
+        >>> len(EncounterConfig(short_enabled=False).profiles)
+        1
+        """
+        gfw = EncounterProfile(
+            name=GFW,
+            max_dist_m=self.max_dist_m,
+            min_duration_h=self.min_duration_h,
+            max_median_speed_kn=self.max_median_speed_kn,
+            min_shore_km=self.min_shore_km,
+            merge_gap_h=self.merge_gap_h,
+        )
+        if not self.short_enabled:
+            return (gfw,)
+        short = EncounterProfile(
+            name=SHORT_TRANSFER,
+            max_dist_m=self.short_max_dist_m,
+            min_duration_h=self.short_min_duration_h,
+            max_median_speed_kn=self.short_max_median_speed_kn,
+            min_shore_km=self.short_min_shore_km,
+            merge_gap_h=self.short_merge_gap_h,
+            max_duration_h=self.short_max_duration_h,
+            moored_max_sog_kn=self.short_moored_max_sog_kn,
+            yields_to=GFW,
+        )
+        return (gfw, short)
 
 
 #: Grid instants per block of the neighbour search (2 h at the default 10 min): the grid and the
@@ -465,66 +543,55 @@ def detect_encounters(
 ) -> pl.DataFrame:
     """Detect encounters (profiles ``gfw`` and ``short_transfer``); EVENT_SCHEMA rows.
 
-    Encounters in a harbour cell (a port or anchorage) are dropped: the cells of ``coverage``
-    (:func:`vessels.events.coverage.coverage_context` of all the run's positions), else of
-    ``tracks``.
+    Each profile of :attr:`EncounterConfig.profiles` finds its runs among the same candidate
+    pairs; a profile that ``yields_to`` another is not reported where that profile's encounter
+    of the same pair overlaps it. Encounters in a harbour cell (a port or anchorage) are
+    dropped: the cells of ``coverage`` (:func:`vessels.events.coverage.coverage_context` of
+    all the run's positions), else of ``tracks``.
     """
     cfg = config or EncounterConfig()
     p = prepared if prepared is not None else prepare(tracks)
-    radius = max(cfg.max_dist_m, cfg.short_max_dist_m if cfg.short_enabled else 0.0)
+    profiles = cfg.profiles
+    radius = max(prof.max_dist_m for prof in profiles)
     pairs = encounter_pairs(p, cfg, radius).lazy()
     step_h = cfg.grid_min / 60.0
     step_us = int(cfg.grid_min * 60e6)
-    shore_ok = pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= cfg.min_shore_km)
-    main = (
-        _aggregate(
-            _runs(
-                pairs,
-                radius_m=cfg.max_dist_m,
-                min_duration_h=cfg.min_duration_h,
-                merge_gap_h=cfg.merge_gap_h,
-                step_h=step_h,
-            ),
-            step_us,
+    found: dict[str, pl.LazyFrame] = {}
+    parts = []
+    for prof in profiles:
+        keep = (pl.max_horizontal("_med_sp", "_med_sp_r") < prof.max_median_speed_kn) & (
+            pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= prof.min_shore_km)
         )
-        .filter((pl.max_horizontal("_med_sp", "_med_sp_r") < cfg.max_median_speed_kn) & shore_ok)
-        .with_columns(pl.lit("gfw").alias("_profile"))
-    )
-    parts = [main]
-    if cfg.short_enabled:
-        shore_ok_s = pl.col(S.SHORE_KM).is_null() | (pl.col(S.SHORE_KM) >= cfg.short_min_shore_km)
-        short = (
-            _aggregate(
-                _runs(
-                    pairs,
-                    radius_m=cfg.short_max_dist_m,
-                    min_duration_h=cfg.short_min_duration_h,
-                    merge_gap_h=cfg.short_merge_gap_h,
-                    step_h=step_h,
-                ),
-                step_us,
+        if prof.max_duration_h is not None:
+            keep = keep & ((pl.col("_k1") - pl.col("_k0")) * step_h <= prof.max_duration_h)
+        if prof.moored_max_sog_kn is not None:
+            # both reporting a speed of (almost) zero: moored or at anchor, not a transfer
+            keep = keep & ~(
+                pl.max_horizontal("_med_sog", "_med_sog_r") < prof.moored_max_sog_kn
+            ).fill_null(False)
+        runs = _runs(
+            pairs,
+            radius_m=prof.max_dist_m,
+            min_duration_h=prof.min_duration_h,
+            merge_gap_h=prof.merge_gap_h,
+            step_h=step_h,
+        )
+        ev = (
+            _aggregate(runs, step_us).filter(keep).with_columns(pl.lit(prof.name).alias("_profile"))
+        )
+        found[prof.name] = ev
+        if prof.yields_to is not None and prof.yields_to in found:
+            covered = found[prof.yields_to].select(
+                "_sid", "_sid_r", pl.col("_k0").alias("_mk0"), pl.col("_k1").alias("_mk1")
             )
-            .filter(
-                (pl.max_horizontal("_med_sp", "_med_sp_r") < cfg.short_max_median_speed_kn)
-                & shore_ok_s
-                & ((pl.col("_k1") - pl.col("_k0")) * step_h <= cfg.short_max_duration_h)
-                # both reporting a speed of (almost) zero: moored or at anchor, not a transfer
-                & ~(
-                    pl.max_horizontal("_med_sog", "_med_sog_r") < cfg.short_moored_max_sog_kn
-                ).fill_null(False)
+            overlapping = (
+                ev.join(covered, on=["_sid", "_sid_r"], how="inner")
+                .filter((pl.col("_k0") <= pl.col("_mk1")) & (pl.col("_k1") >= pl.col("_mk0")))
+                .select("_sid", "_sid_r", "_grp")
+                .unique()
             )
-            .with_columns(pl.lit("short_transfer").alias("_profile"))
-        )
-        covered = main.select(
-            "_sid", "_sid_r", pl.col("_k0").alias("_mk0"), pl.col("_k1").alias("_mk1")
-        )
-        overlapping = (
-            short.join(covered, on=["_sid", "_sid_r"], how="inner")
-            .filter((pl.col("_k0") <= pl.col("_mk1")) & (pl.col("_k1") >= pl.col("_mk0")))
-            .select("_sid", "_sid_r", "_grp")
-            .unique()
-        )
-        parts.append(short.join(overlapping, on=["_sid", "_sid_r", "_grp"], how="anti"))
+            ev = ev.join(overlapping, on=["_sid", "_sid_r", "_grp"], how="anti")
+        parts.append(ev)
     # vessels side by side in a port or at an anchorage are not meeting (issue 13)
     ev = pl.concat(parts).filter(~harbour_expr(S.LAT, S.LON, harbour_cells(p, coverage)))
     summary = pl.concat_str(
@@ -549,7 +616,7 @@ def detect_encounters(
                 )
             )
             .otherwise(pl.lit("")),
-            pl.when(pl.col("_profile") == "short_transfer")
+            pl.when(pl.col("_profile") == SHORT_TRANSFER)
             .then(pl.lit(" (short transfer)"))
             .otherwise(pl.lit("")),
         ]
