@@ -161,7 +161,16 @@ def _plant_sets(
     sb: ScenarioBuild, key: str, sets: list[tuple[float, float]], description: str
 ) -> None:
     for f0, f1 in sets:
-        sb.plant(S.FISHING, (key,), f0, f1, False, description, None, "longline")
+        sb.plant(
+            event_type=S.FISHING,
+            keys=(key,),
+            t0_s=f0,
+            t1_s=f1,
+            illegal=False,
+            description=description,
+            zone_id=None,
+            subtype="longline",
+        )
 
 
 def _cargo(sb: ScenarioBuild, seed: int, n: int, route: list[tuple[float, float]]) -> None:
@@ -171,17 +180,17 @@ def _cargo(sb: ScenarioBuild, seed: int, n: int, route: list[tuple[float, float]
     p.route(route[1:], speed_kn=13.0)  # under way from the first to the last hour
     sb.add(
         VesselSpec(
-            f"cargo-{n + 1}",
-            636_019_001 + n,
-            f"PACIFIC TRADER {n + 1}",
-            "cargo",
-            "LBR",
-            70,
-            "A",
-            180.0,
-            30.0,
-            10.5,
-            p,
+            key=f"cargo-{n + 1}",
+            mmsi=636_019_001 + n,
+            name=f"PACIFIC TRADER {n + 1}",
+            kind="cargo",
+            flag="LBR",
+            ship_type=70,
+            ais_class="A",
+            length_m=180.0,
+            width_m=30.0,
+            draft_m=10.5,
+            plan=p,
             callsign=f"D5XY{n}",
             imo=9_400_001 + n,
             destination="LAZARO CARDENAS",
@@ -214,65 +223,111 @@ def eez_fleet(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         drifts.append(_jig(p, max(0.5, end_h - p.t_s / H)))
         v = sb.add(
             VesselSpec(
-                f"jigger-{i + 1:03d}",
-                412_500_001 + i,
-                f"LU YAN YUAN YU {100 + i}",
-                "squid-jigger",
-                "CHN",
-                30,
-                "A",
-                62.0,
-                10.0,
-                4.5,
-                p,
+                key=f"jigger-{i + 1:03d}",
+                mmsi=412_500_001 + i,
+                name=f"LU YAN YUAN YU {100 + i}",
+                kind="squid-jigger",
+                flag="CHN",
+                ship_type=30,
+                ais_class="A",
+                length_m=62.0,
+                width_m=10.0,
+                draft_m=4.5,
+                plan=p,
                 callsign=f"BZ{4000 + i}",
             )
         )
         sb.plant(
-            S.FLEET_PRESENCE,
-            (v.key,),
-            arrived,
-            end_h * H,
-            False,
-            "one of 200 Chinese squid jiggers massed along Mexico's Pacific EEZ edge",
-            None,
-            "distant_water_fleet",
+            event_type=S.FLEET_PRESENCE,
+            keys=(v.key,),
+            t0_s=arrived,
+            t1_s=end_h * H,
+            illegal=False,
+            description="one of 200 Chinese squid jiggers massed along Mexico's Pacific EEZ edge",
+            zone_id=None,
+            subtype="distant_water_fleet",
         )
         for d0, d1 in drifts:
-            sb.plant(S.FISHING, (v.key,), d0, d1, False, jigging, None, "squid_jigging")
-            sb.plant(S.LOITERING, (v.key,), d0, d1, False, slow, None, "fishing_drift")
+            sb.plant(
+                event_type=S.FISHING,
+                keys=(v.key,),
+                t0_s=d0,
+                t1_s=d1,
+                illegal=False,
+                description=jigging,
+                zone_id=None,
+                subtype="squid_jigging",
+            )
+            sb.plant(
+                event_type=S.LOITERING,
+                keys=(v.key,),
+                t0_s=d0,
+                t1_s=d1,
+                illegal=False,
+                description=slow,
+                zone_id=None,
+                subtype="fishing_drift",
+            )
         if inside is not None:
             sb.plant(
-                S.FISHING,
-                (v.key,),
-                *inside,
-                True,
-                "a fleet member jigging inside Mexico's EEZ",
-                "eez-MEX",
-                "squid_jigging",
+                event_type=S.FISHING,
+                keys=(v.key,),
+                t0_s=inside[0],
+                t1_s=inside[1],
+                illegal=True,
+                description="a fleet member jigging inside Mexico's EEZ",
+                zone_id="eez-MEX",
+                subtype="squid_jigging",
             )
-            sb.plant(S.LOITERING, (v.key,), *inside, True, slow, "eez-MEX", "fishing_drift")
+            sb.plant(
+                event_type=S.LOITERING,
+                keys=(v.key,),
+                t0_s=inside[0],
+                t1_s=inside[1],
+                illegal=True,
+                description=slow,
+                zone_id="eez-MEX",
+                subtype="fishing_drift",
+            )
     for i in range(12):  # a few Korean jiggers along the same line: too few to be a fleet
         lat, lon, _ = _outside(r, taken)
         p = Plan(_rng(seed, sb.name, 400 + i), lat=lat, lon=lon, status=7)
         d0, d1 = _jig(p, end_h)
         v = sb.add(
             VesselSpec(
-                f"kr-jigger-{i + 1}",
-                440_100_001 + i,
-                f"OYANG {70 + i}",
-                "squid-jigger",
-                "KOR",
-                30,
-                "A",
-                58.0,
-                9.5,
-                4.2,
-                p,
+                key=f"kr-jigger-{i + 1}",
+                mmsi=440_100_001 + i,
+                name=f"OYANG {70 + i}",
+                kind="squid-jigger",
+                flag="KOR",
+                ship_type=30,
+                ais_class="A",
+                length_m=58.0,
+                width_m=9.5,
+                draft_m=4.2,
+                plan=p,
             )
         )
-        sb.plant(S.FISHING, (v.key,), d0, d1, False, jigging, None, "squid_jigging")
-        sb.plant(S.LOITERING, (v.key,), d0, d1, False, slow, None, "fishing_drift")
+        sb.plant(
+            event_type=S.FISHING,
+            keys=(v.key,),
+            t0_s=d0,
+            t1_s=d1,
+            illegal=False,
+            description=jigging,
+            zone_id=None,
+            subtype="squid_jigging",
+        )
+        sb.plant(
+            event_type=S.LOITERING,
+            keys=(v.key,),
+            t0_s=d0,
+            t1_s=d1,
+            illegal=False,
+            description=slow,
+            zone_id=None,
+            subtype="fishing_drift",
+        )
     for i in range(15):  # Mexican longliners inside their own EEZ near the line
         lat = float(r.uniform(23.7, 24.8))
         spot = offset_deg(lat, _edge_lon(lat), float(r.uniform(15_000, 40_000)), 0.0)
@@ -281,17 +336,17 @@ def eez_fleet(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         sets = _longlines_until(p, end_h * H, float(r.choice([0.0, 180.0])))
         v = sb.add(
             VesselSpec(
-                f"mx-longliner-{i + 1}",
-                345_300_001 + i,
-                f"DON PEPE {i + 1}",
-                "longliner",
-                "MEX",
-                30,
-                "A",
-                24.0,
-                6.5,
-                2.8,
-                p,
+                key=f"mx-longliner-{i + 1}",
+                mmsi=345_300_001 + i,
+                name=f"DON PEPE {i + 1}",
+                kind="longliner",
+                flag="MEX",
+                ship_type=30,
+                ais_class="A",
+                length_m=24.0,
+                width_m=6.5,
+                draft_m=2.8,
+                plan=p,
             )
         )
         _plant_sets(sb, v.key, sets, "Mexican longlining in Mexico's EEZ")
@@ -323,31 +378,32 @@ def carrier_network(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     reefer.go(*offset_deg(reefer.lat, reefer.lon, left_m * 0.97, -left_m * 0.2), speed_kn=12.0)
     rv = sb.add(
         VesselSpec(
-            "reefer",
-            352_001_234,
-            "FRIGO PACIFICO",
-            "reefer",
-            "PAN",
-            70,
-            "A",
-            110.0,
-            17.0,
-            7.0,
-            reefer,
+            key="reefer",
+            mmsi=352_001_234,
+            name="FRIGO PACIFICO",
+            kind="reefer",
+            flag="PAN",
+            ship_type=70,
+            ais_class="A",
+            length_m=110.0,
+            width_m=17.0,
+            draft_m=7.0,
+            plan=reefer,
             callsign="3FQP7",
             imo=9234567,
             destination="MANZANILLO",
         )
     )
     sb.plant(
-        S.LOITERING,
-        (rv.key,),
-        lo0,
-        lo1,
-        True,
-        "reefer slow on the high seas for a day and a half, serving longliners one after another",
-        None,
-        "carrier",
+        event_type=S.LOITERING,
+        keys=(rv.key,),
+        t0_s=lo0,
+        t1_s=lo1,
+        illegal=True,
+        description="reefer slow on the high seas for a day and a half, serving longliners one "
+        "after another",
+        zone_id=None,
+        subtype="carrier",
     )
     longlining = "Chinese longlining on the high seas"
     for n in range(6):
@@ -377,29 +433,29 @@ def carrier_network(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         after = _longlines_until(p, end_h * H, 0.0)
         v = sb.add(
             VesselSpec(
-                f"longliner-{n + 1}",
-                412_600_001 + n,
-                f"ZHONG YU {700 + n}",
-                "longliner",
-                "CHN",
-                30,
-                "A",
-                45.0,
-                8.0,
-                3.5,
-                p,
+                key=f"longliner-{n + 1}",
+                mmsi=412_600_001 + n,
+                name=f"ZHONG YU {700 + n}",
+                kind="longliner",
+                flag="CHN",
+                ship_type=30,
+                ais_class="A",
+                length_m=45.0,
+                width_m=8.0,
+                draft_m=3.5,
+                plan=p,
                 callsign=f"BZW{60 + n}",
             )
         )
         sb.plant(
-            S.ENCOUNTER,
-            (v.key, rv.key),
-            e0,
-            e1,
-            True,
-            "longliner alongside the reefer for 3 h (transshipment at sea)",
-            None,
-            "transshipment",
+            event_type=S.ENCOUNTER,
+            keys=(v.key, rv.key),
+            t0_s=e0,
+            t1_s=e1,
+            illegal=True,
+            description="longliner alongside the reefer for 3 h (transshipment at sea)",
+            zone_id=None,
+            subtype="transshipment",
         )
         _plant_sets(sb, v.key, before + after, longlining)
     for n in range(4):  # longliners fishing alone nearby: in no network
@@ -408,17 +464,17 @@ def carrier_network(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         sets = _longlines_until(p, end_h * H, float(r.uniform(0.0, 360.0)))
         v = sb.add(
             VesselSpec(
-                f"solo-longliner-{n + 1}",
-                412_700_001 + n,
-                f"HAI FENG {800 + n}",
-                "longliner",
-                "CHN",
-                30,
-                "A",
-                42.0,
-                7.5,
-                3.2,
-                p,
+                key=f"solo-longliner-{n + 1}",
+                mmsi=412_700_001 + n,
+                name=f"HAI FENG {800 + n}",
+                kind="longliner",
+                flag="CHN",
+                ship_type=30,
+                ais_class="A",
+                length_m=42.0,
+                width_m=7.5,
+                draft_m=3.2,
+                plan=p,
             )
         )
         _plant_sets(sb, v.key, sets, longlining)

@@ -133,21 +133,28 @@ def add_port_calls(sb: ScenarioBuild, scenario: str, *, seed: int, n: int, end_h
         p.at(end_h * H, status=0)
         v = sb.add(
             VesselSpec(
-                f"coaster-{i + 1}",
-                345070801 + i,
-                f"COSTERO {i + 1}",
-                "coaster",
-                "MEX",
-                70,
-                "A",
-                float(rng.uniform(60.0, 110.0)),
-                14.0,
-                5.0,
-                p,
+                key=f"coaster-{i + 1}",
+                mmsi=345070801 + i,
+                name=f"COSTERO {i + 1}",
+                kind="coaster",
+                flag="MEX",
+                ship_type=70,
+                ais_class="A",
+                length_m=float(rng.uniform(60.0, 110.0)),
+                width_m=14.0,
+                draft_m=5.0,
+                plan=p,
                 callsign=f"XCPC{i + 1}",
                 imo=9_300_000 + 7 * i,
                 destination=p2.upper()[:20],
             )
         )
         for port, a, d in ((p1, a1, d1), (p2, a2, d2)):
-            sb.plant(S.PORT_VISIT, (v.key,), a, d, False, f"port call at {port} (WPI)")
+            sb.plant(
+                event_type=S.PORT_VISIT,
+                keys=(v.key,),
+                t0_s=a,
+                t1_s=d,
+                illegal=False,
+                description=f"port call at {port} (WPI)",
+            )

@@ -17,18 +17,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from vessels import schema as S
 from vessels.simulation._track import Plan, VesselSpec, offset_deg
 
-__all__ = ["SCENARIOS", "SCENARIO_REGIONS", "PlantedEvent", "ScenarioBuild"]
+__all__ = [
+    "CATALOGUE",
+    "SCENARIOS",
+    "SCENARIO_REGIONS",
+    "PlantedEvent",
+    "Scenario",
+    "ScenarioBuild",
+]
 
 H = 3600.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlantedEvent:
     """One planted behaviour, in plan time; ``ais_gap`` times come from the dark period."""
 
@@ -54,8 +62,9 @@ class ScenarioBuild:
         self.vessels.append(spec)
         return spec
 
-    def plant(self, *args: object, **kw: object) -> None:
-        self.planted.append(PlantedEvent(*args, **kw))  # type: ignore[arg-type]
+    def plant(self, **fields: Any) -> None:
+        """Record a planted behaviour (the :class:`PlantedEvent` fields, by keyword)."""
+        self.planted.append(PlantedEvent(**fields))
 
     def dark(
         self,
@@ -69,7 +78,15 @@ class ScenarioBuild:
     ) -> None:
         """Switch a vessel's AIS off and record the gap."""
         spec.plan.go_dark(t0_s, t1_s)
-        self.plant(S.AIS_GAP, (spec.key,), t0_s, t1_s, illegal, description, zone_id)
+        self.plant(
+            event_type=S.AIS_GAP,
+            keys=(spec.key,),
+            t0_s=t0_s,
+            t1_s=t1_s,
+            illegal=illegal,
+            description=description,
+            zone_id=zone_id,
+        )
 
 
 def _rng(seed: int, name: str, i: int) -> np.random.Generator:
@@ -103,17 +120,17 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         p.at(end_h * H, status=5)
         v = sb.add(
             VesselSpec(
-                f"panga-{n + 1}",
-                345070101 + n,
-                ["DON CHUY", "LA TOTOABERA"][n],
-                "panga",
-                "MEX",
-                30,
-                "B",
-                7.6 + n * 0.6,
-                2.1,
-                None,
-                p,
+                key=f"panga-{n + 1}",
+                mmsi=345070101 + n,
+                name=["DON CHUY", "LA TOTOABERA"][n],
+                kind="panga",
+                flag="MEX",
+                ship_type=30,
+                ais_class="B",
+                length_m=7.6 + n * 0.6,
+                width_m=2.1,
+                draft_m=None,
+                plan=p,
                 callsign=None,
                 has_heading=False,
             )
@@ -127,14 +144,14 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         )
         for a, z in ((f0, f1a), (f1b0, f1)):
             sb.plant(
-                S.FISHING,
-                (v.key,),
-                a,
-                z,
-                True,
-                "gillnet set/haul inside the Alto Golfo biosphere reserve at night",
-                "mx-rb-alto-golfo",
-                "gillnet",
+                event_type=S.FISHING,
+                keys=(v.key,),
+                t0_s=a,
+                t1_s=z,
+                illegal=True,
+                description="gillnet set/haul inside the Alto Golfo biosphere reserve at night",
+                zone_id="mx-rb-alto-golfo",
+                subtype="gillnet",
             )
     # a third panga fishes in the reserve without switching off
     p = plan(12, 31.22, -113.64)
@@ -145,29 +162,29 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     p.at(end_h * H, status=5)
     v3 = sb.add(
         VesselSpec(
-            "panga-3",
-            345070103,
-            "EL GUERO II",
-            "panga",
-            "MEX",
-            30,
-            "B",
-            8.2,
-            2.2,
-            None,
-            p,
+            key="panga-3",
+            mmsi=345070103,
+            name="EL GUERO II",
+            kind="panga",
+            flag="MEX",
+            ship_type=30,
+            ais_class="B",
+            length_m=8.2,
+            width_m=2.2,
+            draft_m=None,
+            plan=p,
             has_heading=False,
         )
     )
     sb.plant(
-        S.FISHING,
-        (v3.key,),
-        f0,
-        f1,
-        True,
-        "gillnet soak and haul inside the Alto Golfo reserve, AIS left on",
-        "mx-rb-alto-golfo",
-        "gillnet",
+        event_type=S.FISHING,
+        keys=(v3.key,),
+        t0_s=f0,
+        t1_s=f1,
+        illegal=True,
+        description="gillnet soak and haul inside the Alto Golfo reserve, AIS left on",
+        zone_id="mx-rb-alto-golfo",
+        subtype="gillnet",
     )
 
     # --- a recreational boat near San Carlos cloned onto panga-3's MMSI
@@ -182,29 +199,30 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     p.at(end_h * H, status=5)
     clone = sb.add(
         VesselSpec(
-            "clone-of-panga-3",
-            345070103,
-            "EL GUERO 2",
-            "recreational",
-            "MEX",
-            37,
-            "B",
-            9.0,
-            3.0,
-            None,
-            p,
+            key="clone-of-panga-3",
+            mmsi=345070103,
+            name="EL GUERO 2",
+            kind="recreational",
+            flag="MEX",
+            ship_type=37,
+            ais_class="B",
+            length_m=9.0,
+            width_m=3.0,
+            draft_m=None,
+            plan=p,
             has_heading=False,
         )
     )
     sb.plant(
-        S.IDENTITY_CONFLICT,
-        (v3.key, clone.key),
-        0.0,
-        0.0,
-        True,
-        "two transmitters broadcast MMSI 345070103 (a panga and a pleasure boat 400 km apart)",
-        None,
-        "shared_mmsi",
+        event_type=S.IDENTITY_CONFLICT,
+        keys=(v3.key, clone.key),
+        t0_s=0.0,
+        t1_s=0.0,
+        illegal=True,
+        description="two transmitters broadcast MMSI 345070103 (a panga and a pleasure boat "
+        "400 km apart)",
+        zone_id=None,
+        subtype="shared_mmsi",
     )
 
     # --- dark rendezvous offshore: a fishing boat and a larger vessel switch off a few minutes
@@ -237,33 +255,33 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     lv.stay(max(0.5, end_h - lv.t_s / H), drift_kn=0.5, status=0)
     fbv = sb.add(
         VesselSpec(
-            "fishing-boat-sr",
-            345070110,
-            "LA GUERRERA",
-            S.FISHING,
-            "MEX",
-            30,
-            "B",
-            12.0,
-            3.5,
-            None,
-            fb,
+            key="fishing-boat-sr",
+            mmsi=345070110,
+            name="LA GUERRERA",
+            kind=S.FISHING,
+            flag="MEX",
+            ship_type=30,
+            ais_class="B",
+            length_m=12.0,
+            width_m=3.5,
+            draft_m=None,
+            plan=fb,
             has_heading=False,
         )
     )
     lvv = sb.add(
         VesselSpec(
-            "motor-vessel",
-            345070111,
-            "OCEAN PEARL",
-            "cargo",
-            "MEX",
-            79,
-            "A",
-            38.0,
-            8.0,
-            3.0,
-            lv,
+            key="motor-vessel",
+            mmsi=345070111,
+            name="OCEAN PEARL",
+            kind="cargo",
+            flag="MEX",
+            ship_type=79,
+            ais_class="A",
+            length_m=38.0,
+            width_m=8.0,
+            draft_m=3.0,
+            plan=lv,
             callsign="XCGP7",
             imo=None,
             destination="LA PAZ",
@@ -274,13 +292,13 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     sb.dark(fbv, a0, a1, "fishing boat dark from just before an offshore meeting until 2 h after")
     sb.dark(lvv, b0, b1, "motor vessel dark around the same offshore meeting")
     sb.plant(
-        S.DARK_RENDEZVOUS,
-        (fbv.key, lvv.key),
-        min(a0, b0),
-        max(a1, b1),
-        True,
-        "both vessels go dark within a few km of each other 40 km off Santa Rosalía and "
-        "stay dark through a 4.5 h meeting",
+        event_type=S.DARK_RENDEZVOUS,
+        keys=(fbv.key, lvv.key),
+        t0_s=min(a0, b0),
+        t1_s=max(a1, b1),
+        illegal=True,
+        description="both vessels go dark within a few km of each other 40 km off Santa "
+        "Rosalía and stay dark through a 4.5 h meeting",
     )
 
     # --- legal shrimp trawlers out of Guaymas
@@ -294,43 +312,43 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         p.at(end_h * H, status=5)
         v = sb.add(
             VesselSpec(
-                f"trawler-{n + 1}",
-                345070201 + n,
-                ["CAPITAN ARMANDO", "SONORA III", "MAR DE CORTES"][n],
-                "trawler",
-                "MEX",
-                30,
-                "A",
-                22.0 + n,
-                6.5,
-                2.8,
-                p,
+                key=f"trawler-{n + 1}",
+                mmsi=345070201 + n,
+                name=["CAPITAN ARMANDO", "SONORA III", "MAR DE CORTES"][n],
+                kind="trawler",
+                flag="MEX",
+                ship_type=30,
+                ais_class="A",
+                length_m=22.0 + n,
+                width_m=6.5,
+                draft_m=2.8,
+                plan=p,
                 callsign=f"XCS{n + 21}",
                 has_heading=False,
                 destination="GUAYMAS",
             )
         )
         sb.plant(
-            S.FISHING,
-            (v.key,),
-            f0,
-            f1,
-            False,
-            "shrimp trawling in open season off Sonora",
-            None,
-            "trawl",
+            event_type=S.FISHING,
+            keys=(v.key,),
+            t0_s=f0,
+            t1_s=f1,
+            illegal=False,
+            description="shrimp trawling in open season off Sonora",
+            zone_id=None,
+            subtype="trawl",
         )
     # one trawler changes its broadcast name (typo fixed mid-trip)
     sb.vessels[-1].rename = (20 * H, "MAR DE CORTEZ")
     sb.plant(
-        S.IDENTITY_CHANGE,
-        (sb.vessels[-1].key,),
-        20 * H,
-        20 * H,
-        False,
-        "broadcast name changes from MAR DE CORTES to MAR DE CORTEZ",
-        None,
-        "static_change",
+        event_type=S.IDENTITY_CHANGE,
+        keys=(sb.vessels[-1].key,),
+        t0_s=20 * H,
+        t1_s=20 * H,
+        illegal=False,
+        description="broadcast name changes from MAR DE CORTES to MAR DE CORTEZ",
+        zone_id=None,
+        subtype="static_change",
     )
 
     # --- ferry Santa Rosalía - Guaymas (controls)
@@ -343,17 +361,17 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         p.stay(3.0, drift_kn=0.05, status=5)
     sb.add(
         VesselSpec(
-            "ferry",
-            345070301,
-            "SANTA ROSALIA",
-            "ferry",
-            "MEX",
-            60,
-            "A",
-            108.0,
-            18.0,
-            4.6,
-            p,
+            key="ferry",
+            mmsi=345070301,
+            name="SANTA ROSALIA",
+            kind="ferry",
+            flag="MEX",
+            ship_type=60,
+            ais_class="A",
+            length_m=108.0,
+            width_m=18.0,
+            draft_m=4.6,
+            plan=p,
             callsign="XCFE3",
             imo=7800722,
             destination="GUAYMAS",
@@ -370,17 +388,17 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         p.stay(end_h - p.t_s / H, drift_kn=0.05, status=1)
         sb.add(
             VesselSpec(
-                f"cargo-{n + 1}",
-                [352001234, 636012345, 345070401][n],
-                ["ATLANTIC GRACE", "PACIFIC ORE", "PEMEX GUAYMAS"][n],
-                "tanker" if n == 2 else "cargo",
-                ["PAN", "LBR", "MEX"][n],
-                [70, 70, 80][n],
-                "A",
-                [180.0, 225.0, 183.0][n],
-                [30.0, 32.0, 32.0][n],
-                [9.8, 11.5, 10.2][n],
-                p,
+                key=f"cargo-{n + 1}",
+                mmsi=[352001234, 636012345, 345070401][n],
+                name=["ATLANTIC GRACE", "PACIFIC ORE", "PEMEX GUAYMAS"][n],
+                kind="tanker" if n == 2 else "cargo",
+                flag=["PAN", "LBR", "MEX"][n],
+                ship_type=[70, 70, 80][n],
+                ais_class="A",
+                length_m=[180.0, 225.0, 183.0][n],
+                width_m=[30.0, 32.0, 32.0][n],
+                draft_m=[9.8, 11.5, 10.2][n],
+                plan=p,
                 callsign=["3EAB7", "A8XY2", "XCPG1"][n],
                 imo=[9307839, 9412345, 9215671][n],
                 destination="GUAYMAS",
@@ -395,17 +413,17 @@ def gulf_of_california(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     p.stay(end_h - p.t_s / H, drift_kn=0.0, status=5)
     sb.add(
         VesselSpec(
-            "yacht",
-            367123450,
-            "SEA BREEZE",
-            "recreational",
-            "USA",
-            37,
-            "B",
-            14.0,
-            4.5,
-            None,
-            p,
+            key="yacht",
+            mmsi=367123450,
+            name="SEA BREEZE",
+            kind="recreational",
+            flag="USA",
+            ship_type=37,
+            ais_class="B",
+            length_m=14.0,
+            width_m=4.5,
+            draft_m=None,
+            plan=p,
             has_heading=False,
         )
     )
@@ -429,31 +447,31 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     reefer.stay(max(0.5, end_h - reefer.t_s / H), drift_kn=0.3, status=0)
     rv = sb.add(
         VesselSpec(
-            "reefer",
-            352009876,
-            "POLAR FROST",
-            "reefer",
-            "PAN",
-            70,
-            "A",
-            92.0,
-            15.0,
-            6.1,
-            reefer,
+            key="reefer",
+            mmsi=352009876,
+            name="POLAR FROST",
+            kind="reefer",
+            flag="PAN",
+            ship_type=70,
+            ais_class="A",
+            length_m=92.0,
+            width_m=15.0,
+            draft_m=6.1,
+            plan=reefer,
             callsign="3FRZ4",
             imo=9187654,
             destination="PANAMA",
         )
     )
     sb.plant(
-        S.LOITERING,
-        (rv.key,),
-        lo0,
-        lo1,
-        True,
-        "refrigerated carrier loitering 28 h on the Campeche Bank, far from port",
-        None,
-        "carrier",
+        event_type=S.LOITERING,
+        keys=(rv.key,),
+        t0_s=lo0,
+        t1_s=lo1,
+        illegal=True,
+        description="refrigerated carrier loitering 28 h on the Campeche Bank, far from port",
+        zone_id=None,
+        subtype="carrier",
     )
 
     # two boats from Progreso meet the reefer (sea cucumber transshipment)
@@ -486,40 +504,40 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.0, status=5)
         v = sb.add(
             VesselSpec(
-                f"lancha-{n + 1}",
-                345080101 + n,
-                ["DONA LUPE", "EL CHAC"][n],
-                S.FISHING,
-                "MEX",
-                30,
-                "B",
-                11.0,
-                3.0,
-                None,
-                p,
+                key=f"lancha-{n + 1}",
+                mmsi=345080101 + n,
+                name=["DONA LUPE", "EL CHAC"][n],
+                kind=S.FISHING,
+                flag="MEX",
+                ship_type=30,
+                ais_class="B",
+                length_m=11.0,
+                width_m=3.0,
+                draft_m=None,
+                plan=p,
                 has_heading=False,
             )
         )
         sb.plant(
-            S.ENCOUNTER,
-            (v.key, rv.key),
-            e0,
-            e1,
-            True,
-            "fishing boat alongside the loitering reefer for 3 h",
-            None,
-            "transshipment",
+            event_type=S.ENCOUNTER,
+            keys=(v.key, rv.key),
+            t0_s=e0,
+            t1_s=e1,
+            illegal=True,
+            description="fishing boat alongside the loitering reefer for 3 h",
+            zone_id=None,
+            subtype="transshipment",
         )
         if n == 0:
             sb.plant(
-                S.FISHING,
-                (v.key,),
-                f0,
-                f1,
-                True,
-                "fishing inside Parque Nacional Arrecife Alacranes",
-                "mx-pn-arrecife-alacranes",
-                "trawl",
+                event_type=S.FISHING,
+                keys=(v.key,),
+                t0_s=f0,
+                t1_s=f1,
+                illegal=True,
+                description="fishing inside Parque Nacional Arrecife Alacranes",
+                zone_id="mx-pn-arrecife-alacranes",
+                subtype="trawl",
             )
 
     # a go-fast with a dark period through the Yucatán Channel approaches
@@ -535,17 +553,17 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.3, status=0)
     gf = sb.add(
         VesselSpec(
-            "go-fast",
-            345080201,
-            "RAYO",
-            "fast-boat",
-            "MEX",
-            37,
-            "B",
-            12.0,
-            2.8,
-            None,
-            p,
+            key="go-fast",
+            mmsi=345080201,
+            name="RAYO",
+            kind="fast-boat",
+            flag="MEX",
+            ship_type=37,
+            ais_class="B",
+            length_m=12.0,
+            width_m=2.8,
+            draft_m=None,
+            plan=p,
             has_heading=False,
         )
     )
@@ -562,31 +580,31 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.0, status=5)
         v = sb.add(
             VesselSpec(
-                f"progreso-{n + 1}",
-                345080301 + n,
-                ["DON FELIPE", "HERMANOS CEH", "YUCALPETEN"][n],
-                "longliner",
-                "MEX",
-                30,
-                "A",
-                19.0 + n,
-                6.0,
-                2.5,
-                p,
+                key=f"progreso-{n + 1}",
+                mmsi=345080301 + n,
+                name=["DON FELIPE", "HERMANOS CEH", "YUCALPETEN"][n],
+                kind="longliner",
+                flag="MEX",
+                ship_type=30,
+                ais_class="A",
+                length_m=19.0 + n,
+                width_m=6.0,
+                draft_m=2.5,
+                plan=p,
                 callsign=f"XCY{n + 3}",
                 has_heading=False,
                 destination="PROGRESO",
             )
         )
         sb.plant(
-            S.FISHING,
-            (v.key,),
-            f0,
-            f1,
-            False,
-            "legal red-grouper longlining north of Progreso",
-            None,
-            "longline",
+            event_type=S.FISHING,
+            keys=(v.key,),
+            t0_s=f0,
+            t1_s=f1,
+            illegal=False,
+            description="legal red-grouper longlining north of Progreso",
+            zone_id=None,
+            subtype="longline",
         )
 
     # tankers on the lanes (controls)
@@ -600,17 +618,17 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.05, status=1)
         sb.add(
             VesselSpec(
-                f"tanker-{n + 1}",
-                [538004321, 371005678][n],
-                ["GULF STAR", "NORDIC AURORA"][n],
-                "tanker",
-                ["MHL", "PAN"][n],
-                80,
-                "A",
-                250.0 - 60 * n,
-                44.0 - 10 * n,
-                12.0,
-                p,
+                key=f"tanker-{n + 1}",
+                mmsi=[538004321, 371005678][n],
+                name=["GULF STAR", "NORDIC AURORA"][n],
+                kind="tanker",
+                flag=["MHL", "PAN"][n],
+                ship_type=80,
+                ais_class="A",
+                length_m=250.0 - 60 * n,
+                width_m=44.0 - 10 * n,
+                draft_m=12.0,
+                plan=p,
                 callsign=["V7AB3", "3EQT9"][n],
                 imo=[9356789, 9276543][n],
                 destination=["DOS BOCAS", "PROGRESO"][n],
@@ -621,17 +639,17 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     p.at(end_h * H, status=1)
     sb.add(
         VesselSpec(
-            "anchored-cargo",
-            355004455,
-            "CARIBBEAN TRADER",
-            "cargo",
-            "PAN",
-            70,
-            "A",
-            120.0,
-            20.0,
-            7.5,
-            p,
+            key="anchored-cargo",
+            mmsi=355004455,
+            name="CARIBBEAN TRADER",
+            kind="cargo",
+            flag="PAN",
+            ship_type=70,
+            ais_class="A",
+            length_m=120.0,
+            width_m=20.0,
+            draft_m=7.5,
+            plan=p,
             callsign="3EKL5",
             imo=9123457,
             destination="PROGRESO",
@@ -646,17 +664,17 @@ def yucatan(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     p.at(end_h * H, status=5)
     sb.add(
         VesselSpec(
-            "yacht-cancun",
-            367556677,
-            "BLUE MARLIN",
-            "recreational",
-            "USA",
-            37,
-            "B",
-            15.0,
-            4.0,
-            None,
-            p,
+            key="yacht-cancun",
+            mmsi=367556677,
+            name="BLUE MARLIN",
+            kind="recreational",
+            flag="USA",
+            ship_type=37,
+            ais_class="B",
+            length_m=15.0,
+            width_m=4.0,
+            draft_m=None,
+            plan=p,
             has_heading=False,
         )
     )
@@ -688,17 +706,17 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.5, status=0)
     ll = sb.add(
         VesselSpec(
-            "longliner-cn",
-            412440123,
-            "ZHE LING YU 1023",
-            "longliner",
-            "CHN",
-            30,
-            "A",
-            55.0,
-            9.0,
-            4.0,
-            p,
+            key="longliner-cn",
+            mmsi=412440123,
+            name="ZHE LING YU 1023",
+            kind="longliner",
+            flag="CHN",
+            ship_type=30,
+            ais_class="A",
+            length_m=55.0,
+            width_m=9.0,
+            draft_m=4.0,
+            plan=p,
             callsign="BZXY8",
             imo=None,
             destination="FISHING GROUND",
@@ -707,23 +725,23 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     cross_in = _crossing_time(p, PACIFIC_EEZ_LON, inbound=True)
     cross_out = _crossing_time(p, PACIFIC_EEZ_LON, inbound=False)
     sb.plant(
-        S.EEZ_INCURSION,
-        (ll.key,),
-        cross_in,
-        cross_out,
-        True,
-        "Chinese-flagged longliner inside Mexico's EEZ",
-        "eez-MEX",
+        event_type=S.EEZ_INCURSION,
+        keys=(ll.key,),
+        t0_s=cross_in,
+        t1_s=cross_out,
+        illegal=True,
+        description="Chinese-flagged longliner inside Mexico's EEZ",
+        zone_id="eez-MEX",
     )
     sb.plant(
-        S.FISHING,
-        (ll.key,),
-        f0,
-        f1,
-        True,
-        "foreign longlining inside Mexico's EEZ",
-        "eez-MEX",
-        "longline",
+        event_type=S.FISHING,
+        keys=(ll.key,),
+        t0_s=f0,
+        t1_s=f1,
+        illegal=True,
+        description="foreign longlining inside Mexico's EEZ",
+        zone_id="eez-MEX",
+        subtype="longline",
     )
 
     p = plan(11, 22.5, -121.0)
@@ -733,22 +751,29 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.6, status=0)
     v = sb.add(
         VesselSpec(
-            "longliner-cn-2",
-            413220456,
-            "LU RONG YUAN YU 606",
-            "longliner",
-            "CHN",
-            30,
-            "A",
-            48.0,
-            8.5,
-            3.8,
-            p,
+            key="longliner-cn-2",
+            mmsi=413220456,
+            name="LU RONG YUAN YU 606",
+            kind="longliner",
+            flag="CHN",
+            ship_type=30,
+            ais_class="A",
+            length_m=48.0,
+            width_m=8.5,
+            draft_m=3.8,
+            plan=p,
             callsign="BZQW2",
         )
     )
     sb.plant(
-        S.FISHING, (v.key,), f0, f1, False, "foreign longlining on the high seas", None, "longline"
+        event_type=S.FISHING,
+        keys=(v.key,),
+        t0_s=f0,
+        t1_s=f1,
+        illegal=False,
+        description="foreign longlining on the high seas",
+        zone_id=None,
+        subtype="longline",
     )
 
     p = plan(12, 23.3, -112.6)
@@ -761,17 +786,17 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     p.at(end_h * H, status=5)
     ps = sb.add(
         VesselSpec(
-            "purse-seiner",
-            345090101,
-            "MARIA ISABEL",
-            "purse-seiner",
-            "MEX",
-            30,
-            "A",
-            70.0,
-            13.0,
-            6.5,
-            p,
+            key="purse-seiner",
+            mmsi=345090101,
+            name="MARIA ISABEL",
+            kind="purse-seiner",
+            flag="MEX",
+            ship_type=30,
+            ais_class="A",
+            length_m=70.0,
+            width_m=13.0,
+            draft_m=6.5,
+            plan=p,
             callsign="XCTU5",
             imo=8912345,
             destination="MAZATLAN",
@@ -779,14 +804,14 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     )
     for a, z in fish:
         sb.plant(
-            S.FISHING,
-            (ps.key,),
-            a,
-            z,
-            False,
-            "tuna purse-seine set in Mexican waters",
-            None,
-            "purse_seine",
+            event_type=S.FISHING,
+            keys=(ps.key,),
+            t0_s=a,
+            t1_s=z,
+            illegal=False,
+            description="tuna purse-seine set in Mexican waters",
+            zone_id=None,
+            subtype="purse_seine",
         )
 
     lane = [
@@ -805,17 +830,17 @@ def pacific_eez(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         p.stay(max(0.5, end_h - p.t_s / H), drift_kn=0.05, status=1)
         sb.add(
             VesselSpec(
-                f"cargo-{n + 1}",
-                [355123000, 366487000, 636098000][n],
-                ["MSC ALTAIR", "HORIZON SPIRIT", "KOTA BAHARI"][n],
-                "cargo",
-                ["PAN", "USA", "LBR"][n],
-                71,
-                "A",
-                294.0 - 40 * n,
-                32.0,
-                12.5,
-                p,
+                key=f"cargo-{n + 1}",
+                mmsi=[355123000, 366487000, 636098000][n],
+                name=["MSC ALTAIR", "HORIZON SPIRIT", "KOTA BAHARI"][n],
+                kind="cargo",
+                flag=["PAN", "USA", "LBR"][n],
+                ship_type=71,
+                ais_class="A",
+                length_m=294.0 - 40 * n,
+                width_m=32.0,
+                draft_m=12.5,
+                plan=p,
                 callsign=["3FMA1", "WDC1234", "A8KB9"][n],
                 imo=[9461867, 9299876, 9380123][n],
                 destination="ENSENADA",
@@ -843,14 +868,14 @@ def mixed(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         sb.vessels += part.vessels
         sb.planted += [
             PlantedEvent(
-                e.event_type,
-                tuple(f"{part.name}/{k}" for k in e.keys),
-                e.t0_s,
-                e.t1_s,
-                e.illegal,
-                e.description,
-                e.zone_id,
-                e.subtype,
+                event_type=e.event_type,
+                keys=tuple(f"{part.name}/{k}" for k in e.keys),
+                t0_s=e.t0_s,
+                t1_s=e.t1_s,
+                illegal=e.illegal,
+                description=e.description,
+                zone_id=e.zone_id,
+                subtype=e.subtype,
             )
             for e in part.planted
         ]
@@ -860,21 +885,43 @@ def mixed(seed: int, end_h: float = 50.0) -> ScenarioBuild:
 # scenarios of issue 19 (fleets, networks) live in their own module, which imports this one
 from vessels.simulation._network_scenarios import carrier_network, eez_fleet  # noqa: E402
 
-SCENARIOS: dict[str, Callable[[int, float], ScenarioBuild]] = {
-    "gulf-of-california": gulf_of_california,
-    "yucatan": yucatan,
-    "pacific-eez": pacific_eez,
-    "mixed": mixed,
-    "carrier-network": carrier_network,
-    "eez-fleet": eez_fleet,
-}
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """One entry of the scenario catalogue.
+
+    Attributes
+    ----------
+    name : str
+        The name ``simulate()`` and ``vessels simulate`` take.
+    build : callable
+        ``build(seed, end_h) -> ScenarioBuild``: the scenario's vessels and planted behaviours.
+    regions : tuple of str
+        The regions (:mod:`vessels.simulation._regions`) whose receivers and lanes it uses.
+    """
+
+    name: str
+    build: Callable[[int, float], ScenarioBuild]
+    regions: tuple[str, ...]
+
+
+#: The scenario catalogue, one record per scenario (:data:`SCENARIOS` and
+#: :data:`SCENARIO_REGIONS` are views of it).
+CATALOGUE: tuple[Scenario, ...] = (
+    Scenario(name="gulf-of-california", build=gulf_of_california, regions=("gulf-of-california",)),
+    Scenario(name="yucatan", build=yucatan, regions=("yucatan",)),
+    Scenario(name="pacific-eez", build=pacific_eez, regions=("pacific-eez",)),
+    Scenario(
+        name="mixed",
+        build=mixed,
+        regions=("gulf-of-california", "yucatan", "pacific-eez"),
+    ),
+    Scenario(name="carrier-network", build=carrier_network, regions=("pacific-eez",)),
+    Scenario(name="eez-fleet", build=eez_fleet, regions=("pacific-eez",)),
+)
+
+#: scenario name -> its builder
+SCENARIOS: dict[str, Callable[[int, float], ScenarioBuild]] = {s.name: s.build for s in CATALOGUE}
 
 #: regions whose receivers and lanes a scenario uses
-SCENARIO_REGIONS: dict[str, tuple[str, ...]] = {
-    "gulf-of-california": ("gulf-of-california",),
-    "yucatan": ("yucatan",),
-    "pacific-eez": ("pacific-eez",),
-    "mixed": ("gulf-of-california", "yucatan", "pacific-eez"),
-    "carrier-network": ("pacific-eez",),
-    "eez-fleet": ("pacific-eez",),
-}
+SCENARIO_REGIONS: dict[str, tuple[str, ...]] = {s.name: s.regions for s in CATALOGUE}

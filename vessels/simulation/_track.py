@@ -191,7 +191,7 @@ class Plan:
         self.dark.append((t0_s, t1_s))
 
 
-@dataclass
+@dataclass(kw_only=True)
 class VesselSpec:
     """A simulated vessel: identity, static data as broadcast, and its plan."""
 
