@@ -24,6 +24,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import M_PER_NM
+from vessels._template import clause
 from vessels.errors import SchemaError
 from vessels.tracks import kinematics_exprs
 
@@ -43,6 +44,7 @@ __all__ = [
     "first_zone_agg",
     "first_zone_expr",
     "fixed_point",
+    "in_eez_clause",
     "neighbour_join",
     "next_in",
     "prepare",
@@ -51,7 +53,6 @@ __all__ = [
     "runs_id",
     "same_as_next",
     "same_as_prev",
-    "summary_hours",
     "zone_table",
 ]
 
@@ -401,9 +402,11 @@ def runs_id(new_run: pl.Expr, *keys: str) -> pl.Expr:
     return (new_run.fill_null(True) | ~same_as_prev(*keys)).cast(pl.UInt32).cum_sum()
 
 
-def summary_hours(expr: pl.Expr) -> pl.Expr:
-    """A float of hours rounded to one decimal, as a string (for evidence summaries)."""
-    return expr.round(1).cast(pl.String)
+def in_eez_clause(eez: pl.Expr | None = None) -> pl.Expr:
+    """The summary clause " in MEX EEZ" where ``eez`` (default: the ``eez_iso3`` column) is
+    known, else the empty text (a :func:`vessels._template.clause`)."""
+    col = pl.col(S.EEZ_ISO3) if eez is None else eez
+    return clause(col.is_not_null(), " in {eez} EEZ", fields={"eez": col})
 
 
 def cell_deg_for(radius_m: float, cell_km: float, max_abs_lat: float | None) -> float:

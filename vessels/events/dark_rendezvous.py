@@ -53,7 +53,16 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import haversine_m
-from vessels.events._common import ENGINE, Frameish, cell_deg_for, finish, neighbour_join, prepare
+from vessels._template import clause, compile_template
+from vessels.events._common import (
+    ENGINE,
+    Frameish,
+    cell_deg_for,
+    finish,
+    in_eez_clause,
+    neighbour_join,
+    prepare,
+)
 from vessels.events.coverage import (
     HARBOUR,
     CoverageContext,
@@ -446,32 +455,27 @@ def detect_dark_rendezvous(
         parts.append(gl)
     ev = pl.concat([_merge_episodes(pl.concat(parts)), _group_events(crowd)])
     near = pl.col("_ssep")
-    summary = pl.concat_str(
-        [
-            pl.when(pl.col("_kind") == "gap_gap")
+    summary = compile_template(
+        "{lead}{other} for {hours:.1f} h{apart}{eez}",
+        fields={
+            "lead": pl.when(pl.col("_kind") == "gap_gap")
             .then(pl.lit("dark at the same time as MMSI "))
             .when(pl.col("_kind") == "group")
             .then(
-                pl.concat_str(
-                    [
-                        pl.col("_group").cast(pl.String),
-                        pl.lit(" vessels dark together, first MMSI "),
-                    ]
+                compile_template(
+                    "{n} vessels dark together, first MMSI ",
+                    fields={"n": pl.col("_group")},
+                    null=None,
                 )
             )
             .otherwise(pl.lit("dark next to loitering MMSI ")),
-            pl.col(S.OTHER_MMSI).cast(pl.String),
-            pl.lit(" for "),
-            pl.col("_ov_h").round(1).cast(pl.String),
-            pl.lit(" h"),
-            pl.when(near.is_not_null())
-            .then(pl.concat_str([pl.lit(", "), near.round(1).cast(pl.String), pl.lit(" km apart")]))
-            .otherwise(pl.lit("")),
-            pl.when(pl.col(S.EEZ_ISO3).is_not_null())
-            .then(pl.concat_str([pl.lit(" in "), pl.col(S.EEZ_ISO3), pl.lit(" EEZ")]))
-            .otherwise(pl.lit("")),
-        ],
-        ignore_nulls=True,
+            "other": pl.col(S.OTHER_MMSI),
+            "hours": pl.col("_ov_h"),
+            "apart": clause(near.is_not_null(), ", {km:.1f} km apart", fields={"km": near}),
+            "eez": in_eez_clause(),
+        },
+        null="",  # a missing part is left out
+        name="summary",
     )
     return finish(
         ev,

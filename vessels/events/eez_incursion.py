@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from vessels import schema as S
+from vessels._template import compile_template
 from vessels.events._common import SEG, Frameish, finish, prepare
 from vessels.events.coverage import HARBOUR, sparse_mmsi, with_harbour
 from vessels.events.fishing import FISHING_SCORE
@@ -119,19 +120,19 @@ def detect_eez_incursions(
             | (pl.col("_fish_h") >= cfg.min_fishing_time_h)
         )
     )
-    summary = pl.concat_str(
-        [
-            pl.when(typed).then(pl.lit("fishing vessel")).otherwise(pl.lit("vessel fishing-like")),
-            pl.lit(" flagged "),
-            pl.col("_flag"),
-            pl.lit(" inside "),
-            pl.col("_eez"),
-            pl.lit(" EEZ for "),
-            pl.col(S.DURATION_H).round(1).cast(pl.String),
-            pl.lit(" h ("),
-            pl.col("_fish_h").round(1).cast(pl.String),
-            pl.lit(" h fishing-like)"),
-        ]
+    summary = compile_template(
+        "{who} flagged {flag} inside {eez} EEZ for {hours:.1f} h ({fishing_h:.1f} h fishing-like)",
+        fields={
+            "who": pl.when(typed)
+            .then(pl.lit("fishing vessel"))
+            .otherwise(pl.lit("vessel fishing-like")),
+            "flag": pl.col("_flag"),
+            "eez": pl.col("_eez"),
+            "hours": pl.col(S.DURATION_H),
+            "fishing_h": pl.col("_fish_h"),
+        },
+        null=None,
+        name="summary",
     )
     return finish(
         ev,

@@ -40,6 +40,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import haversine_m
+from vessels._template import clause, compile_template
 from vessels.events._common import (
     ENGINE,
     SEG,
@@ -594,32 +595,22 @@ def detect_encounters(
         parts.append(ev)
     # vessels side by side in a port or at an anchorage are not meeting (issue 13)
     ev = pl.concat(parts).filter(~harbour_expr(S.LAT, S.LON, harbour_cells(p, coverage)))
-    summary = pl.concat_str(
-        [
-            pl.lit("within "),
-            pl.col("_med_d").round(0).cast(pl.Int64).cast(pl.String),
-            pl.lit(" m of MMSI "),
-            pl.col(S.OTHER_MMSI).cast(pl.String),
-            pl.lit(" for "),
-            ((pl.col("_k1") - pl.col("_k0")) * step_h).round(1).cast(pl.String),
-            pl.lit(" h at "),
-            pl.max_horizontal("_med_sp", "_med_sp_r").round(1).cast(pl.String),
-            pl.lit(" kn"),
-            pl.when(pl.col(S.SHORE_KM).is_not_null())
-            .then(
-                pl.concat_str(
-                    [
-                        pl.lit(", "),
-                        pl.col(S.SHORE_KM).round(0).cast(pl.Int64).cast(pl.String),
-                        pl.lit(" km from shore"),
-                    ]
-                )
-            )
-            .otherwise(pl.lit("")),
-            pl.when(pl.col("_profile") == SHORT_TRANSFER)
-            .then(pl.lit(" (short transfer)"))
-            .otherwise(pl.lit("")),
-        ]
+    summary = compile_template(
+        "within {dist_m:.0f} m of MMSI {other} for {hours:.1f} h at {speed:.1f} kn{shore}{short}",
+        fields={
+            "dist_m": pl.col("_med_d"),
+            "other": pl.col(S.OTHER_MMSI),
+            "hours": (pl.col("_k1") - pl.col("_k0")) * step_h,
+            "speed": pl.max_horizontal("_med_sp", "_med_sp_r"),
+            "shore": clause(
+                pl.col(S.SHORE_KM).is_not_null(),
+                ", {km:.0f} km from shore",
+                fields={"km": pl.col(S.SHORE_KM)},
+            ),
+            "short": clause(pl.col("_profile") == SHORT_TRANSFER, " (short transfer)"),
+        },
+        null=None,
+        name="summary",
     )
     return finish(
         ev,

@@ -34,6 +34,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import haversine_m
+from vessels._template import compile_template, format_number
 from vessels.events._common import (
     SEG,
     Frameish,
@@ -41,6 +42,7 @@ from vessels.events._common import (
     finish,
     first_zone_agg,
     fixed_point,
+    in_eez_clause,
     prepare,
     prev_in,
     runs_id,
@@ -402,22 +404,20 @@ def detect_fishing(
             & (pl.col("_len_km").fill_null(0.0) > cfg.drop_max_length_km)
         )
     )
-    summary = pl.concat_str(
-        [
-            pl.lit("fishing-like movement ("),
-            pl.col("_beh").fill_null("?"),
-            pl.lit(") for "),
-            pl.col(S.DURATION_H).round(1).cast(pl.String),
-            pl.lit(" h over "),
-            pl.col("_len_km").round(1).cast(pl.String),
-            pl.lit(" km at "),
-            pl.col("_mean_sp").round(1).cast(pl.String).fill_null("?"),
-            pl.lit(" kn, fishing score "),
-            pl.col("_mean_score").round(2).cast(pl.String).fill_null("?"),
-            pl.when(pl.col(S.EEZ_ISO3).is_not_null())
-            .then(pl.concat_str([pl.lit(" in "), pl.col(S.EEZ_ISO3), pl.lit(" EEZ")]))
-            .otherwise(pl.lit("")),
-        ]
+    summary = compile_template(
+        "fishing-like movement ({behaviour}) for {hours:.1f} h over {km:.1f} km at {speed} kn, "
+        "fishing score {score}{eez}",
+        fields={
+            "behaviour": pl.col("_beh").fill_null("?"),
+            "hours": pl.col(S.DURATION_H),
+            "km": pl.col("_len_km"),
+            "speed": format_number(pl.col("_mean_sp"), ".1f").fill_null("?"),
+            # two decimals, trailing zeros dropped ("0.5"): not a fixed-decimals spec
+            "score": pl.col("_mean_score").round(2).cast(pl.String).fill_null("?"),
+            "eez": in_eez_clause(),
+        },
+        null=None,
+        name="summary",
     )
     return finish(
         ev,

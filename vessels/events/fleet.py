@@ -39,6 +39,7 @@ import shapely
 
 from vessels import schema as S
 from vessels._geo import haversine_m
+from vessels._template import clause, compile_template
 from vessels.events._common import finish, require_stages
 from vessels.events._fleet_groups import fleet_groups
 from vessels.events.registry import Context, Detector, register
@@ -225,17 +226,20 @@ def detect_fleets(
         members = members.join(inc, on=[S.MMSI, "fleet_id"], how="left")
         n_inc = pl.col("_ninc").fill_null(0)
     members = members.with_columns(n_inc.alias("_ninc"), pl.col("_border").alias(S.EEZ_ISO3))
-    summary = pl.format(
-        "one of up to {} {}-flagged fishing vessels massed within {} km of the {} EEZ edge",
-        pl.col("_size"),
-        pl.col(S.FLAG),
-        pl.lit(f"{cfg.band_km:g}"),
-        pl.col("_border"),
-    )
-    summary = (
-        pl.when(pl.col("_ninc") > 0)
-        .then(pl.concat_str(summary, pl.format("; {} incursion(s) into it", pl.col("_ninc"))))
-        .otherwise(summary)
+    summary = compile_template(
+        "one of up to {size} {flag}-flagged fishing vessels massed within {band_km} km of the "
+        "{border} EEZ edge{incursions}",
+        fields={
+            "size": pl.col("_size"),
+            "flag": pl.col(S.FLAG),
+            "band_km": pl.lit(f"{cfg.band_km:g}"),
+            "border": pl.col("_border"),
+            "incursions": clause(
+                pl.col("_ninc") > 0, "; {n} incursion(s) into it", fields={"n": pl.col("_ninc")}
+            ),
+        },
+        null=None,
+        name="summary",
     )
     return finish(
         members.with_columns(pl.col(S.LAT).alias(S.START_LAT), pl.col(S.LON).alias(S.START_LON)),

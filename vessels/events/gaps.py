@@ -49,6 +49,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import haversine_m
+from vessels._template import clause, compile_template
 from vessels.events._common import (
     ENGINE,
     KM_PER_NM,
@@ -56,6 +57,7 @@ from vessels.events._common import (
     Frameish,
     finish,
     first_zone_expr,
+    in_eez_clause,
     prepare,
     zone_table,
 )
@@ -326,46 +328,37 @@ def detect_gaps(
         & ~pl.col("_edge")
         & ~pl.col("_poor")
     ).fill_null(False)
-    shore_nm = (pl.col(f"s_{S.SHORE_KM}") / KM_PER_NM).round(0).cast(pl.Int64).cast(pl.String)
-    summary = pl.concat_str(
-        [
-            pl.when(pl.col("is_open"))
-            .then(pl.lit("AIS off for at least "))
-            .otherwise(pl.lit("AIS off ")),
-            gap_h.round(1).cast(pl.String),
-            pl.lit(" h"),
-            pl.when(pl.col("is_open"))
-            .then(pl.lit(" (still dark at end of data)"))
-            .otherwise(pl.lit("")),
-            pl.lit(", went dark"),
-            pl.when(pl.col(f"s_{S.SHORE_KM}").is_not_null())
-            .then(pl.concat_str([pl.lit(" "), shore_nm, pl.lit(" nm offshore")]))
-            .otherwise(pl.lit("")),
-            pl.when(pl.col(f"s_{S.EEZ_ISO3}").is_not_null())
-            .then(pl.concat_str([pl.lit(" in "), pl.col(f"s_{S.EEZ_ISO3}"), pl.lit(" EEZ")]))
-            .otherwise(pl.lit("")),
-            pl.when(pl.col(S.EVENT_ZONE_ID).is_not_null())
-            .then(pl.concat_str([pl.lit(" at "), pl.col(S.EVENT_ZONE_NAME)]))
-            .otherwise(pl.lit("")),
-            pl.when(
-                pl.col(f"e_{S.EEZ_ISO3}").is_not_null()
-                & (pl.col(f"e_{S.EEZ_ISO3}") != pl.col(f"s_{S.EEZ_ISO3}")).fill_null(True)
-            )
-            .then(
-                pl.concat_str(
-                    [pl.lit(", reappeared in "), pl.col(f"e_{S.EEZ_ISO3}"), pl.lit(" EEZ")]
-                )
-            )
-            .otherwise(pl.lit("")),
-            pl.when(likely).then(pl.lit(" (likely intentional)")).otherwise(pl.lit("")),
-            pl.when(pl.col("_port_call")).then(pl.lit(" (port call)")).otherwise(pl.lit("")),
-            pl.when(pl.col("_poor"))
-            .then(pl.lit(" (barely received before: reception, not intent)"))
-            .otherwise(pl.lit("")),
-            pl.when(pl.col("_edge"))
-            .then(pl.lit(" (at the edge of the data's coverage)"))
-            .otherwise(pl.lit("")),
-        ]
+    start_eez, end_eez = pl.col(f"s_{S.EEZ_ISO3}"), pl.col(f"e_{S.EEZ_ISO3}")
+    summary = compile_template(
+        "AIS off {at_least}{hours:.1f} h{open}, went dark{offshore}{eez}{zone}{reappeared}"
+        "{intentional}{port_call}{poor}{edge}",
+        fields={
+            "at_least": clause(pl.col("is_open"), "for at least "),
+            "hours": gap_h,
+            "open": clause(pl.col("is_open"), " (still dark at end of data)"),
+            "offshore": clause(
+                pl.col(f"s_{S.SHORE_KM}").is_not_null(),
+                " {nm:.0f} nm offshore",
+                fields={"nm": pl.col(f"s_{S.SHORE_KM}") / KM_PER_NM},
+            ),
+            "eez": in_eez_clause(start_eez),
+            "zone": clause(
+                pl.col(S.EVENT_ZONE_ID).is_not_null(),
+                " at {name}",
+                fields={"name": pl.col(S.EVENT_ZONE_NAME)},
+            ),
+            "reappeared": clause(
+                end_eez.is_not_null() & (end_eez != start_eez).fill_null(True),
+                ", reappeared in {eez} EEZ",
+                fields={"eez": end_eez},
+            ),
+            "intentional": clause(likely, " (likely intentional)"),
+            "port_call": clause(pl.col("_port_call"), " (port call)"),
+            "poor": clause(pl.col("_poor"), " (barely received before: reception, not intent)"),
+            "edge": clause(pl.col("_edge"), " (at the edge of the data's coverage)"),
+        },
+        null=None,
+        name="summary",
     )
     evidence = {
         "summary": summary,

@@ -30,6 +30,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import haversine_m
+from vessels._template import compile_template
 from vessels.events._common import SEG, Frameish, exact_mean, finish, prepare, runs_id
 from vessels.events.registry import Context, Detector, register
 from vessels.flags import is_synthetic
@@ -207,8 +208,10 @@ def detect_identity_conflicts(
         ev,
         "identity_conflict",
         evidence={
-            "summary": pl.concat_str(
-                [pl.col("_kind").str.replace("_", " "), pl.lit(": "), pl.col("_detail")]
+            "summary": compile_template(
+                "{kind}: {detail}",
+                fields={"kind": pl.col("_kind").str.replace("_", " "), "detail": pl.col("_detail")},
+                null=None,
             ),
             "conflict_kind": pl.col("_kind"),
             "detail": pl.col("_detail"),

@@ -36,6 +36,7 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
+from vessels._template import clause, compile_template
 from vessels.events._common import Frameish, finish, prepare
 from vessels.events.registry import Context, Detector, register
 from vessels.flags import flag_from_mmsi
@@ -227,11 +228,18 @@ def detect_identity_changes(
     ev = pl.concat(parts, how="vertical_relaxed").with_columns(
         pl.col(S.LAT).alias(S.START_LAT), pl.col(S.LON).alias(S.START_LON)
     )
-    summary = pl.format("{} changed '{}' -> '{}'", pl.col("_field"), pl.col("_from"), pl.col("_to"))
-    summary = (
-        pl.when(pl.col("_hop"))
-        .then(pl.concat_str(summary, pl.format(" (flag hopping: {} flag changes)", pl.col("_n"))))
-        .otherwise(summary)
+    summary = compile_template(
+        "{field} changed '{old}' -> '{new}'{hopping}",
+        fields={
+            "field": pl.col("_field"),
+            "old": pl.col("_from"),
+            "new": pl.col("_to"),
+            "hopping": clause(
+                pl.col("_hop"), " (flag hopping: {n} flag changes)", fields={"n": pl.col("_n")}
+            ),
+        },
+        null=None,
+        name="summary",
     )
     return finish(
         ev,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from vessels import schema as S
+from vessels._template import clause, compile_template
 from vessels.events._common import (
     KM_PER_NM,
     SEG,
@@ -34,6 +35,7 @@ from vessels.events._common import (
     extent_aggs,
     finish,
     first_zone_agg,
+    in_eez_clause,
     prepare,
     prev_in,
     runs_id,
@@ -137,29 +139,21 @@ def detect_loitering(
             & ~pl.col(S.MMSI).is_in(sparse.implode())
         )
     )
-    summary = pl.concat_str(
-        [
-            pl.lit("loitered "),
-            pl.col(S.DURATION_H).round(1).cast(pl.String),
-            pl.lit(" h at "),
-            pl.col("_mean_sp").round(1).cast(pl.String),
-            pl.lit(" kn"),
-            pl.when(pl.col(S.SHORE_KM).is_not_null())
-            .then(
-                pl.concat_str(
-                    [
-                        pl.lit(", "),
-                        (pl.col(S.SHORE_KM) / KM_PER_NM).round(0).cast(pl.Int64).cast(pl.String),
-                        pl.lit(" nm offshore"),
-                    ]
-                )
-            )
-            .otherwise(pl.lit("")),
-            pl.when(pl.col(S.EEZ_ISO3).is_not_null())
-            .then(pl.concat_str([pl.lit(" in "), pl.col(S.EEZ_ISO3), pl.lit(" EEZ")]))
-            .otherwise(pl.lit("")),
-            pl.when(pl.col("_carrier")).then(pl.lit(" (reefer/carrier)")).otherwise(pl.lit("")),
-        ]
+    summary = compile_template(
+        "loitered {hours:.1f} h at {speed:.1f} kn{offshore}{eez}{carrier}",
+        fields={
+            "hours": pl.col(S.DURATION_H),
+            "speed": pl.col("_mean_sp"),
+            "offshore": clause(
+                pl.col(S.SHORE_KM).is_not_null(),
+                ", {nm:.0f} nm offshore",
+                fields={"nm": pl.col(S.SHORE_KM) / KM_PER_NM},
+            ),
+            "eez": in_eez_clause(),
+            "carrier": clause(pl.col("_carrier"), " (reefer/carrier)"),
+        },
+        null=None,
+        name="summary",
     )
     return finish(
         ev,

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from vessels import schema as S
+from vessels._template import clause, compile_template
 from vessels.events._common import (
     IDX,
     SEG,
@@ -167,16 +168,15 @@ def detect_port_visits(
         .when(pl.col("_open_end"))
         .then(pl.lit("open at end: still in port when the data ends"))
     )
-    summary = pl.concat_str(
-        [
-            where,
-            pl.lit(" "),
-            pl.col(S.DURATION_H).round(1).cast(pl.String),
-            pl.lit(" h"),
-            pl.when(pl.col("_open_start") | pl.col("_open_end"))
-            .then(pl.lit(" or more (open)"))
-            .otherwise(pl.lit("")),
-        ]
+    summary = compile_template(
+        "{where} {hours:.1f} h{open}",
+        fields={
+            "where": where,
+            "hours": pl.col(S.DURATION_H),
+            "open": clause(pl.col("_open_start") | pl.col("_open_end"), " or more (open)"),
+        },
+        null=None,
+        name="summary",
     )
     return finish(
         ev,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from vessels import schema as S
+from vessels._template import compile_template
 from vessels.events._common import Frameish, finish, prepare
 from vessels.events.identity_change import identity_parts, identity_periods
 from vessels.events.registry import Context, Detector, register
@@ -117,8 +118,8 @@ def detect_watchlist_hits(
         located,
         S.WATCHLIST_HIT,
         evidence={
-            "summary": pl.format(
-                "on list {} ({}) by {}", pl.col("list_name"), pl.col("reason"), pl.col("matched_by")
+            "summary": compile_template(
+                "on list {list_name} ({reason}) by {matched_by}", null=None
             ),
             "list_name": pl.col("list_name"),
             "reason": pl.col("reason"),

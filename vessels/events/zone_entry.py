@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
+from vessels._template import compile_template, format_number
 from vessels.events._common import (
     SEG,
     Frameish,
@@ -183,22 +184,19 @@ def detect_zone_entries(
         .join(zt.lazy(), left_on=S.EVENT_ZONE_ID, right_on=S.ZONE_ID, how="left")
         .with_columns(pl.col(S.ZONE_NAME).alias(S.EVENT_ZONE_NAME))
     )
-    summary = pl.concat_str(
-        [
-            pl.lit("inside "),
-            pl.col(S.EVENT_ZONE_NAME),
-            pl.lit(" ("),
-            pl.col(S.ZONE_KIND).fill_null("zone"),
-            pl.lit(") "),
-            pl.col(S.DURATION_H).round(1).cast(pl.String),
-            pl.lit(" h, "),
-            pl.col("_fish_h").round(1).cast(pl.String),
-            pl.lit(" h fishing-like, mean "),
-            pl.col("_mean_sp").round(1).cast(pl.String).fill_null("?"),
-            pl.lit(" kn, max "),
-            pl.col("_max_sp").round(1).cast(pl.String).fill_null("?"),
-            pl.lit(" kn"),
-        ]
+    summary = compile_template(
+        "inside {zone} ({kind}) {hours:.1f} h, {fishing_h:.1f} h fishing-like, mean {mean} kn, "
+        "max {max} kn",
+        fields={
+            "zone": pl.col(S.EVENT_ZONE_NAME),
+            "kind": pl.col(S.ZONE_KIND).fill_null("zone"),
+            "hours": pl.col(S.DURATION_H),
+            "fishing_h": pl.col("_fish_h"),
+            "mean": format_number(pl.col("_mean_sp"), ".1f").fill_null("?"),
+            "max": format_number(pl.col("_max_sp"), ".1f").fill_null("?"),
+        },
+        null=None,
+        name="summary",
     )
     return finish(
         ev,

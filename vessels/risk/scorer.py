@@ -48,9 +48,9 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._frames import as_polars
+from vessels._template import compile_template
 from vessels.events import EVENT_TYPES, zone_table
 from vessels.risk._network import propagate
-from vessels.risk._template import compile_template
 from vessels.risk.profile import Profile, RuleWeights, load_profile
 from vessels.risk.rules import (
     EVENT_RULES,
