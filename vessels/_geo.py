@@ -28,6 +28,7 @@ __all__ = [
     "initial_bearing_deg",
     "initial_bearing_deg_np",
     "km_of_chord",
+    "signed_turn_deg",
     "unit_xyz",
 ]
 
@@ -70,6 +71,22 @@ def initial_bearing_deg(
     y = dlmb.sin() * p2.cos()
     x = p1.cos() * p2.sin() - p1.sin() * p2.cos() * dlmb.cos()
     return (pl.arctan2(y, x).degrees() + 360.0) % 360.0
+
+
+def signed_turn_deg(course: pl.Expr, prev_course: pl.Expr) -> pl.Expr:
+    """The signed turn from ``prev_course`` to ``course`` (degrees), in [-180, 180);
+    positive = clockwise (to starboard). The one definition of a course change: the
+    ``course_change_deg`` column (:func:`vessels.tracks.kinematics_exprs`) and the fishing
+    features' turning both use it.
+
+    Examples
+    --------
+    >>> pl.select(signed_turn_deg(pl.lit(10.0), pl.lit(350.0))).item()
+    20.0
+    >>> pl.select(signed_turn_deg(pl.lit(350.0), pl.lit(10.0))).item()
+    -20.0
+    """
+    return (course - prev_course + 540.0) % 360.0 - 180.0
 
 
 def haversine_m_np(

@@ -75,6 +75,7 @@ from vessels._geo import (
     haversine_m_np_trig,
     haversine_m_trig,
     initial_bearing_deg_np,
+    signed_turn_deg,
 )
 from vessels.errors import ConfigError
 
@@ -215,7 +216,7 @@ def _consecutive_legs(
 
 def _course_change(bearing: pl.Expr, prev_bearing: pl.Expr) -> pl.Expr:
     """Signed turn in [-180, 180) degrees; positive = clockwise (to starboard)."""
-    return (bearing - prev_bearing + 540.0) % 360.0 - 180.0
+    return signed_turn_deg(bearing, prev_bearing)
 
 
 def kinematics_exprs(partition_by: str | Sequence[str] = S.MMSI) -> list[pl.Expr]:

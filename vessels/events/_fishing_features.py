@@ -53,7 +53,7 @@ from collections.abc import Collection, Sequence
 import polars as pl
 
 from vessels import schema as S
-from vessels._geo import initial_bearing_deg
+from vessels._geo import initial_bearing_deg, signed_turn_deg
 from vessels.events._common import DEG_M, ENGINE, SEG, next_in, prev_in
 
 __all__ = [
@@ -231,7 +231,7 @@ def with_fishing_features(
     lf = lf.with_columns(
         rad.cos().alias("_cx"),
         rad.sin().alias("_cy"),
-        ((course - prev_in(course) + 540.0) % 360.0 - 180.0).fill_null(0.0).alias("_dc"),
+        signed_turn_deg(course, prev_in(course)).fill_null(0.0).alias("_dc"),
         pl.when(slow_step).then(east).otherwise(0.0).alias("_de"),
         pl.when(slow_step).then(north).otherwise(0.0).alias("_dn"),
     )
