@@ -66,3 +66,15 @@ def test_doctests_run_without_the_tests_package(tmp_path: Path) -> None:
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+
+
+def test_doctests_read_no_files_of_the_source_checkout() -> None:
+    """An installed wheel has no ``ais_samples/`` or ``tests/data/``: examples make their data."""
+    offenders = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in sorted(PACKAGE.rglob("*.py"))
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.strip().startswith((">>>", "..."))
+        and ("ais_samples" in line or "tests/data" in line or ".parents[" in line)
+    ]
+    assert offenders == []

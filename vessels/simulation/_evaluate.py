@@ -394,10 +394,13 @@ def evaluate_sample(
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> sample = Path(__file__).resolve().parents[2] / "ais_samples" / "pacific-eez"
-    >>> truth = read_truth(sample / "truth.parquet")
-    >>> r = evaluate_sample(sample, truth)  # the truth itself is a perfect detector
+    >>> import tempfile
+    >>> from vessels.simulation import simulate, write
+    >>> sim = simulate("pacific-eez", seed=0, hours=6)
+    >>> with tempfile.TemporaryDirectory() as sample:
+    ...     _ = write(sim, sample, format="parquet")
+    ...     truth = read_truth(Path(sample) / "truth.parquet")
+    ...     r = evaluate_sample(sample, truth)  # the truth itself is a perfect detector
     >>> r.filter(pl.col("event_type") == "eez_incursion")["recall"].item()
     1.0
     """
