@@ -402,16 +402,27 @@ class Ingested:
         rows = self.classified.filter(
             pl.col(S.RULE).is_null() | (pl.col(S.RULE) == S.IDENTITY_ROWS)
         ).filter(pl.col(S.MMSI).is_not_null() & pl.col(S.TS).is_not_null())
-        canon = apply_corrections(rows).filter(pl.any_horizontal(pl.col(keys).is_not_null()))
-        changed = pl.any_horizontal(
-            [~pl.col(k).eq_missing(pl.col(k).shift(1)).over(S.MMSI) for k in keys]
+        # reports of one instant (two transmitters sharing an MMSI) are taken in input order:
+        # the sort is total, so the periods do not change from run to run
+        ties = [ROW_ID] if ROW_ID in rows.collect_schema().names() else [FILE_NO, S.SOURCE_ROW]
+        extra = tuple(c for c in ties if c not in S.POSITION_SCHEMA)
+        canon = apply_corrections(rows, keep=extra).filter(
+            pl.any_horizontal(pl.col(keys).is_not_null())
+        )
+        # one pass over the sorted rows, no window per MMSI: a period starts at each MMSI's
+        # first report (every kept row has an identity value, so it always differs from
+        # "nothing before") and wherever a field differs from the previous report
+        new_mmsi = (pl.col(S.MMSI) != pl.col(S.MMSI).shift(1)).fill_null(True)
+        changed = new_mmsi | pl.any_horizontal(
+            [~pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys]
         )
         return (
-            canon.select(S.MMSI, S.TS, *keys, S.FLAG, S.MMSI_VALID)
-            .sort(S.MMSI, S.TS)
-            .with_columns(changed.cum_sum().over(S.MMSI).alias("_period"))
-            .group_by(S.MMSI, "_period", maintain_order=True)
+            canon.select(S.MMSI, S.TS, *keys, S.FLAG, S.MMSI_VALID, *ties)
+            .sort(S.MMSI, S.TS, *ties)
+            .with_columns(changed.cum_sum().alias("_period"))
+            .group_by("_period", maintain_order=True)
             .agg(
+                pl.col(S.MMSI).first(),
                 pl.col(S.TS).first().alias("valid_from"),
                 pl.col(S.TS).last().alias("valid_to"),
                 pl.len().cast(pl.UInt32).alias("n_reports"),
