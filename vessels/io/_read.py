@@ -357,9 +357,10 @@ class Ingested:
         """
         canon = self._corrected(keep=(FILE_NO, ROW_ID))
         content_hash = pl.struct(content_columns()).hash(seed=0).alias("_content_hash")
-        keys = canon.select(S.MMSI, S.TS, content_hash, ROW_ID).collect()
-        shared = pl.struct(S.MMSI, S.TS, "_content_hash").is_duplicated()
-        candidate_ids = keys.filter(shared)[ROW_ID]
+        keys = canon.select(content_hash, ROW_ID).collect()
+        # identical rows share their content hash (mmsi and ts are content columns): a hash
+        # seen twice makes both rows candidates (the exact comparison below settles them)
+        candidate_ids = keys.filter(pl.col("_content_hash").is_duplicated())[ROW_ID]
         del keys
         if candidate_ids.is_empty():
             return candidate_ids
