@@ -65,6 +65,11 @@ __all__ = ["ZONE_EDGE_KM", "LabelConfig", "ZoneIndex", "label_arrays", "label_zo
 
 #: Additive column: distance (km) to the nearest zone edge, saturated at ``edge_cap_km``.
 ZONE_EDGE_KM = "zone_edge_km"
+#: Positions labelled per call of the NumPy core when labelling a DataFrame. Each call has a
+#: fixed cost (the shoreline tree around its points, grown and rebuilt while the calls bring new
+#: areas), so a frame's own chunks (often ~100 k rows, from Parquet row groups) cost twice the CPU
+#: of a few large calls; a million points keep the per-call arrays to a few hundred MB.
+EAGER_BATCH_ROWS = 1_000_000
 
 F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
 
@@ -604,6 +609,18 @@ def label_zones(
         }
     )
     table = _anchorage_table(anchorages)  # validated once, not per batch
+    existing = [c for c in out_cols if c in schema]
+    base = frame.drop(existing) if existing else frame
+    if isinstance(base, pl.DataFrame):
+        # the labels of a point do not depend on the others in its batch: label in a few large
+        # batches rather than one call per chunk of the frame
+        points = base.select(pl.struct(S.LAT, S.LON)).to_series()
+        parts = [
+            _label_batch(points.slice(i, EAGER_BATCH_ROWS), index, edge_km, table)
+            for i in range(0, max(points.len(), 1), EAGER_BATCH_ROWS)
+        ]
+        labels = pl.concat(parts) if len(parts) > 1 else parts[0]
+        return base.with_columns(labels.cast(dtype).alias("_zones")).unnest("_zones")
     expr = (
         pl.struct(S.LAT, S.LON)
         .map_batches(
@@ -613,6 +630,4 @@ def label_zones(
         )
         .alias("_zones")
     )
-    existing = [c for c in out_cols if c in schema]
-    base = frame.drop(existing) if existing else frame
     return base.with_columns(expr).unnest("_zones")
