@@ -91,10 +91,15 @@ def coverage_parts(
     )
     if S.MMSI not in names or S.TS not in names:
         return counts_df, None
+    # intervals between consecutive fixes of one vessel: a diff of the sorted column where the
+    # previous row is the same vessel (no window per MMSI)
+    same = pl.col(S.MMSI) == pl.col(S.MMSI).shift(1)
     per_vessel = (
         lf.select(S.MMSI, S.TS)
         .sort(S.MMSI, S.TS)
-        .with_columns((pl.col(S.TS).diff().over(S.MMSI).dt.total_seconds() / 3600.0).alias("_dt_h"))
+        .with_columns(
+            pl.when(same).then(pl.col(S.TS).diff().dt.total_seconds() / 3600.0).alias("_dt_h")
+        )
         .group_by(S.MMSI)
         .agg(pl.col("_dt_h").median().alias("_med_h"))
         .drop_nulls("_med_h")
