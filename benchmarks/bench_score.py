@@ -26,6 +26,11 @@ Usage::
     .venv/bin/python benchmarks/bench_score.py --rows 1000000     # quicker check
     .venv/bin/python benchmarks/bench_score.py --calibrate --seeds 0 1 2
     .venv/bin/python benchmarks/bench_score.py --sparse           # VMS-like 10 k rows
+    .venv/bin/python benchmarks/bench_score.py --compare ../main  # that checkout, then this one
+
+With ``--compare DIR`` the same command runs first with the code of another checkout (e.g. the
+main branch's worktree) and then with this one's, back to back on the same input: a same-run
+comparison on a shared machine, where figures from different hours are not comparable.
 """
 
 from __future__ import annotations
@@ -34,9 +39,9 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,8 +159,20 @@ def sparse_report(path: Path, res: dict[str, object]) -> str:
     )
 
 
-def run_score(path: Path, out: Path, profile: str) -> dict[str, object]:
-    """Run ``vessels score`` in a child process; wall time, peak RSS and the summary."""
+def _describe(tree: Path) -> str:
+    """``branch @ commit`` of a checkout (``?`` where git cannot tell)."""
+
+    def git(*args: str) -> str:
+        r = subprocess.run(["git", "-C", str(tree), *args], capture_output=True, text=True)
+        return r.stdout.strip() or "?"
+
+    return f"{git('rev-parse', '--abbrev-ref', 'HEAD')} @ {git('rev-parse', '--short', 'HEAD')}"
+
+
+def run_score(path: Path, out: Path, profile: str, tree: Path = ROOT) -> dict[str, object]:
+    """Run ``vessels score`` in a child process with the code of checkout ``tree`` (its
+    ``vessels`` package is imported from the working directory); wall time, peak RSS and the
+    summary."""
     cmd = [
         sys.executable,
         "-c",
@@ -169,32 +186,38 @@ def run_score(path: Path, out: Path, profile: str) -> dict[str, object]:
         "--profile",
         profile,
     ]
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    before = r0.ru_maxrss
     load = os.getloadavg()[0]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak_kb = r1.ru_maxrss
+    # wait4: the peak RSS and CPU time of this child alone (RUSAGE_CHILDREN would carry an
+    # earlier child's peak into a second run of --compare)
+    with tempfile.TemporaryFile("w+") as fout, tempfile.TemporaryFile("w+") as ferr:
+        proc = subprocess.Popen(cmd, stdout=fout, stderr=ferr, text=True, cwd=tree, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        fout.seek(0)
+        ferr.seek(0)
+        stdout, stderr = fout.read(), ferr.read()
+    peak_kb = usage.ru_maxrss
     # CPU seconds of the child (all threads): on a shared, loaded machine the wall time follows
     # the load, this does not
-    cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+    cpu = usage.ru_utime + usage.ru_stime
     if proc.returncode != 0:
-        sys.stderr.write(proc.stderr[-4000:])
+        sys.stderr.write(stderr[-4000:])
         raise SystemExit(f"vessels score failed with exit code {proc.returncode}")
-    summary = json.loads(proc.stdout)
+    summary = json.loads(stdout)
     return {
         "wall_s": wall,
         "cpu_s": cpu,
         "load_at_start": load,
-        "peak_rss_gb": max(peak_kb, before) / 1024 / 1024,
+        "peak_rss_gb": peak_kb / 1024 / 1024,
         "summary": summary,
         "map_bytes": (out / "map.html").stat().st_size if (out / "map.html").exists() else 0,
     }
 
 
-def report(rows: int, res: dict[str, object], profile: str) -> str:
+def report(rows: int, res: dict[str, object], profile: str, code: str | None = None) -> str:
     s = res["summary"]
     assert isinstance(s, dict)
     timings = s.get("timings_s", {})
@@ -209,7 +232,7 @@ def report(rows: int, res: dict[str, object], profile: str) -> str:
         f"Machine: {platform.platform()}, {os.cpu_count()} logical CPUs (shared with other jobs), "
         f"Python {platform.python_version()}, polars {s.get('versions', {}).get('polars')}.",
         f"Input: `benchmarks/_data/score_{rows}.csv` (gen_marinecadastre.py, 20k vessels, one day);"
-        f" profile `{profile}`.",
+        f" profile `{profile}`." + (f" Code: `{code}`." if code else ""),
         "",
         "| measure | value | target |",
         "|---|---|---|",
@@ -305,6 +328,12 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--scenarios", nargs="+", default=list(SCENARIO_PROFILES))
     ap.add_argument("--sparse", action="store_true")
+    ap.add_argument(
+        "--compare",
+        metavar="DIR",
+        type=Path,
+        help="first run the same command with the code of the checkout DIR, then this one's",
+    )
     args = ap.parse_args()
     if args.sparse:
         path = ensure_sparse_input()
@@ -320,8 +349,25 @@ def main() -> None:
         return
     path = ensure_input(args.rows)
     out = DATA / f"score_out_{args.rows}"
+    if args.compare is not None:
+        other = args.compare.resolve()
+        first = run_score(path, DATA / f"score_out_{args.rows}_compare", args.profile, other)
+        res = run_score(path, out, args.profile)
+        text = "\n".join(
+            [
+                report(args.rows, first, args.profile, f"{other.name}: {_describe(other)}"),
+                report(args.rows, res, args.profile, f"{ROOT.name}: {_describe(ROOT)}"),
+                f"Same run, back to back: wall {first['wall_s']:.1f} s -> {res['wall_s']:.1f} s, "
+                f"CPU {first['cpu_s']:.1f} s -> {res['cpu_s']:.1f} s, peak RSS "
+                f"{first['peak_rss_gb']:.2f} GB -> {res['peak_rss_gb']:.2f} GB.",
+                "",
+            ]
+        )
+        print(text)
+        _store(f"speed-{args.rows}-compare", text)
+        return
     res = run_score(path, out, args.profile)
-    text = report(args.rows, res, args.profile)
+    text = report(args.rows, res, args.profile, f"{ROOT.name}: {_describe(ROOT)}")
     print(text)
     _store(f"speed-{args.rows}", text)
 
