@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,14 @@ class IdentityChangeConfig:
     report_ship_type: bool = True
 
 
+def _per_distinct(frame: pl.DataFrame, name: str, f: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``f(pl.col(name))`` (an element-wise text expression) computed on each distinct value of
+    the column once and mapped back to the rows (null stays null)."""
+    distinct = frame.select(pl.col(name).unique().drop_nulls())
+    mapped = distinct.select(f(pl.col(name))).to_series()
+    return pl.col(name).replace_strict(distinct[name], mapped, default=None, return_dtype=pl.String)
+
+
 def identity_periods(positions: Frameish) -> pl.DataFrame:
     """One row per vessel and identity period, from positions carrying identity columns.
 
@@ -88,29 +97,36 @@ def identity_periods(positions: Frameish) -> pl.DataFrame:
     lf = lf.with_columns(
         pl.lit(None, dtype=t).alias(c) for c, t in dtypes.items() if c not in names
     )
-    norm = {
-        S.VESSEL_NAME: pl.col(S.VESSEL_NAME)
-        .str.strip_chars()
-        .str.to_uppercase()
-        .str.replace_all(r"\s+", " ")
-        .replace("", None),
-        S.CALLSIGN: pl.col(S.CALLSIGN).str.strip_chars().str.to_uppercase().replace("", None),
-        # positions that did not go through cleaning: the flag of the MMSI's MID
-        S.FLAG: pl.coalesce(S.FLAG, flag_from_mmsi(pl.col(S.MMSI))),
+    text = {
+        S.VESSEL_NAME: lambda c: (
+            c.str.strip_chars().str.to_uppercase().str.replace_all(r"\s+", " ").replace("", None)
+        ),
+        S.CALLSIGN: lambda c: c.str.strip_chars().str.to_uppercase().replace("", None),
     }
+    frame = lf.select(S.MMSI, S.TS, *_KEYS, S.FLAG, S.LAT, S.LON, S.SEGMENT_ID).collect()
+    # names and call signs normalised once per distinct text (a vessel repeats its own hundreds
+    # of times), then mapped back: the same values as normalising every row
+    norm = {k: _per_distinct(frame, k, f) for k, f in text.items()}
+    # positions that did not go through cleaning: the flag of the MMSI's MID
+    norm[S.FLAG] = pl.coalesce(S.FLAG, flag_from_mmsi(pl.col(S.MMSI)))
     rows = (
-        lf.select(S.MMSI, S.TS, *_KEYS, S.FLAG, S.LAT, S.LON, S.SEGMENT_ID)
+        frame.lazy()
         .with_columns(**norm)
         .filter(pl.any_horizontal(pl.col(list(_KEYS)).is_not_null()))
         .sort(S.MMSI, S.TS, S.SEGMENT_ID, maintain_order=True)
     )
-    changed = pl.any_horizontal(
-        [~pl.col(k).eq_missing(pl.col(k).shift(1)).over(S.MMSI) for k in _KEYS]
+    # one pass over the sorted rows, no window per MMSI: a period starts at each MMSI's first
+    # row (every kept row has an identity value, so it differs from "nothing before") and
+    # wherever a field differs from the previous row
+    new_mmsi = (pl.col(S.MMSI) != pl.col(S.MMSI).shift(1)).fill_null(True)
+    changed = new_mmsi | pl.any_horizontal(
+        [~pl.col(k).eq_missing(pl.col(k).shift(1)) for k in _KEYS]
     )
     return (
-        rows.with_columns(changed.cum_sum().over(S.MMSI).alias("_period"))
-        .group_by(S.MMSI, "_period", maintain_order=True)
+        rows.with_columns(changed.cum_sum().alias("_period"))
+        .group_by("_period", maintain_order=True)
         .agg(
+            pl.col(S.MMSI).first(),
             pl.col(S.TS).first().alias("valid_from"),
             pl.col(S.TS).last().alias("valid_to"),
             pl.len().cast(pl.UInt32).alias("n_reports"),
