@@ -210,7 +210,7 @@ def prepare(
     # slower; a collision between two segments of one MMSI is ~1e-18 likely). The order *between*
     # segments of one MMSI is then arbitrary, and no detector depends on it.
     keys, options = _total_order(lf.collect_schema().names())
-    lf = _total_sort(lf.collect(engine=ENGINE), keys, options).lazy()
+    lf = lf.sort(keys, **options)
     kin = (S.DT_S, S.DIST_M, S.IMPLIED_SPEED_KN, S.COURSE_CHANGE_DEG)
     lf = lf.with_columns(_seg_key())
     if any(k in missing for k in kin):  # segmented elsewhere: the kinematics of vessels.tracks
@@ -251,43 +251,6 @@ def _total_order(names: Sequence[str]) -> tuple[list[pl.Expr], dict[str, Any]]:
         descending.append(False)
         nulls_last.append(True)
     return exprs, {"descending": descending, "nulls_last": nulls_last}
-
-
-def _total_sort(df: pl.DataFrame, keys: list[pl.Expr], options: dict[str, Any]) -> pl.DataFrame:
-    """``df.sort(keys, **options)``, with the last key (the hash of every other column, see
-    :func:`_total_order`) computed only for the rows that tie on all the others.
-
-    The same order: a row that ties with no other on the first keys is placed by them alone,
-    whatever its last key; the rows that tie (a few thousand of 10 M: repeated reports of one
-    instant) are ordered among themselves by the full keys. Hashing every carried column of
-    every row (strings, zone lists) costs more than the sort itself.
-    """
-    if len(keys) <= 6 or df.height < 2:
-        return df.sort(keys, **options)
-    first = keys[:-1]
-    descending = options["descending"][:-1]
-    nulls_last = options["nulls_last"][:-1]
-    out = df.sort(first, descending=descending, nulls_last=nulls_last)
-    del df  # the caller hands over its only reference: hold two copies at most, not three
-    kf = out.select(k.alias(f"_k{i}") for i, k in enumerate(first))
-    same = pl.all_horizontal(
-        [pl.col(c).eq_missing(pl.col(c).shift(1)) for c in kf.columns]
-    ).fill_null(False)
-    tied = kf.select(same | same.shift(-1).fill_null(False)).to_series().arg_true()
-    if tied.len() == 0:
-        return out
-    sub = kf[tied].with_columns(out[tied].select(keys[-1].alias("_last")))
-    order = sub.select(
-        pl.arg_sort_by(
-            sub.columns,
-            descending=[*descending, options["descending"][-1]],
-            nulls_last=[*nulls_last, options["nulls_last"][-1]],
-        )
-    ).to_series()
-    # tie groups are contiguous runs of `out` in the order of the first keys, and `order`
-    # visits them in that same order: put each group's rows back in its own positions
-    perm = pl.int_range(out.height, eager=True, dtype=pl.UInt32).scatter(tied, tied.gather(order))
-    return out[perm]
 
 
 def require_stages(names: Sequence[str], zone_labels: Sequence[str]) -> None:
