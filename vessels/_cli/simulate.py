@@ -14,7 +14,15 @@ __all__ = ["command"]
     "--scenario",
     required=True,
     type=click.Choice(
-        ["gulf-of-california", "yucatan", "pacific-eez", "mixed", "carrier-network", "eez-fleet"]
+        [
+            "gulf-of-california",
+            "yucatan",
+            "pacific-eez",
+            "mixed",
+            "carrier-network",
+            "eez-fleet",
+            "renamed-watchlisted",
+        ]
     ),
     help="Which scenario to simulate.",
 )

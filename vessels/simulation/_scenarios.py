@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from vessels import schema as S
 from vessels.simulation._track import Plan, VesselSpec, offset_deg
@@ -57,6 +58,8 @@ class ScenarioBuild:
     name: str
     vessels: list[VesselSpec] = field(default_factory=list)
     planted: list[PlantedEvent] = field(default_factory=list)
+    #: the analyst's watchlist that comes with the scenario (written as ``watchlist.csv``)
+    watchlist: pl.DataFrame | None = None
 
     def add(self, spec: VesselSpec) -> VesselSpec:
         self.vessels.append(spec)
@@ -884,6 +887,7 @@ def mixed(seed: int, end_h: float = 50.0) -> ScenarioBuild:
 
 # scenarios of issue 19 (fleets, networks) live in their own module, which imports this one
 from vessels.simulation._network_scenarios import carrier_network, eez_fleet  # noqa: E402
+from vessels.simulation._watchlist_scenario import renamed_watchlisted  # noqa: E402
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -918,6 +922,7 @@ CATALOGUE: tuple[Scenario, ...] = (
     ),
     Scenario(name="carrier-network", build=carrier_network, regions=("pacific-eez",)),
     Scenario(name="eez-fleet", build=eez_fleet, regions=("pacific-eez",)),
+    Scenario(name="renamed-watchlisted", build=renamed_watchlisted, regions=("pacific-eez",)),
 )
 
 #: scenario name -> its builder

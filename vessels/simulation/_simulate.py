@@ -69,6 +69,8 @@ class Simulation:
     vessels: pl.DataFrame
     config: SimConfig
     stats: dict[str, Any] = field(default_factory=dict)
+    #: the watchlist the scenario comes with (``renamed-watchlisted``), else None
+    watchlist: pl.DataFrame | None = None
 
     @property
     def controls(self) -> pl.DataFrame:
@@ -299,7 +301,9 @@ def simulate(
         "n_dropped_on_land": n_dropped_on_land,
         "n_truth": truth.height,
     }
-    return Simulation(scenario, seed, start, horizon_h, positions, truth, roster, cfg, stats)
+    return Simulation(
+        scenario, seed, start, horizon_h, positions, truth, roster, cfg, stats, build.watchlist
+    )
 
 
 def _positions_frame(

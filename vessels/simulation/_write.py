@@ -2,7 +2,7 @@
 
 ``write(sim, out_dir, format=...)`` writes the AIS file (``ais.csv``, ``ais.nmea`` or
 ``ais.parquet``), ``truth.parquet``, ``truth.json``, ``controls.parquet``, ``roster.parquet`` and
-``manifest.json`` (what was added on top of the clean positions, so readers can check their
+``manifest.json``, and ``watchlist.csv`` when the scenario comes with one (what was added on top of the clean positions, so readers can check their
 row accounting). The CSV and NMEA files carry the mess real files have: duplicate lines,
 out-of-order lines, "not available" sentinels (SOG 102.3, COG 360, heading 511, lat 91 /
 lon 181), a few corrupt lines; NMEA adds multi-fragment type 5 and type 24 static messages.
@@ -330,6 +330,11 @@ def write(
     paths.append(write_json(sim.truth.to_dicts(), out / "truth.json"))
     paths.append(write_parquet(sim.controls, out / "controls.parquet"))
     paths.append(write_parquet(sim.vessels, out / "roster.parquet"))
+    if sim.watchlist is not None:  # the scenario's watchlist, for ``vessels score --watchlist``
+        target = out / "watchlist.csv"
+        with atomic_path(target) as tmp:
+            sim.watchlist.write_csv(tmp)
+        paths.append(target)
     manifest = {
         "scenario": sim.scenario,
         "seed": sim.seed,
@@ -348,5 +353,7 @@ def write(
         "synthetic": True,
         "generator": "vessels simulate",
     }
+    if sim.watchlist is not None:
+        manifest["watchlist"] = "watchlist.csv"
     paths.append(write_json(manifest, out / "manifest.json"))
     return paths
