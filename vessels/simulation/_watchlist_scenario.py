@@ -55,7 +55,9 @@ def renamed_watchlisted(seed: int, end_h: float = 50.0) -> ScenarioBuild:
     ground = (21.4, -120.6)
 
     def spot() -> tuple[float, float]:
-        return offset_deg(*ground, float(r.uniform(-60_000, 60_000)), float(r.uniform(-40_000, 40_000)))
+        return offset_deg(
+            *ground, float(r.uniform(-60_000, 60_000)), float(r.uniform(-40_000, 40_000))
+        )
 
     listed = [
         ("listed-renamed", 412_700_001, "FU YUAN YU 7788", 8_712_345, "BZXA8"),
