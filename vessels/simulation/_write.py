@@ -3,10 +3,10 @@
 ``write(sim, out_dir, format=...)`` writes the AIS file (``ais.csv``, ``ais.nmea`` or
 ``ais.parquet``), ``truth.parquet``, ``truth.json``, ``controls.parquet``, ``roster.parquet``,
 ``watchlist.csv`` when the scenario comes with one, and ``manifest.json`` (what was added on top
-of the clean positions, so readers can check their row accounting). The CSV and NMEA files carry the mess real files have: duplicate lines,
-out-of-order lines, "not available" sentinels (SOG 102.3, COG 360, heading 511, lat 91 /
-lon 181), a few corrupt lines; NMEA adds multi-fragment type 5 and type 24 static messages.
-Parquet is the canonical clean table (no mess).
+of the clean positions, so readers can check their row accounting). The CSV and NMEA files
+carry the mess real files have: duplicate lines, out-of-order lines, "not available" sentinels
+(SOG 102.3, COG 360, heading 511, lat 91 / lon 181), a few corrupt lines; NMEA adds
+multi-fragment type 5 and type 24 static messages. Parquet is the canonical clean table (no mess).
 
 Examples
 --------
