@@ -9,8 +9,9 @@ behaviour is recorded as a :class:`PlantedEvent` and turned into truth rows afte
 
 Examples
 --------
->>> sorted(SCENARIOS)
-['carrier-network', 'eez-fleet', 'gulf-of-california', 'mixed', 'pacific-eez', 'yucatan']
+>>> sorted(SCENARIOS)  # doctest: +NORMALIZE_WHITESPACE
+['carrier-network', 'eez-fleet', 'gulf-of-california', 'mixed', 'pacific-eez',
+ 'renamed-watchlisted', 'yucatan']
 """
 
 from __future__ import annotations
