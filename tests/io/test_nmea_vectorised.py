@@ -304,3 +304,10 @@ def test_fragment_soup_equals_the_per_line_reader(lines: list[list[str]], tagged
         path = Path(d) / "soup.nmea"
         path.write_text("\n".join(text) + "\n")
         _same(path)
+
+
+def test_written_out_whitespace_is_pythons() -> None:
+    # the reader's empty-line test strips what str.strip() strips; the list is written out
+    from vessels.io._nmea_vec import _PY_SPACE
+
+    assert sorted(_PY_SPACE) == [chr(c) for c in range(0x110000) if chr(c).isspace()]
