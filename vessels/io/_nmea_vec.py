@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from vessels import schema as S
 from vessels.cleaning import ERROR, RAW_COL
-from vessels.io._aisbits import DECODED, decode_payloads
+from vessels.io._aisbits import DECODED, decode_payloads, series_from_arrow
 
 if TYPE_CHECKING:
     from vessels.io._read import Clock
@@ -139,7 +139,7 @@ def _lines_lf(data: bytes) -> pl.Series:
     offsets[n] = len(raw) - len(nl)
     body = raw[raw != 10] if len(nl) else raw
     arrow = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(body))
-    return pl.Series("_text", arrow)
+    return series_from_arrow("_text", arrow)
 
 
 def _xor_ranges(strings: pl.Series, start: np.ndarray, end: np.ndarray) -> np.ndarray:
