@@ -255,3 +255,22 @@ def test_bad_arguments_are_refused_with_a_message() -> None:
         decode_payloads(pl.Series(["1"]), pl.Series(["0"]))
     with pytest.raises(ValueError, match="differ in length"):
         decode_payloads(pl.Series(["1", "2"]), pl.Series([0]))
+
+
+def test_asked_columns_are_the_full_decodes() -> None:
+    # a reader asking for a few columns gets exactly those of the full decode
+    lines = (ROOT / "tests" / "data" / "real" / "pyais_coastal_untimed.nmea").read_text()
+    single = [s.split(",") for s in lines.splitlines() if s.startswith("!") and ",1,1," in s]
+    payloads = pl.Series([f[5] for f in single], dtype=pl.String)
+    fills = pl.Series([int(f[6].split("*")[0]) for f in single])
+    full = decode_payloads(payloads, fills)
+    asked = ["shipname", "lat", "mmsi", "full_name"]
+    some = decode_payloads(payloads, fills, asked)
+    assert some.columns == [c for c in full.columns if c in {*asked, "msg_type"}] + [
+        "payload_bits",
+        "decoded",
+    ]
+    assert some.equals(full.select(some.columns))
+    assert full["lat"].drop_nulls().len() > 100 and full["msg_type"].n_unique() >= 3
+    with pytest.raises(KeyError, match="latitude"):
+        decode_payloads(payloads, fills, ["latitude"])

@@ -29,7 +29,7 @@ null or outside 0-5. A caller hands those rows to pyais.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -526,20 +526,23 @@ _Numeric = tuple[np.ndarray, np.ndarray | None]  # values, valid mask (None: all
 
 
 def _decode_layout(
-    layout: _Layout, chars: _Chars, nbits: np.ndarray
+    layout: _Layout, chars: _Chars, nbits: np.ndarray, wanted: Collection[str]
 ) -> tuple[dict[str, _Numeric], dict[str, pl.Series]]:
     """Numeric fields (values, valid mask) and text fields of the rows of one layout."""
     numeric: dict[str, _Numeric] = {}
     text: dict[str, pl.Series] = {}
+    need = set(wanted)
+    if layout is _L21 and "full_name" in need:
+        need |= {"name", "name_ext"}
     for field in layout.fields:
-        if field.name == "msg_type":  # decoded once for every row
+        if field.name == "msg_type" or field.name not in need:  # msg_type: once for every row
             continue
         if field.kind == _TEXT:
             text[field.name] = _text(chars, nbits, field)
             continue
         value, valid = _get(chars, nbits, field.offset, field.width, field.kind in _SIGNED)
         numeric[field.name] = (_convert(field, value), valid)
-    if layout is _L21:
+    if layout is _L21 and "full_name" in need:
         name, ext = text["name"], text["name_ext"]
         text["full_name"] = pl.select(
             pl.when(name.str.len_bytes() > 0)
@@ -571,7 +574,9 @@ def _text_column(name: str, n: int, parts: list[tuple[np.ndarray, pl.Series]]) -
 # -- public entry point -----------------------------------------------------------------------
 
 
-def decode_payloads(payload: pl.Series, fill_bits: pl.Series) -> pl.DataFrame:
+def decode_payloads(
+    payload: pl.Series, fill_bits: pl.Series, columns: Collection[str] | None = None
+) -> pl.DataFrame:
     """Decode assembled AIS payloads, all rows at once, into pyais's fields.
 
     Parameters
@@ -583,6 +588,10 @@ def decode_payloads(payload: pl.Series, fill_bits: pl.Series) -> pl.DataFrame:
     fill_bits : pl.Series
         Integer: the fill-bit count of each message (for a multi-sentence message, that of its
         last sentence).
+    columns : collection of str, optional
+        Only these columns of :data:`OUTPUT_SCHEMA` (plus ``msg_type``, ``payload_bits`` and
+        ``decoded``, always there), in :data:`OUTPUT_SCHEMA`'s order; default all. Fields not
+        asked for are not decoded (a reader that needs a few saves their time and memory).
 
     Returns
     -------
@@ -599,6 +608,8 @@ def decode_payloads(payload: pl.Series, fill_bits: pl.Series) -> pl.DataFrame:
     ------
     TypeError
         If ``payload`` is not a string series or ``fill_bits`` not an integer series.
+    KeyError
+        If ``columns`` names a column :data:`OUTPUT_SCHEMA` does not have.
     ValueError
         If the two series differ in length.
 
@@ -627,6 +638,14 @@ def decode_payloads(payload: pl.Series, fill_bits: pl.Series) -> pl.DataFrame:
         raise ValueError(
             f"payload and fill_bits differ in length: {len(payload)} != {len(fill_bits)}"
         )
+    if columns is None:
+        wanted: Collection[str] = OUTPUT_SCHEMA
+    else:
+        unknown = sorted(set(columns) - set(OUTPUT_SCHEMA))
+        if unknown:
+            raise KeyError(f"decode_payloads has no column(s) {unknown}")
+        wanted = {*columns, "msg_type", PAYLOAD_BITS, DECODED}
+    schema = {k: v for k, v in OUTPUT_SCHEMA.items() if k in wanted}
     n = len(payload)
     arrow = payload.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
     _, offsets_buf, data_buf = arrow.buffers()
@@ -663,7 +682,7 @@ def decode_payloads(payload: pl.Series, fill_bits: pl.Series) -> pl.DataFrame:
         if not len(rows):
             continue
         chars = _Chars(words, starts[rows], lengths[rows], layout.chars)
-        numeric, text = _decode_layout(layout, chars, nbits[rows])
+        numeric, text = _decode_layout(layout, chars, nbits[rows], wanted)
         for name, (value, valid) in numeric.items():
             if name not in values:
                 values[name] = np.zeros(n, dtype=_NUMPY_DTYPE[OUTPUT_SCHEMA[name]])
@@ -680,11 +699,11 @@ def decode_payloads(payload: pl.Series, fill_bits: pl.Series) -> pl.DataFrame:
     values[DECODED] = layout_of != _NOT_DECODED
     valids[DECODED] = np.ones(n, dtype=bool)
     columns = []
-    for name, dtype in OUTPUT_SCHEMA.items():
+    for name, dtype in schema.items():
         if name in values:
             columns.append(_numeric_column(name, values[name], valids[name]))
         elif name in texts:
             columns.append(_text_column(name, n, texts[name]))
         else:
             columns.append(pl.repeat(None, n, dtype=dtype, eager=True).alias(name))
-    return pl.DataFrame(columns).cast(OUTPUT_SCHEMA)  # type: ignore[arg-type]
+    return pl.DataFrame(columns).cast(schema)  # type: ignore[arg-type]

@@ -675,11 +675,20 @@ def _identity_exprs() -> list[pl.Expr]:
     ]
 
 
+# the decoded fields _handle reads (the decoder skips the others)
+_DECODED_COLUMNS = (
+    *("mmsi", "lat", "lon", "speed", "course", "heading", "status"),
+    *("year", "month", "day", "hour", "minute", "second"),
+    *("shipname", "callsign", "imo", "ship_type", "draught", "destination"),
+    *("to_bow", "to_stern", "to_port", "to_starboard"),
+)
+
+
 def _handle(msgs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(positions, identity rows, rejects, anchors) of whole messages (the reader's ``handle``)."""
     from vessels.io._nmea import MIN_BITS, NON_VESSEL_TYPES, POSITION_TYPES, STATIC_TYPES
 
-    dec = decode_payloads(msgs["_payload"], msgs["_fill"])
+    dec = decode_payloads(msgs["_payload"], msgs["_fill"], _DECODED_COLUMNS)
     m = pl.concat([msgs, dec], how="horizontal")
     min_bits = pl.col("msg_type").cast(pl.Int64).replace_strict(MIN_BITS, default=38)
     m = m.with_columns(
