@@ -484,7 +484,7 @@ class _ArrowArray:
     def __init__(self, array: pa.Array) -> None:
         self.array = array
 
-    def __arrow_c_array__(self, requested_schema: object | None = None) -> object:
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]:
         return self.array.__arrow_c_array__(requested_schema)
 
 
@@ -698,12 +698,12 @@ def decode_payloads(
     valids[PAYLOAD_BITS] = payload.is_not_null().to_numpy() & fill_bits.is_not_null().to_numpy()
     values[DECODED] = layout_of != _NOT_DECODED
     valids[DECODED] = np.ones(n, dtype=bool)
-    columns = []
+    out: list[pl.Series] = []
     for name, dtype in schema.items():
         if name in values:
-            columns.append(_numeric_column(name, values[name], valids[name]))
+            out.append(_numeric_column(name, values[name], valids[name]))
         elif name in texts:
-            columns.append(_text_column(name, n, texts[name]))
+            out.append(_text_column(name, n, texts[name]))
         else:
-            columns.append(pl.repeat(None, n, dtype=dtype, eager=True).alias(name))
-    return pl.DataFrame(columns).cast(schema)  # type: ignore[arg-type]
+            out.append(pl.repeat(None, n, dtype=dtype, eager=True).alias(name))
+    return pl.DataFrame(out).cast(schema)  # type: ignore[arg-type]
