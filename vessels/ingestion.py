@@ -70,9 +70,6 @@ class IngestResult:
     #: VMS inputs: synthetic ``mmsi`` -> ``vessel_id`` (:meth:`vessels.io.Ingested.vessel_ids`);
     #: the positions file then carries ``vessel_id`` too. None for AIS.
     vessel_ids: pl.DataFrame | None = None
-    #: with ``ingest(in_memory=True)``: the positions themselves (``positions`` is then not
-    #: written)
-    frame: pl.DataFrame | None = None
 
 
 def _partition_rows(value: int | None) -> int:
@@ -166,7 +163,6 @@ def ingest(
     time_zone: str | None = None,
     time_format: str | None = None,
     flag: str | None = None,
-    in_memory: bool = False,
 ) -> IngestResult:
     """Read AIS files and write their cleaned, deduplicated (and segmented) positions to Parquet.
 
@@ -188,10 +184,6 @@ def ingest(
         ``VESSELS_INGEST_PARTITION_ROWS``). Changes peak memory and time, not the output.
     on_step
         Called with a short description as each step starts (for a progress display).
-    in_memory
-        Return the positions in ``IngestResult.frame`` instead of writing ``positions_path``
-        (for a caller that would read the whole file straight back, as ``vessels score``
-        does): the same frame, without compressing and decompressing it.
     start_time, time_zone
         As in :func:`vessels.read_ais`: the time of the first message of NMEA logs with no
         timestamps and no base-station reports, and the zone of local times.
@@ -254,17 +246,13 @@ def ingest(
             )
         ranges = _mmsi_ranges(ing.classified, rows_per_part)
         per_file: dict[str, int] = {}
-        kept: pl.DataFrame | None = None
         if len(ranges) == 1:
             frame = _clean_part(ing, names, segment=segment)
             per_file = ing.accepted_counts(frame)
-            if in_memory:
-                kept = frame.drop(FILE_NO)
-            else:
-                step("writing positions")
-                # zstd level 1: ~30 % less CPU than the default level for a ~15 % larger file
-                with atomic_path(target) as out:
-                    frame.drop(FILE_NO).write_parquet(out, compression_level=1)
+            step("writing positions")
+            # zstd level 1: ~30 % less CPU than the default level for a ~15 % larger file
+            with atomic_path(target) as out:
+                frame.drop(FILE_NO).write_parquet(out, compression_level=1)
             del frame
         else:
             # clean one MMSI range at a time so the in-memory pass holds only that part, and
@@ -288,27 +276,21 @@ def ingest(
                 for cond in ranges[1:]:
                     yield part(cond)
 
-            if in_memory:
-                kept = pl.concat(list(parts()))
-            else:
-                step("writing positions")
-                stream = register_io_source(parts, schema=first.schema)
-                with atomic_path(target) as out:
-                    stream.sink_parquet(out, compression_level=1)
+            step("writing positions")
+            stream = register_io_source(parts, schema=first.schema)
+            with atomic_path(target) as out:
+                stream.sink_parquet(out, compression_level=1)
         step("counting rows")
         quarantine = ing.quarantine.collect()
         identity_history = ing.identity_history().collect()
         vessel_ids = ing.vessel_ids()
         if vessel_ids is not None:  # VMS: name each vessel by its own id in the positions too
             step("adding vessel ids")
-            named = (pl.read_parquet(target) if kept is None else kept).join(
+            named = pl.read_parquet(target).join(
                 vessel_ids, on=S.MMSI, how="left", maintain_order="left"
             )
-            if in_memory:
-                kept = named
-            else:
-                with atomic_path(target) as out:
-                    named.write_parquet(out, compression_level=1)
+            with atomic_path(target) as out:
+                named.write_parquet(out, compression_level=1)
             del named
         summary = ing.summary(accepted_per_file=per_file)
         timings["tracks"] = time.perf_counter() - t
@@ -322,5 +304,4 @@ def ingest(
         timings_s={k: round(v, 3) for k, v in timings.items()},
         identity_history=identity_history,
         vessel_ids=vessel_ids,
-        frame=kept,
     )

@@ -619,11 +619,8 @@ def run(
                 **ingest_options,
                 on_step=_step_hook(hook, "ingest"),
                 flag=flag,
-                in_memory=True,
             )
-            positions = ingested.frame
-            assert positions is not None
-            ingested.frame = None  # the stages below own the positions from here on
+            positions = pl.read_parquet(ingested.positions)
             told.update(ingested.summary)
         # ingest() times parsing ("ingest") and cleaning + segmentation ("tracks") apart
         timings["tracks"] = ingested.timings_s.get("tracks", 0.0)
