@@ -237,3 +237,14 @@ def test_partition_rows_env_must_be_a_positive_number(
     monkeypatch.setenv("VESSELS_INGEST_PARTITION_ROWS", "lots")
     assert main(["ingest", str(DATA / "mc_2015.csv"), "--out", str(tmp_path / "o"), "-q"]) == 2
     assert "VESSELS_INGEST_PARTITION_ROWS" in capsys.readouterr().err
+
+
+def test_file_names_are_text_not_rich_markup(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A file name holding ``[...]`` is printed as it is, not read as rich styling."""
+    monkeypatch.setenv("COLUMNS", "400")  # one line per row: the name is never folded
+    name = "[red]x [bold]b.csv"  # no "/" in a file name; rich would eat both tags
+    src = tmp_path / name
+    src.write_bytes((DATA / "dma.csv").read_bytes())
+    assert main(["ingest", str(src), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert name in err, err

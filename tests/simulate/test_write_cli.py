@@ -218,3 +218,31 @@ def test_evaluate_sample_with_a_real_detector_run() -> None:
     assert set(r["event_type"]) >= {"eez_incursion", "fishing", "all"}
     # a sanity floor, not a quality bar (the lead sets those): the planted incursion is found
     assert r.filter(pl.col("event_type") == "eez_incursion")["recall"].item() == 1.0
+
+
+def test_evaluate_prints_event_types_and_control_kinds_as_text(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Truth, events and controls are the user's files: their words are never markup."""
+    from datetime import UTC, datetime
+
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    row = {S.MMSI: 1, S.START_TS: t0, S.END_TS: t0}
+    truth = pl.DataFrame([{**row, S.EVENT_TYPE: "[red]planted[/red]", "truth_id": "t1"}])
+    events = pl.DataFrame(
+        [{**row, S.MMSI: 2, S.EVENT_TYPE: "[bold]found[/bold]", S.EVENT_ID: "e1"}]
+    )
+    controls = pl.DataFrame({S.MMSI: [2], "kind": ["[blink]harbour[/blink]"]})
+    for df, name in ((truth, "truth"), (events, "events"), (controls, "controls")):
+        df.write_parquet(tmp_path / f"{name}.parquet")
+    code = main(
+        [
+            "evaluate",
+            "--truth",
+            str(tmp_path / "truth.parquet"),
+            "--events",
+            str(tmp_path / "events.parquet"),
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    for word in ("[red]planted[/red]", "[bold]found[/bold]", "[blink]harbour[/blink]"):
+        assert word in out, out

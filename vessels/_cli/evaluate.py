@@ -56,6 +56,7 @@ def command(
     import polars as pl
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     from vessels._cli.common import data_console
     from vessels.errors import UserError
@@ -125,8 +126,12 @@ def command(
             no_wrap=True,
         )
     for row in result.iter_rows():
+        # Text(): event types and control kinds come from the user's files, never markup
         table.add_row(
-            *["-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
+            *[
+                Text("-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v))
+                for v in row
+            ]
         )
     console.print(table)
     if narrow and "fp_on_controls" in result.columns:
@@ -140,7 +145,7 @@ def command(
         ):
             kt.add_column(h, justify="right" if c == "false_events" else "left", overflow="fold")
         for row in by_kind.iter_rows():
-            kt.add_row(*[str(v) for v in row])
+            kt.add_row(*[Text(str(v)) for v in row])
         if by_kind.height == 0:
             kt.add_row("(none)", "", "0")
         console.print(kt)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from vessels import schema as S
 from vessels._cli.common import emit_json, get_console, progress
@@ -57,8 +58,8 @@ def run_ingest(
     with progress(console) as prog:
         task = prog.add_task("reading and classifying rows", total=5)
 
-        def step(text: str) -> None:
-            prog.update(task, advance=1, description=text)
+        def step(text: str) -> None:  # the description column reads rich markup: escape
+            prog.update(task, advance=1, description=escape(text))
 
         res = ingest(
             files,
@@ -96,7 +97,14 @@ def run_ingest(
 
 
 def _print_table(summary: dict[str, Any], quiet: bool) -> None:
+    """The per-file table and notes on stderr.
+
+    File names, unmapped words and warnings come from the user's files: they are printed as
+    text (``rich.text.Text`` or escaped), never read as rich markup (``[red]`` in a file name
+    stays in the name).
+    """
     from rich.table import Table
+    from rich.text import Text
 
     console = get_console(quiet)
     table = Table(title="vessels ingest", show_header=True, header_style="bold")
@@ -105,8 +113,8 @@ def _print_table(summary: dict[str, Any], quiet: bool) -> None:
         table.add_column(col, justify="right")
     for name, f in summary["per_file"].items():
         table.add_row(
-            name,
-            str(f["format"]),
+            Text(name),
+            Text(str(f["format"])),
             f"{f['input_rows']:,}",
             f"{f['accepted_rows']:,}",
             f"{f['quarantined_rows']:,}",
@@ -128,13 +136,13 @@ def _print_table(summary: dict[str, Any], quiet: bool) -> None:
     console.print(table)
     if summary["per_rule"]:
         rules = ", ".join(f"{k} {v:,}" for k, v in summary["per_rule"].items())
-        console.print(f"quarantine rules: {rules}")
+        console.print(f"quarantine rules: {rules}", markup=False)
     for word_col, words in summary.get("unmapped_words", {}).items():
         text = ", ".join(f"{w!r} {n:,}" for w, n in words.items())
-        console.print(f"{word_col} words with no AIS code (left null): {text}")
+        console.print(f"{word_col} words with no AIS code (left null): {text}", markup=False)
     for warning in summary.get("warnings", []):
-        console.print(f"[yellow]warning:[/yellow] {warning}")
-    console.print(f"written to {Path(summary['outputs']['positions']).parent}/")
+        console.print(f"[yellow]warning:[/yellow] {escape(str(warning))}")
+    console.print(f"written to {Path(summary['outputs']['positions']).parent}/", markup=False)
 
 
 @click.command(

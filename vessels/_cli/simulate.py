@@ -109,5 +109,5 @@ def command(
         f"{sim.controls.height} controls"
     )
     for p in paths:
-        console.print(f"  wrote {p}")
+        console.print(f"  wrote {p}", markup=False)  # a path is text, never markup
     return 0

@@ -140,7 +140,7 @@ def build_eez_cmd(out_path: str | None, res_deg: float | None, quiet: bool) -> i
         console = get_console()
         for iso3, geom in eez.items():
             console.print(f"eez-{iso3}: sea area {sea_area_km2(geom):,.0f} km2")
-        console.print(f"wrote {target}")
+        console.print(f"wrote {target}", markup=False)
     return 0
 
 
@@ -152,7 +152,7 @@ def build_layers_cmd() -> int:
     paths = build_static_layers()
     copy_to_repo(paths)
     for p in paths:
-        get_console().print(f"wrote {p}")
+        get_console().print(f"wrote {p}", markup=False)
     return 0
 
 
@@ -210,7 +210,7 @@ def build_ports_cmd(wpi_csv: str | None) -> int:
     """Rebuild the compact World Port Index table shipped in vessels/data."""
     from vessels.zones._ports import build_ports
 
-    get_console().print(f"wrote {build_ports(wpi_csv)}")
+    get_console().print(f"wrote {build_ports(wpi_csv)}", markup=False)
     return 0
 
 
@@ -250,6 +250,6 @@ def fetch_eez_cmd(
     )
     console = get_console()
     for p in paths:
-        console.print(f"{p}")
+        console.print(f"{p}", markup=False)
     console.print("Marine Regions (Flanders Marine Institute), CC-BY 4.0: cite when you publish.")
     return 0
