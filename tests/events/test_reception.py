@@ -8,7 +8,6 @@ import polars as pl
 import pytest
 
 from vessels import schema as S
-from vessels.events._common import prepare
 from vessels.events.reception import (
     CELL_DEG,
     RECEPTION_CELL_LAT_DEG,
@@ -24,6 +23,7 @@ from vessels.events.reception import (
     reception_summary,
 )
 from vessels.testing import T0, make_track
+from vessels.tracks import segment
 
 
 def _crossing(mmsi: int, *, lat: float, hole_interval_s: float) -> pl.DataFrame:
@@ -50,7 +50,7 @@ def test_dense_and_sparse_areas_are_told_apart() -> None:
         [_crossing(m, lat=10.0 + m * 0.01, hole_interval_s=4 * 3600) for m in (1, 2, 3)]
     )
     good = pl.concat([_crossing(m, lat=20.0 + m * 0.01, hole_interval_s=60) for m in (4, 5, 6)])
-    grid = reception_grid(prepare(pl.concat([hole, good])))
+    grid = reception_grid(segment(pl.concat([hole, good])))
     bad_cell = _grid_row(grid, 10.02, -139.9)
     good_cell = _grid_row(grid, 20.05, -139.9)
     assert bad_cell[RECEPTION_VESSELS] == 3
@@ -74,7 +74,7 @@ def test_one_silent_vessel_does_not_make_a_cell_poor() -> None:
             make_track(4, start=T0 + timedelta(hours=20), n=30, speed_kn=0.3, lat=30.05),
         ]
     )
-    grid = reception_grid(prepare(pl.concat([*loud, quiet])))
+    grid = reception_grid(segment(pl.concat([*loud, quiet])))
     assert grid.height == 1
     row = grid.row(0, named=True)
     assert row[RECEPTION_VESSELS] == 4
@@ -86,7 +86,7 @@ def test_sparse_reporters_are_left_out_but_their_positions_counted() -> None:
     """A VMS-like vessel (hourly fixes) measures its schedule, not the receivers."""
     ais = [make_track(m, n=120, interval_s=60, speed_kn=0.3, lat=5.0 + m * 0.01) for m in (1, 2, 3)]
     vms = [make_track(m, n=20, interval_s=3600, speed_kn=0.0, lat=5.05 + m * 0.001) for m in (7, 8)]
-    p = prepare(pl.concat([*ais, *vms]))
+    p = segment(pl.concat([*ais, *vms]))
     row = reception_grid(p).row(0, named=True)
     assert row[RECEPTION_POSITIONS] == 3 * 120 + 2 * 20
     assert row[RECEPTION_VESSELS] == 3
@@ -99,7 +99,7 @@ def test_sparse_reporters_are_left_out_but_their_positions_counted() -> None:
 
 def test_vessel_hours_add_up_the_intervals_ending_in_the_cell() -> None:
     track = make_track(1, n=121, interval_s=60, speed_kn=0.0)
-    grid = reception_grid(prepare(track))
+    grid = reception_grid(segment(track))
     assert grid[RECEPTION_VESSEL_HOURS].to_list() == [pytest.approx(2.0)]
     assert grid[RECEPTION_POSITIONS].to_list() == [121]
 
@@ -107,14 +107,14 @@ def test_vessel_hours_add_up_the_intervals_ending_in_the_cell() -> None:
 def test_without_dt_s_the_intervals_are_computed() -> None:
     tracks = pl.concat([make_track(m, n=50, interval_s=300, speed_kn=0.0) for m in (1, 2, 3)])
     assert S.DT_S not in tracks.columns
-    assert reception_grid(tracks).equals(reception_grid(prepare(tracks)))
+    assert reception_grid(tracks).equals(reception_grid(segment(tracks)))
 
 
 def test_input_order_does_not_matter() -> None:
     hole = pl.concat(
         [_crossing(m, lat=10.0 + m * 0.01, hole_interval_s=4 * 3600) for m in (1, 2, 3)]
     )
-    p = prepare(hole)
+    p = segment(hole)
     shuffled = p.sample(fraction=1.0, shuffle=True, seed=7)
     assert reception_grid(shuffled).equals(reception_grid(p))
 
@@ -133,7 +133,7 @@ def test_empty_and_unlocated_inputs_give_an_empty_grid() -> None:
 
 def test_area_reception_looks_up_judged_cells_only() -> None:
     hole = pl.concat([_crossing(m, lat=10.0 + m * 0.01, hole_interval_s=4 * 3600) for m in (1, 2)])
-    grid = reception_grid(prepare(hole))
+    grid = reception_grid(segment(hole))
     points = pl.DataFrame({"a": [10.02, 10.02, 50.0], "b": [-139.9, -140.2, 0.0]})
     two = area_reception(points, "a", "b", grid, min_vessels=2, alias="r")["r"].to_list()
     assert two[0] < 7.0
@@ -147,7 +147,7 @@ def test_summary_share_of_positions_in_poor_cells() -> None:
     hole = pl.concat(
         [_crossing(m, lat=10.0 + m * 0.01, hole_interval_s=4 * 3600) for m in (1, 2, 3)]
     )
-    grid = reception_grid(prepare(hole))
+    grid = reception_grid(segment(hole))
     out = reception_summary(grid, max_pos_per_day=10.0, min_vessels=3)
     in_hole = hole.filter((pl.col(S.LON) >= -140.0) & (pl.col(S.LON) < -139.75)).height
     assert in_hole == 3 * 4  # four fixes of each vessel in the hole cell
