@@ -316,3 +316,23 @@ def test_docs_parameter_tables_are_the_generated_ones() -> None:
     assert block.strip() == parameters_markdown().strip(), (
         "docs/events.md parameter tables are stale: paste parameters_markdown() between the markers"
     )
+
+
+def test_finish_of_a_frame_without_columns_is_no_events() -> None:
+    """A frame with no columns has no rows: no event, not one row of nulls (a select of
+    literals alone broadcasts to one row)."""
+    from vessels.events import finish
+
+    assert finish(pl.DataFrame(), S.IDENTITY_CONFLICT).height == 0
+    assert finish(pl.LazyFrame(), S.AIS_GAP).height == 0
+
+
+def test_identity_conflicts_with_every_kind_switched_off_are_none() -> None:
+    """The detector's rarely reached branch (nothing asked) returns an empty event table."""
+    from vessels.events import IdentityConfig, detect_identity_conflicts
+
+    tracks = staged(track(1, n=5))
+    off = IdentityConfig(report_shared_mmsi=False, report_mmsi_validity=False)
+    ev = detect_identity_conflicts(tracks, off)
+    assert ev.height == 0
+    assert ev.schema == S.empty_events().schema

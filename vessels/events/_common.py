@@ -480,10 +480,18 @@ def finish(
     ``evidence`` maps evidence field names to expressions over ``frame``; ``key`` is an optional
     string expression appended to the deterministic ``event_id``
     ``"<type>:<mmsi>:<other_mmsi>:<start_ts>[:<key>]"``. ``duration_h`` is computed from
-    ``start_ts``/``end_ts`` when absent.
+    ``start_ts``/``end_ts`` when absent. A frame without columns gives no events.
+
+    Examples
+    --------
+    >>> finish(pl.DataFrame(), "identity_conflict").height
+    0
     """
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
     names = lf.collect_schema().names()
+    if not names:  # no columns, no events: a select of literals alone would make one null row
+        lf = pl.LazyFrame(schema={S.MMSI: S.POSITION_SCHEMA[S.MMSI]})
+        names = [S.MMSI]
     evidence = dict(evidence or {})
     unknown = set(evidence) - set(S.EVIDENCE_FIELDS)
     if unknown:

@@ -200,7 +200,7 @@ def detect_identity_conflicts(
     if cfg.report_mmsi_validity:
         parts.append(_validity(p, cfg))
     if not parts:
-        return finish(pl.DataFrame(), "identity_conflict")
+        return finish(pl.DataFrame(schema={S.MMSI: pl.UInt32}), "identity_conflict")
     ev = pl.concat(parts, how="vertical_relaxed").with_columns(
         pl.col(S.LAT).alias(S.START_LAT), pl.col(S.LON).alias(S.START_LON)
     )
