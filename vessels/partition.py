@@ -762,6 +762,7 @@ def execute(
     """
     from vessels.events import DetectorConfig, DetectorSettings, sort_events
     from vessels.events.coverage import coverage_context
+    from vessels.events.gaps import reception_report
     from vessels.zones._coverage import coverage_from_parts, coverage_report
 
     plan = plan or PartitionPlan()
@@ -909,6 +910,8 @@ def execute(
         coverage_summary = coverage_report(
             S.empty_positions().with_columns(pl.lit(None, pl.String).alias(S.GEO_CLASS))
         )
+    # the reception grid of all the positions (step 1b), with the profile's thresholds
+    coverage_summary["reception"] = reception_report(coverage, cfg.section(S.AIS_GAP))
     timed("collect", t)
     return PlanResult(
         n_positions=int(n_rows),

@@ -39,8 +39,9 @@ from vessels._version import __version__
 from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime
 from vessels.errors import ConfigError
 from vessels.events import EVENT_TYPES, detect_events
-from vessels.events.coverage import sparse_mmsi
+from vessels.events.coverage import coverage_context, sparse_mmsi
 from vessels.events.fishing import score_positions
+from vessels.events.gaps import reception_report
 from vessels.filters import BBox, TimeWindow, mmsi_list
 from vessels.ingestion import ingest
 from vessels.maps import risk_map, save_map
@@ -653,8 +654,12 @@ def run(
         del labelled
         tracks = pl.scan_parquet(spilled)
     with _announced(hook, "events") as told, _timed(timings, "events", memory):
-        events = detect_events(tracks, zone_layer, prof, watchlist=wl)
+        # what depends on all the positions (anchorages, horizon, extent, reception grid), once:
+        # the detectors read it, and summary.json reports the reception grid
+        context = coverage_context(tracks)
+        events = detect_events(tracks, zone_layer, prof, watchlist=wl, coverage=context)
         told.update(events=events.height, per_type=_per_type(events))
+    coverage["reception"] = reception_report(context, prof.detector_config().section(S.AIS_GAP))
     with _announced(hook, "risk") as told, _timed(timings, "risk", memory):
         scored = score(events, tracks, prof, zones=zone_layer)
         if ingested.vessel_ids is not None:  # VMS: every table names vessels by their own id

@@ -359,6 +359,9 @@ EVIDENCE_FIELDS: dict[str, pl.DataType] = {
     "port_country": pl.String(),  # port_visit (WPI port)
     "fleet_id": pl.String(),  # fleet_presence: the fleet episode (flag, EEZ, start, a member)
     "n_incursions": pl.UInt32(),  # fleet_presence: the member's eez_incursions in the episode
+    # ais_gap, issue 13: reception of the start cell (vessels.events.reception), not scored
+    "poor_area_reception": pl.Boolean(),
+    "area_reception_pos_per_day": pl.Float64(),
 }
 EVIDENCE_DTYPE = pl.Struct(EVIDENCE_FIELDS)
 
@@ -384,6 +387,7 @@ EV_MOORED_SHARE = "moored_share"
 EV_N_INCURSIONS = "n_incursions"
 EV_OTHER_SEGMENT_ID = "other_segment_id"
 EV_OVERLAP_H = "overlap_h"
+EV_POOR_AREA_RECEPTION = "poor_area_reception"
 EV_POOR_RECEPTION = "poor_reception"
 EV_PORT_NAME = "port_name"
 EV_PORT_CALL = "port_call"

@@ -188,7 +188,7 @@ def test_unknown_type_is_refused() -> None:
 
 # --- configuration -------------------------------------------------------------------------------
 
-UNIT_SUFFIXES = ("_h", "_m", "_km", "_kn", "_nm", "_deg", "_min")
+UNIT_SUFFIXES = ("_h", "_m", "_km", "_kn", "_nm", "_deg", "_min", "_per_day")
 UNITLESS = {
     "min_score",
     "min_fishing_score",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from vessels import schema as S
+from vessels.events.coverage import coverage_context
+from vessels.events.gaps import GapConfig, detect_gaps
 from vessels.events.reception import (
     CELL_DEG,
     RECEPTION_CELL_LAT_DEG,
@@ -22,7 +25,7 @@ from vessels.events.reception import (
     reception_grid,
     reception_summary,
 )
-from vessels.testing import T0, make_track
+from vessels.testing import T0, make_track, staged
 from vessels.tracks import segment
 
 
@@ -153,3 +156,135 @@ def test_summary_share_of_positions_in_poor_cells() -> None:
     assert in_hole == 3 * 4  # four fixes of each vessel in the hole cell
     assert out["poor_reception_cells"] == 1
     assert out["poor_reception_position_share"] == pytest.approx(in_hole / hole.height, abs=1e-6)
+
+
+# --- the gap detector reads the grid (Welch et al. 2022's reception criterion) ----------------
+
+
+def _went_dark(mmsi: int = 9) -> pl.DataFrame:
+    """A vessel heard every minute for 12 h steaming east into the cell just east of 140 W,
+    silent for 14 h there, then heard again for 2 h further east."""
+    before = make_track(mmsi, n=721, interval_s=60, lat=10.05, lon=-140.193, speed_kn=1.0)
+    assert before[S.LON].max() > -140.0  # it went dark inside that cell
+    back = make_track(
+        mmsi,
+        start=before[S.TS].max() + timedelta(hours=14),
+        n=120,
+        interval_s=60,
+        lat=10.05,
+        lon=-139.7,
+        speed_kn=1.0,
+    )
+    return pl.concat([before, back])
+
+
+def _area(hole_interval_s: float) -> pl.DataFrame:
+    """The dark vessel among three others crossing its cell, heard there every
+    ``hole_interval_s``; 200 km from shore (more than Welch's 50 nm)."""
+    others = [_crossing(m, lat=10.0 + m * 0.01, hole_interval_s=hole_interval_s) for m in (1, 2, 3)]
+    return staged(pl.concat([*others, _went_dark()]), shore_km=200.0)
+
+
+def _gap(tracks: pl.DataFrame) -> dict[str, object]:
+    ev = detect_gaps(tracks)
+    ev = ev.filter(pl.col(S.MMSI) == 9)
+    assert ev.height == 1, ev
+    return ev.row(0, named=True)
+
+
+def test_the_same_silence_is_poor_reception_only_where_the_area_is_poorly_received() -> None:
+    dense = _gap(_area(60))
+    sparse = _gap(_area(4 * 3600))
+    for gap in (dense, sparse):
+        assert gap[S.DURATION_H] == pytest.approx(14.0, abs=0.05)
+        assert gap[S.EVIDENCE]["positions_12h_before"] >= 14
+        assert not gap[S.EVIDENCE]["poor_reception"]  # the vessel itself was well received
+    assert dense[S.EVIDENCE]["likely_intentional"]
+    assert not dense[S.EVIDENCE]["poor_area_reception"]
+    assert dense[S.EVIDENCE]["area_reception_pos_per_day"] == pytest.approx(1440.0)
+    assert "poor reception in the area" not in dense[S.EVIDENCE]["summary"]
+    assert sparse[S.EVIDENCE]["poor_area_reception"]
+    assert not sparse[S.EVIDENCE]["likely_intentional"]
+    assert sparse[S.EVIDENCE]["area_reception_pos_per_day"] < 10.0
+    assert "poor reception in the area" in sparse[S.EVIDENCE]["summary"]
+    assert "(likely intentional)" not in sparse[S.EVIDENCE]["summary"]
+
+
+def test_a_gap_in_a_poorly_received_area_earns_no_points() -> None:
+    from vessels.risk import score
+
+    points = {}
+    for name, interval in (("dense", 60), ("sparse", 4 * 3600)):
+        tracks = _area(interval)
+        ev = detect_gaps(tracks)
+        contributions = score(ev, tracks).contributions
+        mine = contributions.filter(pl.col(S.MMSI) == 9)
+        points[name] = float(mine[S.POINTS].sum()) if mine.height else 0.0
+    assert points["dense"] > 0
+    assert points["sparse"] == 0.0
+
+
+def test_the_thresholds_come_from_the_gap_config() -> None:
+    tracks = _area(4 * 3600)
+    # Welch's 10 per vessel-day: poor; a threshold of 5 per day: this area (~7) is good enough
+    lenient = _gap_with(tracks, GapConfig(area_reception_max_pos_per_day=5.0))
+    assert not lenient["poor_area_reception"] and lenient["likely_intentional"]
+    # four vessels measured in the cell: asking for five leaves it unknown, and unknown is not poor
+    unknown = _gap_with(tracks, GapConfig(area_reception_min_vessels=5))
+    assert unknown["area_reception_pos_per_day"] is None
+    assert not unknown["poor_area_reception"] and unknown["likely_intentional"]
+
+
+def _gap_with(tracks: pl.DataFrame, cfg: GapConfig) -> dict[str, object]:
+    ev = detect_gaps(tracks, cfg).filter(pl.col(S.MMSI) == 9)
+    assert ev.height == 1, ev
+    return ev[S.EVIDENCE].to_list()[0]
+
+
+def test_a_partitioned_context_gives_the_same_flags() -> None:
+    """The grid is a property of all the positions: a detector given only the dark vessel's
+    bucket, with the whole run's context, still sees the poorly received area."""
+    tracks = _area(4 * 3600)
+    context = coverage_context(tracks)
+    alone = tracks.filter(pl.col(S.MMSI) == 9)
+    ev = detect_gaps(alone, coverage=context)
+    assert ev[S.EVIDENCE].struct.field("poor_area_reception").to_list() == [True]
+    # without the context, the vessel alone is too few vessels to judge its cell
+    ev = detect_gaps(alone)
+    assert ev[S.EVIDENCE].struct.field("poor_area_reception").to_list() == [False]
+
+
+def _marinecadastre_csv(tracks: pl.DataFrame, path: Path) -> Path:
+    tracks.select(
+        pl.col(S.MMSI).alias("MMSI"),
+        pl.col(S.TS).dt.strftime("%Y-%m-%dT%H:%M:%S").alias("BaseDateTime"),
+        pl.col(S.LAT).round(6).alias("LAT"),
+        pl.col(S.LON).round(6).alias("LON"),
+        pl.col(S.SOG_KN).alias("SOG"),
+        pl.col(S.COG_DEG).alias("COG"),
+        pl.lit("A").alias("TransceiverClass"),
+    ).write_csv(path)
+    return path
+
+
+def test_summary_reports_the_share_of_positions_in_poor_cells(tmp_path: Path) -> None:
+    """summary.json: the same reception figures in process and out of core."""
+    from vessels.pipeline import run
+
+    tracks = pl.concat(
+        [_crossing(m, lat=10.0 + m * 0.01, hole_interval_s=4 * 3600) for m in (1, 2, 3)]
+        + [_went_dark()]
+    )
+    src = _marinecadastre_csv(tracks, tmp_path / "ais.csv")
+    res = run(src, map=False)
+    rec = res.summary["coverage"]["reception"]
+    grid = reception_grid(segment(tracks))
+    assert rec == reception_summary(grid, max_pos_per_day=10.0, min_vessels=3)
+    assert rec["poor_reception_cells"] == 1
+    in_hole = tracks.filter((pl.col(S.LON) >= -140.0) & (pl.col(S.LON) < -139.75)).height
+    assert rec["poor_reception_position_share"] == pytest.approx(in_hole / tracks.height, abs=1e-6)
+    ooc = run(src, map=False, executor="out-of-core", buckets=3)
+    assert ooc.summary["coverage"]["reception"] == rec
+    gaps = res.events.filter(pl.col(S.EVENT_TYPE) == S.AIS_GAP)
+    assert gaps[S.EVIDENCE].struct.field("poor_area_reception").to_list() == [True]
+    assert gaps.equals(ooc.events.filter(pl.col(S.EVENT_TYPE) == S.AIS_GAP))

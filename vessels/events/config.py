@@ -256,6 +256,7 @@ def _regex(cfg: Any, key: str) -> str | None:
 #: Checks across keys of one section (each returns a message or None); single values are
 #: checked by :func:`vessels.config.check_number` (finite, not negative, within their unit).
 _SECTION_CHECKS: dict[str, tuple[Any, ...]] = {
+    "ais_gap": (lambda c: _at_least(c, "area_reception_min_vessels", 1, "vessels judging a cell"),),
     "encounter": (
         lambda c: _at_least(c, "grid_min", 1.0, "the grid step; 10 by default"),
         lambda c: _at_least(c, "max_dist_m", 1.0, "the pair distance"),

@@ -22,6 +22,11 @@ Real traffic (issue 13) taught four things the detectors must know before callin
 - **The edge of coverage.** A silence that starts and ends at the edge of the data's extent is a
   vessel that left the area (a bounding-box extract, the range of a coastal receiver), not a
   vessel that went dark: :func:`edge_expr`.
+- **Reception of the area.** A silence starting where every vessel is heard only a few times a
+  day (a satellite hole, the fringe of a receiver's range) says nothing about the transponder:
+  the reception grid of :mod:`vessels.events.reception` (positions per vessel-day per cell,
+  learned from all the run's positions as GFW learns its reception maps) is part of the
+  context, :attr:`CoverageContext.reception`.
 - **Sparse reporting.** VMS and subsampled feeds report every 1-20 h; every interval is longer
   than a gap threshold. A vessel whose median interval between positions exceeds
   ``max_median_interval_min`` cannot support continuity-based detectors (gaps, dark rendezvous,
@@ -50,6 +55,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.events._common import DEG_M
+from vessels.events.reception import reception_grid
 
 __all__ = [
     "AT_ANCHORAGE",
@@ -160,6 +166,10 @@ class CoverageContext:
     harbour
         The ~1 km cells holding a harbour position (:func:`harbour_cells`), once the positions
         are labelled; None: computed from the detector's own positions.
+    reception
+        The reception grid of all the positions
+        (:func:`vessels.events.reception.reception_grid`); None: computed from the detector's
+        own positions.
     """
 
     learned: pl.DataFrame
@@ -167,25 +177,30 @@ class CoverageContext:
     extent: Extent | None
     max_abs_lat: float = 0.0
     harbour: pl.DataFrame | None = None
+    reception: pl.DataFrame | None = None
 
 
 def coverage_context(positions: pl.DataFrame | pl.LazyFrame) -> CoverageContext:
     """The :class:`CoverageContext` of ``positions`` (all of a run's positions; may be a scan).
 
-    Only ``mmsi, ts, lat, lon`` and the speeds (``sog_kn``, ``implied_speed_kn``) are read, so a
-    scan of a partitioned run's positions costs a few columns, not the whole table.
+    Only ``mmsi, ts, lat, lon``, ``dt_s`` and the speeds (``sog_kn``, ``implied_speed_kn``) are
+    read, so a scan of a partitioned run's positions costs a few columns, not the whole table.
 
     Examples
     --------
     >>> from vessels.testing import make_track
     >>> ctx = coverage_context(make_track(n=5, interval_s=600))
-    >>> ctx.learned.height, str(ctx.horizon), ctx.extent
-    (0, '2024-03-01 00:40:00+00:00', None)
+    >>> ctx.learned.height, str(ctx.horizon), ctx.extent, ctx.reception.height
+    (0, '2024-03-01 00:40:00+00:00', None, 1)
     """
     lf = _located(positions)
     learned = _learned_cells(lf).collect()
     return CoverageContext(
-        learned=learned, horizon=_horizon(lf), extent=_extent(lf), max_abs_lat=max_abs_lat(lf)
+        learned=learned,
+        horizon=_horizon(lf),
+        extent=_extent(lf),
+        max_abs_lat=max_abs_lat(lf),
+        reception=reception_grid(lf),
     )
 
 

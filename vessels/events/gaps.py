@@ -24,10 +24,13 @@ Not dark either, and flagged so that the risk rules skip them (issue 13, GFW's p
 logic): a *port call* (``evidence.port_call``), a silence that starts or ends in a port or
 anchorage (:mod:`vessels.events.coverage`), and a silence at the *edge of coverage*
 (``evidence.coverage_edge``), one that starts and ends (or, open, starts) at the edge of the
-data's extent, and a silence after *poor reception* (``evidence.poor_reception``: fewer than
-``min_positions_before`` positions in the 12 h before). Vessels reporting too sparsely for gaps
-to mean anything (median interval above ``max_median_interval_min``, e.g. VMS) get no gaps at
-all.
+data's extent, a silence after *poor reception* (``evidence.poor_reception``: fewer than
+``min_positions_before`` positions in the 12 h before), and a silence starting in an area of
+*poor reception* (``evidence.poor_area_reception``: the start cell of the run's reception grid,
+:mod:`vessels.events.reception`, receives at most ``area_reception_max_pos_per_day`` positions
+per vessel-day; Welch et al. 2022's reception criterion, with the map learned from the data as
+GFW learns its own). Vessels reporting too sparsely for gaps to mean anything (median interval
+above ``max_median_interval_min``, e.g. VMS) get no gaps at all.
 
 Examples
 --------
@@ -69,9 +72,10 @@ from vessels.events.coverage import (
     sparse_mmsi,
     with_harbour,
 )
+from vessels.events.reception import area_reception, reception_grid, reception_summary
 from vessels.events.registry import Context, Detector, register
 
-__all__ = ["GapConfig", "detect_gaps", "gap_links"]
+__all__ = ["GapConfig", "detect_gaps", "gap_links", "reception_report"]
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,8 @@ class GapConfig:
         ... and a gap starting strictly farther than this from shore. Default 50 nm (Welch 2022).
     intentional_min_positions : int
         ... and at least this many positions in the ``positions_window_h`` before the gap. Default
-        14 (Welch 2022). Welch's satellite-reception criterion (> 10 positions/day in the start
-        cell) is not reproduced: it needs a global reception map.
+        14 (Welch 2022). Welch's fourth criterion, good reception in the start cell, is
+        ``area_reception_max_pos_per_day``.
     positions_window_h : float
         Window for ``positions_12h_before``. Default 12 h (Welch 2022).
     include_segment_boundaries : bool
@@ -109,7 +113,18 @@ class GapConfig:
         A silence after fewer positions than this in the ``positions_window_h`` before it is
         flagged ``poor_reception`` (not scored): the vessel was barely received already, so the
         silence says more about reception than about the vessel (ours, after GFW's
-        reception-aware criterion; the satellite-reception map is not available). Default 5.
+        reception-aware criterion). Default 5.
+    area_reception_max_pos_per_day : float
+        A silence starting in a cell of the run's reception grid
+        (:mod:`vessels.events.reception`) that receives at most this many positions per
+        vessel-day (median over its vessels) is flagged ``poor_area_reception``: never likely
+        intentional, not scored. Default 10: Welch et al. 2022 (Science Advances 8, eabq2109)
+        keep a gap as likely intentional only when its start cell has good satellite reception,
+        more than 10 positions per vessel-day, in GFW's reception map measured from AIS.
+    area_reception_min_vessels : int
+        A cell is judged with at least this many vessels measured in it; with fewer it is
+        unknown, and unknown is not poor. Default 3 (ours: a median over fewer vessels is one
+        vessel's own silence).
     """
 
     min_gap_h: float = 6.0
@@ -122,6 +137,8 @@ class GapConfig:
     report_open: bool = True
     max_median_interval_min: float = 30.0
     min_positions_before: int = 5
+    area_reception_max_pos_per_day: float = 10.0
+    area_reception_min_vessels: int = 3
 
 
 _SIDE_COLS = [S.TS, S.LAT, S.LON, S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS, HARBOUR]
@@ -278,10 +295,22 @@ def detect_gaps(
     links = links.filter(~pl.col(S.MMSI).is_in(sparse.implode()))
     s_edge = edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}", coverage)
     e_edge = edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}", coverage)
+    grid = coverage.reception if coverage is not None else None
+    links = area_reception(
+        links,
+        f"s_{S.LAT}",
+        f"s_{S.LON}",
+        reception_grid(p) if grid is None else grid,
+        min_vessels=cfg.area_reception_min_vessels,
+        alias="_area_rx",
+    )
     links = links.with_columns(
         (pl.col(f"s_{HARBOUR}") | pl.col(f"e_{HARBOUR}").fill_null(False)).alias("_port_call"),
         (s_edge & (e_edge | pl.col("is_open"))).alias("_edge"),
         (pl.col("s__n_before") < cfg.min_positions_before).alias("_poor"),
+        (pl.col("_area_rx") <= cfg.area_reception_max_pos_per_day)
+        .fill_null(False)
+        .alias("_poor_area"),
     )
     zt = zone_table(zones, p[S.ZONE_IDS].explode() if zones is None else None)
     eez_ids = zt.filter(pl.col(S.ZONE_KIND) == "eez")[S.ZONE_ID].to_list()
@@ -327,11 +356,12 @@ def detect_gaps(
         & ~pl.col("_port_call")
         & ~pl.col("_edge")
         & ~pl.col("_poor")
+        & ~pl.col("_poor_area")
     ).fill_null(False)
     start_eez, end_eez = pl.col(f"s_{S.EEZ_ISO3}"), pl.col(f"e_{S.EEZ_ISO3}")
     summary = compile_template(
         "AIS off {at_least}{hours:.1f} h{open}, went dark{offshore}{eez}{zone}{reappeared}"
-        "{intentional}{port_call}{poor}{edge}",
+        "{intentional}{port_call}{poor}{poor_area}{edge}",
         fields={
             "at_least": clause(pl.col("is_open"), "for at least "),
             "hours": gap_h,
@@ -355,6 +385,12 @@ def detect_gaps(
             "intentional": clause(likely, " (likely intentional)"),
             "port_call": clause(pl.col("_port_call"), " (port call)"),
             "poor": clause(pl.col("_poor"), " (barely received before: reception, not intent)"),
+            "poor_area": clause(
+                pl.col("_poor_area"),
+                " (poor reception in the area: {rx:.1f} positions per vessel-day; reception,"
+                " not intent)",
+                fields={"rx": pl.col("_area_rx")},
+            ),
             "edge": clause(pl.col("_edge"), " (at the edge of the data's coverage)"),
         },
         null=None,
@@ -377,11 +413,35 @@ def detect_gaps(
         "port_call": pl.col("_port_call"),
         "coverage_edge": pl.col("_edge"),
         "poor_reception": pl.col("_poor"),
+        "poor_area_reception": pl.col("_poor_area"),
+        "area_reception_pos_per_day": pl.col("_area_rx"),
         "in_zone_kind": pl.col(S.ZONE_KIND),
         "zone_kind": pl.col(S.ZONE_KIND),
         "other_segment_id": pl.col("other_segment_id"),
     }
     return finish(ev, "ais_gap", evidence=evidence)
+
+
+def reception_report(coverage: CoverageContext, config: GapConfig | None = None) -> dict[str, Any]:
+    """The reception figures of ``summary.json`` (``coverage.reception``) for a run.
+
+    :func:`vessels.events.reception.reception_summary` of the run's grid with the thresholds of
+    ``config``: cells judged, poor cells, and the share of positions lying in a poor cell.
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track
+    >>> from vessels.events.coverage import coverage_context
+    >>> reception_report(coverage_context(make_track(n=5)))["poor_reception_position_share"]
+    0.0
+    """
+    cfg = config or GapConfig()
+    grid = coverage.reception
+    return reception_summary(
+        grid if grid is not None else reception_grid(pl.DataFrame(schema={S.MMSI: pl.UInt32})),
+        max_pos_per_day=cfg.area_reception_max_pos_per_day,
+        min_vessels=cfg.area_reception_min_vessels,
+    )
 
 
 def _detect(p: pl.DataFrame, cfg: GapConfig, ctx: Context) -> pl.DataFrame:
@@ -420,6 +480,8 @@ DETECTOR = register(
             "port_call",
             "coverage_edge",
             "poor_reception",
+            "poor_area_reception",
+            "area_reception_pos_per_day",
             "in_zone_kind",
             "zone_kind",
         ),

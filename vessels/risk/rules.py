@@ -129,6 +129,7 @@ _dark = (
     ~_ev(S.EV_PORT_CALL).fill_null(False)
     & ~_ev(S.EV_COVERAGE_EDGE).fill_null(False)
     & ~_ev(S.EV_POOR_RECEPTION).fill_null(False)
+    & ~_ev(S.EV_POOR_AREA_RECEPTION).fill_null(False)
 )
 _carrier = _ev(S.EV_IS_CARRIER).fill_null(False)
 

@@ -17,7 +17,7 @@ patterns of issue 13: crowded ports, anchorage queues, tracks ending early, ...)
 
 Context events are not claims and are not counted: an event whose evidence says the vessel did
 *not* go dark (``is_open``: the track ended before the data did; ``port_call``; ``coverage_edge``;
-``poor_reception``)
+``poor_reception``; ``poor_area_reception``)
 or a dark-rendezvous ``group`` (a crowd, reported once, unscored). The detectors report them for
 the analyst's map; the risk rules give them no points (:func:`claims`).
 
@@ -84,7 +84,13 @@ ZONE_MATCH_TYPES = (S.ZONE_ENTRY, S.EEZ_INCURSION)
 
 
 #: Evidence flags marking an event as context, not a claim (see the module docstring).
-CONTEXT_FLAGS = (S.EV_IS_OPEN, S.EV_PORT_CALL, S.EV_COVERAGE_EDGE, S.EV_POOR_RECEPTION)
+CONTEXT_FLAGS = (
+    S.EV_IS_OPEN,
+    S.EV_PORT_CALL,
+    S.EV_COVERAGE_EDGE,
+    S.EV_POOR_RECEPTION,
+    S.EV_POOR_AREA_RECEPTION,
+)
 
 
 def claims(events: pl.DataFrame) -> pl.DataFrame:
