@@ -233,12 +233,17 @@ def score_positions(tracks: pl.DataFrame, config: FishingScoreConfig | None = No
     n = tracks.height
     narrow = tracks.select([c for c in _SCORE_INPUTS if c in tracks.columns]).with_row_index("_row")
     parts = []
-    for batch in _vessel_batches(narrow, _BATCH_ROWS):
+    # the batches are copies: drop the whole narrow frame, and each batch once scored (popped
+    # from the list), so the peak holds one batch's features, not every batch at once
+    batches = _vessel_batches(narrow, _BATCH_ROWS)
+    del narrow
+    batches.reverse()
+    while batches:
+        batch = batches.pop()
         p = prepare(batch, keep_all=True, zone_labels=(S.SHORE_KM,))
         del batch
         parts.append(p.select("_row").with_columns(_score_columns(p, cfg)))
         del p
-    del narrow
     scored = pl.concat(parts) if len(parts) > 1 else parts[0]
     del parts
     if scored.height == n:
