@@ -498,6 +498,7 @@ def match_watchlist(
             ),
             on="entry_id",
             how="left",
+            maintain_order="left",
         )
     )
     label = {
