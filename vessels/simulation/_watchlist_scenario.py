@@ -69,29 +69,18 @@ def renamed_watchlisted(seed: int, end_h: float = 50.0) -> ScenarioBuild:
         ("lookalike-hull-2", 412_700_103, "LU RONG YU 1198", 8_712_348),
         ("lookalike-short", 412_700_104, "FU YUAN YU 778", 8_712_349),
     ]
-    specs = []
-    for i, (key, mmsi, name, imo, callsign) in enumerate(listed):
-        specs.append(
-            sb.add(
-                VesselSpec(
-                    key=key,
-                    mmsi=mmsi,
-                    name=name,
-                    kind="longliner",
-                    flag="CHN",
-                    ship_type=30,
-                    ais_class="A",
-                    length_m=48.0,
-                    width_m=8.5,
-                    draft_m=3.6,
-                    plan=_longliner(sb, seed, i, spot(), end_h),
-                    callsign=callsign,
-                    imo=imo,
-                )
-            )
-        )
-    for i, (key, mmsi, name, imo) in enumerate(controls):
-        sb.add(
+
+    def longliner(
+        i: int,
+        key: str,
+        mmsi: int,
+        name: str,
+        imo: int | None,
+        callsign: str,
+        size: tuple[float, float, float],
+    ) -> VesselSpec:
+        length_m, width_m, draft_m = size
+        return sb.add(
             VesselSpec(
                 key=key,
                 mmsi=mmsi,
@@ -100,14 +89,21 @@ def renamed_watchlisted(seed: int, end_h: float = 50.0) -> ScenarioBuild:
                 flag="CHN",
                 ship_type=30,
                 ais_class="A",
-                length_m=46.0,
-                width_m=8.2,
-                draft_m=3.4,
-                plan=_longliner(sb, seed, 10 + i, spot(), end_h),
-                callsign=f"BZXC{i + 1}",
+                length_m=length_m,
+                width_m=width_m,
+                draft_m=draft_m,
+                plan=_longliner(sb, seed, i, spot(), end_h),
+                callsign=callsign,
                 imo=imo,
             )
         )
+
+    specs = [
+        longliner(i, key, mmsi, name, imo, callsign, (48.0, 8.5, 3.6))
+        for i, (key, mmsi, name, imo, callsign) in enumerate(listed)
+    ]
+    for i, (key, mmsi, name, imo) in enumerate(controls):
+        longliner(10 + i, key, mmsi, name, imo, f"BZXC{i + 1}", (46.0, 8.2, 3.4))
     renamed, by_name = specs
     renamed.rename = (RENAME_H * H, "HAI XIANG 9")
     sb.plant(
