@@ -8,6 +8,11 @@ grounds), in a polars DataFrame with Float64 lat/lon. Data is generated in memor
 cached under benchmarks/_data/ (git-ignored).
 
 Run:  .venv/bin/python benchmarks/bench_zones.py --n 10000000
+      [--tracks]  add ``mmsi``/``ts`` (vessels of 500 fixes, 60 s apart) so that the track rule
+                  of ``label_zones`` (``underway_water``: land positions of a vessel underway are
+                  water) runs too; the fixes of a vessel are random points, so every vessel has
+                  land positions: the rule's worst case (it sorts every vessel's rows)
+      [--no-underway]  the map alone (``label_zones(..., underway=None)``), for a same-run A/B
 Prints wall time per stage and peak RSS (ru_maxrss) as a Markdown table row.
 """
 
@@ -54,8 +59,18 @@ def positions(n: int) -> pl.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--tracks", action="store_true")
+    parser.add_argument("--no-underway", action="store_true")
     args = parser.parse_args()
     df = positions(args.n)
+    if args.tracks:
+        i = pl.int_range(pl.len(), dtype=pl.Int64)
+        t0 = datetime(2020, 6, 30, tzinfo=UTC)
+        df = df.with_columns(
+            (i // 500 + 200_000_000).cast(pl.UInt32).alias("mmsi"),
+            (pl.lit(t0) + pl.duration(seconds=(i % 500) * 60)).dt.cast_time_unit("us").alias("ts"),
+        )
+    kw = {"underway": None} if args.no_underway else {}
     from vessels.zones import label_zones
     from vessels.zones._label import _default_index
 
@@ -65,14 +80,15 @@ def main() -> None:
     setup_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     c1 = time.process_time()
-    out = label_zones(df)
+    out = label_zones(df, **kw)
     wall_s = time.perf_counter() - t1
     cpu_s = time.process_time() - c1
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load = os.getloadavg()
     print(
         f"n={args.n:,} setup={setup_s:.1f}s label={wall_s:.1f}s cpu={cpu_s:.1f}s "
-        f"({args.n / wall_s / 1e6:.2f} M/s) peak_rss={rss_mb:,.0f} MB load={load[0]:.1f}"
+        f"({args.n / wall_s / 1e6:.2f} M/s) peak_rss={rss_mb:,.0f} MB load={load[0]:.1f} "
+        f"tracks={args.tracks} underway={not args.no_underway}"
     )
     print(out.select(pl.col("eez_iso3").value_counts(sort=True)).unnest("eez_iso3").head(4))
     print(out.select(pl.col("geo_class").value_counts(sort=True)).unnest("geo_class"))

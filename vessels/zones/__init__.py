@@ -24,12 +24,14 @@ from vessels.zones._land import (
 from vessels.zones._layers import default_zones
 from vessels.zones._load import ZoneGeometryWarning, load_zone_file, load_zones
 from vessels.zones._ports import learn_anchorages, load_ports
+from vessels.zones._underway import UnderwayConfig, underway_water
 
 __all__ = [
     "ZONE_EDGE_KM",
     "EEZConfig",
     "LabelConfig",
     "ShoreConfig",
+    "UnderwayConfig",
     "ZoneGeometryWarning",
     "ZoneIndex",
     "build_eez",
@@ -45,4 +47,5 @@ __all__ = [
     "load_zone_file",
     "load_zones",
     "shore_distance_km",
+    "underway_water",
 ]

@@ -56,6 +56,7 @@ from vessels.zones import _grid as _grid_module
 from vessels.zones._grid import BOUNDARY, INSIDE, GridIndex
 from vessels.zones._land import DEFAULT_SHORE, ShoreConfig
 from vessels.zones._ports import _NX, ANCHORAGE_CELL_DEG, in_port_arrays, load_ports
+from vessels.zones._underway import DEFAULT_UNDERWAY, UnderwayConfig, underway_water
 from vessels.zones._world import INLAND, LAND, SHORE_BAND, geo_class_codes, world_shore_km
 
 if TYPE_CHECKING:
@@ -556,6 +557,7 @@ def label_zones(
     config: LabelConfig = DEFAULT_LABEL,
     edge_km: bool = True,
     anchorages: pl.DataFrame | None = None,
+    underway: UnderwayConfig | None = DEFAULT_UNDERWAY,
 ) -> F:
     """Add ``eez_iso3``, ``zone_ids``, ``shore_km``, the geography columns (``geo_class``,
     ``on_land``, ``in_port``, ``at_anchorage``, ``port_name``, ``port_country``) and
@@ -577,6 +579,10 @@ def label_zones(
     anchorages
         Anchorage cells from :func:`vessels.zones.learn_anchorages` (learned from this or other
         data); without them ``at_anchorage`` is always false.
+    underway
+        When the frame has ``mmsi`` and ``ts``: land positions of a vessel underway, and its land
+        positions beside those, are water (:func:`vessels.zones.underway_water`; the waterways
+        the world layer does not draw). ``None``: the map alone decides.
 
     Returns
     -------
@@ -620,7 +626,8 @@ def label_zones(
             for i in range(0, max(points.len(), 1), EAGER_BATCH_ROWS)
         ]
         labels = pl.concat(parts) if len(parts) > 1 else parts[0]
-        return base.with_columns(labels.cast(dtype).alias("_zones")).unnest("_zones")
+        out = base.with_columns(labels.cast(dtype).alias("_zones")).unnest("_zones")
+        return out if underway is None else underway_water(out, underway)
     expr = (
         pl.struct(S.LAT, S.LON)
         .map_batches(
@@ -630,4 +637,5 @@ def label_zones(
         )
         .alias("_zones")
     )
-    return base.with_columns(expr).unnest("_zones")
+    lazy_out = base.with_columns(expr).unnest("_zones")
+    return lazy_out if underway is None else underway_water(lazy_out, underway)

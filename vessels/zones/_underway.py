@@ -1,0 +1,184 @@
+"""Water shown by the vessel's own track: land positions of a vessel underway are on water.
+
+The world layer (GSHHG *h* + WDBII, :mod:`vessels.zones._world`) does not draw every navigable
+waterway: the Houston Ship Channel, Louisiana's Intracoastal Waterway and bayous, the Hudson
+above Manhattan, the Delaware at Philadelphia, the Dismal Swamp Canal ... are land in every
+source available here (zones/README.md lists them cluster by cluster). A ship moving at 5 kn is
+on water whatever the map says, so :func:`underway_water` takes the evidence from the track:
+
+1. **Underway.** A position the layer puts on land whose implied speed to *both* the previous and
+   the next fix of the same vessel lies in ``[min_kn, max_kn]``, each fix at most ``max_gap_s``
+   away in time, is on water. Both sides must agree, so one GPS outlier (a jump that makes one
+   leg fast and the other back) does not count, nor does a vessel lying still (under
+   ``min_kn``: GPS jitter at a berth is a few tenths of a knot), nor a jump faster than any
+   vessel on an inland waterway (``max_kn``; a road vehicle on a motorway is faster too).
+2. **Berth beside it.** The vessel's other land positions in the same ``cell_deg`` cell as one of
+   its own underway positions, or in one of the 8 cells around it, are its berth or its anchoring
+   spot on that waterway (a barge tied up on the bayou it was seen moving along): water too.
+
+Only the vessel's own rows count, so the answer does not depend on the other vessels in the
+frame (a partition by MMSI gives the same labels as the whole). Positions it turns into water get
+``geo_class = inland_water``, ``on_land = false`` and ``shore_km = 0``: the banks of a waterway
+that the layer does not draw are nearer than the layer can measure, as on a WDBII river line.
+
+Examples
+--------
+>>> import polars as pl
+>>> from datetime import datetime, timedelta
+>>> t0 = datetime(2020, 6, 30)
+>>> df = pl.DataFrame({
+...     "mmsi": [1, 1, 1],
+...     "ts": [t0 + timedelta(minutes=m) for m in (0, 1, 2)],
+...     "lat": [29.744, 29.7455, 29.747], "lon": [-95.107, -95.107, -95.107],  # 5.4 kn north
+... })
+>>> from vessels.zones import label_zones
+>>> label_zones(df, underway=None)["geo_class"].to_list()  # the layer alone: Houston Ship Channel
+['land', 'land', 'land']
+>>> label_zones(df)["geo_class"].to_list()  # the middle fix is underway, the others beside it
+['inland_water', 'inland_water', 'inland_water']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+import polars as pl
+
+from vessels import schema as S
+from vessels._geo import MPS_PER_KN, haversine_m
+
+__all__ = ["DEFAULT_UNDERWAY", "UnderwayConfig", "underway_water"]
+
+F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
+
+_ROW = "_uw_row"
+
+
+@dataclass(frozen=True)
+class UnderwayConfig:
+    """Parameters of :func:`underway_water` (see the module docstring).
+
+    Attributes
+    ----------
+    min_kn
+        Slowest implied speed, on both legs, of a vessel underway (2 kn: well above the few
+        tenths of a knot of GPS jitter of a vessel at rest, below the 4-10 kn of barges and
+        tugs on inland waterways).
+    max_kn
+        Fastest implied speed, on both legs, that still counts (40 kn: above almost every vessel
+        on an inland waterway; a jump faster than that is a position error, and a road vehicle
+        carrying a transponder on a motorway is faster too).
+    max_gap_s
+        Each leg spans at most this long (900 s = 15 min): the fix is then within a few km of
+        the vessel's path on either side, so the speed is evidence about *this* position.
+    cell_deg
+        Cell of the berth rule (0.01 deg, ~1.1 km): a vessel's land positions within one cell of
+        its own underway ones (3 x 3 cells) are its berth on that waterway.
+    """
+
+    min_kn: float = 2.0
+    max_kn: float = 40.0
+    max_gap_s: float = 900.0
+    cell_deg: float = 0.01
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_kn < self.max_kn:
+            raise ValueError(
+                f"UnderwayConfig: need 0 < min_kn < max_kn, got {self.min_kn}, {self.max_kn}"
+            )
+        if self.max_gap_s <= 0 or self.cell_deg <= 0:
+            raise ValueError("UnderwayConfig: max_gap_s and cell_deg must be > 0")
+
+
+DEFAULT_UNDERWAY = UnderwayConfig()
+
+
+def _land_rows(frame: pl.LazyFrame, cfg: UnderwayConfig) -> pl.LazyFrame:
+    """Row numbers (``_ROW``) of the land positions that the vessel's own track puts on water."""
+    land = pl.col(S.GEO_CLASS) == S.GEO_LAND
+    vessels = frame.filter(land).select(S.MMSI).unique()
+    same = pl.col(S.MMSI) == pl.col(S.MMSI).shift(1)
+    same_next = pl.col(S.MMSI) == pl.col(S.MMSI).shift(-1)
+    dt_prev = (pl.col(S.TS) - pl.col(S.TS).shift(1)).dt.total_microseconds() / 1e6
+    dt_next = (pl.col(S.TS).shift(-1) - pl.col(S.TS)).dt.total_microseconds() / 1e6
+    d_prev = haversine_m(pl.col(S.LAT).shift(1), pl.col(S.LON).shift(1), S.LAT, S.LON)
+    d_next = haversine_m(S.LAT, S.LON, pl.col(S.LAT).shift(-1), pl.col(S.LON).shift(-1))
+    lo, hi = cfg.min_kn * MPS_PER_KN, cfg.max_kn * MPS_PER_KN
+
+    def leg(d: pl.Expr, dt: pl.Expr, ok: pl.Expr) -> pl.Expr:
+        return ok & (dt > 0) & (dt <= cfg.max_gap_s) & (d / dt).is_between(lo, hi)
+
+    track = (
+        frame.join(vessels, on=S.MMSI, how="semi")
+        .select(_ROW, S.MMSI, S.TS, S.LAT, S.LON, land.alias("_land"))
+        .filter(pl.all_horizontal(pl.col(S.TS, S.LAT, S.LON).is_not_null()))
+        .sort(S.MMSI, S.TS, _ROW)
+        .with_columns(
+            (
+                pl.col("_land")
+                & leg(d_prev, dt_prev, same).fill_null(False)
+                & leg(d_next, dt_next, same_next).fill_null(False)
+            ).alias("_underway"),
+            (pl.col(S.LAT) / cfg.cell_deg).floor().cast(pl.Int64).alias("_cy"),
+            (pl.col(S.LON) / cfg.cell_deg).floor().cast(pl.Int64).alias("_cx"),
+        )
+        .filter("_land")
+    )
+    seen = track.filter("_underway").select(S.MMSI, "_cy", "_cx").unique()
+    around = pl.concat(
+        [
+            seen.with_columns(pl.col("_cy") + dy, pl.col("_cx") + dx)
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        ]
+    ).unique()
+    return track.join(around, on=[S.MMSI, "_cy", "_cx"], how="semi").select(_ROW)
+
+
+def underway_water(labelled: F, config: UnderwayConfig = DEFAULT_UNDERWAY) -> F:
+    """Reclass the land positions that the vessel's own track shows to be on water.
+
+    Parameters
+    ----------
+    labelled
+        Positions labelled by :func:`vessels.zones.label_zones` (``geo_class``, ``on_land``,
+        ``shore_km``) with ``mmsi`` and ``ts``; without ``mmsi`` or ``ts`` the frame is returned
+        unchanged (a bare list of coordinates has no track).
+    config
+        :class:`UnderwayConfig`.
+
+    Returns
+    -------
+    The same kind of frame, rows in the same order; land positions underway, and the vessel's
+    land positions beside its own underway ones, become ``inland_water`` with ``on_land`` false
+    and ``shore_km`` 0.
+    """
+    schema = labelled.collect_schema() if isinstance(labelled, pl.LazyFrame) else labelled.schema
+    if S.MMSI not in schema or S.TS not in schema:
+        return labelled
+    S.require_columns(labelled, (S.GEO_CLASS, S.ON_LAND, S.SHORE_KM), what="underway_water")
+    if isinstance(labelled, pl.DataFrame):
+        if not (labelled[S.GEO_CLASS] == S.GEO_LAND).any():
+            return labelled  # nothing on land: no track work at all
+        rows = _land_rows(labelled.lazy().with_row_index(_ROW), config).collect()[_ROW]
+        if rows.is_empty():
+            return labelled
+        hit = pl.zeros(labelled.height, dtype=pl.Boolean, eager=True).scatter(rows, True)
+        return _apply(labelled.lazy(), pl.lit(hit)).collect()
+    lf = labelled.with_row_index(_ROW)
+    rows_lf = _land_rows(lf, config).with_columns(pl.lit(True).alias("_uw_hit"))
+    out = lf.join(rows_lf, on=_ROW, how="left", maintain_order="left")
+    return _apply(out, pl.col("_uw_hit").fill_null(False)).drop(_ROW, "_uw_hit")
+
+
+def _apply(lf: pl.LazyFrame, hit: pl.Expr) -> pl.LazyFrame:
+    return lf.with_columns(
+        pl.when(hit)
+        .then(pl.lit(S.GEO_INLAND_WATER))
+        .otherwise(pl.col(S.GEO_CLASS))
+        .cast(S.GEO_LABEL_SCHEMA[S.GEO_CLASS])
+        .alias(S.GEO_CLASS),
+        (pl.col(S.ON_LAND) & ~hit).alias(S.ON_LAND),
+        pl.when(hit).then(0.0).otherwise(pl.col(S.SHORE_KM)).alias(S.SHORE_KM),
+    )
