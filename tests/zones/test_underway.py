@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from vessels import schema as S
+from vessels.errors import SchemaError
 from vessels.zones import UnderwayConfig, label_zones, underway_water
 
 T0 = datetime(2020, 6, 30, tzinfo=UTC)
@@ -158,3 +159,47 @@ def test_null_positions_and_times_are_left_alone() -> None:
     out = label_zones(holes)
     assert out[S.GEO_CLASS][0] is None
     assert out[S.GEO_CLASS].cast(pl.String).to_list()[1:] == [S.GEO_INLAND_WATER] * 5
+
+
+def test_eager_and_lazy_agree_on_shuffled_rows_with_holes() -> None:
+    """The NumPy form (eager; sorts when the rows are not in vessel/time order) and the polars
+    form (lazy) of the rule give the same labels, nulls and shuffled rows included."""
+    df = pl.concat(
+        [
+            track(1, HOUSTON, 6.0, 8),
+            track(2, HOUSTON, 0.0, 5),
+            track(3, (HOUSTON[0] + 0.003, HOUSTON[1]), 0.0, 4, t0=T0 + timedelta(minutes=3)),
+            track(1, (HOUSTON[0] + 0.004, HOUSTON[1]), 0.0, 4, t0=T0 + timedelta(minutes=9)),
+            track(4, KANSAS, 45.0, 5),
+        ]
+    )
+    holes = df.with_columns(
+        pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col(S.TS)).alias(S.TS)
+    ).sample(fraction=1.0, shuffle=True, seed=11)
+    eager = label_zones(holes)
+    assert eager.equals(label_zones(holes.lazy()).collect())
+    got = dict(
+        eager.group_by(S.MMSI).agg(pl.col(S.GEO_CLASS).cast(pl.String).unique().sort()).iter_rows()
+    )
+    # vessel 1's berth 0.4 km on is water; the hole (no time) stays as the map says
+    assert got == {
+        1: [S.GEO_INLAND_WATER, S.GEO_LAND],
+        2: [S.GEO_LAND],
+        3: [S.GEO_LAND],
+        4: [S.GEO_LAND],
+    }
+    row_without_time = eager.filter(pl.col(S.TS).is_null())
+    assert row_without_time[S.GEO_CLASS].cast(pl.String).to_list() == [S.GEO_LAND]
+
+
+def test_millisecond_timestamps_give_the_same_answer() -> None:
+    df = track(1, HOUSTON, 6.0, 6)
+    ms = df.with_columns(pl.col(S.TS).dt.cast_time_unit("ms"))
+    assert label_zones(ms)[S.GEO_CLASS].equals(label_zones(df)[S.GEO_CLASS])
+
+
+def test_a_timestamp_that_is_not_a_datetime_is_refused() -> None:
+    df = track(1, HOUSTON, 6.0, 3).with_columns(pl.col(S.TS).cast(pl.String))
+    with pytest.raises(SchemaError, match="Datetime"):
+        label_zones(df)
+    assert set(classes(df, underway=None)) == {S.GEO_LAND}

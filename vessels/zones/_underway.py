@@ -43,16 +43,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
+import numpy as np
 import polars as pl
 
 from vessels import schema as S
-from vessels._geo import MPS_PER_KN, haversine_m
+from vessels._geo import MPS_PER_KN, haversine_m, haversine_m_np
+from vessels.errors import SchemaError
 
-__all__ = ["DEFAULT_UNDERWAY", "UnderwayConfig", "underway_water"]
+__all__ = ["DEFAULT_UNDERWAY", "UnderwayConfig", "underway_mask", "underway_water"]
 
 F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
 
 _ROW = "_uw_row"
+#: land rows per chunk of the leg computation (bounds the temporary arrays to ~100 MB)
+_CHUNK = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,90 @@ def _land_rows(frame: pl.LazyFrame, cfg: UnderwayConfig) -> pl.LazyFrame:
     return track.join(around, on=[S.MMSI, "_cy", "_cx"], how="semi").select(_ROW)
 
 
+def _in_order(mmsi: np.ndarray, ts: np.ndarray) -> bool:
+    """Rows already sorted by vessel, then time (as the pipeline's positions are)."""
+    m0, m1, t0, t1 = mmsi[:-1], mmsi[1:], ts[:-1], ts[1:]
+    return bool(np.all((m1 > m0) | ((m1 == m0) & (t1 >= t0))))
+
+
+def underway_mask(
+    mmsi: np.ndarray,
+    ts: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    land: np.ndarray,
+    valid: np.ndarray | None = None,
+    *,
+    ticks_per_s: float = 1e6,
+    config: UnderwayConfig = DEFAULT_UNDERWAY,
+) -> np.ndarray:
+    """NumPy core of :func:`underway_water`: which rows (``land`` ones only) are water.
+
+    ``ts`` are integer time ticks (``ticks_per_s`` per second: 1e6 for microseconds);
+    ``valid`` marks the rows with a vessel, a time and a position (``None``: all of them); only
+    those form tracks. When the rows are already in (vessel, time) order, as the pipeline's are,
+    the neighbours of a row are the rows beside it and nothing is sorted or copied; otherwise
+    only the rows of the vessels that have land positions are sorted. The legs are computed for
+    the land rows only, in chunks, so the extra memory stays small next to the frame.
+    """
+    out = np.zeros(land.shape, dtype=bool)
+    cand = land if valid is None else land & valid
+    land_rows = np.flatnonzero(cand)
+    if not land_rows.size:
+        return out
+    order: np.ndarray | None
+    if valid is None and _in_order(mmsi, ts):
+        order, at = None, land_rows  # a row's place in the order is its row number
+        last = land.size - 1
+    else:
+        keep = np.isin(mmsi, np.unique(mmsi[land_rows]))
+        sel = np.flatnonzero(keep if valid is None else keep & valid)
+        m, t = mmsi[sel], ts[sel]
+        order = sel if _in_order(m, t) else sel[np.lexsort((t, m))]  # stable: ties by row
+        del m, t, keep, sel
+        at = np.flatnonzero(land[order])
+        last = order.size - 1
+    lo, hi = config.min_kn * MPS_PER_KN, config.max_kn * MPS_PER_KN
+    max_gap = config.max_gap_s * ticks_per_s
+    rows = np.empty(at.size, dtype=np.int64)
+    underway = np.empty(at.size, dtype=bool)
+    for c0 in range(0, at.size, _CHUNK):
+        p = at[c0 : c0 + _CHUNK]
+        pp, pn = np.maximum(p - 1, 0), np.minimum(p + 1, last)
+        r, prev, nxt = (p, pp, pn) if order is None else (order[p], order[pp], order[pn])
+        rows[c0 : c0 + p.size] = r
+
+        def leg(o: np.ndarray, exists: np.ndarray, r: np.ndarray = r) -> np.ndarray:
+            dt = np.abs(ts[r] - ts[o])
+            d_m = haversine_m_np(lat[o], lon[o], lat[r], lon[r])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v = d_m / (dt / ticks_per_s)
+            ok = exists & (mmsi[o] == mmsi[r]) & (dt > 0) & (dt <= max_gap)
+            return ok & (v >= lo) & (v <= hi)
+
+        underway[c0 : c0 + p.size] = leg(prev, p > 0) & leg(nxt, p < last)
+    if not underway.any():
+        return out
+    cells = pl.DataFrame(
+        {
+            S.MMSI: mmsi[rows],
+            "_cy": np.floor(lat[rows] / config.cell_deg).astype(np.int64),
+            "_cx": np.floor(lon[rows] / config.cell_deg).astype(np.int64),
+        }
+    )
+    seen = cells.filter(pl.Series(underway)).unique()
+    around = pl.concat(
+        [
+            seen.with_columns(pl.col("_cy") + dy, pl.col("_cx") + dx)
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        ]
+    ).unique()
+    beside = cells.with_row_index("_k").join(around, on=[S.MMSI, "_cy", "_cx"], how="semi")
+    out[rows[beside["_k"].to_numpy()]] = True
+    return out
+
+
 def underway_water(labelled: F, config: UnderwayConfig = DEFAULT_UNDERWAY) -> F:
     """Reclass the land positions that the vessel's own track shows to be on water.
 
@@ -159,13 +247,33 @@ def underway_water(labelled: F, config: UnderwayConfig = DEFAULT_UNDERWAY) -> F:
         return labelled
     S.require_columns(labelled, (S.GEO_CLASS, S.ON_LAND, S.SHORE_KM), what="underway_water")
     if isinstance(labelled, pl.DataFrame):
-        if not (labelled[S.GEO_CLASS] == S.GEO_LAND).any():
+        land = (labelled[S.GEO_CLASS] == S.GEO_LAND).fill_null(False).to_numpy()
+        if not land.any():
             return labelled  # nothing on land: no track work at all
-        rows = _land_rows(labelled.lazy().with_row_index(_ROW), config).collect()[_ROW]
-        if rows.is_empty():
+        unit = labelled.schema[S.TS]
+        if not isinstance(unit, pl.Datetime):
+            raise SchemaError(
+                f"underway_water: {S.TS!r} must be a Datetime column, got {unit} "
+                "(or label with underway=None for the map alone)"
+            )
+        ticks = {"ns": 1e9, "us": 1e6, "ms": 1e3}[unit.time_unit or "us"]
+        cols = [
+            labelled[S.MMSI],
+            labelled[S.TS].to_physical(),
+            labelled[S.LAT].cast(pl.Float64),
+            labelled[S.LON].cast(pl.Float64),
+        ]
+        valid = None
+        if any(c.null_count() for c in cols):  # only then copy: null-free columns are read in place
+            valid = ~np.logical_or.reduce([c.is_null().to_numpy() for c in cols])
+            cols = [c.fill_null(0) if i < 2 else c.fill_null(np.nan) for i, c in enumerate(cols)]
+        mmsi, ts, lat, lon = (c.to_numpy() for c in cols)
+        hit = underway_mask(mmsi, ts, lat, lon, land, valid, ticks_per_s=ticks, config=config)
+        del cols, mmsi, ts, lat, lon
+        if not hit.any():
             return labelled
-        hit = pl.zeros(labelled.height, dtype=pl.Boolean, eager=True).scatter(rows, True)
-        return _apply(labelled.lazy(), pl.lit(hit)).collect()
+        return _apply(labelled.lazy(), pl.lit(pl.Series(hit))).collect()
+    # lazy: the same rule as polars expressions, so the frame stays a LazyFrame
     lf = labelled.with_row_index(_ROW)
     rows_lf = _land_rows(lf, config).with_columns(pl.lit(True).alias("_uw_hit"))
     out = lf.join(rows_lf, on=_ROW, how="left", maintain_order="left")
