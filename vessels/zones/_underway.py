@@ -55,8 +55,8 @@ __all__ = ["DEFAULT_UNDERWAY", "UnderwayConfig", "underway_mask", "underway_wate
 F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
 
 _ROW = "_uw_row"
-#: land rows per chunk of the leg computation (bounds the temporary arrays to ~100 MB)
-_CHUNK = 1_000_000
+#: land rows per chunk of the leg computation (bounds its temporary arrays to ~40 MB)
+_CHUNK = 250_000
 
 
 @dataclass(frozen=True)
@@ -185,13 +185,14 @@ def underway_mask(
         last = order.size - 1
     lo, hi = config.min_kn * MPS_PER_KN, config.max_kn * MPS_PER_KN
     max_gap = config.max_gap_s * ticks_per_s
-    rows = np.empty(at.size, dtype=np.int64)
+    rows = at if order is None else np.empty(at.size, dtype=np.int64)
     underway = np.empty(at.size, dtype=bool)
     for c0 in range(0, at.size, _CHUNK):
         p = at[c0 : c0 + _CHUNK]
         pp, pn = np.maximum(p - 1, 0), np.minimum(p + 1, last)
         r, prev, nxt = (p, pp, pn) if order is None else (order[p], order[pp], order[pn])
-        rows[c0 : c0 + p.size] = r
+        if order is not None:
+            rows[c0 : c0 + p.size] = r
 
         def leg(o: np.ndarray, exists: np.ndarray, r: np.ndarray = r) -> np.ndarray:
             dt = np.abs(ts[r] - ts[o])
@@ -282,10 +283,10 @@ def underway_water(labelled: F, config: UnderwayConfig = DEFAULT_UNDERWAY) -> F:
 
 def _apply(lf: pl.LazyFrame, hit: pl.Expr) -> pl.LazyFrame:
     return lf.with_columns(
+        # an Enum literal: a String one would build a String column of every row first
         pl.when(hit)
-        .then(pl.lit(S.GEO_INLAND_WATER))
+        .then(pl.lit(S.GEO_INLAND_WATER, dtype=S.GEO_LABEL_SCHEMA[S.GEO_CLASS]))
         .otherwise(pl.col(S.GEO_CLASS))
-        .cast(S.GEO_LABEL_SCHEMA[S.GEO_CLASS])
         .alias(S.GEO_CLASS),
         (pl.col(S.ON_LAND) & ~hit).alias(S.ON_LAND),
         pl.when(hit).then(0.0).otherwise(pl.col(S.SHORE_KM)).alias(S.SHORE_KM),
