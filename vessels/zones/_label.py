@@ -9,8 +9,9 @@ Adds to a frame of positions (``lat``/``lon`` in degrees):
     ``zone_id`` of every protected area, no-take area and AOI containing the point, in table order;
     empty list when none.
 ``shore_km`` (Float64)
-    Signed distance to the nearest Natural Earth 1:10m coastline: positive at sea, **negative on
-    land** (``shore_km <= 0`` means the position is on land or on the coastline).
+    Signed distance to the nearest shoreline of the world layer (GSHHG coast and lake shores,
+    WDBII rivers and canals): positive in water, **negative on land**; 0 where the vessel's own
+    track shows water the layer does not draw (:func:`vessels.zones.underway_water`).
 ``zone_edge_km`` (Float64, additive, for hysteresis)
     Distance to the nearest edge of any zone layer (EEZ or not), saturated at
     ``LabelConfig.edge_cap_km``. A change of ``eez_iso3`` or ``zone_ids`` between two positions
