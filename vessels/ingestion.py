@@ -260,7 +260,12 @@ def ingest(
             drop_ids = ing.duplicate_row_ids()  # found once for all ranges
 
             def part(cond: pl.Expr) -> pl.DataFrame:
-                sub = Ingested(ing.classified.filter(cond), dict(ing.formats))
+                # the parent knows already whether identity rows exist: no probe per range
+                sub = Ingested(
+                    ing.classified.filter(cond),
+                    dict(ing.formats),
+                    _identity_known=ing._has_identity_rows(),
+                )
                 frame = _clean_part(sub, names, segment=segment, drop_ids=drop_ids)
                 for name, n in ing.accepted_counts(frame).items():
                     per_file[name] = per_file.get(name, 0) + n

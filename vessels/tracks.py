@@ -541,10 +541,33 @@ def segment(frame: F, config: SegmentConfig | None = None) -> F:
     )
 
 
+def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` sorted by :data:`SORT_KEYS`.
+
+    Rows usually arrive in input order, i.e. already sorted by (source_file, source_row) with
+    no two rows sharing both. Then two stable sorts of one column each (ts, then mmsi) on a
+    narrow frame give the same order, and the wide frame is gathered once: in polars this
+    costs about half of one sort of the wide frame by four columns. Otherwise the four-column
+    sort runs.
+    """
+    if frame.height < 2:
+        return frame.sort(list(SORT_KEYS))
+    f, r = pl.col(S.SOURCE_FILE), pl.col(S.SOURCE_ROW)
+    after = (f > f.shift(1)) | ((f == f.shift(1)) & (r > r.shift(1)))
+    if not frame.select(after.slice(1).fill_null(False).all()).item():
+        return frame.sort(list(SORT_KEYS))
+    order = (
+        frame.select(S.MMSI, S.TS, pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(_ROW))
+        .sort(S.TS, maintain_order=True)
+        .sort(S.MMSI, maintain_order=True)[_ROW]
+    )
+    return frame.rechunk()[order]
+
+
 def _segment_frame(frame: pl.DataFrame, config: SegmentConfig) -> pl.DataFrame:
     columns = [c for c in frame.columns if c not in S.SEGMENT_DERIVED_SCHEMA]
     # sort and cut runs once: the two passes below (conflicted runs, output) start from memory
-    ordered = frame.select(columns).sort(list(SORT_KEYS))
+    ordered = _sorted(frame.select(columns))
     lf_runs = _with_runs(ordered.lazy(), config).collect(engine="in-memory").lazy()
     assigned = _assign_tracks(_conflicted_runs(lf_runs), config)
     # row-index gathers run faster on the in-memory engine than on the default streaming one

@@ -195,3 +195,61 @@ def test_join_identity_matches_a_naive_reference(rows: list[tuple[Any, ...]]) ->
         pl.LazyFrame(pos, schema=schema), pl.LazyFrame(ident, schema=schema)
     ).collect()
     assert got.select(S.MMSI, S.TS, S.VESSEL_NAME, S.IMO).rows() == _reference(pos, ident)
+
+
+def _reports(n: int, seed: int) -> pl.DataFrame:
+    """Report rows of a few MMSIs with repeating, reordered and null identity fields."""
+    import random
+
+    rng = random.Random(seed)
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    names = ["A", "B", None, "A "]
+    rows = [
+        {
+            S.MMSI: rng.choice([345000001, 345000002, 3450]),
+            S.TS: t0 + timedelta(minutes=rng.randrange(30)),
+            S.VESSEL_NAME: rng.choice(names),
+            S.CALLSIGN: rng.choice(["X", None]),
+            S.IMO: rng.choice([None, 9320063]),
+            S.SHIP_TYPE: rng.choice([None, 30]),
+            S.FLAG: "MEX",
+            S.MMSI_VALID: True,
+            "_row_id": i,
+        }
+        for i in range(n)
+    ]
+    return pl.DataFrame(rows).cast(
+        {S.MMSI: pl.UInt32, S.IMO: pl.UInt32, S.SHIP_TYPE: pl.UInt8, "_row_id": pl.UInt32}
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_identity_periods_by_hash_equal_the_field_comparison(seed: int) -> None:
+    """The hashed comparison of identity fields (the fast path) finds exactly the periods the
+    field-by-field comparison (the fallback after a hash collision) finds, and both equal a
+    plain group-by of consecutive equal identities."""
+    from vessels.io._read import _identity_periods
+
+    reports = _reports(400, seed)
+    keys = [S.VESSEL_NAME, S.CALLSIGN, S.IMO, S.SHIP_TYPE]
+    fast = _identity_periods(reports, keys, ["_row_id"])
+    exact = _identity_periods(reports, keys, ["_row_id"], by_hash=False)
+    assert fast.equals(exact)
+    changed = (pl.col(S.MMSI) != pl.col(S.MMSI).shift(1)).fill_null(True) | pl.any_horizontal(
+        [~pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys]
+    )
+    reference = (
+        reports.sort(S.MMSI, S.TS, "_row_id")
+        .with_columns(changed.cum_sum().alias("_p"))
+        .group_by("_p", maintain_order=True)
+        .agg(
+            pl.col(S.MMSI).first(),
+            pl.col(S.TS).first().alias("valid_from"),
+            pl.col(S.TS).last().alias("valid_to"),
+            pl.len().cast(pl.UInt32).alias("n_reports"),
+            *(pl.col(k).first() for k in [*keys, S.FLAG, S.MMSI_VALID]),
+        )
+        .drop("_p")
+    )
+    assert fast.equals(reference)
+    assert fast.height > 3  # the fixture does have several periods

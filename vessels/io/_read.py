@@ -333,7 +333,7 @@ class Ingested:
 
         Lazy path: corrections, then :func:`vessels.cleaning.drop_duplicates` (sorted by mmsi, ts).
         After :meth:`materialize` the rows carry a row id and duplicates are found without
-        sorting the whole table: only rows sharing (mmsi, ts, content hash) with another row are
+        sorting the whole table: only rows sharing (mmsi, ts) with another row are
         candidates; the exact comparison runs on those few and their ids are filtered out of the
         stream. That result is not sorted (``vessels.tracks.segment`` sorts it; otherwise use
         :meth:`positions`). ``drop_ids`` (from :meth:`duplicate_row_ids` of a frame holding
@@ -352,16 +352,24 @@ class Ingested:
     def duplicate_row_ids(self) -> pl.Series:
         """Row ids of the accepted rows that are exact duplicates of a kept row (materialized).
 
-        Only rows sharing (mmsi, ts, content hash) with another row are candidates; the exact
-        comparison of :func:`vessels.cleaning.drop_duplicates` runs on those few.
+        Only rows sharing (mmsi, ts) with another row are candidates; the exact comparison of
+        :func:`vessels.cleaning.drop_duplicates` runs on those few.
         """
         canon = self._corrected(keep=(FILE_NO, ROW_ID))
-        content_hash = pl.struct(content_columns()).hash(seed=0).alias("_content_hash")
-        keys = canon.select(content_hash, ROW_ID).collect()
-        # identical rows share their content hash (mmsi and ts are content columns): a hash
-        # seen twice makes both rows candidates (the exact comparison below settles them)
-        candidate_ids = keys.filter(pl.col("_content_hash").is_duplicated())[ROW_ID]
-        del keys
+        # identical rows share their mmsi and ts (both are content columns): rows whose hash of
+        # (mmsi, ts) is seen twice are candidates (a collision only adds a candidate), the exact
+        # comparison below settles them. Only three numeric columns are read for all rows (no
+        # other column is corrected or hashed), and equal hashes are found as neighbours after
+        # one sort of a single integer column (cheaper in polars than is_duplicated).
+        digest = pl.struct(S.MMSI, S.TS).hash(seed=0).alias("_digest")
+        same = pl.col("_digest")
+        candidate_ids = (
+            canon.select(digest, ROW_ID)
+            .collect()
+            .sort("_digest")
+            .filter((same == same.shift(1)) | (same == same.shift(-1)))[ROW_ID]
+            .sort()
+        )
         if candidate_ids.is_empty():
             return candidate_ids
         candidates = canon.filter(pl.col(ROW_ID).is_in(candidate_ids.implode())).collect()
@@ -410,29 +418,8 @@ class Ingested:
         canon = apply_corrections(rows, keep=extra).filter(
             pl.any_horizontal(pl.col(keys).is_not_null())
         )
-        # one pass over the sorted rows, no window per MMSI: a period starts at each MMSI's
-        # first report (every kept row has an identity value, so it always differs from
-        # "nothing before") and wherever a field differs from the previous report
-        new_mmsi = (pl.col(S.MMSI) != pl.col(S.MMSI).shift(1)).fill_null(True)
-        changed = new_mmsi | pl.any_horizontal(
-            [~pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys]
-        )
-        return (
-            canon.select(S.MMSI, S.TS, *keys, S.FLAG, S.MMSI_VALID, *ties)
-            .sort(S.MMSI, S.TS, *ties)
-            .with_columns(changed.cum_sum().alias("_period"))
-            .group_by("_period", maintain_order=True)
-            .agg(
-                pl.col(S.MMSI).first(),
-                pl.col(S.TS).first().alias("valid_from"),
-                pl.col(S.TS).last().alias("valid_to"),
-                pl.len().cast(pl.UInt32).alias("n_reports"),
-                *(pl.col(k).first() for k in keys),
-                pl.col(S.FLAG).first(),
-                pl.col(S.MMSI_VALID).first(),
-            )
-            .drop("_period")
-        )
+        reports = canon.select(S.MMSI, S.TS, *keys, S.FLAG, S.MMSI_VALID, *ties).collect()
+        return _identity_periods(reports, keys, ties).lazy()
 
     def vessel_ids(self) -> pl.DataFrame | None:
         """``mmsi`` (synthetic) -> ``vessel_id`` of VMS inputs, one row per vessel; None for AIS.
@@ -578,6 +565,61 @@ class Ingested:
         # lz4: this file is read back a few times; zstd costs ~2x the CPU for the same pass
         self.classified.with_row_index(ROW_ID).sink_parquet(path, compression="lz4")
         return Ingested(pl.scan_parquet(path), dict(self.formats), self.clock)
+
+
+def _identity_periods(
+    reports: pl.DataFrame, keys: list[str], ties: list[str], *, by_hash: bool = True
+) -> pl.DataFrame:
+    """Identity periods of :meth:`Ingested.identity_history` from its report rows.
+
+    One pass over the reports sorted by (mmsi, ts, ``ties``), no window per MMSI and no group-by:
+    a period starts at each MMSI's first report (every row has an identity value, so it always
+    differs from "nothing before") and wherever a field differs from the previous report; its
+    values are those of its first report, ``valid_to`` that of its last. Only numbers are sorted:
+    the identity fields are compared through one 64-bit hash per row, which is exact when the
+    distinct field combinations have distinct hashes (checked; otherwise the fields themselves
+    are compared; ``by_hash=False`` forces that). With ``ties == [ROW_ID]`` (the rows in row-id order, as read from a
+    materialized file) two stable one-column sorts give the (mmsi, ts, row id) order: much
+    cheaper in polars than one sort by three columns.
+    """
+    fields = pl.struct(keys)
+    digest = fields.hash(seed=0)
+    n_digests, n_combinations = reports.select(
+        digest.n_unique().alias("_d"), fields.n_unique().alias("_c")
+    ).row(0)
+    row = pl.int_range(pl.len(), dtype=pl.UInt32)
+    narrow = reports.select(S.MMSI, S.TS, *ties, row.alias("_row"))
+    if by_hash and n_digests == n_combinations:
+        compare = [digest.alias("_digest")]
+        narrow = narrow.with_columns(reports.select(compare))
+        same = pl.col("_digest") == pl.col("_digest").shift(1)
+    else:  # a hash collision between two identities: compare the fields themselves
+        narrow = narrow.with_columns(reports.select(keys))
+        same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys])
+    if ties == [ROW_ID] and reports[ROW_ID].is_sorted():
+        narrow = narrow.sort(S.TS, maintain_order=True).sort(S.MMSI, maintain_order=True)
+    else:
+        narrow = narrow.sort(S.MMSI, S.TS, *ties)
+    new_mmsi = (pl.col(S.MMSI) != pl.col(S.MMSI).shift(1)).fill_null(True)
+    start = new_mmsi | ~same.fill_null(False)
+    marks = narrow.select(
+        S.TS,
+        "_row",
+        start.alias("_start"),
+        start.shift(-1, fill_value=True).alias("_end"),
+        row.alias("_at"),
+    )
+    starts = marks.filter(pl.col("_start"))
+    ends = marks.filter(pl.col("_end"))  # the same periods in the same order
+    return reports[starts["_row"]].select(
+        S.MMSI,
+        pl.col(S.TS).alias("valid_from"),
+        ends[S.TS].alias("valid_to"),
+        (ends["_at"] - starts["_at"] + 1).cast(pl.UInt32).alias("n_reports"),
+        *keys,
+        S.FLAG,
+        S.MMSI_VALID,
+    )
 
 
 #: What to do about the most common quarantine rules when a run accepts too little.
