@@ -578,9 +578,9 @@ def _identity_periods(
     values are those of its first report, ``valid_to`` that of its last. Only numbers are sorted:
     the identity fields are compared through one 64-bit hash per row, which is exact when the
     distinct field combinations have distinct hashes (checked; otherwise the fields themselves
-    are compared; ``by_hash=False`` forces that). With ``ties == [ROW_ID]`` (the rows in row-id order, as read from a
-    materialized file) two stable one-column sorts give the (mmsi, ts, row id) order: much
-    cheaper in polars than one sort by three columns.
+    are compared; ``by_hash=False`` forces that). With ``ties == [ROW_ID]`` (the rows in row-id
+    order, as read from a materialized file) two stable one-column sorts give the (mmsi, ts,
+    row id) order: much cheaper in polars than one sort by three columns.
     """
     fields = pl.struct(keys)
     digest = fields.hash(seed=0)
