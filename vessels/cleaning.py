@@ -71,6 +71,7 @@ __all__ = [
     "correction_counts",
     "drop_duplicates",
     "join_identity",
+    "mmsi_identity",
     "quarantine_frame",
     "stage_defaults",
 ]
@@ -375,19 +376,26 @@ def apply_corrections(lf: pl.LazyFrame, keep: Sequence[str] = ()) -> pl.LazyFram
         if S.VESSEL_ID in lf.collect_schema().names()
         else pl.lit(False)
     )
-    exprs.append(
-        pl.when(vms).then(pl.col(S.FLAG)).otherwise(flag_from_mmsi(pl.col(S.MMSI))).alias(S.FLAG)
-    )
-    exprs.append(
-        pl.when(vms)
-        .then(pl.lit(None, pl.Boolean))
-        .otherwise(mmsi_valid(pl.col(S.MMSI)))
-        .alias(S.MMSI_VALID)
-    )
+    exprs.extend(mmsi_identity(vms))
     return lf.with_columns(exprs).select(
         *(pl.col(name).cast(dtype) for name, dtype in S.POSITION_SCHEMA.items()),
         *(pl.col(k) for k in keep),
     )
+
+
+def mmsi_identity(vms: pl.Expr) -> list[pl.Expr]:
+    """``flag`` and ``mmsi_valid`` of a row, as :func:`apply_corrections` sets them.
+
+    AIS rows get both from their ``mmsi``; VMS rows (``vms`` true: a ``vessel_id``, not an
+    MMSI, see ``vessels.io._vms``) keep their own ``flag`` and have no MMSI rules (null).
+    """
+    return [
+        pl.when(vms).then(pl.col(S.FLAG)).otherwise(flag_from_mmsi(pl.col(S.MMSI))).alias(S.FLAG),
+        pl.when(vms)
+        .then(pl.lit(None, pl.Boolean))
+        .otherwise(mmsi_valid(pl.col(S.MMSI)))
+        .alias(S.MMSI_VALID),
+    ]
 
 
 def correction_counts(lf: pl.LazyFrame) -> list[pl.Expr]:

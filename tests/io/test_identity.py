@@ -232,8 +232,9 @@ def test_identity_periods_by_hash_equal_the_field_comparison(seed: int) -> None:
 
     reports = _reports(400, seed)
     keys = [S.VESSEL_NAME, S.CALLSIGN, S.IMO, S.SHIP_TYPE]
-    fast = _identity_periods(reports, keys, ["_row_id"])
-    exact = _identity_periods(reports, keys, ["_row_id"], by_hash=False)
+    carry = [S.FLAG, S.MMSI_VALID]
+    fast = _identity_periods(reports, keys, ["_row_id"], carry)
+    exact = _identity_periods(reports, keys, ["_row_id"], carry, by_hash=False)
     assert fast.equals(exact)
     changed = (pl.col(S.MMSI) != pl.col(S.MMSI).shift(1)).fill_null(True) | pl.any_horizontal(
         [~pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys]

@@ -266,6 +266,7 @@ def stage_csv(
     # 2. parsed values (each computed once, referenced by name below)
     parsed: list[pl.Expr] = []
     errors: list[pl.Expr] = []
+    nan_cols: set[str] = set()  # float columns whose NaN is made null in the output
     for canon in present:
         kind = KIND[canon]
         raw = r(canon)
@@ -307,10 +308,11 @@ def stage_csv(
             parsed.append(_num(digits).alias(canon))
             errors.append(pl.when(failed).then(pl.lit("unparseable_imo")))
         elif kind == "float":
-            parsed.append(_num(raw).alias(canon))
-            # "nan" is a number with no value (null), not an unparseable cell
-            not_number = raw.is_not_null() & raw.cast(pl.Float64, strict=False).is_null()
-            errors.append(pl.when(not_number).then(pl.lit(f"unparseable_{canon}")))
+            # parsed once; "nan" is a number with no value (null), not an unparseable cell, so
+            # NaN becomes null only in the output (below), after the unparseable test
+            parsed.append(raw.cast(pl.Float64, strict=False).alias(canon))
+            nan_cols.add(canon)
+            errors.append(pl.when(failed).then(pl.lit(f"unparseable_{canon}")))
         else:
             parsed.append(raw.alias(canon))
     # words of text-coded columns that map to no code: counted in summary.json
@@ -367,7 +369,7 @@ def stage_csv(
         .with_columns(cargo_fix)
         .select(
             *mmsi_out,
-            *outputs,
+            *(pl.col(c).fill_nan(None) if c in nan_cols else pl.col(c) for c in outputs),
             pl.lit(name).alias(S.SOURCE_FILE),
             pl.col("_line").cast(pl.UInt64).alias(S.SOURCE_ROW),
             error.alias(ERROR),

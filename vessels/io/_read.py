@@ -23,6 +23,7 @@ from vessels.cleaning import (
     correction_counts,
     drop_duplicates,
     join_identity,
+    mmsi_identity,
     quarantine_frame,
 )
 from vessels.errors import FormatError, UserError
@@ -415,11 +416,29 @@ class Ingested:
         # the sort is total, so the periods do not change from run to run
         ties = [ROW_ID] if ROW_ID in rows.collect_schema().names() else [FILE_NO, S.SOURCE_ROW]
         extra = tuple(c for c in ties if c not in S.POSITION_SCHEMA)
-        canon = apply_corrections(rows, keep=extra).filter(
+        # flag and mmsi_valid are a period's first report's: computed for the periods only,
+        # from that report's mmsi, own flag and VMS mark (as apply_corrections would)
+        vms = (
+            pl.col(S.VESSEL_ID).is_not_null()
+            if S.VESSEL_ID in rows.collect_schema().names()
+            else pl.lit(False)
+        )
+        rows = rows.with_columns(vms.alias("_vms"), pl.col(S.FLAG).alias("_own_flag"))
+        canon = apply_corrections(rows, keep=(*extra, "_vms", "_own_flag")).filter(
             pl.any_horizontal(pl.col(keys).is_not_null())
         )
-        reports = canon.select(S.MMSI, S.TS, *keys, S.FLAG, S.MMSI_VALID, *ties).collect()
-        return _identity_periods(reports, keys, ties).lazy()
+        reports = canon.select(S.MMSI, S.TS, *keys, "_vms", "_own_flag", *ties).collect()
+        periods = _identity_periods(reports, keys, ties, carry=["_vms", "_own_flag"])
+        return (
+            periods.with_columns(pl.col("_own_flag").alias(S.FLAG))
+            .with_columns(mmsi_identity(pl.col("_vms")))
+            .select(
+                *(c for c in periods.columns if not c.startswith("_")),
+                pl.col(S.FLAG).cast(S.POSITION_SCHEMA[S.FLAG]),
+                pl.col(S.MMSI_VALID).cast(S.POSITION_SCHEMA[S.MMSI_VALID]),
+            )
+            .lazy()
+        )
 
     def vessel_ids(self) -> pl.DataFrame | None:
         """``mmsi`` (synthetic) -> ``vessel_id`` of VMS inputs, one row per vessel; None for AIS.
@@ -568,28 +587,32 @@ class Ingested:
 
 
 def _identity_periods(
-    reports: pl.DataFrame, keys: list[str], ties: list[str], *, by_hash: bool = True
+    reports: pl.DataFrame,
+    keys: list[str],
+    ties: list[str],
+    carry: Sequence[str] = (),
+    *,
+    by_hash: bool = True,
 ) -> pl.DataFrame:
     """Identity periods of :meth:`Ingested.identity_history` from its report rows.
 
     One pass over the reports sorted by (mmsi, ts, ``ties``), no window per MMSI and no group-by:
     a period starts at each MMSI's first report (every row has an identity value, so it always
     differs from "nothing before") and wherever a field differs from the previous report; its
-    values are those of its first report, ``valid_to`` that of its last. Only numbers are sorted:
+    values (``keys`` and the ``carry`` columns) are those of its first report, ``valid_to``
+    that of its last. Only numbers are sorted:
     the identity fields are compared through one 64-bit hash per row, which is exact when the
     distinct field combinations have distinct hashes (checked; otherwise the fields themselves
     are compared; ``by_hash=False`` forces that). With ``ties == [ROW_ID]`` (the rows in row-id
     order, as read from a materialized file) two stable one-column sorts give the (mmsi, ts,
     row id) order: much cheaper in polars than one sort by three columns.
     """
-    fields = pl.struct(keys)
-    digest = fields.hash(seed=0)
-    n_digests, n_combinations = reports.select(
-        digest.n_unique().alias("_d"), fields.n_unique().alias("_c")
-    ).row(0)
+    digest = pl.struct(keys).hash(seed=0)
+    combinations = reports.select(keys).unique()
+    distinct = combinations.select(digest.n_unique()).item() == combinations.height
     row = pl.int_range(pl.len(), dtype=pl.UInt32)
     narrow = reports.select(S.MMSI, S.TS, *ties, row.alias("_row"))
-    if by_hash and n_digests == n_combinations:
+    if by_hash and distinct:
         compare = [digest.alias("_digest")]
         narrow = narrow.with_columns(reports.select(compare))
         same = pl.col("_digest") == pl.col("_digest").shift(1)
@@ -617,8 +640,7 @@ def _identity_periods(
         ends[S.TS].alias("valid_to"),
         (ends["_at"] - starts["_at"] + 1).cast(pl.UInt32).alias("n_reports"),
         *keys,
-        S.FLAG,
-        S.MMSI_VALID,
+        *carry,
     )
 
 
