@@ -143,20 +143,37 @@ def has_quote(path: Path) -> bool:
 def _split(lines: pl.LazyFrame, n: int, quotes: bool = True) -> pl.LazyFrame:
     """Fields f0..f{n-1} (strings) and ``_nfields`` for every line.
 
-    Lines without a double quote are split with ``split_exact``; when ``quotes`` (the file has
-    some), lines with one go through the RFC-4180 field regex in a second branch, which also
-    sets ``_quotes_ok`` false on a line its fields do not cover (an unterminated quote, text
-    after a closing quote). A quoted field spanning two physical lines is not joined: both
-    lines are quarantined (AIS exports do not contain such fields).
+    Lines without a double quote are split with ``split_exact``; without ``quotes`` (the file
+    has none) ``_nfields`` is exact only when it equals n (n - 1 or n + 1 stand for fewer or
+    more fields). When ``quotes`` (the file has some), lines with one go through the RFC-4180
+    field regex in a second branch, which also sets ``_quotes_ok`` false on a line its fields
+    do not cover (an unterminated quote, text after a closing quote). A quoted field spanning
+    two physical lines is not joined: both lines are quarantined (AIS exports do not contain
+    such fields).
     """
     line = pl.col("line")
     names = [f"f{i}" for i in range(n)]
     if not quotes:
-        return lines.with_columns(
-            pl.lit(True).alias("_quotes_ok"),
-            (line.str.count_matches(",", literal=True) + 1).cast(pl.UInt32).alias("_nfields"),
-            line.str.split_exact(",", n - 1).struct.rename_fields(names).alias("_f"),
-        ).unnest("_f")
+        # one more split than fields: the line has exactly n fields when field n-1 exists and
+        # field n does not (split_exact drops what follows field n), so the commas need not be
+        # counted; ``_nfields`` is then n, or n - 1 / n + 1 for a line with fewer / more
+        extra = "_f_extra"
+        return (
+            lines.with_columns(
+                pl.lit(True).alias("_quotes_ok"),
+                line.str.split_exact(",", n).struct.rename_fields([*names, extra]).alias("_f"),
+            )
+            .unnest("_f")
+            .with_columns(
+                pl.when(pl.col(extra).is_not_null())
+                .then(pl.lit(n + 1, pl.UInt32))
+                .when(pl.col(names[-1]).is_null())
+                .then(pl.lit(n - 1, pl.UInt32))
+                .otherwise(pl.lit(n, pl.UInt32))
+                .alias("_nfields")
+            )
+            .drop(extra)
+        )
     plain = lines.filter(~line.str.contains('"', literal=True)).with_columns(
         (line.str.count_matches(",", literal=True) + 1).alias("_nfields"),
         line.str.split_exact(",", n - 1).struct.rename_fields(names).alias("_f"),
