@@ -58,21 +58,34 @@ from vessels.events._common import (
     KM_PER_NM,
     SEG,
     Frameish,
+    _as_lazy,
     finish,
     first_zone_expr,
     in_eez_clause,
     prepare,
+    require_stages,
     zone_table,
 )
 from vessels.events.coverage import (
+    AT_ANCHORAGE,
     HARBOUR,
+    IN_PORT,
+    STATIONARY_KN,
     CoverageContext,
+    _cells,
+    _learned_cells,
+    _speed,
     data_horizon,
     edge_expr,
     sparse_mmsi,
-    with_harbour,
 )
-from vessels.events.reception import area_reception, reception_grid, reception_summary
+from vessels.events.reception import (
+    CELL_DEG,
+    _cell_exprs,
+    area_reception,
+    reception_grid,
+    reception_summary,
+)
 from vessels.events.registry import Context, Detector, register
 
 __all__ = ["GapConfig", "detect_gaps", "gap_links", "reception_report"]
@@ -142,6 +155,156 @@ class GapConfig:
 
 
 _SIDE_COLS = [S.TS, S.LAT, S.LON, S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS, HARBOUR]
+#: What gap detection reads of the positions (plus ``in_port``/``at_anchorage`` when present):
+#: :func:`detect_gaps` on staged tracks collects only these, not the shared :func:`prepare` frame.
+_GAP_COLUMNS = (
+    S.MMSI,
+    S.TS,
+    S.LAT,
+    S.LON,
+    S.SEGMENT_ID,
+    S.DT_S,
+    S.SOG_KN,
+    S.IMPLIED_SPEED_KN,
+    S.SHORE_KM,
+    S.EEZ_ISO3,
+    S.ZONE_IDS,
+    IN_PORT,
+    AT_ANCHORAGE,
+)
+
+
+def _lean_tracks(tracks: Frameish) -> tuple[pl.DataFrame, bool] | None:
+    """Staged tracks as gap detection needs them, without the shared :func:`prepare`.
+
+    Only :data:`_GAP_COLUMNS` are collected (projection pushdown on a scan; zero-copy on a frame
+    in memory). Tracks as the stages write them (:func:`vessels.ingest` / ``tracks.parquet``:
+    sorted by ``mmsi, ts``) are already grouped by segment in time order, which is checked in one
+    pass, not re-established by a sort; otherwise they are sorted by :func:`prepare`'s keys up to
+    its last tie-breaker (rows tied on all of ``mmsi, segment_id, ts, dt_s, lat, lon`` are at the
+    same place and instant, so the same for gap detection). Returns ``(frame, ties_open)``:
+    ``ties_open`` when rows of one instant of a segment are in input order, not :func:`prepare`'s
+    (``gap_links`` then picks the endpoint :func:`prepare` would have). ``None`` when the tracks
+    lack the segmenter's kinematics or carry untyped (all-null) columns: :func:`prepare` then
+    computes them.
+    """
+    frame = tracks if isinstance(tracks, pl.DataFrame) else None
+    lf = tracks.lazy() if frame is not None else _as_lazy(tracks)
+    schema = lf.collect_schema()
+    S.require_columns(lf, (S.MMSI, S.TS, S.LAT, S.LON), what="detectors: tracks")
+    require_stages(schema.names(), tuple(S.ZONE_LABEL_SCHEMA))
+    if any(c not in schema for c in S.SEGMENT_DERIVED_SCHEMA) or any(
+        d in (pl.Null(), pl.List(pl.Null())) for d in schema.values()
+    ):
+        return None
+    cols = [c for c in _GAP_COLUMNS if c in schema]
+    df = frame.select(cols) if frame is not None else lf.select(cols).collect(engine=ENGINE)
+    if df[S.TS].null_count() or df[S.LAT].null_count() or df[S.LON].null_count():
+        df = df.filter(
+            pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
+        )
+    if df[S.SEGMENT_ID].null_count():
+        df = df.with_columns(pl.col(S.SEGMENT_ID).fill_null(pl.col(S.MMSI).cast(pl.String)))
+    seg = df[S.SEGMENT_ID]
+    new = (seg != seg.shift(1)).fill_null(True)
+    in_time = ((df[S.TS].dt.epoch("us").diff() >= 0) | new).fill_null(True).all()
+    grouped = in_time and seg.filter(new).n_unique() == new.sum()
+    if not grouped:
+        df = df.sort(
+            [
+                pl.col(S.MMSI),
+                pl.col(S.SEGMENT_ID).hash(seed=0),
+                pl.col(S.TS),
+                pl.col(S.DT_S),
+                pl.col(S.LAT),
+                pl.col(S.LON),
+            ],
+            descending=[False, False, False, True, False, False],
+            nulls_last=[True, True, True, False, True, True],
+        )
+        seg = df[S.SEGMENT_ID]
+        new = (seg != seg.shift(1)).fill_null(True)
+    return df.with_columns(new.cast(pl.UInt32).cum_sum().alias(SEG)), grouped
+
+
+def _pick_tied(p: pl.DataFrame, rows: pl.Series, *, last: bool) -> pl.Series:
+    """The row :func:`prepare`'s order puts at ``rows`` among rows of the same segment and
+    instant: last (``last``) or first by ``dt_s`` descending (nulls first), ``lat``, ``lon``.
+
+    ``rows`` are the last (``last``) or first rows of their runs of one segment and instant in
+    ``p``; null rows stay null. Only endpoints with a tie cost more than a gather.
+    """
+    idx = rows.cast(pl.Int64)
+    nb = (idx - 1) if last else (idx + 1)
+    ok = rows.is_not_null() & (nb >= 0) & (nb < p.height)
+    safe_nb = pl.select(pl.when(ok).then(nb)).to_series()
+    seg, ts = p[SEG], p[S.TS]
+    tied = (
+        ok
+        & (seg.gather(safe_nb) == seg.gather(rows)).fill_null(False)
+        & (ts.gather(safe_nb) == ts.gather(rows)).fill_null(False)
+    )
+    if not tied.any():
+        return rows
+    brk = ((seg != seg.shift(1)) | (ts != ts.shift(1))).fill_null(True)
+    run = brk.cast(pl.UInt32).cum_sum() - 1
+    starts = brk.arg_true().cast(pl.Int64).append(pl.Series([p.height], dtype=pl.Int64))
+    k = run.gather(rows.filter(tied))
+    cand = (
+        pl.DataFrame({"_k": k, "_b0": starts.gather(k), "_b1": starts.gather(k + 1)})
+        .with_row_index("_j")
+        .select("_j", pl.int_ranges("_b0", "_b1").alias("_r"))
+        .explode("_r")
+    )
+    cand = cand.with_columns(p.select(S.DT_S, S.LAT, S.LON).gather(cand["_r"])).sort(
+        ["_j", S.DT_S, S.LAT, S.LON],
+        descending=[False, True, False, False],
+        nulls_last=[True, False, True, True],
+        maintain_order=True,
+    )
+    chosen = cand.group_by("_j", maintain_order=True).agg(
+        (pl.col("_r").last() if last else pl.col("_r").first()).cast(pl.UInt32)
+    )["_r"]
+    out = rows.cast(pl.UInt32).clone()
+    return out.scatter(tied.arg_true(), chosen)
+
+
+def _harbour_at(p: pl.DataFrame, rows: pl.Series, coverage: CoverageContext | None) -> pl.Series:
+    """:data:`HARBOUR` of ``p`` at ``rows`` (null rows: null), as :func:`with_harbour` gives it,
+    computed for those rows only: anchorages learned from the still positions in the 3x3 cells
+    around them (the only ones a cell's verdict depends on), unless the column or ``coverage``'s
+    anchorages are there."""
+    if HARBOUR in p.columns:
+        return p[HARBOUR].gather(rows)
+    at = p.select(S.MMSI, S.LAT, S.LON).gather(rows).with_columns(_cells())
+    if coverage is not None:
+        learned = coverage.learned
+    else:
+        near = at.select(
+            (pl.col("_hcy") + pl.lit(list(range(-1, 2)))).alias("_hcy"), pl.col("_hcx")
+        ).explode("_hcy")
+        near = (
+            near.select("_hcy", (pl.col("_hcx") + pl.lit(list(range(-1, 2)))).alias("_hcx"))
+            .explode("_hcx")
+            .drop_nulls()
+            .unique()
+        )
+        speed = _speed(p.columns)
+        still = (
+            p.lazy()
+            .filter((speed < STATIONARY_KN).fill_null(False))
+            .select(S.MMSI, S.LAT, S.LON, speed.alias(S.SOG_KN))
+            .with_columns(_cells())
+            .join(near.lazy(), on=["_hcy", "_hcx"], how="semi")
+        )
+        learned = _learned_cells(still).collect(engine=ENGINE)
+    flag = at.join(learned, on=["_hcy", "_hcx"], how="left", maintain_order="left")[
+        "_learned"
+    ].fill_null(False)
+    for c in (IN_PORT, AT_ANCHORAGE):
+        if c in p.columns:
+            flag = flag | p[c].gather(rows).fill_null(False)
+    return pl.select(pl.when(rows.is_not_null()).then(flag)).to_series().alias(HARBOUR)
 
 
 def gap_links(
@@ -160,7 +323,29 @@ def gap_links(
     ``gap_s``. Used by :func:`detect_gaps` and by the dark-rendezvous detector. Open gaps run to
     the data horizon of ``coverage`` (all the run's positions), else of ``prepared``.
     """
-    p = with_harbour(prepared, coverage)
+    return _gap_links(
+        prepared,
+        min_gap_h=min_gap_h,
+        window_h=window_h,
+        include_segment_boundaries=include_segment_boundaries,
+        include_open=include_open,
+        coverage=coverage,
+        ties_open=False,
+    )
+
+
+def _gap_links(
+    p: pl.DataFrame,
+    *,
+    min_gap_h: float,
+    window_h: float,
+    include_segment_boundaries: bool,
+    include_open: bool,
+    coverage: CoverageContext | None,
+    ties_open: bool,
+) -> pl.DataFrame:
+    """:func:`gap_links` of ``p`` (rows grouped by ``_seg``, increasing, in time order within
+    it); ``ties_open``: rows of one segment and instant are not in :func:`prepare`'s order."""
     thr_us = int(min_gap_h * 3.6e9)
     # eager column operations (no multi-branch lazy plan caching a copy of the frame)
     seg = p[SEG]
@@ -169,7 +354,17 @@ def gap_links(
     last_row = (seg != seg.shift(-1)).fill_null(True)
     gap_after = ~last_row & ((ts_us.shift(-1) - ts_us) > thr_us).fill_null(False)
     s_rows = gap_after.arg_true().cast(pl.UInt32)
-    inner = pl.LazyFrame({"_s_r": s_rows, "_e_r": s_rows + 1})
+    inner_rows = pl.DataFrame({"_s_r": s_rows, "_e_r": s_rows + 1})
+    if ties_open:  # in input order: the order of prepare (MMSI, a hash of the segment id, time)
+        inner_rows = (
+            inner_rows.with_columns(
+                p[S.MMSI].gather(s_rows).alias("_m"),
+                p[S.SEGMENT_ID].gather(s_rows).hash(seed=0).alias("_h"),
+            )
+            .sort("_m", "_h", "_s_r")
+            .select("_s_r", "_e_r")
+        )
+    inner = inner_rows.lazy()
     r0 = first_row.arg_true().cast(pl.UInt32)
     r1 = last_row.arg_true().cast(pl.UInt32)
     segs = pl.LazyFrame(
@@ -184,7 +379,9 @@ def gap_links(
         }
     )
     del first_row, last_row, gap_after
-    data_end = coverage.horizon if coverage is not None else data_horizon(p)
+    data_end = None
+    if include_open:
+        data_end = coverage.horizon if coverage is not None else data_horizon(p)
     base = pl.LazyFrame({S.TS: [data_end]}, schema={S.TS: S.TS_DTYPE})
     parts = [inner]
     if include_segment_boundaries:
@@ -222,9 +419,13 @@ def gap_links(
     s_key = key.gather(links["_s_r"])
     first = key.search_sorted(s_key - int(window_h * 3600), side="right")
     n_before = (links["_s_r"].cast(pl.Int64) - first.cast(pl.Int64) + 1).cast(pl.UInt32)
-    cols = [S.SEGMENT_ID, *_SIDE_COLS]
-    s_side = p.select(cols).gather(links["_s_r"])
-    e_side = p.select(cols).gather(links["_e_r"])
+    s_at, e_at = links["_s_r"], links["_e_r"]
+    if ties_open:
+        s_at, e_at = _pick_tied(p, s_at, last=True), _pick_tied(p, e_at, last=False)
+    cols = [S.SEGMENT_ID, *_SIDE_COLS[:-1]]
+    s_side = p.select(cols).gather(s_at).with_columns(_harbour_at(p, s_at, coverage))
+    e_side = p.select(cols).gather(e_at).with_columns(_harbour_at(p, e_at, coverage))
+    cols.append(HARBOUR)
     out = pl.concat(
         [
             links,
@@ -255,6 +456,24 @@ def gap_links(
     )
 
 
+def _reception_near(p: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """:func:`~vessels.events.reception.reception_grid` of ``p``, exact in the cells where the
+    ``links`` start: built from the vessels with a position in one of them (every position of
+    those vessels, for their sparse test), which are all a cell's figures depend on."""
+    starts = links.select(_cell_exprs(f"s_{S.LAT}", f"s_{S.LON}", CELL_DEG)).unique()
+    if starts.height == 0:
+        return reception_grid(p.clear())
+    there = (
+        p.lazy()
+        .select(S.MMSI, *_cell_exprs(S.LAT, S.LON, CELL_DEG))
+        .join(starts.lazy(), on=starts.columns, how="semi")
+        .select(pl.col(S.MMSI).unique())
+        .collect(engine=ENGINE)
+        .to_series()
+    )
+    return reception_grid(p.filter(pl.col(S.MMSI).is_in(there.implode())))
+
+
 def detect_gaps(
     tracks: Frameish,
     config: GapConfig | None = None,
@@ -281,26 +500,38 @@ def detect_gaps(
         (:func:`vessels.events.coverage.coverage_context`); default: of ``tracks``.
     """
     cfg = config or GapConfig()
-    p = prepare(tracks) if prepared is None else prepared
+    ties_open = False
+    if prepared is not None:
+        p = prepared
+    else:
+        lean = _lean_tracks(tracks)
+        p, ties_open = (prepare(tracks), False) if lean is None else lean
     lo = min(cfg.min_gap_h, cfg.min_gap_in_zone_h)
-    links = gap_links(
+    links = _gap_links(
         p,
         min_gap_h=lo,
         window_h=cfg.positions_window_h,
         include_segment_boundaries=cfg.include_segment_boundaries,
         include_open=cfg.report_open,
         coverage=coverage,
+        ties_open=ties_open,
     )
-    sparse = sparse_mmsi(p, max_median_interval_min=cfg.max_median_interval_min)
+    # everything below depends on the few candidate silences only: the vessels, cells and zones
+    # they touch, not every position again
+    at_gaps = p.filter(pl.col(S.MMSI).is_in(links[S.MMSI].unique().implode()))
+    sparse = sparse_mmsi(at_gaps, max_median_interval_min=cfg.max_median_interval_min)
     links = links.filter(~pl.col(S.MMSI).is_in(sparse.implode()))
-    s_edge = edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}", coverage)
-    e_edge = edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}", coverage)
+    if links.height:
+        s_edge = edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}", coverage)
+        e_edge = edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}", coverage)
+    else:
+        s_edge = e_edge = pl.lit(False)
     grid = coverage.reception if coverage is not None else None
     links = area_reception(
         links,
         f"s_{S.LAT}",
         f"s_{S.LON}",
-        reception_grid(p) if grid is None else grid,
+        _reception_near(p, links) if grid is None else grid,
         min_vessels=cfg.area_reception_min_vessels,
         alias="_area_rx",
     )
@@ -312,7 +543,8 @@ def detect_gaps(
         .fill_null(False)
         .alias("_poor_area"),
     )
-    zt = zone_table(zones, p[S.ZONE_IDS].explode() if zones is None else None)
+    link_zones = pl.concat([links[f"s_{S.ZONE_IDS}"], links[f"e_{S.ZONE_IDS}"]]).explode()
+    zt = zone_table(zones, link_zones if zones is None else None)
     eez_ids = zt.filter(pl.col(S.ZONE_KIND) == "eez")[S.ZONE_ID].to_list()
     not_eez = pl.lit(pl.Series("_eez", [eez_ids], dtype=pl.List(pl.String)))
     zt = zt.filter(pl.col(S.ZONE_KIND) != "eez")
