@@ -45,9 +45,11 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from vessels import schema as S
@@ -68,6 +70,7 @@ from vessels.events._common import (
 )
 from vessels.events.coverage import (
     AT_ANCHORAGE,
+    EDGE_MIN_VESSELS,
     HARBOUR,
     IN_PORT,
     STATIONARY_KN,
@@ -174,19 +177,57 @@ _GAP_COLUMNS = (
 )
 
 
-def _lean_tracks(tracks: Frameish) -> tuple[pl.DataFrame, bool] | None:
+@dataclass(frozen=True)
+class _InOrder:
+    """Positions of ``frame`` grouped by segment, in time order within each segment.
+
+    Position ``i`` is row ``order[i]`` of ``frame`` (row ``i`` when ``order`` is None); ``seg``
+    (UInt32, increasing) and ``ts`` are given per position, the other columns are gathered from
+    ``frame`` through :meth:`rows` for the few positions that need them. ``ties_open``: rows of one
+    segment and instant may not be in :func:`prepare`'s order (the endpoints are then picked).
+    """
+
+    frame: pl.DataFrame
+    seg: pl.Series
+    ts: pl.Series
+    order: pl.Series | None = None
+    ties_open: bool = False
+
+    def rows(self, positions: pl.Series) -> pl.Series:
+        return positions if self.order is None else self.order.gather(positions)
+
+
+def _in_order(p: pl.DataFrame) -> _InOrder:
+    """A :func:`prepare`'d frame (already in order)."""
+    return _InOrder(p, p[SEG], p[S.TS])
+
+
+#: prepare's sort keys up to its last tie-breaker (a hash of every other column)
+_ORDER_KEYS = (S.MMSI, S.SEGMENT_ID, S.TS, S.DT_S, S.LAT, S.LON)
+_ORDER_OPTIONS: dict[str, Any] = {
+    "descending": [False, False, False, True, False, False],
+    "nulls_last": [True, True, True, False, True, True],
+}
+
+
+def _order_exprs() -> list[pl.Expr]:
+    return [
+        pl.col(S.SEGMENT_ID).hash(seed=0) if k == S.SEGMENT_ID else pl.col(k) for k in _ORDER_KEYS
+    ]
+
+
+def _lean_tracks(tracks: Frameish) -> _InOrder | None:
     """Staged tracks as gap detection needs them, without the shared :func:`prepare`.
 
     Only :data:`_GAP_COLUMNS` are collected (projection pushdown on a scan; zero-copy on a frame
-    in memory). Tracks as the stages write them (:func:`vessels.ingest` / ``tracks.parquet``:
-    sorted by ``mmsi, ts``) are already grouped by segment in time order, which is checked in one
-    pass, not re-established by a sort; otherwise they are sorted by :func:`prepare`'s keys up to
-    its last tie-breaker (rows tied on all of ``mmsi, segment_id, ts, dt_s, lat, lon`` are at the
-    same place and instant, so the same for gap detection). Returns ``(frame, ties_open)``:
-    ``ties_open`` when rows of one instant of a segment are in input order, not :func:`prepare`'s
-    (``gap_links`` then picks the endpoint :func:`prepare` would have). ``None`` when the tracks
-    lack the segmenter's kinematics or carry untyped (all-null) columns: :func:`prepare` then
-    computes them.
+    in memory). Tracks as the stages write them (:func:`vessels.ingest`, ``tracks.parquet``:
+    sorted by ``mmsi, ts``) are checked to be in that order in one pass, not sorted again; only
+    the rows of MMSIs whose segments interleave (two transmitters) are sorted, by
+    :func:`prepare`'s keys up to its last tie-breaker (rows tied on all of ``mmsi, segment_id,
+    ts, dt_s, lat, lon`` are at the same place and instant: the same for gap detection), and
+    put in place through a row order. Other input is sorted by those keys. ``None`` when the
+    tracks lack the segmenter's kinematics or carry untyped (all-null) columns: :func:`prepare`
+    then computes them.
     """
     frame = tracks if isinstance(tracks, pl.DataFrame) else None
     lf = tracks.lazy() if frame is not None else _as_lazy(tracks)
@@ -205,68 +246,76 @@ def _lean_tracks(tracks: Frameish) -> tuple[pl.DataFrame, bool] | None:
         )
     if df[S.SEGMENT_ID].null_count():
         df = df.with_columns(pl.col(S.SEGMENT_ID).fill_null(pl.col(S.MMSI).cast(pl.String)))
-    seg = df[S.SEGMENT_ID]
-    new = (seg != seg.shift(1)).fill_null(True)
-    in_time = ((df[S.TS].dt.epoch("us").diff() >= 0) | new).fill_null(True).all()
-    grouped = in_time and seg.filter(new).n_unique() == new.sum()
-    if not grouped:
-        df = df.sort(
-            [
-                pl.col(S.MMSI),
-                pl.col(S.SEGMENT_ID).hash(seed=0),
-                pl.col(S.TS),
-                pl.col(S.DT_S),
-                pl.col(S.LAT),
-                pl.col(S.LON),
-            ],
-            descending=[False, False, False, True, False, False],
-            nulls_last=[True, True, True, False, True, True],
-        )
+    mmsi, ts_us = df[S.MMSI], df[S.TS].dt.epoch("us")
+    if not (mmsi.is_sorted() and ((ts_us.diff() >= 0) | (mmsi.diff() != 0)).fill_null(True).all()):
+        df = df.sort(_order_exprs(), **_ORDER_OPTIONS)
         seg = df[S.SEGMENT_ID]
         new = (seg != seg.shift(1)).fill_null(True)
-    return df.with_columns(new.cast(pl.UInt32).cum_sum().alias(SEG)), grouped
+        return _InOrder(df, new.cast(pl.UInt32).cum_sum(), df[S.TS])
+    seg = df[S.SEGMENT_ID]
+    new = (seg != seg.shift(1)).fill_null(True)
+    runs = pl.DataFrame({S.MMSI: mmsi.filter(new), S.SEGMENT_ID: seg.filter(new)})
+    split = runs.filter(pl.col(S.SEGMENT_ID).is_duplicated())[S.MMSI].unique()
+    if split.len() == 0:
+        return _InOrder(df, new.cast(pl.UInt32).cum_sum(), df[S.TS], ties_open=True)
+    # the rows of MMSIs with interleaved segments lie in contiguous blocks (sorted by mmsi):
+    # sorted among themselves, they go back into the same places
+    at = mmsi.is_in(split.implode()).arg_true()
+    block = (
+        df.select(_ORDER_KEYS)
+        .gather(at)
+        .with_columns(at.alias("_row"))
+        .sort(_order_exprs(), **_ORDER_OPTIONS)
+    )
+    rows = block["_row"]
+    bseg = block[S.SEGMENT_ID]
+    order = pl.int_range(df.height, dtype=pl.UInt32, eager=True).scatter(at, rows)
+    new = new.clone().scatter(at, (bseg != bseg.shift(1)).fill_null(True))
+    ts = df[S.TS].clone().scatter(at, block[S.TS])
+    return _InOrder(df, new.cast(pl.UInt32).cum_sum(), ts, order=order, ties_open=True)
 
 
-def _pick_tied(p: pl.DataFrame, rows: pl.Series, *, last: bool) -> pl.Series:
-    """The row :func:`prepare`'s order puts at ``rows`` among rows of the same segment and
-    instant: last (``last``) or first by ``dt_s`` descending (nulls first), ``lat``, ``lon``.
+def _pick_tied(o: _InOrder, positions: pl.Series, *, last: bool) -> pl.Series:
+    """The position whose row :func:`prepare`'s order puts at each of ``positions`` among the
+    rows of the same segment and instant: last (``last``) or first by ``dt_s`` descending (nulls
+    first), ``lat``, ``lon``.
 
-    ``rows`` are the last (``last``) or first rows of their runs of one segment and instant in
-    ``p``; null rows stay null. Only endpoints with a tie cost more than a gather.
+    ``positions`` are the last (``last``) or first positions of their runs of one segment and
+    instant; null stays null. Only endpoints with a tie cost more than a gather.
     """
-    idx = rows.cast(pl.Int64)
+    idx = positions.cast(pl.Int64)
     nb = (idx - 1) if last else (idx + 1)
-    ok = rows.is_not_null() & (nb >= 0) & (nb < p.height)
+    n = o.seg.len()
+    ok = positions.is_not_null() & (nb >= 0) & (nb < n)
     safe_nb = pl.select(pl.when(ok).then(nb)).to_series()
-    seg, ts = p[SEG], p[S.TS]
+    seg, ts = o.seg, o.ts
     tied = (
         ok
-        & (seg.gather(safe_nb) == seg.gather(rows)).fill_null(False)
-        & (ts.gather(safe_nb) == ts.gather(rows)).fill_null(False)
+        & (seg.gather(safe_nb) == seg.gather(positions)).fill_null(False)
+        & (ts.gather(safe_nb) == ts.gather(positions)).fill_null(False)
     )
     if not tied.any():
-        return rows
+        return positions
     brk = ((seg != seg.shift(1)) | (ts != ts.shift(1))).fill_null(True)
     run = brk.cast(pl.UInt32).cum_sum() - 1
-    starts = brk.arg_true().cast(pl.Int64).append(pl.Series([p.height], dtype=pl.Int64))
-    k = run.gather(rows.filter(tied))
+    starts = brk.arg_true().cast(pl.Int64).append(pl.Series([n], dtype=pl.Int64))
+    k = run.gather(positions.filter(tied))
     cand = (
         pl.DataFrame({"_k": k, "_b0": starts.gather(k), "_b1": starts.gather(k + 1)})
         .with_row_index("_j")
-        .select("_j", pl.int_ranges("_b0", "_b1").alias("_r"))
+        .select("_j", pl.int_ranges("_b0", "_b1", dtype=pl.UInt32).alias("_r"))
         .explode("_r")
     )
-    cand = cand.with_columns(p.select(S.DT_S, S.LAT, S.LON).gather(cand["_r"])).sort(
-        ["_j", S.DT_S, S.LAT, S.LON],
-        descending=[False, True, False, False],
-        nulls_last=[True, False, True, True],
-        maintain_order=True,
-    )
+    cand = cand.with_columns(o.frame.select(S.DT_S, S.LAT, S.LON).gather(o.rows(cand["_r"])))
+    cand = cand.sort(["_j", S.DT_S, S.LAT, S.LON], maintain_order=True, **_pick_options())
     chosen = cand.group_by("_j", maintain_order=True).agg(
         (pl.col("_r").last() if last else pl.col("_r").first()).cast(pl.UInt32)
     )["_r"]
-    out = rows.cast(pl.UInt32).clone()
-    return out.scatter(tied.arg_true(), chosen)
+    return positions.cast(pl.UInt32).clone().scatter(tied.arg_true(), chosen)
+
+
+def _pick_options() -> dict[str, Any]:
+    return {"descending": [False, True, False, False], "nulls_last": [True, False, True, True]}
 
 
 def _harbour_at(p: pl.DataFrame, rows: pl.Series, coverage: CoverageContext | None) -> pl.Series:
@@ -324,42 +373,41 @@ def gap_links(
     the data horizon of ``coverage`` (all the run's positions), else of ``prepared``.
     """
     return _gap_links(
-        prepared,
+        _in_order(prepared),
         min_gap_h=min_gap_h,
         window_h=window_h,
         include_segment_boundaries=include_segment_boundaries,
         include_open=include_open,
         coverage=coverage,
-        ties_open=False,
     )
 
 
 def _gap_links(
-    p: pl.DataFrame,
+    o: _InOrder,
     *,
     min_gap_h: float,
     window_h: float,
     include_segment_boundaries: bool,
     include_open: bool,
     coverage: CoverageContext | None,
-    ties_open: bool,
 ) -> pl.DataFrame:
-    """:func:`gap_links` of ``p`` (rows grouped by ``_seg``, increasing, in time order within
-    it); ``ties_open``: rows of one segment and instant are not in :func:`prepare`'s order."""
+    """:func:`gap_links` of the positions ``o``."""
+    p = o.frame
     thr_us = int(min_gap_h * 3.6e9)
     # eager column operations (no multi-branch lazy plan caching a copy of the frame)
-    seg = p[SEG]
-    ts_us = p[S.TS].dt.epoch("us")
+    seg = o.seg
+    ts_us = o.ts.dt.epoch("us")
     first_row = (seg != seg.shift(1)).fill_null(True)
     last_row = (seg != seg.shift(-1)).fill_null(True)
     gap_after = ~last_row & ((ts_us.shift(-1) - ts_us) > thr_us).fill_null(False)
-    s_rows = gap_after.arg_true().cast(pl.UInt32)
-    inner_rows = pl.DataFrame({"_s_r": s_rows, "_e_r": s_rows + 1})
-    if ties_open:  # in input order: the order of prepare (MMSI, a hash of the segment id, time)
+    s_pos = gap_after.arg_true().cast(pl.UInt32)
+    inner_rows = pl.DataFrame({"_s_r": s_pos, "_e_r": s_pos + 1})
+    if o.ties_open:  # as prepare orders them: by MMSI, a hash of the segment id, time
+        at = o.rows(s_pos)
         inner_rows = (
             inner_rows.with_columns(
-                p[S.MMSI].gather(s_rows).alias("_m"),
-                p[S.SEGMENT_ID].gather(s_rows).hash(seed=0).alias("_h"),
+                p[S.MMSI].gather(at).alias("_m"),
+                p[S.SEGMENT_ID].gather(at).hash(seed=0).alias("_h"),
             )
             .sort("_m", "_h", "_s_r")
             .select("_s_r", "_e_r")
@@ -367,13 +415,14 @@ def _gap_links(
     inner = inner_rows.lazy()
     r0 = first_row.arg_true().cast(pl.UInt32)
     r1 = last_row.arg_true().cast(pl.UInt32)
+    at0 = o.rows(r0)
     segs = pl.LazyFrame(
         {
             SEG: seg.gather(r0),
-            S.MMSI: p[S.MMSI].gather(r0),
-            "_sid": p[S.SEGMENT_ID].gather(r0),
-            "_first": p[S.TS].gather(r0),
-            "_last": p[S.TS].gather(r1),
+            S.MMSI: p[S.MMSI].gather(at0),
+            "_sid": p[S.SEGMENT_ID].gather(at0),
+            "_first": o.ts.gather(r0),
+            "_last": o.ts.gather(r1),
             "_r0": r0,
             "_r1": r1,
         }
@@ -414,17 +463,15 @@ def _gap_links(
         [x.select(pl.col("_s_r").cast(pl.UInt32), pl.col("_e_r").cast(pl.UInt32)) for x in parts]
     ).collect(engine=ENGINE)
     # positions in the window before each gap start: binary search on a (segment, second) key
-    t_s = p[S.TS].dt.epoch("s")
-    key = p[SEG].cast(pl.Int64) * (1 << 40) + (t_s - (t_s.min() or 0))
-    s_key = key.gather(links["_s_r"])
-    first = key.search_sorted(s_key - int(window_h * 3600), side="right")
-    n_before = (links["_s_r"].cast(pl.Int64) - first.cast(pl.Int64) + 1).cast(pl.UInt32)
     s_at, e_at = links["_s_r"], links["_e_r"]
-    if ties_open:
-        s_at, e_at = _pick_tied(p, s_at, last=True), _pick_tied(p, e_at, last=False)
+    n_before = _positions_before(o, s_at, window_h)
+    if o.ties_open:
+        s_at, e_at = _pick_tied(o, s_at, last=True), _pick_tied(o, e_at, last=False)
+    s_rows, e_rows = o.rows(s_at), o.rows(e_at)
     cols = [S.SEGMENT_ID, *_SIDE_COLS[:-1]]
-    s_side = p.select(cols).gather(s_at).with_columns(_harbour_at(p, s_at, coverage))
-    e_side = p.select(cols).gather(e_at).with_columns(_harbour_at(p, e_at, coverage))
+    harbour = _harbour_at(p, pl.concat([s_rows, e_rows]), coverage)
+    s_side = p.select(cols).gather(s_rows).with_columns(harbour.head(s_rows.len()))
+    e_side = p.select(cols).gather(e_rows).with_columns(harbour.tail(e_rows.len()))
     cols.append(HARBOUR)
     out = pl.concat(
         [
@@ -440,7 +487,7 @@ def _gap_links(
     return (
         out.lazy()
         .with_columns(
-            p[S.MMSI].gather(links["_s_r"]).alias(S.MMSI),
+            p[S.MMSI].gather(o.rows(links["_s_r"])).alias(S.MMSI),
             pl.col(f"s_{S.SEGMENT_ID}").alias(S.SEGMENT_ID),
             pl.when(pl.col(f"e_{S.SEGMENT_ID}") != pl.col(f"s_{S.SEGMENT_ID}"))
             .then(pl.col(f"e_{S.SEGMENT_ID}"))
@@ -454,6 +501,29 @@ def _gap_links(
         .drop("_s_r", "_e_r", "_data_end")
         .collect(engine=ENGINE)
     )
+
+
+def _positions_before(o: _InOrder, s_pos: pl.Series, window_h: float) -> pl.Series:
+    """Positions of the segment in the ``window_h`` before (and at) each of ``s_pos``: those
+    whose whole second is later than the start's minus the window, up to the start position."""
+    t_s = o.ts.dt.epoch("s")
+    key = o.seg.cast(pl.Int64) * (1 << 40) + (t_s - (t_s.min() or 0))
+    s_key = key.gather(s_pos)
+    first = key.search_sorted(s_key - int(window_h * 3600), side="right")
+    return (s_pos.cast(pl.Int64) - first.cast(pl.Int64) + 1).cast(pl.UInt32)
+
+
+def _extent_only(p: pl.DataFrame) -> CoverageContext:
+    """A context holding only the coverage extent of ``p`` (for :func:`edge_expr`): exactly
+    :func:`vessels.events.coverage.coverage_context`'s, with both quantiles of a column taken in
+    one selection (numpy's partition at the ranks of polars' ``nearest`` quantile)."""
+    n_vessels = p[S.MMSI].n_unique()
+    if p.height == 0 or n_vessels < EDGE_MIN_VESSELS:
+        return CoverageContext(learned=pl.DataFrame(), horizon=None, extent=None)
+    lo, hi = (math.floor((p.height - 1) * q + 0.5) for q in (0.001, 0.999))
+    ends = [np.partition(p[c].to_numpy(), (lo, hi))[[lo, hi]] for c in (S.LAT, S.LON)]
+    extent = (float(ends[0][0]), float(ends[0][1]), float(ends[1][0]), float(ends[1][1]))
+    return CoverageContext(learned=pl.DataFrame(), horizon=None, extent=extent)
 
 
 def _reception_near(p: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
@@ -471,7 +541,8 @@ def _reception_near(p: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
         .collect(engine=ENGINE)
         .to_series()
     )
-    return reception_grid(p.filter(pl.col(S.MMSI).is_in(there.implode())))
+    cols = [c for c in (S.MMSI, S.TS, S.LAT, S.LON, S.DT_S) if c in p.columns]
+    return reception_grid(p.select(cols).filter(pl.col(S.MMSI).is_in(there.implode())))
 
 
 def detect_gaps(
@@ -500,21 +571,20 @@ def detect_gaps(
         (:func:`vessels.events.coverage.coverage_context`); default: of ``tracks``.
     """
     cfg = config or GapConfig()
-    ties_open = False
     if prepared is not None:
-        p = prepared
+        o = _in_order(prepared)
     else:
         lean = _lean_tracks(tracks)
-        p, ties_open = (prepare(tracks), False) if lean is None else lean
+        o = _in_order(prepare(tracks)) if lean is None else lean
+    p = o.frame
     lo = min(cfg.min_gap_h, cfg.min_gap_in_zone_h)
     links = _gap_links(
-        p,
+        o,
         min_gap_h=lo,
         window_h=cfg.positions_window_h,
         include_segment_boundaries=cfg.include_segment_boundaries,
         include_open=cfg.report_open,
         coverage=coverage,
-        ties_open=ties_open,
     )
     # everything below depends on the few candidate silences only: the vessels, cells and zones
     # they touch, not every position again
@@ -522,8 +592,10 @@ def detect_gaps(
     sparse = sparse_mmsi(at_gaps, max_median_interval_min=cfg.max_median_interval_min)
     links = links.filter(~pl.col(S.MMSI).is_in(sparse.implode()))
     if links.height:
-        s_edge = edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}", coverage)
-        e_edge = edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}", coverage)
+        # the data's extent once for both ends (it reads every position)
+        extent = coverage if coverage is not None else _extent_only(p)
+        s_edge = edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}", extent)
+        e_edge = edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}", extent)
     else:
         s_edge = e_edge = pl.lit(False)
     grid = coverage.reception if coverage is not None else None
