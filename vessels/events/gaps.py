@@ -275,13 +275,14 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
     return _InOrder(df, new.cast(pl.UInt32).cum_sum(), ts, order=order, ties_open=True)
 
 
-def _pick_tied(o: _InOrder, positions: pl.Series, *, last: bool) -> pl.Series:
+def _pick_tied(o: _InOrder, sub: pl.Series, positions: pl.Series, *, last: bool) -> pl.Series:
     """The position whose row :func:`prepare`'s order puts at each of ``positions`` among the
     rows of the same segment and instant: last (``last``) or first by ``dt_s`` descending (nulls
     first), ``lat``, ``lon``.
 
     ``positions`` are the last (``last``) or first positions of their runs of one segment and
-    instant; null stays null. Only endpoints with a tie cost more than a gather.
+    instant; null stays null; ``sub``: the positions (ascending) of every segment holding one of
+    them. Only endpoints with a tie cost more than a gather.
     """
     idx = positions.cast(pl.Int64)
     nb = (idx - 1) if last else (idx + 1)
@@ -296,16 +297,18 @@ def _pick_tied(o: _InOrder, positions: pl.Series, *, last: bool) -> pl.Series:
     )
     if not tied.any():
         return positions
+    seg, ts = seg.gather(sub), ts.gather(sub)
     brk = ((seg != seg.shift(1)) | (ts != ts.shift(1))).fill_null(True)
     run = brk.cast(pl.UInt32).cum_sum() - 1
-    starts = brk.arg_true().cast(pl.Int64).append(pl.Series([n], dtype=pl.Int64))
-    k = run.gather(positions.filter(tied))
+    starts = brk.arg_true().cast(pl.Int64).append(pl.Series([sub.len()], dtype=pl.Int64))
+    k = run.gather(sub.search_sorted(positions.filter(tied)))
     cand = (
         pl.DataFrame({"_k": k, "_b0": starts.gather(k), "_b1": starts.gather(k + 1)})
         .with_row_index("_j")
         .select("_j", pl.int_ranges("_b0", "_b1", dtype=pl.UInt32).alias("_r"))
         .explode("_r")
     )
+    cand = cand.with_columns(sub.gather(cand["_r"]).alias("_r"))
     cand = cand.with_columns(o.frame.select(S.DT_S, S.LAT, S.LON).gather(o.rows(cand["_r"])))
     cand = cand.sort(["_j", S.DT_S, S.LAT, S.LON], maintain_order=True, **_pick_options())
     chosen = cand.group_by("_j", maintain_order=True).agg(
@@ -464,9 +467,17 @@ def _gap_links(
     ).collect(engine=ENGINE)
     # positions in the window before each gap start: binary search on a (segment, second) key
     s_at, e_at = links["_s_r"], links["_e_r"]
-    n_before = _positions_before(o, s_at, window_h)
+    # the positions of the segments the silences start or end in: all the rest is about them
+    k = seg.gather(pl.concat([s_at, e_at]).drop_nulls()).unique().sort().cast(pl.Int64) - 1
+    sub = (
+        pl.DataFrame({"_b0": r0.gather(k), "_b1": r1.gather(k) + 1})
+        .select(pl.int_ranges("_b0", "_b1", dtype=pl.UInt32).alias("_r"))
+        .explode("_r")
+        .to_series()
+    )
+    n_before = _positions_before(o, sub, s_at, window_h)
     if o.ties_open:
-        s_at, e_at = _pick_tied(o, s_at, last=True), _pick_tied(o, e_at, last=False)
+        s_at, e_at = _pick_tied(o, sub, s_at, last=True), _pick_tied(o, sub, e_at, last=False)
     s_rows, e_rows = o.rows(s_at), o.rows(e_at)
     cols = [S.SEGMENT_ID, *_SIDE_COLS[:-1]]
     harbour = _harbour_at(p, pl.concat([s_rows, e_rows]), coverage)
@@ -503,14 +514,15 @@ def _gap_links(
     )
 
 
-def _positions_before(o: _InOrder, s_pos: pl.Series, window_h: float) -> pl.Series:
+def _positions_before(o: _InOrder, sub: pl.Series, s_pos: pl.Series, window_h: float) -> pl.Series:
     """Positions of the segment in the ``window_h`` before (and at) each of ``s_pos``: those
-    whose whole second is later than the start's minus the window, up to the start position."""
-    t_s = o.ts.dt.epoch("s")
-    key = o.seg.cast(pl.Int64) * (1 << 40) + (t_s - (t_s.min() or 0))
-    s_key = key.gather(s_pos)
-    first = key.search_sorted(s_key - int(window_h * 3600), side="right")
-    return (s_pos.cast(pl.Int64) - first.cast(pl.Int64) + 1).cast(pl.UInt32)
+    whose whole second is later than the start's minus the window, up to the start position.
+    ``sub``: the positions (ascending) of every segment holding one of ``s_pos``."""
+    t_s = o.ts.gather(sub).dt.epoch("s")
+    key = o.seg.gather(sub).cast(pl.Int64) * (1 << 40) + (t_s - (t_s.min() or 0))
+    i = sub.search_sorted(s_pos).cast(pl.Int64)
+    first = key.search_sorted(key.gather(i) - int(window_h * 3600), side="right")
+    return (i - first.cast(pl.Int64) + 1).cast(pl.UInt32)
 
 
 def _extent_only(p: pl.DataFrame) -> CoverageContext:
@@ -521,9 +533,32 @@ def _extent_only(p: pl.DataFrame) -> CoverageContext:
     if p.height == 0 or n_vessels < EDGE_MIN_VESSELS:
         return CoverageContext(learned=pl.DataFrame(), horizon=None, extent=None)
     lo, hi = (math.floor((p.height - 1) * q + 0.5) for q in (0.001, 0.999))
-    ends = [np.partition(p[c].to_numpy(), (lo, hi))[[lo, hi]] for c in (S.LAT, S.LON)]
-    extent = (float(ends[0][0]), float(ends[0][1]), float(ends[1][0]), float(ends[1][1]))
+    y0, y1 = _ranked(p[S.LAT].to_numpy(), lo, hi)
+    x0, x1 = _ranked(p[S.LON].to_numpy(), lo, hi)
+    extent = (y0, y1, x0, x1)
     return CoverageContext(learned=pl.DataFrame(), horizon=None, extent=extent)
+
+
+def _ranked(a: np.ndarray, lo: int, hi: int) -> tuple[float, float]:
+    """The values of ranks ``lo`` (near the bottom) and ``hi`` (near the top) of ``a`` sorted
+    (NaN last, as polars sorts), without sorting or copying ``a``: the candidates beyond a bound
+    taken from a strided sample, checked by counting, then selected among themselves."""
+    n = len(a)
+    step = max(1, n // 50_000)
+    sample = np.sort(a[::step])
+    m = len(sample)
+    for widen in (2, 8, 32):
+        # low side: every value <= bound, at least lo + 1 of them
+        b_lo = sample[min(m - 1, (lo // step + 1) * widen)]
+        b_hi = sample[max(0, m - 1 - ((n - 1 - hi) // step + 1) * widen)]
+        low = a[a <= b_lo]
+        high = a[(a >= b_hi) | np.isnan(a)]
+        if len(low) > lo and len(high) >= n - hi:
+            v_lo = np.partition(low, lo)[lo]
+            k = hi - (n - len(high))
+            return float(v_lo), float(np.partition(high, k)[k])
+    ends = np.partition(a, (lo, hi))
+    return float(ends[lo]), float(ends[hi])
 
 
 def _reception_near(p: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
