@@ -83,7 +83,13 @@ from vessels.events.coverage import (
     sparse_mmsi,
 )
 from vessels.events.reception import (
+    _CX,
+    _CY,
     CELL_DEG,
+    MAX_INTERVAL_H,
+    RECEPTION_POS_PER_DAY,
+    RECEPTION_VESSELS,
+    SPARSE_INTERVAL_MIN,
     _cell_exprs,
     area_reception,
     reception_grid,
@@ -562,22 +568,53 @@ def _ranked(a: np.ndarray, lo: int, hi: int) -> tuple[float, float]:
 
 
 def _reception_near(p: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
-    """:func:`~vessels.events.reception.reception_grid` of ``p``, exact in the cells where the
-    ``links`` start: built from the vessels with a position in one of them (every position of
-    those vessels, for their sparse test), which are all a cell's figures depend on."""
+    """The reception figures :func:`~vessels.events.reception.area_reception` reads (``_rcy,
+    _rcx``, vessels, positions per vessel-day) of the cells where the ``links`` start, exactly as
+    :func:`~vessels.events.reception.reception_grid` of all of ``p`` has them, from the positions
+    in those cells and (for the sparse test) every position of the vessels seen there."""
     starts = links.select(_cell_exprs(f"s_{S.LAT}", f"s_{S.LON}", CELL_DEG)).unique()
-    if starts.height == 0:
-        return reception_grid(p.clear())
-    there = (
+    if starts.height == 0 or S.DT_S not in p.columns:
+        return reception_grid(p if starts.height else p.clear())
+    cy, cx = _CY, _CX
+
+    def cell_key(y: pl.Expr, x: pl.Expr) -> pl.Expr:
+        return y.cast(pl.Int64) * (1 << 16) + x.cast(pl.Int64)
+
+    keys = starts.select(cell_key(pl.col(cy), pl.col(cx))).to_series()
+    cells = _cell_exprs(S.LAT, S.LON, CELL_DEG)
+    dt = pl.col(S.DT_S).cast(pl.Float64)
+    clipped = pl.when(dt > 0).then(dt.clip(upper_bound=MAX_INTERVAL_H * 3600.0))
+    ms = (clipped * 1000.0).round(0).cast(pl.Int64).alias("_ms")
+    here = (
         p.lazy()
-        .select(S.MMSI, *_cell_exprs(S.LAT, S.LON, CELL_DEG))
-        .join(starts.lazy(), on=starts.columns, how="semi")
-        .select(pl.col(S.MMSI).unique())
+        .filter(cell_key(cells[0], cells[1]).is_in(keys.implode()))
+        .select(S.MMSI, *cells, ms)
         .collect(engine=ENGINE)
-        .to_series()
     )
-    cols = [c for c in (S.MMSI, S.TS, S.LAT, S.LON, S.DT_S) if c in p.columns]
-    return reception_grid(p.select(cols).filter(pl.col(S.MMSI).is_in(there.implode())))
+    seen = here[S.MMSI].unique()
+    sparse = (
+        p.lazy()
+        .filter(pl.col(S.MMSI).is_in(seen.implode()))
+        .select(S.MMSI, ms)
+        .filter(pl.col("_ms").is_not_null())
+        .group_by(S.MMSI)
+        .agg(pl.col("_ms").median().alias("_med"))
+        .filter(pl.col("_med") > SPARSE_INTERVAL_MIN * 60_000.0)
+        .collect(engine=ENGINE)[S.MMSI]
+    )
+    measured = (pl.col("_n") > 0) & ~pl.col(S.MMSI).is_in(sparse.implode())
+    rate = pl.when(measured).then(86_400_000.0 * pl.col("_n") / pl.col("_ms"))
+    return (
+        here.lazy()
+        .group_by(cy, cx, S.MMSI)
+        .agg(pl.col("_ms").count().alias("_n"), pl.col("_ms").sum().alias("_ms"))
+        .group_by(cy, cx)
+        .agg(
+            measured.sum().cast(pl.UInt32).alias(RECEPTION_VESSELS),
+            rate.median().alias(RECEPTION_POS_PER_DAY),
+        )
+        .collect(engine=ENGINE)
+    )
 
 
 def detect_gaps(
