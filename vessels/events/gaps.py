@@ -380,9 +380,26 @@ def gap_links(
     the positions where the vessel went dark and reappeared (``e_`` null for open gaps), and
     ``gap_s``. Used by :func:`detect_gaps` and by the dark-rendezvous detector. Open gaps run to
     the data horizon of ``coverage`` (all the run's positions), else of ``prepared``.
+
+    ``prepared`` is the shared :func:`vessels.events._common.prepare` frame, or staged tracks
+    (segmented and zone-labelled, as the stages write them), which are read as
+    :func:`detect_gaps` reads them (only the columns gaps need, no re-sort of ordered input):
+    the same silences.
+
+    Examples
+    --------
+    >>> from datetime import timedelta
+    >>> from vessels.testing import make_track, staged
+    >>> a = make_track(n=3, interval_s=600)
+    >>> b = make_track(n=3, interval_s=600, start=a["ts"].max() + timedelta(hours=3))
+    >>> gap_links(staged(pl.concat([a, b])), min_gap_h=2.0, include_open=False)["gap_s"].to_list()
+    [10800.0]
     """
+    lean = None if SEG in prepared.columns else _lean_tracks(prepared)
     return _gap_links(
-        _in_order(prepared),
+        (_in_order(prepare(prepared)) if SEG not in prepared.columns else _in_order(prepared))
+        if lean is None
+        else lean,
         min_gap_h=min_gap_h,
         window_h=window_h,
         include_segment_boundaries=include_segment_boundaries,
