@@ -647,8 +647,11 @@ def detect_gaps(
     Parameters
     ----------
     tracks : polars.DataFrame or LazyFrame
-        Positions with segment and zone-label columns (missing ones are added, see
-        :func:`vessels.events._common.prepare`).
+        Staged positions: segmented (:func:`vessels.segment`) and zone-labelled
+        (:func:`vessels.label_zones`), refused otherwise. Only the columns gap detection reads
+        are collected, and tracks in the order the stages write them (``mmsi, ts``) are not
+        sorted again (only MMSIs whose segments interleave are); other input is sorted. The
+        events are those of the shared :func:`vessels.events._common.prepare` path.
     config : GapConfig, optional
         Thresholds; defaults documented on :class:`GapConfig`.
     zones : table, optional
