@@ -460,12 +460,14 @@ def _gap_links(
     base = pl.LazyFrame({S.TS: [data_end]}, schema={S.TS: S.TS_DTYPE})
     parts = [inner]
     if include_segment_boundaries:
+        # only MMSIs with two segments or more have a boundary between segments
+        multi = segs.filter(pl.col(S.MMSI).is_duplicated())
         starts = (
-            segs.sort(S.MMSI, "_first", "_sid")
+            multi.sort(S.MMSI, "_first", "_sid")
             .with_columns(pl.col("_last").cum_max().shift().over(S.MMSI).alias("_prev_max"))
             .filter(pl.col("_first") > pl.col("_prev_max"))
         )
-        ends = segs.select(
+        ends = multi.select(
             S.MMSI, pl.col("_last").alias("_prev_max"), pl.col("_r1").alias("_s_r"), "_sid"
         ).sort("_prev_max", S.MMSI, "_sid")
         cross = (
