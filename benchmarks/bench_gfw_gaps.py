@@ -270,7 +270,7 @@ def marinecadastre(rows: int) -> tuple[str, pl.DataFrame]:
         DATA.mkdir(parents=True, exist_ok=True)
         generate(rows).write_csv(csv)
     return (
-        f"MarineCadastre-like, {rows:,} rows (gen_marinecadastre.py, 20,000 vessels, one day)",
+        f"MarineCadastre-like, {rows:,} rows (gen_marinecadastre.py, one day)",
         staged_tracks(csv, DATA / f"gfw_gaps_tracks_mc_{rows}.parquet"),
     )
 
