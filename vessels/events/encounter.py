@@ -52,6 +52,7 @@ from vessels.events._common import (
     prepare,
     prev_in,
     runs_id,
+    same_as_next,
     same_as_prev,
 )
 from vessels.events.coverage import CoverageContext, harbour_cells, harbour_expr
@@ -222,8 +223,13 @@ _GRID_SCHEMA = {
 class _Grid:
     """Positions resampled onto the global grid, built for one block of instants at a time.
 
-    Each grid instant finds its bracketing positions by binary search on a monotone
-    (segment, millisecond) key of the prepared frame (sorted by segment, ts): no join.
+    Each position of the prepared frame (sorted by segment, ts) *owns* the grid instants from
+    its own time up to (not including) the next position's time in its segment: at those
+    instants it is the last position at or before the instant, the start of the interpolation.
+    Expanding each position's range of instants gives the whole grid in one pass, with no search
+    and no join. The comparison is at millisecond resolution, as a binary search of the instants
+    on a (segment, millisecond) key of the positions found them (the grid's points, their values
+    and its blocks are those of that search).
     """
 
     def __init__(self, p: pl.DataFrame, cfg: EncounterConfig) -> None:
@@ -232,19 +238,7 @@ class _Grid:
         self.empty = p.height == 0
         if self.empty:
             return
-        t_ms = p[S.TS].dt.epoch("us") // 1000
-        # the search key is (segment, ms since the segment's first position): its width follows
-        # the longest segment, not the span of the whole data (one 1970 row among 2024 data must
-        # not widen it)
-        seg_t0 = p.select(
-            (pl.col(S.TS).dt.epoch("us") // 1000).min().over(SEG).alias("_t0ms")
-        ).to_series()
-        rel_ms = t_ms - seg_t0
-        span_bits = max(int(rel_ms.max()), 1).bit_length()  # type: ignore[arg-type]
-        if span_bits + int(p[SEG].max()).bit_length() > 62:  # type: ignore[arg-type]
-            raise ValueError("encounter grid: too many segments x milliseconds for a 63-bit key")
-        self.mult = 1 << span_bits
-        self.key = p[SEG].cast(pl.Int64) * self.mult + rel_ms
+        step = self.step_us
         sp = pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64))
         self.side = p.select(
             pl.col(S.TS).dt.epoch("us").alias("_t"),
@@ -253,18 +247,36 @@ class _Grid:
             sp.alias("_sp"),
             pl.col(S.SOG_KN).cast(pl.Float64).alias("_sog"),
         )
-        # first and last grid instant of each segment, and the ms origin of its key
-        self.spans = (
+        t = pl.col(S.TS).dt.epoch("us")
+        ms_us = t // 1000 * 1000  # the time truncated to the millisecond, in microseconds
+        row = pl.int_range(pl.len(), dtype=pl.UInt32)
+        # the segment's first and last grid instants (those within its time span); the frame is
+        # sorted by segment, so its first and last rows are found by neighbours, not a group-by
+        k_first = pl.when(~same_as_prev()).then((t + step - 1) // step).forward_fill()
+        k_last = pl.when(~same_as_next()).then(t // step).backward_fill()
+        # instants from this position's (ms) time to before the next one's; the segment's last
+        # position owns only the segment's last instant (when it falls on that position's ms)
+        k_lo = pl.max_horizontal((ms_us + step - 1) // step, k_first)
+        k_hi = (
+            pl.when(same_as_next())
+            .then(pl.min_horizontal((ms_us.shift(-1) + step - 1) // step - 1, k_last))
+            .otherwise(k_last)
+        )
+        # the first position of the run of positions sharing this one's (segment, ms): the
+        # bracketing "next" position when an instant falls exactly on this millisecond
+        run_start = pl.when(~(same_as_prev() & (ms_us == ms_us.shift()))).then(row).forward_fill()
+        self.owners = (
             p.lazy()
-            .select(SEG, S.MMSI, pl.col(S.TS).dt.epoch("us").alias("_t"))
-            .group_by(SEG)
-            .agg(
-                pl.col(S.MMSI).first(),
-                ((pl.col("_t").first() + self.step_us - 1) // self.step_us).alias("_k0"),
-                (pl.col("_t").last() // self.step_us).alias("_k1"),
-                (pl.col("_t").min() // 1000).alias("_t0ms"),
+            .select(
+                row.alias("_pi"),
+                pl.col(SEG).alias("_sid"),
+                S.MMSI,
+                (ms_us // 1000).alias("_ms"),
+                run_start.alias("_run0"),
+                k_lo.alias("_klo"),
+                k_hi.alias("_khi"),
             )
-            .filter(pl.col("_k1") >= pl.col("_k0"))
+            .filter(pl.col("_klo") <= pl.col("_khi"))
             .collect(engine=ENGINE)
         )
 
@@ -275,13 +287,13 @@ class _Grid:
         extent are listed, so the count follows the segments' durations, never the time span
         of the data: a 1970 row among 2024 data adds one block, not 2.8 million.
         """
-        if self.empty or self.spans.height == 0:
+        if self.empty or self.owners.height == 0:
             return []
         ids = (
-            self.spans.select(
-                pl.int_ranges(pl.col("_k0").floordiv(size), pl.col("_k1").floordiv(size) + 1).alias(
-                    "_b"
-                )
+            self.owners.select(
+                pl.int_ranges(
+                    pl.col("_klo").floordiv(size), pl.col("_khi").floordiv(size) + 1
+                ).alias("_b")
             )
             .explode("_b")
             .unique()
@@ -293,32 +305,38 @@ class _Grid:
         """Grid points of instants ``lo..hi`` (one row per segment and instant)."""
         if self.empty:
             return pl.DataFrame(schema=_GRID_SCHEMA)
+        step = self.step_us
         slots = (
-            self.spans.lazy()
-            .filter((pl.col("_k0") <= hi) & (pl.col("_k1") >= lo))
+            self.owners.lazy()
+            .filter((pl.col("_klo") <= hi) & (pl.col("_khi") >= lo))
             .select(
-                SEG,
+                "_pi",
+                "_sid",
                 S.MMSI,
-                "_t0ms",
+                "_ms",
+                "_run0",
                 pl.int_ranges(
-                    pl.max_horizontal("_k0", pl.lit(lo)), pl.min_horizontal("_k1", pl.lit(hi)) + 1
+                    pl.max_horizontal("_klo", pl.lit(lo)), pl.min_horizontal("_khi", pl.lit(hi)) + 1
                 ).alias("_k"),
             )
             .explode("_k")
+            .with_columns(
+                pl.when(pl.col("_k") * step // 1000 == pl.col("_ms"))
+                .then(pl.col("_run0"))
+                .otherwise(pl.col("_pi") + 1)
+                .alias("_ni")
+            )
             .collect(engine=ENGINE)
         )
-        g_t_us = slots["_k"] * self.step_us
-        g_key = slots[SEG].cast(pl.Int64) * self.mult + (g_t_us // 1000 - slots["_t0ms"])
-        i_prev = (self.key.search_sorted(g_key, side="right") - 1).cast(pl.UInt32)
-        i_next = self.key.search_sorted(g_key, side="left").cast(pl.UInt32)
+        i_prev = slots["_pi"]
         a = self.side.gather(i_prev)
-        b = self.side.gather(i_next)
+        b = self.side.gather(slots["_ni"])
         g = pl.DataFrame(
             {
-                "_sid": slots[SEG],
+                "_sid": slots["_sid"],
                 S.MMSI: slots[S.MMSI],
                 "_k": slots["_k"],
-                "_t": g_t_us,
+                "_t": slots["_k"] * step,
                 "_t0": a["_t"],
                 "_t1": b["_t"],
                 "_lat0": a[S.LAT],
