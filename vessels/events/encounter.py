@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from vessels import schema as S
-from vessels._geo import haversine_m
+from vessels._geo import EARTH_RADIUS_M, haversine_m
 from vessels._template import clause, compile_template
 from vessels.events._common import (
     ENGINE,
@@ -376,6 +376,53 @@ def _grid(p: pl.DataFrame, cfg: EncounterConfig) -> pl.DataFrame:
     return pl.concat(parts) if parts else pl.DataFrame(schema=_GRID_SCHEMA)
 
 
+#: Latitude beyond which the neighbour search visits every cell of its stencil (no pruning by
+#: the distance to the cell's edges, see :func:`_neighbour_reach`).
+_PRUNE_MAX_LAT = 80.0
+#: Safety factor on the largest coordinate differences of two points within the radius.
+_REACH_MARGIN = 1.1
+
+
+def _neighbour_reach(radius_m: float, max_lat: float, cell: float) -> tuple[float, float] | None:
+    """The largest latitude and longitude differences (degrees, with a 10 % margin) of two points
+    within ``radius_m`` of each other and at most ``max_lat`` from the equator, or None (visit
+    every neighbour cell) beyond :data:`_PRUNE_MAX_LAT` or when a difference reaches a cell.
+
+    On the sphere, ``hav(d/R) = hav(dlat) + cos(lat1) cos(lat2) hav(dlon)``: so
+    ``|dlat| <= d/R`` and ``hav(dlon) <= hav(d/R) / cos(max_lat)**2``.
+    """
+    if max_lat > _PRUNE_MAX_LAT:
+        return None
+    ang = radius_m / EARTH_RADIUS_M
+    s = math.sin(ang / 2.0) / math.cos(math.radians(max_lat))
+    if ang >= math.pi / 2 or s >= 1.0:
+        return None
+    dlat = math.degrees(ang) * _REACH_MARGIN
+    dlon = math.degrees(2.0 * math.asin(s)) * _REACH_MARGIN
+    if dlat >= cell or dlon >= cell:
+        return None
+    return dlat, dlon
+
+
+def _reaches(cell: float, nx: int, reach: tuple[float, float] | None) -> list[pl.Expr]:
+    """``_up``, ``_east``, ``_west``: whether a point (``lat``, ``lon``) can have a neighbour
+    within ``reach`` (latitude, longitude difference in degrees; None: anywhere) in the cell
+    above, east of or west of its own: whether the point lies within reach of that side. The
+    cells by the antimeridian (whose width may differ) always reach east and west."""
+    if reach is None:
+        return [pl.lit(True).alias(c) for c in ("_up", "_east", "_west")]
+    dlat, dlon = reach
+    y = (pl.col(S.LAT) + 90.0) / cell
+    x = (pl.col(S.LON) + 180.0) / cell
+    x0 = x.floor()
+    wrap = (x0 <= 0) | (x0 >= nx - 1)
+    return [
+        ((1.0 - (y - y.floor())) * cell <= dlat).alias("_up"),
+        (((1.0 - (x - x0)) * cell <= dlon) | wrap).alias("_east"),
+        (((x - x0) * cell <= dlon) | wrap).alias("_west"),
+    ]
+
+
 def _close_in_block(g: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> pl.DataFrame:
     """Pairs of grid points of ``g`` (same instant, different MMSIs) within ``radius_m``.
 
@@ -392,26 +439,42 @@ def _close_in_block(g: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> p
     cy = ((pl.col(S.LAT) + 90.0) / cell).floor().cast(pl.Int64) + 1
     cx = ((pl.col(S.LON) + 180.0) / cell).floor().cast(pl.Int64) % nx
 
-    def key(dy: pl.Expr | int, dx: pl.Expr | int) -> pl.Expr:
-        return ((pl.col("_k") - k0) * ny + cy + dy) * nx + (cx + dx) % nx
+    base = g.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_gi"),
+        S.MMSI,
+        S.LAT,
+        S.LON,
+        ((pl.col("_k") - k0) * ny + cy).alias("_ky"),
+        cx.alias("_cx"),
+        *_reaches(cell, nx, _neighbour_reach(radius_m, max_lat, cell)),
+    ).lazy()
 
-    base = g.lazy().select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_gi"), "_k", S.MMSI, S.LAT, S.LON
-    )
-    left = base.select("_gi", S.MMSI, S.LAT, S.LON, key(0, 0).alias("_key"))
+    def key(dy: int, dx: int) -> pl.Expr:
+        return ((pl.col("_ky") + dy) * nx + (pl.col("_cx") + dx) % nx).alias("_key")
+
+    left = base.select("_gi", S.MMSI, S.LAT, S.LON, key(0, 0))
     # half stencil: each unordered pair of neighbouring cells is visited once; within one cell both
-    # orders meet, so there the pair is kept only with mmsi < other mmsi
-    offsets = pl.LazyFrame(
-        {"_dy": [0, 0, 1, 1, 1], "_dx": [0, 1, -1, 0, 1]},
-        schema={"_dy": pl.Int64, "_dx": pl.Int64},
-    )
-    right = base.join(offsets, how="cross").select(
-        pl.col("_gi").alias("_gi_r"),
-        pl.col(S.MMSI).alias("_mmsi_r"),
-        pl.col(S.LAT).alias("_lat_r"),
-        pl.col(S.LON).alias("_lon_r"),
-        ((pl.col("_dy") != 0) | (pl.col("_dx") != 0)).alias("_moved"),
-        key(pl.col("_dy"), pl.col("_dx")).alias("_key"),
+    # orders meet, so there the pair is kept only with mmsi < other mmsi. A point goes into a
+    # neighbour cell only when it lies within reach of that side of its own (see _reaches).
+    stencil = {
+        (0, 0): pl.lit(True),
+        (0, 1): pl.col("_east"),
+        (1, -1): pl.col("_up") & pl.col("_west"),
+        (1, 0): pl.col("_up"),
+        (1, 1): pl.col("_up") & pl.col("_east"),
+    }
+    right = pl.concat(
+        [
+            base.filter(cond).select(
+                pl.col("_gi").alias("_gi_r"),
+                pl.col(S.MMSI).alias("_mmsi_r"),
+                pl.col(S.LAT).alias("_lat_r"),
+                pl.col(S.LON).alias("_lon_r"),
+                pl.lit((dy, dx) != (0, 0)).alias("_moved"),
+                key(dy, dx),
+            )
+            for (dy, dx), cond in stencil.items()
+        ]
     )
     found = (
         left.join(right, on="_key", how="inner")
