@@ -54,7 +54,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._geo import initial_bearing_deg, signed_turn_deg
-from vessels.events._common import DEG_M, ENGINE, SEG, next_in, prev_in
+from vessels.events._common import DEG_M, ENGINE, IDX, SEG, next_in, prev_in
 
 __all__ = [
     "COURSE_DEG",
@@ -94,6 +94,18 @@ _STEMS = (
     "tow_frac",
     "drift_m",
 )
+#: The running sums (see :func:`with_fishing_features`) each windowed stem reads.
+_SOURCES = {
+    "n": (),
+    "interval_s": (),
+    "speed_mean_kn": ("sp",),
+    "speed_std_kn": ("sp", "sp2"),
+    "straightness": ("cx", "cy"),
+    "turn_net_deg": ("dc",),
+    "slow_frac": ("slow",),
+    "tow_frac": ("tow",),
+    "drift_m": ("de", "dn"),
+}
 
 
 def speed_kn_expr() -> pl.Expr:
@@ -175,12 +187,23 @@ def window_sum(x: pl.Expr, lo: str, hi: str) -> pl.Expr:
     sums, so a vessel's features (and fishing score) would depend on which other vessels share
     its frame — a partitioned run (one MMSI bucket per frame) and an in-process run differed in
     the last bits of ``mean_fishing_score`` on the 200-jigger ``eez-fleet`` scenario.
+    :func:`with_fishing_features` computes the same sums from running sums it builds once per
+    source column (:func:`_running_sum`, :func:`_window_diff`), shared by every window.
     """
-    cs = x.fill_null(0.0).cast(pl.Float64).cum_sum().over(SEG)
-    # the row index of the first row of this row's segment (rows are sorted by segment)
     first = pl.int_range(pl.len(), dtype=pl.Int64) - pl.int_range(pl.len(), dtype=pl.Int64).over(
         SEG
     )
+    return _window_diff(_running_sum(x), lo, hi, first)
+
+
+def _running_sum(x: pl.Expr) -> pl.Expr:
+    """Running sum of ``x`` (nulls as 0) restarting at each segment."""
+    return x.fill_null(0.0).cast(pl.Float64).cum_sum().over(SEG)
+
+
+def _window_diff(cs: pl.Expr, lo: str, hi: str, first: pl.Expr) -> pl.Expr:
+    """``cs[hi - 1] - cs[lo - 1]`` (0 for the second term when ``lo`` is the segment's first row
+    ``first``): the window sum from a running sum ``cs`` of :func:`_running_sum`."""
     before = pl.when(pl.col(lo) > first).then(cs.gather((pl.col(lo) - 1).clip(0))).otherwise(0.0)
     return cs.gather(pl.col(hi) - 1) - before
 
@@ -236,12 +259,41 @@ def with_fishing_features(
         pl.when(slow_step).then(north).otherwise(0.0).alias("_dn"),
     )
     wanted = set(feature_names(scales_h)) if only is None else set(only)
+    # the running sums the requested columns need, built once each and shared by every scale
+    sources = {
+        "sp": sp,
+        "sp2": sp.pow(2),
+        "cx": pl.col("_cx"),
+        "cy": pl.col("_cy"),
+        "dc": pl.col("_dc"),
+        "slow": (sp <= DRIFT_MAX_KN).cast(pl.Float64),
+        "tow": sp.is_between(*TOW_BAND_KN).cast(pl.Float64),
+        "de": pl.col("_de"),
+        "dn": pl.col("_dn"),
+    }
+    scales = [
+        (i, w, {stem: f"{stem}_{scale_label(w)}" for stem in _STEMS})
+        for i, w in enumerate(scales_h)
+    ]
+    used = {
+        src
+        for _, _, names in scales
+        for stem, srcs in _SOURCES.items()
+        if names[stem] in wanted
+        for src in srcs
+    }
+    sums = [_running_sum(sources[src]).alias(f"_cs_{src}") for src in sources if src in used]
     key = pl.col(WINDOW_KEY)
-    bounds: list[pl.Expr] = []
+    # the row index of the first row of this row's segment (rows are sorted by segment)
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    first = row - (
+        pl.col(IDX).cast(pl.Int64)
+        if IDX in frame.columns
+        else pl.int_range(pl.len(), dtype=pl.Int64).over(SEG)
+    )
+    bounds: list[pl.Expr] = [first.alias("_first")]
     cols: list[pl.Expr] = []
-    for i, w in enumerate(scales_h):
-        s = scale_label(w)
-        names = {stem: f"{stem}_{s}" for stem in _STEMS}
+    for i, w, names in scales:
         if not wanted & set(names.values()):
             continue
         half = int(w * 3600.0 / 2.0)
@@ -250,8 +302,12 @@ def with_fishing_features(
             key.search_sorted(key - half, side="left").cast(pl.Int64).alias(lo),
             key.search_sorted(key + half, side="right").cast(pl.Int64).alias(hi),
         ]
+
+        def wsum(src: str, lo: str = lo, hi: str = hi) -> pl.Expr:
+            return _window_diff(pl.col(f"_cs_{src}"), lo, hi, pl.col("_first"))
+
         n = (pl.col(hi) - pl.col(lo)).cast(pl.Float64)
-        mean = window_sum(sp, lo, hi) / n
+        mean = wsum("sp") / n
         if names["n"] in wanted:
             cols.append((pl.col(hi) - pl.col(lo)).alias(names["n"]))
         if names["interval_s"] in wanted:
@@ -262,28 +318,26 @@ def with_fishing_features(
         if names["speed_mean_kn"] in wanted:
             cols.append(mean.alias(names["speed_mean_kn"]))
         if names["speed_std_kn"] in wanted:
-            mean2 = window_sum(sp.pow(2), lo, hi) / n
+            mean2 = wsum("sp2") / n
             std = (mean2 - mean.pow(2)).clip(lower_bound=0.0).sqrt()
             cols.append(std.alias(names["speed_std_kn"]))
         if names["straightness"] in wanted:
-            cx = window_sum(pl.col("_cx"), lo, hi)
-            cy = window_sum(pl.col("_cy"), lo, hi)
+            cx = wsum("cx")
+            cy = wsum("cy")
             r = ((cx.pow(2) + cy.pow(2)).sqrt() / n).clip(0.0, 1.0)
             cols.append(r.alias(names["straightness"]))
         if names["turn_net_deg"] in wanted:
-            cols.append(window_sum(pl.col("_dc"), lo, hi).abs().alias(names["turn_net_deg"]))
+            cols.append(wsum("dc").abs().alias(names["turn_net_deg"]))
         if names["slow_frac"] in wanted:
-            slow = (sp <= DRIFT_MAX_KN).cast(pl.Float64)
-            cols.append((window_sum(slow, lo, hi) / n).alias(names["slow_frac"]))
+            cols.append((wsum("slow") / n).alias(names["slow_frac"]))
         if names["tow_frac"] in wanted:
-            tow = sp.is_between(*TOW_BAND_KN).cast(pl.Float64)
-            cols.append((window_sum(tow, lo, hi) / n).alias(names["tow_frac"]))
+            cols.append((wsum("tow") / n).alias(names["tow_frac"]))
         if names["drift_m"] in wanted:
-            de = window_sum(pl.col("_de"), lo, hi)
-            dn = window_sum(pl.col("_dn"), lo, hi)
+            de = wsum("de")
+            dn = wsum("dn")
             cols.append((de.pow(2) + dn.pow(2)).sqrt().alias(names["drift_m"]))
     drop = [WINDOW_KEY, "_cx", "_cy", "_dc", "_de", "_dn"]
-    if bounds:
-        lf = lf.with_columns(bounds).with_columns(cols)
-        drop += [str(b.meta.output_name()) for b in bounds]
+    if cols:
+        lf = lf.with_columns(sums).with_columns(bounds).with_columns(cols)
+        drop += [str(e.meta.output_name()) for e in [*sums, *bounds]]
     return lf.drop(drop).collect(engine=ENGINE)
