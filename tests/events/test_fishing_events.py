@@ -188,7 +188,11 @@ def test_scoring_whole_vessels_batch_by_batch_changes_nothing(monkeypatch) -> No
     ).sample(fraction=1.0, shuffle=True, seed=3)
     whole = fishing.score_positions(tracks)
     monkeypatch.setattr(fishing, "_BATCH_ROWS", 500)
-    assert len(fishing._vessel_batches(tracks, 500)) > 3
+    assert len(list(fishing._vessel_batches(tracks, 500))) > 3
+    assert len(list(fishing._vessel_batches(tracks.sort(S.MMSI), 500))) > 3
     batched = fishing.score_positions(tracks)
     assert whole["fishing_score"].sum() > 0
     assert_frame_equal(whole, batched)
+    # sorted by MMSI, the batches are slices of the frame
+    ordered = tracks.sort(S.MMSI, S.TS)
+    assert_frame_equal(fishing.score_positions(ordered), whole.sort(S.MMSI, S.TS))

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -198,16 +199,32 @@ _SCORE_INPUTS = (
 _BATCH_ROWS = 2_000_000
 
 
-def _vessel_batches(frame: pl.DataFrame, max_rows: int) -> list[pl.DataFrame]:
-    """``frame`` split into groups of whole vessels (MMSI) of about ``max_rows`` rows each (one
-    vessel with more rows stays whole); a single frame when it is small enough."""
-    if frame.height <= max_rows:
-        return [frame]
+def _vessel_batches(frame: pl.DataFrame, max_rows: int) -> Iterator[pl.DataFrame]:
+    """``frame`` in groups of whole vessels (MMSI) of about ``max_rows`` rows each (one vessel with
+    more rows stays whole), one at a time; the frame itself when it is small enough.
+
+    A frame sorted by MMSI (as ``vessels score`` hands it over) is cut into slices, which copy
+    nothing; any other frame gives one filtered copy per batch, made when the batch is asked for.
+    """
+    n = frame.height
+    if n <= max_rows:
+        yield frame
+        return
+    mmsi = frame[S.MMSI]
+    if mmsi.null_count() == 0 and mmsi.is_sorted():
+        # each batch starts at the first row of the vessel holding its k * max_rows-th row
+        starts = mmsi.search_sorted(mmsi.gather(list(range(max_rows, n, max_rows))), side="left")
+        for a, b in itertools.pairwise(sorted({0, *starts.to_list(), n})):
+            yield frame.slice(a, b - a)
+        return
     sizes = frame.group_by(S.MMSI).len().sort(S.MMSI, nulls_last=True)
     before = sizes["len"].cum_sum() - sizes["len"]
     batch = sizes.select(S.MMSI, (before // max_rows).alias("_batch"))
-    tagged = frame.join(batch, on=S.MMSI, how="left", nulls_equal=True)
-    return [part.drop("_batch") for part in tagged.partition_by("_batch", maintain_order=True)]
+    ids = frame.select(S.MMSI).join(
+        batch, on=S.MMSI, how="left", nulls_equal=True, maintain_order="left"
+    )["_batch"]
+    for b in range(int(ids.max() or 0) + 1):  # type: ignore[arg-type]
+        yield frame.filter(ids == b)
 
 
 def score_positions(tracks: pl.DataFrame, config: FishingScoreConfig | None = None) -> pl.DataFrame:
@@ -215,8 +232,8 @@ def score_positions(tracks: pl.DataFrame, config: FishingScoreConfig | None = No
 
     The stage ``vessels score`` runs between zone labelling and the detectors, so that the score
     is written to ``tracks.parquet`` and the detectors reuse it. Only the columns the score reads
-    are carried through the computation (memory), then the two columns are put back in the
-    input's row order.
+    are carried through the computation (memory), batch by batch of whole vessels, then the two
+    columns are put back in the input's row order.
 
     Examples
     --------
@@ -231,19 +248,16 @@ def score_positions(tracks: pl.DataFrame, config: FishingScoreConfig | None = No
     S.require_frame(tracks, "tracks", "score_positions")
     cfg = config or FishingConfig()
     n = tracks.height
+    # selecting columns copies nothing; each batch's prepared copy and features are dropped once
+    # it is scored, so the peak holds one batch's working set on top of the tracks
     narrow = tracks.select([c for c in _SCORE_INPUTS if c in tracks.columns]).with_row_index("_row")
     parts = []
-    # the batches are copies: drop the whole narrow frame, and each batch once scored (popped
-    # from the list), so the peak holds one batch's features, not every batch at once
-    batches = _vessel_batches(narrow, _BATCH_ROWS)
-    del narrow
-    batches.reverse()
-    while batches:
-        batch = batches.pop()
+    for batch in _vessel_batches(narrow, _BATCH_ROWS):
         p = prepare(batch, keep_all=True, zone_labels=(S.SHORE_KM,))
         del batch
         parts.append(p.select("_row").with_columns(_score_columns(p, cfg)))
         del p
+    del narrow
     scored = pl.concat(parts) if len(parts) > 1 else parts[0]
     del parts
     if scored.height == n:
