@@ -208,6 +208,21 @@ def _window_diff(cs: pl.Expr, lo: str, hi: str, first: pl.Expr) -> pl.Expr:
     return cs.gather(pl.col(hi) - 1) - before
 
 
+def _course_or_bearing(frame: pl.DataFrame) -> pl.Series:
+    """COG if reported, else the initial bearing from the previous fix of the segment (null at
+    its first fix), computed for the rows without COG only."""
+    cog = frame.get_column(S.COG_DEG).cast(pl.Float64)
+    if not cog.null_count():
+        return cog
+    idx = cog.is_null().arg_true()
+    lat, lon = pl.col(S.LAT), pl.col(S.LON)
+    ends = frame.select(prev_in(lat).alias("_lat0"), prev_in(lon).alias("_lon0"), lat, lon)
+    brg = ends.select(pl.all().gather(idx)).select(
+        initial_bearing_deg("_lat0", "_lon0", S.LAT, S.LON)
+    )
+    return cog.scatter(idx, brg.to_series())
+
+
 def with_fishing_features(
     frame: pl.DataFrame,
     scales_h: Sequence[float] = (0.5, 2.0),
@@ -225,10 +240,9 @@ def with_fishing_features(
     if not scales_h:
         raise ValueError("with_fishing_features needs at least one window scale")
     max_w = max(scales_h) * 3600.0
-    brg = initial_bearing_deg(prev_in(pl.col(S.LAT)), prev_in(pl.col(S.LON)), S.LAT, S.LON)
     sp0 = speed_kn_expr()
-    course0 = pl.coalesce(pl.col(S.COG_DEG).cast(pl.Float64), brg)
-    lf = frame.lazy().with_columns(
+    course0 = pl.col("_course0")
+    lf = frame.lazy().with_columns(_course_or_bearing(frame).alias("_course0")).with_columns(
         pl.coalesce(sp0, next_in(sp0)).alias(SPEED_KN),
         pl.coalesce(course0, next_in(course0)).alias(COURSE_DEG),
         local_solar_hour().alias("local_solar_h"),
@@ -336,7 +350,7 @@ def with_fishing_features(
             de = wsum("de")
             dn = wsum("dn")
             cols.append((de.pow(2) + dn.pow(2)).sqrt().alias(names["drift_m"]))
-    drop = [WINDOW_KEY, "_cx", "_cy", "_dc", "_de", "_dn"]
+    drop = [WINDOW_KEY, "_course0", "_cx", "_cy", "_dc", "_de", "_dn"]
     if cols:
         lf = lf.with_columns(sums).with_columns(bounds).with_columns(cols)
         drop += [str(e.meta.output_name()) for e in [*sums, *bounds]]
