@@ -264,3 +264,58 @@ def test_config_corners_move_the_rules() -> None:
     )
     assert scored(z)[FISHING_SCORE].max() >= 0.5  # type: ignore[operator]
     assert scored(z, cfg=strict)[FISHING_SCORE].max() < 0.5  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("berth_min_h", [0.5, 2.0, 6.0])
+def test_packed_berth_cells_group_like_three_keys(berth_min_h: float) -> None:
+    """The one-Int64 cell key of at_berth_expr makes the same groups as (segment, row, column),
+    at the corners of the coordinate range too (negative cells, the antimeridian, the poles)."""
+    from vessels.events._common import SEG
+    from vessels.events._fishing_model import _packable, at_berth_expr
+
+    rng = np.random.default_rng(4)
+    n = 20_000
+    lat = rng.choice([-90.0, -45.01, -0.005, 0.0, 0.019, 33.3, 90.0], n) + rng.uniform(0, 0.03, n)
+    lon = rng.choice([-180.0, -0.01, 0.0, 12.5, 179.97], n) + rng.uniform(0, 0.03, n)
+    df = pl.DataFrame(
+        {
+            SEG: np.sort(rng.integers(0, 200, n)).astype(np.uint32),
+            S.LAT: np.clip(lat, -90.0, 90.0),
+            S.LON: np.clip(lon, -180.0, 180.0),
+            S.DT_S: rng.uniform(0.0, 5000.0, n),
+            "speed": rng.uniform(0.0, 1.5, n),
+            S.SHORE_KM: rng.uniform(0.0, 30.0, n),
+        }
+    )
+    cfg = FishingScoreConfig(berth_min_h=berth_min_h)
+    assert _packable(df, cfg)
+    three = df.select(at_berth_expr(cfg, pl.col("speed"))).to_series()
+    packed = df.select(at_berth_expr(cfg, pl.col("speed"), packed_key=True)).to_series()
+    assert 0 < three.sum() < n
+    assert packed.equals(three)
+    assert not _packable(df.with_columns(pl.col(S.LON) + 1.0), cfg)  # 181 deg: three keys
+
+
+def test_packed_berth_cell_key_is_one_to_one_over_the_whole_globe() -> None:
+    """Every (segment, cell row, cell column) of valid coordinates gets its own packed key: all
+    columns on the extreme rows and all rows on the extreme columns, at the extreme segments."""
+    from vessels.events._common import SEG
+    from vessels.events._fishing_model import _berth_cell
+
+    size = FishingScoreConfig().berth_cell_deg
+    rows = np.arange(-4500, 4500)
+    cols = np.arange(-9000, 9000)
+    edge_rows = np.array([-4500, -4499, -1, 0, 1, 4498, 4499])
+    edge_cols = np.array([-9000, -8999, -1, 0, 1, 8998, 8999])
+    r = np.concatenate([np.repeat(edge_rows, cols.size), np.tile(rows, edge_cols.size)])
+    c = np.concatenate([np.tile(cols, edge_rows.size), np.repeat(edge_cols, rows.size)])
+    grid = pl.DataFrame({S.LAT: (r + 0.5) * size, S.LON: (c + 0.5) * size})
+    df = pl.concat(
+        [grid.with_columns(pl.lit(s, pl.UInt32).alias(SEG)) for s in (0, 1, 2**32 - 1)]
+    ).with_columns(pl.col(S.LAT).clip(-90.0, 90.0))
+    three = _berth_cell(size, packed_key=False)
+    assert isinstance(three, list)
+    keys = df.select(*three, _berth_cell(size, packed_key=True).alias("key"))
+    n_cells = keys.drop("key").n_unique()
+    assert n_cells == df.height // 3 * 3 - 3 * 49  # the 7 x 7 corner cells appear twice
+    assert keys["key"].n_unique() == n_cells
