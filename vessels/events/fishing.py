@@ -122,8 +122,9 @@ FishingConfig.__doc__ = (
 
 
 #: Rows scored at once: the windowed features of a chunk of whole segments are built, reduced to
-#: the two score columns and dropped before the next chunk (bounds memory at 10 M rows).
-SCORE_CHUNK_ROWS = 2_000_000
+#: the two score columns and dropped before the next chunk (bounds memory at 10 M rows; chunks of
+#: 250 k rows also take less CPU per row than 2 M, measured).
+SCORE_CHUNK_ROWS = 250_000
 
 
 def _score_columns(
@@ -131,8 +132,8 @@ def _score_columns(
 ) -> pl.DataFrame:
     """``fishing_score`` and ``fishing_behaviour`` of a prepared frame, in its row order.
 
-    Computed chunk by chunk of whole segments (a segment is never split, so every window is
-    the same as in one pass).
+    Computed chunk by chunk of whole segments (a segment is never split and the window sums
+    restart per segment, so every value is the same as in one pass, bit for bit).
     """
     n = p.height
     cols = [FISHING_SCORE, FISHING_BEHAVIOUR]
@@ -197,7 +198,9 @@ _SCORE_INPUTS = (
 
 #: Rows per batch of whole vessels in :func:`score_positions`: the windowed features of 10 M
 #: positions at once took the run's peak RSS from 3.8 to 6.3 GB; every window stays inside one
-#: vessel, so scoring whole vessels batch by batch gives the same values.
+#: vessel, so scoring whole vessels batch by batch gives the same values. 250 k rows: at 10 M
+#: rows the stage adds 0.4 GB to the peak and takes 40 % of the CPU of 2 M-row batches (page
+#: faults and cache misses of the wide feature frames; benchmarks/results/fishing.md).
 _BATCH_ROWS = 250_000
 
 
