@@ -228,7 +228,7 @@ def _vessel_batches(frame: pl.DataFrame, max_rows: int) -> Iterator[pl.DataFrame
     ids = frame.select(S.MMSI).join(
         batch, on=S.MMSI, how="left", nulls_equal=True, maintain_order="left"
     )["_batch"]
-    for b in range(int(ids.max() or 0) + 1):  # type: ignore[arg-type]
+    for b in ids.unique().sort().to_list():
         yield frame.filter(ids == b)
 
 
