@@ -29,8 +29,9 @@ and port), computed without any per-row Python:
 Every windowed feature is a difference of two cumulative sums, gathered at the first and last
 row of the window; the window bounds come from one ``search_sorted`` per side on the key
 ``segment * stride + epoch seconds``, which jumps by more than any window between segments, so
-a window never mixes two segments and no grouping (``over``) is needed. Only the sums the
-requested columns need are computed (``only``).
+a window never mixes two segments. The cumulative sums restart at each segment (see
+:func:`window_sum`); each is built once per source column and shared by every window and scale,
+and only those the requested columns need are built (``only``).
 
 Examples
 --------
