@@ -198,9 +198,9 @@ _SCORE_INPUTS = (
 
 #: Rows per batch of whole vessels in :func:`score_positions`: the windowed features of 10 M
 #: positions at once took the run's peak RSS from 3.8 to 6.3 GB; every window stays inside one
-#: vessel, so scoring whole vessels batch by batch gives the same values. 250 k rows: at 10 M
-#: rows the stage adds 0.4 GB to the peak and takes 40 % of the CPU of 2 M-row batches (page
-#: faults and cache misses of the wide feature frames; benchmarks/results/fishing.md).
+#: vessel, so scoring whole vessels batch by batch gives the same values. 250 k rows take about
+#: two thirds of the CPU of 2 M-row batches and a third of their memory (page faults and cache
+#: misses of the wide feature frames; benchmarks/results/fishing.md).
 _BATCH_ROWS = 250_000
 
 
