@@ -205,24 +205,65 @@ def underway_mask(
         underway[c0 : c0 + p.size] = leg(prev, p > 0) & leg(nxt, p < last)
     if not underway.any():
         return out
-    cells = pl.DataFrame(
-        {
-            S.MMSI: mmsi[rows],
-            "_cy": np.floor(lat[rows] / config.cell_deg).astype(np.int64),
-            "_cx": np.floor(lon[rows] / config.cell_deg).astype(np.int64),
-        }
-    )
-    seen = cells.filter(pl.Series(underway)).unique()
-    around = pl.concat(
-        [
-            seen.with_columns(pl.col("_cy") + dy, pl.col("_cx") + dx)
-            for dy in (-1, 0, 1)
-            for dx in (-1, 0, 1)
-        ]
-    ).unique()
-    beside = cells.with_row_index("_k").join(around, on=[S.MMSI, "_cy", "_cx"], how="semi")
-    out[rows[beside["_k"].to_numpy()]] = True
+    cy = np.floor(lat[rows] / config.cell_deg)
+    cx = np.floor(lon[rows] / config.cell_deg)
+    packed = _pack_cells(mmsi[rows], cy, cx)
+    if packed is None:  # cells out of the packable range (only with an odd cell size): polars
+        cells = pl.DataFrame(
+            {S.MMSI: mmsi[rows], "_cy": cy.astype(np.int64), "_cx": cx.astype(np.int64)}
+        )
+        seen = cells.filter(pl.Series(underway)).unique()
+        around = pl.concat(
+            [
+                seen.with_columns(pl.col("_cy") + dy, pl.col("_cx") + dx)
+                for dy in (-1, 0, 1)
+                for dx in (-1, 0, 1)
+            ]
+        ).unique()
+        beside = cells.with_row_index("_k").join(around, on=[S.MMSI, "_cy", "_cx"], how="semi")
+        out[rows[beside["_k"].to_numpy()]] = True
+        return out
+    del cy, cx
+    # sorted with polars: numpy 2.x's np.unique hashes and then sorts, ~10x slower here
+    seen_keys = pl.Series(packed[underway]).unique().to_numpy()
+    steps = [dy * _CY_STEP + dx for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    around_keys = pl.Series(np.concatenate([seen_keys + d for d in steps])).sort().to_numpy()
+    del seen_keys
+    at_key = np.searchsorted(around_keys, packed)
+    at_key[at_key == around_keys.size] = 0
+    out[rows[around_keys[at_key] == packed]] = True
     return out
+
+
+#: the cell row's place in a packed (vessel, cell row, cell column) key; see :func:`_pack_cells`
+_CY_STEP = 1 << 16
+_CX_OFF, _CY_OFF = 1 << 15, 1 << 14
+
+
+def _pack_cells(mmsi: np.ndarray, cy: np.ndarray, cx: np.ndarray) -> np.ndarray | None:
+    """One Int64 per (vessel, cell row, cell column), or None when a value does not fit.
+
+    The key is ``mmsi << 31 | (cy + 2**14) << 16 | (cx + 2**15)``: a cell column within
+    ±(2**15 - 2) and a cell row within ±(2**14 - 2) (±180 and ±90 deg at the default 0.01 deg
+    cell) keep one cell of margin on each side, so adding a neighbour's step (±1 row, ±1 column)
+    never carries into another field, and equal keys are equal triples. MMSIs are unsigned
+    32-bit numbers (< 2**32), so the key stays below 2**63.
+    """
+    if mmsi.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    lim_x, lim_y = _CX_OFF - 2, _CY_OFF - 2
+    if not (
+        np.all(np.abs(cx) <= lim_x)
+        and np.all(np.abs(cy) <= lim_y)
+        and int(mmsi.min()) >= 0
+        and int(mmsi.max()) < (1 << 32)
+    ):
+        return None
+    return (
+        (mmsi.astype(np.int64) << 31)
+        | ((cy.astype(np.int64) + _CY_OFF) << 16)
+        | (cx.astype(np.int64) + _CX_OFF)
+    )
 
 
 def underway_water(labelled: F, config: UnderwayConfig = DEFAULT_UNDERWAY) -> F:
@@ -273,7 +314,16 @@ def underway_water(labelled: F, config: UnderwayConfig = DEFAULT_UNDERWAY) -> F:
         del cols, mmsi, ts, lat, lon
         if not hit.any():
             return labelled
-        return _apply(labelled.lazy(), pl.lit(pl.Series(hit))).collect()
+        # only the three relabelled columns are computed and swapped in, taken as Series: a
+        # select or with_columns on the whole frame re-chunks every column when their chunks
+        # differ (the zone labels come in other chunks than the ingested columns), a full copy
+        # of the positions (+2.5 GiB at 10 M rows)
+        three = pl.DataFrame([labelled[c] for c in (S.GEO_CLASS, S.ON_LAND, S.SHORE_KM)])
+        relabelled = _apply(three.lazy(), pl.lit(pl.Series(hit))).collect()
+        out = labelled.clone()  # shallow: the columns are shared, not copied
+        for name in (S.GEO_CLASS, S.ON_LAND, S.SHORE_KM):
+            out.replace_column(out.get_column_index(name), relabelled[name])
+        return out
     # lazy: the same rule as polars expressions, so the frame stays a LazyFrame
     lf = labelled.with_row_index(_ROW)
     rows_lf = _land_rows(lf, config).with_columns(pl.lit(True).alias("_uw_hit"))
