@@ -203,3 +203,51 @@ def test_a_timestamp_that_is_not_a_datetime_is_refused() -> None:
     with pytest.raises(SchemaError, match="Datetime"):
         label_zones(df)
     assert set(classes(df, underway=None)) == {S.GEO_LAND}
+
+
+def test_packed_cell_keys_match_the_three_key_join() -> None:
+    """The berth rule's packed (vessel, cell row, cell column) keys give the same rows as the
+    polars three-key join it falls back to, including cells at the poles and the antimeridian."""
+    import numpy as np
+
+    import vessels.zones._underway as U
+
+    rng = np.random.default_rng(7)
+    n = 20_000
+    mmsi = np.sort(rng.choice(np.array([1, 2, 2**32 - 1, 366_000_001], dtype=np.uint32), n))
+    ts = np.zeros(n, dtype=np.int64)
+    for m in np.unique(mmsi):
+        sel = mmsi == m
+        ts[sel] = np.cumsum(rng.integers(1, 200, sel.sum())) * 1_000_000
+    # short random walks near a few corners of the grid, some fast enough to be "underway"
+    base = rng.choice(np.array([[0.0, 0.0], [89.995, 179.995], [-89.995, -179.995]]), n)
+    lat = np.clip(base[:, 0] + np.cumsum(rng.normal(0, 0.004, n)) % 0.3 - 0.15, -90, 90)
+    lon = np.clip(base[:, 1] + np.cumsum(rng.normal(0, 0.004, n)) % 0.3 - 0.15, -180, 180)
+    land = rng.random(n) < 0.7
+    packed = U.underway_mask(mmsi, ts, lat, lon, land)
+    original = U._pack_cells
+    try:
+        U._pack_cells = lambda *a: None  # type: ignore[assignment]
+        joined = U.underway_mask(mmsi, ts, lat, lon, land)
+    finally:
+        U._pack_cells = original
+    assert packed.any() and (packed != land).any()
+    assert np.array_equal(packed, joined)
+
+
+def test_packed_cell_keys_are_one_to_one_and_steps_do_not_carry() -> None:
+    import numpy as np
+
+    import vessels.zones._underway as U
+
+    mmsi = np.array([0, 0, 1, 2**32 - 1, 2**32 - 1], dtype=np.uint32)
+    cy = np.array([-9000.0, 9000.0, 0.0, -9000.0, 9000.0])
+    cx = np.array([-18000.0, 18000.0, 0.0, 18000.0, -18000.0])
+    keys = U._pack_cells(mmsi, cy, cx)
+    assert keys is not None and (keys >= 0).all() and len(set(keys.tolist())) == 5
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            step = U._pack_cells(mmsi, cy + dy, cx + dx)
+            assert step is not None
+            assert np.array_equal(step, keys + dy * U._CY_STEP + dx)
+    assert U._pack_cells(mmsi, cy * 10, cx) is None  # out of range: the join decides
