@@ -130,14 +130,19 @@ def _land_rows(frame: pl.LazyFrame, cfg: UnderwayConfig) -> pl.LazyFrame:
         .filter("_land")
     )
     seen = track.filter("_underway").select(S.MMSI, "_cy", "_cx").unique()
+    return _beside(track, seen).select(_ROW)
+
+
+#: the 3 x 3 block of cells (row step, column step) around a cell, itself included
+_AROUND = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+
+
+def _beside(cells: F, seen: F) -> F:
+    """Rows of ``cells`` (``mmsi``, ``_cy``, ``_cx``) in or beside a ``seen`` cell of the vessel."""
     around = pl.concat(
-        [
-            seen.with_columns(pl.col("_cy") + dy, pl.col("_cx") + dx)
-            for dy in (-1, 0, 1)
-            for dx in (-1, 0, 1)
-        ]
+        [seen.with_columns(pl.col("_cy") + dy, pl.col("_cx") + dx) for dy, dx in _AROUND]
     ).unique()
-    return track.join(around, on=[S.MMSI, "_cy", "_cx"], how="semi").select(_ROW)
+    return cells.join(around, on=[S.MMSI, "_cy", "_cx"], how="semi")
 
 
 def _in_order(mmsi: np.ndarray, ts: np.ndarray) -> bool:
@@ -212,21 +217,13 @@ def underway_mask(
         cells = pl.DataFrame(
             {S.MMSI: mmsi[rows], "_cy": cy.astype(np.int64), "_cx": cx.astype(np.int64)}
         )
-        seen = cells.filter(pl.Series(underway)).unique()
-        around = pl.concat(
-            [
-                seen.with_columns(pl.col("_cy") + dy, pl.col("_cx") + dx)
-                for dy in (-1, 0, 1)
-                for dx in (-1, 0, 1)
-            ]
-        ).unique()
-        beside = cells.with_row_index("_k").join(around, on=[S.MMSI, "_cy", "_cx"], how="semi")
+        beside = _beside(cells.with_row_index("_k"), cells.filter(pl.Series(underway)).unique())
         out[rows[beside["_k"].to_numpy()]] = True
         return out
     del cy, cx
     # sorted with polars: numpy 2.x's np.unique hashes and then sorts, ~10x slower here
     seen_keys = pl.Series(packed[underway]).unique().to_numpy()
-    steps = [dy * _CY_STEP + dx for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    steps = [dy * _CY_STEP + dx for dy, dx in _AROUND]
     around_keys = pl.Series(np.concatenate([seen_keys + d for d in steps])).sort().to_numpy()
     del seen_keys
     at_key = np.searchsorted(around_keys, packed)
