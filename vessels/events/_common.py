@@ -220,6 +220,10 @@ def prepare(
     return lf.with_columns((row - start).alias(IDX)).collect(engine=ENGINE)
 
 
+#: :func:`prepare`'s sort keys before its last tie-breaker (a hash of every other column)
+ORDER_KEYS = (S.MMSI, S.SEGMENT_ID, S.TS, S.DT_S, S.LAT, S.LON)
+
+
 def _total_order(names: Sequence[str]) -> tuple[list[pl.Expr], dict[str, Any]]:
     """Sort keys (and ``sort`` options) giving prepared rows one order whatever the input order.
 
@@ -234,8 +238,7 @@ def _total_order(names: Sequence[str]) -> tuple[list[pl.Expr], dict[str, Any]]:
     Provenance (``source_file``/``source_row``) is deliberately not a key: splitting the same
     positions into other files must not change an event either.
     """
-    keys = [S.MMSI, S.SEGMENT_ID, S.TS, S.DT_S, S.LAT, S.LON]
-    rest = [n for n in names if n not in keys]
+    rest = [n for n in names if n not in ORDER_KEYS]
     exprs = [
         pl.col(S.MMSI),
         pl.col(S.SEGMENT_ID).hash(seed=0),

@@ -58,9 +58,11 @@ from vessels._template import clause, compile_template
 from vessels.events._common import (
     ENGINE,
     KM_PER_NM,
+    ORDER_KEYS,
     SEG,
     Frameish,
     _as_lazy,
+    _total_order,
     finish,
     first_zone_expr,
     in_eez_clause,
@@ -208,18 +210,8 @@ def _in_order(p: pl.DataFrame) -> _InOrder:
     return _InOrder(p, p[SEG], p[S.TS])
 
 
-#: prepare's sort keys up to its last tie-breaker (a hash of every other column)
-_ORDER_KEYS = (S.MMSI, S.SEGMENT_ID, S.TS, S.DT_S, S.LAT, S.LON)
-_ORDER_OPTIONS: dict[str, Any] = {
-    "descending": [False, False, False, True, False, False],
-    "nulls_last": [True, True, True, False, True, True],
-}
-
-
-def _order_exprs() -> list[pl.Expr]:
-    return [
-        pl.col(S.SEGMENT_ID).hash(seed=0) if k == S.SEGMENT_ID else pl.col(k) for k in _ORDER_KEYS
-    ]
+#: prepare's total order on :data:`ORDER_KEYS` alone (no other column carried: no last hash)
+_ORDER_EXPRS, _ORDER_OPTIONS = _total_order(ORDER_KEYS)
 
 
 def _lean_tracks(tracks: Frameish) -> _InOrder | None:
@@ -254,7 +246,7 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
         df = df.with_columns(pl.col(S.SEGMENT_ID).fill_null(pl.col(S.MMSI).cast(pl.String)))
     mmsi, ts_us = df[S.MMSI], df[S.TS].dt.epoch("us")
     if not (mmsi.is_sorted() and ((ts_us.diff() >= 0) | (mmsi.diff() != 0)).fill_null(True).all()):
-        df = df.sort(_order_exprs(), **_ORDER_OPTIONS)
+        df = df.sort(_ORDER_EXPRS, **_ORDER_OPTIONS)
         seg = df[S.SEGMENT_ID]
         new = (seg != seg.shift(1)).fill_null(True)
         return _InOrder(df, new.cast(pl.UInt32).cum_sum(), df[S.TS])
@@ -268,10 +260,10 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
     # sorted among themselves, they go back into the same places
     at = mmsi.is_in(split.implode()).arg_true()
     block = (
-        df.select(_ORDER_KEYS)
+        df.select(ORDER_KEYS)
         .gather(at)
         .with_columns(at.alias("_row"))
-        .sort(_order_exprs(), **_ORDER_OPTIONS)
+        .sort(_ORDER_EXPRS, **_ORDER_OPTIONS)
     )
     rows = block["_row"]
     bseg = block[S.SEGMENT_ID]
