@@ -8,6 +8,7 @@ derail the parser: it simply becomes a quarantined row. Lines without quotes are
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import mmap
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,15 @@ import polars as pl
 from vessels import schema as S
 from vessels.cleaning import ERROR, RAW_COL
 
-__all__ = ["NULL_TOKENS", "Layout", "epoch_us", "read_header", "stage_csv"]
+__all__ = [
+    "NULL_TOKENS",
+    "SHORT_SUSPECT",
+    "Layout",
+    "epoch_us",
+    "plain_text",
+    "read_header",
+    "stage_csv",
+]
 
 #: How each canonical column is parsed from text.
 KIND: dict[str, str] = {
@@ -138,6 +147,56 @@ def has_quote(path: Path) -> bool:
         return False
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         return mm.find(b'"') >= 0
+
+
+def plain_text(path: Path) -> bool:
+    """Whether polars' CSV reader splits every line of ``path`` exactly as :func:`_split` does.
+
+    True for a non-empty file without a double quote, a carriage return or a UTF-8 byte-order
+    mark (memchr speed, no parsing): its fields are the text between commas and its lines the
+    text between line feeds, whoever splits them. Field counts are checked by the fast path
+    itself (see :func:`stage_csv`).
+    """
+    if path.stat().st_size == 0:
+        return False
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return mm[:3] != codecs.BOM_UTF8 and mm.find(b'"') < 0 and mm.find(b"\r") < 0
+
+
+#: Private column of the fast path: the row's last field is empty, so the line may have fewer
+#: fields than the header (polars fills missing trailing fields with null): such lines are
+#: checked against their text after the read (``vessels.io._read``).
+SHORT_SUSPECT = "_short_suspect"
+
+
+def _scan_fields(path: Path, n: int, typed: set[int]) -> pl.LazyFrame:
+    """Fields f0..f{n-1} of every data line read by polars' CSV reader (the fast path).
+
+    Fields in ``typed`` are parsed as Float64 by the reader; a cell it cannot parse (a null
+    token such as ``NA`` too: the reader is given none, they cost ~25 % of its time), or a
+    line with more than ``n`` fields, makes the query fail (polars ``ComputeError``) and the
+    caller reads the file with the line reader instead. Empty cells are null. ``_line`` is the
+    1-based line number: the reader yields one row per line (blank lines are all-null rows), so
+    row i is line i + 2.
+    """
+    schema = {f"f{i}": (pl.Float64() if i in typed else pl.String()) for i in range(n)}
+    return (
+        pl.scan_csv(
+            path,
+            has_header=False,
+            skip_rows=1,
+            schema=schema,
+            quote_char=None,
+            raise_if_empty=False,
+        )
+        .with_row_index("_line", offset=2)
+        .with_columns(
+            pl.lit(None, pl.String).alias("line"),
+            pl.lit(n, pl.UInt32).alias("_nfields"),
+            pl.lit(True).alias("_quotes_ok"),
+            pl.col(f"f{n - 1}").is_null().alias(SHORT_SUSPECT),
+        )
+    )
 
 
 def _split(lines: pl.LazyFrame, n: int, quotes: bool = True) -> pl.LazyFrame:
@@ -270,6 +329,9 @@ def stage_csv(
     header: list[str],
     index: Mapping[str, int],
     invalid_lines: Iterable[int] = (),
+    *,
+    fast: bool = False,
+    quotes: bool | None = None,
 ) -> pl.LazyFrame:
     """The staged frame (see :mod:`vessels.cleaning`) of one CSV file in ``layout``.
 
@@ -277,16 +339,38 @@ def stage_csv(
     Text columns are stored as received (no trimming: ``\t=1+1`` stays ``\t=1+1``); numbers
     and times are trimmed before parsing. :data:`NULL_TOKENS` and the layout's null tokens are
     null in every column.
+
+    ``fast`` (only for a :func:`plain_text` file): the fields are read by polars' CSV reader,
+    numbers parsed by it, instead of splitting every line as text. Same rows and values when
+    the query succeeds, except that the raw line text is not kept (null; the caller fetches the
+    lines of quarantined rows) and the private column :data:`SHORT_SUSPECT` marks lines to
+    check for missing fields. It fails (``ComputeError``) on a line with too many fields or a
+    number the reader cannot parse; the caller then stages the file without ``fast``.
+    ``quotes``: whether the file has a double quote (computed when None).
     """
     n = len(header)
-    lines = pl.scan_lines(path, name="line", row_index_name="_line", row_index_offset=1).filter(
-        pl.col("_line") > 1
-    )
-    split = _split(lines, n, quotes=has_quote(path))
     # every upper/lower-case spelling of NULL_TOKENS (a hash lookup per cell, no case folding
     # of every cell), plus the layout's own tokens as written
     nulls = sorted({*_case_variants(NULL_TOKENS), *layout.null_tokens})
     present = [c for c in KIND if c in index]
+    cargo_idx = next(
+        (i for i, h in enumerate(header) for c in layout.cargo_columns if h.lower() == c.lower()),
+        None,
+    )
+    # fast path: numbers parsed by the CSV reader, for fields no text column needs
+    typed: set[str] = set()
+    if fast:
+        numeric = {
+            c for c in present if KIND[c] in ("float", "mmsi") and c not in layout.text_codes
+        }
+        text_fields = {index[c] for c in present if c not in numeric} | {cargo_idx}
+        typed = {c for c in numeric if index[c] not in text_fields}
+        split = _scan_fields(path, n, {index[c] for c in typed})
+    else:
+        lines = pl.scan_lines(
+            path, name="line", row_index_name="_line", row_index_offset=1
+        ).filter(pl.col("_line") > 1)
+        split = _split(lines, n, quotes=has_quote(path) if quotes is None else quotes)
 
     def r(canon: str) -> pl.Expr:
         return pl.col(f"_r_{canon}")
@@ -295,6 +379,9 @@ def stage_csv(
     raws = []
     for canon in present:
         field_text = pl.col(f"f{index[canon]}")
+        if canon in typed:  # a number (or null) already
+            raws.append(field_text.alias(f"_r_{canon}"))
+            continue
         trimmed = field_text.str.strip_chars()
         text = field_text if KIND[canon] == "str" else trimmed
         is_null = trimmed.is_in(nulls)
@@ -331,8 +418,10 @@ def stage_csv(
             parsed.append(_num(raw).alias("_mmsi_num"))
             num = pl.col("_mmsi_num")
             ok = (num >= 0) & (num <= 4_294_967_295) & (num.floor() == num)
+            # a parsed number is unparseable only when NaN ("nan" has no MMSI)
+            unparseable = raw.is_nan() if canon in typed else raw.is_not_null() & num.is_null()
             errors.append(
-                pl.when(raw.is_not_null() & num.is_null())
+                pl.when(unparseable)
                 .then(pl.lit("unparseable_mmsi"))
                 .when(num.is_not_null() & ~ok)
                 .then(pl.lit("mmsi_out_of_range"))
@@ -351,7 +440,8 @@ def stage_csv(
             # NaN becomes null only in the output (below), after the unparseable test
             parsed.append(raw.cast(pl.Float64, strict=False).alias(canon))
             nan_cols.add(canon)
-            errors.append(pl.when(failed).then(pl.lit(f"unparseable_{canon}")))
+            if canon not in typed:  # the CSV reader parsed it or failed the query
+                errors.append(pl.when(failed).then(pl.lit(f"unparseable_{canon}")))
         else:
             parsed.append(raw.alias(canon))
     # words of text-coded columns that map to no code: counted in summary.json
@@ -362,10 +452,6 @@ def stage_csv(
             unmapped.append(
                 pl.when(raw.is_not_null() & pl.col(canon).is_null()).then(pl.lit(f"{canon}:") + raw)
             )
-    cargo_idx = next(
-        (i for i, h in enumerate(header) for c in layout.cargo_columns if h.lower() == c.lower()),
-        None,
-    )
     cargo_fix: list[pl.Expr] = []
     if cargo_idx is not None and S.SHIP_TYPE in present:
         text = pl.col(f"f{cargo_idx}").str.strip_chars()
@@ -415,5 +501,6 @@ def stage_csv(
             error.alias(ERROR),
             line.alias(RAW_COL),
             (pl.coalesce(unmapped) if unmapped else pl.lit(None, pl.String)).alias("_unmapped"),
+            *([pl.col(SHORT_SUSPECT)] if fast else []),
         )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +29,17 @@ from vessels.cleaning import (
 )
 from vessels.errors import FormatError, UserError
 from vessels.filters import BBox, TimeWindow, mmsi_list
-from vessels.io._csvcore import KIND, REQUIRED, Layout, read_header, split_header, stage_csv
+from vessels.io._csvcore import (
+    KIND,
+    REQUIRED,
+    SHORT_SUSPECT,
+    Layout,
+    has_quote,
+    plain_text,
+    read_header,
+    split_header,
+    stage_csv,
+)
 from vessels.io._encoding import check_encoding, decode_source
 from vessels.io._layouts import DMA, LAYOUTS, MARINECADASTRE, MARINECADASTRE_2024
 from vessels.io._other import stage_parquet, stage_traj
@@ -212,7 +223,11 @@ def _stage_one(
     file_no: int,
     clock: Clock | None = None,
     time_format: str | None = None,
+    fast: list[_FastPart] | None = None,
 ) -> pl.LazyFrame:
+    """The staged frame of one source; for a plain-text CSV (and ``fast`` given) the fast
+    path's staged frame (:func:`vessels.io._csvcore.stage_csv` ``fast=True``) is appended to
+    ``fast``."""
     if fmt == "parquet":
         lf = stage_parquet(src.path, src.name)
     elif fmt == "traj":
@@ -247,13 +262,35 @@ def _stage_one(
             detected = detect_slash_ts_format(src.path, src.name, index[S.TS])
             if detected is not None:
                 layout = dataclasses.replace(layout, ts_format=detected)
-        lf = stage_csv(src.path, src.name, layout, header, index, src.invalid_lines)
+        quotes = has_quote(src.path)
+        lf = stage_csv(
+            src.path, src.name, layout, header, index, src.invalid_lines, quotes=quotes
+        )
+        # two fields at least: a short line then always lacks the last one (SHORT_SUSPECT)
+        if fast is not None and len(header) > 1 and not quotes and plain_text(src.path):
+            quick = stage_csv(
+                src.path, src.name, layout, header, index, src.invalid_lines, fast=True
+            )
+            fast.append(
+                _FastPart(
+                    _in_stage_schema(quick, file_no, extra=(SHORT_SUSPECT,)),
+                    src.path,
+                    len(header),
+                    file_no,
+                )
+            )
+    return _in_stage_schema(lf, file_no)
+
+
+def _in_stage_schema(lf: pl.LazyFrame, file_no: int, extra: Sequence[str] = ()) -> pl.LazyFrame:
+    """A reader's staged frame in STAGE_SCHEMA (absent columns null), plus the ``extra`` ones."""
     lf = lf.with_columns(pl.lit(file_no, pl.UInt32).alias(FILE_NO))
     names = lf.collect_schema().names()
     default = {S.TS_SOURCE: pl.lit("column")}
     return lf.select(
-        (pl.col(c) if c in names else default.get(c, pl.lit(None))).cast(d).alias(c)
-        for c, d in STAGE_SCHEMA.items()
+        *((pl.col(c) if c in names else default.get(c, pl.lit(None))).cast(d).alias(c)
+        for c, d in STAGE_SCHEMA.items()),
+        *extra,
     )
 
 
@@ -273,6 +310,22 @@ def _filter_rule(
     if not keep:
         return []
     return [(FILTERED_OUT, ~pl.all_horizontal(keep))]
+
+
+@dataclass(frozen=True)
+class _FastPart:
+    """One plain-text CSV file read by polars' CSV reader (``stage_csv(fast=True)``)."""
+
+    classified: pl.LazyFrame  #: staged (then classified) rows, with SHORT_SUSPECT
+    path: Path  #: the file read
+    n_fields: int  #: fields of its header
+    file_no: int
+
+
+#: Messages of polars' CSV reader for a line the fast path cannot take (the file is then read
+#: line by line): a cell that is not a number in a number column, a line with too many fields,
+#: a first data line with fewer fields than the header.
+_REFUSALS = ("could not parse", "more fields than", "not found in CSV file")
 
 
 @dataclass(frozen=True)
@@ -323,6 +376,12 @@ class Ingested:
     formats: dict[str, str] = field(default_factory=dict)  #: input file -> detected format
     clock: Clock | None = None  #: --start-time / --time-zone given for untimestamped NMEA
     _identity_known: bool | None = field(default=None, repr=False)
+    #: per input file: the classified rows, and those of the fast CSV path when it may apply
+    #: (used by :meth:`materialize` only)
+    _parts: list[tuple[pl.LazyFrame, _FastPart | None]] | None = field(default=None, repr=False)
+    #: raw text of the quarantined rows the fast CSV path read (``_file_no``, ``source_row``,
+    #: ``_raw_line``); their ``_raw`` is null in ``classified``
+    _raw_lines: pl.DataFrame | None = field(default=None, repr=False)
 
     @property
     def files(self) -> list[str]:
@@ -477,7 +536,19 @@ class Ingested:
 
         Identity rows and filtered rows are not rejected and are not in it.
         """
-        return quarantine_frame(self.classified, exclude=[FILTERED_OUT, S.IDENTITY_ROWS])
+        rows = self.classified
+        if self._raw_lines is not None:  # the fast CSV path kept no raw text: add it back
+            rows = (
+                rows.filter(pl.col(S.RULE).is_not_null())
+                .join(
+                    self._raw_lines.lazy(),
+                    on=[FILE_NO, S.SOURCE_ROW],
+                    how="left",
+                    maintain_order="left",
+                )
+                .with_columns(pl.coalesce(RAW_COL, "_raw_line").alias(RAW_COL))
+            )
+        return quarantine_frame(rows, exclude=_NOT_QUARANTINED)
 
     def summary(self, accepted_per_file: Mapping[str, int] | None = None) -> dict[str, Any]:
         """Row accounting: totals, counts per rule, per correction and per input file.
@@ -582,8 +653,88 @@ class Ingested:
         quarantine and summary.
         """
         # lz4: this file is read back a few times; zstd costs ~2x the CPU for the same pass
-        self.classified.with_row_index(ROW_ID).sink_parquet(path, compression="lz4")
-        return Ingested(pl.scan_parquet(path), dict(self.formats), self.clock)
+        if not self._parts:
+            self.classified.with_row_index(ROW_ID).sink_parquet(path, compression=_STAGING_COMPRESSION)
+            return Ingested(pl.scan_parquet(path), dict(self.formats), self.clock)
+        # one file per input, in input order, with row ids running on across them
+        path = Path(path)
+        frames: list[pl.LazyFrame] = []
+        raw_lines: list[pl.DataFrame] = []
+        offset = 0
+        for i, (careful, fast) in enumerate(self._parts):
+            out = path.with_name(f"{path.stem}_{i}{path.suffix}")
+            raw = None if fast is None else _sink_fast(fast, out, offset)
+            if raw is None:
+                careful.with_row_index(ROW_ID, offset=offset).sink_parquet(out, compression=_STAGING_COMPRESSION)
+                frames.append(pl.scan_parquet(out))
+            else:
+                frames.append(pl.scan_parquet(out).drop(SHORT_SUSPECT))
+                raw_lines.append(raw)
+            offset += pl.scan_parquet(out).select(pl.len()).collect().item()
+        classified = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
+        raw_all = pl.concat(raw_lines) if raw_lines else None
+        return Ingested(classified, dict(self.formats), self.clock, _raw_lines=raw_all)
+
+
+#: Whether :meth:`Ingested.materialize` may read plain-text CSV files with polars' CSV reader
+#: (``vessels.io._csvcore.stage_csv(fast=True)``); the tests switch it off to compare.
+FAST_CSV = True
+
+#: Compression of the materialized classified rows (a temporary file read back a few times).
+_STAGING_COMPRESSION = os.environ.get("VESSELS_STAGING_COMPRESSION", "lz4")
+
+#: Rules of rows that are not written to the quarantine (counted only).
+_NOT_QUARANTINED = [FILTERED_OUT, S.IDENTITY_ROWS]
+
+
+def _sink_fast(part: _FastPart, out: Path, offset: int) -> pl.DataFrame | None:
+    """Write ``part``'s classified rows to ``out``; their quarantined lines' raw text, or None.
+
+    None when the fast path does not apply to the file (the caller then reads it line by
+    line): polars' reader refused a line (a number it cannot parse, too many fields), or a
+    line whose last field is empty (:data:`SHORT_SUSPECT`) has in fact fewer fields than the
+    header or is blank. The raw text of the quarantined rows (and of the suspects, to check
+    them) is read from the file by line number, by the same line reader as the careful path.
+    """
+    try:
+        part.classified.with_row_index(ROW_ID, offset=offset).sink_parquet(out, compression=_STAGING_COMPRESSION)
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as exc:
+        if not any(text in str(exc) for text in _REFUSALS):
+            raise
+        return None
+    rule = pl.col(S.RULE)
+    need = (
+        pl.scan_parquet(out)
+        .filter(
+            pl.col(SHORT_SUSPECT) | (rule.is_not_null() & ~rule.is_in(_NOT_QUARANTINED))
+        )
+        .select(pl.col(S.SOURCE_ROW).cast(pl.UInt32).alias("_line"), SHORT_SUSPECT)
+        .collect()
+    )
+    schema = {FILE_NO: pl.UInt32, S.SOURCE_ROW: pl.UInt64, "_raw_line": pl.String}
+    if need.is_empty():
+        return pl.DataFrame(schema=schema)
+    line = pl.col("line")
+    lines = (
+        pl.scan_lines(part.path, name="line", row_index_name="_line", row_index_offset=1)
+        .filter(pl.col("_line").is_in(need["_line"].implode()))
+        .collect()
+        .join(need, on="_line", how="left")
+    )
+    short = lines.filter(
+        pl.col(SHORT_SUSPECT)
+        & (
+            (line.str.count_matches(",", literal=True) != part.n_fields - 1)
+            | (line.str.strip_chars() == "")
+        )
+    )
+    if lines.height != need.height or not short.is_empty():
+        return None
+    return lines.select(
+        pl.lit(part.file_no, pl.UInt32).alias(FILE_NO),
+        pl.col("_line").cast(pl.UInt64).alias(S.SOURCE_ROW),
+        line.alias("_raw_line"),
+    )
 
 
 def _identity_periods(
@@ -847,6 +998,7 @@ def read_ais(
     sources = [src for f in expand_paths(paths) for src in open_sources(f)]
     rank = {name: i for i, name in enumerate(sorted({s.name for s in sources}))}
     staged: list[pl.LazyFrame] = []
+    fast: list[_FastPart | None] = []
     formats: dict[str, str] = {}
     for src in sources:
         if src.name in formats:
@@ -855,9 +1007,38 @@ def read_ais(
             src = decode_source(src, encoding)
         fmt = format or ("csv" if mapping is not None else sniff_format(src))
         formats[src.name] = fmt
-        staged.append(_stage_one(src, fmt, mapping, rank[src.name], clock, time_format))
+        found: list[_FastPart] = []
+        # VMS rows get synthetic MMSIs over all files: no per-file fast path
+        staged.append(
+            _stage_one(
+                src,
+                fmt,
+                mapping,
+                rank[src.name],
+                clock,
+                time_format,
+                found if FAST_CSV and not vms else None,
+            )
+        )
+        fast.append(found[0] if found else None)
     lf = pl.concat(staged, how="vertical") if len(staged) > 1 else staged[0]
     if vms:
         lf = with_vessel_ids(lf, flag)
-    classified = classify(lf, _filter_rule(window, box, mmsi_values), plausible_time)
-    return Ingested(classified, formats, clock)
+    # the time window's bounds once (its default end is the clock): every part gets the same
+    rules = [
+        *(plausible_time.rules() if plausible_time is not None else []),
+        *_filter_rule(window, box, mmsi_values),
+    ]
+    classified = classify(lf, rules, None)
+    parts = None
+    if any(f is not None for f in fast):
+        parts = [
+            (
+                classify(lf_i, rules, None),
+                None
+                if f is None
+                else dataclasses.replace(f, classified=classify(f.classified, rules, None)),
+            )
+            for lf_i, f in zip(staged, fast, strict=True)
+        ]
+    return Ingested(classified, formats, clock, _parts=parts)
