@@ -30,8 +30,11 @@ FIXTURES = sorted(p.name for p in DATA.glob("*.csv"))
 MORE: dict[str, Case] = {
     "last-field-empty": Case({"ais.csv": f"{HEADER}\n{GOOD.format(m=1)[:-8]}\n".encode()}),
     "short-line-in-middle": Case(
-        {"ais.csv": "\n".join([HEADER, GOOD.format(m=1), "345070339,2024", GOOD.format(m=2)])
-         .encode()}
+        {
+            "ais.csv": "\n".join(
+                [HEADER, GOOD.format(m=1), "345070339,2024", GOOD.format(m=2)]
+            ).encode()
+        }
     ),
     "blank-line-in-middle": Case(
         {"ais.csv": "\n".join([HEADER, GOOD.format(m=1), "", GOOD.format(m=2), ""]).encode()}
@@ -47,30 +50,56 @@ MORE: dict[str, Case] = {
         {"ais.csv": f"{HEADER}\n 345070339,2024-06-01T00:01:00, 31.5,-114.5,5,60,511,A\n".encode()}
     ),
     "null-tokens-in-text": Case(
-        {"ais.csv": f"{HEADER}\n345070339,2024-06-01T00:01:00,31,-114.5,5,60,511,na\n"
-         f"345070339,2024-06-01T00:02:00,31,-114.5,5,60,511, NULL \n".encode()}
+        {
+            "ais.csv": f"{HEADER}\n345070339,2024-06-01T00:01:00,31,-114.5,5,60,511,na\n"
+            f"345070339,2024-06-01T00:02:00,31,-114.5,5,60,511, NULL \n".encode()
+        }
     ),
     "no-newline-at-end": Case({"ais.csv": f"{HEADER}\n{GOOD.format(m=1)}".encode()}),
     "non-vessel-and-duplicates": Case(
-        {"ais.csv": "\n".join(
-            [HEADER, *(GOOD.format(m=1) for _ in range(3)),
-             "3450703,2024-06-01T00:01:00,31,-114.5,5,60,511,BASE",
-             "993451234,2024-06-01T00:01:00,31,-114.5,5,60,511,ATON"]
-        ).encode() + b"\n"}
+        {
+            "ais.csv": "\n".join(
+                [
+                    HEADER,
+                    *(GOOD.format(m=1) for _ in range(3)),
+                    "3450703,2024-06-01T00:01:00,31,-114.5,5,60,511,BASE",
+                    "993451234,2024-06-01T00:01:00,31,-114.5,5,60,511,ATON",
+                ]
+            ).encode()
+            + b"\n"
+        }
     ),
     "two-files-one-refused": Case(
-        {"a.csv": f"{HEADER}\n{GOOD.format(m=1)}\n".encode(),
-         "b.csv": f"{HEADER}\n345070339,2024-06-01T00:05:00,NA,-114.5,5,60,511,X\n".encode()}
+        {
+            "a.csv": f"{HEADER}\n{GOOD.format(m=1)}\n".encode(),
+            "b.csv": f"{HEADER}\n345070339,2024-06-01T00:05:00,NA,-114.5,5,60,511,X\n".encode(),
+        }
     ),
 }
 #: Cases whose only CSV file the fast path must take (a clean file, or one whose suspect lines
 #: turn out to have every field) and cases it must hand to the line reader.
-MUST_BE_FAST = {"last-field-empty", "non-vessel-and-duplicates", "null-tokens-in-text",
-                "no-newline-at-end", "commas-only", "leading-space-number", "duplicates",
-                "ts-garbage", "mmsi-nan"}
-MUST_YIELD = {"short-line-in-middle", "blank-line-in-middle", "spaces-line", "padded-number",
-              "too-few-fields", "too-many-fields", "lat-na-token", "header-and-blank-lines",
-              "mmsi-text"}
+MUST_BE_FAST = {
+    "last-field-empty",
+    "non-vessel-and-duplicates",
+    "null-tokens-in-text",
+    "no-newline-at-end",
+    "commas-only",
+    "leading-space-number",
+    "duplicates",
+    "ts-garbage",
+    "mmsi-nan",
+}
+MUST_YIELD = {
+    "short-line-in-middle",
+    "blank-line-in-middle",
+    "spaces-line",
+    "padded-number",
+    "too-few-fields",
+    "too-many-fields",
+    "lat-na-token",
+    "header-and-blank-lines",
+    "mmsi-text",
+}
 
 
 @pytest.fixture
@@ -89,7 +118,11 @@ def paths_taken(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
 
 
 def _run(
-    case: Case, d: Path, fast: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    case: Case,
+    d: Path,
+    fast: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> tuple[int, str, dict[str, object]]:
     monkeypatch.setattr(_read, "FAST_CSV", fast)
     d.mkdir()
