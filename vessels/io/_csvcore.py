@@ -150,17 +150,18 @@ def has_quote(path: Path) -> bool:
 
 
 def plain_text(path: Path) -> bool:
-    """Whether polars' CSV reader splits every line of ``path`` exactly as :func:`_split` does.
+    """Whether polars' CSV reader splits every line of ``path`` exactly as :func:`_split` does,
+    given that the file has no double quote (:func:`has_quote`).
 
-    True for a non-empty file without a double quote, a carriage return or a UTF-8 byte-order
-    mark (memchr speed, no parsing): its fields are the text between commas and its lines the
-    text between line feeds, whoever splits them. Field counts are checked by the fast path
-    itself (see :func:`stage_csv`).
+    True for a non-empty file without a carriage return or a UTF-8 byte-order mark (memchr
+    speed, no parsing): its fields are then the text between commas and its lines the text
+    between line feeds, whoever splits them. Field counts are checked by the fast path itself
+    (see :func:`stage_csv`).
     """
     if path.stat().st_size == 0:
         return False
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        return mm[:3] != codecs.BOM_UTF8 and mm.find(b'"') < 0 and mm.find(b"\r") < 0
+        return mm[:3] != codecs.BOM_UTF8 and mm.find(b"\r") < 0
 
 
 #: Private column of the fast path: the row's last field is empty, so the line may have fewer
@@ -340,7 +341,7 @@ def stage_csv(
     and times are trimmed before parsing. :data:`NULL_TOKENS` and the layout's null tokens are
     null in every column.
 
-    ``fast`` (only for a :func:`plain_text` file): the fields are read by polars' CSV reader,
+    ``fast`` (only for a :func:`plain_text` file without quotes): the fields are read by polars' CSV reader,
     numbers parsed by it, instead of splitting every line as text. Same rows and values when
     the query succeeds, except that the raw line text is not kept (null; the caller fetches the
     lines of quarantined rows) and the private column :data:`SHORT_SUSPECT` marks lines to
