@@ -9,6 +9,11 @@ Usage::
 
     .venv/bin/python benchmarks/bench_ingest.py --rows 1000000 [--rows 10000000] [--nmea 50000]
 
+Same-run floor comparison of one CSV against one or more source trees (each run in a fresh
+process with that tree first on ``sys.path``; floor and trees alternate, ``--repeats`` rounds)::
+
+    .venv/bin/python benchmarks/bench_ingest.py --csv big.csv --tree . --tree /path/to/main
+
 Results are appended to ``benchmarks/results/ingest.md``.
 """
 
@@ -51,7 +56,7 @@ print(n, time.perf_counter() - t)
 """
 
 
-def timed(code: str, *args: str) -> tuple[float, float, str, float]:
+def timed(code: str, *args: str, cwd: Path | None = None) -> tuple[float, float, str, float]:
     """(wall s, peak RSS MB, stdout, CPU s = user + sys) of ``python -c code args``, fresh process.
 
     CPU seconds are reported too because the machine is shared: wall time and the wall ratio move
@@ -62,7 +67,8 @@ def timed(code: str, *args: str) -> tuple[float, float, str, float]:
         capture_output=True,
         text=True,
         check=True,
-        cwd=HERE.parent,
+        cwd=cwd or HERE.parent,
+        env={**os.environ, "PYTHONPATH": str(cwd or HERE.parent)},
     )
     user = re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr)
     system = re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr)
@@ -115,11 +121,46 @@ def ensure_nmea(n: int) -> Path:
     return path
 
 
+def alternate(csv: Path, trees: list[Path], repeats: int, out: Path) -> list[str]:
+    """Floor and ``ingest`` of each tree on ``csv``, alternating, ``repeats`` rounds.
+
+    Rows of a Markdown table: round, step, wall s, CPU s (user + sys), peak RSS MB, and the
+    CPU and wall ratios to the floor of the same round.
+    """
+    lines = [
+        "| round | step | wall s | CPU s | peak RSS MB | CPU ratio | wall ratio |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in range(1, repeats + 1):
+        base_s, base_mb, _, base_cpu = timed(BASELINE, str(csv))
+        lines.append(
+            f"| {r} | floor: read_csv + sort | {base_s:.1f} | {base_cpu:.1f} | {base_mb:,.0f} "
+            "| 1.00 | 1.00 |"
+        )
+        print(lines[-1], flush=True)
+        for tree in trees:
+            wall, mb, stdout, cpu = timed(INGEST, str(csv), str(out), "1", cwd=tree)
+            lines.append(
+                f"| {r} | ingest {tree} ({stdout}) | {wall:.1f} | {cpu:.1f} | {mb:,.0f} "
+                f"| {cpu / base_cpu:.2f} | {wall / base_s:.2f} |"
+            )
+            print(lines[-1], flush=True)
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, action="append", default=None)
     ap.add_argument("--nmea", type=int, default=50_000)
+    ap.add_argument("--csv", type=Path, help="alternate floor and --tree ingests on this CSV")
+    ap.add_argument("--tree", type=Path, action="append", default=None)
+    ap.add_argument("--repeats", type=int, default=2)
     args = ap.parse_args()
+    if args.csv is not None:
+        trees = [t.resolve() for t in args.tree or [HERE.parent]]
+        out = Path(os.environ.get("TMPDIR", "/tmp")) / "bench_ingest_out"
+        alternate(args.csv.resolve(), trees, args.repeats, out)
+        return
     DATA.mkdir(parents=True, exist_ok=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
