@@ -342,11 +342,12 @@ def stage_csv(
     null in every column.
 
     ``fast`` (only for a :func:`plain_text` file without quotes): the fields are read by
-    polars' CSV reader, numbers parsed by it, instead of splitting every line as text. Same rows and values when
-    the query succeeds, except that the raw line text is not kept (null; the caller fetches the
-    lines of quarantined rows) and the private column :data:`SHORT_SUSPECT` marks lines to
-    check for missing fields. It fails (``ComputeError``) on a line with too many fields or a
-    number the reader cannot parse; the caller then stages the file without ``fast``.
+    polars' CSV reader, numbers parsed by it, instead of splitting every line as text. Same
+    rows and values when the query succeeds, except that the raw line text is not kept (null;
+    the caller fetches the lines of quarantined rows) and the private column
+    :data:`SHORT_SUSPECT` marks lines to check for missing fields. It fails (``ComputeError``)
+    on a line with too many fields or a number the reader cannot parse; the caller then stages
+    the file without ``fast``.
     ``quotes``: whether the file has a double quote (computed when None).
     """
     n = len(header)
