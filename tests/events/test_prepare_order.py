@@ -144,3 +144,25 @@ def test_tie_hash_of_some_rows_is_the_hash_of_those_rows() -> None:
     rows = pl.Series([0, 5, 17, f.height - 1])
     part = f.gather(rows).select(pl.struct(rest).hash(seed=0)).to_series()
     assert part.to_list() == whole.gather(rows).to_list()
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_identity_time_order_equals_one_stable_sort(shape: str) -> None:
+    """`identity_periods` puts its rows in (mmsi, ts, segment_id) order by sorting in place only
+    the vessels whose rows are out of that order: the same as one stable sort of every row."""
+    from vessels.events.identity_change import _time_order
+
+    tracks = SHAPES[shape]()
+    for frame in (tracks, C.prepare(tracks) if tracks.height else tracks):
+        for rows in (
+            pl.int_range(frame.height, eager=True),
+            pl.int_range(0, frame.height, 3, eager=True),
+        ):
+            rows = rows.cast(pl.get_index_type())
+            expected = (
+                frame.select(S.MMSI, S.TS, S.SEGMENT_ID)
+                .with_row_index("_row")
+                .filter(pl.col("_row").is_in(rows.implode()))
+                .sort(S.MMSI, S.TS, S.SEGMENT_ID, maintain_order=True)["_row"]
+            )
+            assert _time_order(frame, rows.clone()).to_list() == expected.to_list()

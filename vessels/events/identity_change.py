@@ -109,36 +109,67 @@ def identity_periods(positions: Frameish) -> pl.DataFrame:
     norm = {k: _per_distinct(frame, k, f) for k, f in text.items()}
     # positions that did not go through cleaning: the flag of the MMSI's MID
     norm[S.FLAG] = pl.coalesce(S.FLAG, flag_from_mmsi(pl.col(S.MMSI)))
-    rows = (
-        frame.lazy()
-        .with_columns(**norm)
-        .filter(pl.any_horizontal(pl.col(list(_KEYS)).is_not_null()))
-        .sort(S.MMSI, S.TS, S.SEGMENT_ID, maintain_order=True)
-    )
-    # one pass over the sorted rows, no window per MMSI: a period starts at each MMSI's first
-    # row (every kept row has an identity value, so it differs from "nothing before") and
-    # wherever a field differs from the previous row
+    frame = frame.with_columns(**norm)
+    kept = frame.select(pl.any_horizontal(pl.col(list(_KEYS)).is_not_null())).to_series()
+    # the kept rows in (mmsi, ts, segment_id) order, stable; then one pass over them, no window
+    # per MMSI: a period starts at each MMSI's first row (every kept row has an identity value,
+    # so it differs from "nothing before") and wherever a field differs from the previous row.
+    # Only the change keys are put in that order: a period's other values are those of its first
+    # (last) row, gathered for the periods alone, not a sorted copy of every column.
+    order = _time_order(frame, kept.arg_true())
     new_mmsi = (pl.col(S.MMSI) != pl.col(S.MMSI).shift(1)).fill_null(True)
     changed = new_mmsi | pl.any_horizontal(
         [~pl.col(k).eq_missing(pl.col(k).shift(1)) for k in _KEYS]
     )
-    return (
-        rows.with_columns(changed.cum_sum().alias("_period"))
-        .group_by("_period", maintain_order=True)
-        .agg(
-            pl.col(S.MMSI).first(),
-            pl.col(S.TS).first().alias("valid_from"),
-            pl.col(S.TS).last().alias("valid_to"),
-            pl.len().cast(pl.UInt32).alias("n_reports"),
-            *(pl.col(k).first() for k in _KEYS),
-            pl.col(S.FLAG).drop_nulls().first(),
-            pl.col(S.LAT).first(),
-            pl.col(S.LON).first(),
-            pl.col(S.SEGMENT_ID).first(),
-        )
-        .drop("_period")
-        .collect()
+    starts = frame.select(S.MMSI, *_KEYS).gather(order).select(changed).to_series().arg_true()
+    ends = starts.shift(-1).fill_null(order.len()) - 1
+    first = order.gather(starts)
+    # the first non-null flag of each period: the first flagged row at or after its start, if
+    # before its end (a sentinel past the last row stands for "none after")
+    flagged = frame[S.FLAG].is_not_null().gather(order).arg_true()
+    flagged = flagged.append(pl.Series([order.len()], dtype=flagged.dtype))
+    hit = flagged.gather(flagged.search_sorted(starts, side="left"))
+    flag_pos = pl.select(pl.when(hit <= ends).then(hit)).to_series()
+    return pl.DataFrame(
+        [
+            frame[S.MMSI].gather(first),
+            frame[S.TS].gather(first).alias("valid_from"),
+            frame[S.TS].gather(order.gather(ends)).alias("valid_to"),
+            (ends - starts + 1).cast(pl.UInt32).alias("n_reports"),
+            *(frame[k].gather(first) for k in _KEYS),
+            frame[S.FLAG].gather(order.gather(flag_pos)),
+            frame[S.LAT].gather(first),
+            frame[S.LON].gather(first),
+            frame[S.SEGMENT_ID].gather(first),
+        ]
     )
+
+
+def _time_order(frame: pl.DataFrame, rows: pl.Series) -> pl.Series:
+    """``rows`` of ``frame`` in a stable sort by ``mmsi, ts, segment_id``.
+
+    When ``mmsi`` is sorted (prepared tracks, or positions as the stages write them), only the
+    rows of vessels whose own rows are out of that order (several segments, in
+    :func:`~vessels.events._common.prepare`'s order) are sorted, in place: the same order.
+    """
+    keys = frame.select(S.MMSI, S.TS, S.SEGMENT_ID)
+    if rows.len() < frame.height:
+        keys = keys.gather(rows)
+    keys = keys.with_columns(rows.alias("_row"))
+    mmsi = keys[S.MMSI]
+    if mmsi.null_count() or not mmsi.is_sorted():
+        return keys.sort(S.MMSI, S.TS, S.SEGMENT_ID, maintain_order=True)["_row"]
+    t, seg = pl.col(S.TS), pl.col(S.SEGMENT_ID)
+    same = (pl.col(S.MMSI) == pl.col(S.MMSI).shift(1)).fill_null(False)
+    back = (t < t.shift(1)) | ((t == t.shift(1)) & (seg < seg.shift(1)))
+    # a null ts or segment_id (the sort puts nulls first) counts as out of order
+    late = keys.select(same & back.fill_null(True)).to_series()
+    if not late.any():
+        return rows
+    vessel = (~keys.select(same).to_series()).cast(pl.UInt32).cum_sum()
+    at = vessel.is_in(vessel.filter(late).unique().implode()).arg_true()
+    block = keys.gather(at).sort(S.MMSI, S.TS, S.SEGMENT_ID, maintain_order=True)["_row"]
+    return rows.scatter(at, block)
 
 
 def _field_changes(periods: pl.LazyFrame, field: str) -> pl.LazyFrame:
