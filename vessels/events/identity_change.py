@@ -64,12 +64,15 @@ class IdentityChangeConfig:
     report_ship_type: bool = True
 
 
-def _per_distinct(frame: pl.DataFrame, name: str, f: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
-    """``f(pl.col(name))`` (an element-wise text expression) computed on each distinct value of
-    the column once and mapped back to the rows (null stays null)."""
+def _text_ids(frame: pl.DataFrame, name: str, f: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """Per row, a UInt32 id of ``f(pl.col(name))`` (an element-wise text expression): equal ids
+    for equal results, null for null. ``f`` runs once per distinct text (a vessel repeats its own
+    hundreds of times), and no normalised copy of the column is made."""
     distinct = frame.select(pl.col(name).unique().drop_nulls())
-    mapped = distinct.select(f(pl.col(name))).to_series()
-    return pl.col(name).replace_strict(distinct[name], mapped, default=None, return_dtype=pl.String)
+    ids = distinct.select(f(pl.col(name)).rank("dense").cast(pl.UInt32)).to_series()
+    return frame.select(
+        pl.col(name).replace_strict(distinct[name], ids, default=None, return_dtype=pl.UInt32)
+    ).to_series()
 
 
 def identity_periods(positions: Frameish) -> pl.DataFrame:
@@ -104,13 +107,13 @@ def identity_periods(positions: Frameish) -> pl.DataFrame:
         S.CALLSIGN: lambda c: c.str.strip_chars().str.to_uppercase().replace("", None),
     }
     frame = lf.select(S.MMSI, S.TS, *_KEYS, S.FLAG, S.LAT, S.LON, S.SEGMENT_ID).collect()
-    # names and call signs normalised once per distinct text (a vessel repeats its own hundreds
-    # of times), then mapped back: the same values as normalising every row
-    norm = {k: _per_distinct(frame, k, f) for k, f in text.items()}
-    # positions that did not go through cleaning: the flag of the MMSI's MID
-    norm[S.FLAG] = pl.coalesce(S.FLAG, flag_from_mmsi(pl.col(S.MMSI)))
-    frame = frame.with_columns(**norm)
-    kept = frame.select(pl.any_horizontal(pl.col(list(_KEYS)).is_not_null())).to_series()
+    if frame[S.FLAG].null_count():  # positions that did not go through cleaning: the MID's flag
+        frame = frame.with_columns(pl.coalesce(S.FLAG, flag_from_mmsi(pl.col(S.MMSI))))
+    # names and call signs are compared normalised, through ids of their normalised texts
+    keyed = frame.select(S.MMSI, *_KEYS).with_columns(
+        _text_ids(frame, k, f).alias(k) for k, f in text.items()
+    )
+    kept = keyed.select(pl.any_horizontal(pl.col(list(_KEYS)).is_not_null())).to_series()
     # the kept rows in (mmsi, ts, segment_id) order, stable; then one pass over them, no window
     # per MMSI: a period starts at each MMSI's first row (every kept row has an identity value,
     # so it differs from "nothing before") and wherever a field differs from the previous row.
@@ -121,7 +124,8 @@ def identity_periods(positions: Frameish) -> pl.DataFrame:
     changed = new_mmsi | pl.any_horizontal(
         [~pl.col(k).eq_missing(pl.col(k).shift(1)) for k in _KEYS]
     )
-    starts = frame.select(S.MMSI, *_KEYS).gather(order).select(changed).to_series().arg_true()
+    starts = keyed.gather(order).select(changed).to_series().arg_true()
+    del keyed
     ends = starts.shift(-1).fill_null(order.len()) - 1
     first = order.gather(starts)
     # the first non-null flag of each period: the first flagged row at or after its start, if
@@ -136,7 +140,13 @@ def identity_periods(positions: Frameish) -> pl.DataFrame:
             frame[S.TS].gather(first).alias("valid_from"),
             frame[S.TS].gather(order.gather(ends)).alias("valid_to"),
             (ends - starts + 1).cast(pl.UInt32).alias("n_reports"),
-            *(frame[k].gather(first) for k in _KEYS),
+            *(
+                frame.select(k)
+                .gather(first)
+                .select(text[k](pl.col(k)) if k in text else k)
+                .to_series()
+                for k in _KEYS
+            ),
             frame[S.FLAG].gather(order.gather(flag_pos)),
             frame[S.LAT].gather(first),
             frame[S.LON].gather(first),
