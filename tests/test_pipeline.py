@@ -95,3 +95,23 @@ def test_geojson_of_empty_and_null_positions() -> None:
     gj = json.loads(events_geojson(ev))
     assert gj["features"][0]["geometry"] is None
     assert gj["features"][0]["properties"]["evidence"]["summary"] == 'a "b"'
+
+
+@pytest.mark.parametrize("sample_dir", ["gulf-of-california", "yucatan", "pacific-eez"])
+def test_labelling_whole_vessels_by_batch_equals_labelling_all_at_once(
+    sample_dir: str, tmp_path: Path
+) -> None:
+    """`vessels.run` labels zones batch by batch of whole vessels: the same frame as one call."""
+    from vessels.ingestion import ingest
+    from vessels.pipeline import _label_by_vessel
+    from vessels.zones import default_zones, label_zones
+
+    root = Path(__file__).resolve().parents[1] / "ais_samples" / sample_dir
+    ingested = ingest(sorted(root.glob("*.csv")), tmp_path / "positions.parquet")
+    positions = pl.read_parquet(ingested.positions)
+    layer = default_zones()
+    whole = label_zones(positions, layer)
+    assert whole[S.MMSI].n_unique() > 5
+    for rows in (1, 997, positions.height // 3):
+        batched = _label_by_vessel(positions, layer, rows)
+        assert batched.equals(whole)
