@@ -239,14 +239,9 @@ class _Grid:
         if self.empty:
             return
         step = self.step_us
-        sp = pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64))
-        self.side = p.select(
-            pl.col(S.TS).dt.epoch("us").alias("_t"),
-            S.LAT,
-            S.LON,
-            sp.alias("_sp"),
-            pl.col(S.SOG_KN).cast(pl.Float64).alias("_sog"),
-        )
+        # the prepared columns themselves (no copy); the values the grid reads are computed for
+        # the gathered rows only (see _side)
+        self.side = p.select(S.TS, S.LAT, S.LON, S.IMPLIED_SPEED_KN, S.SOG_KN)
         t = pl.col(S.TS).dt.epoch("us")
         ms_us = t // 1000 * 1000  # the time truncated to the millisecond, in microseconds
         row = pl.int_range(pl.len(), dtype=pl.UInt32)
@@ -278,6 +273,17 @@ class _Grid:
             )
             .filter(pl.col("_klo") <= pl.col("_khi"))
             .collect(engine=ENGINE)
+        )
+
+    def _side(self, rows: pl.Series) -> pl.DataFrame:
+        """Time (us), position and speeds of the prepared ``rows``."""
+        sp = pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64))
+        return self.side.gather(rows).select(
+            pl.col(S.TS).dt.epoch("us").alias("_t"),
+            S.LAT,
+            S.LON,
+            sp.alias("_sp"),
+            pl.col(S.SOG_KN).cast(pl.Float64).alias("_sog"),
         )
 
     def blocks(self, size: int) -> list[tuple[int, int]]:
@@ -329,8 +335,8 @@ class _Grid:
             .collect(engine=ENGINE)
         )
         i_prev = slots["_pi"]
-        a = self.side.gather(i_prev)
-        b = self.side.gather(slots["_ni"])
+        a = self._side(i_prev)
+        b = self._side(slots["_ni"])
         g = pl.DataFrame(
             {
                 "_sid": slots["_sid"],
