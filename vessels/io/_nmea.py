@@ -315,7 +315,23 @@ def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFram
     """
     from vessels.io._nmea_vec import stage_nmea_vectorised
 
+    compiled = _compiled()
+    if compiled is not None:
+        out = compiled(path, name, clock)
+        if out is not None:
+            return out
     return stage_nmea_vectorised(path, name, clock)
+
+
+def _compiled() -> Any:
+    """:func:`vessels.io._nmea_jit.stage_nmea_compiled`, or None without numba."""
+    try:
+        from vessels.io._nmea_jit import stage_nmea_compiled
+    except ModuleNotFoundError as exc:  # numba (or llvmlite) not installed
+        if exc.name not in ("numba", "llvmlite"):
+            raise
+        return None
+    return stage_nmea_compiled
 
 
 def stage_nmea_per_line(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFrame:

@@ -1,0 +1,1494 @@
+"""Compiled single pass over a raw NMEA AIS log (private; used by :mod:`vessels.io._nmea`).
+
+The reader's rules (see :mod:`vessels.io._nmea`) applied by three numba-compiled passes over the
+file's bytes, writing straight into preallocated numpy columns (no per-message Python objects):
+
+1. **Lines** (:func:`_frame`): lines cut at ``\\r\\n``, ``\\r`` or ``\\n`` as Python's text mode
+   does; blank lines; one sentence (tag block, text before, text after) or several back to
+   back, the shapes of :mod:`vessels.io._nmea_vec`; tag-block checksum, ``c:`` time, ``g:``
+   group; a Unix-epoch prefix or trailing time. A line of any other shape (non-ASCII, ISO
+   prefix, unusual numbers, damaged tag blocks) is *left* to the per-line code
+   (``_split_line``), as in the vectorised reader, and its items are merged back in file order.
+2. **Sentences** (:func:`_parse`): the usual ``!xxVDM,cnt,num,seq,chan,payload,fill*hh``
+   shape and its checksum; any other sentence is read by pyais (``_parse_one``).
+3. **Messages** (:func:`_messages`): the per-key fragment state machine of the per-line
+   reader, payload assembly, 6-bit decoding of the fields the reader keeps (types 1/2/3, 4, 5,
+   18, 19, 21, 24, 27; offsets from :mod:`vessels.io._aisbits`' layouts) and the reader's
+   quarantine rules, emitting positions, identity rows, rejects and anchors in stream order.
+   Other message types (and type 24 parts 2/3) are decoded by pyais afterwards, as before.
+
+The staged frame is then built by :func:`vessels.io._nmea._assemble_frames`, as the other
+readers do. Anything this pass cannot reproduce exactly (a fill-bit count outside 0-5 from
+pyais, a hash collision between fragment keys, many left lines) returns ``None`` and the
+caller uses :func:`vessels.io._nmea_vec.stage_nmea_vectorised` instead. The tests check that
+both paths give the same staged frame on every fixture and on generated mixes.
+
+numba (BSD-2) compiles the passes once per machine (``cache=True``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+from numba import njit, types
+from numba.typed import Dict
+
+from vessels import schema as S
+from vessels.cleaning import ERROR, RAW_COL
+from vessels.io import _aisbits as A
+from vessels.io._aisbits import series_from_arrow
+
+if TYPE_CHECKING:
+    from vessels.io._read import Clock
+
+__all__ = ["LEFT_LINES_FREE", "LEFT_SHARE_MAX", "stage_nmea_compiled"]
+
+#: Above this share of lines left to the per-line Python code (and more than
+#: :data:`LEFT_LINES_FREE` of them), the whole file goes through the vectorised reader instead:
+#: per-line Python is ~20 x slower per line than its expressions.
+LEFT_SHARE_MAX = 0.02
+#: Lines left to the per-line code that never send a file to the vectorised reader (~10 ms).
+LEFT_LINES_FREE = 1000
+
+# -- codes ------------------------------------------------------------------------------------
+
+ERRORS = (
+    None,
+    "empty_line",
+    "not_nmea",
+    "malformed_sentence",
+    "bad_checksum",
+    "orphan_fragment",
+    "empty_payload",
+    "bad_bit_count",
+    "undecodable",
+    "non_vessel_base_station",
+    "non_vessel_aid_to_navigation",
+    None,  # decoded by pyais afterwards (the rule is set then)
+)
+E_EMPTY, E_NOT_NMEA, E_MALFORMED, E_CHECKSUM, E_ORPHAN = 1, 2, 3, 4, 5
+E_EMPTY_PAYLOAD, E_BITS, E_UNDECODABLE, E_BASE, E_AID, E_REST = 6, 7, 8, 9, 10, 11
+_ERROR_CODE = {e: i for i, e in enumerate(ERRORS) if e is not None}
+SOURCES = (None, "tag_block", "line_prefix", "trailing_epoch", "base_station")
+_SOURCE_CODE = {s: i for i, s in enumerate(SOURCES) if s is not None}
+SRC_TAG, SRC_PREFIX, SRC_TRAIL, SRC_BASE = 1, 2, 3, 4
+# _frame results
+FRAME_OK, FRAME_FULL = 0, 1
+# _messages results
+MSG_OK, MSG_BAIL = 0, 1
+
+# -- lookup tables ----------------------------------------------------------------------------
+
+_WS = np.zeros(256, dtype=np.bool_)  # what \s matches on ASCII text (str.isspace())
+for _c in (9, 10, 11, 12, 13, 28, 29, 30, 31, 32):
+    _WS[_c] = True
+_TAIL = _WS.copy()  # [\s,;:]
+for _c in b",;:":
+    _TAIL[_c] = True
+_HEX = np.full(256, -1, dtype=np.int64)
+for _i, _c in enumerate(b"0123456789ABCDEF"):
+    _HEX[_c] = _i
+for _i, _c in enumerate(b"abcdef"):
+    _HEX[_c] = 10 + _i
+_POW10 = np.array([10.0**k for k in range(16)], dtype=np.float64)
+_ARMOR = A._ARMOR.astype(np.int64)
+_SIXBIT = A._SIXBIT_ASCII.copy()
+_SHIP_TYPE = A._SHIP_TYPE.astype(np.int64)
+_MIN_BITS = np.full(64, 38, dtype=np.int64)
+
+
+def _fill_min_bits() -> None:
+    from vessels.io._nmea import MIN_BITS
+
+    for t, bits in MIN_BITS.items():
+        _MIN_BITS[t] = bits
+
+
+_fill_min_bits()
+
+
+def _off(layout: Any, name: str) -> int:
+    return next(f.offset for f in layout.fields if f.name == name)
+
+
+# field offsets (bits) from the decoder's layouts; widths are the ITU-R M.1371 ones
+O1 = {k: _off(A._L1, k) for k in ("status", "speed", "lon", "lat", "course", "heading", "second")}
+O18 = {k: _off(A._L18, k) for k in ("speed", "lon", "lat", "course", "heading", "second")}
+O19 = {k: _off(A._L19, k) for k in ("shipname", "ship_type", "to_bow")}
+O27 = {k: _off(A._L27, k) for k in ("status", "lon", "lat", "speed", "course")}
+O4 = {k: _off(A._L4, k) for k in ("year", "month", "day", "hour", "minute", "second")}
+O5 = {
+    k: _off(A._L5, k)
+    for k in ("imo", "callsign", "shipname", "ship_type", "to_bow", "draught", "destination")
+}
+O24 = {k: _off(A._L24B, k) for k in ("ship_type", "callsign", "to_bow")}
+# as plain module constants (numba freezes globals at compile time)
+P1_STATUS, P1_SPEED, P1_LON, P1_LAT = O1["status"], O1["speed"], O1["lon"], O1["lat"]
+P1_COURSE, P1_HEADING, P1_SECOND = O1["course"], O1["heading"], O1["second"]
+P18_SPEED, P18_LON, P18_LAT = O18["speed"], O18["lon"], O18["lat"]
+P18_COURSE, P18_HEADING, P18_SECOND = O18["course"], O18["heading"], O18["second"]
+P19_NAME, P19_TYPE, P19_DIM = O19["shipname"], O19["ship_type"], O19["to_bow"]
+P27_STATUS, P27_LON, P27_LAT = O27["status"], O27["lon"], O27["lat"]
+P27_SPEED, P27_COURSE = O27["speed"], O27["course"]
+P4_YEAR, P4_MONTH, P4_DAY = O4["year"], O4["month"], O4["day"]
+P4_HOUR, P4_MINUTE, P4_SECOND = O4["hour"], O4["minute"], O4["second"]
+P5_IMO, P5_CALL, P5_NAME, P5_TYPE = O5["imo"], O5["callsign"], O5["shipname"], O5["ship_type"]
+P5_DIM, P5_DRAUGHT, P5_DEST = O5["to_bow"], O5["draught"], O5["destination"]
+P24_TYPE, P24_CALL, P24_DIM = O24["ship_type"], O24["callsign"], O24["to_bow"]
+AUX_LO, AUX_HI = A._AUX_MMSI
+TEXT_W = 20  # characters of the longest text field kept (name, destination: 120 bits)
+
+# item columns (int64 matrix)
+I_ROW, I_K, I_SS, I_SE, I_RS, I_RE, I_ERR, I_HASTS, I_SRC, I_GS, I_GE = range(11)
+N_ICOLS = 11
+# parsed sentence columns (int64 matrix)
+Q_BAD, Q_CNT, Q_NUM, Q_SEQ, Q_CS, Q_CE, Q_PS, Q_PE, Q_FILL, Q_ODD = range(10)
+N_QCOLS = 10
+# position columns: int matrix and float matrix
+PI_MMSI, PI_SEC, PI_EVENT, PI_HEADING, PI_STATUS, PI_ROW, PI_B, PI_SRC, PI_HASTS = range(9)
+N_PI = 9
+PF_TS, PF_LAT, PF_LON, PF_SOG, PF_COG = range(5)
+N_PF = 5
+# identity-row columns (type 19 also fills the position ones)
+XI_IS19, XI_IMO, XI_TYPE, XI_LEN, XI_WID = N_PI, N_PI + 1, N_PI + 2, N_PI + 3, N_PI + 4
+N_XI = N_PI + 5
+XF_DRAUGHT = N_PF
+N_XF = N_PF + 1
+T_NAME, T_CALL, T_DEST = 0, 1, 2
+# reject columns
+R_ROW, R_ERR, R_MMSI, R_TYPE, R_PS, R_PE, R_FILL, R_EVENT = range(8)
+N_R = 8
+
+
+# -- pass 1: lines ----------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _count(buf: np.ndarray) -> tuple[int, int]:  # pragma: no cover - compiled
+    """(lines, '!' bytes) of the file: the item tables' upper bound."""
+    n = len(buf)
+    lines = 0
+    bangs = 0
+    i = 0
+    while i < n:
+        c = buf[i]
+        if c == 10:
+            lines += 1
+        elif c == 13:
+            lines += 1
+            if i + 1 < n and buf[i + 1] == 10:
+                i += 1
+        elif c == 33:
+            bangs += 1
+        i += 1
+    if n and buf[n - 1] != 10 and buf[n - 1] != 13:
+        lines += 1
+    return lines, bangs
+
+
+@njit(cache=True, nogil=True)
+def _decimal(buf: np.ndarray, a: int, b: int) -> tuple[bool, float]:  # pragma: no cover
+    """``float(text)`` of ``[0-9]+(.[0-9]+)?`` with at most 15 digits (exact); else not ok."""
+    i = a
+    v = 0
+    nd = 0
+    while i < b and 48 <= buf[i] <= 57:
+        v = v * 10 + (buf[i] - 48)
+        nd += 1
+        i += 1
+    if nd == 0:
+        return False, 0.0
+    k = 0
+    if i < b:
+        if buf[i] != 46:
+            return False, 0.0
+        i += 1
+        while i < b and 48 <= buf[i] <= 57:
+            v = v * 10 + (buf[i] - 48)
+            nd += 1
+            k += 1
+            i += 1
+        if k == 0 or i != b:
+            return False, 0.0
+    if nd > 15:
+        return False, 0.0
+    return True, float(v) / _POW10[k]
+
+
+@njit(cache=True, nogil=True)
+def _epoch(v: float) -> float:  # pragma: no cover - compiled
+    return v / 1000.0 if v > 1e11 else v  # milliseconds in some receivers
+
+
+@njit(cache=True, nogil=True)
+def _digits(buf: np.ndarray, i: int, b: int) -> int:  # pragma: no cover - compiled
+    j = i
+    while j < b and 48 <= buf[j] <= 57:
+        j += 1
+    return j
+
+
+@njit(cache=True, nogil=True)
+def _prefix(buf: np.ndarray, a: int, b: int) -> tuple[int, bool, float]:  # pragma: no cover
+    """(0 ok / 1 leave to Python, has time, epoch) of the text before the first sentence."""
+    i = a
+    while i < b and _WS[buf[i]]:
+        i += 1
+    if i == b:
+        return 0, False, 0.0  # nothing but spaces: no time
+    j = _digits(buf, i, b)
+    n = j - i
+    end = j
+    if n == 9 or n == 10:
+        if j + 1 < b and buf[j] == 46 and 48 <= buf[j + 1] <= 57:
+            end = _digits(buf, j + 1, b)
+    elif n != 12 and n != 13:
+        return 1, False, 0.0  # an ISO time or anything else: as Python does
+    m = end
+    while m < b and _TAIL[buf[m]]:
+        m += 1
+    if m != b:
+        return 1, False, 0.0
+    ok, v = _decimal(buf, i, end)
+    if not ok:
+        return 1, False, 0.0
+    return 0, True, _epoch(v)
+
+
+@njit(cache=True, nogil=True)
+def _trailing(buf: np.ndarray, a: int, b: int) -> tuple[int, bool, float]:  # pragma: no cover
+    """(0 ok / 1 leave to Python, has time, epoch) of ``\\s*,?\\s*(\\d{9,13}(\\.\\d+)?)\\s*``."""
+    i = a
+    while i < b and _WS[buf[i]]:
+        i += 1
+    if i < b and buf[i] == 44:
+        i += 1
+        while i < b and _WS[buf[i]]:
+            i += 1
+    j = _digits(buf, i, b)
+    n = j - i
+    if n < 9 or n > 13:
+        return 0, False, 0.0
+    end = j
+    if j + 1 < b and buf[j] == 46 and 48 <= buf[j + 1] <= 57:
+        end = _digits(buf, j + 1, b)
+    m = end
+    while m < b and _WS[buf[m]]:
+        m += 1
+    if m != b:
+        return 0, False, 0.0
+    ok, v = _decimal(buf, i, end)
+    if not ok:
+        return 1, False, 0.0
+    return 0, True, _epoch(v)
+
+
+@njit(cache=True, nogil=True)
+def _tag(buf: np.ndarray, a: int, b: int) -> tuple[int, bool, bool, float, int, int]:  # pragma: no cover
+    """Tag block content ``[a, b)``: (0 ok / 1 leave to Python, bad checksum, has time,
+    epoch, group start, group end) as ``vessels.io._nmea._tag`` reads it."""
+    star = -1
+    for i in range(a, b):
+        if buf[i] == 42:
+            star = i
+            break
+    body_e = star if star >= 0 else b
+    if star >= 0 and b > star + 1:
+        c1 = _HEX[buf[star + 1]]
+        if c1 < 0:
+            return 1, False, False, 0.0, -1, -1
+        want = c1
+        if b > star + 2:
+            c2 = _HEX[buf[star + 2]]
+            if c2 < 0:
+                return 1, False, False, 0.0, -1, -1
+            want = c1 * 16 + c2
+        x = 0
+        for i in range(a, body_e):
+            x ^= buf[i]
+        if x != want:
+            return 0, True, False, 0.0, -1, -1
+    has = False
+    ts = 0.0
+    gs = -1
+    ge = -1
+    p = a
+    while p <= body_e:
+        q = p
+        while q < body_e and buf[q] != 44:
+            q += 1
+        if q - p >= 2 and buf[p + 1] == 58:
+            if buf[p] == 99:  # c:
+                ok, v = _decimal(buf, p + 2, q)
+                if not ok:
+                    return 1, False, False, 0.0, -1, -1
+                has = True
+                ts = _epoch(v)
+            elif buf[p] == 103:  # g: the id after the last '-'
+                r = q
+                while r > p + 2 and buf[r - 1] != 45:
+                    r -= 1
+                if r < q:
+                    gs = r
+                    ge = q
+                else:
+                    gs = -1
+                    ge = -1
+        p = q + 1
+    return 0, False, has, ts, gs, ge
+
+
+@njit(cache=True, nogil=True)
+def _piece(buf: np.ndarray, p: int, b: int) -> tuple[int, int]:  # pragma: no cover - compiled
+    """(end, '!' position) of ``(\\\\tag\\\\)?![A-Z]{2}VD[MO],[^!\\\\*]*\\*hh`` at ``p``; end -1: none."""
+    bang = p
+    if buf[p] == 92:
+        q = p + 1
+        while q < b and buf[q] != 92 and buf[q] != 33:
+            q += 1
+        if q >= b or buf[q] != 92:
+            return -1, -1
+        bang = q + 1
+    if bang + 7 > b or buf[bang] != 33:
+        return -1, -1
+    if not (65 <= buf[bang + 1] <= 90 and 65 <= buf[bang + 2] <= 90):
+        return -1, -1
+    if buf[bang + 3] != 86 or buf[bang + 4] != 68:
+        return -1, -1
+    if (buf[bang + 5] != 77 and buf[bang + 5] != 79) or buf[bang + 6] != 44:
+        return -1, -1
+    q = bang + 7
+    while q < b and buf[q] != 42 and buf[q] != 33 and buf[q] != 92:
+        q += 1
+    if q + 3 > b or buf[q] != 42 or _HEX[buf[q + 1]] < 0 or _HEX[buf[q + 2]] < 0:
+        return -1, -1
+    return q + 3, bang
+
+
+@njit(cache=True, nogil=True)
+def _frame(
+    buf: np.ndarray, items: np.ndarray, ts: np.ndarray, left: np.ndarray
+) -> tuple[int, int, int]:  # pragma: no cover - compiled
+    """Items of every line the compiled shapes cover; the other lines' (row, start, end) in
+    ``left``. Returns (items, left lines, lines)."""
+    n = len(buf)
+    ni = 0
+    nl = 0
+    row = 0
+    s = 0
+    while s < n:
+        e = s
+        while e < n and buf[e] != 10 and buf[e] != 13:
+            e += 1
+        nxt = e + 1
+        if e < n and buf[e] == 13 and e + 1 < n and buf[e + 1] == 10:
+            nxt = e + 2
+        row += 1
+        # one pass: ASCII? blank? '!' and '\' counts and positions
+        ascii_ = True
+        blank = True
+        nb = 0
+        nbs = 0
+        first_bang = -1
+        second_bs = -1
+        last_star = -1
+        for i in range(s, e):
+            c = buf[i]
+            if c >= 128:
+                ascii_ = False
+                break
+            if not _WS[c]:
+                blank = False
+            if c == 33:
+                nb += 1
+                if first_bang < 0:
+                    first_bang = i
+            elif c == 92:
+                nbs += 1
+                if nbs == 2:
+                    second_bs = i
+            elif c == 42:
+                last_star = i
+        if not ascii_:
+            left[nl, 0] = row
+            left[nl, 1] = s
+            left[nl, 2] = e
+            nl += 1
+            s = nxt
+            continue
+        if blank:
+            items[ni, I_ROW] = row
+            items[ni, I_K] = 0
+            items[ni, I_SS] = -1
+            items[ni, I_SE] = -1
+            items[ni, I_RS] = s
+            items[ni, I_RE] = e
+            items[ni, I_ERR] = E_EMPTY
+            items[ni, I_HASTS] = 0
+            items[ni, I_SRC] = 0
+            items[ni, I_GS] = -1
+            items[ni, I_GE] = -1
+            ni += 1
+            s = nxt
+            continue
+        handled = False
+        if nb == 1:
+            # [\tag\][prefix]!sentence*hh[after]
+            tag_s = -1
+            tag_e = -1
+            pre_s = s
+            ok = False
+            if nbs == 0:
+                ok = True
+            elif nbs == 2 and buf[s] == 92 and second_bs < first_bang:
+                ok = True
+                tag_s = s + 1
+                tag_e = second_bs
+                pre_s = second_bs + 1
+            if ok and last_star > first_bang and last_star + 3 <= e:
+                handled = True
+                esc, bad, has_t, t, gs, ge = 0, False, False, 0.0, -1, -1
+                if tag_s >= 0:
+                    esc, bad, has_t, t, gs, ge = _tag(buf, tag_s, tag_e)
+                if esc:
+                    handled = False
+                else:
+                    src = SRC_TAG if has_t else 0
+                    if not has_t and not bad:
+                        src = 0
+                        esc2, has_p, tp = _prefix(buf, pre_s, first_bang)
+                        if esc2:
+                            handled = False
+                        elif has_p:
+                            has_t = True
+                            t = tp
+                            src = SRC_PREFIX
+                        else:
+                            esc3, has_q, tq = _trailing(buf, last_star + 3, e)
+                            if esc3:
+                                handled = False
+                            elif has_q:
+                                has_t = True
+                                t = tq
+                                src = SRC_TRAIL
+                    if handled:
+                        items[ni, I_ROW] = row
+                        items[ni, I_K] = 0
+                        items[ni, I_RS] = s
+                        items[ni, I_RE] = e
+                        if bad:
+                            items[ni, I_SS] = -1
+                            items[ni, I_SE] = -1
+                            items[ni, I_ERR] = E_CHECKSUM
+                            items[ni, I_HASTS] = 0
+                            items[ni, I_SRC] = 0
+                            items[ni, I_GS] = -1
+                            items[ni, I_GE] = -1
+                        else:
+                            items[ni, I_SS] = first_bang
+                            items[ni, I_SE] = last_star + 3
+                            items[ni, I_ERR] = 0
+                            items[ni, I_HASTS] = 1 if has_t else 0
+                            ts[ni] = t
+                            items[ni, I_SRC] = src
+                            items[ni, I_GS] = gs
+                            items[ni, I_GE] = ge
+                        ni += 1
+        elif nb >= 2:
+            # [prefix](\tag\]!sentence*hh)+[after]
+            p = s
+            while p < e and buf[p] != 92 and buf[p] != 33:
+                p += 1
+            pre_e = p
+            start = ni
+            good = True
+            k = 0
+            while p < e and (buf[p] == 92 or buf[p] == 33):
+                end, bang = _piece(buf, p, e)
+                if end < 0:
+                    good = False
+                    break
+                items[ni, I_ROW] = row
+                items[ni, I_K] = k
+                items[ni, I_RS] = p
+                items[ni, I_RE] = end
+                items[ni, I_SS] = bang
+                items[ni, I_SE] = end
+                items[ni, I_GS] = p + 1 if bang > p else -1  # tag content, read below
+                items[ni, I_GE] = bang - 1 if bang > p else -1
+                ni += 1
+                k += 1
+                p = end
+            for j in range(p, e):
+                if buf[j] == 92 or buf[j] == 33:
+                    good = False
+            if good and k >= 2:
+                esc, has_l, tl = _prefix(buf, s, pre_e)
+                src_l = SRC_PREFIX
+                if not esc and not has_l:
+                    esc, has_l, tl = _trailing(buf, p, e)
+                    src_l = SRC_TRAIL
+                handled = not esc
+                for j in range(start, ni):
+                    if not handled:
+                        break
+                    a = items[j, I_GS]
+                    b = items[j, I_GE]
+                    bad = False
+                    has_t = False
+                    t = 0.0
+                    gs = -1
+                    ge = -1
+                    if a >= 0:
+                        esc, bad, has_t, t, gs, ge = _tag(buf, a, b)
+                        if esc:
+                            handled = False
+                            break
+                    if bad:
+                        items[j, I_SS] = -1
+                        items[j, I_SE] = -1
+                        items[j, I_ERR] = E_CHECKSUM
+                        items[j, I_HASTS] = 0
+                        items[j, I_SRC] = 0
+                    else:
+                        items[j, I_ERR] = 0
+                        if has_t:
+                            items[j, I_HASTS] = 1
+                            ts[j] = t
+                            items[j, I_SRC] = SRC_TAG
+                        elif has_l:
+                            items[j, I_HASTS] = 1
+                            ts[j] = tl
+                            items[j, I_SRC] = src_l
+                        else:
+                            items[j, I_HASTS] = 0
+                            items[j, I_SRC] = 0
+                    items[j, I_GS] = gs
+                    items[j, I_GE] = ge
+            if not handled:
+                ni = start
+        if not handled:
+            left[nl, 0] = row
+            left[nl, 1] = s
+            left[nl, 2] = e
+            nl += 1
+        s = nxt
+    return ni, nl, row
+
+
+# -- pass 2: sentences ------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _parse(buf: np.ndarray, items: np.ndarray, q: np.ndarray) -> int:  # pragma: no cover
+    """Fields of every sentence of the usual shape; others flagged ``Q_ODD`` (pyais reads them).
+
+    Returns the number of odd sentences."""
+    n_odd = 0
+    for i in range(len(items)):
+        q[i, Q_ODD] = 0
+        q[i, Q_BAD] = 0
+        a = items[i, I_SS]
+        b = items[i, I_SE]
+        if items[i, I_ERR] != 0 or a < 0:
+            q[i, Q_CNT] = 0
+            continue
+        odd = b - a < 12 or buf[a] != 33 or buf[b - 3] != 42 or buf[b - 5] != 44
+        commas = 0
+        c1 = c2 = c3 = c4 = c5 = c6 = -1
+        if not odd:
+            for j in range(a, b - 3):
+                c = buf[j]
+                if c >= 128 or c == 42:
+                    odd = True
+                    break
+                if c == 44:
+                    commas += 1
+                    if commas == 1:
+                        c1 = j
+                    elif commas == 2:
+                        c2 = j
+                    elif commas == 3:
+                        c3 = j
+                    elif commas == 4:
+                        c4 = j
+                    elif commas == 5:
+                        c5 = j
+                    elif commas == 6:
+                        c6 = j
+        if not odd:
+            for j in range(b - 3, b):
+                if buf[j] >= 128:
+                    odd = True
+        if not odd:
+            fill = buf[b - 4] - 48
+            odd = (
+                commas < 6
+                or c2 != c1 + 2
+                or c3 != c2 + 2
+                or c4 - c3 - 1 > 3
+                or not (49 <= buf[c1 + 1] <= 57)
+                or not (49 <= buf[c2 + 1] <= 57)
+                or not (0 <= fill <= 5)
+                or _HEX[buf[b - 2]] < 0
+                or _HEX[buf[b - 1]] < 0
+            )
+            if not odd:
+                for j in range(c3 + 1, c4):
+                    if not (48 <= buf[j] <= 57):
+                        odd = True
+        if odd:
+            q[i, Q_ODD] = 1
+            n_odd += 1
+            continue
+        cnt = buf[c1 + 1] - 48
+        num = buf[c2 + 1] - 48
+        seq = -1
+        if c4 > c3 + 1:
+            seq = 0
+            for j in range(c3 + 1, c4):
+                seq = seq * 10 + (buf[j] - 48)
+        q[i, Q_CNT] = cnt
+        q[i, Q_NUM] = num
+        q[i, Q_SEQ] = seq
+        q[i, Q_CS] = c4 + 1
+        q[i, Q_CE] = c5
+        q[i, Q_PS] = c5 + 1
+        q[i, Q_PE] = c6
+        q[i, Q_FILL] = buf[b - 4] - 48
+        if num > cnt or c6 - c5 - 1 > 200:  # pyais: MAX_PAYLOAD_LEN
+            q[i, Q_BAD] = E_MALFORMED
+            continue
+        x = 0
+        for j in range(a + 1, b - 3):
+            x ^= buf[j]
+        if x != _HEX[buf[b - 2]] * 16 + _HEX[buf[b - 1]]:
+            q[i, Q_BAD] = E_CHECKSUM
+    return n_odd
+
+
+# -- pass 3: messages -------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _bits(
+    p: np.ndarray, ps: int, plen: int, nbits: int, off: int, width: int, signed: bool
+) -> tuple[int, bool]:  # pragma: no cover - compiled
+    """Bits ``[off, off + width)`` of a payload, with pyais's rules for short payloads."""
+    if off >= nbits:
+        return 0, False
+    end = off + width
+    c0 = off // 6
+    c1 = (end - 1) // 6
+    acc = 0
+    for c in range(c0, c1 + 1):
+        v = _ARMOR[p[ps + c]] if c < plen else 0
+        acc = (acc << 6) | v
+    acc = (acc >> (6 * (c1 + 1) - end)) & ((1 << width) - 1)
+    cut = end - nbits
+    if cut < 0:
+        cut = 0
+    value = acc >> cut
+    if signed:
+        sign = 1 << (width - cut - 1)
+        value = (value ^ sign) - sign
+    return value, True
+
+
+@njit(cache=True, nogil=True)
+def _latlon(v: int) -> float:  # pragma: no cover - compiled
+    return ((10 * v + 3) // 6) / 1e6
+
+
+@njit(cache=True, nogil=True)
+def _latlon600(v: int) -> float:  # pragma: no cover - compiled
+    return ((10000 * v + 3) // 6) / 1e6
+
+
+@njit(cache=True, nogil=True)
+def _text(
+    p: np.ndarray, ps: int, plen: int, nbits: int, off: int, width: int,
+    out: np.ndarray, r: int, col: int, lens: np.ndarray, tmp: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """6-bit text, stripped of '@' and ' ' at both ends (as the reader keeps it); -1: null."""
+    if off >= nbits:
+        lens[r, col] = -1
+        return
+    n = (width + 5) // 6
+    for k in range(n):
+        v, _ = _bits(p, ps, plen, nbits, off + 6 * k, 6, False)
+        tmp[k] = _SIXBIT[v]
+    a = 0
+    while a < n and (tmp[a] == 64 or tmp[a] == 32):
+        a += 1
+    b = n
+    while b > a and (tmp[b - 1] == 64 or tmp[b - 1] == 32):
+        b -= 1
+    if b == a:
+        lens[r, col] = -1
+        return
+    for k in range(a, b):
+        out[r, col, k - a] = tmp[k]
+    lens[r, col] = b - a
+
+
+@njit(cache=True, nogil=True)
+def _civil_days(y: int, m: int, d: int) -> int:  # pragma: no cover - compiled
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    if m <= 2:
+        y -= 1
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    mp = (m + 9) % 12
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+@njit(cache=True, nogil=True)
+def _anchor(
+    p: np.ndarray, ps: int, plen: int, nbits: int
+) -> tuple[bool, float]:  # pragma: no cover - compiled
+    """UTC epoch of a type 4 report (``_anchor_epoch``); not ok when a field is impossible."""
+    y, ok1 = _bits(p, ps, plen, nbits, P4_YEAR, 14, False)
+    mo, ok2 = _bits(p, ps, plen, nbits, P4_MONTH, 4, False)
+    d, ok3 = _bits(p, ps, plen, nbits, P4_DAY, 5, False)
+    h, ok4 = _bits(p, ps, plen, nbits, P4_HOUR, 5, False)
+    mi, ok5 = _bits(p, ps, plen, nbits, P4_MINUTE, 6, False)
+    s, ok6 = _bits(p, ps, plen, nbits, P4_SECOND, 6, False)
+    if not (ok1 and ok2 and ok3 and ok4 and ok5 and ok6):
+        return False, 0.0
+    if y < 2000 or y > 2100 or s > 59 or h > 23 or mi > 59 or mo < 1 or mo > 12 or d < 1:
+        return False, 0.0
+    leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
+    month_days = 31
+    if mo == 2:
+        month_days = 29 if leap else 28
+    elif mo == 4 or mo == 6 or mo == 9 or mo == 11:
+        month_days = 30
+    if d > month_days:
+        return False, 0.0
+    return True, float(_civil_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + s)
+
+
+@njit(cache=True, nogil=True)
+def _copy(src: np.ndarray, a: int, b: int, dst: np.ndarray, at: int) -> int:  # pragma: no cover
+    for j in range(a, b):
+        dst[at + j - a] = src[j]
+    return at + b - a
+
+
+@njit(cache=True, nogil=True)
+def _key_hash(buf: np.ndarray, kind: int, seq: int, a: int, b: int) -> int:  # pragma: no cover
+    h = np.uint64(14695981039346656037)
+    h = (h ^ np.uint64(kind + 7)) * np.uint64(1099511628211)
+    h = (h ^ np.uint64(seq + 2)) * np.uint64(1099511628211)
+    for j in range(a, b):
+        h = (h ^ np.uint64(buf[j])) * np.uint64(1099511628211)
+    return np.int64(h)
+
+
+@njit(cache=True, nogil=True)
+def _same_key(buf: np.ndarray, a: int, b: int, c: int, d: int) -> bool:  # pragma: no cover
+    if b - a != d - c:
+        return False
+    for j in range(b - a):
+        if buf[a + j] != buf[c + j]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _messages(
+    buf: np.ndarray, items: np.ndarray, its: np.ndarray, q: np.ndarray,
+    pos_i: np.ndarray, pos_f: np.ndarray, pos_roff: np.ndarray, pos_raw: np.ndarray,
+    ext_i: np.ndarray, ext_f: np.ndarray, ext_roff: np.ndarray, ext_raw: np.ndarray,
+    ext_txt: np.ndarray, ext_tlen: np.ndarray,
+    rej: np.ndarray, rej_roff: np.ndarray, rej_raw: np.ndarray, paybuf: np.ndarray,
+    anc_e: np.ndarray, anc_t: np.ndarray, counts: np.ndarray,
+) -> int:  # pragma: no cover - compiled
+    """Fragments, decoding and the reader's rules over every item, in stream order."""
+    n = len(items)
+    npos = 0
+    next_ = 0
+    nrej = 0
+    nanc = 0
+    npay = 0
+    pos_roff[0] = 0
+    ext_roff[0] = 0
+    rej_roff[0] = 0
+    scratch = np.empty(9 * 256, dtype=np.uint8)
+    tscratch = np.empty(TEXT_W, dtype=np.uint8)
+    # fragment keys: hash -> slot; slot -> (kind, seq, key bytes), pending fragments
+    slots = Dict.empty(key_type=types.int64, value_type=types.int64)
+    nslot = 0
+    cap = 16
+    s_kind = np.empty(cap, dtype=np.int64)
+    s_seq = np.empty(cap, dtype=np.int64)
+    s_a = np.empty(cap, dtype=np.int64)
+    s_b = np.empty(cap, dtype=np.int64)
+    s_n = np.zeros(cap, dtype=np.int64)
+    s_order = np.zeros(cap, dtype=np.int64)
+    s_items = np.empty((cap, 9), dtype=np.int64)
+    order = 0
+    for gi in range(n + 1):
+        # the message this item completes (single sentence or last fragment): items m0..
+        nfr = 0
+        if gi < n:
+            err = items[gi, I_ERR]
+            if err == 0:
+                err = q[gi, Q_BAD]
+            if err != 0:
+                rej[nrej, R_ROW] = items[gi, I_ROW]
+                rej[nrej, R_ERR] = err
+                rej[nrej, R_MMSI] = -1
+                rej[nrej, R_EVENT] = gi
+                rej_roff[nrej + 1] = _copy(buf, items[gi, I_RS], items[gi, I_RE], rej_raw, rej_roff[nrej])
+                nrej += 1
+                continue
+            cnt = q[gi, Q_CNT]
+            if cnt <= 1:
+                s_items[0, 0] = gi  # slot 0 row 0 is never a key's: use a local list below
+                nfr = 1
+            else:
+                num = q[gi, Q_NUM]
+                if items[gi, I_GS] >= 0:
+                    kind, seq, ka, kb = 1, -1, items[gi, I_GS], items[gi, I_GE]
+                else:
+                    kind, seq, ka, kb = 2, q[gi, Q_SEQ], q[gi, Q_CS], q[gi, Q_CE]
+                h = _key_hash(buf, kind, seq, ka, kb)
+                if h in slots:
+                    sl = slots[h]
+                    if s_kind[sl] != kind or s_seq[sl] != seq or not _same_key(
+                        buf, s_a[sl], s_b[sl], ka, kb
+                    ):
+                        return MSG_BAIL  # a hash collision: the vectorised reader instead
+                else:
+                    nslot += 1
+                    if nslot >= cap:
+                        cap *= 2
+                        s_kind = np.concatenate((s_kind, np.empty(cap // 2, np.int64)))
+                        s_seq = np.concatenate((s_seq, np.empty(cap // 2, np.int64)))
+                        s_a = np.concatenate((s_a, np.empty(cap // 2, np.int64)))
+                        s_b = np.concatenate((s_b, np.empty(cap // 2, np.int64)))
+                        s_n = np.concatenate((s_n, np.zeros(cap // 2, np.int64)))
+                        s_order = np.concatenate((s_order, np.zeros(cap // 2, np.int64)))
+                        s_items = np.concatenate((s_items, np.empty((cap // 2, 9), np.int64)))
+                    sl = nslot
+                    slots[h] = sl
+                    s_kind[sl] = kind
+                    s_seq[sl] = seq
+                    s_a[sl] = ka
+                    s_b[sl] = kb
+                    s_n[sl] = 0
+                pn = s_n[sl]
+                if num == 1:
+                    for j in range(pn):
+                        f = s_items[sl, j]
+                        rej[nrej, R_ROW] = items[f, I_ROW]
+                        rej[nrej, R_ERR] = E_ORPHAN
+                        rej[nrej, R_MMSI] = -1
+                        rej[nrej, R_EVENT] = gi
+                        rej_roff[nrej + 1] = _copy(buf, items[f, I_RS], items[f, I_RE], rej_raw, rej_roff[nrej])
+                        nrej += 1
+                    if pn == 0:
+                        order += 1
+                        s_order[sl] = order
+                    s_items[sl, 0] = gi
+                    s_n[sl] = 1
+                elif pn > 0 and q[s_items[sl, pn - 1], Q_NUM] == num - 1 and q[s_items[sl, 0], Q_CNT] == cnt:
+                    s_items[sl, pn] = gi
+                    s_n[sl] = pn + 1
+                else:
+                    for j in range(pn):
+                        f = s_items[sl, j]
+                        rej[nrej, R_ROW] = items[f, I_ROW]
+                        rej[nrej, R_ERR] = E_ORPHAN
+                        rej[nrej, R_MMSI] = -1
+                        rej[nrej, R_EVENT] = gi
+                        rej_roff[nrej + 1] = _copy(buf, items[f, I_RS], items[f, I_RE], rej_raw, rej_roff[nrej])
+                        nrej += 1
+                    s_n[sl] = 0
+                    rej[nrej, R_ROW] = items[gi, I_ROW]
+                    rej[nrej, R_ERR] = E_ORPHAN
+                    rej[nrej, R_MMSI] = -1
+                    rej[nrej, R_EVENT] = gi
+                    rej_roff[nrej + 1] = _copy(buf, items[gi, I_RS], items[gi, I_RE], rej_raw, rej_roff[nrej])
+                    nrej += 1
+                    continue
+                if s_n[sl] == cnt:
+                    nfr = cnt
+                    for j in range(cnt):
+                        s_items[0, j] = s_items[sl, j]
+                    s_n[sl] = 0
+                else:
+                    continue
+        else:
+            # end of file: what is pending is orphaned in the order the keys were opened
+            n_open = 0
+            for sl in range(1, nslot + 1):
+                if s_n[sl] > 0:
+                    n_open += 1
+            open_ = np.empty(n_open, dtype=np.int64)
+            n_open = 0
+            for sl in range(1, nslot + 1):
+                if s_n[sl] > 0:
+                    open_[n_open] = sl
+                    n_open += 1
+            ords = np.empty(len(open_), dtype=np.int64)
+            for j in range(len(open_)):
+                ords[j] = s_order[open_[j]]
+            for j in np.argsort(ords):
+                sl = open_[j]
+                for k in range(s_n[sl]):
+                    f = s_items[sl, k]
+                    rej[nrej, R_ROW] = items[f, I_ROW]
+                    rej[nrej, R_ERR] = E_ORPHAN
+                    rej[nrej, R_MMSI] = -1
+                    rej[nrej, R_EVENT] = n
+                    rej_roff[nrej + 1] = _copy(buf, items[f, I_RS], items[f, I_RE], rej_raw, rej_roff[nrej])
+                    nrej += 1
+            break
+        # -- one whole message: fragments s_items[0, :nfr] ----------------------------------
+        f0 = s_items[0, 0]
+        row = items[f0, I_ROW]
+        has_ts = 0
+        t = 0.0
+        src = SRC_BASE
+        for j in range(nfr):
+            f = s_items[0, j]
+            if items[f, I_HASTS]:
+                has_ts = 1
+                t = its[f]
+                src = items[f, I_SRC]
+                break
+        fill = q[s_items[0, nfr - 1], Q_FILL]
+        if nfr == 1:
+            p = buf
+            ps = q[f0, Q_PS]
+            plen = q[f0, Q_PE] - ps
+        else:
+            p = scratch
+            ps = 0
+            plen = 0
+            for j in range(nfr):
+                f = s_items[0, j]
+                plen = _copy(buf, q[f, Q_PS], q[f, Q_PE], scratch, plen)
+        nbits = 6 * plen - fill
+        why = 0
+        mtype = 0
+        if plen == 0:
+            why = E_EMPTY_PAYLOAD
+        else:
+            mtype, _ = _bits(p, ps, plen, nbits, 0, 6, False)
+            if nbits < _MIN_BITS[mtype]:
+                why = E_BITS
+        mmsi = -1
+        kind = 0  # 0 reject, 1 position, 2 identity row
+        if why == 0:
+            mmsi, _ = _bits(p, ps, plen, nbits, 8, 30, False)
+            if mtype == 1 or mtype == 2 or mtype == 3 or mtype == 18 or mtype == 27 or mtype == 19:
+                kind = 1
+            elif mtype == 5:
+                kind = 2
+            elif mtype == 24:
+                part, _ = _bits(p, ps, plen, nbits, 38, 2, False)
+                kind = 2 if part <= 1 else 0
+                if part > 1:
+                    why = E_REST
+            elif mtype == 4:
+                why = E_BASE
+                ok, at = _anchor(p, ps, plen, nbits)
+                if ok:
+                    anc_e[nanc] = gi
+                    anc_t[nanc] = at
+                    nanc += 1
+            elif mtype == 21:
+                why = E_AID
+            else:
+                why = E_REST
+        if kind == 0:
+            rej[nrej, R_ROW] = row
+            rej[nrej, R_ERR] = why
+            rej[nrej, R_MMSI] = mmsi if (why == E_BASE or why == E_AID) else -1
+            rej[nrej, R_TYPE] = mtype
+            rej[nrej, R_EVENT] = gi
+            if why == E_REST:
+                rej[nrej, R_PS] = npay
+                npay = _copy(p, ps, ps + plen, paybuf, npay)
+                rej[nrej, R_PE] = npay
+                rej[nrej, R_FILL] = fill
+            at = rej_roff[nrej]
+            for j in range(nfr):
+                f = s_items[0, j]
+                if j:
+                    rej_raw[at] = 10
+                    at += 1
+                at = _copy(buf, items[f, I_RS], items[f, I_RE], rej_raw, at)
+            rej_roff[nrej + 1] = at
+            nrej += 1
+            continue
+        # the position part (types 1/2/3, 18, 19, 27)
+        to_ext = not (kind == 1 and mtype != 19)
+        if to_ext:
+            out_i = ext_i
+            out_f = ext_f
+            r = next_
+            next_ += 1
+        else:
+            out_i = pos_i
+            out_f = pos_f
+            r = npos
+            npos += 1
+        out_i[r, PI_MMSI] = mmsi
+        out_i[r, PI_EVENT] = gi
+        out_i[r, PI_ROW] = row
+        out_i[r, PI_SRC] = src if has_ts else SRC_BASE
+        out_i[r, PI_HASTS] = has_ts
+        out_f[r, PF_TS] = t
+        if kind == 1:
+            out_i[r, PI_B] = 1 if (mtype == 18 or mtype == 19) else 0
+            if mtype <= 3:
+                v, _ = _bits(p, ps, plen, nbits, P1_STATUS, 4, False)
+                out_i[r, PI_STATUS] = v
+                v, _ = _bits(p, ps, plen, nbits, P1_SPEED, 10, False)
+                out_f[r, PF_SOG] = v / 10.0
+                v, _ = _bits(p, ps, plen, nbits, P1_LON, 28, True)
+                out_f[r, PF_LON] = _latlon(v)
+                v, _ = _bits(p, ps, plen, nbits, P1_LAT, 27, True)
+                out_f[r, PF_LAT] = _latlon(v)
+                v, _ = _bits(p, ps, plen, nbits, P1_COURSE, 12, False)
+                out_f[r, PF_COG] = v / 10.0
+                v, _ = _bits(p, ps, plen, nbits, P1_HEADING, 9, False)
+                out_i[r, PI_HEADING] = v
+                v, _ = _bits(p, ps, plen, nbits, P1_SECOND, 6, False)
+                out_i[r, PI_SEC] = v
+            elif mtype == 27:
+                v, _ = _bits(p, ps, plen, nbits, P27_STATUS, 4, False)
+                out_i[r, PI_STATUS] = v
+                v, _ = _bits(p, ps, plen, nbits, P27_LON, 18, True)
+                out_f[r, PF_LON] = _latlon600(v)
+                v, _ = _bits(p, ps, plen, nbits, P27_LAT, 17, True)
+                out_f[r, PF_LAT] = _latlon600(v)
+                v, _ = _bits(p, ps, plen, nbits, P27_SPEED, 6, False)
+                out_f[r, PF_SOG] = float(v)
+                v, _ = _bits(p, ps, plen, nbits, P27_COURSE, 9, False)
+                out_f[r, PF_COG] = float(v)
+                out_i[r, PI_HEADING] = -1
+                out_i[r, PI_SEC] = -1
+            else:  # 18, 19
+                out_i[r, PI_STATUS] = -1
+                v, _ = _bits(p, ps, plen, nbits, P18_SPEED, 10, False)
+                out_f[r, PF_SOG] = v / 10.0
+                v, _ = _bits(p, ps, plen, nbits, P18_LON, 28, True)
+                out_f[r, PF_LON] = _latlon(v)
+                v, _ = _bits(p, ps, plen, nbits, P18_LAT, 27, True)
+                out_f[r, PF_LAT] = _latlon(v)
+                v, _ = _bits(p, ps, plen, nbits, P18_COURSE, 12, False)
+                out_f[r, PF_COG] = v / 10.0
+                v, _ = _bits(p, ps, plen, nbits, P18_HEADING, 9, False)
+                out_i[r, PI_HEADING] = v
+                v, _ = _bits(p, ps, plen, nbits, P18_SECOND, 6, False)
+                out_i[r, PI_SEC] = v
+        if to_ext:
+            # identity fields (types 19, 5, 24)
+            ext_i[r, XI_IS19] = 1 if mtype == 19 else 0
+            ext_i[r, XI_IMO] = -1
+            ext_i[r, XI_TYPE] = -1
+            ext_i[r, XI_LEN] = -1
+            ext_i[r, XI_WID] = -1
+            ext_f[r, XF_DRAUGHT] = -1.0
+            ext_tlen[r, T_NAME] = -1
+            ext_tlen[r, T_CALL] = -1
+            ext_tlen[r, T_DEST] = -1
+            dim = -1
+            if mtype == 19:
+                _text(p, ps, plen, nbits, P19_NAME, 120, ext_txt, r, T_NAME, ext_tlen, tscratch)
+                v, ok = _bits(p, ps, plen, nbits, P19_TYPE, 8, False)
+                if ok:
+                    ext_i[r, XI_TYPE] = _SHIP_TYPE[v]
+                dim = P19_DIM
+            elif mtype == 5:
+                v, ok = _bits(p, ps, plen, nbits, P5_IMO, 30, False)
+                if ok:
+                    ext_i[r, XI_IMO] = v
+                _text(p, ps, plen, nbits, P5_CALL, 42, ext_txt, r, T_CALL, ext_tlen, tscratch)
+                _text(p, ps, plen, nbits, P5_NAME, 120, ext_txt, r, T_NAME, ext_tlen, tscratch)
+                v, ok = _bits(p, ps, plen, nbits, P5_TYPE, 8, False)
+                if ok:
+                    ext_i[r, XI_TYPE] = _SHIP_TYPE[v]
+                dim = P5_DIM
+                v, ok = _bits(p, ps, plen, nbits, P5_DRAUGHT, 8, False)
+                if ok:
+                    ext_f[r, XF_DRAUGHT] = v / 10.0
+                _text(p, ps, plen, nbits, P5_DEST, 120, ext_txt, r, T_DEST, ext_tlen, tscratch)
+            else:  # 24
+                part, _ = _bits(p, ps, plen, nbits, 38, 2, False)
+                if part == 0:
+                    _text(p, ps, plen, nbits, 40, 120, ext_txt, r, T_NAME, ext_tlen, tscratch)
+                else:
+                    v, ok = _bits(p, ps, plen, nbits, P24_TYPE, 8, False)
+                    if ok:
+                        ext_i[r, XI_TYPE] = v
+                    _text(p, ps, plen, nbits, P24_CALL, 42, ext_txt, r, T_CALL, ext_tlen, tscratch)
+                    if not (AUX_LO <= mmsi <= AUX_HI):
+                        dim = P24_DIM
+            if dim >= 0:
+                bow, ok1 = _bits(p, ps, plen, nbits, dim, 9, False)
+                stern, ok2 = _bits(p, ps, plen, nbits, dim + 9, 9, False)
+                port, ok3 = _bits(p, ps, plen, nbits, dim + 18, 6, False)
+                star, ok4 = _bits(p, ps, plen, nbits, dim + 24, 6, False)
+                if ok1 and ok2:
+                    ext_i[r, XI_LEN] = bow + stern
+                if ok3 and ok4:
+                    ext_i[r, XI_WID] = port + star
+        roff = ext_roff if to_ext else pos_roff
+        raw = ext_raw if to_ext else pos_raw
+        at = roff[r]
+        for j in range(nfr):
+            f = s_items[0, j]
+            if j:
+                raw[at] = 10
+                at += 1
+            at = _copy(buf, items[f, I_RS], items[f, I_RE], raw, at)
+        roff[r + 1] = at
+    counts[0] = npos
+    counts[1] = next_
+    counts[2] = nrej
+    counts[3] = nanc
+    return MSG_OK
+
+
+@njit(cache=True, nogil=True)
+def _merge_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Order of the rows of two row-sorted tables (a's first on equal rows) merged."""
+    out = np.empty(len(a) + len(b), dtype=np.int64)
+    i = 0
+    j = 0
+    k = 0
+    while i < len(a) or j < len(b):
+        if j >= len(b) or (i < len(a) and a[i] <= b[j]):
+            out[k] = i
+            i += 1
+        else:
+            out[k] = len(a) + j
+            j += 1
+        k += 1
+    return out
+
+
+# -- Python side: the lines and sentences left to the per-line code, the frames --------------
+
+
+class _Extra:
+    """Bytes appended after the file's (text the per-line code produced), with their offsets."""
+
+    def __init__(self, base: int) -> None:
+        self.base = base
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, text: str | None) -> tuple[int, int]:
+        if text is None:
+            return -1, -1
+        data = text.encode("utf-8")
+        start = self.base + self.size
+        self.parts.append(data)
+        self.size += len(data)
+        return start, start + len(data)
+
+    def extend(self, buf: np.ndarray) -> np.ndarray:
+        if not self.size:
+            return buf
+        return np.concatenate([buf, np.frombuffer(b"".join(self.parts), dtype=np.uint8)])
+
+
+def _left_items(
+    buf: np.ndarray, left: np.ndarray, zone: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Items of the lines the compiled shapes do not cover, by ``_split_line`` (as before)."""
+    from vessels.io._nmea import _split_line
+
+    extra = _Extra(len(buf))
+    rows: list[list[int]] = []
+    times: list[float] = []
+    for row, a, b in left.tolist():
+        text = buf[a:b].tobytes().decode("utf-8", errors="replace")
+        if not text.strip():
+            found: list[Any] = [(None, "empty_line", None, None, None, text)]
+        else:
+            found, error, _ = _split_line(text, zone)
+            if error is not None:
+                found = [(None, error, None, None, None, text)]
+        single = len(found) == 1
+        for k, (sent, err, ts, src, grp, piece) in enumerate(found):
+            ss, se = extra.add(sent if err is None else None)
+            rs, re_ = extra.add(text if single else piece)
+            gs, ge = extra.add(grp)
+            has = ts is not None
+            rows.append(
+                [row, k, ss, se, rs, re_, _ERROR_CODE[err] if err else 0, int(has),
+                 _SOURCE_CODE.get(src, 0) if has else 0, gs, ge]  # fmt: skip
+            )
+            times.append(float(ts) if has else 0.0)
+    table = np.array(rows, dtype=np.int64).reshape(-1, N_ICOLS)
+    return extra.extend(buf), table, np.array(times, dtype=np.float64)
+
+
+def _odd_sentences(
+    buf: np.ndarray, items: np.ndarray, q: np.ndarray
+) -> np.ndarray | None:
+    """pyais's reading of the sentences of unusual shapes (``_parse_one``), into ``q``."""
+    from vessels.io._nmea_vec import _parse_one
+
+    extra = _Extra(len(buf))
+    for i in np.flatnonzero(q[:, Q_ODD]).tolist():
+        text = buf[items[i, I_SS] : items[i, I_SE]].tobytes().decode("utf-8", errors="replace")
+        bad, cnt, num, seq, chan, payload, fill = _parse_one(text)
+        if bad is not None:
+            q[i, Q_BAD] = _ERROR_CODE[bad]
+            continue
+        if not (0 <= fill <= 5) or cnt > 9 or num > 9 or len(payload) > 255:
+            return None  # shapes the compiled pass does not take: the vectorised reader
+        q[i, Q_BAD] = 0
+        q[i, Q_CNT], q[i, Q_NUM] = cnt, num
+        q[i, Q_SEQ] = -1 if seq is None else seq
+        q[i, Q_CS], q[i, Q_CE] = extra.add(chan)
+        q[i, Q_PS], q[i, Q_PE] = extra.add(payload)
+        if q[i, Q_CS] < 0:  # chan None: an empty key part
+            q[i, Q_CS] = q[i, Q_CE] = 0
+        q[i, Q_FILL] = fill
+    return extra.extend(buf)
+
+
+def _strings(n: int, offsets: np.ndarray, data: np.ndarray) -> pl.Series:
+    arrow = pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(offsets[: n + 1]), pa.py_buffer(data[: offsets[n]])
+    )
+    return series_from_arrow("_s", arrow)
+
+
+def _texts(txt: np.ndarray, lens: np.ndarray) -> pl.Series:
+    """Strings of a fixed-width character matrix (length -1: null)."""
+    n = len(lens)
+    size = np.maximum(lens, 0)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(size, out=offsets[1:])
+    data = txt[np.arange(txt.shape[1]) < size[:, None]]
+    s = _strings(n, offsets, np.ascontiguousarray(data))
+    return pl.select(pl.when(pl.Series(lens >= 0)).then(s)).to_series()
+
+
+def _source() -> pl.Expr:
+    c = pl.col("_src")
+    expr = pl.when(c == SRC_TAG).then(pl.lit("tag_block"))
+    expr = expr.when(c == SRC_PREFIX).then(pl.lit("line_prefix"))
+    expr = expr.when(c == SRC_TRAIL).then(pl.lit("trailing_epoch"))
+    return expr.otherwise(pl.lit("base_station")).alias(S.TS_SOURCE)
+
+
+def _null_below_zero(name: str, alias: str, dtype: pl.DataType) -> pl.Expr:
+    return pl.when(pl.col(name) >= 0).then(pl.col(name).cast(dtype)).alias(alias)
+
+
+def _position_frame(ints: np.ndarray, floats: np.ndarray, raw: pl.Series) -> pl.DataFrame:
+    f64 = pl.Float64()
+    frame = pl.DataFrame(
+        {
+            "_mmsi": ints[:, PI_MMSI],
+            "_has": ints[:, PI_HASTS],
+            "_ts": floats[:, PF_TS],
+            "_src": ints[:, PI_SRC],
+            "_sec_i": ints[:, PI_SEC],
+            "_event": ints[:, PI_EVENT],
+            "_lat": floats[:, PF_LAT],
+            "_lon": floats[:, PF_LON],
+            "_sog": floats[:, PF_SOG],
+            "_cog": floats[:, PF_COG],
+            "_hdg": ints[:, PI_HEADING],
+            "_status": ints[:, PI_STATUS],
+            "_b": ints[:, PI_B],
+            "_row": ints[:, PI_ROW].astype(np.uint64),
+            "_raw": raw,
+        }
+    )
+    return frame.select(
+        pl.col("_mmsi").alias(S.MMSI),
+        pl.when(pl.col("_has") == 1).then(pl.col("_ts")).alias("_ts_s"),
+        _source(),
+        _null_below_zero("_sec_i", "_sec", pl.Int64()),
+        pl.col("_event").alias("_line"),
+        pl.col("_lat").alias(S.LAT),
+        pl.col("_lon").alias(S.LON),
+        pl.col("_sog").alias(S.SOG_KN),
+        pl.col("_cog").alias(S.COG_DEG),
+        _null_below_zero("_hdg", S.HEADING_DEG, f64),
+        _null_below_zero("_status", S.NAV_STATUS, f64),
+        pl.when(pl.col("_b") == 1).then(pl.lit("B")).otherwise(pl.lit("A")).alias(S.AIS_CLASS),
+        pl.col("_row").alias(S.SOURCE_ROW),
+        pl.col("_raw").alias(RAW_COL),
+    )
+
+
+def _identity_frame(
+    ints: np.ndarray, floats: np.ndarray, raw: pl.Series, txt: np.ndarray, lens: np.ndarray
+) -> pl.DataFrame:
+    f64 = pl.Float64()
+    pos = _position_frame(ints, floats, raw)
+    is19 = pl.Series(ints[:, XI_IS19] == 1)
+    extra = pl.DataFrame(
+        {
+            "_imo": ints[:, XI_IMO],
+            "_type": ints[:, XI_TYPE],
+            "_len": ints[:, XI_LEN],
+            "_wid": ints[:, XI_WID],
+            "_draught": floats[:, XF_DRAUGHT],
+            S.VESSEL_NAME: _texts(txt[:, T_NAME], lens[:, T_NAME]),
+            S.CALLSIGN: _texts(txt[:, T_CALL], lens[:, T_CALL]),
+            S.DESTINATION: _texts(txt[:, T_DEST], lens[:, T_DEST]),
+        }
+    )
+    position_only = [S.LAT, S.LON, S.SOG_KN, S.COG_DEG, S.HEADING_DEG, S.NAV_STATUS, S.AIS_CLASS]
+    return pl.concat([pos, extra], how="horizontal").select(
+        S.MMSI,
+        "_ts_s",
+        S.TS_SOURCE,
+        pl.when(is19).then(pl.col("_sec")).alias("_sec"),
+        "_line",
+        *(pl.when(is19).then(pl.col(c)).alias(c) for c in position_only),
+        S.SOURCE_ROW,
+        RAW_COL,
+        S.VESSEL_NAME,
+        S.CALLSIGN,
+        _null_below_zero("_imo", S.IMO, f64),
+        _null_below_zero("_type", S.SHIP_TYPE, f64),
+        _null_below_zero("_len", S.LENGTH_M, f64),
+        _null_below_zero("_wid", S.WIDTH_M, f64),
+        _null_below_zero("_draught", S.DRAFT_M, f64),
+        S.DESTINATION,
+        pl.when(~is19).then(pl.lit(S.IDENTITY_ROWS)).alias(ERROR),
+    )
+
+
+def stage_nmea_compiled(
+    path: Path, name: str, clock: Clock | None = None, left_share_max: float = LEFT_SHARE_MAX
+) -> pl.LazyFrame | None:
+    """Staged frame of an NMEA log by the compiled pass; ``None``: use the vectorised reader.
+
+    ``None`` when more than ``left_share_max`` of the lines (and more than
+    :data:`LEFT_LINES_FREE`) are of shapes left to the per-line code, or the file holds
+    something the compiled pass does not reproduce exactly.
+    """
+    from vessels.io._nmea import (
+        ANCHOR_TYPES,
+        NON_VESSEL_TYPES,
+        POSITION_TYPES,
+        STATIC_TYPES,
+        _assemble_frames,
+        _schema,
+    )
+    from vessels.io._nmea_vec import _pyais_rest
+
+    zone = None
+    if clock is not None and clock.time_zone is not None:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(clock.time_zone)
+    buf = np.fromfile(path, dtype=np.uint8)
+    n_lines, n_bang = _count(buf)
+    cap = n_lines + n_bang + 1
+    items = np.empty((cap, N_ICOLS), dtype=np.int64)
+    its = np.empty(cap, dtype=np.float64)
+    left = np.empty((n_lines + 1, 3), dtype=np.int64)
+    ni, nl, _ = _frame(buf, items, its, left)
+    if nl > max(LEFT_LINES_FREE, left_share_max * n_lines):
+        return None
+    items, its = items[:ni], its[:ni]
+    if nl:
+        buf, more, more_ts = _left_items(buf, left[:nl], zone)
+        order = _merge_rows(items[:, I_ROW], more[:, I_ROW])
+        items = np.concatenate([items, more])[order]
+        its = np.concatenate([its, more_ts])[order]
+    del left
+    n = len(items)
+    q = np.empty((n, N_QCOLS), dtype=np.int64)
+    if _parse(buf, items, q):
+        fixed = _odd_sentences(buf, items, q)
+        if fixed is None:
+            return None
+        buf = fixed
+    raw_size = int((items[:, I_RE] - items[:, I_RS]).sum()) + n + 1
+    pos_i = np.empty((n, N_PI), dtype=np.int64)
+    pos_f = np.empty((n, N_PF), dtype=np.float64)
+    ext_i = np.empty((n, N_XI), dtype=np.int64)
+    ext_f = np.empty((n, N_XF), dtype=np.float64)
+    ext_txt = np.empty((n, 3, TEXT_W), dtype=np.uint8)
+    ext_tlen = np.empty((n, 3), dtype=np.int64)
+    rej = np.empty((n + 1, N_R), dtype=np.int64)
+    roffs = [np.empty(n + 2, dtype=np.int64) for _ in range(3)]
+    raws = [np.empty(raw_size, dtype=np.uint8) for _ in range(3)]
+    paybuf = np.empty(len(buf) + 1, dtype=np.uint8)
+    anc_e = np.empty(n + 1, dtype=np.int64)
+    anc_t = np.empty(n + 1, dtype=np.float64)
+    counts = np.zeros(4, dtype=np.int64)
+    status = _messages(
+        buf, items, its, q,
+        pos_i, pos_f, roffs[0], raws[0],
+        ext_i, ext_f, roffs[1], raws[1], ext_txt, ext_tlen,
+        rej, roffs[2], raws[2], paybuf, anc_e, anc_t, counts,
+    )  # fmt: skip
+    if status != MSG_OK:
+        return None
+    del buf, items, its, q
+    npos, next_, nrej, nanc = (int(c) for c in counts)
+    pos = _position_frame(pos_i[:npos], pos_f[:npos], _strings(npos, roffs[0], raws[0]))
+    del pos_i, pos_f
+    extra = _identity_frame(
+        ext_i[:next_],
+        ext_f[:next_],
+        _strings(next_, roffs[1], raws[1]),
+        ext_txt[:next_],
+        ext_tlen[:next_],
+    )
+    r = rej[:nrej]
+    codes = r[:, R_ERR]
+    names = pl.Series([e or "" for e in ERRORS], dtype=pl.String).gather(codes)
+    mmsi = r[:, R_MMSI].copy()
+    anchors = pl.DataFrame({"_line": anc_e[:nanc], "_ts_s": anc_t[:nanc]})
+    rest = np.flatnonzero(codes == E_REST)
+    if len(rest):
+        pays = [paybuf[a:b].tobytes().decode("ascii") for a, b in r[rest][:, [R_PS, R_PE]]]
+        found = _pyais_rest(pays, r[rest, R_FILL].tolist())
+        rules: list[str] = []
+        more: list[tuple[int, float]] = []
+        for i, (undecodable, m, anchor), t in zip(
+            rest.tolist(), found, r[rest, R_TYPE].tolist(), strict=True
+        ):
+            if undecodable:
+                rules.append("undecodable")
+                continue
+            if t in POSITION_TYPES or t in STATIC_TYPES:
+                return None  # pyais decodes what the compiled pass left: the vectorised reader
+            rules.append(NON_VESSEL_TYPES.get(t, f"not_a_position_type_{t}"))
+            mmsi[i] = -1 if m is None else m
+            if t in ANCHOR_TYPES and anchor is not None:
+                more.append((int(r[i, R_EVENT]), float(anchor)))
+        names = names.scatter(rest, rules)
+        if more:
+            anchors = pl.concat(
+                [anchors, pl.DataFrame(more, schema=["_line", "_ts_s"], orient="row")],
+                how="vertical_relaxed",
+            ).sort("_line", maintain_order=True)
+    rejects = pl.DataFrame(
+        {
+            S.SOURCE_ROW: r[:, R_ROW].astype(np.uint64),
+            ERROR: names,
+            RAW_COL: _strings(nrej, roffs[2], raws[2]),
+            S.MMSI: mmsi,
+        }
+    ).with_columns(pl.when(pl.col(S.MMSI) >= 0).then(pl.col(S.MMSI)).alias(S.MMSI))
+    return _assemble_frames([pos, extra, rejects], anchors, name, clock, _schema())
