@@ -1,4 +1,4 @@
-"""NMEA reader speed before/after a change, on a generated 200 k-message log (same run).
+"""NMEA reader speed, same run: compiled pass vs vectorised fallback vs per-line pyais reader.
 
 Writes three logs with the project's vectorised NMEA encoder (type 1/18 positions of 2,000
 vessels, one message every 0.05 s):
@@ -9,13 +9,23 @@ vessels, one message every 0.05 s):
   every 10 s (time reconstruction);
 - ``grouped``: the untimed log with 2-4 sentences per line and one in four with talker ``AB``.
 
-Each log is decoded by ``stage_nmea(path).collect()`` in a fresh process, with the code at
-``--before`` (a checkout of the earlier ``vessels`` package, e.g. ``git archive <commit>
-vessels | tar -x -C /tmp/before``) and the current tree, alternating, ``--repeat`` times;
-the best CPU time of each is kept. Run under ``flock /work/notes/bench.lock`` on a shared
+Each log is decoded in a fresh process by each reader path, alternating, ``--repeat`` times
+(the best CPU time of each is kept):
+
+- ``compiled``: :func:`vessels.io._nmea_jit.stage_nmea_compiled` (numba), what ``stage_nmea``
+  runs when numba is installed; the process's figure includes importing numba and loading the
+  cached machine code (``cold``), and the same call again in that process is ``warm``;
+- ``vectorised``: :func:`vessels.io._nmea_vec.stage_nmea_vectorised`, the fallback without numba;
+- ``pyais``: :func:`vessels.io._nmea.stage_nmea_per_line`, the line-by-line pyais reader
+  (``--pyais-repeat`` times; 0 leaves it out);
+- ``before``: ``stage_nmea`` of an earlier checkout given with ``--before`` (e.g.
+  ``git archive <commit> vessels | tar -x -C /tmp/before``), if given.
+
+Every path's staged frame has the same rows (the tests check them field by field); the script
+checks the row and accepted counts agree. Run under ``flock /work/notes/bench.lock`` on a shared
 machine::
 
-    python benchmarks/bench_nmea.py --before /tmp/vessels-before --messages 200000
+    python benchmarks/bench_nmea.py --messages 1000000 --repeat 2
 """
 
 from __future__ import annotations
@@ -35,14 +45,42 @@ DATA = ROOT / "benchmarks" / "_data"
 CODE = """
 import resource, sys, time
 from pathlib import Path
-from vessels.io._nmea import stage_nmea
-t, c = time.perf_counter(), time.process_time()
-k = resource.getrusage(resource.RUSAGE_SELF).ru_stime
-df = stage_nmea(Path(sys.argv[1]), "x").collect()
-wall, cpu = time.perf_counter() - t, time.process_time() - c
-sys_s = resource.getrusage(resource.RUSAGE_SELF).ru_stime - k
-n = df.filter(df["_error"].is_null()).height
-print(df.height, n, wall, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, sys_s)
+path, mode = Path(sys.argv[1]), sys.argv[2]
+if mode == "before":
+    from vessels.io._nmea import stage_nmea as fn
+elif mode == "pyais":
+    from vessels.io._nmea import stage_nmea_per_line as fn
+else:
+    fn = None
+
+
+def run():
+    global fn
+    if mode == "compiled":
+        from vessels.io._nmea_jit import stage_nmea_compiled
+
+        lf = stage_nmea_compiled(path, "x", None, left_share_max=1.0)
+        assert lf is not None
+        return lf.collect()
+    if mode == "vectorised":
+        from vessels.io._nmea_vec import stage_nmea_vectorised
+
+        return stage_nmea_vectorised(path, "x").collect()
+    return fn(path, "x").collect()
+
+
+out = []
+for _ in range(2 if mode == "compiled" else 1):
+    t, c = time.perf_counter(), time.process_time()
+    k = resource.getrusage(resource.RUSAGE_SELF).ru_stime
+    df = run()
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    sys_s = resource.getrusage(resource.RUSAGE_SELF).ru_stime - k
+    n = df.filter(df["_error"].is_null()).height
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out += [df.height, n, wall, cpu, rss, sys_s]
+    del df
+print(*out)
 """
 
 
@@ -99,62 +137,94 @@ def write_logs(n: int) -> dict[str, Path]:
     return paths
 
 
-def decode(code_root: Path, path: Path) -> tuple[float, int, int, float, float, float]:
+Result = tuple[float, int, int, float, float, float]
+
+
+def decode(code_root: Path, path: Path, mode: str) -> list[Result]:
+    """(CPU s, rows, accepted, wall s, peak RSS MB, sys s) of each call in one fresh process."""
     env = {**os.environ, "PYTHONPATH": str(code_root)}
     out = subprocess.run(
-        [sys.executable, "-c", CODE, str(path)],
+        [sys.executable, "-c", CODE, str(path), mode],
         env=env,
         cwd=code_root,  # `python -c` puts the working directory first on sys.path
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
-    return float(out[3]), int(out[0]), int(out[1]), float(out[2]), float(out[4]), float(out[5])
+    runs = []
+    for k in range(0, len(out), 6):
+        r = out[k : k + 6]
+        runs.append((float(r[3]), int(r[0]), int(r[1]), float(r[2]), float(r[4]), float(r[5])))
+    return runs
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--before", type=Path, required=True)
+    ap.add_argument("--before", type=Path, default=None)
     ap.add_argument("--messages", type=int, default=200_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--pyais-repeat", type=int, default=1)
+    ap.add_argument("--logs", default="tagged,untimed,grouped")
     args = ap.parse_args()
+    logs = args.logs.split(",")
     paths = {k: DATA / f"nmea_{k}_{args.messages}.nmea" for k in ("tagged", "untimed", "grouped")}
     if not all(p.exists() for p in paths.values()):  # the logs are seeded: reuse them
         paths = write_logs(args.messages)
     load = os.getloadavg()[0]
-    best: dict[tuple[str, str], tuple[float, int, int, float, float, float]] = {}
-    for _ in range(args.repeat):
-        for log, path in paths.items():
-            for label, root in (("before", args.before), ("after", ROOT)):
-                r = decode(root, path)
-                key = (log, label)
-                if key not in best or r[0] < best[key][0]:
-                    best[key] = r
+    modes = ["compiled", "vectorised"] + (["before"] if args.before else [])
+    best: dict[tuple[str, str], Result] = {}
+
+    def keep(key: tuple[str, str], r: Result) -> None:
+        if key not in best or r[0] < best[key][0]:
+            best[key] = r
+
+    for rep in range(max(args.repeat, args.pyais_repeat)):
+        for log in logs:
+            path = paths[log]
+            run_modes = modes if rep < args.repeat else []
+            if rep < args.pyais_repeat:
+                run_modes = [*run_modes, "pyais"]
+            for mode in run_modes:
+                root = args.before if mode == "before" else ROOT
+                runs = decode(root, path, mode)
+                keep((log, mode), runs[0])
+                if mode == "compiled":
+                    keep((log, "compiled, warm"), runs[1])
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    print(f"### NMEA reader before/after, {stamp}, {args.messages:,} messages, load {load:.1f}")
-    print()
+    end_load = os.getloadavg()[0]
     print(
-        f"CPU seconds of the decoding process (best of {args.repeat}; CPU time moves much less "
-        "with the other jobs' load than wall time), wall seconds of that same run, and the "
-        "after/before CPU ratio; sys s is the part of the CPU time spent in the kernel "
-        "(mostly mapping fresh memory pages)."
+        f"### NMEA reader, {stamp}, {args.messages:,} messages, load {load:.1f} at start, "
+        f"{end_load:.1f} at end"
     )
     print()
     print(
-        "| log | code | rows | accepted | CPU s | sys s | wall s | msg/CPU-s | peak RSS MB "
-        "| ratio |"
+        f"Best of {args.repeat} fresh processes per path (pyais: {args.pyais_repeat}); CPU s of "
+        "the call (user + sys; sys is the kernel part, mostly mapping fresh pages), wall s of "
+        "that same call, msg/s per CPU second and per wall second, peak RSS of the process, "
+        "and the CPU ratio to the vectorised fallback. `compiled` includes importing numba and "
+        "loading its cached machine code; `compiled, warm` is the same call again in that "
+        "process."
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for log in paths:
-        b = best[(log, "before")][0]
-        for label in ("before", "after"):
-            s, rows, ok, wall, rss, sys_s = best[(log, label)]
-            ratio = f"{s / b:.2f}" if label == "after" else ""
-            rate = args.messages / s
+    print()
+    print(
+        "| log | path | rows | accepted | CPU s | sys s | wall s | msg/CPU-s | msg/wall-s "
+        "| peak RSS MB | CPU ratio |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    order = ["compiled", "compiled, warm", "vectorised", "before", "pyais"]
+    for log in logs:
+        base = best.get((log, "vectorised"))
+        counts = {best[k][1:3] for k in best if k[0] == log}
+        assert len(counts) == 1, f"paths disagree on {log}: {counts}"
+        for mode in order:
+            if (log, mode) not in best:
+                continue
+            s, rows, ok, wall, rss, sys_s = best[(log, mode)]
+            ratio = f"{s / base[0]:.2f}" if base else ""
             print(
-                f"| {log} | {label} | {rows:,} | {ok:,} | {s:.2f} | {sys_s:.2f} | {wall:.2f} "
-                f"| {rate:,.0f} "
-                f"| {rss:,.0f} | {ratio} |"
+                f"| {log} | {mode} | {rows:,} | {ok:,} | {s:.2f} | {sys_s:.2f} | {wall:.2f} "
+                f"| {args.messages / s:,.0f} | {args.messages / wall:,.0f} | {rss:,.0f} "
+                f"| {ratio} |"
             )
 
 

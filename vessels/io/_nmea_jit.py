@@ -28,6 +28,7 @@ numba (BSD-2) compiles the passes once per machine (``cache=True``).
 
 from __future__ import annotations
 
+import mmap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -1184,6 +1185,34 @@ def _merge_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover
 # -- Python side: the lines and sentences left to the per-line code, the frames --------------
 
 
+_HUGE_MIN = 1 << 22  # arrays from 4 MiB on are mapped with transparent huge pages
+
+
+def _empty(shape: int | tuple[int, ...], dtype: Any) -> np.ndarray:
+    """``np.empty`` whose large arrays sit on transparent huge pages where the kernel allows.
+
+    The reader's CPU time was about half kernel time, mapping fresh 4 KiB pages of its scratch
+    and output arrays one fault at a time; with 2 MiB pages there are 512 x fewer faults.
+    """
+    dims = (shape,) if isinstance(shape, int) else shape
+    count = int(np.prod(dims, dtype=np.int64))
+    size = count * np.dtype(dtype).itemsize
+    if size < _HUGE_MIN or not hasattr(mmap, "MADV_HUGEPAGE"):
+        return np.empty(dims, dtype=dtype)
+    area = mmap.mmap(-1, size)
+    area.madvise(mmap.MADV_HUGEPAGE)
+    return np.frombuffer(area, dtype=dtype, count=count).reshape(dims)
+
+
+def _read(path: Path) -> np.ndarray:
+    """The file's bytes in a writable array (on huge pages when large)."""
+    size = path.stat().st_size
+    buf = _empty(size, np.uint8)
+    with path.open("rb") as fh:
+        got = fh.readinto(memoryview(buf))
+    return buf[:got]
+
+
 class _Extra:
     """Bytes appended after the file's (text the per-line code produced), with their offsets."""
 
@@ -1398,12 +1427,12 @@ def stage_nmea_compiled(
         from zoneinfo import ZoneInfo
 
         zone = ZoneInfo(clock.time_zone)
-    buf = np.fromfile(path, dtype=np.uint8)
+    buf = _read(path)
     n_lines, n_bang = _count(buf)
     cap = n_lines + n_bang + 1
-    items = np.empty((cap, N_ICOLS), dtype=np.int64)
-    its = np.empty(cap, dtype=np.float64)
-    left = np.empty((n_lines + 1, 3), dtype=np.int64)
+    items = _empty((cap, N_ICOLS), dtype=np.int64)
+    its = _empty(cap, dtype=np.float64)
+    left = _empty((n_lines + 1, 3), dtype=np.int64)
     ni, nl, _ = _frame(buf, items, its, left)
     if nl > max(LEFT_LINES_FREE, left_share_max * n_lines):
         return None
@@ -1415,25 +1444,25 @@ def stage_nmea_compiled(
         its = np.concatenate([its, more_ts])[order]
     del left
     n = len(items)
-    q = np.empty((n, N_QCOLS), dtype=np.int64)
+    q = _empty((n, N_QCOLS), dtype=np.int64)
     if _parse(buf, items, q):
         fixed = _odd_sentences(buf, items, q)
         if fixed is None:
             return None
         buf = fixed
     raw_size = int((items[:, I_RE] - items[:, I_RS]).sum()) + n + 1
-    pos_i = np.empty((n, N_PI), dtype=np.int64)
-    pos_f = np.empty((n, N_PF), dtype=np.float64)
-    ext_i = np.empty((n, N_XI), dtype=np.int64)
-    ext_f = np.empty((n, N_XF), dtype=np.float64)
-    ext_txt = np.empty((n, 3, TEXT_W), dtype=np.uint8)
-    ext_tlen = np.empty((n, 3), dtype=np.int64)
-    rej = np.empty((n + 1, N_R), dtype=np.int64)
-    roffs = [np.empty(n + 2, dtype=np.int64) for _ in range(3)]
-    raws = [np.empty(raw_size, dtype=np.uint8) for _ in range(3)]
-    paybuf = np.empty(len(buf) + 1, dtype=np.uint8)
-    anc_e = np.empty(n + 1, dtype=np.int64)
-    anc_t = np.empty(n + 1, dtype=np.float64)
+    pos_i = _empty((n, N_PI), dtype=np.int64)
+    pos_f = _empty((n, N_PF), dtype=np.float64)
+    ext_i = _empty((n, N_XI), dtype=np.int64)
+    ext_f = _empty((n, N_XF), dtype=np.float64)
+    ext_txt = _empty((n, 3, TEXT_W), dtype=np.uint8)
+    ext_tlen = _empty((n, 3), dtype=np.int64)
+    rej = _empty((n + 1, N_R), dtype=np.int64)
+    roffs = [_empty(n + 2, dtype=np.int64) for _ in range(3)]
+    raws = [_empty(raw_size, dtype=np.uint8) for _ in range(3)]
+    paybuf = _empty(len(buf) + 1, dtype=np.uint8)
+    anc_e = _empty(n + 1, dtype=np.int64)
+    anc_t = _empty(n + 1, dtype=np.float64)
     counts = np.zeros(4, dtype=np.int64)
     status = _messages(
         buf, items, its, q,
