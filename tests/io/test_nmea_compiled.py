@@ -118,7 +118,7 @@ def test_every_supported_type_in_every_line_shape() -> None:
         path = Path(d) / "types.nmea"
         path.write_text("\n".join(shapes) + "\n")
         buf = np.fromfile(path, dtype=np.uint8)
-        n_lines, n_bang = _nmea_jit._count(buf)
+        n_lines, n_bang, _ = _nmea_jit._count(buf)
         items = np.empty((n_lines + n_bang + 1, _nmea_jit.N_ICOLS), dtype=np.int64)
         left = np.empty((n_lines + 1, 3), dtype=np.int64)
         _, n_left, rows = _nmea_jit._frame(buf, items, np.empty(len(items)), left)

@@ -80,7 +80,7 @@ SRC_TAG, SRC_PREFIX, SRC_TRAIL, SRC_BASE = 1, 2, 3, 4
 # _frame results
 FRAME_OK, FRAME_FULL = 0, 1
 # _messages results
-MSG_OK, MSG_BAIL = 0, 1
+MSG_OK, MSG_BAIL, MSG_STAGED = 0, 1, 2
 
 # -- lookup tables ----------------------------------------------------------------------------
 
@@ -169,26 +169,30 @@ N_R = 8
 
 
 @njit(cache=True, nogil=True)
-def _count(buf: np.ndarray) -> tuple[int, int]:  # pragma: no cover - compiled
-    """(lines, '!' bytes) of the file: the item tables' upper bound."""
+def _count(buf: np.ndarray) -> tuple[int, int, int]:  # pragma: no cover - compiled
+    """(lines, '!' bytes, most '!' on one line) of the file: the tables' upper bounds."""
     n = len(buf)
     lines = 0
     bangs = 0
+    most = 0
+    here = 0
     i = 0
     while i < n:
         c = buf[i]
-        if c == 10:
+        if c == 10 or c == 13:
             lines += 1
-        elif c == 13:
-            lines += 1
-            if i + 1 < n and buf[i + 1] == 10:
+            most = max(most, here)
+            here = 0
+            if c == 13 and i + 1 < n and buf[i + 1] == 10:
                 i += 1
         elif c == 33:
             bangs += 1
+            here += 1
         i += 1
+    most = max(most, here)
     if n and buf[n - 1] != 10 and buf[n - 1] != 13:
         lines += 1
-    return lines, bangs
+    return lines, bangs, most
 
 
 @njit(cache=True, nogil=True)
@@ -371,6 +375,205 @@ def _piece(buf: np.ndarray, p: int, b: int) -> tuple[int, int]:  # pragma: no co
 
 
 @njit(cache=True, nogil=True)
+def _line_end(buf: np.ndarray, s: int) -> tuple[int, int]:  # pragma: no cover - compiled
+    """(end, start of the next line) of the line at ``s``: ``\\r\\n``, ``\\r`` or ``\\n``."""
+    n = len(buf)
+    e = s
+    while e < n and buf[e] != 10 and buf[e] != 13:
+        e += 1
+    nxt = e + 1
+    if e < n and buf[e] == 13 and e + 1 < n and buf[e + 1] == 10:
+        nxt = e + 2
+    return e, nxt
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _frame_line(
+    buf: np.ndarray, s: int, e: int, row: int, items: np.ndarray, ni: int, ts: np.ndarray
+) -> tuple[int, bool]:  # pragma: no cover - compiled
+    """Items of line ``[s, e)`` appended at ``ni``: (new count, handled); not handled: the
+    line is left to the per-line code (nothing appended)."""
+    # one pass: ASCII? blank? '!' and '\' counts and positions
+    ascii_ = True
+    blank = True
+    nb = 0
+    nbs = 0
+    first_bang = -1
+    second_bs = -1
+    last_star = -1
+    for i in range(s, e):
+        c = buf[i]
+        if c >= 128:
+            ascii_ = False
+            break
+        if not _WS[c]:
+            blank = False
+        if c == 33:
+            nb += 1
+            if first_bang < 0:
+                first_bang = i
+        elif c == 92:
+            nbs += 1
+            if nbs == 2:
+                second_bs = i
+        elif c == 42:
+            last_star = i
+    if not ascii_:
+        return ni, False
+    if blank:
+        items[ni, I_ROW] = row
+        items[ni, I_K] = 0
+        items[ni, I_SS] = -1
+        items[ni, I_SE] = -1
+        items[ni, I_RS] = s
+        items[ni, I_RE] = e
+        items[ni, I_ERR] = E_EMPTY
+        items[ni, I_HASTS] = 0
+        items[ni, I_SRC] = 0
+        items[ni, I_GS] = -1
+        items[ni, I_GE] = -1
+        ni += 1
+        return ni, True
+    handled = False
+    if nb == 1:
+        # [\tag\][prefix]!sentence*hh[after]
+        tag_s = -1
+        tag_e = -1
+        pre_s = s
+        ok = False
+        if nbs == 0:
+            ok = True
+        elif nbs == 2 and buf[s] == 92 and second_bs < first_bang:
+            ok = True
+            tag_s = s + 1
+            tag_e = second_bs
+            pre_s = second_bs + 1
+        if ok and last_star > first_bang and last_star + 3 <= e:
+            handled = True
+            esc, bad, has_t, t, gs, ge = 0, False, False, 0.0, -1, -1
+            if tag_s >= 0:
+                esc, bad, has_t, t, gs, ge = _tag(buf, tag_s, tag_e)
+            if esc:
+                handled = False
+            else:
+                src = SRC_TAG if has_t else 0
+                if not has_t and not bad:
+                    src = 0
+                    esc2, has_p, tp = _prefix(buf, pre_s, first_bang)
+                    if esc2:
+                        handled = False
+                    elif has_p:
+                        has_t = True
+                        t = tp
+                        src = SRC_PREFIX
+                    else:
+                        esc3, has_q, tq = _trailing(buf, last_star + 3, e)
+                        if esc3:
+                            handled = False
+                        elif has_q:
+                            has_t = True
+                            t = tq
+                            src = SRC_TRAIL
+                if handled:
+                    items[ni, I_ROW] = row
+                    items[ni, I_K] = 0
+                    items[ni, I_RS] = s
+                    items[ni, I_RE] = e
+                    if bad:
+                        items[ni, I_SS] = -1
+                        items[ni, I_SE] = -1
+                        items[ni, I_ERR] = E_CHECKSUM
+                        items[ni, I_HASTS] = 0
+                        items[ni, I_SRC] = 0
+                        items[ni, I_GS] = -1
+                        items[ni, I_GE] = -1
+                    else:
+                        items[ni, I_SS] = first_bang
+                        items[ni, I_SE] = last_star + 3
+                        items[ni, I_ERR] = 0
+                        items[ni, I_HASTS] = 1 if has_t else 0
+                        ts[ni] = t
+                        items[ni, I_SRC] = src
+                        items[ni, I_GS] = gs
+                        items[ni, I_GE] = ge
+                    ni += 1
+    elif nb >= 2:
+        # [prefix](\tag\]!sentence*hh)+[after]
+        p = s
+        while p < e and buf[p] != 92 and buf[p] != 33:
+            p += 1
+        pre_e = p
+        start = ni
+        good = True
+        k = 0
+        while p < e and (buf[p] == 92 or buf[p] == 33):
+            end, bang = _piece(buf, p, e)
+            if end < 0:
+                good = False
+                break
+            items[ni, I_ROW] = row
+            items[ni, I_K] = k
+            items[ni, I_RS] = p
+            items[ni, I_RE] = end
+            items[ni, I_SS] = bang
+            items[ni, I_SE] = end
+            items[ni, I_GS] = p + 1 if bang > p else -1  # tag content, read below
+            items[ni, I_GE] = bang - 1 if bang > p else -1
+            ni += 1
+            k += 1
+            p = end
+        for j in range(p, e):
+            if buf[j] == 92 or buf[j] == 33:
+                good = False
+        if good and k >= 2:
+            esc, has_l, tl = _prefix(buf, s, pre_e)
+            src_l = SRC_PREFIX
+            if not esc and not has_l:
+                esc, has_l, tl = _trailing(buf, p, e)
+                src_l = SRC_TRAIL
+            handled = not esc
+            for j in range(start, ni):
+                if not handled:
+                    break
+                a = items[j, I_GS]
+                b = items[j, I_GE]
+                bad = False
+                has_t = False
+                t = 0.0
+                gs = -1
+                ge = -1
+                if a >= 0:
+                    esc, bad, has_t, t, gs, ge = _tag(buf, a, b)
+                    if esc:
+                        handled = False
+                        break
+                if bad:
+                    items[j, I_SS] = -1
+                    items[j, I_SE] = -1
+                    items[j, I_ERR] = E_CHECKSUM
+                    items[j, I_HASTS] = 0
+                    items[j, I_SRC] = 0
+                else:
+                    items[j, I_ERR] = 0
+                    if has_t:
+                        items[j, I_HASTS] = 1
+                        ts[j] = t
+                        items[j, I_SRC] = SRC_TAG
+                    elif has_l:
+                        items[j, I_HASTS] = 1
+                        ts[j] = tl
+                        items[j, I_SRC] = src_l
+                    else:
+                        items[j, I_HASTS] = 0
+                        items[j, I_SRC] = 0
+                items[j, I_GS] = gs
+                items[j, I_GE] = ge
+        if not handled:
+            ni = start
+    return ni, handled
+
+
+@njit(cache=True, nogil=True)
 def _frame(
     buf: np.ndarray, items: np.ndarray, ts: np.ndarray, left: np.ndarray
 ) -> tuple[int, int, int]:  # pragma: no cover - compiled
@@ -382,196 +585,9 @@ def _frame(
     row = 0
     s = 0
     while s < n:
-        e = s
-        while e < n and buf[e] != 10 and buf[e] != 13:
-            e += 1
-        nxt = e + 1
-        if e < n and buf[e] == 13 and e + 1 < n and buf[e + 1] == 10:
-            nxt = e + 2
+        e, nxt = _line_end(buf, s)
         row += 1
-        # one pass: ASCII? blank? '!' and '\' counts and positions
-        ascii_ = True
-        blank = True
-        nb = 0
-        nbs = 0
-        first_bang = -1
-        second_bs = -1
-        last_star = -1
-        for i in range(s, e):
-            c = buf[i]
-            if c >= 128:
-                ascii_ = False
-                break
-            if not _WS[c]:
-                blank = False
-            if c == 33:
-                nb += 1
-                if first_bang < 0:
-                    first_bang = i
-            elif c == 92:
-                nbs += 1
-                if nbs == 2:
-                    second_bs = i
-            elif c == 42:
-                last_star = i
-        if not ascii_:
-            left[nl, 0] = row
-            left[nl, 1] = s
-            left[nl, 2] = e
-            nl += 1
-            s = nxt
-            continue
-        if blank:
-            items[ni, I_ROW] = row
-            items[ni, I_K] = 0
-            items[ni, I_SS] = -1
-            items[ni, I_SE] = -1
-            items[ni, I_RS] = s
-            items[ni, I_RE] = e
-            items[ni, I_ERR] = E_EMPTY
-            items[ni, I_HASTS] = 0
-            items[ni, I_SRC] = 0
-            items[ni, I_GS] = -1
-            items[ni, I_GE] = -1
-            ni += 1
-            s = nxt
-            continue
-        handled = False
-        if nb == 1:
-            # [\tag\][prefix]!sentence*hh[after]
-            tag_s = -1
-            tag_e = -1
-            pre_s = s
-            ok = False
-            if nbs == 0:
-                ok = True
-            elif nbs == 2 and buf[s] == 92 and second_bs < first_bang:
-                ok = True
-                tag_s = s + 1
-                tag_e = second_bs
-                pre_s = second_bs + 1
-            if ok and last_star > first_bang and last_star + 3 <= e:
-                handled = True
-                esc, bad, has_t, t, gs, ge = 0, False, False, 0.0, -1, -1
-                if tag_s >= 0:
-                    esc, bad, has_t, t, gs, ge = _tag(buf, tag_s, tag_e)
-                if esc:
-                    handled = False
-                else:
-                    src = SRC_TAG if has_t else 0
-                    if not has_t and not bad:
-                        src = 0
-                        esc2, has_p, tp = _prefix(buf, pre_s, first_bang)
-                        if esc2:
-                            handled = False
-                        elif has_p:
-                            has_t = True
-                            t = tp
-                            src = SRC_PREFIX
-                        else:
-                            esc3, has_q, tq = _trailing(buf, last_star + 3, e)
-                            if esc3:
-                                handled = False
-                            elif has_q:
-                                has_t = True
-                                t = tq
-                                src = SRC_TRAIL
-                    if handled:
-                        items[ni, I_ROW] = row
-                        items[ni, I_K] = 0
-                        items[ni, I_RS] = s
-                        items[ni, I_RE] = e
-                        if bad:
-                            items[ni, I_SS] = -1
-                            items[ni, I_SE] = -1
-                            items[ni, I_ERR] = E_CHECKSUM
-                            items[ni, I_HASTS] = 0
-                            items[ni, I_SRC] = 0
-                            items[ni, I_GS] = -1
-                            items[ni, I_GE] = -1
-                        else:
-                            items[ni, I_SS] = first_bang
-                            items[ni, I_SE] = last_star + 3
-                            items[ni, I_ERR] = 0
-                            items[ni, I_HASTS] = 1 if has_t else 0
-                            ts[ni] = t
-                            items[ni, I_SRC] = src
-                            items[ni, I_GS] = gs
-                            items[ni, I_GE] = ge
-                        ni += 1
-        elif nb >= 2:
-            # [prefix](\tag\]!sentence*hh)+[after]
-            p = s
-            while p < e and buf[p] != 92 and buf[p] != 33:
-                p += 1
-            pre_e = p
-            start = ni
-            good = True
-            k = 0
-            while p < e and (buf[p] == 92 or buf[p] == 33):
-                end, bang = _piece(buf, p, e)
-                if end < 0:
-                    good = False
-                    break
-                items[ni, I_ROW] = row
-                items[ni, I_K] = k
-                items[ni, I_RS] = p
-                items[ni, I_RE] = end
-                items[ni, I_SS] = bang
-                items[ni, I_SE] = end
-                items[ni, I_GS] = p + 1 if bang > p else -1  # tag content, read below
-                items[ni, I_GE] = bang - 1 if bang > p else -1
-                ni += 1
-                k += 1
-                p = end
-            for j in range(p, e):
-                if buf[j] == 92 or buf[j] == 33:
-                    good = False
-            if good and k >= 2:
-                esc, has_l, tl = _prefix(buf, s, pre_e)
-                src_l = SRC_PREFIX
-                if not esc and not has_l:
-                    esc, has_l, tl = _trailing(buf, p, e)
-                    src_l = SRC_TRAIL
-                handled = not esc
-                for j in range(start, ni):
-                    if not handled:
-                        break
-                    a = items[j, I_GS]
-                    b = items[j, I_GE]
-                    bad = False
-                    has_t = False
-                    t = 0.0
-                    gs = -1
-                    ge = -1
-                    if a >= 0:
-                        esc, bad, has_t, t, gs, ge = _tag(buf, a, b)
-                        if esc:
-                            handled = False
-                            break
-                    if bad:
-                        items[j, I_SS] = -1
-                        items[j, I_SE] = -1
-                        items[j, I_ERR] = E_CHECKSUM
-                        items[j, I_HASTS] = 0
-                        items[j, I_SRC] = 0
-                    else:
-                        items[j, I_ERR] = 0
-                        if has_t:
-                            items[j, I_HASTS] = 1
-                            ts[j] = t
-                            items[j, I_SRC] = SRC_TAG
-                        elif has_l:
-                            items[j, I_HASTS] = 1
-                            ts[j] = tl
-                            items[j, I_SRC] = src_l
-                        else:
-                            items[j, I_HASTS] = 0
-                            items[j, I_SRC] = 0
-                    items[j, I_GS] = gs
-                    items[j, I_GE] = ge
-            if not handled:
-                ni = start
+        ni, handled = _frame_line(buf, s, e, row, items, ni, ts)
         if not handled:
             left[nl, 0] = row
             left[nl, 1] = s
@@ -583,97 +599,125 @@ def _frame(
 
 # -- pass 2: sentences ------------------------------------------------------------------------
 
+# one item as the message pass reads it (int64 record)
+RC_ROW, RC_RS, RC_RE, RC_HASTS, RC_SRC, RC_GS, RC_GE, RC_ERR = range(8)
+RC_CNT, RC_NUM, RC_SEQ, RC_CS, RC_CE, RC_PS, RC_PE, RC_FILL = range(8, 16)
+N_RC = 16
+
+
+@njit(cache=True, nogil=True)
+def _sentence(buf: np.ndarray, a: int, b: int, rec: np.ndarray) -> tuple[bool, int]:  # pragma: no cover
+    """(odd, error code) of sentence ``[a, b)``; the fields of the usual shape into ``rec``.
+
+    Odd: not ``!xx,cnt,num,seq,chan,payload,...,fill*hh`` in ASCII (pyais reads it)."""
+    odd = b - a < 12 or buf[a] != 33 or buf[b - 3] != 42 or buf[b - 5] != 44
+    commas = 0
+    c1 = c2 = c3 = c4 = c5 = c6 = -1
+    if not odd:
+        for j in range(a, b - 3):
+            c = buf[j]
+            if c >= 128 or c == 42:
+                odd = True
+                break
+            if c == 44:
+                commas += 1
+                if commas == 1:
+                    c1 = j
+                elif commas == 2:
+                    c2 = j
+                elif commas == 3:
+                    c3 = j
+                elif commas == 4:
+                    c4 = j
+                elif commas == 5:
+                    c5 = j
+                elif commas == 6:
+                    c6 = j
+    if not odd:
+        for j in range(b - 3, b):
+            if buf[j] >= 128:
+                odd = True
+    if not odd:
+        fill = buf[b - 4] - 48
+        odd = (
+            commas < 6
+            or c2 != c1 + 2
+            or c3 != c2 + 2
+            or c4 - c3 - 1 > 3
+            or not (49 <= buf[c1 + 1] <= 57)
+            or not (49 <= buf[c2 + 1] <= 57)
+            or not (0 <= fill <= 5)
+            or _HEX[buf[b - 2]] < 0
+            or _HEX[buf[b - 1]] < 0
+        )
+        if not odd:
+            for j in range(c3 + 1, c4):
+                if not (48 <= buf[j] <= 57):
+                    odd = True
+    if odd:
+        return True, 0
+    cnt = buf[c1 + 1] - 48
+    num = buf[c2 + 1] - 48
+    seq = -1
+    if c4 > c3 + 1:
+        seq = 0
+        for j in range(c3 + 1, c4):
+            seq = seq * 10 + (buf[j] - 48)
+    rec[RC_CNT] = cnt
+    rec[RC_NUM] = num
+    rec[RC_SEQ] = seq
+    rec[RC_CS] = c4 + 1
+    rec[RC_CE] = c5
+    rec[RC_PS] = c5 + 1
+    rec[RC_PE] = c6
+    rec[RC_FILL] = buf[b - 4] - 48
+    if num > cnt or c6 - c5 - 1 > 200:  # pyais: MAX_PAYLOAD_LEN
+        return False, E_MALFORMED
+    x = 0
+    for j in range(a + 1, b - 3):
+        x ^= buf[j]
+    if x != _HEX[buf[b - 2]] * 16 + _HEX[buf[b - 1]]:
+        return False, E_CHECKSUM
+    return False, 0
+
 
 @njit(cache=True, nogil=True)
 def _parse(buf: np.ndarray, items: np.ndarray, q: np.ndarray) -> int:  # pragma: no cover
-    """Fields of every sentence of the usual shape; others flagged ``Q_ODD`` (pyais reads them).
+    """Fields of every sentence of the usual shape into ``q``; others flagged ``Q_ODD``.
 
     Returns the number of odd sentences."""
     n_odd = 0
+    rec = np.zeros(N_RC, dtype=np.int64)
     for i in range(len(items)):
         q[i, Q_ODD] = 0
         q[i, Q_BAD] = 0
+        q[i, Q_CNT] = 0
         a = items[i, I_SS]
-        b = items[i, I_SE]
         if items[i, I_ERR] != 0 or a < 0:
-            q[i, Q_CNT] = 0
             continue
-        odd = b - a < 12 or buf[a] != 33 or buf[b - 3] != 42 or buf[b - 5] != 44
-        commas = 0
-        c1 = c2 = c3 = c4 = c5 = c6 = -1
-        if not odd:
-            for j in range(a, b - 3):
-                c = buf[j]
-                if c >= 128 or c == 42:
-                    odd = True
-                    break
-                if c == 44:
-                    commas += 1
-                    if commas == 1:
-                        c1 = j
-                    elif commas == 2:
-                        c2 = j
-                    elif commas == 3:
-                        c3 = j
-                    elif commas == 4:
-                        c4 = j
-                    elif commas == 5:
-                        c5 = j
-                    elif commas == 6:
-                        c6 = j
-        if not odd:
-            for j in range(b - 3, b):
-                if buf[j] >= 128:
-                    odd = True
-        if not odd:
-            fill = buf[b - 4] - 48
-            odd = (
-                commas < 6
-                or c2 != c1 + 2
-                or c3 != c2 + 2
-                or c4 - c3 - 1 > 3
-                or not (49 <= buf[c1 + 1] <= 57)
-                or not (49 <= buf[c2 + 1] <= 57)
-                or not (0 <= fill <= 5)
-                or _HEX[buf[b - 2]] < 0
-                or _HEX[buf[b - 1]] < 0
-            )
-            if not odd:
-                for j in range(c3 + 1, c4):
-                    if not (48 <= buf[j] <= 57):
-                        odd = True
+        odd, bad = _sentence(buf, a, items[i, I_SE], rec)
         if odd:
             q[i, Q_ODD] = 1
             n_odd += 1
             continue
-        cnt = buf[c1 + 1] - 48
-        num = buf[c2 + 1] - 48
-        seq = -1
-        if c4 > c3 + 1:
-            seq = 0
-            for j in range(c3 + 1, c4):
-                seq = seq * 10 + (buf[j] - 48)
-        q[i, Q_CNT] = cnt
-        q[i, Q_NUM] = num
-        q[i, Q_SEQ] = seq
-        q[i, Q_CS] = c4 + 1
-        q[i, Q_CE] = c5
-        q[i, Q_PS] = c5 + 1
-        q[i, Q_PE] = c6
-        q[i, Q_FILL] = buf[b - 4] - 48
-        if num > cnt or c6 - c5 - 1 > 200:  # pyais: MAX_PAYLOAD_LEN
-            q[i, Q_BAD] = E_MALFORMED
-            continue
-        x = 0
-        for j in range(a + 1, b - 3):
-            x ^= buf[j]
-        if x != _HEX[buf[b - 2]] * 16 + _HEX[buf[b - 1]]:
-            q[i, Q_BAD] = E_CHECKSUM
+        q[i, Q_BAD] = bad
+        q[i, Q_CNT] = rec[RC_CNT]
+        q[i, Q_NUM] = rec[RC_NUM]
+        q[i, Q_SEQ] = rec[RC_SEQ]
+        q[i, Q_CS] = rec[RC_CS]
+        q[i, Q_CE] = rec[RC_CE]
+        q[i, Q_PS] = rec[RC_PS]
+        q[i, Q_PE] = rec[RC_PE]
+        q[i, Q_FILL] = rec[RC_FILL]
     return n_odd
 
 
 # -- pass 3: messages -------------------------------------------------------------------------
 
+# counters of the message pass
+C_NPOS, C_NEXT, C_NREJ, C_NANC, C_NPAY, C_ORDER, C_NFREE, C_NSLOT = range(8)
+MAX_PENDING_KEYS = 1 << 16  # message keys pending at once; more: the vectorised reader
+MAX_FRAGMENTS = 9
 
 @njit(cache=True, nogil=True)
 def _bits(
@@ -803,364 +847,455 @@ def _same_key(buf: np.ndarray, a: int, b: int, c: int, d: int) -> bool:  # pragm
     return True
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _message(
+    buf: np.ndarray, nfr: int, gi: int, cur: np.ndarray, cur_ts: np.ndarray, out: Any,
+    ctr: np.ndarray, scratch: np.ndarray, tscratch: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Decode one whole message (fragments ``cur[:nfr]``) and apply the reader's rules."""
+    pos_i, pos_f, pos_roff, pos_raw = out[0], out[1], out[2], out[3]
+    ext_i, ext_f, ext_roff, ext_raw = out[4], out[5], out[6], out[7]
+    ext_txt, ext_tlen, rej, rej_roff, rej_raw = out[8], out[9], out[10], out[11], out[12]
+    paybuf, anc_e, anc_t = out[13], out[14], out[15]
+    npos = ctr[C_NPOS]
+    next_ = ctr[C_NEXT]
+    nrej = ctr[C_NREJ]
+    nanc = ctr[C_NANC]
+    npay = ctr[C_NPAY]
+    row = cur[0, RC_ROW]
+    has_ts = 0
+    t = 0.0
+    src = SRC_BASE
+    for j in range(nfr):
+        if cur[j, RC_HASTS]:
+            has_ts = 1
+            t = cur_ts[j]
+            src = cur[j, RC_SRC]
+            break
+    fill = cur[nfr - 1, RC_FILL]
+    if nfr == 1:
+        p = buf
+        ps = cur[0, RC_PS]
+        plen = cur[0, RC_PE] - ps
+    else:
+        p = scratch
+        ps = 0
+        plen = 0
+        for j in range(nfr):
+            plen = _copy(buf, cur[j, RC_PS], cur[j, RC_PE], scratch, plen)
+    nbits = 6 * plen - fill
+    why = 0
+    mtype = 0
+    if plen == 0:
+        why = E_EMPTY_PAYLOAD
+    else:
+        mtype, _ = _bits(p, ps, plen, nbits, 0, 6, False)
+        if nbits < _MIN_BITS[mtype]:
+            why = E_BITS
+    mmsi = -1
+    kind = 0  # 0 reject, 1 position, 2 identity row
+    if why == 0:
+        mmsi, _ = _bits(p, ps, plen, nbits, 8, 30, False)
+        if mtype == 1 or mtype == 2 or mtype == 3 or mtype == 18 or mtype == 27 or mtype == 19:
+            kind = 1
+        elif mtype == 5:
+            kind = 2
+        elif mtype == 24:
+            part, _ = _bits(p, ps, plen, nbits, 38, 2, False)
+            kind = 2 if part <= 1 else 0
+            if part > 1:
+                why = E_REST
+        elif mtype == 4:
+            why = E_BASE
+            ok, at = _anchor(p, ps, plen, nbits)
+            if ok:
+                anc_e[nanc] = gi
+                anc_t[nanc] = at
+                nanc += 1
+        elif mtype == 21:
+            why = E_AID
+        else:
+            why = E_REST
+    if kind == 0:
+        rej[nrej, R_ROW] = row
+        rej[nrej, R_ERR] = why
+        rej[nrej, R_MMSI] = mmsi if (why == E_BASE or why == E_AID) else -1
+        rej[nrej, R_TYPE] = mtype
+        rej[nrej, R_EVENT] = gi
+        if why == E_REST:
+            rej[nrej, R_PS] = npay
+            npay = _copy(p, ps, ps + plen, paybuf, npay)
+            rej[nrej, R_PE] = npay
+            rej[nrej, R_FILL] = fill
+        at = rej_roff[nrej]
+        for j in range(nfr):
+            if j:
+                rej_raw[at] = 10
+                at += 1
+            at = _copy(buf, cur[j, RC_RS], cur[j, RC_RE], rej_raw, at)
+        rej_roff[nrej + 1] = at
+        nrej += 1
+        ctr[C_NPOS] = npos
+        ctr[C_NEXT] = next_
+        ctr[C_NREJ] = nrej
+        ctr[C_NANC] = nanc
+        ctr[C_NPAY] = npay
+        return
+    # the position part (types 1/2/3, 18, 19, 27)
+    to_ext = not (kind == 1 and mtype != 19)
+    if to_ext:
+        out_i = ext_i
+        out_f = ext_f
+        r = next_
+        next_ += 1
+    else:
+        out_i = pos_i
+        out_f = pos_f
+        r = npos
+        npos += 1
+    out_i[r, PI_MMSI] = mmsi
+    out_i[r, PI_EVENT] = gi
+    out_i[r, PI_ROW] = row
+    out_i[r, PI_SRC] = src if has_ts else SRC_BASE
+    out_i[r, PI_HASTS] = has_ts
+    out_f[r, PF_TS] = t
+    if kind == 1:
+        out_i[r, PI_B] = 1 if (mtype == 18 or mtype == 19) else 0
+        if mtype <= 3:
+            v, _ = _bits(p, ps, plen, nbits, P1_STATUS, 4, False)
+            out_i[r, PI_STATUS] = v
+            v, _ = _bits(p, ps, plen, nbits, P1_SPEED, 10, False)
+            out_f[r, PF_SOG] = v / 10.0
+            v, _ = _bits(p, ps, plen, nbits, P1_LON, 28, True)
+            out_f[r, PF_LON] = _latlon(v)
+            v, _ = _bits(p, ps, plen, nbits, P1_LAT, 27, True)
+            out_f[r, PF_LAT] = _latlon(v)
+            v, _ = _bits(p, ps, plen, nbits, P1_COURSE, 12, False)
+            out_f[r, PF_COG] = v / 10.0
+            v, _ = _bits(p, ps, plen, nbits, P1_HEADING, 9, False)
+            out_i[r, PI_HEADING] = v
+            v, _ = _bits(p, ps, plen, nbits, P1_SECOND, 6, False)
+            out_i[r, PI_SEC] = v
+        elif mtype == 27:
+            v, _ = _bits(p, ps, plen, nbits, P27_STATUS, 4, False)
+            out_i[r, PI_STATUS] = v
+            v, _ = _bits(p, ps, plen, nbits, P27_LON, 18, True)
+            out_f[r, PF_LON] = _latlon600(v)
+            v, _ = _bits(p, ps, plen, nbits, P27_LAT, 17, True)
+            out_f[r, PF_LAT] = _latlon600(v)
+            v, _ = _bits(p, ps, plen, nbits, P27_SPEED, 6, False)
+            out_f[r, PF_SOG] = float(v)
+            v, _ = _bits(p, ps, plen, nbits, P27_COURSE, 9, False)
+            out_f[r, PF_COG] = float(v)
+            out_i[r, PI_HEADING] = -1
+            out_i[r, PI_SEC] = -1
+        else:  # 18, 19
+            out_i[r, PI_STATUS] = -1
+            v, _ = _bits(p, ps, plen, nbits, P18_SPEED, 10, False)
+            out_f[r, PF_SOG] = v / 10.0
+            v, _ = _bits(p, ps, plen, nbits, P18_LON, 28, True)
+            out_f[r, PF_LON] = _latlon(v)
+            v, _ = _bits(p, ps, plen, nbits, P18_LAT, 27, True)
+            out_f[r, PF_LAT] = _latlon(v)
+            v, _ = _bits(p, ps, plen, nbits, P18_COURSE, 12, False)
+            out_f[r, PF_COG] = v / 10.0
+            v, _ = _bits(p, ps, plen, nbits, P18_HEADING, 9, False)
+            out_i[r, PI_HEADING] = v
+            v, _ = _bits(p, ps, plen, nbits, P18_SECOND, 6, False)
+            out_i[r, PI_SEC] = v
+    if to_ext:
+        # identity fields (types 19, 5, 24)
+        ext_i[r, XI_IS19] = 1 if mtype == 19 else 0
+        ext_i[r, XI_IMO] = -1
+        ext_i[r, XI_TYPE] = -1
+        ext_i[r, XI_LEN] = -1
+        ext_i[r, XI_WID] = -1
+        ext_f[r, XF_DRAUGHT] = -1.0
+        ext_tlen[r, T_NAME] = -1
+        ext_tlen[r, T_CALL] = -1
+        ext_tlen[r, T_DEST] = -1
+        dim = -1
+        if mtype == 19:
+            _text(p, ps, plen, nbits, P19_NAME, 120, ext_txt, r, T_NAME, ext_tlen, tscratch)
+            v, ok = _bits(p, ps, plen, nbits, P19_TYPE, 8, False)
+            if ok:
+                ext_i[r, XI_TYPE] = _SHIP_TYPE[v]
+            dim = P19_DIM
+        elif mtype == 5:
+            v, ok = _bits(p, ps, plen, nbits, P5_IMO, 30, False)
+            if ok:
+                ext_i[r, XI_IMO] = v
+            _text(p, ps, plen, nbits, P5_CALL, 42, ext_txt, r, T_CALL, ext_tlen, tscratch)
+            _text(p, ps, plen, nbits, P5_NAME, 120, ext_txt, r, T_NAME, ext_tlen, tscratch)
+            v, ok = _bits(p, ps, plen, nbits, P5_TYPE, 8, False)
+            if ok:
+                ext_i[r, XI_TYPE] = _SHIP_TYPE[v]
+            dim = P5_DIM
+            v, ok = _bits(p, ps, plen, nbits, P5_DRAUGHT, 8, False)
+            if ok:
+                ext_f[r, XF_DRAUGHT] = v / 10.0
+            _text(p, ps, plen, nbits, P5_DEST, 120, ext_txt, r, T_DEST, ext_tlen, tscratch)
+        else:  # 24
+            part, _ = _bits(p, ps, plen, nbits, 38, 2, False)
+            if part == 0:
+                _text(p, ps, plen, nbits, 40, 120, ext_txt, r, T_NAME, ext_tlen, tscratch)
+            else:
+                v, ok = _bits(p, ps, plen, nbits, P24_TYPE, 8, False)
+                if ok:
+                    ext_i[r, XI_TYPE] = v
+                _text(p, ps, plen, nbits, P24_CALL, 42, ext_txt, r, T_CALL, ext_tlen, tscratch)
+                if not (AUX_LO <= mmsi <= AUX_HI):
+                    dim = P24_DIM
+        if dim >= 0:
+            bow, ok1 = _bits(p, ps, plen, nbits, dim, 9, False)
+            stern, ok2 = _bits(p, ps, plen, nbits, dim + 9, 9, False)
+            port, ok3 = _bits(p, ps, plen, nbits, dim + 18, 6, False)
+            star, ok4 = _bits(p, ps, plen, nbits, dim + 24, 6, False)
+            if ok1 and ok2:
+                ext_i[r, XI_LEN] = bow + stern
+            if ok3 and ok4:
+                ext_i[r, XI_WID] = port + star
+    roff = ext_roff if to_ext else pos_roff
+    raw = ext_raw if to_ext else pos_raw
+    at = roff[r]
+    for j in range(nfr):
+        if j:
+            raw[at] = 10
+            at += 1
+        at = _copy(buf, cur[j, RC_RS], cur[j, RC_RE], raw, at)
+    roff[r + 1] = at
+    ctr[C_NPOS] = npos
+    ctr[C_NEXT] = next_
+    ctr[C_NREJ] = nrej
+    ctr[C_NANC] = nanc
+    ctr[C_NPAY] = npay
+
+
+@njit(cache=True, nogil=True)
+def _reject(
+    buf: np.ndarray, rec: np.ndarray, err: int, gi: int, out: Any, ctr: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    rej, rej_roff, rej_raw = out[10], out[11], out[12]
+    k = ctr[C_NREJ]
+    rej[k, R_ROW] = rec[RC_ROW]
+    rej[k, R_ERR] = err
+    rej[k, R_MMSI] = -1
+    rej[k, R_EVENT] = gi
+    rej_roff[k + 1] = _copy(buf, rec[RC_RS], rec[RC_RE], rej_raw, rej_roff[k])
+    ctr[C_NREJ] = k + 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _process(
+    buf: np.ndarray, rec: np.ndarray, t: float, gi: int, out: Any, ctr: np.ndarray,
+    slots: Any, s_key: np.ndarray, s_n: np.ndarray, s_order: np.ndarray, s_rec: np.ndarray,
+    s_ts: np.ndarray, free: np.ndarray, cur: np.ndarray, cur_ts: np.ndarray,
+) -> int:  # pragma: no cover - compiled
+    """One item in stream order: a reject, a single-sentence message, or a fragment run
+    through the per-line reader's state machine (per key: tag-block group, else sequential id
+    and channel). A key is open from a fragment 1 until its message completes or a stray
+    fragment orphans it; the slot of a closed key is reused. Returns the number of fragments
+    of the message it completes (in ``cur``; 0: none) or -1 (the vectorised reader instead)."""
+    err = rec[RC_ERR]
+    if err != 0:
+        _reject(buf, rec, err, gi, out, ctr)
+        return 0
+    cnt = rec[RC_CNT]
+    if cnt <= 1:
+        cur[0, :] = rec
+        cur_ts[0] = t
+        return 1
+    if cnt > MAX_FRAGMENTS:
+        return -1
+    num = rec[RC_NUM]
+    if rec[RC_GS] >= 0:
+        kind, seq, ka, kb = 1, -1, rec[RC_GS], rec[RC_GE]
+    else:
+        kind, seq, ka, kb = 2, rec[RC_SEQ], rec[RC_CS], rec[RC_CE]
+    h = _key_hash(buf, kind, seq, ka, kb)
+    if h in slots:
+        sl = slots[h]
+        if s_key[sl, 0] != kind or s_key[sl, 1] != seq or not _same_key(
+            buf, s_key[sl, 2], s_key[sl, 3], ka, kb
+        ):
+            return -1  # a hash collision: the vectorised reader instead
+    else:
+        if ctr[C_NFREE] > 0:
+            ctr[C_NFREE] -= 1
+            sl = free[ctr[C_NFREE]]
+        else:
+            sl = ctr[C_NSLOT]
+            if sl >= len(s_n):
+                return -1
+            ctr[C_NSLOT] = sl + 1
+        slots[h] = sl
+        s_key[sl, 0] = kind
+        s_key[sl, 1] = seq
+        s_key[sl, 2] = ka
+        s_key[sl, 3] = kb
+        s_n[sl] = 0
+    pn = s_n[sl]
+    if num == 1:
+        for j in range(pn):
+            _reject(buf, s_rec[sl, j], E_ORPHAN, gi, out, ctr)
+        if pn == 0:
+            ctr[C_ORDER] += 1
+            s_order[sl] = ctr[C_ORDER]
+        s_rec[sl, 0, :] = rec
+        s_ts[sl, 0] = t
+        s_n[sl] = 1
+    elif pn > 0 and s_rec[sl, pn - 1, RC_NUM] == num - 1 and s_rec[sl, 0, RC_CNT] == cnt:
+        s_rec[sl, pn, :] = rec
+        s_ts[sl, pn] = t
+        s_n[sl] = pn + 1
+    else:
+        for j in range(pn):
+            _reject(buf, s_rec[sl, j], E_ORPHAN, gi, out, ctr)
+        _reject(buf, rec, E_ORPHAN, gi, out, ctr)
+        s_n[sl] = 0
+        del slots[h]
+        free[ctr[C_NFREE]] = sl
+        ctr[C_NFREE] += 1
+        return 0
+    if s_n[sl] == cnt:
+        for j in range(cnt):
+            cur[j, :] = s_rec[sl, j]
+            cur_ts[j] = s_ts[sl, j]
+        s_n[sl] = 0
+        del slots[h]
+        free[ctr[C_NFREE]] = sl
+        ctr[C_NFREE] += 1
+        return cnt
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def _finish(
+    buf: np.ndarray, gi: int, out: Any, ctr: np.ndarray, s_n: np.ndarray, s_order: np.ndarray,
+    s_rec: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """End of file: fragments still pending are orphaned in the order their keys opened."""
+    used = ctr[C_NSLOT]
+    n_open = 0
+    for sl in range(used):
+        if s_n[sl] > 0:
+            n_open += 1
+    open_ = np.empty(n_open, dtype=np.int64)
+    ords = np.empty(n_open, dtype=np.int64)
+    n_open = 0
+    for sl in range(used):
+        if s_n[sl] > 0:
+            open_[n_open] = sl
+            ords[n_open] = s_order[sl]
+            n_open += 1
+    for j in np.argsort(ords):
+        sl = open_[j]
+        for k in range(s_n[sl]):
+            _reject(buf, s_rec[sl, k], E_ORPHAN, gi, out, ctr)
+
+
 @njit(cache=True, nogil=True)
 def _messages(
-    buf: np.ndarray, items: np.ndarray, its: np.ndarray, q: np.ndarray,
-    pos_i: np.ndarray, pos_f: np.ndarray, pos_roff: np.ndarray, pos_raw: np.ndarray,
-    ext_i: np.ndarray, ext_f: np.ndarray, ext_roff: np.ndarray, ext_raw: np.ndarray,
-    ext_txt: np.ndarray, ext_tlen: np.ndarray,
-    rej: np.ndarray, rej_roff: np.ndarray, rej_raw: np.ndarray, paybuf: np.ndarray,
-    anc_e: np.ndarray, anc_t: np.ndarray, counts: np.ndarray,
+    buf: np.ndarray, items: np.ndarray, its: np.ndarray, q: np.ndarray, out: Any,
+    ctr: np.ndarray, s_key: np.ndarray, s_n: np.ndarray, s_order: np.ndarray,
+    s_rec: np.ndarray, s_ts: np.ndarray, free: np.ndarray,
 ) -> int:  # pragma: no cover - compiled
-    """Fragments, decoding and the reader's rules over every item, in stream order."""
-    n = len(items)
-    npos = 0
-    next_ = 0
-    nrej = 0
-    nanc = 0
-    npay = 0
-    pos_roff[0] = 0
-    ext_roff[0] = 0
-    rej_roff[0] = 0
-    scratch = np.empty(9 * 256, dtype=np.uint8)
-    tscratch = np.empty(TEXT_W, dtype=np.uint8)
-    # fragment keys: hash -> slot; slot -> (kind, seq, key bytes), pending fragments
+    """The message pass over framed and parsed items (lines or sentences Python read)."""
     slots = Dict.empty(key_type=types.int64, value_type=types.int64)
-    nslot = 0
-    cap = 16
-    s_kind = np.empty(cap, dtype=np.int64)
-    s_seq = np.empty(cap, dtype=np.int64)
-    s_a = np.empty(cap, dtype=np.int64)
-    s_b = np.empty(cap, dtype=np.int64)
-    s_n = np.zeros(cap, dtype=np.int64)
-    s_order = np.zeros(cap, dtype=np.int64)
-    s_items = np.empty((cap, 9), dtype=np.int64)
-    order = 0
-    for gi in range(n + 1):
-        # the message this item completes (single sentence or last fragment): items m0..
-        nfr = 0
-        if gi < n:
-            err = items[gi, I_ERR]
+    cur = np.empty((MAX_FRAGMENTS, N_RC), dtype=np.int64)
+    cur_ts = np.empty(MAX_FRAGMENTS, dtype=np.float64)
+    scratch = np.empty(MAX_FRAGMENTS * 256, dtype=np.uint8)
+    tscratch = np.empty(TEXT_W, dtype=np.uint8)
+    rec = np.empty(N_RC, dtype=np.int64)
+    out[2][0] = 0
+    out[6][0] = 0
+    out[11][0] = 0
+    n = len(items)
+    for gi in range(n):
+        rec[RC_ROW] = items[gi, I_ROW]
+        rec[RC_RS] = items[gi, I_RS]
+        rec[RC_RE] = items[gi, I_RE]
+        rec[RC_HASTS] = items[gi, I_HASTS]
+        rec[RC_SRC] = items[gi, I_SRC]
+        rec[RC_GS] = items[gi, I_GS]
+        rec[RC_GE] = items[gi, I_GE]
+        err = items[gi, I_ERR]
+        rec[RC_ERR] = err if err != 0 else q[gi, Q_BAD]
+        rec[RC_CNT] = q[gi, Q_CNT]
+        rec[RC_NUM] = q[gi, Q_NUM]
+        rec[RC_SEQ] = q[gi, Q_SEQ]
+        rec[RC_CS] = q[gi, Q_CS]
+        rec[RC_CE] = q[gi, Q_CE]
+        rec[RC_PS] = q[gi, Q_PS]
+        rec[RC_PE] = q[gi, Q_PE]
+        rec[RC_FILL] = q[gi, Q_FILL]
+        nfr = _process(
+            buf, rec, its[gi], gi, out, ctr, slots, s_key, s_n, s_order, s_rec, s_ts, free,
+            cur, cur_ts,
+        )
+        if nfr < 0:
+            return MSG_BAIL
+        if nfr:
+            _message(buf, nfr, gi, cur, cur_ts, out, ctr, scratch, tscratch)
+    _finish(buf, n, out, ctr, s_n, s_order, s_rec)
+    return MSG_OK
+
+
+@njit(cache=True, nogil=True)
+def _fused(
+    buf: np.ndarray, line_items: np.ndarray, out: Any, ctr: np.ndarray, s_key: np.ndarray,
+    s_n: np.ndarray, s_order: np.ndarray, s_rec: np.ndarray, s_ts: np.ndarray,
+    free: np.ndarray,
+) -> int:  # pragma: no cover - compiled
+    """Lines, sentences and messages in one pass over the bytes, no item table: each line's
+    items go straight to the message pass. Stops with ``MSG_STAGED`` at the first line or
+    sentence left to Python (the staged passes then run)."""
+    slots = Dict.empty(key_type=types.int64, value_type=types.int64)
+    cur = np.empty((MAX_FRAGMENTS, N_RC), dtype=np.int64)
+    cur_ts = np.empty(MAX_FRAGMENTS, dtype=np.float64)
+    scratch = np.empty(MAX_FRAGMENTS * 256, dtype=np.uint8)
+    tscratch = np.empty(TEXT_W, dtype=np.uint8)
+    line_ts = np.empty(len(line_items), dtype=np.float64)
+    rec = np.empty(N_RC, dtype=np.int64)
+    out[2][0] = 0
+    out[6][0] = 0
+    out[11][0] = 0
+    n = len(buf)
+    gi = 0
+    row = 0
+    s = 0
+    while s < n:
+        e, nxt = _line_end(buf, s)
+        row += 1
+        ni, handled = _frame_line(buf, s, e, row, line_items, 0, line_ts)
+        if not handled:
+            return MSG_STAGED
+        for k in range(ni):
+            rec[RC_ROW] = row
+            rec[RC_RS] = line_items[k, I_RS]
+            rec[RC_RE] = line_items[k, I_RE]
+            rec[RC_HASTS] = line_items[k, I_HASTS]
+            rec[RC_SRC] = line_items[k, I_SRC]
+            rec[RC_GS] = line_items[k, I_GS]
+            rec[RC_GE] = line_items[k, I_GE]
+            err = line_items[k, I_ERR]
+            rec[RC_CNT] = 0
             if err == 0:
-                err = q[gi, Q_BAD]
-            if err != 0:
-                rej[nrej, R_ROW] = items[gi, I_ROW]
-                rej[nrej, R_ERR] = err
-                rej[nrej, R_MMSI] = -1
-                rej[nrej, R_EVENT] = gi
-                rej_roff[nrej + 1] = _copy(buf, items[gi, I_RS], items[gi, I_RE], rej_raw, rej_roff[nrej])
-                nrej += 1
-                continue
-            cnt = q[gi, Q_CNT]
-            if cnt <= 1:
-                s_items[0, 0] = gi  # slot 0 row 0 is never a key's: use a local list below
-                nfr = 1
-            else:
-                num = q[gi, Q_NUM]
-                if items[gi, I_GS] >= 0:
-                    kind, seq, ka, kb = 1, -1, items[gi, I_GS], items[gi, I_GE]
-                else:
-                    kind, seq, ka, kb = 2, q[gi, Q_SEQ], q[gi, Q_CS], q[gi, Q_CE]
-                h = _key_hash(buf, kind, seq, ka, kb)
-                if h in slots:
-                    sl = slots[h]
-                    if s_kind[sl] != kind or s_seq[sl] != seq or not _same_key(
-                        buf, s_a[sl], s_b[sl], ka, kb
-                    ):
-                        return MSG_BAIL  # a hash collision: the vectorised reader instead
-                else:
-                    nslot += 1
-                    if nslot >= cap:
-                        cap *= 2
-                        s_kind = np.concatenate((s_kind, np.empty(cap // 2, np.int64)))
-                        s_seq = np.concatenate((s_seq, np.empty(cap // 2, np.int64)))
-                        s_a = np.concatenate((s_a, np.empty(cap // 2, np.int64)))
-                        s_b = np.concatenate((s_b, np.empty(cap // 2, np.int64)))
-                        s_n = np.concatenate((s_n, np.zeros(cap // 2, np.int64)))
-                        s_order = np.concatenate((s_order, np.zeros(cap // 2, np.int64)))
-                        s_items = np.concatenate((s_items, np.empty((cap // 2, 9), np.int64)))
-                    sl = nslot
-                    slots[h] = sl
-                    s_kind[sl] = kind
-                    s_seq[sl] = seq
-                    s_a[sl] = ka
-                    s_b[sl] = kb
-                    s_n[sl] = 0
-                pn = s_n[sl]
-                if num == 1:
-                    for j in range(pn):
-                        f = s_items[sl, j]
-                        rej[nrej, R_ROW] = items[f, I_ROW]
-                        rej[nrej, R_ERR] = E_ORPHAN
-                        rej[nrej, R_MMSI] = -1
-                        rej[nrej, R_EVENT] = gi
-                        rej_roff[nrej + 1] = _copy(buf, items[f, I_RS], items[f, I_RE], rej_raw, rej_roff[nrej])
-                        nrej += 1
-                    if pn == 0:
-                        order += 1
-                        s_order[sl] = order
-                    s_items[sl, 0] = gi
-                    s_n[sl] = 1
-                elif pn > 0 and q[s_items[sl, pn - 1], Q_NUM] == num - 1 and q[s_items[sl, 0], Q_CNT] == cnt:
-                    s_items[sl, pn] = gi
-                    s_n[sl] = pn + 1
-                else:
-                    for j in range(pn):
-                        f = s_items[sl, j]
-                        rej[nrej, R_ROW] = items[f, I_ROW]
-                        rej[nrej, R_ERR] = E_ORPHAN
-                        rej[nrej, R_MMSI] = -1
-                        rej[nrej, R_EVENT] = gi
-                        rej_roff[nrej + 1] = _copy(buf, items[f, I_RS], items[f, I_RE], rej_raw, rej_roff[nrej])
-                        nrej += 1
-                    s_n[sl] = 0
-                    rej[nrej, R_ROW] = items[gi, I_ROW]
-                    rej[nrej, R_ERR] = E_ORPHAN
-                    rej[nrej, R_MMSI] = -1
-                    rej[nrej, R_EVENT] = gi
-                    rej_roff[nrej + 1] = _copy(buf, items[gi, I_RS], items[gi, I_RE], rej_raw, rej_roff[nrej])
-                    nrej += 1
-                    continue
-                if s_n[sl] == cnt:
-                    nfr = cnt
-                    for j in range(cnt):
-                        s_items[0, j] = s_items[sl, j]
-                    s_n[sl] = 0
-                else:
-                    continue
-        else:
-            # end of file: what is pending is orphaned in the order the keys were opened
-            n_open = 0
-            for sl in range(1, nslot + 1):
-                if s_n[sl] > 0:
-                    n_open += 1
-            open_ = np.empty(n_open, dtype=np.int64)
-            n_open = 0
-            for sl in range(1, nslot + 1):
-                if s_n[sl] > 0:
-                    open_[n_open] = sl
-                    n_open += 1
-            ords = np.empty(len(open_), dtype=np.int64)
-            for j in range(len(open_)):
-                ords[j] = s_order[open_[j]]
-            for j in np.argsort(ords):
-                sl = open_[j]
-                for k in range(s_n[sl]):
-                    f = s_items[sl, k]
-                    rej[nrej, R_ROW] = items[f, I_ROW]
-                    rej[nrej, R_ERR] = E_ORPHAN
-                    rej[nrej, R_MMSI] = -1
-                    rej[nrej, R_EVENT] = n
-                    rej_roff[nrej + 1] = _copy(buf, items[f, I_RS], items[f, I_RE], rej_raw, rej_roff[nrej])
-                    nrej += 1
-            break
-        # -- one whole message: fragments s_items[0, :nfr] ----------------------------------
-        f0 = s_items[0, 0]
-        row = items[f0, I_ROW]
-        has_ts = 0
-        t = 0.0
-        src = SRC_BASE
-        for j in range(nfr):
-            f = s_items[0, j]
-            if items[f, I_HASTS]:
-                has_ts = 1
-                t = its[f]
-                src = items[f, I_SRC]
-                break
-        fill = q[s_items[0, nfr - 1], Q_FILL]
-        if nfr == 1:
-            p = buf
-            ps = q[f0, Q_PS]
-            plen = q[f0, Q_PE] - ps
-        else:
-            p = scratch
-            ps = 0
-            plen = 0
-            for j in range(nfr):
-                f = s_items[0, j]
-                plen = _copy(buf, q[f, Q_PS], q[f, Q_PE], scratch, plen)
-        nbits = 6 * plen - fill
-        why = 0
-        mtype = 0
-        if plen == 0:
-            why = E_EMPTY_PAYLOAD
-        else:
-            mtype, _ = _bits(p, ps, plen, nbits, 0, 6, False)
-            if nbits < _MIN_BITS[mtype]:
-                why = E_BITS
-        mmsi = -1
-        kind = 0  # 0 reject, 1 position, 2 identity row
-        if why == 0:
-            mmsi, _ = _bits(p, ps, plen, nbits, 8, 30, False)
-            if mtype == 1 or mtype == 2 or mtype == 3 or mtype == 18 or mtype == 27 or mtype == 19:
-                kind = 1
-            elif mtype == 5:
-                kind = 2
-            elif mtype == 24:
-                part, _ = _bits(p, ps, plen, nbits, 38, 2, False)
-                kind = 2 if part <= 1 else 0
-                if part > 1:
-                    why = E_REST
-            elif mtype == 4:
-                why = E_BASE
-                ok, at = _anchor(p, ps, plen, nbits)
-                if ok:
-                    anc_e[nanc] = gi
-                    anc_t[nanc] = at
-                    nanc += 1
-            elif mtype == 21:
-                why = E_AID
-            else:
-                why = E_REST
-        if kind == 0:
-            rej[nrej, R_ROW] = row
-            rej[nrej, R_ERR] = why
-            rej[nrej, R_MMSI] = mmsi if (why == E_BASE or why == E_AID) else -1
-            rej[nrej, R_TYPE] = mtype
-            rej[nrej, R_EVENT] = gi
-            if why == E_REST:
-                rej[nrej, R_PS] = npay
-                npay = _copy(p, ps, ps + plen, paybuf, npay)
-                rej[nrej, R_PE] = npay
-                rej[nrej, R_FILL] = fill
-            at = rej_roff[nrej]
-            for j in range(nfr):
-                f = s_items[0, j]
-                if j:
-                    rej_raw[at] = 10
-                    at += 1
-                at = _copy(buf, items[f, I_RS], items[f, I_RE], rej_raw, at)
-            rej_roff[nrej + 1] = at
-            nrej += 1
-            continue
-        # the position part (types 1/2/3, 18, 19, 27)
-        to_ext = not (kind == 1 and mtype != 19)
-        if to_ext:
-            out_i = ext_i
-            out_f = ext_f
-            r = next_
-            next_ += 1
-        else:
-            out_i = pos_i
-            out_f = pos_f
-            r = npos
-            npos += 1
-        out_i[r, PI_MMSI] = mmsi
-        out_i[r, PI_EVENT] = gi
-        out_i[r, PI_ROW] = row
-        out_i[r, PI_SRC] = src if has_ts else SRC_BASE
-        out_i[r, PI_HASTS] = has_ts
-        out_f[r, PF_TS] = t
-        if kind == 1:
-            out_i[r, PI_B] = 1 if (mtype == 18 or mtype == 19) else 0
-            if mtype <= 3:
-                v, _ = _bits(p, ps, plen, nbits, P1_STATUS, 4, False)
-                out_i[r, PI_STATUS] = v
-                v, _ = _bits(p, ps, plen, nbits, P1_SPEED, 10, False)
-                out_f[r, PF_SOG] = v / 10.0
-                v, _ = _bits(p, ps, plen, nbits, P1_LON, 28, True)
-                out_f[r, PF_LON] = _latlon(v)
-                v, _ = _bits(p, ps, plen, nbits, P1_LAT, 27, True)
-                out_f[r, PF_LAT] = _latlon(v)
-                v, _ = _bits(p, ps, plen, nbits, P1_COURSE, 12, False)
-                out_f[r, PF_COG] = v / 10.0
-                v, _ = _bits(p, ps, plen, nbits, P1_HEADING, 9, False)
-                out_i[r, PI_HEADING] = v
-                v, _ = _bits(p, ps, plen, nbits, P1_SECOND, 6, False)
-                out_i[r, PI_SEC] = v
-            elif mtype == 27:
-                v, _ = _bits(p, ps, plen, nbits, P27_STATUS, 4, False)
-                out_i[r, PI_STATUS] = v
-                v, _ = _bits(p, ps, plen, nbits, P27_LON, 18, True)
-                out_f[r, PF_LON] = _latlon600(v)
-                v, _ = _bits(p, ps, plen, nbits, P27_LAT, 17, True)
-                out_f[r, PF_LAT] = _latlon600(v)
-                v, _ = _bits(p, ps, plen, nbits, P27_SPEED, 6, False)
-                out_f[r, PF_SOG] = float(v)
-                v, _ = _bits(p, ps, plen, nbits, P27_COURSE, 9, False)
-                out_f[r, PF_COG] = float(v)
-                out_i[r, PI_HEADING] = -1
-                out_i[r, PI_SEC] = -1
-            else:  # 18, 19
-                out_i[r, PI_STATUS] = -1
-                v, _ = _bits(p, ps, plen, nbits, P18_SPEED, 10, False)
-                out_f[r, PF_SOG] = v / 10.0
-                v, _ = _bits(p, ps, plen, nbits, P18_LON, 28, True)
-                out_f[r, PF_LON] = _latlon(v)
-                v, _ = _bits(p, ps, plen, nbits, P18_LAT, 27, True)
-                out_f[r, PF_LAT] = _latlon(v)
-                v, _ = _bits(p, ps, plen, nbits, P18_COURSE, 12, False)
-                out_f[r, PF_COG] = v / 10.0
-                v, _ = _bits(p, ps, plen, nbits, P18_HEADING, 9, False)
-                out_i[r, PI_HEADING] = v
-                v, _ = _bits(p, ps, plen, nbits, P18_SECOND, 6, False)
-                out_i[r, PI_SEC] = v
-        if to_ext:
-            # identity fields (types 19, 5, 24)
-            ext_i[r, XI_IS19] = 1 if mtype == 19 else 0
-            ext_i[r, XI_IMO] = -1
-            ext_i[r, XI_TYPE] = -1
-            ext_i[r, XI_LEN] = -1
-            ext_i[r, XI_WID] = -1
-            ext_f[r, XF_DRAUGHT] = -1.0
-            ext_tlen[r, T_NAME] = -1
-            ext_tlen[r, T_CALL] = -1
-            ext_tlen[r, T_DEST] = -1
-            dim = -1
-            if mtype == 19:
-                _text(p, ps, plen, nbits, P19_NAME, 120, ext_txt, r, T_NAME, ext_tlen, tscratch)
-                v, ok = _bits(p, ps, plen, nbits, P19_TYPE, 8, False)
-                if ok:
-                    ext_i[r, XI_TYPE] = _SHIP_TYPE[v]
-                dim = P19_DIM
-            elif mtype == 5:
-                v, ok = _bits(p, ps, plen, nbits, P5_IMO, 30, False)
-                if ok:
-                    ext_i[r, XI_IMO] = v
-                _text(p, ps, plen, nbits, P5_CALL, 42, ext_txt, r, T_CALL, ext_tlen, tscratch)
-                _text(p, ps, plen, nbits, P5_NAME, 120, ext_txt, r, T_NAME, ext_tlen, tscratch)
-                v, ok = _bits(p, ps, plen, nbits, P5_TYPE, 8, False)
-                if ok:
-                    ext_i[r, XI_TYPE] = _SHIP_TYPE[v]
-                dim = P5_DIM
-                v, ok = _bits(p, ps, plen, nbits, P5_DRAUGHT, 8, False)
-                if ok:
-                    ext_f[r, XF_DRAUGHT] = v / 10.0
-                _text(p, ps, plen, nbits, P5_DEST, 120, ext_txt, r, T_DEST, ext_tlen, tscratch)
-            else:  # 24
-                part, _ = _bits(p, ps, plen, nbits, 38, 2, False)
-                if part == 0:
-                    _text(p, ps, plen, nbits, 40, 120, ext_txt, r, T_NAME, ext_tlen, tscratch)
-                else:
-                    v, ok = _bits(p, ps, plen, nbits, P24_TYPE, 8, False)
-                    if ok:
-                        ext_i[r, XI_TYPE] = v
-                    _text(p, ps, plen, nbits, P24_CALL, 42, ext_txt, r, T_CALL, ext_tlen, tscratch)
-                    if not (AUX_LO <= mmsi <= AUX_HI):
-                        dim = P24_DIM
-            if dim >= 0:
-                bow, ok1 = _bits(p, ps, plen, nbits, dim, 9, False)
-                stern, ok2 = _bits(p, ps, plen, nbits, dim + 9, 9, False)
-                port, ok3 = _bits(p, ps, plen, nbits, dim + 18, 6, False)
-                star, ok4 = _bits(p, ps, plen, nbits, dim + 24, 6, False)
-                if ok1 and ok2:
-                    ext_i[r, XI_LEN] = bow + stern
-                if ok3 and ok4:
-                    ext_i[r, XI_WID] = port + star
-        roff = ext_roff if to_ext else pos_roff
-        raw = ext_raw if to_ext else pos_raw
-        at = roff[r]
-        for j in range(nfr):
-            f = s_items[0, j]
-            if j:
-                raw[at] = 10
-                at += 1
-            at = _copy(buf, items[f, I_RS], items[f, I_RE], raw, at)
-        roff[r + 1] = at
-    counts[0] = npos
-    counts[1] = next_
-    counts[2] = nrej
-    counts[3] = nanc
+                odd, err = _sentence(buf, line_items[k, I_SS], line_items[k, I_SE], rec)
+                if odd:
+                    return MSG_STAGED
+            rec[RC_ERR] = err
+            nfr = _process(
+                buf, rec, line_ts[k], gi, out, ctr, slots, s_key, s_n, s_order, s_rec, s_ts,
+                free, cur, cur_ts,
+            )
+            if nfr < 0:
+                return MSG_BAIL
+            if nfr:
+                _message(buf, nfr, gi, cur, cur_ts, out, ctr, scratch, tscratch)
+            gi += 1
+        s = nxt
+    _finish(buf, gi, out, ctr, s_n, s_order, s_rec)
     return MSG_OK
 
 
@@ -1403,6 +1538,54 @@ def _identity_frame(
     )
 
 
+def _outputs(n: int, nbytes: int) -> tuple[np.ndarray, ...]:
+    """The message pass's output tables for up to ``n`` messages and ``nbytes`` of raw text."""
+    return (
+        _empty((n, N_PI), np.int64),
+        _empty((n, N_PF), np.float64),
+        _empty(n + 2, np.int64),
+        _empty(nbytes, np.uint8),
+        _empty((n, N_XI), np.int64),
+        _empty((n, N_XF), np.float64),
+        _empty(n + 2, np.int64),
+        _empty(nbytes, np.uint8),
+        _empty((n, 3, TEXT_W), np.uint8),
+        _empty((n, 3), np.int64),
+        _empty((n + 1, N_R), np.int64),
+        _empty(n + 2, np.int64),
+        _empty(nbytes, np.uint8),
+        _empty(nbytes, np.uint8),
+        _empty(n + 1, np.int64),
+        _empty(n + 1, np.float64),
+    )
+
+
+def _staged(
+    buf: np.ndarray, cap: int, n_lines: int, zone: Any, left_share_max: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Item and sentence tables with the lines and sentences Python reads merged in."""
+    items = _empty((cap, N_ICOLS), np.int64)
+    its = _empty(cap, np.float64)
+    left = _empty((n_lines + 1, 3), np.int64)
+    ni, nl, _ = _frame(buf, items, its, left)
+    if nl > max(LEFT_LINES_FREE, left_share_max * n_lines):
+        return None
+    items, its = items[:ni], its[:ni]
+    if nl:
+        buf, more, more_ts = _left_items(buf, left[:nl], zone)
+        order = _merge_rows(items[:, I_ROW], more[:, I_ROW])
+        items = np.concatenate([items, more])[order]
+        its = np.concatenate([its, more_ts])[order]
+    del left
+    q = _empty((len(items), N_QCOLS), np.int64)
+    if _parse(buf, items, q):
+        fixed = _odd_sentences(buf, items, q)
+        if fixed is None:
+            return None
+        buf = fixed
+    return buf, items, its, q
+
+
 def stage_nmea_compiled(
     path: Path, name: str, clock: Clock | None = None, left_share_max: float = LEFT_SHARE_MAX
 ) -> pl.LazyFrame | None:
@@ -1428,52 +1611,38 @@ def stage_nmea_compiled(
 
         zone = ZoneInfo(clock.time_zone)
     buf = _read(path)
-    n_lines, n_bang = _count(buf)
+    n_lines, n_bang, most = _count(buf)
     cap = n_lines + n_bang + 1
-    items = _empty((cap, N_ICOLS), dtype=np.int64)
-    its = _empty(cap, dtype=np.float64)
-    left = _empty((n_lines + 1, 3), dtype=np.int64)
-    ni, nl, _ = _frame(buf, items, its, left)
-    if nl > max(LEFT_LINES_FREE, left_share_max * n_lines):
-        return None
-    items, its = items[:ni], its[:ni]
-    if nl:
-        buf, more, more_ts = _left_items(buf, left[:nl], zone)
-        order = _merge_rows(items[:, I_ROW], more[:, I_ROW])
-        items = np.concatenate([items, more])[order]
-        its = np.concatenate([its, more_ts])[order]
-    del left
-    n = len(items)
-    q = _empty((n, N_QCOLS), dtype=np.int64)
-    if _parse(buf, items, q):
-        fixed = _odd_sentences(buf, items, q)
-        if fixed is None:
+    n_slots = min(cap, MAX_PENDING_KEYS) + 1
+    state = (
+        _empty((n_slots, 4), np.int64),
+        _empty(n_slots, np.int64),
+        _empty(n_slots, np.int64),
+        _empty((n_slots, MAX_FRAGMENTS, N_RC), np.int64),
+        _empty((n_slots, MAX_FRAGMENTS), np.float64),
+        _empty(n_slots, np.int64),
+    )
+    ctr = np.zeros(8, dtype=np.int64)
+    out = _outputs(cap, len(buf) + cap + 1)
+    status = _fused(buf, np.empty((most + 2, N_ICOLS), dtype=np.int64), out, ctr, *state)
+    if status == MSG_STAGED:  # lines or sentences for Python: item tables, then the same pass
+        del out
+        ctr[:] = 0
+        staged = _staged(buf, cap, n_lines, zone, left_share_max)
+        if staged is None:
             return None
-        buf = fixed
-    raw_size = int((items[:, I_RE] - items[:, I_RS]).sum()) + n + 1
-    pos_i = _empty((n, N_PI), dtype=np.int64)
-    pos_f = _empty((n, N_PF), dtype=np.float64)
-    ext_i = _empty((n, N_XI), dtype=np.int64)
-    ext_f = _empty((n, N_XF), dtype=np.float64)
-    ext_txt = _empty((n, 3, TEXT_W), dtype=np.uint8)
-    ext_tlen = _empty((n, 3), dtype=np.int64)
-    rej = _empty((n + 1, N_R), dtype=np.int64)
-    roffs = [_empty(n + 2, dtype=np.int64) for _ in range(3)]
-    raws = [_empty(raw_size, dtype=np.uint8) for _ in range(3)]
-    paybuf = _empty(len(buf) + 1, dtype=np.uint8)
-    anc_e = _empty(n + 1, dtype=np.int64)
-    anc_t = _empty(n + 1, dtype=np.float64)
-    counts = np.zeros(4, dtype=np.int64)
-    status = _messages(
-        buf, items, its, q,
-        pos_i, pos_f, roffs[0], raws[0],
-        ext_i, ext_f, roffs[1], raws[1], ext_txt, ext_tlen,
-        rej, roffs[2], raws[2], paybuf, anc_e, anc_t, counts,
-    )  # fmt: skip
+        buf, items, its, q = staged
+        out = _outputs(len(items) + 1, len(buf) + len(items) + 1)
+        status = _messages(buf, items, its, q, out, ctr, *state)
+        del items, its, q
     if status != MSG_OK:
         return None
-    del buf, items, its, q
-    npos, next_, nrej, nanc = (int(c) for c in counts)
+    (pos_i, pos_f, pos_roff, pos_raw, ext_i, ext_f, ext_roff, ext_raw, ext_txt, ext_tlen,
+     rej, rej_roff, rej_raw, paybuf, anc_e, anc_t) = out  # fmt: skip
+    roffs = [pos_roff, ext_roff, rej_roff]
+    raws = [pos_raw, ext_raw, rej_raw]
+    del buf, out, state
+    npos, next_, nrej, nanc = (int(c) for c in ctr[:4])
     pos = _position_frame(pos_i[:npos], pos_f[:npos], _strings(npos, roffs[0], raws[0]))
     del pos_i, pos_f
     extra = _identity_frame(
