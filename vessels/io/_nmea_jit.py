@@ -716,6 +716,12 @@ def _parse(buf: np.ndarray, items: np.ndarray, q: np.ndarray) -> int:  # pragma:
 
 # counters of the message pass
 C_NPOS, C_NEXT, C_NREJ, C_NANC, C_NPAY, C_ORDER, C_NFREE, C_NSLOT = range(8)
+C_SIDE_POS, C_SIDE_EXT, C_SIDE_REJ = 8, 9, 10  # bytes used in each stream's side buffer
+N_CTR = 11
+#: The raw text column is an Arrow string view over the file's bytes (no copy): data buffer 0
+#: is the stream's side buffer (multi-sentence messages' joined text), buffer 1 + k the file
+#: from byte k * WINDOW, WINDOW * 2 bytes long (view offsets are int32).
+WINDOW = 1 << 30
 MAX_PENDING_KEYS = 1 << 16  # message keys pending at once; more: the vectorised reader
 MAX_FRAGMENTS = 9
 
@@ -828,6 +834,53 @@ def _copy(src: np.ndarray, a: int, b: int, dst: np.ndarray, at: int) -> int:  # 
 
 
 @njit(cache=True, nogil=True)
+def _view(
+    views: np.ndarray, r: int, src: np.ndarray, a: int, b: int, side_at: int
+) -> None:  # pragma: no cover - compiled
+    """Arrow string view ``r`` of ``src[a:b]``: the file (``side_at`` < 0) or the side buffer
+    at ``side_at`` (length, then 12 inline bytes, or a 4-byte prefix, buffer, offset)."""
+    n = b - a
+    for k in range(4):
+        views[r, k] = (n >> (8 * k)) & 255
+    if n <= 12:
+        for k in range(12):
+            views[r, 4 + k] = src[a + k] if k < n else 0
+        return
+    for k in range(4):
+        views[r, 4 + k] = src[a + k]
+    if side_at >= 0:
+        index = 0
+        off = side_at
+    else:
+        index = 1 + a // WINDOW
+        off = a - (index - 1) * WINDOW
+    for k in range(4):
+        views[r, 8 + k] = (index >> (8 * k)) & 255
+        views[r, 12 + k] = (off >> (8 * k)) & 255
+
+
+@njit(cache=True, nogil=True)
+def _raw_view(
+    buf: np.ndarray, cur: np.ndarray, nfr: int, views: np.ndarray, r: int, side: np.ndarray,
+    ctr: np.ndarray, c_side: int,
+) -> None:  # pragma: no cover - compiled
+    """Raw text of a message: its line (a view of the file) or its sentences joined by newlines
+    (copied to the side buffer)."""
+    if nfr == 1:
+        _view(views, r, buf, cur[0, RC_RS], cur[0, RC_RE], -1)
+        return
+    at0 = ctr[c_side]
+    at = at0
+    for j in range(nfr):
+        if j:
+            side[at] = 10
+            at += 1
+        at = _copy(buf, cur[j, RC_RS], cur[j, RC_RE], side, at)
+    ctr[c_side] = at
+    _view(views, r, side, at0, at, at0)
+
+
+@njit(cache=True, nogil=True)
 def _key_hash(buf: np.ndarray, kind: int, seq: int, a: int, b: int) -> int:  # pragma: no cover
     h = np.uint64(14695981039346656037)
     h = (h ^ np.uint64(kind + 7)) * np.uint64(1099511628211)
@@ -849,14 +902,14 @@ def _same_key(buf: np.ndarray, a: int, b: int, c: int, d: int) -> bool:  # pragm
 
 @njit(cache=True, nogil=True, inline="always")
 def _message(
-    buf: np.ndarray, nfr: int, gi: int, cur: np.ndarray, cur_ts: np.ndarray, out: Any,
+    buf: np.ndarray, nfr: int, gi: int, cur: np.ndarray, cur_ts: np.ndarray,
+    pos_i: np.ndarray, pos_f: np.ndarray, pos_roff: np.ndarray, pos_raw: np.ndarray,
+    ext_i: np.ndarray, ext_f: np.ndarray, ext_roff: np.ndarray, ext_raw: np.ndarray,
+    ext_txt: np.ndarray, ext_tlen: np.ndarray, rej: np.ndarray, rej_roff: np.ndarray,
+    rej_raw: np.ndarray, paybuf: np.ndarray, anc_e: np.ndarray, anc_t: np.ndarray,
     ctr: np.ndarray, scratch: np.ndarray, tscratch: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """Decode one whole message (fragments ``cur[:nfr]``) and apply the reader's rules."""
-    pos_i, pos_f, pos_roff, pos_raw = out[0], out[1], out[2], out[3]
-    ext_i, ext_f, ext_roff, ext_raw = out[4], out[5], out[6], out[7]
-    ext_txt, ext_tlen, rej, rej_roff, rej_raw = out[8], out[9], out[10], out[11], out[12]
-    paybuf, anc_e, anc_t = out[13], out[14], out[15]
     npos = ctr[C_NPOS]
     next_ = ctr[C_NEXT]
     nrej = ctr[C_NREJ]
@@ -927,13 +980,7 @@ def _message(
             npay = _copy(p, ps, ps + plen, paybuf, npay)
             rej[nrej, R_PE] = npay
             rej[nrej, R_FILL] = fill
-        at = rej_roff[nrej]
-        for j in range(nfr):
-            if j:
-                rej_raw[at] = 10
-                at += 1
-            at = _copy(buf, cur[j, RC_RS], cur[j, RC_RE], rej_raw, at)
-        rej_roff[nrej + 1] = at
+        _raw_view(buf, cur, nfr, rej_roff, nrej, rej_raw, ctr, C_SIDE_REJ)
         nrej += 1
         ctr[C_NPOS] = npos
         ctr[C_NEXT] = next_
@@ -1055,15 +1102,10 @@ def _message(
                 ext_i[r, XI_LEN] = bow + stern
             if ok3 and ok4:
                 ext_i[r, XI_WID] = port + star
-    roff = ext_roff if to_ext else pos_roff
-    raw = ext_raw if to_ext else pos_raw
-    at = roff[r]
-    for j in range(nfr):
-        if j:
-            raw[at] = 10
-            at += 1
-        at = _copy(buf, cur[j, RC_RS], cur[j, RC_RE], raw, at)
-    roff[r + 1] = at
+    if to_ext:
+        _raw_view(buf, cur, nfr, ext_roff, r, ext_raw, ctr, C_SIDE_EXT)
+    else:
+        _raw_view(buf, cur, nfr, pos_roff, r, pos_raw, ctr, C_SIDE_POS)
     ctr[C_NPOS] = npos
     ctr[C_NEXT] = next_
     ctr[C_NREJ] = nrej
@@ -1073,21 +1115,22 @@ def _message(
 
 @njit(cache=True, nogil=True)
 def _reject(
-    buf: np.ndarray, rec: np.ndarray, err: int, gi: int, out: Any, ctr: np.ndarray
+    buf: np.ndarray, rec: np.ndarray, err: int, gi: int, rej: np.ndarray, rej_roff: np.ndarray,
+    rej_raw: np.ndarray, ctr: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    rej, rej_roff, rej_raw = out[10], out[11], out[12]
     k = ctr[C_NREJ]
     rej[k, R_ROW] = rec[RC_ROW]
     rej[k, R_ERR] = err
     rej[k, R_MMSI] = -1
     rej[k, R_EVENT] = gi
-    rej_roff[k + 1] = _copy(buf, rec[RC_RS], rec[RC_RE], rej_raw, rej_roff[k])
+    _view(rej_roff, k, buf, rec[RC_RS], rec[RC_RE], -1)
     ctr[C_NREJ] = k + 1
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _process(
-    buf: np.ndarray, rec: np.ndarray, t: float, gi: int, out: Any, ctr: np.ndarray,
+    buf: np.ndarray, rec: np.ndarray, t: float, gi: int, rej: np.ndarray,
+    rej_roff: np.ndarray, rej_raw: np.ndarray, ctr: np.ndarray,
     slots: Any, s_key: np.ndarray, s_n: np.ndarray, s_order: np.ndarray, s_rec: np.ndarray,
     s_ts: np.ndarray, free: np.ndarray, cur: np.ndarray, cur_ts: np.ndarray,
 ) -> int:  # pragma: no cover - compiled
@@ -1098,7 +1141,7 @@ def _process(
     of the message it completes (in ``cur``; 0: none) or -1 (the vectorised reader instead)."""
     err = rec[RC_ERR]
     if err != 0:
-        _reject(buf, rec, err, gi, out, ctr)
+        _reject(buf, rec, err, gi, rej, rej_roff, rej_raw, ctr)
         return 0
     cnt = rec[RC_CNT]
     if cnt <= 1:
@@ -1137,7 +1180,7 @@ def _process(
     pn = s_n[sl]
     if num == 1:
         for j in range(pn):
-            _reject(buf, s_rec[sl, j], E_ORPHAN, gi, out, ctr)
+            _reject(buf, s_rec[sl, j], E_ORPHAN, gi, rej, rej_roff, rej_raw, ctr)
         if pn == 0:
             ctr[C_ORDER] += 1
             s_order[sl] = ctr[C_ORDER]
@@ -1150,8 +1193,8 @@ def _process(
         s_n[sl] = pn + 1
     else:
         for j in range(pn):
-            _reject(buf, s_rec[sl, j], E_ORPHAN, gi, out, ctr)
-        _reject(buf, rec, E_ORPHAN, gi, out, ctr)
+            _reject(buf, s_rec[sl, j], E_ORPHAN, gi, rej, rej_roff, rej_raw, ctr)
+        _reject(buf, rec, E_ORPHAN, gi, rej, rej_roff, rej_raw, ctr)
         s_n[sl] = 0
         del slots[h]
         free[ctr[C_NFREE]] = sl
@@ -1171,7 +1214,8 @@ def _process(
 
 @njit(cache=True, nogil=True)
 def _finish(
-    buf: np.ndarray, gi: int, out: Any, ctr: np.ndarray, s_n: np.ndarray, s_order: np.ndarray,
+    buf: np.ndarray, gi: int, rej: np.ndarray, rej_roff: np.ndarray, rej_raw: np.ndarray,
+    ctr: np.ndarray, s_n: np.ndarray, s_order: np.ndarray,
     s_rec: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """End of file: fragments still pending are orphaned in the order their keys opened."""
@@ -1191,12 +1235,16 @@ def _finish(
     for j in np.argsort(ords):
         sl = open_[j]
         for k in range(s_n[sl]):
-            _reject(buf, s_rec[sl, k], E_ORPHAN, gi, out, ctr)
+            _reject(buf, s_rec[sl, k], E_ORPHAN, gi, rej, rej_roff, rej_raw, ctr)
 
 
 @njit(cache=True, nogil=True)
 def _messages(
-    buf: np.ndarray, items: np.ndarray, its: np.ndarray, q: np.ndarray, out: Any,
+    buf: np.ndarray, items: np.ndarray, its: np.ndarray, q: np.ndarray,
+    pos_i: np.ndarray, pos_f: np.ndarray, pos_roff: np.ndarray, pos_raw: np.ndarray,
+    ext_i: np.ndarray, ext_f: np.ndarray, ext_roff: np.ndarray, ext_raw: np.ndarray,
+    ext_txt: np.ndarray, ext_tlen: np.ndarray, rej: np.ndarray, rej_roff: np.ndarray,
+    rej_raw: np.ndarray, paybuf: np.ndarray, anc_e: np.ndarray, anc_t: np.ndarray,
     ctr: np.ndarray, s_key: np.ndarray, s_n: np.ndarray, s_order: np.ndarray,
     s_rec: np.ndarray, s_ts: np.ndarray, free: np.ndarray,
 ) -> int:  # pragma: no cover - compiled
@@ -1207,9 +1255,6 @@ def _messages(
     scratch = np.empty(MAX_FRAGMENTS * 256, dtype=np.uint8)
     tscratch = np.empty(TEXT_W, dtype=np.uint8)
     rec = np.empty(N_RC, dtype=np.int64)
-    out[2][0] = 0
-    out[6][0] = 0
-    out[11][0] = 0
     n = len(items)
     for gi in range(n):
         rec[RC_ROW] = items[gi, I_ROW]
@@ -1230,20 +1275,27 @@ def _messages(
         rec[RC_PE] = q[gi, Q_PE]
         rec[RC_FILL] = q[gi, Q_FILL]
         nfr = _process(
-            buf, rec, its[gi], gi, out, ctr, slots, s_key, s_n, s_order, s_rec, s_ts, free,
+            buf, rec, its[gi], gi, rej, rej_roff, rej_raw, ctr, slots, s_key, s_n, s_order, s_rec, s_ts, free,
             cur, cur_ts,
         )
         if nfr < 0:
             return MSG_BAIL
         if nfr:
-            _message(buf, nfr, gi, cur, cur_ts, out, ctr, scratch, tscratch)
-    _finish(buf, n, out, ctr, s_n, s_order, s_rec)
+            _message(
+                buf, nfr, gi, cur, cur_ts, pos_i, pos_f, pos_roff, pos_raw, ext_i, ext_f, ext_roff, ext_raw, ext_txt, ext_tlen, rej, rej_roff, rej_raw, paybuf, anc_e, anc_t, ctr, scratch, tscratch
+            )
+    _finish(buf, n, rej, rej_roff, rej_raw, ctr, s_n, s_order, s_rec)
     return MSG_OK
 
 
 @njit(cache=True, nogil=True)
 def _fused(
-    buf: np.ndarray, line_items: np.ndarray, out: Any, ctr: np.ndarray, s_key: np.ndarray,
+    buf: np.ndarray, line_items: np.ndarray,
+    pos_i: np.ndarray, pos_f: np.ndarray, pos_roff: np.ndarray, pos_raw: np.ndarray,
+    ext_i: np.ndarray, ext_f: np.ndarray, ext_roff: np.ndarray, ext_raw: np.ndarray,
+    ext_txt: np.ndarray, ext_tlen: np.ndarray, rej: np.ndarray, rej_roff: np.ndarray,
+    rej_raw: np.ndarray, paybuf: np.ndarray, anc_e: np.ndarray, anc_t: np.ndarray,
+    ctr: np.ndarray, s_key: np.ndarray,
     s_n: np.ndarray, s_order: np.ndarray, s_rec: np.ndarray, s_ts: np.ndarray,
     free: np.ndarray,
 ) -> int:  # pragma: no cover - compiled
@@ -1257,9 +1309,6 @@ def _fused(
     tscratch = np.empty(TEXT_W, dtype=np.uint8)
     line_ts = np.empty(len(line_items), dtype=np.float64)
     rec = np.empty(N_RC, dtype=np.int64)
-    out[2][0] = 0
-    out[6][0] = 0
-    out[11][0] = 0
     n = len(buf)
     gi = 0
     row = 0
@@ -1286,16 +1335,18 @@ def _fused(
                     return MSG_STAGED
             rec[RC_ERR] = err
             nfr = _process(
-                buf, rec, line_ts[k], gi, out, ctr, slots, s_key, s_n, s_order, s_rec, s_ts,
+                buf, rec, line_ts[k], gi, rej, rej_roff, rej_raw, ctr, slots, s_key, s_n, s_order, s_rec, s_ts,
                 free, cur, cur_ts,
             )
             if nfr < 0:
                 return MSG_BAIL
             if nfr:
-                _message(buf, nfr, gi, cur, cur_ts, out, ctr, scratch, tscratch)
+                _message(
+                buf, nfr, gi, cur, cur_ts, pos_i, pos_f, pos_roff, pos_raw, ext_i, ext_f, ext_roff, ext_raw, ext_txt, ext_tlen, rej, rej_roff, rej_raw, paybuf, anc_e, anc_t, ctr, scratch, tscratch
+            )
             gi += 1
         s = nxt
-    _finish(buf, gi, out, ctr, s_n, s_order, s_rec)
+    _finish(buf, gi, rej, rej_roff, rej_raw, ctr, s_n, s_order, s_rec)
     return MSG_OK
 
 
@@ -1436,6 +1487,18 @@ def _strings(n: int, offsets: np.ndarray, data: np.ndarray) -> pl.Series:
     return series_from_arrow("_s", arrow)
 
 
+def _raw_strings(
+    n: int, views: np.ndarray, side: np.ndarray, side_used: int, windows: list[np.ndarray]
+) -> pl.Series:
+    """The raw text column: Arrow string views into the file and the side buffer (no copy)."""
+    buffers = [pa.py_buffer(side[: max(int(side_used), 1)])]
+    buffers += [pa.py_buffer(w) for w in windows]
+    arrow = pa.Array.from_buffers(
+        pa.string_view(), n, [None, pa.py_buffer(views[:n]), *buffers]
+    )
+    return series_from_arrow("_s", arrow)
+
+
 def _texts(txt: np.ndarray, lens: np.ndarray) -> pl.Series:
     """Strings of a fixed-width character matrix (length -1: null)."""
     n = len(lens)
@@ -1543,16 +1606,16 @@ def _outputs(n: int, nbytes: int) -> tuple[np.ndarray, ...]:
     return (
         _empty((n, N_PI), np.int64),
         _empty((n, N_PF), np.float64),
-        _empty(n + 2, np.int64),
+        _empty((n + 1, 16), np.uint8),
         _empty(nbytes, np.uint8),
         _empty((n, N_XI), np.int64),
         _empty((n, N_XF), np.float64),
-        _empty(n + 2, np.int64),
+        _empty((n + 1, 16), np.uint8),
         _empty(nbytes, np.uint8),
         _empty((n, 3, TEXT_W), np.uint8),
         _empty((n, 3), np.int64),
         _empty((n + 1, N_R), np.int64),
-        _empty(n + 2, np.int64),
+        _empty((n + 1, 16), np.uint8),
         _empty(nbytes, np.uint8),
         _empty(nbytes, np.uint8),
         _empty(n + 1, np.int64),
@@ -1622,9 +1685,9 @@ def stage_nmea_compiled(
         _empty((n_slots, MAX_FRAGMENTS), np.float64),
         _empty(n_slots, np.int64),
     )
-    ctr = np.zeros(8, dtype=np.int64)
+    ctr = np.zeros(N_CTR, dtype=np.int64)
     out = _outputs(cap, len(buf) + cap + 1)
-    status = _fused(buf, np.empty((most + 2, N_ICOLS), dtype=np.int64), out, ctr, *state)
+    status = _fused(buf, np.empty((most + 2, N_ICOLS), dtype=np.int64), *out, ctr, *state)
     if status == MSG_STAGED:  # lines or sentences for Python: item tables, then the same pass
         del out
         ctr[:] = 0
@@ -1633,7 +1696,7 @@ def stage_nmea_compiled(
             return None
         buf, items, its, q = staged
         out = _outputs(len(items) + 1, len(buf) + len(items) + 1)
-        status = _messages(buf, items, its, q, out, ctr, *state)
+        status = _messages(buf, items, its, q, *out, ctr, *state)
         del items, its, q
     if status != MSG_OK:
         return None
@@ -1641,14 +1704,17 @@ def stage_nmea_compiled(
      rej, rej_roff, rej_raw, paybuf, anc_e, anc_t) = out  # fmt: skip
     roffs = [pos_roff, ext_roff, rej_roff]
     raws = [pos_raw, ext_raw, rej_raw]
-    del buf, out, state
+    windows = [buf[k : k + 2 * WINDOW] for k in range(0, max(len(buf), 1), WINDOW)]
+    del out, state
     npos, next_, nrej, nanc = (int(c) for c in ctr[:4])
-    pos = _position_frame(pos_i[:npos], pos_f[:npos], _strings(npos, roffs[0], raws[0]))
+    pos = _position_frame(
+        pos_i[:npos], pos_f[:npos], _raw_strings(npos, roffs[0], raws[0], ctr[C_SIDE_POS], windows)
+    )
     del pos_i, pos_f
     extra = _identity_frame(
         ext_i[:next_],
         ext_f[:next_],
-        _strings(next_, roffs[1], raws[1]),
+        _raw_strings(next_, roffs[1], raws[1], ctr[C_SIDE_EXT], windows),
         ext_txt[:next_],
         ext_tlen[:next_],
     )
@@ -1685,7 +1751,7 @@ def stage_nmea_compiled(
         {
             S.SOURCE_ROW: r[:, R_ROW].astype(np.uint64),
             ERROR: names,
-            RAW_COL: _strings(nrej, roffs[2], raws[2]),
+            RAW_COL: _raw_strings(nrej, roffs[2], raws[2], ctr[C_SIDE_REJ], windows),
             S.MMSI: mmsi,
         }
     ).with_columns(pl.when(pl.col(S.MMSI) >= 0).then(pl.col(S.MMSI)).alias(S.MMSI))
