@@ -46,6 +46,7 @@ CODE = """
 import resource, sys, time
 from pathlib import Path
 path, mode = Path(sys.argv[1]), sys.argv[2]
+import vessels.io._nmea  # polars, pyarrow and the reader's module: loaded before the clock starts
 if mode == "before":
     from vessels.io._nmea import stage_nmea as fn
 elif mode == "pyais":

@@ -761,6 +761,8 @@ def _assemble_frames(
         needs = reconstruct_times(needs, anc, start_s)
     out = pl.concat([needs, rest], how="vertical_relaxed")
     ts = (pl.col("_ts_s") * 1_000_000).round(0).cast(pl.Int64).cast(pl.Datetime("us", "UTC"))
+    if not out[S.SOURCE_ROW].is_sorted():  # a stable sort of sorted rows changes nothing
+        out = out.sort(S.SOURCE_ROW, maintain_order=True)
     return (
         out.with_columns(
             ts.alias(S.TS),
@@ -771,6 +773,5 @@ def _assemble_frames(
             .alias(S.TS_SOURCE),
         )
         .drop("_ts_s", "_sec", "_line")
-        .sort(S.SOURCE_ROW, maintain_order=True)
         .lazy()
     )
