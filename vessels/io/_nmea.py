@@ -755,8 +755,9 @@ def _assemble_frames(
     anc = anc.cast({"_line": pl.Int64, "_ts_s": pl.Float64})
     start_s = clock.start.timestamp() if clock is not None and clock.start is not None else None
     # only messages that are positions or identity rows need a time; reader rejects keep theirs
-    needs = msgs.filter(pl.col("_line").is_not_null())
-    rest = msgs.filter(pl.col("_line").is_null())
+    # (the rejects table is the last, the only one without ``_line``)
+    needs = msgs.slice(0, msgs.height - frames[-1].height)
+    rest = msgs.slice(msgs.height - frames[-1].height)
     if needs.height:
         needs = reconstruct_times(needs, anc, start_s)
     out = pl.concat([needs, rest], how="vertical_relaxed")

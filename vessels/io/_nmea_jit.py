@@ -28,7 +28,8 @@ numba (BSD-2) compiles the passes once per machine (``cache=True``).
 
 from __future__ import annotations
 
-import mmap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -1371,23 +1372,27 @@ def _merge_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover
 # -- Python side: the lines and sentences left to the per-line code, the frames --------------
 
 
-_HUGE_MIN = 1 << 22  # arrays from 4 MiB on are mapped with transparent huge pages
+def _empty(shape: int | tuple[int, ...], dtype: Any, order: str = "C") -> np.ndarray:
+    return np.empty(shape, dtype=dtype, order=order)  # type: ignore[call-overload]
 
 
-def _empty(shape: int | tuple[int, ...], dtype: Any) -> np.ndarray:
-    """``np.empty`` whose large arrays sit on transparent huge pages where the kernel allows.
+@contextmanager
+def _small_pages() -> Iterator[None]:
+    """numpy's arrays on 4 KiB pages while the reader runs (the previous setting restored).
 
-    The reader's CPU time was about half kernel time, mapping fresh 4 KiB pages of its scratch
-    and output arrays one fault at a time; with 2 MiB pages there are 512 x fewer faults.
+    numpy asks the kernel for transparent huge pages for every array of 4 MiB and more; on
+    this machine (``defrag=madvise``) mapping them cost 1.5-1.9 s of kernel time per 1 M
+    messages, against 0.08-0.17 s for the same arrays on 4 KiB pages (same run, same process).
     """
-    dims = (shape,) if isinstance(shape, int) else shape
-    count = int(np.prod(dims, dtype=np.int64))
-    size = count * np.dtype(dtype).itemsize
-    if size < _HUGE_MIN or not hasattr(mmap, "MADV_HUGEPAGE"):
-        return np.empty(dims, dtype=dtype)
-    area = mmap.mmap(-1, size)
-    area.madvise(mmap.MADV_HUGEPAGE)
-    return np.frombuffer(area, dtype=dtype, count=count).reshape(dims)
+    setter = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
+    if setter is None:  # pragma: no cover - other numpy builds
+        yield
+        return
+    before = setter(False)
+    try:
+        yield
+    finally:
+        setter(before)
 
 
 def _read(path: Path) -> np.ndarray:
@@ -1522,42 +1527,69 @@ def _null_below_zero(name: str, alias: str, dtype: pl.DataType) -> pl.Expr:
     return pl.when(pl.col(name) >= 0).then(pl.col(name).cast(dtype)).alias(alias)
 
 
-def _position_frame(ints: np.ndarray, floats: np.ndarray, raw: pl.Series) -> pl.DataFrame:
-    f64 = pl.Float64()
-    frame = pl.DataFrame(
-        {
-            "_mmsi": ints[:, PI_MMSI],
-            "_has": ints[:, PI_HASTS],
-            "_ts": floats[:, PF_TS],
-            "_src": ints[:, PI_SRC],
-            "_sec_i": ints[:, PI_SEC],
-            "_event": ints[:, PI_EVENT],
-            "_lat": floats[:, PF_LAT],
-            "_lon": floats[:, PF_LON],
-            "_sog": floats[:, PF_SOG],
-            "_cog": floats[:, PF_COG],
-            "_hdg": ints[:, PI_HEADING],
-            "_status": ints[:, PI_STATUS],
-            "_b": ints[:, PI_B],
-            "_row": ints[:, PI_ROW].astype(np.uint64),
-            "_raw": raw,
-        }
+def _arrow_series(name: str, values: np.ndarray, valid: np.ndarray | None = None) -> pl.Series:
+    """A polars series over a contiguous numpy column (no copy), null where ``valid`` is false."""
+    values = np.ascontiguousarray(values)
+    if valid is not None and valid.all():
+        valid = None
+    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    arrow = pa.Array.from_buffers(
+        pa.from_numpy_dtype(values.dtype), len(values), [bitmap, pa.py_buffer(values)]
     )
-    return frame.select(
-        pl.col("_mmsi").alias(S.MMSI),
-        pl.when(pl.col("_has") == 1).then(pl.col("_ts")).alias("_ts_s"),
-        _source(),
-        _null_below_zero("_sec_i", "_sec", pl.Int64()),
-        pl.col("_event").alias("_line"),
-        pl.col("_lat").alias(S.LAT),
-        pl.col("_lon").alias(S.LON),
-        pl.col("_sog").alias(S.SOG_KN),
-        pl.col("_cog").alias(S.COG_DEG),
-        _null_below_zero("_hdg", S.HEADING_DEG, f64),
-        _null_below_zero("_status", S.NAV_STATUS, f64),
-        pl.when(pl.col("_b") == 1).then(pl.lit("B")).otherwise(pl.lit("A")).alias(S.AIS_CLASS),
-        pl.col("_row").alias(S.SOURCE_ROW),
-        pl.col("_raw").alias(RAW_COL),
+    return series_from_arrow(name, arrow)
+
+
+def _word_views(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Arrow string views (16 bytes each) of a few words, and the data buffer they point to."""
+    data = "".join(words).encode()
+    out = np.zeros((len(words), 16), dtype=np.uint8)
+    at = 0
+    for i, w in enumerate(words):
+        b = w.encode()
+        out[i, :4] = np.frombuffer(np.int32(len(b)).tobytes(), dtype=np.uint8)
+        if len(b) <= 12:
+            out[i, 4 : 4 + len(b)] = np.frombuffer(b, dtype=np.uint8)
+        else:
+            out[i, 4:8] = np.frombuffer(b[:4], dtype=np.uint8)
+            out[i, 12:16] = np.frombuffer(np.int32(at).tobytes(), dtype=np.uint8)
+        at += len(b)
+    return out, np.frombuffer(data or b" ", dtype=np.uint8)
+
+
+_SOURCE_VIEWS = _word_views([s or "" for s in SOURCES])
+_CLASS_VIEWS = _word_views(["A", "B"])
+
+
+def _coded_strings(name: str, table: tuple[np.ndarray, np.ndarray], codes: np.ndarray) -> pl.Series:
+    views = table[0][codes]
+    arrow = pa.Array.from_buffers(
+        pa.string_view(), len(codes), [None, pa.py_buffer(views), pa.py_buffer(table[1])]
+    )
+    return series_from_arrow(name, arrow)
+
+
+def _position_frame(ints: np.ndarray, floats: np.ndarray, raw: pl.Series) -> pl.DataFrame:
+    """The position columns of the message pass's tables, mostly without a copy."""
+    sec = ints[:, PI_SEC]
+    heading = ints[:, PI_HEADING]
+    status = ints[:, PI_STATUS]
+    return pl.DataFrame(
+        [
+            _arrow_series(S.MMSI, ints[:, PI_MMSI]),
+            _arrow_series("_ts_s", floats[:, PF_TS], ints[:, PI_HASTS] == 1),
+            _coded_strings(S.TS_SOURCE, _SOURCE_VIEWS, ints[:, PI_SRC]),
+            _arrow_series("_sec", sec, sec >= 0),
+            _arrow_series("_line", ints[:, PI_EVENT]),
+            _arrow_series(S.LAT, floats[:, PF_LAT]),
+            _arrow_series(S.LON, floats[:, PF_LON]),
+            _arrow_series(S.SOG_KN, floats[:, PF_SOG]),
+            _arrow_series(S.COG_DEG, floats[:, PF_COG]),
+            _arrow_series(S.HEADING_DEG, heading.astype(np.float64), heading >= 0),
+            _arrow_series(S.NAV_STATUS, status.astype(np.float64), status >= 0),
+            _coded_strings(S.AIS_CLASS, _CLASS_VIEWS, ints[:, PI_B]),
+            _arrow_series(S.SOURCE_ROW, np.ascontiguousarray(ints[:, PI_ROW]).view(np.uint64)),
+            raw.alias(RAW_COL),
+        ]
     )
 
 
@@ -1565,6 +1597,8 @@ def _identity_frame(
     ints: np.ndarray, floats: np.ndarray, raw: pl.Series, txt: np.ndarray, lens: np.ndarray
 ) -> pl.DataFrame:
     f64 = pl.Float64()
+    ints = np.array(ints, order="F")  # identity rows only: a small table
+    ints[ints[:, XI_IS19] != 1, PI_B] = 0  # static reports have no position part
     pos = _position_frame(ints, floats, raw)
     is19 = pl.Series(ints[:, XI_IS19] == 1)
     extra = pl.DataFrame(
@@ -1604,8 +1638,8 @@ def _identity_frame(
 def _outputs(n: int, nbytes: int) -> tuple[np.ndarray, ...]:
     """The message pass's output tables for up to ``n`` messages and ``nbytes`` of raw text."""
     return (
-        _empty((n, N_PI), np.int64),
-        _empty((n, N_PF), np.float64),
+        _empty((n, N_PI), np.int64, "F"),
+        _empty((n, N_PF), np.float64, "F"),
         _empty((n + 1, 16), np.uint8),
         _empty(nbytes, np.uint8),
         _empty((n, N_XI), np.int64),
@@ -1658,6 +1692,13 @@ def stage_nmea_compiled(
     :data:`LEFT_LINES_FREE`) are of shapes left to the per-line code, or the file holds
     something the compiled pass does not reproduce exactly.
     """
+    with _small_pages():
+        return _stage(path, name, clock, left_share_max)
+
+
+def _stage(
+    path: Path, name: str, clock: Clock | None, left_share_max: float
+) -> pl.LazyFrame | None:
     from vessels.io._nmea import (
         ANCHOR_TYPES,
         NON_VESSEL_TYPES,
