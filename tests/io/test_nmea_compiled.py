@@ -21,7 +21,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from tests.io.test_nmea_vectorised import FIXTURES, FRAGMENTS, MESSAGES, REAL, T0, _line, _tag, _write
+from tests.io.test_nmea_vectorised import (
+    FIXTURES,
+    FRAGMENTS,
+    MESSAGES,
+    REAL,
+    T0,
+    _line,
+    _tag,
+    _write,
+)
 from vessels.io import _nmea_jit
 from vessels.io._nmea import _compiled, stage_nmea, stage_nmea_per_line
 from vessels.io._nmea_jit import stage_nmea_compiled

@@ -294,7 +294,9 @@ def _trailing(buf: np.ndarray, a: int, b: int) -> tuple[int, bool, float]:  # pr
 
 
 @njit(cache=True, nogil=True)
-def _tag(buf: np.ndarray, a: int, b: int) -> tuple[int, bool, bool, float, int, int]:  # pragma: no cover
+def _tag(
+    buf: np.ndarray, a: int, b: int
+) -> tuple[int, bool, bool, float, int, int]:  # pragma: no cover
     """Tag block content ``[a, b)``: (0 ok / 1 leave to Python, bad checksum, has time,
     epoch, group start, group end) as ``vessels.io._nmea._tag`` reads it."""
     star = -1
@@ -350,7 +352,8 @@ def _tag(buf: np.ndarray, a: int, b: int) -> tuple[int, bool, bool, float, int, 
 
 @njit(cache=True, nogil=True)
 def _piece(buf: np.ndarray, p: int, b: int) -> tuple[int, int]:  # pragma: no cover - compiled
-    """(end, '!' position) of ``(\\\\tag\\\\)?![A-Z]{2}VD[MO],[^!\\\\*]*\\*hh`` at ``p``; end -1: none."""
+    """(end, '!' position) of a piece ``(\\\\tag\\\\)?![A-Z]{2}VD[MO],[^!\\\\*]*\\*hh`` at
+    ``p``; end -1: none."""
     bang = p
     if buf[p] == 92:
         q = p + 1
@@ -607,7 +610,9 @@ N_RC = 16
 
 
 @njit(cache=True, nogil=True)
-def _sentence(buf: np.ndarray, a: int, b: int, rec: np.ndarray) -> tuple[bool, int]:  # pragma: no cover
+def _sentence(
+    buf: np.ndarray, a: int, b: int, rec: np.ndarray
+) -> tuple[bool, int]:  # pragma: no cover
     """(odd, error code) of sentence ``[a, b)``; the fields of the usual shape into ``rec``.
 
     Odd: not ``!xx,cnt,num,seq,chan,payload,...,fill*hh`` in ASCII (pyais reads it)."""
@@ -726,6 +731,7 @@ WINDOW = 1 << 30
 MAX_PENDING_KEYS = 1 << 16  # message keys pending at once; more: the vectorised reader
 MAX_FRAGMENTS = 9
 
+
 @njit(cache=True, nogil=True)
 def _bits(
     p: np.ndarray, ps: int, plen: int, nbits: int, off: int, width: int, signed: bool
@@ -763,8 +769,17 @@ def _latlon600(v: int) -> float:  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _text(
-    p: np.ndarray, ps: int, plen: int, nbits: int, off: int, width: int,
-    out: np.ndarray, r: int, col: int, lens: np.ndarray, tmp: np.ndarray,
+    p: np.ndarray,
+    ps: int,
+    plen: int,
+    nbits: int,
+    off: int,
+    width: int,
+    out: np.ndarray,
+    r: int,
+    col: int,
+    lens: np.ndarray,
+    tmp: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """6-bit text, stripped of '@' and ' ' at both ends (as the reader keeps it); -1: null."""
     if off >= nbits:
@@ -862,8 +877,14 @@ def _view(
 
 @njit(cache=True, nogil=True)
 def _raw_view(
-    buf: np.ndarray, cur: np.ndarray, nfr: int, views: np.ndarray, r: int, side: np.ndarray,
-    ctr: np.ndarray, c_side: int,
+    buf: np.ndarray,
+    cur: np.ndarray,
+    nfr: int,
+    views: np.ndarray,
+    r: int,
+    side: np.ndarray,
+    ctr: np.ndarray,
+    c_side: int,
 ) -> None:  # pragma: no cover - compiled
     """Raw text of a message: its line (a view of the file) or its sentences joined by newlines
     (copied to the side buffer)."""
@@ -882,7 +903,7 @@ def _raw_view(
 
 
 @njit(cache=True, nogil=True)
-def _key_hash(buf: np.ndarray, kind: int, seq: int, a: int, b: int) -> int:  # pragma: no cover
+def _key_hash(buf: np.ndarray, kind: int, seq: int, a: int, b: int) -> np.int64:  # pragma: no cover
     h = np.uint64(14695981039346656037)
     h = (h ^ np.uint64(kind + 7)) * np.uint64(1099511628211)
     h = (h ^ np.uint64(seq + 2)) * np.uint64(1099511628211)
@@ -895,7 +916,7 @@ def _key_hash(buf: np.ndarray, kind: int, seq: int, a: int, b: int) -> int:  # p
 def _same_key(buf: np.ndarray, a: int, b: int, c: int, d: int) -> bool:  # pragma: no cover
     if b - a != d - c:
         return False
-    for j in range(b - a):
+    for j in range(b - a):  # noqa: SIM110 - a loop numba compiles
         if buf[a + j] != buf[c + j]:
             return False
     return True
@@ -903,12 +924,30 @@ def _same_key(buf: np.ndarray, a: int, b: int, c: int, d: int) -> bool:  # pragm
 
 @njit(cache=True, nogil=True, inline="always")
 def _message(
-    buf: np.ndarray, nfr: int, gi: int, cur: np.ndarray, cur_ts: np.ndarray,
-    pos_i: np.ndarray, pos_f: np.ndarray, pos_roff: np.ndarray, pos_raw: np.ndarray,
-    ext_i: np.ndarray, ext_f: np.ndarray, ext_roff: np.ndarray, ext_raw: np.ndarray,
-    ext_txt: np.ndarray, ext_tlen: np.ndarray, rej: np.ndarray, rej_roff: np.ndarray,
-    rej_raw: np.ndarray, paybuf: np.ndarray, anc_e: np.ndarray, anc_t: np.ndarray,
-    ctr: np.ndarray, scratch: np.ndarray, tscratch: np.ndarray,
+    buf: np.ndarray,
+    nfr: int,
+    gi: int,
+    cur: np.ndarray,
+    cur_ts: np.ndarray,
+    pos_i: np.ndarray,
+    pos_f: np.ndarray,
+    pos_roff: np.ndarray,
+    pos_raw: np.ndarray,
+    ext_i: np.ndarray,
+    ext_f: np.ndarray,
+    ext_roff: np.ndarray,
+    ext_raw: np.ndarray,
+    ext_txt: np.ndarray,
+    ext_tlen: np.ndarray,
+    rej: np.ndarray,
+    rej_roff: np.ndarray,
+    rej_raw: np.ndarray,
+    paybuf: np.ndarray,
+    anc_e: np.ndarray,
+    anc_t: np.ndarray,
+    ctr: np.ndarray,
+    scratch: np.ndarray,
+    tscratch: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """Decode one whole message (fragments ``cur[:nfr]``) and apply the reader's rules."""
     npos = ctr[C_NPOS]
@@ -973,7 +1012,7 @@ def _message(
     if kind == 0:
         rej[nrej, R_ROW] = row
         rej[nrej, R_ERR] = why
-        rej[nrej, R_MMSI] = mmsi if (why == E_BASE or why == E_AID) else -1
+        rej[nrej, R_MMSI] = mmsi if (why == E_BASE or why == E_AID) else -1  # noqa: SIM109
         rej[nrej, R_TYPE] = mtype
         rej[nrej, R_EVENT] = gi
         if why == E_REST:
@@ -1116,8 +1155,14 @@ def _message(
 
 @njit(cache=True, nogil=True)
 def _reject(
-    buf: np.ndarray, rec: np.ndarray, err: int, gi: int, rej: np.ndarray, rej_roff: np.ndarray,
-    rej_raw: np.ndarray, ctr: np.ndarray,
+    buf: np.ndarray,
+    rec: np.ndarray,
+    err: int,
+    gi: int,
+    rej: np.ndarray,
+    rej_roff: np.ndarray,
+    rej_raw: np.ndarray,
+    ctr: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     k = ctr[C_NREJ]
     rej[k, R_ROW] = rec[RC_ROW]
@@ -1130,10 +1175,23 @@ def _reject(
 
 @njit(cache=True, nogil=True, inline="always")
 def _process(
-    buf: np.ndarray, rec: np.ndarray, t: float, gi: int, rej: np.ndarray,
-    rej_roff: np.ndarray, rej_raw: np.ndarray, ctr: np.ndarray,
-    slots: Any, s_key: np.ndarray, s_n: np.ndarray, s_order: np.ndarray, s_rec: np.ndarray,
-    s_ts: np.ndarray, free: np.ndarray, cur: np.ndarray, cur_ts: np.ndarray,
+    buf: np.ndarray,
+    rec: np.ndarray,
+    t: float,
+    gi: int,
+    rej: np.ndarray,
+    rej_roff: np.ndarray,
+    rej_raw: np.ndarray,
+    ctr: np.ndarray,
+    slots: Any,
+    s_key: np.ndarray,
+    s_n: np.ndarray,
+    s_order: np.ndarray,
+    s_rec: np.ndarray,
+    s_ts: np.ndarray,
+    free: np.ndarray,
+    cur: np.ndarray,
+    cur_ts: np.ndarray,
 ) -> int:  # pragma: no cover - compiled
     """One item in stream order: a reject, a single-sentence message, or a fragment run
     through the per-line reader's state machine (per key: tag-block group, else sequential id
@@ -1159,8 +1217,10 @@ def _process(
     h = _key_hash(buf, kind, seq, ka, kb)
     if h in slots:
         sl = slots[h]
-        if s_key[sl, 0] != kind or s_key[sl, 1] != seq or not _same_key(
-            buf, s_key[sl, 2], s_key[sl, 3], ka, kb
+        if (
+            s_key[sl, 0] != kind
+            or s_key[sl, 1] != seq
+            or not _same_key(buf, s_key[sl, 2], s_key[sl, 3], ka, kb)
         ):
             return -1  # a hash collision: the vectorised reader instead
     else:
@@ -1215,8 +1275,14 @@ def _process(
 
 @njit(cache=True, nogil=True)
 def _finish(
-    buf: np.ndarray, gi: int, rej: np.ndarray, rej_roff: np.ndarray, rej_raw: np.ndarray,
-    ctr: np.ndarray, s_n: np.ndarray, s_order: np.ndarray,
+    buf: np.ndarray,
+    gi: int,
+    rej: np.ndarray,
+    rej_roff: np.ndarray,
+    rej_raw: np.ndarray,
+    ctr: np.ndarray,
+    s_n: np.ndarray,
+    s_order: np.ndarray,
     s_rec: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """End of file: fragments still pending are orphaned in the order their keys opened."""
@@ -1241,13 +1307,33 @@ def _finish(
 
 @njit(cache=True, nogil=True)
 def _messages(
-    buf: np.ndarray, items: np.ndarray, its: np.ndarray, q: np.ndarray,
-    pos_i: np.ndarray, pos_f: np.ndarray, pos_roff: np.ndarray, pos_raw: np.ndarray,
-    ext_i: np.ndarray, ext_f: np.ndarray, ext_roff: np.ndarray, ext_raw: np.ndarray,
-    ext_txt: np.ndarray, ext_tlen: np.ndarray, rej: np.ndarray, rej_roff: np.ndarray,
-    rej_raw: np.ndarray, paybuf: np.ndarray, anc_e: np.ndarray, anc_t: np.ndarray,
-    ctr: np.ndarray, s_key: np.ndarray, s_n: np.ndarray, s_order: np.ndarray,
-    s_rec: np.ndarray, s_ts: np.ndarray, free: np.ndarray,
+    buf: np.ndarray,
+    items: np.ndarray,
+    its: np.ndarray,
+    q: np.ndarray,
+    pos_i: np.ndarray,
+    pos_f: np.ndarray,
+    pos_roff: np.ndarray,
+    pos_raw: np.ndarray,
+    ext_i: np.ndarray,
+    ext_f: np.ndarray,
+    ext_roff: np.ndarray,
+    ext_raw: np.ndarray,
+    ext_txt: np.ndarray,
+    ext_tlen: np.ndarray,
+    rej: np.ndarray,
+    rej_roff: np.ndarray,
+    rej_raw: np.ndarray,
+    paybuf: np.ndarray,
+    anc_e: np.ndarray,
+    anc_t: np.ndarray,
+    ctr: np.ndarray,
+    s_key: np.ndarray,
+    s_n: np.ndarray,
+    s_order: np.ndarray,
+    s_rec: np.ndarray,
+    s_ts: np.ndarray,
+    free: np.ndarray,
 ) -> int:  # pragma: no cover - compiled
     """The message pass over framed and parsed items (lines or sentences Python read)."""
     slots = Dict.empty(key_type=types.int64, value_type=types.int64)
@@ -1276,14 +1362,52 @@ def _messages(
         rec[RC_PE] = q[gi, Q_PE]
         rec[RC_FILL] = q[gi, Q_FILL]
         nfr = _process(
-            buf, rec, its[gi], gi, rej, rej_roff, rej_raw, ctr, slots, s_key, s_n, s_order, s_rec, s_ts, free,
-            cur, cur_ts,
+            buf,
+            rec,
+            its[gi],
+            gi,
+            rej,
+            rej_roff,
+            rej_raw,
+            ctr,
+            slots,
+            s_key,
+            s_n,
+            s_order,
+            s_rec,
+            s_ts,
+            free,
+            cur,
+            cur_ts,
         )
         if nfr < 0:
             return MSG_BAIL
         if nfr:
             _message(
-                buf, nfr, gi, cur, cur_ts, pos_i, pos_f, pos_roff, pos_raw, ext_i, ext_f, ext_roff, ext_raw, ext_txt, ext_tlen, rej, rej_roff, rej_raw, paybuf, anc_e, anc_t, ctr, scratch, tscratch
+                buf,
+                nfr,
+                gi,
+                cur,
+                cur_ts,
+                pos_i,
+                pos_f,
+                pos_roff,
+                pos_raw,
+                ext_i,
+                ext_f,
+                ext_roff,
+                ext_raw,
+                ext_txt,
+                ext_tlen,
+                rej,
+                rej_roff,
+                rej_raw,
+                paybuf,
+                anc_e,
+                anc_t,
+                ctr,
+                scratch,
+                tscratch,
             )
     _finish(buf, n, rej, rej_roff, rej_raw, ctr, s_n, s_order, s_rec)
     return MSG_OK
@@ -1291,13 +1415,30 @@ def _messages(
 
 @njit(cache=True, nogil=True)
 def _fused(
-    buf: np.ndarray, line_items: np.ndarray,
-    pos_i: np.ndarray, pos_f: np.ndarray, pos_roff: np.ndarray, pos_raw: np.ndarray,
-    ext_i: np.ndarray, ext_f: np.ndarray, ext_roff: np.ndarray, ext_raw: np.ndarray,
-    ext_txt: np.ndarray, ext_tlen: np.ndarray, rej: np.ndarray, rej_roff: np.ndarray,
-    rej_raw: np.ndarray, paybuf: np.ndarray, anc_e: np.ndarray, anc_t: np.ndarray,
-    ctr: np.ndarray, s_key: np.ndarray,
-    s_n: np.ndarray, s_order: np.ndarray, s_rec: np.ndarray, s_ts: np.ndarray,
+    buf: np.ndarray,
+    line_items: np.ndarray,
+    pos_i: np.ndarray,
+    pos_f: np.ndarray,
+    pos_roff: np.ndarray,
+    pos_raw: np.ndarray,
+    ext_i: np.ndarray,
+    ext_f: np.ndarray,
+    ext_roff: np.ndarray,
+    ext_raw: np.ndarray,
+    ext_txt: np.ndarray,
+    ext_tlen: np.ndarray,
+    rej: np.ndarray,
+    rej_roff: np.ndarray,
+    rej_raw: np.ndarray,
+    paybuf: np.ndarray,
+    anc_e: np.ndarray,
+    anc_t: np.ndarray,
+    ctr: np.ndarray,
+    s_key: np.ndarray,
+    s_n: np.ndarray,
+    s_order: np.ndarray,
+    s_rec: np.ndarray,
+    s_ts: np.ndarray,
     free: np.ndarray,
 ) -> int:  # pragma: no cover - compiled
     """Lines, sentences and messages in one pass over the bytes, no item table: each line's
@@ -1336,15 +1477,53 @@ def _fused(
                     return MSG_STAGED
             rec[RC_ERR] = err
             nfr = _process(
-                buf, rec, line_ts[k], gi, rej, rej_roff, rej_raw, ctr, slots, s_key, s_n, s_order, s_rec, s_ts,
-                free, cur, cur_ts,
+                buf,
+                rec,
+                line_ts[k],
+                gi,
+                rej,
+                rej_roff,
+                rej_raw,
+                ctr,
+                slots,
+                s_key,
+                s_n,
+                s_order,
+                s_rec,
+                s_ts,
+                free,
+                cur,
+                cur_ts,
             )
             if nfr < 0:
                 return MSG_BAIL
             if nfr:
                 _message(
-                buf, nfr, gi, cur, cur_ts, pos_i, pos_f, pos_roff, pos_raw, ext_i, ext_f, ext_roff, ext_raw, ext_txt, ext_tlen, rej, rej_roff, rej_raw, paybuf, anc_e, anc_t, ctr, scratch, tscratch
-            )
+                    buf,
+                    nfr,
+                    gi,
+                    cur,
+                    cur_ts,
+                    pos_i,
+                    pos_f,
+                    pos_roff,
+                    pos_raw,
+                    ext_i,
+                    ext_f,
+                    ext_roff,
+                    ext_raw,
+                    ext_txt,
+                    ext_tlen,
+                    rej,
+                    rej_roff,
+                    rej_raw,
+                    paybuf,
+                    anc_e,
+                    anc_t,
+                    ctr,
+                    scratch,
+                    tscratch,
+                )
             gi += 1
         s = nxt
     _finish(buf, gi, rej, rej_roff, rej_raw, ctr, s_n, s_order, s_rec)
@@ -1384,7 +1563,8 @@ def _small_pages() -> Iterator[None]:
     this machine (``defrag=madvise``) mapping them cost 1.5-1.9 s of kernel time per 1 M
     messages, against 0.08-0.17 s for the same arrays on 4 KiB pages (same run, same process).
     """
-    setter = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
+    core = getattr(np, "_core", None)
+    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
     if setter is None:  # pragma: no cover - other numpy builds
         yield
         return
@@ -1400,7 +1580,7 @@ def _read(path: Path) -> np.ndarray:
     size = path.stat().st_size
     buf = _empty(size, np.uint8)
     with path.open("rb") as fh:
-        got = fh.readinto(memoryview(buf))
+        got = fh.readinto(buf.data)
     return buf[:got]
 
 
@@ -1451,17 +1631,26 @@ def _left_items(
             gs, ge = extra.add(grp)
             has = ts is not None
             rows.append(
-                [row, k, ss, se, rs, re_, _ERROR_CODE[err] if err else 0, int(has),
-                 _SOURCE_CODE.get(src, 0) if has else 0, gs, ge]  # fmt: skip
+                [
+                    row,
+                    k,
+                    ss,
+                    se,
+                    rs,
+                    re_,
+                    _ERROR_CODE[err] if err else 0,
+                    int(has),
+                    _SOURCE_CODE.get(src, 0) if has else 0,
+                    gs,
+                    ge,
+                ]
             )
             times.append(float(ts) if has else 0.0)
     table = np.array(rows, dtype=np.int64).reshape(-1, N_ICOLS)
     return extra.extend(buf), table, np.array(times, dtype=np.float64)
 
 
-def _odd_sentences(
-    buf: np.ndarray, items: np.ndarray, q: np.ndarray
-) -> np.ndarray | None:
+def _odd_sentences(buf: np.ndarray, items: np.ndarray, q: np.ndarray) -> np.ndarray | None:
     """pyais's reading of the sentences of unusual shapes (``_parse_one``), into ``q``."""
     from vessels.io._nmea_vec import _parse_one
 
@@ -1498,9 +1687,7 @@ def _raw_strings(
     """The raw text column: Arrow string views into the file and the side buffer (no copy)."""
     buffers = [pa.py_buffer(side[: max(int(side_used), 1)])]
     buffers += [pa.py_buffer(w) for w in windows]
-    arrow = pa.Array.from_buffers(
-        pa.string_view(), n, [None, pa.py_buffer(views[:n]), *buffers]
-    )
+    arrow = pa.Array.from_buffers(pa.string_view(), n, [None, pa.py_buffer(views[:n]), *buffers])
     return series_from_arrow("_s", arrow)
 
 
@@ -1513,14 +1700,6 @@ def _texts(txt: np.ndarray, lens: np.ndarray) -> pl.Series:
     data = txt[np.arange(txt.shape[1]) < size[:, None]]
     s = _strings(n, offsets, np.ascontiguousarray(data))
     return pl.select(pl.when(pl.Series(lens >= 0)).then(s)).to_series()
-
-
-def _source() -> pl.Expr:
-    c = pl.col("_src")
-    expr = pl.when(c == SRC_TAG).then(pl.lit("tag_block"))
-    expr = expr.when(c == SRC_PREFIX).then(pl.lit("line_prefix"))
-    expr = expr.when(c == SRC_TRAIL).then(pl.lit("trailing_epoch"))
-    return expr.otherwise(pl.lit("base_station")).alias(S.TS_SOURCE)
 
 
 def _null_below_zero(name: str, alias: str, dtype: pl.DataType) -> pl.Expr:
@@ -1728,7 +1907,7 @@ def _stage(
     )
     ctr = np.zeros(N_CTR, dtype=np.int64)
     out = _outputs(cap, len(buf) + cap + 1)
-    status = _fused(buf, np.empty((most + 2, N_ICOLS), dtype=np.int64), *out, ctr, *state)
+    status = _fused(buf, np.empty((most + 2, N_ICOLS), dtype=np.int64), *out, ctr, *state)  # type: ignore[call-arg]
     if status == MSG_STAGED:  # lines or sentences for Python: item tables, then the same pass
         del out
         ctr[:] = 0
@@ -1737,7 +1916,7 @@ def _stage(
             return None
         buf, items, its, q = staged
         out = _outputs(len(items) + 1, len(buf) + len(items) + 1)
-        status = _messages(buf, items, its, q, *out, ctr, *state)
+        status = _messages(buf, items, its, q, *out, ctr, *state)  # type: ignore[call-arg]
         del items, its, q
     if status != MSG_OK:
         return None
