@@ -1,10 +1,11 @@
 """Raw NMEA 0183 AIS logs (``!AIVDM``/``!AIVDO``) (private).
 
-:func:`stage_nmea` frames and decodes the whole file at once
-(:mod:`vessels.io._nmea_vec`: polars string expressions for tag blocks, sentences, checksums
-and fragment assembly; :func:`vessels.io._aisbits.decode_payloads` for the 6-bit payloads);
-lines and sentences of unusual shapes, and the rare message types that decoder leaves, go through
-the per-line code below and pyais (MIT). :func:`stage_nmea_per_line`, the line-by-line reader
+:func:`stage_nmea` frames and decodes the whole file at once: with numba installed, by one
+compiled pass over the file's bytes (:mod:`vessels.io._nmea_jit`), else (or for a file that pass
+hands back) with polars string expressions and numpy (:mod:`vessels.io._nmea_vec`,
+:func:`vessels.io._aisbits.decode_payloads`); both give the same staged frame. Lines and
+sentences of unusual shapes, and the rare message types those decoders leave, go through the
+per-line code below and pyais (MIT). :func:`stage_nmea_per_line`, the line-by-line reader
 with pyais, is kept as the reference: the tests check that both give the same staged frame.
 aiscat is faster than pyais but GPL-3 and therefore not usable in an MIT project. Measured
 throughput is in BENCHMARKS.md.
@@ -310,8 +311,9 @@ def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFram
     """Staged frame (see :mod:`vessels.cleaning`) of an NMEA log; identity rows included.
 
     The framing and decoding run over the whole file at once
-    (:func:`vessels.io._nmea_vec.stage_nmea_vectorised`); the result is that of
-    :func:`stage_nmea_per_line`, the line-by-line reader it replaces.
+    (:func:`vessels.io._nmea_jit.stage_nmea_compiled` with numba, else
+    :func:`vessels.io._nmea_vec.stage_nmea_vectorised`); the result is that of
+    :func:`stage_nmea_per_line`, the line-by-line reader they replace.
     """
     from vessels.io._nmea_vec import stage_nmea_vectorised
 
