@@ -159,6 +159,28 @@ _EXTRA_PAIRS: dict[str, Callable[[pl.DataFrame, Any, Any], pl.DataFrame]] = {
 }
 
 
+#: Pair detectors whose event of vessels *a* and *b* depends only on the two vessels' positions
+#: *at the same instant* (interpolated along links within the layer's bounds) and on their rows
+#: within ``config -> seconds`` of the instants where they are within the halo. For these the
+#: tile stage keeps a candidate pair only when the two vessels' linear motions along two links
+#: come within the halo at one instant (exact closest approach, not shared cells alone), and
+#: the pair stage reads only the rows within that window of such instants, never whole
+#: histories. Encounters: grid points interpolate links shorter than ``max_interp_gap_h``, and
+#: an event aggregates only its grid instants within the radius (:mod:`vessels.events.encounter`).
+_WINDOW_S: dict[str, Callable[[Any], float]] = {
+    S.ENCOUNTER: lambda c: c.max_interp_gap_h * 3600.0 + 2 * c.grid_min * 60.0 + 3600.0,
+}
+#: Pair detectors that read no position of the pair in a partitioned run: their per-vessel
+#: :attr:`~vessels.events.registry.Detector.parts` (from every bucket) and the per-vessel events
+#: they use (from the vessel stage) carry everything. Dark rendezvous: the silences (``parts``)
+#: and the loitering events.
+_TRACKLESS: set[str] = {S.DARK_RENDEZVOUS}
+#: Row-time windows of a candidate pair: ``(lo, hi)`` in epoch microseconds. No rows: ``_NONE``;
+#: the whole history (a pair detector declared with neither of the above): ``_WHOLE``.
+_NONE = (0, -1)
+_WHOLE = (-(2**62), 2**62)
+
+
 def register_halo(
     event_type: str,
     halo_m: Callable[[Any], float],
@@ -172,6 +194,9 @@ def register_halo(
         _LINKS[event_type] = links
     else:
         _LINKS.pop(event_type, None)
+    # a detector declared here reads its pairs' whole histories (nothing else is known of it)
+    _WINDOW_S.pop(event_type, None)
+    _TRACKLESS.discard(event_type)
 
 
 def pair_halo_m(event_type: str, config: Any) -> float:
@@ -205,6 +230,10 @@ class Layer:
     min_link_s: float | None
     max_link_s: float | None
     uses: tuple[str, ...]
+    #: rows of a pair needed within this many seconds of its close instants (None: see rows)
+    window_s: float | None = None
+    #: ``"window"`` (:data:`_WINDOW_S`), ``"none"`` (:data:`_TRACKLESS`) or ``"whole"``
+    rows: str = "whole"
 
 
 def pair_layers(config: Any) -> list[Layer]:
@@ -213,7 +242,19 @@ def pair_layers(config: Any) -> list[Layer]:
     for d in _pair_records():
         section = config.section(d.event_type)
         lo, hi = _LINKS.get(d.event_type, lambda _c: (None, None))(section)
-        out.append(Layer(d.event_type, pair_halo_m(d.event_type, section), lo, hi, tuple(d.uses)))
+        window = _WINDOW_S.get(d.event_type)
+        rows = "window" if window else "none" if d.event_type in _TRACKLESS else "whole"
+        out.append(
+            Layer(
+                d.event_type,
+                pair_halo_m(d.event_type, section),
+                lo,
+                hi,
+                tuple(d.uses),
+                window_s=float(window(section)) if window else None,
+                rows=rows,
+            )
+        )
     return out
 
 
@@ -467,6 +508,109 @@ def footprint_cells(
     return pl.concat(out).sort(_TILE, "layer", S.MMSI, "bin", "cy", "cx").collect()
 
 
+def footprint_links(tracks: pl.DataFrame, layers: list[Layer], *, bin_h: float) -> pl.DataFrame:
+    """The links of each ``rows="window"`` layer: ``(layer, mmsi, bin, t0, t1, lat0, lon0, lat1,
+    lon1, r_m)``, one row per link and time bin it spans.
+
+    A link joins two consecutive instants of one segment (the detector interpolates only within
+    segments) whose time apart is within the layer's bounds; an instant whose neighbours both
+    lie beyond them is a link of its own (``t0 == t1``). Reports sharing an instant are one
+    point, the centre of their box, with ``r_m`` (an upper bound of the box's half-diagonal)
+    covering them: any point the detector interpolates between two such instants lies within
+    ``r_m`` of the linear motion of the centres (the larger ``r_m`` of the two ends).
+    """
+    wanted = [(i, la) for i, la in enumerate(layers) if la.rows == "window"]
+    if not wanted or tracks.height == 0:
+        return pl.DataFrame(schema=_LINK_SCHEMA)
+    bin_us = round(bin_h * 3_600_000_000)
+    keys = [S.MMSI, S.SEGMENT_ID]
+    groups = (
+        tracks.lazy()
+        .filter(
+            pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
+        )
+        .select(*keys, pl.col(S.TS).dt.epoch("us").alias("_t"), S.LAT, S.LON)
+        .group_by(*keys, "_t")
+        .agg(
+            ((pl.col(S.LAT).min() + pl.col(S.LAT).max()) / 2).alias("_y"),
+            ((pl.col(S.LON).min() + pl.col(S.LON).max()) / 2).alias("_x"),
+            (
+                (
+                    (pl.col(S.LAT).max() - pl.col(S.LAT).min()) ** 2
+                    + (pl.col(S.LON).max() - pl.col(S.LON).min()) ** 2
+                ).sqrt()
+                * (0.5 * _METERS_PER_DEG)
+            ).alias("_r"),
+        )
+        .sort(*keys, "_t")
+        .collect()
+    )
+    same_next = pl.all_horizontal([pl.col(k) == pl.col(k).shift(-1) for k in keys]).fill_null(False)
+    same_prev = pl.all_horizontal([pl.col(k) == pl.col(k).shift() for k in keys]).fill_null(False)
+    out = []
+    for i, layer in wanted:
+        span_next = pl.col("_t").shift(-1) - pl.col("_t")
+        span_prev = pl.col("_t") - pl.col("_t").shift()
+
+        def within(span: pl.Expr, layer: Layer = layer) -> pl.Expr:
+            ok = pl.lit(True)
+            if layer.min_link_s is not None:
+                ok = ok & (span >= layer.min_link_s * 1e6)
+            if layer.max_link_s is not None:
+                ok = ok & (span <= layer.max_link_s * 1e6)
+            return ok
+
+        marked = groups.with_columns(
+            (same_next & within(span_next)).alias("_ln"),
+            (same_prev & within(span_prev)).alias("_lp"),
+            pl.col("_t", "_y", "_x", "_r").shift(-1).name.suffix("1"),
+        )
+        link_rows = marked.filter("_ln").select(
+            S.MMSI,
+            pl.col("_t").alias("t0"),
+            pl.col("_t1").alias("t1"),
+            pl.col("_y").alias("lat0"),
+            pl.col("_x").alias("lon0"),
+            pl.col("_y1").alias("lat1"),
+            pl.col("_x1").alias("lon1"),
+            pl.max_horizontal("_r", "_r1").alias("r_m"),
+        )
+        lone = marked.filter(~pl.col("_ln") & ~pl.col("_lp")).select(
+            S.MMSI,
+            pl.col("_t").alias("t0"),
+            pl.col("_t").alias("t1"),
+            pl.col("_y").alias("lat0"),
+            pl.col("_x").alias("lon0"),
+            pl.col("_y").alias("lat1"),
+            pl.col("_x").alias("lon1"),
+            pl.col("_r").alias("r_m"),
+        )
+        out.append(
+            pl.concat([link_rows, lone])
+            .with_columns(
+                pl.lit(i, dtype=pl.Int16).alias("layer"),
+                pl.int_ranges(pl.col("t0") // bin_us, pl.col("t1") // bin_us + 1).alias("bin"),
+            )
+            .explode("bin")
+            .select(list(_LINK_SCHEMA))
+        )
+    return pl.concat(out).cast(_LINK_SCHEMA)  # type: ignore[arg-type]
+
+
+_LINK_SCHEMA: dict[str, pl.DataType] = {
+    "layer": pl.Int16(),
+    S.MMSI: pl.UInt32(),
+    "bin": pl.Int64(),
+    "t0": pl.Int64(),
+    "t1": pl.Int64(),
+    "lat0": pl.Float64(),
+    "lon0": pl.Float64(),
+    "lat1": pl.Float64(),
+    "lon1": pl.Float64(),
+    "r_m": pl.Float64(),
+}
+
+
 def vessel_stage(
     bucket: int,
     work: str,
@@ -521,7 +665,7 @@ def vessel_stage(
         harbour_cells(located, coverage),
         _url(work, "harbour", f"{_BUCKET}={bucket}", "part-0.parquet"),
     )
-    n_cells = 0
+    n_cells = n_links = 0
     if layers:
         cells = footprint_cells(
             labelled,
@@ -538,11 +682,26 @@ def vessel_stage(
                 part.drop(_TILE),
                 _url(work, "footprint", f"{_TILE}={tile}", f"{_BUCKET}={bucket}.parquet"),
             )
+        links = footprint_links(labelled, layers, bin_h=plan.bin_h)
+        if links.height:
+            # each link goes to every tile where its vessel's box of that bin has a cell
+            placed = links.join(
+                cells.select(_TILE, "layer", S.MMSI, "bin").unique(),
+                on=["layer", S.MMSI, "bin"],
+                how="inner",
+            ).sort(_TILE, "layer", S.MMSI, "bin", "t0", "t1")
+            n_links = placed.height
+            for (tile,), part in placed.group_by(_TILE, maintain_order=True):
+                _write(
+                    part.drop(_TILE),
+                    _url(work, "links", f"{_TILE}={tile}", f"{_BUCKET}={bucket}.parquet"),
+                )
     return {
         "bucket": bucket,
         "positions": labelled.height,
         "events": events.height,
         "footprint_cells": n_cells,
+        "footprint_links": n_links,
         "seconds": round(time.perf_counter() - t, 3),
         "geo_counts": geo_counts,
         "fix_intervals": fix_intervals,
@@ -623,11 +782,94 @@ def global_stage(
 # --- step 3: per tile -----------------------------------------------------------------------
 
 
-def tile_stage(tile: str, work: str) -> pl.DataFrame:
-    """Step 3 for one space-time tile: candidate pairs ``a < b`` sharing a cell in a bin."""
+#: Schema of the tile stage's candidates: the pair and a window of its rows (see :data:`_NONE`).
+_CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
+    "a": pl.UInt32(),
+    "b": pl.UInt32(),
+    "lo": pl.Int64(),
+    "hi": pl.Int64(),
+}
+#: Beyond this latitude or longitude (degrees) a link pair is kept without the closest-approach
+#: test (its flat metric and the detector's linear interpolation across the antimeridian differ).
+_EXACT_MAX_LAT = 80.0
+_EXACT_MAX_LON = 179.0
+
+
+def _close_links(cand: pl.LazyFrame, links: pl.LazyFrame, halo_m: float) -> pl.LazyFrame:
+    """Link pairs of candidate ``(layer, bin, a, b)`` whose linear motions come within
+    ``halo_m`` at one instant: ``(a, b, lo, hi)``, ``lo..hi`` their common time (us).
+
+    Flat metric with the cosine of the highest latitude involved (so never longer than the
+    great-circle distance the detector measures), 1 % + 1 m of margin, 1 ms of slack on the
+    times (the detector compares instants at millisecond resolution).
+    """
+    la = links.rename({S.MMSI: "a"})
+    lb = links.rename({S.MMSI: "b"})
+    slack = 1000
+    lo = pl.max_horizontal("t0", "t0_b") - slack
+    hi = pl.min_horizontal("t1", "t1_b") + slack
+    lat_cols = ["lat0", "lat1", "lat0_b", "lat1_b"]
+    lon_cols = ["lon0", "lon1", "lon0_b", "lon1_b"]
+    top = pl.max_horizontal([pl.col(c).abs() for c in lat_cols])
+    kx = (top + 1.05 * halo_m / _METERS_PER_DEG).clip(0, 89.99).radians().cos() * _METERS_PER_DEG
+
+    def at(t: pl.Expr, sfx: str) -> tuple[pl.Expr, pl.Expr]:
+        t0, t1 = pl.col(f"t0{sfx}"), pl.col(f"t1{sfx}")
+        f = pl.when(t1 > t0).then((t - t0) / (t1 - t0)).otherwise(0.0)
+        y = pl.col(f"lat0{sfx}") + f * (pl.col(f"lat1{sfx}") - pl.col(f"lat0{sfx}"))
+        x = pl.col(f"lon0{sfx}") + f * (pl.col(f"lon1{sfx}") - pl.col(f"lon0{sfx}"))
+        return y, x
+
+    ya0, xa0 = at(pl.col("_lo"), "")
+    yb0, xb0 = at(pl.col("_lo"), "_b")
+    ya1, xa1 = at(pl.col("_hi"), "")
+    yb1, xb1 = at(pl.col("_hi"), "_b")
+    # relative position at lo (d0) and at hi (d1), metres; closest point of the segment d0-d1
+    dy0 = (ya0 - yb0) * _METERS_PER_DEG
+    dx0 = (xa0 - xb0) * pl.col("_kx")
+    vy = (ya1 - yb1) * _METERS_PER_DEG - pl.col("_dy0")
+    vx = (xa1 - xb1) * pl.col("_kx") - pl.col("_dx0")
+    vv = pl.col("_vy") ** 2 + pl.col("_vx") ** 2
+    u = (
+        pl.when(pl.col("_vv") > 0)
+        .then(-(pl.col("_dy0") * pl.col("_vy") + pl.col("_dx0") * pl.col("_vx")) / pl.col("_vv"))
+        .otherwise(0.0)
+        .clip(0.0, 1.0)
+    )
+    dist = (
+        (pl.col("_dy0") + pl.col("_u") * pl.col("_vy")) ** 2
+        + (pl.col("_dx0") + pl.col("_u") * pl.col("_vx")) ** 2
+    ).sqrt()
+    unsure = (top > _EXACT_MAX_LAT) | (
+        pl.max_horizontal([pl.col(c).abs() for c in lon_cols]) > _EXACT_MAX_LON
+    )
+    return (
+        cand.join(la, on=["layer", "bin", "a"])
+        .join(lb, on=["layer", "bin", "b"], suffix="_b")
+        .with_columns(lo.alias("_lo"), hi.alias("_hi"))
+        .filter(pl.col("_lo") <= pl.col("_hi"))
+        .with_columns(kx.alias("_kx"))
+        .with_columns(dy0.alias("_dy0"), dx0.alias("_dx0"))
+        .with_columns(vy.alias("_vy"), vx.alias("_vx"))
+        .with_columns(vv.alias("_vv"))
+        .with_columns(u.alias("_u"))
+        .filter(unsure | (dist <= (halo_m + pl.col("r_m") + pl.col("r_m_b")) * 1.01 + 1.0))
+        .select("a", "b", pl.col("_lo").alias("lo"), pl.col("_hi").alias("hi"))
+    )
+
+
+def tile_stage(tile: str, work: str, layers: list[Layer] | None = None) -> pl.DataFrame:
+    """Step 3 for one space-time tile: candidate pairs ``a < b`` sharing a cell in a bin, with
+    the time window of the rows the pair stage needs (``a, b, lo, hi``; :data:`_NONE`: none,
+    :data:`_WHOLE`: the whole histories).
+
+    For a ``rows="window"`` layer (:data:`_WINDOW_S`) a pair is a candidate only where two of
+    its links come within the halo at one instant (:func:`_close_links`); its window is their
+    common time widened by the layer's ``window_s``.
+    """
     cells = _scan(_url(work, "footprint", f"{_TILE}={tile}", "*.parquet")).collect()
     right = cells.rename({S.MMSI: "b"})
-    return (
+    cand = (
         cells.rename({S.MMSI: "a"})
         .join(right, on=["layer", "bin", "cy", "cx"], suffix="_b")
         # the widened boxes overlap (a box at the antimeridian spans every longitude)
@@ -638,10 +880,54 @@ def tile_stage(tile: str, work: str) -> pl.DataFrame:
             & (pl.col("x0") <= pl.col("x1_b"))
             & (pl.col("x0_b") <= pl.col("x1"))
         )
-        .select("a", "b")
+        .select("layer", "bin", "a", "b")
         .unique()
-        .sort("a", "b")
     )
+    del cells, right
+    layers = layers or []
+    out = []
+    for i in cand["layer"].unique().sort().to_list():
+        layer = layers[i] if i < len(layers) else None
+        mine = cand.filter(pl.col("layer") == i)
+        if layer is not None and layer.rows == "window" and layer.window_s is not None:
+            links = _url(work, "links", f"{_TILE}={tile}", "*.parquet")
+            if not _exists(links):  # pragma: no cover - written with the cells
+                raise UserError(f"work directory {work}: footprint links of tile {tile} missing")
+            pad = round(layer.window_s * 1e6)
+            close = _close_links(
+                mine.lazy(), _scan(links).filter(pl.col("layer") == i), layer.halo_m
+            )
+            out.append(close.select("a", "b", pl.col("lo") - pad, pl.col("hi") + pad).collect())
+        else:
+            lo, hi = _NONE if layer is not None and layer.rows == "none" else _WHOLE
+            out.append(
+                mine.select("a", "b", pl.lit(lo).alias("lo"), pl.lit(hi).alias("hi")).unique()
+            )
+    if not out:
+        return pl.DataFrame(schema=_CANDIDATE_SCHEMA)
+    return _merge_windows(pl.concat([f.cast(_CANDIDATE_SCHEMA) for f in out]))  # type: ignore[arg-type]
+
+
+def _merge_windows(frame: pl.DataFrame, keys: tuple[str, ...] = ("a", "b")) -> pl.DataFrame:
+    """Overlapping or touching ``lo..hi`` windows of the same ``keys`` merged into one (empty
+    windows, ``lo > hi``, kept once per key so the key is still listed); sorted."""
+    k = list(keys)
+    empty = frame.filter(pl.col("lo") > pl.col("hi")).unique(k).select(*k, "lo", "hi")
+    real = frame.filter(pl.col("lo") <= pl.col("hi")).sort(*k, "lo", "hi")
+    if real.height:
+        reach = pl.col("hi").cum_max().shift().over(k)
+        real = (
+            real.with_columns(
+                (reach.is_null() | (pl.col("lo") > reach)).cum_sum().over(k).alias("_w")
+            )
+            .group_by(*k, "_w")
+            .agg(pl.col("lo").min(), pl.col("hi").max())
+            .drop("_w")
+        )
+    got = real.select(*k, "lo", "hi")
+    # a key with a real window does not need its empty one
+    empty = empty.join(got.select(k).unique(), on=k, how="anti")
+    return pl.concat([got, empty]).sort(*k, "lo", "hi")
 
 
 # --- step 4: per pair bucket ----------------------------------------------------------------
@@ -657,6 +943,52 @@ def _tracks_of(work: str, mmsis: pl.Series, n_buckets: int) -> pl.LazyFrame:
     return pl.concat([_scan(g) for g in globs]).filter(pl.col(S.MMSI).is_in(want[S.MMSI].implode()))
 
 
+_HOUR_US = 3_600_000_000
+
+
+def _rows_of(work: str, windows: pl.DataFrame, n_buckets: int) -> pl.DataFrame:
+    """The labelled rows the pair stage needs: ``windows`` is ``(mmsi, lo, hi)`` (merged; see
+    :func:`_merge_windows`). A vessel with a :data:`_WHOLE` window gives all its rows, the others
+    the rows of the whole hours their windows touch (a superset: more of a vessel's own rows
+    never change a windowed detector's events). Read one MMSI bucket at a time, with only the
+    columns the detectors read, so memory follows the rows kept, not the buckets read."""
+    from vessels.events._common import _used
+
+    real = windows.filter(pl.col("lo") <= pl.col("hi"))
+    whole = real.filter(pl.col("lo") <= _WHOLE[0])[S.MMSI].unique()
+    hours = (
+        real.filter(pl.col("lo") > _WHOLE[0])
+        .select(
+            S.MMSI,
+            pl.int_ranges(pl.col("lo") // _HOUR_US, pl.col("hi") // _HOUR_US + 1).alias("_h"),
+        )
+        .explode("_h")
+        .unique()
+    )
+    want = real.select(pl.col(S.MMSI).unique()).with_columns(bucket_expr(n_buckets))
+    frames = []
+    for (b,), part in want.group_by(_BUCKET, maintain_order=True):
+        lf = _scan(_url(work, "tracks", f"{_BUCKET}={b}", "*.parquet"))
+        names = lf.collect_schema().names()
+        used = set(_used(names))
+        lf = lf.select([c for c in names if c in used])
+        ids = part[S.MMSI]
+        timed = (
+            lf.filter(pl.col(S.MMSI).is_in(ids.filter(~ids.is_in(whole.implode())).implode()))
+            .with_columns((pl.col(S.TS).dt.epoch("us") // _HOUR_US).alias("_h"))
+            .join(hours.lazy(), on=[S.MMSI, "_h"], how="semi")
+            .drop("_h")
+        )
+        full = lf.filter(pl.col(S.MMSI).is_in(ids.filter(ids.is_in(whole.implode())).implode()))
+        frames.append(pl.concat([full, timed]).collect())
+    if not frames:
+        lf = _scan(_url(work, "tracks", "*", "*.parquet"))
+        names = lf.collect_schema().names()
+        used = set(_used(names))
+        return lf.select([c for c in names if c in used]).head(0).collect()
+    return pl.concat(frames)
+
+
 def pair_stage(
     pair_bucket: int,
     pairs: pl.DataFrame,
@@ -669,19 +1001,48 @@ def pair_stage(
 ) -> int:
     """Step 4 for one pair bucket: pair detectors over its vessels, events of its pairs only.
 
-    ``coverage`` is the whole input's context with the harbour cells of every bucket; ``parts``
-    the pair detectors' per-vessel parts of every bucket (:attr:`Detector.parts`)."""
-    from vessels.events import detect_events
+    ``pairs`` is ``(a, b, lo, hi)``: the pairs and the time windows of their rows that the
+    detectors need (:func:`tile_stage`); ``coverage`` the whole input's context with the harbour
+    cells of every bucket; ``parts`` the pair detectors' per-vessel parts of every bucket
+    (:attr:`Detector.parts`). The per-vessel events the pair detectors use (loitering) are
+    those of the vessel stage, which saw each vessel's whole history."""
+    from vessels.events import detect_events, sort_events
 
-    vessels_ = pl.concat([pairs["a"], pairs["b"]])
-    tracks = _tracks_of(work, vessels_, n_buckets).collect()
+    if "lo" not in pairs.columns:  # a caller's bare pairs: whole histories
+        pairs = pairs.with_columns(pl.lit(_WHOLE[0]).alias("lo"), pl.lit(_WHOLE[1]).alias("hi"))
+    vessels_ = pl.concat([pairs["a"], pairs["b"]]).cast(pl.UInt32).unique()
+    windows = _merge_windows(
+        pl.concat(
+            [
+                pairs.select(pl.col("a").cast(pl.UInt32).alias(S.MMSI), "lo", "hi"),
+                pairs.select(pl.col("b").cast(pl.UInt32).alias(S.MMSI), "lo", "hi"),
+            ]
+        ),
+        keys=(S.MMSI,),
+    )
+    uses = sorted({u for d in _pair_records() for u in d.uses})
+    given = None
+    if uses:
+        vessel_events = (
+            _scan(_url(work, "events_vessel", "*", "*.parquet"))
+            .filter(pl.col(S.EVENT_TYPE).is_in(uses) & pl.col(S.MMSI).is_in(vessels_.implode()))
+            .collect()
+        )
+        given = {u: sort_events(vessel_events.filter(pl.col(S.EVENT_TYPE) == u)) for u in uses}
+    tracks = _rows_of(work, windows, n_buckets)
     events = detect_events(
-        tracks, zones, profile, types=_types("pair"), coverage=coverage, parts=parts
+        tracks,
+        zones,
+        profile,
+        types=_types("pair"),
+        coverage=coverage,
+        parts=parts,
+        given=given,
     )
     del tracks
     lo = pl.min_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.UInt32)
     hi = pl.max_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.UInt32)
-    keep = pairs.select(pl.col("a").cast(pl.UInt32), pl.col("b").cast(pl.UInt32))
+    keep = pairs.select(pl.col("a").cast(pl.UInt32), pl.col("b").cast(pl.UInt32)).unique()
     events = (
         events.with_columns(lo.alias("_a"), hi.alias("_b"))
         .join(keep, left_on=["_a", "_b"], right_on=["a", "b"], how="semi", maintain_order="left")
@@ -832,8 +1193,9 @@ def execute(
             .to_series()
             .to_list()
         )
-        found = executor.map(tile_stage, tiles, work=work)
+        found = executor.map(tile_stage, tiles, work=work, layers=layers)
         pair_parts = {}
+        rows_of_layer = {la.event_type: la.rows for la in layers}
         for d in _pair_records():
             got = _parts_of(work, d.event_type) if d.parts is not None else None
             if got is None:
@@ -841,16 +1203,24 @@ def execute(
             pair_parts[d.event_type] = got
             if d.event_type in _EXTRA_PAIRS:  # pairs a detector names besides close ones
                 section = cfg.section(d.event_type)
-                found.append(_EXTRA_PAIRS[d.event_type](got, section, coverage))
-        schema = {"a": pl.UInt32, "b": pl.UInt32}
-        pairs = pl.concat([f.cast(schema) for f in found]).unique() if found else pl.DataFrame()
+                lo, hi = _NONE if rows_of_layer.get(d.event_type) == "none" else _WHOLE
+                found.append(
+                    _EXTRA_PAIRS[d.event_type](got, section, coverage).with_columns(
+                        pl.lit(lo).alias("lo"), pl.lit(hi).alias("hi")
+                    )
+                )
+        pairs = (
+            _merge_windows(pl.concat([f.cast(_CANDIDATE_SCHEMA) for f in found]))  # type: ignore[arg-type]
+            if found
+            else pl.DataFrame(schema=_CANDIDATE_SCHEMA)
+        )
         shared_parts = executor.share(pair_parts)
         timed("tile_stage", t)
         t = time.perf_counter()
-        n_pairs = pairs.height
+        n_pairs = pairs.select("a", "b").n_unique() if pairs.height else 0
         if n_pairs:
             pairs = pairs.with_columns(pair_bucket_expr(n_pair_buckets)).sort(
-                _PAIR_BUCKET, "a", "b"
+                _PAIR_BUCKET, "a", "b", "lo"
             )
             groups = [
                 (int(j), part.drop(_PAIR_BUCKET))
@@ -930,6 +1300,7 @@ def execute(
             "halo_m": {la.event_type: la.halo_m for la in layers},
             "bucket_rows_max": max((s["positions"] for s in vstats), default=0),
             "footprint_cells": sum(s["footprint_cells"] for s in vstats),
+            "footprint_links": sum(s["footprint_links"] for s in vstats),
         },
     )
 
