@@ -611,6 +611,27 @@ _LINK_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+#: The zone index of the run's zone layer, built once per process (worker) and reused by every
+#: bucket it labels: ``id(zones) -> (zones, ZoneIndex)`` (a strong reference keeps the id valid).
+_INDEXES: dict[int, tuple[Any, Any]] = {}
+
+
+def _zone_index(zones: Any) -> Any:
+    """``zones`` as a :class:`vessels.zones.ZoneIndex`, built once per process (about 2 s on the
+    default layers: per bucket it was a fixed cost of every vessel task)."""
+    from vessels.zones import ZoneIndex
+
+    if zones is None or isinstance(zones, ZoneIndex):
+        return zones
+    hit = _INDEXES.get(id(zones))
+    if hit is not None and hit[0] is zones:
+        return hit[1]
+    _INDEXES.clear()  # one zone layer per run: never hold two
+    index = ZoneIndex(zones)
+    _INDEXES[id(zones)] = (zones, index)
+    return index
+
+
 def vessel_stage(
     bucket: int,
     work: str,
@@ -635,7 +656,7 @@ def vessel_stage(
 
     t = time.perf_counter()
     positions = _scan(_url(work, "positions", f"{_BUCKET}={bucket}", "*.parquet")).collect()
-    labelled = label_zones(positions, zones)
+    labelled = label_zones(positions, _zone_index(zones))
     del positions
     geo_counts, fix_intervals = coverage_parts(labelled)  # summed over buckets by the driver
     # the per-position fishing score, as the in-process run writes it to tracks.parquet (whole
