@@ -441,7 +441,7 @@ def test_close_links_cover_every_instant_the_encounter_grid_finds(seed, lat, lon
 
     tracks = staged(_random_traffic(seed, lat=lat, lon=lon), shore_km=50.0)
     layers = pair_layers(DetectorConfig())
-    (i, layer), *_ = [(i, la) for i, la in enumerate(layers) if la.event_type == S.ENCOUNTER]
+    (layer,) = [la for la in layers if la.event_type == S.ENCOUNTER]
     links = footprint_links(tracks, layers, bin_h=0.5)
     assert links.height
     # every two vessels' links sharing a bin (what shared cells could give, and more)
