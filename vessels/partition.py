@@ -1231,7 +1231,7 @@ def execute(
                     )
                 )
         pairs = (
-            _merge_windows(pl.concat([f.cast(_CANDIDATE_SCHEMA) for f in found]))  # type: ignore[arg-type]
+            _merge_windows(pl.concat([f.cast(_CANDIDATE_SCHEMA) for f in found]))
             if found
             else pl.DataFrame(schema=_CANDIDATE_SCHEMA)
         )
