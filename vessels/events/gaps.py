@@ -189,29 +189,75 @@ _GAP_COLUMNS = (
 class _InOrder:
     """Positions of ``frame`` grouped by segment, in time order within each segment.
 
-    Position ``i`` is row ``order[i]`` of ``frame`` (row ``i`` when ``order`` is None); ``seg``
-    (UInt32, increasing) and ``ts`` are given per position, the other columns are gathered from
-    ``frame`` through :meth:`rows` for the few positions that need them. ``ties_open``: rows of one
-    segment and instant may not be in :func:`prepare`'s order (the endpoints are then picked).
+    Segment ``k`` holds positions ``r0[k]`` to ``r1[k]`` (``r0`` ascending; positions outside
+    every segment are ignored). Position ``i`` is row ``i`` of ``frame`` for ``i`` below its
+    height, and row ``tail[i - height]`` beyond (the re-sorted rows of MMSIs whose segments
+    interleave, appended once instead of a row order over every position); ``ts`` is given per
+    position, the other columns are gathered from ``frame`` through :meth:`rows` for the few
+    positions that need them. The rows of ``frame`` are grouped by MMSI, ascending. ``ties_open``:
+    rows of one segment and instant may not be in :func:`prepare`'s order (the endpoints are then
+    picked).
     """
 
     frame: pl.DataFrame
-    seg: pl.Series
     ts: pl.Series
-    order: pl.Series | None = None
+    r0: pl.Series
+    r1: pl.Series
+    tail: pl.Series | None = None
     ties_open: bool = False
 
     def rows(self, positions: pl.Series) -> pl.Series:
-        return positions if self.order is None else self.order.gather(positions)
+        """The rows of ``frame`` at ``positions`` (null stays null)."""
+        if self.tail is None:
+            return positions
+        i = positions.cast(pl.Int64) - self.frame.height
+        late = (i >= 0).fill_null(False)
+        if not late.any():
+            return positions
+        out = positions.cast(pl.UInt32).clone()
+        return out.scatter(late.arg_true(), self.tail.gather(i.filter(late)))
+
+    def seg(self, positions: pl.Series) -> pl.Series:
+        """The segment (index into ``r0``/``r1``) of each of ``positions``; null for a null
+        position or one outside every segment."""
+        at = positions.cast(pl.Int64)
+        k = self.r0.search_sorted(at.fill_null(-1), side="right").cast(pl.Int64) - 1
+        inside = (k >= 0) & (at <= self.r1.gather(k.clip(lower_bound=0)).cast(pl.Int64))
+        return pl.select(pl.when(inside).then(k)).to_series().cast(pl.UInt32)
+
+
+def _bounds(seg: pl.Series, offset: int = 0) -> tuple[pl.Series, pl.Series]:
+    """First and last position of each run of equal ``seg`` values (shifted by ``offset``)."""
+    n = seg.len()
+    if n == 0:
+        empty = pl.Series([], dtype=pl.UInt32)
+        return empty, empty
+    # zero-copy slices instead of a shifted copy of the whole column
+    new = (seg.slice(1) != seg.slice(0, n - 1)).fill_null(True).arg_true().cast(pl.UInt32) + 1
+    r0 = pl.concat([pl.Series([0], dtype=pl.UInt32), new])
+    r1 = pl.concat([new - 1, pl.Series([n - 1], dtype=pl.UInt32)])
+    return r0 + offset, r1 + offset
 
 
 def _in_order(p: pl.DataFrame) -> _InOrder:
     """A :func:`prepare`'d frame (already in order)."""
-    return _InOrder(p, p[SEG], p[S.TS])
+    r0, r1 = _bounds(p[SEG])
+    return _InOrder(p, p[S.TS], r0, r1)
 
 
 #: prepare's total order on :data:`ORDER_KEYS` alone (no other column carried: no last hash)
 _ORDER_EXPRS, _ORDER_OPTIONS = _total_order(ORDER_KEYS)
+
+
+def _in_time_order(mmsi: pl.Series, ts: pl.Series) -> bool:
+    """``mmsi`` ascending and ``ts`` non-decreasing within each MMSI (no nulls in ``ts``)."""
+    if not mmsi.is_sorted():
+        return False
+    n = ts.len()
+    if n < 2:
+        return True
+    back = (ts.slice(1) < ts.slice(0, n - 1)).arg_true()
+    return bool((mmsi.gather(back) != mmsi.gather(back + 1)).all())
 
 
 def _lean_tracks(tracks: Frameish) -> _InOrder | None:
@@ -223,7 +269,7 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
     the rows of MMSIs whose segments interleave (two transmitters) are sorted, by
     :func:`prepare`'s keys up to its last tie-breaker (rows tied on all of ``mmsi, segment_id,
     ts, dt_s, lat, lon`` are at the same place and instant: the same for gap detection), and
-    put in place through a row order. Other input is sorted by those keys. ``None`` when the
+    appended as positions of their own. Other input is sorted by those keys. ``None`` when the
     tracks lack the segmenter's kinematics or carry untyped (all-null) columns: :func:`prepare`
     then computes them.
     """
@@ -244,33 +290,39 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
         )
     if df[S.SEGMENT_ID].null_count():
         df = df.with_columns(pl.col(S.SEGMENT_ID).fill_null(pl.col(S.MMSI).cast(pl.String)))
-    mmsi, ts_us = df[S.MMSI], df[S.TS].dt.epoch("us")
-    if not (mmsi.is_sorted() and ((ts_us.diff() >= 0) | (mmsi.diff() != 0)).fill_null(True).all()):
+    if not _in_time_order(df[S.MMSI], df[S.TS]):
         df = df.sort(_ORDER_EXPRS, **_ORDER_OPTIONS)
-        seg = df[S.SEGMENT_ID]
-        new = (seg != seg.shift(1)).fill_null(True)
-        return _InOrder(df, new.cast(pl.UInt32).cum_sum(), df[S.TS])
-    seg = df[S.SEGMENT_ID]
-    new = (seg != seg.shift(1)).fill_null(True)
-    runs = pl.DataFrame({S.MMSI: mmsi.filter(new), S.SEGMENT_ID: seg.filter(new)})
+        return _InOrder(df, df[S.TS], *_bounds(df[S.SEGMENT_ID]))
+    mmsi, seg = df[S.MMSI], df[S.SEGMENT_ID]
+    r0, r1 = _bounds(seg)
+    runs = pl.DataFrame(
+        {S.MMSI: mmsi.gather(r0), S.SEGMENT_ID: seg.gather(r0), "_r0": r0, "_r1": r1}
+    )
     split = runs.filter(pl.col(S.SEGMENT_ID).is_duplicated())[S.MMSI].unique()
     if split.len() == 0:
-        return _InOrder(df, new.cast(pl.UInt32).cum_sum(), df[S.TS], ties_open=True)
+        return _InOrder(df, df[S.TS], r0, r1, ties_open=True)
     # the rows of MMSIs with interleaved segments lie in contiguous blocks (sorted by mmsi):
-    # sorted among themselves, they go back into the same places
-    at = mmsi.is_in(split.implode()).arg_true()
+    # sorted among themselves, they become positions after the frame's rows
+    shared = pl.col(S.MMSI).is_in(split.implode())
+    spans = runs.filter(shared).group_by(S.MMSI).agg(pl.col("_r0").min(), pl.col("_r1").max())
+    at = spans.select(pl.int_ranges("_r0", pl.col("_r1") + 1, dtype=pl.UInt32)).to_series()
+    at = at.explode()
     block = (
         df.select(ORDER_KEYS)
         .gather(at)
         .with_columns(at.alias("_row"))
         .sort(_ORDER_EXPRS, **_ORDER_OPTIONS)
     )
-    rows = block["_row"]
-    bseg = block[S.SEGMENT_ID]
-    order = pl.int_range(df.height, dtype=pl.UInt32, eager=True).scatter(at, rows)
-    new = new.clone().scatter(at, (bseg != bseg.shift(1)).fill_null(True))
-    ts = df[S.TS].clone().scatter(at, block[S.TS])
-    return _InOrder(df, new.cast(pl.UInt32).cum_sum(), ts, order=order, ties_open=True)
+    b0, b1 = _bounds(block[S.SEGMENT_ID], offset=df.height)
+    keep = runs.filter(~shared)
+    return _InOrder(
+        df,
+        pl.concat([df[S.TS], block[S.TS]], rechunk=False),
+        pl.concat([keep["_r0"], b0]),
+        pl.concat([keep["_r1"], b1]),
+        tail=block["_row"],
+        ties_open=True,
+    )
 
 
 def _pick_tied(o: _InOrder, sub: pl.Series, positions: pl.Series, *, last: bool) -> pl.Series:
@@ -284,18 +336,18 @@ def _pick_tied(o: _InOrder, sub: pl.Series, positions: pl.Series, *, last: bool)
     """
     idx = positions.cast(pl.Int64)
     nb = (idx - 1) if last else (idx + 1)
-    n = o.seg.len()
+    n = o.ts.len()
     ok = positions.is_not_null() & (nb >= 0) & (nb < n)
     safe_nb = pl.select(pl.when(ok).then(nb)).to_series()
-    seg, ts = o.seg, o.ts
+    ts = o.ts
     tied = (
         ok
-        & (seg.gather(safe_nb) == seg.gather(positions)).fill_null(False)
+        & (o.seg(safe_nb) == o.seg(positions)).fill_null(False)
         & (ts.gather(safe_nb) == ts.gather(positions)).fill_null(False)
     )
     if not tied.any():
         return positions
-    seg, ts = seg.gather(sub), ts.gather(sub)
+    seg, ts = o.seg(sub), ts.gather(sub)
     brk = ((seg != seg.shift(1)) | (ts != ts.shift(1))).fill_null(True)
     run = brk.cast(pl.UInt32).cum_sum() - 1
     starts = brk.arg_true().cast(pl.Int64).append(pl.Series([sub.len()], dtype=pl.Int64))
@@ -412,13 +464,17 @@ def _gap_links(
     """:func:`gap_links` of the positions ``o``."""
     p = o.frame
     thr_us = int(min_gap_h * 3.6e9)
-    # eager column operations (no multi-branch lazy plan caching a copy of the frame)
-    seg = o.seg
+    # eager column operations (no multi-branch lazy plan caching a copy of the frame); the
+    # silences within segments: one difference of zero-copy slices over every position, then
+    # the few long ones kept when both ends lie in one segment
     ts_us = o.ts.dt.epoch("us")
-    first_row = (seg != seg.shift(1)).fill_null(True)
-    last_row = (seg != seg.shift(-1)).fill_null(True)
-    gap_after = ~last_row & ((ts_us.shift(-1) - ts_us) > thr_us).fill_null(False)
-    s_pos = gap_after.arg_true().cast(pl.UInt32)
+    n = ts_us.len()
+    if n > 1:
+        long = (ts_us.slice(1) - ts_us.slice(0, n - 1)) > thr_us
+        after = long.fill_null(False).arg_true().cast(pl.UInt32)
+        s_pos = after.filter((o.seg(after) == o.seg(after + 1)).fill_null(False))
+    else:
+        s_pos = pl.Series([], dtype=pl.UInt32)
     inner_rows = pl.DataFrame({"_s_r": s_pos, "_e_r": s_pos + 1})
     if o.ties_open:  # as prepare orders them: by MMSI, a hash of the segment id, time
         at = o.rows(s_pos)
@@ -431,12 +487,10 @@ def _gap_links(
             .select("_s_r", "_e_r")
         )
     inner = inner_rows.lazy()
-    r0 = first_row.arg_true().cast(pl.UInt32)
-    r1 = last_row.arg_true().cast(pl.UInt32)
+    r0, r1 = o.r0, o.r1
     at0 = o.rows(r0)
     segs = pl.LazyFrame(
         {
-            SEG: seg.gather(r0),
             S.MMSI: p[S.MMSI].gather(at0),
             "_sid": p[S.SEGMENT_ID].gather(at0),
             "_first": o.ts.gather(r0),
@@ -445,7 +499,6 @@ def _gap_links(
             "_r1": r1,
         }
     )
-    del first_row, last_row, gap_after
     data_end = None
     if include_open:
         data_end = coverage.horizon if coverage is not None else data_horizon(p)
@@ -485,7 +538,7 @@ def _gap_links(
     # positions in the window before each gap start: binary search on a (segment, second) key
     s_at, e_at = links["_s_r"], links["_e_r"]
     # the positions of the segments the silences start or end in: all the rest is about them
-    k = seg.gather(pl.concat([s_at, e_at]).drop_nulls()).unique().sort().cast(pl.Int64) - 1
+    k = o.seg(pl.concat([s_at, e_at]).drop_nulls()).unique().sort()
     sub = (
         pl.DataFrame({"_b0": r0.gather(k), "_b1": r1.gather(k) + 1})
         .select(pl.int_ranges("_b0", "_b1", dtype=pl.UInt32).alias("_r"))
@@ -536,7 +589,7 @@ def _positions_before(o: _InOrder, sub: pl.Series, s_pos: pl.Series, window_h: f
     whose whole second is later than the start's minus the window, up to the start position.
     ``sub``: the positions (ascending) of every segment holding one of ``s_pos``."""
     t_s = o.ts.gather(sub).dt.epoch("s")
-    key = o.seg.gather(sub).cast(pl.Int64) * (1 << 40) + (t_s - (t_s.min() or 0))
+    key = o.seg(sub).cast(pl.Int64) * (1 << 40) + (t_s - (t_s.min() or 0))
     i = sub.search_sorted(s_pos).cast(pl.Int64)
     first = key.search_sorted(key.gather(i) - int(window_h * 3600), side="right")
     return (i - first.cast(pl.Int64) + 1).cast(pl.UInt32)
