@@ -631,6 +631,90 @@ def _ranked(a: np.ndarray, lo: int, hi: int) -> tuple[float, float]:
     return float(ends[lo]), float(ends[hi])
 
 
+def _median_interval_above(
+    p: pl.DataFrame,
+    mmsis: pl.Series,
+    threshold: float,
+    *,
+    clip_s: float | None = None,
+) -> pl.Series | None:
+    """The MMSIs of ``mmsis`` whose median interval (``dt_s`` > 0) is above ``threshold``
+    seconds; with ``clip_s``, of the intervals clipped at ``clip_s`` in whole milliseconds
+    (:mod:`vessels.events.reception`'s ``_ms``) against ``threshold`` milliseconds.
+
+    Exactly the MMSIs a median per vessel would list, found by counting: ``p``'s rows of one
+    MMSI are contiguous (``mmsi`` ascending), so per vessel the ``n`` intervals and the ``k``
+    above the threshold are two sums over row blocks, and the median is above the threshold
+    when ``2 k > n`` — except when ``2 k == n`` (the two middle values straddle it) or, in whole
+    milliseconds, an interval lies within a hair of the threshold: the median of those vessels
+    is taken. No grouping or per-vessel sort of every row. None (the caller takes the medians
+    itself) when ``mmsi`` is not ascending without nulls, ``dt_s`` holds NaN or the threshold is
+    negative.
+    """
+    m = p[S.MMSI]
+    if threshold < 0 or S.DT_S not in p.columns or m.null_count() or not m.is_sorted():
+        return None
+    dt = p[S.DT_S].cast(pl.Float64)
+    if dt.is_nan().any():
+        return None
+    vals = mmsis.cast(pl.UInt32).unique().sort()
+    a, b = m.search_sorted(vals, side="left"), m.search_sorted(vals, side="right")
+    here = b > a
+    vals, a, b = vals.filter(here), a.filter(here), b.filter(here)
+    if vals.len() == 0:
+        return pl.Series(S.MMSI, [], dtype=pl.UInt32)
+
+    def per_vessel(rows: pl.Series) -> np.ndarray:
+        # how many of ``rows`` (ascending) lie in each vessel's block [a, b)
+        return (rows.search_sorted(b) - rows.search_sorted(a)).cast(pl.Int64).to_numpy()
+
+    # the rows not counted are few (first positions, repeats), and so are those above
+    n = (b - a).cast(pl.Int64).to_numpy()
+    n = n - per_vessel(dt.is_null().arg_true()) - per_vessel((dt <= 0).arg_true())
+    if clip_s is None:
+        k = per_vessel((dt > threshold).arg_true())
+        band = np.zeros(len(n), dtype=bool)
+    else:
+        # round(min(dt, clip_s) * 1000) > threshold <=> the product is beyond edge (whole -
+        # 0.5 ms): decided on dt itself outside a thin band around edge / 1000 s (a relative
+        # 1e-9 is far wider than the products' rounding); a vessel with an interval in the
+        # band, or clipped near the edge, is left open
+        edge_s = (math.floor(threshold) + 1 - 0.5) / 1000.0
+        lo, hi = edge_s * (1 - 1e-9), edge_s * (1 + 1e-9)
+        if not (lo > 0 and hi < clip_s):
+            return None
+        k = per_vessel((dt > hi).arg_true())
+        band = per_vessel((dt >= lo).arg_true()) > k
+    open_ = ((n > 0) & (2 * k == n)) | band
+    listed = vals.filter(pl.Series((2 * k > n) & ~open_))
+    if not open_.any():
+        return listed
+    # the vessels counting cannot settle: their medians, as the grouping would take them
+    rows = (
+        pl.DataFrame({"_a": a.filter(pl.Series(open_)), "_b": b.filter(pl.Series(open_))})
+        .select(pl.int_ranges("_a", "_b", dtype=pl.UInt32))
+        .to_series()
+        .explode()
+    )
+    dt_open = pl.col(S.DT_S).cast(pl.Float64)
+    value = (
+        dt_open
+        if clip_s is None
+        else (dt_open.clip(upper_bound=clip_s) * 1000.0).round(0).cast(pl.Int64)
+    )
+    settled = (
+        p.select(S.MMSI, S.DT_S)
+        .gather(rows)
+        .lazy()
+        .filter(dt_open > 0)
+        .group_by(S.MMSI)
+        .agg(value.median().alias("_med"))
+        .filter(pl.col("_med") > threshold)
+        .collect(engine=ENGINE)[S.MMSI]
+    )
+    return pl.concat([listed, settled]).sort()
+
+
 def _reception_near(p: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     """The reception figures :func:`~vessels.events.reception.area_reception` reads (``_rcy,
     _rcx``, vessels, positions per vessel-day) of the cells where the ``links`` start, exactly as
@@ -641,31 +725,38 @@ def _reception_near(p: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
         return reception_grid(p if starts.height else p.clear())
     cy, cx = _CY, _CX
 
-    def cell_key(y: pl.Expr, x: pl.Expr) -> pl.Expr:
-        return y.cast(pl.Int64) * (1 << 16) + x.cast(pl.Int64)
+    def float_key(lat: str, lon: str) -> pl.Expr:
+        # the same cells as one Float64 (exact: the cell indices are small integers), with no
+        # integer casts over every position
+        y, x = (pl.col(lat) / CELL_DEG).floor(), (pl.col(lon) / CELL_DEG).floor()
+        return y * float(1 << 16) + x
 
-    keys = starts.select(cell_key(pl.col(cy), pl.col(cx))).to_series()
+    keys = links.select(float_key(f"s_{S.LAT}", f"s_{S.LON}")).to_series()
+    keys = keys.filter(keys.is_finite()).unique()
     cells = _cell_exprs(S.LAT, S.LON, CELL_DEG)
     dt = pl.col(S.DT_S).cast(pl.Float64)
     clipped = pl.when(dt > 0).then(dt.clip(upper_bound=MAX_INTERVAL_H * 3600.0))
     ms = (clipped * 1000.0).round(0).cast(pl.Int64).alias("_ms")
     here = (
         p.lazy()
-        .filter(cell_key(cells[0], cells[1]).is_in(keys.implode()))
+        .filter(float_key(S.LAT, S.LON).is_in(keys.implode()))
         .select(S.MMSI, *cells, ms)
         .collect(engine=ENGINE)
     )
     seen = here[S.MMSI].unique()
-    sparse = (
-        p.lazy()
-        .filter(pl.col(S.MMSI).is_in(seen.implode()))
-        .select(S.MMSI, ms)
-        .filter(pl.col("_ms").is_not_null())
-        .group_by(S.MMSI)
-        .agg(pl.col("_ms").median().alias("_med"))
-        .filter(pl.col("_med") > SPARSE_INTERVAL_MIN * 60_000.0)
-        .collect(engine=ENGINE)[S.MMSI]
-    )
+    threshold_ms = SPARSE_INTERVAL_MIN * 60_000.0
+    sparse = _median_interval_above(p, seen, threshold_ms, clip_s=MAX_INTERVAL_H * 3600.0)
+    if sparse is None:
+        sparse = (
+            p.lazy()
+            .filter(pl.col(S.MMSI).is_in(seen.implode()))
+            .select(S.MMSI, ms)
+            .filter(pl.col("_ms").is_not_null())
+            .group_by(S.MMSI)
+            .agg(pl.col("_ms").median().alias("_med"))
+            .filter(pl.col("_med") > threshold_ms)
+            .collect(engine=ENGINE)[S.MMSI]
+        )
     measured = (pl.col("_n") > 0) & ~pl.col(S.MMSI).is_in(sparse.implode())
     rate = pl.when(measured).then(86_400_000.0 * pl.col("_n") / pl.col("_ms"))
     return (
@@ -727,8 +818,11 @@ def detect_gaps(
     )
     # everything below depends on the few candidate silences only: the vessels, cells and zones
     # they touch, not every position again
-    at_gaps = p.filter(pl.col(S.MMSI).is_in(links[S.MMSI].unique().implode()))
-    sparse = sparse_mmsi(at_gaps, max_median_interval_min=cfg.max_median_interval_min)
+    max_s = cfg.max_median_interval_min * 60.0
+    sparse = _median_interval_above(p, links[S.MMSI], max_s)
+    if sparse is None:
+        at_gaps = p.filter(pl.col(S.MMSI).is_in(links[S.MMSI].unique().implode()))
+        sparse = sparse_mmsi(at_gaps, max_median_interval_min=cfg.max_median_interval_min)
     links = links.filter(~pl.col(S.MMSI).is_in(sparse.implode()))
     if links.height:
         # the data's extent once for both ends (it reads every position)
