@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -152,9 +153,11 @@ def generate(rows: int, vessels: int, seed: int = 11) -> pl.DataFrame:
     )
     missing = {c: d for c, d in S.POSITION_SCHEMA.items() if c not in df.columns}
     df = df.with_columns(pl.lit(None, dtype=d).alias(c) for c, d in missing.items())
-    from vessels.events._common import _kinematics
+    from vessels.tracks import kinematics_exprs
 
-    df = _kinematics(df.lazy().sort(S.SEGMENT_ID, S.TS)).collect()
+    # the segmenter's kinematics per segment (one segment per vessel), rows as the stages
+    # write them: sorted by mmsi, ts
+    df = df.sort(S.MMSI, S.TS).with_columns(kinematics_exprs(S.SEGMENT_ID))
     schema = pl.Schema({**S.POSITION_SCHEMA, **S.SEGMENT_DERIVED_SCHEMA, **S.ZONE_LABEL_SCHEMA})
     return df.select(list(schema)).cast(schema)
 
@@ -164,20 +167,13 @@ def _rss_mb() -> float:
 
 
 def run_one(rows: int, vessels: int) -> dict[str, object]:
-    """Generate (or reuse) the data, time every detector, then detect_events end to end."""
-    from vessels.events import (
-        DetectorConfig,
-        detect_dark_rendezvous,
-        detect_eez_incursions,
-        detect_encounters,
-        detect_fishing,
-        detect_gaps,
-        detect_identity_conflicts,
-        detect_loitering,
-        detect_zone_entries,
-        prepare,
-    )
+    """Generate (or reuse) the data, then time each step of ``detect_events`` as it runs them:
+    ``prepare``, the coverage context, the fishing score, the harbour gate, then every detector
+    of the registry in its order with the same :class:`~vessels.events.registry.Context`."""
+    from vessels.events import DetectorConfig, prepare
+    from vessels.events.coverage import coverage_context, with_harbour
     from vessels.events.fishing import with_fishing_score
+    from vessels.events.registry import Context, detectors
 
     DATA.mkdir(parents=True, exist_ok=True)
     path = DATA / f"events_{rows}_{vessels}.parquet"
@@ -187,40 +183,24 @@ def run_one(rows: int, vessels: int) -> dict[str, object]:
     cfg = DetectorConfig()
     times: dict[str, float] = {}
     cpu: dict[str, float] = {}
-    t, c = time.perf_counter(), time.process_time()
-    p = prepare(frame)
-    times["prepare"], cpu["prepare"] = time.perf_counter() - t, time.process_time() - c
-    t, c = time.perf_counter(), time.process_time()
-    p = with_fishing_score(p, cfg.fishing)
-    times["fishing_score"] = time.perf_counter() - t
-    cpu["fishing_score"] = time.process_time() - c
-    counts: dict[str, int] = {}
-    detectors: list[tuple[str, Callable[[pl.DataFrame, pl.DataFrame | None], pl.DataFrame]]] = [
-        ("ais_gap", lambda q, _: detect_gaps(q, cfg.ais_gap, prepared=q)),
-        ("zone_entry", lambda q, _: detect_zone_entries(q, cfg.zone_entry, prepared=q)),
-        ("eez_incursion", lambda q, _: detect_eez_incursions(q, cfg.eez_incursion, prepared=q)),
-        ("encounter", lambda q, _: detect_encounters(q, cfg.encounter, prepared=q)),
-        ("loitering", lambda q, _: detect_loitering(q, cfg.loitering, prepared=q)),
-        ("fishing", lambda q, _: detect_fishing(q, cfg.fishing, prepared=q)),
-        (
-            "dark_rendezvous",
-            lambda q, lo: detect_dark_rendezvous(
-                q, cfg.dark_rendezvous, prepared=q, loitering_events=lo
-            ),
-        ),
-        (
-            "identity_conflict",
-            lambda q, _: detect_identity_conflicts(q, cfg.identity_conflict, prepared=q),
-        ),
-    ]
-    loiter: pl.DataFrame | None = None
-    for name, fn in detectors:
+
+    def step(name: str, fn: Callable[..., Any], *args: Any) -> Any:
         t, c = time.perf_counter(), time.process_time()
-        out = fn(p, loiter)
+        out = fn(*args)
         times[name], cpu[name] = time.perf_counter() - t, time.process_time() - c
-        counts[name] = out.height
-        if name == "loitering":
-            loiter = out
+        return out
+
+    p = step("prepare", prepare, frame)
+    coverage = step("coverage_context", coverage_context, p)
+    p = step("fishing_score", with_fishing_score, p, cfg.fishing)
+    p = step("harbour", with_harbour, p, coverage)
+    context = Context(zones=None, watchlist=None, coverage=coverage, parts={})
+    counts: dict[str, int] = {}
+    for record in detectors():
+        t = record.event_type
+        out = step(t, record.detect, p, cfg.section(t), context)
+        context.events[t] = out
+        counts[t] = out.height
     del p
     return {
         "rows": frame.height,
@@ -229,7 +209,7 @@ def run_one(rows: int, vessels: int) -> dict[str, object]:
         "cpu_s": {k: round(v, 3) for k, v in cpu.items()},
         "load_1min_after": round(os.getloadavg()[0], 2),
         "events": counts,
-        "gap_us_per_position": round(times["ais_gap"] / frame.height * 1e6, 4),
+        "gap_us_per_position": round(times[S.AIS_GAP] / frame.height * 1e6, 4),
         "peak_rss_mb": round(_rss_mb(), 0),
         "polars_threads": pl.thread_pool_size(),
     }

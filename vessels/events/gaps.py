@@ -595,39 +595,43 @@ def _positions_before(o: _InOrder, sub: pl.Series, s_pos: pl.Series, window_h: f
     return (i - first.cast(pl.Int64) + 1).cast(pl.UInt32)
 
 
-def _extent_only(p: pl.DataFrame) -> CoverageContext:
+def _extent_only(p: pl.DataFrame, n_vessels: int | None = None) -> CoverageContext:
     """A context holding only the coverage extent of ``p`` (for :func:`edge_expr`): exactly
     :func:`vessels.events.coverage.coverage_context`'s, with both quantiles of a column taken in
-    one selection (numpy's partition at the ranks of polars' ``nearest`` quantile)."""
-    n_vessels = p[S.MMSI].n_unique()
+    one selection (numpy's partition at the ranks of polars' ``nearest`` quantile).
+    ``n_vessels``: the number of MMSIs in ``p`` when known."""
+    if n_vessels is None:
+        n_vessels = p[S.MMSI].n_unique()
     if p.height == 0 or n_vessels < EDGE_MIN_VESSELS:
         return CoverageContext(learned=pl.DataFrame(), horizon=None, extent=None)
     lo, hi = (math.floor((p.height - 1) * q + 0.5) for q in (0.001, 0.999))
-    y0, y1 = _ranked(p[S.LAT].to_numpy(), lo, hi)
-    x0, x1 = _ranked(p[S.LON].to_numpy(), lo, hi)
+    y0, y1 = _ranked(p[S.LAT], lo, hi)
+    x0, x1 = _ranked(p[S.LON], lo, hi)
     extent = (y0, y1, x0, x1)
     return CoverageContext(learned=pl.DataFrame(), horizon=None, extent=extent)
 
 
-def _ranked(a: np.ndarray, lo: int, hi: int) -> tuple[float, float]:
+def _ranked(a: pl.Series | np.ndarray, lo: int, hi: int) -> tuple[float, float]:
     """The values of ranks ``lo`` (near the bottom) and ``hi`` (near the top) of ``a`` sorted
     (NaN last, as polars sorts), without sorting or copying ``a``: the candidates beyond a bound
     taken from a strided sample, checked by counting, then selected among themselves."""
-    n = len(a)
+    s = a if isinstance(a, pl.Series) else pl.Series(a, nan_to_null=False)
+    n = s.len()
     step = max(1, n // 50_000)
-    sample = np.sort(a[::step])
+    sample = np.sort(s.gather_every(step).to_numpy())
     m = len(sample)
     for widen in (2, 8, 32):
-        # low side: every value <= bound, at least lo + 1 of them
+        # low side: every value <= bound, at least lo + 1 of them (polars compares NaN as the
+        # largest value: a NaN bound takes everything below it, and NaN is beyond any number)
         b_lo = sample[min(m - 1, (lo // step + 1) * widen)]
         b_hi = sample[max(0, m - 1 - ((n - 1 - hi) // step + 1) * widen)]
-        low = a[a <= b_lo]
-        high = a[(a >= b_hi) | np.isnan(a)]
-        if len(low) > lo and len(high) >= n - hi:
-            v_lo = np.partition(low, lo)[lo]
-            k = hi - (n - len(high))
-            return float(v_lo), float(np.partition(high, k)[k])
-    ends = np.partition(a, (lo, hi))
+        low = s.filter(s <= b_lo)
+        high = s.filter(s >= b_hi)
+        if low.len() > lo and high.len() >= n - hi:
+            v_lo = np.partition(low.to_numpy(), lo)[lo]
+            k = hi - (n - high.len())
+            return float(v_lo), float(np.partition(high.to_numpy(), k)[k])
+    ends = np.partition(s.to_numpy(), (lo, hi))
     return float(ends[lo]), float(ends[hi])
 
 
@@ -826,7 +830,10 @@ def detect_gaps(
     links = links.filter(~pl.col(S.MMSI).is_in(sparse.implode()))
     if links.height:
         # the data's extent once for both ends (it reads every position)
-        extent = coverage if coverage is not None else _extent_only(p)
+        if coverage is not None:
+            extent = coverage
+        else:  # the MMSIs counted at segment starts, not over every row
+            extent = _extent_only(p, p[S.MMSI].gather(o.rows(o.r0)).n_unique())
         s_edge = edge_expr(p, f"s_{S.LAT}", f"s_{S.LON}", extent)
         e_edge = edge_expr(p, f"e_{S.LAT}", f"e_{S.LON}", extent)
     else:
