@@ -194,8 +194,9 @@ class _InOrder:
     height, and row ``tail[i - height]`` beyond (the re-sorted rows of MMSIs whose segments
     interleave, appended once instead of a row order over every position); ``ts`` is given per
     position, the other columns are gathered from ``frame`` through :meth:`rows` for the few
-    positions that need them. The rows of ``frame`` are grouped by MMSI, ascending. ``ties_open``:
-    rows of one segment and instant may not be in :func:`prepare`'s order (the endpoints are then
+    positions that need them. ``step_us``: microseconds from each position to the next, when
+    already taken. The rows of ``frame`` are grouped by MMSI, ascending. ``ties_open``: rows of
+    one segment and instant may not be in :func:`prepare`'s order (the endpoints are then
     picked).
     """
 
@@ -205,6 +206,7 @@ class _InOrder:
     r1: pl.Series
     tail: pl.Series | None = None
     ties_open: bool = False
+    step_us: np.ndarray | None = None
 
     def rows(self, positions: pl.Series) -> pl.Series:
         """The rows of ``frame`` at ``positions`` (null stays null)."""
@@ -225,6 +227,30 @@ class _InOrder:
         inside = (k >= 0) & (at <= self.r1.gather(k.clip(lower_bound=0)).cast(pl.Int64))
         return pl.select(pl.when(inside).then(k)).to_series().cast(pl.UInt32)
 
+    def steps(self) -> np.ndarray:
+        """Microseconds from each position to the next (the last position has none)."""
+        if self.step_us is not None:
+            return self.step_us
+        return np.diff(self.ts.dt.epoch("us").to_numpy())
+
+
+def _changes(seg: pl.Series) -> np.ndarray:
+    """The positions ``i >= 1`` where ``seg`` differs from position ``i - 1`` (no nulls)."""
+    if seg.dtype.is_numeric():
+        return np.flatnonzero(np.diff(seg.to_numpy())) + 1
+    # strings: compared chunk by chunk (slices of one chunk are zero-copy; slices of a chunked
+    # column shifted by one row would first be re-chunked), then across chunk edges
+    chunks = seg.get_chunks() if seg.n_chunks() <= 256 else [seg.rechunk()]
+    found, start, last = [], 0, None
+    for c in (c for c in chunks if c.len()):
+        m = c.len()
+        if start and c[0] != last:
+            found.append(np.array([start]))
+        if m > 1:
+            found.append(np.flatnonzero((c.slice(1) != c.slice(0, m - 1)).to_numpy()) + start + 1)
+        start, last = start + m, c[m - 1]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
 
 def _bounds(seg: pl.Series, offset: int = 0) -> tuple[pl.Series, pl.Series]:
     """First and last position of each run of equal ``seg`` values (shifted by ``offset``)."""
@@ -232,11 +258,10 @@ def _bounds(seg: pl.Series, offset: int = 0) -> tuple[pl.Series, pl.Series]:
     if n == 0:
         empty = pl.Series([], dtype=pl.UInt32)
         return empty, empty
-    # zero-copy slices instead of a shifted copy of the whole column
-    new = (seg.slice(1) != seg.slice(0, n - 1)).fill_null(True).arg_true().cast(pl.UInt32) + 1
-    r0 = pl.concat([pl.Series([0], dtype=pl.UInt32), new])
-    r1 = pl.concat([new - 1, pl.Series([n - 1], dtype=pl.UInt32)])
-    return r0 + offset, r1 + offset
+    new = _changes(seg)
+    r0 = np.concatenate([[0], new]) + offset
+    r1 = np.concatenate([new - 1, [n - 1]]) + offset
+    return pl.Series(r0, dtype=pl.UInt32), pl.Series(r1, dtype=pl.UInt32)
 
 
 def _in_order(p: pl.DataFrame) -> _InOrder:
@@ -249,14 +274,12 @@ def _in_order(p: pl.DataFrame) -> _InOrder:
 _ORDER_EXPRS, _ORDER_OPTIONS = _total_order(ORDER_KEYS)
 
 
-def _in_time_order(mmsi: pl.Series, ts: pl.Series) -> bool:
-    """``mmsi`` ascending and ``ts`` non-decreasing within each MMSI (no nulls in ``ts``)."""
+def _in_time_order(mmsi: pl.Series, step_us: np.ndarray) -> bool:
+    """``mmsi`` ascending and time non-decreasing within each MMSI (``step_us``: from each row
+    to the next)."""
     if not mmsi.is_sorted():
         return False
-    n = ts.len()
-    if n < 2:
-        return True
-    back = (ts.slice(1) < ts.slice(0, n - 1)).arg_true()
+    back = pl.Series(np.flatnonzero(step_us < 0), dtype=pl.UInt32)
     return bool((mmsi.gather(back) != mmsi.gather(back + 1)).all())
 
 
@@ -290,7 +313,8 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
         )
     if df[S.SEGMENT_ID].null_count():
         df = df.with_columns(pl.col(S.SEGMENT_ID).fill_null(pl.col(S.MMSI).cast(pl.String)))
-    if not _in_time_order(df[S.MMSI], df[S.TS]):
+    step_us = np.diff(df[S.TS].dt.epoch("us").to_numpy())
+    if not _in_time_order(df[S.MMSI], step_us):
         df = df.sort(_ORDER_EXPRS, **_ORDER_OPTIONS)
         return _InOrder(df, df[S.TS], *_bounds(df[S.SEGMENT_ID]))
     mmsi, seg = df[S.MMSI], df[S.SEGMENT_ID]
@@ -300,7 +324,7 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
     )
     split = runs.filter(pl.col(S.SEGMENT_ID).is_duplicated())[S.MMSI].unique()
     if split.len() == 0:
-        return _InOrder(df, df[S.TS], r0, r1, ties_open=True)
+        return _InOrder(df, df[S.TS], r0, r1, ties_open=True, step_us=step_us)
     # the rows of MMSIs with interleaved segments lie in contiguous blocks (sorted by mmsi):
     # sorted among themselves, they become positions after the frame's rows
     shared = pl.col(S.MMSI).is_in(split.implode())
@@ -315,6 +339,8 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
     )
     b0, b1 = _bounds(block[S.SEGMENT_ID], offset=df.height)
     keep = runs.filter(~shared)
+    # the step from the frame's last row to the block's first joins no segment: 0
+    b_step = np.diff(block[S.TS].dt.epoch("us").to_numpy())
     return _InOrder(
         df,
         pl.concat([df[S.TS], block[S.TS]], rechunk=False),
@@ -322,6 +348,7 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
         pl.concat([keep["_r1"], b1]),
         tail=block["_row"],
         ties_open=True,
+        step_us=np.concatenate([step_us, [0], b_step]),
     )
 
 
@@ -467,14 +494,8 @@ def _gap_links(
     # eager column operations (no multi-branch lazy plan caching a copy of the frame); the
     # silences within segments: one difference of zero-copy slices over every position, then
     # the few long ones kept when both ends lie in one segment
-    ts_us = o.ts.dt.epoch("us")
-    n = ts_us.len()
-    if n > 1:
-        long = (ts_us.slice(1) - ts_us.slice(0, n - 1)) > thr_us
-        after = long.fill_null(False).arg_true().cast(pl.UInt32)
-        s_pos = after.filter((o.seg(after) == o.seg(after + 1)).fill_null(False))
-    else:
-        s_pos = pl.Series([], dtype=pl.UInt32)
+    after = pl.Series(np.flatnonzero(o.steps() > thr_us), dtype=pl.UInt32)
+    s_pos = after.filter((o.seg(after) == o.seg(after + 1)).fill_null(False))
     inner_rows = pl.DataFrame({"_s_r": s_pos, "_e_r": s_pos + 1})
     if o.ties_open:  # as prepare orders them: by MMSI, a hash of the segment id, time
         at = o.rows(s_pos)
