@@ -87,6 +87,9 @@ from vessels.events.coverage import (
 from vessels.events.reception import (
     _CX,
     _CY,
+    _MMSI_SPAN,
+    _OFFSET,
+    _SPAN,
     CELL_DEG,
     MAX_INTERVAL_H,
     RECEPTION_POS_PER_DAY,
@@ -398,14 +401,22 @@ def _pick_options() -> dict[str, Any]:
     return {"descending": [False, True, False, False], "nulls_last": [True, False, True, True]}
 
 
-def _harbour_at(p: pl.DataFrame, rows: pl.Series, coverage: CoverageContext | None) -> pl.Series:
+def _harbour_at(
+    p: pl.DataFrame,
+    rows: pl.Series,
+    coverage: CoverageContext | None,
+    at: pl.DataFrame | None = None,
+) -> pl.Series:
     """:data:`HARBOUR` of ``p`` at ``rows`` (null rows: null), as :func:`with_harbour` gives it,
     computed for those rows only: anchorages learned from the still positions in the 3x3 cells
     around them (the only ones a cell's verdict depends on), unless the column or ``coverage``'s
-    anchorages are there."""
+    anchorages are there. ``at``: ``mmsi, lat, lon`` of ``p`` at ``rows`` when gathered
+    already."""
     if HARBOUR in p.columns:
         return p[HARBOUR].gather(rows)
-    at = p.select(S.MMSI, S.LAT, S.LON).gather(rows).with_columns(_cells())
+    if at is None:
+        at = p.select(S.MMSI, S.LAT, S.LON).gather(rows)
+    at = at.select(S.MMSI, S.LAT, S.LON).with_columns(_cells())
     if coverage is not None:
         learned = coverage.learned
     else:
@@ -571,9 +582,12 @@ def _gap_links(
         s_at, e_at = _pick_tied(o, sub, s_at, last=True), _pick_tied(o, sub, e_at, last=False)
     s_rows, e_rows = o.rows(s_at), o.rows(e_at)
     cols = [S.SEGMENT_ID, *_SIDE_COLS[:-1]]
-    harbour = _harbour_at(p, pl.concat([s_rows, e_rows]), coverage)
-    s_side = p.select(cols).gather(s_rows).with_columns(harbour.head(s_rows.len()))
-    e_side = p.select(cols).gather(e_rows).with_columns(harbour.tail(e_rows.len()))
+    # both ends in one gather (a list column of many chunks is re-chunked by each gather)
+    both = pl.concat([s_rows, e_rows])
+    sides = p.select(S.MMSI, *cols).gather(both)
+    harbour = _harbour_at(p, both, coverage, at=sides)
+    sides = sides.drop(S.MMSI).with_columns(harbour)
+    s_side, e_side = sides.head(s_rows.len()), sides.tail(e_rows.len())
     cols.append(HARBOUR)
     out = pl.concat(
         [
@@ -784,14 +798,29 @@ def _reception_near(p: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
         )
     measured = (pl.col("_n") > 0) & ~pl.col(S.MMSI).is_in(sparse.implode())
     rate = pl.when(measured).then(86_400_000.0 * pl.col("_n") / pl.col("_ms"))
+    # one UInt64 key per (cell, vessel), as reception_grid groups: a one-column group-by
+    cell = (pl.col(cy).cast(pl.Int64) + _OFFSET) * _SPAN + (pl.col(cx).cast(pl.Int64) + _OFFSET)
+    key = (cell.cast(pl.UInt64) * _MMSI_SPAN + pl.col(S.MMSI).cast(pl.UInt64)).alias("_key")
     return (
         here.lazy()
-        .group_by(cy, cx, S.MMSI)
+        .group_by(key)
         .agg(pl.col("_ms").count().alias("_n"), pl.col("_ms").sum().alias("_ms"))
-        .group_by(cy, cx)
+        .select(
+            (pl.col("_key") // _MMSI_SPAN).alias("_cell"),
+            (pl.col("_key") % _MMSI_SPAN).cast(pl.UInt32).alias(S.MMSI),
+            "_n",
+            "_ms",
+        )
+        .group_by("_cell")
         .agg(
             measured.sum().cast(pl.UInt32).alias(RECEPTION_VESSELS),
             rate.median().alias(RECEPTION_POS_PER_DAY),
+        )
+        .select(
+            ((pl.col("_cell") // _SPAN).cast(pl.Int64) - _OFFSET).cast(pl.Int32).alias(cy),
+            ((pl.col("_cell") % _SPAN).cast(pl.Int64) - _OFFSET).cast(pl.Int32).alias(cx),
+            RECEPTION_VESSELS,
+            RECEPTION_POS_PER_DAY,
         )
         .collect(engine=ENGINE)
     )
