@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 
 from vessels import schema as S
 from vessels.events._common import prepare
-from vessels.events.gaps import GapConfig, _ranked, detect_gaps
+from vessels.events.gaps import GapConfig, _median_interval_above, _ranked, detect_gaps
 from vessels.testing import T0, make_track, staged
 
 
@@ -122,3 +122,53 @@ def test_ranked_equals_polars_nearest_quantile(n: int, kind: str) -> None:
     got = _ranked(a, lo, hi)
     want = (s.quantile(0.001), s.quantile(0.999))
     assert all(g == w or (math.isnan(g) and math.isnan(w)) for g, w in zip(got, want, strict=True))
+
+
+def _medians_above(p: pl.DataFrame, mmsis: list[int], threshold: float, clip_s: float | None):
+    """The sparse-reporter rule as a group-by median (the definition)."""
+    dt = pl.col(S.DT_S).cast(pl.Float64)
+    ms = (dt.clip(upper_bound=clip_s) * 1000.0).round(0).cast(pl.Int64)
+    return sorted(
+        p.filter(pl.col(S.MMSI).is_in(mmsis) & (dt > 0))
+        .group_by(S.MMSI)
+        .agg((dt if clip_s is None else ms).median().alias("_med"))
+        .filter(pl.col("_med") > threshold)[S.MMSI]
+        .to_list()
+    )
+
+
+@pytest.mark.parametrize("clip_s", [None, 86_400.0], ids=["seconds", "whole-ms"])
+@pytest.mark.parametrize("share", [0.05, 1.0], ids=["few-vessels", "most-vessels"])
+@pytest.mark.parametrize("seed", range(4))
+def test_median_interval_above_equals_the_group_by_median(
+    clip_s: float | None, share: float, seed: int
+) -> None:
+    # few intervals per vessel (many even counts whose middle pair straddles the threshold),
+    # drawn from values at, a hair around and far from the 30 min threshold, nulls, zeros,
+    # negative and clipped intervals
+    rng = np.random.default_rng(seed)
+    values = [None, 0.0, -3.0, 60.0, 1799.0, 1800.0, 1800.0005, 1800.0004999, 1800.0005001]
+    values += [1799.9995, 1800.001, 1800.5, 1801.0, 5400.0, 90_000.0, 3_000_000.0]
+    sizes = rng.integers(1, 9, 600)
+    mmsi = np.repeat(np.arange(1, 601, dtype=np.uint32), sizes)
+    picks = rng.integers(0, len(values), mmsi.size)
+    p = pl.DataFrame(
+        {S.MMSI: mmsi, S.DT_S: [values[i] for i in picks]},
+        schema={S.MMSI: pl.UInt32, S.DT_S: pl.Float64},
+    )
+    asked = rng.choice(np.arange(1, 601), int(600 * share), replace=False).tolist()
+    threshold = 1800.0 if clip_s is None else 1_800_000.0
+    got = _median_interval_above(p, pl.Series(asked, dtype=pl.UInt32), threshold, clip_s=clip_s)
+    assert got is not None
+    assert got.to_list() == _medians_above(p, asked, threshold, clip_s)
+
+
+def test_median_interval_above_declines_what_it_cannot_count() -> None:
+    p = pl.DataFrame(
+        {S.MMSI: [2, 1, 1], S.DT_S: [60.0, 60.0, 4000.0]},
+        schema={S.MMSI: pl.UInt32, S.DT_S: pl.Float64},
+    )
+    asked = pl.Series([1, 2], dtype=pl.UInt32)
+    assert _median_interval_above(p, asked, 1800.0) is None  # MMSIs not ascending
+    nan = p.sort(S.MMSI).with_columns(pl.lit(float("nan")).alias(S.DT_S))
+    assert _median_interval_above(nan, asked, 1800.0) is None  # NaN intervals, most vessels

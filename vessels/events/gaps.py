@@ -681,27 +681,51 @@ def _median_interval_above(
     seconds; with ``clip_s``, of the intervals clipped at ``clip_s`` in whole milliseconds
     (:mod:`vessels.events.reception`'s ``_ms``) against ``threshold`` milliseconds.
 
-    Exactly the MMSIs a median per vessel would list, found by counting: ``p``'s rows of one
-    MMSI are contiguous (``mmsi`` ascending), so per vessel the ``n`` intervals and the ``k``
-    above the threshold are two sums over row blocks, and the median is above the threshold
-    when ``2 k > n`` — except when ``2 k == n`` (the two middle values straddle it) or, in whole
-    milliseconds, an interval lies within a hair of the threshold: the median of those vessels
-    is taken. No grouping or per-vessel sort of every row. None (the caller takes the medians
-    itself) when ``mmsi`` is not ascending without nulls, ``dt_s`` holds NaN or the threshold is
-    negative.
+    ``p``'s rows of one MMSI are contiguous (``mmsi`` ascending), found by binary search. When
+    they are few, their medians are taken directly. Otherwise by counting: per vessel the ``n``
+    intervals and the ``k`` above the threshold are counts over row blocks, and the median is
+    above the threshold when ``2 k > n`` — except when ``2 k == n`` (the two middle values
+    straddle it) or, in whole milliseconds, an interval lies within a hair of the threshold:
+    the medians of those vessels are taken. No grouping or per-vessel sort of every row. None
+    (the caller takes the medians itself) when ``mmsi`` is not ascending without nulls or the
+    threshold is negative.
     """
     m = p[S.MMSI]
     if threshold < 0 or S.DT_S not in p.columns or m.null_count() or not m.is_sorted():
-        return None
-    dt = p[S.DT_S].cast(pl.Float64)
-    if dt.is_nan().any():
         return None
     vals = mmsis.cast(pl.UInt32).unique().sort()
     a, b = m.search_sorted(vals, side="left"), m.search_sorted(vals, side="right")
     here = b > a
     vals, a, b = vals.filter(here), a.filter(here), b.filter(here)
-    if vals.len() == 0:
-        return pl.Series(S.MMSI, [], dtype=pl.UInt32)
+
+    def medians(which: pl.Series | None = None) -> pl.Series:
+        # the medians of the vessels ``which`` (all) over their rows, as a group-by takes them
+        a_w, b_w = (a, b) if which is None else (a.filter(which), b.filter(which))
+        rows = (
+            pl.DataFrame({"_a": a_w, "_b": b_w})
+            .select(pl.int_ranges("_a", "_b", dtype=pl.UInt32))
+            .to_series()
+            .explode()
+        )
+        dt = pl.col(S.DT_S).cast(pl.Float64)
+        ms = (dt.clip(upper_bound=clip_s) * 1000.0).round(0).cast(pl.Int64)
+        return (
+            p.select(S.MMSI, S.DT_S)
+            .gather(rows)
+            .lazy()
+            .filter(dt > 0)
+            .group_by(S.MMSI)
+            .agg((dt if clip_s is None else ms).median().alias("_med"))
+            .filter(pl.col("_med") > threshold)
+            .sort(S.MMSI)
+            .collect(engine=ENGINE)[S.MMSI]
+        )
+
+    if vals.len() == 0 or (b - a).cast(pl.Int64).sum() * 8 < p.height:
+        return medians() if vals.len() else pl.Series(S.MMSI, [], dtype=pl.UInt32)
+    dt = p[S.DT_S].cast(pl.Float64)
+    if dt.is_nan().any():
+        return None
 
     def per_vessel(rows: pl.Series) -> np.ndarray:
         # how many of ``rows`` (ascending) lie in each vessel's block [a, b)
@@ -728,30 +752,7 @@ def _median_interval_above(
     listed = vals.filter(pl.Series((2 * k > n) & ~open_))
     if not open_.any():
         return listed
-    # the vessels counting cannot settle: their medians, as the grouping would take them
-    rows = (
-        pl.DataFrame({"_a": a.filter(pl.Series(open_)), "_b": b.filter(pl.Series(open_))})
-        .select(pl.int_ranges("_a", "_b", dtype=pl.UInt32))
-        .to_series()
-        .explode()
-    )
-    dt_open = pl.col(S.DT_S).cast(pl.Float64)
-    value = (
-        dt_open
-        if clip_s is None
-        else (dt_open.clip(upper_bound=clip_s) * 1000.0).round(0).cast(pl.Int64)
-    )
-    settled = (
-        p.select(S.MMSI, S.DT_S)
-        .gather(rows)
-        .lazy()
-        .filter(dt_open > 0)
-        .group_by(S.MMSI)
-        .agg(value.median().alias("_med"))
-        .filter(pl.col("_med") > threshold)
-        .collect(engine=ENGINE)[S.MMSI]
-    )
-    return pl.concat([listed, settled]).sort()
+    return pl.concat([listed, medians(pl.Series(open_))]).sort()
 
 
 def _reception_near(p: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
