@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -225,10 +226,17 @@ class _InOrder:
     def seg(self, positions: pl.Series) -> pl.Series:
         """The segment (index into ``r0``/``r1``) of each of ``positions``; null for a null
         position or one outside every segment."""
-        at = positions.cast(pl.Int64)
-        k = self.r0.search_sorted(at.fill_null(-1), side="right").cast(pl.Int64) - 1
-        inside = (k >= 0) & (at <= self.r1.gather(k.clip(lower_bound=0)).cast(pl.Int64))
-        return pl.select(pl.when(inside).then(k)).to_series().cast(pl.UInt32)
+        at = positions.cast(pl.Int64).fill_null(-1).to_numpy()
+        r0, r1 = self._bounds_np
+        k = np.searchsorted(r0, at, side="right") - 1
+        inside = (k >= 0) & (at <= r1[np.maximum(k, 0)])
+        return pl.Series(np.where(inside, k, 0), dtype=pl.UInt32).scatter(
+            np.flatnonzero(~inside), None
+        )
+
+    @cached_property
+    def _bounds_np(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.r0.cast(pl.Int64).to_numpy(), self.r1.cast(pl.Int64).to_numpy()
 
     def steps(self) -> np.ndarray:
         """Microseconds from each position to the next (the last position has none)."""
@@ -670,6 +678,12 @@ def _ranked(a: pl.Series | np.ndarray, lo: int, hi: int) -> tuple[float, float]:
     return float(ends[lo]), float(ends[hi])
 
 
+def _true_at(mask: pl.Series) -> pl.Series:
+    """Where ``mask`` is true (null is not), ascending: numpy's ``flatnonzero``, cheaper than
+    ``arg_true`` when many are."""
+    return pl.Series(np.flatnonzero(mask.fill_null(False).to_numpy()), dtype=pl.UInt32)
+
+
 def _median_interval_above(
     p: pl.DataFrame,
     mmsis: pl.Series,
@@ -735,7 +749,7 @@ def _median_interval_above(
     n = (b - a).cast(pl.Int64).to_numpy()
     n = n - per_vessel(dt.is_null().arg_true()) - per_vessel((dt <= 0).arg_true())
     if clip_s is None:
-        k = per_vessel((dt > threshold).arg_true())
+        k = per_vessel(_true_at(dt > threshold))
         band = np.zeros(len(n), dtype=bool)
     else:
         # round(min(dt, clip_s) * 1000) > threshold <=> the product is beyond edge (whole -
@@ -746,8 +760,8 @@ def _median_interval_above(
         lo, hi = edge_s * (1 - 1e-9), edge_s * (1 + 1e-9)
         if not (lo > 0 and hi < clip_s):
             return None
-        k = per_vessel((dt > hi).arg_true())
-        band = per_vessel((dt >= lo).arg_true()) > k
+        k = per_vessel(_true_at(dt > hi))
+        band = per_vessel(((dt >= lo) & (dt <= hi)).arg_true()) > 0
     open_ = ((n > 0) & (2 * k == n)) | band
     listed = vals.filter(pl.Series((2 * k > n) & ~open_))
     if not open_.any():
