@@ -198,10 +198,9 @@ class _InOrder:
     height, and row ``tail[i - height]`` beyond (the re-sorted rows of MMSIs whose segments
     interleave, appended once instead of a row order over every position); ``ts`` is given per
     position, the other columns are gathered from ``frame`` through :meth:`rows` for the few
-    positions that need them. ``step_us``: microseconds from each position to the next, when
-    already taken. The rows of ``frame`` are grouped by MMSI, ascending. ``ties_open``: rows of
-    one segment and instant may not be in :func:`prepare`'s order (the endpoints are then
-    picked).
+    positions that need them. The rows of ``frame`` are grouped by MMSI, ascending.
+    ``ties_open``: rows of one segment and instant may not be in :func:`prepare`'s order (the
+    endpoints are then picked).
     """
 
     frame: pl.DataFrame
@@ -210,7 +209,6 @@ class _InOrder:
     r1: pl.Series
     tail: pl.Series | None = None
     ties_open: bool = False
-    step_us: np.ndarray | None = None
 
     def rows(self, positions: pl.Series) -> pl.Series:
         """The rows of ``frame`` at ``positions`` (null stays null)."""
@@ -237,12 +235,6 @@ class _InOrder:
     @cached_property
     def _bounds_np(self) -> tuple[np.ndarray, np.ndarray]:
         return self.r0.cast(pl.Int64).to_numpy(), self.r1.cast(pl.Int64).to_numpy()
-
-    def steps(self) -> np.ndarray:
-        """Microseconds from each position to the next (the last position has none)."""
-        if self.step_us is not None:
-            return self.step_us
-        return np.diff(self.ts.dt.epoch("us").to_numpy())
 
 
 def _changes(seg: pl.Series) -> np.ndarray:
@@ -285,12 +277,35 @@ def _in_order(p: pl.DataFrame) -> _InOrder:
 _ORDER_EXPRS, _ORDER_OPTIONS = _total_order(ORDER_KEYS)
 
 
-def _in_time_order(mmsi: pl.Series, step_us: np.ndarray) -> bool:
-    """``mmsi`` ascending and time non-decreasing within each MMSI (``step_us``: from each row
-    to the next)."""
+def _steps_where(ts: pl.Series, above_us: int | None = None) -> pl.Series:
+    """The positions ``i`` (ascending) whose step to the next, ``ts[i + 1] - ts[i]``, is
+    negative, or longer than ``above_us`` microseconds (``ts`` without nulls).
+
+    Taken chunk by chunk on zero-copy views (a step array of every position would be a fresh
+    allocation as large as the column, twice: to_numpy of a chunked column copies)."""
+    us = ts.dt.epoch("us")
+    chunks = us.get_chunks() if us.n_chunks() <= 1024 else [us.rechunk()]
+    found, start, last = [], 0, 0
+
+    def hit(d: np.ndarray) -> np.ndarray:
+        return d < 0 if above_us is None else d > above_us
+
+    for c in chunks:
+        a = c.to_numpy()
+        if not len(a):
+            continue
+        if start and hit(np.array([a[0] - last]))[0]:
+            found.append(np.array([start - 1]))
+        found.append(np.flatnonzero(hit(a[1:] - a[:-1])) + start)
+        start, last = start + len(a), a[-1]
+    return pl.Series(np.concatenate(found) if found else [], dtype=pl.UInt32)
+
+
+def _in_time_order(mmsi: pl.Series, ts: pl.Series) -> bool:
+    """``mmsi`` ascending and ``ts`` non-decreasing within each MMSI (no nulls in ``ts``)."""
     if not mmsi.is_sorted():
         return False
-    back = pl.Series(np.flatnonzero(step_us < 0), dtype=pl.UInt32)
+    back = _steps_where(ts)
     return bool((mmsi.gather(back) != mmsi.gather(back + 1)).all())
 
 
@@ -324,8 +339,7 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
         )
     if df[S.SEGMENT_ID].null_count():
         df = df.with_columns(pl.col(S.SEGMENT_ID).fill_null(pl.col(S.MMSI).cast(pl.String)))
-    step_us = np.diff(df[S.TS].dt.epoch("us").to_numpy())
-    if not _in_time_order(df[S.MMSI], step_us):
+    if not _in_time_order(df[S.MMSI], df[S.TS]):
         df = df.sort(_ORDER_EXPRS, **_ORDER_OPTIONS)
         return _InOrder(df, df[S.TS], *_bounds(df[S.SEGMENT_ID]))
     mmsi, seg = df[S.MMSI], df[S.SEGMENT_ID]
@@ -335,7 +349,7 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
     )
     split = runs.filter(pl.col(S.SEGMENT_ID).is_duplicated())[S.MMSI].unique()
     if split.len() == 0:
-        return _InOrder(df, df[S.TS], r0, r1, ties_open=True, step_us=step_us)
+        return _InOrder(df, df[S.TS], r0, r1, ties_open=True)
     # the rows of MMSIs with interleaved segments lie in contiguous blocks (sorted by mmsi):
     # sorted among themselves, they become positions after the frame's rows
     shared = pl.col(S.MMSI).is_in(split.implode())
@@ -350,8 +364,6 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
     )
     b0, b1 = _bounds(block[S.SEGMENT_ID], offset=df.height)
     keep = runs.filter(~shared)
-    # the step from the frame's last row to the block's first joins no segment: 0
-    b_step = np.diff(block[S.TS].dt.epoch("us").to_numpy())
     return _InOrder(
         df,
         pl.concat([df[S.TS], block[S.TS]], rechunk=False),
@@ -359,7 +371,6 @@ def _lean_tracks(tracks: Frameish) -> _InOrder | None:
         pl.concat([keep["_r1"], b1]),
         tail=block["_row"],
         ties_open=True,
-        step_us=np.concatenate([step_us, [0], b_step]),
     )
 
 
@@ -513,7 +524,7 @@ def _gap_links(
     # eager column operations (no multi-branch lazy plan caching a copy of the frame); the
     # silences within segments: one difference of zero-copy slices over every position, then
     # the few long ones kept when both ends lie in one segment
-    after = pl.Series(np.flatnonzero(o.steps() > thr_us), dtype=pl.UInt32)
+    after = _steps_where(o.ts, thr_us)
     s_pos = after.filter((o.seg(after) == o.seg(after + 1)).fill_null(False))
     inner_rows = pl.DataFrame({"_s_r": s_pos, "_e_r": s_pos + 1})
     if o.ties_open:  # as prepare orders them: by MMSI, a hash of the segment id, time
