@@ -266,12 +266,13 @@ def marinecadastre(rows: int) -> tuple[str, pl.DataFrame]:
     from gen_marinecadastre import generate
 
     csv = DATA / f"mc_{rows}.csv"
-    if not csv.exists():
+    cache = DATA / f"gfw_gaps_tracks_mc_{rows}.parquet"
+    if not csv.exists() and not cache.exists():  # the staged tracks are cached: no CSV then
         DATA.mkdir(parents=True, exist_ok=True)
         generate(rows).write_csv(csv)
     return (
         f"MarineCadastre-like, {rows:,} rows (gen_marinecadastre.py, one day)",
-        staged_tracks(csv, DATA / f"gfw_gaps_tracks_mc_{rows}.parquet"),
+        staged_tracks(csv, cache),
     )
 
 
