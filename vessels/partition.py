@@ -547,6 +547,20 @@ def footprint_links(tracks: pl.DataFrame, layers: list[Layer], *, bin_h: float) 
     )
     same_next = pl.all_horizontal([pl.col(k) == pl.col(k).shift(-1) for k in keys]).fill_null(False)
     same_prev = pl.all_horizontal([pl.col(k) == pl.col(k).shift() for k in keys]).fill_null(False)
+
+    def segments(rows: pl.DataFrame, end: str) -> pl.DataFrame:
+        # From a row to its next row (end "1") or to itself (end "": a lone fix).
+        return rows.select(
+            S.MMSI,
+            pl.col("_t").alias("t0"),
+            pl.col(f"_t{end}").alias("t1"),
+            pl.col("_y").alias("lat0"),
+            pl.col("_x").alias("lon0"),
+            pl.col(f"_y{end}").alias("lat1"),
+            pl.col(f"_x{end}").alias("lon1"),
+            pl.max_horizontal("_r", f"_r{end}").alias("r_m"),
+        )
+
     out = []
     for i, layer in wanted:
         span_next = pl.col("_t").shift(-1) - pl.col("_t")
@@ -565,26 +579,8 @@ def footprint_links(tracks: pl.DataFrame, layers: list[Layer], *, bin_h: float) 
             (same_prev & within(span_prev)).alias("_lp"),
             pl.col("_t", "_y", "_x", "_r").shift(-1).name.suffix("1"),
         )
-        link_rows = marked.filter("_ln").select(
-            S.MMSI,
-            pl.col("_t").alias("t0"),
-            pl.col("_t1").alias("t1"),
-            pl.col("_y").alias("lat0"),
-            pl.col("_x").alias("lon0"),
-            pl.col("_y1").alias("lat1"),
-            pl.col("_x1").alias("lon1"),
-            pl.max_horizontal("_r", "_r1").alias("r_m"),
-        )
-        lone = marked.filter(~pl.col("_ln") & ~pl.col("_lp")).select(
-            S.MMSI,
-            pl.col("_t").alias("t0"),
-            pl.col("_t").alias("t1"),
-            pl.col("_y").alias("lat0"),
-            pl.col("_x").alias("lon0"),
-            pl.col("_y").alias("lat1"),
-            pl.col("_x").alias("lon1"),
-            pl.col("_r").alias("r_m"),
-        )
+        link_rows = segments(marked.filter("_ln"), "1")
+        lone = segments(marked.filter(~pl.col("_ln") & ~pl.col("_lp")), "")
         out.append(
             pl.concat([link_rows, lone])
             .with_columns(
