@@ -23,9 +23,8 @@ from polars.testing import assert_frame_equal
 
 from tests.io.test_nmea_vectorised import (
     FIXTURES,
-    FRAGMENTS,
+    FRAGMENT_SOUP,
     MESSAGES,
-    REAL,
     T0,
     _line,
     _tag,
@@ -82,19 +81,7 @@ def test_generated_logs_equal_the_vectorised_reader(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    lines=st.lists(
-        st.lists(
-            st.one_of(
-                st.sampled_from(FRAGMENTS),
-                st.sampled_from(FRAGMENTS).map(lambda s: s[:-2] + "00"),
-                st.sampled_from(REAL[:6]),
-            ),
-            min_size=1,
-            max_size=3,
-        ),
-        min_size=1,
-        max_size=30,
-    ),
+    lines=FRAGMENT_SOUP,
     tagged=st.sampled_from(["none", "c", "g"]),
 )
 def test_fragment_soup_equals_the_vectorised_reader(lines: list[list[str]], tagged: str) -> None:

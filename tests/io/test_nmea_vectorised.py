@@ -275,22 +275,25 @@ def _fragments() -> list[str]:
 
 FRAGMENTS = _fragments()
 
+#: Groups of 1-3 lines: fragments (some with a bad checksum) and whole real sentences.
+FRAGMENT_SOUP = st.lists(
+    st.lists(
+        st.one_of(
+            st.sampled_from(FRAGMENTS),
+            st.sampled_from(FRAGMENTS).map(lambda s: s[:-2] + "00"),
+            st.sampled_from(REAL[:6]),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    min_size=1,
+    max_size=30,
+)
+
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    lines=st.lists(
-        st.lists(
-            st.one_of(
-                st.sampled_from(FRAGMENTS),
-                st.sampled_from(FRAGMENTS).map(lambda s: s[:-2] + "00"),
-                st.sampled_from(REAL[:6]),
-            ),
-            min_size=1,
-            max_size=3,
-        ),
-        min_size=1,
-        max_size=30,
-    ),
+    lines=FRAGMENT_SOUP,
     tagged=st.booleans(),
 )
 def test_fragment_soup_equals_the_per_line_reader(lines: list[list[str]], tagged: bool) -> None:
