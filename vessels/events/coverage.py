@@ -194,13 +194,17 @@ def coverage_context(positions: pl.DataFrame | pl.LazyFrame) -> CoverageContext:
     (0, '2024-03-01 00:40:00+00:00', None, 1)
     """
     lf = _located(positions)
-    learned = _learned_cells(lf).collect()
+    names = lf.collect_schema().names()
+    # the few columns every part reads, read once (a scan would be decoded once per part)
+    wanted = (S.MMSI, S.TS, S.LAT, S.LON, S.DT_S, S.SOG_KN, S.IMPLIED_SPEED_KN)
+    frame = lf.select([c for c in wanted if c in names]).collect()
+    learned = _learned_cells(frame).collect()
     return CoverageContext(
         learned=learned,
-        horizon=_horizon(lf),
-        extent=_extent(lf),
-        max_abs_lat=max_abs_lat(lf),
-        reception=reception_grid(lf),
+        horizon=_horizon(frame.lazy()),
+        extent=_extent(frame.lazy()),
+        max_abs_lat=max_abs_lat(frame),
+        reception=reception_grid(frame),
     )
 
 
@@ -228,17 +232,23 @@ def _horizon(lf: pl.LazyFrame) -> Any:
 
 
 def _extent(lf: pl.LazyFrame) -> Extent | None:
-    q = lf.select(
-        pl.col(S.MMSI).n_unique().alias("n"),
-        pl.col(S.LAT).quantile(0.001).alias("y0"),
-        pl.col(S.LAT).quantile(0.999).alias("y1"),
-        pl.col(S.LON).quantile(0.001).alias("x0"),
-        pl.col(S.LON).quantile(0.999).alias("x1"),
-    ).collect()
-    row = q.row(0, named=True)
-    if row["n"] < EDGE_MIN_VESSELS or row["y0"] is None:
+    frame = lf.select(S.MMSI, S.LAT, S.LON).collect()
+    if frame[S.MMSI].n_unique() < EDGE_MIN_VESSELS:
         return None
-    return (float(row["y0"]), float(row["y1"]), float(row["x0"]), float(row["x1"]))
+    # each coordinate sorted once, its two quantiles read off the sorted column (polars'
+    # quantile of a column it knows sorted is a lookup): the same values as quantile() of the
+    # unsorted column, which sorts a copy for every quantile
+    lat = frame[S.LAT].drop_nulls().sort()
+    lon = frame[S.LON].drop_nulls().sort()
+    del frame
+    if lat.len() == 0:
+        return None
+    return (
+        float(lat.quantile(0.001)),  # type: ignore[arg-type]
+        float(lat.quantile(0.999)),  # type: ignore[arg-type]
+        float(lon.quantile(0.001)),  # type: ignore[arg-type]
+        float(lon.quantile(0.999)),  # type: ignore[arg-type]
+    )
 
 
 def with_harbour(p: pl.DataFrame, context: CoverageContext | None = None) -> pl.DataFrame:

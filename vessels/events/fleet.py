@@ -38,7 +38,7 @@ import polars as pl
 import shapely
 
 from vessels import schema as S
-from vessels._geo import haversine_m
+from vessels._geo import EARTH_RADIUS_M, haversine_m
 from vessels._template import clause, compile_template
 from vessels.events._common import finish, require_stages
 from vessels.events._fleet_groups import fleet_groups
@@ -140,6 +140,37 @@ def _boundary_distance(
     return out_km, code.tolist()
 
 
+def _beyond(lat: np.ndarray, lon: np.ndarray, layer: tuple[list[str], Any], km: float) -> np.ndarray:
+    """True where a point is surely more than ``km`` from the point :func:`_boundary_distance`
+    measures to (so it cannot be kept within a band of ``km``): a cheap exact pre-filter.
+
+    That point lies on the nearest boundary in the (lon, lat) plane, ``d`` degrees away, where
+    ``d`` is found among the boundaries' single segments (an index of short pieces answers fast;
+    the whole boundaries make every nearest-point query walk thousands of vertices). Along a
+    great circle, ``hav(theta) = hav(dlat) + cos(lat1) cos(lat2) hav(dlon)``, at least
+    ``cos(lat_max)**2 * hav(d)`` (``hav`` of the square root of ``x`` is concave in ``x``, so
+    ``hav(a) + hav(b) >= hav(sqrt(a**2 + b**2))`` for ``a**2 + b**2 <= pi**2``); ``lat_max`` is at
+    most ``|lat| + d``. A point is dropped only when that lower bound exceeds ``km`` by 1 % +
+    1 km, far above any rounding.
+    """
+    _, tree = layer
+    lines = shapely.get_parts(tree.geometries)
+    xy, ring = shapely.get_coordinates(lines, return_index=True)
+    same = ring[1:] == ring[:-1]
+    segments = shapely.linestrings(
+        np.stack([xy[:-1][same], xy[1:][same]], axis=1)  # (n, 2 points, 2 coords)
+    )
+    seg_tree = shapely.STRtree(segments)
+    pts = shapely.points(lon, lat)
+    idx, d_deg = seg_tree.query_nearest(pts, all_matches=False, return_distance=True)
+    d = np.full(lat.size, np.inf)
+    d[idx[0]] = d_deg
+    lat_max = np.minimum(np.abs(lat) + d, 90.0)
+    hav = np.sin(np.radians(np.minimum(d, 180.0)) / 2.0) ** 2 * np.cos(np.radians(lat_max)) ** 2
+    lower_km = 2.0 * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0))) * EARTH_RADIUS_M / 1000.0
+    return (d <= 180.0) & (lower_km > km * 1.01 + 1.0)
+
+
 def _candidates(p: pl.DataFrame | pl.LazyFrame, cfg: FleetConfig) -> pl.DataFrame:
     bin_us = int(cfg.time_bin_h * 3_600_000_000)
     return (
@@ -195,10 +226,15 @@ def detect_fleets(
         cand = _candidates(positions, cfg) if candidates is None else candidates
     if layer is None or cand.height == 0:
         return finish(pl.DataFrame(schema={S.MMSI: pl.UInt32}), FLEET_PRESENCE)
-    km, code = _boundary_distance(cand[S.LAT].to_numpy(), cand[S.LON].to_numpy(), layer)
+    lat, lon = cand[S.LAT].to_numpy(), cand[S.LON].to_numpy()
+    # positions surely beyond the band are left out before the exact (costly) measurement: the
+    # band's filter below would drop them anyway
+    near = ~_beyond(lat, lon, layer, cfg.band_km)
+    cand = cand.filter(pl.Series(near))
+    km, code = _boundary_distance(lat[near], lon[near], layer)
     cand = cand.with_columns(
         pl.Series("_km", km),
-        pl.coalesce(pl.col("_in"), pl.Series("_near", code)).alias("_border"),
+        pl.coalesce(pl.col("_in"), pl.Series("_near", code, dtype=pl.String)).alias("_border"),
     ).filter((pl.col("_km") <= cfg.band_km) & (pl.col("_border") != pl.col(S.FLAG)))
     members = fleet_groups(
         cand,

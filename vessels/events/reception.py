@@ -248,6 +248,10 @@ def reception_grid(
             .to_series()
         )
         measured = measured & ~pl.col(S.MMSI).is_in(sparse.implode())
+    # "measured" as a column before the group-by: inside the aggregation its is_in would run
+    # once per cell (seconds on data with many cells and sparse vessels)
+    per = per.with_columns(measured.alias("_measured"))
+    measured = pl.col("_measured")
     rate = pl.when(measured).then(_MS_PER_DAY * pl.col("_n") / pl.col("_ms"))
     grid = per.group_by(_CY, _CX).agg(
         pl.col("_all").sum().cast(pl.UInt32).alias(RECEPTION_POSITIONS),
