@@ -48,6 +48,7 @@ False
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -276,18 +277,9 @@ def with_harbour(p: pl.DataFrame, context: CoverageContext | None = None) -> pl.
     if p.height == 0:
         return p.with_columns(pl.lit(False).alias(HARBOUR))
     learned = context.learned if context is not None else _learned_cells(p).collect()
-    flag = (
-        p.lazy()
-        .select(*_cells())
-        .join(learned.lazy(), on=["_hcy", "_hcx"], how="left", maintain_order="left")
-        .select(pl.col("_learned").fill_null(False))
-        .collect()
-        .to_series()
-    )
-    out = p.with_columns(flag.alias(HARBOUR))
-    if labelled:
-        out = out.with_columns(pl.any_horizontal(pl.col(HARBOUR), *labelled).alias(HARBOUR))
-    return out
+    # a set lookup of one packed key per position (the cells are few), not a join on two keys
+    flag = pl.any_horizontal(harbour_expr(S.LAT, S.LON, learned), *labelled)
+    return p.with_columns(flag.alias(HARBOUR))
 
 
 def harbour_expr(lat: str, lon: str, cells: pl.DataFrame) -> pl.Expr:
@@ -416,6 +408,30 @@ def sparse_mmsi(p: pl.DataFrame | pl.LazyFrame, *, max_median_interval_min: floa
     >>> sparse_mmsi(p, max_median_interval_min=30.0).to_list()
     [2]
     """
+    medians = _median_intervals(p)
+    return (
+        medians.lazy()
+        .filter((pl.col("_n") >= 1) & (pl.col("_med") > max_median_interval_min * 60.0))
+        .sort(S.MMSI)
+        .collect()[S.MMSI]
+    )
+
+
+#: The last frames :func:`_median_intervals` measured: ``id -> (weak reference, medians)``.
+_MEDIANS: dict[int, tuple[weakref.ref[pl.DataFrame], pl.DataFrame]] = {}
+
+
+def _median_intervals(p: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Per MMSI, the median of its positive intervals (``_med``, s) and their count (``_n``).
+
+    Several detectors ask it of the same prepared frame (gaps, loitering, dark rendezvous, EEZ
+    incursions), so it is kept for the last few DataFrames asked about, while they live (the
+    detectors never modify a prepared frame in place).
+    """
+    if isinstance(p, pl.DataFrame):
+        hit = _MEDIANS.get(id(p))
+        if hit is not None and hit[0]() is p:
+            return hit[1]
     lf = p.lazy()
     if S.DT_S in lf.collect_schema().names():
         # the segmenter's interval to the previous position of the segment (no sort needed)
@@ -431,11 +447,16 @@ def sparse_mmsi(p: pl.DataFrame | pl.LazyFrame, *, max_median_interval_min: floa
                 .alias("_dt"),
             )
         )
-    return (
+    medians = (
         intervals.filter(pl.col("_dt") > 0)
         .group_by(S.MMSI)
         .agg(pl.col("_dt").median().alias("_med"), pl.len().alias("_n"))
-        .filter((pl.col("_n") >= 1) & (pl.col("_med") > max_median_interval_min * 60.0))
-        .sort(S.MMSI)
-        .collect()[S.MMSI]
+        .collect()
     )
+    if isinstance(p, pl.DataFrame):
+        for key in [k for k, (ref, _) in _MEDIANS.items() if ref() is None]:
+            del _MEDIANS[key]
+        while len(_MEDIANS) >= 4:
+            del _MEDIANS[next(iter(_MEDIANS))]
+        _MEDIANS[id(p)] = (weakref.ref(p), medians)
+    return medians
