@@ -67,12 +67,15 @@ class IdentityChangeConfig:
 def _text_ids(frame: pl.DataFrame, name: str, f: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
     """Per row, a UInt32 id of ``f(pl.col(name))`` (an element-wise text expression): equal ids
     for equal results, null for null. ``f`` runs once per distinct text (a vessel repeats its own
-    hundreds of times), and no normalised copy of the column is made."""
-    distinct = frame.select(pl.col(name).unique().drop_nulls())
-    ids = distinct.select(f(pl.col(name)).rank("dense").cast(pl.UInt32)).to_series()
-    return frame.select(
-        pl.col(name).replace_strict(distinct[name], ids, default=None, return_dtype=pl.UInt32)
-    ).to_series()
+    hundreds of times), and no normalised copy of the column is made. Texts are looked up once
+    per run of equal consecutive values (a vessel's rows repeat its name), not once per row."""
+    col = frame[name]
+    run = col.rle_id()
+    values = col.gather((run != run.shift(1)).fill_null(True).arg_true())  # one per run
+    distinct = values.unique().drop_nulls()
+    ids = pl.select(f(pl.lit(distinct)).rank("dense").cast(pl.UInt32)).to_series()
+    per_run = values.replace_strict(distinct, ids, default=None, return_dtype=pl.UInt32)
+    return per_run.gather(run)
 
 
 def identity_periods(positions: Frameish) -> pl.DataFrame:
