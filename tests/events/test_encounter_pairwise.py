@@ -19,7 +19,7 @@ import pytest
 
 from vessels import schema as S
 from vessels._geo import haversine_m
-from vessels.events._common import prepare
+from vessels.events._common import prepare, sort_events
 from vessels.events.encounter import EncounterConfig, _grid, detect_encounters, encounter_pairs
 from vessels.testing import make_positions, staged
 
@@ -131,3 +131,44 @@ def test_encounters_equal_a_naive_pairwise_reference(seed: int, lat0: float, lon
     assert got == want
     assert want  # some pairs meet long enough, and some close pairs do not
     assert {(int(a), int(b)) for a, b in naive.select(S.MMSI, "_mmsi_r").unique().rows()} - want
+
+
+@pytest.mark.parametrize(
+    ("seed", "lat0", "lon0", "cfg"),
+    [
+        pytest.param(1, 25.0, -110.0, EncounterConfig(), id="gulf-both-profiles"),
+        pytest.param(2, 59.9, 4.0, EncounterConfig(), id="high-latitude-both-profiles"),
+        pytest.param(3, -0.03, 179.95, EncounterConfig(), id="antimeridian-both-profiles"),
+        pytest.param(4, 25.0, -110.0, _config(), id="gfw-only-stride-13"),
+        pytest.param(
+            5, 25.0, -110.0, EncounterConfig(grid_min=7.77, short_min_duration_h=0.4), id="odd-grid"
+        ),
+        pytest.param(
+            6, 25.0, -110.0, EncounterConfig(short_min_duration_h=0.0), id="stride-1-unchanged"
+        ),
+    ],
+)
+def test_strided_search_finds_the_same_encounters(
+    seed: int, lat0: float, lon0: float, cfg: EncounterConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """detect_encounters searches neighbours only at every ``_stride``-th instant, then pairs all
+    instants of the segment pairs found: the events equal those of the full search, and the
+    strided pair instants are the full ones of exactly the segment pairs close at a multiple of
+    the stride (every run long enough for a profile holds such an instant)."""
+    import vessels.events.encounter as E
+
+    tracks = _fleet(seed, lat0, lon0)
+    p = prepare(tracks)
+    stride = E._stride(cfg)
+    full = encounter_pairs(p, cfg, 500.0)
+    strided = encounter_pairs(p, cfg, 500.0, stride=stride)
+    hit = full.filter(pl.col("_k") % stride == 0).select("_sid", "_sid_r").unique()
+    want = full.join(hit, on=["_sid", "_sid_r"], how="semi")
+    key = ["_k", "_sid", "_sid_r"]
+    assert strided.sort(key).equals(want.select(strided.columns).sort(key))
+    assert full.height > want.height or stride == 1  # the stride leaves some pairs out
+    fast = sort_events(detect_encounters(tracks, cfg))  # (as detect_events orders them)
+    monkeypatch.setattr(E, "_stride", lambda cfg: 1)
+    slow = sort_events(detect_encounters(tracks, cfg))
+    assert fast.equals(slow)
+    assert slow.height > 0

@@ -286,17 +286,19 @@ class _Grid:
             pl.col(S.SOG_KN).cast(pl.Float64).alias("_sog"),
         )
 
-    def blocks(self, size: int) -> list[tuple[int, int]]:
-        """``(first, last)`` grid instants of the blocks of ``size`` instants that hold data.
+    def blocks(self, size: int, owners: pl.DataFrame | None = None) -> list[tuple[int, int]]:
+        """``(first, last)`` grid instants of the blocks of ``size`` instants that hold data
+        (of ``owners``, default all).
 
         Blocks are aligned on multiples of ``size`` and only those overlapping some segment's
         extent are listed, so the count follows the segments' durations, never the time span
         of the data: a 1970 row among 2024 data adds one block, not 2.8 million.
         """
-        if self.empty or self.owners.height == 0:
+        owners = self.owners if owners is None else owners
+        if self.empty or owners.height == 0:
             return []
         ids = (
-            self.owners.select(
+            owners.select(
                 pl.int_ranges(
                     pl.col("_klo").floordiv(size), pl.col("_khi").floordiv(size) + 1
                 ).alias("_b")
@@ -307,13 +309,21 @@ class _Grid:
         )
         return [(b * size, b * size + size - 1) for b in ids.to_list()]
 
-    def build(self, lo: int, hi: int) -> pl.DataFrame:
-        """Grid points of instants ``lo..hi`` (one row per segment and instant)."""
+    def build(
+        self, lo: int, hi: int, *, stride: int = 1, owners: pl.DataFrame | None = None
+    ) -> pl.DataFrame:
+        """Grid points of instants ``lo..hi`` (one row per segment and instant); with ``stride``
+        only the instants that are multiples of it, with ``owners`` only those owners' points."""
         if self.empty:
             return pl.DataFrame(schema=_GRID_SCHEMA)
         step = self.step_us
+        first = pl.max_horizontal("_klo", pl.lit(lo))
+        if stride > 1:  # the first multiple of stride at or after it
+            first = (first + (stride - 1)) // stride * stride
+        last = pl.min_horizontal("_khi", pl.lit(hi))
         slots = (
-            self.owners.lazy()
+            (self.owners if owners is None else owners)
+            .lazy()
             .filter((pl.col("_klo") <= hi) & (pl.col("_khi") >= lo))
             .select(
                 "_pi",
@@ -321,9 +331,17 @@ class _Grid:
                 S.MMSI,
                 "_ms",
                 "_run0",
-                pl.int_ranges(
-                    pl.max_horizontal("_klo", pl.lit(lo)), pl.min_horizontal("_khi", pl.lit(hi)) + 1
-                ).alias("_k"),
+                first.alias("_k0"),
+                last.alias("_k1"),
+            )
+            .filter(pl.col("_k0") <= pl.col("_k1"))
+            .select(
+                "_pi",
+                "_sid",
+                S.MMSI,
+                "_ms",
+                "_run0",
+                pl.int_ranges("_k0", pl.col("_k1") + 1, step=stride).alias("_k"),
             )
             .explode("_k")
             .with_columns(
@@ -505,32 +523,116 @@ def _close_in_block(g: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> p
         .collect(engine=ENGINE)
     )
     cols = ["_k", "_sid", S.MMSI, S.LAT, S.LON, "_sp", "_sog", "_pi"]
-    a = g.select(cols).gather(found["_a"])
-    b = g.select(cols).gather(found["_b"]).drop("_k")
-    b = b.rename({c: f"{c}_r" for c in b.columns}).rename(
-        {f"{S.MMSI}_r": "_mmsi_r", f"{S.LAT}_r": "_lat_r", f"{S.LON}_r": "_lon_r"}
+    return _with_other(
+        g.select(cols).gather(found["_a"]), g.select(cols).gather(found["_b"]), found
     )
-    return pl.concat([a, b, found.select("_d")], how="horizontal")
 
 
-def encounter_pairs(p: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> pl.DataFrame:
+def _stride(cfg: EncounterConfig) -> int:
+    """The fewest consecutive grid instants of a run any profile keeps (its shortest duration):
+    every such run holds an instant that is a multiple of this number."""
+    step_h = cfg.grid_min / 60.0
+    shortest = min(prof.min_duration_h for prof in cfg.profiles)
+    # _runs keeps a run when (k1 - k0) * step_h >= min_duration_h - 1e-9
+    span = max(0, math.ceil((shortest - 1e-9) / step_h - 1e-9))
+    while span > 0 and span * step_h < shortest - 1e-9:  # guard the float rounding of ceil
+        span += 1
+    while span > 0 and (span - 1) * step_h >= shortest - 1e-9:
+        span -= 1
+    return span + 1
+
+
+def _close_strided(grid: _Grid, cfg: EncounterConfig, radius_m: float, stride: int) -> pl.DataFrame:
+    """What :func:`_close_in_block` finds over all blocks, for the segment pairs that can form
+    a run long enough for some profile, found with a quarter (1 / ``stride``) of the grid.
+
+    A run is kept only when it spans at least ``stride`` consecutive instants (see
+    :func:`_stride`), and any ``stride`` consecutive integers hold one multiple of ``stride``:
+    so every pair of segments with such a run is within ``radius_m`` at an instant that is a
+    multiple of ``stride``. The neighbour search runs on those instants alone; then, for the
+    segment pairs it found, every instant's points are paired directly and their distance
+    computed the same way. The pair instants of other segment pairs belong to runs shorter than
+    every profile's minimum, which :func:`_runs` drops: the events are the same.
+    """
+    found = [
+        _close_in_block(grid.build(lo, hi, stride=stride), cfg, radius_m).select("_sid", "_sid_r")
+        for lo, hi in grid.blocks(BLOCK_INSTANTS * stride)
+    ]
+    pairs = (
+        pl.concat(found).unique()
+        if found
+        else pl.DataFrame(schema={"_sid": pl.UInt32(), "_sid_r": pl.UInt32()})
+    )
+    cols = ["_k", "_sid", S.MMSI, S.LAT, S.LON, "_sp", "_sog", "_pi"]
+    if pairs.height == 0:
+        empty = pl.DataFrame(schema=_GRID_SCHEMA).select(cols)
+        return _with_other(empty, empty, pl.DataFrame(schema={"_d": pl.Float64()}))
+    segments = pl.concat([pairs["_sid"], pairs["_sid_r"]]).unique()
+    owners = grid.owners.filter(pl.col("_sid").is_in(segments.implode()))
+    parts = []
+    for lo, hi in grid.blocks(BLOCK_INSTANTS, owners):
+        g = grid.build(lo, hi, owners=owners).select(cols)
+        other = g.select(
+            "_k", *(pl.col(c).alias(_OTHER.get(c, f"{c}_r")) for c in cols if c != "_k")
+        )
+        both = (
+            g.lazy()
+            .join(pairs.lazy(), on="_sid")
+            .join(other.lazy(), on=["_k", "_sid_r"])
+            .with_columns(haversine_m(S.LAT, S.LON, "_lat_r", "_lon_r").alias("_d"))
+            .filter(pl.col("_d") <= radius_m)
+            .collect(engine=ENGINE)
+        )
+        parts.append(both)
+    return (
+        pl.concat(parts)
+        if parts
+        else _with_other(
+            pl.DataFrame(schema=_GRID_SCHEMA).select(cols),
+            pl.DataFrame(schema=_GRID_SCHEMA).select(cols),
+            pl.DataFrame(schema={"_d": pl.Float64()}),
+        )
+    )
+
+
+#: Names of the other vessel's columns in a pair row (the rest get an ``_r`` suffix).
+_OTHER = {S.MMSI: "_mmsi_r", S.LAT: "_lat_r", S.LON: "_lon_r"}
+
+
+def _with_other(a: pl.DataFrame, b: pl.DataFrame, d: pl.DataFrame) -> pl.DataFrame:
+    """Pair rows: ``a``'s columns, ``b``'s (but ``_k``) renamed as the other vessel's, ``_d``."""
+    b = b.drop("_k")
+    b = b.rename({c: _OTHER.get(c, f"{c}_r") for c in b.columns})
+    return pl.concat([a, b, d.select("_d")], how="horizontal")
+
+
+def encounter_pairs(
+    p: pl.DataFrame, cfg: EncounterConfig, radius_m: float, *, stride: int = 1
+) -> pl.DataFrame:
     """Grid instants at which two segments of different MMSIs are within ``radius_m``.
 
     One row per (instant, segment pair) with ``mmsi < other_mmsi``; columns ``_k`` (grid index),
     ``_sid``/``_sid_r`` (segment codes), positions, speeds, shore, EEZ and zone of both.
     Instants never meet each other, so the grid is built and searched one block of
     :data:`BLOCK_INSTANTS` instants at a time (the whole day's grid and join are never held).
+    With ``stride`` > 1, only the segment pairs within ``radius_m`` at some instant that is a
+    multiple of ``stride`` (all their instants; see :func:`_close_strided`): every pair with
+    ``stride`` or more consecutive close instants.
     """
     grid = _Grid(p, cfg)
-    parts = [
-        _close_in_block(grid.build(lo, hi), cfg, radius_m) for lo, hi in grid.blocks(BLOCK_INSTANTS)
-    ]
-    close = (
-        pl.concat(parts)
-        if parts
-        else _close_in_block(pl.DataFrame(schema=_GRID_SCHEMA), cfg, radius_m)
-    )
-    del parts
+    if stride > 1:
+        close = _close_strided(grid, cfg, radius_m, stride)
+    else:
+        parts = [
+            _close_in_block(grid.build(lo, hi), cfg, radius_m)
+            for lo, hi in grid.blocks(BLOCK_INSTANTS)
+        ]
+        close = (
+            pl.concat(parts)
+            if parts
+            else _close_in_block(pl.DataFrame(schema=_GRID_SCHEMA), cfg, radius_m)
+        )
+        del parts
     # labels only for the pair instants (gathering lists for every grid point is costly)
     la = p.select(S.SHORE_KM, S.EEZ_ISO3, S.ZONE_IDS).gather(close["_pi"])
     lb = p.select(pl.col(S.SHORE_KM).alias("_shore_r")).gather(close["_pi_r"])
@@ -641,7 +743,8 @@ def detect_encounters(
     p = prepared if prepared is not None else prepare(tracks)
     profiles = cfg.profiles
     radius = max(prof.max_dist_m for prof in profiles)
-    pairs = encounter_pairs(p, cfg, radius).lazy()
+    # only pairs close long enough for some profile (the runs of the others are dropped)
+    pairs = encounter_pairs(p, cfg, radius, stride=_stride(cfg)).lazy()
     step_h = cfg.grid_min / 60.0
     step_us = int(cfg.grid_min * 60e6)
     found: dict[str, pl.LazyFrame] = {}

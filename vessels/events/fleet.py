@@ -140,7 +140,9 @@ def _boundary_distance(
     return out_km, code.tolist()
 
 
-def _beyond(lat: np.ndarray, lon: np.ndarray, layer: tuple[list[str], Any], km: float) -> np.ndarray:
+def _beyond(
+    lat: np.ndarray, lon: np.ndarray, layer: tuple[list[str], Any], km: float
+) -> np.ndarray:
     """True where a point is surely more than ``km`` from the point :func:`_boundary_distance`
     measures to (so it cannot be kept within a band of ``km``): a cheap exact pre-filter.
 
