@@ -23,7 +23,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._template import compile_template
-from vessels.events._common import SEG, Frameish, finish, prepare
+from vessels.events._common import ENGINE, SEG, Frameish, finish, prepare
 from vessels.events.coverage import HARBOUR, sparse_mmsi, with_harbour
 from vessels.events.fishing import FISHING_SCORE
 from vessels.events.registry import Context, Detector, register
@@ -81,12 +81,17 @@ def detect_eez_incursions(
     p = with_harbour(_with_score(prepared if prepared is not None else prepare(tracks)))
     merchant = pl.col(S.SHIP_TYPE).is_in(list(_MERCHANT_SHIP_TYPES)).fill_null(False)
     sparse = sparse_mmsi(p, max_median_interval_min=cfg.max_median_interval_min)
-    rows = (
+    # "any row of the segment" conditions as a lookup of the segments that have such a row (the
+    # same as ``cond.any().over(SEG)``, without a window over every position)
+    merchant_seg = p.lazy().filter(merchant).select(pl.col(SEG).unique()).collect().to_series()
+    inside = (
         p.lazy()
         # moored in a harbour or a merchant ship: its positions are not fishing (issue 13)
         .with_columns(
             pl.when(
-                pl.col(HARBOUR) | merchant.any().over(SEG) | pl.col(S.MMSI).is_in(sparse.implode())
+                pl.col(HARBOUR)
+                | pl.col(SEG).is_in(merchant_seg.implode())
+                | pl.col(S.MMSI).is_in(sparse.implode())
             )
             .then(pl.lit(0.0, dtype=p.schema[FISHING_SCORE]))
             .otherwise(pl.col(FISHING_SCORE))
@@ -97,15 +102,22 @@ def detect_eez_incursions(
             & pl.col(S.FLAG).is_not_null()
             & (pl.col(S.EEZ_ISO3) != pl.col(S.FLAG))
         )
-        # only segments that are typed fishing vessels or have fishing-like positions can qualify
+        .collect(engine=ENGINE)
+    )
+    # only segments that are typed fishing vessels or have fishing-like positions can qualify
+    qualifying = (
+        inside.lazy()
         .filter(
-            (
-                pl.col(S.SHIP_TYPE).is_in(list(cfg.fishing_ship_types)).fill_null(False)
-                | (pl.col(FISHING_SCORE) >= cfg.min_fishing_score)
-            )
-            .any()
-            .over(SEG)
+            pl.col(S.SHIP_TYPE).is_in(list(cfg.fishing_ship_types)).fill_null(False)
+            | (pl.col(FISHING_SCORE) >= cfg.min_fishing_score)
         )
+        .select(pl.col(SEG).unique())
+        .collect()
+        .to_series()
+    )
+    rows = (
+        inside.lazy()
+        .filter(pl.col(SEG).is_in(qualifying.implode()))
         .select(
             *visit_columns(),
             pl.col(S.EEZ_ISO3).alias("_eez"),

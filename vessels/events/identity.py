@@ -141,9 +141,11 @@ def _validity(p: pl.DataFrame, cfg: IdentityConfig) -> pl.LazyFrame:
     )
     # VMS vessels (a permit number, not an MMSI: synthetic MMSI, validity null) have no MMSI
     suspect = suspect & ~(is_synthetic(m) & pl.col(S.MMSI_VALID).is_null())
+    # the vessels with a suspect row (a lookup, not a window over every position)
+    suspects = p.lazy().filter(suspect).select(pl.col(S.MMSI).unique()).collect().to_series()
     per = (
         p.lazy()
-        .filter(suspect.any().over(S.MMSI))  # few rows: sort within groups only for those
+        .filter(pl.col(S.MMSI).is_in(suspects.implode()))  # few rows: sorted within groups
         .group_by(S.MMSI)
         .agg(
             pl.col(S.TS).min().alias(S.START_TS),
