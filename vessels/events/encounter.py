@@ -294,8 +294,10 @@ class _Grid:
         extent are listed, so the count follows the segments' durations, never the time span
         of the data: a 1970 row among 2024 data adds one block, not 2.8 million.
         """
+        if self.empty:
+            return []
         owners = self.owners if owners is None else owners
-        if self.empty or owners.height == 0:
+        if owners.height == 0:
             return []
         ids = (
             owners.select(
