@@ -1,0 +1,154 @@
+"""The events stage's fast paths (issue 16, events6) equal the plain computations they replace.
+
+Each test builds the plain reference (a sort per quantile, a per-row text lookup, a two-key
+join, the exact nearest-boundary distance of every point, a fresh median per call) and checks
+the fast path gives exactly the same values on data made to hit the corner cases.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import polars as pl
+import pytest
+
+from vessels import schema as S
+from vessels.events._common import prepare
+from vessels.events.coverage import (
+    AT_ANCHORAGE,
+    HARBOUR,
+    IN_PORT,
+    _cells,
+    _extent,
+    _tails,
+    coverage_context,
+    sparse_mmsi,
+    with_harbour,
+)
+from vessels.events.fleet import _beyond, _boundary_distance, _eez_layer
+from vessels.events.identity_change import _text_ids
+from vessels.testing import make_track, staged
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_tails_equal_polars_quantiles(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for n in [1, 2, 3, 999, 1000, 1001, 1501, 2001, *rng.integers(1, 40_000, 20).tolist()]:
+        # few distinct values (ties at the quantile index) and many
+        x = pl.Series(np.round(rng.normal(size=int(n)) * 50.0, int(rng.integers(0, 4))))
+        assert _tails(x) == (x.quantile(0.001), x.quantile(0.999)), n
+
+
+def test_tails_with_nan_are_the_quantiles() -> None:
+    x = pl.Series([1.0, float("nan"), 3.0] * 700)
+    got = _tails(x)
+    want = (x.quantile(0.001), x.quantile(0.999))
+    assert str(got) == str(want)  # NaN == NaN as text
+
+
+def test_extent_equals_the_quantiles_of_the_positions() -> None:
+    rng = np.random.default_rng(7)
+    frame = pl.DataFrame(
+        {
+            S.MMSI: rng.integers(1, 50, 5_000).astype(np.uint32),
+            S.LAT: np.round(rng.normal(20, 3, 5_000), 3),
+            S.LON: np.round(rng.normal(-110, 5, 5_000), 2),
+        }
+    )
+    want = frame.select(
+        pl.col(S.LAT).quantile(0.001).alias("y0"),
+        pl.col(S.LAT).quantile(0.999).alias("y1"),
+        pl.col(S.LON).quantile(0.001).alias("x0"),
+        pl.col(S.LON).quantile(0.999).alias("x1"),
+    ).row(0)
+    assert _extent(frame.lazy()) == want
+    assert _extent(frame.head(100).with_columns(pl.lit(1, pl.UInt32).alias(S.MMSI)).lazy()) is None
+
+
+def _text_ids_per_row(frame: pl.DataFrame, name: str, f) -> pl.Series:  # type: ignore[no-untyped-def]
+    distinct = frame.select(pl.col(name).unique().drop_nulls())
+    ids = distinct.select(f(pl.col(name)).rank("dense").cast(pl.UInt32)).to_series()
+    return frame.select(
+        pl.col(name).replace_strict(distinct[name], ids, default=None, return_dtype=pl.UInt32)
+    ).to_series()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_text_ids_by_runs_equal_a_per_row_lookup(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    words = [None, "", " ", "a", "A", " a", "b b", "B  B", "ship", "SHIP ", "x"]
+    runs = [words[int(i)] for i in rng.integers(0, len(words), 300)]
+    rows = [w for w in runs for _ in range(int(rng.integers(1, 4)))]
+    frame = pl.DataFrame({S.VESSEL_NAME: rows}, schema={S.VESSEL_NAME: pl.String})
+
+    def norm(c: pl.Expr) -> pl.Expr:
+        return c.str.strip_chars().str.to_uppercase().str.replace_all(r"\s+", " ").replace("", None)
+
+    got = _text_ids(frame, S.VESSEL_NAME, norm)
+    assert got.equals(_text_ids_per_row(frame, S.VESSEL_NAME, norm))
+    assert got.null_count() > 0 and got.n_unique() > 3
+
+
+def test_harbour_lookup_equals_the_join_on_cells() -> None:
+    tracks = pl.concat(
+        [
+            make_track(m, n=40, interval_s=300, lat=lat, lon=lon, speed_kn=0.2)
+            for m, (lat, lon) in enumerate(
+                [(25.0, -110.0), (-0.004, 179.995), (-33.9, 18.4), (60.1, -0.003)], start=1
+            )
+        ]
+    ).with_columns(
+        pl.Series(IN_PORT, [None, True, False, None] * 40),
+        pl.Series(AT_ANCHORAGE, [False, None, None, True] * 40),
+    )
+    p = prepare(staged(tracks))
+    ctx = coverage_context(p)
+    learned = p.gather([0, 5, 45, 90, 150]).select(*_cells()).unique()
+    learned = learned.with_columns(pl.lit(True).alias("_learned"))
+    import dataclasses
+
+    got = with_harbour(p, dataclasses.replace(ctx, learned=learned))[HARBOUR]
+    joined = (
+        p.select(*_cells())
+        .join(learned, on=["_hcy", "_hcx"], how="left", maintain_order="left")["_learned"]
+        .fill_null(False)
+    )
+    labels = p.select(
+        pl.any_horizontal(pl.col(IN_PORT).fill_null(False), pl.col(AT_ANCHORAGE).fill_null(False))
+    ).to_series()
+    assert got.to_list() == (joined | labels).to_list()
+    assert 0 < got.sum() < p.height
+
+
+def test_fleet_prefilter_never_drops_a_point_within_the_band() -> None:
+    from vessels.zones import default_zones
+
+    layer = _eez_layer(default_zones())
+    assert layer is not None
+    rng = np.random.default_rng(3)
+    lat = np.concatenate([rng.uniform(-70, 75, 4_000), rng.uniform(10, 35, 4_000)])
+    lon = np.concatenate([rng.uniform(-180, 180, 4_000), rng.uniform(-125, -80, 4_000)])
+    for band_km in (5.0, 50.0, 300.0):
+        beyond = _beyond(lat, lon, layer, band_km)
+        km, _ = _boundary_distance(lat, lon, layer)
+        assert not (beyond & (km <= band_km)).any()
+        # it does leave out most points far from any boundary at low and middle latitudes (the
+        # bound is loose near the poles, where points are kept: exact, only slower)
+        far = (km > band_km * 1.5 + 50) & (np.abs(lat) < 40)
+        assert (far & beyond).sum() > 0.5 * far.sum() > 0
+
+
+def test_sparse_vessels_are_measured_per_frame() -> None:
+    fast = make_track(1, n=10, interval_s=600)
+    slow = make_track(2, n=10, interval_s=4 * 3600)
+    a = prepare(staged(pl.concat([fast, slow])))
+    assert sparse_mmsi(a, max_median_interval_min=30.0).to_list() == [2]
+    assert sparse_mmsi(a, max_median_interval_min=300.0).to_list() == []
+    del a
+    gc.collect()
+    b = prepare(staged(pl.concat([fast.with_columns(pl.lit(3, pl.UInt32).alias(S.MMSI)), slow])))
+    assert sparse_mmsi(b, max_median_interval_min=30.0).to_list() == [2]
+    c = prepare(staged(slow.with_columns(pl.lit(9, pl.UInt32).alias(S.MMSI))))
+    assert sparse_mmsi(c, max_median_interval_min=30.0).to_list() == [9]
+    assert sparse_mmsi(b.lazy(), max_median_interval_min=30.0).to_list() == [2]
