@@ -17,7 +17,8 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import polars as pl
@@ -47,6 +48,7 @@ __all__ = [
     "in_eez_clause",
     "neighbour_join",
     "next_in",
+    "per_frame",
     "prepare",
     "prev_in",
     "require_stages",
@@ -619,6 +621,37 @@ def finish(
         .select(list(S.EVENT_SCHEMA))
     )
     return out.collect(engine=ENGINE)
+
+
+#: Results kept by :func:`per_frame`: ``(id of the frame, name) -> (weak reference, result)``.
+_PER_FRAME: dict[tuple[int, str], tuple[weakref.ref[pl.DataFrame], Any]] = {}
+
+
+def per_frame(frame: pl.DataFrame, name: str, compute: Callable[[pl.DataFrame], Any]) -> Any:
+    """``compute(frame)``, computed once per live prepared ``frame`` and ``name``.
+
+    Several detectors read the same derived table of the prepared frame of one
+    :func:`vessels.events.detect_events` call (the identity periods, the vessels' median
+    intervals): it is kept while the frame lives (a weak reference; the detectors never modify a
+    prepared frame in place) and dropped with it; only the last few are kept.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"a": [1, 2]})
+    >>> per_frame(df, "n", lambda f: f.height), per_frame(df, "n", lambda f: -1)
+    (2, 2)
+    """
+    key = (id(frame), name)
+    hit = _PER_FRAME.get(key)
+    if hit is not None and hit[0]() is frame:
+        return hit[1]
+    value = compute(frame)
+    for stale in [k for k, (ref, _) in _PER_FRAME.items() if ref() is None]:
+        del _PER_FRAME[stale]
+    while len(_PER_FRAME) >= 8:
+        del _PER_FRAME[next(iter(_PER_FRAME))]
+    _PER_FRAME[key] = (weakref.ref(frame), value)
+    return value
 
 
 def sort_events(events: pl.DataFrame) -> pl.DataFrame:

@@ -48,14 +48,13 @@ False
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass
 from typing import Any, Final
 
 import polars as pl
 
 from vessels import schema as S
-from vessels.events._common import DEG_M
+from vessels.events._common import DEG_M, per_frame
 from vessels.events.reception import reception_grid
 
 __all__ = [
@@ -431,21 +430,18 @@ def sparse_mmsi(p: pl.DataFrame | pl.LazyFrame, *, max_median_interval_min: floa
     )
 
 
-#: The last frames :func:`_median_intervals` measured: ``id -> (weak reference, medians)``.
-_MEDIANS: dict[int, tuple[weakref.ref[pl.DataFrame], pl.DataFrame]] = {}
-
-
 def _median_intervals(p: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """Per MMSI, the median of its positive intervals (``_med``, s) and their count (``_n``).
 
-    Several detectors ask it of the same prepared frame (gaps, loitering, dark rendezvous, EEZ
-    incursions), so it is kept for the last few DataFrames asked about, while they live (the
-    detectors never modify a prepared frame in place).
+    Several detectors ask it of the same prepared frame (loitering, dark rendezvous, EEZ
+    incursions): measured once per frame (:func:`vessels.events._common.per_frame`).
     """
     if isinstance(p, pl.DataFrame):
-        hit = _MEDIANS.get(id(p))
-        if hit is not None and hit[0]() is p:
-            return hit[1]
+        return per_frame(p, "median_intervals", _measure_intervals)  # type: ignore[no-any-return]
+    return _measure_intervals(p)
+
+
+def _measure_intervals(p: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     lf = p.lazy()
     if S.DT_S in lf.collect_schema().names():
         # the segmenter's interval to the previous position of the segment (no sort needed)
@@ -461,16 +457,9 @@ def _median_intervals(p: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
                 .alias("_dt"),
             )
         )
-    medians = (
+    return (
         intervals.filter(pl.col("_dt") > 0)
         .group_by(S.MMSI)
         .agg(pl.col("_dt").median().alias("_med"), pl.len().alias("_n"))
         .collect()
     )
-    if isinstance(p, pl.DataFrame):
-        for key in [k for k, (ref, _) in _MEDIANS.items() if ref() is None]:
-            del _MEDIANS[key]
-        while len(_MEDIANS) >= 4:
-            del _MEDIANS[next(iter(_MEDIANS))]
-        _MEDIANS[id(p)] = (weakref.ref(p), medians)
-    return medians

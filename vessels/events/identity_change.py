@@ -38,7 +38,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._template import clause, compile_template
-from vessels.events._common import Frameish, finish, prepare
+from vessels.events._common import Frameish, finish, per_frame, prepare
 from vessels.events.registry import Context, Detector, register
 from vessels.flags import flag_from_mmsi
 
@@ -324,9 +324,9 @@ def identity_parts(p: pl.DataFrame, cfg: Any, ctx: Context) -> pl.DataFrame:
 
 def _detect(p: pl.DataFrame, cfg: IdentityChangeConfig, ctx: Context) -> pl.DataFrame:
     periods = ctx.parts.get(S.IDENTITY_CHANGE)
-    return detect_identity_changes(
-        p, cfg, periods=identity_periods(p) if periods is None else periods
-    )
+    if periods is None:  # once per prepared frame: watchlist_hit reads the same periods
+        periods = per_frame(p, "identity_periods", identity_periods)
+    return detect_identity_changes(p, cfg, periods=periods)
 
 
 DETECTOR = register(

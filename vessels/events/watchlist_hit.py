@@ -27,7 +27,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._template import compile_template
-from vessels.events._common import Frameish, finish, prepare
+from vessels.events._common import Frameish, finish, per_frame, prepare
 from vessels.events.identity_change import identity_parts, identity_periods
 from vessels.events.registry import Context, Detector, register
 from vessels.watchlist import load_watchlist, match_watchlist
@@ -137,9 +137,9 @@ def _detect(p: pl.DataFrame, cfg: WatchlistConfig, ctx: Context) -> pl.DataFrame
     if ctx.watchlist is None:
         return S.empty_events()
     periods = ctx.parts.get(S.WATCHLIST_HIT)
-    return detect_watchlist_hits(
-        p, ctx.watchlist, cfg, periods=identity_periods(p) if periods is None else periods
-    )
+    if periods is None:  # once per prepared frame: identity_change reads the same periods
+        periods = per_frame(p, "identity_periods", identity_periods)
+    return detect_watchlist_hits(p, ctx.watchlist, cfg, periods=periods)
 
 
 DETECTOR = register(
