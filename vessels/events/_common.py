@@ -243,7 +243,7 @@ def _moved_rows(order: pl.Series) -> tuple[pl.Series, pl.Series]:
     """``(at, src)``: the rows ``at`` of a reordered frame that take row ``src`` of the original
     (where ``order`` differs from the identity), so ``x.gather(order)`` equals a copy of ``x``
     with ``x.gather(src)`` scattered into ``at``."""
-    same = pl.int_range(order.len(), dtype=order.dtype, eager=True)
+    same = pl.int_range(order.len(), dtype=pl.get_index_type(), eager=True).cast(order.dtype)
     moved = order != same
     return moved.arg_true(), order.filter(moved)
 

@@ -437,7 +437,7 @@ def _median_intervals(p: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     incursions): measured once per frame (:func:`vessels.events._common.per_frame`).
     """
     if isinstance(p, pl.DataFrame):
-        return per_frame(p, "median_intervals", _measure_intervals)  # type: ignore[no-any-return]
+        return per_frame(p, "median_intervals", _measure_intervals)
     return _measure_intervals(p)
 
 
