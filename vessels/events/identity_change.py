@@ -38,7 +38,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels._template import clause, compile_template
-from vessels.events._common import Frameish, finish, per_frame, prepare
+from vessels.events._common import Frameish, finish, per_frame, prepare, prev_in
 from vessels.events.registry import Context, Detector, register
 from vessels.flags import flag_from_mmsi
 
@@ -202,10 +202,13 @@ def _field_changes(periods: pl.LazyFrame, field: str) -> pl.LazyFrame:
             pl.col(field).cast(pl.String).alias("_v"),
         )
         .sort(S.MMSI, "valid_from", "_v")
+        # rows are grouped by MMSI now: the previous row's values within the MMSI by a masked
+        # shift and "first time this value shows on the MMSI" over (mmsi, value) pairs, the same
+        # as windows over the MMSI without grouping
         .with_columns(
-            pl.col("_v").shift().over(S.MMSI).alias("_pv"),
-            pl.col("valid_to").shift().over(S.MMSI).alias("_pt"),
-            pl.col("_v").is_first_distinct().over(S.MMSI).alias("_new"),
+            prev_in(pl.col("_v"), S.MMSI).alias("_pv"),
+            prev_in(pl.col("valid_to"), S.MMSI).alias("_pt"),
+            pl.struct(S.MMSI, "_v").is_first_distinct().alias("_new"),
         )
         # only a value never seen before on the MMSI is a change: two transmitters sharing an
         # MMSI (identity_conflict ``shared_mmsi``) alternate A, B, A, B... which is one change
