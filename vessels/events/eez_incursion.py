@@ -102,6 +102,7 @@ def detect_eez_incursions(
             & pl.col(S.FLAG).is_not_null()
             & (pl.col(S.EEZ_ISO3) != pl.col(S.FLAG))
         )
+        .select(*visit_columns(), pl.col(S.EEZ_ISO3).alias("_eez"))
         .collect(engine=ENGINE)
     )
     # only segments that are typed fishing vessels or have fishing-like positions can qualify
@@ -115,14 +116,7 @@ def detect_eez_incursions(
         .collect()
         .to_series()
     )
-    rows = (
-        inside.lazy()
-        .filter(pl.col(SEG).is_in(qualifying.implode()))
-        .select(
-            *visit_columns(),
-            pl.col(S.EEZ_ISO3).alias("_eez"),
-        )
-    )
+    rows = inside.lazy().filter(pl.col(SEG).is_in(qualifying.implode()))
     typed = pl.col("_st").is_in(list(cfg.fishing_ship_types)).fill_null(False)
     ev = (
         visits(rows, "_eez", cfg.merge_gap_min, cfg.min_fishing_score)
