@@ -218,12 +218,12 @@ def reception_grid(
         (dt * 1000.0).round(0).cast(pl.Int64).alias("_ms"),
     ).collect()
     per = (
-        rows.lazy()
+        _runs(rows)
         .group_by("_key")
         .agg(
-            pl.len().alias("_all"),
-            pl.col("_ms").count().alias("_n"),
-            pl.col("_ms").sum().alias("_ms"),
+            pl.col("_all").sum(),
+            pl.col("_n").sum(),
+            pl.col("_ms").sum(),
             pl.col(S.MMSI).first(),
         )
         .with_columns(
@@ -268,6 +268,35 @@ def reception_grid(
         .sort(_CY, _CX)
         .collect()
         .cast(_GRID_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def _runs(rows: pl.DataFrame) -> pl.LazyFrame:
+    """Per run of consecutive rows with the same ``_key``: ``_key, mmsi``, the rows (``_all``),
+    the measured intervals (``_n``) and their sum (``_ms``), from running sums at the runs' ends.
+
+    A vessel stays in one cell for many consecutive positions, so the runs are far fewer than
+    the rows and the group-by over cells reads the runs; integer sums, so the grid is the same
+    as grouping the rows themselves.
+    """
+    key = rows["_key"]
+    last = (key != key.shift(-1)).fill_null(True).arg_true()  # the last row of each run
+    total = rows.select(
+        pl.col("_ms").is_not_null().cast(pl.Int64).cum_sum().alias("_cn"),
+        pl.col("_ms").fill_null(0).cum_sum().alias("_cs"),
+    ).gather(last)
+    before = pl.col("_end").shift(1, fill_value=-1)
+    return (
+        pl.DataFrame([key.gather(last), rows[S.MMSI].gather(last), last.alias("_end")])
+        .hstack(total)
+        .lazy()
+        .select(
+            "_key",
+            S.MMSI,
+            (pl.col("_end").cast(pl.Int64) - before.cast(pl.Int64)).cast(pl.UInt32).alias("_all"),
+            (pl.col("_cn") - pl.col("_cn").shift(1, fill_value=0)).cast(pl.UInt32).alias("_n"),
+            (pl.col("_cs") - pl.col("_cs").shift(1, fill_value=0)).alias("_ms"),
+        )
     )
 
 
