@@ -66,6 +66,8 @@ from vessels import schema as S
 from vessels.cleaning import ERROR, RAW_COL
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from vessels.io._read import Clock
 
 __all__ = ["ANCHOR_TOLERANCE_S", "MAX_ANCHOR_GAP_S", "stage_nmea", "stage_nmea_per_line"]
@@ -584,6 +586,12 @@ def _schema() -> dict[str, pl.DataType]:
     return out
 
 
+#: Messages that need a time: no time of their own, and positions or identity rows.
+_UNTIMED = pl.col("_ts_s").is_null() & (
+    pl.col(ERROR).is_null() | (pl.col(ERROR) == S.IDENTITY_ROWS)
+)
+
+
 def reconstruct_times(
     msgs: pl.DataFrame, anchors: pl.DataFrame, start_s: float | None = None
 ) -> pl.DataFrame:
@@ -603,9 +611,7 @@ def reconstruct_times(
     >>> reconstruct_times(m, a)["_ts_s"].to_list()
     [60058.0, 60063.0, 60069.0, 60069.0]
     """
-    untimed = pl.col("_ts_s").is_null() & (
-        pl.col(ERROR).is_null() | (pl.col(ERROR) == S.IDENTITY_ROWS)
-    )
+    untimed = _UNTIMED
     if msgs.select(untimed.any()).item() is not True:
         return msgs  # every message has its own time (the common tag-block log)
     own = msgs.filter(pl.col("_ts_s").is_not_null()).select("_line", "_ts_s")
@@ -750,8 +756,13 @@ def _assemble_frames(
     name: str,
     clock: Clock | None,
     schema: dict[str, pl.DataType],
+    reconstruct: Callable[[pl.DataFrame, pl.DataFrame, float | None], pl.DataFrame] | None = None,
 ) -> pl.LazyFrame:
-    """Positions, identity rows and rejects (in this order) -> the staged frame."""
+    """Positions, identity rows and rejects (in this order) -> the staged frame.
+
+    ``reconstruct``: the time reconstruction (:func:`reconstruct_times` when None; the
+    compiled reader passes its compiled walk, which gives the same result).
+    """
     frames = [f.cast({k: schema[k] for k in f.columns}) for f in frames]
     msgs = pl.concat(frames, how="diagonal")
     anc = anc.cast({"_line": pl.Int64, "_ts_s": pl.Float64})
@@ -761,7 +772,7 @@ def _assemble_frames(
     needs = msgs.slice(0, msgs.height - frames[-1].height)
     rest = msgs.slice(msgs.height - frames[-1].height)
     if needs.height:
-        needs = reconstruct_times(needs, anc, start_s)
+        needs = (reconstruct or reconstruct_times)(needs, anc, start_s)
     out = pl.concat([needs, rest], how="vertical_relaxed")
     ts = (pl.col("_ts_s") * 1_000_000).round(0).cast(pl.Int64).cast(pl.Datetime("us", "UTC"))
     if not out[S.SOURCE_ROW].is_sorted():  # a stable sort of sorted rows changes nothing

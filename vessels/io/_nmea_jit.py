@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,11 +44,17 @@ from vessels import schema as S
 from vessels.cleaning import ERROR, RAW_COL
 from vessels.io import _aisbits as A
 from vessels.io._aisbits import series_from_arrow
+from vessels.io._nmea import ANCHOR_BACKWARD_S, ANCHOR_TOLERANCE_S, MAX_ANCHOR_GAP_S
 
 if TYPE_CHECKING:
     from vessels.io._read import Clock
 
-__all__ = ["LEFT_LINES_FREE", "LEFT_SHARE_MAX", "stage_nmea_compiled"]
+__all__ = [
+    "LEFT_LINES_FREE",
+    "LEFT_SHARE_MAX",
+    "reconstruct_times_compiled",
+    "stage_nmea_compiled",
+]
 
 #: Above this share of lines left to the per-line Python code (and more than
 #: :data:`LEFT_LINES_FREE` of them), the whole file goes through the vectorised reader instead:
@@ -1548,6 +1555,276 @@ def _merge_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover
     return out
 
 
+# -- time reconstruction (the walk of :func:`vessels.io._nmea.reconstruct_times`) ---------------
+
+# what the walk did to a message
+T_KEEP, T_PLACED, T_NOT_PLACEABLE, T_NO_TIMESTAMP, T_ASSUMED = 0, 1, 2, 3, 4
+# _walk_times results
+WALK_OK, WALK_POLARS = 0, 1
+
+
+@njit(cache=True, nogil=True)
+def _walk_times(
+    order: np.ndarray,
+    line: np.ndarray,
+    ts: np.ndarray,
+    has_ts: np.ndarray,
+    sec: np.ndarray,
+    sec_valid: np.ndarray,
+    untimed: np.ndarray,
+    anc_line: np.ndarray,
+    anc_ts: np.ndarray,
+    median: float,
+    has_start: bool,
+    start_s: float,
+    start_sec: int,
+    out_ts: np.ndarray,
+    code: np.ndarray,
+) -> int:  # pragma: no cover - compiled
+    """:func:`vessels.io._nmea.reconstruct_times` in one pass over the messages in line order.
+
+    ``order``: the messages' rows by ``line``; ``anc_line``/``anc_ts``: the anchors by line.
+    Fills ``out_ts`` (the message's time, where ``code`` is placed or assumed) and ``code``
+    (``T_*``). Returns ``WALK_POLARS`` when two messages or anchors share a line (the polars
+    walk's unstable sort decides those; it is used instead)."""
+    n = len(order)
+    for j in range(1, n):
+        if line[order[j]] <= line[order[j - 1]]:
+            return WALK_POLARS
+    for j in range(1, len(anc_line)):
+        if anc_line[j] <= anc_line[j - 1]:
+            return WALK_POLARS
+    # anchors: base-station reports and timed messages, by line; then the two filters
+    n_own = 0
+    for j in range(n):
+        if has_ts[order[j]]:
+            n_own += 1
+    kl = np.empty(len(anc_line) + n_own, dtype=np.int64)
+    kt = np.empty(len(anc_line) + n_own, dtype=np.float64)
+    a = 0
+    j = 0
+    m = 0
+    top = 0.0
+    while True:
+        while j < n and not has_ts[order[j]]:
+            j += 1
+        if a >= len(anc_line) and j >= n:
+            break
+        if j >= n or (a < len(anc_line) and anc_line[a] < line[order[j]]):
+            li, ti = anc_line[a], anc_ts[a]
+            a += 1
+        else:
+            r = order[j]
+            if a < len(anc_line) and anc_line[a] == line[r]:
+                return WALK_POLARS
+            li, ti = line[r], ts[r]
+            j += 1
+        if abs(ti - median) > 86_400.0:
+            continue  # more than a day from the median anchor
+        if m == 0 or ti > top:
+            top = ti
+        if ti >= top - ANCHOR_BACKWARD_S:  # not running backwards against earlier anchors
+            kl[m] = li
+            kt[m] = ti
+            m += 1
+    if m == 0:
+        if not has_start:
+            for j in range(n):
+                if untimed[order[j]]:
+                    code[order[j]] = T_NO_TIMESTAMP
+            return WALK_OK
+        # no anchor: walk the UTC seconds in line order from the start time
+        t0 = start_s
+        for j in range(n):
+            r = order[j]
+            if untimed[r] and sec_valid[r] and sec[r] < 60:
+                t0 = start_s + (sec[r] - start_sec) % 60
+                break
+        have = False
+        prev = 0.0
+        rel = 0.0
+        for j in range(n):
+            r = order[j]
+            if not untimed[r]:
+                continue
+            if sec_valid[r]:
+                s = float(sec[r])
+                if have and sec[r] < 60:
+                    rel += (s - prev + 30.0) % 60.0 - 30.0
+                prev = s
+                have = True
+            out_ts[r] = t0 + rel
+            code[r] = T_ASSUMED
+        return WALK_OK
+    # the walk: untimed messages and anchors merged by line; the step from one UTC second to
+    # the next wrapped to [-30, 30); a segment ends at an anchor (the last one at the end)
+    n_un = 0
+    for j in range(n):
+        if untimed[order[j]]:
+            n_un += 1
+    size = n_un + m
+    rows = np.empty(size, dtype=np.int64)  # the message's row, or -1 - anchor index
+    rel = np.empty(size, dtype=np.float64)
+    kmin = np.empty(m + 1, dtype=np.int64)
+    kmax = np.empty(m + 1, dtype=np.int64)
+    first = np.empty(m + 1, dtype=np.int64)  # where each segment starts in the walk
+    j = 0
+    k = 0
+    have = False
+    prev = 0.0
+    cum = 0.0
+    lo = hi = 0.0
+    first[0] = 0
+    for i in range(size):
+        while j < n and not untimed[order[j]]:
+            j += 1
+        if j >= n or (k < m and kl[k] < line[order[j]]):
+            rows[i] = -1 - k
+            s = np.floor(kt[k]) % 60.0
+            ok = True
+        else:
+            r = order[j]
+            rows[i] = r
+            s = float(sec[r])
+            ok = sec_valid[r] and sec[r] < 60
+            j += 1
+        step = 0.0
+        if ok:
+            if have:
+                step = ((s - prev + 30.0) % 60.0 + 60.0) % 60.0 - 30.0
+            prev = s
+            have = True
+        cum += step
+        rel[i] = cum
+        p = i - first[k]
+        if p == 0 or step < lo:
+            lo = step
+            kmin[k] = p
+        if p == 0 or step > hi:
+            hi = step
+            kmax[k] = p
+        if rows[i] < 0:
+            k += 1
+            first[k] = i + 1
+    k = 0
+    last = -1  # the walk's index of the previous anchor
+    for i in range(size):
+        r = rows[i]
+        if r < 0:
+            last = i
+            k += 1
+            continue
+        has_a = k > 0
+        has_b = k < m
+        fwd = bwd = 0.0
+        if has_a:
+            ta = kt[k - 1]
+            fwd = ta + (rel[i] - rel[last])
+        if has_b:
+            tb = kt[k]
+            nxt = first[k + 1] - 1
+            bwd = tb - (rel[nxt] - rel[i])
+        if has_a and has_b:
+            if abs(fwd - bwd) <= 2.0:
+                est = fwd
+            else:
+                p = i - first[k]
+                before_break = p < kmin[k] if bwd > fwd else p < kmax[k]
+                est = fwd if before_break else bwd
+            ok = (
+                (tb - ta) <= MAX_ANCHOR_GAP_S
+                and est >= ta - ANCHOR_BACKWARD_S - 30.0
+                and est <= tb + 30.0
+            )
+        elif has_a:
+            est = fwd
+            ok = abs(est - ta) <= ANCHOR_TOLERANCE_S
+        else:
+            est = bwd
+            ok = abs(tb - est) <= ANCHOR_TOLERANCE_S
+        if ok:
+            out_ts[r] = est
+            code[r] = T_PLACED
+        else:
+            code[r] = T_NOT_PLACEABLE
+    return WALK_OK
+
+
+def reconstruct_times_compiled(
+    msgs: pl.DataFrame, anchors: pl.DataFrame, start_s: float | None = None
+) -> pl.DataFrame:
+    """:func:`vessels.io._nmea.reconstruct_times` by the compiled walk (:func:`_walk_times`).
+
+    Same arguments and result; falls back to the polars walk for inputs whose order that walk
+    leaves undecided (shared lines) and for non-finite or missing times.
+    """
+    from vessels.io._nmea import _UNTIMED, reconstruct_times
+
+    untimed = msgs.select(_UNTIMED).to_series().to_numpy()
+    if not untimed.any():
+        return msgs  # every message has its own time (the common tag-block log)
+    ts_col = msgs["_ts_s"]
+    if msgs["_line"].null_count() or anchors["_line"].null_count() or anchors["_ts_s"].null_count():
+        return reconstruct_times(msgs, anchors, start_s)
+    line = msgs["_line"].cast(pl.Int64).to_numpy()
+    has_ts = ts_col.is_not_null().to_numpy()
+    ts = ts_col.cast(pl.Float64).fill_null(0.0).to_numpy()
+    anc_line = anchors["_line"].cast(pl.Int64).to_numpy()
+    anc_ts = anchors["_ts_s"].cast(pl.Float64).to_numpy()
+    own = ts[has_ts]
+    if not (np.isfinite(own).all() and np.isfinite(anc_ts).all()):
+        return reconstruct_times(msgs, anchors, start_s)
+    sec_col = msgs["_sec"]
+    sec_valid = sec_col.is_not_null().to_numpy()
+    sec = sec_col.cast(pl.Int64).fill_null(0).to_numpy()
+    order = np.arange(len(line), dtype=np.int64)
+    if len(line) > 1 and not bool((line[1:] > line[:-1]).all()):
+        order = np.argsort(line, kind="stable")
+    if len(anc_line) > 1 and not bool((anc_line[1:] > anc_line[:-1]).all()):
+        by = np.argsort(anc_line, kind="stable")
+        anc_line, anc_ts = anc_line[by], anc_ts[by]
+    median = 0.0
+    if len(own) or len(anc_ts):  # the polars median, the same value by construction
+        median = float(pl.Series(np.concatenate([anc_ts, own])).median())  # type: ignore[arg-type]
+    start_sec = datetime.fromtimestamp(start_s, UTC).second if start_s is not None else 0
+    out_ts = ts.copy()
+    code = np.zeros(len(line), dtype=np.int8)
+    status = _walk_times(
+        order,
+        np.ascontiguousarray(line),
+        ts,
+        has_ts,
+        np.ascontiguousarray(sec),
+        sec_valid,
+        untimed,
+        np.ascontiguousarray(anc_line),
+        np.ascontiguousarray(anc_ts),
+        median,
+        start_s is not None,
+        0.0 if start_s is None else float(start_s),
+        start_sec,
+        out_ts,
+        code,
+    )
+    if status != WALK_OK:
+        return reconstruct_times(msgs, anchors, start_s)
+    new = pl.Series("_code", code)
+    timed = has_ts | (code == T_PLACED) | (code == T_ASSUMED)
+    return msgs.with_columns(
+        _arrow_series("_ts_s", out_ts, timed),
+        pl.when(new == T_NOT_PLACEABLE)
+        .then(pl.lit("time_not_placeable"))
+        .when(new == T_NO_TIMESTAMP)
+        .then(pl.lit("no_timestamp"))
+        .otherwise(pl.col(ERROR))
+        .alias(ERROR),
+        pl.when(new == T_ASSUMED)
+        .then(pl.lit("assumed"))
+        .otherwise(pl.col(S.TS_SOURCE))
+        .alias(S.TS_SOURCE),
+    )
+
+
 # -- Python side: the lines and sentences left to the per-line code, the frames --------------
 
 
@@ -1975,4 +2252,6 @@ def _stage(
             S.MMSI: mmsi,
         }
     ).with_columns(pl.when(pl.col(S.MMSI) >= 0).then(pl.col(S.MMSI)).alias(S.MMSI))
-    return _assemble_frames([pos, extra, rejects], anchors, name, clock, _schema())
+    return _assemble_frames(
+        [pos, extra, rejects], anchors, name, clock, _schema(), reconstruct_times_compiled
+    )
