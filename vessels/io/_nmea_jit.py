@@ -1642,7 +1642,7 @@ def _walk_times(
                 break
         have = False
         prev = 0.0
-        rel = 0.0
+        walked = 0.0
         for j in range(n):
             r = order[j]
             if not untimed[r]:
@@ -1650,10 +1650,10 @@ def _walk_times(
             if sec_valid[r]:
                 s = float(sec[r])
                 if have and sec[r] < 60:
-                    rel += (s - prev + 30.0) % 60.0 - 30.0
+                    walked += (s - prev + 30.0) % 60.0 - 30.0
                 prev = s
                 have = True
-            out_ts[r] = t0 + rel
+            out_ts[r] = t0 + walked
             code[r] = T_ASSUMED
         return WALK_OK
     # the walk: untimed messages and anchors merged by line; the step from one UTC second to
