@@ -284,3 +284,51 @@ def test_compiled_time_walk_at_each_threshold(
     fractions of a second, so their 2 s agreement threshold has no inside/outside pair.)"""
     a, b = _walk_case(*inside), _walk_case(*outside)
     assert not a.equals(b)
+
+
+def _reimport_jit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next ``_compiled()`` imports the compiled reader afresh (restored after the test)."""
+    import sys
+
+    monkeypatch.delitem(sys.modules, "vessels.io._nmea_jit")
+    monkeypatch.delattr("vessels.io._nmea_jit", raising=False)
+
+
+def test_no_writable_numba_cache_falls_back_to_the_vectorised_reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A read-only install without a user cache directory: numba refuses ``cache=True`` at
+    import; the reader warns and reads with the vectorised reader, same staged frame."""
+    from numba.core import caching
+
+    monkeypatch.setattr(caching.CacheImpl, "_locator_classes", [])  # nowhere to write
+    _reimport_jit(monkeypatch)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "log.nmea"
+        path.write_text("\n".join(p for parts in MESSAGES for p in parts) + "\n")
+        with pytest.warns(RuntimeWarning, match="NUMBA_CACHE_DIR"):
+            assert _compiled() is None
+        with pytest.warns(RuntimeWarning, match="vectorised reader"):
+            got = stage_nmea(path, "log.nmea").collect()
+        assert_frame_equal(got, stage_nmea_vectorised(path, "log.nmea").collect())
+
+
+def test_an_unusable_numba_cache_dir_is_passed_over(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``NUMBA_CACHE_DIR`` naming a place that cannot be a directory: numba uses the next cache
+    location (the package's ``__pycache__``) and the compiled reader still runs."""
+    from numba.core import config
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setattr(config, "CACHE_DIR", str(blocker / "cache"))
+    _reimport_jit(monkeypatch)
+    compiled = _compiled()
+    assert compiled is not None and compiled is not stage_nmea_compiled  # imported afresh
+    path = tmp_path / "log.nmea"
+    path.write_text("\n".join(p for parts in MESSAGES for p in parts) + "\n")
+    got = compiled(path, "log.nmea")
+    assert got is not None
+    assert_frame_equal(got.collect(), stage_nmea_vectorised(path, "log.nmea").collect())
+    assert not (blocker / "cache").exists()

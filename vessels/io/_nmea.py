@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import operator
 import re
+import warnings
 from datetime import UTC, datetime
 from functools import reduce
 from pathlib import Path
@@ -328,12 +329,29 @@ def stage_nmea(path: Path, name: str, clock: Clock | None = None) -> pl.LazyFram
 
 
 def _compiled() -> Any:
-    """:func:`vessels.io._nmea_jit.stage_nmea_compiled`, or None without numba."""
+    """:func:`vessels.io._nmea_jit.stage_nmea_compiled`, or None without numba.
+
+    numba keeps the compiled reader's machine code (compiled once, ~30 CPU s) in the package's
+    ``__pycache__``, else in the user's cache directory (``~/.cache/numba``), else in
+    ``NUMBA_CACHE_DIR`` when that is set. Where none of them is writable (a read-only install
+    run by a user without a home directory) numba refuses to load the module; the vectorised
+    reader is used then, with a warning saying how to get the compiled one back.
+    """
     try:
         from vessels.io._nmea_jit import stage_nmea_compiled
     except ModuleNotFoundError as exc:  # numba (or llvmlite) not installed
         if exc.name not in ("numba", "llvmlite"):
             raise
+        return None
+    except RuntimeError as exc:  # numba: "cannot cache function ...: no locator available"
+        if "cannot cache function" not in str(exc):
+            raise
+        warnings.warn(
+            f"NMEA: numba has no writable cache directory ({exc}); reading with the vectorised "
+            "reader instead of the compiled one (set NUMBA_CACHE_DIR to a writable directory)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         return None
     return stage_nmea_compiled
 
