@@ -166,13 +166,18 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--pyais-repeat", type=int, default=1)
     ap.add_argument("--logs", default="tagged,untimed,grouped")
+    ap.add_argument(
+        "--paths",
+        default="compiled,vectorised",
+        help="reader paths to time (pyais: --pyais-repeat)",
+    )
     args = ap.parse_args()
     logs = args.logs.split(",")
     paths = {k: DATA / f"nmea_{k}_{args.messages}.nmea" for k in ("tagged", "untimed", "grouped")}
     if not all(p.exists() for p in paths.values()):  # the logs are seeded: reuse them
         paths = write_logs(args.messages)
     load = os.getloadavg()[0]
-    modes = ["compiled", "vectorised"] + (["before"] if args.before else [])
+    modes = args.paths.split(",") + (["before"] if args.before else [])
     best: dict[tuple[str, str], Result] = {}
 
     def keep(key: tuple[str, str], r: Result) -> None:

@@ -793,17 +793,13 @@ def _assemble_frames(
         needs = (reconstruct or reconstruct_times)(needs, anc, start_s)
     out = pl.concat([needs, rest], how="vertical_relaxed")
     ts = (pl.col("_ts_s") * 1_000_000).round(0).cast(pl.Int64).cast(pl.Datetime("us", "UTC"))
+    out = out.with_columns(
+        ts.alias(S.TS),
+        pl.col(S.MMSI).cast(pl.UInt32, strict=False),
+        pl.when(pl.col(ERROR).is_null() | (pl.col(ERROR) == S.IDENTITY_ROWS))
+        .then(pl.col(S.TS_SOURCE))
+        .alias(S.TS_SOURCE),
+    ).drop("_ts_s", "_sec", "_line")  # before the sort: three columns fewer to reorder
     if not out[S.SOURCE_ROW].is_sorted():  # a stable sort of sorted rows changes nothing
         out = out.sort(S.SOURCE_ROW, maintain_order=True)
-    return (
-        out.with_columns(
-            ts.alias(S.TS),
-            pl.col(S.MMSI).cast(pl.UInt32, strict=False),
-            pl.lit(name).alias(S.SOURCE_FILE),
-            pl.when(pl.col(ERROR).is_null() | (pl.col(ERROR) == S.IDENTITY_ROWS))
-            .then(pl.col(S.TS_SOURCE))
-            .alias(S.TS_SOURCE),
-        )
-        .drop("_ts_s", "_sec", "_line")
-        .lazy()
-    )
+    return out.with_columns(pl.lit(name).alias(S.SOURCE_FILE)).lazy()
