@@ -18,12 +18,19 @@ file's bytes, writing straight into preallocated numpy columns (no per-message P
    Other message types (and type 24 parts 2/3) are decoded by pyais afterwards, as before.
 
 The staged frame is then built by :func:`vessels.io._nmea._assemble_frames`, as the other
-readers do. Anything this pass cannot reproduce exactly (a fill-bit count outside 0-5 from
-pyais, a hash collision between fragment keys, many left lines) returns ``None`` and the
-caller uses :func:`vessels.io._nmea_vec.stage_nmea_vectorised` instead. The tests check that
-both paths give the same staged frame on every fixture and on generated mixes.
+readers do, except that the time reconstruction of messages without a time of their own is the
+compiled walk :func:`_walk_times` (one pass in line order; the same times, rules and time sources
+as the polars :func:`vessels.io._nmea.reconstruct_times`, which the tests check bit for bit).
+Anything this pass cannot reproduce exactly (a fill-bit count outside 0-5 from pyais, a hash
+collision between fragment keys, many left lines) returns ``None`` and the caller uses
+:func:`vessels.io._nmea_vec.stage_nmea_vectorised` instead. The tests check that both paths give
+the same staged frame on every fixture and on generated mixes.
 
-numba (BSD-2) compiles the passes once per machine (``cache=True``).
+numba (BSD-2) compiles the passes once per machine (``cache=True``, ~30 CPU s) into the
+``__pycache__`` next to this file (else ``~/.cache/numba``; ``NUMBA_CACHE_DIR`` first when set),
+keyed by a hash of this file's text: every later process loads the machine code (~0.4 CPU s); an
+edit of this file compiles again once. With no writable place numba refuses ``cache=True`` at
+import, and :func:`vessels.io._nmea._compiled` falls back to the vectorised reader with a warning.
 """
 
 from __future__ import annotations
