@@ -27,10 +27,19 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    same time bin are candidate pairs. A pair close enough for any pair detector shares such a
    cell, so no pair is lost; the candidate set is the union over tiles (a set: a pair seen in
    two tiles is one candidate).
+3b. **shuffle stage** (one task per bucket) — reads the bucket's tracks once and writes, per
+   pair bucket that needs any of its vessels, the rows of their candidate pairs' time windows
+   (only the pair detectors' columns) and the per-vessel events the pair detectors use:
+   ``pairrows/pair_bucket=J/bucket=K.parquet``, ``pairevents/pair_bucket=J/...`` (total reads
+   linear in the rows; see :func:`shuffle_stage`).
 4. **pair stage** (one task per pair bucket) — each candidate pair belongs to exactly one pair
-   bucket (:func:`pair_bucket_expr` of the unordered pair), which reads the full tracks of its
-   vessels, runs the detectors with ``scope="pair"`` (encounters, dark rendezvous) and keeps the
-   events of its own pairs: every pair event is found once, from both vessels' whole histories.
+   bucket (:func:`pair_bucket_expr` of the unordered pair), which reads only its own shuffled
+   rows, runs the detectors with ``scope="pair"`` (encounters, dark rendezvous) and keeps the
+   events of its own pairs: every pair event is found once.
+4b. **partner stage** (one task per bucket) — the shuffle of the score stage's input: the
+   driver reads every event once; each bucket's tracks of vessels that other buckets' score
+   tasks need (named with one of their vessels in an event) are read once and written to
+   ``partners/bucket=TO/from=K.parquet`` (:func:`partner_stage`).
 5. **score stage** (one task per bucket) — :func:`vessels.risk.score` on the bucket's positions
    and every event naming one of its vessels (with the partner vessels' positions, for their
    ship types); only the bucket's vessels are kept, with the other rules' contributions and
@@ -42,7 +51,8 @@ The plan (every step is a plain function of paths and small arguments, so any ex
 
 Intermediate data is hive-partitioned Parquet under ``work_dir`` (readable by polars, DuckDB,
 Spark): ``positions/``, ``tracks/``, ``events_vessel/`` (``bucket=K``), ``footprint/``
-(``tile=T``) and ``events_pair/`` (``pair_bucket=J``). ``work_dir`` may be an fsspec URL
+(``tile=T``), ``pairrows/`` and ``pairevents/`` (``pair_bucket=J/bucket=K``), ``events_pair/``
+(``pair_bucket=J``) and ``partners/`` (``bucket=K/from=K2``). ``work_dir`` may be an fsspec URL
 (``s3://``, ``gs://``, ``abfs://``, ``file://``) that every worker can reach.
 
 Examples
@@ -950,60 +960,115 @@ def _merge_windows(frame: pl.DataFrame, keys: tuple[str, ...] = ("a", "b")) -> p
 # --- step 4: per pair bucket ----------------------------------------------------------------
 
 
-def _tracks_of(work: str, mmsis: pl.Series, n_buckets: int) -> pl.LazyFrame:
-    """The labelled tracks of ``mmsis``, reading only their buckets."""
-    want = pl.DataFrame({S.MMSI: mmsis.cast(pl.UInt32)}).unique()
-    buckets = sorted(set(want.select(bucket_expr(n_buckets)).to_series().to_list()))
-    globs = [_url(work, "tracks", f"{_BUCKET}={b}", "*.parquet") for b in buckets]
-    if not globs:
-        return _scan(_url(work, "tracks", "*", "*.parquet")).head(0)
-    return pl.concat([_scan(g) for g in globs]).filter(pl.col(S.MMSI).is_in(want[S.MMSI].implode()))
-
-
 _HOUR_US = 3_600_000_000
 
 
-def _rows_of(work: str, windows: pl.DataFrame, n_buckets: int) -> pl.DataFrame:
-    """The labelled rows the pair stage needs: ``windows`` is ``(mmsi, lo, hi)`` (merged; see
-    :func:`_merge_windows`). A vessel with a :data:`_WHOLE` window gives all its rows, the others
-    the rows of the whole hours their windows touch (a superset: more of a vessel's own rows
-    never change a windowed detector's events). Read one MMSI bucket at a time, with only the
-    columns the detectors read, so memory follows the rows kept, not the buckets read."""
+def _used_columns(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """``lf`` with only the columns some detector reads (in the file's order)."""
     from vessels.events._common import _used
 
-    real = windows.filter(pl.col("lo") <= pl.col("hi"))
-    whole = real.filter(pl.col("lo") <= _WHOLE[0])[S.MMSI].unique()
+    names = lf.collect_schema().names()
+    used = set(_used(names))
+    return lf.select([c for c in names if c in used])
+
+
+def _window_rows(lf: pl.LazyFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``lf`` (one MMSI bucket's tracks) that each pair bucket needs.
+
+    ``windows`` is ``(pair_bucket, mmsi, lo, hi)``, merged per pair bucket and vessel (see
+    :func:`_merge_windows`). A vessel with a :data:`_WHOLE` window gives all its rows, the others
+    the rows of the whole hours their windows touch (a superset: more of a vessel's own rows
+    never change a windowed detector's events); a row needed by several pair buckets is
+    repeated, once per pair bucket. Returns those rows with a ``pair_bucket`` column, sorted by
+    pair bucket; within one, whole-history rows come first, then windowed rows, each in file
+    order. Only the columns the detectors read, so memory follows the rows kept."""
+    key = [_PAIR_BUCKET, S.MMSI]
+    real = windows.filter(pl.col("lo") <= pl.col("hi")).with_columns(pl.col(S.MMSI).cast(pl.UInt32))
+    whole = real.filter(pl.col("lo") <= _WHOLE[0]).select(key).unique()
     hours = (
         real.filter(pl.col("lo") > _WHOLE[0])
+        .join(whole, on=key, how="anti")
         .select(
-            S.MMSI,
+            *key,
             pl.int_ranges(pl.col("lo") // _HOUR_US, pl.col("hi") // _HOUR_US + 1).alias("_h"),
         )
         .explode("_h")
         .unique()
     )
-    want = real.select(pl.col(S.MMSI).unique()).with_columns(bucket_expr(n_buckets))
-    frames = []
-    for (b,), part in want.group_by(_BUCKET, maintain_order=True):
-        lf = _scan(_url(work, "tracks", f"{_BUCKET}={b}", "*.parquet"))
-        names = lf.collect_schema().names()
-        used = set(_used(names))
-        lf = lf.select([c for c in names if c in used])
-        ids = part[S.MMSI]
-        timed = (
-            lf.filter(pl.col(S.MMSI).is_in(ids.filter(~ids.is_in(whole.implode())).implode()))
-            .with_columns((pl.col(S.TS).dt.epoch("us") // _HOUR_US).alias("_h"))
-            .join(hours.lazy(), on=[S.MMSI, "_h"], how="semi")
-            .drop("_h")
+    rows = _used_columns(lf).with_row_index("_i")
+    full = rows.join(whole.lazy(), on=S.MMSI, how="inner").with_columns(pl.lit(0).alias("_k"))
+    timed = (
+        rows.with_columns((pl.col(S.TS).dt.epoch("us") // _HOUR_US).alias("_h"))
+        .join(hours.lazy(), on=[S.MMSI, "_h"], how="inner")
+        .drop("_h")
+        .with_columns(pl.lit(1).alias("_k"))
+    )
+    return (
+        pl.concat([full, timed], how="diagonal")
+        .sort(_PAIR_BUCKET, "_k", "_i")
+        .drop("_k", "_i")
+        .collect()
+    )
+
+
+def _no_rows(work: str) -> pl.DataFrame:
+    """No rows, with the columns the pair detectors read from the tracks."""
+    return _used_columns(_scan(_url(work, "tracks", "*", "*.parquet"))).head(0).collect()
+
+
+def pair_windows(pairs: pl.DataFrame, n_buckets: int) -> pl.DataFrame:
+    """``(bucket, pair_bucket, mmsi, lo, hi)``: for each pair bucket and vessel of its candidate
+    pairs (``pairs`` is ``(pair_bucket, a, b, lo, hi)``), the merged time windows of the
+    vessel's rows that the pair bucket needs, with the vessel's MMSI bucket."""
+    both = pl.concat(
+        [
+            pairs.select(_PAIR_BUCKET, pl.col(c).cast(pl.UInt32).alias(S.MMSI), "lo", "hi")
+            for c in ("a", "b")
+        ]
+    )
+    return (
+        _merge_windows(both, keys=(_PAIR_BUCKET, S.MMSI))
+        .with_columns(bucket_expr(n_buckets))
+        .sort(_BUCKET, _PAIR_BUCKET, S.MMSI, "lo")
+    )
+
+
+def shuffle_stage(bucket: int, windows: pl.DataFrame, work: str, uses: list[str]) -> int:
+    """Step 3b for one MMSI bucket: the shuffle of the pair stage's input.
+
+    Reads the bucket's tracks once (only the columns the pair detectors read) and writes, per
+    pair bucket ``P`` that needs any of its vessels (``windows``: ``(pair_bucket, mmsi, lo,
+    hi)`` of this bucket's vessels, :func:`pair_windows`), the rows of their windows to
+    ``pairrows/pair_bucket=P/bucket=K.parquet`` and the per-vessel events the pair detectors
+    use (``uses``, e.g. loitering) to ``pairevents/pair_bucket=P/bucket=K.parquet``. Each pair
+    task then reads only its own directory: total reads are linear in the rows, where reading
+    every bucket from every pair task grew as pair buckets x buckets."""
+    rows = _window_rows(_scan(_url(work, "tracks", f"{_BUCKET}={bucket}", "*.parquet")), windows)
+    wanted = windows.filter(pl.col("lo") <= pl.col("hi"))[_PAIR_BUCKET].unique().sort()
+    parts = rows.partition_by(_PAIR_BUCKET, as_dict=True, include_key=False)
+    empty = rows.drop(_PAIR_BUCKET).head(0)
+    for p in wanted.to_list():
+        _write(
+            parts.get((p,), empty),
+            _url(work, "pairrows", f"{_PAIR_BUCKET}={p}", f"{_BUCKET}={bucket}.parquet"),
         )
-        full = lf.filter(pl.col(S.MMSI).is_in(ids.filter(ids.is_in(whole.implode())).implode()))
-        frames.append(pl.concat([full, timed]).collect())
-    if not frames:
-        lf = _scan(_url(work, "tracks", "*", "*.parquet"))
-        names = lf.collect_schema().names()
-        used = set(_used(names))
-        return lf.select([c for c in names if c in used]).head(0).collect()
-    return pl.concat(frames)
+    del rows, parts
+    if uses:
+        vessels_of = windows.select(_PAIR_BUCKET, pl.col(S.MMSI).cast(pl.UInt32)).unique()
+        events = (
+            _scan(_url(work, "events_vessel", f"{_BUCKET}={bucket}", "*.parquet"))
+            .filter(pl.col(S.EVENT_TYPE).is_in(uses))
+            .collect()
+            .join(vessels_of, on=S.MMSI, how="inner")
+        )
+        by_pair = events.partition_by(_PAIR_BUCKET, as_dict=True, include_key=False)
+        none = events.drop(_PAIR_BUCKET).head(0)
+        for p in vessels_of[_PAIR_BUCKET].unique().sort().to_list():
+            _write(
+                by_pair.get((p,), none),
+                _url(work, "pairevents", f"{_PAIR_BUCKET}={p}", f"{_BUCKET}={bucket}.parquet"),
+            )
+    return int(wanted.len())
 
 
 def pair_stage(
@@ -1012,41 +1077,32 @@ def pair_stage(
     work: str,
     zones: Any,
     profile: Any,
-    n_buckets: int,
     coverage: Any = None,
     parts: dict[str, pl.DataFrame] | None = None,
 ) -> int:
     """Step 4 for one pair bucket: pair detectors over its vessels, events of its pairs only.
 
-    ``pairs`` is ``(a, b, lo, hi)``: the pairs and the time windows of their rows that the
-    detectors need (:func:`tile_stage`); ``coverage`` the whole input's context with the harbour
-    cells of every bucket; ``parts`` the pair detectors' per-vessel parts of every bucket
-    (:attr:`Detector.parts`). The per-vessel events the pair detectors use (loitering) are
-    those of the vessel stage, which saw each vessel's whole history."""
+    ``pairs`` is ``(a, b)`` (any further columns are ignored): the candidate pairs of this pair
+    bucket. Their rows and the per-vessel events the pair detectors use (loitering, from the
+    vessel stage, which saw each vessel's whole history) are read from this pair bucket's own
+    directories, written by :func:`shuffle_stage`; ``coverage`` is the whole input's context
+    with the harbour cells of every bucket; ``parts`` the pair detectors' per-vessel parts of
+    every bucket (:attr:`Detector.parts`)."""
     from vessels.events import detect_events, sort_events
 
-    if "lo" not in pairs.columns:  # a caller's bare pairs: whole histories
-        pairs = pairs.with_columns(pl.lit(_WHOLE[0]).alias("lo"), pl.lit(_WHOLE[1]).alias("hi"))
-    vessels_ = pl.concat([pairs["a"], pairs["b"]]).cast(pl.UInt32).unique()
-    windows = _merge_windows(
-        pl.concat(
-            [
-                pairs.select(pl.col("a").cast(pl.UInt32).alias(S.MMSI), "lo", "hi"),
-                pairs.select(pl.col("b").cast(pl.UInt32).alias(S.MMSI), "lo", "hi"),
-            ]
-        ),
-        keys=(S.MMSI,),
-    )
     uses = sorted({u for d in _pair_records() for u in d.uses})
     given = None
+    mine = f"{_PAIR_BUCKET}={pair_bucket}"
     if uses:
+        glob = _url(work, "pairevents", mine, "*.parquet")
         vessel_events = (
-            _scan(_url(work, "events_vessel", "*", "*.parquet"))
-            .filter(pl.col(S.EVENT_TYPE).is_in(uses) & pl.col(S.MMSI).is_in(vessels_.implode()))
-            .collect()
+            _scan(glob).collect()
+            if _exists(glob)
+            else _scan(_url(work, "events_vessel", "*", "*.parquet")).head(0).collect()
         )
         given = {u: sort_events(vessel_events.filter(pl.col(S.EVENT_TYPE) == u)) for u in uses}
-    tracks = _rows_of(work, windows, n_buckets)
+    glob = _url(work, "pairrows", mine, "*.parquet")
+    tracks = _scan(glob).collect() if _exists(glob) else _no_rows(work)
     events = detect_events(
         tracks,
         zones,
@@ -1065,7 +1121,7 @@ def pair_stage(
         .join(keep, left_on=["_a", "_b"], right_on=["a", "b"], how="semi", maintain_order="left")
         .drop("_a", "_b")
     )
-    _write(events, _url(work, "events_pair", f"{_PAIR_BUCKET}={pair_bucket}", "part-0.parquet"))
+    _write(events, _url(work, "events_pair", mine, "part-0.parquet"))
     return events.height
 
 
@@ -1081,27 +1137,70 @@ def _all_events(work: str) -> pl.LazyFrame:
     return pl.concat(parts)
 
 
-def score_stage(bucket: int, work: str, zones: Any, profile: Any, n_buckets: int) -> Any:
+def partner_windows(events: pl.DataFrame, n_buckets: int) -> pl.DataFrame:
+    """``(bucket, mmsi, to)``: the vessels of bucket ``bucket`` that the score task of bucket
+    ``to`` needs as partners — named with one of its vessels in an event of ``events``."""
+    named = events.select(
+        pl.col(S.MMSI).cast(pl.UInt32).alias("_x"), pl.col(S.OTHER_MMSI).cast(pl.UInt32).alias("_y")
+    ).drop_nulls()
+    both = pl.concat(
+        [
+            named.select(pl.col("_y").alias(S.MMSI), bucket_expr(n_buckets, "_x").alias("to")),
+            named.select(pl.col("_x").alias(S.MMSI), bucket_expr(n_buckets, "_y").alias("to")),
+        ]
+    )
+    return (
+        both.with_columns(bucket_expr(n_buckets))
+        .filter(pl.col(_BUCKET) != pl.col("to"))
+        .unique()
+        .sort(_BUCKET, "to", S.MMSI)
+    )
+
+
+def partner_stage(bucket: int, wanted: pl.DataFrame, work: str) -> int:
+    """Step 4b for one bucket: the shuffle of the score stage's partner positions. Reads the
+    tracks of the bucket's vessels that score tasks of other buckets need (``wanted``: ``(mmsi,
+    to)``, :func:`partner_windows`) once, and writes each score bucket's share, in file order,
+    to ``partners/bucket=TO/from=K.parquet``: each score task then reads only its own
+    directory, not every bucket's tracks (reads linear in the rows)."""
+    ids = wanted[S.MMSI].unique().implode()
+    rows = (
+        _scan(_url(work, "tracks", f"{_BUCKET}={bucket}", "*.parquet"))
+        .filter(pl.col(S.MMSI).is_in(ids))
+        .collect()
+    )
+    for (to,), part in wanted.group_by("to", maintain_order=True):
+        _write(
+            rows.filter(pl.col(S.MMSI).is_in(part[S.MMSI].implode())),
+            _url(work, "partners", f"{_BUCKET}={to}", f"from={bucket:05d}.parquet"),
+        )
+    return rows.height
+
+
+def score_stage(
+    bucket: int,
+    events: pl.DataFrame,
+    work: str,
+    zones: Any,
+    profile: Any,
+    n_buckets: int,
+) -> Any:
     """Step 5 for one bucket: vessels, contributions and vessel-days of its vessels, with the
     other rules' contributions and the network rules' edges of its vessels, from which the
     driver scores the network rules over all vessels (:func:`vessels.risk.scorer.with_network`).
+
+    ``events`` are the events naming one of its vessels (``mmsi`` or ``other_mmsi``); the
+    partner vessels' positions come from ``partners/bucket=K/`` (:func:`partner_stage`).
     """
     from vessels.risk.scorer import NetworkInputs, score_inputs
 
     def mine(col: str) -> pl.Expr:
         return bucket_expr(n_buckets, col).fill_null(-1) == bucket
 
-    events = _all_events(work).filter(mine(S.MMSI) | mine(S.OTHER_MMSI)).collect()
-    own = _scan(_url(work, "tracks", f"{_BUCKET}={bucket}", "*.parquet"))
-    partners = (
-        pl.concat([events[S.MMSI], events[S.OTHER_MMSI].drop_nulls()])
-        .unique()
-        .to_frame(S.MMSI)
-        .filter(~mine(S.MMSI))[S.MMSI]
-    )
-    positions = own
-    if partners.len():
-        positions = pl.concat([own, _tracks_of(work, partners, n_buckets)])
+    positions = _scan(_url(work, "tracks", f"{_BUCKET}={bucket}", "*.parquet"))
+    glob = _url(work, "partners", f"{_BUCKET}={bucket}", "*.parquet")
+    if _exists(glob):
+        positions = pl.concat([positions, _scan(glob)])
     got = score_inputs(events, positions, profile, zones=zones)
     scored = got.result
     return NetworkInputs(
@@ -1239,8 +1338,19 @@ def execute(
             pairs = pairs.with_columns(pair_bucket_expr(n_pair_buckets)).sort(
                 _PAIR_BUCKET, "a", "b", "lo"
             )
+            # step 3b, the shuffle: each bucket's rows (and used events) per pair bucket, once
+            windows = pair_windows(pairs, n_buckets)
+            shuffles = [
+                (int(k), part.drop(_BUCKET))
+                for (k,), part in windows.group_by(_BUCKET, maintain_order=True)
+            ]
+            uses = sorted({u for d in _pair_records() for u in d.uses})
+            executor.starmap(shuffle_stage, shuffles, work=work, uses=uses)
+            del windows, shuffles
+            timed("shuffle_stage", t)
+            t = time.perf_counter()
             groups = [
-                (int(j), part.drop(_PAIR_BUCKET))
+                (int(j), part.select("a", "b").unique(maintain_order=True))
                 for (j,), part in pairs.group_by(_PAIR_BUCKET, maintain_order=True)
             ]
             executor.starmap(
@@ -1249,18 +1359,42 @@ def execute(
                 work=work,
                 zones=bucket_zones,
                 profile=profile,
-                n_buckets=n_buckets,
                 coverage=pair_coverage,
                 parts=shared_parts,
             )
         timed("pair_stage", t)
     t = time.perf_counter()
-    scored = executor.map(
-        score_stage, present, work=work, zones=bucket_zones, profile=profile, n_buckets=n_buckets
+    # step 4b, the shuffle of the score stage's input: every event once, each bucket's share
+    # handed to its task; the partners' positions written once per score bucket
+    all_events = _all_events(work).collect() if present else S.empty_events()
+    partners = partner_windows(all_events, n_buckets)
+    executor.starmap(
+        partner_stage,
+        [
+            (int(k), part.drop(_BUCKET))
+            for (k,), part in partners.group_by(_BUCKET, maintain_order=True)
+        ],
+        work=work,
+    )
+    del partners
+    timed("partner_stage", t)
+    t = time.perf_counter()
+
+    def mine(b: int, col: str) -> pl.Expr:
+        return bucket_expr(n_buckets, col).fill_null(-1) == b
+
+    scored = executor.starmap(
+        score_stage,
+        [(b, all_events.filter(mine(b, S.MMSI) | mine(b, S.OTHER_MMSI))) for b in present],
+        work=work,
+        zones=bucket_zones,
+        profile=profile,
+        n_buckets=n_buckets,
     )
     timed("score_stage", t)
     t = time.perf_counter()
-    events = sort_events(_all_events(work).collect()) if present else S.empty_events()
+    events = sort_events(all_events) if present else S.empty_events()
+    del all_events
     from vessels.risk import load_profile
     from vessels.risk import score as _score
     from vessels.risk.scorer import with_network
