@@ -468,3 +468,33 @@ def test_close_links_cover_every_instant_the_encounter_grid_finds(seed, lat, lon
     # that shared a bin without ever being within the halo
     assert instants.height > 0
     assert close.select("a", "b").n_unique() < cand.select("a", "b").n_unique()
+
+
+def test_each_bucket_file_is_read_a_fixed_number_of_times(week, monkeypatch, tmp_path):
+    """The pair and score stages get their rows through shuffles (``pairrows/``, ``partners/``):
+    a bucket's tracks are read once by its shuffle task, once by its partner task and once by
+    its score task, however many pair buckets there are (before, every pair task and every score
+    task scanned every bucket: reads grew as buckets x pair buckets)."""
+    import vessels.partition as P
+
+    _whole, files = week
+    globs: list[str] = []
+    real_scan = P._scan
+
+    def counting(glob: str, **kw):  # type: ignore[no-untyped-def]
+        globs.append(glob)
+        return real_scan(glob, **kw)
+
+    monkeypatch.setattr(P, "_scan", counting)
+    work = tmp_path / "work"
+    base = run(files, profile="default", map=False)
+    got = run(files, profile="default", map=False, executor="out-of-core", buckets=4, work_dir=work)
+    _same(base, got, "week out-of-core, counted reads")
+    assert got.summary["execution"]["candidate_pairs"] > 0
+    for k in range(4):
+        reads = [g for g in globs if f"/tracks/bucket={k}/" in g]
+        assert 1 <= len(reads) <= 3, f"bucket {k}: tracks read {len(reads)} times"
+    # every pair task read its own shuffled rows, and only those
+    pair_dirs = sorted(p.name for p in (work / "pairrows").iterdir())
+    assert pair_dirs and all(d.startswith("pair_bucket=") for d in pair_dirs)
+    assert sum("/pairrows/" in g for g in globs) == len(pair_dirs)
