@@ -425,7 +425,7 @@ class Ingested:
         candidate_ids = (
             canon.select(digest, ROW_ID)
             .collect()
-            .sort("_digest")
+            .sort("_digest", multithreaded=False)
             .filter((same == same.shift(1)) | (same == same.shift(-1)))[ROW_ID]
             .sort()
         )
@@ -777,7 +777,9 @@ def _identity_periods(
         narrow = narrow.with_columns(reports.select(keys))
         same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys])
     if ties == [ROW_ID] and reports[ROW_ID].is_sorted():
-        narrow = narrow.sort(S.TS, maintain_order=True).sort(S.MMSI, maintain_order=True)
+        narrow = narrow.sort(S.TS, maintain_order=True, multithreaded=False).sort(
+            S.MMSI, maintain_order=True, multithreaded=False
+        )
     else:
         narrow = narrow.sort(S.MMSI, S.TS, *ties)
     new_mmsi = (pl.col(S.MMSI) != pl.col(S.MMSI).shift(1)).fill_null(True)
