@@ -248,3 +248,27 @@ def test_file_names_are_text_not_rich_markup(tmp_path: Path, capsys, monkeypatch
     assert main(["ingest", str(src), "--out", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
     assert name in err, err
+
+
+@pytest.mark.parametrize("rows", [None, 500], ids=["one-pass", "500-row-parts"])
+def test_positions_compression_changes_the_file_not_its_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int | None
+) -> None:
+    """``ingest(compression=...)``: zstd, lz4 and uncompressed files hold the same positions."""
+    import pyarrow.parquet as pq
+
+    from vessels.ingestion import ingest
+
+    if rows is not None:
+        monkeypatch.setenv("VESSELS_INGEST_PARTITION_ROWS", str(rows))
+    sample = Path(__file__).resolve().parents[1] / "ais_samples" / "gulf-of-california" / "ais.csv"
+    frames, codecs = [], []
+    for compression in ("zstd", "lz4", "uncompressed"):
+        res = ingest(sample, tmp_path / f"{compression}.parquet", compression=compression)
+        frames.append(pl.read_parquet(res.positions))
+        codecs.append(pq.ParquetFile(res.positions).metadata.row_group(0).column(0).compression)
+    assert frames[0].height > 1_000
+    assert frames[0].equals(frames[1]) and frames[0].equals(frames[2])
+    assert codecs == ["ZSTD", "LZ4", "UNCOMPRESSED"]
+    with pytest.raises(ValueError, match="compression must be one of"):
+        ingest(sample, tmp_path / "x.parquet", compression="gzip")  # type: ignore[arg-type]

@@ -335,6 +335,23 @@ def test_property_shuffling_changes_nothing(frame: pl.DataFrame, seed: int) -> N
 
 @PROPERTY_SETTINGS
 @given(frame=position_sets(), seed=st.integers(0, 2**32 - 1))
+def test_property_rows_in_input_order_sorted_or_not(frame: pl.DataFrame, seed: int) -> None:
+    """The three ways segment() orders rows agree: rows in input order already sorted by
+    (mmsi, ts) are kept as they are, rows in input order are ordered by two one-column sorts,
+    other rows by the four-key sort (0 s steps give (mmsi, ts) ties, kept in input order)."""
+    one_file = pl.col(S.SOURCE_FILE).first()
+    numbered = pl.int_range(1, pl.len() + 1, dtype=pl.UInt64).alias(S.SOURCE_ROW)
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=seed)
+    in_input_order = shuffled.with_columns(one_file.alias(S.SOURCE_FILE), numbered)
+    already_sorted = in_input_order.sort(S.MMSI, S.TS, maintain_order=True).with_columns(numbered)
+    for rows in (in_input_order, already_sorted):
+        expected = segment(rows.sample(fraction=1.0, shuffle=True, seed=seed + 1))
+        assert_frame_equal(segment(rows), expected)
+    assert segment(already_sorted).select(S.SOURCE_ROW).equals(already_sorted.select(S.SOURCE_ROW))
+
+
+@PROPERTY_SETTINGS
+@given(frame=position_sets(), seed=st.integers(0, 2**32 - 1))
 def test_property_split_then_concat_changes_nothing(frame: pl.DataFrame, seed: int) -> None:
     rng = random.Random(seed)
     mask = pl.Series([rng.random() < 0.5 for _ in range(frame.height)])
