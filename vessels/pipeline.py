@@ -657,6 +657,7 @@ def run(
                 **ingest_options,
                 on_step=_step_hook(hook, "ingest"),
                 flag=flag,
+                compression="uncompressed",  # a scratch file, read back at once
             )
             positions = pl.read_parquet(ingested.positions)
             told.update(ingested.summary)
