@@ -128,21 +128,27 @@ def _clean_part(
     ing: Ingested, names: list[str], *, segment: bool, drop_ids: pl.Series | None = None
 ) -> pl.DataFrame:
     """Accepted rows of ``ing`` (with ``_file_no``): corrected, deduplicated, segmented, sorted."""
-    accepted = ing.accepted_with_file_no(drop_ids)
     width = len(str(len(names)))
     if segment:
         # segmentation holds every row in memory and sorts by source_file: a short,
         # order-preserving stand-in for the file name saves ~40 bytes a row there
         short = {name: f"{i:0{width}d}" for i, name in enumerate(names)}
-        accepted = accepted.with_columns(
-            pl.col(S.SOURCE_FILE).replace_strict(short, return_dtype=pl.String)
-        )
-        accepted = segment_tracks(accepted)
+        if ing.materialized:
+            # one sort orders the rows for segmentation (which sees them in order and does
+            # not sort again) and finds their duplicates; drop_ids are not needed
+            frame = segment_tracks(ing.sorted_accepted(short))
+        else:
+            accepted = ing.accepted_with_file_no(drop_ids).with_columns(
+                pl.col(S.SOURCE_FILE).replace_strict(short, return_dtype=pl.String)
+            )
+            # segmentation needs each vessel's rows together, so this step runs in memory
+            frame = segment_tracks(accepted).collect()
     else:
         content_hash = pl.struct(content_columns()).hash(seed=0)
-        accepted = accepted.sort([S.MMSI, S.TS, content_hash, FILE_NO, S.SOURCE_ROW])
-    # segmentation needs each vessel's rows together, so this step runs in memory
-    frame = accepted.collect()
+        accepted = ing.accepted_with_file_no(drop_ids).sort(
+            [S.MMSI, S.TS, content_hash, FILE_NO, S.SOURCE_ROW]
+        )
+        frame = accepted.collect()
     if names and segment:
         back = {f"{i:0{width}d}": name for i, name in enumerate(names)}
         frame = frame.with_columns(
@@ -276,7 +282,8 @@ def ingest(
         else:
             # clean one MMSI range at a time so the in-memory pass holds only that part, and
             # stream the parts (each sorted like the whole, ranges ascending) into one file
-            drop_ids = ing.duplicate_row_ids()  # found once for all ranges
+            # found once for all ranges (segmentation finds them in its own sort)
+            drop_ids = None if segment else ing.duplicate_row_ids()
 
             def part(cond: pl.Expr) -> pl.DataFrame:
                 # the parent knows already whether identity rows exist: no probe per range

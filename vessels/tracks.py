@@ -547,28 +547,33 @@ def segment(frame: F, config: SegmentConfig | None = None) -> F:
 def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` sorted by :data:`SORT_KEYS`.
 
-    Rows usually arrive in input order, i.e. already sorted by (source_file, source_row) with
-    no two rows sharing both. Then rows already in (mmsi, ts) order (an export sorted by
-    vessel and time) are returned as they are, and otherwise two stable sorts of one column
-    each (ts, then mmsi) on a narrow frame give the same order, and the wide frame is gathered
-    once: in polars this costs about half of one sort of the wide frame by four columns. The
-    two sorts run on one thread: on this project's 2-core benchmark machine the parallel sort
-    took ~1.7 x the CPU time of the single-threaded one (2 M rows: 0.29 vs 0.17 CPU s) for
-    little wall time. Otherwise the four-column sort runs.
+    Rows already in that order (e.g. from ``Ingested.sorted_accepted`` in ``ingest``, or an
+    export sorted by vessel and time) are returned as they are: one comparison with the
+    previous row. Rows usually arrive in input order, i.e. already sorted by (source_file,
+    source_row) with no two rows sharing both. Then two stable sorts of one column each (ts,
+    then mmsi) on a narrow frame give the same order, and the wide frame is gathered once: in
+    polars this costs about half of one sort of the wide frame by four columns. The two sorts
+    run on one thread: on this project's 2-core benchmark machine the parallel sort took ~1.7 x
+    the CPU time of the single-threaded one (2 M rows: 0.29 vs 0.17 CPU s) for little wall
+    time. Otherwise the four-column sort runs.
     """
     if frame.height < 2:
         return frame.sort(list(SORT_KEYS))
-    f, r = pl.col(S.SOURCE_FILE), pl.col(S.SOURCE_ROW)
+    m, t, f, r = (pl.col(c) for c in SORT_KEYS)
+    # strictly after the previous row in SORT_KEYS order (a null anywhere makes it false and
+    # takes a sort, which places nulls as polars does)
+    later = (m > m.shift(1)) | (
+        (m == m.shift(1))
+        & (
+            (t > t.shift(1))
+            | ((t == t.shift(1)) & ((f > f.shift(1)) | ((f == f.shift(1)) & (r > r.shift(1)))))
+        )
+    )
+    if frame.select(later.slice(1).fill_null(False).all()).item():
+        return frame
     after = (f > f.shift(1)) | ((f == f.shift(1)) & (r > r.shift(1)))
     if not frame.select(after.slice(1).fill_null(False).all()).item():
         return frame.sort(list(SORT_KEYS))
-    # in input order, ties of (mmsi, ts) are already in (source_file, source_row) order: the
-    # rows are sorted when (mmsi, ts) never decreases (nulls are refused upstream: null keys
-    # make this false and take the sort, which places them as polars does)
-    m, t = pl.col(S.MMSI), pl.col(S.TS)
-    in_order = (m > m.shift(1)) | ((m == m.shift(1)) & (t >= t.shift(1)))
-    if frame.select(in_order.slice(1).fill_null(False).all()).item():
-        return frame
     order = (
         frame.select(S.MMSI, S.TS, pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(_ROW))
         .sort(S.TS, maintain_order=True, multithreaded=False)
