@@ -272,3 +272,39 @@ def test_positions_compression_changes_the_file_not_its_content(
     assert codecs == ["ZSTD", "LZ4", "UNCOMPRESSED"]
     with pytest.raises(ValueError, match="compression must be one of"):
         ingest(sample, tmp_path / "x.parquet", compression="gzip")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("order", ["as-read", "sorted-by-vessel"])
+def test_sorted_accepted_is_the_deduplicated_rows_in_vessel_order(
+    tmp_path: Path, order: str
+) -> None:
+    """``Ingested.sorted_accepted`` (one sort finds the duplicates and orders the rows) keeps
+    exactly the rows :meth:`accepted_with_file_no` keeps, sorted by (mmsi, ts, file, row):
+    duplicates planted within and across files, and rows sharing (mmsi, ts) that differ."""
+    from vessels.io import FILE_NO, read_ais
+
+    sample = Path(__file__).resolve().parents[1] / "ais_samples" / "gulf-of-california" / "ais.csv"
+    lines = sample.read_text().splitlines()
+    header, body = lines[0], lines[1:3_001]
+    if order == "sorted-by-vessel":  # an export already in (mmsi, ts) order: no sort needed
+        body = sorted(body, key=lambda line: (int(line.split(",")[0]), line.split(",")[1]))
+
+    # same vessel and time, another position: not a duplicate, a tie kept in input order
+    def moved(line: str) -> str:  # the latitude with one more digit: ~1e-6 degrees away
+        fields = line.split(",")
+        fields[2] += "1" if "." in fields[2] else ".01"
+        return ",".join(fields)
+
+    twin = [moved(line) if i % 50 == 0 else line for i, line in enumerate(body)]
+    (tmp_path / "a.csv").write_text("\n".join([header, *body, *body[::97]]) + "\n")
+    (tmp_path / "b.csv").write_text("\n".join([header, *body[::13], *twin[::50]]) + "\n")
+    ing = read_ais([tmp_path / "a.csv", tmp_path / "b.csv"]).materialize(tmp_path / "c.parquet")
+    expected = ing.accepted_with_file_no().collect().sort(S.MMSI, S.TS, FILE_NO, S.SOURCE_ROW)
+    got = ing.sorted_accepted()
+    assert got.equals(expected)
+    assert got.height < sum(1 for _ in ing.classified.collect().iter_rows())  # some dropped
+    renamed = ing.sorted_accepted({str(tmp_path / n): n[0] for n in ("a.csv", "b.csv")})
+    assert sorted(renamed[S.SOURCE_FILE].unique().to_list()) == ["a", "b"]
+    assert renamed.drop(S.SOURCE_FILE).equals(got.drop(S.SOURCE_FILE))
+    ties = got.filter(pl.struct(S.MMSI, S.TS).is_duplicated())
+    assert ties.height >= 2 * 50  # the moved twins stay, next to their originals
