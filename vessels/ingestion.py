@@ -125,9 +125,18 @@ def _mmsi_ranges(classified: pl.LazyFrame, rows_per_part: int) -> list[pl.Expr]:
 
 
 def _clean_part(
-    ing: Ingested, names: list[str], *, segment: bool, drop_ids: pl.Series | None = None
+    ing: Ingested,
+    names: list[str],
+    *,
+    segment: bool,
+    drop_ids: pl.Series | None = None,
+    identity: list[pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
-    """Accepted rows of ``ing`` (with ``_file_no``): corrected, deduplicated, segmented, sorted."""
+    """Accepted rows of ``ing`` (with ``_file_no``): corrected, deduplicated, segmented, sorted.
+
+    When ``identity`` is given and the identity periods of these rows come from the same sort
+    (:meth:`vessels.io.Ingested.sorted_accepted_and_identity`), they are appended to it.
+    """
     width = len(str(len(names)))
     if segment:
         # segmentation holds every row in memory and sorts by source_file: a short,
@@ -136,7 +145,10 @@ def _clean_part(
         if ing.materialized:
             # one sort orders the rows for segmentation (which sees them in order and does
             # not sort again) and finds their duplicates; drop_ids are not needed
-            frame = segment_tracks(ing.sorted_accepted(short))
+            rows, periods = ing.sorted_accepted_and_identity(short, identity=identity is not None)
+            if identity is not None and periods is not None:
+                identity.append(periods)
+            frame = segment_tracks(rows)
         else:
             accepted = ing.accepted_with_file_no(drop_ids).with_columns(
                 pl.col(S.SOURCE_FILE).replace_strict(short, return_dtype=pl.String)
@@ -272,8 +284,11 @@ def ingest(
             )
         ranges = _mmsi_ranges(ing.classified, rows_per_part)
         per_file: dict[str, int] = {}
+        # identity periods found in the segmentation's sort, one frame per MMSI range (in
+        # range order, i.e. sorted like identity_history()); otherwise queried at the end
+        periods: list[pl.DataFrame] = []
         if len(ranges) == 1:
-            frame = _clean_part(ing, names, segment=segment)
+            frame = _clean_part(ing, names, segment=segment, identity=periods)
             per_file = ing.accepted_counts(frame)
             step("writing positions")
             with atomic_path(target) as out:
@@ -292,7 +307,9 @@ def ingest(
                     dict(ing.formats),
                     _identity_known=ing._has_identity_rows(),
                 )
-                frame = _clean_part(sub, names, segment=segment, drop_ids=drop_ids)
+                frame = _clean_part(
+                    sub, names, segment=segment, drop_ids=drop_ids, identity=periods
+                )
                 for name, n in ing.accepted_counts(frame).items():
                     per_file[name] = per_file.get(name, 0) + n
                 return frame.drop(FILE_NO)
@@ -313,7 +330,10 @@ def ingest(
                 stream.sink_parquet(out, **parquet_options)
         step("counting rows")
         quarantine = ing.quarantine.collect()
-        identity_history = ing.identity_history().collect()
+        if segment and ing.materialized and len(periods) == len(ranges):
+            identity_history = pl.concat(periods) if len(periods) > 1 else periods[0]
+        else:
+            identity_history = ing.identity_history().collect()
         vessel_ids = ing.vessel_ids()
         if vessel_ids is not None:  # VMS: name each vessel by its own id in the positions too
             step("adding vessel ids")

@@ -415,6 +415,13 @@ class Ingested:
 
     def sorted_accepted(self, source_files: Mapping[str, str] | None = None) -> pl.DataFrame:
         """Accepted rows plus ``_file_no``, exact duplicates dropped, sorted by (mmsi, ts) and
+        then input order: see :meth:`sorted_accepted_and_identity`."""
+        return self.sorted_accepted_and_identity(source_files, identity=False)[0]
+
+    def sorted_accepted_and_identity(
+        self, source_files: Mapping[str, str] | None = None, *, identity: bool = True
+    ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+        """Accepted rows plus ``_file_no``, exact duplicates dropped, sorted by (mmsi, ts) and
         then input order (materialized rows only: see :meth:`materialize`).
 
         :meth:`accepted_with_file_no` and :meth:`duplicate_row_ids` in one sort: the two stable
@@ -426,6 +433,10 @@ class Ingested:
         order-preserving stand-ins). Same rows as :meth:`accepted_with_file_no`; in input order
         the (mmsi, ts) ties are in (``_file_no``, ``source_row``) order, i.e.
         ``vessels.tracks.SORT_KEYS`` order when ``source_file`` sorts like ``_file_no``.
+
+        With ``identity``, also :meth:`identity_history` of these rows (collected) from the
+        same sort, before duplicates are dropped (the reports count them), when the positions
+        are its only reports (no identity rows, no VMS inputs); None otherwise.
         """
         if ROW_ID not in self.classified.collect_schema().names():
             raise ValueError("sorted_accepted() needs materialized rows (row ids)")
@@ -448,6 +459,22 @@ class Ingested:
             narrow = narrow.sort(S.TS, maintain_order=True, multithreaded=False).sort(
                 S.MMSI, maintain_order=True, multithreaded=False
             )
+        periods = None
+        vms = S.VESSEL_ID in self.classified.collect_schema().names()
+        if identity and not vms and not self._has_identity_rows():
+            keys = [S.VESSEL_NAME, S.CALLSIGN, S.IMO, S.SHIP_TYPE]
+            reports = (
+                rows.select(S.MMSI, S.TS, *keys, ROW_ID)[narrow[at]]
+                .filter(m.is_not_null() & t.is_not_null())
+                .filter(pl.any_horizontal(pl.col(keys).is_not_null()))
+                .with_columns(
+                    pl.lit(False).alias("_vms"), pl.lit(None, pl.String).alias("_own_flag")
+                )
+            )
+            found = _identity_periods(
+                reports, keys, [ROW_ID], carry=["_vms", "_own_flag"], presorted=True
+            )
+            periods = _period_table(found)
         same = ((m == m.shift(1)) & (t == t.shift(1))).fill_null(False)
         candidates = narrow.filter(same | same.shift(-1, fill_value=False))
         if not candidates.is_empty():
@@ -457,7 +484,7 @@ class Ingested:
             drop = found[ROW_ID].filter(~found[ROW_ID].is_in(kept_ids.implode()))
             if not drop.is_empty():
                 narrow = narrow.filter(~pl.col(ROW_ID).is_in(drop.implode()))
-        return rows.drop(ROW_ID).rechunk()[narrow[at]]
+        return rows.drop(ROW_ID).rechunk()[narrow[at]], periods
 
     def duplicate_row_ids(self) -> pl.Series:
         """Row ids of the accepted rows that are exact duplicates of a kept row (materialized).
@@ -538,16 +565,7 @@ class Ingested:
         )
         reports = canon.select(S.MMSI, S.TS, *keys, "_vms", "_own_flag", *ties).collect()
         periods = _identity_periods(reports, keys, ties, carry=["_vms", "_own_flag"])
-        return (
-            periods.with_columns(pl.col("_own_flag").alias(S.FLAG))
-            .with_columns(mmsi_identity(pl.col("_vms")))
-            .select(
-                *(c for c in periods.columns if not c.startswith("_")),
-                pl.col(S.FLAG).cast(S.POSITION_SCHEMA[S.FLAG]),
-                pl.col(S.MMSI_VALID).cast(S.POSITION_SCHEMA[S.MMSI_VALID]),
-            )
-            .lazy()
-        )
+        return _period_table(periods).lazy()
 
     def vessel_ids(self) -> pl.DataFrame | None:
         """``mmsi`` (synthetic) -> ``vessel_id`` of VMS inputs, one row per vessel; None for AIS.
@@ -801,6 +819,7 @@ def _identity_periods(
     carry: Sequence[str] = (),
     *,
     by_hash: bool = True,
+    presorted: bool = False,
 ) -> pl.DataFrame:
     """Identity periods of :meth:`Ingested.identity_history` from its report rows.
 
@@ -813,7 +832,8 @@ def _identity_periods(
     distinct field combinations have distinct hashes (checked; otherwise the fields themselves
     are compared; ``by_hash=False`` forces that). With ``ties == [ROW_ID]`` (the rows in row-id
     order, as read from a materialized file) two stable one-column sorts give the (mmsi, ts,
-    row id) order: much cheaper in polars than one sort by three columns.
+    row id) order: much cheaper in polars than one sort by three columns. ``presorted``: the
+    reports are already in (mmsi, ts, ``ties``) order (no sort).
     """
     digest = pl.struct(keys).hash(seed=0)
     combinations = reports.select(keys).unique()
@@ -827,7 +847,9 @@ def _identity_periods(
     else:  # a hash collision between two identities: compare the fields themselves
         narrow = narrow.with_columns(reports.select(keys))
         same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys])
-    if ties == [ROW_ID] and reports[ROW_ID].is_sorted():
+    if presorted:
+        pass
+    elif ties == [ROW_ID] and reports[ROW_ID].is_sorted():
         narrow = narrow.sort(S.TS, maintain_order=True, multithreaded=False).sort(
             S.MMSI, maintain_order=True, multithreaded=False
         )
@@ -851,6 +873,21 @@ def _identity_periods(
         (ends["_at"] - starts["_at"] + 1).cast(pl.UInt32).alias("n_reports"),
         *keys,
         *carry,
+    )
+
+
+def _period_table(periods: pl.DataFrame) -> pl.DataFrame:
+    """The columns of :meth:`Ingested.identity_history` from :func:`_identity_periods`' rows:
+    ``flag`` and ``mmsi_valid`` are the period's first report's (as apply_corrections sets them
+    from its mmsi, own flag and VMS mark)."""
+    return (
+        periods.with_columns(pl.col("_own_flag").alias(S.FLAG))
+        .with_columns(mmsi_identity(pl.col("_vms")))
+        .select(
+            *(c for c in periods.columns if not c.startswith("_")),
+            pl.col(S.FLAG).cast(S.POSITION_SCHEMA[S.FLAG]),
+            pl.col(S.MMSI_VALID).cast(S.POSITION_SCHEMA[S.MMSI_VALID]),
+        )
     )
 
 
