@@ -290,12 +290,14 @@ def test_sorted_accepted_is_the_deduplicated_rows_in_vessel_order(
         body = sorted(body, key=lambda line: (int(line.split(",")[0]), line.split(",")[1]))
 
     # same vessel and time, another position: not a duplicate, a tie kept in input order
-    def moved(line: str) -> str:  # the latitude with one more digit: ~1e-6 degrees away
+    def moved(line: str, i: int) -> str:  # the latitude with one more digit: ~1e-6 degrees away
         fields = line.split(",")
         fields[2] += "1" if "." in fields[2] else ".01"
+        if i % 100 == 0:  # and every other one without identity fields: not an identity report
+            fields[7:11] = ["", "", "", ""]
         return ",".join(fields)
 
-    twin = [moved(line) if i % 50 == 0 else line for i, line in enumerate(body)]
+    twin = [moved(line, i) if i % 50 == 0 else line for i, line in enumerate(body)]
     (tmp_path / "a.csv").write_text("\n".join([header, *body, *body[::97]]) + "\n")
     (tmp_path / "b.csv").write_text("\n".join([header, *body[::13], *twin[::50]]) + "\n")
     ing = read_ais([tmp_path / "a.csv", tmp_path / "b.csv"]).materialize(tmp_path / "c.parquet")
@@ -308,3 +310,8 @@ def test_sorted_accepted_is_the_deduplicated_rows_in_vessel_order(
     assert renamed.drop(S.SOURCE_FILE).equals(got.drop(S.SOURCE_FILE))
     ties = got.filter(pl.struct(S.MMSI, S.TS).is_duplicated())
     assert ties.height >= 2 * 50  # the moved twins stay, next to their originals
+    # the identity periods found in the same sort are identity_history()'s
+    again, periods = ing.sorted_accepted_and_identity()
+    assert again.equals(got) and periods is not None
+    assert periods.equals(ing.identity_history().collect())
+    assert periods.height > periods[S.MMSI].n_unique()  # some vessels change identity

@@ -460,19 +460,25 @@ class Ingested:
                 S.MMSI, maintain_order=True, multithreaded=False
             )
         periods = None
-        vms = S.VESSEL_ID in self.classified.collect_schema().names()
-        if identity and not vms and not self._has_identity_rows():
+        if identity and not self._has_identity_rows() and not self._has_vms_rows():
             keys = [S.VESSEL_NAME, S.CALLSIGN, S.IMO, S.SHIP_TYPE]
-            reports = (
-                rows.select(S.MMSI, S.TS, *keys, ROW_ID)[narrow[at]]
-                .filter(m.is_not_null() & t.is_not_null())
-                .filter(pl.any_horizontal(pl.col(keys).is_not_null()))
-                .with_columns(
-                    pl.lit(False).alias("_vms"), pl.lit(None, pl.String).alias("_own_flag")
+            # the reports stay in input order (no gather of their text); only the narrow
+            # columns are put in the sort's order inside _identity_periods
+            reports = rows.select(S.MMSI, S.TS, *keys, ROW_ID)
+            is_report = reports.select(
+                m.is_not_null() & t.is_not_null() & pl.any_horizontal(pl.col(keys).is_not_null())
+            ).to_series()
+            order = narrow[at]
+            if not is_report.all():  # positions of the reports among the reports
+                order = (is_report.cast(pl.UInt32).cum_sum() - 1).gather(
+                    order.filter(is_report.gather(order))
                 )
+                reports = reports.filter(is_report)
+            reports = reports.with_columns(
+                pl.lit(False).alias("_vms"), pl.lit(None, pl.String).alias("_own_flag")
             )
             found = _identity_periods(
-                reports, keys, [ROW_ID], carry=["_vms", "_own_flag"], presorted=True
+                reports, keys, [ROW_ID], carry=["_vms", "_own_flag"], order=order
             )
             periods = _period_table(found)
         same = ((m == m.shift(1)) & (t == t.shift(1))).fill_null(False)
@@ -533,6 +539,13 @@ class Ingested:
             probe = self.classified.select((pl.col(S.RULE) == S.IDENTITY_ROWS).any())
             self._identity_known = bool(probe.collect().item())
         return self._identity_known
+
+    def _has_vms_rows(self) -> bool:
+        """Whether any accepted row names its vessel by a ``vessel_id`` (VMS input)."""
+        if S.VESSEL_ID not in self.classified.collect_schema().names():
+            return False
+        vms = pl.col(S.RULE).is_null() & pl.col(S.VESSEL_ID).is_not_null()
+        return bool(self.classified.select(vms.any()).collect().item())
 
     def identity_history(self) -> pl.LazyFrame:
         """One row per vessel and identity period: when its reported identity changed.
@@ -819,7 +832,7 @@ def _identity_periods(
     carry: Sequence[str] = (),
     *,
     by_hash: bool = True,
-    presorted: bool = False,
+    order: pl.Series | None = None,
 ) -> pl.DataFrame:
     """Identity periods of :meth:`Ingested.identity_history` from its report rows.
 
@@ -832,8 +845,8 @@ def _identity_periods(
     distinct field combinations have distinct hashes (checked; otherwise the fields themselves
     are compared; ``by_hash=False`` forces that). With ``ties == [ROW_ID]`` (the rows in row-id
     order, as read from a materialized file) two stable one-column sorts give the (mmsi, ts,
-    row id) order: much cheaper in polars than one sort by three columns. ``presorted``: the
-    reports are already in (mmsi, ts, ``ties``) order (no sort).
+    row id) order: much cheaper in polars than one sort by three columns. ``order``: the
+    positions of the reports in (mmsi, ts, ``ties``) order, already known (no sort).
     """
     digest = pl.struct(keys).hash(seed=0)
     combinations = reports.select(keys).unique()
@@ -847,8 +860,8 @@ def _identity_periods(
     else:  # a hash collision between two identities: compare the fields themselves
         narrow = narrow.with_columns(reports.select(keys))
         same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys])
-    if presorted:
-        pass
+    if order is not None:  # a gather from one chunk: several times faster than from many
+        narrow = narrow.rechunk()[order]
     elif ties == [ROW_ID] and reports[ROW_ID].is_sorted():
         narrow = narrow.sort(S.TS, maintain_order=True, multithreaded=False).sort(
             S.MMSI, maintain_order=True, multithreaded=False
