@@ -25,7 +25,7 @@ import platform
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,7 +59,8 @@ from vessels.outputs import (
 )
 from vessels.risk import Profile, ScoreResult, load_profile, score
 from vessels.watchlist import load_watchlist
-from vessels.zones import coverage_report, default_zones, label_zones, load_zones
+from vessels.zones import default_zones, label_zones, load_zones
+from vessels.zones._coverage import coverage_from_parts, coverage_parts
 
 __all__ = ["OUTPUT_FILES", "Pipeline", "PipelineResult", "events_geojson", "run"]
 
@@ -319,6 +320,43 @@ def _announced(hook: StageHook | None, stage: str) -> Iterator[dict[str, Any]]:
     hook(stage, "done", info)
 
 
+class _Stages:
+    """The stages :func:`_announced_together` runs: their ``info`` dicts, the one running now."""
+
+    def __init__(self, hook: StageHook | None, stages: Sequence[str]) -> None:
+        self.hook = hook
+        self.info: dict[str, dict[str, Any]] = {stage: {} for stage in stages}
+        self.current = stages[0]
+
+    def step(self, text: str) -> None:
+        if self.hook is not None:
+            self.hook(self.current, "step", {"step": text})
+
+
+@contextmanager
+def _announced_together(hook: StageHook | None, stages: Sequence[str]) -> Iterator[_Stages]:
+    """Like :func:`_announced` for stages that run interleaved (batch by batch): all start
+    together and end together, each ``done`` in stage order with the counts (and the seconds) put
+    in ``yielded.info[stage]``; on an error the stage running (``yielded.current``) and the
+    others not finished are told ``failed``."""
+    told = _Stages(hook, stages)
+    if hook is None:
+        yield told
+        return
+    for stage in stages:
+        hook(stage, "start", told.info[stage])
+    try:
+        yield told
+    except BaseException:
+        hook(told.current, "failed", told.info[told.current])
+        for stage in stages:
+            if stage != told.current:
+                hook(stage, "failed", told.info[stage])
+        raise
+    for stage in stages:
+        hook(stage, "done", told.info[stage])
+
+
 def _peak_rss_gb() -> float:
     """Peak resident memory of this process so far, in GB (0 where unknown)."""
     try:
@@ -334,6 +372,38 @@ def _peak_rss_gb() -> float:
 #: (struct of labels, point-in-zone and shore-distance arrays) follows a batch, not the run.
 LABEL_BATCH_ROWS = 2_000_000
 
+#: Positions per batch of whole vessels that ``run`` reads from the ingested file, labels,
+#: scores for fishing and writes to ``tracks.parquet`` before it reads the next: the 10 M-row
+#: frame with every column (2.2 GiB) is never held, only a batch with its labels and scores.
+POSITION_BATCH_ROWS = 1_000_000
+
+#: Rows per row group of a ``tracks.parquet`` written batch by batch (what polars' own writer
+#: chooses for this schema, about 100 k rows: the detectors' lazy scans read it in parallel).
+TRACKS_ROW_GROUP_ROWS = 100_000
+
+
+def _vessel_bounds(mmsi: pl.Series, rows: int) -> list[int] | None:
+    """Row bounds ``[0, ..., n]`` cutting ``mmsi``-sorted positions into batches of whole vessels
+    of about ``rows`` rows each (one vessel with more rows stays whole); None when ``mmsi`` has
+    nulls or is not sorted (then the positions go as one batch).
+
+    Examples
+    --------
+    >>> _vessel_bounds(pl.Series([1, 1, 2, 2, 2, 3]), 2)
+    [0, 2, 5, 6]
+    >>> _vessel_bounds(pl.Series([2, 1]), 1) is None
+    True
+    """
+    n = mmsi.len()
+    if mmsi.null_count() or not mmsi.is_sorted():
+        return None
+    if n <= rows:
+        return [0, n]
+    starts = (mmsi != mmsi.shift(1)).fill_null(True).arg_true()
+    wanted = pl.int_range(rows, n, rows, eager=True).cast(starts.dtype)
+    cuts = starts.gather(starts.search_sorted(wanted, side="left").clip(0, starts.len() - 1))
+    return sorted({0, *cuts.to_list(), n})
+
 
 def _label_by_vessel(
     positions: pl.DataFrame, zone_layer: Any, rows: int = LABEL_BATCH_ROWS
@@ -347,17 +417,10 @@ def _label_by_vessel(
     them in that order) are labelled at once.
     """
     mmsi = positions[S.MMSI] if S.MMSI in positions.columns else None
-    if positions.height <= rows or mmsi is None or mmsi.null_count() or not mmsi.is_sorted():
+    bounds = None if mmsi is None else _vessel_bounds(mmsi, rows)
+    if positions.height <= rows or bounds is None:
         return label_zones(positions, zone_layer)
-    from vessels.zones import LabelConfig, ZoneIndex
-
-    index = (
-        zone_layer if isinstance(zone_layer, ZoneIndex) else ZoneIndex(zone_layer, LabelConfig())
-    )
-    starts = (mmsi != mmsi.shift(1)).fill_null(True).arg_true()
-    wanted = pl.int_range(rows, positions.height, rows, eager=True).cast(starts.dtype)
-    cuts = starts.gather(starts.search_sorted(wanted, side="left").clip(0, starts.len() - 1))
-    bounds = sorted({0, *cuts.to_list(), positions.height})
+    index = _zone_index(zone_layer)
     parts = [
         label_zones(positions.slice(a, b - a), index)
         for a, b in itertools.pairwise(bounds)
@@ -366,11 +429,106 @@ def _label_by_vessel(
     return pl.concat(parts, how="vertical", rechunk=False)
 
 
-def _write_tracks(tracks: pl.DataFrame, target: Path) -> Path:
+def _zone_index(zone_layer: Any) -> Any:
+    """The zone layer's :class:`vessels.zones.ZoneIndex`, built once for every batch."""
+    from vessels.zones import LabelConfig, ZoneIndex
+
+    if isinstance(zone_layer, ZoneIndex):
+        return zone_layer
+    return ZoneIndex(zone_layer, LabelConfig())
+
+
+def _ingested_batches(path: Path, rows: int = POSITION_BATCH_ROWS) -> Iterator[pl.DataFrame]:
+    """The ingested positions (``path``, in ``(mmsi, ts)`` order) batch by batch of whole
+    vessels of about ``rows`` rows, each read from the file when it is asked for (a sliced scan
+    reads only the row groups it needs); the whole file at once when it is small, or when its
+    ``mmsi`` column is not sorted or has nulls. At least one batch, empty when the file is."""
+    scan = pl.scan_parquet(path)
+    bounds = None
+    if S.MMSI in scan.collect_schema().names():
+        mmsi = scan.select(S.MMSI).collect().to_series()
+        bounds = _vessel_bounds(mmsi, rows)
+        del mmsi
+    if bounds is None or len(bounds) <= 2:
+        yield scan.collect()
+        return
+    for a, b in itertools.pairwise(bounds):
+        yield scan.slice(a, b - a).collect()
+
+
+@dataclass
+class _PositionFacts:
+    """What the run reports of all labelled positions, gathered batch by batch of whole vessels:
+    the parts of :func:`vessels.zones.coverage_report` (they add up across vessels), the row
+    count and the time range."""
+
+    counts: list[pl.DataFrame] = field(default_factory=list)
+    per_vessel: list[pl.DataFrame] = field(default_factory=list)
+    by_vessel: bool = True
+    n: int = 0
+    t0: Any = None
+    t1: Any = None
+
+    def add(self, labelled: pl.DataFrame) -> None:
+        counts, per_vessel = coverage_parts(labelled)
+        self.counts.append(counts)
+        if per_vessel is None:
+            self.by_vessel = False
+        else:
+            self.per_vessel.append(per_vessel)
+        self.n += labelled.height
+        t0, t1 = _time_range(labelled)
+        if t0 is not None:
+            self.t0 = t0 if self.t0 is None else min(self.t0, t0)
+            self.t1 = t1 if self.t1 is None else max(self.t1, t1)
+
+    def coverage(self) -> dict[str, Any]:
+        per_vessel = pl.concat(self.per_vessel) if self.by_vessel and self.per_vessel else None
+        return coverage_from_parts(pl.concat(self.counts), per_vessel)
+
+
+def _write_tracks(
+    parts: pl.DataFrame | Iterable[pl.DataFrame],
+    target: Path,
+    *,
+    timed: Callable[[], AbstractContextManager[Any]] | None = None,
+) -> Path:
     """Write the positions atomically with lz4 (the largest file: 30 % bigger than zstd but
-    about 30 % faster to write, measured at 10 M rows)."""
+    about 30 % faster to write, measured at 10 M rows).
+
+    ``parts`` is a frame, or frames of the same schema (batches of whole vessels) that are
+    made while the file is written: each is written as row groups of the one file and dropped
+    before the next is asked for, so only one batch is held. Batches go through pyarrow's
+    writer (polars writes a file in one call), dictionary-encoding only the enum columns
+    (as polars does; dictionary pages for every column cost twice the CPU and 15 % more bytes,
+    measured at 1 M rows). ``timed()`` wraps each batch's writing (the stage's clock).
+    """
+    if isinstance(parts, pl.DataFrame):
+        with atomic_path(target) as tmp:
+            parts.write_parquet(tmp, compression="lz4")
+        return target
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     with atomic_path(target) as tmp:
-        tracks.write_parquet(tmp, compression="lz4")
+        writer: Any = None
+        try:
+            for part in parts:
+                with timed() if timed is not None else nullcontext():
+                    table = part.to_arrow()
+                    del part
+                    if writer is None:
+                        enums = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+                        writer = pq.ParquetWriter(
+                            tmp, table.schema, compression="lz4", use_dictionary=enums
+                        )
+                    writer.write_table(table, row_group_size=TRACKS_ROW_GROUP_ROWS)
+                    del table
+            if writer is None:
+                raise ValueError("_write_tracks: no batch of positions to write")
+        finally:
+            if writer is not None:
+                writer.close()
     return target
 
 
@@ -659,38 +817,75 @@ def run(
                 flag=flag,
                 compression="uncompressed",  # a scratch file, read back at once
             )
-            positions = pl.read_parquet(ingested.positions)
             told.update(ingested.summary)
         # ingest() times parsing ("ingest") and cleaning + segmentation ("tracks") apart
         timings["tracks"] = ingested.timings_s.get("tracks", 0.0)
         timings["ingest"] = round(timings["ingest"] - timings["tracks"], 3)
         memory["tracks"] = memory["ingest"]
+        # zones -> fishing score -> tracks.parquet, batch by batch of whole vessels read from the
+        # ingested file (all three are per vessel): the whole frame with every column is never held.
+        # The three stages run interleaved: the hook hears all three start, then each done (its own
+        # seconds) in stage order.
+        spill = out is not None and write_tracks
+        stages = ["zones", "fishing_score", *(["write_tracks"] if spill else [])]
+        facts = _PositionFacts()
+        with _announced_together(hook, stages) as running:
+            with _timed(timings, "zones", memory):
+                zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
+                index = _zone_index(zone_layer)
+            fishing = prof.detector_config().fishing
+
+            def processed() -> Iterator[pl.DataFrame]:
+                batches = _ingested_batches(ingested.positions)
+                for i in itertools.count(1):
+                    running.current = "zones"
+                    with _timed(timings, "zones", memory):
+                        batch = next(batches, None)  # read from the ingested file
+                        if batch is None:
+                            return
+                        running.step(f"batch {i} ({batch.height:,} positions)")
+                        batch = label_zones(batch, index)
+                        facts.add(batch)  # positions per geographic class, sparseness, time range
+                    # per position, written to tracks.parquet; the detectors reuse it (profile's
+                    # [fishing])
+                    running.current = "fishing_score"
+                    with _timed(timings, "fishing_score", memory):
+                        batch = score_positions(batch, fishing)
+                    if spill:
+                        running.current = "write_tracks"
+                    yield batch
+
+            tracks: pl.DataFrame | pl.LazyFrame
+            spilled: Path | None = None
+            if spill:
+                # write the positions now (an output anyway) and read them lazily from the file from
+                # here on: the detectors, the scorer and the map read only the columns and rows they
+                # need, and the full frame (GBs at 10 M rows) is not held while the detectors work
+                timings.setdefault("write_tracks", 0.0)
+                spilled = _write_tracks(
+                    processed(),
+                    Path(out) / S.TRACKS_FILE,  # type: ignore[arg-type]
+                    timed=lambda: _timed(timings, "write_tracks", memory),
+                )
+                tracks = pl.scan_parquet(spilled)
+            else:
+                parts = list(processed())
+                tracks = (
+                    pl.concat(parts, how="vertical", rechunk=False) if len(parts) > 1 else parts[0]
+                )
+                del parts
+            n_positions = facts.n
+            t_range = (facts.t0, facts.t1)
+            coverage = facts.coverage()
+            running.info["zones"].update(positions=n_positions, zones=len(zone_layer))
+            running.info["fishing_score"]["positions"] = n_positions
+            if spill:
+                running.info["write_tracks"]["positions"] = n_positions
+            for stage in stages:
+                running.info[stage]["seconds"] = timings.get(stage, 0.0)
     read_summary = ingested.summary
     quarantine = ingested.quarantine
     identity_history = ingested.identity_history
-    with _announced(hook, "zones") as told, _timed(timings, "zones", memory):
-        zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
-        labelled = _label_by_vessel(positions, zone_layer)
-        del positions
-        coverage = coverage_report(labelled)  # positions per geographic class, sparseness
-        told.update(positions=labelled.height, zones=len(zone_layer))
-    with _announced(hook, "fishing_score") as told, _timed(timings, "fishing_score", memory):
-        # per position, written to tracks.parquet; the detectors reuse it (profile's [fishing])
-        labelled = score_positions(labelled, prof.detector_config().fishing)
-        told["positions"] = labelled.height
-    n_positions = labelled.height
-    t_range = _time_range(labelled)
-    tracks: pl.DataFrame | pl.LazyFrame = labelled
-    spilled: Path | None = None
-    if out is not None and write_tracks:
-        # write the positions now (an output anyway) and read them lazily from the file from here
-        # on: the detectors, the scorer and the map read only the columns and rows they need, and
-        # the full frame (GBs at 10 M rows) is not held while the detectors work
-        with _announced(hook, "write_tracks") as told, _timed(timings, "write_tracks", memory):
-            told["positions"] = labelled.height
-            spilled = _write_tracks(labelled, Path(out) / S.TRACKS_FILE)
-        del labelled
-        tracks = pl.scan_parquet(spilled)
     with _announced(hook, "events") as told, _timed(timings, "events", memory):
         # what depends on all the positions (anchorages, horizon, extent, reception grid), once:
         # the detectors read it, and summary.json reports the reception grid
