@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -81,12 +82,27 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: staging directories are removed
 
 
+def _quiet_hugepages() -> None:
+    """Ask numpy not to back its large arrays with transparent huge pages (unless the user set
+    ``NUMPY_MADVISE_HUGEPAGE``); only before numpy is imported, which reads it then.
+
+    With the kernel's usual ``transparent_hugepage/defrag = madvise`` a page fault in a region
+    numpy madvised may compact memory synchronously: the zone labelling's large arrays made
+    ``vessels score`` spend system time (see benchmarks/results/score.md, memory6: N % of the
+    CPU at 10 M rows) for no gain. Set here, in the command's entry point, because
+    ``vessels.cli`` imports neither numpy nor polars; the library leaves the process as it is.
+    """
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code (0 ok, 2 user error, 1 other failure).
 
     An interrupt (Ctrl-C, or SIGTERM when run as the ``vessels`` program) and a full disk end
     with code 1 and one line; an output directory keeps its previous complete results.
     """
+    _quiet_hugepages()
     args = list(sys.argv[1:] if argv is None else argv)
     if argv is None:
         signal.signal(signal.SIGTERM, _terminate)

@@ -854,6 +854,8 @@ def run(
         spill = out is not None and write_tracks
         stages = ["zones", "fishing_score", *(["write_tracks"] if spill else [])]
         facts = _PositionFacts()
+        for stage in stages:  # summary.json lists them in stage order
+            timings.setdefault(stage, 0.0)
         with _announced_together(hook, stages) as running:
             with _timed(timings, "zones", memory):
                 zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
@@ -887,7 +889,6 @@ def run(
                 # write the positions now (an output anyway) and read them lazily from the file from
                 # here on: the detectors, the scorer and the map read only the columns and rows they
                 # need, and the full frame (GBs at 10 M rows) is not held while the detectors work
-                timings.setdefault("write_tracks", 0.0)
                 spilled = _write_tracks(
                     processed(),
                     Path(out) / S.TRACKS_FILE,  # type: ignore[arg-type]
