@@ -3,7 +3,14 @@ help's typical use shows --profile."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from vessels.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_zones_list_table_goes_to_stdout(capsys) -> None:  # type: ignore[no-untyped-def]
@@ -18,3 +25,21 @@ def test_top_level_help_shows_a_profile(capsys) -> None:  # type: ignore[no-unty
     out = capsys.readouterr().out
     typical = out.split("Typical use:")[1].split("Options:")[0]
     assert "vessels score" in typical and "--profile" in typical
+
+
+def test_the_command_runs_numpy_without_huge_pages_unless_told() -> None:
+    """`vessels` sets NUMPY_MADVISE_HUGEPAGE=0 before numpy loads (numpy reads it on import);
+    a value the user set is kept."""
+    probe = (
+        "import sys; from vessels.cli import _quiet_hugepages; _quiet_hugepages(); "
+        "import numpy; print(numpy._core.multiarray._set_madvise_hugepage(True))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's vessels
+    got = {}
+    for told in (None, "1"):
+        e = dict(env) if told is None else {**env, "NUMPY_MADVISE_HUGEPAGE": told}
+        out = subprocess.run([sys.executable, "-c", probe], env=e, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        got[told] = out.stdout.strip()
+    assert got == {None: "False", "1": "True"}

@@ -115,3 +115,113 @@ def test_labelling_whole_vessels_by_batch_equals_labelling_all_at_once(
     for rows in (1, 997, positions.height // 3):
         batched = _label_by_vessel(positions, layer, rows)
         assert batched.equals(whole)
+
+
+def _tables(res) -> dict[str, pl.DataFrame]:  # type: ignore[no-untyped-def]
+    tracks = res.tracks.collect() if isinstance(res.tracks, pl.LazyFrame) else res.tracks
+    return {
+        "tracks": tracks,
+        "events": res.events,
+        "vessels": res.vessels,
+        "contributions": res.contributions,
+    }
+
+
+def _facts(summary: dict) -> dict:  # type: ignore[type-arg]
+    return {k: summary[k] for k in ("positions", "time_range", "coverage", "warnings", "events")}
+
+
+@pytest.mark.parametrize("spill", [True, False], ids=["tracks-parquet", "in-memory"])
+def test_batches_of_whole_vessels_give_the_run_of_one_batch(
+    spill: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run` reads, labels, fishing-scores (and writes) the ingested positions batch by batch of
+    whole vessels: any batch size gives the tables, tracks, coverage report, time range and
+    position count of one batch of everything."""
+    import vessels.pipeline as P
+
+    root = Path(__file__).resolve().parents[1] / "ais_samples" / "gulf-of-california"
+    inputs = sorted(root.glob("*.csv"))
+
+    def once(rows: int, name: str):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(P, "POSITION_BATCH_ROWS", rows)
+        monkeypatch.setattr(
+            P, "_ingested_batches", lambda path, rows=rows: _counting(path, rows, seen[name])
+        )
+        return run(inputs, out=tmp_path / name if spill else None, map=False)
+
+    seen: dict[str, list[int]] = {"whole": [], "batched": []}
+    original = P._ingested_batches
+
+    def _counting(path: Path, rows: int, sizes: list[int]):  # type: ignore[no-untyped-def]
+        for batch in original(path, rows):
+            sizes.append(batch.height)
+            yield batch
+
+    whole = once(10**9, "whole")
+    batched = once(997, "batched")
+    assert len(seen["whole"]) == 1 and len(seen["batched"]) > 5
+    assert sum(seen["batched"]) == whole.summary["positions"] > 5_000
+    a, b = _tables(whole), _tables(batched)
+    for name in a:
+        assert a[name].equals(b[name]), name
+        assert a[name].schema == b[name].schema, name
+    assert _facts(whole.summary) == _facts(batched.summary)
+    if spill:  # same file contents and types as polars' own writer gives
+        for d in ("whole", "batched"):
+            on_disk = pl.read_parquet(tmp_path / d / S.TRACKS_FILE)
+            assert on_disk.equals(a["tracks"]) and on_disk.schema == a["tracks"].schema
+        for f in ("events.csv", "vessels.csv", "contributions.csv"):
+            assert (tmp_path / "whole" / f).read_bytes() == (tmp_path / "batched" / f).read_bytes()
+
+
+def test_write_tracks_batches_equal_one_write(tmp_path: Path) -> None:
+    """Batches written one after another make the file one frame's write makes (values and
+    types: enums, lists of text, time zone), with row groups of about 100 k rows."""
+    import pyarrow.parquet as pq
+
+    from vessels.pipeline import _write_tracks
+    from vessels.testing import make_track, staged
+
+    frame = staged(pl.concat([make_track(m, n=400) for m in (3, 1, 2)])).with_columns(
+        pl.lit(["EEZ-A"]).alias(S.ZONE_IDS),
+        pl.Series(S.GEO_CLASS, ["open_sea"] * 1200, dtype=pl.Enum(S.GEO_CLASSES)),
+    )
+    _write_tracks(frame, tmp_path / "one.parquet")
+    parts = (frame.slice(a, 250) for a in range(0, frame.height, 250))
+    _write_tracks(parts, tmp_path / "batches.parquet")
+    one = pl.read_parquet(tmp_path / "one.parquet")
+    batches = pl.read_parquet(tmp_path / "batches.parquet")
+    assert batches.equals(one) and batches.schema == one.schema == frame.schema
+    assert pq.ParquetFile(tmp_path / "batches.parquet").metadata.num_row_groups == 5
+    with pytest.raises(ValueError, match="no batch"):
+        _write_tracks(iter([]), tmp_path / "none.parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["batches.parquet", "one.parquet"]
+
+
+def test_a_failing_batch_fails_the_interleaved_stages(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """zones, fishing_score and write_tracks run batch by batch together: a fishing-score error
+    tells the hook fishing_score failed (then the others), none of them done, no file left."""
+    import vessels.pipeline as P
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("scoring broke")
+
+    monkeypatch.setattr(P, "score_positions", broken)
+    calls: list[tuple[str, str]] = []
+    with pytest.raises(RuntimeError, match="scoring broke"):
+        run(sample, out=tmp_path / "o", map=False, progress=lambda s, st, i: calls.append((s, st)))
+    assert [c for c in calls if c[1] != "step"] == [
+        ("ingest", "start"),
+        ("ingest", "done"),
+        ("zones", "start"),
+        ("fishing_score", "start"),
+        ("write_tracks", "start"),
+        ("fishing_score", "failed"),
+        ("zones", "failed"),
+        ("write_tracks", "failed"),
+    ]
+    assert ("zones", "step") in calls
+    assert not (tmp_path / "o" / S.TRACKS_FILE).exists()

@@ -87,9 +87,9 @@ def _quiet_hugepages() -> None:
     ``NUMPY_MADVISE_HUGEPAGE``); only before numpy is imported, which reads it then.
 
     With the kernel's usual ``transparent_hugepage/defrag = madvise`` a page fault in a region
-    numpy madvised may compact memory synchronously: the zone labelling's large arrays made
-    ``vessels score`` spend system time (see benchmarks/results/score.md, memory6: N % of the
-    CPU at 10 M rows) for no gain. Set here, in the command's entry point, because
+    numpy madvised may compact memory synchronously: zone labelling and fishing scoring of 3 M
+    positions took 1.7-3.2 s of system CPU with huge pages and 1.0-1.2 s without, the same user
+    CPU (benchmarks/results/score.md, memory6). Set here, in the command's entry point, because
     ``vessels.cli`` imports neither numpy nor polars; the library leaves the process as it is.
     """
     if "numpy" not in sys.modules:
