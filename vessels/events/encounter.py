@@ -323,28 +323,14 @@ class _Grid:
         if stride > 1:  # the first multiple of stride at or after it
             first = (first + (stride - 1)) // stride * stride
         last = pl.min_horizontal("_khi", pl.lit(hi))
+        keep = ("_pi", "_sid", S.MMSI, "_ms", "_run0")  # carried from each owner to its points
         slots = (
             (self.owners if owners is None else owners)
             .lazy()
             .filter((pl.col("_klo") <= hi) & (pl.col("_khi") >= lo))
-            .select(
-                "_pi",
-                "_sid",
-                S.MMSI,
-                "_ms",
-                "_run0",
-                first.alias("_k0"),
-                last.alias("_k1"),
-            )
+            .select(*keep, first.alias("_k0"), last.alias("_k1"))
             .filter(pl.col("_k0") <= pl.col("_k1"))
-            .select(
-                "_pi",
-                "_sid",
-                S.MMSI,
-                "_ms",
-                "_run0",
-                pl.int_ranges("_k0", pl.col("_k1") + 1, step=stride).alias("_k"),
-            )
+            .select(*keep, pl.int_ranges("_k0", pl.col("_k1") + 1, step=stride).alias("_k"))
             .explode("_k")
             .with_columns(
                 pl.when(pl.col("_k") * step // 1000 == pl.col("_ms"))
