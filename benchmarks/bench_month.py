@@ -18,7 +18,9 @@ and what was found:
     flock /work/notes/bench.lock python benchmarks/bench_month.py score --in /tmp/month \\
         --days 7 --scheduler out-of-core --buckets 8
 
-Prints one JSON line (``rows``, ``wall_s``, ``peak_rss_gb``, planted vs found).
+Prints one JSON line (``rows``, ``wall_s``, ``cpu_s``, ``peak_rss_gb``, planted vs found, the
+wall and CPU seconds of each stage; with ``--work-dir`` also the files and MB of each
+intermediate directory, kept there).
 """
 
 from __future__ import annotations
@@ -199,7 +201,23 @@ class _Peak:
         return sum(self._cpu.values()) - self._cpu0
 
 
-def score(src: Path, days: int, scheduler: str, buckets: int | None, out: Path) -> dict:
+def _work_files(work: Path) -> dict[str, list[float]]:
+    """``{top directory: [files, MB]}`` of a kept work directory."""
+    out: dict[str, list[float]] = {}
+    for d in sorted(p for p in work.iterdir() if p.is_dir()):
+        files = [f for f in d.rglob("*") if f.is_file()]
+        out[d.name] = [len(files), round(sum(f.stat().st_size for f in files) / 1e6, 1)]
+    return out
+
+
+def score(
+    src: Path,
+    days: int,
+    scheduler: str,
+    buckets: int | None,
+    out: Path,
+    work_dir: Path | None = None,
+) -> dict:
     from vessels.pipeline import run
 
     files = sorted(src.glob("AIS_*.csv"))[:days]
@@ -216,6 +234,7 @@ def score(src: Path, days: int, scheduler: str, buckets: int | None, out: Path) 
             write_tracks=False,
             executor=None if scheduler == "in-process" else scheduler,
             buckets=buckets,
+            work_dir=work_dir,
         )
     wall = time.perf_counter() - t
     ev = res.events
@@ -260,7 +279,9 @@ def score(src: Path, days: int, scheduler: str, buckets: int | None, out: Path) 
         "planted_encounters": len(want_enc),
         "found_once_encounters": found_enc,
         "timings_s": res.summary["timings_s"],
+        "stage_cpu_s": res.summary.get("cpu_s"),
         "execution": res.summary.get("execution"),
+        "work_files": _work_files(work_dir) if work_dir is not None else None,
     }
 
 
@@ -280,11 +301,19 @@ def main() -> None:
     s.add_argument("--scheduler", default="out-of-core")
     s.add_argument("--buckets", type=int, default=None)
     s.add_argument("--out", type=Path, default=Path("/tmp/bench_month_out"))
+    s.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="keep the intermediate Parquet here (a new directory) and count its files",
+    )
     a = ap.parse_args()
     if a.cmd == "generate":
         generate(a.out, a.days, a.vessels, a.pairs, a.seed, a.area)
     else:
-        print(json.dumps(score(a.src, a.days, a.scheduler, a.buckets, a.out)), flush=True)
+        print(
+            json.dumps(score(a.src, a.days, a.scheduler, a.buckets, a.out, a.work_dir)), flush=True
+        )
 
 
 if __name__ == "__main__":

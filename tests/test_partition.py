@@ -30,7 +30,7 @@ CASES = [
 TABLES = ("events", "vessels", "contributions", "vessel_days")
 CSVS = (S.EVENTS_CSV_FILE, S.VESSELS_CSV_FILE, S.CONTRIBUTIONS_CSV_FILE)
 #: Summary keys that describe how a run ran, not what it found.
-RUN_KEYS = {"timings_s", "peak_rss_gb_after_stage", "execution"}
+RUN_KEYS = {"timings_s", "cpu_s", "peak_rss_gb_after_stage", "execution"}
 PROFILES = sorted({profile for _sample, profile in CASES})
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ def run_partitioned(
     plan = PartitionPlan(buckets=buckets)
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
+    cpu: dict[str, float] = {}  # CPU seconds of this process per stage (the plan's: per step)
     if isinstance(executor, str) and executor.startswith(("tcp://", "tls://")) and not work_dir:
         raise P.ConfigError(
             f"--scheduler {executor}: give --work-dir, a directory or URL (s3://, gs://, ...) "
@@ -73,15 +75,19 @@ def run_partitioned(
         work = str(work_dir) if work_dir is not None else str(Path(tmp) / "work")
         if work_dir is not None:
             _require_empty(work)
+        c = time.process_time()
         with P._timed(timings, "ingest", memory):
             ingested = ingest(inputs, Path(tmp) / S.INGEST_POSITIONS_FILE, **ingest_options)
+        cpu["ingest"] = round(time.process_time() - c, 3)
         if ingested.vessel_ids is not None:  # every output would have to carry vessel_id
             raise P.ConfigError(
                 "VMS inputs (a vessel_id column) are not supported with a partitioned executor "
                 "yet: run them in process (no executor)"
             )
+        c = time.process_time()
         with P._timed(timings, "zones", memory):
             zone_layer = zones()
+        cpu["zones"] = round(time.process_time() - c, 3)
         with P._timed(timings, "plan", memory):
             planned = execute(
                 ingested.positions,
@@ -92,11 +98,13 @@ def run_partitioned(
                 plan=plan,
                 timings=timings,
                 watchlist=watchlist,
+                cpu=cpu,
             )
         Path(ingested.positions).unlink(missing_ok=True)
         tracks_scan = pl.scan_parquet(planned.tracks_glob.removeprefix("file://"))
         tracks: pl.DataFrame | pl.LazyFrame
         spilled: Path | None = None
+        c = time.process_time()
         if out is not None and write_tracks:
             with P._timed(timings, "write_tracks", memory):
                 target = Path(out) / S.TRACKS_FILE
@@ -108,6 +116,7 @@ def run_partitioned(
             # the work directory goes away: keep the tracks of the vessels the map draws
             top = planned.vessels.head(max(top_n, 1))[S.MMSI]
             tracks = tracks_scan.filter(pl.col(S.MMSI).is_in(top.implode())).collect()
+        cpu["write_tracks"] = round(time.process_time() - c, 3)
         scored = ScoreResult(
             vessels=planned.vessels,
             contributions=planned.contributions,
@@ -132,6 +141,7 @@ def run_partitioned(
         )
         summary["networks"] = network_summary(graph)
         summary["peak_rss_gb_after_stage"] = memory
+        summary["cpu_s"] = cpu  # outputs add theirs when written
         # as the in-process run: reader warnings, coverage honesty, sparse reporters
         summary["warnings"] = [
             *summary.get("warnings", []),

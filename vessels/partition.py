@@ -1230,12 +1230,16 @@ def execute(
     plan: PartitionPlan | None = None,
     timings: dict[str, float] | None = None,
     watchlist: pl.DataFrame | None = None,
+    cpu: dict[str, float] | None = None,
 ) -> PlanResult:
     """Run steps 1-6 on the positions file of :func:`vessels.ingestion.ingest`.
 
     ``executor`` is a :class:`vessels.executors.Executor` (``map`` a function over items);
     ``work_dir`` a directory or fsspec URL that every worker reads and writes; ``watchlist``
     the loaded watchlist (:func:`vessels.watchlist.load_watchlist`), matched in the driver.
+    ``timings`` gets each step's wall seconds, ``cpu`` its CPU seconds in this process (user +
+    system, every thread: with the out-of-core executor that is all the work; a Dask cluster's
+    workers are not counted).
     """
     from vessels.events import DetectorConfig, DetectorSettings, sort_events
     from vessels.events.coverage import coverage_context
@@ -1244,10 +1248,16 @@ def execute(
 
     plan = plan or PartitionPlan()
     timings = timings if timings is not None else {}
+    cpu = cpu if cpu is not None else {}
     work = str(work_dir)
+    c = time.process_time()
 
     def timed(name: str, t: float) -> None:
+        nonlocal c
         timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - t, 3)
+        now = time.process_time()
+        cpu[name] = round(cpu.get(name, 0.0) + now - c, 3)
+        c = now
 
     t = time.perf_counter()
     src = pl.scan_parquet(positions)
