@@ -498,3 +498,55 @@ def test_each_bucket_file_is_read_a_fixed_number_of_times(week, monkeypatch, tmp
     pair_dirs = sorted(p.name for p in (work / "pairrows").iterdir())
     assert pair_dirs and all(d.startswith("pair_bucket=") for d in pair_dirs)
     assert sum("/pairrows/" in g for g in globs) == len(pair_dirs)
+
+
+@pytest.mark.parametrize(
+    ("sample", "profile", "change"),
+    [
+        (*CASES[0], "as is"),
+        (*CASES[0], "short partner tracks"),
+        (*CASES[3], "as is"),
+        (*CASES[3], "merchants"),
+        (*CASES[3], "short partner tracks"),
+    ],
+)
+def test_partner_facts_score_as_partner_positions(sample, profile, change):
+    """A bucket scored with its partners' facts (last ship type, segment sizes) gives its own
+    vessels the rows that scoring with the partners' whole positions gives — also where those
+    facts change the score: every vessel a merchant (pair rules skip merchant pairs), partners'
+    segments cut below ``min_track_positions``."""
+    from vessels.risk import load_profile
+    from vessels.risk._partners import PARTNER_SCHEMA, partner_facts, score_part
+    from vessels.risk.scorer import score_inputs
+
+    res = run(SAMPLES / sample, profile=profile, map=False)
+    tracks = res.tracks.lazy().collect()
+    if change == "merchants":
+        tracks = tracks.with_columns(pl.lit(70, pl.UInt8).alias(S.SHIP_TYPE))
+    prof = load_profile(profile)
+    mine_pos = bucket_expr(2) == 0
+    own = tracks.filter(mine_pos)
+    ids = own[S.MMSI].unique().implode()
+    ev = res.events.filter(pl.col(S.MMSI).is_in(ids) | pl.col(S.OTHER_MMSI).is_in(ids))
+    named = pl.concat([ev[S.MMSI], ev[S.OTHER_MMSI].drop_nulls().cast(pl.UInt32)]).unique()
+    partners = tracks.filter(~mine_pos & pl.col(S.MMSI).is_in(named.implode()))
+    if change == "short partner tracks":
+        partners = partners.filter(pl.int_range(pl.len()).over(S.SEGMENT_ID) < 5)
+    assert partners.height and ev[S.OTHER_MMSI].drop_nulls().len(), "no pair events to test"
+    want = score_inputs(ev, pl.concat([own, partners]), prof)
+    facts = partner_facts(partners)
+    assert facts.height < partners.height / 4  # a few rows per vessel, not its positions
+    got = score_part(ev, own, facts, prof)
+    blind = score_part(ev, own, pl.DataFrame(schema=PARTNER_SCHEMA), prof)
+
+    def keep(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col(S.MMSI).is_in(ids)).sort(pl.all())
+
+    for name in ("vessels", "contributions", "vessel_days"):
+        a, b = getattr(want.result, name), getattr(got.result, name)
+        assert keep(a).equals(keep(b)), name
+    assert keep(want.base).equals(keep(got.base))
+    for rule, edges in want.pairs.items():
+        assert keep(edges).equals(keep(got.pairs[rule])), rule
+    if change != "as is":  # the facts matter here: without them the bucket scores otherwise
+        assert not keep(want.result.contributions).equals(keep(blind.result.contributions))

@@ -37,13 +37,14 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    rows, runs the detectors with ``scope="pair"`` (encounters, dark rendezvous) and keeps the
    events of its own pairs: every pair event is found once.
 4b. **partner stage** (one task per bucket) — the shuffle of the score stage's input: the
-   driver reads every event once; each bucket's tracks of vessels that other buckets' score
-   tasks need (named with one of their vessels in an event) are read once and written to
+   driver reads every event once; of the bucket's vessels that other buckets' score tasks need
+   (named with one of their vessels in an event) each task writes only what the scorer reads of
+   a partner — its last known ship type and its segments' sizes, one row per segment — to
    ``partners/bucket=TO/from=K.parquet`` (:func:`partner_stage`).
-5. **score stage** (one task per bucket) — :func:`vessels.risk.score` on the bucket's positions
-   and every event naming one of its vessels (with the partner vessels' positions, for their
-   ship types); only the bucket's vessels are kept, with the other rules' contributions and
-   the network rules' edges (:func:`vessels.risk.scorer.score_inputs`).
+5. **score stage** (one task per bucket) — :func:`vessels.risk._partners.score_part` of the
+   bucket's positions and every event naming one of its vessels, with the partners' facts;
+   only the bucket's vessels are kept, with the other rules' contributions and the network
+   rules' edges (as :func:`vessels.risk.scorer.score_inputs` gives them).
 6. **collect** — events, vessels, contributions and vessel-days are concatenated; the network
    rules are scored over all vessels (:func:`vessels.risk.scorer.with_network`: a contact's
    score may come from any bucket), and the tables sorted exactly as :func:`vessels.run` sorts
@@ -1158,23 +1159,28 @@ def partner_windows(events: pl.DataFrame, n_buckets: int) -> pl.DataFrame:
 
 
 def partner_stage(bucket: int, wanted: pl.DataFrame, work: str) -> int:
-    """Step 4b for one bucket: the shuffle of the score stage's partner positions. Reads the
-    tracks of the bucket's vessels that score tasks of other buckets need (``wanted``: ``(mmsi,
-    to)``, :func:`partner_windows`) once, and writes each score bucket's share, in file order,
-    to ``partners/bucket=TO/from=K.parquet``: each score task then reads only its own
-    directory, not every bucket's tracks (reads linear in the rows)."""
+    """Step 4b for one bucket: the shuffle of the score stage's partner facts. Of the bucket's
+    vessels that score tasks of other buckets need (``wanted``: ``(mmsi, to)``,
+    :func:`partner_windows`) the scorer reads only the last known ship type and the sizes of
+    the segments events name (:func:`vessels.risk._partners.partner_facts`): computed here once
+    from the bucket's tracks (four columns), one row per vessel and segment, and each score
+    bucket's share written to ``partners/bucket=TO/from=K.parquet`` — a few rows per vessel,
+    where whole histories were copied once per bucket naming them."""
+    from vessels.risk._partners import partner_facts
+
     ids = wanted[S.MMSI].unique().implode()
     rows = (
         _scan(_url(work, "tracks", f"{_BUCKET}={bucket}", "*.parquet"))
+        .select(S.MMSI, S.TS, S.SHIP_TYPE, S.SEGMENT_ID)
         .filter(pl.col(S.MMSI).is_in(ids))
-        .collect()
     )
+    facts = partner_facts(rows)
     for (to,), part in wanted.group_by("to", maintain_order=True):
         _write(
-            rows.filter(pl.col(S.MMSI).is_in(part[S.MMSI].implode())),
+            facts.filter(pl.col(S.MMSI).is_in(part[S.MMSI].implode())),
             _url(work, "partners", f"{_BUCKET}={to}", f"from={bucket:05d}.parquet"),
         )
-    return rows.height
+    return facts.height
 
 
 def score_stage(
@@ -1189,19 +1195,25 @@ def score_stage(
     other rules' contributions and the network rules' edges of its vessels, from which the
     driver scores the network rules over all vessels (:func:`vessels.risk.scorer.with_network`).
 
-    ``events`` are the events naming one of its vessels (``mmsi`` or ``other_mmsi``); the
-    partner vessels' positions come from ``partners/bucket=K/`` (:func:`partner_stage`).
+    ``events`` are the events naming one of its vessels (``mmsi`` or ``other_mmsi``); what the
+    scorer needs of the partner vessels (other buckets' vessels those events name) comes from
+    ``partners/bucket=K/`` (:func:`partner_stage`).
     """
-    from vessels.risk.scorer import NetworkInputs, score_inputs
+    from vessels.risk import load_profile
+    from vessels.risk._partners import PARTNER_SCHEMA, score_part
+    from vessels.risk.scorer import NetworkInputs
 
     def mine(col: str) -> pl.Expr:
         return bucket_expr(n_buckets, col).fill_null(-1) == bucket
 
     positions = _scan(_url(work, "tracks", f"{_BUCKET}={bucket}", "*.parquet"))
     glob = _url(work, "partners", f"{_BUCKET}={bucket}", "*.parquet")
-    if _exists(glob):
-        positions = pl.concat([positions, _scan(glob)])
-    got = score_inputs(events, positions, profile, zones=zones)
+    partners = (
+        _scan(glob).collect().cast(PARTNER_SCHEMA)  # type: ignore[arg-type]
+        if _exists(glob)
+        else pl.DataFrame(schema=PARTNER_SCHEMA)
+    )
+    got = score_part(events, positions, partners, load_profile(profile), zones=zones)
     scored = got.result
     return NetworkInputs(
         result=dataclasses.replace(
