@@ -17,13 +17,16 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    any point interpolated between two positions, or any silence spanning the bin, lies in it),
    and the positions of the events that pair detectors read (``uses``, e.g. loitering). The
    boxes, widened by the largest halo of the pair detectors (:func:`pair_halo_m`), are cut into
-   cells of ``cell_deg`` degrees and written as ``footprint/tile=T/`` (T = time tile x space
-   tile: this is the shuffle). Also the bucket's harbour cells and the per-vessel ``parts`` of
-   the detectors that declare them (:attr:`vessels.events.registry.Detector.parts`).
+   cells of ``cell_deg`` degrees and written, with the links, to one file per bucket
+   (``footprint/bucket=K.parquet``, ``links/bucket=K.parquet``: one row group per *tile group*
+   of consecutive time tiles, tile = time tile x space tile: this is the shuffle). Also the
+   bucket's harbour cells and the per-vessel ``parts`` of the detectors that declare them
+   (:attr:`vessels.events.registry.Detector.parts`).
 2b. **global stage** (driver) — every ``scope="global"`` detector (identity changes across one
    IMO's MMSIs, watchlist hits, fleets of one flag at an EEZ edge) once, on its parts from
    every bucket and the per-vessel events it reads (``uses``) from every bucket.
-3. **tile stage** (one task per space-time tile) — vessels whose widened boxes share a cell in the
+3. **tile stage** (one task per tile group, reading only its row groups of every bucket's
+   file; within it, tile by tile) — vessels whose widened boxes share a cell in the
    same time bin are candidate pairs. A pair close enough for any pair detector shares such a
    cell, so no pair is lost; the candidate set is the union over tiles (a set: a pair seen in
    two tiles is one candidate).
@@ -51,8 +54,9 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    them: they are byte-identical to an in-process run.
 
 Intermediate data is hive-partitioned Parquet under ``work_dir`` (readable by polars, DuckDB,
-Spark): ``positions/``, ``tracks/``, ``events_vessel/`` (``bucket=K``), ``footprint/``
-(``tile=T``), ``pairrows/`` and ``pairevents/`` (``pair_bucket=J/bucket=K``), ``events_pair/``
+Spark): ``positions/``, ``tracks/``, ``events_vessel/`` (``bucket=K``),
+``footprint/`` and ``links/`` (``bucket=K.parquet``, row groups by tile group), ``pairrows/``
+and ``pairevents/`` (``pair_bucket=J/bucket=K``), ``events_pair/``
 (``pair_bucket=J``) and ``partners/`` (``bucket=K/from=K2``). ``work_dir`` may be an fsspec URL
 (``s3://``, ``gs://``, ``abfs://``, ``file://``) that every worker can reach.
 
@@ -104,6 +108,28 @@ _METERS_PER_DEG = EARTH_RADIUS_M * math.pi / 180
 _BUCKET = "bucket"
 _PAIR_BUCKET = "pair_bucket"
 _TILE = "tile"
+_GROUP = "tile_group"
+
+
+def _tile_group(plan: PartitionPlan, first: int, per_group: int) -> pl.Expr:
+    """The tile group of a footprint row (from its ``bin``): ``per_group`` consecutive time tiles
+    (of ``plan.tile_bins`` bins) from time tile ``first`` on, every space tile of them."""
+    time_tile = pl.col("bin") // plan.tile_bins
+    return ((time_tile - first) // per_group).clip(lower_bound=0).cast(pl.Int32).alias(_GROUP)
+
+
+def tile_groups(plan: PartitionPlan, t0_us: int, t1_us: int, n_groups: int) -> tuple[int, int]:
+    """``(first time tile, time tiles per group)`` splitting the time tiles of ``t0_us..t1_us``
+    (epoch microseconds) into at most ``n_groups`` groups of consecutive time tiles.
+
+    Examples
+    --------
+    >>> tile_groups(PartitionPlan(), 0, 7 * 86_400_000_000 - 1, 8)  # 14 half-days, 8 groups
+    (0, 2)
+    """
+    span = round(plan.bin_h * 3_600_000_000) * plan.tile_bins
+    first, last = t0_us // span, t1_us // span
+    return first, max(1, -(-(last - first + 1) // max(1, n_groups)))
 
 
 def _hash32(expr: pl.Expr) -> pl.Expr:
@@ -344,6 +370,35 @@ def _write(frame: pl.DataFrame, url: str) -> None:
         tmp.replace(path)  # a retried task overwrites, never half-writes
     else:
         frame.write_parquet(url, compression_level=1)
+
+
+def _write_grouped(frame: pl.DataFrame, url: str, key: str) -> None:
+    """``frame`` (sorted by ``key``) as one Parquet file whose row groups each hold one value of
+    ``key``: a reader filtering on ``key`` reads only its row groups (the statistics say which),
+    so one file per map task serves every reduce task."""
+    import pyarrow.parquet as pq
+
+    table = frame.to_arrow()
+    sizes = frame.group_by(key, maintain_order=True).len()["len"].to_list()
+
+    def emit(where: Any) -> None:
+        with pq.ParquetWriter(where, table.schema, compression="zstd", compression_level=1) as w:
+            offset = 0
+            for n in sizes:
+                w.write_table(table.slice(offset, n), row_group_size=n)
+                offset += n
+
+    if _local(url):
+        path = Path(_strip_file(url))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        emit(str(tmp))
+        tmp.replace(path)  # a retried task overwrites, never half-writes
+    else:
+        import fsspec  # installed with the [dask] extra
+
+        with fsspec.open(url, "wb") as f:
+            emit(f)
 
 
 def _scan(glob: str, *, hive: bool = False) -> pl.LazyFrame:
@@ -647,8 +702,14 @@ def vessel_stage(
     plan: PartitionPlan,
     layers: list[Layer],
     coverage: Any = None,
+    groups: tuple[int, int] = (0, 1),
 ) -> dict[str, Any]:
     """Step 2 for one MMSI bucket: zone labels, per-vessel detectors, footprint cells.
+
+    The footprint cells and links go to one file each, ``footprint/bucket=K.parquet`` and
+    ``links/bucket=K.parquet``, sorted by tile group (``groups``: ``(first time tile, time tiles
+    per group)``, :func:`_tile_group`) with one row group per group, so a tile task reads only
+    its group's row groups of each file: files grow with the buckets, not buckets x tiles.
 
     ``coverage`` is the :class:`vessels.events.coverage.CoverageContext` of the whole input (step
     1b): the detectors of a bucket see the run's anchorages, data horizon and coverage extent,
@@ -694,6 +755,7 @@ def vessel_stage(
         _url(work, "harbour", f"{_BUCKET}={bucket}", "part-0.parquet"),
     )
     n_cells = n_links = 0
+    present: list[int] = []
     if layers:
         cells = footprint_cells(
             labelled,
@@ -705,31 +767,33 @@ def vessel_stage(
             tile_cells=plan.tile_cells,
         )
         n_cells = cells.height
-        for (tile,), part in cells.group_by(_TILE, maintain_order=True):
-            _write(
-                part.drop(_TILE),
-                _url(work, "footprint", f"{_TILE}={tile}", f"{_BUCKET}={bucket}.parquet"),
-            )
+        group = _tile_group(plan, *groups)
+        cells = cells.with_columns(group).sort(_GROUP, _TILE, maintain_order=True)
+        present = cells[_GROUP].unique().sort().to_list()
+        if n_cells:
+            _write_grouped(cells, _url(work, "footprint", f"{_BUCKET}={bucket}.parquet"), _GROUP)
         links = footprint_links(labelled, layers, bin_h=plan.bin_h)
         if links.height:
             # each link goes to every tile where its vessel's box of that bin has a cell
-            placed = links.join(
-                cells.select(_TILE, "layer", S.MMSI, "bin").unique(),
-                on=["layer", S.MMSI, "bin"],
-                how="inner",
-            ).sort(_TILE, "layer", S.MMSI, "bin", "t0", "t1")
-            n_links = placed.height
-            for (tile,), part in placed.group_by(_TILE, maintain_order=True):
-                _write(
-                    part.drop(_TILE),
-                    _url(work, "links", f"{_TILE}={tile}", f"{_BUCKET}={bucket}.parquet"),
+            placed = (
+                links.join(
+                    cells.select(_TILE, "layer", S.MMSI, "bin").unique(),
+                    on=["layer", S.MMSI, "bin"],
+                    how="inner",
                 )
+                .with_columns(group)
+                .sort(_GROUP, _TILE, "layer", S.MMSI, "bin", "t0", "t1")
+            )
+            n_links = placed.height
+            if n_links:
+                _write_grouped(placed, _url(work, "links", f"{_BUCKET}={bucket}.parquet"), _GROUP)
     return {
         "bucket": bucket,
         "positions": labelled.height,
         "events": events.height,
         "footprint_cells": n_cells,
         "footprint_links": n_links,
+        "tile_groups": present,
         "seconds": round(time.perf_counter() - t, 3),
         "geo_counts": geo_counts,
         "fix_intervals": fix_intervals,
@@ -886,16 +950,41 @@ def _close_links(cand: pl.LazyFrame, links: pl.LazyFrame, halo_m: float) -> pl.L
     )
 
 
-def tile_stage(tile: str, work: str, layers: list[Layer] | None = None) -> pl.DataFrame:
-    """Step 3 for one space-time tile: candidate pairs ``a < b`` sharing a cell in a bin, with
-    the time window of the rows the pair stage needs (``a, b, lo, hi``; :data:`_NONE`: none,
-    :data:`_WHOLE`: the whole histories).
+def tile_stage(group: int, work: str, layers: list[Layer] | None = None) -> pl.DataFrame:
+    """Step 3 for one tile group (consecutive time tiles, :func:`tile_groups`): per space-time
+    tile of the group, candidate pairs ``a < b`` sharing a cell in a bin, with the time window
+    of the rows the pair stage needs (``a, b, lo, hi``; :data:`_NONE`: none, :data:`_WHOLE`:
+    the whole histories). Reads only the group's row groups of every bucket's footprint file.
 
     For a ``rows="window"`` layer (:data:`_WINDOW_S`) a pair is a candidate only where two of
     its links come within the halo at one instant (:func:`_close_links`); its window is their
     common time widened by the layer's ``window_s``.
     """
-    cells = _scan(_url(work, "footprint", f"{_TILE}={tile}", "*.parquet")).collect()
+    mine = pl.col(_GROUP) == group
+    cells = _scan(_url(work, "footprint", "*.parquet")).filter(mine).drop(_GROUP).collect()
+    layers = layers or []
+    by_tile: dict[Any, pl.DataFrame] = {}
+    if any(la.rows == "window" and la.window_s is not None for la in layers):
+        glob = _url(work, "links", "*.parquet")
+        if not _exists(glob):  # pragma: no cover - written with the cells
+            raise UserError(f"work directory {work}: footprint links missing")
+        links = _scan(glob).filter(mine).drop(_GROUP).collect()
+        by_tile = links.partition_by(_TILE, as_dict=True, include_key=False)
+        del links
+    out = [
+        _tile_candidates(part, by_tile.get((tile,)), layers)
+        for (tile,), part in cells.group_by(_TILE, maintain_order=True)
+    ]
+    if not out:
+        return pl.DataFrame(schema=_CANDIDATE_SCHEMA)
+    return _merge_windows(pl.concat(out))
+
+
+def _tile_candidates(
+    cells: pl.DataFrame, links: pl.DataFrame | None, layers: list[Layer]
+) -> pl.DataFrame:
+    """The candidates of one tile (see :func:`tile_stage`) from its cells and links."""
+    cells = cells.drop(_TILE)
     right = cells.rename({S.MMSI: "b"})
     cand = (
         cells.rename({S.MMSI: "a"})
@@ -912,18 +1001,16 @@ def tile_stage(tile: str, work: str, layers: list[Layer] | None = None) -> pl.Da
         .unique()
     )
     del cells, right
-    layers = layers or []
     out = []
     for i in cand["layer"].unique().sort().to_list():
         layer = layers[i] if i < len(layers) else None
         mine = cand.filter(pl.col("layer") == i)
         if layer is not None and layer.rows == "window" and layer.window_s is not None:
-            links = _url(work, "links", f"{_TILE}={tile}", "*.parquet")
-            if not _exists(links):  # pragma: no cover - written with the cells
-                raise UserError(f"work directory {work}: footprint links of tile {tile} missing")
+            if links is None:  # pragma: no cover - written with the cells
+                raise UserError("footprint links of a tile missing")
             pad = round(layer.window_s * 1e6)
             close = _close_links(
-                mine.lazy(), _scan(links).filter(pl.col("layer") == i), layer.halo_m
+                mine.lazy(), links.lazy().filter(pl.col("layer") == i), layer.halo_m
             )
             out.append(close.select("a", "b", pl.col("lo") - pad, pl.col("hi") + pad).collect())
         else:
@@ -933,7 +1020,7 @@ def tile_stage(tile: str, work: str, layers: list[Layer] | None = None) -> pl.Da
             )
     if not out:
         return pl.DataFrame(schema=_CANDIDATE_SCHEMA)
-    return _merge_windows(pl.concat([f.cast(_CANDIDATE_SCHEMA) for f in out]))  # type: ignore[arg-type]
+    return pl.concat([f.cast(_CANDIDATE_SCHEMA) for f in out])  # type: ignore[arg-type]
 
 
 def _merge_windows(frame: pl.DataFrame, keys: tuple[str, ...] = ("a", "b")) -> pl.DataFrame:
@@ -1302,6 +1389,9 @@ def execute(
     layers = pair_layers(cfg)
     bucket_zones = executor.share(zones)
     shared = executor.share(coverage)
+    # footprint tile groups: consecutive time tiles, as many groups as buckets (each about a
+    # bucket's share of the footprint), every vessel task writing one file of row groups
+    grouping = tile_groups(plan, _epoch_us(t0), _epoch_us(t1), n_buckets) if n_rows else (0, 1)
     t = time.perf_counter()
     vstats = executor.map(
         vessel_stage,
@@ -1312,6 +1402,7 @@ def execute(
         plan=plan,
         layers=layers,
         coverage=shared,
+        groups=grouping,
     )
     timed("vessel_stage", t)
     t = time.perf_counter()
@@ -1319,18 +1410,12 @@ def execute(
     timed("global_stage", t)
     t = time.perf_counter()
     n_pairs = 0
-    if _pair_records() and _exists(_url(work, "footprint", "*", "*.parquet")):
+    if _pair_records() and _exists(_url(work, "footprint", "*.parquet")):
         harbour = (
             _scan(_url(work, "harbour", "*", "*.parquet")).unique().sort("_hcy", "_hcx").collect()
         )
         pair_coverage = executor.share(dataclasses.replace(coverage, harbour=harbour))
-        tiles = (
-            _scan(_url(work, "footprint", "*", "*.parquet"), hive=True)
-            .select(pl.col(_TILE).cast(pl.String).unique().sort())
-            .collect()
-            .to_series()
-            .to_list()
-        )
+        tiles = sorted({g for s in vstats for g in s["tile_groups"]})
         found = executor.map(tile_stage, tiles, work=work, layers=layers)
         pair_parts = {}
         rows_of_layer = {la.event_type: la.rows for la in layers}
@@ -1476,6 +1561,11 @@ def execute(
             "footprint_links": sum(s["footprint_links"] for s in vstats),
         },
     )
+
+
+def _epoch_us(ts: Any) -> int:
+    """Epoch microseconds of a timestamp of the positions (a timezone-aware datetime)."""
+    return int(pl.Series([ts], dtype=S.TS_DTYPE).dt.epoch("us").item())
 
 
 def plan_of(buckets: int | None = None, **sizes: Any) -> PartitionPlan:
