@@ -7,9 +7,12 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    encounter crossing midnight or a file boundary is seen once) writes cleaned, deduplicated,
    segmented positions; they are split into ``positions/bucket=K/`` by :func:`bucket_expr`, a
    documented integer hash of the MMSI (the same in every process, machine and polars version).
-1b. **context** (driver) — :func:`vessels.events.coverage.coverage_context` of all positions
-   (learned anchorages, data horizon, coverage extent, latitude range), broadcast to every task:
-   what depends on every vessel is computed once, as the in-process run computes it.
+1b. **context** (one task per bucket, merged in the driver) — the coverage context of all
+   positions (learned anchorages, data horizon, coverage extent, latitude range, reception grid),
+   broadcast to every task: what depends on every vessel is computed once, as the in-process run
+   computes it. Each bucket's task reduces its positions to a small
+   :class:`vessels.events.coverage.ContextPart`; the driver merges them
+   (:func:`vessels.events.coverage.context_from_parts`), so no process holds every position.
 2. **vessel stage** (one task per bucket) — zone labels, every detector whose registry record has
    ``scope="vessel"`` (gaps, zone entries, EEZ incursions, loitering, fishing, identity
    conflicts), and the bucket's *footprint*: for each vessel and time bin of ``bin_h`` hours, the
@@ -694,6 +697,20 @@ def _zone_index(zones: Any) -> Any:
     return index
 
 
+def context_stage(bucket: int, *, work: str, rows_bound: int) -> Any:
+    """Step 1b for one bucket: the :class:`vessels.events.coverage.ContextPart` of its positions.
+
+    ``rows_bound`` is the run's total rows (each part keeps as many extreme values as the whole
+    input's horizon and extent can need); the driver merges the parts with
+    :func:`vessels.events.coverage.context_from_parts` into exactly the context of all the
+    positions, without any process holding them all.
+    """
+    from vessels.events.coverage import context_part
+
+    scan = _scan(_url(work, "positions", f"{_BUCKET}={bucket}", "*.parquet"))
+    return context_part(scan, rows_bound=rows_bound)
+
+
 def vessel_stage(
     bucket: int,
     work: str,
@@ -1341,7 +1358,7 @@ def execute(
     workers are not counted).
     """
     from vessels.events import DetectorConfig, DetectorSettings, sort_events
-    from vessels.events.coverage import coverage_context
+    from vessels.events.coverage import context_from_parts, coverage_context
     from vessels.events.gaps import reception_report
     from vessels.zones._coverage import coverage_from_parts, coverage_report
 
@@ -1381,9 +1398,14 @@ def execute(
         else []
     )
     timed("partition", t)
-    # step 1b: what depends on all the positions (anchorages, horizon, extent), computed once
+    # step 1b: what depends on all the positions (anchorages, horizon, extent), computed once:
+    # one small part per bucket (no process holds every position), merged in the driver
     t = time.perf_counter()
-    coverage = coverage_context(src)
+    coverage = (
+        context_from_parts(executor.map(context_stage, present, work=work, rows_bound=n_rows))
+        if present
+        else coverage_context(src)
+    )
     timed("context", t)
     cfg = profile.detector_config() if isinstance(profile, DetectorSettings) else DetectorConfig()
     layers = pair_layers(cfg)

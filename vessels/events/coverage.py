@@ -48,6 +48,7 @@ False
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -55,16 +56,20 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.events._common import DEG_M, per_frame
-from vessels.events.reception import reception_grid
+from vessels.events.reception import reception_from_parts, reception_parts
 
 __all__ = [
     "AT_ANCHORAGE",
     "CELL_DEG",
+    "EXTENT_Q",
     "HARBOUR",
     "IN_PORT",
     "MIN_VESSELS",
     "STATIONARY_KN",
+    "ContextPart",
     "CoverageContext",
+    "context_from_parts",
+    "context_part",
     "coverage_context",
     "data_horizon",
     "edge_expr",
@@ -114,11 +119,15 @@ def _located(p: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _learned_cells(p: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-    """Anchorage cells learned from the stationary crowd (see module docstring)."""
+def _still_cells(p: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """The distinct (vessel, ~1 km cell) of stationary positions: what anchorages learn from."""
     lf = p.lazy()
     sp = _speed(lf.collect_schema().names())
-    still = lf.filter((sp < STATIONARY_KN).fill_null(False)).select(S.MMSI, *_cells()).unique()
+    return lf.filter((sp < STATIONARY_KN).fill_null(False)).select(S.MMSI, *_cells()).unique()
+
+
+def _crowded(still: pl.LazyFrame) -> pl.LazyFrame:
+    """Cells whose 3x3 neighbourhood holds :data:`MIN_VESSELS` distinct ``still`` vessels."""
     offsets = pl.LazyFrame(
         {"_dy": [dy for dy in (-1, 0, 1) for _ in range(3)], "_dx": [-1, 0, 1] * 3},
         schema={"_dy": pl.Int32, "_dx": pl.Int32},
@@ -136,6 +145,11 @@ def _learned_cells(p: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         .select("_hcy", "_hcx", pl.lit(True).alias("_learned"))
         .sort("_hcy", "_hcx")
     )
+
+
+def _learned_cells(p: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """Anchorage cells learned from the stationary crowd (see module docstring)."""
+    return _crowded(_still_cells(p))
 
 
 #: ``(lat_lo, lat_hi, lon_lo, lon_hi)``: the 0.1 %-99.9 % range of the positions' coordinates.
@@ -184,7 +198,8 @@ def coverage_context(positions: pl.DataFrame | pl.LazyFrame) -> CoverageContext:
     """The :class:`CoverageContext` of ``positions`` (all of a run's positions; may be a scan).
 
     Only ``mmsi, ts, lat, lon``, ``dt_s`` and the speeds (``sog_kn``, ``implied_speed_kn``) are
-    read, so a scan of a partitioned run's positions costs a few columns, not the whole table.
+    read. It is :func:`context_from_parts` of one :func:`context_part`: a partitioned run
+    computes a part per MMSI bucket and merges them, the same code on the same rows.
 
     Examples
     --------
@@ -193,19 +208,152 @@ def coverage_context(positions: pl.DataFrame | pl.LazyFrame) -> CoverageContext:
     >>> ctx.learned.height, str(ctx.horizon), ctx.extent, ctx.reception.height
     (0, '2024-03-01 00:40:00+00:00', None, 1)
     """
+    return context_from_parts([context_part(positions)])
+
+
+@dataclass(frozen=True)
+class ContextPart:
+    """What :func:`context_from_parts` needs of one part of the positions (a few small frames).
+
+    The coverage context is a set of whole-input figures; each is merged from per-part pieces
+    that stay small whatever the part's size: counts, the latest instants and the coordinate
+    tails that can hold the whole input's quantiles (:data:`EXTENT_Q` of up to ``rows_bound``
+    rows), the stationary (vessel, cell) pairs and the reception grid's (cell, vessel) rows.
+    Parts must not share a vessel (the MMSI buckets of :mod:`vessels.partition`).
+
+    Attributes
+    ----------
+    rows
+        Located positions of the part.
+    vessels
+        Distinct MMSIs of the part.
+    latest
+        The part's latest ``ts`` values (as many as the whole input's horizon can need).
+    tails
+        Per coordinate (``lat``, ``lon``): the part's smallest and largest non-NaN values (as many
+        as the whole input's quantiles can need) and its count of NaN.
+    max_abs_lat
+        The part's largest absolute latitude (0 without positions).
+    still
+        Distinct ``mmsi, _hcy, _hcx`` of stationary positions (:func:`with_harbour`).
+    reception
+        :func:`vessels.events.reception.reception_parts` of the part.
+    """
+
+    rows: int
+    vessels: int
+    latest: pl.Series
+    tails: dict[str, tuple[pl.Series, pl.Series, int]]
+    max_abs_lat: float
+    still: pl.DataFrame
+    reception: pl.DataFrame
+
+
+#: The coverage extent's quantiles (:func:`edge_expr`): 0.1 % and 99.9 %.
+EXTENT_Q: Final = (0.001, 0.999)
+
+
+def _tail_rows(n: int) -> int:
+    """How many extreme values of a part hold the horizon and the extent quantiles of any
+    input of at most ``n`` rows: ``ceil(n / 1000) + 2`` (the horizon's ``k + 1`` latest, the
+    quantiles' ``round((n - 1) q) + 1`` smallest and ``n - round((n - 1)(1 - q))`` largest)."""
+    return math.ceil(n * 0.001) + 2
+
+
+def context_part(
+    positions: pl.DataFrame | pl.LazyFrame, *, rows_bound: int | None = None
+) -> ContextPart:
+    """The :class:`ContextPart` of ``positions`` (one MMSI bucket, or all of a run).
+
+    Parameters
+    ----------
+    positions : DataFrame or LazyFrame
+        The part's positions (may be a scan; only the context's columns are read).
+    rows_bound : int, optional
+        At least the number of rows of the whole input the part belongs to (sizes the tails
+        each part keeps); default: the part's own rows (the part is the whole input).
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track
+    >>> part = context_part(make_track(n=5))
+    >>> part.rows, part.vessels, part.latest.len()
+    (5, 1, 3)
+    """
     lf = _located(positions)
     names = lf.collect_schema().names()
     # the few columns every part reads, read once (a scan would be decoded once per part)
     wanted = (S.MMSI, S.TS, S.LAT, S.LON, S.DT_S, S.SOG_KN, S.IMPLIED_SPEED_KN)
     frame = lf.select([c for c in wanted if c in names]).collect()
-    learned = _learned_cells(frame).collect()
-    return CoverageContext(
-        learned=learned,
-        horizon=_horizon(frame.lazy()),
-        extent=_extent(frame.lazy()),
+    k = _tail_rows(max(frame.height, rows_bound or 0))
+    tails: dict[str, tuple[pl.Series, pl.Series, int]] = {}
+    for c in (S.LAT, S.LON):
+        x = frame[c]
+        n_nan = int(x.is_nan().sum()) if x.dtype.is_float() else 0
+        if n_nan:
+            x = x.filter(~x.is_nan())
+        tails[c] = (x.bottom_k(k), x.top_k(k), n_nan)
+    return ContextPart(
+        rows=frame.height,
+        vessels=frame[S.MMSI].n_unique(),
+        latest=frame[S.TS].top_k(k),
+        tails=tails,
         max_abs_lat=max_abs_lat(frame),
-        reception=reception_grid(frame),
+        still=_still_cells(frame).collect(),
+        reception=reception_parts(frame),
     )
+
+
+def context_from_parts(parts: Sequence[ContextPart]) -> CoverageContext:
+    """The :class:`CoverageContext` of the positions whose parts are ``parts``.
+
+    Exactly :func:`coverage_context` of all the parts' positions together, when no vessel is in
+    two parts and each part was computed with a ``rows_bound`` of at least the total rows.
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track
+    >>> a, b = make_track(1, n=5), make_track(2, n=5)
+    >>> parts = [context_part(a, rows_bound=10), context_part(b, rows_bound=10)]
+    >>> merged = context_from_parts(parts)
+    >>> whole = coverage_context(pl.concat([a, b]))
+    >>> (merged.horizon, merged.extent) == (whole.horizon, whole.extent)
+    True
+    """
+    if not parts:
+        raise ValueError("context_from_parts needs at least one part")
+    n = sum(p.rows for p in parts)
+    still = pl.concat([p.still for p in parts], how="vertical")
+    latest = pl.concat([p.latest for p in parts])
+    horizon: Any = None
+    if n and n <= 1000:
+        horizon = latest.max()
+    elif n:
+        # the (k+1)-th latest instant: the latest once the stray last k rows are set aside
+        horizon = latest.top_k(math.ceil(n * 0.001) + 1).min()
+    extent: Extent | None = None
+    if n and sum(p.vessels for p in parts) >= EDGE_MIN_VESSELS:
+        lat, lon = (_merged_tails(n, [p.tails[c] for p in parts]) for c in (S.LAT, S.LON))
+        extent = (*lat, *lon)
+    return CoverageContext(
+        learned=_crowded(still.lazy()).collect(),
+        horizon=horizon,
+        extent=extent,
+        max_abs_lat=max((p.max_abs_lat for p in parts), default=0.0),
+        reception=reception_from_parts([p.reception for p in parts]),
+    )
+
+
+def _merged_tails(n: int, tails: Sequence[tuple[pl.Series, pl.Series, int]]) -> tuple[float, float]:
+    """``x.quantile(q)`` ("nearest") for both :data:`EXTENT_Q` of the ``n`` values whose parts'
+    tails are ``tails``: polars sorts NaN last, so an index past the numbers is NaN."""
+    n_num = n - sum(t[2] for t in tails)
+    lo, hi = (_nearest_index(n, q) for q in EXTENT_Q)
+    low = pl.concat([t[0] for t in tails])
+    high = pl.concat([t[1] for t in tails])
+    q_lo = float("nan") if lo >= n_num else float(low.bottom_k(lo + 1).max())  # type: ignore[arg-type]
+    q_hi = float("nan") if hi >= n_num else float(high.top_k(n_num - hi).min())  # type: ignore[arg-type]
+    return q_lo, q_hi
 
 
 def max_abs_lat(p: pl.DataFrame | pl.LazyFrame) -> float:

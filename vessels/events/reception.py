@@ -60,6 +60,7 @@ Three vessels heard every 2 min, three heard every 3 h in another area:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 import polars as pl
@@ -80,7 +81,9 @@ __all__ = [
     "area_reception",
     "empty_grid",
     "poor_cells",
+    "reception_from_parts",
     "reception_grid",
+    "reception_parts",
     "reception_summary",
 ]
 
@@ -184,6 +187,38 @@ def reception_grid(
     ...             RECEPTION_POS_PER_DAY).row(0)
     (61, 1, 1.0, 1440.0)
     """
+    return reception_from_parts(
+        reception_parts(
+            positions,
+            cell_deg=cell_deg,
+            sparse_interval_min=sparse_interval_min,
+            max_interval_h=max_interval_h,
+        ),
+        cell_deg=cell_deg,
+    )
+
+
+def reception_parts(
+    positions: pl.DataFrame | pl.LazyFrame,
+    *,
+    cell_deg: float = CELL_DEG,
+    sparse_interval_min: float | None = SPARSE_INTERVAL_MIN,
+    max_interval_h: float = MAX_INTERVAL_H,
+) -> pl.DataFrame:
+    """One row per (cell, vessel) of ``positions``: what :func:`reception_from_parts` merges.
+
+    The parameters are :func:`reception_grid`'s. The rows are the cell indices ``_rcy, _rcx``,
+    the vessel's positions in the cell (``_all``), its measured intervals ending there (``_n``)
+    and their sum in whole milliseconds (``_ms``), and ``_measured`` (false for a vessel left
+    out as sparse): a vessel's rows depend on its own positions only, so positions split by
+    vessel (MMSI buckets) give parts that merge into the grid of the whole.
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track
+    >>> reception_parts(make_track(n=61, interval_s=60)).select("_all", "_n", "_ms").row(0)
+    (61, 60, 3600000)
+    """
     lf = positions.lazy().filter(
         pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
     )
@@ -250,7 +285,31 @@ def reception_grid(
         measured = measured & ~pl.col(S.MMSI).is_in(sparse.implode())
     # "measured" as a column before the group-by: inside the aggregation its is_in would run
     # once per cell (seconds on data with many cells and sparse vessels)
-    per = per.with_columns(measured.alias("_measured"))
+    return per.select(_CY, _CX, "_all", "_n", "_ms", measured.alias("_measured")).collect()
+
+
+def reception_from_parts(
+    parts: pl.DataFrame | Iterable[pl.DataFrame], *, cell_deg: float = CELL_DEG
+) -> pl.DataFrame:
+    """The reception grid of :func:`reception_parts` of positions split by vessel.
+
+    Every figure of a cell is a sum or a median over the (cell, vessel) rows, so the grid of
+    all the positions is the grid of their parts' rows taken together, as long as no vessel is
+    in two parts (the MMSI buckets of :mod:`vessels.partition`): the same grid as
+    :func:`reception_grid` of the whole, in any order of the parts.
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track
+    >>> a, b = make_track(1, n=30, interval_s=120), make_track(2, n=30, interval_s=120)
+    >>> merged = reception_from_parts([reception_parts(a), reception_parts(b)])
+    >>> merged.equals(reception_grid(pl.concat([a, b])))
+    True
+    """
+    frames = [parts] if isinstance(parts, pl.DataFrame) else list(parts)
+    if not frames:
+        return empty_grid()
+    per = pl.concat([p.lazy() for p in frames], how="vertical")
     measured = pl.col("_measured")
     rate = pl.when(measured).then(_MS_PER_DAY * pl.col("_n") / pl.col("_ms"))
     grid = per.group_by(_CY, _CX).agg(
