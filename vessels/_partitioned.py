@@ -20,7 +20,7 @@ from vessels.executors import executor_for
 from vessels.ingestion import ingest
 from vessels.network import network_summary, vessel_graph
 from vessels.outputs import atomic_path, scratch_dir
-from vessels.partition import PartitionPlan, execute
+from vessels.partition import PartitionPlan, _pattern, execute
 from vessels.risk import Profile, ScoreResult
 
 
@@ -101,7 +101,7 @@ def run_partitioned(
                 cpu=cpu,
             )
         Path(ingested.positions).unlink(missing_ok=True)
-        tracks_scan = pl.scan_parquet(planned.tracks_glob.removeprefix("file://"))
+        tracks_scan = pl.scan_parquet(_pattern(planned.tracks_glob))
         tracks: pl.DataFrame | pl.LazyFrame
         spilled: Path | None = None
         c = time.process_time()
@@ -111,7 +111,7 @@ def run_partitioned(
                 with atomic_path(target) as tmp_file:
                     tracks_scan.sink_parquet(tmp_file, compression="lz4")
                 spilled = target
-            tracks = pl.scan_parquet(spilled)
+            tracks = pl.scan_parquet(spilled, glob=False)
         else:
             # the work directory goes away: keep the tracks of the vessels the map draws
             top = planned.vessels.head(max(top_n, 1))[S.MMSI]

@@ -337,7 +337,7 @@ def ingest(
         vessel_ids = ing.vessel_ids()
         if vessel_ids is not None:  # VMS: name each vessel by its own id in the positions too
             step("adding vessel ids")
-            named = pl.read_parquet(target).join(
+            named = pl.read_parquet(target, glob=False).join(
                 vessel_ids, on=S.MMSI, how="left", maintain_order="left"
             )
             with atomic_path(target) as out:

@@ -76,6 +76,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -404,15 +405,28 @@ def _write_grouped(frame: pl.DataFrame, url: str, key: str) -> None:
             emit(f)
 
 
+def _pattern(glob: str) -> str:
+    """``glob`` (a local path with ``*`` wildcards) with ``[``, ``]`` and ``?`` matched literally.
+
+    Work directories are named by users (``--out "runs [test]"``); only ``*`` is ours.
+
+    >>> _pattern("/tmp/run [1]/tracks/*/*.parquet")
+    '/tmp/run [[]1[]]/tracks/*/*.parquet'
+    """
+    if not _local(glob):
+        return glob
+    return re.sub(r"([\[\]?])", r"[\1]", _strip_file(glob))
+
+
 def _scan(glob: str, *, hive: bool = False) -> pl.LazyFrame:
-    return pl.scan_parquet(_strip_file(glob), hive_partitioning=hive, missing_columns="insert")
+    return pl.scan_parquet(_pattern(glob), hive_partitioning=hive, missing_columns="insert")
 
 
 def _exists(glob: str) -> bool:
     import glob as _glob
 
     if _local(glob):
-        return bool(_glob.glob(_strip_file(glob), recursive=True))
+        return bool(_glob.glob(_pattern(glob), recursive=True))
     import fsspec  # installed with the [dask] extra
 
     fs, path = fsspec.core.url_to_fs(glob)
@@ -1376,7 +1390,7 @@ def execute(
         c = now
 
     t = time.perf_counter()
-    src = pl.scan_parquet(positions)
+    src = pl.scan_parquet(positions, glob=False)
     stats = src.select(
         pl.len().alias("n"), pl.col(S.TS).min().alias("t0"), pl.col(S.TS).max().alias("t1")
     ).collect()

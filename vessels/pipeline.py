@@ -230,7 +230,7 @@ class PipelineResult:
         }
         spilled = self.files.get("tracks.parquet")
         if isinstance(self.tracks, pl.LazyFrame) and spilled is not None:
-            self.tracks = pl.scan_parquet(spilled)
+            self.tracks = pl.scan_parquet(spilled, glob=False)
 
     def _repr_html_(self) -> str:
         s = self.summary
@@ -443,7 +443,7 @@ def _ingested_batches(path: Path, rows: int = POSITION_BATCH_ROWS) -> Iterator[p
     vessels of about ``rows`` rows, each read from the file when it is asked for (a sliced scan
     reads only the row groups it needs); the whole file at once when it is small, or when its
     ``mmsi`` column is not sorted or has nulls. At least one batch, empty when the file is."""
-    scan = pl.scan_parquet(path)
+    scan = pl.scan_parquet(path, glob=False)
     bounds = None
     if S.MMSI in scan.collect_schema().names():
         mmsi = scan.select(S.MMSI).collect().to_series()
@@ -894,7 +894,7 @@ def run(
                     Path(out) / S.TRACKS_FILE,  # type: ignore[arg-type]
                     timed=lambda: _timed(timings, "write_tracks", memory),
                 )
-                tracks = pl.scan_parquet(spilled)
+                tracks = pl.scan_parquet(spilled, glob=False)
             else:
                 parts = list(processed())
                 tracks = (

@@ -125,12 +125,14 @@ def _read(path: Path) -> pl.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
-            return pl.read_parquet(path)
+            return pl.read_parquet(path, glob=False)
         if suffix == ".json":
             return pl.read_json(path, infer_schema_length=None)
         if suffix in (".csv", ".tsv", ".txt"):
             sep = "\t" if suffix == ".tsv" else ","
-            return pl.read_csv(path, infer_schema=False, separator=sep, encoding="utf8-lossy")
+            return pl.read_csv(
+                path, glob=False, infer_schema=False, separator=sep, encoding="utf8-lossy"
+            )
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise FormatError(f"watchlist {path}: cannot be read ({exc})") from exc
     raise FormatError(

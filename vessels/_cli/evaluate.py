@@ -74,7 +74,7 @@ def command(
     controls = None
     if cpath.exists():
         try:
-            controls = pl.read_parquet(cpath)
+            controls = pl.read_parquet(cpath, glob=False)
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise UserError(f"controls file {cpath} cannot be read: {exc}") from None
         if "mmsi" not in controls.columns:

@@ -35,7 +35,7 @@ def _read(directory: Path, name: str, what: str) -> pl.DataFrame:
             hint="pass the --out directory of a finished `vessels score` run",
         )
     try:
-        return pl.read_parquet(path)
+        return pl.read_parquet(path, glob=False)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise UserError(f"cannot read {path}: {str(exc).splitlines()[0][:200]}") from None
 
@@ -71,7 +71,7 @@ def _track_summary(directory: Path, mmsi: int) -> dict[str, Any] | None:
     path = directory / S.TRACKS_FILE
     if not path.is_file():
         return None
-    lf = pl.scan_parquet(path).filter(pl.col(S.MMSI) == mmsi)
+    lf = pl.scan_parquet(path, glob=False).filter(pl.col(S.MMSI) == mmsi)
     have = lf.collect_schema().names()
     pos = lf.select(c for c in (*_TRACK_COLUMNS, "geo_class", "zone_ids") if c in have).collect()
     if pos.height == 0:

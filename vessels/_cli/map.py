@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import time
@@ -25,7 +26,11 @@ SUMMARY_FILES = ("summary.json",)
 
 def _scan(path: Path, what: str) -> pl.LazyFrame:
     try:
-        lf = pl.scan_parquet(path / "**/*.parquet" if path.is_dir() else path)
+        lf = (
+            pl.scan_parquet(glob.escape(str(path)) + "/**/*.parquet")
+            if path.is_dir()
+            else pl.scan_parquet(path, glob=False)
+        )
         lf.collect_schema()
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise UserError(f"cannot read {what} from {path}: {exc}") from None

@@ -184,6 +184,7 @@ def _scan_fields(path: Path, n: int, typed: set[int]) -> pl.LazyFrame:
     return (
         pl.scan_csv(
             path,
+            glob=False,
             has_header=False,
             skip_rows=1,
             schema=schema,
@@ -369,9 +370,9 @@ def stage_csv(
         typed = {c for c in numeric if index[c] not in text_fields}
         split = _scan_fields(path, n, {index[c] for c in typed})
     else:
-        lines = pl.scan_lines(path, name="line", row_index_name="_line", row_index_offset=1).filter(
-            pl.col("_line") > 1
-        )
+        lines = pl.scan_lines(
+            path, name="line", row_index_name="_line", row_index_offset=1, glob=False
+        ).filter(pl.col("_line") > 1)
         split = _split(lines, n, quotes=has_quote(path) if quotes is None else quotes)
 
     def r(canon: str) -> pl.Expr:

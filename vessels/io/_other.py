@@ -94,7 +94,7 @@ def stage_parquet(path: Path, name: str) -> pl.LazyFrame:
     (``mmsi_out_of_range``); a NaN number is null; an unparseable ``ts`` is ``unparseable_ts``.
     """
     try:
-        lf = pl.scan_parquet(path)
+        lf = pl.scan_parquet(path, glob=False)
         schema = lf.collect_schema()
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise FormatError(f"{name}: not a readable Parquet file ({exc})") from None

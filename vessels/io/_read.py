@@ -741,7 +741,7 @@ class Ingested:
             self.classified.with_row_index(ROW_ID).sink_parquet(
                 path, compression=_STAGING_COMPRESSION
             )
-            return Ingested(pl.scan_parquet(path), dict(self.formats), self.clock)
+            return Ingested(pl.scan_parquet(path, glob=False), dict(self.formats), self.clock)
         # one file per input, in input order, with row ids running on across them
         path = Path(path)
         frames: list[pl.LazyFrame] = []
@@ -754,11 +754,11 @@ class Ingested:
                 careful.with_row_index(ROW_ID, offset=offset).sink_parquet(
                     out, compression=_STAGING_COMPRESSION
                 )
-                frames.append(pl.scan_parquet(out))
+                frames.append(pl.scan_parquet(out, glob=False))
             else:
-                frames.append(pl.scan_parquet(out).drop(SHORT_SUSPECT))
+                frames.append(pl.scan_parquet(out, glob=False).drop(SHORT_SUSPECT))
                 raw_lines.append(raw)
-            offset += pl.scan_parquet(out).select(pl.len()).collect().item()
+            offset += pl.scan_parquet(out, glob=False).select(pl.len()).collect().item()
         classified = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
         raw_all = pl.concat(raw_lines) if raw_lines else None
         return Ingested(classified, dict(self.formats), self.clock, _raw_lines=raw_all)
@@ -796,7 +796,7 @@ def _sink_fast(part: _FastPart, out: Path, offset: int) -> pl.DataFrame | None:
         return None
     rule = pl.col(S.RULE)
     need = (
-        pl.scan_parquet(out)
+        pl.scan_parquet(out, glob=False)
         .filter(pl.col(SHORT_SUSPECT) | (rule.is_not_null() & ~rule.is_in(_NOT_QUARANTINED)))
         .select(pl.col(S.SOURCE_ROW).cast(pl.UInt32).alias("_line"), SHORT_SUSPECT)
         .collect()
@@ -806,7 +806,9 @@ def _sink_fast(part: _FastPart, out: Path, offset: int) -> pl.DataFrame | None:
         return pl.DataFrame(schema=schema)
     line = pl.col("line")
     lines = (
-        pl.scan_lines(part.path, name="line", row_index_name="_line", row_index_offset=1)
+        pl.scan_lines(
+            part.path, name="line", row_index_name="_line", row_index_offset=1, glob=False
+        )
         .filter(pl.col("_line").is_in(need["_line"].implode()))
         .collect()
         .join(need, on="_line", how="left")

@@ -49,7 +49,7 @@ def detect_slash_ts_format(path: Path, name: str, ts_index: int) -> str | None:
     >>> detect_slash_ts_format(f, "vms.csv", 1) is None
     True
     """
-    lines = pl.scan_lines(path, name="line").slice(1)
+    lines = pl.scan_lines(path, name="line", glob=False).slice(1)
     field = pl.col("line").str.split(",").list.get(ts_index, null_on_oob=True)
     head = lines.head(1000).select(field.alias("v")).collect()["v"].drop_nulls()
     if head.is_empty() or head.str.contains(_DATE).mean() < 0.5:  # type: ignore[operator]

@@ -362,11 +362,11 @@ def _read_table(path: str | Path, what: str) -> pl.DataFrame:
         raise UserError(f"{what} file {p} not found", hint="check the path")
     try:
         if p.suffix == ".parquet":
-            return pl.read_parquet(p)
+            return pl.read_parquet(p, glob=False)
         if p.suffix == ".json":
             return pl.read_json(p)
         if p.suffix == ".csv":
-            return pl.read_csv(p, try_parse_dates=True)
+            return pl.read_csv(p, glob=False, try_parse_dates=True)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise FormatError(f"{what} file {p} cannot be read: {exc}") from None
     raise FormatError(f"{what} file {p}: unknown extension", hint="use .parquet, .json or .csv")
@@ -413,7 +413,7 @@ def evaluate_sample(
     d = Path(sample_dir)
     truth = read_truth(d / "truth.parquet")
     controls_path = d / "controls.parquet"
-    controls = pl.read_parquet(controls_path) if controls_path.exists() else None
+    controls = pl.read_parquet(controls_path, glob=False) if controls_path.exists() else None
     ev = claims(events.collect() if isinstance(events, pl.LazyFrame) else events)
     if S.EVIDENCE in ev.columns:
         ev = ev.drop(S.EVIDENCE)
