@@ -125,9 +125,9 @@ def track_lines(tracks: pl.DataFrame | pl.LazyFrame) -> GeoTable:
     pos = (
         lf.select(S.MMSI, S.SEGMENT_ID, S.TS, S.LAT, S.LON, *extra)
         .filter(pl.col(S.SEGMENT_ID).is_not_null())
-        .sort(S.SEGMENT_ID, S.TS)
         .collect()
     )
+    pos = pos.sort(_segment_rank(pos[S.SEGMENT_ID]), S.TS, maintain_order=True)
     segments = pos.group_by(S.SEGMENT_ID, maintain_order=True).agg(
         pl.col(S.MMSI).first(),
         *[pl.col(c).drop_nulls().last() for c in extra],
@@ -149,7 +149,9 @@ def track_lines(tracks: pl.DataFrame | pl.LazyFrame) -> GeoTable:
     coords = np.column_stack([pos[S.LON].to_numpy(), pos[S.LAT].to_numpy()])
     geoms = np.empty(len(counts), dtype=object)
     multi = counts >= 2
-    if multi.any():
+    if multi.all():  # the usual case: no copy of the coordinates
+        geoms[:] = shapely.linestrings(coords, indices=seg_index)
+    elif multi.any():
         keep = multi[seg_index]
         # indices must run 0..k-1 over the kept segments, in order
         renumber = np.cumsum(multi) - 1
@@ -158,6 +160,27 @@ def track_lines(tracks: pl.DataFrame | pl.LazyFrame) -> GeoTable:
         single = ~multi[seg_index]
         geoms[~multi] = shapely.points(coords[single])
     return GeoTable(segments, geoms)
+
+
+def _segment_rank(segment_id: pl.Series) -> pl.Series:
+    """Per row, the rank of its ``segment_id`` among the distinct ids in text order (UInt32): a
+    sort by it orders the rows as a sort by the text does, without comparing 10 M strings.
+
+    The ranks are taken over the runs of equal consecutive ids (positions come grouped by
+    vessel and time, so there are about as many runs as segments), not over every row.
+
+    Examples
+    --------
+    >>> _segment_rank(pl.Series(["b", "b", "a", "c", "b"])).to_list()
+    [1, 1, 0, 2, 1]
+    """
+    n = segment_id.len()
+    if n == 0:
+        return pl.Series("_rank", [], dtype=pl.UInt32)
+    starts = (segment_id != segment_id.shift(1)).fill_null(True).arg_true()
+    ranks = segment_id.gather(starts).rank("dense").cast(pl.UInt32).to_numpy()
+    runs = np.diff(np.append(starts.to_numpy().astype(np.int64), n))
+    return pl.Series("_rank", np.repeat(ranks - 1, runs), dtype=pl.UInt32)
 
 
 _TYPE_NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString"}
@@ -202,7 +225,9 @@ def write_geoparquet(table: GeoTable, target: str | Path) -> Path:
     arrow = table.frame.to_arrow()
     if GEOMETRY in arrow.column_names:
         raise ValueError(f"the table already has a column named {GEOMETRY!r}")
-    arrow = arrow.append_column(GEOMETRY, pa.array(list(wkb), type=pa.binary()))
+    # from the object array itself: pyarrow converts a Python list of 100 k bytes objects
+    # (160 MB of track lines at 10 M positions) about 30 x slower (measured)
+    arrow = arrow.append_column(GEOMETRY, pa.array(wkb, type=pa.binary()))
     meta = dict(arrow.schema.metadata or {})
     meta[b"geo"] = json.dumps(geo_metadata(geoms)).encode()
     arrow = arrow.replace_schema_metadata(meta)

@@ -170,7 +170,8 @@ class PipelineResult:
         """
         timings = self.summary.setdefault("timings_s", {})
         memory = self.summary.setdefault("peak_rss_gb_after_stage", {})
-        with _timed(timings, "outputs", memory):
+        cpu = self.summary.get(CPU_KEY)  # kept where the run measured its stages' CPU
+        with _timed(timings, "outputs", memory, cpu):
             d = prepare_out_dir(out, overwrite=overwrite)
             files = {
                 "vessels.parquet": write_parquet(self.vessels, d / "vessels.parquet"),
@@ -207,7 +208,7 @@ class PipelineResult:
             with_lines = tracks or "tracks.parquet" in (already_written or {})
             files.update(_write_geoparquet(self, d, lines=with_lines))
         if map:
-            with _timed(timings, "map", memory):
+            with _timed(timings, "map", memory, cpu):
                 files[S.MAP_FILE] = _write_map(
                     self, d / S.MAP_FILE, top_n=top_n, offline=offline_map
                 )
@@ -269,14 +270,21 @@ class PipelineResult:
 
 @contextmanager
 def _timed(
-    timings: dict[str, float], stage: str, memory: dict[str, float] | None = None
+    timings: dict[str, float],
+    stage: str,
+    memory: dict[str, float] | None = None,
+    cpu: dict[str, float] | None = None,
 ) -> Iterator[None]:
-    """Add the stage's wall seconds to ``timings`` (and the process's peak RSS to ``memory``)."""
+    """Add the stage's wall seconds to ``timings`` (the process's peak RSS to ``memory``, and
+    the CPU seconds of every thread of the process, user + system, to ``cpu``)."""
     t = time.perf_counter()
+    c = time.process_time()
     try:
         yield
     finally:
         timings[stage] = round(timings.get(stage, 0.0) + time.perf_counter() - t, 3)
+        if cpu is not None:
+            cpu[stage] = round(cpu.get(stage, 0.0) + time.process_time() - c, 3)
         if memory is not None:
             memory[stage] = _peak_rss_gb()
 
@@ -367,6 +375,10 @@ def _peak_rss_gb() -> float:
     # kilobytes on Linux, bytes on macOS
     return round(peak / (1024**3 if platform.system() == "Darwin" else 1024**2), 3)
 
+
+#: summary.json's CPU seconds per stage (user + system, every thread of the process), next to
+#: the wall seconds of ``timings_s``; ``ingest`` there includes ``tracks`` (one call).
+CPU_KEY = "cpu_s"
 
 #: Positions per :func:`_label_by_vessel` batch (whole vessels): the labelling's working set
 #: (struct of labels, point-in-zone and shore-distance arrays) follows a batch, not the run.
@@ -791,6 +803,7 @@ def run(
         prepare_out_dir(out, overwrite=overwrite)
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
+    cpu: dict[str, float] = {}  # CPU seconds per stage (ingest's includes "tracks")
     # the reading options both executors pass to ingest(), spelled once
     ingest_options: dict[str, Any] = dict(
         format=format,
@@ -833,7 +846,7 @@ def run(
             watchlist=wl,
         )
     with tempfile.TemporaryDirectory(prefix="vessels-", dir=scratch_dir(out)) as tmp:
-        with _announced(hook, "ingest") as told, _timed(timings, "ingest", memory):
+        with _announced(hook, "ingest") as told, _timed(timings, "ingest", memory, cpu):
             ingested = ingest(
                 inputs,
                 Path(tmp) / S.INGEST_POSITIONS_FILE,
@@ -857,7 +870,7 @@ def run(
         for stage in stages:  # summary.json lists them in stage order
             timings.setdefault(stage, 0.0)
         with _announced_together(hook, stages) as running:
-            with _timed(timings, "zones", memory):
+            with _timed(timings, "zones", memory, cpu):
                 zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
                 index = _zone_index(zone_layer)
             fishing = prof.detector_config().fishing
@@ -866,7 +879,7 @@ def run(
                 batches = _ingested_batches(ingested.positions)
                 for i in itertools.count(1):
                     running.current = "zones"
-                    with _timed(timings, "zones", memory):
+                    with _timed(timings, "zones", memory, cpu):
                         batch = next(batches, None)  # read from the ingested file
                         if batch is None:
                             return
@@ -876,7 +889,7 @@ def run(
                     # per position, written to tracks.parquet; the detectors reuse it (profile's
                     # [fishing])
                     running.current = "fishing_score"
-                    with _timed(timings, "fishing_score", memory):
+                    with _timed(timings, "fishing_score", memory, cpu):
                         batch = score_positions(batch, fishing)
                     if spill:
                         running.current = "write_tracks"
@@ -892,7 +905,7 @@ def run(
                 spilled = _write_tracks(
                     processed(),
                     Path(out) / S.TRACKS_FILE,  # type: ignore[arg-type]
-                    timed=lambda: _timed(timings, "write_tracks", memory),
+                    timed=lambda: _timed(timings, "write_tracks", memory, cpu),
                 )
                 tracks = pl.scan_parquet(spilled, glob=False)
             else:
@@ -913,14 +926,14 @@ def run(
     read_summary = ingested.summary
     quarantine = ingested.quarantine
     identity_history = ingested.identity_history
-    with _announced(hook, "events") as told, _timed(timings, "events", memory):
+    with _announced(hook, "events") as told, _timed(timings, "events", memory, cpu):
         # what depends on all the positions (anchorages, horizon, extent, reception grid), once:
         # the detectors read it, and summary.json reports the reception grid
         context = coverage_context(tracks)
         events = detect_events(tracks, zone_layer, prof, watchlist=wl, coverage=context)
         told.update(events=events.height, per_type=_per_type(events))
     coverage["reception"] = reception_report(context, prof.detector_config().section(S.AIS_GAP))
-    with _announced(hook, "risk") as told, _timed(timings, "risk", memory):
+    with _announced(hook, "risk") as told, _timed(timings, "risk", memory, cpu):
         scored = score(events, tracks, prof, zones=zone_layer)
         if ingested.vessel_ids is not None:  # VMS: every table names vessels by their own id
             events, scored, identity_history = _name_vessels(
@@ -930,11 +943,12 @@ def run(
             vessels=scored.vessels.height,
             high_or_critical=scored.vessels[S.RISK_TIER].is_in(["high", "critical"]).sum(),
         )
-    with _timed(timings, "network", memory):
+    with _timed(timings, "network", memory, cpu):
         graph = vessel_graph(events, identity_history=identity_history, vessels=scored.vessels)
     summary = _summary(read_summary, n_positions, t_range, events, scored, prof, timings)
     summary["networks"] = network_summary(graph)
     summary["peak_rss_gb_after_stage"] = memory
+    summary[CPU_KEY] = cpu
     # reader warnings (time reconstruction), coverage honesty and sparse reporters, in that order
     summary["warnings"] = [
         *summary.get("warnings", []),
