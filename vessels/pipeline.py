@@ -468,6 +468,26 @@ def _ingested_batches(path: Path, rows: int = POSITION_BATCH_ROWS) -> Iterator[p
         yield scan.slice(a, b - a).collect()
 
 
+def _prepare_shore(path: Path, index: Any, rows: int = POSITION_BATCH_ROWS) -> None:
+    """Build the shoreline tree the labelling of every batch of the ingested positions (``path``)
+    will query, once, from their coordinates (:func:`vessels.zones._world.prepare_shore_km`):
+    batch by batch it would be widened and rebuilt as batches reach new coasts. Nothing to do
+    for a file of one batch."""
+    from vessels.zones._world import prepare_shore_km
+
+    scan = pl.scan_parquet(path)
+    if not {S.LAT, S.LON} <= set(scan.collect_schema().names()):
+        return
+    if scan.select(pl.len()).collect().item() <= rows:
+        return
+    coords = scan.select(pl.col(S.LAT, S.LON).cast(pl.Float64).fill_null(float("nan"))).collect()
+    prepare_shore_km(
+        coords[S.LAT].to_numpy(),
+        coords[S.LON].to_numpy(),
+        exact_within_km=index.config.shore.exact_within_km,
+    )
+
+
 @dataclass
 class _PositionFacts:
     """What the run reports of all labelled positions, gathered batch by batch of whole vessels:
@@ -873,6 +893,7 @@ def run(
             with _timed(timings, "zones", memory, cpu):
                 zone_layer = _load_zones(zones, no_default_zones, zones_name_field, zones_kind)
                 index = _zone_index(zone_layer)
+                _prepare_shore(ingested.positions, index)
             fishing = prof.detector_config().fishing
 
             def processed() -> Iterator[pl.DataFrame]:

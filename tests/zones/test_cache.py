@@ -191,3 +191,28 @@ def test_regional_tree_grows_for_a_new_region() -> None:
     ub = 2.0 * np.sin(20_000.0 / EARTH_RADIUS_M / 2.0)
     d, _ = t2.query(W._unit_xyz_world(lat, lon), distance_upper_bound=ub)
     np.testing.assert_array_equal(d, _full_distances(lat, lon, ub))
+
+
+def test_tree_prepared_for_all_points_serves_every_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # vessels score labels batch by batch: prepared once for all positions, the tree is not
+    # rebuilt for a batch, and the distances equal those of the world tree
+    a = W._arrays()
+    trees = ShoreTrees(a["verts"], a["cell_start"], W._unit_xyz_world)
+    monkeypatch.setattr(W, "_trees", lambda: trees)
+    rng = np.random.default_rng(3)
+    lat = np.concatenate([21.0 + rng.normal(0, 0.3, 500), 40.5 + rng.normal(0, 0.3, 500)])
+    lon = np.concatenate([-90.0 + rng.normal(0, 0.3, 500), -73.9 + rng.normal(0, 0.3, 500)])
+    expected = W.world_shore_km(lat, lon)  # one call, tree for these points
+    trees._regional = None
+    trees._covered[:] = False
+    W.prepare_shore_km(lat, lon)
+    prepared = trees._regional
+    assert prepared is not None and prepared.n < len(a["verts"]) // 2
+    batches = [W.world_shore_km(lat[:500], lon[:500]), W.world_shore_km(lat[500:], lon[500:])]
+    assert trees._regional is prepared  # no rebuild for either batch
+    np.testing.assert_array_equal(np.concatenate(batches), expected)
+    near = np.abs(expected) < 10.0  # measured exactly: the world tree's distances
+    assert near.any()
+    ub = 2.0 * np.sin(20_000.0 / EARTH_RADIUS_M / 2.0)
+    chord = _full_distances(lat[near], lon[near], ub)
+    np.testing.assert_allclose(np.abs(expected[near]), W.km_of_chord(chord), rtol=0, atol=0)
