@@ -58,6 +58,9 @@ def test_write_with_map(result, tmp_path: Path) -> None:  # type: ignore[no-unty
     assert "map.html" in files
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["map_written"] is True and "map" in summary["timings_s"]
+    # CPU seconds of every stage timed, next to the wall seconds (ingest's include tracks)
+    assert set(summary["cpu_s"]) == set(summary["timings_s"]) - {"tracks"}
+    assert all(v >= 0 for v in summary["cpu_s"].values()) and summary["cpu_s"]["ingest"] > 0
     with pytest.raises(UserError, match="already exists"):
         result.write(tmp_path / "out")
     # overwriting without a map removes the old map (it would not belong to this run);
