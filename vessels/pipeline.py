@@ -475,7 +475,7 @@ def _prepare_shore(path: Path, index: Any, rows: int = POSITION_BATCH_ROWS) -> N
     for a file of one batch."""
     from vessels.zones._world import prepare_shore_km
 
-    scan = pl.scan_parquet(path)
+    scan = pl.scan_parquet(path, glob=False)
     if not {S.LAT, S.LON} <= set(scan.collect_schema().names()):
         return
     if scan.select(pl.len()).collect().item() <= rows:

@@ -285,7 +285,7 @@ def build_ports(source_csv: str | Path | None = None, out_dir: str | Path | None
         from vessels.zones._world_build import gshhg_dir
 
         source_csv = gshhg_dir() / "ports.csv"
-    df = pl.read_csv(source_csv, infer_schema_length=0)
+    df = pl.read_csv(source_csv, glob=False, infer_schema_length=0)
     missing = [c for c in _WPI_COLUMNS if c not in df.columns]
     if missing:
         raise SchemaError(f"{source_csv}: not a World Port Index CSV (missing {missing})")
@@ -319,6 +319,7 @@ def load_ports() -> pl.DataFrame:
     ``iso3`` (ISO 3166-1 alpha-3), ``harbour_size, harbour_type, lat, lon, radius_km``."""
     df = pl.read_csv(
         data_dir() / PORTS_FILE,
+        glob=False,
         schema_overrides={"wpi_id": pl.Int64, "lat": pl.Float64, "lon": pl.Float64},
         infer_schema_length=0,
     ).with_columns(
