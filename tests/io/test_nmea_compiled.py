@@ -42,7 +42,7 @@ def _both(path: Path, clock: Clock | None = None) -> pl.DataFrame:
     assert compiled is not None, "the compiled pass handed the file back"
     new = compiled.collect()
     old = stage_nmea_vectorised(path, path.name, clock).collect()
-    assert_frame_equal(new, old)
+    assert_frame_equal(new, old, check_exact=True)  # times to the bit, not within 1e-5
     return new
 
 
@@ -56,7 +56,9 @@ def test_fixtures_equal_the_vectorised_reader(path: Path) -> None:
     assert out.height > 0
     # and the pyais oracle, through the public entry point
     assert_frame_equal(
-        stage_nmea(path, path.name).collect(), stage_nmea_per_line(path, path.name).collect()
+        stage_nmea(path, path.name).collect(),
+        stage_nmea_per_line(path, path.name).collect(),
+        check_exact=True,
     )
 
 
@@ -120,7 +122,7 @@ def test_every_supported_type_in_every_line_shape() -> None:
         _, n_left, rows = _nmea_jit._frame(buf, items, np.empty(len(items)), left)
         assert (n_left, rows) == (0, n_lines)
         out = _both(path)
-        assert_frame_equal(out, stage_nmea_per_line(path, path.name).collect())
+        assert_frame_equal(out, stage_nmea_per_line(path, path.name).collect(), check_exact=True)
     kinds = out.group_by("_error").len()
     assert kinds.height >= 4  # positions, identity rows and several reject rules
 
@@ -136,6 +138,7 @@ def test_many_left_lines_go_to_the_vectorised_reader(monkeypatch: pytest.MonkeyP
         assert_frame_equal(
             stage_nmea(path, "iso.nmea").collect(),
             stage_nmea_vectorised(path, "iso.nmea").collect(),
+            check_exact=True,
         )
 
 
@@ -224,7 +227,11 @@ def test_compiled_time_walk_hands_shared_lines_to_polars() -> None:
         np.zeros(3, dtype=np.int8),
     )  # fmt: skip
     assert status == WALK_POLARS
-    assert_frame_equal(reconstruct_times_compiled(msgs, anchors), reconstruct_times(msgs, anchors))
+    assert_frame_equal(
+        reconstruct_times_compiled(msgs, anchors),
+        reconstruct_times(msgs, anchors),
+        check_exact=True,
+    )
 
 
 def _walk_case(secs: dict[int, int | None], anchors: dict[int, float]) -> pl.DataFrame:
@@ -310,7 +317,7 @@ def test_no_writable_numba_cache_falls_back_to_the_vectorised_reader(
             assert _compiled() is None
         with pytest.warns(RuntimeWarning, match="vectorised reader"):
             got = stage_nmea(path, "log.nmea").collect()
-        assert_frame_equal(got, stage_nmea_vectorised(path, "log.nmea").collect())
+        assert_frame_equal(got, stage_nmea_vectorised(path, "log.nmea").collect(), check_exact=True)
 
 
 def test_an_unusable_numba_cache_dir_is_passed_over(
@@ -330,5 +337,7 @@ def test_an_unusable_numba_cache_dir_is_passed_over(
     path.write_text("\n".join(p for parts in MESSAGES for p in parts) + "\n")
     got = compiled(path, "log.nmea")
     assert got is not None
-    assert_frame_equal(got.collect(), stage_nmea_vectorised(path, "log.nmea").collect())
+    assert_frame_equal(
+        got.collect(), stage_nmea_vectorised(path, "log.nmea").collect(), check_exact=True
+    )
     assert not (blocker / "cache").exists()
