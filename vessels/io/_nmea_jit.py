@@ -2206,11 +2206,64 @@ def _stage(
         return None
     (pos_i, pos_f, pos_roff, pos_raw, ext_i, ext_f, ext_roff, ext_raw, ext_txt, ext_tlen,
      rej, rej_roff, rej_raw, paybuf, anc_e, anc_t) = out  # fmt: skip
-    roffs = [pos_roff, ext_roff, rej_roff]
-    raws = [pos_raw, ext_raw, rej_raw]
     windows = [buf[k : k + 2 * WINDOW] for k in range(0, max(len(buf), 1), WINDOW)]
     del out, state
     npos, next_, nrej, nanc = (int(c) for c in ctr[:4])
+    r = rej[:nrej]
+    rules = r[:, R_ERR].copy()  # each reject's rule: an index into rule_names
+    rule_names = [e or "" for e in ERRORS]
+    mmsi = r[:, R_MMSI].copy()
+    anc_line, anc_ts = anc_e[:nanc], anc_t[:nanc]
+    rest = np.flatnonzero(rules == E_REST)
+    if len(rest):
+        pays = [paybuf[a:b].tobytes().decode("ascii") for a, b in r[rest][:, [R_PS, R_PE]]]
+        found = _pyais_rest(pays, r[rest, R_FILL].tolist())
+        more: list[tuple[int, float]] = []
+        for i, (undecodable, m, anchor), t in zip(
+            rest.tolist(), found, r[rest, R_TYPE].tolist(), strict=True
+        ):
+            if undecodable:
+                rule = "undecodable"
+            else:
+                if t in POSITION_TYPES or t in STATIC_TYPES:
+                    return None  # pyais decodes what the compiled pass left: the vectorised reader
+                rule = NON_VESSEL_TYPES.get(t, f"not_a_position_type_{t}")
+                mmsi[i] = -1 if m is None else m
+                if t in ANCHOR_TYPES and anchor is not None:
+                    more.append((int(r[i, R_EVENT]), float(anchor)))
+            if rule not in rule_names:
+                rule_names.append(rule)
+            rules[i] = rule_names.index(rule)
+        if more:
+            anc_line = np.concatenate([anc_line, np.array([e for e, _ in more], dtype=np.int64)])
+            anc_ts = np.concatenate([anc_ts, np.array([t for _, t in more], dtype=np.float64)])
+            by = np.argsort(anc_line, kind="stable")
+            anc_line, anc_ts = anc_line[by], anc_ts[by]
+    start_s = clock.start.timestamp() if clock is not None and clock.start is not None else None
+    if np.isfinite(anc_ts).all():  # the staged frame in the positions table (no copy)
+        from vessels.io._nmea_rows import staged_frame
+
+        side = ctr[[C_SIDE_POS, C_SIDE_EXT, C_SIDE_REJ]].clip(1)
+        frame = staged_frame(
+            pos=(pos_i, pos_f, pos_roff, pos_raw[: side[0]]),
+            npos=npos,
+            ext=(ext_i, ext_f, ext_roff, ext_raw[: side[1]], ext_txt, ext_tlen),
+            nx=next_,
+            rej=(rej, rej_roff, rej_raw[: side[2]]),
+            rej_rules=rules,
+            rej_mmsi=mmsi,
+            rule_names=rule_names,
+            windows=windows,
+            anc_line=np.ascontiguousarray(anc_line),
+            anc_ts=np.ascontiguousarray(anc_ts),
+            name=name,
+            start_s=start_s,
+        )
+        if frame is not None:
+            return frame
+    # the general way: three frames concatenated and sorted by source row
+    roffs = [pos_roff, ext_roff, rej_roff]
+    raws = [pos_raw, ext_raw, rej_raw]
     pos = _position_frame(
         pos_i[:npos], pos_f[:npos], _raw_strings(npos, roffs[0], raws[0], ctr[C_SIDE_POS], windows)
     )
@@ -2222,35 +2275,8 @@ def _stage(
         ext_txt[:next_],
         ext_tlen[:next_],
     )
-    r = rej[:nrej]
-    codes = r[:, R_ERR]
-    names = pl.Series([e or "" for e in ERRORS], dtype=pl.String).gather(codes)
-    mmsi = r[:, R_MMSI].copy()
-    anchors = pl.DataFrame({"_line": anc_e[:nanc], "_ts_s": anc_t[:nanc]})
-    rest = np.flatnonzero(codes == E_REST)
-    if len(rest):
-        pays = [paybuf[a:b].tobytes().decode("ascii") for a, b in r[rest][:, [R_PS, R_PE]]]
-        found = _pyais_rest(pays, r[rest, R_FILL].tolist())
-        rules: list[str] = []
-        more: list[tuple[int, float]] = []
-        for i, (undecodable, m, anchor), t in zip(
-            rest.tolist(), found, r[rest, R_TYPE].tolist(), strict=True
-        ):
-            if undecodable:
-                rules.append("undecodable")
-                continue
-            if t in POSITION_TYPES or t in STATIC_TYPES:
-                return None  # pyais decodes what the compiled pass left: the vectorised reader
-            rules.append(NON_VESSEL_TYPES.get(t, f"not_a_position_type_{t}"))
-            mmsi[i] = -1 if m is None else m
-            if t in ANCHOR_TYPES and anchor is not None:
-                more.append((int(r[i, R_EVENT]), float(anchor)))
-        names = names.scatter(rest, rules)
-        if more:
-            anchors = pl.concat(
-                [anchors, pl.DataFrame(more, schema=["_line", "_ts_s"], orient="row")],
-                how="vertical_relaxed",
-            ).sort("_line", maintain_order=True)
+    names = pl.Series(rule_names, dtype=pl.String).gather(rules)
+    anchors = pl.DataFrame({"_line": anc_line, "_ts_s": anc_ts})
     rejects = pl.DataFrame(
         {
             S.SOURCE_ROW: r[:, R_ROW].astype(np.uint64),
