@@ -312,7 +312,8 @@ def _columns(
 
     MMSI to ``UInt32`` (packed into the first half of its column), seconds to UTC microseconds
     (rounded half to even, as polars rounds), heading and navigational status to floats; the
-    time source, AIS class and quarantine rule as string views. ``bits`` rows are the validity
+    time source, AIS class and quarantine rule as string views (``error`` zeroed: only the rows
+    with a rule are written). ``bits`` rows are the validity
     bitmaps of: MMSI, time, time source, position fields, heading, status, AIS class, rule.
     Returns the number of rows with a quarantine rule."""
     mmsi32 = mmsi.view(np.uint32)
@@ -361,9 +362,9 @@ def _columns(
             ais_class[i, b] = class_views[cls, b]
         if position:
             _set(bits[6], i)
-        for b in range(16):
-            error[i, b] = rule_views[rule, b]
-        if rule != E_NONE:
+        if rule != E_NONE:  # other rows keep the zeros of a fresh array (pages not touched)
+            for b in range(16):
+                error[i, b] = rule_views[rule, b]
             _set(bits[7], i)
             n_rules += 1
     for r in range(len(r_at)):
@@ -549,7 +550,7 @@ def staged_frame(
     shift = len(_ASSEMBLY_RULES)
     ts_source = np.empty((n, 16), dtype=np.uint8)
     ais_class = np.empty((n, 16), dtype=np.uint8)
-    error = np.empty((n, 16), dtype=np.uint8)
+    error = np.zeros((n, 16), dtype=np.uint8)  # null rows: empty views
     bits = np.zeros((8, (n + 7) // 8), dtype=np.uint8)
     n_rules = _columns(
         pos_i[:, PI_MMSI],
