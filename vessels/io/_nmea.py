@@ -778,6 +778,10 @@ def _assemble_frames(
 ) -> pl.LazyFrame:
     """Positions, identity rows and rejects (in this order) -> the staged frame.
 
+    The general way (every reader): the frames concatenated, times reconstructed, rows sorted by
+    source row. The compiled reader builds the same frame in its positions table when it can
+    (:func:`vessels.io._nmea_rows.staged_frame`).
+
     ``reconstruct``: the time reconstruction (:func:`reconstruct_times` when None; the
     compiled reader passes its compiled walk, which gives the same result).
     """

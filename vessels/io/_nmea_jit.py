@@ -17,10 +17,14 @@ file's bytes, writing straight into preallocated numpy columns (no per-message P
    quarantine rules, emitting positions, identity rows, rejects and anchors in stream order.
    Other message types (and type 24 parts 2/3) are decoded by pyais afterwards, as before.
 
-The staged frame is then built by :func:`vessels.io._nmea._assemble_frames`, as the other
-readers do, except that the time reconstruction of messages without a time of their own is the
-compiled walk :func:`_walk_times` (one pass in line order; the same times, rules and time sources
-as the polars :func:`vessels.io._nmea.reconstruct_times`, which the tests check bit for bit).
+The staged frame is then built in the positions table itself
+(:func:`vessels.io._nmea_rows.staged_frame`: identity rows and rejects merged in by source row,
+columns converted in place, no reorder copy), the time reconstruction of messages without a time
+of their own being the compiled walk :func:`_walk_times` (one pass in line order; the same times,
+rules and time sources as the polars :func:`vessels.io._nmea.reconstruct_times`, which the tests
+check bit for bit). Where that cannot apply (positions out of line order, shared lines, times
+beyond the ``Datetime`` range) it is built by :func:`vessels.io._nmea._assemble_frames` as the
+other readers do, with the same walk; the tests check both ways give the same frame.
 Anything this pass cannot reproduce exactly (a fill-bit count outside 0-5 from pyais, a hash
 collision between fragment keys, many left lines) returns ``None`` and the caller uses
 :func:`vessels.io._nmea_vec.stage_nmea_vectorised` instead. The tests check that both paths give
