@@ -56,11 +56,19 @@ from vessels.io._nmea_jit import (
     R_ROW,
     SOURCES,
     T_ASSUMED,
+    T_CALL,
+    T_DEST,
+    T_NAME,
     T_NO_TIMESTAMP,
     T_NOT_PLACEABLE,
     T_PLACED,
     WALK_OK,
+    XF_DRAUGHT,
+    XI_IMO,
     XI_IS19,
+    XI_LEN,
+    XI_TYPE,
+    XI_WID,
     _null_below_zero,
     _texts,
     _walk_times,
@@ -89,6 +97,18 @@ _CLASS_TABLE = _word_views(["A", "B"])
 # quarantine rules the assembly adds (after the reject names)
 E_NONE, E_IDENTITY, E_NOT_PLACEABLE, E_NO_TIMESTAMP = 0, 1, 2, 3
 _ASSEMBLY_RULES = ["", S.IDENTITY_ROWS, "time_not_placeable", "no_timestamp"]
+# identity columns, in the staged frame's order, and the text ones among them
+_IDENTITY = [
+    S.VESSEL_NAME,
+    S.CALLSIGN,
+    S.IMO,
+    S.SHIP_TYPE,
+    S.LENGTH_M,
+    S.WIDTH_M,
+    S.DRAFT_M,
+    S.DESTINATION,
+]
+_TEXT = frozenset({S.VESSEL_NAME, S.CALLSIGN, S.DESTINATION})
 
 
 @njit(cache=True, nogil=True)
@@ -408,32 +428,11 @@ def _identity_columns(
 ) -> list[pl.Series]:
     """Name, call sign, IMO, ship type, dimensions, draught and destination: null but on
     identity rows (gathered from the identity table by a null-padded index)."""
-    from vessels.io._nmea_jit import (
-        T_CALL,
-        T_DEST,
-        T_NAME,
-        XF_DRAUGHT,
-        XI_IMO,
-        XI_LEN,
-        XI_TYPE,
-        XI_WID,
-    )
-
     f64 = pl.Float64()
-    names = [
-        S.VESSEL_NAME,
-        S.CALLSIGN,
-        S.IMO,
-        S.SHIP_TYPE,
-        S.LENGTH_M,
-        S.WIDTH_M,
-        S.DRAFT_M,
-        S.DESTINATION,
-    ]
     if not len(x_at):
         return [
             pl.Series(c, dtype=pl.String if c in _TEXT else f64).extend_constant(None, n)
-            for c in names
+            for c in _IDENTITY
         ]
     table = pl.DataFrame(
         {
@@ -461,10 +460,7 @@ def _identity_columns(
     valid = np.zeros(n, dtype=np.bool_)
     valid[x_at] = True
     at = _primitive("_at", index, np.packbits(valid, bitorder="little"))
-    return [table[c].gather(at) for c in names]
-
-
-_TEXT = frozenset({S.VESSEL_NAME, S.CALLSIGN, S.DESTINATION})
+    return [table[c].gather(at) for c in _IDENTITY]
 
 
 def staged_frame(
