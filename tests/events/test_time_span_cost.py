@@ -129,7 +129,7 @@ def test_one_implausible_row_adds_no_time_span_structure(
     if key not in runs:
         runs[key] = _run(path, window, monkeypatch)
     seen_base, n_base, ev_base = runs[key]
-    seen_odd, n_odd, ev_odd = _run(with_odd, window, monkeypatch)
+    seen_odd, n_odd, _ = _run(with_odd, window, monkeypatch)
     assert n_base == N_VESSELS * N_PER_VESSEL
     assert n_odd == n_base + (1 if window is None else 0)  # the detectors did see the row
     assert ev_base > 0  # the loitering fleet gives the encounter search real work
