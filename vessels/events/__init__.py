@@ -29,7 +29,14 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.errors import ConfigError
-from vessels.events._common import Frameish, finish, prepare, sort_events, zone_table
+from vessels.events._common import (
+    Frameish,
+    finish,
+    prepare,
+    small_pages,
+    sort_events,
+    zone_table,
+)
 from vessels.events.config import PROFILES_DIR, DetectorConfig, DetectorSettings, profile_path
 from vessels.events.coverage import CoverageContext, coverage_context, with_harbour
 from vessels.events.dark_rendezvous import DarkRendezvousConfig, detect_dark_rendezvous
@@ -195,26 +202,28 @@ def detect_events(
     for t in reversed(list(records)):  # a detector's inputs run first (registry order)
         if t in needed:
             needed.update(records[t].uses)
-    p = prepare(tracks)
-    if coverage is None:
-        coverage = coverage_context(p)
-    if any(records[t].fishing_score for t in needed):  # reused when the tracks carry it
-        p = with_fishing_score(p, cfg.fishing)
-    # the port/anchorage gate (learned crowd cells + in_port/at_anchorage) once for all the
-    # detectors that read it, from the run's anchorages (all its positions)
-    p = with_harbour(p, coverage)
-    wl = None if watchlist is None else load_watchlist(watchlist)
-    context = Context(zones=zones, watchlist=wl, coverage=coverage, parts=dict(parts or {}))
-    out: list[pl.DataFrame] = []
-    for t, record in records.items():
-        if t not in needed:
-            continue
-        if given is not None and t in given and t not in wanted:
-            context.events[t] = given[t]
-            continue
-        context.events[t] = record.detect(p, cfg.section(t), context)
-        if t in wanted:
-            out.append(context.events[t])
+    # numpy views of 10 M-row columns on small pages: no huge-page compaction stalls
+    with small_pages():
+        p = prepare(tracks)
+        if coverage is None:
+            coverage = coverage_context(p)
+        if any(records[t].fishing_score for t in needed):  # reused when the tracks carry it
+            p = with_fishing_score(p, cfg.fishing)
+        # the port/anchorage gate (learned crowd cells + in_port/at_anchorage) once for all the
+        # detectors that read it, from the run's anchorages (all its positions)
+        p = with_harbour(p, coverage)
+        wl = None if watchlist is None else load_watchlist(watchlist)
+        context = Context(zones=zones, watchlist=wl, coverage=coverage, parts=dict(parts or {}))
+        out: list[pl.DataFrame] = []
+        for t, record in records.items():
+            if t not in needed:
+                continue
+            if given is not None and t in given and t not in wanted:
+                context.events[t] = given[t]
+                continue
+            context.events[t] = record.detect(p, cfg.section(t), context)
+            if t in wanted:
+                out.append(context.events[t])
     events = pl.concat(out) if out else S.empty_events()
     return sort_events(_name_zones(events, zones))
 
