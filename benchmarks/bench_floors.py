@@ -10,8 +10,9 @@ under ``/usr/bin/time -v`` (wall, user + system CPU, peak RSS of that process al
 - **floor (sort positions)**: ``read_parquet`` of the score's ``tracks.parquet`` (the segmented,
   zone-labelled, fishing-scored positions the events stage reads) + sort by (mmsi, ts);
 - **events**: the score's events stage alone on a scan of that file, as ``vessels.run`` calls it
-  (``coverage_context`` + ``detect_events`` with the default zones and profile; read, imports
-  and zone loading included, as the floor includes its read).
+  (``detect_events_and_coverage`` with the default zones and profile: the detectors and the
+  coverage context of their prepared positions; read, imports and zone loading included, as the
+  floor includes its read).
 
 The detectors refuse positions that skipped zone labelling (stage contract), so the events step
 reads the score's labelled tracks, not the ingested positions.
@@ -61,13 +62,12 @@ print(df.height)
 """
 EVENTS = """
 import polars as pl, sys
-from vessels.events import detect_events
-from vessels.events.coverage import coverage_context
+from vessels.events import detect_events_and_coverage
 from vessels.risk import load_profile
 from vessels.zones import default_zones
 tracks = pl.scan_parquet(sys.argv[1])
-context = coverage_context(tracks)
-print(detect_events(tracks, default_zones(), load_profile("default"), coverage=context).height)
+events, _ = detect_events_and_coverage(tracks, default_zones(), load_profile("default"))
+print(events.height)
 """
 SCORE = """
 import sys

@@ -39,8 +39,8 @@ from vessels._progress import StageHook, StageReporter
 from vessels._version import __version__
 from vessels.cleaning import DEFAULT_PLAUSIBLE_TIME, PlausibleTime
 from vessels.errors import ConfigError
-from vessels.events import EVENT_TYPES, detect_events
-from vessels.events.coverage import coverage_context, sparse_mmsi
+from vessels.events import EVENT_TYPES, detect_events_and_coverage
+from vessels.events.coverage import sparse_mmsi
 from vessels.events.fishing import score_positions
 from vessels.events.gaps import reception_report
 from vessels.filters import BBox, TimeWindow, mmsi_list
@@ -948,10 +948,9 @@ def run(
     quarantine = ingested.quarantine
     identity_history = ingested.identity_history
     with _announced(hook, "events") as told, _timed(timings, "events", memory, cpu):
-        # what depends on all the positions (anchorages, horizon, extent, reception grid), once:
-        # the detectors read it, and summary.json reports the reception grid
-        context = coverage_context(tracks)
-        events = detect_events(tracks, zone_layer, prof, watchlist=wl, coverage=context)
+        # what depends on all the positions (anchorages, horizon, extent, reception grid), once,
+        # from the detectors' prepared positions (no second read): summary.json reports its grid
+        events, context = detect_events_and_coverage(tracks, zone_layer, prof, watchlist=wl)
         told.update(events=events.height, per_type=_per_type(events))
     coverage["reception"] = reception_report(context, prof.detector_config().section(S.AIS_GAP))
     with _announced(hook, "risk") as told, _timed(timings, "risk", memory, cpu):

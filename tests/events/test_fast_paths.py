@@ -152,3 +152,60 @@ def test_sparse_vessels_are_measured_per_frame() -> None:
     c = prepare(staged(slow.with_columns(pl.lit(9, pl.UInt32).alias(S.MMSI))))
     assert sparse_mmsi(c, max_median_interval_min=30.0).to_list() == [9]
     assert sparse_mmsi(b.lazy(), max_median_interval_min=30.0).to_list() == [2]
+
+
+def _busy_fleet(seed: int) -> pl.DataFrame:
+    """30 vessels (extent measured): a moored crowd of 6 (learned anchorage cells), transits,
+    a vessel silent for 8 h (two segments), duplicate instants, rows without a position, and the
+    rows in a shuffled order."""
+    from datetime import timedelta
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for k in range(30):
+        moored = k < 6
+        t = make_track(
+            345_000_001 + k,
+            n=int(rng.integers(20, 80)),
+            interval_s=int(rng.integers(60, 900)),
+            lat=25.0 + (0.0005 * k if moored else float(rng.uniform(-2, 2))),
+            lon=-110.0 + (0.0005 * k if moored else float(rng.uniform(-2, 2))),
+            speed_kn=0.0 if moored else float(rng.uniform(0.3, 14)),
+        )
+        if k == 7:  # silent 8 h: a second segment
+            later = make_track(345_000_001 + k, n=10, start=t["ts"].max() + timedelta(hours=8))
+            t = pl.concat([t, later])
+        parts.append(t)
+    frame = pl.concat(parts)
+    frame = pl.concat([frame, frame.sample(40, seed=seed)])  # repeated reports of one instant
+    holes = frame.sample(5, seed=seed + 1).with_columns(pl.lit(None, dtype=pl.Float64).alias(S.LAT))
+    frame = pl.concat([frame, holes]).sample(fraction=1.0, shuffle=True, seed=seed)
+    return staged(frame, shore_km=40.0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_coverage_from_the_prepared_positions_equals_a_read_of_the_tracks(seed: int) -> None:
+    """detect_events_and_coverage computes the context from the prepared frame (no second read
+    of the tracks): the same context and events as the pipeline's former separate
+    ``coverage_context(tracks)`` call, on the same tracks."""
+    from polars.testing import assert_frame_equal
+
+    from vessels.events import detect_events, detect_events_and_coverage
+
+    tracks = _busy_fleet(seed)
+    want = coverage_context(tracks.lazy())
+    assert want.learned.height > 0 and want.extent is not None  # the parts are exercised
+    events, got = detect_events_and_coverage(tracks.lazy())
+    for name in ("learned", "reception"):
+        assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
+    assert (got.horizon, got.extent, got.max_abs_lat, got.harbour) == (
+        want.horizon,
+        want.extent,
+        want.max_abs_lat,
+        want.harbour,
+    )
+    assert events.height > 0
+    assert_frame_equal(events, detect_events(tracks.lazy(), coverage=want), check_exact=True)
+    given_events, given = detect_events_and_coverage(tracks, coverage=want)
+    assert given is want
+    assert_frame_equal(given_events, events, check_exact=True)

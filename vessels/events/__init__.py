@@ -87,6 +87,7 @@ __all__ = [
     "detect_eez_incursions",
     "detect_encounters",
     "detect_events",
+    "detect_events_and_coverage",
     "detect_fishing",
     "detect_fleets",
     "detect_gaps",
@@ -188,6 +189,44 @@ def detect_events(
     >>> ev["evidence"].struct.field("summary").item()
     'within 200 m of MMSI 2 for 3.0 h at 0.5 kn, 80 km from shore'
     """
+    events, _ = detect_events_and_coverage(
+        tracks,
+        zones,
+        config,
+        types=types,
+        watchlist=watchlist,
+        coverage=coverage,
+        parts=parts,
+        given=given,
+    )
+    return events
+
+
+def detect_events_and_coverage(
+    tracks: Frameish | Sequence[Frameish],
+    zones: Any = None,
+    config: DetectorConfig | DetectorSettings | str | Path | None = None,
+    *,
+    types: Iterable[str] | None = None,
+    watchlist: str | Path | pl.DataFrame | None = None,
+    coverage: CoverageContext | None = None,
+    parts: dict[str, pl.DataFrame] | None = None,
+    given: dict[str, pl.DataFrame] | None = None,
+) -> tuple[pl.DataFrame, CoverageContext]:
+    """Run the detectors; return the event table and the coverage context they read.
+
+    :func:`detect_events` with its coverage context: the one given, or the one computed from
+    the prepared positions (no second read of ``tracks``), for callers that report it too (the
+    reception grid of ``summary.json``, :mod:`vessels.pipeline`). Parameters as
+    :func:`detect_events`.
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track, staged
+    >>> events, context = detect_events_and_coverage(staged(make_track(n=5)), types=["ais_gap"])
+    >>> events.height, context.reception.height
+    (0, 1)
+    """
     cfg = _config(config)
     records = {d.event_type: d for d in detectors()}
     if isinstance(types, str):
@@ -225,7 +264,7 @@ def detect_events(
             if t in wanted:
                 out.append(context.events[t])
     events = pl.concat(out) if out else S.empty_events()
-    return sort_events(_name_zones(events, zones))
+    return sort_events(_name_zones(events, zones)), coverage
 
 
 def _name_zones(events: pl.DataFrame, zones: Any) -> pl.DataFrame:
