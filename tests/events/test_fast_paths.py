@@ -8,6 +8,7 @@ the fast path gives exactly the same values on data made to hit the corner cases
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -209,3 +210,46 @@ def test_coverage_from_the_prepared_positions_equals_a_read_of_the_tracks(seed: 
     given_events, given = detect_events_and_coverage(tracks, coverage=want)
     assert given is want
     assert_frame_equal(given_events, events, check_exact=True)
+
+
+def _scan_cases(tmp_path: Path, seed: int) -> list[Path]:
+    """The busy fleet written to Parquet: whole, without optional columns (added as typed
+    nulls), with an all-null column, and cut into three files read through one glob."""
+    frame = _busy_fleet(seed)
+    # repeated instants that differ in a non-key column: the last tie-breaker decides
+    ties = frame.head(30).with_columns(pl.lit("OTHER NAME").alias(S.VESSEL_NAME))
+    frame = pl.concat([frame, ties]).sample(fraction=1.0, shuffle=True, seed=seed)
+    whole = tmp_path / "whole.parquet"
+    frame.write_parquet(whole, row_group_size=97)
+    bare = tmp_path / "bare.parquet"
+    frame.drop(S.VESSEL_NAME, S.CALLSIGN, S.IMO, S.COURSE_CHANGE_DEG).write_parquet(bare)
+    nulls = tmp_path / "nulls.parquet"
+    frame.with_columns(pl.lit(None).alias(S.CALLSIGN)).write_parquet(nulls)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    n = frame.height // 3
+    for i, start in enumerate((0, n, 2 * n)):
+        frame.slice(start, None if i == 2 else n).write_parquet(parts / f"{i}.parquet")
+    return [whole, bare, nulls, parts / "*.parquet"]
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("keep_all", [False, True], ids=["used", "keep_all"])
+def test_prepare_reads_a_plain_scan_column_by_column_to_the_same_frame(
+    tmp_path: Path, seed: int, keep_all: bool
+) -> None:
+    """A bare Parquet scan is collected one column at a time (less decoder memory); the prepared
+    frame is exactly the one-query collect's, in every column, row and column order."""
+    from polars.testing import assert_frame_equal
+
+    from vessels.events._common import _plain_scan
+
+    for path in _scan_cases(tmp_path, seed):
+        scan = pl.scan_parquet(path)
+        assert _plain_scan(scan)
+        eager = pl.read_parquet(path)  # the same rows, collected once (not a plain scan)
+        assert not _plain_scan(eager.lazy())
+        assert not _plain_scan(scan.filter(pl.col(S.LAT) > 0))
+        got = prepare(scan, keep_all=keep_all)
+        assert_frame_equal(got, prepare(eager, keep_all=keep_all), check_exact=True)
+        assert all(got[c].n_chunks() == 1 for c in got.columns)

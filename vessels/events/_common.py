@@ -198,12 +198,27 @@ def prepare(
         for n, d in lf.collect_schema().items()
         if n in _PREPARED_SCHEMA and d in (pl.Null(), pl.List(pl.Null()))
     ]
-    if untyped:  # all-null (or empty-list) columns that lost their type, e.g. through pandas
-        lf = lf.with_columns(pl.col(n).cast(_PREPARED_SCHEMA[n]) for n in untyped)
     missing = {n: d for n, d in _PREPARED_SCHEMA.items() if n not in names}
-    if missing:
-        lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
-    df = (lf if keep_all else lf.select(_used(names))).collect(engine=ENGINE)
+    wanted = [*names, *missing] if keep_all else _used(names)
+    if _plain_scan(lf):  # column by column: the decoder's working set is one column's
+        df = pl.DataFrame(
+            [
+                lf.select(n).collect(engine=ENGINE).to_series().rechunk()
+                for n in wanted
+                if n not in missing
+            ]
+        )
+        if untyped:  # all-null (or empty-list) columns that lost their type
+            df = df.with_columns(pl.col(n).cast(_PREPARED_SCHEMA[n]) for n in untyped)
+        if missing:
+            df = df.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
+        df = df.select(wanted)
+    else:
+        if untyped:  # all-null (or empty-list) columns that lost their type, e.g. through pandas
+            lf = lf.with_columns(pl.col(n).cast(_PREPARED_SCHEMA[n]) for n in untyped)
+        if missing:
+            lf = lf.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in missing.items())
+        df = (lf if keep_all else lf.select(_used(names))).collect(engine=ENGINE)
     located = pl.col(S.TS).is_not_null() & pl.col(S.LAT).is_not_null() & pl.col(S.LON).is_not_null()
     if df[S.TS].null_count() or df[S.LAT].null_count() or df[S.LON].null_count():
         df = df.filter(located)
@@ -239,6 +254,28 @@ def prepare(
     row = pl.int_range(pl.len(), dtype=pl.UInt32)
     start = pl.when(~same_as_prev()).then(row).forward_fill()
     return lf.with_columns((row - start).alias(IDX)).collect(engine=ENGINE)
+
+
+def _plain_scan(lf: pl.LazyFrame) -> bool:
+    """True when ``lf`` is a bare Parquet scan (one or more files, no other operation).
+
+    :func:`prepare` then collects it one column at a time: each query decodes one column
+    (a scan reads only the columns it selects), so the decoder's buffers hold one column's
+    pages, not all 29 columns' at once. Measured on 2 M positions of a ``vessels score``
+    ``tracks.parquet``: the read's fresh memory (page faults) 0.84 -> 0.47 GiB and its CPU
+    0.70 -> 0.54 s, the same frame. Any other plan (a filter, a join, a frame in memory) is
+    collected once: collecting it per column would run the whole plan once per column.
+
+    Examples
+    --------
+    >>> _plain_scan(pl.DataFrame({"a": [1]}).lazy())
+    False
+    """
+    plan = lf.explain(optimized=False).splitlines()
+    heads = ("Parquet SCAN [", "PROJECT ", "ESTIMATED ROWS:")
+    return (
+        bool(plan) and plan[0].startswith(heads[0]) and all(line.startswith(heads) for line in plan)
+    )
 
 
 def _moved_rows(order: pl.Series) -> tuple[pl.Series, pl.Series]:
