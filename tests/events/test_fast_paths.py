@@ -253,3 +253,43 @@ def test_prepare_reads_a_plain_scan_column_by_column_to_the_same_frame(
         got = prepare(scan, keep_all=keep_all)
         assert_frame_equal(got, prepare(eager, keep_all=keep_all), check_exact=True)
         assert all(got[c].n_chunks() == 1 for c in got.columns)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_shared_mmsi_from_the_vessels_with_several_segments_equals_all_rows(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """identity_conflict builds its segment table from the vessels with two segments or more
+    only: the same events as from every row (the filter switched off), on a fleet with
+    transmitters sharing MMSIs (simultaneous segments), vessels silent for hours (sequential
+    segments), one-segment vessels and rows without an MMSI."""
+    from datetime import timedelta
+
+    from polars.testing import assert_frame_equal
+
+    from vessels.events import identity
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for k in range(40):
+        t = make_track(
+            345_000_001 + k,
+            n=int(rng.integers(5, 40)),
+            interval_s=int(rng.integers(60, 600)),
+            lat=25.0 + float(rng.uniform(-1, 1)),
+            lon=-110.0 + float(rng.uniform(-1, 1)),
+        )
+        if k % 5 == 0:  # a second transmitter on the same MMSI, far away, at the same time
+            parts.append(t.with_columns(pl.col(S.LAT) + 3.0, pl.col(S.LON) - 2.0))
+        if k % 7 == 0:  # silent 9 h, then a later segment
+            parts.append(make_track(345_000_001 + k, n=8, start=t["ts"].max() + timedelta(hours=9)))
+        parts.append(t)
+    frame = staged(pl.concat(parts).sample(fraction=1.0, shuffle=True, seed=seed))
+    p = prepare(frame)
+    assert p.select(pl.col("_seg").n_unique()).item() > p[S.MMSI].n_unique()
+    got = identity.detect_identity_conflicts(p, prepared=p)
+    monkeypatch.setattr(identity, "_of_vessels_with_segments", lambda q: q.lazy())
+    want = identity.detect_identity_conflicts(p, prepared=p)
+    assert (got["evidence"].struct.field("conflict_kind") == "shared_mmsi").sum() >= 3
+    keys = [S.START_TS, S.EVENT_ID]
+    assert_frame_equal(got.sort(keys), want.sort(keys), check_exact=True)
