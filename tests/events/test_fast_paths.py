@@ -293,3 +293,82 @@ def test_shared_mmsi_from_the_vessels_with_several_segments_equals_all_rows(
     assert (got["evidence"].struct.field("conflict_kind") == "shared_mmsi").sum() >= 3
     keys = [S.START_TS, S.EVENT_ID]
     assert_frame_equal(got.sort(keys), want.sort(keys), check_exact=True)
+
+
+def _inside_then_qualifying(p: pl.DataFrame, cfg) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+    """eez_incursion's rows as built before events7: every position inside a foreign EEZ
+    collected, then the qualifying segments found among them and their rows kept."""
+    from vessels.events.eez_incursion import _MERCHANT_SHIP_TYPES, FISHING_SCORE, HARBOUR
+    from vessels.events.zone_entry import visit_columns
+
+    merchant = pl.col(S.SHIP_TYPE).is_in(list(_MERCHANT_SHIP_TYPES)).fill_null(False)
+    sparse = sparse_mmsi(p, max_median_interval_min=cfg.max_median_interval_min)
+    merchant_seg = p.lazy().filter(merchant).select(pl.col("_seg").unique()).collect().to_series()
+    inside = (
+        p.lazy()
+        .with_columns(
+            pl.when(
+                pl.col(HARBOUR)
+                | pl.col("_seg").is_in(merchant_seg.implode())
+                | pl.col(S.MMSI).is_in(sparse.implode())
+            )
+            .then(pl.lit(0.0, dtype=p.schema[FISHING_SCORE]))
+            .otherwise(pl.col(FISHING_SCORE))
+            .alias(FISHING_SCORE)
+        )
+        .filter(
+            pl.col(S.EEZ_ISO3).is_not_null()
+            & pl.col(S.FLAG).is_not_null()
+            & (pl.col(S.EEZ_ISO3) != pl.col(S.FLAG))
+        )
+        .select(*visit_columns(), pl.col(S.EEZ_ISO3).alias("_eez"))
+        .collect()
+    )
+    qualifying = inside.filter(
+        pl.col(S.SHIP_TYPE).is_in(list(cfg.fishing_ship_types)).fill_null(False)
+        | (pl.col(FISHING_SCORE) >= cfg.min_fishing_score)
+    )["_seg"].unique()
+    return inside.filter(pl.col("_seg").is_in(qualifying.implode()))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_eez_incursion_rows_of_qualifying_segments_equal_inside_then_filter(seed: int) -> None:
+    """eez_incursion finds the qualifying segments first and collects only their positions inside
+    a foreign EEZ: exactly the rows (values, order) of collecting every position inside first."""
+    from polars.testing import assert_frame_equal
+
+    from vessels.events.eez_incursion import EezIncursionConfig, _qualifying_rows
+
+    rng = np.random.default_rng(seed)
+    n = 6_000
+    mmsi = np.sort(rng.integers(0, 60, n)).astype(np.uint32) + 345_000_001
+    frame = pl.DataFrame(
+        {
+            S.MMSI: mmsi,
+            S.TS: pl.datetime_range(
+                pl.datetime(2024, 3, 1, time_zone="UTC"),
+                pl.datetime(2024, 3, 1, time_zone="UTC") + pl.duration(seconds=60 * (n - 1)),
+                "60s",
+                eager=True,
+            ),
+            S.LAT: rng.uniform(20, 30, n),
+            S.LON: rng.uniform(-115, -105, n),
+            S.SOG_KN: rng.uniform(0, 12, n).astype(np.float32),
+            S.FLAG: rng.choice(["MEX", "USA", None], n).tolist(),  # type: ignore[arg-type]
+            S.SHIP_TYPE: rng.choice([30, 70, 52, 0], n).astype(np.uint8),
+            S.EEZ_ISO3: rng.choice(["MEX", "USA", "GTM", None], n).tolist(),  # type: ignore[arg-type]
+            "fishing_score": np.round(rng.uniform(0, 1, n), 2),
+            S.IN_PORT: rng.uniform(0, 1, n) < 0.05,
+        }
+    ).with_columns(
+        # a few segments per vessel; ship type constant per vessel half of the time
+        (pl.col(S.MMSI).cast(pl.String) + "-" + (pl.int_range(pl.len()) % 3).cast(pl.String)).alias(
+            S.SEGMENT_ID
+        )
+    )
+    p = with_harbour(prepare(staged(frame), keep_all=True), coverage_context(frame))
+    for cfg in (EezIncursionConfig(), EezIncursionConfig(min_fishing_score=0.9)):
+        want = _inside_then_qualifying(p, cfg)
+        got = _qualifying_rows(p, cfg)
+        assert 0 < got.height < p.height
+        assert_frame_equal(got, want, check_exact=True)

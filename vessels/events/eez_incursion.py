@@ -70,6 +70,55 @@ class EezIncursionConfig:
     min_fishing_score: float = 0.5
 
 
+def _qualifying_rows(p: pl.DataFrame, cfg: EezIncursionConfig) -> pl.DataFrame:
+    """The positions inside a foreign EEZ of the segments that can qualify (typed fishing, or a
+    fishing-like position inside), with the visit columns, the fishing score zeroed where the
+    vessel is moored in a harbour, a merchant ship or a sparse reporter, and ``_eez``."""
+    merchant = pl.col(S.SHIP_TYPE).is_in(list(_MERCHANT_SHIP_TYPES)).fill_null(False)
+    sparse = sparse_mmsi(p, max_median_interval_min=cfg.max_median_interval_min)
+    # "any row of the segment" conditions as a lookup of the segments that have such a row (the
+    # same as ``cond.any().over(SEG)``, without a window over every position)
+    merchant_seg = p.lazy().filter(merchant).select(pl.col(SEG).unique()).collect().to_series()
+    # moored in a harbour or a merchant ship: its positions are not fishing (issue 13)
+    score = (
+        pl.when(
+            pl.col(HARBOUR)
+            | pl.col(SEG).is_in(merchant_seg.implode())
+            | pl.col(S.MMSI).is_in(sparse.implode())
+        )
+        .then(pl.lit(0.0, dtype=p.schema[FISHING_SCORE]))
+        .otherwise(pl.col(FISHING_SCORE))
+    )
+    foreign = (
+        pl.col(S.EEZ_ISO3).is_not_null()
+        & pl.col(S.FLAG).is_not_null()
+        & (pl.col(S.EEZ_ISO3) != pl.col(S.FLAG))
+    )
+    # only segments that are typed fishing vessels or have fishing-like positions inside a
+    # foreign EEZ can qualify: found first, so that only their positions inside are collected
+    # (not every position in a foreign EEZ, half of the rows of a national day)
+    qualifying = (
+        p.lazy()
+        .filter(
+            foreign
+            & (
+                pl.col(S.SHIP_TYPE).is_in(list(cfg.fishing_ship_types)).fill_null(False)
+                | (score >= cfg.min_fishing_score)
+            )
+        )
+        .select(pl.col(SEG).unique())
+        .collect()
+        .to_series()
+    )
+    return (
+        p.lazy()
+        .filter(foreign & pl.col(SEG).is_in(qualifying.implode()))
+        .with_columns(score.alias(FISHING_SCORE))
+        .select(*visit_columns(), pl.col(S.EEZ_ISO3).alias("_eez"))
+        .collect(engine=ENGINE)
+    )
+
+
 def detect_eez_incursions(
     tracks: Frameish,
     config: EezIncursionConfig | None = None,
@@ -79,44 +128,7 @@ def detect_eez_incursions(
     """Detect fishing vessels inside foreign EEZs; EVENT_SCHEMA rows."""
     cfg = config or EezIncursionConfig()
     p = with_harbour(_with_score(prepared if prepared is not None else prepare(tracks)))
-    merchant = pl.col(S.SHIP_TYPE).is_in(list(_MERCHANT_SHIP_TYPES)).fill_null(False)
-    sparse = sparse_mmsi(p, max_median_interval_min=cfg.max_median_interval_min)
-    # "any row of the segment" conditions as a lookup of the segments that have such a row (the
-    # same as ``cond.any().over(SEG)``, without a window over every position)
-    merchant_seg = p.lazy().filter(merchant).select(pl.col(SEG).unique()).collect().to_series()
-    inside = (
-        p.lazy()
-        # moored in a harbour or a merchant ship: its positions are not fishing (issue 13)
-        .with_columns(
-            pl.when(
-                pl.col(HARBOUR)
-                | pl.col(SEG).is_in(merchant_seg.implode())
-                | pl.col(S.MMSI).is_in(sparse.implode())
-            )
-            .then(pl.lit(0.0, dtype=p.schema[FISHING_SCORE]))
-            .otherwise(pl.col(FISHING_SCORE))
-            .alias(FISHING_SCORE)
-        )
-        .filter(
-            pl.col(S.EEZ_ISO3).is_not_null()
-            & pl.col(S.FLAG).is_not_null()
-            & (pl.col(S.EEZ_ISO3) != pl.col(S.FLAG))
-        )
-        .select(*visit_columns(), pl.col(S.EEZ_ISO3).alias("_eez"))
-        .collect(engine=ENGINE)
-    )
-    # only segments that are typed fishing vessels or have fishing-like positions can qualify
-    qualifying = (
-        inside.lazy()
-        .filter(
-            pl.col(S.SHIP_TYPE).is_in(list(cfg.fishing_ship_types)).fill_null(False)
-            | (pl.col(FISHING_SCORE) >= cfg.min_fishing_score)
-        )
-        .select(pl.col(SEG).unique())
-        .collect()
-        .to_series()
-    )
-    rows = inside.lazy().filter(pl.col(SEG).is_in(qualifying.implode()))
+    rows = _qualifying_rows(p, cfg).lazy()
     typed = pl.col("_st").is_in(list(cfg.fishing_ship_types)).fill_null(False)
     ev = (
         visits(rows, "_eez", cfg.merge_gap_min, cfg.min_fishing_score)
