@@ -516,7 +516,7 @@ def test_partner_facts_score_as_partner_positions(sample, profile, change):
     facts change the score: every vessel a merchant (pair rules skip merchant pairs), partners'
     segments cut below ``min_track_positions``."""
     from vessels.risk import load_profile
-    from vessels.risk._partners import PARTNER_SCHEMA, partner_facts, score_part
+    from vessels.risk._partners import PARTNER_SCHEMA, partner_facts
     from vessels.risk.scorer import score_inputs
 
     res = run(SAMPLES / sample, profile=profile, map=False)
@@ -536,8 +536,8 @@ def test_partner_facts_score_as_partner_positions(sample, profile, change):
     want = score_inputs(ev, pl.concat([own, partners]), prof)
     facts = partner_facts(partners)
     assert facts.height < partners.height / 4  # a few rows per vessel, not its positions
-    got = score_part(ev, own, facts, prof)
-    blind = score_part(ev, own, pl.DataFrame(schema=PARTNER_SCHEMA), prof)
+    got = score_inputs(ev, own, prof, partners=facts)
+    blind = score_inputs(ev, own, prof, partners=pl.DataFrame(schema=PARTNER_SCHEMA))
 
     def keep(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.filter(pl.col(S.MMSI).is_in(ids)).sort(pl.all())

@@ -47,7 +47,7 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    (named with one of their vessels in an event) each task writes only what the scorer reads of
    a partner — its last known ship type and its segments' sizes, one row per segment — to
    ``partners/bucket=TO/from=K.parquet`` (:func:`partner_stage`).
-5. **score stage** (one task per bucket) — :func:`vessels.risk._partners.score_part` of the
+5. **score stage** (one task per bucket) — :func:`vessels.risk.scorer.score_inputs` of the
    bucket's positions and every event naming one of its vessels, with the partners' facts;
    only the bucket's vessels are kept, with the other rules' contributions and the network
    rules' edges (as :func:`vessels.risk.scorer.score_inputs` gives them).
@@ -1318,8 +1318,8 @@ def score_stage(
     ``partners/bucket=K/`` (:func:`partner_stage`).
     """
     from vessels.risk import load_profile
-    from vessels.risk._partners import PARTNER_SCHEMA, score_part
-    from vessels.risk.scorer import NetworkInputs
+    from vessels.risk._partners import PARTNER_SCHEMA
+    from vessels.risk.scorer import NetworkInputs, score_inputs
 
     def mine(col: str) -> pl.Expr:
         return bucket_expr(n_buckets, col).fill_null(-1) == bucket
@@ -1331,7 +1331,7 @@ def score_stage(
         if _exists(glob)
         else pl.DataFrame(schema=PARTNER_SCHEMA)
     )
-    got = score_part(events, positions, partners, load_profile(profile), zones=zones)
+    got = score_inputs(events, positions, load_profile(profile), zones=zones, partners=partners)
     scored = got.result
     return NetworkInputs(
         result=dataclasses.replace(

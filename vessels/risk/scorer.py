@@ -168,21 +168,30 @@ def _prepare_events(events: pl.DataFrame, zone_kinds: Mapping[str, str] | None) 
     )
 
 
-def _with_track_positions(ev: pl.DataFrame, positions: pl.LazyFrame | None) -> pl.DataFrame:
+def _with_track_positions(
+    ev: pl.DataFrame, positions: pl.LazyFrame | None, partners: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Add ``track_positions``: positions in the event's track (the smaller of the two tracks
-    of an event naming ``other_segment_id``); null when unknown."""
+    of an event naming ``other_segment_id``); null when unknown. ``partners``
+    (:func:`vessels.risk._partners.partner_facts` of vessels whose positions are not given) adds
+    their segments' sizes."""
     has_segments = positions is not None and S.SEGMENT_ID in positions.collect_schema()
     if positions is None or not has_segments or S.SEGMENT_ID not in ev.columns:
         return ev.with_columns(pl.lit(None, dtype=pl.UInt32).alias(TRACK_POSITIONS))
     wanted = ev.select(pl.col(S.SEGMENT_ID)).to_series().drop_nulls()
     if S.EV_OTHER_SEGMENT_ID in ev.columns:
         wanted = pl.concat([wanted, ev[S.EV_OTHER_SEGMENT_ID].drop_nulls()])
-    counts = (
-        positions.filter(pl.col(S.SEGMENT_ID).is_in(wanted.unique().implode()))
+    ids = wanted.unique().implode()
+    sizes = (
+        positions.filter(pl.col(S.SEGMENT_ID).is_in(ids))
         .group_by(S.SEGMENT_ID)
         .agg(pl.len().cast(pl.UInt32).alias("_n"))
-        .collect()
     )
+    if partners is not None:  # a segment is one vessel's: the partners' are not in positions
+        theirs = partners.lazy().filter(pl.col(S.SEGMENT_ID).is_in(ids))
+        n = pl.col(TRACK_POSITIONS).cast(pl.UInt32).alias("_n")
+        sizes = pl.concat([sizes, theirs.select(S.SEGMENT_ID, n)])
+    counts = sizes.collect()
     out = ev.join(counts, on=S.SEGMENT_ID, how="left")
     if S.EV_OTHER_SEGMENT_ID in ev.columns:
         out = out.join(
@@ -195,9 +204,16 @@ def _with_track_positions(ev: pl.DataFrame, positions: pl.LazyFrame | None) -> p
     return out.rename({"_n": TRACK_POSITIONS})
 
 
-def _with_ship_types(ev: pl.DataFrame, feats: pl.DataFrame) -> pl.DataFrame:
-    """Add ``own_ship_type`` and ``other_ship_type`` (last known AIS type of each vessel)."""
-    types = feats.select(S.MMSI, S.SHIP_TYPE).filter(pl.col(S.SHIP_TYPE).is_not_null())
+def _with_ship_types(
+    ev: pl.DataFrame, feats: pl.DataFrame, partners: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Add ``own_ship_type`` and ``other_ship_type`` (last known AIS type of each vessel; of
+    the ``partners`` vessels, :func:`vessels.risk._partners.partner_facts`, theirs)."""
+    types = feats.select(S.MMSI, S.SHIP_TYPE)
+    if partners is not None:
+        known = partners.select(S.MMSI, S.SHIP_TYPE).unique(S.MMSI, maintain_order=True)
+        types = pl.concat([types.filter(pl.col(S.SHIP_TYPE).is_not_null()), known])
+    types = types.filter(pl.col(S.SHIP_TYPE).is_not_null())
     evidence_type = pl.col(S.EV_SHIP_TYPE) if S.EV_SHIP_TYPE in ev.columns else pl.lit(None)
     return (
         ev.join(types.rename({S.SHIP_TYPE: OWN_SHIP_TYPE}), on=S.MMSI, how="left")
@@ -653,8 +669,10 @@ def _score(
     prof: Profile,
     zones: Any = None,
     zone_kinds: Mapping[str, str] | None = None,
+    partners: pl.DataFrame | None = None,
 ) -> NetworkInputs:
-    """:func:`score` with the network rules' inputs (``prof`` loaded, inputs checked)."""
+    """:func:`score` with the network rules' inputs (``prof`` loaded, inputs checked);
+    ``partners``: what is known of vessels the events name whose positions are not given."""
     ev_in = events.collect() if isinstance(events, pl.LazyFrame) else events
     S.validate(ev_in, S.EVENT_BASE_SCHEMA, what="events")
     ev = _prepare_events(ev_in, _kinds(ev_in, zones, zone_kinds))
@@ -662,8 +680,8 @@ def _score(
 
     vkeys = [S.MMSI]
     feats = _features(lazy_pos, ev, vkeys)
-    ev = _with_ship_types(ev, feats)
-    ev = _with_track_positions(ev, lazy_pos)
+    ev = _with_ship_types(ev, feats, partners)
+    ev = _with_track_positions(ev, lazy_pos, partners)
     base = _base_contributions(ev, feats, prof, vkeys)
     pairs = {rule.name: _network_pairs(ev, rule, vkeys) for rule in network_rules(prof)}
     contrib = _finish_contributions(base, pairs, prof, vkeys)
@@ -717,9 +735,16 @@ def score_inputs(
     profile: Profile,
     *,
     zones: Any = None,
+    partners: pl.DataFrame | None = None,
 ) -> NetworkInputs:
-    """:func:`score` of part of a run, with what :func:`with_network` needs of it."""
-    return _score(events, positions, profile, zones)
+    """:func:`score` of part of a run, with what :func:`with_network` needs of it.
+
+    ``partners`` (:func:`vessels.risk._partners.partner_facts`): the last known ship type and
+    segment sizes of vessels the events name whose positions are elsewhere (another bucket of a
+    partitioned run); the rows of the vessels of ``positions`` are then those that scoring with
+    the partners' whole positions gives.
+    """
+    return _score(events, positions, profile, zones, partners=partners)
 
 
 def with_network(
