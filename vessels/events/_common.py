@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import polars as pl
 
 from vessels import schema as S
 from vessels._geo import M_PER_NM
+from vessels._pages import small_pages
 from vessels._template import clause
 from vessels.errors import SchemaError
 from vessels.tracks import kinematics_exprs
@@ -660,37 +660,6 @@ def finish(
         .select(list(S.EVENT_SCHEMA))
     )
     return out.collect(engine=ENGINE)
-
-
-@contextmanager
-def small_pages() -> Iterator[None]:
-    """numpy's arrays on 4 KiB pages while the detectors run (the previous setting restored).
-
-    numpy asks the kernel for transparent huge pages for every array of 4 MiB and more. With the
-    kernel's usual ``transparent_hugepage/defrag = madvise`` a fault in such a region may compact
-    memory synchronously: at 10 M positions the gap and dark-rendezvous detectors (numpy views of
-    the prepared columns) spent 0.74 and 0.63 s of system CPU for 0.04 and 0.06 s of user CPU
-    (benchmarks/results/events.md, events7). ``vessels score`` sets ``NUMPY_MADVISE_HUGEPAGE=0``
-    for the whole command (:mod:`vessels.cli`); this covers library callers of
-    :func:`vessels.events.detect_events` and leaves their process as it was afterwards.
-
-    Examples
-    --------
-    >>> with small_pages():
-    ...     pass
-    """
-    import numpy as np
-
-    core = getattr(np, "_core", None)
-    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    if setter is None:  # pragma: no cover - other numpy builds
-        yield
-        return
-    before = setter(False)
-    try:
-        yield
-    finally:
-        setter(before)
 
 
 #: Results kept by :func:`per_frame`: ``(id of the frame, name) -> (weak reference, result)``.

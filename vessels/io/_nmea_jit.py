@@ -39,8 +39,6 @@ import, and :func:`vessels.io._nmea._compiled` falls back to the vectorised read
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +50,7 @@ from numba import njit, types
 from numba.typed import Dict
 
 from vessels import schema as S
+from vessels._pages import small_pages
 from vessels.cleaning import ERROR, RAW_COL
 from vessels.io import _aisbits as A
 from vessels.io._aisbits import series_from_arrow
@@ -1843,26 +1842,6 @@ def _empty(shape: int | tuple[int, ...], dtype: Any, order: str = "C") -> np.nda
     return np.empty(shape, dtype=dtype, order=order)  # type: ignore[call-overload]
 
 
-@contextmanager
-def _small_pages() -> Iterator[None]:
-    """numpy's arrays on 4 KiB pages while the reader runs (the previous setting restored).
-
-    numpy asks the kernel for transparent huge pages for every array of 4 MiB and more; on
-    this machine (``defrag=madvise``) mapping them cost 1.5-1.9 s of kernel time per 1 M
-    messages, against 0.08-0.17 s for the same arrays on 4 KiB pages (same run, same process).
-    """
-    core = getattr(np, "_core", None)
-    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    if setter is None:  # pragma: no cover - other numpy builds
-        yield
-        return
-    before = setter(False)
-    try:
-        yield
-    finally:
-        setter(before)
-
-
 def _read(path: Path) -> np.ndarray:
     """The file's bytes in a writable array (on huge pages when large)."""
     size = path.stat().st_size
@@ -2159,7 +2138,7 @@ def stage_nmea_compiled(
     :data:`LEFT_LINES_FREE`) are of shapes left to the per-line code, or the file holds
     something the compiled pass does not reproduce exactly.
     """
-    with _small_pages():
+    with small_pages():
         return _stage(path, name, clock, left_share_max)
 
 
