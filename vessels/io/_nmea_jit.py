@@ -1842,6 +1842,25 @@ def _empty(shape: int | tuple[int, ...], dtype: Any, order: str = "C") -> np.nda
     return np.empty(shape, dtype=dtype, order=order)  # type: ignore[call-overload]
 
 
+def _identity_fields(
+    ints: np.ndarray, floats: np.ndarray, txt: np.ndarray, lens: np.ndarray
+) -> pl.DataFrame:
+    """The identity fields of identity rows (raw codes ``_imo, _type, _len, _wid, _draught`` and
+    the three texts), one frame row per row of the extraction arrays."""
+    return pl.DataFrame(
+        {
+            "_imo": ints[:, XI_IMO],
+            "_type": ints[:, XI_TYPE],
+            "_len": ints[:, XI_LEN],
+            "_wid": ints[:, XI_WID],
+            "_draught": floats[:, XF_DRAUGHT],
+            S.VESSEL_NAME: _texts(txt[:, T_NAME], lens[:, T_NAME]),
+            S.CALLSIGN: _texts(txt[:, T_CALL], lens[:, T_CALL]),
+            S.DESTINATION: _texts(txt[:, T_DEST], lens[:, T_DEST]),
+        }
+    )
+
+
 def _read(path: Path) -> np.ndarray:
     """The file's bytes in a writable array (on huge pages when large)."""
     size = path.stat().st_size
@@ -2047,18 +2066,7 @@ def _identity_frame(
     ints[ints[:, XI_IS19] != 1, PI_B] = 0  # static reports have no position part
     pos = _position_frame(ints, floats, raw)
     is19 = pl.Series(ints[:, XI_IS19] == 1)
-    extra = pl.DataFrame(
-        {
-            "_imo": ints[:, XI_IMO],
-            "_type": ints[:, XI_TYPE],
-            "_len": ints[:, XI_LEN],
-            "_wid": ints[:, XI_WID],
-            "_draught": floats[:, XF_DRAUGHT],
-            S.VESSEL_NAME: _texts(txt[:, T_NAME], lens[:, T_NAME]),
-            S.CALLSIGN: _texts(txt[:, T_CALL], lens[:, T_CALL]),
-            S.DESTINATION: _texts(txt[:, T_DEST], lens[:, T_DEST]),
-        }
-    )
+    extra = _identity_fields(ints, floats, txt, lens)
     position_only = [S.LAT, S.LON, S.SOG_KN, S.COG_DEG, S.HEADING_DEG, S.NAV_STATUS, S.AIS_CLASS]
     return pl.concat([pos, extra], how="horizontal").select(
         S.MMSI,

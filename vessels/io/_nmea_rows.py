@@ -56,21 +56,13 @@ from vessels.io._nmea_jit import (
     R_ROW,
     SOURCES,
     T_ASSUMED,
-    T_CALL,
-    T_DEST,
-    T_NAME,
     T_NO_TIMESTAMP,
     T_NOT_PLACEABLE,
     T_PLACED,
     WALK_OK,
-    XF_DRAUGHT,
-    XI_IMO,
     XI_IS19,
-    XI_LEN,
-    XI_TYPE,
-    XI_WID,
+    _identity_fields,
     _null_below_zero,
-    _texts,
     _walk_times,
     _word_views,
 )
@@ -434,18 +426,7 @@ def _identity_columns(
             pl.Series(c, dtype=pl.String if c in _TEXT else f64).extend_constant(None, n)
             for c in _IDENTITY
         ]
-    table = pl.DataFrame(
-        {
-            "_imo": ext_i[:, XI_IMO],
-            "_type": ext_i[:, XI_TYPE],
-            "_len": ext_i[:, XI_LEN],
-            "_wid": ext_i[:, XI_WID],
-            "_draught": ext_f[:, XF_DRAUGHT],
-            S.VESSEL_NAME: _texts(ext_txt[:, T_NAME], ext_tlen[:, T_NAME]),
-            S.CALLSIGN: _texts(ext_txt[:, T_CALL], ext_tlen[:, T_CALL]),
-            S.DESTINATION: _texts(ext_txt[:, T_DEST], ext_tlen[:, T_DEST]),
-        }
-    ).select(
+    table = _identity_fields(ext_i, ext_f, ext_txt, ext_tlen).select(
         S.VESSEL_NAME,
         S.CALLSIGN,
         _null_below_zero("_imo", S.IMO, f64),
