@@ -22,7 +22,13 @@ Ratios: ingest / floor (target <= 3), events / sort floor (<= 2), score / floor 
 load). Results are appended to ``benchmarks/results/floors.md``. Heavy: run under
 ``flock /work/notes/bench.lock`` on a shared machine::
 
-    python benchmarks/bench_floors.py --rows 10000000
+    python benchmarks/bench_floors.py --rows 10000000 --repeat 3
+
+With ``--repeat N`` the five steps run N times in rounds (floor, ingest, score, sort floor, events;
+then again), so each ratio compares medians taken under the same conditions: a single floor
+measurement moved from 16 to 36 CPU s between runs on this shared machine (a parallel polars read
+spends more CPU waiting when the other core is busy), which alone moved a ratio by 2x. Every
+round's figures are listed under the table.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import argparse
 import os
 import platform
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -93,19 +100,39 @@ def main() -> None:
     ap.add_argument(
         "--keep", action="store_true", help="keep the ingest and score outputs (benchmarks/_data)"
     )
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="rounds of the five steps; medians are reported"
+    )
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error(f"--repeat must be >= 1, got {args.repeat}")
     csv = ensure_csv(args.rows)
     work = DATA / f"floors_{args.rows}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     load0 = os.getloadavg()
-    runs: dict[str, tuple[float, float, str, float]] = {}
-    runs["floor (read_csv + sort)"] = timed(FLOOR, str(csv))
-    runs["vessels ingest (+ segment)"] = timed(INGEST, str(csv), str(work / "ingest"))
-    runs["vessels score"] = timed(SCORE, str(csv), str(work / "score"))
     positions = work / "score" / "tracks.parquet"
-    runs["floor (read_parquet + sort positions)"] = timed(SORT, str(positions))
-    runs["detect_events (scan of the positions)"] = timed(EVENTS, str(positions))
+    steps = {
+        "floor (read_csv + sort)": (FLOOR, str(csv)),
+        "vessels ingest (+ segment)": (INGEST, str(csv), str(work / "ingest")),
+        "vessels score": (SCORE, str(csv), str(work / "score")),
+        "floor (read_parquet + sort positions)": (SORT, str(positions)),
+        "detect_events (scan of the positions)": (EVENTS, str(positions)),
+    }
+    rounds: dict[str, list[tuple[float, float, str, float]]] = {k: [] for k in steps}
+    for _ in range(args.repeat):
+        for name, (code, *argv) in steps.items():
+            rounds[name].append(timed(code, *argv))
+
+    runs: dict[str, tuple[float, float, str, float]] = {
+        name: (
+            statistics.median([r[0] for r in got]),
+            statistics.median([r[1] for r in got]),
+            got[-1][2],
+            statistics.median([r[3] for r in got]),
+        )
+        for name, got in rounds.items()
+    }
     load1 = os.getloadavg()
     floor = runs["floor (read_csv + sort)"]
     sort_floor = runs["floor (read_parquet + sort positions)"]
@@ -124,6 +151,10 @@ def main() -> None:
         f"{platform.python_version()}; load average (1/5/15 min) {load0[0]:.1f}/{load0[1]:.1f}/"
         f"{load0[2]:.1f} at start, {load1[0]:.1f}/{load1[1]:.1f}/{load1[2]:.1f} at end.",
         "",
+        f"Rounds: {args.repeat} (figures are medians over the rounds; ratios of medians)."
+        if args.repeat > 1
+        else "Rounds: 1.",
+        "",
         "| step | output | wall s | CPU s | peak RSS MB | ratio wall | ratio CPU |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
@@ -133,6 +164,11 @@ def main() -> None:
             f"| {name} | {out.splitlines()[-1] if out else ''} | {wall:.1f} | {cpu:.1f} | "
             f"{rss:,.0f} | {wall / bw:.2f} | {cpu / bc:.2f} |"
         )
+    if args.repeat > 1:
+        lines += ["", "Every round (wall s / CPU s / peak RSS MB):", ""]
+        for name, got in rounds.items():
+            each = "; ".join(f"{w:.1f} / {c:.1f} / {r:,.0f}" for w, r, _, c in got)
+            lines.append(f"- {name}: {each}")
     summary = work / "score" / "summary.json"
     if summary.exists():  # the score's own stage split (wall s) and peak RSS after each stage
         import json
