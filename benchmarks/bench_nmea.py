@@ -206,7 +206,8 @@ def main() -> None:
     print(
         f"Best of {args.repeat} fresh processes per path (pyais: {args.pyais_repeat}); CPU s of "
         "the call (user + sys; sys is the kernel part, mostly mapping fresh pages), wall s of "
-        "that same call, msg/s per CPU second and per wall second, peak RSS of the process, "
+        "that same call, messages read (rows, base-station anchors included) per CPU second and "
+        "per wall second, peak RSS of the process, "
         "and the CPU ratio to the vectorised fallback. `compiled` includes importing numba and "
         "loading its cached machine code; `compiled, warm` is the same call again in that "
         "process."
@@ -229,7 +230,7 @@ def main() -> None:
             ratio = f"{s / base[0]:.2f}" if base else ""
             print(
                 f"| {log} | {mode} | {rows:,} | {ok:,} | {s:.2f} | {sys_s:.2f} | {wall:.2f} "
-                f"| {args.messages / s:,.0f} | {args.messages / wall:,.0f} | {rss:,.0f} "
+                f"| {rows / s:,.0f} | {rows / wall:,.0f} | {rss:,.0f} "
                 f"| {ratio} |"
             )
 
