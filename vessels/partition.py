@@ -186,20 +186,6 @@ _LINKS: dict[str, Callable[[Any], tuple[float | None, float | None]]] = {
 }
 
 
-def _crowd_pairs(gaps: pl.DataFrame, config: Any, coverage: Any) -> pl.DataFrame:
-    from vessels.events.dark_rendezvous import crowd_pairs
-
-    return crowd_pairs(gaps, config, coverage.max_abs_lat)
-
-
-#: Candidate pairs that a pair detector names without their being close: a dark-rendezvous
-#: group event names the two lowest MMSIs of a crowd, which may be a cell apart. ``(parts,
-#: config, coverage) -> (a, b)``.
-_EXTRA_PAIRS: dict[str, Callable[[pl.DataFrame, Any, Any], pl.DataFrame]] = {
-    S.DARK_RENDEZVOUS: _crowd_pairs,
-}
-
-
 #: Pair detectors whose event of vessels *a* and *b* depends only on the two vessels' positions
 #: *at the same instant* (interpolated along links within the layer's bounds) and on their rows
 #: within ``config -> seconds`` of the instants where they are within the halo. For these the
@@ -211,14 +197,23 @@ _EXTRA_PAIRS: dict[str, Callable[[pl.DataFrame, Any, Any], pl.DataFrame]] = {
 _WINDOW_S: dict[str, Callable[[Any], float]] = {
     S.ENCOUNTER: lambda c: c.max_interp_gap_h * 3600.0 + 2 * c.grid_min * 60.0 + 3600.0,
 }
+#: The time (``config -> seconds``) within which close instants of one pair can still belong
+#: to one event of a ``_WINDOW_S`` detector: encounters merge runs less than ``merge_gap_h``
+#: apart (the largest of its profiles). Windows of a pair nearer than this are one *episode*,
+#: owned by one pair task (:func:`_episodes`); events never span two episodes.
+_EPISODE_GAP_S: dict[str, Callable[[Any], float]] = {
+    S.ENCOUNTER: lambda c: max(p.merge_gap_h for p in c.profiles) * 3600.0,
+}
 #: Pair detectors that read no position of the pair in a partitioned run: their per-vessel
 #: :attr:`~vessels.events.registry.Detector.parts` (from every bucket) and the per-vessel events
 #: they use (from the vessel stage) carry everything. Dark rendezvous: the silences (``parts``)
-#: and the loitering events.
+#: and the loitering events. Such a detector runs *once*, in the driver's global stage, on the
+#: parts of every bucket and every bucket's events it uses: what the in-process run computes.
+#: It has no footprint layer and no pair task (run in every pair task, each of them counted
+#: the crowds of all the silences: pair tasks x silences, growing as the input squared).
 _TRACKLESS: set[str] = {S.DARK_RENDEZVOUS}
-#: Row-time windows of a candidate pair: ``(lo, hi)`` in epoch microseconds. No rows: ``_NONE``;
-#: the whole history (a pair detector declared with neither of the above): ``_WHOLE``.
-_NONE = (0, -1)
+#: The row-time window of a candidate pair of a detector that reads whole histories (declared
+#: with :func:`register_halo` only): ``(lo, hi)`` in epoch microseconds.
 _WHOLE = (-(2**62), 2**62)
 
 
@@ -237,6 +232,7 @@ def register_halo(
         _LINKS.pop(event_type, None)
     # a detector declared here reads its pairs' whole histories (nothing else is known of it)
     _WINDOW_S.pop(event_type, None)
+    _EPISODE_GAP_S.pop(event_type, None)
     _TRACKLESS.discard(event_type)
 
 
@@ -273,18 +269,22 @@ class Layer:
     uses: tuple[str, ...]
     #: rows of a pair needed within this many seconds of its close instants (None: see rows)
     window_s: float | None = None
-    #: ``"window"`` (:data:`_WINDOW_S`), ``"none"`` (:data:`_TRACKLESS`) or ``"whole"``
+    #: ``"window"`` (:data:`_WINDOW_S`) or ``"whole"``
     rows: str = "whole"
+    #: windows of a pair nearer than this (seconds) are one episode (:data:`_EPISODE_GAP_S`)
+    episode_gap_s: float = 0.0
 
 
 def pair_layers(config: Any) -> list[Layer]:
-    """One :class:`Layer` per registered pair detector under ``config`` (a DetectorConfig)."""
+    """One :class:`Layer` per pair detector that runs in the pair tasks (every registered
+    ``scope="pair"`` detector but the trackless ones, :data:`_TRACKLESS`, which run once in
+    the global stage) under ``config`` (a DetectorConfig)."""
     out = []
-    for d in _pair_records():
+    for d in _pair_task_records():
         section = config.section(d.event_type)
         lo, hi = _LINKS.get(d.event_type, lambda _c: (None, None))(section)
         window = _WINDOW_S.get(d.event_type)
-        rows = "window" if window else "none" if d.event_type in _TRACKLESS else "whole"
+        gap = _EPISODE_GAP_S.get(d.event_type)
         out.append(
             Layer(
                 d.event_type,
@@ -293,7 +293,8 @@ def pair_layers(config: Any) -> list[Layer]:
                 hi,
                 tuple(d.uses),
                 window_s=float(window(section)) if window else None,
-                rows=rows,
+                rows="window" if window else "whole",
+                episode_gap_s=float(gap(section)) if gap else 0.0,
             )
         )
     return out
@@ -311,7 +312,11 @@ class PartitionPlan:
     buckets
         MMSI buckets (None: one per :data:`BUCKET_ROWS` positions, at least 1).
     pair_buckets
-        Buckets of candidate pairs for the pair stage (None: as many as ``buckets``).
+        Pair tasks per time span of the pair stage: hash buckets of the candidate pairs (None:
+        one per :data:`BUCKET_ROWS` positions of a span on average, at least 1).
+    pair_span_h
+        Time span of a pair task, hours: an episode of a pair (its close approaches, a few
+        hours) goes to the pair task of the span where it begins (:func:`pair_spans`).
     bin_h
         Time bin of the footprint, hours (smaller: tighter boxes, more rows).
     cell_deg
@@ -326,6 +331,7 @@ class PartitionPlan:
     cell_deg: float = 0.5
     tile_bins: int = 24
     tile_cells: int = 20
+    pair_span_h: float = 24.0
 
     def __post_init__(self) -> None:
         for name in ("buckets", "pair_buckets"):
@@ -336,6 +342,8 @@ class PartitionPlan:
             raise UserError("bin_h must be > 0 and cell_deg a divisor of 180")
         if self.tile_bins < 1 or self.tile_cells < 1:
             raise UserError("tile_bins and tile_cells must be >= 1")
+        if not (self.pair_span_h > 0 and math.isfinite(self.pair_span_h)):
+            raise UserError(f"pair_span_h must be a number of hours > 0, got {self.pair_span_h!r}")
 
 
 @dataclass
@@ -837,10 +845,21 @@ def _pair_records() -> list[Any]:
     return [d for d in detectors() if d.scope == "pair"]
 
 
+def _pair_task_records() -> list[Any]:
+    """The pair detectors that run in the pair tasks (every one but the trackless ones)."""
+    return [d for d in _pair_records() if d.event_type not in _TRACKLESS]
+
+
 def _global_records() -> list[Any]:
+    """The detectors of the global stage: ``scope="global"``, and the trackless pair detectors
+    (:data:`_TRACKLESS`), in registry order."""
     from vessels.events import detectors
 
-    return [d for d in detectors() if d.scope == "global"]
+    return [
+        d
+        for d in detectors()
+        if d.scope == "global" or (d.scope == "pair" and d.event_type in _TRACKLESS)
+    ]
 
 
 def _part_records() -> list[Any]:
@@ -868,7 +887,9 @@ _NO_TRACKS = pl.DataFrame(
 def global_stage(
     work: str, zones: Any, profile: Any, coverage: Any, watchlist: pl.DataFrame | None = None
 ) -> int:
-    """Step 2b: each ``scope="global"`` detector once, on its parts from every bucket."""
+    """Step 2b: each ``scope="global"`` detector, and each trackless pair detector
+    (:data:`_TRACKLESS`: dark rendezvous), once, on its parts from every bucket and the
+    per-vessel events it reads (``uses``) from every bucket — exactly the in-process input."""
     from vessels.events import detect_events, sort_events
 
     found = []
@@ -905,7 +926,8 @@ def global_stage(
 # --- step 3: per tile -----------------------------------------------------------------------
 
 
-#: Schema of the tile stage's candidates: the pair and a window of its rows (see :data:`_NONE`).
+#: Schema of the tile stage's candidates: the pair and a window of its rows (``lo..hi``, epoch
+#: microseconds; :data:`_WHOLE`: the whole histories).
 _CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "a": pl.UInt32(),
     "b": pl.UInt32(),
@@ -984,8 +1006,8 @@ def _close_links(cand: pl.LazyFrame, links: pl.LazyFrame, halo_m: float) -> pl.L
 def tile_stage(group: int, work: str, layers: list[Layer] | None = None) -> pl.DataFrame:
     """Step 3 for one tile group (consecutive time tiles, :func:`tile_groups`): per space-time
     tile of the group, candidate pairs ``a < b`` sharing a cell in a bin, with the time window
-    of the rows the pair stage needs (``a, b, lo, hi``; :data:`_NONE`: none, :data:`_WHOLE`:
-    the whole histories). Reads only the group's row groups of every bucket's footprint file.
+    of the rows the pair stage needs (``a, b, lo, hi``; :data:`_WHOLE`: the whole histories).
+    Reads only the group's row groups of every bucket's footprint file.
 
     For a ``rows="window"`` layer (:data:`_WINDOW_S`) a pair is a candidate only where two of
     its links come within the halo at one instant (:func:`_close_links`); its window is their
@@ -1045,7 +1067,7 @@ def _tile_candidates(
             )
             out.append(close.select("a", "b", pl.col("lo") - pad, pl.col("hi") + pad).collect())
         else:
-            lo, hi = _NONE if layer is not None and layer.rows == "none" else _WHOLE
+            lo, hi = _WHOLE
             out.append(
                 mine.select("a", "b", pl.lit(lo).alias("lo"), pl.lit(hi).alias("hi")).unique()
             )
@@ -1055,31 +1077,102 @@ def _tile_candidates(
 
 
 def _merge_windows(frame: pl.DataFrame, keys: tuple[str, ...] = ("a", "b")) -> pl.DataFrame:
-    """Overlapping or touching ``lo..hi`` windows of the same ``keys`` merged into one (empty
-    windows, ``lo > hi``, kept once per key so the key is still listed); sorted."""
+    """Overlapping or touching ``lo..hi`` windows of the same ``keys`` merged into one; sorted
+    by ``keys``, ``lo``."""
     k = list(keys)
-    empty = frame.filter(pl.col("lo") > pl.col("hi")).unique(k).select(*k, "lo", "hi")
-    real = frame.filter(pl.col("lo") <= pl.col("hi")).sort(*k, "lo", "hi")
+    real = frame.select(*k, "lo", "hi").sort(*k, "lo", "hi")
     if real.height:
-        reach = pl.col("hi").cum_max().shift().over(k)
         real = (
-            real.with_columns(
-                (reach.is_null() | (pl.col("lo") > reach)).cum_sum().over(k).alias("_w")
-            )
+            real.with_columns(_chain(0).over(k).alias("_w"))
             .group_by(*k, "_w")
             .agg(pl.col("lo").min(), pl.col("hi").max())
             .drop("_w")
         )
-    got = real.select(*k, "lo", "hi")
-    # a key with a real window does not need its empty one
-    empty = empty.join(got.select(k).unique(), on=k, how="anti")
-    return pl.concat([got, empty]).sort(*k, "lo", "hi")
+    return real.sort(*k, "lo", "hi")
 
 
-# --- step 4: per pair bucket ----------------------------------------------------------------
+def _chain(within_us: int) -> pl.Expr:
+    """Numbers of the chains of ``lo..hi`` windows (sorted by ``lo``, to be taken ``.over`` a
+    key): a window more than ``within_us`` after the latest end before it starts a new chain."""
+    reach = pl.col("hi").cum_max().shift()
+    return (reach.is_null() | (pl.col("lo") > reach + within_us)).cum_sum()
+
+
+def _episodes(windows: pl.DataFrame, within_us: int) -> pl.DataFrame:
+    """``windows`` (``a, b, lo, hi``, merged per pair, :func:`_merge_windows`) with the bounds
+    ``ep_lo, ep_hi`` of their pair's *episode*: its windows chained where less than
+    ``within_us`` apart.
+
+    One pair task owns an episode and keeps the pair's events that start in it. An event's
+    close instants lie in the pair's windows (the tile stage's guarantee) and the detector joins
+    close instants only less than the largest :data:`_EPISODE_GAP_S` apart, so every event lies
+    in one episode and is kept by exactly one task, which has the rows of all its windows.
+
+    Examples
+    --------
+    >>> w = pl.DataFrame({"a": [1, 1, 1], "b": [2, 2, 2], "lo": [0, 10, 50], "hi": [5, 20, 60]})
+    >>> _episodes(w, 8).select("lo", "ep_lo", "ep_hi").rows()
+    [(0, 0, 20), (10, 0, 20), (50, 50, 60)]
+    """
+    k = ["a", "b"]
+    return (
+        windows.sort(*k, "lo", "hi")
+        .with_columns(_chain(within_us).over(k).alias("_ep"))
+        .with_columns(
+            pl.col("lo").min().over(*k, "_ep").alias("ep_lo"),
+            pl.col("hi").max().over(*k, "_ep").alias("ep_hi"),
+        )
+        .drop("_ep")
+    )
+
+
+# --- step 4: per pair task ------------------------------------------------------------------
 
 
 _HOUR_US = 3_600_000_000
+
+
+def pair_spans(plan: PartitionPlan, t0_us: int, t1_us: int, n_rows: int) -> tuple[int, int, int]:
+    """``(span_us, n_spans, per_span)``: the pair tasks of a run over ``t0_us..t1_us`` (epoch
+    microseconds, ``n_rows`` positions) are ``n_spans`` time spans of ``plan.pair_span_h`` hours
+    from ``t0_us`` on, times ``per_span`` pair hash buckets each (``plan.pair_buckets``, default:
+    one per :data:`BUCKET_ROWS` positions of a span on average, at least 1). Their number grows
+    with the time the input covers, the pair hash buckets with its density only.
+
+    Examples
+    --------
+    >>> day = 86_400_000_000
+    >>> pair_spans(PartitionPlan(), 0, 30 * day - 1, 61_500_000)  # a month, 2 M rows a day
+    (86400000000, 30, 2)
+    >>> pair_spans(PartitionPlan(pair_buckets=1), 0, day // 2, 10_000_000)
+    (86400000000, 1, 1)
+    """
+    span_us = max(1, round(plan.pair_span_h * _HOUR_US))
+    n_spans = max(1, (t1_us - t0_us) // span_us + 1)
+    per_span = plan.pair_buckets or max(1, -(-n_rows // (n_spans * BUCKET_ROWS)))
+    return span_us, n_spans, per_span
+
+
+def pair_task_expr(t0_us: int, span_us: int, n_spans: int, per_span: int) -> pl.Expr:
+    """The pair task (``pair_bucket``, ``0 .. n_spans * per_span - 1``) owning an episode
+    (columns ``a, b, ep_lo``, :func:`_episodes`): the time span where the episode begins (before
+    the first span: the first) and the hash bucket of the pair among ``per_span``
+    (:func:`pair_bucket_expr`).
+
+    A vessel's row is copied to a pair task only when one of its pairs has an episode there
+    covering the row's hour: to the tasks of at most the two spans an episode (a few hours)
+    can touch, and at most ``per_span`` hash buckets each, however long the input. (Pair tasks
+    by pair hash alone, as many as MMSI buckets, copied a row to up to as many tasks as the
+    vessel had concurrent partners, a number that grew with the input.)
+
+    Examples
+    --------
+    >>> ep = pl.DataFrame({"a": [1, 1], "b": [2, 2], "ep_lo": [-5, 25]})
+    >>> ep.select(pair_task_expr(0, 10, 3, 2)).to_series().to_list()
+    [0, 4]
+    """
+    span = ((pl.col("ep_lo") - t0_us) // span_us).clip(0, n_spans - 1)
+    return (span * per_span + pair_bucket_expr(per_span)).cast(pl.Int32).alias(_PAIR_BUCKET)
 
 
 def _used_columns(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -1092,14 +1185,14 @@ def _used_columns(lf: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _window_rows(lf: pl.LazyFrame, windows: pl.DataFrame) -> pl.DataFrame:
-    """The rows of ``lf`` (one MMSI bucket's tracks) that each pair bucket needs.
+    """The rows of ``lf`` (one MMSI bucket's tracks) that each pair task needs.
 
-    ``windows`` is ``(pair_bucket, mmsi, lo, hi)``, merged per pair bucket and vessel (see
+    ``windows`` is ``(pair_bucket, mmsi, lo, hi)``, merged per pair task and vessel (see
     :func:`_merge_windows`). A vessel with a :data:`_WHOLE` window gives all its rows, the others
     the rows of the whole hours their windows touch (a superset: more of a vessel's own rows
-    never change a windowed detector's events); a row needed by several pair buckets is
-    repeated, once per pair bucket. Returns those rows with a ``pair_bucket`` column, sorted by
-    pair bucket; within one, whole-history rows come first, then windowed rows, each in file
+    never change a windowed detector's events); a row needed by several pair tasks is
+    repeated, once per pair task. Returns those rows with a ``pair_bucket`` column, sorted by
+    pair task; within one, whole-history rows come first, then windowed rows, each in file
     order. Only the columns the detectors read, so memory follows the rows kept."""
     key = [_PAIR_BUCKET, S.MMSI]
     real = windows.filter(pl.col("lo") <= pl.col("hi")).with_columns(pl.col(S.MMSI).cast(pl.UInt32))
@@ -1136,9 +1229,10 @@ def _no_rows(work: str) -> pl.DataFrame:
 
 
 def pair_windows(pairs: pl.DataFrame, n_buckets: int) -> pl.DataFrame:
-    """``(bucket, pair_bucket, mmsi, lo, hi)``: for each pair bucket and vessel of its candidate
-    pairs (``pairs`` is ``(pair_bucket, a, b, lo, hi)``), the merged time windows of the
-    vessel's rows that the pair bucket needs, with the vessel's MMSI bucket."""
+    """``(bucket, pair_bucket, mmsi, lo, hi)``: for each pair task and vessel of its candidate
+    pairs' windows (``pairs`` is ``(pair_bucket, a, b, lo, hi)``: each window with the task
+    owning its episode), the merged time windows of the vessel's rows that the pair task needs,
+    with the vessel's MMSI bucket."""
     both = pl.concat(
         [
             pairs.select(_PAIR_BUCKET, pl.col(c).cast(pl.UInt32).alias(S.MMSI), "lo", "hi")
@@ -1156,12 +1250,12 @@ def shuffle_stage(bucket: int, windows: pl.DataFrame, work: str, uses: list[str]
     """Step 3b for one MMSI bucket: the shuffle of the pair stage's input.
 
     Reads the bucket's tracks once (only the columns the pair detectors read) and writes, per
-    pair bucket ``P`` that needs any of its vessels (``windows``: ``(pair_bucket, mmsi, lo,
+    pair task ``P`` that needs any of its vessels (``windows``: ``(pair_bucket, mmsi, lo,
     hi)`` of this bucket's vessels, :func:`pair_windows`), the rows of their windows to
-    ``pairrows/pair_bucket=P/bucket=K.parquet`` and the per-vessel events the pair detectors
-    use (``uses``, e.g. loitering) to ``pairevents/pair_bucket=P/bucket=K.parquet``. Each pair
+    ``pairrows/pair_bucket=P/bucket=K.parquet`` and the per-vessel events the pair tasks'
+    detectors use (``uses``; none for encounters) to ``pairevents/pair_bucket=P/...``. Each pair
     task then reads only its own directory: total reads are linear in the rows, where reading
-    every bucket from every pair task grew as pair buckets x buckets."""
+    every bucket from every pair task grew as pair tasks x buckets."""
     rows = _window_rows(_scan(_url(work, "tracks", f"{_BUCKET}={bucket}", "*.parquet")), windows)
     wanted = windows.filter(pl.col("lo") <= pl.col("hi"))[_PAIR_BUCKET].unique().sort()
     parts = rows.partition_by(_PAIR_BUCKET, as_dict=True, include_key=False)
@@ -1199,17 +1293,20 @@ def pair_stage(
     coverage: Any = None,
     parts: dict[str, pl.DataFrame] | None = None,
 ) -> int:
-    """Step 4 for one pair bucket: pair detectors over its vessels, events of its pairs only.
+    """Step 4 for one pair task: the pair detectors of the pair tasks (encounters; not the
+    trackless ones, :data:`_TRACKLESS`) over its vessels' rows; the events of its episodes only.
 
-    ``pairs`` is ``(a, b)`` (any further columns are ignored): the candidate pairs of this pair
-    bucket. Their rows and the per-vessel events the pair detectors use (loitering, from the
-    vessel stage, which saw each vessel's whole history) are read from this pair bucket's own
-    directories, written by :func:`shuffle_stage`; ``coverage`` is the whole input's context
-    with the harbour cells of every bucket; ``parts`` the pair detectors' per-vessel parts of
-    every bucket (:attr:`Detector.parts`)."""
+    ``pairs`` is ``(a, b, ep_lo, ep_hi)`` (further columns are ignored): the episodes this task
+    owns (:func:`_episodes`, :func:`pair_task_expr`). An event of pair ``(a, b)`` is kept when
+    it starts within one of them (epoch microseconds; an event without a start only in a
+    :data:`_WHOLE` episode): every event is kept by one task. Their rows and the per-vessel
+    events the detectors use (from the vessel stage, which saw each vessel's whole history) are
+    read from this task's own directories, written by :func:`shuffle_stage`; ``coverage`` is the
+    whole input's context with the harbour cells of every bucket; ``parts`` the detectors'
+    per-vessel parts of every bucket (:attr:`Detector.parts`)."""
     from vessels.events import detect_events, sort_events
 
-    uses = sorted({u for d in _pair_records() for u in d.uses})
+    uses = sorted({u for d in _pair_task_records() for u in d.uses})
     given = None
     mine = f"{_PAIR_BUCKET}={pair_bucket}"
     if uses:
@@ -1226,7 +1323,7 @@ def pair_stage(
         tracks,
         zones,
         profile,
-        types=_types("pair"),
+        types=[d.event_type for d in _pair_task_records()],
         coverage=coverage,
         parts=parts,
         given=given,
@@ -1234,12 +1331,17 @@ def pair_stage(
     del tracks
     lo = pl.min_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.UInt32)
     hi = pl.max_horizontal(S.MMSI, S.OTHER_MMSI).cast(pl.UInt32)
-    keep = pairs.select(pl.col("a").cast(pl.UInt32), pl.col("b").cast(pl.UInt32)).unique()
-    events = (
-        events.with_columns(lo.alias("_a"), hi.alias("_b"))
-        .join(keep, left_on=["_a", "_b"], right_on=["a", "b"], how="semi", maintain_order="left")
-        .drop("_a", "_b")
-    )
+    keep = pairs.select(
+        pl.col("a").cast(pl.UInt32), pl.col("b").cast(pl.UInt32), "ep_lo", "ep_hi"
+    ).unique()
+    start = pl.col(S.START_TS).dt.epoch("us").fill_null(_WHOLE[0])
+    owned = (
+        events.select(lo.alias("a"), hi.alias("b"), start.alias("_t"))
+        .with_row_index("_i")
+        .join(keep, on=["a", "b"], how="inner")
+        .filter((pl.col("ep_lo") <= pl.col("_t")) & (pl.col("_t") <= pl.col("ep_hi")))
+    )["_i"]
+    events = events.with_row_index("_i").filter(pl.col("_i").is_in(owned.implode())).drop("_i")
     _write(events, _url(work, "events_pair", mine, "part-0.parquet"))
     return events.height
 
@@ -1396,7 +1498,6 @@ def execute(
     ).collect()
     n_rows, t0, t1 = stats.row(0)
     n_buckets = plan.buckets or max(1, -(-n_rows // BUCKET_ROWS))
-    n_pair_buckets = plan.pair_buckets or n_buckets
     if n_rows:
         target = _strip_file(_url(work, "positions"))
         if _local(work):
@@ -1445,8 +1546,9 @@ def execute(
     n_global = global_stage(work, zones, profile, coverage, watchlist) if present else 0
     timed("global_stage", t)
     t = time.perf_counter()
-    n_pairs = 0
-    if _pair_records() and _exists(_url(work, "footprint", "*.parquet")):
+    n_pairs = n_tasks = 0
+    spans = pair_spans(plan, _epoch_us(t0), _epoch_us(t1), n_rows) if n_rows else (1, 1, 1)
+    if _pair_task_records() and _exists(_url(work, "footprint", "*.parquet")):
         harbour = (
             _scan(_url(work, "harbour", "*", "*.parquet")).unique().sort("_hcy", "_hcx").collect()
         )
@@ -1454,48 +1556,46 @@ def execute(
         tiles = sorted({g for s in vstats for g in s["tile_groups"]})
         found = executor.map(tile_stage, tiles, work=work, layers=layers)
         pair_parts = {}
-        rows_of_layer = {la.event_type: la.rows for la in layers}
-        for d in _pair_records():
+        for d in _pair_task_records():
             got = _parts_of(work, d.event_type) if d.parts is not None else None
-            if got is None:
-                continue
-            pair_parts[d.event_type] = got
-            if d.event_type in _EXTRA_PAIRS:  # pairs a detector names besides close ones
-                section = cfg.section(d.event_type)
-                lo, hi = _NONE if rows_of_layer.get(d.event_type) == "none" else _WHOLE
-                found.append(
-                    _EXTRA_PAIRS[d.event_type](got, section, coverage).with_columns(
-                        pl.lit(lo).alias("lo"), pl.lit(hi).alias("hi")
-                    )
-                )
+            if got is not None:
+                pair_parts[d.event_type] = got
         pairs = (
             _merge_windows(pl.concat([f.cast(_CANDIDATE_SCHEMA) for f in found]))
             if found
             else pl.DataFrame(schema=_CANDIDATE_SCHEMA)
         )
-        shared_parts = executor.share(pair_parts)
+        del found
+        # (an empty dict cannot be scattered to Dask workers: None says the same)
+        shared_parts = executor.share(pair_parts) if pair_parts else None
         timed("tile_stage", t)
         t = time.perf_counter()
         n_pairs = pairs.select("a", "b").n_unique() if pairs.height else 0
         if n_pairs:
-            pairs = pairs.with_columns(pair_bucket_expr(n_pair_buckets)).sort(
-                _PAIR_BUCKET, "a", "b", "lo"
+            # each episode of a pair (its windows, chained where an event could join them) to
+            # the pair task of its time span and pair hash
+            within = round(max((la.episode_gap_s for la in layers), default=0.0) * 1e6)
+            pairs = (
+                _episodes(pairs, within)
+                .with_columns(pair_task_expr(_epoch_us(t0), *spans))
+                .sort(_PAIR_BUCKET, "a", "b", "lo")
             )
-            # step 3b, the shuffle: each bucket's rows (and used events) per pair bucket, once
+            # step 3b, the shuffle: each bucket's rows (and used events) per pair task, once
             windows = pair_windows(pairs, n_buckets)
             shuffles = [
                 (int(k), part.drop(_BUCKET))
                 for (k,), part in windows.group_by(_BUCKET, maintain_order=True)
             ]
-            uses = sorted({u for d in _pair_records() for u in d.uses})
+            uses = sorted({u for d in _pair_task_records() for u in d.uses})
             executor.starmap(shuffle_stage, shuffles, work=work, uses=uses)
             del windows, shuffles
             timed("shuffle_stage", t)
             t = time.perf_counter()
             groups = [
-                (int(j), part.select("a", "b").unique(maintain_order=True))
+                (int(j), part.select("a", "b", "ep_lo", "ep_hi").unique(maintain_order=True))
                 for (j,), part in pairs.group_by(_PAIR_BUCKET, maintain_order=True)
             ]
+            n_tasks = len(groups)
             executor.starmap(
                 pair_stage,
                 groups,
@@ -1588,7 +1688,9 @@ def execute(
         coverage=coverage_summary,
         stats={
             "buckets": n_buckets,
-            "pair_buckets": n_pair_buckets,
+            "pair_spans": spans[1],
+            "pair_buckets": spans[2],
+            "pair_tasks": n_tasks,
             "candidate_pairs": n_pairs,
             "global_events": n_global,
             "halo_m": {la.event_type: la.halo_m for la in layers},
