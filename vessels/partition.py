@@ -17,9 +17,9 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    ``scope="vessel"`` (gaps, zone entries, EEZ incursions, loitering, fishing, identity
    conflicts), and the bucket's *footprint*: for each vessel and time bin of ``bin_h`` hours, the
    bounding box of its positions in the bin together with the positions bracketing the bin (so
-   any point interpolated between two positions, or any silence spanning the bin, lies in it),
-   and the positions of the events that pair detectors read (``uses``, e.g. loitering). The
-   boxes, widened by the largest halo of the pair detectors (:func:`pair_halo_m`), are cut into
+   any point interpolated between two positions lies in it), and the positions of the events
+   that the pair tasks' detectors read (``uses``; none for encounters). The boxes, widened by
+   the largest halo of those detectors (:func:`pair_halo_m`), are cut into
    cells of ``cell_deg`` degrees and written, with the links, to one file per bucket
    (``footprint/bucket=K.parquet``, ``links/bucket=K.parquet``: one row group per *tile group*
    of consecutive time tiles, tile = time tile x space tile: this is the shuffle). Also the
@@ -27,21 +27,25 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    (:attr:`vessels.events.registry.Detector.parts`).
 2b. **global stage** (driver) — every ``scope="global"`` detector (identity changes across one
    IMO's MMSIs, watchlist hits, fleets of one flag at an EEZ edge) once, on its parts from
-   every bucket and the per-vessel events it reads (``uses``) from every bucket.
+   every bucket and the per-vessel events it reads (``uses``) from every bucket; and so every
+   *trackless* pair detector (dark rendezvous: silences and loitering events, no positions):
+   what the in-process run computes, once (:data:`_TRACKLESS`).
 3. **tile stage** (one task per tile group, reading only its row groups of every bucket's
    file; within it, tile by tile) — vessels whose widened boxes share a cell in the
    same time bin are candidate pairs. A pair close enough for any pair detector shares such a
    cell, so no pair is lost; the candidate set is the union over tiles (a set: a pair seen in
-   two tiles is one candidate).
+   two tiles is one candidate), each with the time windows of the rows its detection needs.
+   The driver chains a pair's windows into *episodes* (:func:`_episodes`: no event spans two)
+   and gives each episode to one *pair task*: the time span (``pair_span_h``) where it begins
+   and the pair's hash bucket within the span (:func:`pair_spans`, :func:`pair_task_expr`).
 3b. **shuffle stage** (one task per bucket) — reads the bucket's tracks once and writes, per
-   pair bucket that needs any of its vessels, the rows of their candidate pairs' time windows
-   (only the pair detectors' columns) and the per-vessel events the pair detectors use:
-   ``pairrows/pair_bucket=J/bucket=K.parquet``, ``pairevents/pair_bucket=J/...`` (total reads
-   linear in the rows; see :func:`shuffle_stage`).
-4. **pair stage** (one task per pair bucket) — each candidate pair belongs to exactly one pair
-   bucket (:func:`pair_bucket_expr` of the unordered pair), which reads only its own shuffled
-   rows, runs the detectors with ``scope="pair"`` (encounters, dark rendezvous) and keeps the
-   events of its own pairs: every pair event is found once.
+   pair task that needs any of its vessels, the rows of its episodes' windows (only the pair
+   detectors' columns): ``pairrows/pair_bucket=J/bucket=K.parquet`` (total reads linear in the
+   rows; a row is copied to the few tasks whose episodes cover its hour, however long the
+   input; see :func:`shuffle_stage`).
+4. **pair stage** (one task per pair task) — reads only its own shuffled rows, runs the pair
+   detectors that read positions (encounters) and keeps the events of its pairs that start in
+   one of its episodes: every pair event is found once.
 4b. **partner stage** (one task per bucket) — the shuffle of the score stage's input: the
    driver reads every event once; of the bucket's vessels that other buckets' score tasks need
    (named with one of their vessels in an event) each task writes only what the scorer reads of
@@ -59,7 +63,7 @@ The plan (every step is a plain function of paths and small arguments, so any ex
 Intermediate data is hive-partitioned Parquet under ``work_dir`` (readable by polars, DuckDB,
 Spark): ``positions/``, ``tracks/``, ``events_vessel/`` (``bucket=K``),
 ``footprint/`` and ``links/`` (``bucket=K.parquet``, row groups by tile group), ``pairrows/``
-and ``pairevents/`` (``pair_bucket=J/bucket=K``), ``events_pair/``
+(``pair_bucket=J/bucket=K``, ``J`` the pair task), ``events_global/``, ``events_pair/``
 (``pair_bucket=J``) and ``partners/`` (``bucket=K/from=K2``). ``work_dir`` may be an fsspec URL
 (``s3://``, ``gs://``, ``abfs://``, ``file://``) that every worker can reach.
 
