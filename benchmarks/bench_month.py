@@ -20,7 +20,8 @@ and what was found:
 
 Prints one JSON line (``rows``, ``wall_s``, ``cpu_s``, ``peak_rss_gb``, planted vs found, the
 wall and CPU seconds of each stage; with ``--work-dir`` also the files and MB of each
-intermediate directory, kept there).
+intermediate directory, kept there, and ``pair_rows``: the rows shuffled to the pair tasks, the
+distinct positions among them and the copies per position).
 """
 
 from __future__ import annotations
@@ -210,6 +211,18 @@ def _work_files(work: Path) -> dict[str, list[float]]:
     return out
 
 
+def _pair_copies(work: Path) -> dict[str, float] | None:
+    """Rows written to ``pairrows/`` (every pair task's input), the distinct positions among
+    them and the copies per position: how often the shuffle repeats a row for pair tasks."""
+    files = sorted((work / "pairrows").glob("*/*.parquet"))
+    if not files:
+        return None
+    rows = pl.scan_parquet(files).select("mmsi", "ts")
+    n = rows.select(pl.len()).collect().item()
+    distinct = rows.unique().select(pl.len()).collect().item()
+    return {"rows": n, "distinct": distinct, "copies": round(n / max(distinct, 1), 3)}
+
+
 def score(
     src: Path,
     days: int,
@@ -282,6 +295,7 @@ def score(
         "stage_cpu_s": res.summary.get("cpu_s"),
         "execution": res.summary.get("execution"),
         "work_files": _work_files(work_dir) if work_dir is not None else None,
+        "pair_rows": _pair_copies(work_dir) if work_dir is not None else None,
     }
 
 
