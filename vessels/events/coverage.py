@@ -52,6 +52,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+import numpy as np
 import polars as pl
 
 from vessels import schema as S
@@ -62,14 +63,19 @@ __all__ = [
     "AT_ANCHORAGE",
     "CELL_DEG",
     "EXTENT_Q",
+    "FIGURES",
     "HARBOUR",
     "IN_PORT",
     "MIN_VESSELS",
     "STATIONARY_KN",
     "ContextPart",
     "CoverageContext",
+    "Ladder",
+    "TailCuts",
+    "TailPart",
     "context_from_parts",
     "context_part",
+    "context_tails",
     "coverage_context",
     "data_horizon",
     "edge_expr",
@@ -77,6 +83,7 @@ __all__ = [
     "harbour_expr",
     "max_abs_lat",
     "sparse_mmsi",
+    "tail_cuts",
     "with_harbour",
 ]
 
@@ -212,14 +219,40 @@ def coverage_context(positions: pl.DataFrame | pl.LazyFrame) -> CoverageContext:
 
 
 @dataclass(frozen=True)
+class Ladder:
+    """Every ``stride``-th of a part's extreme values of one figure, and the last one kept.
+
+    The part's values of the figure (``ts`` or a coordinate without NaN; negated for a figure
+    taken from the top, so that its extreme values are the smallest) in ascending order, at the
+    ranks ``stride - 1, 2 stride - 1, ...`` and ``m - 1`` below ``m``, the fewer of the part's
+    values and as many as the whole input's figure can need. From the ladders of all parts,
+    :func:`tail_cuts` bounds where each figure lies; with a stride of 1 the ladder is the
+    part's ``m`` extreme values themselves and settles it.
+
+    Attributes
+    ----------
+    values
+        The values at ``ranks`` (ascending).
+    ranks
+        Their 0-based ranks among the part's values (ascending, the last ``m - 1``).
+    count
+        The part's values of the figure (non-NaN).
+    """
+
+    values: np.ndarray
+    ranks: np.ndarray
+    count: int
+
+
+@dataclass(frozen=True)
 class ContextPart:
     """What :func:`context_from_parts` needs of one part of the positions (a few small frames).
 
     The coverage context is a set of whole-input figures; each is merged from per-part pieces
-    that stay small whatever the part's size: counts, the latest instants and the coordinate
-    tails that can hold the whole input's quantiles (:data:`EXTENT_Q` of up to ``rows_bound``
-    rows), the stationary (vessel, cell) pairs and the reception grid's (cell, vessel) rows.
-    Parts must not share a vessel (the MMSI buckets of :mod:`vessels.partition`).
+    that stay small whatever the part's size: counts, a :class:`Ladder` per order statistic
+    (the horizon and the extent's four quantiles), the stationary (vessel, cell) pairs and the
+    reception grid's (cell, vessel) rows. Parts must not share a vessel (the MMSI buckets of
+    :mod:`vessels.partition`).
 
     Attributes
     ----------
@@ -227,11 +260,14 @@ class ContextPart:
         Located positions of the part.
     vessels
         Distinct MMSIs of the part.
-    latest
-        The part's latest ``ts`` values (as many as the whole input's horizon can need).
-    tails
-        Per coordinate (``lat``, ``lon``): the part's smallest and largest non-NaN values (as many
-        as the whole input's quantiles can need) and its count of NaN.
+    nan
+        Per coordinate (``lat``, ``lon``): the part's count of NaN.
+    ladders
+        Per figure of :data:`FIGURES`: the part's :class:`Ladder`.
+    stride
+        The ladders' stride (1: they hold the part's extreme values themselves).
+    ts_dtype
+        The dtype of ``ts`` (the horizon's ladder holds its integers).
     max_abs_lat
         The part's largest absolute latitude (0 without positions).
     still
@@ -242,15 +278,44 @@ class ContextPart:
 
     rows: int
     vessels: int
-    latest: pl.Series
-    tails: dict[str, tuple[pl.Series, pl.Series, int]]
+    nan: dict[str, int]
+    ladders: dict[str, Ladder]
+    stride: int
+    ts_dtype: pl.DataType
     max_abs_lat: float
     still: pl.DataFrame
     reception: pl.DataFrame
 
 
+@dataclass(frozen=True)
+class TailCuts:
+    """Where each order statistic of the context lies, found from the parts' ladders.
+
+    Per figure of :data:`FIGURES` that needs a second look at the positions: ``(rank, lower,
+    upper)``, the figure being the value of 0-based ``rank`` among the (negated, for a figure
+    from the top) values of all the parts, which lies in ``(lower, upper]`` (``lower`` None:
+    unbounded). :func:`context_tails` returns each part's count below and values inside.
+    """
+
+    cuts: dict[str, tuple[int, Any, Any]]
+
+
+#: Per figure of :data:`FIGURES`, a part's count at or below the cut's ``lower`` and the
+#: distinct values inside the cut with their counts (:func:`context_tails`).
+TailPart = dict[str, tuple[int, np.ndarray, np.ndarray]]
+
 #: The coverage extent's quantiles (:func:`edge_expr`): 0.1 % and 99.9 %.
 EXTENT_Q: Final = (0.001, 0.999)
+
+#: The order statistics of the context: the horizon (``ts``, from the top) and the extent's
+#: quantiles (low and high, per coordinate): figure -> (column, taken from the top).
+FIGURES: Final = {
+    "horizon": (S.TS, True),
+    "lat_lo": (S.LAT, False),
+    "lat_hi": (S.LAT, True),
+    "lon_lo": (S.LON, False),
+    "lon_hi": (S.LON, True),
+}
 
 
 def _tail_rows(n: int) -> int:
@@ -260,8 +325,29 @@ def _tail_rows(n: int) -> int:
     return math.ceil(n * 0.001) + 2
 
 
+def _figure_values(frame: pl.DataFrame, figure: str) -> pl.Series:
+    """The values of ``figure`` in ``frame``: ``ts`` as integers, a coordinate without NaN."""
+    column, _ = FIGURES[figure]
+    x = frame[column]
+    if column == S.TS:
+        return x.to_physical()
+    return x.filter(~x.is_nan()) if x.dtype.is_float() else x
+
+
+def _ladder(x: pl.Series, top: bool, cap: int, stride: int) -> Ladder:
+    m = min(x.len(), cap)
+    tail = x.top_k(m).sort(descending=True) if top else x.bottom_k(m).sort()
+    values = tail.to_numpy()
+    if top:
+        values = -values
+    ranks = np.arange(stride - 1, m, stride, dtype=np.int64)
+    if m and (ranks.size == 0 or ranks[-1] != m - 1):
+        ranks = np.append(ranks, np.int64(m - 1))
+    return Ladder(values=values[ranks].copy(), ranks=ranks, count=x.len())
+
+
 def context_part(
-    positions: pl.DataFrame | pl.LazyFrame, *, rows_bound: int | None = None
+    positions: pl.DataFrame | pl.LazyFrame, *, rows_bound: int | None = None, parts: int = 1
 ) -> ContextPart:
     """The :class:`ContextPart` of ``positions`` (one MMSI bucket, or all of a run).
 
@@ -270,71 +356,214 @@ def context_part(
     positions : DataFrame or LazyFrame
         The part's positions (may be a scan; only the context's columns are read).
     rows_bound : int, optional
-        At least the number of rows of the whole input the part belongs to (sizes the tails
-        each part keeps); default: the part's own rows (the part is the whole input).
+        At least the number of rows of the whole input the part belongs to (how many extreme
+        values the ladders reach); default: the part's own rows (the part is the whole input).
+    parts : int
+        How many parts the whole input is split into: the ladders' stride, so that all the
+        parts' ladders together hold about as many values as one part's extreme values (the
+        second look, :func:`context_tails`, then returns about ``parts`` values a part). 1:
+        the ladders hold the extreme values themselves and settle the context alone.
 
     Examples
     --------
     >>> from vessels.testing import make_track
     >>> part = context_part(make_track(n=5))
-    >>> part.rows, part.vessels, part.latest.len()
-    (5, 1, 3)
+    >>> part.rows, part.vessels, part.ladders["horizon"].ranks.tolist()
+    (5, 1, [0, 1, 2])
     """
+    if parts < 1:
+        raise ValueError(f"parts must be at least 1, got {parts!r}")
     lf = _located(positions)
     names = lf.collect_schema().names()
     # the few columns every part reads, read once (a scan would be decoded once per part)
     wanted = (S.MMSI, S.TS, S.LAT, S.LON, S.DT_S, S.SOG_KN, S.IMPLIED_SPEED_KN)
     frame = lf.select([c for c in wanted if c in names]).collect()
-    k = _tail_rows(max(frame.height, rows_bound or 0))
-    tails: dict[str, tuple[pl.Series, pl.Series, int]] = {}
-    for c in (S.LAT, S.LON):
-        x = frame[c]
-        n_nan = int(x.is_nan().sum()) if x.dtype.is_float() else 0
-        if n_nan:
-            x = x.filter(~x.is_nan())
-        tails[c] = (x.bottom_k(k), x.top_k(k), n_nan)
+    cap = _tail_rows(max(frame.height, rows_bound or 0))
+    ladders = {
+        figure: _ladder(_figure_values(frame, figure), top, cap, parts)
+        for figure, (_, top) in FIGURES.items()
+    }
+    nan = {
+        c: int(frame[c].is_nan().sum()) if frame[c].dtype.is_float() else 0
+        for c in (S.LAT, S.LON)
+    }
     return ContextPart(
         rows=frame.height,
         vessels=frame[S.MMSI].n_unique(),
-        latest=frame[S.TS].top_k(k),
-        tails=tails,
+        nan=nan,
+        ladders=ladders,
+        stride=parts,
+        ts_dtype=frame[S.TS].dtype,
         max_abs_lat=max_abs_lat(frame),
         still=_still_cells(frame).collect(),
         reception=reception_parts(frame),
     )
 
 
-def context_from_parts(parts: Sequence[ContextPart]) -> CoverageContext:
+def _ranks(parts: Sequence[ContextPart]) -> dict[str, int | None]:
+    """Per figure, its 0-based rank among the (negated, from the top) values of all the parts;
+    None: the figure is not computed (no rows, too few vessels for an extent) or is NaN."""
+    n = sum(p.rows for p in parts)
+    ranks: dict[str, int | None] = dict.fromkeys(FIGURES)
+    if not n:
+        return ranks
+    # the (k+1)-th latest instant: the latest once the stray last k rows are set aside
+    ranks["horizon"] = 0 if n <= 1000 else math.ceil(n * 0.001)
+    if sum(p.vessels for p in parts) < EDGE_MIN_VESSELS:
+        return ranks
+    lo, hi = (_nearest_index(n, q) for q in EXTENT_Q)
+    for c in (S.LAT, S.LON):
+        # polars' "nearest" quantile: NaN sort last, so an index past the numbers is NaN
+        n_num = n - sum(p.nan[c] for p in parts)
+        ranks[f"{c}_lo"] = lo if lo < n_num else None
+        ranks[f"{c}_hi"] = n_num - 1 - hi if hi < n_num else None
+    return ranks
+
+
+def _cut(ladders: Sequence[Ladder], rank: int) -> tuple[Any, Any]:
+    """``(lower, upper)``: the value of ``rank`` among all the ladders' parts lies in
+    ``(lower, upper]`` (``lower`` None: unbounded); ``upper`` is that value when every ladder
+    has a stride of 1.
+
+    A ladder point of rank ``i`` at or below ``t`` says the part has at least ``i + 1`` values
+    at or below ``t``; the part's first point above ``t``, of rank ``j``, says it has at most
+    ``j`` (a part without one: all its values). ``upper`` is the smallest ladder value with at
+    least ``rank + 1`` values at or below it, ``lower`` the largest with at most ``rank``.
+    """
+    values = np.concatenate([ld.values for ld in ladders])
+    # what passing each point adds to the least (``up``) and the most (``down``) values at or
+    # below: the rank step from the part's previous point, and to its next point (or count)
+    up = np.concatenate([np.diff(ld.ranks, prepend=np.int64(-1)) for ld in ladders])
+    down = np.concatenate([np.diff(ld.ranks, append=np.int64(ld.count)) for ld in ladders])
+    most0 = sum(int(ld.ranks[0]) if ld.ranks.size else ld.count for ld in ladders)
+    order = np.argsort(values, kind="stable")
+    v = values[order]
+    last = np.searchsorted(v, v, side="right") - 1  # the last point of each value's ties
+    least = np.cumsum(up[order])[last]
+    most = most0 + np.cumsum(down[order])[last]
+    enough = np.flatnonzero(least >= rank + 1)
+    if not enough.size:
+        raise RuntimeError(f"the parts' ladders do not reach rank {rank}")
+    upper = v[enough[0]]
+    few = np.flatnonzero(most <= rank)
+    lower = v[few[-1]] if few.size else None
+    return lower, upper
+
+
+def tail_cuts(parts: Sequence[ContextPart]) -> TailCuts | None:
+    """Where the context's order statistics lie, from the parts' ladders (the driver's step
+    between the two looks at the positions); None when the ladders settle them all (every
+    part has a stride of 1, e.g. a single part).
+
+    The answer of each figure is then found from each part's :func:`context_tails`: about
+    ``parts`` values a part, so that the whole merge holds about as many values as one part's
+    extreme values, whatever the number of parts.
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track
+    >>> tail_cuts([context_part(make_track(1, n=5)), context_part(make_track(2, n=5))]) is None
+    True
+    """
+    if all(p.stride == 1 for p in parts):
+        return None
+    cuts = {
+        figure: (rank, *_cut([p.ladders[figure] for p in parts], rank))
+        for figure, rank in _ranks(parts).items()
+        if rank is not None
+    }
+    return TailCuts(cuts)
+
+
+def context_tails(positions: pl.DataFrame | pl.LazyFrame, cuts: TailCuts) -> TailPart:
+    """The second look at a part's positions: per figure of ``cuts``, the part's count of
+    values at or below the cut and its distinct values inside it, with their counts.
+
+    Examples
+    --------
+    >>> from vessels.testing import make_track
+    >>> tails = context_tails(make_track(n=5), TailCuts({"lat_lo": (1, None, 25.0)}))
+    >>> below, values, counts = tails["lat_lo"]
+    >>> below, values.tolist(), counts.tolist()
+    (0, [25.0], [5])
+    """
+    columns = {FIGURES[f][0] for f in cuts.cuts}
+    frame = _located(positions).select(sorted(columns)).collect()
+    out: TailPart = {}
+    for figure, (_, lower, upper) in cuts.cuts.items():
+        values = _figure_values(frame, figure).to_numpy()
+        if FIGURES[figure][1]:
+            values = -values
+        inside = values <= upper
+        below = 0
+        if lower is not None:
+            at_or_below = values <= lower
+            below = int(at_or_below.sum())
+            inside &= ~at_or_below
+        found, counts = np.unique(values[inside], return_counts=True)
+        out[figure] = (below, found, counts)
+    return out
+
+
+def _settle(rank: int, lower: Any, upper: Any, tails: Sequence[TailPart], figure: str) -> Any:
+    """The value of ``rank`` from the parts' :func:`context_tails` of its cut."""
+    below = sum(t[figure][0] for t in tails)
+    values = np.concatenate([t[figure][1] for t in tails])
+    counts = np.concatenate([t[figure][2] for t in tails])
+    order = np.argsort(values, kind="stable")
+    reached = below + np.cumsum(counts[order])
+    hit = np.flatnonzero(reached >= rank + 1)
+    if below > rank or not hit.size:
+        raise RuntimeError(f"the cut ({lower!r}, {upper!r}] of {figure} does not hold rank {rank}")
+    return values[order][hit[0]]
+
+
+def context_from_parts(
+    parts: Sequence[ContextPart], tails: Sequence[TailPart] | None = None
+) -> CoverageContext:
     """The :class:`CoverageContext` of the positions whose parts are ``parts``.
 
     Exactly :func:`coverage_context` of all the parts' positions together, when no vessel is in
-    two parts and each part was computed with a ``rows_bound`` of at least the total rows.
+    two parts, each part was computed with a ``rows_bound`` of at least the total rows and,
+    when :func:`tail_cuts` of the parts is not None, ``tails`` are every part's
+    :func:`context_tails` of those cuts (in any order).
 
     Examples
     --------
     >>> from vessels.testing import make_track
     >>> a, b = make_track(1, n=5), make_track(2, n=5)
-    >>> parts = [context_part(a, rows_bound=10), context_part(b, rows_bound=10)]
-    >>> merged = context_from_parts(parts)
+    >>> parts = [context_part(x, rows_bound=10, parts=2) for x in (a, b)]
+    >>> cuts = tail_cuts(parts)
+    >>> merged = context_from_parts(parts, [context_tails(x, cuts) for x in (a, b)])
     >>> whole = coverage_context(pl.concat([a, b]))
     >>> (merged.horizon, merged.extent) == (whole.horizon, whole.extent)
     True
     """
     if not parts:
         raise ValueError("context_from_parts needs at least one part")
+    cuts = tail_cuts(parts)
+    if cuts is not None and tails is None:
+        raise ValueError("parts with a stride above 1 need their context_tails of tail_cuts")
+    figures: dict[str, Any] = {}
+    for figure, rank in _ranks(parts).items():
+        if rank is None:
+            figures[figure] = float("nan")
+            continue
+        if cuts is None:
+            _, value = _cut([p.ladders[figure] for p in parts], rank)
+        else:
+            assert tails is not None
+            value = _settle(rank, *cuts.cuts[figure][1:], tails, figure)
+        figures[figure] = -value if FIGURES[figure][1] else value
     n = sum(p.rows for p in parts)
-    still = pl.concat([p.still for p in parts], how="vertical")
-    latest = pl.concat([p.latest for p in parts])
     horizon: Any = None
-    if n and n <= 1000:
-        horizon = latest.max()
-    elif n:
-        # the (k+1)-th latest instant: the latest once the stray last k rows are set aside
-        horizon = latest.top_k(math.ceil(n * 0.001) + 1).min()
+    if n:
+        ts = pl.Series([int(figures["horizon"])], dtype=pl.Int64)
+        horizon = ts.cast(parts[0].ts_dtype).item()
     extent: Extent | None = None
     if n and sum(p.vessels for p in parts) >= EDGE_MIN_VESSELS:
-        lat, lon = (_merged_tails(n, [p.tails[c] for p in parts]) for c in (S.LAT, S.LON))
-        extent = (*lat, *lon)
+        extent = tuple(float(figures[f]) for f in ("lat_lo", "lat_hi", "lon_lo", "lon_hi"))  # type: ignore[assignment]
+    still = pl.concat([p.still for p in parts], how="vertical")
     return CoverageContext(
         learned=_crowded(still.lazy()).collect(),
         horizon=horizon,
@@ -342,18 +571,6 @@ def context_from_parts(parts: Sequence[ContextPart]) -> CoverageContext:
         max_abs_lat=max((p.max_abs_lat for p in parts), default=0.0),
         reception=reception_from_parts([p.reception for p in parts]),
     )
-
-
-def _merged_tails(n: int, tails: Sequence[tuple[pl.Series, pl.Series, int]]) -> tuple[float, float]:
-    """``x.quantile(q)`` ("nearest") for both :data:`EXTENT_Q` of the ``n`` values whose parts'
-    tails are ``tails``: polars sorts NaN last, so an index past the numbers is NaN."""
-    n_num = n - sum(t[2] for t in tails)
-    lo, hi = (_nearest_index(n, q) for q in EXTENT_Q)
-    low = pl.concat([t[0] for t in tails])
-    high = pl.concat([t[1] for t in tails])
-    q_lo = float("nan") if lo >= n_num else float(low.bottom_k(lo + 1).max())  # type: ignore[arg-type]
-    q_hi = float("nan") if hi >= n_num else float(high.top_k(n_num - hi).min())  # type: ignore[arg-type]
-    return q_lo, q_hi
 
 
 def max_abs_lat(p: pl.DataFrame | pl.LazyFrame) -> float:
