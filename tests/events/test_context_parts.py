@@ -164,9 +164,7 @@ def test_tail_in_one_bucket() -> None:
     mmsi = [
         m
         for m in range(371_000_000, 371_100_000, 997)
-        if pl.DataFrame({S.MMSI: [m]}, schema={S.MMSI: pl.UInt32})
-        .select(bucket_expr(5))
-        .item()
+        if pl.DataFrame({S.MMSI: [m]}, schema={S.MMSI: pl.UInt32}).select(bucket_expr(5)).item()
         == target
     ][:3]
     far = [

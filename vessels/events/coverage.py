@@ -384,8 +384,7 @@ def context_part(
         for figure, (_, top) in FIGURES.items()
     }
     nan = {
-        c: int(frame[c].is_nan().sum()) if frame[c].dtype.is_float() else 0
-        for c in (S.LAT, S.LON)
+        c: int(frame[c].is_nan().sum()) if frame[c].dtype.is_float() else 0 for c in (S.LAT, S.LON)
     }
     return ContextPart(
         rows=frame.height,
