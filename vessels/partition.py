@@ -723,18 +723,24 @@ def _zone_index(zones: Any) -> Any:
     return index
 
 
-def context_stage(bucket: int, *, work: str, rows_bound: int) -> Any:
-    """Step 1b for one bucket: the :class:`vessels.events.coverage.ContextPart` of its positions.
+def context_stage(
+    bucket: int, *, work: str, rows_bound: int, parts: int = 1, cuts: Any = None
+) -> Any:
+    """Step 1b for one bucket: the :class:`vessels.events.coverage.ContextPart` of its positions
+    (first look), or with ``cuts`` its :func:`vessels.events.coverage.context_tails` (second).
 
-    ``rows_bound`` is the run's total rows (each part keeps as many extreme values as the whole
-    input's horizon and extent can need); the driver merges the parts with
+    ``rows_bound`` is the run's total rows and ``parts`` its number of buckets (each part keeps
+    a ladder of every ``parts``-th of the extreme values the whole input's horizon and extent
+    can need); the driver merges the parts with
     :func:`vessels.events.coverage.context_from_parts` into exactly the context of all the
     positions, without any process holding them all.
     """
-    from vessels.events.coverage import context_part
+    from vessels.events.coverage import context_part, context_tails
 
     scan = _scan(_url(work, "positions", f"{_BUCKET}={bucket}", "*.parquet"))
-    return context_part(scan, rows_bound=rows_bound)
+    if cuts is not None:
+        return context_tails(scan, cuts)
+    return context_part(scan, rows_bound=rows_bound, parts=parts)
 
 
 def vessel_stage(
@@ -1478,7 +1484,7 @@ def execute(
     workers are not counted).
     """
     from vessels.events import DetectorConfig, DetectorSettings, sort_events
-    from vessels.events.coverage import context_from_parts, coverage_context
+    from vessels.events.coverage import context_from_parts, coverage_context, tail_cuts
     from vessels.events.gaps import reception_report
     from vessels.zones._coverage import coverage_from_parts, coverage_report
 
@@ -1520,11 +1526,14 @@ def execute(
     # step 1b: what depends on all the positions (anchorages, horizon, extent), computed once:
     # one small part per bucket (no process holds every position), merged in the driver
     t = time.perf_counter()
-    coverage = (
-        context_from_parts(executor.map(context_stage, present, work=work, rows_bound=n_rows))
-        if present
-        else coverage_context(src)
-    )
+    if present:
+        look = dict(work=work, rows_bound=n_rows, parts=len(present))
+        ctx_parts = executor.map(context_stage, present, **look)
+        cuts = tail_cuts(ctx_parts)  # None: the parts' ladders settle the horizon and extent
+        tails = None if cuts is None else executor.map(context_stage, present, **look, cuts=cuts)
+        coverage = context_from_parts(ctx_parts, tails)
+    else:
+        coverage = coverage_context(src)
     timed("context", t)
     cfg = profile.detector_config() if isinstance(profile, DetectorSettings) else DetectorConfig()
     layers = pair_layers(cfg)
