@@ -228,6 +228,30 @@ def test_empty_events_give_empty_tables() -> None:
     S.validate(res.contributions, S.CONTRIBUTION_SCHEMA)
 
 
+def test_static_columns_are_last_known_in_time_whatever_the_row_order() -> None:
+    # the name changes mid-track and the last fix has none: the last known name is the one of
+    # the latest fix that has a name, in (mmsi, ts) row order (fast path) and shuffled alike
+    a = make_track(A, n=6, vessel_name="OLD NAME").with_columns(
+        pl.when(pl.int_range(pl.len()) >= 3)
+        .then(pl.lit("NEW NAME"))
+        .otherwise(pl.col(S.VESSEL_NAME))
+        .alias(S.VESSEL_NAME)
+    )
+    a = a.with_columns(
+        pl.when(pl.int_range(pl.len()) == 5)
+        .then(None)
+        .otherwise(pl.col(S.VESSEL_NAME))
+        .alias(S.VESSEL_NAME)
+    )
+    pos = pl.concat([a, make_track(B, n=3, vessel_name="SEA STAR")])
+    rows = [event("encounter", A, other_mmsi=B, hours=3)]
+    in_order = score(events(rows), pos.lazy(), SIMPLE)
+    shuffled = score(events(rows), pos.sample(fraction=1.0, shuffle=True, seed=3).lazy(), SIMPLE)
+    assert in_order.vessels.filter(pl.col(S.MMSI) == A)[S.VESSEL_NAME].item() == "NEW NAME"
+    assert shuffled.vessels.equals(in_order.vessels)
+    assert shuffled.vessel_days.equals(in_order.vessel_days)
+
+
 def test_positions_only_vessels_score_zero() -> None:
     res = score(S.empty_events(), make_track(A, n=4).lazy())
     assert res.vessels.select(S.MMSI, S.RISK_SCORE, S.N_POSITIONS).row(0) == (A, 0.0, 4)

@@ -365,8 +365,40 @@ def network_rules(profile: Profile) -> list[EventRule]:
     ]
 
 
-def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Per-key vessel features for vessel rules and the static columns of the vessel table."""
+def _in_time_order(positions: pl.LazyFrame | None) -> bool:
+    """Whether the rows of ``positions`` run in ``(mmsi, ts)`` order (as ``tracks.parquet`` and
+    the segmented positions of ``vessels score`` do): one pass over the two columns.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> t = [datetime(2024, 3, 1, h, tzinfo=UTC) for h in (1, 2, 0)]
+    >>> _in_time_order(pl.LazyFrame({"mmsi": [1, 1, 2], "ts": t}))
+    True
+    >>> _in_time_order(pl.LazyFrame({"mmsi": [1, 1, 1], "ts": t}))
+    False
+    """
+    if positions is None:
+        return False
+    m, t = pl.col(S.MMSI), pl.col(S.TS)
+    later = (m > m.shift(1)) | ((m == m.shift(1)) & (t >= t.shift(1)))
+    return bool(positions.select(later.slice(1).fill_null(False).all()).collect().item())
+
+
+def _features(
+    positions: pl.LazyFrame | None,
+    ev: pl.DataFrame,
+    keys: list[str],
+    *,
+    time_ordered: bool = False,
+) -> pl.DataFrame:
+    """Per-key vessel features for vessel rules and the static columns of the vessel table.
+
+    ``time_ordered``: the positions' rows run in ``(mmsi, ts)`` order (:func:`_in_time_order`),
+    so each key's rows are in time order already and its last known value is its last non-null
+    one (no sort of every group by time: 3/4 of this step's CPU at 10 M positions). The values
+    are the same: a sort by time leaves rows already in time order where they are.
+    """
     invalid_kinds = ["invalid_mmsi", "non_ship_mid"]
     if S.EV_CONFLICT_KIND in ev.columns:
         bad_ids = ev.filter(
@@ -406,7 +438,8 @@ def _features(positions: pl.LazyFrame | None, ev: pl.DataFrame, keys: list[str])
             pos = pos.with_columns(pl.col(S.TS).dt.date().alias(DAY))
 
         def last_known(name: str) -> pl.Expr:
-            return pl.col(name).sort_by(S.TS).drop_nulls().last().alias(name)
+            col = pl.col(name) if time_ordered else pl.col(name).sort_by(S.TS)
+            return col.drop_nulls().last().alias(name)
 
         have = pos.collect_schema().names()
         extra = [  # IMO and dimensions (joined from identity rows); absent in minimal frames
@@ -679,7 +712,8 @@ def _score(
     lazy_pos = positions.lazy() if positions is not None else None
 
     vkeys = [S.MMSI]
-    feats = _features(lazy_pos, ev, vkeys)
+    ordered = _in_time_order(lazy_pos)
+    feats = _features(lazy_pos, ev, vkeys, time_ordered=ordered)
     ev = _with_ship_types(ev, feats, partners)
     ev = _with_track_positions(ev, lazy_pos, partners)
     base = _base_contributions(ev, feats, prof, vkeys)
@@ -699,7 +733,7 @@ def _score(
     )
 
     dkeys = [S.MMSI, DAY]
-    dfeats = _features(lazy_pos, ev, dkeys)
+    dfeats = _features(lazy_pos, ev, dkeys, time_ordered=ordered)
     dbase = _base_contributions(ev, dfeats, prof, dkeys)
     dpairs = {rule.name: _network_pairs(ev, rule, dkeys) for rule in network_rules(prof)}
     dcontrib = _finish_contributions(dbase, dpairs, prof, dkeys)
