@@ -196,7 +196,13 @@ def test_write_tracks_batches_equal_one_write(tmp_path: Path) -> None:
     one = pl.read_parquet(tmp_path / "one.parquet")
     batches = pl.read_parquet(tmp_path / "batches.parquet")
     assert batches.equals(one) and batches.schema == one.schema == frame.schema
-    assert pq.ParquetFile(tmp_path / "batches.parquet").metadata.num_row_groups == 5
+    meta = pq.ParquetFile(tmp_path / "batches.parquet").metadata
+    assert meta.num_row_groups == 5
+    # a reader can still skip row groups by vessel and time: their statistics are kept
+    group = meta.row_group(0)
+    chunks = {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
+    assert chunks[S.MMSI].statistics.max == 1 and chunks[S.TS].is_stats_set
+    assert chunks[S.LAT].compression == "UNCOMPRESSED" and chunks[S.TS].compression == "LZ4"
     with pytest.raises(ValueError, match="no batch"):
         _write_tracks(iter([]), tmp_path / "none.parquet")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["batches.parquet", "one.parquet"]
