@@ -114,3 +114,76 @@ def test_single_position_segment_is_a_point() -> None:
     table = track_lines(pos)
     kinds = dict(zip(table.frame[S.SEGMENT_ID], [g.geom_type for g in table.geometry], strict=True))
     assert kinds == {"a": "Point", "b": "LineString"}
+
+
+def _positions_with_conflicts() -> pl.DataFrame:
+    """Three vessels in (mmsi, ts) order: two segments of one MMSI interleaved in time, a tie
+    in time inside a segment, a one-position segment, and ids whose text order is not the
+    vessels' numeric order (9 sorts after 10 as text)."""
+    from datetime import UTC, datetime, timedelta
+
+    t = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = [
+        (9, "9-a", 0, 1.0, 2.0),
+        (9, "9-a", 60, 1.1, 2.1),
+        (10, "10-b", 0, 5.0, 6.0),
+        (10, "10-c", 30, 7.0, 8.0),
+        (10, "10-b", 60, 5.1, 6.1),
+        (10, "10-b", 60, 5.2, 6.2),  # same time as the row before: row order decides
+        (10, "10-c", 90, 7.1, 8.1),
+        (11, "11-d", 0, 3.0, 4.0),
+    ]
+    return pl.DataFrame(
+        {
+            S.MMSI: [r[0] for r in rows],
+            S.SEGMENT_ID: [r[1] for r in rows],
+            S.TS: [t + timedelta(seconds=r[2]) for r in rows],
+            S.LAT: [r[3] for r in rows],
+            S.LON: [r[4] for r in rows],
+        }
+    )
+
+
+def test_track_lines_are_the_shapely_lines_of_each_segment_in_time_order() -> None:
+    pos = _positions_with_conflicts()
+    table = track_lines(pos)
+    assert table.frame[S.SEGMENT_ID].to_list() == ["10-b", "10-c", "11-d", "9-a"]
+    assert table.frame[S.N_POSITIONS].to_list() == [3, 2, 1, 2]
+    want = [
+        shapely.LineString([(6.0, 5.0), (6.1, 5.1), (6.2, 5.2)]),
+        shapely.LineString([(8.0, 7.0), (8.1, 7.1)]),
+        shapely.Point(4.0, 3.0),
+        shapely.LineString([(2.0, 1.0), (2.1, 1.1)]),
+    ]
+    assert list(shapely.to_wkb(table.geometry)) == list(shapely.to_wkb(want))
+
+
+def test_track_lines_do_not_depend_on_row_order(tmp_path: Path) -> None:
+    # rows in (mmsi, ts) order take the path without a sort by time, rows out of that order
+    # (vessel 11 first, 10-c before 10-b; rows of equal time keep their order) the sort: the
+    # same file bytes. With NaN coordinates the lines are made by shapely: the same lines
+    pos = _positions_with_conflicts()
+    moved = pos[[7, 0, 1, 3, 6, 2, 4, 5]]
+    one = write_geoparquet(track_lines(pos), tmp_path / "1.geoparquet")
+    two = write_geoparquet(track_lines(moved), tmp_path / "2.geoparquet")
+    assert one.read_bytes() == two.read_bytes()
+    with_nan = pos.with_columns(
+        pl.when(pl.col(S.SEGMENT_ID) == "11-d")
+        .then(float("nan"))
+        .otherwise(pl.col(S.LAT))
+        .alias(S.LAT)
+    )
+    a, b = track_lines(pos), track_lines(with_nan)
+    assert b.frame.equals(a.frame)
+    assert list(shapely.to_wkb(b.geometry[:2])) == list(shapely.to_wkb(a.geometry[:2]))
+    assert b._wkb is None and a._wkb is not None  # the two paths were taken
+
+
+def test_track_lines_keep_the_last_known_vessel_id() -> None:
+    pos = _positions_with_conflicts().with_columns(
+        pl.Series(S.VESSEL_ID, ["x", None, "b1", "c", "b2", None, None, "d"])
+    )
+    table = track_lines(pos)
+    assert table.frame.columns[:3] == [S.MMSI, S.VESSEL_ID, S.SEGMENT_ID]
+    assert table.frame[S.VESSEL_ID].to_list() == ["b2", "c", "d", "x"]
+    assert track_lines(pos[[7, 0, 1, 3, 6, 2, 4, 5]]).frame.equals(table.frame)

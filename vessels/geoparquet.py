@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -65,14 +66,39 @@ class GeoTable:
     frame
         The attribute columns.
     geometry
-        numpy array of shapely geometries (None where a row has no location).
+        numpy array of shapely geometries (None where a row has no location); for a table made
+        from WKB (:func:`track_lines`), decoded when first asked for.
     """
 
     def __init__(self, frame: pl.DataFrame, geometry: np.ndarray) -> None:
         if len(geometry) != frame.height:
             raise ValueError(f"{len(geometry)} geometries for {frame.height} rows")
         self.frame = frame
-        self.geometry = geometry
+        self._geometry: np.ndarray | None = geometry
+        self._wkb: Any = None
+        self._meta: dict[str, Any] | None = None
+
+    @classmethod
+    def _from_wkb(cls, frame: pl.DataFrame, wkb: Any, meta: dict[str, Any]) -> GeoTable:
+        """A table whose geometries are given as a pyarrow binary array of WKB (one per row,
+        no nulls) with their ``geo`` metadata (:func:`geo_metadata`): written as they are."""
+        if len(wkb) != frame.height:
+            raise ValueError(f"{len(wkb)} geometries for {frame.height} rows")
+        table = cls.__new__(cls)
+        table.frame = frame
+        table._geometry = None
+        table._wkb = wkb
+        table._meta = meta
+        return table
+
+    @property
+    def geometry(self) -> np.ndarray:
+        if self._geometry is None:
+            import shapely
+
+            wkb = self._wkb.to_numpy(zero_copy_only=False)
+            self._geometry = np.asarray(shapely.from_wkb(wkb), dtype=object)
+        return self._geometry
 
 
 def _points(lon: pl.Series, lat: pl.Series) -> np.ndarray:
@@ -116,7 +142,13 @@ def vessel_points(vessels: pl.DataFrame, tracks: pl.DataFrame | pl.LazyFrame) ->
 def track_lines(tracks: pl.DataFrame | pl.LazyFrame) -> GeoTable:
     """One row per track segment: ``mmsi``, ``segment_id``, ``start_ts``, ``end_ts``,
     ``n_positions``, ``duration_h``, with a LineString through its positions in time order (a
-    Point for a segment of one position). Segments break at AIS gaps, so no line crosses one."""
+    Point for a segment of one position). Segments break at AIS gaps, so no line crosses one.
+
+    Segments come in ``segment_id`` text order. Positions in ``(mmsi, ts)`` row order (as
+    ``tracks.parquet`` holds them) need no sort by time: a stable order by segment keeps each
+    segment's positions in time order. The WKB of the lines is then written straight from the
+    coordinates (:func:`_wkb_lines`, the bytes shapely writes), not through 100 k shapely objects.
+    """
     import shapely
 
     lf = tracks.lazy()
@@ -127,14 +159,36 @@ def track_lines(tracks: pl.DataFrame | pl.LazyFrame) -> GeoTable:
         .filter(pl.col(S.SEGMENT_ID).is_not_null())
         .collect()
     )
-    pos = pos.sort(_segment_rank(pos[S.SEGMENT_ID]), S.TS, maintain_order=True)
-    segments = pos.group_by(S.SEGMENT_ID, maintain_order=True).agg(
-        pl.col(S.MMSI).first(),
-        *[pl.col(c).drop_nulls().last() for c in extra],
-        pl.col(S.TS).first().alias(S.START_TS),
-        pl.col(S.TS).last().alias(S.END_TS),
-        pl.len().cast(pl.UInt32).alias(S.N_POSITIONS),
+    rank = _segment_rank(pos[S.SEGMENT_ID])
+    if _in_time_order(pos):
+        # a segment's rows all have one mmsi: in (mmsi, ts) row order they are in time order
+        # (ties in row order), so a stable order by rank alone is the order by (rank, ts)
+        order = np.argsort(rank.to_numpy(), kind="stable")
+    else:
+        order = (
+            pl.DataFrame([rank, pos[S.TS], pl.int_range(pos.height, eager=True).alias("_i")])
+            .sort(rank.name, S.TS, maintain_order=True)["_i"]
+            .to_numpy()
+        )
+    ranks = rank.to_numpy()[order]
+    n = len(ranks)
+    starts = np.flatnonzero(np.diff(ranks, prepend=-1)) if n else np.zeros(0, dtype=np.int64)
+    ends = np.append(starts[1:], n) - 1
+    counts = (ends - starts + 1).astype(np.int64)
+    first, last = order[starts], order[ends]
+    segments = pos.select(S.MMSI, S.SEGMENT_ID)[first].with_columns(
+        pos[S.TS].gather(first).alias(S.START_TS),
+        pos[S.TS].gather(last).alias(S.END_TS),
+        pl.Series(S.N_POSITIONS, counts, dtype=pl.UInt32),
     )
+    if extra:  # the last known value of each segment, in time order
+        known = (
+            pos.select(*extra)[order]
+            .with_columns(pl.Series("_seg", np.repeat(np.arange(len(counts)), counts)))
+            .group_by("_seg", maintain_order=True)
+            .agg(pl.col(c).drop_nulls().last() for c in extra)
+        )
+        segments = segments.with_columns(known.get_column(c) for c in extra)
     segments = segments.select(
         S.MMSI,
         *extra,
@@ -144,9 +198,13 @@ def track_lines(tracks: pl.DataFrame | pl.LazyFrame) -> GeoTable:
         S.N_POSITIONS,
         ((pl.col(S.END_TS) - pl.col(S.START_TS)).dt.total_seconds() / 3600.0).alias(S.DURATION_H),
     )
-    counts = segments[S.N_POSITIONS].to_numpy().astype(np.int64)
+    x = pos[S.LON].cast(pl.Float64).to_numpy()[order]
+    y = pos[S.LAT].cast(pl.Float64).to_numpy()[order]
+    del pos
+    if len(counts) and sys.byteorder == "little" and not (np.isnan(x).any() or np.isnan(y).any()):
+        return GeoTable._from_wkb(segments, *_wkb_lines(x, y, counts))
     seg_index = np.repeat(np.arange(len(counts)), counts)
-    coords = np.column_stack([pos[S.LON].to_numpy(), pos[S.LAT].to_numpy()])
+    coords = np.column_stack([x, y])
     geoms = np.empty(len(counts), dtype=object)
     multi = counts >= 2
     if multi.all():  # the usual case: no copy of the coordinates
@@ -160,6 +218,70 @@ def track_lines(tracks: pl.DataFrame | pl.LazyFrame) -> GeoTable:
         single = ~multi[seg_index]
         geoms[~multi] = shapely.points(coords[single])
     return GeoTable(segments, geoms)
+
+
+def _in_time_order(pos: pl.DataFrame) -> bool:
+    """Whether the rows run in ``(mmsi, ts)`` order (null-free)."""
+    if pos.height < 2:
+        return True
+    m, t = pl.col(S.MMSI), pl.col(S.TS)
+    later = (m > m.shift(1)) | ((m == m.shift(1)) & (t >= t.shift(1)))
+    return bool(pos.select(later.slice(1).fill_null(False).all()).item())
+
+
+def _wkb_lines(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> tuple[Any, dict[str, Any]]:
+    """Little-endian WKB of one geometry per run of ``counts`` coordinates (a LineString, or a
+    Point for a run of one), byte for byte what ``shapely.to_wkb`` writes for the shapely
+    geometries of the same coordinates (2D, no SRID), as a pyarrow binary array, with its
+    ``geo`` metadata. NaN-free coordinates only.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> x, y = np.array([1.0, 2.0, 5.0]), np.array([3.0, 4.0, 6.0])
+    >>> wkb, meta = _wkb_lines(x, y, np.array([2, 1]))
+    >>> wkb.to_pylist() == list(shapely.to_wkb([shapely.LineString([(1, 3), (2, 4)]),
+    ...                                          shapely.Point(5, 6)]))
+    True
+    >>> meta["columns"]["geometry"]["geometry_types"], meta["columns"]["geometry"]["bbox"]
+    (['LineString', 'Point'], [1.0, 3.0, 5.0, 6.0])
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    line = counts >= 2
+    # byte order (1: little endian), type (2 LineString, 1 Point), [point count]; then the
+    # coordinates: the header of each geometry and its run of coordinates, joined element-wise
+    head = np.where(line, 9, 5).astype(np.int64)
+    header = np.zeros((len(counts), 9), dtype=np.uint8)
+    header[:, 0] = 1
+    header[:, 1] = np.where(line, 2, 1)
+    header[:, 5:9] = counts.astype("<u4").view(np.uint8).reshape(-1, 4)
+    coords = np.empty((len(x), 2), dtype="<f8")
+    coords[:, 0] = x
+    coords[:, 1] = y
+    big = int(head.sum()) + coords.nbytes > np.iinfo(np.int32).max
+    kind, width = (pa.large_binary(), np.int64) if big else (pa.binary(), np.int32)
+
+    def binary(offsets: np.ndarray, data: np.ndarray) -> Any:
+        bounds = np.concatenate([[0], np.cumsum(offsets)]).astype(width)
+        return pa.Array.from_buffers(
+            kind, len(counts), [None, pa.py_buffer(bounds), pa.py_buffer(data)]
+        )
+
+    wkb = pc.binary_join_element_wise(
+        binary(head, header[np.arange(9) < head[:, None]]),
+        binary(16 * counts.astype(np.int64), coords),
+        pa.scalar(b"", kind),
+    )
+    types = sorted(
+        t for t, present in (("LineString", line.any()), ("Point", (~line).any())) if present
+    )
+    column: dict[str, Any] = {"encoding": "WKB", "geometry_types": types}
+    if len(x):
+        column["bbox"] = [float(x.min()), float(y.min()), float(x.max()), float(y.max())]
+    meta = {"version": "1.0.0", "primary_column": GEOMETRY, "columns": {GEOMETRY: column}}
+    return wkb, meta
 
 
 def _segment_rank(segment_id: pl.Series) -> pl.Series:
@@ -220,16 +342,20 @@ def write_geoparquet(table: GeoTable, target: str | Path) -> Path:
     import pyarrow.parquet as pq
     import shapely
 
-    geoms = table.geometry
-    wkb = shapely.to_wkb(geoms, include_srid=False)  # None stays None
     arrow = table.frame.to_arrow()
     if GEOMETRY in arrow.column_names:
         raise ValueError(f"the table already has a column named {GEOMETRY!r}")
-    # from the object array itself: pyarrow converts a Python list of 100 k bytes objects
-    # (160 MB of track lines at 10 M positions) about 30 x slower (measured)
-    arrow = arrow.append_column(GEOMETRY, pa.array(wkb, type=pa.binary()))
+    if table._wkb is not None and table._meta is not None:  # written as the table made it
+        column, geo = table._wkb, table._meta
+    else:
+        geoms = table.geometry
+        wkb = shapely.to_wkb(geoms, include_srid=False)  # None stays None
+        # from the object array itself: pyarrow converts a Python list of 100 k bytes objects
+        # (160 MB of track lines at 10 M positions) about 30 x slower (measured)
+        column, geo = pa.array(wkb, type=pa.binary()), geo_metadata(geoms)
+    arrow = arrow.append_column(GEOMETRY, column)
     meta = dict(arrow.schema.metadata or {})
-    meta[b"geo"] = json.dumps(geo_metadata(geoms)).encode()
+    meta[b"geo"] = json.dumps(geo).encode()
     arrow = arrow.replace_schema_metadata(meta)
     with atomic_path(target) as tmp:
         pq.write_table(arrow, tmp, compression="zstd")
