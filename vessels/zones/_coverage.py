@@ -83,21 +83,30 @@ def coverage_parts(
     names = lf.collect_schema().names()
     if S.GEO_CLASS not in names:
         raise ValueError("coverage_report: positions need 'geo_class' (run label_zones first)")
+    # counted per class as it is (an enum: no text per position), named afterwards
     counts_df = (
-        lf.select(pl.col(S.GEO_CLASS).cast(pl.String).fill_null("unknown"))
-        .group_by(S.GEO_CLASS)
+        lf.group_by(S.GEO_CLASS)
         .len()
+        .select(pl.col(S.GEO_CLASS).cast(pl.String).fill_null("unknown"), "len")
         .collect()
     )
     if S.MMSI not in names or S.TS not in names:
         return counts_df, None
     # intervals between consecutive fixes of one vessel: a diff of the sorted column where the
-    # previous row is the same vessel (no window per MMSI)
+    # previous row is the same vessel (no window per MMSI). Positions already in (mmsi, ts)
+    # order (labelled batches of ``vessels score``) are not sorted again: the same intervals,
+    # and a median does not depend on the order of its values.
     same = pl.col(S.MMSI) == pl.col(S.MMSI).shift(1)
+    ts = pl.col(S.TS)
+    in_order = (pl.col(S.MMSI) > pl.col(S.MMSI).shift(1)) | (same & (ts >= ts.shift(1)))
+    pairs = lf.select(S.MMSI, S.TS)
+    if (
+        isinstance(positions, pl.LazyFrame)
+        or not positions.select(in_order.slice(1).fill_null(False).all()).item()
+    ):
+        pairs = pairs.sort(S.MMSI, S.TS)
     per_vessel = (
-        lf.select(S.MMSI, S.TS)
-        .sort(S.MMSI, S.TS)
-        .with_columns(
+        pairs.with_columns(
             pl.when(same).then(pl.col(S.TS).diff().dt.total_seconds() / 3600.0).alias("_dt_h")
         )
         .group_by(S.MMSI)
