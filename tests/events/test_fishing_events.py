@@ -227,3 +227,46 @@ def test_scoring_does_not_copy_the_tracks_columns(monkeypatch, shuffled: bool) -
     assert out.drop(S.FISHING_SCORE, S.FISHING_BEHAVIOUR).equals(tracks)
     whole = fishing.score_positions(tracks.rechunk())
     assert out.equals(whole) and out[S.FISHING_SCORE].sum() > 0
+
+
+def test_vessels_that_cannot_fish_score_what_the_full_computation_gives(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Cargo ships (types 60-89 on every row, finite inputs) get 0 without their windowed
+    features; the same scores, bit for bit, as computing them: +0.0 (never -0.0), no behaviour,
+    null where a row has no position. A cargo ship with a NaN input and a ship whose type is
+    60-89 on some rows only are computed."""
+    import numpy as np
+
+    import vessels.events.fishing as fishing
+
+    cargo = [
+        label(drifting(351000090 + k, 6, 0.4, ship_type=st), shore_km=30.0)
+        for k, st in enumerate((70, 80, 60))
+    ]
+    nan_sog = label(zigzag(351000095, n=40, ship_type=70), shore_km=40.0).with_columns(
+        pl.when(pl.int_range(pl.len()) == 3)
+        .then(float("nan"))
+        .otherwise(pl.col(S.SOG_KN))
+        .alias(S.SOG_KN)
+    )
+    mixed = label(zigzag(351000096, n=40, leg=3, ship_type=30), shore_km=40.0).with_columns(
+        pl.when(pl.int_range(pl.len()) < 20)
+        .then(70)
+        .otherwise(30)
+        .cast(pl.UInt8)
+        .alias(S.SHIP_TYPE)
+    )
+    fisher = label(zigzag(351000097, n=48, leg=3, ship_type=30))
+    df = pl.concat([*cargo, nan_sog, mixed, fisher], how="diagonal_relaxed")
+    df = df.with_columns(
+        pl.when(pl.int_range(pl.len()) == 7).then(None).otherwise(pl.col(S.LAT)).alias(S.LAT)
+    )
+    fixed = fishing._never_fishing(df.select(S.MMSI, S.SHIP_TYPE, S.SOG_KN), FishingConfig())
+    assert fixed is not None and fixed.sum() == sum(c.height for c in cargo)
+    fast = score_positions(df)
+    monkeypatch.setattr(fishing, "_never_fishing", lambda *_: None)
+    full = score_positions(df)
+    assert fast[S.FISHING_SCORE][7] is None and fast[S.FISHING_SCORE].null_count() == 1
+    bits = fast[S.FISHING_SCORE].fill_null(-1.0).to_numpy().view(np.uint64)
+    assert np.array_equal(bits, full[S.FISHING_SCORE].fill_null(-1.0).to_numpy().view(np.uint64))
+    assert fast.equals(full) and fast[S.FISHING_SCORE].max() > 0
+    assert not np.signbit(fast[S.FISHING_SCORE].drop_nulls().to_numpy()).any()

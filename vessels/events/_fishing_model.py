@@ -409,7 +409,11 @@ def with_fishing_score_v2(
         .then(pl.lit("seine_set"))
         .otherwise(pl.lit("soak"))
     )
-    score = (best * pl.col("_tf")).clip(0.0, 1.0)
+    # a zero score is +0.0: a reversed ramp at its zero gives -0.0, which times a type factor
+    # of 0 would write "-0.0" for a cargo ship (and the vessels that cannot fish are given a
+    # plain 0 without computing their behaviour: score_positions)
+    product = (best * pl.col("_tf")).clip(0.0, 1.0)
+    score = pl.when(product == 0.0).then(0.0).otherwise(product)
     out = lf.with_columns(
         score.alias(FISHING_SCORE),
         pl.when(score > 0)
