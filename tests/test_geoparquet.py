@@ -187,3 +187,18 @@ def test_track_lines_keep_the_last_known_vessel_id() -> None:
     assert table.frame.columns[:3] == [S.MMSI, S.VESSEL_ID, S.SEGMENT_ID]
     assert table.frame[S.VESSEL_ID].to_list() == ["b2", "c", "d", "x"]
     assert track_lines(pos[[7, 0, 1, 3, 6, 2, 4, 5]]).frame.equals(table.frame)
+
+
+def test_no_positions_give_an_empty_track_table(tmp_path: Path) -> None:
+    empty = _positions_with_conflicts().clear()
+    table = track_lines(empty)
+    assert table.frame.height == 0 and len(table.geometry) == 0
+    assert table.frame.columns == [
+        S.MMSI,
+        S.SEGMENT_ID,
+        S.START_TS,
+        S.END_TS,
+        S.N_POSITIONS,
+        S.DURATION_H,
+    ]
+    assert len(gpd.read_parquet(write_geoparquet(table, tmp_path / "e.geoparquet"))) == 0

@@ -172,8 +172,8 @@ def track_lines(tracks: pl.DataFrame | pl.LazyFrame) -> GeoTable:
         )
     ranks = rank.to_numpy()[order]
     n = len(ranks)
-    starts = np.flatnonzero(np.diff(ranks, prepend=-1)) if n else np.zeros(0, dtype=np.int64)
-    ends = np.append(starts[1:], n) - 1
+    starts = np.flatnonzero(np.diff(ranks.astype(np.int64), prepend=-1))
+    ends = np.append(starts[1:], n)[: starts.size] - 1
     counts = (ends - starts + 1).astype(np.int64)
     first, last = order[starts], order[ends]
     segments = pos.select(S.MMSI, S.SEGMENT_ID)[first].with_columns(
