@@ -526,9 +526,8 @@ def _write_tracks(
     timed: Callable[[], AbstractContextManager[Any]] | None = None,
 ) -> Path:
     """Write the positions atomically with lz4 (the largest file: 30 % bigger than zstd but
-    about 30 % faster to write, measured at 10 M rows); batches leave the incompressible float
-    columns uncompressed and keep statistics for the columns readers filter by (about a third
-    less CPU than lz4 and statistics everywhere, for a 1 % larger file).
+    about 30 % faster to write, measured at 10 M rows); batches keep min/max statistics only for
+    the columns readers filter by (a fifth less CPU than statistics everywhere).
 
     ``parts`` is a frame, or frames of the same schema (batches of whole vessels) that are
     made while the file is written: each is written as row groups of the one file and dropped
@@ -556,7 +555,7 @@ def _write_tracks(
                         writer = pq.ParquetWriter(
                             tmp,
                             table.schema,
-                            compression=_compression(table.schema),
+                            compression="lz4",
                             use_dictionary=_dictionary_columns(table.schema),
                             write_statistics=_statistics_columns(table.schema),
                         )
@@ -570,20 +569,10 @@ def _write_tracks(
     return target
 
 
-#: Float columns of ``tracks.parquet`` that lz4 does not shrink (within 0.1 %: full-precision
-#: kinematics and coordinates, measured at 10 M rows): written uncompressed, the same bytes
-#: without the compressor's CPU (writing) and the decompressor's (every later read).
-_INCOMPRESSIBLE = (S.DIST_M, S.IMPLIED_SPEED_KN, S.COURSE_CHANGE_DEG, S.LAT, S.LON)
-
 #: Columns of ``tracks.parquet`` with min/max statistics: what a reader filters positions by
 #: (vessel, time, area, track). The others' statistics skip nothing in row groups of whole
 #: vessels' rows and took a fifth of the writing's CPU (text min/max).
 _STATISTICS = (S.MMSI, S.TS, S.LAT, S.LON, S.SEGMENT_ID)
-
-
-def _compression(schema: Any) -> dict[str, str]:
-    """Per-column codec of :func:`_write_tracks`: lz4, none for :data:`_INCOMPRESSIBLE`."""
-    return {f.name: "none" if f.name in _INCOMPRESSIBLE else "lz4" for f in schema}
 
 
 def _statistics_columns(schema: Any) -> list[str]:
