@@ -35,6 +35,7 @@ from scipy.sparse.csgraph import connected_components
 
 from vessels import schema as S
 from vessels._geo import haversine_m
+from vessels.events._modes import modes_agg, smallest
 
 __all__ = ["CANDIDATE_SCHEMA", "fleet_groups"]
 
@@ -179,9 +180,10 @@ def fleet_groups(
             pl.col("_bin").max().alias("_b1"),
             pl.col("_n").max().alias("_size"),
             pl.col(S.FLAG).first(),
-            pl.col("_border").drop_nulls().mode().sort().first().alias("_fb"),
+            modes_agg("_border").alias("_fb"),
             pl.col(S.MMSI).min().alias("_m0"),
         )
+        .with_columns(smallest(pl.col("_fb")))
         .filter((pl.col("_b1") - pl.col("_b0") + 1) * time_bin_h >= min_duration_h)
     )
     t0 = pl.from_epoch(pl.col("_b0") * bin_us, time_unit="us").dt.replace_time_zone("UTC")

@@ -55,6 +55,7 @@ from vessels.events._common import (
     same_as_next,
     same_as_prev,
 )
+from vessels.events._modes import modes_agg, smallest
 from vessels.events.coverage import CoverageContext, harbour_cells, harbour_expr
 from vessels.events.registry import Context, Detector, register
 
@@ -698,10 +699,11 @@ def _aggregate(rows: pl.LazyFrame, step_us: int) -> pl.LazyFrame:
             pl.col(S.LON).sort_by("_k").first().alias(S.START_LON),
             pl.col(S.LAT).sort_by("_k").last().alias(S.END_LAT),
             pl.col(S.LON).sort_by("_k").last().alias(S.END_LON),
-            pl.col(S.EEZ_ISO3).drop_nulls().mode().sort().first().alias(S.EEZ_ISO3),
+            modes_agg(S.EEZ_ISO3).alias(S.EEZ_ISO3),
             pl.col("_zone").drop_nulls().sort().first().alias(S.EVENT_ZONE_ID),
         )
         .with_columns(
+            smallest(pl.col(S.EEZ_ISO3)),
             pl.from_epoch(pl.col("_k0") * step_us, time_unit="us")
             .dt.replace_time_zone("UTC")
             .alias(S.START_TS),
