@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from vessels import schema as S
-from vessels.events._fleet_groups import CANDIDATE_SCHEMA, fleet_groups
+from vessels.events._fleet_groups import CANDIDATE_SCHEMA, fleet_groups, in_large_groups
 
 T = datetime(2024, 3, 1, tzinfo=UTC)
 
@@ -124,3 +124,43 @@ def test_detector_reports_two_fleets_along_one_eez() -> None:
         list(range(412_800_100, 412_800_120)),
     ]
     assert fleets["group_size"].to_list() == [20, 20]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_leaving_out_small_groups_of_all_candidates_keeps_every_fleet_of_a_subset(
+    seed: int,
+) -> None:
+    """detect_fleets leaves out the candidates whose group among *all* candidates is too small
+    (in_large_groups) before its band filter: the fleets of any subset are the same."""
+    rng = np.random.default_rng(seed)
+    # clusters of 1-12 vessels (some of two flags) spread over two degrees, four hourly bins
+    parts = []
+    for k in range(30):
+        n = int(rng.integers(1, 13))
+        lat0, lon0 = rng.uniform(20.0, 22.0), rng.uniform(-118.0, -116.0)
+        rows = []
+        for h in range(4):
+            for i in range(n):
+                t = T + timedelta(hours=h)
+                lat = lat0 + rng.normal(0.0, 0.03)
+                lon = lon0 + rng.normal(0.0, 0.03)
+                flag = "CHN" if i % 3 else "KOR"
+                rows.append((1000 * k + i, h, t, t, lat, lon, flag, "MEX"))
+        parts.append(pl.DataFrame(rows, schema=CANDIDATE_SCHEMA, orient="row"))
+    cand = pl.concat(parts)
+    large = in_large_groups(cand, link_km=5.0, min_vessels=5)
+    assert 0 < large.sum() < cand.height  # the cases hold both kinds
+    for cut in (1.0, 0.8, 0.5):  # a random subset stands for the band's filter
+        subset = pl.Series(rng.random(cand.height) < cut)
+        before = _groups(cand.filter(subset), min_duration_h=2.0)
+        after = _groups(cand.filter(subset & large), min_duration_h=2.0)
+        assert before.height > 0 or cut < 1.0
+        assert after.sort(S.MMSI, "fleet_id").equals(before.sort(S.MMSI, "fleet_id"))
+
+
+def test_in_large_groups_counts_vessels_linked_through_a_chain() -> None:
+    chain = _cand([(24.0, -116.0, 6, 1000), (26.0, -116.0, 3, 2000)], hours=1)
+    large = in_large_groups(chain, link_km=5.0, min_vessels=5)
+    assert large.to_list() == [True] * 6 + [False] * 3
+    assert not in_large_groups(chain, link_km=1.5, min_vessels=5).any()  # 2 km apart: no links
+    assert in_large_groups(chain.head(0), link_km=5.0, min_vessels=5).len() == 0

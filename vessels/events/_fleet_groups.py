@@ -37,7 +37,7 @@ from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.events._modes import modes_agg, smallest
 
-__all__ = ["CANDIDATE_SCHEMA", "fleet_groups"]
+__all__ = ["CANDIDATE_SCHEMA", "fleet_groups", "in_large_groups"]
 
 #: Columns :func:`fleet_groups` reads: one row per vessel and time bin in the band.
 CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
@@ -111,6 +111,37 @@ def _links(cells: pl.DataFrame, link_km: float) -> pl.DataFrame:
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     graph = coo_matrix((np.ones(a.size, dtype=np.int8), (a, b)), shape=(n, n))
     return connected_components(graph, directed=False)[1]
+
+
+def in_large_groups(cand: pl.DataFrame, *, link_km: float, min_vessels: int) -> pl.Series:
+    """True for the candidates (rows of ``cand``: ``mmsi, _bin, flag, lat, lon``) whose group of
+    their bin and flag, linked among *all* of ``cand``, holds ``min_vessels`` vessels or more.
+
+    Only those can be members of a fleet found among any subset of ``cand`` (the band's filter
+    of :func:`vessels.events.fleet.detect_fleets`): links depend on two candidates alone, so a
+    subset's links are the links among its rows, each of its groups lies inside one group of
+    ``cand``, and holds no more vessels than it. :func:`fleet_groups` of a subset keeps only
+    groups of ``min_vessels``; leaving out the rows of smaller groups of ``cand`` first leaves
+    those groups exactly as they were (whole groups of ``cand`` are left out, none is cut).
+
+    Examples
+    --------
+    >>> cand = pl.DataFrame({"mmsi": [1, 2, 3], "_bin": [0, 0, 0], "flag": ["CHN"] * 3,
+    ...                      "lat": [20.0, 20.0, 20.0], "lon": [-120.0, -119.99, -110.0]})
+    >>> in_large_groups(cand, link_km=5.0, min_vessels=2).to_list()
+    [True, True, False]
+    """
+    if cand.height == 0:
+        return pl.Series("_large", [], dtype=pl.Boolean)
+    c = cand.select(S.MMSI, "_bin", S.FLAG, S.LAT, S.LON).with_row_index("_node")
+    c = c.with_columns(pl.col("_node").cast(pl.Int64))
+    links = _links(_cells(c, link_km), link_km)
+    labels = _components(c.height, links["_node"].to_numpy(), links["_other"].to_numpy())
+    return (
+        c.select(S.MMSI, pl.Series("_g", labels, dtype=pl.Int64))
+        .select((pl.col(S.MMSI).n_unique().over("_g") >= min_vessels).alias("_large"))
+        .to_series()
+    )
 
 
 def fleet_groups(

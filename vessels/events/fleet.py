@@ -41,7 +41,7 @@ from vessels import schema as S
 from vessels._geo import EARTH_RADIUS_M, haversine_m
 from vessels._template import clause, compile_template
 from vessels.events._common import finish, require_stages
-from vessels.events._fleet_groups import fleet_groups
+from vessels.events._fleet_groups import fleet_groups, in_large_groups
 from vessels.events.registry import Context, Detector, register
 
 __all__ = ["FLEET_PRESENCE", "FleetConfig", "detect_fleets", "fleet_table"]
@@ -227,6 +227,11 @@ def detect_fleets(
     else:
         cand = _candidates(positions, cfg) if candidates is None else candidates
     if layer is None or cand.height == 0:
+        return finish(pl.DataFrame(schema={S.MMSI: pl.UInt32}), FLEET_PRESENCE)
+    # only the candidates in a large enough group among all candidates can be in a fleet among
+    # those within the band (in_large_groups): the others are left out before the geometry
+    cand = cand.filter(in_large_groups(cand, link_km=cfg.link_km, min_vessels=cfg.min_vessels))
+    if cand.height == 0:
         return finish(pl.DataFrame(schema={S.MMSI: pl.UInt32}), FLEET_PRESENCE)
     lat, lon = cand[S.LAT].to_numpy(), cand[S.LON].to_numpy()
     # positions surely beyond the band are left out before the exact (costly) measurement: the
