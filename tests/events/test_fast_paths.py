@@ -372,3 +372,25 @@ def test_eez_incursion_rows_of_qualifying_segments_equal_inside_then_filter(seed
         got = _qualifying_rows(p, cfg)
         assert 0 < got.height < p.height
         assert_frame_equal(got, want, check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_identity_periods_look_up_the_mid_flag_of_the_unflagged_rows_only(seed: int) -> None:
+    """identity_periods fills a missing flag from the MID for the rows without one (scatter),
+    as the coalesce of the whole column did: the same periods."""
+    from vessels.events.identity_change import identity_periods
+    from vessels.flags import flag_from_mmsi
+
+    p = prepare(_busy_fleet(seed))
+    rng = np.random.default_rng(seed)
+    unflagged = pl.Series(rng.random(p.height) < 0.3)
+    # some rows lose their flag; MMSIs of several MIDs, one unknown (its MID gives no flag)
+    mmsi = p[S.MMSI] + pl.Series((rng.integers(0, 4, p.height) * 100_000_000).astype("uint32"))
+    p = p.with_columns(
+        mmsi.alias(S.MMSI),
+        pl.when(unflagged).then(None).otherwise(pl.col(S.FLAG)).alias(S.FLAG),
+    )
+    assert p[S.FLAG].null_count() > 0
+    whole = p.with_columns(pl.coalesce(S.FLAG, flag_from_mmsi(pl.col(S.MMSI))))
+    assert whole[S.FLAG].null_count() > 0  # an MMSI whose MID has no flag stays without one
+    assert identity_periods(p).equals(identity_periods(whole))

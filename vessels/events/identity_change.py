@@ -110,8 +110,12 @@ def identity_periods(positions: Frameish) -> pl.DataFrame:
         S.CALLSIGN: lambda c: c.str.strip_chars().str.to_uppercase().replace("", None),
     }
     frame = lf.select(S.MMSI, S.TS, *_KEYS, S.FLAG, S.LAT, S.LON, S.SEGMENT_ID).collect()
-    if frame[S.FLAG].null_count():  # positions that did not go through cleaning: the MID's flag
-        frame = frame.with_columns(pl.coalesce(S.FLAG, flag_from_mmsi(pl.col(S.MMSI))))
+    flag = frame[S.FLAG]
+    if flag.null_count():  # positions that did not go through cleaning: the MID's flag
+        # looked up for the rows without a flag only (a few at 10 M: 0.75 CPU s for all rows)
+        at = flag.is_null().arg_true()
+        mid_flag = frame[S.MMSI].gather(at).to_frame().select(flag_from_mmsi(pl.col(S.MMSI)))
+        frame = frame.with_columns(flag.scatter(at, mid_flag.to_series()))
     # names and call signs are compared normalised, through ids of their normalised texts
     keyed = frame.select(S.MMSI, *_KEYS).with_columns(
         _text_ids(frame, k, f).alias(k) for k, f in text.items()
