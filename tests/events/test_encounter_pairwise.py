@@ -21,7 +21,7 @@ from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels.events._common import prepare, sort_events
 from vessels.events.encounter import EncounterConfig, _grid, detect_encounters, encounter_pairs
-from vessels.testing import make_positions, staged
+from vessels.testing import make_positions, make_track, staged
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 STEP_S = 600  # on the 10-min grid: resampling is the identity, the test is about the search
@@ -151,10 +151,11 @@ def test_encounters_equal_a_naive_pairwise_reference(seed: int, lat0: float, lon
 def test_strided_search_finds_the_same_encounters(
     seed: int, lat0: float, lon0: float, cfg: EncounterConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """detect_encounters searches neighbours only at every ``_stride``-th instant, then pairs all
-    instants of the segment pairs found: the events equal those of the full search, and the
-    strided pair instants are the full ones of exactly the segment pairs close at a multiple of
-    the stride (every run long enough for a profile holds such an instant)."""
+    """detect_encounters searches neighbours only at every ``_stride``-th instant, keeps the
+    segment pairs also close at an instant next to one found, then pairs all instants of those:
+    the events equal those of the full search, and the strided pair instants are the full ones
+    of exactly the segment pairs close at a multiple of the stride and at the instant before or
+    after it (every run long enough for a profile holds two such instants)."""
     import vessels.events.encounter as E
 
     tracks = _fleet(seed, lat0, lon0)
@@ -162,8 +163,13 @@ def test_strided_search_finds_the_same_encounters(
     stride = E._stride(cfg)
     full = encounter_pairs(p, cfg, 500.0)
     strided = encounter_pairs(p, cfg, 500.0, stride=stride)
-    hit = full.filter(pl.col("_k") % stride == 0).select("_sid", "_sid_r").unique()
-    want = full.join(hit, on=["_sid", "_sid_r"], how="semi")
+    at = full.filter(pl.col("_k") % stride == 0).select("_k", "_sid", "_sid_r")
+    beside = pl.concat([at.with_columns(pl.col("_k") + d) for d in (-1, 1)])
+    hit = full.join(beside, on=["_k", "_sid", "_sid_r"], how="semi").select("_sid", "_sid_r")
+    if stride == 1:
+        hit = at.select("_sid", "_sid_r")
+    want = full.join(hit.unique(), on=["_sid", "_sid_r"], how="semi")
+    # some pairs close at a multiple of the stride are left out by the instants next to it
     key = ["_k", "_sid", "_sid_r"]
     assert strided.sort(key).equals(want.select(strided.columns).sort(key))
     assert full.height > want.height or stride == 1  # the stride leaves some pairs out
@@ -172,3 +178,30 @@ def test_strided_search_finds_the_same_encounters(
     slow = sort_events(detect_encounters(tracks, cfg))
     assert fast.equals(slow)
     assert slow.height > 0
+
+
+def test_strided_search_leaves_out_a_vessel_passing_at_one_instant() -> None:
+    """A transit passing a moored vessel is within 500 m at one grid instant, a multiple of the
+    stride: the strided search finds it there, but not at the instants next to it, so its
+    segment pair is not paired at every instant; the drifting pair beside them is."""
+    cfg = EncounterConfig()
+    stride = 4
+    assert (int(T0.timestamp()) // STEP_S) % stride == 0
+    moored = make_track(1, start=T0, n=181, interval_s=60, speed_kn=0.0)
+    drifting = make_track(2, start=T0, n=181, interval_s=60, speed_kn=0.0, lat=25.0018)
+    # 12 kn east along 111 m north of vessel 1, abeam of it at T0 + 80 min (instant 8)
+    east_m_per_min = 12.0 * 1852.0 / 60.0
+    lon0 = -110.0 - 80 * east_m_per_min / (111_195.0 * math.cos(math.radians(25.001)))
+    passing = make_track(3, start=T0, n=181, interval_s=60, speed_kn=12.0, lat=25.001, lon=lon0)
+    p = prepare(staged(pl.concat([moored, drifting, passing]), shore_km=80.0))
+    full = encounter_pairs(p, cfg, 500.0)
+    pair = [S.MMSI, "_mmsi_r"]
+    k0 = int(T0.timestamp()) // STEP_S
+    passed = full.filter((pl.col(S.MMSI) == 1) & (pl.col("_mmsi_r") == 3))
+    assert passed["_k"].to_list() == [k0 + 8]  # found at one instant, a multiple of 4
+    strided = encounter_pairs(p, cfg, 500.0, stride=stride)
+    assert set(strided.select(pair).unique().rows()) == {(1, 2)}
+    assert (
+        strided.filter(pl.col("_mmsi_r") == 2).height
+        == full.filter((pl.col(S.MMSI) == 1) & (pl.col("_mmsi_r") == 2)).height
+    )
