@@ -303,13 +303,19 @@ class _Grid:
         owners = self.owners if owners is None else owners
         if owners.height == 0:
             return []
+        # the blocks of each owner's first and last instants, and (for the few owners whose
+        # instants span three blocks or more) those between: no list per owner
+        b0, b1 = pl.col("_klo").floordiv(size), pl.col("_khi").floordiv(size)
         ids = (
-            owners.select(
-                pl.int_ranges(
-                    pl.col("_klo").floordiv(size), pl.col("_khi").floordiv(size) + 1
-                ).alias("_b")
+            pl.concat(
+                [
+                    owners.select(b0.alias("_b")),
+                    owners.select(b1.alias("_b")),
+                    owners.filter(b1 - b0 >= 2)
+                    .select(pl.int_ranges(b0 + 1, b1).alias("_b"))
+                    .explode("_b"),
+                ]
             )
-            .explode("_b")
             .unique()
             .sort("_b")["_b"]
         )
@@ -585,12 +591,15 @@ def _close_strided(grid: _Grid, cfg: EncounterConfig, radius_m: float, stride: i
     segment pairs belong to runs shorter than every profile's minimum, which :func:`_runs`
     drops: the events are the same.
     """
+    # the owners of an instant that is a multiple of the stride (the others have no point here)
+    strided = grid.owners.filter(pl.col("_khi") // stride * stride >= pl.col("_klo"))
     found = [
-        _close_in_block(grid.build(lo, hi, stride=stride), cfg, radius_m).select(
+        _close_in_block(grid.build(lo, hi, stride=stride, owners=strided), cfg, radius_m).select(
             "_k", "_sid", "_sid_r"
         )
-        for lo, hi in grid.blocks(BLOCK_INSTANTS * stride)
+        for lo, hi in grid.blocks(BLOCK_INSTANTS * stride, strided)
     ]
+    del strided
     hits = (
         pl.concat(found)
         if found
