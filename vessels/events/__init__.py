@@ -31,6 +31,7 @@ from vessels import schema as S
 from vessels.errors import ConfigError
 from vessels.events._common import (
     Frameish,
+    _plain_scan,
     finish,
     prepare,
     small_pages,
@@ -243,6 +244,11 @@ def detect_events_and_coverage(
             needed.update(records[t].uses)
     # numpy views of 10 M-row columns on small pages: no huge-page compaction stalls
     with small_pages():
+        if coverage is None and _rereadable(tracks):
+            # from the scan's few columns, before the prepared frame is held: the context's
+            # working set (its reception grid, ~0.55 GiB at 10 M) is then not added to the
+            # prepared frame's 1.5 GiB; it set the peak of the events stage and of the score
+            coverage = coverage_context(tracks)  # type: ignore[arg-type]
         p = prepare(tracks)
         if coverage is None:
             coverage = coverage_context(p)
@@ -265,6 +271,18 @@ def detect_events_and_coverage(
                 out.append(context.events[t])
     events = pl.concat(out) if out else S.empty_events()
     return sort_events(_name_zones(events, zones)), coverage
+
+
+def _rereadable(tracks: object) -> bool:
+    """True when ``tracks`` is a bare Parquet scan carrying every column the coverage context
+    reads (:func:`vessels.events.coverage.coverage_context` of it then equals that of the
+    prepared positions: the same rows, those with a time and a position)."""
+    if not isinstance(tracks, pl.LazyFrame) or not _plain_scan(tracks):
+        return False
+    names = set(tracks.collect_schema().names())
+    return names.issuperset(
+        (S.MMSI, S.TS, S.LAT, S.LON, S.DT_S, S.SOG_KN, S.IMPLIED_SPEED_KN, S.SEGMENT_ID)
+    )
 
 
 def _name_zones(events: pl.DataFrame, zones: Any) -> pl.DataFrame:
