@@ -205,3 +205,24 @@ def test_strided_search_leaves_out_a_vessel_passing_at_one_instant() -> None:
         strided.filter(pl.col("_mmsi_r") == 2).height
         == full.filter((pl.col(S.MMSI) == 1) & (pl.col("_mmsi_r") == 2)).height
     )
+
+
+@pytest.mark.parametrize("rows", [1, 7, 50])
+def test_grid_owners_computed_in_slices_of_segments_equal_one_piece(
+    rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The grid's owners are computed over slices of whole segments: the same owners (and
+    encounters) as in one piece, whatever the slice size."""
+    import vessels.events.encounter as E
+
+    tracks = _fleet(1, 25.0, -110.0)
+    p = prepare(tracks)
+    cfg = EncounterConfig()
+    whole = E._Grid(p, cfg).owners
+    want = sort_events(detect_encounters(tracks, cfg))
+    monkeypatch.setattr(E, "OWNER_SLICE_ROWS", rows)
+    assert len(E._segment_slices(p["_seg"], rows)) > 3
+    sliced = E._Grid(p, cfg).owners
+    assert sliced.n_chunks() > 1 and sliced.rechunk().equals(whole)
+    assert sort_events(detect_encounters(tracks, cfg)).equals(want)
+    assert want.height > 0

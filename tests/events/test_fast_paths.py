@@ -394,3 +394,35 @@ def test_identity_periods_look_up_the_mid_flag_of_the_unflagged_rows_only(seed: 
     whole = p.with_columns(pl.coalesce(S.FLAG, flag_from_mmsi(pl.col(S.MMSI))))
     assert whole[S.FLAG].null_count() > 0  # an MMSI whose MID has no flag stays without one
     assert identity_periods(p).equals(identity_periods(whole))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_context_from_a_scan_before_prepare_equals_the_prepared_one(
+    tmp_path: Path, seed: int
+) -> None:
+    """On a bare Parquet scan, detect_events_and_coverage computes the coverage context from the
+    scan before preparing the positions (its working set is not added to the prepared frame):
+    the same context and events as from the prepared positions."""
+    from polars.testing import assert_frame_equal
+
+    from vessels.events import _rereadable, detect_events, detect_events_and_coverage
+
+    path = tmp_path / "tracks.parquet"
+    _busy_fleet(seed).write_parquet(path)
+    scan = pl.scan_parquet(path)
+    assert _rereadable(scan)
+    assert not _rereadable(scan.filter(pl.col(S.MMSI) > 0)) and not _rereadable(
+        pl.read_parquet(path)
+    )
+    want = coverage_context(prepare(scan))
+    events, got = detect_events_and_coverage(scan)
+    for name in ("learned", "reception"):
+        assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
+    assert (got.horizon, got.extent, got.max_abs_lat, got.harbour) == (
+        want.horizon,
+        want.extent,
+        want.max_abs_lat,
+        want.harbour,
+    )
+    assert events.height > 0
+    assert_frame_equal(events, detect_events(scan, coverage=want), check_exact=True)
