@@ -210,6 +210,17 @@ class EncounterConfig:
 #: 10 M positions: the command's peak fell from 7.5-9.2 GB to 4.6 GB, and the step got faster).
 BLOCK_INSTANTS = 12
 
+#: Columns of the grid's owners (one row per position owning grid instants).
+_OWNER_SCHEMA = {
+    "_pi": pl.UInt32(),
+    "_sid": pl.UInt32(),
+    S.MMSI: pl.UInt32(),
+    "_ms": pl.Int64(),
+    "_run0": pl.UInt32(),
+    "_klo": pl.Int64(),
+    "_khi": pl.Int64(),
+}
+
 #: Owner columns carried to the owner's grid points.
 _KEEP = ("_pi", "_sid", S.MMSI, "_ms", "_run0")
 
@@ -263,6 +274,7 @@ class _Grid:
         self.step_us = int(cfg.grid_min * 60e6)
         self.empty = p.height == 0
         if self.empty:
+            self.owners = pl.DataFrame(schema=_OWNER_SCHEMA)
             return
         step = self.step_us
         # the prepared columns themselves (no copy); the values the grid reads are computed for
