@@ -136,3 +136,24 @@ def test_port_visits_on_real_new_york_harbour_ais() -> None:
     # one hour of data: moored vessels are in port when it begins and when it ends
     assert any(_ev(ev, "is_open"))
     assert (ev[S.DURATION_H] <= 1.0).all()
+
+
+def test_port_names_kept_categorical_by_prepare_give_the_same_visits() -> None:
+    """prepare() keeps port_name/port_country as Categorical (nearly all null, 4 bytes a row
+    instead of a 16-byte view): the visits and their text are those of the String columns."""
+    from vessels.events._common import SPARSE_TEXT, prepare
+    from vessels.events.port_visit import detect_port_visits
+
+    t = make_track(n=40, interval_s=600, speed_kn=0.0).with_columns(
+        pl.lit(True).alias(S.IN_PORT),
+        pl.lit("GUAYMAS").alias(S.PORT_NAME),
+        pl.lit("Mexico").alias(S.PORT_COUNTRY),
+    )
+    tracks = staged(t)
+    p = prepare(tracks)
+    assert all(p.schema[c] == pl.Categorical for c in SPARSE_TEXT)
+    as_text = prepare(tracks).with_columns(pl.col(c).cast(pl.String) for c in SPARSE_TEXT)
+    got = detect_port_visits(tracks, prepared=p)
+    want = detect_port_visits(tracks, prepared=as_text)
+    assert got.height == 1 and got.equals(want)
+    assert got["evidence"].struct.field("port_name").to_list() == ["GUAYMAS"]

@@ -33,12 +33,16 @@ def _full_sort(tracks: pl.DataFrame, *, keep_all: bool = False) -> pl.DataFrame:
     keys, options = C._total_order(lf.collect_schema().names())
     row = pl.int_range(pl.len(), dtype=pl.UInt32)
     start = pl.when(~C.same_as_prev()).then(row).forward_fill()
-    return (
+    out = (
         lf.sort(keys, **options)
         .with_columns(C._seg_key())
         .with_columns((row - start).alias(C.IDX))
         .collect(engine=C.ENGINE)
     )
+    if keep_all:
+        return out
+    # the nearly all-null text columns kept as Categorical, once the rows are in order
+    return out.with_columns(pl.col(c).cast(pl.Categorical) for c in C.SPARSE_TEXT)
 
 
 def _fleet() -> pl.DataFrame:

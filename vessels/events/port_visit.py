@@ -129,8 +129,9 @@ def detect_port_visits(
             exact_mean(pl.col(S.LON), 9).alias(S.LON),
             exact_mean(pl.col(S.SHORE_KM), 6).alias(S.SHORE_KM),
             pl.col(S.EEZ_ISO3).drop_nulls().first(),
-            pl.col(S.PORT_NAME).drop_nulls().first().alias("_port"),
-            pl.col(S.PORT_COUNTRY).drop_nulls().first().alias("_country"),
+            # String again where prepare() kept them Categorical (_common.SPARSE_TEXT)
+            pl.col(S.PORT_NAME).drop_nulls().first().cast(pl.String).alias("_port"),
+            pl.col(S.PORT_COUNTRY).drop_nulls().first().cast(pl.String).alias("_country"),
             pl.col("_seg_first").first().alias("_open_start"),
             pl.col("_seg_last").last().alias("_open_end"),
             pl.col("_sp").min().alias("_min_sp"),
