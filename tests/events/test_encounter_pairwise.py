@@ -224,5 +224,9 @@ def test_grid_owners_computed_in_slices_of_segments_equal_one_piece(
     assert len(E._segment_slices(p["_seg"], rows)) > 3
     sliced = E._Grid(p, cfg).owners
     assert sliced.n_chunks() > 1 and sliced.rechunk().equals(whole)
+    # the owners of the strided search, filtered slice by slice: those of a multiple of 4
+    strided = E._Grid(p, cfg, 4).strided
+    want_strided = whole.filter(pl.col("_khi") // 4 * 4 >= pl.col("_klo"))
+    assert 0 < strided.height < whole.height and strided.equals(want_strided)
     assert sort_events(detect_encounters(tracks, cfg)).equals(want)
     assert want.height > 0

@@ -224,6 +224,11 @@ _OWNER_SCHEMA = {
 #: Owner columns carried to the owner's grid points.
 _KEEP = ("_pi", "_sid", S.MMSI, "_ms", "_run0")
 
+#: Grid instants per block of the strided neighbour search (4 h at the default 10 min, of which
+#: a quarter are searched: ~0.5 M points at 10 M positions, half the working set of 12 x 4
+#: instants). Each instant is searched alone, so the block size does not change the pairs.
+STRIDED_BLOCK_INSTANTS = 24
+
 _GRID_SCHEMA = {
     "_sid": pl.UInt32(),
     S.MMSI: pl.UInt32(),
@@ -269,10 +274,13 @@ class _Grid:
     and its blocks are those of that search).
     """
 
-    def __init__(self, p: pl.DataFrame, cfg: EncounterConfig) -> None:
+    def __init__(self, p: pl.DataFrame, cfg: EncounterConfig, stride: int = 1) -> None:
         self.cfg = cfg
         self.step_us = int(cfg.grid_min * 60e6)
         self.empty = p.height == 0
+        self.stride = stride
+        #: the owners of an instant that is a multiple of ``stride`` (those of the strided search)
+        self.strided = pl.DataFrame(schema=_OWNER_SCHEMA)
         if self.empty:
             self.owners = pl.DataFrame(schema=_OWNER_SCHEMA)
             return
@@ -301,8 +309,9 @@ class _Grid:
         # computed over slices of whole segments (every expression reads its own segment's
         # rows only), each filtered to its owners before the next: the working set of the
         # expressions is a slice's, not all rows' (at 10 M rows +0.56 GiB in one piece)
-        self.owners = pl.concat(
-            [
+        parts, strided = [], []
+        for start, end in _segment_slices(p[SEG], OWNER_SLICE_ROWS):
+            part = (
                 p.slice(start, end - start)
                 .lazy()
                 .select(
@@ -316,10 +325,14 @@ class _Grid:
                 )
                 .filter(pl.col("_klo") <= pl.col("_khi"))
                 .collect(engine=ENGINE)
-                for start, end in _segment_slices(p[SEG], OWNER_SLICE_ROWS)
-            ],
-            rechunk=False,
-        )
+            )
+            parts.append(part)
+            if stride > 1:  # (a filter of the whole owners frame would copy it first)
+                strided.append(part.filter(pl.col("_khi") // stride * stride >= pl.col("_klo")))
+        self.owners = pl.concat(parts, rechunk=False)
+        if strided:
+            self.strided = pl.concat(strided)
+        del parts, strided
 
     def _side(self, rows: pl.Series) -> pl.DataFrame:
         """Time (us), position and speeds of the prepared ``rows``."""
@@ -634,12 +647,14 @@ def _close_strided(grid: _Grid, cfg: EncounterConfig, radius_m: float, stride: i
     drops: the events are the same.
     """
     # the owners of an instant that is a multiple of the stride (the others have no point here)
-    strided = grid.owners.filter(pl.col("_khi") // stride * stride >= pl.col("_klo"))
+    strided = grid.strided
+    if grid.stride != stride:
+        strided = grid.owners.filter(pl.col("_khi") // stride * stride >= pl.col("_klo"))
     found = [
         _close_in_block(grid.build(lo, hi, stride=stride, owners=strided), cfg, radius_m).select(
             "_k", "_sid", "_sid_r"
         )
-        for lo, hi in grid.blocks(BLOCK_INSTANTS * stride, strided)
+        for lo, hi in grid.blocks(STRIDED_BLOCK_INSTANTS, strided)
     ]
     del strided
     hits = (
@@ -743,7 +758,7 @@ def encounter_pairs(
     multiple of ``stride`` and at the instant before or after it (all their instants; see
     :func:`_close_strided`): every pair with ``stride`` or more consecutive close instants.
     """
-    grid = _Grid(p, cfg)
+    grid = _Grid(p, cfg, stride)
     if stride > 1:
         close = _close_strided(grid, cfg, radius_m, stride)
     else:
