@@ -184,6 +184,16 @@ def _busy_fleet(seed: int) -> pl.DataFrame:
     return staged(frame, shore_km=40.0)
 
 
+def _assert_same_context(got: object, want: object) -> None:
+    """Two coverage contexts equal field by field (frames exactly)."""
+    from polars.testing import assert_frame_equal
+
+    for name in ("learned", "reception"):
+        assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
+    fields = ("horizon", "extent", "max_abs_lat", "harbour")
+    assert [getattr(got, f) for f in fields] == [getattr(want, f) for f in fields]
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_coverage_from_the_prepared_positions_equals_a_read_of_the_tracks(seed: int) -> None:
     """detect_events_and_coverage computes the context from the prepared frame (no second read
@@ -197,14 +207,7 @@ def test_coverage_from_the_prepared_positions_equals_a_read_of_the_tracks(seed: 
     want = coverage_context(tracks.lazy())
     assert want.learned.height > 0 and want.extent is not None  # the parts are exercised
     events, got = detect_events_and_coverage(tracks.lazy())
-    for name in ("learned", "reception"):
-        assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
-    assert (got.horizon, got.extent, got.max_abs_lat, got.harbour) == (
-        want.horizon,
-        want.extent,
-        want.max_abs_lat,
-        want.harbour,
-    )
+    _assert_same_context(got, want)
     assert events.height > 0
     assert_frame_equal(events, detect_events(tracks.lazy(), coverage=want), check_exact=True)
     given_events, given = detect_events_and_coverage(tracks, coverage=want)
@@ -416,13 +419,6 @@ def test_context_from_a_scan_before_prepare_equals_the_prepared_one(
     )
     want = coverage_context(prepare(scan))
     events, got = detect_events_and_coverage(scan)
-    for name in ("learned", "reception"):
-        assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
-    assert (got.horizon, got.extent, got.max_abs_lat, got.harbour) == (
-        want.horizon,
-        want.extent,
-        want.max_abs_lat,
-        want.harbour,
-    )
+    _assert_same_context(got, want)
     assert events.height > 0
     assert_frame_equal(events, detect_events(scan, coverage=want), check_exact=True)
