@@ -24,7 +24,7 @@ import polars as pl
 
 from vessels import schema as S
 
-__all__ = ["as_polars", "is_pydata_table"]
+__all__ = ["as_polars", "in_mmsi_ts_order", "is_pydata_table"]
 
 _CANONICAL: dict[str, pl.DataType] = {
     **S.EVENT_BASE_SCHEMA,
@@ -34,6 +34,24 @@ _CANONICAL: dict[str, pl.DataType] = {
 
 
 _TRAJECTORY_TYPES = ("Trajectory", "TrajectoryCollection")
+
+
+def in_mmsi_ts_order() -> pl.Expr:
+    """One boolean: the rows run in ``(mmsi, ts)`` order (each at or after the one before it; a
+    null MMSI or time breaks the order; no rows or one row: True). One pass, no sort.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> t = [datetime(2024, 3, 1, h, tzinfo=UTC) for h in (1, 2, 0)]
+    >>> pl.DataFrame({"mmsi": [1, 1, 2], "ts": t}).select(in_mmsi_ts_order()).item()
+    True
+    >>> pl.DataFrame({"mmsi": [1, 1, 1], "ts": t}).select(in_mmsi_ts_order()).item()
+    False
+    """
+    m, t = pl.col(S.MMSI), pl.col(S.TS)
+    later = (m > m.shift(1)) | ((m == m.shift(1)) & (t >= t.shift(1)))
+    return later.slice(1).fill_null(False).all()
 
 
 def is_pydata_table(value: object) -> bool:

@@ -37,6 +37,7 @@ import numpy as np
 import polars as pl
 
 from vessels import schema as S
+from vessels._frames import in_mmsi_ts_order
 from vessels.outputs import atomic_path
 
 __all__ = [
@@ -222,11 +223,7 @@ def track_lines(tracks: pl.DataFrame | pl.LazyFrame) -> GeoTable:
 
 def _in_time_order(pos: pl.DataFrame) -> bool:
     """Whether the rows run in ``(mmsi, ts)`` order (null-free)."""
-    if pos.height < 2:
-        return True
-    m, t = pl.col(S.MMSI), pl.col(S.TS)
-    later = (m > m.shift(1)) | ((m == m.shift(1)) & (t >= t.shift(1)))
-    return bool(pos.select(later.slice(1).fill_null(False).all()).item())
+    return bool(pos.select(in_mmsi_ts_order()).item())
 
 
 def _wkb_lines(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> tuple[Any, dict[str, Any]]:

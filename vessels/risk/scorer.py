@@ -47,7 +47,7 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
-from vessels._frames import as_polars
+from vessels._frames import as_polars, in_mmsi_ts_order
 from vessels._template import compile_template
 from vessels.events import EVENT_TYPES, zone_table
 from vessels.risk._network import propagate
@@ -380,9 +380,7 @@ def _in_time_order(positions: pl.LazyFrame | None) -> bool:
     """
     if positions is None:
         return False
-    m, t = pl.col(S.MMSI), pl.col(S.TS)
-    later = (m > m.shift(1)) | ((m == m.shift(1)) & (t >= t.shift(1)))
-    return bool(positions.select(later.slice(1).fill_null(False).all()).collect().item())
+    return bool(positions.select(in_mmsi_ts_order()).collect().item())
 
 
 def _features(

@@ -25,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from vessels import schema as S
+from vessels._frames import in_mmsi_ts_order
 
 __all__ = [
     "LAND_WARN_SHARE",
@@ -97,13 +98,8 @@ def coverage_parts(
     # order (labelled batches of ``vessels score``) are not sorted again: the same intervals,
     # and a median does not depend on the order of its values.
     same = pl.col(S.MMSI) == pl.col(S.MMSI).shift(1)
-    ts = pl.col(S.TS)
-    in_order = (pl.col(S.MMSI) > pl.col(S.MMSI).shift(1)) | (same & (ts >= ts.shift(1)))
     pairs = lf.select(S.MMSI, S.TS)
-    if (
-        isinstance(positions, pl.LazyFrame)
-        or not positions.select(in_order.slice(1).fill_null(False).all()).item()
-    ):
+    if isinstance(positions, pl.LazyFrame) or not positions.select(in_mmsi_ts_order()).item():
         pairs = pairs.sort(S.MMSI, S.TS)
     per_vessel = (
         pairs.with_columns(
