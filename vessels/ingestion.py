@@ -326,11 +326,13 @@ def ingest(
             drop_ids = None if segment else ing.duplicate_row_ids()
 
             def part(cond: pl.Expr) -> pl.DataFrame:
-                # the parent knows already whether identity rows exist: no probe per range
+                # the parent knows already whether identity rows and VMS rows exist: no probe
+                # (a scan of every row) per range
                 sub = Ingested(
                     ing.classified.filter(cond),
                     dict(ing.formats),
                     _identity_known=ing._has_identity_rows(),
+                    _vms_known=ing._has_vms_rows(),
                 )
                 frame = _clean_part(
                     sub, names, segment=segment, drop_ids=drop_ids, identity=periods

@@ -375,6 +375,8 @@ class Ingested:
     formats: dict[str, str] = field(default_factory=dict)  #: input file -> detected format
     clock: Clock | None = None  #: --start-time / --time-zone given for untimestamped NMEA
     _identity_known: bool | None = field(default=None, repr=False)
+    #: whether an accepted row names its vessel by a ``vessel_id`` (None: not asked yet)
+    _vms_known: bool | None = field(default=None, repr=False)
     #: per input file: the classified rows, and those of the fast CSV path when it may apply
     #: (used by :meth:`materialize` only)
     _parts: list[tuple[pl.LazyFrame, _FastPart | None]] | None = field(default=None, repr=False)
@@ -541,11 +543,15 @@ class Ingested:
         return self._identity_known
 
     def _has_vms_rows(self) -> bool:
-        """Whether any accepted row names its vessel by a ``vessel_id`` (VMS input)."""
-        if S.VESSEL_ID not in self.classified.collect_schema().names():
-            return False
-        vms = pl.col(S.RULE).is_null() & pl.col(S.VESSEL_ID).is_not_null()
-        return bool(self.classified.select(vms.any()).collect().item())
+        """Whether any accepted row names its vessel by a ``vessel_id`` (VMS input; one query,
+        remembered)."""
+        if self._vms_known is None:
+            if S.VESSEL_ID not in self.classified.collect_schema().names():
+                self._vms_known = False
+            else:
+                vms = pl.col(S.RULE).is_null() & pl.col(S.VESSEL_ID).is_not_null()
+                self._vms_known = bool(self.classified.select(vms.any()).collect().item())
+        return self._vms_known
 
     def identity_history(self) -> pl.LazyFrame:
         """One row per vessel and identity period: when its reported identity changed.
