@@ -19,7 +19,8 @@ and what was found:
         --days 7 --scheduler out-of-core --buckets 8
 
 Prints one JSON line (``rows``, ``wall_s``, ``cpu_s``, ``peak_rss_gb``, planted vs found, the
-wall and CPU seconds of each stage; with ``--work-dir`` also the files and MB of each
+wall and CPU seconds of each stage, ``tasks``: per plan function (out-of-core) its tasks and
+their CPU seconds, summed, smallest and largest; with ``--work-dir`` also the files and MB of each
 intermediate directory, kept there, and ``pair_rows``: the rows shuffled to the pair tasks, the
 distinct positions among them and the copies per position).
 """
@@ -202,6 +203,50 @@ class _Peak:
         return sum(self._cpu.values()) - self._cpu0
 
 
+class _TaskTimes:
+    """Per plan function: tasks, CPU seconds (this process: the out-of-core executor runs every
+    task here) summed, smallest and largest, and wall seconds summed. Wraps the out-of-core
+    executor; for a Dask executor it records nothing (the tasks run in the workers)."""
+
+    def __init__(self) -> None:
+        self.by_fn: dict[str, list[float]] = {}
+
+    def executor(self) -> object:
+        from vessels.executors import SerialExecutor
+
+        times = self.by_fn
+
+        class Timed(SerialExecutor):
+            def map(self, fn, items, **shared):  # type: ignore[no-untyped-def]
+                name = getattr(getattr(fn, "fn", fn), "__name__", "task")
+                out = []
+                for item in items:
+                    c, t = time.process_time(), time.perf_counter()
+                    out.append(fn(item, **shared))
+                    dc, dt = time.process_time() - c, time.perf_counter() - t
+                    rec = times.setdefault(name, [0, 0.0, math.inf, 0.0, 0.0])
+                    rec[0] += 1
+                    rec[1] += dc
+                    rec[2] = min(rec[2], dc)
+                    rec[3] = max(rec[3], dc)
+                    rec[4] += dt
+                return out
+
+        return Timed()
+
+    def report(self) -> dict[str, dict[str, float]]:
+        return {
+            k: {
+                "tasks": int(n),
+                "cpu_s": round(cpu, 2),
+                "cpu_min_s": round(lo, 3),
+                "cpu_max_s": round(hi, 3),
+                "wall_s": round(wall, 2),
+            }
+            for k, (n, cpu, lo, hi, wall) in self.by_fn.items()
+        }
+
+
 def _work_files(work: Path) -> dict[str, list[float]]:
     """``{top directory: [files, MB]}`` of a kept work directory."""
     out: dict[str, list[float]] = {}
@@ -236,6 +281,8 @@ def score(
     files = sorted(src.glob("AIS_*.csv"))[:days]
     planted = json.loads((src / "planted.json").read_text())
     t_end = days * 86_400.0
+    tasks = _TaskTimes()
+    executor = tasks.executor() if scheduler == "out-of-core" else scheduler
     t = time.perf_counter()
     with _Peak() as peak:
         res = run(
@@ -245,7 +292,7 @@ def score(
             no_default_zones=False,
             map=False,
             write_tracks=False,
-            executor=None if scheduler == "in-process" else scheduler,
+            executor=None if scheduler == "in-process" else executor,
             buckets=buckets,
             work_dir=work_dir,
         )
@@ -294,6 +341,7 @@ def score(
         "timings_s": res.summary["timings_s"],
         "stage_cpu_s": res.summary.get("cpu_s"),
         "execution": res.summary.get("execution"),
+        "tasks": tasks.report(),
         "work_files": _work_files(work_dir) if work_dir is not None else None,
         "pair_rows": _pair_copies(work_dir) if work_dir is not None else None,
     }
