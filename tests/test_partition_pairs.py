@@ -176,6 +176,61 @@ def test_encounters_across_pair_spans_found_once(tmp_path, monkeypatch):
     assert encounters(unchained) != got
 
 
+def _chains_by_hand(rows, within):
+    """Plain-Python chaining of ``(key, lo, hi)`` rows: per key, in ``lo`` order, a window more
+    than ``within`` after the latest end before it starts a new chain; ``[(key, lo, hi, chain
+    lo, chain hi)]`` in ``(key, lo, hi)`` order."""
+    out = []
+    by_key = {}
+    for key, lo, hi in sorted(rows):
+        by_key.setdefault(key, []).append((lo, hi))
+    for key, wins in sorted(by_key.items()):
+        chains = []
+        for lo, hi in wins:
+            if chains and lo <= max(h for _, h in chains[-1]) + within:
+                chains[-1].append((lo, hi))
+            else:
+                chains.append([(lo, hi)])
+        for chain in chains:
+            c_lo, c_hi = min(lo for lo, _ in chain), max(hi for _, hi in chain)
+            out += [(key, lo, hi, c_lo, c_hi) for lo, hi in chain]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_windows_merge_and_chain_as_by_hand(seed):
+    """``_merge_windows`` and ``_episodes`` (one numpy pass over every key, not a window
+    function per key) chain exactly as a plain loop over each key's windows in ``lo`` order:
+    nested, touching, tied and whole-history windows, one key or two."""
+    rng = random.Random(seed)
+    whole_lo, whole_hi = P._WHOLE
+    rows = []
+    for _ in range(rng.randrange(1, 300)):
+        a = rng.randrange(0, 6)
+        b = a + 1 + rng.randrange(0, 3)
+        if rng.random() < 0.05:
+            lo, hi = whole_lo, whole_hi
+        else:
+            lo = rng.randrange(0, 150)
+            hi = lo + rng.randrange(0, 25)
+        rows.append((a, b, lo, hi))
+    frame = pl.DataFrame(rows, schema=P._CANDIDATE_SCHEMA, orient="row")
+    for keys in (("a", "b"), ("a",)):
+        key_rows = [(tuple(r[: len(keys)]), r[2], r[3]) for r in rows]
+        merged = {(k, c_lo, c_hi) for k, _, _, c_lo, c_hi in _chains_by_hand(key_rows, 0)}
+        got = P._merge_windows(frame, keys)
+        assert got.rows() == [(*k, lo, hi) for k, lo, hi in sorted(merged)]
+        assert got.schema == pl.Schema({k: frame.schema[k] for k in (*keys, "lo", "hi")})
+    windows = P._merge_windows(frame)
+    for within in (0, 4, 40):
+        want = _chains_by_hand([((a, b), lo, hi) for a, b, lo, hi in windows.rows()], within)
+        got = P._episodes(windows, within)
+        assert got.rows() == [(*k, lo, hi, c_lo, c_hi) for k, lo, hi, c_lo, c_hi in want]
+    # the chaining is not trivial on these windows: some merge, some episodes join windows
+    assert windows.height < len(set(rows))
+    assert P._episodes(windows, 40)["ep_lo"].n_unique() < windows.height
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_episodes_partition_each_pairs_windows(seed):
     """Every window gets the episode of its chain: episodes of a pair are disjoint, more than

@@ -87,6 +87,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from vessels import schema as S
@@ -1092,20 +1093,49 @@ def _merge_windows(frame: pl.DataFrame, keys: tuple[str, ...] = ("a", "b")) -> p
     k = list(keys)
     real = frame.select(*k, "lo", "hi").sort(*k, "lo", "hi")
     if real.height:
-        real = (
-            real.with_columns(_chain(0).over(k).alias("_w"))
-            .group_by(*k, "_w")
-            .agg(pl.col("lo").min(), pl.col("hi").max())
-            .drop("_w")
+        start, _ = _chain_starts(real, k, 0)
+        first = np.flatnonzero(start)
+        hi = np.maximum.reduceat(real["hi"].to_numpy(), first)
+        real = real.filter(pl.Series(start)).with_columns(
+            pl.Series("hi", hi, dtype=real["hi"].dtype)
         )
     return real.sort(*k, "lo", "hi")
 
 
-def _chain(within_us: int) -> pl.Expr:
-    """Numbers of the chains of ``lo..hi`` windows (sorted by ``lo``, to be taken ``.over`` a
-    key): a window more than ``within_us`` after the latest end before it starts a new chain."""
-    reach = pl.col("hi").cum_max().shift()
-    return (reach.is_null() | (pl.col("lo") > reach + within_us)).cum_sum()
+def _chain_starts(frame: pl.DataFrame, keys: list[str], within_us: int) -> tuple[Any, Any]:
+    """``(starts, keys_first)``: numpy booleans of the rows of ``frame`` (``lo..hi`` windows,
+    sorted by ``keys``, ``lo``) that begin a *chain* — the first window of its key, or one
+    starting more than ``within_us`` after the latest end of its key's windows before it — and
+    of the rows that begin a key.
+
+    One pass, linear after one sort of ``hi``: the latest end so far within a key is a running
+    maximum over the whole frame of ``key number * n + rank of hi`` (a later key's numbers
+    exceed every earlier one's). ``cum_max().over(keys)`` did the same per key, and grew faster
+    than the rows with the number of keys (a month's candidate pairs: 5.8 CPU s of 8.4 for
+    1.44 M windows of 0.9 M pairs, 4.5 x the pairs costing 5.5 x the time).
+
+    Examples
+    --------
+    >>> w = pl.DataFrame({"a": [1, 1, 1, 2], "lo": [0, 4, 20, 5], "hi": [10, 6, 30, 8]})
+    >>> [s.tolist() for s in _chain_starts(w, ["a"], 5)]
+    [[True, False, True, True], [True, False, False, True]]
+    """
+    n = frame.height
+    new_key = frame.select(
+        pl.any_horizontal([pl.col(c).ne_missing(pl.col(c).shift()) for c in keys])
+    ).to_series()
+    first = new_key.to_numpy().copy()
+    first[0] = True
+    key_no = np.cumsum(first, dtype=np.int64) - 1
+    ends, rank = np.unique(frame["hi"].to_numpy(), return_inverse=True)
+    running = np.maximum.accumulate(key_no * len(ends) + rank.reshape(-1))
+    # the latest end before each row within its key (rows that begin a key: any, unused)
+    before = np.where(first[1:], 0, running[:-1] - key_no[1:] * len(ends))
+    reach = np.empty(n, dtype=np.int64)
+    reach[0] = 0
+    reach[1:] = ends[before]
+    starts = first | (frame["lo"].to_numpy() > reach + within_us)
+    return starts, first
 
 
 def _episodes(windows: pl.DataFrame, within_us: int) -> pl.DataFrame:
@@ -1125,14 +1155,18 @@ def _episodes(windows: pl.DataFrame, within_us: int) -> pl.DataFrame:
     [(0, 0, 20), (10, 0, 20), (50, 50, 60)]
     """
     k = ["a", "b"]
-    return (
-        windows.sort(*k, "lo", "hi")
-        .with_columns(_chain(within_us).over(k).alias("_ep"))
-        .with_columns(
-            pl.col("lo").min().over(*k, "_ep").alias("ep_lo"),
-            pl.col("hi").max().over(*k, "_ep").alias("ep_hi"),
-        )
-        .drop("_ep")
+    out = windows.sort(*k, "lo", "hi")
+    if not out.height:
+        return out.with_columns(pl.col("lo").alias("ep_lo"), pl.col("hi").alias("ep_hi"))
+    start, _ = _chain_starts(out, k, within_us)
+    first = np.flatnonzero(start)
+    episode = np.cumsum(start) - 1
+    # sorted by lo within a pair: an episode's first window has its lowest lo
+    ep_lo = out["lo"].to_numpy()[first][episode]
+    ep_hi = np.maximum.reduceat(out["hi"].to_numpy(), first)[episode]
+    return out.with_columns(
+        pl.Series("ep_lo", ep_lo, dtype=out["lo"].dtype),
+        pl.Series("ep_hi", ep_hi, dtype=out["hi"].dtype),
     )
 
 
