@@ -259,7 +259,8 @@ def _work_files(work: Path) -> dict[str, list[float]]:
 def _pair_copies(work: Path) -> dict[str, float] | None:
     """Rows written to ``pairrows/`` (every pair task's input), the distinct positions among
     them and the copies per position: how often the shuffle repeats a row for pair tasks."""
-    files = sorted((work / "pairrows").glob("*/*.parquet"))
+    files = sorted((work / "pairrows").glob("**/*.parquet"))  # per bucket (or, before
+    # plan9, per pair task and bucket)
     if not files:
         return None
     rows = pl.scan_parquet(files).select("mmsi", "ts")

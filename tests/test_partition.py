@@ -7,6 +7,7 @@ starts inside this module; the CLI test starts its own ``local:2`` cluster of pr
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -494,10 +495,30 @@ def test_each_bucket_file_is_read_a_fixed_number_of_times(week, monkeypatch, tmp
     for k in range(4):
         reads = [g for g in globs if f"/tracks/bucket={k}/" in g]
         assert 1 <= len(reads) <= 3, f"bucket {k}: tracks read {len(reads)} times"
-    # every pair task read its own shuffled rows, and only those
-    pair_dirs = sorted(p.name for p in (work / "pairrows").iterdir())
-    assert pair_dirs and all(d.startswith("pair_bucket=") for d in pair_dirs)
-    assert sum("/pairrows/" in g for g in globs) == len(pair_dirs)
+    # the shuffle wrote one file per bucket, one row group per pair task (so that a pair
+    # task's filter reads only its row groups), and every pair task read them once
+    import pyarrow.parquet as pq
+
+    def one_group_per_value(files: list[Path], key: str, name: str) -> None:
+        assert 1 <= len(files) <= 4
+        assert all(re.fullmatch(name, f.name) for f in files), [f.name for f in files]
+        for f in files:
+            meta = pq.ParquetFile(f).metadata
+            col = meta.schema.names.index(key)
+            stats = [meta.row_group(i).column(col).statistics for i in range(meta.num_row_groups)]
+            assert all(st.min == st.max for st in stats), f"{f.name}: a row group of two {key}"
+            assert len({st.min for st in stats}) == len(stats), f"{f.name}: a {key} split"
+
+    one_group_per_value(
+        sorted((work / "pairrows").iterdir()), "pair_bucket", r"bucket=\d+\.parquet"
+    )
+    tasks = got.summary["execution"]["pair_tasks"]
+    assert tasks >= 1
+    assert sum("/pairrows/" in g for g in globs) == tasks
+    # likewise the partners' facts: one file per bucket, a row group per score bucket, which
+    # every score task reads once
+    one_group_per_value(sorted((work / "partners").iterdir()), "to_bucket", r"from=\d{5}\.parquet")
+    assert sum("/partners/" in g for g in globs) == 4
 
 
 @pytest.mark.parametrize(

@@ -40,17 +40,18 @@ The plan (every step is a plain function of paths and small arguments, so any ex
    and the pair's hash bucket within the span (:func:`pair_spans`, :func:`pair_task_expr`).
 3b. **shuffle stage** (one task per bucket) — reads the bucket's tracks once and writes, per
    pair task that needs any of its vessels, the rows of its episodes' windows (only the pair
-   detectors' columns): ``pairrows/pair_bucket=J/bucket=K.parquet`` (total reads linear in the
-   rows; a row is copied to the few tasks whose episodes cover its hour, however long the
-   input; see :func:`shuffle_stage`).
-4. **pair stage** (one task per pair task) — reads only its own shuffled rows, runs the pair
+   detectors' columns): one file per bucket, ``pairrows/bucket=K.parquet``, one row group per
+   pair task ``J`` (column ``pair_bucket``; total reads linear in the rows; a row is copied to
+   the few tasks whose episodes cover its hour, however long the input; files grow with the
+   buckets, not buckets x pair tasks; see :func:`shuffle_stage`).
+4. **pair stage** (one task per pair task) — reads only its own row groups, runs the pair
    detectors that read positions (encounters) and keeps the events of its pairs that start in
    one of its episodes: every pair event is found once.
 4b. **partner stage** (one task per bucket) — the shuffle of the score stage's input: the
    driver reads every event once; of the bucket's vessels that other buckets' score tasks need
    (named with one of their vessels in an event) each task writes only what the scorer reads of
    a partner — its last known ship type and its segments' sizes, one row per segment — to
-   ``partners/bucket=TO/from=K.parquet`` (:func:`partner_stage`).
+   ``partners/from=K.parquet``, one row group per score bucket ``TO`` (:func:`partner_stage`).
 5. **score stage** (one task per bucket) — :func:`vessels.risk.scorer.score_inputs` of the
    bucket's positions and every event naming one of its vessels, with the partners' facts;
    only the bucket's vessels are kept, with the other rules' contributions and the network
@@ -63,9 +64,10 @@ The plan (every step is a plain function of paths and small arguments, so any ex
 Intermediate data is hive-partitioned Parquet under ``work_dir`` (readable by polars, DuckDB,
 Spark): ``positions/``, ``tracks/``, ``events_vessel/`` (``bucket=K``),
 ``footprint/`` and ``links/`` (``bucket=K.parquet``, row groups by tile group), ``pairrows/``
-(``pair_bucket=J/bucket=K``, ``J`` the pair task), ``events_global/``, ``events_pair/``
-(``pair_bucket=J``) and ``partners/`` (``bucket=K/from=K2``). ``work_dir`` may be an fsspec URL
-(``s3://``, ``gs://``, ``abfs://``, ``file://``) that every worker can reach.
+(``bucket=K.parquet``, row groups by pair task), ``events_global/``, ``events_pair/``
+(``pair_bucket=J``) and ``partners/`` (``from=K.parquet``, row groups by score bucket).
+``work_dir`` may be an fsspec URL (``s3://``, ``gs://``, ``abfs://``, ``file://``) that every
+worker can reach.
 
 Examples
 --------
@@ -118,6 +120,8 @@ _BUCKET = "bucket"
 _PAIR_BUCKET = "pair_bucket"
 _TILE = "tile"
 _GROUP = "tile_group"
+#: The score bucket a row of ``partners/from=K.parquet`` is for (one row group per value).
+_TO = "to_bucket"
 
 
 def _tile_group(plan: PartitionPlan, first: int, per_group: int) -> pl.Expr:
@@ -1295,21 +1299,19 @@ def shuffle_stage(bucket: int, windows: pl.DataFrame, work: str, uses: list[str]
 
     Reads the bucket's tracks once (only the columns the pair detectors read) and writes, per
     pair task ``P`` that needs any of its vessels (``windows``: ``(pair_bucket, mmsi, lo,
-    hi)`` of this bucket's vessels, :func:`pair_windows`), the rows of their windows to
-    ``pairrows/pair_bucket=P/bucket=K.parquet`` and the per-vessel events the pair tasks'
-    detectors use (``uses``; none for encounters) to ``pairevents/pair_bucket=P/...``. Each pair
-    task then reads only its own directory: total reads are linear in the rows, where reading
-    every bucket from every pair task grew as pair tasks x buckets."""
+    hi)`` of this bucket's vessels, :func:`pair_windows`), the rows of their windows: one file,
+    ``pairrows/bucket=K.parquet``, sorted by pair task with one row group per pair task (column
+    ``pair_bucket``), and the per-vessel events the pair tasks' detectors use (``uses``; none for
+    encounters) to ``pairevents/pair_bucket=P/...``. Each pair task then reads only its row
+    groups: total reads are linear in the rows, where reading every bucket from every pair task
+    grew as pair tasks x buckets; and the files grow with the buckets, where one file per pair
+    task and bucket grew as pair tasks x buckets (1,860 at 30 days). Returns the number of pair
+    tasks given rows."""
     rows = _window_rows(_scan(_url(work, "tracks", f"{_BUCKET}={bucket}", "*.parquet")), windows)
-    wanted = windows.filter(pl.col("lo") <= pl.col("hi"))[_PAIR_BUCKET].unique().sort()
-    parts = rows.partition_by(_PAIR_BUCKET, as_dict=True, include_key=False)
-    empty = rows.drop(_PAIR_BUCKET).head(0)
-    for p in wanted.to_list():
-        _write(
-            parts.get((p,), empty),
-            _url(work, "pairrows", f"{_PAIR_BUCKET}={p}", f"{_BUCKET}={bucket}.parquet"),
-        )
-    del rows, parts
+    if rows.height:  # sorted by pair task: one row group per pair task
+        _write_grouped(rows, _url(work, "pairrows", f"{_BUCKET}={bucket}.parquet"), _PAIR_BUCKET)
+    n_tasks = rows[_PAIR_BUCKET].n_unique()
+    del rows
     if uses:
         vessels_of = windows.select(_PAIR_BUCKET, pl.col(S.MMSI).cast(pl.UInt32)).unique()
         events = (
@@ -1325,7 +1327,7 @@ def shuffle_stage(bucket: int, windows: pl.DataFrame, work: str, uses: list[str]
                 by_pair.get((p,), none),
                 _url(work, "pairevents", f"{_PAIR_BUCKET}={p}", f"{_BUCKET}={bucket}.parquet"),
             )
-    return int(wanted.len())
+    return n_tasks
 
 
 def pair_stage(
@@ -1343,9 +1345,10 @@ def pair_stage(
     ``pairs`` is ``(a, b, ep_lo, ep_hi)`` (further columns are ignored): the episodes this task
     owns (:func:`_episodes`, :func:`pair_task_expr`). An event of pair ``(a, b)`` is kept when
     it starts within one of them (epoch microseconds; an event without a start only in a
-    :data:`_WHOLE` episode): every event is kept by one task. Their rows and the per-vessel
-    events the detectors use (from the vessel stage, which saw each vessel's whole history) are
-    read from this task's own directories, written by :func:`shuffle_stage`; ``coverage`` is the
+    :data:`_WHOLE` episode): every event is kept by one task. Their rows (this task's row group
+    of each bucket's ``pairrows/`` file) and the per-vessel events the detectors use (from the
+    vessel stage, which saw each vessel's whole history; ``pairevents/``) were written by
+    :func:`shuffle_stage`; ``coverage`` is the
     whole input's context with the harbour cells of every bucket; ``parts`` the detectors'
     per-vessel parts of every bucket (:attr:`Detector.parts`)."""
     from vessels.events import detect_events, sort_events
@@ -1361,8 +1364,12 @@ def pair_stage(
             else _scan(_url(work, "events_vessel", "*", "*.parquet")).head(0).collect()
         )
         given = {u: sort_events(vessel_events.filter(pl.col(S.EVENT_TYPE) == u)) for u in uses}
-    glob = _url(work, "pairrows", mine, "*.parquet")
-    tracks = _scan(glob).collect() if _exists(glob) else _no_rows(work)
+    glob = _url(work, "pairrows", "*.parquet")
+    tracks = (  # its row group of every bucket's file (the statistics say which)
+        _scan(glob).filter(pl.col(_PAIR_BUCKET) == pair_bucket).drop(_PAIR_BUCKET).collect()
+        if _exists(glob)
+        else _no_rows(work)
+    )
     events = detect_events(
         tracks,
         zones,
@@ -1428,8 +1435,10 @@ def partner_stage(bucket: int, wanted: pl.DataFrame, work: str) -> int:
     :func:`partner_windows`) the scorer reads only the last known ship type and the sizes of
     the segments events name (:func:`vessels.risk._partners.partner_facts`): computed here once
     from the bucket's tracks (four columns), one row per vessel and segment, and each score
-    bucket's share written to ``partners/bucket=TO/from=K.parquet`` — a few rows per vessel,
-    where whole histories were copied once per bucket naming them."""
+    bucket's share written to one file, ``partners/from=K.parquet``, one row group per score
+    bucket ``TO`` (column ``to_bucket``; files grow with the buckets, not buckets squared: 930
+    at 30 days before) — a few rows per vessel, where whole histories were copied once per
+    bucket naming them."""
     from vessels.risk._partners import partner_facts
 
     ids = wanted[S.MMSI].unique().implode()
@@ -1439,11 +1448,17 @@ def partner_stage(bucket: int, wanted: pl.DataFrame, work: str) -> int:
         .filter(pl.col(S.MMSI).is_in(ids))
     )
     facts = partner_facts(rows)
-    for (to,), part in wanted.group_by("to", maintain_order=True):
-        _write(
-            facts.filter(pl.col(S.MMSI).is_in(part[S.MMSI].implode())),
-            _url(work, "partners", f"{_BUCKET}={to}", f"from={bucket:05d}.parquet"),
+    shares = [
+        facts.filter(pl.col(S.MMSI).is_in(part[S.MMSI].implode())).with_columns(
+            pl.lit(to, dtype=pl.Int32).alias(_TO)
         )
+        for (to,), part in wanted.sort("to", maintain_order=True).group_by(
+            "to", maintain_order=True
+        )
+    ]
+    share = pl.concat(shares) if shares else None
+    if share is not None and share.height:  # sorted by score bucket: a row group per bucket
+        _write_grouped(share, _url(work, "partners", f"from={bucket:05d}.parquet"), _TO)
     return facts.height
 
 
@@ -1461,7 +1476,7 @@ def score_stage(
 
     ``events`` are the events naming one of its vessels (``mmsi`` or ``other_mmsi``); what the
     scorer needs of the partner vessels (other buckets' vessels those events name) comes from
-    ``partners/bucket=K/`` (:func:`partner_stage`).
+    its row group of each ``partners/from=K2.parquet`` (:func:`partner_stage`).
     """
     from vessels.risk import load_profile
     from vessels.risk._partners import PARTNER_SCHEMA
@@ -1471,9 +1486,9 @@ def score_stage(
         return bucket_expr(n_buckets, col).fill_null(-1) == bucket
 
     positions = _scan(_url(work, "tracks", f"{_BUCKET}={bucket}", "*.parquet"))
-    glob = _url(work, "partners", f"{_BUCKET}={bucket}", "*.parquet")
-    partners = (
-        _scan(glob).collect().cast(PARTNER_SCHEMA)  # type: ignore[arg-type]
+    glob = _url(work, "partners", "*.parquet")
+    partners = (  # its row group of every bucket's file (the statistics say which)
+        _scan(glob).filter(pl.col(_TO) == bucket).drop(_TO).collect().cast(PARTNER_SCHEMA)  # type: ignore[arg-type]
         if _exists(glob)
         else pl.DataFrame(schema=PARTNER_SCHEMA)
     )
