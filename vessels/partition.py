@@ -401,9 +401,15 @@ def _write_grouped(frame: pl.DataFrame, url: str, key: str) -> None:
 
     table = frame.to_arrow()
     sizes = frame.group_by(key, maintain_order=True).len()["len"].to_list()
+    # no dictionary for floats (coordinates, times in hours: nearly all distinct): on the
+    # footprint, links and pair rows it made files 15-35 % larger and their writing 1.4-2 x
+    # slower, and reading them no faster
+    coded = [c for c, dtype in frame.schema.items() if not dtype.is_float()]
 
     def emit(where: Any) -> None:
-        with pq.ParquetWriter(where, table.schema, compression="zstd", compression_level=1) as w:
+        with pq.ParquetWriter(
+            where, table.schema, compression="zstd", compression_level=1, use_dictionary=coded
+        ) as w:
             offset = 0
             for n in sizes:
                 w.write_table(table.slice(offset, n), row_group_size=n)
