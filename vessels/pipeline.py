@@ -470,22 +470,29 @@ def _ingested_batches(path: Path, rows: int = POSITION_BATCH_ROWS) -> Iterator[p
 
 def _prepare_shore(path: Path, index: Any, rows: int = POSITION_BATCH_ROWS) -> None:
     """Build the shoreline tree the labelling of every batch of the ingested positions (``path``)
-    will query, once, from their coordinates (:func:`vessels.zones._world.prepare_shore_km`):
+    will query, once, from the 1-degree cells of their coordinates
+    (:func:`vessels.zones._world.prepare_shore_cells`):
     batch by batch it would be widened and rebuilt as batches reach new coasts. Nothing to do
     for a file of one batch."""
-    from vessels.zones._world import prepare_shore_km
+    from vessels.zones._shoretree import shore_cell_expr
+    from vessels.zones._world import prepare_shore_cells
 
     scan = pl.scan_parquet(path, glob=False)
     if not {S.LAT, S.LON} <= set(scan.collect_schema().names()):
         return
     if scan.select(pl.len()).collect().item() <= rows:
         return
-    coords = scan.select(pl.col(S.LAT, S.LON).cast(pl.Float64).fill_null(float("nan"))).collect()
-    prepare_shore_km(
-        coords[S.LAT].to_numpy(),
-        coords[S.LON].to_numpy(),
-        exact_within_km=index.config.shore.exact_within_km,
+    # the distinct 1-degree cells of the finite positions, found in the scan: the same tree as
+    # from the coordinates (prepare_shore_km), without two 10 M-element arrays and their cells
+    lat, lon = pl.col(S.LAT).cast(pl.Float64), pl.col(S.LON).cast(pl.Float64)
+    cells = (
+        scan.filter(lat.is_finite() & lon.is_finite())
+        .select(shore_cell_expr(lat, lon).unique())
+        .collect()
+        .to_series()
+        .to_numpy()
     )
+    prepare_shore_cells(cells, exact_within_km=index.config.shore.exact_within_km)
 
 
 @dataclass

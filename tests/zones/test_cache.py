@@ -17,7 +17,7 @@ from vessels._geo import EARTH_RADIUS_M
 from vessels.zones import ZoneIndex, default_zones, label_zones
 from vessels.zones import _cache as C
 from vessels.zones import _world as W
-from vessels.zones._shoretree import ShoreTrees
+from vessels.zones._shoretree import ShoreTrees, shore_cell_expr, shore_cells
 
 
 @pytest.fixture
@@ -216,3 +216,62 @@ def test_tree_prepared_for_all_points_serves_every_batch(monkeypatch: pytest.Mon
     ub = 2.0 * np.sin(20_000.0 / EARTH_RADIUS_M / 2.0)
     chord = _full_distances(lat[near], lon[near], ub)
     np.testing.assert_allclose(np.abs(expected[near]), W.km_of_chord(chord), rtol=0, atol=0)
+
+
+def test_shore_cell_expr_equals_shore_cells() -> None:
+    # the scan's cells (vessels score prepares the tree from them) are the NumPy function's,
+    # on random points and on every edge: poles, antimeridian, cell borders, -0.0
+    rng = np.random.default_rng(11)
+    edges = np.array([-90.0, -89.5, -0.0, 0.0, 1e-12, -1e-12, 89.999999, 90.0])
+    lat = np.concatenate([rng.uniform(-90, 90, 5000), edges, rng.integers(-90, 91, 50) * 1.0])
+    lon_edges = np.array([-180.0, -179.999, -0.0, 0.0, 179.999999, 180.0, -1e-12, 1e-12])
+    lon = np.concatenate([rng.uniform(-180, 180, 5000), lon_edges, rng.integers(-180, 181, 50)])
+    got = pl.DataFrame({"lat": lat, "lon": lon.astype(np.float64)}).select(
+        shore_cell_expr(pl.col("lat"), pl.col("lon"))
+    )
+    np.testing.assert_array_equal(got.to_series().to_numpy(), shore_cells(lat, lon))
+
+
+def test_tree_prepared_from_cells_is_the_tree_prepared_from_points() -> None:
+    a = W._arrays()
+    rng = np.random.default_rng(5)
+    lat = np.concatenate([21.0 + rng.normal(0, 2, 300), 40.5 + rng.normal(0, 0.3, 300)])
+    lon = np.concatenate([-90.0 + rng.normal(0, 2, 300), -73.9 + rng.normal(0, 0.3, 300)])
+    by_points = ShoreTrees(a["verts"], a["cell_start"], W._unit_xyz_world)
+    by_cells = ShoreTrees(a["verts"], a["cell_start"], W._unit_xyz_world)
+    t1 = by_points.for_points(lat, lon, 20.0)
+    t2 = by_cells.for_cells(np.unique(shore_cells(lat, lon)), 20.0)
+    np.testing.assert_array_equal(by_cells._covered, by_points._covered)
+    np.testing.assert_array_equal(t2.data, t1.data)
+    assert by_cells.for_points(lat, lon, 20.0) is t2  # covered: no rebuild
+
+
+def test_pipeline_prepares_the_tree_of_the_file_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # vessels score prepares the tree from a scan of the ingested file: the same covered cells
+    # as prepare_shore_km of the file's coordinates (null and NaN coordinates skipped)
+    from vessels import pipeline as P
+
+    a = W._arrays()
+    rng = np.random.default_rng(9)
+    lat = np.concatenate(
+        [21.0 + rng.normal(0, 2, 400), [np.nan, 0.0], 40.5 + rng.normal(0, 1, 400)]
+    )
+    lon = np.concatenate(
+        [-90.0 + rng.normal(0, 2, 400), [5.0, np.nan], -73.9 + rng.normal(0, 1, 400)]
+    )
+    path = tmp_path / "positions.parquet"
+    pl.DataFrame({"lat": lat, "lon": lon}).with_columns(
+        pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col("lat")).alias("lat")
+    ).write_parquet(path)
+    expected = ShoreTrees(a["verts"], a["cell_start"], W._unit_xyz_world)
+    monkeypatch.setattr(W, "_trees", lambda: expected)
+    keep = np.isfinite(lat) & np.isfinite(lon) & (np.arange(lat.size) != 3)
+    W.prepare_shore_km(lat[keep], lon[keep])
+    trees = ShoreTrees(a["verts"], a["cell_start"], W._unit_xyz_world)
+    monkeypatch.setattr(W, "_trees", lambda: trees)
+    P._prepare_shore(path, ZoneIndex(default_zones()), rows=100)
+    assert trees._regional is not None
+    np.testing.assert_array_equal(trees._covered, expected._covered)
+    np.testing.assert_array_equal(trees._regional.data, expected._regional.data)

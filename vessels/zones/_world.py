@@ -44,6 +44,7 @@ __all__ = [
     "SHORE_BAND",
     "WORLD_FILE",
     "geo_class_codes",
+    "prepare_shore_cells",
     "prepare_shore_km",
     "world_shore_km",
 ]
@@ -224,8 +225,27 @@ def prepare_shore_km(lat: Any, lon: Any, *, exact_within_km: float = 10.0) -> No
     y = np.asarray(lat, dtype=np.float64).ravel()
     x = np.asarray(lon, dtype=np.float64).ravel()
     ok = np.isfinite(x) & np.isfinite(y)
-    if ok.any():  # world_shore_km's bounded query reaches exact_within_km + 10 km
-        _trees().for_points(y[ok], x[ok], exact_within_km + 10.0)
+    if ok.any():
+        prepare_shore_cells(_shoretree.shore_cells(y[ok], x[ok]), exact_within_km=exact_within_km)
+
+
+def prepare_shore_cells(cells: Any, *, exact_within_km: float = 10.0) -> None:
+    """:func:`prepare_shore_km` of points given by their 1-degree cells
+    (:func:`vessels.zones._shoretree.shore_cells`, or ``shore_cell_expr`` in a scan of a file's
+    positions: the same tree, without the points' coordinates in memory).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vessels.zones._shoretree import shore_cells
+    >>> lat, lon = np.array([21.0, 40.6]), np.array([-90.0, -74.0])
+    >>> prepare_shore_cells(np.unique(shore_cells(lat, lon)))
+    >>> bool(np.all(world_shore_km(lat[1:], lon[1:]) == world_shore_km(lat, lon)[1:]))
+    True
+    """
+    cells = np.asarray(cells, dtype=np.int64).ravel()
+    if cells.size:  # world_shore_km's bounded query reaches exact_within_km + 10 km
+        _trees().for_cells(cells, exact_within_km + 10.0)
 
 
 def world_shore_km(
