@@ -136,11 +136,28 @@ def _tree() -> cKDTree:
     return _trees().full()
 
 
+def _mod_outside(a: np.ndarray, m: float) -> np.ndarray:
+    """``np.mod(a, m)`` in place, computed only where ``a`` is not already in ``[0, m)`` (for
+    those values it is ``a`` itself): the float modulo is the costliest of the per-point
+    operations and longitudes rarely need it. ``a`` must be a temporary of the caller.
+
+    Examples
+    --------
+    >>> a = np.array([-1.0, 0.0, 359.5, 360.0, 725.0, np.nan])
+    >>> _mod_outside(a.copy(), 360.0).tolist()[:5] == np.mod(a, 360.0).tolist()[:5]
+    True
+    """
+    out = ~((a >= 0.0) & (a < m))  # NaN too
+    if out.any():
+        a[out] = np.mod(a[out], m)
+    return a
+
+
 def _pixels(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r = np.floor((90.0 - lat) * _FINE)
     c = np.floor((lon + 180.0) * _FINE)
-    r = np.clip(np.nan_to_num(r, nan=0.0), 0, 180 * _FINE - 1).astype(np.int64)
-    c = np.mod(np.nan_to_num(c, nan=0.0), 360 * _FINE).astype(np.int64)
+    r = np.clip(np.nan_to_num(r, copy=False, nan=0.0), 0, 180 * _FINE - 1).astype(np.int64)
+    c = _mod_outside(np.nan_to_num(c, copy=False, nan=0.0), 360 * _FINE).astype(np.int64)
     return r, c
 
 
@@ -184,14 +201,23 @@ def _interp(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     grid = _arrays()["grid"]
     ny, nx = grid.shape
     fy = np.clip((lat + 90.0) / _GRID_RES, 0, ny - 1)
-    fx = np.mod(lon + 180.0, 360.0) / _GRID_RES
+    fx = _mod_outside(lon + 180.0, 360.0)
+    fx /= _GRID_RES
     i = np.minimum(fx.astype(np.int64), nx - 2)
     j = np.minimum(fy.astype(np.int64), ny - 2)
     tx = fx - i
     ty = fy - j
-    return (grid[j, i] * (1 - tx) + grid[j, i + 1] * tx) * (1 - ty) + (
-        grid[j + 1, i] * (1 - tx) + grid[j + 1, i + 1] * tx
-    ) * ty
+    # the four corners gathered from the flat grid (one index, no 2-D fancy indexing); the
+    # same float32 values and the same float64 arithmetic, term by term
+    flat = grid.ravel()
+    k = j * nx + i
+    g00 = flat.take(k)
+    g01 = flat.take(k + 1)
+    k += nx
+    g10 = flat.take(k)
+    g11 = flat.take(k + 1)
+    ux = 1 - tx
+    return (g00 * ux + g01 * tx) * (1 - ty) + (g10 * ux + g11 * tx) * ty
 
 
 def _exact_km(lat: np.ndarray, lon: np.ndarray, bound_km: float = np.inf) -> np.ndarray:
