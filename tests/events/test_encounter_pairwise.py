@@ -228,5 +228,11 @@ def test_grid_owners_computed_in_slices_of_segments_equal_one_piece(
     strided = E._Grid(p, cfg, 4).strided
     want_strided = whole.filter(pl.col("_khi") // 4 * 4 >= pl.col("_klo"))
     assert 0 < strided.height < whole.height and strided.equals(want_strided)
+    # a strided grid holds no other owners: those of a few segments come from their own rows
+    grid = E._Grid(p, cfg, 4)
+    some = whole["_sid"].unique().sort().gather_every(3)
+    assert 0 < some.len() < whole["_sid"].n_unique()
+    assert grid.owners_of(some).equals(whole.filter(pl.col("_sid").is_in(some.implode())))
+    assert grid.owners.rechunk().equals(whole)
     assert sort_events(detect_encounters(tracks, cfg)).equals(want)
     assert want.height > 0

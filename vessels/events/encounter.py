@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -239,6 +240,8 @@ _GRID_SCHEMA = {
     "_sog": pl.Float64(),
     "_pi": pl.UInt32(),
 }
+#: The grid's columns without the speeds (the strided search's points).
+_POINT_SCHEMA = {c: d for c, d in _GRID_SCHEMA.items() if c not in ("_sp", "_sog")}
 
 
 #: Rows per slice (whole segments) in which the grid's owners are computed.
@@ -279,18 +282,46 @@ class _Grid:
         self.step_us = int(cfg.grid_min * 60e6)
         self.empty = p.height == 0
         self.stride = stride
+        self._p = p
+        self._owners: pl.DataFrame | None = None
         #: the owners of an instant that is a multiple of ``stride`` (those of the strided search)
         self.strided = pl.DataFrame(schema=_OWNER_SCHEMA)
         if self.empty:
-            self.owners = pl.DataFrame(schema=_OWNER_SCHEMA)
+            self._owners = pl.DataFrame(schema=_OWNER_SCHEMA)
             return
-        step = self.step_us
         # the prepared columns themselves (no copy); the values the grid reads are computed for
         # the gathered rows only (see _side)
         self.side = p.select(S.TS, S.LAT, S.LON, S.IMPLIED_SPEED_KN, S.SOG_KN)
+        # computed over slices of whole segments (every expression reads its own segment's
+        # rows only), each filtered to its owners before the next: the working set of the
+        # expressions is a slice's, not all rows' (at 10 M rows +0.56 GiB in one piece). With a
+        # stride, only the strided owners are kept: the other owners are needed for the few
+        # segments the strided search finds (:meth:`owners_of`), not for all (at 10 M rows
+        # 7.1 M owners, 0.28 GiB, against 3.3 M strided)
+        if stride > 1:
+            self.strided = self._sliced_owners(stride)
+        else:
+            self._owners = self._sliced_owners(1)
+
+    def _sliced_owners(self, stride: int) -> pl.DataFrame:
+        """The owners of all segments (``stride`` > 1: only those of an instant that is a
+        multiple of ``stride``), computed slice by slice."""
+        p = self._p
+        parts = []
+        for start, end in _segment_slices(p[SEG], OWNER_SLICE_ROWS):
+            row = pl.int_range(pl.len(), dtype=pl.UInt32) + start
+            part = self._owner_rows(p.slice(start, end - start).lazy(), row)
+            if stride > 1:  # (a filter of the whole owners frame would copy it first)
+                part = part.filter(pl.col("_khi") // stride * stride >= pl.col("_klo"))
+            parts.append(part)
+        return pl.concat(parts, rechunk=False) if stride == 1 else pl.concat(parts)
+
+    def _owner_rows(self, frame: pl.LazyFrame, row: pl.Expr) -> pl.DataFrame:
+        """The owners among the rows of ``frame`` (whole segments of the prepared frame, in its
+        order), ``row`` giving each row's number in the prepared frame."""
+        step = self.step_us
         t = pl.col(S.TS).dt.epoch("us")
         ms_us = t // 1000 * 1000  # the time truncated to the millisecond, in microseconds
-        row = pl.int_range(pl.len(), dtype=pl.UInt32)
         # the segment's first and last grid instants (those within its time span); the frame is
         # sorted by segment, so its first and last rows are found by neighbours, not a group-by
         k_first = pl.when(~same_as_prev()).then((t + step - 1) // step).forward_fill()
@@ -306,36 +337,48 @@ class _Grid:
         # the first position of the run of positions sharing this one's (segment, ms): the
         # bracketing "next" position when an instant falls exactly on this millisecond
         run_start = pl.when(~(same_as_prev() & (ms_us == ms_us.shift()))).then(row).forward_fill()
-        # computed over slices of whole segments (every expression reads its own segment's
-        # rows only), each filtered to its owners before the next: the working set of the
-        # expressions is a slice's, not all rows' (at 10 M rows +0.56 GiB in one piece)
-        parts, strided = [], []
-        for start, end in _segment_slices(p[SEG], OWNER_SLICE_ROWS):
-            part = (
-                p.slice(start, end - start)
-                .lazy()
-                .select(
-                    (row + start).alias("_pi"),
-                    pl.col(SEG).alias("_sid"),
-                    S.MMSI,
-                    (ms_us // 1000).alias("_ms"),
-                    (run_start + start).alias("_run0"),
-                    k_lo.alias("_klo"),
-                    k_hi.alias("_khi"),
-                )
-                .filter(pl.col("_klo") <= pl.col("_khi"))
-                .collect(engine=ENGINE)
+        return (
+            frame.select(
+                row.alias("_pi"),
+                pl.col(SEG).alias("_sid"),
+                S.MMSI,
+                (ms_us // 1000).alias("_ms"),
+                run_start.alias("_run0"),
+                k_lo.alias("_klo"),
+                k_hi.alias("_khi"),
             )
-            parts.append(part)
-            if stride > 1:  # (a filter of the whole owners frame would copy it first)
-                strided.append(part.filter(pl.col("_khi") // stride * stride >= pl.col("_klo")))
-        self.owners = pl.concat(parts, rechunk=False)
-        if strided:
-            self.strided = pl.concat(strided)
-        del parts, strided
+            .filter(pl.col("_klo") <= pl.col("_khi"))
+            .collect(engine=ENGINE)
+        )
 
-    def _side(self, rows: pl.Series) -> pl.DataFrame:
-        """Time (us), position and speeds of the prepared ``rows``."""
+    @property
+    def owners(self) -> pl.DataFrame:
+        """Every position owning grid instants (``_OWNER_SCHEMA``), sorted by segment and time."""
+        if self._owners is None:
+            self._owners = self._sliced_owners(1)
+        return self._owners
+
+    def owners_of(self, segments: pl.Series) -> pl.DataFrame:
+        """The rows of :attr:`owners` of the prepared segments ``segments`` (``_seg`` codes), in
+        the same order; computed from those segments' rows alone when :attr:`owners` is not
+        held (a strided grid)."""
+        if self._owners is not None:
+            return self._owners.filter(pl.col("_sid").is_in(segments.implode()))
+        p = self._p
+        # whole segments with their prepared row numbers: each segment's owners depend on its
+        # own rows alone, as over a slice
+        rows = p[SEG].is_in(segments.implode()).arg_true()
+        frame = p.select(SEG, S.MMSI, S.TS).gather(rows).with_columns(rows.alias("_row"))
+        return self._owner_rows(frame.lazy(), pl.col("_row"))
+
+    def _side(self, rows: pl.Series, speeds: bool = True) -> pl.DataFrame:
+        """Time (us), position and (with ``speeds``) speeds of the prepared ``rows``."""
+        if not speeds:
+            return (
+                self.side.select(S.TS, S.LAT, S.LON)
+                .gather(rows)
+                .select(pl.col(S.TS).dt.epoch("us").alias("_t"), S.LAT, S.LON)
+            )
         sp = pl.coalesce(pl.col(S.IMPLIED_SPEED_KN), pl.col(S.SOG_KN).cast(pl.Float64))
         return self.side.gather(rows).select(
             pl.col(S.TS).dt.epoch("us").alias("_t"),
@@ -377,10 +420,17 @@ class _Grid:
         return [(b * size, b * size + size - 1) for b in ids.to_list()]
 
     def build(
-        self, lo: int, hi: int, *, stride: int = 1, owners: pl.DataFrame | None = None
+        self,
+        lo: int,
+        hi: int,
+        *,
+        stride: int = 1,
+        owners: pl.DataFrame | None = None,
+        speeds: bool = True,
     ) -> pl.DataFrame:
         """Grid points of instants ``lo..hi`` (one row per segment and instant); with ``stride``
-        only the instants that are multiples of it, with ``owners`` only those owners' points."""
+        only the instants that are multiples of it, with ``owners`` only those owners' points;
+        without ``speeds``, no ``_sp, _sog`` (the same other columns)."""
         if self.empty:
             return pl.DataFrame(schema=_GRID_SCHEMA)
         first = pl.max_horizontal("_klo", pl.lit(lo))
@@ -398,7 +448,7 @@ class _Grid:
             .with_columns(self._next_row())
             .collect(engine=ENGINE)
         )
-        return self._points(slots)
+        return self._points(slots, speeds)
 
     def _next_row(self) -> pl.Expr:
         """``_ni``: the prepared row of the position after the grid point's instant (the first
@@ -410,16 +460,17 @@ class _Grid:
             .alias("_ni")
         )
 
-    def points_at(self, at: pl.DataFrame) -> pl.DataFrame | None:
+    def points_at(self, at: pl.DataFrame, owners: pl.DataFrame) -> pl.DataFrame | None:
         """The grid points of the (segment ``_sid``, instant ``_k``) rows of ``at`` that exist
         (the same values as :meth:`build` gives them), or None when the owners cannot be
-        searched on one packed key (then the caller does without).
+        searched on one packed key (then the caller does without). ``owners``: the rows of
+        :attr:`owners` of (at least) the segments of ``at`` (:meth:`owners_of`).
 
         Each instant's owner is found by a binary search of the owners on a packed
         ``(segment, first instant)`` key (they are sorted by it: rows of a segment in time
         order own consecutive ranges of instants), not by building the segments' grids.
         """
-        o = self.owners
+        o = owners
         if self.empty or o.height == 0 or at.height == 0:
             return pl.DataFrame(schema=_GRID_SCHEMA)
         k_min, k_max = int(o["_klo"].min()), int(o["_khi"].max())  # type: ignore[arg-type]
@@ -437,14 +488,14 @@ class _Grid:
         slots = cand.filter(ok).select(*_KEEP, "_k").with_columns(self._next_row())
         return self._points(slots)
 
-    def _points(self, slots: pl.DataFrame) -> pl.DataFrame:
+    def _points(self, slots: pl.DataFrame, speeds: bool = True) -> pl.DataFrame:
         """Grid points of ``slots`` (owner columns, ``_k`` and ``_ni``): the position
         interpolated between the owner and the next position, where they are close enough in
-        time."""
+        time (without ``speeds``: no ``_sp, _sog``)."""
         step = self.step_us
         i_prev = slots["_pi"]
-        a = self._side(i_prev)
-        b = self._side(slots["_ni"])
+        a = self._side(i_prev, speeds)
+        b = self._side(slots["_ni"], speeds)
         g = pl.DataFrame(
             {
                 "_sid": slots["_sid"],
@@ -457,14 +508,18 @@ class _Grid:
                 "_lon0": a[S.LON],
                 "_lat1": b[S.LAT],
                 "_lon1": b[S.LON],
-                "_sp0": a["_sp"],
-                "_sp1": b["_sp"],
-                "_sog": a["_sog"],
+                **({"_sp0": a["_sp"], "_sp1": b["_sp"], "_sog": a["_sog"]} if speeds else {}),
                 "_pi": i_prev,
             }
         )
+        del a, b
         span = pl.col("_t1") - pl.col("_t0")
         frac = pl.when(span > 0).then((pl.col("_t") - pl.col("_t0")) / span).otherwise(0.0)
+        speed: list[pl.Expr] = [
+            pl.when(span > 0).then(pl.col("_sp1")).otherwise(pl.col("_sp0")).alias("_sp"),
+            pl.col("_sog"),
+        ]
+        schema = _GRID_SCHEMA if speeds else _POINT_SCHEMA
         return (
             g.lazy()
             .filter((span <= 0) | (span < int(self.cfg.max_interp_gap_h * 3.6e9)))
@@ -474,12 +529,11 @@ class _Grid:
                 "_k",
                 (pl.col("_lat0") + frac * (pl.col("_lat1") - pl.col("_lat0"))).alias(S.LAT),
                 (pl.col("_lon0") + frac * (pl.col("_lon1") - pl.col("_lon0"))).alias(S.LON),
-                pl.when(span > 0).then(pl.col("_sp1")).otherwise(pl.col("_sp0")).alias("_sp"),
-                "_sog",
+                *(speed if speeds else []),
                 "_pi",
             )
             .collect(engine=ENGINE)
-            .cast(_GRID_SCHEMA)  # type: ignore[arg-type]
+            .cast(schema)  # type: ignore[arg-type]
         )
 
 
@@ -537,10 +591,17 @@ def _reaches(cell: float, nx: int, reach: tuple[float, float] | None) -> list[pl
     ]
 
 
-def _close_in_block(g: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> pl.DataFrame:
+#: Columns of each grid point in a pair row (:func:`_close_in_block`).
+_PAIR_COLS = ("_k", "_sid", S.MMSI, S.LAT, S.LON, "_sp", "_sog", "_pi")
+
+
+def _close_in_block(
+    g: pl.DataFrame, cfg: EncounterConfig, radius_m: float, cols: Sequence[str] = _PAIR_COLS
+) -> pl.DataFrame:
     """Pairs of grid points of ``g`` (same instant, different MMSIs) within ``radius_m``.
 
-    Columns of both points (``_r`` for the other vessel's) and ``_d``; ``mmsi < other mmsi``.
+    Columns ``cols`` of both points (``_r`` for the other vessel's, ``_k`` once) and ``_d``;
+    ``mmsi < other mmsi``.
     The cell size only indexes the search (each candidate's true distance is checked), so it may
     differ between blocks: any cell covering ``radius_m`` finds the same pairs.
     """
@@ -612,7 +673,6 @@ def _close_in_block(g: pl.DataFrame, cfg: EncounterConfig, radius_m: float) -> p
         )
         .collect(engine=ENGINE)
     )
-    cols = ["_k", "_sid", S.MMSI, S.LAT, S.LON, "_sp", "_sog", "_pi"]
     return _with_other(
         g.select(cols).gather(found["_a"]), g.select(cols).gather(found["_b"]), found
     )
@@ -650,10 +710,14 @@ def _close_strided(grid: _Grid, cfg: EncounterConfig, radius_m: float, stride: i
     strided = grid.strided
     if grid.stride != stride:
         strided = grid.owners.filter(pl.col("_khi") // stride * stride >= pl.col("_klo"))
+    # (positions alone: the speeds are read for the pairs' instants of the second pass)
     found = [
-        _close_in_block(grid.build(lo, hi, stride=stride, owners=strided), cfg, radius_m).select(
-            "_k", "_sid", "_sid_r"
-        )
+        _close_in_block(
+            grid.build(lo, hi, stride=stride, owners=strided, speeds=False),
+            cfg,
+            radius_m,
+            ("_k", "_sid"),
+        ).drop("_d")
         for lo, hi in grid.blocks(STRIDED_BLOCK_INSTANTS, strided)
     ]
     del strided
@@ -665,12 +729,12 @@ def _close_strided(grid: _Grid, cfg: EncounterConfig, radius_m: float, stride: i
     pairs = _close_beside(grid, hits, radius_m) if stride > 1 else None
     if pairs is None:
         pairs = hits.select("_sid", "_sid_r").unique()
-    cols = ["_k", "_sid", S.MMSI, S.LAT, S.LON, "_sp", "_sog", "_pi"]
+    cols = list(_PAIR_COLS)
     if pairs.height == 0:
         empty = pl.DataFrame(schema=_GRID_SCHEMA).select(cols)
         return _with_other(empty, empty, pl.DataFrame(schema={"_d": pl.Float64()}))
     segments = pl.concat([pairs["_sid"], pairs["_sid_r"]]).unique()
-    owners = grid.owners.filter(pl.col("_sid").is_in(segments.implode()))
+    owners = grid.owners_of(segments)
     parts = []
     for lo, hi in grid.blocks(BLOCK_INSTANTS, owners):
         g = grid.build(lo, hi, owners=owners).select(cols)
@@ -713,7 +777,7 @@ def _close_beside(grid: _Grid, hits: pl.DataFrame, radius_m: float) -> pl.DataFr
     at = pl.concat(
         [beside.select("_sid", "_k"), beside.select(pl.col("_sid_r").alias("_sid"), "_k")]
     ).unique()
-    points = grid.points_at(at)
+    points = grid.points_at(at, grid.owners_of(at["_sid"].unique()))
     if points is None:
         return None
     own = points.select("_sid", "_k", S.LAT, S.LON)
