@@ -31,7 +31,6 @@ from vessels import schema as S
 from vessels.errors import ConfigError
 from vessels.events._common import (
     Frameish,
-    _plain_scan,
     finish,
     prepare,
     small_pages,
@@ -244,13 +243,11 @@ def detect_events_and_coverage(
             needed.update(records[t].uses)
     # numpy views of 10 M-row columns on small pages: no huge-page compaction stalls
     with small_pages():
-        if coverage is None and _rereadable(tracks):
-            # from the scan's few columns, before the prepared frame is held: the context's
-            # working set (its reception grid, ~0.55 GiB at 10 M) is then not added to the
-            # prepared frame's 1.5 GiB; it set the peak of the events stage and of the score
-            coverage = coverage_context(tracks)  # type: ignore[arg-type]
         p = prepare(tracks)
         if coverage is None:
+            # from the prepared columns themselves, not a second read of the tracks (at 10 M
+            # positions a read of seven columns, 0.5 GiB of fresh pages); its working set (the
+            # reception grid's, ~0.55 GiB) no longer sets the stage's peak, the detectors do
             coverage = coverage_context(p)
         if any(records[t].fishing_score for t in needed):  # reused when the tracks carry it
             p = with_fishing_score(p, cfg.fishing)
@@ -271,18 +268,6 @@ def detect_events_and_coverage(
                 out.append(context.events[t])
     events = pl.concat(out) if out else S.empty_events()
     return sort_events(_name_zones(events, zones)), coverage
-
-
-def _rereadable(tracks: object) -> bool:
-    """True when ``tracks`` is a bare Parquet scan carrying every column the coverage context
-    reads (:func:`vessels.events.coverage.coverage_context` of it then equals that of the
-    prepared positions: the same rows, those with a time and a position)."""
-    if not isinstance(tracks, pl.LazyFrame) or not _plain_scan(tracks):
-        return False
-    names = set(tracks.collect_schema().names())
-    return names.issuperset(
-        (S.MMSI, S.TS, S.LAT, S.LON, S.DT_S, S.SOG_KN, S.IMPLIED_SPEED_KN, S.SEGMENT_ID)
-    )
 
 
 def _name_zones(events: pl.DataFrame, zones: Any) -> pl.DataFrame:
