@@ -288,3 +288,45 @@ def test_summary_reports_the_share_of_positions_in_poor_cells(tmp_path: Path) ->
     gaps = res.events.filter(pl.col(S.EVENT_TYPE) == S.AIS_GAP)
     assert gaps[S.EVIDENCE].struct.field("poor_area_reception").to_list() == [True]
     assert gaps.equals(ooc.events.filter(pl.col(S.EVENT_TYPE) == S.AIS_GAP))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_medians_above_from_counts_equal_filtering_every_median(seed: int) -> None:
+    """The sparse-vessel test from counts (:func:`medians_above`) lists the vessels whose median
+    is above the limit, exactly as computing every vessel's median: with ties at the limit, even
+    counts whose two middle values straddle it, nulls, NaN and vessels without a value."""
+    import numpy as np
+
+    from vessels.events.reception import medians_above
+
+    rng = np.random.default_rng(seed)
+    n = 4_000
+    mmsi = rng.integers(1, 400, n)
+    values = rng.choice([10.0, 20.0, 30.0, 40.0, 50.0], n) + rng.choice([0.0, 0.5], n)
+    frame = pl.DataFrame({S.MMSI: mmsi.astype(np.uint32), "v": values})
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) % 7 == 0).then(None).otherwise(pl.col("v")).alias("v")
+    )
+    if seed % 2:  # NaN in a few vessels
+        frame = frame.with_columns(
+            pl.when(pl.int_range(pl.len()) % 97 == 0).then(float("nan")).otherwise("v").alias("v")
+        )
+    frame = pl.concat([frame, pl.DataFrame({S.MMSI: [999], "v": [None]}, schema=frame.schema)])
+    for limit in (20.0, 30.0, 30.25, 45.0):
+        want = (
+            frame.group_by(S.MMSI)
+            .agg(pl.col("v").median().alias("_med"))
+            .filter(pl.col("_med") > limit)[S.MMSI]
+            .sort()
+        )
+        got = medians_above(frame, pl.col("v"), limit).sort()
+        assert 0 < want.len() < frame[S.MMSI].n_unique()
+        assert got.equals(want)
+        ints = frame.with_columns((pl.col("v").fill_nan(None) * 2).cast(pl.Int64))
+        want_int = (
+            ints.group_by(S.MMSI)
+            .agg(pl.col("v").median().alias("_med"))
+            .filter(pl.col("_med") > 2 * limit)[S.MMSI]
+            .sort()
+        )
+        assert medians_above(ints, pl.col("v"), 2 * limit).sort().equals(want_int)

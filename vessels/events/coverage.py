@@ -57,7 +57,7 @@ import polars as pl
 
 from vessels import schema as S
 from vessels.events._common import DEG_M, per_frame
-from vessels.events.reception import reception_from_parts, reception_parts
+from vessels.events.reception import medians_above, reception_from_parts, reception_parts
 
 __all__ = [
     "AT_ANCHORAGE",
@@ -785,24 +785,46 @@ def sparse_mmsi(p: pl.DataFrame | pl.LazyFrame, *, max_median_interval_min: floa
     >>> sparse_mmsi(p, max_median_interval_min=30.0).to_list()
     [2]
     """
-    medians = _median_intervals(p)
+    limit_s = max_median_interval_min * 60.0
+    if isinstance(p, pl.DataFrame):
+        # several detectors ask it of the same prepared frame (loitering, dark rendezvous, EEZ
+        # incursions): found once per frame and limit, from counts (medians_above)
+        return per_frame(p, f"sparse_mmsi {limit_s!r}", lambda f: _sparse_by_counts(f, limit_s))
+    medians = _measure_intervals(p)
     return (
         medians.lazy()
-        .filter((pl.col("_n") >= 1) & (pl.col("_med") > max_median_interval_min * 60.0))
+        .filter((pl.col("_n") >= 1) & (pl.col("_med") > limit_s))
         .sort(S.MMSI)
         .collect()[S.MMSI]
     )
 
 
-def _median_intervals(p: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """Per MMSI, the median of its positive intervals (``_med``, s) and their count (``_n``).
+def _sparse_by_counts(p: pl.DataFrame, limit_s: float) -> pl.Series:
+    """:func:`sparse_mmsi` of a frame in memory: the vessels whose median positive interval is
+    above ``limit_s`` (:func:`vessels.events.reception.medians_above`), sorted."""
+    if S.DT_S in p.columns:
+        # the segmenter's interval to the previous position of the segment (no sort needed)
+        dt = pl.col(S.DT_S).cast(pl.Float64)
+        found = medians_above(p, pl.when(dt > 0).then(dt), limit_s)
+    else:
+        intervals = _intervals(p.lazy()).filter(pl.col("_dt") > 0).collect()
+        found = medians_above(intervals, pl.col("_dt"), limit_s)
+    return found.sort()
 
-    Several detectors ask it of the same prepared frame (loitering, dark rendezvous, EEZ
-    incursions): measured once per frame (:func:`vessels.events._common.per_frame`).
-    """
-    if isinstance(p, pl.DataFrame):
-        return per_frame(p, "median_intervals", _measure_intervals)
-    return _measure_intervals(p)
+
+def _intervals(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """``mmsi, _dt``: seconds since the vessel's previous position (positions without
+    ``dt_s``; sorted by vessel and time)."""
+    return (
+        lf.select(S.MMSI, S.TS)
+        .sort(S.MMSI, S.TS)
+        .select(
+            S.MMSI,
+            pl.when(pl.col(S.MMSI) == pl.col(S.MMSI).shift())
+            .then((pl.col(S.TS) - pl.col(S.TS).shift()).dt.total_seconds(fractional=True))
+            .alias("_dt"),
+        )
+    )
 
 
 def _measure_intervals(p: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -811,16 +833,7 @@ def _measure_intervals(p: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         # the segmenter's interval to the previous position of the segment (no sort needed)
         intervals = lf.select(S.MMSI, pl.col(S.DT_S).cast(pl.Float64).alias("_dt"))
     else:
-        intervals = (
-            lf.select(S.MMSI, S.TS)
-            .sort(S.MMSI, S.TS)
-            .select(
-                S.MMSI,
-                pl.when(pl.col(S.MMSI) == pl.col(S.MMSI).shift())
-                .then((pl.col(S.TS) - pl.col(S.TS).shift()).dt.total_seconds(fractional=True))
-                .alias("_dt"),
-            )
-        )
+        intervals = _intervals(lf)
     return (
         intervals.filter(pl.col("_dt") > 0)
         .group_by(S.MMSI)
