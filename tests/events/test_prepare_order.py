@@ -170,3 +170,28 @@ def test_identity_time_order_equals_one_stable_sort(shape: str) -> None:
                 .sort(S.MMSI, S.TS, S.SEGMENT_ID, maintain_order=True)["_row"]
             )
             assert _time_order(frame, rows.clone()).to_list() == expected.to_list()
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_identity_changes_in_time_order_equal_those_of_a_gather_of_every_row(shape: str) -> None:
+    """`identity_periods` computes its per-row changes over the rows that keep their place as
+    they are and over the moved vessels' rows alone (`_in_order`): the same flags as gathering
+    every kept row into time order first."""
+    from vessels.events.identity_change import _in_order, _time_moves, _time_order
+
+    tracks = SHAPES[shape]()
+    for frame in (tracks, C.prepare(tracks) if tracks.height else tracks):
+        frame = frame.with_columns(
+            (pl.col(S.LAT) * 1000 % 7).round().alias("_key"), pl.col(S.MMSI).alias("_m")
+        )
+        new = (pl.col("_m") != pl.col("_m").shift(1)).fill_null(True)
+        changed = new | (pl.col("_key") != pl.col("_key").shift(1)).fill_null(True)
+        for kept in (
+            pl.repeat(True, frame.height, eager=True),
+            pl.int_range(frame.height, eager=True) % 3 != 1,
+        ):
+            rows = kept.arg_true()
+            want = frame.gather(_time_order(frame, rows.clone())).select(changed).to_series()
+            moves = _time_moves(frame, rows.clone())
+            got = _in_order(frame, kept, bool(kept.all()), moves, changed)
+            assert got.to_list() == want.to_list()

@@ -126,18 +126,22 @@ def identity_periods(positions: Frameish) -> pl.DataFrame:
     # so it differs from "nothing before") and wherever a field differs from the previous row.
     # Only the change keys are put in that order: a period's other values are those of its first
     # (last) row, gathered for the periods alone, not a sorted copy of every column.
-    order = _time_order(frame, kept.arg_true())
+    all_kept = bool(kept.all())
+    rows = kept.arg_true()
+    moves = _time_moves(frame, rows)
+    order = rows if moves is None else rows.scatter(*moves)
     new_mmsi = (pl.col(S.MMSI) != pl.col(S.MMSI).shift(1)).fill_null(True)
     changed = new_mmsi | pl.any_horizontal(
         [~pl.col(k).eq_missing(pl.col(k).shift(1)) for k in _KEYS]
     )
-    starts = keyed.gather(order).select(changed).to_series().arg_true()
+    starts = _in_order(keyed, kept, all_kept, moves, changed).arg_true()
     del keyed
     ends = starts.shift(-1).fill_null(order.len()) - 1
     first = order.gather(starts)
     # the first non-null flag of each period: the first flagged row at or after its start, if
     # before its end (a sentinel past the last row stands for "none after")
-    flagged = frame[S.FLAG].is_not_null().gather(order).arg_true()
+    has_flag = frame.select(pl.col(S.FLAG).is_not_null())
+    flagged = _in_order(has_flag, kept, all_kept, moves, pl.col(S.FLAG)).arg_true()
     flagged = flagged.append(pl.Series([order.len()], dtype=flagged.dtype))
     hit = flagged.gather(flagged.search_sorted(starts, side="left"))
     flag_pos = pl.select(pl.when(hit <= ends).then(hit)).to_series()
@@ -162,12 +166,41 @@ def identity_periods(positions: Frameish) -> pl.DataFrame:
     )
 
 
-def _time_order(frame: pl.DataFrame, rows: pl.Series) -> pl.Series:
-    """``rows`` of ``frame`` in a stable sort by ``mmsi, ts, segment_id``.
+def _in_order(
+    frame: pl.DataFrame,
+    kept: pl.Series,
+    all_kept: bool,
+    moves: tuple[pl.Series, pl.Series] | None,
+    expr: pl.Expr,
+) -> pl.Series:
+    """``expr`` over the ``kept`` rows of ``frame`` in time order (the rows ``rows`` of
+    :func:`_time_moves`, with its moves), for an ``expr`` that reads a row and the row before
+    it of the same MMSI (or the row alone).
+
+    The rows that keep their place are not gathered: ``expr`` is computed over the kept rows as
+    they are, and again over the moved rows alone, in their new order, into their places. A
+    vessel's rows all move or none does, so each row sees the same row before it of its MMSI
+    as in a gather of every row (a vessel's first row sees another MMSI's row, or none).
+    """
+    whole = frame if all_kept else frame.filter(kept)
+    if moves is not None and moves[0].len() == whole.height:  # every row moves
+        rows = kept.arg_true()
+        return frame.gather(rows.scatter(*moves)).select(expr).to_series()
+    got = whole.select(expr).to_series()
+    if moves is None:
+        return got
+    at, block = moves
+    return got.scatter(at, frame.gather(block).select(expr).to_series())
+
+
+def _time_moves(frame: pl.DataFrame, rows: pl.Series) -> tuple[pl.Series, pl.Series] | None:
+    """How ``rows`` of ``frame`` are put in a stable sort by ``mmsi, ts, segment_id``:
+    ``(at, block)``, the places in ``rows`` that take the rows ``block`` (None: in that order).
 
     When ``mmsi`` is sorted (prepared tracks, or positions as the stages write them), only the
     rows of vessels whose own rows are out of that order (several segments, in
-    :func:`~vessels.events._common.prepare`'s order) are sorted, in place: the same order.
+    :func:`~vessels.events._common.prepare`'s order) move, within their own places: the same
+    order. Otherwise every place takes a row.
     """
     keys = frame.select(S.MMSI, S.TS, S.SEGMENT_ID)
     if rows.len() < frame.height:
@@ -175,18 +208,26 @@ def _time_order(frame: pl.DataFrame, rows: pl.Series) -> pl.Series:
     keys = keys.with_columns(rows.alias("_row"))
     mmsi = keys[S.MMSI]
     if mmsi.null_count() or not mmsi.is_sorted():
-        return keys.sort(S.MMSI, S.TS, S.SEGMENT_ID, maintain_order=True)["_row"]
+        every = pl.int_range(0, rows.len(), dtype=pl.get_index_type(), eager=True)
+        return every, keys.sort(S.MMSI, S.TS, S.SEGMENT_ID, maintain_order=True)["_row"]
     t, seg = pl.col(S.TS), pl.col(S.SEGMENT_ID)
     same = (pl.col(S.MMSI) == pl.col(S.MMSI).shift(1)).fill_null(False)
     back = (t < t.shift(1)) | ((t == t.shift(1)) & (seg < seg.shift(1)))
     # a null ts or segment_id (the sort puts nulls first) counts as out of order
     late = keys.select(same & back.fill_null(True)).to_series()
     if not late.any():
-        return rows
+        return None
     vessel = (~keys.select(same).to_series()).cast(pl.UInt32).cum_sum()
     at = vessel.is_in(vessel.filter(late).unique().implode()).arg_true()
     block = keys.gather(at).sort(S.MMSI, S.TS, S.SEGMENT_ID, maintain_order=True)["_row"]
-    return rows.scatter(at, block)
+    return at, block
+
+
+def _time_order(frame: pl.DataFrame, rows: pl.Series) -> pl.Series:
+    """``rows`` of ``frame`` in a stable sort by ``mmsi, ts, segment_id``
+    (:func:`_time_moves`)."""
+    moves = _time_moves(frame, rows)
+    return rows if moves is None else rows.scatter(*moves)
 
 
 def _field_changes(periods: pl.LazyFrame, field: str) -> pl.LazyFrame:
