@@ -407,8 +407,8 @@ class _Grid:
         ids = (
             pl.concat(
                 [
-                    owners.select(b0.alias("_b")),
-                    owners.select(b1.alias("_b")),
+                    owners.select(b0.unique().alias("_b")),
+                    owners.select(b1.unique().alias("_b")),
                     owners.filter(b1 - b0 >= 2)
                     .select(pl.int_ranges(b0 + 1, b1).alias("_b"))
                     .explode("_b"),

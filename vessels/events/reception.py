@@ -375,9 +375,14 @@ def _runs(rows: pl.DataFrame) -> pl.LazyFrame:
     as grouping the rows themselves.
     """
     key = rows["_key"]
-    last = (key != key.shift(-1)).fill_null(True).arg_true()  # the last row of each run
+    n = key.len()
+    # the last row of each run: its key differs from the next row's (two slices, no shifted copy)
+    last = pl.Series([], dtype=pl.get_index_type())
+    if n:
+        ends = (key.slice(0, n - 1) != key.slice(1)).fill_null(True)
+        last = pl.concat([ends, pl.Series([True])]).arg_true()
     total = rows.select(
-        pl.col("_ms").is_not_null().cast(pl.Int64).cum_sum().alias("_cn"),
+        pl.col("_ms").cum_count().alias("_cn"),  # non-null values so far
         pl.col("_ms").fill_null(0).cum_sum().alias("_cs"),
     ).gather(last)
     before = pl.col("_end").shift(1, fill_value=-1)
