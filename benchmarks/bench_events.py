@@ -16,6 +16,16 @@ Usage::
     .venv/bin/python benchmarks/bench_events.py --rows 1000000 --vessels 2000
     .venv/bin/python benchmarks/bench_events.py --rows 10000000 --vessels 20000
     .venv/bin/python benchmarks/bench_events.py --sizes 1000000:2000,10000000:20000  # both
+
+``--stage TRACKS [--against CHECKOUT] [--rounds N]`` measures the score's events stage exactly as
+``bench_floors.py`` does (its ``EVENTS`` step on a scan of a score's ``tracks.parquet``, fresh
+process, user + system CPU and peak RSS of ``/usr/bin/time -v``) next to its floor (``SORT``:
+``read_parquet`` + sort of the same file), in interleaved rounds: floor, this checkout, then
+``CHECKOUT`` (another worktree, e.g. main's) when given. Medians and every round are printed, so
+a change is compared with its base under the same load (heavy: run under the bench lock)::
+
+    flock /work/notes/bench.lock .venv/bin/python benchmarks/bench_events.py \
+        --stage benchmarks/_data/floors_10000000/score/tracks.parquet --against ../main --rounds 3
 """
 
 from __future__ import annotations
@@ -284,6 +294,47 @@ def run_total(rows: int, vessels: int, eager: bool = False) -> dict[str, object]
     }
 
 
+def run_stage(tracks: Path, against: Path | None, rounds: int) -> str:
+    """The events stage of ``bench_floors.py`` on ``tracks`` (this checkout and ``against``) and
+    its sort floor, in ``rounds`` interleaved rounds; a Markdown report of medians and rounds."""
+    import statistics
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_floors import EVENTS, SORT
+    from bench_ingest import timed
+
+    steps: dict[str, tuple[str, Path]] = {"floor (read_parquet + sort)": (SORT, ROOT)}
+    steps["events stage (this checkout)"] = (EVENTS, ROOT)
+    if against is not None:
+        steps[f"events stage ({against})"] = (EVENTS, against)
+    got: dict[str, list[tuple[float, float, str, float]]] = {k: [] for k in steps}
+    load0 = os.getloadavg()
+    for _ in range(rounds):
+        for name, (code, cwd) in steps.items():
+            got[name].append(timed(code, str(tracks), cwd=cwd))
+    load1 = os.getloadavg()
+    floor_cpu = statistics.median(r[3] for r in got["floor (read_parquet + sort)"])
+    lines = [
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs (shared), Python "
+        f"{platform.python_version()}, polars {pl.__version__}; load average (1/5/15 min) "
+        f"{load0[0]:.1f}/{load0[1]:.1f}/{load0[2]:.1f} at start, "
+        f"{load1[0]:.1f}/{load1[1]:.1f}/{load1[2]:.1f} at end. Input: `{tracks}`.",
+        "",
+        "| step | output | median wall s | median CPU s | peak RSS MB | CPU / floor |"
+        " rounds (CPU s) |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for name, runs in got.items():
+        cpu = statistics.median(r[3] for r in runs)
+        lines.append(
+            f"| {name} | {runs[-1][2].splitlines()[-1] if runs[-1][2] else ''} | "
+            f"{statistics.median(r[0] for r in runs):.1f} | {cpu:.1f} | "
+            f"{max(r[1] for r in runs):,.0f} | {cpu / floor_cpu:.2f} | "
+            f"{', '.join(f'{r[3]:.1f}' for r in runs)} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -295,7 +346,20 @@ def main(argv: list[str] | None = None) -> None:
         "--evaluate", type=int, default=0, metavar="N", help="score on N simulator seeds instead"
     )
     ap.add_argument("--hours", type=float, default=24.0, help="with --evaluate: simulated hours")
+    ap.add_argument(
+        "--stage", type=Path, metavar="TRACKS", help="the score's events stage on this file"
+    )
+    ap.add_argument(
+        "--against", type=Path, metavar="CHECKOUT", help="with --stage: also this checkout's"
+    )
+    ap.add_argument("--rounds", type=int, default=3, help="with --stage: interleaved rounds")
     args = ap.parse_args(argv)
+    if args.stage is not None:
+        if args.rounds < 1:
+            ap.error(f"--rounds must be >= 1, got {args.rounds}")
+        against = args.against.resolve() if args.against is not None else None
+        print(run_stage(args.stage.resolve(), against, args.rounds))
+        return
     if args.evaluate:
         with pl.Config(tbl_rows=20, tbl_width_chars=160):
             print(evaluate_on_simulator(list(range(args.evaluate)), hours=args.hours))
