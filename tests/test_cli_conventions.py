@@ -43,3 +43,25 @@ def test_the_command_runs_numpy_without_huge_pages_unless_told() -> None:
         assert out.returncode == 0, out.stderr
         got[told] = out.stdout.strip()
     assert got == {None: "False", "1": "True"}
+
+
+def test_the_command_lets_the_allocator_keep_freed_pages_unless_told() -> None:
+    """`vessels` sets polars' jemalloc decay (ALLOCATOR_DECAY) before polars loads, which appends
+    it to its own options (the last value of an option wins); a value the user set is kept."""
+    probe = (
+        "import os; from vessels.cli import _keep_freed_pages; _keep_freed_pages(); "
+        "import polars; print(os.environ['_RJEM_MALLOC_CONF'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    env["PYTHONPATH"] = str(ROOT)
+    got = {}
+    for told in (None, "dirty_decay_ms:100"):
+        e = dict(env) if told is None else {**env, "_RJEM_MALLOC_CONF": told}
+        out = subprocess.run([sys.executable, "-c", probe], env=e, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        got[told] = out.stdout.strip()
+    from vessels.cli import ALLOCATOR_DECAY
+
+    assert got[None].endswith("," + ALLOCATOR_DECAY)
+    assert got["dirty_decay_ms:100"].endswith(",dirty_decay_ms:100")
+    assert ALLOCATOR_DECAY not in got["dirty_decay_ms:100"]
