@@ -17,6 +17,13 @@ from vessels.events import _common as C
 from vessels.testing import T0, make_track, staged
 
 
+def _seg_key() -> pl.Expr:
+    """The segment number as a running count of segment changes (what ``prepare`` numbers from
+    two slices of the column)."""
+    new = (pl.col(S.SEGMENT_ID) != pl.col(S.SEGMENT_ID).shift()).fill_null(True)
+    return new.cast(pl.UInt32).cum_sum().alias(C.SEG)
+
+
 def _full_sort(tracks: pl.DataFrame, *, keep_all: bool = False) -> pl.DataFrame:
     """The reference: every row sorted by all of ``_total_order``'s keys in one sort."""
     lf = tracks.lazy()
@@ -35,7 +42,7 @@ def _full_sort(tracks: pl.DataFrame, *, keep_all: bool = False) -> pl.DataFrame:
     start = pl.when(~C.same_as_prev()).then(row).forward_fill()
     out = (
         lf.sort(keys, **options)
-        .with_columns(C._seg_key())
+        .with_columns(_seg_key())
         .with_columns((row - start).alias(C.IDX))
         .collect(engine=C.ENGINE)
     )

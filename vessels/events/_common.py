@@ -170,11 +170,6 @@ def next_in(expr: pl.Expr, *keys: str) -> pl.Expr:
     return pl.when(same_as_next(*keys)).then(expr.shift(-1))
 
 
-def _seg_key() -> pl.Expr:
-    new = (pl.col(S.SEGMENT_ID) != pl.col(S.SEGMENT_ID).shift()).fill_null(True)
-    return new.cast(pl.UInt32).cum_sum().alias(SEG)
-
-
 def prepare(
     tracks: Frameish | Sequence[Frameish],
     *,
