@@ -24,6 +24,15 @@ def _seg_key() -> pl.Expr:
     return new.cast(pl.UInt32).cum_sum().alias(C.SEG)
 
 
+def _time_order(frame: pl.DataFrame, rows: pl.Series) -> pl.Series:
+    """``rows`` of ``frame`` in a stable sort by ``mmsi, ts, segment_id`` as `identity_periods`
+    orders them (`_time_moves`, then the moves applied)."""
+    from vessels.events.identity_change import _time_moves
+
+    moves = _time_moves(frame, rows)
+    return rows if moves is None else rows.scatter(*moves)
+
+
 def _full_sort(tracks: pl.DataFrame, *, keep_all: bool = False) -> pl.DataFrame:
     """The reference: every row sorted by all of ``_total_order``'s keys in one sort."""
     lf = tracks.lazy()
@@ -161,8 +170,6 @@ def test_tie_hash_of_some_rows_is_the_hash_of_those_rows() -> None:
 def test_identity_time_order_equals_one_stable_sort(shape: str) -> None:
     """`identity_periods` puts its rows in (mmsi, ts, segment_id) order by sorting in place only
     the vessels whose rows are out of that order: the same as one stable sort of every row."""
-    from vessels.events.identity_change import _time_order
-
     tracks = SHAPES[shape]()
     for frame in (tracks, C.prepare(tracks) if tracks.height else tracks):
         for rows in (
@@ -184,7 +191,7 @@ def test_identity_changes_in_time_order_equal_those_of_a_gather_of_every_row(sha
     """`identity_periods` computes its per-row changes over the rows that keep their place as
     they are and over the moved vessels' rows alone (`_in_order`): the same flags as gathering
     every kept row into time order first."""
-    from vessels.events.identity_change import _in_order, _time_moves, _time_order
+    from vessels.events.identity_change import _in_order, _time_moves
 
     tracks = SHAPES[shape]()
     for frame in (tracks, C.prepare(tracks) if tracks.height else tracks):
@@ -200,5 +207,6 @@ def test_identity_changes_in_time_order_equal_those_of_a_gather_of_every_row(sha
             rows = kept.arg_true()
             want = frame.gather(_time_order(frame, rows.clone())).select(changed).to_series()
             moves = _time_moves(frame, rows.clone())
-            got = _in_order(frame, kept, bool(kept.all()), moves, changed)
+            order = rows if moves is None else rows.scatter(*moves)
+            got = _in_order(frame, kept, bool(kept.all()), moves, order, changed)
             assert got.to_list() == want.to_list()

@@ -134,14 +134,14 @@ def identity_periods(positions: Frameish) -> pl.DataFrame:
     changed = new_mmsi | pl.any_horizontal(
         [~pl.col(k).eq_missing(pl.col(k).shift(1)) for k in _KEYS]
     )
-    starts = _in_order(keyed, kept, all_kept, moves, changed).arg_true()
+    starts = _in_order(keyed, kept, all_kept, moves, order, changed).arg_true()
     del keyed
     ends = starts.shift(-1).fill_null(order.len()) - 1
     first = order.gather(starts)
     # the first non-null flag of each period: the first flagged row at or after its start, if
     # before its end (a sentinel past the last row stands for "none after")
     has_flag = frame.select(pl.col(S.FLAG).is_not_null())
-    flagged = _in_order(has_flag, kept, all_kept, moves, pl.col(S.FLAG)).arg_true()
+    flagged = _in_order(has_flag, kept, all_kept, moves, order, pl.col(S.FLAG)).arg_true()
     flagged = flagged.append(pl.Series([order.len()], dtype=flagged.dtype))
     hit = flagged.gather(flagged.search_sorted(starts, side="left"))
     flag_pos = pl.select(pl.when(hit <= ends).then(hit)).to_series()
@@ -171,11 +171,12 @@ def _in_order(
     kept: pl.Series,
     all_kept: bool,
     moves: tuple[pl.Series, pl.Series] | None,
+    order: pl.Series,
     expr: pl.Expr,
 ) -> pl.Series:
     """``expr`` over the ``kept`` rows of ``frame`` in time order (the rows ``rows`` of
-    :func:`_time_moves`, with its moves), for an ``expr`` that reads a row and the row before
-    it of the same MMSI (or the row alone).
+    :func:`_time_moves`, with its moves; ``order``: those rows in that order), for an ``expr``
+    that reads a row and the row before it of the same MMSI (or the row alone).
 
     The rows that keep their place are not gathered: ``expr`` is computed over the kept rows as
     they are, and again over the moved rows alone, in their new order, into their places. A
@@ -184,8 +185,7 @@ def _in_order(
     """
     whole = frame if all_kept else frame.filter(kept)
     if moves is not None and moves[0].len() == whole.height:  # every row moves
-        rows = kept.arg_true()
-        return frame.gather(rows.scatter(*moves)).select(expr).to_series()
+        return frame.gather(order).select(expr).to_series()
     got = whole.select(expr).to_series()
     if moves is None:
         return got
@@ -221,13 +221,6 @@ def _time_moves(frame: pl.DataFrame, rows: pl.Series) -> tuple[pl.Series, pl.Ser
     at = vessel.is_in(vessel.filter(late).unique().implode()).arg_true()
     block = keys.gather(at).sort(S.MMSI, S.TS, S.SEGMENT_ID, maintain_order=True)["_row"]
     return at, block
-
-
-def _time_order(frame: pl.DataFrame, rows: pl.Series) -> pl.Series:
-    """``rows`` of ``frame`` in a stable sort by ``mmsi, ts, segment_id``
-    (:func:`_time_moves`)."""
-    moves = _time_moves(frame, rows)
-    return rows if moves is None else rows.scatter(*moves)
 
 
 def _field_changes(periods: pl.LazyFrame, field: str) -> pl.LazyFrame:
