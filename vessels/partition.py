@@ -1103,7 +1103,7 @@ def _merge_windows(frame: pl.DataFrame, keys: tuple[str, ...] = ("a", "b")) -> p
     k = list(keys)
     real = frame.select(*k, "lo", "hi").sort(*k, "lo", "hi")
     if real.height:
-        start, _ = _chain_starts(real, k, 0)
+        start = _chain_starts(real, k, 0)
         first = np.flatnonzero(start)
         hi = np.maximum.reduceat(real["hi"].to_numpy(), first)
         real = real.filter(pl.Series(start)).with_columns(
@@ -1112,11 +1112,10 @@ def _merge_windows(frame: pl.DataFrame, keys: tuple[str, ...] = ("a", "b")) -> p
     return real.sort(*k, "lo", "hi")
 
 
-def _chain_starts(frame: pl.DataFrame, keys: list[str], within_us: int) -> tuple[Any, Any]:
-    """``(starts, keys_first)``: numpy booleans of the rows of ``frame`` (``lo..hi`` windows,
-    sorted by ``keys``, ``lo``) that begin a *chain* — the first window of its key, or one
-    starting more than ``within_us`` after the latest end of its key's windows before it — and
-    of the rows that begin a key.
+def _chain_starts(frame: pl.DataFrame, keys: list[str], within_us: int) -> Any:
+    """Numpy booleans of the rows of ``frame`` (``lo..hi`` windows, sorted by ``keys``, ``lo``)
+    that begin a *chain*: the first window of its key, or one starting more than ``within_us``
+    after the latest end of its key's windows before it.
 
     One pass, linear after one sort of ``hi``: the latest end so far within a key is a running
     maximum over the whole frame of ``key number * n + rank of hi`` (a later key's numbers
@@ -1127,8 +1126,8 @@ def _chain_starts(frame: pl.DataFrame, keys: list[str], within_us: int) -> tuple
     Examples
     --------
     >>> w = pl.DataFrame({"a": [1, 1, 1, 2], "lo": [0, 4, 20, 5], "hi": [10, 6, 30, 8]})
-    >>> [s.tolist() for s in _chain_starts(w, ["a"], 5)]
-    [[True, False, True, True], [True, False, False, True]]
+    >>> _chain_starts(w, ["a"], 5).tolist()
+    [True, False, True, True]
     """
     n = frame.height
     new_key = frame.select(
@@ -1144,8 +1143,7 @@ def _chain_starts(frame: pl.DataFrame, keys: list[str], within_us: int) -> tuple
     reach = np.empty(n, dtype=np.int64)
     reach[0] = 0
     reach[1:] = ends[before]
-    starts = first | (frame["lo"].to_numpy() > reach + within_us)
-    return starts, first
+    return first | (frame["lo"].to_numpy() > reach + within_us)
 
 
 def _episodes(windows: pl.DataFrame, within_us: int) -> pl.DataFrame:
@@ -1168,7 +1166,7 @@ def _episodes(windows: pl.DataFrame, within_us: int) -> pl.DataFrame:
     out = windows.sort(*k, "lo", "hi")
     if not out.height:
         return out.with_columns(pl.col("lo").alias("ep_lo"), pl.col("hi").alias("ep_hi"))
-    start, _ = _chain_starts(out, k, within_us)
+    start = _chain_starts(out, k, within_us)
     first = np.flatnonzero(start)
     episode = np.cumsum(start) - 1
     # sorted by lo within a pair: an episode's first window has its lowest lo
