@@ -34,15 +34,22 @@ def test_the_command_runs_numpy_without_huge_pages_unless_told() -> None:
         "import sys; from vessels.cli import _quiet_hugepages; _quiet_hugepages(); "
         "import numpy; print(numpy._core.multiarray._set_madvise_hugepage(True))"
     )
-    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    got = _probe_with_and_without(probe, "NUMPY_MADVISE_HUGEPAGE", "1")
+    assert got == {None: "False", "1": "True"}
+
+
+def _probe_with_and_without(probe: str, var: str, told: str) -> dict[str | None, str]:
+    """What the Python code ``probe`` prints in a fresh process of this checkout, with the
+    environment variable ``var`` unset (key None) and set to ``told``."""
+    env = {k: v for k, v in os.environ.items() if k != var}
     env["PYTHONPATH"] = str(ROOT)  # this checkout's vessels
-    got = {}
-    for told in (None, "1"):
-        e = dict(env) if told is None else {**env, "NUMPY_MADVISE_HUGEPAGE": told}
+    got: dict[str | None, str] = {}
+    for value in (None, told):
+        e = dict(env) if value is None else {**env, var: value}
         out = subprocess.run([sys.executable, "-c", probe], env=e, capture_output=True, text=True)
         assert out.returncode == 0, out.stderr
-        got[told] = out.stdout.strip()
-    assert got == {None: "False", "1": "True"}
+        got[value] = out.stdout.strip()
+    return got
 
 
 def test_the_command_lets_the_allocator_keep_freed_pages_unless_told() -> None:
@@ -52,14 +59,7 @@ def test_the_command_lets_the_allocator_keep_freed_pages_unless_told() -> None:
         "import os; from vessels.cli import _keep_freed_pages; _keep_freed_pages(); "
         "import polars; print(os.environ['_RJEM_MALLOC_CONF'])"
     )
-    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
-    env["PYTHONPATH"] = str(ROOT)
-    got = {}
-    for told in (None, "dirty_decay_ms:100"):
-        e = dict(env) if told is None else {**env, "_RJEM_MALLOC_CONF": told}
-        out = subprocess.run([sys.executable, "-c", probe], env=e, capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr
-        got[told] = out.stdout.strip()
+    got = _probe_with_and_without(probe, "_RJEM_MALLOC_CONF", "dirty_decay_ms:100")
     from vessels.cli import ALLOCATOR_DECAY
 
     assert got[None].endswith("," + ALLOCATOR_DECAY)
