@@ -347,3 +347,44 @@ def test_events_on_noise_tracks_are_ignored() -> None:
     assert _score_of(res, A) == 10.0
     # without positions the track length is unknown and nothing is dropped
     assert _score_of(score(events(rows), profile=prof), A) == 40.0
+
+
+_position_rows = st.lists(
+    st.tuples(
+        st.sampled_from([A, B, C]),
+        st.integers(0, 4 * 24 * 6),  # 10-minute steps over four UTC days
+        st.sampled_from([None, "ONE", "TWO"]),
+        st.sampled_from([None, "XA1"]),
+        st.sampled_from([None, "MEX", "PAN"]),
+        st.sampled_from([None, 30, 70]),
+        st.sampled_from([None, True, False]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_position_rows)
+def test_property_vessel_facts_from_days_equal_a_pass_over_the_positions(
+    rows: list[tuple[Any, ...]],
+) -> None:
+    # in (mmsi, ts) order the scorer takes each vessel's facts (last known static values,
+    # validity, positions, first/last time) from its days' instead of a second pass
+    from vessels.risk.scorer import DAY, _position_facts, _vessel_facts_from_days
+
+    names = [S.MMSI, "_step", S.VESSEL_NAME, S.CALLSIGN, S.FLAG, S.SHIP_TYPE, S.MMSI_VALID]
+    dtypes = [pl.UInt32, pl.Int64, pl.String, pl.String, pl.String, pl.UInt8, pl.Boolean]
+    pos = (
+        pl.DataFrame(rows, schema=dict(zip(names, dtypes, strict=True)), orient="row")
+        .with_columns(
+            (pl.lit(T0) + pl.duration(minutes=10 * pl.col("_step")))
+            .dt.cast_time_unit("us")
+            .alias(S.TS)
+        )
+        .drop("_step")
+        .sort(S.MMSI, S.TS)
+        .lazy()
+    )
+    days = _position_facts(pos, [S.MMSI, DAY], time_ordered=True)
+    direct = _position_facts(pos, [S.MMSI], time_ordered=True).sort(S.MMSI)
+    assert _vessel_facts_from_days(days).sort(S.MMSI).equals(direct)

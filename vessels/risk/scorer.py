@@ -383,20 +383,106 @@ def _in_time_order(positions: pl.LazyFrame | None) -> bool:
     return bool(positions.select(in_mmsi_ts_order()).collect().item())
 
 
-def _features(
-    positions: pl.LazyFrame | None,
-    ev: pl.DataFrame,
-    keys: list[str],
-    *,
-    time_ordered: bool = False,
+#: The static columns of the vessel features (:func:`_position_facts`) and their dtypes.
+_STATIC_SCHEMA: dict[str, pl.DataType] = {
+    S.VESSEL_NAME: pl.String(),
+    S.CALLSIGN: pl.String(),
+    S.FLAG: pl.String(),
+    S.SHIP_TYPE: pl.UInt8(),
+    S.IMO: pl.UInt32(),
+    S.LENGTH_M: pl.Float32(),
+    S.WIDTH_M: pl.Float32(),
+    S.MMSI_VALID: pl.Boolean(),
+    S.N_POSITIONS: pl.UInt32(),
+    S.FIRST_TS: S.TS_DTYPE,
+    S.LAST_TS: S.TS_DTYPE,
+}
+#: The static columns taken as each key's last known (non-null) value.
+_LAST_KNOWN = (S.VESSEL_NAME, S.CALLSIGN, S.FLAG, S.SHIP_TYPE, S.IMO, S.LENGTH_M, S.WIDTH_M)
+
+
+def _position_facts(
+    positions: pl.LazyFrame, keys: list[str], *, time_ordered: bool = False
 ) -> pl.DataFrame:
-    """Per-key vessel features for vessel rules and the static columns of the vessel table.
+    """Per key (``mmsi``, or ``mmsi`` and ``day``): the last known static values, MMSI
+    validity, number of positions and first/last time, in :data:`_STATIC_SCHEMA`.
 
     ``time_ordered``: the positions' rows run in ``(mmsi, ts)`` order (:func:`_in_time_order`),
     so each key's rows are in time order already and its last known value is its last non-null
     one (no sort of every group by time: 3/4 of this step's CPU at 10 M positions). The values
     are the same: a sort by time leaves rows already in time order where they are.
     """
+    pos = positions
+    if DAY in keys:
+        pos = pos.with_columns(pl.col(S.TS).dt.date().alias(DAY))
+
+    def last_known(name: str) -> pl.Expr:
+        col = pl.col(name) if time_ordered else pl.col(name).sort_by(S.TS)
+        return col.drop_nulls().last().alias(name)
+
+    have = pos.collect_schema().names()
+    return (
+        pos.group_by(keys)
+        .agg(
+            *(  # IMO and dimensions (joined from identity rows) are absent in minimal frames
+                last_known(c) if c in have else pl.lit(None, _STATIC_SCHEMA[c]).alias(c)
+                for c in _LAST_KNOWN
+            ),
+            # null when no row has a validity (VMS ids: MMSI rules do not apply)
+            pl.when(pl.col(S.MMSI_VALID).is_not_null().any())
+            .then(pl.col(S.MMSI_VALID).all())
+            .alias(S.MMSI_VALID),
+            pl.len().cast(pl.UInt32).alias(S.N_POSITIONS),
+            pl.col(S.TS).min().alias(S.FIRST_TS),
+            pl.col(S.TS).max().alias(S.LAST_TS),
+        )
+        .collect()
+    )
+
+
+def _vessel_facts_from_days(days: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_position_facts` per ``mmsi`` from the one per ``mmsi`` and ``day``: the same
+    values without a second pass over every position.
+
+    A vessel's last known value is that of its last day with one; its validity is null when no
+    day has one, else whether every day's known validity is true (as over its positions: the
+    days' values are over their non-null rows); positions add up; first and last times are the
+    extremes of the days'.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> t = [datetime(2024, 3, d, h, tzinfo=UTC) for d, h in ((1, 1), (1, 2), (2, 0), (3, 0))]
+    >>> pos = pl.LazyFrame({"mmsi": [1, 1, 1, 1], "ts": t, "vessel_name": ["A", None, "B", None],
+    ...     "callsign": None, "flag": None, "ship_type": None, "mmsi_valid": [True] * 4},
+    ...     schema_overrides={"callsign": pl.String, "flag": pl.String, "ship_type": pl.UInt8})
+    >>> days = _position_facts(pos, ["mmsi", "day"], time_ordered=True)
+    >>> _vessel_facts_from_days(days).equals(_position_facts(pos, ["mmsi"], time_ordered=True))
+    True
+    """
+    return (
+        days.sort(S.MMSI, DAY)
+        .group_by(S.MMSI, maintain_order=True)
+        .agg(
+            *(pl.col(c).drop_nulls().last() for c in _LAST_KNOWN),
+            pl.when(pl.col(S.MMSI_VALID).is_not_null().any())
+            .then(pl.col(S.MMSI_VALID).all())
+            .alias(S.MMSI_VALID),
+            pl.col(S.N_POSITIONS).sum().cast(pl.UInt32),
+            pl.col(S.FIRST_TS).min(),
+            pl.col(S.LAST_TS).max(),
+        )
+    )
+
+
+def _features(
+    facts: pl.DataFrame | None,
+    ev: pl.DataFrame,
+    keys: list[str],
+) -> pl.DataFrame:
+    """Per-key vessel features for vessel rules and the static columns of the vessel table:
+    ``facts`` (:func:`_position_facts` of the positions per ``keys``, None without positions)
+    for every key with an event (either side of a pair) or a position."""
     invalid_kinds = ["invalid_mmsi", "non_ship_mid"]
     if S.EV_CONFLICT_KIND in ev.columns:
         bad_ids = ev.filter(
@@ -415,54 +501,7 @@ def _features(
             ),
         ]
     )
-    static_schema = {
-        S.VESSEL_NAME: pl.String(),
-        S.CALLSIGN: pl.String(),
-        S.FLAG: pl.String(),
-        S.SHIP_TYPE: pl.UInt8(),
-        S.IMO: pl.UInt32(),
-        S.LENGTH_M: pl.Float32(),
-        S.WIDTH_M: pl.Float32(),
-        S.MMSI_VALID: pl.Boolean(),
-        S.N_POSITIONS: pl.UInt32(),
-        S.FIRST_TS: S.TS_DTYPE,
-        S.LAST_TS: S.TS_DTYPE,
-    }
-    if positions is None:
-        agg = pl.DataFrame(schema={**from_events.schema, **static_schema})
-    else:
-        pos = positions
-        if DAY in keys:
-            pos = pos.with_columns(pl.col(S.TS).dt.date().alias(DAY))
-
-        def last_known(name: str) -> pl.Expr:
-            col = pl.col(name) if time_ordered else pl.col(name).sort_by(S.TS)
-            return col.drop_nulls().last().alias(name)
-
-        have = pos.collect_schema().names()
-        extra = [  # IMO and dimensions (joined from identity rows); absent in minimal frames
-            last_known(c) if c in have else pl.lit(None, static_schema[c]).alias(c)
-            for c in (S.IMO, S.LENGTH_M, S.WIDTH_M)
-        ]
-
-        agg = (
-            pos.group_by(keys)
-            .agg(
-                last_known(S.VESSEL_NAME),
-                last_known(S.CALLSIGN),
-                last_known(S.FLAG),
-                last_known(S.SHIP_TYPE),
-                *extra,
-                # null when no row has a validity (VMS ids: MMSI rules do not apply)
-                pl.when(pl.col(S.MMSI_VALID).is_not_null().any())
-                .then(pl.col(S.MMSI_VALID).all())
-                .alias(S.MMSI_VALID),
-                pl.len().cast(pl.UInt32).alias(S.N_POSITIONS),
-                pl.col(S.TS).min().alias(S.FIRST_TS),
-                pl.col(S.TS).max().alias(S.LAST_TS),
-            )
-            .collect()
-        )
+    agg = pl.DataFrame(schema={**from_events.schema, **_STATIC_SCHEMA}) if facts is None else facts
     all_keys = pl.concat([agg.select(keys), from_events.cast(agg.select(keys).schema)]).unique()
     feats = all_keys.join(agg, on=keys, how="left").with_columns(pl.col(S.N_POSITIONS).fill_null(0))
     feats = feats.join(bad, on=keys, how="left").with_columns(
@@ -710,8 +749,18 @@ def _score(
     lazy_pos = positions.lazy() if positions is not None else None
 
     vkeys = [S.MMSI]
-    ordered = _in_time_order(lazy_pos)
-    feats = _features(lazy_pos, ev, vkeys, time_ordered=ordered)
+    dkeys = [S.MMSI, DAY]
+    facts = dfacts = None
+    if lazy_pos is not None:
+        ordered = _in_time_order(lazy_pos)
+        dfacts = _position_facts(lazy_pos, dkeys, time_ordered=ordered)
+        # in time order, a vessel's facts follow from its days' (one pass over the positions)
+        facts = (
+            _vessel_facts_from_days(dfacts)
+            if ordered
+            else _position_facts(lazy_pos, vkeys, time_ordered=False)
+        )
+    feats = _features(facts, ev, vkeys)
     ev = _with_ship_types(ev, feats, partners)
     ev = _with_track_positions(ev, lazy_pos, partners)
     base = _base_contributions(ev, feats, prof, vkeys)
@@ -730,8 +779,7 @@ def _score(
         .sort([S.RISK_SCORE, S.MMSI], descending=[True, False])
     )
 
-    dkeys = [S.MMSI, DAY]
-    dfeats = _features(lazy_pos, ev, dkeys, time_ordered=ordered)
+    dfeats = _features(dfacts, ev, dkeys)
     dbase = _base_contributions(ev, dfeats, prof, dkeys)
     dpairs = {rule.name: _network_pairs(ev, rule, dkeys) for rule in network_rules(prof)}
     dcontrib = _finish_contributions(dbase, dpairs, prof, dkeys)
