@@ -171,6 +171,39 @@ def write_text(text: str, target: str | Path) -> Path:
     return Path(target)
 
 
+def write_feature_collection(features: pl.Series, target: str | Path) -> Path:
+    """Write a GeoJSON FeatureCollection atomically: ``features`` holds one Feature (text) per
+    element (nulls are left out), written one per line, comma-separated.
+
+    The bytes are those of ``'{"type":"FeatureCollection","features":[\\n' +
+    ",\\n".join(features) + "\\n]}\\n"`` (``[]`` without features), streamed from polars: the
+    text (85 MB for the events of 10 M positions) never becomes one Python string, decoded from
+    UTF-8 and encoded back.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "f.geojson"
+    >>> feats = pl.Series(['{"type":"Feature","geometry":null,"properties":{"n":1}}', None])
+    >>> text = write_feature_collection(feats, out).read_text(encoding="utf-8")
+    >>> json.loads(text)["features"], text.count("\\n")
+    ([{'type': 'Feature', 'geometry': None, 'properties': {'n': 1}}], 3)
+    """
+    lines = features.drop_nulls().rename("feature")
+    with atomic_path(target) as tmp, tmp.open("wb") as fh:
+        if lines.len() == 0:
+            fh.write(b'{"type":"FeatureCollection","features":[]}\n')
+        else:
+            fh.write(b'{"type":"FeatureCollection","features":[\n')
+            f = pl.col("feature")
+            last = pl.int_range(pl.len()) == pl.len() - 1
+            pl.DataFrame(lines).select(pl.when(last).then(f).otherwise(f + pl.lit(","))).write_csv(
+                fh, include_header=False, quote_style="never", line_terminator="\n"
+            )
+            fh.write(b"]}\n")
+    return Path(target)
+
+
 # --- crash-consistent output directories ---------------------------------------------------------
 
 #: Name of the completion marker a finished run writes last into its output directory.
