@@ -264,3 +264,42 @@ def test_decorator_relocates_paths_and_nests(tmp_path: Path) -> None:
     assert files == {"a.txt": out.resolve() / "a.txt", "b.txt": out.resolve() / "b.txt"}
     assert calls[0].name.startswith(".r.vessels-staging-")
     assert outer.__kwdefaults__ == {"out": None, "overwrite": False}
+
+
+@pytest.mark.parametrize("n_events", [0, 1, 3])
+def test_events_geojson_file_is_the_text_of_events_geojson(n_events: int, tmp_path: Path) -> None:
+    # what `PipelineResult.write` streams into events.geojson is byte for byte the text of
+    # `events_geojson`: non-ASCII names, quotes, a missing position, the last feature's comma
+    from datetime import UTC, datetime
+
+    import polars as pl
+
+    from vessels import schema as S
+    from vessels.pipeline import _event_features, events_geojson
+
+    t = datetime(2024, 3, 1, tzinfo=UTC)
+    rows = [
+        {
+            S.EVENT_ID: "g1",
+            S.EVENT_TYPE: "ais_gap",
+            S.MMSI: 1,
+            S.START_TS: t,
+            S.LAT: 20.5,
+            S.LON: -110.25,
+            S.EVIDENCE: {"summary": 'Año "b"\n–'},
+        },
+        {S.EVENT_ID: "g2", S.EVENT_TYPE: "ais_gap", S.MMSI: 2, S.START_TS: t},
+        {
+            S.EVENT_ID: "g3",
+            S.EVENT_TYPE: "loitering",
+            S.MMSI: 3,
+            S.START_TS: t,
+            S.LAT: -1.0,
+            S.LON: 2.0,
+            S.EVENT_ZONE_NAME: "Ñ zone,",
+        },
+    ][:n_events]
+    ev = pl.DataFrame(rows, schema=S.EVENT_SCHEMA)
+    out = outputs.write_feature_collection(_event_features(ev), tmp_path / "events.geojson")
+    assert out.read_bytes() == events_geojson(ev).encode("utf-8")
+    assert len(json.loads(out.read_text(encoding="utf-8"))["features"]) == n_events

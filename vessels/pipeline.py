@@ -53,6 +53,7 @@ from vessels.outputs import (
     scratch_dir,
     staged_output,
     write_csv,
+    write_feature_collection,
     write_json,
     write_parquet,
     write_text,
@@ -183,7 +184,9 @@ class PipelineResult:
                 "contributions.csv": write_csv(self.contributions, d / "contributions.csv"),
                 "events.parquet": write_parquet(self.events, d / "events.parquet"),
                 "events.csv": write_csv(self.events, d / "events.csv"),
-                "events.geojson": write_text(events_geojson(self.events), d / "events.geojson"),
+                "events.geojson": write_feature_collection(
+                    _event_features(self.events), d / "events.geojson"
+                ),
                 "quarantine.parquet": write_parquet(self.quarantine, d / "quarantine.parquet"),
             }
             if self.identity_history is not None:
@@ -622,9 +625,15 @@ def events_geojson(events: pl.DataFrame) -> str:
     >>> json.loads(events_geojson(S.empty_events()))["features"]
     []
     """
-    props = [c for c in events.columns if c not in (S.LAT, S.LON)]
     if events.height == 0:
         return '{"type":"FeatureCollection","features":[]}\n'
+    body = _event_features(events).str.join(",\n").item()
+    return '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n"
+
+
+def _event_features(events: pl.DataFrame) -> pl.Series:
+    """One GeoJSON Feature (text) per event of :func:`events_geojson`."""
+    props = [c for c in events.columns if c not in (S.LAT, S.LON)]
     lon = pl.col(S.LON).cast(pl.String)
     lat = pl.col(S.LAT).cast(pl.String)
     geometry = (
@@ -642,8 +651,7 @@ def events_geojson(events: pl.DataFrame) -> str:
             pl.lit("}"),
         ]
     )
-    body = events.select(feature.str.join(",\n")).item()
-    return '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n"
+    return events.select(feature.alias("feature")).to_series()
 
 
 def _write_geoparquet(result: PipelineResult, d: Path, *, lines: bool) -> dict[str, Path]:
