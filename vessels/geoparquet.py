@@ -171,11 +171,11 @@ def track_lines(tracks: pl.DataFrame | pl.LazyFrame) -> GeoTable:
             .sort(rank.name, S.TS, maintain_order=True)["_i"]
             .to_numpy()
         )
-    ranks = rank.to_numpy()[order]
-    n = len(ranks)
-    starts = np.flatnonzero(np.diff(ranks.astype(np.int64), prepend=-1))
-    ends = np.append(starts[1:], n)[: starts.size] - 1
-    counts = (ends - starts + 1).astype(np.int64)
+    # ranks are dense (0..k-1) and the order is by rank: segment r holds the next
+    # count(r) rows of the order (no diff over 10 M sorted ranks)
+    counts = np.bincount(rank.to_numpy()).astype(np.int64)
+    ends = np.cumsum(counts) - 1
+    starts = ends - counts + 1
     first, last = order[starts], order[ends]
     segments = pos.select(S.MMSI, S.SEGMENT_ID)[first].with_columns(
         pos[S.TS].gather(first).alias(S.START_TS),
