@@ -98,9 +98,10 @@ def legend_rows(kinds: Sequence[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def _node_rows(graph: VesselGraph, *, compact: bool = False) -> pl.DataFrame:
-    """Per linked vessel: its network rows (text) for cards, with the carrier summary
-    (``compact``: the few rows the vessel card gets)."""
+def _node_rows(graph: VesselGraph, mmsi: pl.Series, *, compact: bool = False) -> pl.DataFrame:
+    """Per linked vessel of ``mmsi``: its network rows (text) for cards, with the carrier
+    summary (``compact``: the few rows the vessel card gets). Only the vessels asked for are
+    put into words (a few hundred of tens of thousands of nodes at 10 M positions)."""
     nets = graph.networks.select(
         "network_id",
         pl.col("n_vessels").alias("_net_n"),
@@ -118,7 +119,11 @@ def _node_rows(graph: VesselGraph, *, compact: bool = False) -> pl.DataFrame:
         pl.col("first_ts").alias("_c_t0"),
         pl.col("last_ts").alias("_c_t1"),
     )
-    n = graph.nodes.join(nets, on="network_id", how="left").join(car, on=S.MMSI, how="left")
+    n = (
+        graph.nodes.filter(pl.col(S.MMSI).is_in(mmsi.implode()))
+        .join(nets, on="network_id", how="left")
+        .join(car, on=S.MMSI, how="left")
+    )
     where = pl.format(
         "{} EEZ; around {}, {}",
         pl.when(pl.col("_c_eez").fill_null("") == "")
@@ -180,11 +185,7 @@ def annotate_vessel_cards(tracks: list[dict[str, Any]], graph: VesselGraph | Non
     if graph is None or graph.nodes.height == 0 or not tracks:
         return 0
     drawn = [f["properties"]["mmsi"] for f in tracks]
-    rows = (
-        _node_rows(graph, compact=True)
-        .filter(pl.col(S.MMSI).is_in(pl.Series(drawn, dtype=pl.UInt32).implode()))
-        .select(S.MMSI, "rows")
-    )
+    rows = _node_rows(graph, pl.Series(drawn, dtype=pl.UInt32), compact=True).select(S.MMSI, "rows")
     by_mmsi = dict(rows.iter_rows())
     prefix = RULES_BY_NAME["network_contact"].explanation.split("{", 1)[0]
     n = 0
@@ -303,7 +304,7 @@ def network_layer(
     out.features.extend(_link_features(links))
     out.kinds = sorted({k for ks in links["kinds"].to_list() for k in ks}, key=EDGE_KINDS.index)
     out.n_links = links.height
-    node_rows = _node_rows(graph).filter(pl.col(S.MMSI).is_in(place[S.MMSI].implode()))
+    node_rows = _node_rows(graph, place[S.MMSI])
     node_tab = (
         nodes.join(place, on=S.MMSI)
         .join(node_rows, on=S.MMSI, how="left")
