@@ -365,11 +365,12 @@ _position_rows = st.lists(
 
 @settings(max_examples=40, deadline=None)
 @given(_position_rows)
-def test_property_vessel_facts_from_days_equal_a_pass_over_the_positions(
+def test_property_vessel_facts_from_days_and_runs_equal_a_pass_over_the_positions(
     rows: list[tuple[Any, ...]],
 ) -> None:
     # in (mmsi, ts) order the scorer takes each vessel's facts (last known static values,
-    # validity, positions, first/last time) from its days' instead of a second pass
+    # validity, positions, first/last time) from its days' instead of a second pass, and groups
+    # the positions by runs of consecutive rows
     from vessels.risk.scorer import DAY, _position_facts, _vessel_facts_from_days
 
     names = [S.MMSI, "_step", S.VESSEL_NAME, S.CALLSIGN, S.FLAG, S.SHIP_TYPE, S.MMSI_VALID]
@@ -388,3 +389,7 @@ def test_property_vessel_facts_from_days_equal_a_pass_over_the_positions(
     days = _position_facts(pos, [S.MMSI, DAY], time_ordered=True)
     direct = _position_facts(pos, [S.MMSI], time_ordered=True).sort(S.MMSI)
     assert _vessel_facts_from_days(days).sort(S.MMSI).equals(direct)
+    # grouped by runs of rows (in order) as by hashing the keys with a sort by time (any order)
+    for keys, facts in (([S.MMSI, DAY], days), ([S.MMSI], direct)):
+        hashed = _position_facts(pos, keys, time_ordered=False)
+        assert facts.sort(keys).equals(hashed.sort(keys))

@@ -77,6 +77,7 @@ TOTAL_CAP_RULE = "total_cap"
 MAX_SCORE = 100.0
 _NAMED_ZONE_KINDS = ("protected_area", "no_take", "aoi")
 _RAW = "_raw_points"
+_RUN = "_run"
 _OTHER = "other"
 #: Evidence field: an event's mean fishing score (the rules' ``min_fishing_score`` reads it).
 _MEAN_FISHING_SCORE = S.EV_MEAN_FISHING_SCORE
@@ -410,20 +411,28 @@ def _position_facts(
     ``time_ordered``: the positions' rows run in ``(mmsi, ts)`` order (:func:`_in_time_order`),
     so each key's rows are in time order already and its last known value is its last non-null
     one (no sort of every group by time: 3/4 of this step's CPU at 10 M positions). The values
-    are the same: a sort by time leaves rows already in time order where they are.
+    are the same: a sort by time leaves rows already in time order where they are. Each key's
+    rows are then also one run of consecutive rows: they are grouped by run (a sorted run
+    number), not by hashing the keys of every row (half the CPU at 10 M positions).
     """
     pos = positions
     if DAY in keys:
         pos = pos.with_columns(pl.col(S.TS).dt.date().alias(DAY))
+    group_keys: list[str] | list[pl.Expr] = keys
+    if time_ordered:
+        starts = pl.any_horizontal(pl.col(k) != pl.col(k).shift(1) for k in keys)
+        pos = pos.with_columns(starts.fill_null(True).cum_sum().set_sorted().alias(_RUN))
+        group_keys = [_RUN]
 
     def last_known(name: str) -> pl.Expr:
         col = pl.col(name) if time_ordered else pl.col(name).sort_by(S.TS)
         return col.drop_nulls().last().alias(name)
 
     have = pos.collect_schema().names()
-    return (
-        pos.group_by(keys)
+    facts = (
+        pos.group_by(group_keys, maintain_order=time_ordered)
         .agg(
+            *(pl.col(k).first() for k in keys if time_ordered),
             *(  # IMO and dimensions (joined from identity rows) are absent in minimal frames
                 last_known(c) if c in have else pl.lit(None, _STATIC_SCHEMA[c]).alias(c)
                 for c in _LAST_KNOWN
@@ -438,6 +447,7 @@ def _position_facts(
         )
         .collect()
     )
+    return facts.drop(_RUN) if time_ordered else facts
 
 
 def _vessel_facts_from_days(days: pl.DataFrame) -> pl.DataFrame:
