@@ -34,14 +34,20 @@ from vessels import schema as S
 from vessels.maps import risk_map, save_map
 from vessels.maps._build import (
     COARSE_LAND_DEG,
+    COARSE_WORLD_LAND_DEG,
+    COARSE_WORLD_LAND_FILE,
     LAND_STYLE,
     SEA_COLOUR,
     ZONE_STYLES,
+    _coarse_land,
+    _coarse_world_land,
     _zone_features,
     land_layers,
+    write_coarse_world_land,
 )
 from vessels.maps._data import TIER_COLOURS, prepare, split_at_gaps
 from vessels.zones import default_zones, load_land, load_world_land
+from vessels.zones._naturalearth import data_dir
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -201,6 +207,23 @@ def test_land_layers_draw_the_whole_world_with_the_world_layer() -> None:
     fill_dk, coast_dk = land_layers(land, dk, 0.001, world)
     assert fill_dk.contains(shapely.Point(11.8, 55.5))  # Zealand
     assert coast_dk.length > 1.0
+
+
+def test_shipped_coarse_world_land_is_the_simplified_world_land(tmp_path: Path) -> None:
+    """Maps read the coarse world land from vessels/data instead of simplifying the world each
+    time: it must be exactly what the simplification gives (else rebuild it with
+    write_coarse_world_land), and the layers drawn from it are the same."""
+    world = load_world_land()
+    shipped, shipped_coast = _coarse_world_land()
+    computed, computed_coast = _coarse_land.__wrapped__(world, COARSE_WORLD_LAND_DEG)
+    assert shapely.to_wkb(shipped) == shapely.to_wkb(computed)
+    assert shapely.to_wkb(shipped_coast) == shapely.to_wkb(computed_coast)
+    rebuilt = write_coarse_world_land(tmp_path / "coarse.wkb.gz")
+    assert rebuilt.read_bytes() == (data_dir() / COARSE_WORLD_LAND_FILE).read_bytes()
+    land, bbox = load_land(), (-118.0, 14.0, -86.0, 33.0)
+    with_shipped = land_layers(land, bbox, 0.01, world, coarse=(shipped, shipped_coast))
+    for a, b in zip(with_shipped, land_layers(land, bbox, 0.01, world), strict=True):
+        assert shapely.to_wkb(a) == shapely.to_wkb(b)
 
 
 def test_eez_outlines_are_at_sea_only() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import logging
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from vessels.maps._offline import asset_bytes, localise
 from vessels.maps._page import PageData, Verbatim, inert, layer_name
 from vessels.outputs import write_text
 from vessels.zones import default_zones, load_land, load_world_land
+from vessels.zones._naturalearth import data_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -82,6 +84,11 @@ SEA_COLOUR = "#c9dbe6"
 COARSE_LAND_DEG = 0.05
 #: The same for the 1:50m world land drawn zoomed out (every continent; ~0.35 MB of GeoJSON).
 COARSE_WORLD_LAND_DEG = 0.1
+#: The coarse world land (:func:`_coarse_land` of the 1:50m world land at
+#: :data:`COARSE_WORLD_LAND_DEG`) as shipped in ``vessels/data`` (gzip WKB, 0.1 MB): every map
+#: reads it (2 ms) instead of simplifying the world (~0.6 CPU s). Rebuilt by
+#: :func:`write_coarse_world_land`; a test checks it is the simplification's result.
+COARSE_WORLD_LAND_FILE = "ne_50m_land_world_coarse.wkb.gz"
 #: Map panes (z-index): event bands under the tracks, event markers and gap lines above them, so
 #: a click on a track always opens the vessel card and a click on an event its event card.
 PANES = {"vessels-bands": 405, "vessels-tracks": 410, "vessels-events": 420}
@@ -258,15 +265,42 @@ def _coarse_land(land: Any, deg: float = COARSE_LAND_DEG) -> tuple[Any, Any]:
     return g, shapely.boundary(g)
 
 
+@functools.lru_cache(maxsize=1)
+def _coarse_world_land() -> tuple[Any, Any]:
+    """The shipped coarse world land (:data:`COARSE_WORLD_LAND_FILE`): (polygons, coastline),
+    the same as ``_coarse_land(load_world_land(), COARSE_WORLD_LAND_DEG)``."""
+    g = shapely.from_wkb(gzip.decompress((data_dir() / COARSE_WORLD_LAND_FILE).read_bytes()))
+    # WKB does not keep the precision grid the overlays of land_layers work on: set it again
+    # ("pointwise": the coordinates are on it already and stay as they are)
+    g = shapely.set_precision(g, 1e-3, mode="pointwise")
+    return g, shapely.boundary(g)
+
+
+def write_coarse_world_land(path: str | Path | None = None) -> Path:
+    """Simplify the 1:50m world land to :data:`COARSE_WORLD_LAND_DEG` and write it where
+    :func:`_coarse_world_land` reads it (or to ``path``): run after the world land changes."""
+    g, _ = _coarse_land.__wrapped__(load_world_land(), COARSE_WORLD_LAND_DEG)
+    out = Path(path) if path is not None else data_dir() / COARSE_WORLD_LAND_FILE
+    out.write_bytes(gzip.compress(shapely.to_wkb(g), compresslevel=9, mtime=0))
+    return out
+
+
 def land_layers(
-    land: Any, bbox: tuple[float, ...], tol_deg: float, world: Any | None = None
+    land: Any,
+    bbox: tuple[float, ...],
+    tol_deg: float,
+    world: Any | None = None,
+    *,
+    coarse: tuple[Any, Any] | None = None,
 ) -> tuple[Any, Any]:
     """Land polygons and coastline lines for the map: detailed inside ``bbox`` (the data's
     box), coarse everywhere else, so zooming out shows coastlines, not a floating box of land.
 
     With ``world`` (the 1:50m world land), ``land`` (1:10m) is used only inside
     :data:`FINE_LAND_BOX` where it exists, ``world`` elsewhere in ``bbox``, and the coarse layer
-    is the world's: land is drawn on every continent, not only the Americas.
+    is the world's: land is drawn on every continent, not only the Americas. ``coarse``: that
+    coarse layer, (polygons, coastline), when already known (the shipped one of
+    :func:`_coarse_world_land` for the shipped world land).
     The fill has no outline (its cut along ``bbox`` would otherwise be drawn); the coastline
     is the boundary of the land clipped as *lines*, so no edge of ``bbox`` is drawn either.
 
@@ -310,7 +344,7 @@ def land_layers(
             )
         else:
             fine, fine_coast = world_fine, world_coast
-        coarse, coarse_coast = _coarse_land(world, COARSE_WORLD_LAND_DEG)
+        coarse, coarse_coast = coarse or _coarse_land(world, COARSE_WORLD_LAND_DEG)
     fill = shapely.union(fine, shapely.difference(coarse, box))
     coast = shapely.union(fine_coast, shapely.difference(coarse_coast, box))
     return fill, coast
@@ -685,7 +719,9 @@ def risk_map(
 
     land_geom = _land_geometry() if land else None
     if land_geom is not None:
-        fill, coast = land_layers(land_geom, bbox, tol_deg, _world_land_geometry())
+        fill, coast = land_layers(
+            land_geom, bbox, tol_deg, _world_land_geometry(), coarse=_coarse_world_land()
+        )
         # over web tiles the land is a light wash (the tiles show through); offline it is the
         # base map
         fill_style = LAND_STYLE if offline else {**LAND_STYLE, "fillOpacity": 0.35}
