@@ -5,6 +5,7 @@ row by all of ``_total_order``'s keys, whatever the input order and shape."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -210,3 +211,40 @@ def test_identity_changes_in_time_order_equal_those_of_a_gather_of_every_row(sha
             order = rows if moves is None else rows.scatter(*moves)
             got = _in_order(frame, kept, bool(kept.all()), moves, order, changed)
             assert got.to_list() == want.to_list()
+
+
+def _truly_ascending(s: pl.Series) -> bool:
+    """Ascending by its values, not by a flag (a fresh Series carries none)."""
+    values = s.to_list()
+    return all(a <= b for a, b in itertools.pairwise(values))
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_prepared_mmsi_and_segment_number_are_flagged_sorted_and_are(shape: str) -> None:
+    """``prepare`` flags ``mmsi`` and ``_seg`` ascending (polars then groups them by slices, no
+    hash); the flags hold: the rows are in that order whatever the input's order."""
+    p = C.prepare(SHAPES[shape]())
+    for name in (S.MMSI, C.SEG):
+        assert p[name].flags["SORTED_ASC"], name
+        assert _truly_ascending(p[name]), name
+
+
+def test_mmsi_with_a_null_is_not_flagged_sorted() -> None:
+    tracks = SHAPES["sorted-by-mmsi-ts"]()
+    tracks = tracks.with_columns(
+        pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col(S.MMSI)).alias(S.MMSI)
+    )
+    p = C.prepare(tracks)
+    assert p[S.MMSI].null_count() == 1
+    assert not p[S.MMSI].flags["SORTED_ASC"]
+    assert _truly_ascending(p[C.SEG]) and p[C.SEG].flags["SORTED_ASC"]
+
+
+def test_runs_id_is_flagged_sorted_and_is() -> None:
+    frame = pl.DataFrame(
+        {C.SEG: [1, 1, 1, 2, 2, 3, 3, 3, 3], "x": [0, 1, 1, 1, 0, 0, None, 1, 1]},
+        schema={C.SEG: pl.UInt32, "x": pl.Int64},
+    )
+    run = frame.select(C.runs_id(pl.col("x") != C.prev_in(pl.col("x")))).to_series()
+    assert run.flags["SORTED_ASC"]
+    assert run.to_list() == [1, 2, 2, 3, 4, 5, 6, 7, 7]

@@ -256,8 +256,15 @@ def prepare(
     # the segments' first rows compared on two slices of segment_id (no shifted copy of a text
     # column); _seg numbers them, _i counts from them
     out = pl.DataFrame(columns)
+    # mmsi and _seg flagged ascending, which they are (mmsi checked: the rows are in that order
+    # unless an MMSI is null, sorted last; _seg is a running count): polars then groups the
+    # detectors' per-vessel and per-segment aggregations by slices of rows instead of hashing
+    # every row (at 10 M rows a group-by of mmsi ~6 x less CPU, no fresh memory). The float
+    # sums of those group-bys are fixed-point (exact_sum): slices add up the same values.
+    if out[S.MMSI].null_count() == 0 and out[S.MMSI].is_sorted():
+        out = out.with_columns(out[S.MMSI].set_sorted())
     new_segment = _vs_prev(out[S.SEGMENT_ID], operator.ne)
-    lf = out.lazy().with_columns(new_segment.cast(pl.UInt32).cum_sum().alias(SEG))
+    lf = out.lazy().with_columns(new_segment.cast(pl.UInt32).cum_sum().set_sorted().alias(SEG))
     kin = (S.DT_S, S.DIST_M, S.IMPLIED_SPEED_KN, S.COURSE_CHANGE_DEG)
     if any(k in missing for k in kin):  # segmented elsewhere: the kinematics of vessels.tracks
         lf = lf.with_columns(kinematics_exprs(SEG))
@@ -546,8 +553,12 @@ def extent_aggs() -> list[pl.Expr]:
 
 def runs_id(new_run: pl.Expr, *keys: str) -> pl.Expr:
     """Globally unique run number: increments where ``new_run`` is true (null counts as true) or
-    where ``keys`` (default: segment) change. The frame must be sorted by ``keys``."""
-    return (new_run.fill_null(True) | ~same_as_prev(*keys)).cast(pl.UInt32).cum_sum()
+    where ``keys`` (default: segment) change. The frame must be sorted by ``keys``.
+
+    A running count, flagged ascending (as it is), so that a group-by of the runs takes slices
+    of rows rather than a hash of every row.
+    """
+    return (new_run.fill_null(True) | ~same_as_prev(*keys)).cast(pl.UInt32).cum_sum().set_sorted()
 
 
 def in_eez_clause(eez: pl.Expr | None = None) -> pl.Expr:
