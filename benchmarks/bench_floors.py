@@ -29,6 +29,13 @@ then again), so each ratio compares medians taken under the same conditions: a s
 measurement moved from 16 to 36 CPU s between runs on this shared machine (a parallel polars read
 spends more CPU waiting when the other core is busy), which alone moved a ratio by 2x. Every
 round's figures are listed under the table.
+
+Every step, the floors included, runs in the allocator environment the ``vessels`` command gives
+itself (``_RJEM_MALLOC_CONF`` = :data:`vessels.cli.ALLOCATOR_DECAY`, polars' jemalloc keeping freed
+pages for 3 s), so the library steps (ingest, events) and the floors are measured as the command
+runs them and both sides of every ratio see the same allocator; ``--library-allocator`` runs them
+with polars' own default instead (the score step sets the CLI's value itself either way). A value
+of ``_RJEM_MALLOC_CONF`` already in the environment is kept.
 """
 
 from __future__ import annotations
@@ -103,7 +110,17 @@ def main() -> None:
     ap.add_argument(
         "--repeat", type=int, default=1, help="rounds of the five steps; medians are reported"
     )
+    ap.add_argument(
+        "--library-allocator",
+        action="store_true",
+        help="run the steps with polars' default allocator settings, not the vessels command's",
+    )
     args = ap.parse_args()
+    if not args.library_allocator:
+        from vessels.cli import ALLOCATOR_DECAY
+
+        os.environ.setdefault("_RJEM_MALLOC_CONF", ALLOCATOR_DECAY)
+    allocator = os.environ.get("_RJEM_MALLOC_CONF", "polars' default")
     if args.repeat < 1:
         ap.error(f"--repeat must be >= 1, got {args.repeat}")
     csv = ensure_csv(args.rows)
@@ -154,6 +171,8 @@ def main() -> None:
         f"Rounds: {args.repeat} (figures are medians over the rounds; ratios of medians)."
         if args.repeat > 1
         else "Rounds: 1.",
+        "",
+        f"Allocator (_RJEM_MALLOC_CONF) of every step: {allocator}.",
         "",
         "| step | output | wall s | CPU s | peak RSS MB | ratio wall | ratio CPU |",
         "|---|---|---:|---:|---:|---:|---:|",
