@@ -243,16 +243,17 @@ def with_fishing_features(
     max_w = max(scales_h) * 3600.0
     sp0 = speed_kn_expr()
     course0 = pl.col("_course0")
-    lf = (
-        frame.lazy()
-        .with_columns(_course_or_bearing(frame).alias("_course0"))
-        .with_columns(
-            pl.coalesce(sp0, next_in(sp0)).alias(SPEED_KN),
-            pl.coalesce(course0, next_in(course0)).alias(COURSE_DEG),
-            local_solar_hour().alias("local_solar_h"),
-            night_expr(night_start_h, night_end_h).alias("is_night"),
-            window_key_expr(max_w).alias(WINDOW_KEY),
-        )
+    lf = frame.lazy()
+    if frame.get_column(SEG).is_sorted():
+        # as prepare() numbers them: flagged sorted, the running sums per segment (``over``)
+        # take the segments as slices instead of hashing ``_seg`` (the same sums, bit for bit)
+        lf = lf.with_columns(pl.col(SEG).set_sorted())
+    lf = lf.with_columns(_course_or_bearing(frame).alias("_course0")).with_columns(
+        pl.coalesce(sp0, next_in(sp0)).alias(SPEED_KN),
+        pl.coalesce(course0, next_in(course0)).alias(COURSE_DEG),
+        local_solar_hour().alias("local_solar_h"),
+        night_expr(night_start_h, night_end_h).alias("is_night"),
+        window_key_expr(max_w).alias(WINDOW_KEY),
     )
     course = pl.col(COURSE_DEG)
     rad = course.radians()
