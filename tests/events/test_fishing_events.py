@@ -270,3 +270,62 @@ def test_vessels_that_cannot_fish_score_what_the_full_computation_gives(monkeypa
     assert np.array_equal(bits, full[S.FISHING_SCORE].fill_null(-1.0).to_numpy().view(np.uint64))
     assert fast.equals(full) and fast[S.FISHING_SCORE].max() > 0
     assert not np.signbit(fast[S.FISHING_SCORE].drop_nulls().to_numpy()).any()
+
+
+def test_vessels_never_at_sea_score_what_the_full_computation_gives(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Fishing vessels whose every row is within 0.5 km of the shore (or on land) get 0 without
+    their windowed features, as the full computation gives (every behaviour needs the position
+    at sea); a vessel with one row at sea, one with a null shore distance (taken as far) and one
+    with a NaN input are computed, and a fisher at sea still scores."""
+    import numpy as np
+
+    import vessels.events.fishing as fishing
+
+    ashore = [
+        label(zigzag(351000101, n=48, leg=3, ship_type=30), shore_km=0.5),
+        label(zigzag(351000102, n=48, leg=3, ship_type=None), shore_km=-2.0),
+        label(drifting(351000103, 6, 0.4, ship_type=30), shore_km=0.1),
+    ]
+    one_at_sea = label(zigzag(351000104, n=48, leg=3, ship_type=30), shore_km=0.2).with_columns(
+        pl.when(pl.int_range(pl.len()) == 30)
+        .then(40.0)
+        .otherwise(pl.col(S.SHORE_KM))
+        .alias(S.SHORE_KM)
+    )
+    null_shore = label(zigzag(351000105, n=48, leg=3, ship_type=30), shore_km=0.2).with_columns(
+        pl.when(pl.int_range(pl.len()) == 5)
+        .then(None)
+        .otherwise(pl.col(S.SHORE_KM))
+        .alias(S.SHORE_KM)
+    )
+    nan_cog = label(zigzag(351000106, n=48, leg=3, ship_type=30), shore_km=0.2).with_columns(
+        pl.when(pl.int_range(pl.len()) == 9)
+        .then(float("nan"))
+        .otherwise(pl.col(S.COG_DEG))
+        .alias(S.COG_DEG)
+    )
+    fisher = label(zigzag(351000107, n=48, leg=3, ship_type=30), shore_km=40.0)
+    coastal = label(zigzag(351000108, n=48, leg=3, ship_type=30), shore_km=1.5)  # ramps at 1/3
+    df = pl.concat(
+        [*ashore, one_at_sea, null_shore, nan_cog, fisher, coastal], how="diagonal_relaxed"
+    ).with_columns(
+        pl.when(pl.int_range(pl.len()) == 7).then(None).otherwise(pl.col(S.LAT)).alias(S.LAT)
+    )
+    narrow = df.select(S.MMSI, S.SHIP_TYPE, S.SHORE_KM, S.COG_DEG)
+    fixed = fishing._never_fishing(narrow, FishingConfig())
+    assert fixed is not None and fixed.sum() == sum(c.height for c in ashore)
+    # a configuration whose shore ramps do not all rise has no such vessels
+    assert fishing._never_fishing(narrow, FishingConfig(vms_min_shore_km=(3.0, 3.0))) is None
+    fast = score_positions(df)
+    monkeypatch.setattr(fishing, "_never_fishing", lambda *_: None)
+    full = score_positions(df)
+    assert fast[S.FISHING_SCORE][7] is None and fast[S.FISHING_SCORE].null_count() == 1
+    bits = fast[S.FISHING_SCORE].fill_null(-1.0).to_numpy().view(np.uint64)
+    assert np.array_equal(bits, full[S.FISHING_SCORE].fill_null(-1.0).to_numpy().view(np.uint64))
+    assert fast.equals(full)
+    at_sea = fast.filter(pl.col(S.MMSI) == 351000107)[S.FISHING_SCORE]
+    assert at_sea.max() > 0.5  # type: ignore[operator]
+    # the vessels computed in full: null shore counts as far from the coast, and 1.5 km is
+    # inside the at-sea ramp (0.5 -> 2 km), so both may score
+    for mmsi in (351000105, 351000108):
+        assert fast.filter(pl.col(S.MMSI) == mmsi)[S.FISHING_SCORE].max() > 0  # type: ignore[operator]

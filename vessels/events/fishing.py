@@ -28,10 +28,11 @@ Examples
 from __future__ import annotations
 
 import itertools
+import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import polars as pl
 
@@ -39,6 +40,7 @@ from vessels import schema as S
 from vessels._geo import haversine_m
 from vessels._template import compile_template, format_number
 from vessels.events._common import (
+    IDX,
     SEG,
     Frameish,
     extent_aggs,
@@ -196,6 +198,11 @@ _SCORE_INPUTS = (
 )
 
 
+#: Columns of a prepared batch that the score reads (:func:`with_fishing_score_v2`): the inputs,
+#: the row number carried through, and prepare's segment number and row in segment.
+_SCORED_COLUMNS = ("_row", *_SCORE_INPUTS, SEG, IDX)
+
+
 #: Rows per batch of whole vessels in :func:`score_positions`: the windowed features of 10 M
 #: positions at once took the run's peak RSS from 3.8 to 6.3 GB; every window stays inside one
 #: vessel, so scoring whole vessels batch by batch gives the same values. 250 k rows take about
@@ -275,32 +282,92 @@ _FLOAT_INPUTS = (
 )
 
 
+def _ashore_km(cfg: FishingScoreConfig) -> float | None:
+    """The shore distance (km) at or below which every behaviour of a position is 0, or None.
+
+    Each behaviour (trawl, haul, purse-seine set, soak, VMS slow) is a product with a ramp of
+    the position's own ``shore_km`` (``at_sea_shore_km``, ``circle_shore_km``,
+    ``vms_min_shore_km``): at or below the lowest of their zero points, with every ramp rising
+    (zero below full), all five factors are 0, whatever the windows say.
+
+    Examples
+    --------
+    >>> _ashore_km(FishingConfig())
+    0.5
+    >>> _ashore_km(FishingConfig(circle_shore_km=(5.0, 2.0))) is None
+    True
+    """
+    ramps = (cfg.at_sea_shore_km, cfg.circle_shore_km, cfg.vms_min_shore_km)
+    if not all(math.isfinite(z) and math.isfinite(f) and z < f for z, f in ramps):
+        return None
+    return min(z for z, _ in ramps)
+
+
+def _finite_config(cfg: FishingScoreConfig) -> bool:
+    """Whether every number of ``cfg`` is finite: a behaviour score with a 0 factor is then
+    exactly 0 (never 0 * inf = NaN) when the inputs are finite."""
+    values: list[float] = []
+    for f in fields(FishingScoreConfig):
+        v = getattr(cfg, f.name)
+        values += list(v) if isinstance(v, tuple) else [v]
+    return all(isinstance(v, int | float) and math.isfinite(v) for v in values)
+
+
 def _never_fishing(narrow: pl.DataFrame, cfg: FishingScoreConfig) -> pl.Series | None:
     """Per row: whether its vessel scores 0 wherever it is located (None: no such vessel).
 
-    The score is the type factor times the best behaviour score, and the type factor of AIS
-    types 60-89 (passenger, cargo, tanker) is 0: a vessel that declares one of them on every
-    row, with finite (or null) inputs, scores exactly 0 on every located row (the behaviour
-    scores are then finite and, with the config's factors in [0, 1], not negative), and gets
-    no behaviour. Its windowed features need not be built: on AIS data this is most of the
-    positions (43 % of the 10 M-row benchmark). A vessel never shares a window with another.
+    Two kinds of vessels, each with finite (or null) float inputs on every row, so that their
+    windowed features and behaviour scores are finite:
+
+    - **cannot fish by type**: the score is the type factor times the best behaviour score, and
+      the type factor of AIS types 60-89 (passenger, cargo, tanker) is 0: a vessel that declares
+      one of them on every row scores exactly 0 on every located row and gets no behaviour.
+      On AIS data this is most of the positions (43 % of the 10 M-row benchmark).
+    - **never at sea**: every behaviour has a factor that is 0 at or below
+      :func:`_ashore_km` of the position's own shore distance; a vessel whose every row is
+      there (a boat kept in port, on a river, or positions on land) scores 0 everywhere too
+      (16 % of the rows left after the first kind in the 10 M-row benchmark).
+
+    Their windowed features need not be built. A vessel never shares a window with another.
     """
     factors = (cfg.trawl_straight_factor, cfg.soak_day_factor)
     if not (all(0.0 <= f <= 1.0 for f in factors) and cfg.haul_factor >= 0.0):
         return None
-    if S.SHIP_TYPE not in narrow.columns or narrow.get_column(S.SHIP_TYPE).null_count() == len(
-        narrow
-    ):
+    if not _finite_config(cfg):
         return None
-    finite = [
-        pl.col(c).is_finite() | pl.col(c).is_null()
-        for c in _FLOAT_INPUTS
-        if c in narrow.columns and narrow.schema[c].is_float()
-    ]
-    row = pl.col(S.SHIP_TYPE).is_between(60, 89).fill_null(False) & pl.all_horizontal(
-        pl.lit(True), *finite
+    ashore_km = _ashore_km(cfg) if S.SHORE_KM in narrow.columns else None
+    typed = S.SHIP_TYPE in narrow.columns and narrow.get_column(S.SHIP_TYPE).null_count() < len(
+        narrow
+    )
+    if not typed and ashore_km is None:
+        return None
+    finite = pl.all_horizontal(
+        pl.lit(True),
+        *(
+            pl.col(c).is_finite() | pl.col(c).is_null()
+            for c in _FLOAT_INPUTS
+            if c in narrow.columns and narrow.schema[c].is_float()
+        ),
     ).fill_null(False)
-    fixed = narrow.select(row.all().over(S.MMSI).alias("_fixed")).to_series()
+    kinds: list[pl.Expr] = []
+    if typed:
+        kinds.append(pl.col(S.SHIP_TYPE).is_between(60, 89).fill_null(False))
+    if ashore_km is not None:
+        # null shore_km is taken as far from the coast by the score (fill_null(1e6))
+        kinds.append(pl.col(S.SHORE_KM).fill_null(1e6) <= ashore_km)
+    # a vessel is fixed when one kind holds on all its rows: the vessels with a row where it
+    # does not are looked up (null MMSIs are one vessel, as in a group by), no window per vessel
+    rows = narrow.select(S.MMSI, *((finite & kind).alias(f"_k{i}") for i, kind in enumerate(kinds)))
+    mmsi = pl.col(S.MMSI)
+    fixed = rows.select(
+        pl.any_horizontal(
+            ~mmsi.is_in(
+                rows.filter(~pl.col(f"_k{i}")).get_column(S.MMSI).unique().implode(),
+                nulls_equal=True,
+            )
+            for i in range(len(kinds))
+        ).alias("_fixed")
+    ).to_series()
     return fixed if fixed.any() else None
 
 
@@ -338,6 +405,9 @@ def score_positions(tracks: pl.DataFrame, config: FishingScoreConfig | None = No
 
     def scored_batch(batch: pl.DataFrame) -> pl.DataFrame:
         p = prepare(batch, keep_all=True, zone_labels=(S.SHORE_KM,))
+        # the score's columns only: prepare(keep_all=True) also adds every prepared column the
+        # batch lacks as nulls (text, static data, zone labels), which the windows would carry
+        p = p.select(c for c in _SCORED_COLUMNS if c in p.columns)
         return p.select("_row").with_columns(_score_columns(p, cfg)).sort("_row")
 
     fixed = _never_fishing(narrow, cfg) if S.MMSI in narrow.columns else None
