@@ -199,7 +199,7 @@ def underway_mask(
         if order is not None:
             rows[c0 : c0 + p.size] = r
 
-        def leg(o: np.ndarray, exists: np.ndarray, r: np.ndarray = r) -> np.ndarray:
+        def leg(o: np.ndarray, exists: np.ndarray, r: np.ndarray) -> np.ndarray:
             dt = np.abs(ts[r] - ts[o])
             d_m = haversine_m_np(lat[o], lon[o], lat[r], lon[r])
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -207,7 +207,12 @@ def underway_mask(
             ok = exists & (mmsi[o] == mmsi[r]) & (dt > 0) & (dt <= max_gap)
             return ok & (v >= lo) & (v <= hi)
 
-        underway[c0 : c0 + p.size] = leg(prev, p > 0) & leg(nxt, p < last)
+        # the leg to the next fix only where the leg from the previous one holds (most land
+        # rows fail the first already): the same answer, half the distances for those rows
+        both = leg(prev, p > 0, r)
+        k = np.flatnonzero(both)
+        both[k] = leg(nxt[k], p[k] < last, r[k])
+        underway[c0 : c0 + p.size] = both
     if not underway.any():
         return out
     cy = np.floor(lat[rows] / config.cell_deg)
