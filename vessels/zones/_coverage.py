@@ -101,6 +101,8 @@ def coverage_parts(
     pairs = lf.select(S.MMSI, S.TS)
     if isinstance(positions, pl.LazyFrame) or not positions.select(in_mmsi_ts_order()).item():
         pairs = pairs.sort(S.MMSI, S.TS)
+    else:  # flagged sorted, the group by takes each vessel's rows as a slice (a third less CPU)
+        pairs = lf.select(pl.col(S.MMSI).set_sorted(), S.TS)
     per_vessel = (
         pairs.with_columns(
             pl.when(same).then(pl.col(S.TS).diff().dt.total_seconds() / 3600.0).alias("_dt_h")
