@@ -149,17 +149,21 @@ def has_quote(path: Path) -> bool:
         return mm.find(b'"') >= 0
 
 
-def plain_text(path: Path) -> bool:
+def plain_text(path: Path, has_cr: bool | None = None) -> bool:
     """Whether polars' CSV reader splits every line of ``path`` exactly as :func:`_split` does,
     given that the file has no double quote (:func:`has_quote`).
 
     True for a non-empty file without a carriage return or a UTF-8 byte-order mark (memchr
     speed, no parsing): its fields are then the text between commas and its lines the text
     between line feeds, whoever splits them. Field counts are checked by the fast path itself
-    (see :func:`stage_csv`).
+    (see :func:`stage_csv`). ``has_cr``: whether the file holds a carriage return, when
+    already known (not searched again).
     """
     if path.stat().st_size == 0:
         return False
+    if has_cr is not None:
+        with path.open("rb") as fh:
+            return not has_cr and fh.read(3) != codecs.BOM_UTF8
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         return mm[:3] != codecs.BOM_UTF8 and mm.find(b"\r") < 0
 

@@ -70,20 +70,34 @@ def _bom_encoding(path: Path) -> str | None:
 
 def _valid_utf8(path: Path) -> bool:
     """Whether the whole file is valid UTF-8 (ASCII chunks are checked without decoding)."""
+    return _scan_utf8(path)[0]
+
+
+def _scan_utf8(path: Path) -> tuple[bool, bool, bool]:
+    """Whether the whole file is valid UTF-8, holds a double quote, holds a carriage return.
+
+    One pass over the bytes (ASCII chunks are checked without decoding; each chunk is searched
+    for the two bytes at memchr speed until they are found): the CSV reader asks all three,
+    and three passes over a file of 10 M lines cost ~0.6 CPU s more than one. The quote and
+    carriage-return answers are only complete when the file is valid UTF-8 (the pass stops at
+    the first invalid byte).
+    """
     dec = codecs.getincrementaldecoder("utf-8")()
     buf = bytearray(_CHUNK)
     view = memoryview(buf)
+    quote = cr = False
     try:
         with path.open("rb", buffering=0) as fh:
             while n := fh.readinto(buf):
-                chunk = view[:n]
+                quote = quote or buf.find(b'"', 0, n) >= 0
+                cr = cr or buf.find(b"\r", 0, n) >= 0
                 if n == _CHUNK and buf.isascii() and not dec.getstate()[0]:
                     continue
-                dec.decode(chunk, final=False)
+                dec.decode(view[:n], final=False)
             dec.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return True
+        return False, quote, cr
+    return True, quote, cr
 
 
 def _transcode_lines(src: Source, encoding: str) -> Source:
@@ -125,5 +139,8 @@ def decode_source(src: Source, encoding: str | None = None) -> Source:
     if codec in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"):
         return _transcode_stream(src, codec)
     if codec == "utf-8":
-        return src if _valid_utf8(src.path) else _transcode_lines(src, "utf-8")
+        valid, quote, cr = _scan_utf8(src.path)
+        if not valid:
+            return _transcode_lines(src, "utf-8")
+        return dataclasses.replace(src, has_quote=quote, has_cr=cr)
     return _transcode_lines(src, codec)

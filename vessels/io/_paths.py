@@ -60,6 +60,10 @@ class Source:
     name: str  #: the user-facing name (``archive.zip!member.csv`` for zip members)
     #: 1-based lines that are not valid text in the file's encoding (see ``_encoding``)
     invalid_lines: frozenset[int] = frozenset()
+    #: whether the file holds a double quote / a carriage return, when the UTF-8 check of
+    #: ``_encoding`` already read every byte (None: not looked at)
+    has_quote: bool | None = None
+    has_cr: bool | None = None
 
 
 def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:

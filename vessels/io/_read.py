@@ -261,10 +261,11 @@ def _stage_one(
             detected = detect_slash_ts_format(src.path, src.name, index[S.TS])
             if detected is not None:
                 layout = dataclasses.replace(layout, ts_format=detected)
-        quotes = has_quote(src.path)
+        # known when the UTF-8 check read the file (one pass over its bytes, not three)
+        quotes = has_quote(src.path) if src.has_quote is None else src.has_quote
         lf = stage_csv(src.path, src.name, layout, header, index, src.invalid_lines, quotes=quotes)
         # two fields at least: a short line then always lacks the last one (SHORT_SUSPECT)
-        if fast is not None and len(header) > 1 and not quotes and plain_text(src.path):
+        if fast is not None and len(header) > 1 and not quotes and plain_text(src.path, src.has_cr):
             quick = stage_csv(
                 src.path, src.name, layout, header, index, src.invalid_lines, fast=True
             )
