@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 from vessels import schema as S
@@ -812,14 +813,19 @@ def _sink_fast(part: _FastPart, out: Path, offset: int) -> pl.DataFrame | None:
     if need.is_empty():
         return pl.DataFrame(schema=schema)
     line = pl.col("line")
-    lines = (
-        pl.scan_lines(
-            part.path, name="line", row_index_name="_line", row_index_offset=1, glob=False
+    need = need.sort("_line")
+    texts = _line_texts(part.path, need["_line"].to_numpy())
+    if texts is not None:
+        lines = need.select("_line", pl.Series("line", texts, dtype=pl.String), SHORT_SUSPECT)
+    else:
+        lines = (
+            pl.scan_lines(
+                part.path, name="line", row_index_name="_line", row_index_offset=1, glob=False
+            )
+            .filter(pl.col("_line").is_in(need["_line"].implode()))
+            .collect()
+            .join(need, on="_line", how="left")
         )
-        .filter(pl.col("_line").is_in(need["_line"].implode()))
-        .collect()
-        .join(need, on="_line", how="left")
-    )
     short = lines.filter(
         pl.col(SHORT_SUSPECT)
         & (
@@ -836,6 +842,56 @@ def _sink_fast(part: _FastPart, out: Path, offset: int) -> pl.DataFrame | None:
         # would keep in memory as long as the quarantine needs them (1.2 GB at 10 M rows)
         pl.concat_str([line, pl.lit("")]).alias("_raw_line"),
     )
+
+
+#: :func:`_line_texts` reads at most this many lines (more go through polars' line reader) and
+#: looks for line ends in blocks of this many bytes.
+_FEW_LINES = 100_000
+_LINE_BLOCK_BYTES = 1 << 24
+
+
+def _line_texts(path: Path, numbers: np.ndarray) -> list[str] | None:
+    """The text of the 1-based lines ``numbers`` (sorted, distinct) of ``path``, split at line
+    feeds as :func:`polars.scan_lines` splits them; None when they are many (polars' reader is
+    then used) or one is not in the file or not UTF-8.
+
+    The quarantined lines of a file are few: instead of every line of the file as a string
+    (polars' ``scan_lines`` filtered by line number: ~1.8 CPU s for 10 M lines), the line
+    feeds are found block by block (numpy) and only the wanted lines are read.
+    """
+    if numbers.size > _FEW_LINES or numbers.size == 0 or numbers[0] < 1:
+        return None
+    wanted = numbers.astype(np.int64)
+    # line k runs from after line feed k - 1 (the file's start for k = 1) to line feed k
+    # (counting line feeds from 1), or to the file's end when the last line has none
+    feeds = np.unique(np.concatenate([wanted - 1, wanted]))
+    at = np.full(feeds.size, -1, dtype=np.int64)
+    seen = 0
+    buf = bytearray(_LINE_BLOCK_BYTES)
+    size = 0
+    with path.open("rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            found = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8, count=n) == 10)
+            lo, hi = np.searchsorted(feeds, [seen + 1, seen + found.size + 1])
+            at[lo:hi] = found[feeds[lo:hi] - seen - 1] + size
+            seen += found.size
+            size += n
+        starts = np.where(wanted == 1, 0, at[np.searchsorted(feeds, wanted - 1)] + 1)
+        ends = at[np.searchsorted(feeds, wanted)]
+        ends = np.where(ends < 0, size, ends)
+        # a wanted line after the file's last line feed that is not the file's end
+        if ((wanted > 1) & (at[np.searchsorted(feeds, wanted - 1)] < 0)).any():
+            return None
+        if (starts >= size).any() and size > 0:
+            return None
+        texts = []
+        try:
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+                fh.seek(a)
+                texts.append(fh.read(b - a).decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+    return texts
 
 
 def _identity_periods(
