@@ -300,7 +300,16 @@ def ingest(
         t = time.perf_counter()
         step("cleaning, deduplicating, segmenting")
         names: list[str] = []
-        if segment:
+        if segment and "parquet" not in ing.formats.values():
+            # every row's source_file is the name of its file (Parquet inputs may carry their
+            # own): the files with accepted rows, from their numbers (no scan of the names)
+            numbers = (
+                ing.classified.filter(pl.col(S.RULE).is_null())
+                .select(pl.col(FILE_NO).unique())
+                .collect()[FILE_NO]
+            )
+            names = sorted(ing.files[i] for i in numbers.to_list())
+        elif segment:
             names = sorted(
                 ing.classified.filter(pl.col(S.RULE).is_null())
                 .select(pl.col(S.SOURCE_FILE).unique())

@@ -445,11 +445,16 @@ class Ingested:
         if ROW_ID not in self.classified.collect_schema().names():
             raise ValueError("sorted_accepted() needs materialized rows (row ids)")
         canon = self._corrected(keep=(FILE_NO, ROW_ID))
-        if source_files:
+        columns = canon.collect_schema().names()
+        # columns that depend only on a row's file or its MMSI are not read or computed for
+        # every row and then gathered in the sort's order: they are added to the sorted rows,
+        # from a table per file and per vessel (see _derived_after_sort)
+        later = self._derived_after_sort()
+        if source_files and S.SOURCE_FILE not in later:
             canon = canon.with_columns(
                 pl.col(S.SOURCE_FILE).replace_strict(source_files, return_dtype=pl.String)
             )
-        rows = canon.collect()
+        rows = canon.drop(later).collect()
         if not rows[ROW_ID].is_sorted():  # input order is row-id order
             rows = rows.sort(ROW_ID, multithreaded=False)
         m, t = pl.col(S.MMSI), pl.col(S.TS)
@@ -488,13 +493,60 @@ class Ingested:
         same = ((m == m.shift(1)) & (t == t.shift(1))).fill_null(False)
         candidates = narrow.filter(same | same.shift(-1, fill_value=False))
         if not candidates.is_empty():
-            found = rows[candidates[at].sort()]
+            found = self._with_derived(rows[candidates[at].sort()], later, source_files, columns)
             kept = drop_duplicates(found.lazy(), order_by=(FILE_NO, S.SOURCE_ROW, ROW_ID))
             kept_ids = kept.select(ROW_ID).collect()[ROW_ID]
             drop = found[ROW_ID].filter(~found[ROW_ID].is_in(kept_ids.implode()))
             if not drop.is_empty():
                 narrow = narrow.filter(~pl.col(ROW_ID).is_in(drop.implode()))
-        return rows.drop(ROW_ID).rechunk()[narrow[at]], periods
+        ordered = rows.drop(ROW_ID).rechunk()[narrow[at]]
+        kept_columns = [c for c in columns if c != ROW_ID]
+        return self._with_derived(ordered, later, source_files, kept_columns), periods
+
+    def _derived_after_sort(self) -> tuple[str, ...]:
+        """Columns of :meth:`_corrected` that :meth:`sorted_accepted_and_identity` adds to the
+        sorted rows instead of reading (or computing) them for every row and gathering them:
+        ``source_file`` when every row's is the name of its file (no Parquet inputs, whose
+        rows may carry their own), ``flag`` and ``mmsi_valid`` when they come from the MMSI
+        alone (no VMS rows)."""
+        later: list[str] = []
+        if "parquet" not in self.formats.values():
+            later.append(S.SOURCE_FILE)
+        if not self._has_vms_rows():
+            later.extend((S.FLAG, S.MMSI_VALID))
+        return tuple(later)
+
+    def _with_derived(
+        self,
+        rows: pl.DataFrame,
+        derived: Sequence[str],
+        source_files: Mapping[str, str] | None,
+        columns: Sequence[str],
+    ) -> pl.DataFrame:
+        """``rows`` with the ``derived`` columns of :meth:`_derived_after_sort` added, in the
+        order of ``columns``: ``source_file`` from ``_file_no`` (renamed by
+        ``source_files``), ``flag`` and ``mmsi_valid`` as :func:`apply_corrections` computes
+        them from the MMSI, once per run of equal MMSIs (the rows are sorted by MMSI)."""
+        if not derived:
+            return rows
+        added: list[pl.Series] = []
+        if S.SOURCE_FILE in derived:
+            names = [(source_files or {}).get(name, name) for name in self.files]
+            lookup = pl.Series(S.SOURCE_FILE, names, dtype=pl.String)
+            added.append(lookup.gather(rows[FILE_NO]))
+        if S.FLAG in derived:
+            mmsi = rows[S.MMSI]
+            starts = mmsi.ne_missing(mmsi.shift(1))  # true on the first row
+            run = starts.cast(pl.UInt32).cum_sum() - 1
+            vessels = (
+                mmsi.filter(starts)
+                .to_frame()
+                .with_columns(pl.lit(None, pl.String).alias(S.FLAG))
+                .select(mmsi_identity(pl.lit(False)))
+                .select(pl.col(c).cast(S.POSITION_SCHEMA[c]) for c in (S.FLAG, S.MMSI_VALID))
+            )
+            added.extend(vessels[c].gather(run) for c in (S.FLAG, S.MMSI_VALID))
+        return rows.with_columns(added).select(columns)
 
     def duplicate_row_ids(self) -> pl.Series:
         """Row ids of the accepted rows that are exact duplicates of a kept row (materialized).
