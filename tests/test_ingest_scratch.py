@@ -1,14 +1,16 @@
-"""The columns the sorted rows get after the sort (``source_file`` from the file number,
-``flag`` and ``mmsi_valid`` per vessel): the same content as the per-row computation."""
+"""The score's scratch positions file (Arrow IPC) and the columns the sorted rows get after the
+sort (``source_file`` from the file number, ``flag`` and ``mmsi_valid`` per vessel): the same
+content as the Parquet file and as the per-row computation."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from vessels import schema as S
-from vessels.ingestion import ingest
+from vessels.ingestion import ingest, scan_positions
 from vessels.io import FILE_NO, read_ais
 
 SAMPLE = Path(__file__).resolve().parents[1] / "ais_samples" / "gulf-of-california" / "ais.csv"
@@ -30,6 +32,31 @@ def _two_files(tmp_path: Path) -> list[Path]:
     a.write_text("\n".join([header, *body, *body[::97], *strange]) + "\n")
     b.write_text("\n".join([header, *body[::13], *strange[::3]]) + "\n")
     return [a, b]
+
+
+@pytest.mark.parametrize("partition_rows", [None, 700])
+def test_arrow_positions_have_the_parquet_content(tmp_path: Path, partition_rows: int) -> None:
+    """``file_format="arrow"`` writes the same frame as Parquet, in one range or in several
+    MMSI ranges streamed into one file; :func:`scan_positions` reads either."""
+    files = _two_files(tmp_path)
+    pq = ingest(files, tmp_path / "p.parquet", partition_rows=partition_rows)
+    ipc = ingest(files, tmp_path / "p.arrow", partition_rows=partition_rows, file_format="arrow")
+    assert (tmp_path / "p.arrow").read_bytes()[:6] == b"ARROW1"
+    assert (tmp_path / "p.parquet").read_bytes()[:4] == b"PAR1"
+    want = pl.read_parquet(pq.positions)
+    got = scan_positions(ipc.positions).collect()
+    assert want.height > 2_000
+    assert got.equals(want)
+    assert scan_positions(pq.positions).collect().equals(want)
+    assert ipc.summary == pq.summary
+    assert ipc.quarantine.equals(pq.quarantine)
+    assert ipc.identity_history is not None and pq.identity_history is not None
+    assert ipc.identity_history.equals(pq.identity_history)
+
+
+def test_file_format_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="file_format must be one of"):
+        ingest(SAMPLE, tmp_path / "x.parquet", file_format="csv")  # type: ignore[arg-type]
 
 
 def test_sorted_rows_get_file_names_and_flags_as_every_row_would(tmp_path: Path) -> None:
@@ -59,8 +86,8 @@ def test_parquet_inputs_keep_their_own_provenance(tmp_path: Path) -> None:
     assert S.SOURCE_FILE not in ing._derived_after_sort()
     got = ing.sorted_accepted()
     assert set(got[S.SOURCE_FILE].unique().to_list()) == {str(SAMPLE)}
-    res = ingest(again, tmp_path / "second.parquet")
-    positions = pl.read_parquet(res.positions)
+    res = ingest(again, tmp_path / "second.arrow", file_format="arrow")
+    positions = scan_positions(res.positions).collect()
     assert positions[S.SOURCE_FILE].unique().to_list() == [str(SAMPLE)]
     assert positions.select(list(S.POSITION_SCHEMA)).equals(
         pl.read_parquet(first.positions).select(list(S.POSITION_SCHEMA))
