@@ -44,7 +44,7 @@ from vessels.events.coverage import sparse_mmsi
 from vessels.events.fishing import score_positions
 from vessels.events.gaps import reception_report
 from vessels.filters import BBox, TimeWindow, mmsi_list
-from vessels.ingestion import ingest
+from vessels.ingestion import ingest, scan_positions
 from vessels.maps import risk_map, save_map
 from vessels.network import VesselGraph, graphml, network_summary, vessel_graph
 from vessels.outputs import (
@@ -458,7 +458,7 @@ def _ingested_batches(path: Path, rows: int = POSITION_BATCH_ROWS) -> Iterator[p
     vessels of about ``rows`` rows, each read from the file when it is asked for (a sliced scan
     reads only the row groups it needs); the whole file at once when it is small, or when its
     ``mmsi`` column is not sorted or has nulls. At least one batch, empty when the file is."""
-    scan = pl.scan_parquet(path, glob=False)
+    scan = scan_positions(path)
     bounds = None
     if S.MMSI in scan.collect_schema().names():
         mmsi = scan.select(S.MMSI).collect().to_series()
@@ -480,7 +480,7 @@ def _prepare_shore(path: Path, index: Any, rows: int = POSITION_BATCH_ROWS) -> N
     from vessels.zones._shoretree import shore_cell_expr
     from vessels.zones._world import prepare_shore_cells
 
-    scan = pl.scan_parquet(path, glob=False)
+    scan = scan_positions(path)
     if not {S.LAT, S.LON} <= set(scan.collect_schema().names()):
         return
     if scan.select(pl.len()).collect().item() <= rows:
@@ -897,11 +897,11 @@ def run(
         with _announced(hook, "ingest") as told, _timed(timings, "ingest", memory, cpu):
             ingested = ingest(
                 inputs,
-                Path(tmp) / S.INGEST_POSITIONS_FILE,
+                Path(tmp) / "positions.arrow",
                 **ingest_options,
                 on_step=_step_hook(hook, "ingest"),
                 flag=flag,
-                compression="uncompressed",  # a scratch file, read back at once
+                file_format="arrow",  # a scratch file, read back once: least CPU to write
             )
             told.update(ingested.summary)
         # ingest() times parsing ("ingest") and cleaning + segmentation ("tracks") apart
