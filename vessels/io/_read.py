@@ -270,12 +270,23 @@ def _stage_one(
             quick = stage_csv(
                 src.path, src.name, layout, header, index, src.invalid_lines, fast=True
             )
+            # columns holding one value in every row of the fast path: the layout's absent
+            # columns (null, ts_source "column"), the file's name and number, no raw text
+            # (stage_csv(fast=True) keeps none), and the position columns classify adds
+            staged = set(quick.collect_schema().names())
+            constants: dict[str, Any] = {
+                c: None for c in (*STAGE_SCHEMA, *S.POSITION_SCHEMA) if c not in staged
+            }
+            constants.update({S.SOURCE_FILE: src.name, FILE_NO: file_no, RAW_COL: None})
+            if S.TS_SOURCE not in staged:
+                constants[S.TS_SOURCE] = "column"
             fast.append(
                 _FastPart(
                     _in_stage_schema(quick, file_no, extra=(SHORT_SUSPECT,)),
                     src.path,
                     len(header),
                     file_no,
+                    constants,
                 )
             )
     return _in_stage_schema(lf, file_no)
@@ -321,6 +332,24 @@ class _FastPart:
     path: Path  #: the file read
     n_fields: int  #: fields of its header
     file_no: int
+    #: columns with the same value in every row (not written by :meth:`Ingested.materialize`,
+    #: added back as literals when its file is read)
+    constants: Mapping[str, Any] = field(default_factory=dict)
+
+    def scan(self, path: Path, offset: int) -> pl.LazyFrame:
+        """The rows :func:`_sink_fast` wrote to ``path``, as they were classified, with their
+        row ids from ``offset``: the constant columns as literals, and the row id from the line
+        number (row i of the file is line i + 2, see ``_scan_fields``)."""
+        schema = self.classified.collect_schema()
+        row_id = (pl.col(S.SOURCE_ROW) - 2 + offset).cast(pl.get_index_type()).alias(ROW_ID)
+        return pl.scan_parquet(path, glob=False).select(
+            row_id,
+            *(
+                pl.lit(self.constants[c], dtype).alias(c) if c in self.constants else pl.col(c)
+                for c, dtype in schema.items()
+                if c != SHORT_SUSPECT
+            ),
+        )
 
 
 #: Messages of polars' CSV reader for a line the fast path cannot take (the file is then read
@@ -816,7 +845,7 @@ class Ingested:
                 )
                 frames.append(pl.scan_parquet(out, glob=False))
             else:
-                frames.append(pl.scan_parquet(out, glob=False).drop(SHORT_SUSPECT))
+                frames.append(fast.scan(out, offset))  # type: ignore[union-attr]
                 raw_lines.append(raw)
             offset += pl.scan_parquet(out, glob=False).select(pl.len()).collect().item()
         classified = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
@@ -847,7 +876,8 @@ def _sink_fast(part: _FastPart, out: Path, offset: int) -> pl.DataFrame | None:
     them) is read from the file by line number, by the same line reader as the careful path.
     """
     try:
-        part.classified.with_row_index(ROW_ID, offset=offset).sink_parquet(
+        # neither the constant columns nor the row ids (from the line numbers) are written
+        part.classified.drop(list(part.constants)).sink_parquet(
             out, compression=_STAGING_COMPRESSION
         )
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as exc:
