@@ -57,8 +57,9 @@ _FILE_FORMATS: tuple[FileFormat, ...] = ("parquet", "arrow")
 #: The first bytes of an Arrow IPC file.
 _ARROW_MAGIC = b"ARROW1"
 #: Rows per record batch of an Arrow positions file: a sliced read (the score reads the file in
-#: batches of whole vessels) then reads little beyond its rows (one batch of the whole file:
-#: 0.19 GiB more held while 2 M positions are read one column at a time, 0.16 with these).
+#: batches of whole vessels) reads little beyond its rows. 2 M positions read as the score
+#: reads them (their mmsi column, then five slices): peak RSS 0.41 GiB from one record batch,
+#: 0.37 from batches of this size, 0.33 from the uncompressed Parquet file.
 _ARROW_BATCH_ROWS = 100_000
 
 
