@@ -68,11 +68,6 @@ def _bom_encoding(path: Path) -> str | None:
     return None
 
 
-def _valid_utf8(path: Path) -> bool:
-    """Whether the whole file is valid UTF-8 (ASCII chunks are checked without decoding)."""
-    return _scan_utf8(path)[0]
-
-
 def _scan_utf8(path: Path) -> tuple[bool, bool, bool]:
     """Whether the whole file is valid UTF-8, holds a double quote, holds a carriage return.
 

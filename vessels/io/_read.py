@@ -839,14 +839,14 @@ class Ingested:
         for i, (careful, fast) in enumerate(self._parts):
             out = path.with_name(f"{path.stem}_{i}{path.suffix}")
             raw = None if fast is None else _sink_fast(fast, out, offset)
-            if raw is None:
+            if fast is not None and raw is not None:
+                frames.append(fast.scan(out, offset))
+                raw_lines.append(raw)
+            else:
                 careful.with_row_index(ROW_ID, offset=offset).sink_parquet(
                     out, compression=_STAGING_COMPRESSION
                 )
                 frames.append(pl.scan_parquet(out, glob=False))
-            else:
-                frames.append(fast.scan(out, offset))  # type: ignore[union-attr]
-                raw_lines.append(raw)
             offset += pl.scan_parquet(out, glob=False).select(pl.len()).collect().item()
         classified = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
         raw_all = pl.concat(raw_lines) if raw_lines else None
