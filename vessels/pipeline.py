@@ -897,7 +897,7 @@ def run(
         with _announced(hook, "ingest") as told, _timed(timings, "ingest", memory, cpu):
             ingested = ingest(
                 inputs,
-                Path(tmp) / "positions.arrow",
+                Path(tmp) / S.SCRATCH_POSITIONS_FILE,
                 **ingest_options,
                 on_step=_step_hook(hook, "ingest"),
                 flag=flag,

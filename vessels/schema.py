@@ -402,6 +402,7 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {**EVENT_BASE_SCHEMA, EVIDENCE: EVIDENCE_
 
 # --- output file names (``vessels ingest`` / ``vessels score`` / ``vessels.run``) -------------
 INGEST_POSITIONS_FILE = "positions.parquet"  # vessels ingest: cleaned, segmented positions
+SCRATCH_POSITIONS_FILE = "positions.arrow"  # vessels score: the same, a scratch Arrow IPC file
 TRACKS_FILE = "tracks.parquet"  # vessels score: positions with track and zone columns
 QUARANTINE_FILE = "quarantine.parquet"
 IDENTITY_HISTORY_FILE = "identity_history.parquet"  # identity periods per vessel
