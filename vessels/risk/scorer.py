@@ -402,6 +402,13 @@ _STATIC_SCHEMA: dict[str, pl.DataType] = {
 _LAST_KNOWN = (S.VESSEL_NAME, S.CALLSIGN, S.FLAG, S.SHIP_TYPE, S.IMO, S.LENGTH_M, S.WIDTH_M)
 
 
+def _known_validity() -> pl.Expr:
+    """A group's MMSI validity: whether every known value is true; null when no row has one
+    (VMS ids: MMSI rules do not apply). Over positions or over days' values alike."""
+    valid = pl.col(S.MMSI_VALID)
+    return pl.when(valid.is_not_null().any()).then(valid.all()).alias(S.MMSI_VALID)
+
+
 def _position_facts(
     positions: pl.LazyFrame, keys: list[str], *, time_ordered: bool = False
 ) -> pl.DataFrame:
@@ -437,10 +444,7 @@ def _position_facts(
                 last_known(c) if c in have else pl.lit(None, _STATIC_SCHEMA[c]).alias(c)
                 for c in _LAST_KNOWN
             ),
-            # null when no row has a validity (VMS ids: MMSI rules do not apply)
-            pl.when(pl.col(S.MMSI_VALID).is_not_null().any())
-            .then(pl.col(S.MMSI_VALID).all())
-            .alias(S.MMSI_VALID),
+            _known_validity(),
             pl.len().cast(pl.UInt32).alias(S.N_POSITIONS),
             pl.col(S.TS).min().alias(S.FIRST_TS),
             pl.col(S.TS).max().alias(S.LAST_TS),
@@ -475,9 +479,7 @@ def _vessel_facts_from_days(days: pl.DataFrame) -> pl.DataFrame:
         .group_by(S.MMSI, maintain_order=True)
         .agg(
             *(pl.col(c).drop_nulls().last() for c in _LAST_KNOWN),
-            pl.when(pl.col(S.MMSI_VALID).is_not_null().any())
-            .then(pl.col(S.MMSI_VALID).all())
-            .alias(S.MMSI_VALID),
+            _known_validity(),
             pl.col(S.N_POSITIONS).sum().cast(pl.UInt32),
             pl.col(S.FIRST_TS).min(),
             pl.col(S.LAST_TS).max(),
