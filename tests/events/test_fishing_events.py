@@ -229,6 +229,22 @@ def test_scoring_does_not_copy_the_tracks_columns(monkeypatch, shuffled: bool) -
     assert out.equals(whole) and out[S.FISHING_SCORE].sum() > 0
 
 
+def _fast_and_full(df: pl.DataFrame, monkeypatch) -> tuple[pl.DataFrame, pl.DataFrame]:  # type: ignore[no-untyped-def]
+    """``score_positions(df)`` with the vessels of ``_never_fishing`` skipped and computed in
+    full; row 7 (no latitude) is the one null score, and the scores are equal bit for bit."""
+    import numpy as np
+
+    import vessels.events.fishing as fishing
+
+    fast = score_positions(df)
+    monkeypatch.setattr(fishing, "_never_fishing", lambda *_: None)
+    full = score_positions(df)
+    assert fast[S.FISHING_SCORE][7] is None and fast[S.FISHING_SCORE].null_count() == 1
+    bits = fast[S.FISHING_SCORE].fill_null(-1.0).to_numpy().view(np.uint64)
+    assert np.array_equal(bits, full[S.FISHING_SCORE].fill_null(-1.0).to_numpy().view(np.uint64))
+    return fast, full
+
+
 def test_vessels_that_cannot_fish_score_what_the_full_computation_gives(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Cargo ships (types 60-89 on every row, finite inputs) get 0 without their windowed
     features; the same scores, bit for bit, as computing them: +0.0 (never -0.0), no behaviour,
@@ -262,12 +278,7 @@ def test_vessels_that_cannot_fish_score_what_the_full_computation_gives(monkeypa
     )
     fixed = fishing._never_fishing(df.select(S.MMSI, S.SHIP_TYPE, S.SOG_KN), FishingConfig())
     assert fixed is not None and fixed.sum() == sum(c.height for c in cargo)
-    fast = score_positions(df)
-    monkeypatch.setattr(fishing, "_never_fishing", lambda *_: None)
-    full = score_positions(df)
-    assert fast[S.FISHING_SCORE][7] is None and fast[S.FISHING_SCORE].null_count() == 1
-    bits = fast[S.FISHING_SCORE].fill_null(-1.0).to_numpy().view(np.uint64)
-    assert np.array_equal(bits, full[S.FISHING_SCORE].fill_null(-1.0).to_numpy().view(np.uint64))
+    fast, full = _fast_and_full(df, monkeypatch)
     assert fast.equals(full) and fast[S.FISHING_SCORE].max() > 0
     assert not np.signbit(fast[S.FISHING_SCORE].drop_nulls().to_numpy()).any()
 
@@ -277,7 +288,6 @@ def test_vessels_never_at_sea_score_what_the_full_computation_gives(monkeypatch)
     their windowed features, as the full computation gives (every behaviour needs the position
     at sea); a vessel with one row at sea, one with a null shore distance (taken as far) and one
     with a NaN input are computed, and a fisher at sea still scores."""
-    import numpy as np
 
     import vessels.events.fishing as fishing
 
@@ -316,12 +326,7 @@ def test_vessels_never_at_sea_score_what_the_full_computation_gives(monkeypatch)
     assert fixed is not None and fixed.sum() == sum(c.height for c in ashore)
     # a configuration whose shore ramps do not all rise has no such vessels
     assert fishing._never_fishing(narrow, FishingConfig(vms_min_shore_km=(3.0, 3.0))) is None
-    fast = score_positions(df)
-    monkeypatch.setattr(fishing, "_never_fishing", lambda *_: None)
-    full = score_positions(df)
-    assert fast[S.FISHING_SCORE][7] is None and fast[S.FISHING_SCORE].null_count() == 1
-    bits = fast[S.FISHING_SCORE].fill_null(-1.0).to_numpy().view(np.uint64)
-    assert np.array_equal(bits, full[S.FISHING_SCORE].fill_null(-1.0).to_numpy().view(np.uint64))
+    fast, full = _fast_and_full(df, monkeypatch)
     assert fast.equals(full)
     at_sea = fast.filter(pl.col(S.MMSI) == 351000107)[S.FISHING_SCORE]
     assert at_sea.max() > 0.5  # type: ignore[operator]
